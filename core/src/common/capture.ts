@@ -1,0 +1,47 @@
+import type { Disposable } from './disposable.js';
+import { token } from './token.js';
+
+export interface ScreenGeometry {
+  readonly width: number;
+  readonly height: number;
+}
+
+/** A changed rectangle of the screen, 32-bit BGRX pixels, `stride` bytes per row. */
+export interface ScreenUpdate {
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+  readonly stride: number;
+  readonly data: Uint8Array;
+}
+
+export interface CursorState {
+  readonly x: number;
+  readonly y: number;
+  /** Present when the cursor's shape changed: RGBA pixels with its hotspot. */
+  readonly image?: { width: number; height: number; hotX: number; hotY: number; rgba: Uint8Array };
+}
+
+export interface CaptureSink {
+  resize(geometry: ScreenGeometry): void;
+  update(update: ScreenUpdate): void;
+  cursor(state: CursorState): void;
+}
+
+export interface CaptureStream extends Disposable {
+  readonly geometry: ScreenGeometry;
+  /** Asks for the whole screen again, e.g. after a viewer joined. */
+  refresh(): void;
+}
+
+/** Reads the novice's real screen. Guarded by the `capture` permission. */
+export interface CaptureSource {
+  readonly id: string;
+  readonly title: string;
+  /** Whether this source can capture `display` on this machine. */
+  available(display: string): Promise<boolean>;
+  start(display: string, sink: CaptureSink): Promise<CaptureStream>;
+}
+
+export const CaptureSource = token<CaptureSource>('CaptureSource');

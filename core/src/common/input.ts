@@ -1,0 +1,33 @@
+import type { Disposable } from './disposable.js';
+import { token } from './token.js';
+
+export type PointerButton = 'left' | 'middle' | 'right';
+
+export interface PointerInput {
+  readonly kind: 'move' | 'down' | 'up' | 'wheel';
+  readonly x: number;
+  readonly y: number;
+  readonly button?: PointerButton;
+  readonly deltaY?: number;
+}
+
+/** A key as the browser names it (`KeyboardEvent.key` and `.code`). */
+export interface KeyInput {
+  readonly kind: 'down' | 'up';
+  readonly key: string;
+  readonly code: string;
+}
+
+export interface InputTarget extends Disposable {
+  pointer(event: PointerInput): Promise<void>;
+  key(event: KeyInput): Promise<void>;
+}
+
+/** Injects input into the novice's desktop. Guarded by the `input` permission. */
+export interface InputSink {
+  readonly id: string;
+  readonly title: string;
+  open(display: string): Promise<InputTarget>;
+}
+
+export const InputSink = token<InputSink>('InputSink');

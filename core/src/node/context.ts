@@ -1,0 +1,25 @@
+import type { DisposableStore } from '../common/disposable.js';
+import type { PluginManifest } from '../common/manifest.js';
+import type { Logger } from '../common/plugin.js';
+import { token, type Token } from '../common/token.js';
+import type { PluginHooks } from './hooks.js';
+
+/** What a Node-side plugin gets in `activate`, and can inject as `PluginContext` in its classes. */
+export interface PluginContext {
+  readonly id: string;
+  readonly manifest: PluginManifest;
+  /** The plugin's own folder. */
+  readonly dir: string;
+  readonly logger: Logger;
+  readonly hooks: PluginHooks;
+  /** Disposed, newest first, when the plugin deactivates. */
+  readonly subscriptions: DisposableStore;
+  /** The user's settings for this plugin, checked against its manifest schema, defaults filled in. */
+  readonly settings: Readonly<Record<string, unknown>>;
+  /** A single service; guarded ones need the manifest permission and the policy grant. */
+  get<T>(service: Token<T>): T;
+  /** All active contributions to a list extension point; guarded ones need the permission. */
+  contributions<T>(point: Token<T>): T[];
+}
+
+export const PluginContext = token<PluginContext>('PluginContext');

@@ -1,0 +1,178 @@
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import {
+  DAY_MINUTES,
+  DEFAULT_POLICY,
+  HARD_MAX_LIFETIME_MINUTES,
+  SAFEST_POLICY,
+  type Policy,
+  type PolicyState,
+} from '../common/policy.js';
+import { PERMISSIONS } from '../common/permissions.js';
+import { PolicyError } from '../common/errors.js';
+import { isMissing, parseJson, readSmallFile } from './files.js';
+import { compileSchema } from './schema.js';
+
+const FLAG = { type: 'boolean' };
+const PERMISSION_LIST = { type: 'array', items: { enum: [...PERMISSIONS] }, uniqueItems: true };
+
+/** The policy file as ops write it. Every key is optional; what is left out keeps its default. */
+export const POLICY_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    $schema: { type: 'string' },
+    allowed: FLAG,
+    solicited: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { allowed: FLAG, allowControl: FLAG, maxLifetime: { type: 'string', pattern: '^[1-9][0-9]*[mhd]$' } },
+    },
+    email: { type: 'object', additionalProperties: false, properties: { method: { enum: ['mailto', 'attachment'] } } },
+    offers: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { allowed: FLAG, allowControl: FLAG, helpers: { type: 'array', items: { type: 'string', minLength: 1 } } },
+    },
+    plugins: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        locked: FLAG,
+        deniedPermissions: PERMISSION_LIST,
+        allowlist: {
+          type: 'object',
+          additionalProperties: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['versions'],
+            properties: {
+              versions: { type: 'string', minLength: 1 },
+              integrity: { type: 'string', pattern: '^sha512-[A-Za-z0-9+/]{86}==$' },
+              permissions: PERMISSION_LIST,
+            },
+          },
+        },
+      },
+    },
+  },
+} as const;
+
+interface PolicyFile {
+  allowed?: boolean;
+  solicited?: { allowed?: boolean; allowControl?: boolean; maxLifetime?: string };
+  email?: { method?: Policy['email']['method'] };
+  offers?: { allowed?: boolean; allowControl?: boolean; helpers?: string[] };
+  plugins?: Partial<Policy['plugins']>;
+}
+
+const checkPolicyFile = compileSchema<PolicyFile>(POLICY_SCHEMA, 'policy');
+
+const UNIT_MINUTES = { m: 1, h: 60, d: DAY_MINUTES } as const;
+
+/** `90m`, `6h`, `30d` to minutes; anything above 99 days is refused, not clipped, so ops notice. */
+export function parseLifetime(text: string): number {
+  const minutes = Number(text.slice(0, -1)) * UNIT_MINUTES[text.slice(-1) as keyof typeof UNIT_MINUTES];
+  if (minutes > HARD_MAX_LIFETIME_MINUTES) throw new PolicyError(`maxLifetime ${text} is above the 99-day hard cap`);
+  return minutes;
+}
+
+/** Parses policy JSON text into a full Policy; throws a PolicyError naming the problem. */
+export function parsePolicy(text: string, what = 'policy'): Policy {
+  const file = checkPolicyFile(parseJson(text, what));
+  const d = DEFAULT_POLICY;
+  const { maxLifetime, ...solicited } = file.solicited ?? {};
+  return {
+    allowed: file.allowed ?? d.allowed,
+    solicited: {
+      ...d.solicited,
+      ...solicited,
+      maxLifetimeMinutes: maxLifetime ? parseLifetime(maxLifetime) : d.solicited.maxLifetimeMinutes,
+    },
+    email: { ...d.email, ...file.email },
+    offers: { ...d.offers, ...file.offers },
+    plugins: { ...d.plugins, ...file.plugins },
+  };
+}
+
+export interface PolicyLocation {
+  /** The policy JSON; its detached signature is `<path>.sig`. */
+  readonly path: string;
+  /** The pinned ops public key (PEM). */
+  readonly keyPath: string;
+}
+
+/**
+ * Reads and verifies the machine policy. No policy and no pinned key: defaults. Anything that
+ * cannot be trusted (bad or missing signature, a key pinned but the policy gone, a malformed
+ * file) is refused loudly and RA runs with the safest settings.
+ */
+export async function loadPolicy(location: PolicyLocation): Promise<PolicyState> {
+  const { path, keyPath } = location;
+  const key = await readOptional(keyPath);
+  const text = await readOptional(path, 1024 * 1024);
+  if (text === undefined) {
+    if (key === undefined) return { policy: DEFAULT_POLICY, origin: 'default', path, note: `no policy at ${path}; defaults apply` };
+    return refused(path, `an ops key is pinned at ${keyPath} but the policy file ${path} is missing`);
+  }
+  if (key === undefined) return refused(path, `no pinned ops key at ${keyPath} to verify it with`);
+  const signature = await readOptional(`${path}.sig`, 4096);
+  if (signature === undefined) return refused(path, `its signature file ${path}.sig is missing`);
+  try {
+    if (!verifyDetached(key, text, signature)) {
+      return refused(path, `its signature does not verify against the pinned ops key ${keyPath}`);
+    }
+    return { policy: parsePolicy(text.toString('utf8'), path), origin: 'file', path };
+  } catch (e) {
+    return refused(path, (e as Error).message);
+  }
+}
+
+function refused(path: string, why: string): PolicyState {
+  return { policy: SAFEST_POLICY, origin: 'refused', path, note: `policy ${path} refused: ${why}; running with the safest settings (RA disabled)` };
+}
+
+async function readOptional(path: string, maxBytes = 64 * 1024): Promise<Buffer | undefined> {
+  try {
+    return await readSmallFile(path, maxBytes);
+  } catch (e) {
+    if (isMissing(e)) return undefined;
+    throw new PolicyError(`cannot read ${path}: ${(e as Error).message}`);
+  }
+}
+
+export function generateOpsKeyPair(): { publicPem: string; privatePem: string } {
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
+  return {
+    publicPem: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    privatePem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+  };
+}
+
+/** Ed25519 over the exact bytes of the file; the signature file holds it in base64. */
+export function signDetached(privatePem: Buffer | string, data: Buffer): string {
+  return `${sign(null, data, createPrivateKey(privatePem)).toString('base64')}\n`;
+}
+
+export function verifyDetached(publicPem: Buffer | string, data: Buffer, signature: Buffer | string): boolean {
+  const key = publicKey(publicPem);
+  const sig = Buffer.from(signature.toString().trim(), 'base64');
+  return sig.length === 64 && verify(null, data, key, sig);
+}
+
+/** Short, stable name of a public key for humans: first 16 hex digits of SHA-256 over its DER. */
+export function keyFingerprint(publicPem: Buffer | string): string {
+  const der = publicKey(publicPem).export({ type: 'spki', format: 'der' });
+  return createHash('sha256').update(der).digest('hex').slice(0, 16);
+}
+
+function publicKey(pem: Buffer | string): KeyObject {
+  let key: KeyObject;
+  try {
+    key = createPublicKey(pem);
+  } catch (e) {
+    throw new PolicyError(`the ops key is not a PEM public key: ${(e as Error).message}`);
+  }
+  if (key.asymmetricKeyType !== 'ed25519') throw new PolicyError(`the ops key must be Ed25519, not ${key.asymmetricKeyType}`);
+  return key;
+}
+
