@@ -1,0 +1,100 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { KERNEL_VERSION } from '@ra/kernel';
+import { CliError, EXIT, UsageError } from './cli-error.js';
+import { readEnvironment } from './environment.js';
+import { hashPlugins, listPlugins, setEnabled } from './plugins.js';
+import { keygen, show, sign, verify } from './policy-commands.js';
+import { start } from './start.js';
+
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+const HELP = `ra ${VERSION}: RA Remote Assistance
+
+Usage:
+  ra [start]                         run RA until Ctrl+C; settings changes apply live
+  ra plugins list [--json]           every plugin: id, version, state, reason, ms
+  ra plugins enable ID               enable a plugin (refused if policy blocks it)
+  ra plugins disable ID              disable a plugin (refused if policy locks it)
+  ra plugins hash [ID...] [--json]   sha512 integrity of plugins, for the policy allowlist
+  ra policy keygen --out DIR         create an Ed25519 ops key pair in DIR
+  ra policy sign FILE --key KEY      check FILE and write its signature FILE.sig
+  ra policy verify [FILE] [--key PUB]  verify a policy against the pinned ops key
+  ra policy show [--json]            the policy RA enforces now
+  ra --help | --version
+
+Options:
+  --json    machine-readable output on stdout
+  --debug   show stack traces on errors
+
+Environment:
+  RA_HOME                   user settings and state (default ~/.config/ra)
+  RA_POLICY                 machine policy (default /etc/ra/policy.json; signature in <file>.sig)
+  RA_OPS_KEY                pinned ops public key (default /etc/ra/ops-key.pub)
+  RA_PLUGIN_PATH            extra plugin folders, separated by ':'
+  RA_ACTIVATION_TIMEOUT_MS  how long a plugin may take to activate (default 5000)
+  RA_LOG                    error | warn | info | debug (default warn)
+
+Exit codes: 0 ok, 1 error, 2 usage, 3 policy untrusted, 4 unknown plugin, 5 refused by policy
+`;
+
+const OPTIONS = {
+  json: { type: 'boolean' },
+  debug: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean', short: 'v' },
+  out: { type: 'string' },
+  key: { type: 'string' },
+} as const;
+
+async function main(argv: string[]): Promise<void> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (e) {
+    throw new UsageError((e as Error).message.split('. ')[0]);
+  }
+  const { values: o, positionals: [command = 'start', sub, ...rest] } = parsed;
+  if (o.help) return void process.stdout.write(HELP);
+  if (o.version) return void process.stdout.write(`ra ${VERSION} (kernel ${KERNEL_VERSION})\n`);
+  const env = readEnvironment();
+  const json = o.json ?? false;
+  const one = (what: string) => {
+    if (!rest[0] || rest.length > 1) throw new UsageError(`ra ${command} ${sub} takes one ${what}`);
+    return rest[0];
+  };
+  switch (`${command} ${sub ?? ''}`.trim()) {
+    case 'start':
+      return start(env, VERSION);
+    case 'plugins list':
+      return listPlugins(env, json);
+    case 'plugins enable':
+      return setEnabled(env, one('plugin id'), true);
+    case 'plugins disable':
+      return setEnabled(env, one('plugin id'), false);
+    case 'plugins hash':
+      return hashPlugins(env, rest, json);
+    case 'policy keygen':
+      if (!o.out) throw new UsageError('ra policy keygen needs --out DIR');
+      return keygen(o.out);
+    case 'policy sign':
+      if (!o.key) throw new UsageError('ra policy sign needs --key PRIVATE_KEY');
+      return sign(one('policy file'), o.key);
+    case 'policy verify':
+      if (rest.length > 1) throw new UsageError('ra policy verify takes at most one policy file');
+      return verify(env, rest[0], o.key);
+    case 'policy show':
+      return show(env, json);
+    default:
+      throw new UsageError(`unknown command '${[command, sub].filter(Boolean).join(' ')}'`);
+  }
+}
+
+const argv = process.argv.slice(2);
+main(argv).catch((e: unknown) => {
+  const debug = argv.includes('--debug');
+  const code = e instanceof CliError ? e.code : EXIT.error;
+  process.stderr.write(`ra: ${debug && e instanceof Error ? e.stack : (e as Error)?.message ?? String(e)}\n`);
+  process.exitCode = code;
+});

@@ -1,0 +1,73 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { PluginRecord } from '@ra/kernel';
+import { discoverPlugins, Kernel, loadPolicy, lockedByPolicy, pluginIntegrity, policyBlocks, SettingsStore } from '@ra/kernel/node';
+import { CliError, EXIT } from './cli-error.js';
+import { kernelOptions, pluginSources, type Environment } from './environment.js';
+import { pluginTable, policyLine, table } from './format.js';
+import { readStatus } from './status.js';
+
+/** `ra plugins list`: the running host's live states, or a boot of this process when none runs. */
+export async function listPlugins(env: Environment, json: boolean): Promise<void> {
+  const running = await readStatus(env.home);
+  let report: { source: string; policy: object; plugins: PluginRecord[] };
+  if (running) {
+    report = { source: `running host (pid ${running.pid})`, policy: running.policy, plugins: running.plugins };
+  } else {
+    const kernel = await Kernel.start(kernelOptions(env));
+    const { policy: _, ...policy } = kernel.policy();
+    report = { source: 'this process (no host running)', policy, plugins: kernel.records() };
+    await kernel.stop();
+  }
+  if (json) {
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  } else {
+    process.stdout.write(`${policyLine(report.policy as never)}\nstates from ${report.source}\n${pluginTable(report.plugins)}\n`);
+  }
+}
+
+/** `ra plugins enable|disable ID`: writes the user's choice, refusing what policy forbids. */
+export async function setEnabled(env: Environment, id: string, enabled: boolean): Promise<void> {
+  const candidate = (await discoverPlugins(pluginSources(env), (m) => env.logger.warn(m))).find((c) => c.id === id);
+  if (!candidate) throw new CliError(`no plugin with id '${id}' (see ra plugins list)`, EXIT.unknown);
+  const policy = await loadPolicy({ path: env.policyPath, keyPath: env.opsKeyPath });
+  const verb = enabled ? 'enable' : 'disable';
+  if (candidate.manifest) {
+    const blocked = enabled ? await policyBlocks(policy, candidate.manifest, candidate.dir) : undefined;
+    if (blocked) throw new CliError(`cannot enable ${id}: blocked by policy: ${blocked}`, EXIT.refused);
+    if (lockedByPolicy(policy, id)) throw new CliError(`cannot ${verb} ${id}: the policy locks the plugin set`, EXIT.refused);
+  }
+  const store = new SettingsStore(env.home);
+  await store.update((s) => {
+    s.plugins[id] = { ...s.plugins[id], enabled };
+  });
+  const out = process.stdout;
+  out.write(`${id} ${verb}d in ${store.path}\n`);
+  const running = await readStatus(env.home);
+  if (!running) return void out.write('RA is not running; the change applies when it starts\n');
+  const record = await waitForHost(env.home, id, enabled);
+  if (record) out.write(`the running host (pid ${running.pid}) reports ${id} ${record.state}${record.reason ? `: ${record.reason}` : ''}\n`);
+  else throw new CliError(`the running host (pid ${running.pid}) has not applied the change yet; check ra plugins list`);
+}
+
+/** Polls the host's status until the plugin left (or reached) active, for up to five seconds. */
+async function waitForHost(home: string, id: string, enabled: boolean): Promise<PluginRecord | undefined> {
+  for (let i = 0; i < 50; i++) {
+    const record = (await readStatus(home))?.plugins.find((p) => p.id === id);
+    if (record && (record.state === 'disabled-by-user') !== enabled) return record;
+    await sleep(100);
+  }
+  return undefined;
+}
+
+/** `ra plugins hash [ID...]`: the integrity ops pin in the policy allowlist. */
+export async function hashPlugins(env: Environment, ids: string[], json: boolean): Promise<void> {
+  const candidates = (await discoverPlugins(pluginSources(env), (m) => env.logger.warn(m))).filter((c) => c.manifest);
+  const unknown = ids.find((id) => !candidates.some((c) => c.id === id));
+  if (unknown) throw new CliError(`no valid plugin with id '${unknown}' (see ra plugins list)`, EXIT.unknown);
+  const chosen = ids.length ? candidates.filter((c) => ids.includes(c.id)) : candidates;
+  const allowlist: Record<string, { versions: string; integrity: string }> = {};
+  for (const c of chosen) allowlist[c.id] = { versions: c.manifest!.version, integrity: await pluginIntegrity(c.dir) };
+  if (json) return void process.stdout.write(`${JSON.stringify(allowlist, null, 2)}\n`);
+  const rows = Object.entries(allowlist).map(([id, a]) => [id, a.versions, a.integrity]);
+  process.stdout.write(`${table([['ID', 'VERSION', 'INTEGRITY'], ...rows])}\n`);
+}

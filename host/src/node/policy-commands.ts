@@ -1,0 +1,80 @@
+import { access, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  generateOpsKeyPair,
+  keyFingerprint,
+  loadPolicy,
+  parsePolicy,
+  signDetached,
+  writeFileAtomic,
+} from '@ra/kernel/node';
+import { CliError, EXIT } from './cli-error.js';
+import type { Environment } from './environment.js';
+import { policyLine } from './format.js';
+
+/** `ra policy keygen --out DIR`: an Ed25519 ops key pair; the private half never leaves DIR. */
+export async function keygen(dir: string): Promise<void> {
+  const privatePath = join(dir, 'ops-key.pem');
+  const publicPath = join(dir, 'ops-key.pub');
+  for (const path of [privatePath, publicPath]) {
+    if (await exists(path)) throw new CliError(`${path} already exists; not overwriting a key`);
+  }
+  const { publicPem, privatePem } = generateOpsKeyPair();
+  await writeFileAtomic(privatePath, privatePem, 0o600);
+  await writeFileAtomic(publicPath, publicPem, 0o644);
+  process.stdout.write(
+    `wrote ${privatePath} (private: keep it off the machines) and ${publicPath} (pin it as RA_OPS_KEY or /etc/ra/ops-key.pub)\n` +
+      `fingerprint ${keyFingerprint(publicPem)}\n`,
+  );
+}
+
+/** `ra policy sign FILE --key KEY`: checks the policy first, so ops never sign a file RA would reject. */
+export async function sign(file: string, keyPath: string): Promise<void> {
+  const text = await readOrFail(file);
+  try {
+    parsePolicy(text.toString('utf8'), file);
+  } catch (e) {
+    throw new CliError(`not signing: ${(e as Error).message}`);
+  }
+  const key = await readOrFail(keyPath);
+  let signature: string;
+  try {
+    signature = signDetached(key, text);
+  } catch (e) {
+    throw new CliError(`${keyPath} is not an Ed25519 private key: ${(e as Error).message}`);
+  }
+  await writeFileAtomic(`${file}.sig`, signature, 0o644);
+  process.stdout.write(`signed ${file}; signature in ${file}.sig\n`);
+}
+
+/** `ra policy verify [FILE] [--key KEY]`: exit 0 only when the policy verifies and parses. */
+export async function verify(env: Environment, file?: string, keyPath?: string): Promise<void> {
+  const location = { path: file ?? env.policyPath, keyPath: keyPath ?? env.opsKeyPath };
+  const state = await loadPolicy(location);
+  if (state.origin === 'default') throw new CliError(`nothing to verify: ${state.note}`, EXIT.untrusted);
+  if (state.origin === 'refused') throw new CliError(state.note!, EXIT.untrusted);
+  const fingerprint = keyFingerprint(await readFile(location.keyPath));
+  process.stdout.write(`${location.path} verifies against ${location.keyPath} (fingerprint ${fingerprint})\n`);
+}
+
+/** `ra policy show [--json]`: the policy RA enforces now, after verification. */
+export async function show(env: Environment, json: boolean): Promise<void> {
+  const state = await loadPolicy({ path: env.policyPath, keyPath: env.opsKeyPath });
+  process.stdout.write(json ? `${JSON.stringify(state, null, 2)}\n` : `${policyLine(state)}\n${JSON.stringify(state.policy, null, 2)}\n`);
+  if (state.origin === 'refused') throw new CliError(state.note!, EXIT.untrusted);
+}
+
+async function readOrFail(path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (e) {
+    throw new CliError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
