@@ -1,0 +1,156 @@
+import assert from 'node:assert/strict';
+import { MAX_INVITATION_BYTES, type DeliveryReceipt, type InvitationEnvelope, type InvitationTransport } from '../common/transport.js';
+import { failingChecks } from './contract.js';
+import {
+  describeInvitationTransportContract,
+  invitationTransportContract,
+  sampleEnvelope,
+  type InvitationTransportFixture,
+} from './transport-contract.js';
+
+/** Keeps invitations in memory by mailbox name: the smallest transport that honours the contract. */
+class MailboxTransport implements InvitationTransport {
+  readonly id: string = 'mailbox';
+  readonly title: string = 'In-memory mailbox';
+  readonly boxes = new Map<string, Uint8Array>();
+
+  async deliver(envelope: InvitationEnvelope, target: string): Promise<DeliveryReceipt> {
+    const size = envelope.data.byteLength;
+    if (size === 0) throw new Error(`invitation ${envelope.ticketId} is empty`);
+    if (size > MAX_INVITATION_BYTES) throw new Error(`invitation is ${size} bytes, more than the ${MAX_INVITATION_BYTES} allowed`);
+    this.boxes.set(target, envelope.data.slice());
+    return { transport: this.id, target, deliveredAt: new Date() };
+  }
+
+  async receive(source: string): Promise<Uint8Array> {
+    const data = this.boxes.get(source);
+    if (!data) throw new Error(`mailbox ${source} holds no invitation`);
+    return data.slice();
+  }
+}
+
+/** The same, minus `receive`: a send-only transport, read back through the fixture. */
+class DropBoxTransport implements InvitationTransport {
+  readonly id = 'drop-box';
+  readonly title = 'In-memory drop box';
+  readonly mailbox = new MailboxTransport();
+  deliver(envelope: InvitationEnvelope, target: string): Promise<DeliveryReceipt> {
+    return this.mailbox.deliver(envelope, target).then((r) => ({ ...r, transport: this.id }));
+  }
+}
+
+function fixture(transport: InvitationTransport, readBack?: (target: string) => Promise<Uint8Array>): InvitationTransportFixture {
+  let n = 0;
+  return { transport, target: async () => `box-${++n}`, readBack };
+}
+
+const ID = 'has an id a manifest can declare and a title';
+const RECEIPT = 'deliver() resolves a receipt naming the transport, a target and the time';
+const EXACT = 'delivers exactly the envelope bytes: nothing added, dropped or re-encoded';
+const AT_MAX = 'accepts an invitation of exactly MAX_INVITATION_BYTES';
+const EMPTY = 'refuses an envelope with empty data, saying it is empty';
+const OVER_MAX = 'refuses an envelope over MAX_INVITATION_BYTES, saying it is too large';
+const UNTOUCHED = 'leaves the envelope it was given untouched';
+const PLAIN = 'its receipt is plain data and repeats none of the invitation';
+
+/** What a transport that treats the invitation as text does to binary bytes. */
+const throughText = (data: Uint8Array) => new TextEncoder().encode(new TextDecoder().decode(data));
+
+/** Each transport breaks one promise; the contract must notice exactly where. */
+const BROKEN: { what: string; transport: () => InvitationTransport; fails: string[] }[] = [
+  { what: 'an id with spaces', transport: () => Object.assign(new MailboxTransport(), { id: 'My Mailbox' }), fails: [ID] },
+  { what: 'a blank title', transport: () => Object.assign(new MailboxTransport(), { title: ' ' }), fails: [ID] },
+  {
+    what: 'a receipt in another transport’s name',
+    transport: () => wrap((e, t, deliver) => deliver(e, t).then((r) => ({ ...r, transport: 'mail' }))),
+    fails: [RECEIPT],
+  },
+  {
+    what: 'an invalid delivery time',
+    transport: () => wrap((e, t, deliver) => deliver(e, t).then((r) => ({ ...r, deliveredAt: new Date(NaN) }))),
+    fails: [RECEIPT],
+  },
+  { what: 'a round trip through text', transport: () => wrap((e, t, deliver) => deliver({ ...e, data: throughText(e.data) }, t)), fails: [EXACT] },
+  {
+    what: 'a password header added to the file',
+    transport: () => wrap((e, t, deliver) => deliver({ ...e, data: Buffer.concat([Buffer.from('Password: hunter2\n'), e.data]) }, t)),
+    fails: [EXACT, AT_MAX, EMPTY],
+  },
+  {
+    what: 'empty invitations accepted',
+    transport: () => wrap((e, t, deliver) => (e.data.length === 0 ? Promise.resolve(receipt(t)) : deliver(e, t))),
+    fails: [EMPTY],
+  },
+  {
+    what: 'empty invitations refused without saying why',
+    transport: () => wrap((e, t, deliver) => (e.data.length === 0 ? Promise.reject(new Error('delivery failed')) : deliver(e, t))),
+    fails: [EMPTY],
+  },
+  {
+    what: 'no size limit',
+    transport: () => wrap((e, t, deliver) => (e.data.length > MAX_INVITATION_BYTES ? Promise.resolve(receipt(t)) : deliver(e, t))),
+    fails: [OVER_MAX],
+  },
+  {
+    what: 'a limit one byte short',
+    transport: () => wrap((e, t, deliver) => (e.data.length === MAX_INVITATION_BYTES ? Promise.reject(new Error('too large')) : deliver(e, t))),
+    fails: [AT_MAX],
+  },
+  {
+    what: 'the envelope wiped after sending',
+    transport: () => wrap((e, t, deliver) => deliver(e, t).finally(() => (e.data as Uint8Array).fill(0))),
+    fails: [EXACT, AT_MAX, UNTOUCHED],
+  },
+  {
+    what: 'the invitation copied into the receipt',
+    transport: () => wrap((e, t, deliver) => deliver(e, t).then((r) => ({ ...r, body: new TextDecoder().decode(e.data) }))),
+    fails: [PLAIN],
+  },
+  {
+    what: 'the invitation bytes kept in the receipt',
+    transport: () => wrap((e, t, deliver) => deliver(e, t).then((r) => ({ ...r, data: e.data }))),
+    fails: [PLAIN],
+  },
+];
+
+/** A mailbox whose deliver() goes through `change`, which may call the honest one. */
+function wrap(
+  change: (e: InvitationEnvelope, target: string, deliver: MailboxTransport['deliver']) => Promise<DeliveryReceipt>,
+): InvitationTransport {
+  const honest = new MailboxTransport();
+  const deliver = honest.deliver.bind(honest);
+  return Object.assign(honest, { deliver: (e: InvitationEnvelope, t: string) => change(e, t, deliver) });
+}
+
+function receipt(target: string): DeliveryReceipt {
+  return { transport: 'mailbox', target, deliveredAt: new Date() };
+}
+
+describeInvitationTransportContract('in-memory mailbox', async () => fixture(new MailboxTransport()));
+
+describeInvitationTransportContract('send-only drop box, read back by the fixture', async () => {
+  const transport = new DropBoxTransport();
+  return fixture(transport, (target) => transport.mailbox.receive(target));
+});
+
+describe('InvitationTransport contract', () => {
+  for (const b of BROKEN) {
+    it(`fails a transport with ${b.what}`, async () => {
+      assert.deepEqual(await failingChecks(invitationTransportContract, async () => fixture(b.transport())), b.fails);
+    });
+  }
+
+  it('fails a send-only transport whose fixture cannot read back', async () => {
+    assert.deepEqual(await failingChecks(invitationTransportContract, async () => fixture(new DropBoxTransport())), [EXACT, AT_MAX]);
+  });
+
+  it('sampleEnvelope() builds a UTF-8 invitation around the given ticket and takes overrides', () => {
+    const envelope = sampleEnvelope({ ticketId: 'ticket-42', message: 'help' });
+    const text = new TextDecoder().decode(envelope.data);
+    assert.match(text, /^<\?xml/);
+    assert.match(text, /TICKETID="ticket-42"/);
+    assert.match(text, /USERNAME="Zoë Müller"/);
+    assert.equal(envelope.message, 'help');
+    assert.ok(envelope.expiresAt.getTime() > Date.now());
+  });
+});

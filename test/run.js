@@ -1,0 +1,26 @@
+// Runs every compiled spec in the repo with mocha and ends with the line CI reads: "N passed, N failed".
+import 'reflect-metadata';
+import Mocha from 'mocha';
+import { readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+function specs(dir, inDist = false) {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    if (e.name === 'node_modules' || e.name.startsWith('.')) return [];
+    const path = join(dir, e.name);
+    if (e.isDirectory()) return specs(path, inDist || e.name === 'dist');
+    return inDist && e.name.endsWith('.spec.js') ? [path] : [];
+  });
+}
+
+const mocha = new Mocha({ timeout: 30_000, reporter: 'spec', grep: process.env.RA_TEST_GREP });
+for (const file of specs(root).sort()) mocha.addFile(file);
+await mocha.loadFilesAsync();
+const runner = mocha.run((failures) => {
+  const { passes = 0 } = runner.stats ?? {};
+  console.log(`\n${passes} passed, ${failures} failed`);
+  process.exitCode = failures > 0 ? 1 : 0;
+});

@@ -1,0 +1,442 @@
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { appendFile, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { InvitationTransport, Mailer, type PluginRecord } from '@ra/kernel';
+import { Kernel, pluginIntegrity, StreamLogger, type OutgoingInvitation } from '@ra/kernel/node';
+import { transportCode, Workspace } from './fixtures.js';
+
+declare global {
+  var raTest: Record<string, unknown>;
+}
+
+describe('plugin loader', () => {
+  let ws: Workspace;
+  let logs: string[];
+  let kernel: Kernel | undefined;
+
+  beforeEach(async () => {
+    ws = await Workspace.create();
+    logs = [];
+    globalThis.raTest = {};
+  });
+  afterEach(async () => {
+    await kernel?.stop();
+    kernel = undefined;
+    await ws.remove();
+  });
+
+  async function boot(): Promise<Kernel> {
+    kernel = await Kernel.start({
+      sources: [{ dir: ws.plugins, origin: 'external' }],
+      policy: { path: ws.policyPath, keyPath: ws.keyPath },
+      home: ws.home,
+      logger: new StreamLogger('warn', 'ra', (line) => void logs.push(line)),
+      activationTimeoutMs: 300,
+    });
+    return kernel;
+  }
+
+  function record(id: string): PluginRecord {
+    const found = kernel!.records().find((r) => r.id === id);
+    assert.ok(found, `no record for ${id}`);
+    return found;
+  }
+
+  function assertState(id: string, state: PluginRecord['state'], reason?: RegExp): void {
+    const r = record(id);
+    assert.equal(r.state, state, `${id}: ${r.reason}`);
+    if (reason) assert.match(r.reason, reason);
+  }
+
+  it('activates a valid plugin and reads its contributions', async () => {
+    await ws.plugin('test.good', { contributes: { InvitationTransport: ['good'] } }, transportCode('good'));
+    await boot();
+    assertState('test.good', 'active');
+    assert.deepEqual(
+      kernel!.contributions(InvitationTransport).map((t) => t.id),
+      ['good'],
+    );
+    assert.ok(record('test.good').ms > 0);
+  });
+
+  it('marks a bad manifest invalid, names the problem, and loads the rest', async () => {
+    await ws.plugin('test.good');
+    await ws.plugin('test.typo', { colour: 'blue', permissions: ['telepathy'] });
+    await mkdir(join(ws.plugins, 'broken'));
+    await writeFile(join(ws.plugins, 'broken', 'package.json'), '{ "raPlugin": { "id": ');
+    await boot();
+    assertState('test.good', 'active');
+    const typo = kernel!.records().find((r) => r.path.endsWith('test.typo'))!;
+    assert.equal(typo.state, 'invalid');
+    assert.match(typo.reason, /unknown key 'colour'/);
+    assert.match(typo.reason, /permissions\/0 must be equal to one of the allowed values \(capture, input/);
+    const broken = kernel!.records().find((r) => r.path.endsWith('broken'))!;
+    assert.equal(broken.state, 'invalid');
+    assert.match(broken.reason, /package\.json is not valid JSON/);
+  });
+
+  it('refuses a plugin built for another kernel version', async () => {
+    await ws.plugin('test.future', { kernel: '^2.0.0' });
+    await boot();
+    assertState('test.future', 'invalid', /needs kernel \^2\.0\.0, but this kernel is 0\.1\.0/);
+  });
+
+  it('refuses a missing entry file and a duplicate id', async () => {
+    await ws.plugin('test.unbuilt', { entries: { node: 'dist/index.js' } });
+    await ws.plugin('test.twin');
+    const copy = await ws.plugin('test.twin-copy');
+    await writeFile(join(copy, 'package.json'), JSON.stringify({ name: 'x', version: '1.0.0', raPlugin: { id: 'test.twin', kernel: '*', entries: { node: 'index.js' } } }));
+    await boot();
+    assertState('test.unbuilt', 'invalid', /node entry dist\/index\.js does not exist/);
+    const twins = kernel!.records().filter((r) => r.id === 'test.twin');
+    assert.deepEqual(twins.map((t) => t.state), ['active', 'invalid']);
+    assert.match(twins[1].reason, /duplicate plugin id: already found at .*test\.twin$/);
+  });
+
+  it('disables every plugin in a dependency cycle, with the cycle as the reason', async () => {
+    await ws.plugin('test.a', { requires: ['test.b'] });
+    await ws.plugin('test.b', { requires: ['test.a'] });
+    await ws.plugin('test.c', { requires: ['test.a'] });
+    await ws.plugin('test.free');
+    await boot();
+    assertState('test.a', 'missing-dependency', /dependency cycle: test\.a -> test\.b -> test\.a/);
+    assertState('test.b', 'missing-dependency', /dependency cycle/);
+    assertState('test.c', 'missing-dependency', /requires 'test\.a'/);
+    assertState('test.free', 'active');
+  });
+
+  it('disables a plugin whose requirement is missing; an absent optional one is fine', async () => {
+    await ws.plugin('test.needy', { requires: ['test.nowhere'] });
+    await ws.plugin('test.relaxed', { optional: ['test.nowhere'] });
+    await boot();
+    assertState('test.needy', 'missing-dependency', /requires 'test\.nowhere', which no installed plugin provides/);
+    assertState('test.relaxed', 'active');
+  });
+
+  it('activates providers before the plugins that require what they provide', async () => {
+    const log = 'globalThis.raTest.order = [...(globalThis.raTest.order ?? []), ';
+    await ws.plugin('test.user', { requires: ['test.capability'] }, `export default definePlugin({ activate() { ${log} 'user']; } });`);
+    await ws.plugin('test.provider', { provides: ['test.capability'] }, `export default definePlugin({ activate() { ${log} 'provider']; } });`);
+    await boot();
+    assert.deepEqual(globalThis.raTest.order, ['provider', 'user']);
+  });
+
+  it('marks a throwing activation failed, cascades to dependents, and keeps going', async () => {
+    await ws.plugin('test.thrower', {}, `export default definePlugin({ activate() { throw new Error('boom in activate'); } });`);
+    await ws.plugin('test.dependent', { requires: ['test.thrower'] });
+    await ws.plugin('test.bystander');
+    await boot();
+    assertState('test.thrower', 'failed', /activation failed: boom in activate/);
+    assertState('test.dependent', 'missing-dependency', /requires 'test\.thrower', but test\.thrower is failed/);
+    assertState('test.bystander', 'active');
+  });
+
+  it('marks a hanging activation failed after the timeout, and ignores what it does later', async () => {
+    const code = `export default definePlugin({
+      async activate(ctx) {
+        await new Promise((r) => setTimeout(r, 600));
+        ctx.hooks.sessionOpened.tap(() => { globalThis.raTest.lateTap = true; });
+      } });`;
+    await ws.plugin('test.hangs', {}, code);
+    await ws.plugin('test.bystander');
+    await boot();
+    assertState('test.hangs', 'failed', /did not finish within 300 ms/);
+    assert.ok(record('test.hangs').ms >= 290);
+    assertState('test.bystander', 'active');
+    await new Promise((r) => setTimeout(r, 400));
+    await kernel!.hooks.sessionOpened.promise({ id: 's', ticketId: 't', role: 'novice', peerName: 'p' });
+    assert.equal(globalThis.raTest.lateTap, undefined);
+  });
+
+  it('honours the user disabling a plugin', async () => {
+    await ws.plugin('test.off', { contributes: { InvitationTransport: ['off'] } }, transportCode('off'));
+    await ws.settings({ plugins: { 'test.off': { enabled: false } } });
+    await boot();
+    assertState('test.off', 'disabled-by-user', /disabled in .*settings\.json/);
+    assert.deepEqual(kernel!.contributions(InvitationTransport), []);
+  });
+
+  it('keeps going with the last good settings when settings.json is corrupt', async () => {
+    await ws.plugin('test.on');
+    await mkdir(ws.home, { recursive: true });
+    await writeFile(join(ws.home, 'settings.json'), '{ nope');
+    await boot();
+    assertState('test.on', 'active');
+    assert.ok(logs.some((l) => /settings\.json is not valid JSON.*left as it is/.test(l)), logs.join(''));
+  });
+
+  it('blocks plugins outside the policy allowlist or its versions', async () => {
+    await ws.plugin('test.listed');
+    await ws.plugin('test.unlisted');
+    await ws.plugin('test.old', {}, undefined, '1.0.0');
+    await ws.signedPolicy({ plugins: { allowlist: { 'test.listed': { versions: '^1.0.0' }, 'test.old': { versions: '>=2.0.0' } } } });
+    await boot();
+    assert.equal(kernel!.policy().origin, 'file');
+    assertState('test.listed', 'active');
+    assertState('test.unlisted', 'disabled-by-policy', /not in the policy plugin allowlist/);
+    assertState('test.old', 'disabled-by-policy', /version 1\.0\.0 is not allowed by policy \(allowed: >=2\.0\.0\)/);
+  });
+
+  it('refuses a plugin whose files no longer match the pinned integrity', async () => {
+    const pinned = await ws.plugin('test.pinned');
+    const changed = await ws.plugin('test.changed');
+    const allowlist = {
+      'test.pinned': { versions: '1.0.0', integrity: await pluginIntegrity(pinned) },
+      'test.changed': { versions: '1.0.0', integrity: await pluginIntegrity(changed) },
+    };
+    await ws.signedPolicy({ plugins: { allowlist } });
+    await appendFile(join(changed, 'index.js'), 'globalThis.raTest.evil = true;\n');
+    await boot();
+    assertState('test.pinned', 'active');
+    assertState('test.changed', 'disabled-by-policy', /files do not match the integrity pinned by policy/);
+    assert.equal(globalThis.raTest.evil, undefined);
+  });
+
+  it('refuses a policy with a bad signature and runs with the safest settings', async () => {
+    await ws.plugin('test.any');
+    await ws.signedPolicy({ allowed: true, solicited: { allowControl: true } });
+    await writeFile(ws.policyPath, JSON.stringify({ allowed: true, solicited: { allowControl: false } }));
+    await boot();
+    const policy = kernel!.policy();
+    assert.equal(policy.origin, 'refused');
+    assert.match(policy.note!, /signature does not verify against the pinned ops key/);
+    assert.equal(policy.policy.allowed, false);
+    assert.equal(policy.policy.solicited.allowControl, false);
+    assertState('test.any', 'disabled-by-policy', /refused: its signature does not verify/);
+    assert.ok(logs.some((l) => l.includes('error: policy') && l.includes('refused')));
+  });
+
+  it('refuses a pinned key with no policy, and a policy with no signature', async () => {
+    await ws.signedPolicy({});
+    await writeFile(`${ws.policyPath}.sig`, '');
+    await boot();
+    assert.match(kernel!.policy().note!, /signature does not verify/);
+    await kernel!.stop();
+    const { rm } = await import('node:fs/promises');
+    await rm(`${ws.policyPath}.sig`);
+    await boot();
+    assert.match(kernel!.policy().note!, /signature file .*\.sig is missing/);
+    await kernel!.stop();
+    await rm(ws.policyPath);
+    await boot();
+    assert.match(kernel!.policy().note!, /an ops key is pinned at .* but the policy file .* is missing/);
+  });
+
+  describe('capabilities', () => {
+    const mailerCode = `const mailer = { async send(m) { return { messageId: 'm-' + m.subject }; } };
+      export default definePlugin({ module: new ContainerModule(({ bind }) => { bind(ra.Mailer).toConstantValue(mailer); }) });`;
+    const useMailer = `export default definePlugin({ async activate(ctx) {
+        globalThis.raTest.sent = (await ctx.get(ra.Mailer).send({ to: ['a@b'], subject: 'hi', text: '' })).messageId; } });`;
+
+    it('hands a guarded service only to plugins that declare the permission', async () => {
+      await ws.plugin('test.mailer', { permissions: ['mail'], contributes: { Mailer: true } }, mailerCode);
+      await ws.plugin('test.sender', { permissions: ['mail'], requires: ['test.mailer'] }, useMailer);
+      await ws.plugin('test.sneaky', { requires: ['test.mailer'] }, useMailer);
+      await boot();
+      assertState('test.sender', 'active');
+      assert.equal(globalThis.raTest.sent, 'm-hi');
+      assertState('test.sneaky', 'failed', /plugin 'test\.sneaky' may not use Mailer: its manifest does not declare the 'mail' permission/);
+    });
+
+    it('lets policy withhold a permission the manifest declares', async () => {
+      await ws.plugin('test.mailer', { permissions: ['mail'], contributes: { Mailer: true } }, mailerCode);
+      await ws.plugin('test.sender', { permissions: ['mail'], requires: ['test.mailer'] }, useMailer);
+      await ws.signedPolicy({
+        plugins: { allowlist: { 'test.mailer': { versions: '*' }, 'test.sender': { versions: '*', permissions: [] } } },
+      });
+      await boot();
+      assertState('test.sender', 'failed', /may not use Mailer: policy does not grant it the 'mail' permission/);
+    });
+
+    it('refuses to let a plugin provide a guarded service without the permission', async () => {
+      await ws.plugin('test.mailer', { contributes: { Mailer: true } }, mailerCode);
+      await ws.signedPolicy({ plugins: { deniedPermissions: ['capture'] } });
+      await boot();
+      assertState('test.mailer', 'failed', /may not use Mailer: its manifest does not declare the 'mail' permission/);
+    });
+
+    it('guards list points too: capture sources need the capture permission', async () => {
+      const code = `export default definePlugin({ activate(ctx) { globalThis.raTest.sources = ctx.contributions(ra.CaptureSource).length; } });`;
+      await ws.plugin('test.viewer', { permissions: ['capture'] }, code);
+      await ws.plugin('test.peeper', {}, code);
+      await ws.signedPolicy({ plugins: { deniedPermissions: ['microphone'] } });
+      await boot();
+      assertState('test.viewer', 'active');
+      assert.equal(globalThis.raTest.sources, 0);
+      assertState('test.peeper', 'failed', /may not use CaptureSource: its manifest does not declare the 'capture' permission/);
+    });
+
+    it('gives network listeners only with the permission, and closes them when the plugin is disabled', async () => {
+      const code = `export default definePlugin({ async activate(ctx) {
+          const l = await ctx.get(ra.NetworkListener).listen({ host: '127.0.0.1', port: 0 }, (s) => s.end('hello'));
+          globalThis.raTest.port = l.port; } });`;
+      await ws.plugin('test.server', { permissions: ['network'] }, code);
+      await ws.plugin('test.nonet', {}, code.replace('raTest.port', 'raTest.other'));
+      await boot();
+      assertState('test.nonet', 'failed', /may not use NetworkListener/);
+      const port = globalThis.raTest.port as number;
+      assert.equal(await greeting(port), 'hello');
+      await ws.settings({ plugins: { 'test.server': { enabled: false } } });
+      await kernel!.reloadSettings();
+      assertState('test.server', 'disabled-by-user');
+      await assert.rejects(greeting(port), /ECONNREFUSED/);
+    });
+  });
+
+  describe('single services and contributions', () => {
+    it('refuses a second provider of an exactly-one service', async () => {
+      const code = `export default definePlugin({ module: new ContainerModule(({ bind }) => { bind(ra.InvitationStore).toConstantValue({}); }) });`;
+      await ws.plugin('test.store1', { contributes: { InvitationStore: true } }, code);
+      await ws.plugin('test.store2', { contributes: { InvitationStore: true } }, code);
+      await boot();
+      assertState('test.store1', 'active');
+      assertState('test.store2', 'failed', /exactly one plugin may provide InvitationStore, and test\.store1 already does/);
+    });
+
+    it('refuses a plugin that provides a kernel service', async () => {
+      const code = `export default definePlugin({ module: new ContainerModule(({ bind }) => { bind(ra.PolicyService).toConstantValue({}); }) });`;
+      await ws.plugin('test.usurper', {}, code);
+      await boot();
+      assertState('test.usurper', 'failed', /PolicyService is provided by the kernel/);
+    });
+
+    it('refuses contributions the manifest does not declare, or declared ones it lacks', async () => {
+      await ws.plugin('test.undeclared', {}, transportCode('secret'));
+      await ws.plugin('test.mismatch', { contributes: { InvitationTransport: ['other'] } }, transportCode('mine'));
+      await ws.plugin('test.empty', { contributes: { InvitationTransport: ['ghost'] } });
+      await boot();
+      assertState('test.undeclared', 'failed', /contributes InvitationTransport 'secret' that its manifest does not declare/);
+      assertState('test.mismatch', 'failed', /InvitationTransport 'mine' that its manifest does not declare/);
+      assertState('test.empty', 'failed', /declares InvitationTransport but the plugin binds none/);
+    });
+
+    it('refuses two contributions with one id', async () => {
+      await ws.plugin('test.first', { contributes: { InvitationTransport: ['same'] } }, transportCode('same'));
+      await ws.plugin('test.second', { contributes: { InvitationTransport: ['same'] } }, transportCode('same'));
+      await boot();
+      assertState('test.second', 'failed', /InvitationTransport 'same' is already contributed by test\.first/);
+    });
+  });
+
+  describe('running host', () => {
+    const live = `, activate(ctx) {
+        ctx.subscriptions.add({ dispose() { globalThis.raTest.disposed = (globalThis.raTest.disposed ?? 0) + 1; } });
+        ctx.hooks.sessionOpened.tap(() => { globalThis.raTest.opened = (globalThis.raTest.opened ?? 0) + 1; });
+      }, deactivate() { globalThis.raTest.deactivated = true; }`;
+    const session = { id: 's', ticketId: 't', role: 'novice' as const, peerName: 'Helper' };
+
+    it('disables and re-enables a plugin without a restart, disposing all it contributed', async () => {
+      await ws.plugin('test.live', { contributes: { InvitationTransport: ['live'] } }, transportCode('live', live));
+      await ws.plugin('test.after', { requires: ['test.live'] });
+      await boot();
+      await kernel!.hooks.sessionOpened.promise(session);
+      assert.equal(globalThis.raTest.opened, 1);
+
+      await ws.settings({ plugins: { 'test.live': { enabled: false } } });
+      await kernel!.reloadSettings();
+      assertState('test.live', 'disabled-by-user');
+      assertState('test.after', 'missing-dependency', /requires 'test\.live', but test\.live is disabled-by-user/);
+      assert.equal(globalThis.raTest.deactivated, true);
+      assert.equal(globalThis.raTest.disposed, 1);
+      assert.deepEqual(kernel!.contributions(InvitationTransport), []);
+      await kernel!.hooks.sessionOpened.promise(session);
+      assert.equal(globalThis.raTest.opened, 1, 'a disabled plugin still heard the hook');
+
+      await ws.settings({ plugins: { 'test.live': { enabled: true } } });
+      await kernel!.reloadSettings();
+      assertState('test.live', 'active');
+      assertState('test.after', 'active');
+      assert.deepEqual(kernel!.contributions(InvitationTransport).map((t) => t.id), ['live']);
+      await kernel!.hooks.sessionOpened.promise(session);
+      assert.equal(globalThis.raTest.opened, 2);
+    });
+
+    it('applies settings.json edits on its own when watching', async () => {
+      await ws.plugin('test.watched');
+      await boot();
+      await kernel!.watchSettings();
+      const changed = new Promise<void>((resolve) => kernel!.onDidChange(resolve));
+      await ws.settings({ plugins: { 'test.watched': { enabled: false } } });
+      await changed;
+      assertState('test.watched', 'disabled-by-user');
+    });
+
+    it('keeps locked plugins on even when the user disables them', async () => {
+      await ws.plugin('test.locked');
+      await ws.signedPolicy({ plugins: { locked: true, allowlist: { 'test.locked': { versions: '*' } } } });
+      await ws.settings({ plugins: { 'test.locked': { enabled: false } } });
+      await boot();
+      assertState('test.locked', 'active', /kept on: the policy locks the plugin set/);
+    });
+
+    it('fills plugin settings from the manifest schema and falls back to defaults on bad values', async () => {
+      const schema = { type: 'object', properties: { folder: { type: 'string', default: '/tmp/x' } }, additionalProperties: false };
+      const code = `export default definePlugin({ activate(ctx) { globalThis.raTest.settings = ctx.settings; } });`;
+      await ws.plugin('test.configured', { settings: schema }, code);
+      await ws.settings({ plugins: { 'test.configured': { settings: { folder: 42 } } } });
+      await boot();
+      assert.deepEqual(globalThis.raTest.settings, { folder: '/tmp/x' });
+      assert.ok(logs.some((l) => l.includes("settings for 'test.configured' ignored")));
+    });
+  });
+
+  describe('hooks', () => {
+    const outgoing: OutgoingInvitation = {
+      transport: 'file',
+      target: '/tmp/x',
+      envelope: {
+        ticketId: 't1',
+        fileName: 'RAInvitation.msrcincident',
+        mediaType: 'application/xml',
+        data: new Uint8Array([1]),
+        noviceName: 'Ann',
+        message: '',
+        expiresAt: new Date(),
+        passwordRequired: true,
+      },
+    };
+
+    it('contains a throwing tap, attributes it to its plugin, and runs the rest of the series', async () => {
+      await ws.plugin('test.bad-tap', {}, `export default definePlugin({ activate(ctx) {
+        ctx.hooks.invitationBeforeSend.tap(() => { throw new Error('tap exploded'); }); } });`);
+      await ws.plugin('test.veto', {}, `export default definePlugin({ activate(ctx) {
+        ctx.hooks.invitationBeforeSend.tap(async (o) => ({ ...o, veto: 'no e-mail on Fridays' }));
+        ctx.hooks.sessionConnecting.tap((c) => c.helperName === 'Mallory' ? 'helper not trusted' : undefined); } });`);
+      await boot();
+      const result = await kernel!.hooks.invitationBeforeSend.promise(outgoing);
+      assert.equal(result.veto, 'no e-mail on Fridays');
+      assert.equal(record('test.bad-tap').errors, 1);
+      assert.equal(record('test.veto').errors, 0);
+      assert.ok(logs.some((l) => l.includes("plugin 'test.bad-tap' failed in hook invitationBeforeSend: tap exploded")));
+      const connecting = { ticketId: 't1', kind: 'solicited' as const, remoteAddress: '127.0.0.1' };
+      assert.equal(await kernel!.hooks.sessionConnecting.promise({ ...connecting, helperName: 'Mallory' }), 'helper not trusted');
+      assert.equal(await kernel!.hooks.sessionConnecting.promise({ ...connecting, helperName: 'Bob' }), undefined);
+    });
+
+    it('lets a plugin undo its own tap', async () => {
+      await ws.plugin('test.once', {}, `export default definePlugin({ activate(ctx) {
+        const tap = ctx.hooks.invitationCreated.tap(() => { globalThis.raTest.created = (globalThis.raTest.created ?? 0) + 1; tap.dispose(); }); } });`);
+      await boot();
+      const invitation = { ticketId: 't', noviceName: 'A', message: '', createdAt: new Date(), expiresAt: new Date(), passwordRequired: false, status: 'open' as const };
+      await kernel!.hooks.invitationCreated.promise(invitation);
+      await kernel!.hooks.invitationCreated.promise(invitation);
+      assert.equal(globalThis.raTest.created, 1);
+    });
+  });
+
+  it('gives the host unguarded access to single services', async () => {
+    await boot();
+    assert.throws(() => kernel!.get(Mailer), /no active plugin provides Mailer/);
+  });
+});
+
+function greeting(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    let text = '';
+    socket.on('data', (d) => (text += d));
+    socket.on('end', () => resolve(text));
+    socket.on('error', reject);
+  });
+}
