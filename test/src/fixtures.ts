@@ -6,7 +6,7 @@ import { generateOpsKeyPair, signDetached } from '@ra/kernel/node';
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
-/** A temporary folder whose plugins resolve `@ra/kernel` and `inversify` from the repo, as an installed plugin would. */
+/** A temporary folder whose plugins resolve `@ra/kernel` from the repo, as an installed plugin would. */
 export class Workspace {
   private constructor(readonly dir: string) {}
 
@@ -59,7 +59,7 @@ export class Workspace {
   }
 }
 
-const IMPORTS = `import { ContainerModule } from 'inversify';
+const IMPORTS = `import { ContainerModule } from '@ra/kernel/inversify';
 import * as ra from '@ra/kernel';
 import { definePlugin } from '@ra/kernel';`;
 

@@ -1,4 +1,4 @@
-import type { ContainerModule } from 'inversify';
+import type { ContainerModule } from './di.js';
 import type { Disposable } from './disposable.js';
 
 const BRAND = Symbol.for('ra.kernel:PluginDefinition');

@@ -1,4 +1,4 @@
-import semver from 'semver';
+import { semver } from './vendor.js';
 import type { PluginManifest } from '../common/manifest.js';
 import type { Permission } from '../common/permissions.js';
 import type { PolicyState } from '../common/policy.js';

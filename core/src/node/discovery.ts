@@ -1,6 +1,6 @@
 import { readdir, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import semver from 'semver';
+import { semver } from './vendor.js';
 import type { PluginManifest } from '../common/manifest.js';
 import { KERNEL_VERSION } from '../common/version.js';
 import { isMissing } from './files.js';

@@ -1,4 +1,4 @@
-import { AsyncSeriesBailHook, AsyncSeriesHook, AsyncSeriesWaterfallHook } from 'tapable';
+import { AsyncSeriesBailHook, AsyncSeriesHook, AsyncSeriesWaterfallHook } from './vendor.js';
 import { toDisposable, type Disposable } from '../common/disposable.js';
 import type { InvitationRecord } from '../common/services.js';
 import type { SessionInfo } from '../common/session.js';

@@ -1,5 +1,4 @@
-import 'reflect-metadata';
-import { Container } from 'inversify';
+import { Container } from '../common/di.js';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DisposableStore, toDisposable, type Disposable } from '../common/disposable.js';

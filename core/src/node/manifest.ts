@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import semver from 'semver';
+import { semver } from './vendor.js';
 import { EXTENSION_POINTS } from '../common/extension-points.js';
 import type { PluginManifest } from '../common/manifest.js';
 import { PERMISSIONS } from '../common/permissions.js';

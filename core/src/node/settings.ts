@@ -16,8 +16,7 @@ export interface UserSettings {
   plugins: Record<string, PluginPreference>;
 }
 
-const checkSettings = compileSchema<UserSettings>(
-  {
+export const SETTINGS_SCHEMA = {
     type: 'object',
     additionalProperties: false,
     properties: {
@@ -32,9 +31,9 @@ const checkSettings = compileSchema<UserSettings>(
         },
       },
     },
-  },
-  'settings',
-);
+} as const;
+
+const checkSettings = compileSchema<UserSettings>(SETTINGS_SCHEMA, 'settings');
 
 export const SETTINGS_FILE = 'settings.json';
 

@@ -1,0 +1,196 @@
+import assert from 'node:assert/strict';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { appendFile, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { REPO, Workspace } from './fixtures.js';
+
+const RA = join(REPO, 'host', 'dist', 'node', 'main.js');
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+describe('ra CLI', () => {
+  let ws: Workspace;
+  let env: NodeJS.ProcessEnv;
+  let host: ChildProcess | undefined;
+
+  beforeEach(async () => {
+    ws = await Workspace.create();
+    env = { ...process.env, RA_HOME: ws.home, RA_POLICY: ws.policyPath, RA_OPS_KEY: ws.keyPath, RA_PLUGIN_PATH: ws.plugins };
+    await ws.plugin('test.extra');
+  });
+  afterEach(async () => {
+    if (host?.exitCode === null) {
+      host.kill('SIGKILL');
+      await new Promise((r) => host!.once('exit', r));
+    }
+    host = undefined;
+    await ws.remove();
+  });
+
+  function ra(...args: string[]): Promise<Run> {
+    return new Promise((resolve) => {
+      execFile(process.execPath, [RA, ...args], { env }, (error, stdout, stderr) => {
+        resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
+      });
+    });
+  }
+
+  async function states(): Promise<Record<string, string>> {
+    const run = await ra('plugins', 'list', '--json');
+    assert.equal(run.code, 0, run.stderr);
+    const report = JSON.parse(run.stdout) as { plugins: { id: string; state: string }[] };
+    return Object.fromEntries(report.plugins.map((p) => [p.id, p.state]));
+  }
+
+  it('prints help and version', async () => {
+    const help = await ra('--help');
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /ra plugins list \[--json\]/);
+    assert.match(help.stdout, /Exit codes: 0 ok/);
+    assert.match((await ra('--version')).stdout, /^ra 0\.1\.0 \(kernel 0\.1\.0\)\n$/);
+  });
+
+  it('reports usage errors in one line with exit code 2, and a stack only with --debug', async () => {
+    for (const args of [['frobnicate'], ['plugins', 'list', '--colour'], ['plugins', 'enable'], ['policy', 'sign', 'x']]) {
+      const run = await ra(...args);
+      assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
+      assert.equal(run.stderr.trim().split('\n').length, 1, run.stderr);
+      assert.doesNotMatch(run.stderr, /\n\s+at /);
+    }
+    const debug = await ra('policy', 'sign', join(ws.dir, 'nope.json'), '--key', 'k', '--debug');
+    assert.equal(debug.code, 1);
+    assert.match(debug.stderr, /cannot read .*nope\.json: no such file\n\s+at /);
+  });
+
+  it('lists built-in and third-party plugins with state, reason and time', async () => {
+    const run = await ra('plugins', 'list');
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /^policy: defaults/);
+    assert.match(run.stdout, /ID\s+VERSION\s+STATE\s+MS\s+REASON/);
+    assert.match(run.stdout, /test\.extra\s+1\.0\.0\s+active\s+[\d.]+/);
+    assert.equal((await states())['ra.file'], 'active');
+  });
+
+  it('enables and disables plugins in $RA_HOME, and refuses unknown ids', async () => {
+    const off = await ra('plugins', 'disable', 'test.extra');
+    assert.equal(off.code, 0, off.stderr);
+    assert.match(off.stdout, /RA is not running; the change applies when it starts/);
+    const settings = JSON.parse(await readFile(join(ws.home, 'settings.json'), 'utf8'));
+    assert.deepEqual(settings.plugins['test.extra'], { enabled: false });
+    assert.equal((await states())['test.extra'], 'disabled-by-user');
+    assert.equal((await ra('plugins', 'enable', 'test.extra')).code, 0);
+    assert.equal((await states())['test.extra'], 'active');
+    const unknown = await ra('plugins', 'enable', 'test.nobody');
+    assert.equal(unknown.code, 4);
+    assert.match(unknown.stderr, /no plugin with id 'test\.nobody'/);
+  });
+
+  it('refuses to change settings.json when it is corrupt, and leaves it as it was', async () => {
+    await ws.settings({});
+    await writeFile(join(ws.home, 'settings.json'), '{ broken');
+    const run = await ra('plugins', 'disable', 'test.extra');
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /settings\.json is not valid JSON/);
+    assert.equal(await readFile(join(ws.home, 'settings.json'), 'utf8'), '{ broken');
+  });
+
+  it('creates keys, signs, verifies and shows a policy; tampering is caught', async () => {
+    const keys = join(ws.dir, 'keys');
+    const keygen = await ra('policy', 'keygen', '--out', keys);
+    assert.equal(keygen.code, 0, keygen.stderr);
+    assert.match(keygen.stdout, /fingerprint [0-9a-f]{16}/);
+    assert.equal((await stat(join(keys, 'ops-key.pem'))).mode & 0o777, 0o600);
+    assert.equal((await ra('policy', 'keygen', '--out', keys)).code, 1, 'overwrote a key');
+    env.RA_OPS_KEY = join(keys, 'ops-key.pub');
+
+    await writeFile(ws.policyPath, JSON.stringify({ solicited: { allowControl: false, maxLifetime: '6h' }, offers: { allowed: true, helpers: ['helpdesk'] } }));
+    const signed = await ra('policy', 'sign', ws.policyPath, '--key', join(keys, 'ops-key.pem'));
+    assert.equal(signed.code, 0, signed.stderr);
+    const verified = await ra('policy', 'verify');
+    assert.equal(verified.code, 0, verified.stderr);
+    assert.match(verified.stdout, /verifies against/);
+    const shown = JSON.parse((await ra('policy', 'show', '--json')).stdout);
+    assert.equal(shown.origin, 'file');
+    assert.equal(shown.policy.solicited.maxLifetimeMinutes, 360);
+    assert.deepEqual(shown.policy.offers.helpers, ['helpdesk']);
+    assert.doesNotMatch(JSON.stringify(shown), /PRIVATE KEY/);
+
+    await appendFile(ws.policyPath, ' ');
+    const tampered = await ra('policy', 'verify');
+    assert.equal(tampered.code, 3);
+    assert.match(tampered.stderr, /signature does not verify against the pinned ops key/);
+    assert.equal((await ra('policy', 'show')).code, 3);
+    const list = await ra('plugins', 'list');
+    assert.match(list.stdout, /policy: REFUSED/);
+    assert.match(list.stdout, /test\.extra\s+1\.0\.0\s+disabled-by-policy/);
+  });
+
+  it('will not sign a policy RA would reject', async () => {
+    const keys = join(ws.dir, 'keys');
+    await ra('policy', 'keygen', '--out', keys);
+    await writeFile(ws.policyPath, JSON.stringify({ solicited: { maxLifetime: '120d', alowControl: true } }));
+    const run = await ra('policy', 'sign', ws.policyPath, '--key', join(keys, 'ops-key.pem'));
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /not signing: policy: \/solicited: unknown key 'alowControl'/);
+    await writeFile(ws.policyPath, JSON.stringify({ solicited: { maxLifetime: '120d' } }));
+    assert.match((await ra('policy', 'sign', ws.policyPath, '--key', join(keys, 'ops-key.pem'))).stderr, /above the 99-day hard cap/);
+  });
+
+  it('pins plugins by hash; policy blocks, locks and catches changed files', async () => {
+    const hashed = await ra('plugins', 'hash', 'test.extra', 'ra.file', '--json');
+    assert.equal(hashed.code, 0, hashed.stderr);
+    const allowlist = JSON.parse(hashed.stdout);
+    assert.match(allowlist['test.extra'].integrity, /^sha512-[A-Za-z0-9+/]{86}==$/);
+    await ws.plugin('test.unlisted');
+    await ws.signedPolicy({ plugins: { locked: true, allowlist } });
+
+    assert.deepEqual(await states(), { 'ra.file': 'active', 'test.extra': 'active', 'test.unlisted': 'disabled-by-policy' });
+    const enable = await ra('plugins', 'enable', 'test.unlisted');
+    assert.equal(enable.code, 5);
+    assert.match(enable.stderr, /cannot enable test\.unlisted: blocked by policy: not in the policy plugin allowlist/);
+    const disable = await ra('plugins', 'disable', 'test.extra');
+    assert.equal(disable.code, 5);
+    assert.match(disable.stderr, /the policy locks the plugin set/);
+
+    await appendFile(join(ws.plugins, 'test.extra', 'index.js'), '// changed\n');
+    assert.equal((await states())['test.extra'], 'disabled-by-policy');
+  });
+
+  it('runs the host; enable and disable take effect in it without a restart', async () => {
+    host = spawn(process.execPath, [RA, 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    host.stdout!.on('data', (d) => (out += d));
+    await until(() => /ready in \d+ ms/.test(out), 10_000);
+    assert.match(out, /test\.extra\s+1\.0\.0\s+active/);
+
+    const second = await ra('start');
+    assert.equal(second.code, 1);
+    assert.match(second.stderr, new RegExp(`RA is already running for .* \\(pid ${host.pid}\\)`));
+
+    const off = await ra('plugins', 'disable', 'test.extra');
+    assert.equal(off.code, 0, off.stderr);
+    assert.match(off.stdout, new RegExp(`the running host \\(pid ${host.pid}\\) reports test\\.extra disabled-by-user`));
+    const list = JSON.parse((await ra('plugins', 'list', '--json')).stdout);
+    assert.equal(list.source, `running host (pid ${host.pid})`);
+    const on = await ra('plugins', 'enable', 'test.extra');
+    assert.match(on.stdout, /reports test\.extra active/);
+
+    const exited = new Promise<number | null>((r) => host!.once('exit', r));
+    host.kill('SIGTERM');
+    assert.equal(await exited, 0);
+    assert.match(out, /RA stopped/);
+    await assert.rejects(stat(join(ws.home, 'run', 'host.json')), /ENOENT/);
+  });
+});
+
+async function until(check: () => boolean, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
