@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { InvitationTransport } from '@ra/kernel';
+import { Kernel, StreamLogger } from '@ra/kernel/node';
+import { describeInvitationTransportContract, sampleEnvelope } from '@ra/kernel/testing';
+
+const PLUGIN_DIR = fileURLToPath(new URL('../../', import.meta.url));
+
+/** A real kernel loading only this plugin, as `RA_PLUGIN_PATH` would, with `settings` as the user's. */
+async function boot(settings: (home: string) => Record<string, unknown>) {
+  const home = await mkdtemp(join(tmpdir(), 'ra-example-'));
+  await writeFile(join(home, 'settings.json'), JSON.stringify({ plugins: { 'example.folder': { settings: settings(home) } } }));
+  const log: string[] = [];
+  const kernel = await Kernel.start({
+    sources: [{ dir: PLUGIN_DIR, origin: 'external' }],
+    policy: { path: join(home, 'policy.json'), keyPath: join(home, 'ops-key.pub') },
+    home,
+    logger: new StreamLogger('info', 'ra', (line) => log.push(line)),
+  });
+  const transport = kernel.contributions(InvitationTransport).find((t) => t.id === 'folder');
+  assert.ok(transport, `example.folder contributed no transport: ${JSON.stringify(kernel.records())}`);
+  const dispose = async () => {
+    await kernel.stop();
+    await rm(home, { recursive: true });
+  };
+  return { home, kernel, transport, log, dispose };
+}
+
+const inOutbox = (home: string) => ({ folder: join(home, 'outbox') });
+
+describeInvitationTransportContract('example.folder', async () => {
+  const { transport, dispose } = await boot(inOutbox);
+  return { transport, target: async () => '', readBack: (path) => readFile(path), dispose };
+});
+
+describe('example.folder', () => {
+  let booted: Awaited<ReturnType<typeof boot>> | undefined;
+  afterEach(async () => {
+    await booted?.dispose();
+    booted = undefined;
+  });
+
+  it('copies the invitation into the configured folder as <ticketId>.msrcincident', async () => {
+    booted = await boot(inOutbox);
+    const receipt = await booted.transport.deliver(sampleEnvelope({ ticketId: 'T-42' }), '');
+    assert.equal(receipt.target, join(booted.home, 'outbox', 'T-42.msrcincident'));
+    assert.deepEqual(await readdir(join(booted.home, 'outbox')), ['T-42.msrcincident']);
+  });
+
+  it('copies into ~/RA Invitations when the folder is not set', async () => {
+    const home = process.env.HOME;
+    booted = await boot(() => ({}));
+    process.env.HOME = booted.home;
+    try {
+      const receipt = await booted.transport.deliver(sampleEnvelope(), '');
+      assert.equal(receipt.target, join(booted.home, 'RA Invitations', 'ticket-0001.msrcincident'));
+    } finally {
+      process.env.HOME = home;
+    }
+  });
+
+  it('refuses a ticket id that would leave the folder', async () => {
+    booted = await boot(inOutbox);
+    await assert.rejects(booted.transport.deliver(sampleEnvelope({ ticketId: '../escape' }), ''), /ticket id '\.\.\/escape' cannot name a file/);
+  });
+
+  it('logs its own deliveries from the invitationSent hook, and no one else’s', async () => {
+    booted = await boot(inOutbox);
+    const receipt = await booted.transport.deliver(sampleEnvelope(), '');
+    await booted.kernel.hooks.invitationSent.promise({ ...receipt, ticketId: 'ticket-0001' });
+    await booted.kernel.hooks.invitationSent.promise({ ...receipt, transport: 'file', ticketId: 'ticket-0002' });
+    const copied = booted.log.filter((line) => line.includes('copied to'));
+    assert.deepEqual(copied, [`[ra:example.folder] info: invitation ticket-0001 copied to ${receipt.target}\n`]);
+  });
+});

@@ -1,0 +1,39 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { inject, injectable } from '@ra/kernel/inversify';
+import { MAX_INVITATION_BYTES, type DeliveryReceipt, type InvitationEnvelope, type InvitationTransport } from '@ra/kernel';
+import { PluginContext, writeFileAtomic } from '@ra/kernel/node';
+
+/** Ticket ids become file names, so one that could climb out of the folder is refused. */
+const FILE_SAFE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/**
+ * Copies each invitation into one folder, say a share the helpdesk watches, as
+ * `<ticketId>.msrcincident`. The folder comes from the plugin's settings.
+ */
+@injectable()
+export class FolderTransport implements InvitationTransport {
+  readonly id = 'folder';
+  readonly title = 'Copy to the invitations folder';
+
+  constructor(@inject(PluginContext) private readonly ctx: PluginContext) {}
+
+  /** `target` is not used: every invitation goes to the configured folder. Re-sending a ticket replaces its file. */
+  async deliver(envelope: InvitationEnvelope, _target: string): Promise<DeliveryReceipt> {
+    const { ticketId, data } = envelope;
+    if (data.byteLength === 0) throw new Error(`invitation ${ticketId} is empty`);
+    if (data.byteLength > MAX_INVITATION_BYTES) {
+      throw new Error(`invitation ${ticketId} is ${data.byteLength} bytes, more than the ${MAX_INVITATION_BYTES} allowed`);
+    }
+    if (!FILE_SAFE.test(ticketId)) throw new Error(`ticket id '${ticketId}' cannot name a file`);
+    const path = join(this.folder(), `${ticketId}.msrcincident`);
+    await writeFileAtomic(path, data);
+    return { transport: this.id, target: path, deliveredAt: new Date() };
+  }
+
+  /** The kernel has checked the settings against the manifest schema and filled in its default. */
+  private folder(): string {
+    const folder = this.ctx.settings.folder as string;
+    return folder === '~' || folder.startsWith('~/') ? join(homedir(), folder.slice(1)) : folder;
+  }
+}

@@ -1,0 +1,17 @@
+import { ContainerModule } from '@ra/kernel/inversify';
+import { definePlugin, InvitationTransport } from '@ra/kernel';
+import type { PluginContext } from '@ra/kernel/node';
+import { FolderTransport } from './folder-transport.js';
+
+/** `example.folder`: one InvitationTransport, and a hook tap that logs its deliveries. */
+export default definePlugin<PluginContext>({
+  module: new ContainerModule(({ bind }) => {
+    bind(InvitationTransport).to(FolderTransport);
+  }),
+  activate(ctx) {
+    // Taps are removed when the plugin deactivates; keep the returned Disposable only to stop earlier.
+    ctx.hooks.invitationSent.tap((receipt) => {
+      if (receipt.transport === 'folder') ctx.logger.info(`invitation ${receipt.ticketId} copied to ${receipt.target}`);
+    });
+  },
+});

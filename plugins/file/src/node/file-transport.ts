@@ -1,0 +1,92 @@
+import { mkdir, stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { basename, dirname, join, resolve, sep } from 'node:path';
+import { MAX_INVITATION_BYTES, type DeliveryReceipt, type InvitationEnvelope, type InvitationTransport } from '@ra/kernel';
+import { isMissing, readSmallFile } from '@ra/kernel/node';
+import { writeNewFile } from './new-file.js';
+
+/** The name Windows Remote Assistance gives an invitation file. */
+export const DEFAULT_FILE_NAME = 'RAInvitation.msrcincident';
+
+/**
+ * Windows RA's "Save this invitation as a file": the novice hands the file over however they
+ * like (USB stick, share, chat) and the helper opens it with `receive`.
+ */
+export class FileTransport implements InvitationTransport {
+  readonly id = 'file';
+  readonly title = 'Save the invitation as a file';
+
+  /** `defaultFolder` takes invitations delivered to an empty target. */
+  constructor(private readonly defaultFolder?: string) {}
+
+  /**
+   * `target` is a file path, or a folder to save under the envelope's file name; a path ending
+   * in a separator names a folder to create. Empty means the default folder. `~` is the home
+   * folder. Only the chosen folder is ever created, never its parents.
+   */
+  async deliver(envelope: InvitationEnvelope, target: string): Promise<DeliveryReceipt> {
+    checkSize(envelope);
+    const path = await this.destination(envelope, target);
+    let saved: string;
+    try {
+      saved = await writeNewFile(path, envelope.data);
+    } catch (e) {
+      throw new Error(`cannot save invitation ${envelope.ticketId} as ${path}: ${(e as Error).message}`, { cause: e });
+    }
+    return { transport: this.id, target: saved, deliveredAt: new Date() };
+  }
+
+  /** Reads an invitation file; a non-file or an oversized file is refused before it is read. */
+  async receive(source: string): Promise<Uint8Array> {
+    let data: Uint8Array;
+    try {
+      data = await readSmallFile(resolve(expandHome(source)), MAX_INVITATION_BYTES);
+    } catch (e) {
+      throw new Error(`cannot open invitation: ${(e as Error).message}`, { cause: e });
+    }
+    if (data.byteLength === 0) throw new Error(`cannot open invitation: ${source} is empty`);
+    return data;
+  }
+
+  private async destination(envelope: InvitationEnvelope, target: string): Promise<string> {
+    const chosen = target || this.defaultFolder;
+    if (!chosen) throw new Error('no file or folder to save the invitation to, and no defaultFolder in the ra.file settings');
+    const path = resolve(expandHome(chosen));
+    const found = await stat(path).catch((e: unknown) => (isMissing(e) ? undefined : Promise.reject(e)));
+    if (found?.isDirectory()) return join(path, fileName(envelope));
+    if (found?.isFile()) return path;
+    if (found) throw new Error(`cannot save the invitation to ${path}: it is neither a file nor a folder`);
+    const isFolder = !target || chosen.endsWith('/') || chosen.endsWith(sep);
+    await requireFolder(dirname(path), path);
+    if (!isFolder) return path;
+    await mkdir(path, { mode: 0o700 });
+    return join(path, fileName(envelope));
+  }
+}
+
+function checkSize(envelope: InvitationEnvelope): void {
+  const size = envelope.data.byteLength;
+  if (size === 0) throw new Error(`invitation ${envelope.ticketId} is empty: there is nothing to save`);
+  if (size > MAX_INVITATION_BYTES) {
+    throw new Error(`invitation ${envelope.ticketId} is ${size} bytes, more than the ${MAX_INVITATION_BYTES} an invitation may have`);
+  }
+}
+
+/** The envelope's file name, refused when it could place the file anywhere but the chosen folder. */
+function fileName(envelope: InvitationEnvelope): string {
+  const name = envelope.fileName || DEFAULT_FILE_NAME;
+  if (name !== basename(name) || name.startsWith('.') || /[\\/\0]/.test(name)) {
+    throw new Error(`invitation file name '${name}' is not a plain file name`);
+  }
+  return name;
+}
+
+async function requireFolder(folder: string, path: string): Promise<void> {
+  const found = await stat(folder).catch((e: unknown) => (isMissing(e) ? undefined : Promise.reject(e)));
+  if (!found) throw new Error(`cannot save the invitation to ${path}: folder ${folder} does not exist`);
+  if (!found.isDirectory()) throw new Error(`cannot save the invitation to ${path}: ${folder} is not a folder`);
+}
+
+function expandHome(path: string): string {
+  return path === '~' || path.startsWith(`~${sep}`) || path.startsWith('~/') ? join(homedir(), path.slice(1)) : path;
+}
