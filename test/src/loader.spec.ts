@@ -381,6 +381,42 @@ describe('plugin loader', () => {
     });
   });
 
+  it('restarts a plugin and its dependents when its settings change, and retries a failed one', async () => {
+    const schema = { type: 'object', properties: { greeting: { type: 'string', default: 'hello' } } };
+    const code = `export default definePlugin({ activate(ctx) {
+      if (ctx.settings.greeting === 'fail') throw new Error('cannot greet');
+      globalThis.raTest.greetings = [...(globalThis.raTest.greetings ?? []), ctx.settings.greeting]; } });`;
+    await ws.plugin('test.greeter', { settings: schema }, code);
+    await ws.plugin('test.listener', { requires: ['test.greeter'] }, `export default definePlugin({ activate() {
+      globalThis.raTest.listens = (globalThis.raTest.listens ?? 0) + 1; } });`);
+    await boot();
+    await ws.settings({ plugins: { 'test.greeter': { settings: { greeting: 'fail' } } } });
+    await kernel!.reloadSettings();
+    assertState('test.greeter', 'failed', /cannot greet/);
+    assertState('test.listener', 'missing-dependency');
+    await ws.settings({ plugins: { 'test.greeter': { settings: { greeting: 'bonjour' } } } });
+    await kernel!.reloadSettings();
+    assertState('test.greeter', 'active');
+    assertState('test.listener', 'active');
+    assert.deepEqual(globalThis.raTest.greetings, ['hello', 'bonjour']);
+    assert.equal(globalThis.raTest.listens, 2);
+  });
+
+  it('fails a plugin whose settings schema is broken, naming it', async () => {
+    await ws.plugin('test.badschema', { settings: { type: 'nonsense' } });
+    await boot();
+    assertState('test.badschema', 'failed', /settings schema is not a valid JSON Schema/);
+  });
+
+  it('keeps out a plugin that needs file access when policy withholds it', async () => {
+    await ws.plugin('test.files', { permissions: ['filesystem'] });
+    await ws.plugin('test.nofiles');
+    await ws.signedPolicy({ plugins: { deniedPermissions: ['filesystem'] } });
+    await boot();
+    assertState('test.files', 'disabled-by-policy', /policy withholds the 'filesystem' permission it needs/);
+    assertState('test.nofiles', 'active');
+  });
+
   describe('hooks', () => {
     const outgoing: OutgoingInvitation = {
       transport: 'file',
@@ -404,8 +440,10 @@ describe('plugin loader', () => {
         ctx.hooks.invitationBeforeSend.tap(async (o) => ({ ...o, veto: 'no e-mail on Fridays' }));
         ctx.hooks.sessionConnecting.tap((c) => c.helperName === 'Mallory' ? 'helper not trusted' : undefined); } });`);
       await boot();
+      kernel!.hooks.invitationBeforeSend.tapPromise('host', async (o) => ({ ...o, veto: undefined, target: '/elsewhere' }));
       const result = await kernel!.hooks.invitationBeforeSend.promise(outgoing);
-      assert.equal(result.veto, 'no e-mail on Fridays');
+      assert.equal(result.veto, 'no e-mail on Fridays', 'a later tap cleared a veto');
+      assert.equal(result.target, '/elsewhere');
       assert.equal(record('test.bad-tap').errors, 1);
       assert.equal(record('test.veto').errors, 0);
       assert.ok(logs.some((l) => l.includes("plugin 'test.bad-tap' failed in hook invitationBeforeSend: tap exploded")));

@@ -1,12 +1,15 @@
 import { semver } from './vendor.js';
 import type { PluginManifest } from '../common/manifest.js';
-import type { Permission } from '../common/permissions.js';
+import { UNGUARDED_PERMISSIONS, type Permission } from '../common/permissions.js';
 import type { PolicyState } from '../common/policy.js';
 import { pluginIntegrity } from './integrity.js';
 
 /** Why policy keeps this plugin out, or undefined when it may load. Checks integrity last: it reads every file. */
 export async function policyBlocks(state: PolicyState, manifest: PluginManifest, dir: string): Promise<string | undefined> {
   if (state.origin === 'refused') return state.note;
+  for (const permission of manifest.permissions.filter((p) => UNGUARDED_PERMISSIONS.includes(p))) {
+    if (permissionRefusal(state, manifest, permission)) return `policy withholds the '${permission}' permission it needs`;
+  }
   const allowlist = state.policy.plugins.allowlist;
   if (!allowlist) return undefined;
   const allowance = allowlist[manifest.id];

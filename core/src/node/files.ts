@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, rm, stat } from 'node:fs/promises';
-import { dirname, basename, join } from 'node:path';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 
 /**
  * Crash-safe write: a temporary file in the same folder, flushed to disk, then renamed over the
@@ -23,14 +22,40 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
     await rm(tmp, { force: true });
     throw e;
   }
+  await syncFolder(dirname(path));
 }
 
-/** Reads a small file, refusing anything over `maxBytes` before reading it whole. */
+/** Makes a rename in `dir` durable: without it a power cut can bring the old name back. */
+export async function syncFolder(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
+ * Reads a small file, refusing anything over `maxBytes`. Size is checked on the open handle and the
+ * read is capped, so a file swapped or grown after the check is still never read whole.
+ */
 export async function readSmallFile(path: string, maxBytes: number): Promise<Buffer> {
-  const info = await stat(path);
-  if (!info.isFile()) throw new Error(`${path} is not a file`);
-  if (info.size > maxBytes) throw new Error(`${path} is ${info.size} bytes, more than the ${maxBytes} allowed`);
-  return readFile(path);
+  const handle = await open(path, 'r');
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw new Error(`${path} is not a file`);
+    const tooBig = () => new Error(`${path} is ${info.size} bytes, more than the ${maxBytes} allowed`);
+    if (info.size > maxBytes) throw tooBig();
+    const buffer = Buffer.alloc(maxBytes + 1);
+    let length = 0;
+    for (let n = -1; n !== 0 && length <= maxBytes; length += n) {
+      n = (await handle.read(buffer, length, buffer.length - length, null)).bytesRead;
+    }
+    if (length > maxBytes) throw tooBig();
+    return buffer.subarray(0, length);
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Parses JSON, naming the file in the error so the user knows which one to fix. */

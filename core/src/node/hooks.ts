@@ -58,6 +58,18 @@ export class KernelHooks {
     for (const [name, hook] of this.entries()) {
       hook.intercept({ register: (tap) => ({ ...tap, fn: guard(tap.type, tap.fn, tap.name, name, report, tapTimeoutMs) }) });
     }
+    // A veto is final: a later tap may not clear what an earlier one refused.
+    this.invitationBeforeSend.intercept({
+      register: (tap) => {
+        if (tap.type === 'async') return tap;
+        const keep = (o: OutgoingInvitation) => (r: OutgoingInvitation | undefined) => (o.veto && r ? { ...r, veto: o.veto } : r);
+        const fn = tap.fn as (o: OutgoingInvitation) => OutgoingInvitation | undefined;
+        return {
+          ...tap,
+          fn: (o: OutgoingInvitation) => (tap.type === 'promise' ? Promise.resolve(fn(o)).then(keep(o)) : keep(o)(fn(o))),
+        };
+      },
+    });
   }
 
   /** Drops every tap a plugin made; tapable has no untap, so the list is filtered and recompiled. */

@@ -52,6 +52,8 @@ interface Slot {
   errors: number;
   /** Set when activation failed; stays until the user disables the plugin or the host restarts. */
   failure?: string;
+  /** The user's settings for it when it was activated; a change restarts it. */
+  settingsKey?: string;
   /** Policy's verdict, computed once: integrity reads every file. Null: admitted. */
   policyBlock?: string | null;
   live?: Live;
@@ -172,8 +174,9 @@ export class Kernel {
       const missing = plan.missing.get(slot.candidate.id);
       return fixed.get(slot) ?? (missing && slot.candidate.manifest ? { state: 'missing-dependency', reason: missing } : undefined);
     };
+    const restart = this.restartSet();
     for (const slot of [...this.activeOrder].reverse()) {
-      const verdict = target(slot);
+      const verdict = target(slot) ?? (restart.has(slot) ? { state: 'disabled-by-user', reason: 'restarting: its settings changed' } : undefined);
       if (verdict) await this.deactivate(slot, verdict);
     }
     for (const slot of this.slots) {
@@ -190,6 +193,21 @@ export class Kernel {
     for (const listener of this.listeners) listener();
   }
 
+  /** Active plugins whose settings changed, and every active plugin that requires one of them. */
+  private restartSet(): Set<Slot> {
+    const restart = new Set(this.activeOrder.filter((s) => s.settingsKey !== this.settingsKey(s.candidate.id)));
+    for (const slot of this.activeOrder) {
+      const m = slot.candidate.manifest!;
+      const needs = (s: Slot) => m.requires.includes(s.candidate.id) || s.candidate.manifest!.provides.some((p) => m.requires.includes(p));
+      if ([...restart].some(needs)) restart.add(slot);
+    }
+    return restart;
+  }
+
+  private settingsKey(id: string): string {
+    return JSON.stringify(this.settings.plugins[id]?.settings ?? {});
+  }
+
   /** The state a plugin must take whatever its dependencies do, or undefined when it may activate. */
   private async verdict(slot: Slot): Promise<Verdict | undefined> {
     const { manifest, invalid, dir } = slot.candidate;
@@ -200,6 +218,7 @@ export class Kernel {
       slot.failure = undefined;
       return { state: 'disabled-by-user', reason: `disabled in ${this.settingsStore.path}` };
     }
+    if (slot.failure && slot.settingsKey !== this.settingsKey(manifest.id)) slot.failure = undefined;
     return slot.failure ? { state: 'failed', reason: slot.failure } : undefined;
   }
 
@@ -221,19 +240,20 @@ export class Kernel {
     const container = new Container({ parent: this.root, defaultScope: 'Singleton' });
     const store = new DisposableStore();
     const { hooks, revoke } = pluginHooks(this.hooks, manifest.id);
-    const context: PluginContext = {
-      id: manifest.id,
-      manifest,
-      dir: slot.candidate.dir,
-      logger: this.logger.child(manifest.id),
-      hooks,
-      subscriptions: store,
-      settings: this.pluginSettings(manifest),
-      get: (service) => container.get(service),
-      contributions: <T>(point: Token<T>) => container.get<ContributionProvider>(ContributionProvider).getContributions(point),
-    };
     const attempt = { cancelled: false };
     try {
+      slot.settingsKey = this.settingsKey(manifest.id);
+      const context: PluginContext = {
+        id: manifest.id,
+        manifest,
+        dir: slot.candidate.dir,
+        logger: this.logger.child(manifest.id),
+        hooks,
+        subscriptions: store,
+        settings: this.pluginSettings(manifest),
+        get: (service) => container.get(service),
+        contributions: <T>(point: Token<T>) => container.get<ContributionProvider>(ContributionProvider).getContributions(point),
+      };
       const definition = await within(
         this.load(slot, container, context, attempt),
         this.timeoutMs,

@@ -15,13 +15,16 @@ export function compileSchema<T>(schema: object, what: string): (value: unknown)
   };
 }
 
-/** Validates a plugin-supplied schema's value without throwing, for settings where bad values fall back to defaults. */
+/**
+ * Checks a value against a plugin-supplied schema and returns the problems, for settings where bad
+ * values fall back to defaults. Throws only when the schema itself is broken.
+ */
 export function checkSchema(schema: object, value: unknown): string | undefined {
   let validate: ValidateFunction;
   try {
     validate = foreign.compile(schema);
   } catch (e) {
-    return `the plugin's settings schema is itself invalid: ${(e as Error).message}`;
+    throw new Error(`its settings schema is not a valid JSON Schema: ${(e as Error).message}`);
   }
   return validate(value) ? undefined : formatErrors(validate.errors ?? []);
 }
