@@ -1,3 +1,4 @@
+/** Something to undo. Calling `dispose()` again does nothing. */
 export interface Disposable {
   dispose(): void | Promise<void>;
 }

@@ -18,6 +18,7 @@ export interface KeyInput {
   readonly code: string;
 }
 
+/** Input into one display; after `dispose()` it rejects every event. */
 export interface InputTarget extends Disposable {
   pointer(event: PointerInput): Promise<void>;
   key(event: KeyInput): Promise<void>;

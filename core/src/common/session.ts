@@ -17,7 +17,7 @@ export interface ChannelLink {
   close(reason: string): void;
 }
 
-/** The inbound half: the session hands each frame of this channel to `receive`. */
+/** The inbound half: the session hands each frame of this channel to `receive`, which never throws on a peer's frame. */
 export interface ChannelEndpoint extends Disposable {
   receive(payload: Uint8Array | string): void;
 }

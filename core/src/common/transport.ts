@@ -29,7 +29,7 @@ export interface InvitationTransport {
   readonly title: string;
   /** Novice side: hands the invitation to `target`, whose meaning the transport documents. */
   deliver(envelope: InvitationEnvelope, target: string): Promise<DeliveryReceipt>;
-  /** Helper side: fetches the invitation bytes from `source`. Transports that only send omit it. */
+  /** Helper side: fetches the invitation bytes from `source`; `receive(receipt.target)` gives back what was delivered. Transports that only send omit it. */
   receive?(source: string): Promise<Uint8Array>;
 }
 

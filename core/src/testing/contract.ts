@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { within } from '../node/async.js';
 
 /** What a contract's factory builds for one check; `dispose` cleans up after it (temp folders, servers). */
 export interface Fixture {
@@ -18,17 +19,12 @@ export const CHECK_TIMEOUT_MS = 10_000;
 /** Runs one check on a fresh fixture and always disposes it. */
 export async function runCheck<F extends Fixture>(check: Check<F>, factory: () => Promise<F>, timeoutMs = CHECK_TIMEOUT_MS): Promise<void> {
   const fixture = await factory();
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`check did not finish within ${timeoutMs} ms`)), timeoutMs);
-  });
   const running = check(fixture);
   // A check that timed out may still fail later, once its fixture is gone; that is no news.
   running.catch(() => undefined);
   try {
-    await Promise.race([running, late]);
+    await within(running, timeoutMs, `check did not finish within ${timeoutMs} ms`);
   } finally {
-    clearTimeout(timer);
     await fixture.dispose?.();
   }
 }
