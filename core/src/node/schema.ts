@@ -2,8 +2,8 @@ import { Ajv, type ErrorObject, type ValidateFunction } from './vendor.js';
 
 /** Our own schemas: checked against the meta-schema by schema.spec.ts, not at every start (~35 ms). */
 const trusted = new Ajv({ allErrors: true, useDefaults: true, strict: true, validateSchema: false });
-/** Schemas plugins bring (their settings) are checked against the meta-schema first. */
-const foreign = new Ajv({ allErrors: true, useDefaults: true, strict: false });
+/** Schemas plugins bring (their settings): unknown keywords and malformed types are refused when compiled. */
+const foreign = new Ajv({ allErrors: true, useDefaults: true, strict: false, strictSchema: true, validateSchema: false });
 
 /** A checker that throws one readable line per problem; compiled on first use, so unused schemas cost nothing. */
 export function compileSchema<T>(schema: object, what: string): (value: unknown) => T {
