@@ -267,6 +267,30 @@ describe('plugin loader', () => {
       assertState('test.peeper', 'failed', /may not use CaptureSource: its manifest does not declare the 'capture' permission/);
     });
 
+    it('leaves no way around the guard: early resolution, unbinding, a kept context, another plugin\'s settings', async () => {
+      const camera = `export default definePlugin({ module: new ContainerModule(({ bind }) => {
+        bind(ra.CaptureSource).toConstantValue({ id: 'cam', title: 'secret screen' }); }) });`;
+      await ws.plugin('test.mailer', { permissions: ['mail'], contributes: { Mailer: true }, settings: { type: 'object' } }, mailerCode);
+      await ws.plugin('test.cam', { permissions: ['capture'], contributes: { CaptureSource: ['cam'] } }, camera);
+      await ws.plugin('test.early', { requires: ['test.mailer'], contributes: { InvitationTransport: ['t1'] } },
+        `export default definePlugin({ module: new ContainerModule(({ bind }) => {
+          bind(ra.InvitationTransport).toDynamicValue((c) => { c.get(ra.Mailer); return { id: 't1', title: 't1', deliver() {} }; }); }) });`);
+      await ws.plugin('test.unbinder', { requires: ['test.cam'] },
+        `export default definePlugin({ module: new ContainerModule(({ isBound, unbind }) => { if (isBound(ra.ContributionProvider)) unbind(ra.ContributionProvider); }),
+          activate(ctx) { globalThis.raTest.sources = ctx.contributions(ra.CaptureSource).length; } });`);
+      await ws.plugin('test.keeper', { requires: ['test.mailer'] },
+        `export default definePlugin({ activate(ctx) { globalThis.raTest.kept = ctx; throw new Error('bye'); } });`);
+      await ws.plugin('test.snoop', { requires: ['test.mailer'] },
+        `export default definePlugin({ activate(ctx) { ctx.get(ra.SettingsService).pluginSettings('test.mailer'); } });`);
+      await boot();
+      assertState('test.early', 'failed', /may not use Mailer: its manifest does not declare the 'mail' permission/);
+      assertState('test.unbinder', 'failed', /may not use CaptureSource/);
+      assert.equal(globalThis.raTest.sources, undefined);
+      const kept = globalThis.raTest.kept as { get(t: symbol): unknown };
+      assert.throws(() => kept.get(Mailer), /plugin 'test\.keeper' is no longer active/);
+      assertState('test.snoop', 'failed', /may read only its own settings, not those of 'test\.mailer'/);
+    });
+
     it('gives network listeners only with the permission, and closes them when the plugin is disabled', async () => {
       const code = `export default definePlugin({ async activate(ctx) {
           const l = await ctx.get(ra.NetworkListener).listen({ host: '127.0.0.1', port: 0 }, (s) => s.end('hello'));

@@ -2,7 +2,7 @@ import { Container } from '../common/di.js';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DisposableStore, toDisposable, type Disposable } from '../common/disposable.js';
-import { ManifestError, PermissionDeniedError, ServiceConflictError, ServiceUnavailableError, SettingsError } from '../common/errors.js';
+import { ManifestError, PermissionDeniedError, RaError, ServiceConflictError, ServiceUnavailableError, SettingsError } from '../common/errors.js';
 import { ContributionProvider, EXTENSION_POINTS, extensionPoint, type ExtensionPoint } from '../common/extension-points.js';
 import type { PluginManifest, PluginRecord, PluginState } from '../common/manifest.js';
 import { isPluginDefinition, type PluginDefinition } from '../common/plugin.js';
@@ -70,6 +70,7 @@ export class Kernel {
   readonly hooks: KernelHooks;
   readonly logger: StreamLogger;
   readonly settingsStore: SettingsStore;
+  /** The host's own view: every service, unguarded. No plugin container inherits from it. */
   private readonly root = new Container({ defaultScope: 'Singleton' });
   private readonly hostStore = new DisposableStore();
   private readonly timeoutMs: number;
@@ -237,9 +238,15 @@ export class Kernel {
   private async activate(slot: Slot): Promise<void> {
     const started = performance.now();
     const manifest = slot.candidate.manifest!;
-    const container = new Container({ parent: this.root, defaultScope: 'Singleton' });
     const store = new DisposableStore();
-    const { hooks, revoke } = pluginHooks(this.hooks, manifest.id);
+    const access = { revoked: false };
+    const guard = this.guardContainer(slot, store, access);
+    const container = new Container({ parent: guard, defaultScope: 'Singleton' });
+    const { hooks, revoke: revokeHooks } = pluginHooks(this.hooks, manifest.id);
+    const revoke = () => {
+      revokeHooks();
+      access.revoked = true;
+    };
     const attempt = { cancelled: false };
     try {
       slot.settingsKey = this.settingsKey(manifest.id);
@@ -254,6 +261,7 @@ export class Kernel {
         get: (service) => container.get(service),
         contributions: <T>(point: Token<T>) => container.get<ContributionProvider>(ContributionProvider).getContributions(point),
       };
+      guard.bind(PluginContext).toConstantValue(context);
       const definition = await within(
         this.load(slot, container, context, attempt),
         this.timeoutMs,
@@ -293,13 +301,9 @@ export class Kernel {
       }
       definition = module.default as PluginDefinition<PluginContext>;
     }
-    container.bind(PluginContext).toConstantValue(context);
-    const provider: ContributionProvider = { getContributions: (t) => this.guardedContributions(slot, t) };
-    container.bind(ContributionProvider).toConstantValue(provider);
     if (definition?.module) await container.loadAsync(definition.module);
     step();
     this.claim(slot, container);
-    this.bindGuards(slot, container, context.subscriptions);
     await definition?.activate?.(context);
     step();
     return definition;
@@ -343,25 +347,46 @@ export class Kernel {
     }
   }
 
-  /** Single services the plugin does not provide itself resolve through a per-plugin permission check. */
-  private bindGuards(slot: Slot, container: Container, store: DisposableStore): void {
+  /**
+   * The parent of a plugin's container, built before any plugin code runs: everything the plugin can
+   * reach that it did not bind itself, each behind a check for this plugin. The plugin's module can
+   * only change its own container, never this one.
+   */
+  private guardContainer(slot: Slot, store: DisposableStore, access: { revoked: boolean }): Container {
+    const id = slot.candidate.id;
+    const guard = new Container({ defaultScope: 'Singleton' });
+    const check = (point?: ExtensionPoint) => {
+      if (access.revoked) throw new ServiceUnavailableError(`plugin '${id}' is no longer active`);
+      if (point?.permission) this.demand(slot, point);
+    };
+    const contributions: ContributionProvider = {
+      getContributions: <T>(t: Token<T>): T[] => {
+        const point = extensionPoint(t);
+        if (point?.cardinality !== 'many') throw new ServiceUnavailableError(`${tokenName(t)} is not a list extension point`);
+        check(point);
+        return this.contributions(t);
+      },
+    };
+    const settings: SettingsService = {
+      pluginSettings: (other) => {
+        check();
+        if (other !== id) throw new RaError(`plugin '${id}' may read only its own settings, not those of '${other}'`);
+        return this.pluginSettings(slot.candidate.manifest!);
+      },
+    };
+    guard.bind(ContributionProvider).toConstantValue(contributions);
+    guard.bind(SettingsService).toConstantValue(settings);
     for (const point of NODE_POINTS) {
-      if (point.cardinality !== 'one' || !point.permission || container.isCurrentBound(point.token)) continue;
-      container
+      if (point.cardinality !== 'one' || point.token === SettingsService) continue;
+      guard
         .bind(point.token)
         .toDynamicValue(() => {
-          this.demand(slot, point);
+          check(point);
           return point.token === NetworkListener ? new PluginNetworkListener(store) : this.root.get(point.token);
         })
         .inTransientScope();
     }
-  }
-
-  private guardedContributions<T>(slot: Slot, t: Token<T>): T[] {
-    const point = extensionPoint(t);
-    if (point?.cardinality !== 'many') throw new ServiceUnavailableError(`${tokenName(t)} is not a list extension point`);
-    if (point.permission) this.demand(slot, point);
-    return this.contributions(t);
+    return guard;
   }
 
   private demand(slot: Slot, point: ExtensionPoint): void {
