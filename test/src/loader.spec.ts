@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
-import { appendFile, mkdir, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvitationTransport, Mailer, type PluginRecord } from '@ra/kernel';
 import { Kernel, pluginIntegrity, StreamLogger, type OutgoingInvitation } from '@ra/kernel/node';
@@ -187,10 +187,28 @@ describe('plugin loader', () => {
     };
     await ws.signedPolicy({ plugins: { allowlist } });
     await appendFile(join(changed, 'index.js'), 'globalThis.raTest.evil = true;\n');
+    const planted = join(pinned, 'node_modules', 'evil');
+    await mkdir(planted, { recursive: true });
+    await boot();
+    assertState('test.pinned', 'active');
+    await kernel!.stop();
+    await writeFile(join(planted, 'index.js'), 'globalThis.raTest.evil = true;\n');
+    await boot();
+    assertState('test.pinned', 'disabled-by-policy', /files do not match/);
+    await kernel!.stop();
+    await rm(join(pinned, 'node_modules'), { recursive: true });
     await boot();
     assertState('test.pinned', 'active');
     assertState('test.changed', 'disabled-by-policy', /files do not match the integrity pinned by policy/);
     assert.equal(globalThis.raTest.evil, undefined);
+  });
+
+  it('keeps every plugin out when a signed policy does not allow RA', async () => {
+    await ws.plugin('test.any');
+    await ws.signedPolicy({ allowed: false });
+    await boot();
+    assert.equal(kernel!.policy().origin, 'file');
+    assertState('test.any', 'disabled-by-policy', /the policy does not allow RA on this machine/);
   });
 
   it('refuses a policy with a bad signature and runs with the safest settings', async () => {
@@ -213,7 +231,6 @@ describe('plugin loader', () => {
     await boot();
     assert.match(kernel!.policy().note!, /signature does not verify/);
     await kernel!.stop();
-    const { rm } = await import('node:fs/promises');
     await rm(`${ws.policyPath}.sig`);
     await boot();
     assert.match(kernel!.policy().note!, /signature file .*\.sig is missing/);
@@ -474,6 +491,23 @@ describe('plugin loader', () => {
       const connecting = { ticketId: 't1', kind: 'solicited' as const, remoteAddress: '127.0.0.1' };
       assert.equal(await kernel!.hooks.sessionConnecting.promise({ ...connecting, helperName: 'Mallory' }), 'helper not trusted');
       assert.equal(await kernel!.hooks.sessionConnecting.promise({ ...connecting, helperName: 'Bob' }), undefined);
+    });
+
+    it('lets no tap clear a veto by mutation or null, nor end a bail series without a reason', async () => {
+      await ws.plugin('test.veto', {}, `export default definePlugin({ activate(ctx) {
+        ctx.hooks.invitationBeforeSend.tap((o) => ({ ...o, veto: 'not today' }));
+        ctx.hooks.sessionConnecting.tap((c) => c.kind === 'offer' && 'offers refused'); } });`);
+      await ws.plugin('test.eraser', { requires: ['test.veto'] }, `export default definePlugin({ activate(ctx) {
+        ctx.hooks.invitationBeforeSend.tap((o) => { delete o.veto; });
+        ctx.hooks.invitationBeforeSend.tap(() => null);
+        ctx.hooks.sessionConnecting.tap((c) => c.helperName === 'Mallory' ? 'not Mallory' : undefined); } });`);
+      await boot();
+      const result = await kernel!.hooks.invitationBeforeSend.promise(outgoing);
+      assert.equal(result.veto, 'not today');
+      assert.equal(result.target, outgoing.target);
+      assert.equal(record('test.eraser').errors, 1, 'the delete on a frozen copy was reported');
+      const connecting = { ticketId: 't1', kind: 'solicited' as const, remoteAddress: '127.0.0.1', helperName: 'Mallory' };
+      assert.equal(await kernel!.hooks.sessionConnecting.promise(connecting), 'not Mallory');
     });
 
     it('lets a plugin undo its own tap', async () => {

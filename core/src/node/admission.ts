@@ -7,6 +7,7 @@ import { pluginIntegrity } from './integrity.js';
 /** Why policy keeps this plugin out, or undefined when it may load. Checks integrity last: it reads every file. */
 export async function policyBlocks(state: PolicyState, manifest: PluginManifest, dir: string): Promise<string | undefined> {
   if (state.origin === 'refused') return state.note;
+  if (!state.policy.allowed) return 'the policy does not allow RA on this machine';
   for (const permission of manifest.permissions.filter((p) => UNGUARDED_PERMISSIONS.includes(p))) {
     if (permissionRefusal(state, manifest, permission)) return `policy withholds the '${permission}' permission it needs`;
   }

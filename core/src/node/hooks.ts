@@ -58,17 +58,17 @@ export class KernelHooks {
     for (const [name, hook] of this.entries()) {
       hook.intercept({ register: (tap) => ({ ...tap, fn: guard(tap.type, tap.fn, tap.name, name, report, tapTimeoutMs) }) });
     }
-    // A veto is final: a later tap may not clear what an earlier one refused.
+    // A veto is final: each tap sees a frozen copy, and what it returns keeps any earlier veto.
     this.invitationBeforeSend.intercept({
-      register: (tap) => {
-        if (tap.type === 'async') return tap;
-        const keep = (o: OutgoingInvitation) => (r: OutgoingInvitation | undefined) => (o.veto && r ? { ...r, veto: o.veto } : r);
-        const fn = tap.fn as (o: OutgoingInvitation) => OutgoingInvitation | undefined;
-        return {
-          ...tap,
-          fn: (o: OutgoingInvitation) => (tap.type === 'promise' ? Promise.resolve(fn(o)).then(keep(o)) : keep(o)(fn(o))),
-        };
-      },
+      register: (tap) =>
+        normalise(tap, (o: OutgoingInvitation) => Object.freeze({ ...o }), (o, r) => {
+          const result = typeof r === 'object' && r !== null ? (r as OutgoingInvitation) : undefined;
+          return o.veto ? { ...(result ?? o), veto: o.veto } : result;
+        }),
+    });
+    // Only a reason refuses a connection: `false`, `null` or '' from a tap must not end the series.
+    this.sessionConnecting.intercept({
+      register: (tap) => normalise(tap, (c: ConnectingSession) => c, (_, r) => (typeof r === 'string' && r.trim() ? r : undefined)),
     });
   }
 
@@ -107,6 +107,20 @@ interface AnyHook {
   taps: { name: string; type: string; fn: AnyFn }[];
   tapPromise(name: string, fn: AnyFn): void;
   intercept(i: { register(tap: { name: string; type: string; fn: AnyFn }): unknown }): void;
+}
+
+/** Wraps a sync or promise tap so its argument and result pass through `input` and `output`. */
+function normalise<T extends { type: string; fn: Function }, A, R>(tap: T, input: (a: A) => A, output: (a: A, r: unknown) => R): T {
+  if (tap.type === 'async') return tap;
+  const fn = tap.fn as AnyFn;
+  return {
+    ...tap,
+    fn: (a: unknown) => {
+      const arg = a as A;
+      const r = fn(input(arg));
+      return tap.type === 'promise' ? Promise.resolve(r).then((v) => output(arg, v)) : output(arg, r);
+    },
+  };
 }
 
 function guard(type: string, fn: AnyFn, owner: string, hook: string, report: TapErrorReporter, timeoutMs: number): AnyFn {
