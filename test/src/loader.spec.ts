@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import sinon from 'sinon';
 import { connect } from 'node:net';
 import { appendFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -401,6 +402,40 @@ describe('plugin loader', () => {
       await ws.settings({ plugins: { 'test.watched': { enabled: false } } });
       await changed;
       assertState('test.watched', 'disabled-by-user');
+    });
+
+    it('applies overlapping settings reloads in order, even when the first read is slow', async () => {
+      await ws.plugin('test.p');
+      await ws.settings({ plugins: {} });
+      await boot();
+      const read = kernel!.settingsStore.read.bind(kernel!.settingsStore);
+      const slowFirst = sinon.stub(kernel!.settingsStore, 'read');
+      slowFirst.onFirstCall().callsFake(async () => {
+        const settings = await read();
+        await new Promise((r) => setTimeout(r, 100));
+        return settings;
+      });
+      slowFirst.callThrough();
+      await ws.settings({ plugins: { 'test.p': { enabled: false } } });
+      const first = kernel!.reloadSettings();
+      await new Promise((r) => setTimeout(r, 30));
+      await ws.settings({ plugins: { 'test.p': { enabled: true } } });
+      await Promise.all([first, kernel!.reloadSettings()]);
+      assertState('test.p', 'active');
+    });
+
+    it('activates nothing once stopping, even when settings change during the stop', async () => {
+      await ws.plugin('test.slow', {}, `export default definePlugin({
+        activate() { globalThis.raTest.activations = (globalThis.raTest.activations ?? 0) + 1; },
+        deactivate() { return new Promise((r) => setTimeout(r, 200)); } });`);
+      await boot();
+      await kernel!.watchSettings();
+      await ws.settings({ plugins: { 'test.other': { enabled: true } } });
+      await kernel!.stop();
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(globalThis.raTest.activations, 1);
+      assert.equal(kernel!.records()[0].state, 'disabled-by-user');
+      kernel = undefined;
     });
 
     it('keeps locked plugins on even when the user disables them', async () => {

@@ -80,6 +80,7 @@ export class Kernel {
   private policyState!: PolicyState;
   private settings: UserSettings = { plugins: {} };
   private queue: Promise<void> = Promise.resolve();
+  private stopping = false;
   private readonly listeners = new Set<() => void>();
 
   private constructor(private readonly options: KernelOptions) {
@@ -144,21 +145,34 @@ export class Kernel {
     this.hostStore.add(watcher);
   }
 
-  async reloadSettings(): Promise<void> {
-    this.settings = await this.readSettings();
-    await this.reconcile();
+  /** Re-reads settings.json and applies it; the read is queued too, so an older read never wins. */
+  reloadSettings(): Promise<void> {
+    return this.enqueue(async () => {
+      this.settings = await this.readSettings();
+      await this.applyStates();
+    });
   }
 
-  /** Brings every plugin to the state it should be in now. Calls are queued, never interleaved. */
+  /** Brings every plugin to the state it should be in now. */
   reconcile(): Promise<void> {
-    this.queue = this.queue.then(() => this.applyStates()).catch((e) => this.logger.error(`reconcile failed: ${(e as Error).stack}`));
-    return this.queue;
+    return this.enqueue(() => this.applyStates());
   }
 
+  /** Stops watching, then deactivates everything; nothing queued after this activates a plugin. */
   async stop(): Promise<void> {
-    await this.queue;
-    for (const slot of [...this.activeOrder].reverse()) await this.deactivate(slot, { state: 'disabled-by-user', reason: 'host stopped' });
+    this.stopping = true;
     await this.hostStore.dispose().catch((e) => this.logger.error(`host shutdown: ${(e as Error).message}`));
+    await this.enqueue(async () => {
+      for (const slot of [...this.activeOrder].reverse()) await this.deactivate(slot, { state: 'disabled-by-user', reason: 'host stopped' });
+    }, true);
+  }
+
+  /** Runs state changes one at a time, in the order asked; none runs once stopping, except the stop itself. */
+  private enqueue(job: () => Promise<void>, evenWhenStopping = false): Promise<void> {
+    this.queue = this.queue
+      .then(() => (this.stopping && !evenWhenStopping ? undefined : job()))
+      .catch((e) => this.logger.error(`plugin state change failed: ${(e as Error).stack}`));
+    return this.queue;
   }
 
   private async applyStates(): Promise<void> {
