@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
 import { appendFile, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { REPO, Workspace } from './fixtures.js';
@@ -138,6 +139,12 @@ describe('ra CLI', () => {
     assert.match(run.stderr, /not signing: policy: \/solicited: unknown key 'alowControl'/);
     await writeFile(ws.policyPath, JSON.stringify({ solicited: { maxLifetime: '120d' } }));
     assert.match((await ra('policy', 'sign', ws.policyPath, '--key', join(keys, 'ops-key.pem'))).stderr, /above the 99-day hard cap/);
+    await writeFile(ws.policyPath, '{}');
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    await writeFile(join(keys, 'rsa.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }));
+    const rsa = await ra('policy', 'sign', ws.policyPath, '--key', join(keys, 'rsa.pem'));
+    assert.equal(rsa.code, 1);
+    assert.match(rsa.stderr, /the signing key must be Ed25519, not rsa/);
   });
 
   it('pins plugins by hash; policy blocks, locks and catches changed files', async () => {
@@ -161,6 +168,7 @@ describe('ra CLI', () => {
   });
 
   it('runs the host; enable and disable take effect in it without a restart', async () => {
+    await ws.plugin('test.future', { kernel: '^9.0.0' });
     host = spawn(process.execPath, [RA, 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     host.stdout!.on('data', (d) => (out += d));
@@ -178,6 +186,9 @@ describe('ra CLI', () => {
     assert.equal(list.source, `running host (pid ${host.pid})`);
     const on = await ra('plugins', 'enable', 'test.extra');
     assert.match(on.stdout, /reports test\.extra active/);
+    const invalid = await ra('plugins', 'disable', 'test.future');
+    assert.equal(invalid.code, 0, invalid.stderr);
+    assert.match(invalid.stdout, /reports test\.future invalid: needs kernel \^9\.0\.0/);
 
     const exited = new Promise<number | null>((r) => host!.once('exit', r));
     host.kill('SIGTERM');

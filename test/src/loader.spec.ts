@@ -226,6 +226,29 @@ describe('plugin loader', () => {
     assert.ok(logs.some((l) => l.includes('error: policy') && l.includes('refused')));
   });
 
+  it('refuses an oversized or unreadable policy instead of stopping', async () => {
+    await ws.signedPolicy({});
+    await writeFile(ws.policyPath, Buffer.alloc(1024 * 1024 + 1, 0x20));
+    await boot();
+    assert.match(kernel!.policy().note!, /refused: .*policy\.json is 1048577 bytes, more than the 1048576 allowed/);
+    await kernel!.stop();
+    await rm(ws.policyPath);
+    await mkdir(ws.policyPath);
+    await boot();
+    assert.match(kernel!.policy().note!, /refused: .*policy\.json is not a file/);
+  });
+
+  it('counts a folder listed twice once', async () => {
+    await ws.plugin('test.once');
+    kernel = await Kernel.start({
+      sources: [{ dir: ws.plugins, origin: 'external' }, { dir: join(ws.plugins, 'test.once'), origin: 'external' }],
+      policy: { path: ws.policyPath, keyPath: ws.keyPath },
+      home: ws.home,
+      logger: new StreamLogger('warn', 'ra', (line) => void logs.push(line)),
+    });
+    assert.deepEqual(kernel.records().map((r) => `${r.id} ${r.state}`), ['test.once active']);
+  });
+
   it('refuses a pinned key with no policy, and a policy with no signature', async () => {
     await ws.signedPolicy({});
     await writeFile(`${ws.policyPath}.sig`, '');
@@ -334,6 +357,26 @@ describe('plugin loader', () => {
       await boot();
       assertState('test.store1', 'active');
       assertState('test.store2', 'failed', /exactly one plugin may provide InvitationStore, and test\.store1 already does/);
+    });
+
+    it('retries a plugin that clashed with a provider once that provider is gone', async () => {
+      const code = `export default definePlugin({ module: new ContainerModule(({ bind }) => { bind(ra.InvitationStore).toConstantValue({}); }) });`;
+      await ws.plugin('test.store1', { contributes: { InvitationStore: true } }, code);
+      await ws.plugin('test.store2', { contributes: { InvitationStore: true } }, code);
+      await boot();
+      assertState('test.store2', 'failed', /test\.store1 already does/);
+      await ws.settings({ plugins: { 'test.store1': { enabled: false } } });
+      await kernel!.reloadSettings();
+      assertState('test.store2', 'active');
+    });
+
+    it('compiles each plugin settings schema on its own, even when two share an $id', async () => {
+      const schema = { $id: 'https://example.org/settings.json', type: 'object', properties: { n: { type: 'number', default: 1 } } };
+      await ws.plugin('test.one', { settings: schema });
+      await ws.plugin('test.two', { settings: schema });
+      await boot();
+      assertState('test.one', 'active');
+      assertState('test.two', 'active');
     });
 
     it('refuses a plugin that provides a kernel service', async () => {

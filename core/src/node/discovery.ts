@@ -29,9 +29,10 @@ export async function discoverPlugins(sources: readonly PluginSource[], warn: (m
   const seen = new Map<string, string>();
   for (const source of sources) {
     for (const dir of await pluginFolders(resolve(source.dir), warn)) {
+      if ([...seen.values()].includes(dir)) continue;
       const candidate = await inspect(dir, source.origin);
       const first = seen.get(candidate.id);
-      if (first && first !== dir) {
+      if (first) {
         found.push({ ...candidate, manifest: undefined, invalid: `duplicate plugin id: already found at ${first}` });
         continue;
       }

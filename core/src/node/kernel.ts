@@ -50,8 +50,10 @@ interface Slot {
   reason: string;
   ms: number;
   errors: number;
-  /** Set when activation failed; stays until the user disables the plugin or the host restarts. */
+  /** Set when activation failed; stays until the user disables the plugin, changes its settings or restarts RA. */
   failure?: string;
+  /** The failure was a clash with another plugin, which may since have gone: try again next time. */
+  retry?: boolean;
   /** The user's settings for it when it was activated; a change restarts it. */
   settingsKey?: string;
   /** Policy's verdict, computed once: integrity reads every file. Null: admitted. */
@@ -233,7 +235,7 @@ export class Kernel {
       slot.failure = undefined;
       return { state: 'disabled-by-user', reason: `disabled in ${this.settingsStore.path}` };
     }
-    if (slot.failure && slot.settingsKey !== this.settingsKey(manifest.id)) slot.failure = undefined;
+    if (slot.retry || (slot.failure && slot.settingsKey !== this.settingsKey(manifest.id))) slot.failure = undefined;
     return slot.failure ? { state: 'failed', reason: slot.failure } : undefined;
   }
 
@@ -290,6 +292,7 @@ export class Kernel {
       revoke();
       await this.release(slot, { container, store });
       slot.failure = `activation failed: ${(e as Error).message}`;
+      slot.retry = e instanceof ServiceConflictError;
       Object.assign(slot, { state: 'failed', reason: slot.failure });
       this.logger.error(`plugin '${manifest.id}' ${slot.failure}`);
     }

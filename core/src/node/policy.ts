@@ -108,14 +108,19 @@ export interface PolicyLocation {
  */
 export async function loadPolicy(location: PolicyLocation): Promise<PolicyState> {
   const { path, keyPath } = location;
-  const key = await readOptional(keyPath);
-  const text = await readOptional(path, 1024 * 1024);
+  let key: Buffer | undefined, text: Buffer | undefined, signature: Buffer | undefined;
+  try {
+    key = await readOptional(keyPath);
+    text = await readOptional(path, MAX_POLICY_BYTES);
+    signature = await readOptional(`${path}.sig`, 4096);
+  } catch (e) {
+    return refused(path, (e as Error).message);
+  }
   if (text === undefined) {
     if (key === undefined) return { policy: DEFAULT_POLICY, origin: 'default', path, note: `no policy at ${path}; defaults apply` };
     return refused(path, `an ops key is pinned at ${keyPath} but the policy file ${path} is missing`);
   }
   if (key === undefined) return refused(path, `no pinned ops key at ${keyPath} to verify it with`);
-  const signature = await readOptional(`${path}.sig`, 4096);
   if (signature === undefined) return refused(path, `its signature file ${path}.sig is missing`);
   try {
     if (!verifyDetached(key, text, signature)) {
@@ -136,9 +141,11 @@ async function readOptional(path: string, maxBytes = 64 * 1024): Promise<Buffer 
     return await readSmallFile(path, maxBytes);
   } catch (e) {
     if (isMissing(e)) return undefined;
-    throw new PolicyError(`cannot read ${path}: ${(e as Error).message}`);
+    throw new PolicyError((e as Error).message);
   }
 }
+
+export const MAX_POLICY_BYTES = 1024 * 1024;
 
 export function generateOpsKeyPair(): { publicPem: string; privatePem: string } {
   const { publicKey, privateKey } = generateKeyPairSync('ed25519');
@@ -150,7 +157,14 @@ export function generateOpsKeyPair(): { publicPem: string; privatePem: string } 
 
 /** Ed25519 over the exact bytes of the file; the signature file holds it in base64. */
 export function signDetached(privatePem: Buffer | string, data: Buffer): string {
-  return `${sign(null, data, createPrivateKey(privatePem)).toString('base64')}\n`;
+  let key: KeyObject;
+  try {
+    key = createPrivateKey(privatePem);
+  } catch (e) {
+    throw new PolicyError(`the signing key is not a PEM private key: ${(e as Error).message}`);
+  }
+  if (key.asymmetricKeyType !== 'ed25519') throw new PolicyError(`the signing key must be Ed25519, not ${key.asymmetricKeyType}`);
+  return `${sign(null, data, key).toString('base64')}\n`;
 }
 
 export function verifyDetached(publicPem: Buffer | string, data: Buffer, signature: Buffer | string): boolean {

@@ -3,7 +3,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from './vendor.js';
 /** Our own schemas: checked against the meta-schema by schema.spec.ts, not at every start (~35 ms). */
 const trusted = new Ajv({ allErrors: true, useDefaults: true, strict: true, validateSchema: false });
 /** Schemas plugins bring (their settings): unknown keywords and malformed types are refused when compiled. */
-const foreign = new Ajv({ allErrors: true, useDefaults: true, strict: false, strictSchema: true, validateSchema: false });
+const foreign = new Ajv({ allErrors: true, useDefaults: true, strict: false, strictSchema: true, validateSchema: false, addUsedSchema: false });
 
 /** A checker that throws one readable line per problem; compiled on first use, so unused schemas cost nothing. */
 export function compileSchema<T>(schema: object, what: string): (value: unknown) => T {

@@ -19,8 +19,8 @@ export interface Environment {
 export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environment {
   const config = env.XDG_CONFIG_HOME || join(homedir(), '.config');
   const timeout = env.RA_ACTIVATION_TIMEOUT_MS;
-  if (timeout !== undefined && !/^[1-9][0-9]*$/.test(timeout)) {
-    throw new UsageError(`RA_ACTIVATION_TIMEOUT_MS must be a whole number of milliseconds, not '${timeout}'`);
+  if (timeout !== undefined && !(/^[1-9][0-9]{0,5}$/.test(timeout) && Number(timeout) <= 600_000)) {
+    throw new UsageError(`RA_ACTIVATION_TIMEOUT_MS must be a whole number of milliseconds up to 600000, not '${timeout}'`);
   }
   return {
     home: env.RA_HOME || join(config, 'ra'),

@@ -37,6 +37,7 @@ export async function setEnabled(env: Environment, id: string, enabled: boolean)
     if (lockedByPolicy(policy, id)) throw new CliError(`cannot ${verb} ${id}: the policy locks the plugin set`, EXIT.refused);
   }
   const store = new SettingsStore(env.home);
+  const written = new Date().toISOString();
   await store.update((s) => {
     s.plugins[id] = { ...s.plugins[id], enabled };
   });
@@ -44,16 +45,20 @@ export async function setEnabled(env: Environment, id: string, enabled: boolean)
   out.write(`${id} ${verb}d in ${store.path}\n`);
   const running = await readStatus(env.home);
   if (!running) return void out.write('RA is not running; the change applies when it starts\n');
-  const record = await waitForHost(env.home, id, enabled);
+  const record = await waitForHost(env.home, id, enabled, written);
   if (record) out.write(`the running host (pid ${running.pid}) reports ${id} ${record.state}${record.reason ? `: ${record.reason}` : ''}\n`);
   else throw new CliError(`the running host (pid ${running.pid}) has not applied the change yet; check ra plugins list`);
 }
 
-/** Polls the host's status until the plugin left (or reached) active, for up to five seconds. */
-async function waitForHost(home: string, id: string, enabled: boolean): Promise<PluginRecord | undefined> {
+/**
+ * Polls the host's status, for up to five seconds, until a report made after our write shows the
+ * change: a disabled plugin no longer active, an enabled one no longer disabled by the user.
+ */
+async function waitForHost(home: string, id: string, enabled: boolean, written: string): Promise<PluginRecord | undefined> {
   for (let i = 0; i < 50; i++) {
-    const record = (await readStatus(home))?.plugins.find((p) => p.id === id);
-    if (record && (record.state === 'disabled-by-user') !== enabled) return record;
+    const status = await readStatus(home);
+    const record = status && status.updatedAt >= written ? status.plugins.find((p) => p.id === id) : undefined;
+    if (record && (enabled ? record.state !== 'disabled-by-user' : record.state !== 'active')) return record;
     await sleep(100);
   }
   return undefined;

@@ -1,10 +1,13 @@
-import { access, readFile } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   generateOpsKeyPair,
+  isMissing,
   keyFingerprint,
   loadPolicy,
+  MAX_POLICY_BYTES,
   parsePolicy,
+  readSmallFile,
   signDetached,
   writeFileAtomic,
 } from '@ra/kernel/node';
@@ -30,18 +33,17 @@ export async function keygen(dir: string): Promise<void> {
 
 /** `ra policy sign FILE --key KEY`: checks the policy first, so ops never sign a file RA would reject. */
 export async function sign(file: string, keyPath: string): Promise<void> {
-  const text = await readOrFail(file);
+  const text = await readOrFail(file, MAX_POLICY_BYTES);
   try {
     parsePolicy(text.toString('utf8'), file);
   } catch (e) {
     throw new CliError(`not signing: ${(e as Error).message}`);
   }
-  const key = await readOrFail(keyPath);
   let signature: string;
   try {
-    signature = signDetached(key, text);
+    signature = signDetached(await readOrFail(keyPath), text);
   } catch (e) {
-    throw new CliError(`${keyPath} is not an Ed25519 private key: ${(e as Error).message}`);
+    throw new CliError(`not signing with ${keyPath}: ${(e as Error).message}`);
   }
   await writeFileAtomic(`${file}.sig`, signature, 0o644);
   process.stdout.write(`signed ${file}; signature in ${file}.sig\n`);
@@ -53,7 +55,7 @@ export async function verify(env: Environment, file?: string, keyPath?: string):
   const state = await loadPolicy(location);
   if (state.origin === 'default') throw new CliError(`nothing to verify: ${state.note}`, EXIT.untrusted);
   if (state.origin === 'refused') throw new CliError(state.note!, EXIT.untrusted);
-  const fingerprint = keyFingerprint(await readFile(location.keyPath));
+  const fingerprint = keyFingerprint(await readOrFail(location.keyPath));
   process.stdout.write(`${location.path} verifies against ${location.keyPath} (fingerprint ${fingerprint})\n`);
 }
 
@@ -64,11 +66,11 @@ export async function show(env: Environment, json: boolean): Promise<void> {
   if (state.origin === 'refused') throw new CliError(state.note!, EXIT.untrusted);
 }
 
-async function readOrFail(path: string): Promise<Buffer> {
+async function readOrFail(path: string, maxBytes = 64 * 1024): Promise<Buffer> {
   try {
-    return await readFile(path);
+    return await readSmallFile(path, maxBytes);
   } catch (e) {
-    throw new CliError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message}`);
+    throw new CliError(isMissing(e) ? `cannot read ${path}: no such file` : (e as Error).message);
   }
 }
 
