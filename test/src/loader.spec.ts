@@ -4,7 +4,7 @@ import { connect } from 'node:net';
 import { appendFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InvitationTransport, Mailer, type PluginRecord } from '@ra/kernel';
-import { Kernel, pluginIntegrity, StreamLogger, type OutgoingInvitation } from '@ra/kernel/node';
+import { Kernel, pluginIntegrity, StreamLogger, type KernelOptions, type OutgoingInvitation } from '@ra/kernel/node';
 import { transportCode, Workspace } from './fixtures.js';
 
 declare global {
@@ -27,8 +27,9 @@ describe('plugin loader', () => {
     await ws.remove();
   });
 
-  async function boot(): Promise<Kernel> {
+  async function boot(extra: Partial<KernelOptions> = {}): Promise<Kernel> {
     kernel = await Kernel.start({
+      ...extra,
       sources: [{ dir: ws.plugins, origin: 'external' }],
       policy: { path: ws.policyPath, keyPath: ws.keyPath },
       home: ws.home,
@@ -586,6 +587,18 @@ describe('plugin loader', () => {
       assert.equal(record('test.eraser').errors, 1, 'the delete on a frozen copy was reported');
       const connecting = { ticketId: 't1', kind: 'solicited' as const, remoteAddress: '127.0.0.1', helperName: 'Mallory' };
       assert.equal(await kernel!.hooks.sessionConnecting.promise(connecting), 'not Mallory');
+    });
+
+    it('gives up on a hanging tap after the tap timeout, and runs the rest of the series', async () => {
+      await ws.plugin('test.hangs', {}, `export default definePlugin({ activate(ctx) {
+        ctx.hooks.sessionOpened.tap(() => new Promise(() => {})); } });`);
+      await ws.plugin('test.after', { requires: ['test.hangs'] }, `export default definePlugin({ activate(ctx) {
+        ctx.hooks.sessionOpened.tap(() => { globalThis.raTest.after = true; }); } });`);
+      await boot({ tapTimeoutMs: 200 });
+      await kernel!.hooks.sessionOpened.promise({ id: 's', ticketId: 't', role: 'novice', peerName: 'p' });
+      assert.equal(globalThis.raTest.after, true);
+      assert.equal(record('test.hangs').errors, 1);
+      assert.ok(logs.some((l) => l.includes("plugin 'test.hangs' failed in hook sessionOpened: tap did not finish within 200 ms")));
     });
 
     it('lets a plugin undo its own tap', async () => {

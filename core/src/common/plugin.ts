@@ -1,5 +1,4 @@
 import type { ContainerModule } from './di.js';
-import type { Disposable } from './disposable.js';
 
 const BRAND = Symbol.for('ra.kernel:PluginDefinition');
 
@@ -31,5 +30,3 @@ export interface Logger {
   warn(message: string): void;
   error(message: string): void;
 }
-
-export type { Disposable };

@@ -4,7 +4,7 @@ import { semver } from './vendor.js';
 import type { PluginManifest } from '../common/manifest.js';
 import { KERNEL_VERSION } from '../common/version.js';
 import { isMissing } from './files.js';
-import { looksLikePlugin, readManifest } from './manifest.js';
+import { parseManifest, pluginPackageText } from './manifest.js';
 
 export interface PluginSource {
   readonly dir: string;
@@ -28,9 +28,9 @@ export async function discoverPlugins(sources: readonly PluginSource[], warn: (m
   const found: PluginCandidate[] = [];
   const seen = new Map<string, string>();
   for (const source of sources) {
-    for (const dir of await pluginFolders(resolve(source.dir), warn)) {
+    for (const { dir, text } of await pluginFolders(resolve(source.dir), warn)) {
       if ([...seen.values()].includes(dir)) continue;
-      const candidate = await inspect(dir, source.origin);
+      const candidate = await inspect(dir, text, source.origin);
       const first = seen.get(candidate.id);
       if (first) {
         found.push({ ...candidate, manifest: undefined, invalid: `duplicate plugin id: already found at ${first}` });
@@ -43,8 +43,15 @@ export async function discoverPlugins(sources: readonly PluginSource[], warn: (m
   return found;
 }
 
-async function pluginFolders(dir: string, warn: (m: string) => void): Promise<string[]> {
-  if (await looksLikePlugin(dir)) return [dir];
+interface PluginFolder {
+  readonly dir: string;
+  /** Its package.json, read once here for the manifest too. */
+  readonly text: string;
+}
+
+async function pluginFolders(dir: string, warn: (m: string) => void): Promise<PluginFolder[]> {
+  const own = await pluginPackageText(dir);
+  if (own !== undefined) return [{ dir, text: own }];
   let names: string[];
   try {
     names = (await readdir(dir)).sort();
@@ -52,18 +59,19 @@ async function pluginFolders(dir: string, warn: (m: string) => void): Promise<st
     warn(isMissing(e) ? `plugin folder ${dir} does not exist` : `cannot read plugin folder ${dir}: ${(e as Error).message}`);
     return [];
   }
-  const dirs: string[] = [];
+  const folders: PluginFolder[] = [];
   for (const name of names) {
     const sub = join(dir, name);
-    if (!name.startsWith('.') && name !== 'node_modules' && (await looksLikePlugin(sub))) dirs.push(sub);
+    const text = name.startsWith('.') || name === 'node_modules' ? undefined : await pluginPackageText(sub);
+    if (text !== undefined) folders.push({ dir: sub, text });
   }
-  return dirs;
+  return folders;
 }
 
-async function inspect(dir: string, origin: PluginSource['origin']): Promise<PluginCandidate> {
+async function inspect(dir: string, text: string, origin: PluginSource['origin']): Promise<PluginCandidate> {
   let manifest: PluginManifest;
   try {
-    manifest = await readManifest(dir);
+    manifest = parseManifest(text, join(dir, 'package.json'));
   } catch (e) {
     return { id: `(${dir})`, dir, origin, invalid: (e as Error).message };
   }

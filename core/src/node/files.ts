@@ -37,21 +37,20 @@ export async function syncFolder(dir: string): Promise<void> {
 
 /**
  * Reads a small file, refusing anything over `maxBytes`. Size is checked on the open handle and the
- * read is capped, so a file swapped or grown after the check is still never read whole.
+ * read stops one byte past it, so a file that grows meanwhile is refused, never read whole.
  */
 export async function readSmallFile(path: string, maxBytes: number): Promise<Buffer> {
   const handle = await open(path, 'r');
   try {
     const info = await handle.stat();
     if (!info.isFile()) throw new Error(`${path} is not a file`);
-    const tooBig = () => new Error(`${path} is ${info.size} bytes, more than the ${maxBytes} allowed`);
-    if (info.size > maxBytes) throw tooBig();
-    const buffer = Buffer.alloc(maxBytes + 1);
+    if (info.size > maxBytes) throw new Error(`${path} is ${info.size} bytes, more than the ${maxBytes} allowed`);
+    const buffer = Buffer.alloc(info.size + 1);
     let length = 0;
-    for (let n = -1; n !== 0 && length <= maxBytes; length += n) {
+    for (let n = -1; n !== 0 && length < buffer.length; length += n) {
       n = (await handle.read(buffer, length, buffer.length - length, null)).bytesRead;
     }
-    if (length > maxBytes) throw tooBig();
+    if (length > info.size) throw new Error(`${path} changed while it was read`);
     return buffer.subarray(0, length);
   } finally {
     await handle.close();

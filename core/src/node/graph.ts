@@ -7,6 +7,11 @@ export interface GraphNode {
   readonly blockedAs?: string;
 }
 
+/** Whether a plugin answers to `name`: its own id, or one of the names it provides. */
+export function providesName(n: { readonly id: string; readonly provides: readonly string[] }, name: string): boolean {
+  return n.id === name || n.provides.includes(name);
+}
+
 export interface Plan {
   /** Plugins to activate, each after a provider of everything it requires, and after its optional ones where possible. */
   readonly order: string[];
@@ -23,7 +28,7 @@ export function planActivation(nodes: readonly GraphNode[]): Plan {
   const missing = new Map<string, string>();
   const eligible = nodes.filter((n) => n.blockedAs === undefined);
   const providersIn = (pool: readonly GraphNode[], name: string, self: GraphNode) =>
-    pool.filter((p) => p !== self && (p.id === name || p.provides.includes(name)));
+    pool.filter((p) => p !== self && providesName(p, name));
 
   // Requirements nobody eligible provides, cascading until nothing changes.
   let pool = eligible;

@@ -13,7 +13,7 @@ import { lockedByPolicy, permissionRefusal, policyBlocks } from './admission.js'
 import { within } from './async.js';
 import { PluginContext } from './context.js';
 import { discoverPlugins, type PluginCandidate, type PluginSource } from './discovery.js';
-import { planActivation, type GraphNode } from './graph.js';
+import { planActivation, providesName, type GraphNode } from './graph.js';
 import { KernelHooks, pluginHooks } from './hooks.js';
 import { StreamLogger } from './logger.js';
 import { PluginNetworkListener } from './network.js';
@@ -214,8 +214,7 @@ export class Kernel {
   private restartSet(): Set<Slot> {
     const restart = new Set(this.activeOrder.filter((s) => s.settingsKey !== this.settingsKey(s.candidate.id)));
     for (const slot of this.activeOrder) {
-      const m = slot.candidate.manifest!;
-      const needs = (s: Slot) => m.requires.includes(s.candidate.id) || s.candidate.manifest!.provides.some((p) => m.requires.includes(p));
+      const needs = (s: Slot) => slot.candidate.manifest!.requires.some((name) => providesName(s.candidate.manifest!, name));
       if ([...restart].some(needs)) restart.add(slot);
     }
     return restart;
@@ -242,9 +241,9 @@ export class Kernel {
   /** A dependency planned to activate may have failed since; its dependents wait. */
   private unmetRequirement(manifest: PluginManifest): string | undefined {
     for (const name of manifest.requires) {
-      const providers = this.slots.filter((s) => s.candidate.id === name || s.candidate.manifest?.provides.includes(name));
+      const providers = this.slots.filter((s) => s.candidate.manifest && providesName(s.candidate.manifest, name));
       if (!providers.some((p) => p.live)) {
-        const p = providers.find((s) => s.candidate.manifest) ?? providers[0];
+        const p = providers[0];
         return `requires '${name}', but ${p?.candidate.id} is ${p?.state}${p?.reason ? ` (${p.reason})` : ''}`;
       }
     }

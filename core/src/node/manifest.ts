@@ -59,10 +59,8 @@ interface PackageJson {
 
 const checkPackage = compileSchema<PackageJson>(MANIFEST_SCHEMA, 'manifest');
 
-/** Parses and validates a plugin folder's package.json; throws one line naming each problem. */
-export async function readManifest(dir: string): Promise<PluginManifest> {
-  const path = join(dir, 'package.json');
-  const text = (await readSmallFile(path, 256 * 1024)).toString('utf8');
+/** Parses and validates the text of a plugin's package.json; throws one line naming each problem. */
+export function parseManifest(text: string, path: string): PluginManifest {
   const pkg = checkPackage(parseJson(text, path));
   const manifest = { ...pkg.raPlugin, version: pkg.version };
   if (!semver.valid(manifest.version)) throw new Error(`manifest: version '${manifest.version}' is not semver`);
@@ -70,12 +68,12 @@ export async function readManifest(dir: string): Promise<PluginManifest> {
   return manifest;
 }
 
-/** Does this folder hold an RA plugin at all (as opposed to a broken one)? */
-export async function looksLikePlugin(dir: string): Promise<boolean> {
+/** The folder's package.json when it holds an RA plugin at all (broken or not), else undefined. */
+export async function pluginPackageText(dir: string): Promise<string | undefined> {
   try {
     const text = (await readSmallFile(join(dir, 'package.json'), 256 * 1024)).toString('utf8');
-    return text.includes('"raPlugin"');
+    return text.includes('"raPlugin"') ? text : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }

@@ -157,36 +157,31 @@ export function generateOpsKeyPair(): { publicPem: string; privatePem: string } 
 
 /** Ed25519 over the exact bytes of the file; the signature file holds it in base64. */
 export function signDetached(privatePem: Buffer | string, data: Buffer): string {
-  let key: KeyObject;
-  try {
-    key = createPrivateKey(privatePem);
-  } catch (e) {
-    throw new PolicyError(`the signing key is not a PEM private key: ${(e as Error).message}`);
-  }
-  if (key.asymmetricKeyType !== 'ed25519') throw new PolicyError(`the signing key must be Ed25519, not ${key.asymmetricKeyType}`);
-  return `${sign(null, data, key).toString('base64')}\n`;
+  return `${sign(null, data, ed25519Key(privatePem, 'private')).toString('base64')}\n`;
 }
 
 export function verifyDetached(publicPem: Buffer | string, data: Buffer, signature: Buffer | string): boolean {
-  const key = publicKey(publicPem);
+  const key = ed25519Key(publicPem, 'public');
   const sig = Buffer.from(signature.toString().trim(), 'base64');
   return sig.length === 64 && verify(null, data, key, sig);
 }
 
 /** Short, stable name of a public key for humans: first 16 hex digits of SHA-256 over its DER. */
 export function keyFingerprint(publicPem: Buffer | string): string {
-  const der = publicKey(publicPem).export({ type: 'spki', format: 'der' });
+  const der = ed25519Key(publicPem, 'public').export({ type: 'spki', format: 'der' });
   return createHash('sha256').update(der).digest('hex').slice(0, 16);
 }
 
-function publicKey(pem: Buffer | string): KeyObject {
+/** Parses a PEM key and insists on Ed25519: RSA PKCS#1 v1.5 is where forged signatures have slipped through. */
+function ed25519Key(pem: Buffer | string, kind: 'public' | 'private'): KeyObject {
+  const what = kind === 'public' ? 'the ops key' : 'the signing key';
   let key: KeyObject;
   try {
-    key = createPublicKey(pem);
+    key = kind === 'public' ? createPublicKey(pem) : createPrivateKey(pem);
   } catch (e) {
-    throw new PolicyError(`the ops key is not a PEM public key: ${(e as Error).message}`);
+    throw new PolicyError(`${what} is not a PEM ${kind} key: ${(e as Error).message}`);
   }
-  if (key.asymmetricKeyType !== 'ed25519') throw new PolicyError(`the ops key must be Ed25519, not ${key.asymmetricKeyType}`);
+  if (key.asymmetricKeyType !== 'ed25519') throw new PolicyError(`${what} must be Ed25519, not ${key.asymmetricKeyType}`);
   return key;
 }
 

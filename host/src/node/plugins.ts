@@ -4,12 +4,12 @@ import { discoverPlugins, Kernel, loadPolicy, lockedByPolicy, pluginIntegrity, p
 import { CliError, EXIT } from './cli-error.js';
 import { kernelOptions, pluginSources, type Environment } from './environment.js';
 import { pluginTable, policyLine, table } from './format.js';
-import { readStatus } from './status.js';
+import { readStatus, type HostStatus } from './status.js';
 
 /** `ra plugins list`: the running host's live states, or a boot of this process when none runs. */
 export async function listPlugins(env: Environment, json: boolean): Promise<void> {
   const running = await readStatus(env.home);
-  let report: { source: string; policy: object; plugins: PluginRecord[] };
+  let report: { source: string; policy: HostStatus['policy']; plugins: PluginRecord[] };
   if (running) {
     report = { source: `running host (pid ${running.pid})`, policy: running.policy, plugins: running.plugins };
   } else {
@@ -21,7 +21,7 @@ export async function listPlugins(env: Environment, json: boolean): Promise<void
   if (json) {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } else {
-    process.stdout.write(`${policyLine(report.policy as never)}\nstates from ${report.source}\n${pluginTable(report.plugins)}\n`);
+    process.stdout.write(`${policyLine(report.policy)}\nstates from ${report.source}\n${pluginTable(report.plugins)}\n`);
   }
 }
 
