@@ -605,7 +605,7 @@ describe('plugin loader', () => {
       await ws.plugin('test.once', {}, `export default definePlugin({ activate(ctx) {
         const tap = ctx.hooks.invitationCreated.tap(() => { globalThis.raTest.created = (globalThis.raTest.created ?? 0) + 1; tap.dispose(); }); } });`);
       await boot();
-      const invitation = { ticketId: 't', noviceName: 'A', message: '', createdAt: new Date(), expiresAt: new Date(), passwordRequired: false, status: 'open' as const };
+      const invitation = { ticketId: 't', noviceName: 'A', message: '', createdAt: new Date(), expiresAt: new Date(), passwordRequired: false, status: 'open' as const, failedAttempts: 0 };
       await kernel!.hooks.invitationCreated.promise(invitation);
       await kernel!.hooks.invitationCreated.promise(invitation);
       assert.equal(globalThis.raTest.created, 1);

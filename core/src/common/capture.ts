@@ -27,6 +27,8 @@ export interface CaptureSink {
   resize(geometry: ScreenGeometry): void;
   update(update: ScreenUpdate): void;
   cursor(state: CursorState): void;
+  /** The source stopped on its own, e.g. the X server went away; no more calls follow. */
+  ended?(reason: string): void;
 }
 
 export interface CaptureStream extends Disposable {
@@ -45,3 +47,18 @@ export interface CaptureSource {
 }
 
 export const CaptureSource = token<CaptureSource>('CaptureSource');
+
+/** A decoded picture of the novice's screen as the helper sees it: RGBA, `width * 4` bytes per row. */
+export interface ScreenPicture {
+  readonly width: number;
+  readonly height: number;
+  readonly rgba: Uint8Array;
+}
+
+/** The helper's copy of a session's remote screen, kept by the screen plugin. */
+export interface RemoteScreen {
+  /** Resolves with the first complete frame of the session, or rejects when the session ends first. */
+  firstFrame(sessionId: string, timeoutMs: number): Promise<ScreenPicture>;
+}
+
+export const RemoteScreen = token<RemoteScreen>('RemoteScreen');

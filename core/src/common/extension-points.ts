@@ -1,4 +1,5 @@
-import { CaptureSource } from './capture.js';
+import { ApiRoute, ApiSocket } from './api.js';
+import { CaptureSource, RemoteScreen } from './capture.js';
 import { InputSink } from './input.js';
 import type { Permission } from './permissions.js';
 import { InvitationStore, Mailer, Microphone, NetworkListener, PolicyService, SettingsService } from './services.js';
@@ -37,6 +38,8 @@ export const EXTENSION_POINTS: readonly ExtensionPoint[] = [
   point(InputSink, 'many', { permission: 'input' }),
   point(MediaChannel, 'many'),
   point(SessionChannel, 'many'),
+  point(ApiRoute, 'many'),
+  point(ApiSocket, 'many'),
   point(UiPanel, 'many', { side: 'browser' }),
   point(ToolbarAction, 'many', { side: 'browser' }),
   point(PolicyService, 'one', { providedBy: 'kernel' }),
@@ -45,6 +48,7 @@ export const EXTENSION_POINTS: readonly ExtensionPoint[] = [
   point(InvitationStore, 'one'),
   point(Mailer, 'one', { permission: 'mail' }),
   point(Microphone, 'one', { permission: 'microphone' }),
+  point(RemoteScreen, 'one'),
 ];
 
 export function extensionPoint(t: symbol): ExtensionPoint | undefined {

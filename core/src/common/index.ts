@@ -1,3 +1,4 @@
+export * from './api.js';
 export * from './capture.js';
 export * from './disposable.js';
 export * from './errors.js';

@@ -13,7 +13,8 @@ export interface SettingsService {
   pluginSettings(pluginId: string): Readonly<Record<string, unknown>>;
 }
 
-export type InvitationStatus = 'open' | 'expired' | 'deleted';
+/** `locked`: too many wrong passwords. Only `open` can start a session. */
+export type InvitationStatus = 'open' | 'expired' | 'deleted' | 'locked';
 
 export interface InvitationRecord {
   readonly ticketId: string;
@@ -22,7 +23,9 @@ export interface InvitationRecord {
   readonly createdAt: Date;
   readonly expiresAt: Date;
   readonly passwordRequired: boolean;
+  /** As stored; an `open` record past `expiresAt` is reported `expired`. */
   readonly status: InvitationStatus;
+  readonly failedAttempts: number;
 }
 
 /** Where the novice's invitations live between creation and use. Exactly one plugin provides it. */
@@ -31,6 +34,8 @@ export interface InvitationStore {
   get(ticketId: string): Promise<InvitationRecord | undefined>;
   list(): Promise<InvitationRecord[]>;
   setStatus(ticketId: string, status: InvitationStatus): Promise<void>;
+  /** Counts a wrong password; the record locks at the limit. Returns the record after the change. */
+  recordFailedAttempt(ticketId: string): Promise<InvitationRecord>;
 }
 
 export interface MailMessage {

@@ -6,11 +6,11 @@ import { token } from './token.js';
 export interface UiContext {
   readonly role: Role;
   readonly session?: SessionInfo;
-  post(channelId: string, payload: string): void;
-  onMessage(channelId: string, listener: (payload: string) => void): Disposable;
+  post(channelId: string, payload: string | Uint8Array): void;
+  onMessage(channelId: string, listener: (payload: string | Uint8Array) => void): Disposable;
 }
 
-/** A panel in the novice's or helper's window: chat, voice controls, a transport's form. */
+/** A panel in the novice's or helper's window: chat, voice controls, the remote screen. */
 export interface UiPanel {
   readonly id: string;
   readonly title: string;
@@ -24,6 +24,31 @@ export interface ToolbarAction {
   readonly title: string;
   readonly roles: readonly Role[];
   run(context: UiContext): void | Promise<void>;
+}
+
+/** A socket from the page to the local API, reconnect-free: the owner decides what a close means. */
+export interface PageSocket extends Disposable {
+  send(data: string | Uint8Array): void;
+  onMessage(listener: (data: string | Uint8Array) => void): Disposable;
+  onClose(listener: (reason: string) => void): Disposable;
+}
+
+/** The browser shell, as handed to each plugin's browser entry. */
+export interface Workbench {
+  /** Calls the local API; rejects with the API's own error message. */
+  request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T>;
+  connect(path: string): PageSocket;
+  /** The element a plugin that owns the page (the session plugin) renders into. */
+  readonly main: HTMLElement;
+  registerPanel(panel: UiPanel): Disposable;
+  registerAction(action: ToolbarAction): Disposable;
+  panels(role: Role): UiPanel[];
+  actions(role: Role): ToolbarAction[];
+}
+
+/** What a plugin's browser entry exports by default. */
+export interface BrowserPlugin {
+  activate(workbench: Workbench): void | Promise<void>;
 }
 
 export const UiPanel = token<UiPanel>('UiPanel');
