@@ -16,6 +16,8 @@ export interface PluginManifest {
   /** Loaded first when present; their absence is no error. */
   readonly optional: readonly string[];
   readonly permissions: readonly Permission[];
+  /** Hooks this plugin fires, because it owns the flow they describe (the session plugin fires `sessionOpened`). */
+  readonly emits: readonly string[];
   /**
    * What the plugin adds, by extension point name: the ids of its contributions for list points
    * (`"InvitationTransport": ["file"]`), `true` for a single service (`"Mailer": true`).

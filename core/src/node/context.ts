@@ -10,6 +10,8 @@ export interface PluginContext {
   readonly manifest: PluginManifest;
   /** The plugin's own folder. */
   readonly dir: string;
+  /** RA's home folder (`$RA_HOME`); a plugin with the `filesystem` permission keeps its files under it. */
+  readonly home: string;
   readonly logger: Logger;
   readonly hooks: PluginHooks;
   /** Disposed, newest first, when the plugin deactivates. */

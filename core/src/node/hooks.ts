@@ -1,5 +1,6 @@
 import { AsyncSeriesBailHook, AsyncSeriesHook, AsyncSeriesWaterfallHook } from './vendor.js';
 import { toDisposable, type Disposable } from '../common/disposable.js';
+import { RaError } from '../common/errors.js';
 import type { InvitationRecord } from '../common/services.js';
 import type { SessionInfo } from '../common/session.js';
 import { within } from './async.js';
@@ -149,9 +150,13 @@ function guard(type: string, fn: AnyFn, owner: string, hook: string, report: Tap
   };
 }
 
-/** What a plugin gets: taps named after the plugin, no `call`. A tap may be sync or async, and undone early. */
+/**
+ * What a plugin gets: taps named after the plugin. A tap may be sync or async, and undone early.
+ * `call` fires the hook and works only for hooks the manifest lists under `emits`.
+ */
 export interface PluginHook<A extends unknown[], R = void> {
   tap(fn: (...args: A) => R | Promise<R>): Disposable;
+  call(...args: A): Promise<R | undefined>;
 }
 
 export interface PluginHooks {
@@ -168,7 +173,7 @@ export interface PluginHooks {
 }
 
 /** Hooks for one plugin; `revoke()` makes later taps no-ops, for a plugin that timed out and woke up. */
-export function pluginHooks(hooks: KernelHooks, owner: string): { hooks: PluginHooks; revoke(): void } {
+export function pluginHooks(hooks: KernelHooks, owner: string, emits: readonly string[] = []): { hooks: PluginHooks; revoke(): void } {
   let revoked = false;
   const facade = {} as Record<HookName, PluginHook<unknown[], unknown>>;
   for (const [name, hook] of hooks.entries()) {
@@ -179,7 +184,11 @@ export function pluginHooks(hooks: KernelHooks, owner: string): { hooks: PluginH
       const added = hook.taps.find((t) => !before.has(t.fn))?.fn;
       return toDisposable(() => hooks.removeTaps(owner, (f) => f === added));
     };
-    facade[name] = { tap: add as PluginHook<unknown[], unknown>['tap'] };
+    const call = (...args: unknown[]) => {
+      if (!emits.includes(name)) return Promise.reject(new RaError(`plugin '${owner}' may not fire ${name}: its manifest does not list it under 'emits'`));
+      return revoked ? Promise.resolve(undefined) : (hook as unknown as { promise(...a: unknown[]): Promise<unknown> }).promise(...args);
+    };
+    facade[name] = { tap: add as PluginHook<unknown[], unknown>['tap'], call };
   }
   return { hooks: facade as unknown as PluginHooks, revoke: () => (revoked = true) };
 }

@@ -257,7 +257,7 @@ export class Kernel {
     const access = { revoked: false };
     const guard = this.guardContainer(slot, store, access);
     const container = new Container({ parent: guard, defaultScope: 'Singleton' });
-    const { hooks, revoke: revokeHooks } = pluginHooks(this.hooks, manifest.id);
+    const { hooks, revoke: revokeHooks } = pluginHooks(this.hooks, manifest.id, manifest.emits);
     const revoke = () => {
       revokeHooks();
       access.revoked = true;
@@ -269,6 +269,7 @@ export class Kernel {
         id: manifest.id,
         manifest,
         dir: slot.candidate.dir,
+        home: this.options.home,
         logger: this.logger.child(manifest.id),
         hooks,
         subscriptions: store,

@@ -3,6 +3,7 @@ import { semver } from './vendor.js';
 import { EXTENSION_POINTS } from '../common/extension-points.js';
 import type { PluginManifest } from '../common/manifest.js';
 import { PERMISSIONS } from '../common/permissions.js';
+import { HOOK_NAMES } from './hooks.js';
 import { parseJson, readSmallFile } from './files.js';
 import { compileSchema } from './schema.js';
 
@@ -44,6 +45,7 @@ export const MANIFEST_SCHEMA = {
         requires: NAMES,
         optional: NAMES,
         permissions: { type: 'array', items: { enum: [...PERMISSIONS] }, uniqueItems: true, default: [] },
+        emits: { type: 'array', items: { enum: [...HOOK_NAMES] }, uniqueItems: true, default: [] },
         contributes: { type: 'object', additionalProperties: false, properties: contributes, default: {} },
         settings: { type: 'object' },
       },

@@ -1,0 +1,156 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { ApiRoute, ApiSocket, type Disposable, type Logger } from '@ra/kernel';
+import type { Kernel } from '@ra/kernel/node';
+import { Gate } from './auth.js';
+import { BrowserPlugins } from './browser-plugins.js';
+import { BodyError, readJsonBody, securityHeaders, sendJson, sendText } from './http.js';
+import { ApiRouter } from './router.js';
+import { SocketHub } from './sockets.js';
+import { fileInside, SHELL_FILES, sendFile } from './static.js';
+
+export type WebKernel = Pick<Kernel, 'records' | 'contributions' | 'onDidChange'>;
+
+/** The host's routes and the plugins' routes, in that order: one table for HTTP and in-process calls. */
+export function apiRouter(kernel: WebKernel, logger: Logger, plugins = new BrowserPlugins(() => kernel.records(), logger)): ApiRouter {
+  return new ApiRouter(() => [plugins.route, ...kernel.contributions(ApiRoute)], logger);
+}
+
+/**
+ * The local web UI and API on 127.0.0.1, behind a secret made at each start. Pages get the secret
+ * as an HttpOnly cookie after opening the printed address; the CLI sends it as a bearer token.
+ */
+export class WebServer {
+  private readonly gate = new Gate();
+  private readonly server: Server;
+  private readonly router: ApiRouter;
+  private readonly plugins: BrowserPlugins;
+  private readonly sockets: SocketHub;
+  private readonly watch: Disposable;
+
+  private constructor(kernel: WebKernel, private readonly logger: Logger) {
+    this.plugins = new BrowserPlugins(() => kernel.records(), logger);
+    this.router = apiRouter(kernel, logger, this.plugins);
+    this.sockets = new SocketHub(() => kernel.contributions(ApiSocket), logger);
+    this.watch = kernel.onDidChange(() => this.sockets.prune());
+    this.server = createServer((request, response) => {
+      this.handle(request, response).catch((e: Error) => {
+        logger.error(`web request ${request.method} ${request.url} failed: ${e.stack}`);
+        if (response.headersSent) response.destroy();
+        else sendJson(response, 500, { error: `internal error: ${e.message}` });
+      });
+    });
+    this.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => this.upgrade(request, socket, head));
+  }
+
+  static async start(kernel: WebKernel, port: number, logger: Logger): Promise<WebServer> {
+    const web = new WebServer(kernel, logger);
+    await new Promise<void>((resolve, reject) => {
+      web.server.once('error', (e: NodeJS.ErrnoException) => {
+        web.watch.dispose();
+        const why = e.code === 'EADDRINUSE' ? 'the port is in use; choose another with --ui-port' : e.message;
+        reject(new Error(`cannot serve the web UI on 127.0.0.1:${port}: ${why}`));
+      });
+      web.server.listen(port, '127.0.0.1', resolve);
+    });
+    web.gate.listening(web.port);
+    return web;
+  }
+
+  get port(): number {
+    return (this.server.address() as { port: number }).port;
+  }
+  get url(): string {
+    return `http://127.0.0.1:${this.port}/`;
+  }
+  get secret(): string {
+    return this.gate.secret;
+  }
+  /** The address to open: the secret travels once in the query, then lives in a cookie. */
+  get openUrl(): string {
+    return `${this.url}?k=${this.secret}`;
+  }
+
+  async close(): Promise<void> {
+    this.watch.dispose();
+    await this.sockets.close();
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeAllConnections();
+    await closed;
+  }
+
+  private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    for (const [name, value] of Object.entries(securityHeaders(this.port))) response.setHeader(name, value);
+    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    const api = url.pathname.startsWith('/api/');
+    const method = request.method ?? 'GET';
+    const refused = this.gate.refuseHost(request) ?? (method === 'GET' || method === 'HEAD' ? undefined : this.gate.refuseOrigin(request));
+    if (refused) return api ? sendJson(response, 403, { error: refused }) : sendText(response, 403, `${refused}\n`);
+    if (url.pathname === '/' && url.searchParams.has('k')) return this.signIn(response, url.searchParams.get('k')!);
+    if (!this.gate.authenticated(request)) return this.stranger(response, url.pathname, api);
+    if (api) return this.api(request, response, method, url);
+    if (method !== 'GET' && method !== 'HEAD') return sendText(response, 405, `${method} is not allowed here\n`);
+    const shell = SHELL_FILES[url.pathname];
+    if (shell) return sendFile(response, shell);
+    const [, id, rest] = /^\/plugins\/([^/]+)\/(.+)$/.exec(url.pathname) ?? [];
+    const root = id ? await this.plugins.root(id) : undefined;
+    if (!root) return sendText(response, 404, `not found: ${url.pathname}\n`);
+    const file = await fileInside(root, rest);
+    if ('status' in file) return sendText(response, file.status, `refused: ${url.pathname}\n`);
+    return sendFile(response, file);
+  }
+
+  private async signIn(response: ServerResponse, secret: string): Promise<void> {
+    if (!this.gate.matches(secret)) return this.stranger(response, '/', false);
+    response.writeHead(303, { Location: '/', 'Set-Cookie': this.gate.setCookie(), 'Cache-Control': 'no-store' });
+    response.end();
+  }
+
+  /** Someone without the secret: the API says 401, the page says where the right address is. */
+  private async stranger(response: ServerResponse, path: string, api: boolean): Promise<void> {
+    const error = 'RA needs the secret address it printed when it started (Open RA: …)';
+    if (api) return sendJson(response, 401, { error });
+    if (path === '/shell.css') return sendFile(response, SHELL_FILES[path]);
+    if (path !== '/') return sendText(response, 401, `${error}\n`);
+    sendText(response, 401, strangerPage(this.port), 'text/html; charset=utf-8');
+  }
+
+  private async api(request: IncomingMessage, response: ServerResponse, method: string, url: URL): Promise<void> {
+    let body: unknown;
+    try {
+      body = await readJsonBody(request);
+    } catch (e) {
+      if (!(e instanceof BodyError)) throw e;
+      if (e.status === 413) response.setHeader('Connection', 'close');
+      return sendJson(response, e.status, { error: e.message });
+    }
+    const reply = await this.router.dispatch(method, url.pathname, url.searchParams, body);
+    sendJson(response, reply.status, reply.body);
+  }
+
+  private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', (e) => this.logger.debug(`web socket upgrade: ${e.message}`));
+    const refuse = (status: string, message: string) =>
+      socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(message)}\r\n\r\n${message}`);
+    const refused = this.gate.refuseHost(request) ?? this.gate.refuseOrigin(request);
+    if (refused) return void refuse('403 Forbidden', refused);
+    if (!this.gate.authenticated(request)) return void refuse('401 Unauthorized', 'RA needs its secret');
+    const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+    const endpoint = this.sockets.find(url.pathname);
+    if (!endpoint) return void refuse('404 Not Found', `no API socket at ${url.pathname}`);
+    this.sockets.accept(endpoint, request, socket, head, url.searchParams);
+  }
+}
+
+function strangerPage(port: number): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>RA — Remote Assistance</title><link rel="stylesheet" href="/shell.css"></head>
+<body><header class="ra-header"><h1>RA — Remote Assistance</h1></header>
+<main class="ra-main"><section class="ra-notice"><h2>Please use the address RA gave you</h2>
+<p>For your safety, this page only opens from the private address RA printed when it started.
+It looks like <code>http://127.0.0.1:${port}/?k=…</code> and follows the words “Open RA:”.</p>
+<p>Copy that whole address into your browser. If you closed the window where RA runs, start RA again.</p>
+</section></main></body></html>
+`;
+}

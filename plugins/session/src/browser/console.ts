@@ -1,0 +1,83 @@
+import type { Disposable, UiContext } from '@ra/kernel';
+import type { SessionView } from '../common/views.js';
+import type { SessionApp } from './app.js';
+import { h } from './dom.js';
+
+const STATE_TEXT: Record<SessionView['state'], string> = {
+  connecting: 'Connecting…',
+  verifying: 'Checking the password…',
+  'awaiting-consent': 'Waiting for the answer…',
+  open: 'View Only',
+  ended: 'Ended',
+};
+
+/** "NAME wants to connect to your computer", with the safety code and Accept / Decline. */
+export function consentDialog(app: SessionApp, view: SessionView): HTMLElement {
+  const act = (what: 'accept' | 'decline') => () => void app.workbench.request('POST', `/api/sessions/${view.id}/${what}`).catch(() => undefined);
+  return h('div', { class: 'ra-dialog', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 'ra-consent-title' },
+    h('div', {},
+      h('h2', { id: 'ra-consent-title' }, `${view.peerName} wants to connect to your computer`),
+      h('p', {}, 'If you accept, they will see your screen. They cannot use your mouse or keyboard.'),
+      h('p', {}, 'Safety code: ', h('span', { class: 'ra-code', id: 'ra-consent-code' }, view.safetyCode ?? ''), ' — check that your helper sees the same code.'),
+      h('div', { class: 'ra-row' },
+        h('button', { class: 'ra-btn', id: 'ra-accept', onclick: act('accept') }, 'Accept'),
+        h('button', { class: 'ra-btn secondary', id: 'ra-decline', onclick: act('decline') }, 'Decline'))));
+}
+
+/** Who ended the session and why, in the words each side should read. */
+export function endedText(view: SessionView): string {
+  const reason = view.reason ? `: ${view.reason}` : '';
+  if (view.endedBy === view.role) return `You ended the session${reason}.`;
+  if (view.endedBy === 'network') return `The session ended${reason}.`;
+  return `${view.peerName} (the ${view.endedBy}) ended the session${reason}.`;
+}
+
+/** The bar with the session's state, safety code and Disconnect, and the panels of this side. */
+export function sessionConsole(app: SessionApp, first: SessionView) {
+  const state = h('span', { id: 'ra-session-state' });
+  const code = h('span', { class: 'ra-code', id: 'ra-safety-code' });
+  const disconnect = h('button', { class: 'ra-btn danger', id: 'ra-disconnect', onclick: () => void app.workbench.request('POST', `/api/sessions/${first.id}/disconnect`).catch(() => undefined) }, 'Disconnect');
+  const who = first.role === 'helper' ? `${first.peerName}'s computer` : `${first.peerName} is connected to your computer`;
+  const panels = h('div', { class: 'ra-panels' });
+  const ended = h('div');
+  const element = h('section', { class: 'ra-console', 'aria-label': 'Session' },
+    h('div', { class: 'ra-console-bar' }, h('strong', {}, who), state, h('span', {}, 'Safety code ', code), disconnect), ended, panels);
+  let rendered: Disposable[] | undefined;
+
+  const update = (view: SessionView) => {
+    state.textContent = STATE_TEXT[view.state];
+    code.textContent = view.safetyCode ?? '—';
+    disconnect.hidden = view.state === 'ended';
+    if (view.state === 'open' && !rendered) rendered = renderPanels(app, view, panels);
+    if (view.state === 'ended') {
+      dispose();
+      ended.replaceChildren(h('p', { class: 'ra-error', role: 'status', id: 'ra-ended' }, endedText(view)));
+    }
+  };
+  const dispose = () => {
+    rendered?.forEach((d) => d.dispose());
+    rendered = [];
+    panels.replaceChildren();
+  };
+  update(first);
+  return { element, update, dispose };
+}
+
+function renderPanels(app: SessionApp, view: SessionView, host: HTMLElement): Disposable[] {
+  const context: UiContext = {
+    role: view.role,
+    session: { id: view.id, ticketId: view.ticketId, role: view.role, peerName: view.peerName },
+    post: (channel, payload) => app.post(view.id, channel, payload),
+    onMessage: (channel, listener) => app.listen(view.id, channel, listener),
+  };
+  return app.workbench.panels(view.role).map((panel) => {
+    const box = h('div', { class: 'ra-panel', 'data-panel': panel.id });
+    host.append(box);
+    try {
+      return panel.render(box, context);
+    } catch (e) {
+      box.replaceChildren(h('p', { class: 'ra-error' }, `The ${panel.title} panel failed: ${(e as Error).message}`));
+      return { dispose: () => box.remove() };
+    }
+  });
+}

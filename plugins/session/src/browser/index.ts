@@ -1,0 +1,15 @@
+import type { BrowserPlugin } from '@ra/kernel';
+import { SessionApp } from './app.js';
+import { SESSION_CSS } from './styles.js';
+
+/** `ra.session` in the browser: the home page, the invitation forms, consent, and the session console. */
+const plugin: BrowserPlugin = {
+  activate(workbench) {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(SESSION_CSS);
+    document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
+    new SessionApp(workbench).start();
+  },
+};
+
+export default plugin;

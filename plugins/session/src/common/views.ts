@@ -1,0 +1,29 @@
+import type { InvitationRecord, Role } from '@ra/kernel';
+
+/** Where a session stands, as both UIs and the CLI show it. */
+export type SessionState = 'connecting' | 'verifying' | 'awaiting-consent' | 'open' | 'ended';
+
+export type EndedBy = 'novice' | 'helper' | 'network';
+
+export interface SessionView {
+  readonly id: string;
+  readonly ticketId: string;
+  /** The side this machine plays. */
+  readonly role: Role;
+  /** The other person: the helper's name on the novice's side, the novice's on the helper's. */
+  readonly peerName: string;
+  readonly state: SessionState;
+  /** Six digits both people can compare by phone, once the password proof is done. */
+  readonly safetyCode?: string;
+  readonly endedBy?: EndedBy;
+  readonly reason?: string;
+  readonly startedAt: string;
+}
+
+/** JSON record of an invitation as the API sends it (dates as ISO strings). */
+export type InvitationView = Omit<InvitationRecord, 'createdAt' | 'expiresAt'> & { createdAt: string; expiresAt: string };
+
+/** Text messages on the live socket; binary messages carry channel frames (see `live-frame.ts`). */
+export type LiveEvent =
+  | { readonly type: 'sessions'; readonly sessions: readonly SessionView[] }
+  | { readonly type: 'invitations'; readonly invitations: readonly InvitationView[] };

@@ -1,0 +1,120 @@
+import { ApiError, DAY_MINUTES, MINUTE, type InvitationRecord, type InvitationStore, type InvitationTransport, type Policy } from '@ra/kernel';
+import type { PluginHooks } from '@ra/kernel/node';
+
+export const DEFAULT_LIFETIME = '1h';
+export const INVITATION_FILE_NAME = 'RAInvitation.msrcincident';
+export const INVITATION_MEDIA_TYPE = 'application/x-msrcincident+xml';
+
+export interface InviteRequest {
+  readonly via: string;
+  readonly target?: string;
+  readonly password?: string;
+  readonly expires?: string;
+  readonly name?: string;
+  readonly message?: string;
+}
+
+/** Mints a ticket: stores its record and secrets and returns the signed invitation file. */
+export interface TicketMint {
+  mint(fields: { noviceName: string; message: string; expiresAt: Date; password: string }): Promise<{ record: InvitationRecord; file: string }>;
+}
+
+export interface InvitationDeps {
+  readonly store: InvitationStore;
+  readonly mint: TicketMint;
+  readonly hooks: PluginHooks;
+  policy(): Policy;
+  transports(): InvitationTransport[];
+  defaultName(): string;
+}
+
+const UNITS = { m: 1, h: 60, d: DAY_MINUTES } as const;
+
+/** The novice's invitations: made under policy, sent through a transport, expired or deleted at will. */
+export class Invitations {
+  constructor(private readonly deps: InvitationDeps) {}
+
+  async create(request: InviteRequest): Promise<{ invitation: InvitationRecord; receipt: unknown }> {
+    const policy = this.deps.policy();
+    if (!policy.allowed || !policy.solicited.allowed) throw new ApiError(403, 'Remote Assistance invitations are turned off on this computer by its policy');
+    const transport = this.deps.transports().find((t) => t.id === request.via);
+    if (!transport) throw new ApiError(400, `no invitation transport '${request.via}' is enabled; enabled: ${this.deps.transports().map((t) => t.id).join(', ') || 'none'}`);
+    const minutes = lifetime(request.expires ?? DEFAULT_LIFETIME, policy.solicited.maxLifetimeMinutes);
+    const { record, file } = await this.deps.mint.mint({
+      noviceName: clip(request.name, 'name', 64) || this.deps.defaultName(),
+      message: clip(request.message, 'message', 1000),
+      expiresAt: new Date(Date.now() + minutes * MINUTE),
+      password: request.password ?? '',
+    });
+    await this.deps.hooks.invitationCreated.call(record);
+    const envelope = {
+      ticketId: record.ticketId,
+      fileName: INVITATION_FILE_NAME,
+      mediaType: INVITATION_MEDIA_TYPE,
+      data: new TextEncoder().encode(file),
+      noviceName: record.noviceName,
+      message: record.message,
+      expiresAt: record.expiresAt,
+      passwordRequired: record.passwordRequired,
+    };
+    const target = request.target ?? '';
+    const outgoing = await this.deps.hooks.invitationBeforeSend.call({ envelope, transport: transport.id, target });
+    if (outgoing?.veto) {
+      await this.deps.store.setStatus(record.ticketId, 'deleted');
+      throw new ApiError(403, `the invitation was not sent: ${outgoing.veto}`);
+    }
+    const receipt = await transport.deliver(outgoing?.envelope ?? envelope, outgoing?.target ?? target).catch(async (e: Error) => {
+      await this.deps.store.setStatus(record.ticketId, 'deleted');
+      throw new ApiError(400, `the invitation could not be sent by ${transport.title}: ${e.message}`);
+    });
+    await this.deps.hooks.invitationSent.call({ ...receipt, ticketId: record.ticketId });
+    return { invitation: record, receipt };
+  }
+
+  list(): Promise<InvitationRecord[]> {
+    return this.deps.store.list();
+  }
+
+  async expire(ticketId: string): Promise<InvitationRecord> {
+    const record = await this.existing(ticketId);
+    if (record.status !== 'open') throw new ApiError(409, `invitation ${ticketId} is already ${record.status}`);
+    await this.deps.store.setStatus(ticketId, 'expired');
+    const expired = (await this.deps.store.get(ticketId))!;
+    await this.deps.hooks.invitationExpired.call(expired);
+    return expired;
+  }
+
+  async delete(ticketId: string): Promise<InvitationRecord> {
+    const record = await this.existing(ticketId);
+    if (record.status !== 'deleted') await this.deps.store.setStatus(ticketId, 'deleted');
+    return (await this.deps.store.get(ticketId))!;
+  }
+
+  private async existing(ticketId: string): Promise<InvitationRecord> {
+    const record = await this.deps.store.get(ticketId);
+    if (!record) throw new ApiError(404, `no invitation '${ticketId}'`);
+    return record;
+  }
+}
+
+/** `30m`, `1h`, `2d` in minutes, within the policy's cap. */
+export function lifetime(text: string, capMinutes: number): number {
+  const match = /^(\d{1,6})([mhd])$/.exec(text.trim());
+  if (!match || Number(match[1]) === 0) throw new ApiError(400, `'${text}' is not a lifetime; write it like 30m, 1h or 2d`);
+  const minutes = Number(match[1]) * UNITS[match[2] as keyof typeof UNITS];
+  if (minutes > capMinutes) throw new ApiError(400, `an invitation may last at most ${describe(capMinutes)} on this computer (policy); '${text}' is longer`);
+  return minutes;
+}
+
+function describe(minutes: number): string {
+  if (minutes % DAY_MINUTES === 0) return `${minutes / DAY_MINUTES} day${minutes === DAY_MINUTES ? '' : 's'}`;
+  if (minutes % 60 === 0) return `${minutes / 60} hour${minutes === 60 ? '' : 's'}`;
+  return `${minutes} minutes`;
+}
+
+function clip(value: unknown, field: string, max: number): string {
+  if (value === undefined || value === null) return '';
+  if (typeof value !== 'string') throw new ApiError(400, `'${field}' must be text`);
+  if (value.length > max) throw new ApiError(400, `'${field}' is longer than ${max} characters`);
+  return value.trim();
+}

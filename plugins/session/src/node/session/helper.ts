@@ -1,0 +1,81 @@
+import type { Logger } from '@ra/kernel';
+import { passwordScalar, Spake2, Spake2Error, safetyCode } from '../pake/index.js';
+import { ProtocolError } from '../wire/framing.js';
+import { channelBinding, connectPinned, PinMismatchError } from '../wire/tls.js';
+import { Wire } from '../wire/wire.js';
+import { bytes, CONSENT_MS, HANDSHAKE_MS, PROTOCOL_VERSION, text } from './messages.js';
+import type { SessionRegistry } from './registry.js';
+import type { Session } from './session.js';
+
+/** What the helper takes from an invitation to reach the novice. */
+export interface Destination {
+  readonly ticketId: string;
+  readonly noviceName: string;
+  readonly addresses: readonly { readonly host: string; readonly port: number }[];
+  readonly keyFingerprint: string;
+  readonly ticketSecret: Uint8Array;
+}
+
+export interface HelperDeps {
+  readonly registry: SessionRegistry;
+  readonly logger: Logger;
+  open(session: Session): Promise<void>;
+}
+
+const CONNECT_MS = 8_000;
+
+/**
+ * The helper's side: reach the novice at one of the invitation's addresses over pinned TLS, prove
+ * the password, and wait for Accept. Returns at once; the session's state tells the rest.
+ */
+export function connectToNovice(to: Destination, password: string, helperName: string, deps: HelperDeps): Session {
+  const session = deps.registry.create(to.ticketId, 'helper', to.noviceName);
+  run(session, to, password, helperName, deps).catch((e: Error) => {
+    const known = e instanceof ProtocolError || e instanceof PinMismatchError || e instanceof Spake2Error || e instanceof Refused;
+    session.end(e instanceof Refused ? 'novice' : 'network', known ? e.message : `internal error: ${e.message}`);
+    if (!known) deps.logger.error(`session ${session.id}: ${e.stack ?? e.message}`);
+  });
+  return session;
+}
+
+class Refused extends Error {}
+
+async function run(session: Session, to: Destination, password: string, helperName: string, deps: HelperDeps): Promise<void> {
+  const w = await passwordScalar(to.ticketSecret, password);
+  const wire = new Wire(await reach(to), 'hold');
+  session.verifying(wire);
+  const helper = new Spake2('A', w, { idA: helperName, idB: to.ticketId }, channelBinding(wire.socket));
+  wire.send({ t: 'hello', v: PROTOCOL_VERSION, ticket: to.ticketId, helper: helperName, pake: Buffer.from(helper.message()).toString('base64') });
+  const pake = answer(await wire.next(HANDSHAKE_MS, 'answer from the novice'), 'pake');
+  const proof = helper.finish(bytes(pake, 'pake'));
+  wire.send({ t: 'confirm', mac: Buffer.from(proof.confirmation).toString('base64') });
+  const confirm = answer(await wire.next(HANDSHAKE_MS, 'password check'), 'confirm');
+  if (!proof.verify(bytes(confirm, 'mac'))) throw new ProtocolError('the other computer failed its half of the password proof; it is not the one that made this invitation');
+  session.awaitingConsent(safetyCode(proof.sharedKey));
+  const consent = await wire.next(CONSENT_MS, 'answer to the request within 10 minutes');
+  if (consent.t === 'bye') throw new Refused(text(consent, 'reason', 300) || 'the novice declined');
+  if (consent.t !== 'consent' || consent.granted !== true) throw new ProtocolError(`malformed message: expected consent, got '${consent.t}'`);
+  await deps.open(session);
+}
+
+/** Tries each address in turn; a key mismatch anywhere is reported over a plain failure. */
+async function reach(to: Destination) {
+  const failures: string[] = [];
+  let pinError: PinMismatchError | undefined;
+  for (const { host, port } of to.addresses) {
+    try {
+      return await connectPinned(host, port, to.keyFingerprint, CONNECT_MS);
+    } catch (e) {
+      if (e instanceof PinMismatchError) pinError = e;
+      failures.push((e as Error).message);
+    }
+  }
+  throw pinError ?? new ProtocolError(`could not reach ${to.noviceName}'s computer: ${failures.join('; ')}`);
+}
+
+/** A refusal from the novice ends the attempt with the novice's own words. */
+function answer(message: { t: string; [k: string]: unknown }, expected: string) {
+  if (message.t === 'refused' || message.t === 'bye') throw new Refused(text(message, message.t === 'refused' ? 'message' : 'reason', 300));
+  if (message.t !== expected) throw new ProtocolError(`malformed message: expected '${expected}', got '${message.t}'`);
+  return message;
+}

@@ -1,0 +1,20 @@
+import { ProtocolError } from '../wire/framing.js';
+import type { ControlMessage } from '../wire/wire.js';
+
+export const PROTOCOL_VERSION = 1;
+/** Each handshake step must answer within this; a helper that vanishes frees the ticket. */
+export const HANDSHAKE_MS = 20_000;
+/** How long a helper waits for the novice to answer Accept or Decline. */
+export const CONSENT_MS = 10 * 60_000;
+
+export function text(message: ControlMessage, field: string, max: number): string {
+  const value = message[field];
+  if (typeof value !== 'string' || value.length > max) throw new ProtocolError(`malformed message: '${field}' must be text of at most ${max} characters`);
+  return value.trim();
+}
+
+export function bytes(message: ControlMessage, field: string): Uint8Array {
+  const value = message[field];
+  if (typeof value !== 'string' || value.length > 1024 || !/^[A-Za-z0-9+/]*={0,2}$/.test(value)) throw new ProtocolError(`malformed message: '${field}' must be base64`);
+  return new Uint8Array(Buffer.from(value, 'base64'));
+}

@@ -1,0 +1,103 @@
+import type { Socket } from 'node:net';
+import type { InvitationRecord, Logger, Policy } from '@ra/kernel';
+import type { PluginHooks } from '@ra/kernel/node';
+import { Spake2, Spake2Error, safetyCode } from '../pake/index.js';
+import { acceptTls, channelBinding } from '../wire/tls.js';
+import { ProtocolError } from '../wire/framing.js';
+import { Wire } from '../wire/wire.js';
+import { bytes, HANDSHAKE_MS, PROTOCOL_VERSION, text } from './messages.js';
+import type { SessionRegistry } from './registry.js';
+
+/** What the novice's side needs to know about its tickets. */
+export interface TicketDesk {
+  get(ticketId: string): Promise<InvitationRecord | undefined>;
+  /** The password scalar `w` the ticket was made with. */
+  scalar(ticketId: string): Promise<bigint>;
+  recordFailedAttempt(ticketId: string): Promise<InvitationRecord>;
+}
+
+export interface NoviceDeps {
+  readonly identity: { readonly keyPem: string; readonly certPem: string };
+  readonly desk: TicketDesk;
+  readonly registry: SessionRegistry;
+  readonly hooks: PluginHooks;
+  readonly logger: Logger;
+  policy(): Policy;
+}
+
+export const MAX_PASSWORD_TRIES = 5;
+
+/** Refused: the helper hears `message` and the connection closes. */
+class Refusal extends Error {}
+
+/**
+ * A helper connected to the novice's listener. It must name an open ticket, prove the password,
+ * and then wait for the novice's answer. Every failure is told to the helper in one line.
+ */
+export async function admitHelper(raw: Socket, deps: NoviceDeps): Promise<void> {
+  const from = `${raw.remoteAddress}:${raw.remotePort}`;
+  raw.on('error', () => undefined);
+  let wire: Wire;
+  try {
+    wire = new Wire(await acceptTls(raw, deps.identity.keyPem, deps.identity.certPem, HANDSHAKE_MS), 'refuse');
+  } catch (e) {
+    return deps.logger.info(`a connection from ${from} failed before it began: ${(e as Error).message}`);
+  }
+  try {
+    await handshake(wire, from, deps);
+  } catch (e) {
+    const known = e instanceof Refusal || e instanceof ProtocolError || e instanceof Spake2Error;
+    const message = known ? (e as Error).message : `internal error: ${(e as Error).message}`;
+    deps.logger[e instanceof Refusal ? 'info' : 'warn'](`refused a helper from ${from}: ${message}`);
+    wire.close(message, { t: 'refused', message });
+  }
+}
+
+async function handshake(wire: Wire, from: string, deps: NoviceDeps): Promise<void> {
+  const policy = deps.policy();
+  if (!policy.allowed || !policy.solicited.allowed) throw new Refusal('Remote Assistance is turned off on this computer by its policy');
+  const hello = await wire.next(HANDSHAKE_MS, 'greeting');
+  if (hello.t !== 'hello' || hello.v !== PROTOCOL_VERSION) throw new Refusal(`this computer speaks RA protocol ${PROTOCOL_VERSION}; the helper sent something else`);
+  const ticketId = text(hello, 'ticket', 64);
+  const helperName = text(hello, 'helper', 64) || 'A helper';
+  const pA = bytes(hello, 'pake');
+  await checkTicket(ticketId, deps);
+  // Checked and claimed in one step, so two helpers racing for one ticket cannot both pass.
+  if (deps.registry.busy(ticketId)) throw new Refusal('this invitation is already in use by another helper');
+  const session = deps.registry.create(ticketId, 'novice', helperName);
+  try {
+    session.verifying(wire);
+    const veto = await deps.hooks.sessionConnecting.call({ ticketId, kind: 'solicited', helperName, remoteAddress: from });
+    if (veto) throw new Refusal(veto);
+    const novice = new Spake2('B', await deps.desk.scalar(ticketId), { idA: helperName, idB: ticketId }, channelBinding(wire.socket));
+    const proof = novice.finish(pA);
+    wire.send({ t: 'pake', pake: Buffer.from(novice.message()).toString('base64') });
+    const confirm = await wire.next(HANDSHAKE_MS, 'password proof');
+    if (confirm.t !== 'confirm' || !proof.verify(bytes(confirm, 'mac'))) throw new Refusal(await wrongPassword(ticketId, deps));
+    wire.send({ t: 'confirm', mac: Buffer.from(proof.confirmation).toString('base64') });
+    session.awaitingConsent(safetyCode(proof.sharedKey));
+    await deps.hooks.consentRequested.call({ session: session.info, scope: 'connect' });
+  } catch (e) {
+    session.end('helper', e instanceof Error ? e.message : String(e), true);
+    throw e;
+  }
+}
+
+async function checkTicket(ticketId: string, deps: NoviceDeps): Promise<void> {
+  const record = await deps.desk.get(ticketId);
+  if (!record) throw new Refusal('this computer has no such invitation; it may have been made on another computer or removed');
+  const why: Record<string, string> = {
+    expired: `this invitation expired on ${record.expiresAt.toISOString()}`,
+    deleted: 'this invitation was deleted by the person who made it',
+    locked: `this invitation is locked after ${MAX_PASSWORD_TRIES} wrong passwords; ask for a new one`,
+  };
+  if (record.status !== 'open') throw new Refusal(why[record.status] ?? `this invitation is ${record.status}`);
+}
+
+async function wrongPassword(ticketId: string, deps: NoviceDeps): Promise<string> {
+  const record = await deps.desk.recordFailedAttempt(ticketId);
+  const left = MAX_PASSWORD_TRIES - record.failedAttempts;
+  return left > 0
+    ? `wrong password; ${left} ${left === 1 ? 'try' : 'tries'} left before this invitation locks`
+    : `wrong password; the invitation is now locked after ${MAX_PASSWORD_TRIES} wrong passwords, so ask for a new one`;
+}

@@ -1,0 +1,117 @@
+import { ApiError, toDisposable, type Disposable, type Logger, type Role, type SessionChannel } from '@ra/kernel';
+import type { PluginHooks } from '@ra/kernel/node';
+import type { SessionView } from '../../common/views.js';
+import { Session, type SessionEvents } from './session.js';
+
+export interface RegistryListener {
+  changed(): void;
+  frame(sessionId: string, channel: string, payload: string | Uint8Array): void;
+}
+
+/** Ended sessions stay listed so both people can read who ended it and why. */
+const ENDED_KEPT = 20;
+
+/** Every session of this machine, in either role, and the people watching them in the UI. */
+export class SessionRegistry {
+  private readonly sessions = new Map<string, Session>();
+  private readonly listeners = new Set<RegistryListener>();
+  private readonly opened = new Set<string>();
+
+  constructor(
+    private readonly channels: () => SessionChannel[],
+    private readonly hooks: PluginHooks,
+    private readonly logger: Logger,
+  ) {}
+
+  create(ticketId: string, role: Role, peerName: string): Session {
+    const session = new Session(ticketId, role, peerName, this.events, this.logger);
+    this.sessions.set(session.id, session);
+    this.prune();
+    this.notify();
+    return session;
+  }
+
+  list(): SessionView[] {
+    return [...this.sessions.values()].map((s) => s.view());
+  }
+
+  get(id: string): Session {
+    const session = this.sessions.get(id);
+    if (!session) throw new ApiError(404, `no session '${id}'`);
+    return session;
+  }
+
+  /** Whether a helper holds this ticket now, handshake included. */
+  busy(ticketId: string): boolean {
+    return [...this.sessions.values()].some((s) => s.role === 'novice' && s.ticketId === ticketId && !s.ended);
+  }
+
+  /** The novice lets the helper in: only now does anything of the screen leave the machine. */
+  async accept(id: string): Promise<SessionView> {
+    const session = this.pending(id, 'accept');
+    session.grant();
+    await this.hooks.consentGranted.call({ session: session.info, scope: 'connect' });
+    await session.open(this.channels());
+    return session.view();
+  }
+
+  /** The helper heard Accept: its channels open to take the novice's frames. */
+  openHelper(session: Session): Promise<void> {
+    return session.open(this.channels());
+  }
+
+  decline(id: string): SessionView {
+    const session = this.pending(id, 'decline');
+    session.disconnect('novice', 'the novice declined the request');
+    return session.view();
+  }
+
+  disconnect(id: string): SessionView {
+    const session = this.get(id);
+    if (session.ended) throw new ApiError(409, 'this session has already ended');
+    session.disconnect(session.role, `the ${session.role} disconnected`);
+    return session.view();
+  }
+
+  subscribe(listener: RegistryListener): Disposable {
+    this.listeners.add(listener);
+    return toDisposable(() => void this.listeners.delete(listener));
+  }
+
+  dispose(): void {
+    for (const session of this.sessions.values()) session.disconnect(session.role, `RA stopped on the ${session.role}'s computer`);
+  }
+
+  private pending(id: string, what: string): Session {
+    const session = this.get(id);
+    if (session.role !== 'novice') throw new ApiError(409, `only the novice can ${what} a session`);
+    if (session.current !== 'awaiting-consent') throw new ApiError(409, `this session is ${session.current}, not waiting for an answer`);
+    return session;
+  }
+
+  private readonly events: SessionEvents = {
+    changed: () => this.notify(),
+    frame: (session, channel, payload) => {
+      for (const l of this.listeners) l.frame(session.id, channel, payload);
+    },
+    opened: (session) => {
+      this.opened.add(session.id);
+      void this.hooks.sessionOpened.call(session.info);
+    },
+    ended: (session) => {
+      const { endedBy, reason } = session.view();
+      if (this.opened.delete(session.id)) {
+        void this.hooks.sessionClosed.call(session.info, { by: endedBy === 'network' ? 'system' : endedBy!, reason: reason ?? '' });
+      }
+    },
+  };
+
+  private notify(): void {
+    for (const l of this.listeners) l.changed();
+  }
+
+  private prune(): void {
+    const ended = [...this.sessions.values()].filter((s) => s.ended);
+    for (const s of ended.slice(0, Math.max(0, ended.length - ENDED_KEPT))) this.sessions.delete(s.id);
+  }
+}

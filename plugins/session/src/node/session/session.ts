@@ -1,0 +1,148 @@
+import { randomUUID } from 'node:crypto';
+import type { ChannelEndpoint, Logger, Role, SessionChannel, SessionInfo } from '@ra/kernel';
+import type { EndedBy, SessionState, SessionView } from '../../common/views.js';
+import { FrameKind, type Frame } from '../wire/framing.js';
+import type { Wire } from '../wire/wire.js';
+
+export interface SessionEvents {
+  changed(session: Session): void;
+  /** A channel frame from the peer, for the local UI. */
+  frame(session: Session, channel: string, payload: string | Uint8Array): void;
+  opened(session: Session): void;
+  ended(session: Session): void;
+}
+
+/** One novice–helper session, from the first connection attempt until it ends. */
+export class Session {
+  readonly id = randomUUID();
+  readonly startedAt = new Date();
+  private state: SessionState = 'connecting';
+  private wire?: Wire;
+  private safetyCode?: string;
+  private endedBy?: EndedBy;
+  private reason?: string;
+  private readonly endpoints = new Map<string, ChannelEndpoint>();
+  private held: Frame[] | undefined = [];
+
+  constructor(
+    readonly ticketId: string,
+    readonly role: Role,
+    private peer: string,
+    private readonly events: SessionEvents,
+    private readonly logger: Logger,
+  ) {}
+
+  get info(): SessionInfo {
+    return { id: this.id, ticketId: this.ticketId, role: this.role, peerName: this.peer };
+  }
+
+  get current(): SessionState {
+    return this.state;
+  }
+
+  get ended(): boolean {
+    return this.state === 'ended';
+  }
+
+  view(): SessionView {
+    const { id, ticketId, role, peer: peerName, state, safetyCode, endedBy, reason } = this;
+    return { id, ticketId, role, peerName, state, safetyCode, endedBy, reason, startedAt: this.startedAt.toISOString() };
+  }
+
+  /** The connection is up and the password proof is under way. */
+  verifying(wire: Wire): void {
+    this.wire = wire;
+    wire.onClose((why) => this.end('network', this.state === 'open' ? `the connection was lost: ${why}` : why, true));
+    this.move('verifying');
+  }
+
+  /** The password proof passed; the novice decides now. */
+  awaitingConsent(safetyCode: string, peerName?: string): void {
+    this.safetyCode = safetyCode;
+    if (peerName) this.peer = peerName;
+    this.move('awaiting-consent');
+  }
+
+  /** The novice's yes, sent before the channels open so the helper is ready for their frames. */
+  grant(): void {
+    this.wire?.send({ t: 'consent', granted: true });
+  }
+
+  /** Opens every session channel on this side and starts routing the peer's frames to them. */
+  async open(channels: readonly SessionChannel[]): Promise<void> {
+    const wire = this.wire!;
+    wire.onFrame((frame) => (this.held ? this.held.push(frame) : this.route(frame)));
+    this.move('open');
+    for (const channel of channels) {
+      try {
+        const link = { send: (payload: Uint8Array | string) => wire.sendChannel(channel.id, payload), close: (why: string) => this.disconnect(this.role, why) };
+        this.endpoints.set(channel.id, await channel.open(this.info, link));
+      } catch (e) {
+        this.logger.error(`channel '${channel.id}' could not open in session ${this.id}: ${(e as Error).message}`);
+      }
+      if (this.ended) return this.closeEndpoints();
+    }
+    const held = this.held ?? [];
+    this.held = undefined;
+    for (const frame of held) this.route(frame);
+    this.events.opened(this);
+  }
+
+  /** A frame from the local UI for the peer. */
+  post(channel: string, payload: string | Uint8Array): void {
+    if (this.state === 'open') this.wire?.sendChannel(channel, payload);
+  }
+
+  /** This side ends the session and tells the peer who did and why. */
+  disconnect(by: Role, reason: string): void {
+    if (this.ended) return;
+    this.wire?.close(reason, { t: 'bye', by, reason });
+    this.end(by, reason);
+  }
+
+  /** Marks the session ended; `quiet` when the wire already reported it. */
+  end(by: EndedBy, reason: string, quiet = false): void {
+    if (this.ended) return;
+    this.endedBy = by;
+    this.reason = reason;
+    this.move('ended');
+    if (!quiet) this.wire?.close(reason);
+    this.closeEndpoints();
+    this.events.ended(this);
+  }
+
+  private route(frame: Frame): void {
+    if (frame.kind === FrameKind.Control) {
+      if (frame.message.t === 'bye') {
+        const by = frame.message.by === 'novice' || frame.message.by === 'helper' ? frame.message.by : 'network';
+        const reason = typeof frame.message.reason === 'string' ? frame.message.reason.slice(0, 300) : 'no reason given';
+        this.end(by, reason);
+      }
+      return;
+    }
+    const endpoint = this.endpoints.get(frame.channel);
+    if (!endpoint) return this.logger.debug(`session ${this.id}: dropped a frame for unknown channel '${frame.channel}'`);
+    try {
+      endpoint.receive(frame.payload);
+    } catch (e) {
+      this.logger.error(`channel '${frame.channel}' failed on a frame in session ${this.id}: ${(e as Error).message}`);
+    }
+    this.events.frame(this, frame.channel, frame.payload);
+  }
+
+  private closeEndpoints(): void {
+    for (const [id, endpoint] of this.endpoints) {
+      try {
+        endpoint.dispose();
+      } catch (e) {
+        this.logger.error(`channel '${id}' failed to close in session ${this.id}: ${(e as Error).message}`);
+      }
+    }
+    this.endpoints.clear();
+  }
+
+  private move(state: SessionState): void {
+    this.state = state;
+    this.events.changed(this);
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * The part of the `x11` package (4.2.2, pure-JS X11 client, ships no types) that ra.x11 and its
+ * specs use. Callbacks return `true` once they handled an error, or the client re-emits it as 'error'.
+ */
+declare module 'x11' {
+  import type { EventEmitter } from 'node:events';
+  import type { Socket } from 'node:net';
+
+  export interface XError extends Error {
+    /** The X error code; absent on socket errors. */
+    readonly error?: number;
+    readonly code?: string;
+  }
+
+  export type XCallback<T> = (err: XError | null | undefined, result: T) => boolean | void;
+
+  export interface XScreen {
+    readonly root: number;
+    readonly root_depth: number;
+    readonly pixel_width: number;
+    readonly pixel_height: number;
+  }
+
+  export interface XDisplay {
+    readonly client: XClient;
+    readonly screen: readonly XScreen[];
+    /** 0: LSBFirst. */
+    readonly image_byte_order: number;
+    /** Pixmap formats by depth. */
+    readonly format: Readonly<Record<number, { readonly bits_per_pixel: number; readonly scanline_pad: number }>>;
+  }
+
+  export interface XRectangle {
+    readonly x: number;
+    readonly y: number;
+    readonly w: number;
+    readonly h: number;
+  }
+
+  /** The events ra.x11 selects; others carry other names and are ignored. */
+  export type XEvent =
+    | { readonly name: 'DamageNotify'; readonly damage: number; readonly area: XRectangle }
+    | { readonly name: 'CursorNotify'; readonly cursorSerial: number }
+    | { readonly name: 'RRScreenChangeNotify'; readonly width: number; readonly height: number }
+    | { readonly name: 'XIMotion' | 'XIRawMotion' };
+
+  export interface WindowValues {
+    readonly backgroundPixel?: number;
+    readonly overrideRedirect?: number;
+  }
+
+  export interface XExtensions {
+    damage: Damage;
+    fixes: Fixes;
+    randr: RandR;
+    shm: Shm;
+    xinput: XInput;
+  }
+
+  export interface XClient extends EventEmitter {
+    /** Set once the socket connected. */
+    readonly stream: Socket | undefined;
+    on(event: 'event', listener: (event: XEvent) => void): this;
+    on(event: 'error', listener: (error: XError) => void): this;
+    on(event: 'end', listener: () => void): this;
+    require<N extends keyof XExtensions>(name: N, callback: XCallback<XExtensions[N]>): void;
+    AllocID(): number;
+    /** Flushes what is queued and ends the connection. */
+    terminate(): void;
+    GetImage(format: number, drawable: number, x: number, y: number, width: number, height: number, planeMask: number, callback: XCallback<{ readonly depth: number; readonly data: Buffer }>): void;
+    GetGeometry(drawable: number, callback: XCallback<{ readonly width: number; readonly height: number }>): void;
+    QueryPointer(window: number, callback: XCallback<{ readonly rootX: number; readonly rootY: number }>): void;
+    CreateWindow(id: number, parent: number, x: number, y: number, width: number, height: number, borderWidth: number, depth: number, windowClass: number, visual: number, values: WindowValues): void;
+    ChangeWindowAttributes(window: number, values: WindowValues): void;
+    ClearArea(window: number, x: number, y: number, width: number, height: number, exposures: number): void;
+    MapWindow(window: number): void;
+    DestroyWindow(window: number): void;
+  }
+
+  export interface Damage {
+    readonly ReportLevel: { readonly RawRectangles: number };
+    Create(damage: number, drawable: number, reportLevel: number): void;
+    Destroy(damage: number): void;
+  }
+
+  export interface CursorImage {
+    readonly x: number;
+    readonly y: number;
+    readonly width: number;
+    readonly height: number;
+    readonly xhot: number;
+    readonly yhot: number;
+    /** `width * height` premultiplied ARGB32 pixels, native (little-endian) order. */
+    readonly cursorImage: Buffer;
+  }
+
+  export interface Fixes {
+    readonly CursorNotifyMask: { readonly DisplayCursor: number };
+    SelectCursorInput(window: number, mask: number): void;
+    GetCursorImage(callback: XCallback<CursorImage>): void;
+  }
+
+  export interface RandR {
+    readonly NotifyMask: { readonly ScreenChange: number };
+    QueryVersion(major: number, minor: number, callback: XCallback<readonly [number, number]>): void;
+    GetScreenInfo(window: number, callback: XCallback<{ readonly sizeID: number; readonly screens: readonly { readonly px_width: number; readonly px_height: number }[] }>): void;
+    SelectInput(window: number, mask: number): void;
+    GetScreenResources(window: number, callback: XCallback<{ readonly config_timestamp: number; readonly crtcs: readonly number[] }>): void;
+    SetCrtcConfig(crtc: number, time: number, configTime: number, x: number, y: number, mode: number, rotation: number, outputs: readonly number[], callback: XCallback<{ readonly status: number }>): void;
+    SetScreenSize(window: number, width: number, height: number, mmWidth: number, mmHeight: number): void;
+  }
+
+  /** A segment as a provider hands it out: the file the server maps, and a buffer the client reads it into. */
+  export interface ShmSegmentHandle {
+    readonly size: number;
+    fd: number | null;
+    readonly buffer: Buffer;
+  }
+
+  /** Backs MIT-SHM segments; passed as `createClient({ shm })`. */
+  export interface ShmProvider {
+    readonly flavor: 'fd';
+    readonly zeroCopy: false;
+    create(size: number): ShmSegmentHandle;
+    commit(segment: ShmSegmentHandle, offset?: number, length?: number): void;
+    sync(segment: ShmSegmentHandle, offset?: number, length?: number): void;
+    destroy(segment: ShmSegmentHandle): void;
+  }
+
+  export interface ShmSegment {
+    /** Holds the pixels of the last `getImage`, from offset 0. */
+    readonly buffer: Buffer;
+    getImage(drawable: number, x: number, y: number, width: number, height: number, planeMask: number, format: number, offset: number, callback: XCallback<{ readonly size: number }>): void;
+    detach(callback?: () => void): void;
+  }
+
+  export interface Shm {
+    /** Whether a segment attaches on this connection: false over TCP or without a provider. */
+    usable(callback: XCallback<boolean>): void;
+    createSegment(size: number, callback: XCallback<ShmSegment>): void;
+  }
+
+  export interface XInput {
+    /** The XI2 version the server agreed to, null before XI2. */
+    readonly xi2: { readonly majorVersion: number; readonly minorVersion: number } | null;
+    readonly AllMasterDevices: number;
+    readonly EventMask: { readonly Motion: number; readonly RawMotion: number };
+    XISelectEvents(window: number, masks: readonly { readonly deviceId: number; readonly mask: number }[]): void;
+  }
+
+  export interface ClientOptions {
+    readonly display: string;
+    /** A segment provider, or 'off' for a plain socket and no MIT-SHM. */
+    readonly shm?: ShmProvider | 'off';
+  }
+
+  interface X11 {
+    createClient(options: ClientOptions, callback: (err: XError | undefined, display: XDisplay) => void): XClient;
+    parseDisplay(display: string): { readonly screenNum: string | number };
+  }
+
+  const x11: X11;
+  export default x11;
+}
