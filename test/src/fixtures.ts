@@ -1,3 +1,4 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,3 +71,57 @@ export function transportCode(id: string, extra = ''): string {
   return `const transport = { id: '${id}', title: '${id}', async deliver(e, target) { return { transport: '${id}', target, deliveredAt: new Date() }; } };
 export default definePlugin({ module: new ContainerModule(({ bind }) => { bind(ra.InvitationTransport).toConstantValue(transport); }) ${extra} });`;
 }
+
+export const RA_BIN = join(REPO, 'host', 'dist', 'node', 'main.js');
+
+/** A running `ra start` for a spec: its address, secret, and everything it printed. */
+export class RunningRa {
+  private constructor(
+    readonly child: ChildProcess,
+    readonly url: URL,
+    readonly secret: string,
+    readonly output: () => string,
+  ) {}
+
+  /** Starts `ra start ARGS…` and waits for "Open RA: …"; fails with the output when it exits first. */
+  static async start(env: NodeJS.ProcessEnv, ...args: string[]): Promise<RunningRa> {
+    const child = spawn(process.execPath, [RA_BIN, 'start', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    child.stderr!.on('data', (d) => (out += d));
+    const address = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`ra start printed no address within 15 s:\n${out}`)), 15_000);
+      child.stdout!.on('data', () => {
+        const match = /Open RA: (\S+)\n/.exec(out);
+        if (match) {
+          clearTimeout(timer);
+          resolve(match[1]);
+        }
+      });
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`ra start exited with ${code}:\n${out}`));
+      });
+    });
+    const url = new URL(address);
+    return new RunningRa(child, new URL('/', url), url.searchParams.get('k')!, () => out);
+  }
+
+  get port(): number {
+    return Number(this.url.port);
+  }
+
+  /** SIGTERM, then the exit code (SIGKILL after five seconds, and the code is null). */
+  async stop(): Promise<number | null> {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return this.child.exitCode;
+    const exited = new Promise<number | null>((r) => this.child.once('exit', r));
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), 5000);
+    const code = await exited;
+    clearTimeout(timer);
+    return code;
+  }
+}
+
+/** Settings that keep the built-in plugins out of a spec that brings its own routes and services. */
+export const NO_BUILTINS = { plugins: Object.fromEntries(['ra.file', 'ra.session', 'ra.screen', 'ra.x11'].map((id) => [id, { enabled: false }])) };

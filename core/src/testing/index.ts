@@ -7,3 +7,4 @@ export * from './channel-contract.js';
 export * from './contract.js';
 export * from './input-contract.js';
 export * from './transport-contract.js';
+export * from './xvfb.js';

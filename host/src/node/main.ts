@@ -2,18 +2,31 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { KERNEL_VERSION } from '@ra/kernel';
+import { HttpApiClient } from './api-client.js';
+import { invitations, invite, open, sessions } from './api-commands.js';
 import { CliError, EXIT, UsageError } from './cli-error.js';
 import { readEnvironment } from './environment.js';
+import { parseDisplay, parsePort, parseTimeout } from './options.js';
 import { hashPlugins, listPlugins, setEnabled } from './plugins.js';
 import { keygen, show, sign, verify } from './policy-commands.js';
-import { start } from './start.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 const HELP = `ra ${VERSION}: RA Remote Assistance
 
 Usage:
-  ra [start]                         run RA until Ctrl+C; settings changes apply live
+  ra [start] [START OPTIONS]         run RA and its web UI until Ctrl+C; settings changes apply live
+  ra invite [--via file] [--out FILE] [--password P] [--expires 1h] [--name N] [--message M] [--json]
+                                     create an invitation and save or send it
+  ra invitations [list] [--json]     your invitations: ticket, status, expiry, wrong tries
+  ra invitations expire|delete ID    end an invitation early, or remove it
+  ra sessions [list] [--json]        sessions on this machine, with their safety codes
+  ra sessions accept|decline|disconnect ID
+                                     answer a helper's request, or hang up
+  ra open FILE [--password P] [--name HELPER] [--json]
+                                     connect to a novice with their invitation file
+  ra open FILE [--password P] --snapshot OUT.png [--timeout 60s]
+                                     connect without RA running, save the novice's screen, hang up
   ra plugins list [--json]           every plugin: id, version, state, reason, ms
   ra plugins enable ID               enable a plugin (refused if policy blocks it)
   ra plugins disable ID              disable a plugin (refused if policy locks it)
@@ -23,6 +36,14 @@ Usage:
   ra policy verify [FILE] [--key PUB]  verify a policy against the pinned ops key
   ra policy show [--json]            the policy RA enforces now
   ra --help | --version
+
+Start options (also for ra open --snapshot, except --ui-port and --virtual-desktop):
+  --port N            port this machine listens on for helpers
+  --ui-port N         port of the local web UI on 127.0.0.1 (default: any free port)
+  --display :D        the X display to share (default: $DISPLAY)
+  --virtual-desktop   with no reachable display, start a private one (Xvfb with an xterm)
+
+The invitation, session and open commands talk to the running RA (ra start).
 
 Options:
   --json    machine-readable output on stdout
@@ -46,6 +67,17 @@ const OPTIONS = {
   version: { type: 'boolean', short: 'v' },
   out: { type: 'string' },
   key: { type: 'string' },
+  port: { type: 'string' },
+  'ui-port': { type: 'string' },
+  display: { type: 'string' },
+  'virtual-desktop': { type: 'boolean' },
+  via: { type: 'string' },
+  password: { type: 'string' },
+  expires: { type: 'string' },
+  name: { type: 'string' },
+  message: { type: 'string' },
+  snapshot: { type: 'string' },
+  timeout: { type: 'string' },
 } as const;
 
 async function main(argv: string[]): Promise<void> {
@@ -64,9 +96,44 @@ async function main(argv: string[]): Promise<void> {
     if (!rest[0] || rest.length > 1) throw new UsageError(`ra ${command} ${sub} takes one ${what}`);
     return rest[0];
   };
+  const startOptions = () => ({
+    port: parsePort(o.port, '--port'),
+    uiPort: parsePort(o['ui-port'], '--ui-port', true) ?? 0,
+    display: parseDisplay(o.display),
+    virtualDesktop: o['virtual-desktop'] ?? false,
+  });
+  const api = () => HttpApiClient.forHost(env);
+  const action = (verbs: string[]): [string, string | undefined] => {
+    const verb = sub ?? 'list';
+    if (!verbs.includes(verb)) throw new UsageError(`ra ${command} has no '${verb}'; use ${verbs.join(', ')}`);
+    if (verb === 'list' && rest.length) throw new UsageError(`ra ${command} list takes no arguments`);
+    return [verb, verb === 'list' ? undefined : one(`${command.replace(/s$/, '')} id`)];
+  };
+  switch (command) {
+    case 'invite':
+      if (sub) throw new UsageError(`ra invite takes options only, not '${sub}'`);
+      return invite(await api(), { ...o, via: o.via ?? 'file' }, json);
+    case 'invitations': {
+      const [verb, id] = action(['list', 'expire', 'delete']);
+      return invitations(await api(), verb, id, json);
+    }
+    case 'sessions': {
+      const [verb, id] = action(['list', 'accept', 'decline', 'disconnect']);
+      return sessions(await api(), verb, id, json);
+    }
+    case 'open': {
+      if (!sub || rest.length) throw new UsageError('ra open takes one invitation file');
+      if (o.snapshot === undefined) return open(await api(), sub, o, json);
+      // Loaded only here and for start: the thin clients skip the web server, ws and pngjs.
+      const [{ applyStartEnvironment }, { snapshot }] = await Promise.all([import('./start.js'), import('./snapshot.js')]);
+      applyStartEnvironment({ port: parsePort(o.port, '--port'), display: parseDisplay(o.display) });
+      const timeoutMs = parseTimeout(o.timeout ?? '60s', '--timeout');
+      return snapshot(env, sub, { out: o.snapshot, password: o.password, name: o.name, timeoutMs }, json);
+    }
+  }
   switch (`${command} ${sub ?? ''}`.trim()) {
     case 'start':
-      return start(env, VERSION);
+      return (await import('./start.js')).start(env, VERSION, startOptions());
     case 'plugins list':
       return listPlugins(env, json);
     case 'plugins enable':

@@ -1,31 +1,99 @@
+import { join } from 'node:path';
+import { KERNEL_VERSION } from '@ra/kernel';
 import { Kernel } from '@ra/kernel/node';
 import { CliError } from './cli-error.js';
+import { displayReachable, VirtualDesktop } from './desktop.js';
 import { kernelOptions, type Environment } from './environment.js';
 import { pluginTable, policyLine } from './format.js';
 import { clearStatus, readStatus, writeStatus } from './status.js';
-import { KERNEL_VERSION } from '@ra/kernel';
+import { WebServer } from './web/server.js';
 
-/** `ra start`: boots the kernel, applies settings changes live, and runs until SIGINT or SIGTERM. */
-export async function start(env: Environment, version: string): Promise<void> {
+export interface StartOptions {
+  /** The novice's listening port for helpers; the session plugin reads RA_PORT. */
+  readonly port?: number;
+  /** The local web UI's port; 0 picks a free one. */
+  readonly uiPort: number;
+  readonly display?: string;
+  readonly virtualDesktop: boolean;
+}
+
+/** Options `ra start` and the headless helper share: handed to plugins through the environment. */
+export function applyStartEnvironment(o: Pick<StartOptions, 'port' | 'display'>): void {
+  if (o.port !== undefined) process.env.RA_PORT = String(o.port);
+  if (o.display !== undefined) process.env.DISPLAY = o.display;
+}
+
+/** `ra start`: boots the kernel and the local web UI, applies settings changes live, runs until SIGINT or SIGTERM. */
+export async function start(env: Environment, version: string, o: StartOptions): Promise<void> {
   const running = await readStatus(env.home);
   if (running) throw new CliError(`RA is already running for ${env.home} (pid ${running.pid})`);
-  const started = new Date();
-  const t0 = performance.now();
-  const kernel = await Kernel.start(kernelOptions(env));
-  await kernel.watchSettings();
-  await writeStatus(env.home, kernel, started);
-  kernel.onDidChange(() => {
-    void writeStatus(env.home, kernel, started).catch((e) => env.logger.error(`cannot write host status: ${(e as Error).message}`));
-    for (const r of kernel.records()) env.logger.info(`${r.id}: ${r.state}${r.reason ? ` (${r.reason})` : ''}`);
-  });
-  const out = process.stdout;
-  out.write(`RA ${version} (kernel ${KERNEL_VERSION})\n${policyLine(kernel.policy())}\n${pluginTable(kernel.records())}\n`);
-  out.write(`ready in ${Math.round(performance.now() - t0)} ms; settings: ${kernel.settingsStore.path}; Ctrl+C stops RA\n`);
-  await new Promise<void>((resolve) => {
+  // Listen first: a signal during boot must still stop the desktop and plugins started so far.
+  const stopped = new Promise<void>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
-  await kernel.stop();
-  await clearStatus(env.home);
+  const out = process.stdout;
+  applyStartEnvironment(o);
+  const started = new Date();
+  const t0 = performance.now();
+  const desktop = await prepareDesktop(env, o.virtualDesktop);
+  let kernel: Kernel | undefined;
+  let web: WebServer | undefined;
+  let published = false;
+  let writes = Promise.resolve();
+  try {
+    kernel = await Kernel.start(kernelOptions(env));
+    web = await WebServer.start(kernel, o.uiPort, env.logger);
+    await kernel.watchSettings();
+    const api = { url: web.url, secret: web.secret };
+    const publish = () => {
+      writes = writes
+        .then(() => writeStatus(env.home, kernel!, started, api))
+        .catch((e) => env.logger.error(`cannot write host status: ${(e as Error).message}`));
+      return writes;
+    };
+    await publish();
+    published = true;
+    kernel.onDidChange(() => {
+      if (published) void publish();
+      for (const r of kernel!.records()) env.logger.info(`${r.id}: ${r.state}${r.reason ? ` (${r.reason})` : ''}`);
+    });
+    out.write(`RA ${version} (kernel ${KERNEL_VERSION})\n${policyLine(kernel.policy())}\n${pluginTable(kernel.records())}\n`);
+    out.write(`ready in ${Math.round(performance.now() - t0)} ms; settings: ${kernel.settingsStore.path}; Ctrl+C stops RA\n`);
+    out.write(`Open RA: ${web.openUrl}\n`);
+    await stopped;
+  } finally {
+    published = false;
+    await web?.close();
+    await kernel?.stop();
+    await writes;
+    await clearStatus(env.home);
+    await desktop?.stop();
+  }
   out.write('RA stopped\n');
+}
+
+/** Makes sure plugins find a display, or says plainly why helpers will see no screen and how to fix it. */
+async function prepareDesktop(env: Environment, virtual: boolean): Promise<VirtualDesktop | undefined> {
+  const display = process.env.DISPLAY;
+  if (await displayReachable(display)) return undefined;
+  const why = display ? `the X display ${display} does not answer` : 'DISPLAY is not set';
+  const out = process.stdout;
+  if (virtual) {
+    try {
+      const desktop = await VirtualDesktop.start(join(env.home, 'run'));
+      out.write(`No X display was reachable, so RA started a private virtual desktop on ${desktop.display} (${VirtualDesktop.size}) with an xterm.\n`);
+      return desktop;
+    } catch (e) {
+      out.write(`No X display is reachable (${why}) and RA could not start a virtual desktop: ${(e as Error).message}.\n`);
+      out.write('Helpers will see no screen. Install Xvfb with scripts/install-system.sh, or run RA inside your desktop session.\n');
+      return undefined;
+    }
+  }
+  out.write(`No X display is reachable (${why}), so helpers will see no screen.\n`);
+  out.write(
+    'To fix it, run RA inside your desktop session, name the display with --display :0, or let RA start a private one with ' +
+      '--virtual-desktop (Xvfb; install it with scripts/install-system.sh).\n',
+  );
+  return undefined;
 }

@@ -12,10 +12,13 @@ export interface InvitationView {
   readonly failedAttempts: number;
 }
 
-/** `POST /api/invitations`: the record, and where the transport put the invitation. */
+/**
+ * `POST /api/invitations`: the record, and where the transport put the invitation: `location`,
+ * or the kernel's DeliveryReceipt `target` from a plugin that passes the receipt on as it is.
+ */
 export interface InviteResult {
   readonly invitation: InvitationView;
-  readonly receipt: { readonly location: string; readonly detail?: string };
+  readonly receipt: { readonly location?: string; readonly target?: string; readonly detail?: string };
 }
 
 export interface SessionView {

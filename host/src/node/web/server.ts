@@ -7,7 +7,7 @@ import { BrowserPlugins } from './browser-plugins.js';
 import { BodyError, readJsonBody, securityHeaders, sendJson, sendText } from './http.js';
 import { ApiRouter } from './router.js';
 import { SocketHub } from './sockets.js';
-import { fileInside, SHELL_FILES, sendFile } from './static.js';
+import { fileInside, SHELL_FILES, SHELL_SCRIPTS, sendFile } from './static.js';
 
 export type WebKernel = Pick<Kernel, 'records' | 'contributions' | 'onDidChange'>;
 
@@ -93,16 +93,16 @@ export class WebServer {
     const shell = SHELL_FILES[url.pathname];
     if (shell) return sendFile(response, shell);
     const [, id, rest] = /^\/plugins\/([^/]+)\/(.+)$/.exec(url.pathname) ?? [];
-    const root = id ? await this.plugins.root(id) : undefined;
+    const root = id ? await this.plugins.root(id) : /^\/[^/]+$/.test(url.pathname) ? SHELL_SCRIPTS : undefined;
     if (!root) return sendText(response, 404, `not found: ${url.pathname}\n`);
-    const file = await fileInside(root, rest);
+    const file = await fileInside(root, rest ?? url.pathname.slice(1));
     if ('status' in file) return sendText(response, file.status, `refused: ${url.pathname}\n`);
     return sendFile(response, file);
   }
 
   private async signIn(response: ServerResponse, secret: string): Promise<void> {
     if (!this.gate.matches(secret)) return this.stranger(response, '/', false);
-    response.writeHead(303, { Location: '/', 'Set-Cookie': this.gate.setCookie(), 'Cache-Control': 'no-store' });
+    response.writeHead(303, { Location: '/', 'Set-Cookie': this.gate.setCookie(), 'Cache-Control': 'no-store', 'Content-Length': 0 });
     response.end();
   }
 

@@ -16,13 +16,14 @@ const TYPES: Readonly<Record<string, string>> = {
 
 const browser = (folder: 'src' | 'dist', file: string) => fileURLToPath(new URL(`../../../${folder}/browser/${file}`, import.meta.url));
 
-/** The shell's own files, a fixed list: `tsc` compiles shell.ts, the page and its styles are served from source. */
+/** The shell's page and styles, served from source as they are; `tsc` compiles its scripts into SHELL_SCRIPTS. */
 export const SHELL_FILES: Readonly<Record<string, { path: string; type: string }>> = {
   '/': { path: browser('src', 'index.html'), type: 'text/html; charset=utf-8' },
   '/shell.css': { path: browser('src', 'shell.css'), type: TYPES['.css'] },
-  '/shell.js': { path: browser('dist', 'shell.js'), type: TYPES['.js'] },
-  '/shell.js.map': { path: browser('dist', 'shell.js.map'), type: TYPES['.map'] },
 };
+
+/** The shell's compiled modules, served at the top level: `/shell.js`, `/workbench.js`. */
+export const SHELL_SCRIPTS = browser('dist', '');
 
 /**
  * The file `relative` (still percent-encoded, from the URL) inside `root`, or why not: only the

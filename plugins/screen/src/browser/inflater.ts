@@ -5,40 +5,42 @@ type Read = ReadableStreamReadResult<Uint8Array>;
 interface Pipe {
   readonly writer: WritableStreamDefaultWriter<BufferSource>;
   readonly reader: ReadableStreamDefaultReader<Uint8Array>;
-  /** A read still waiting from an earlier call; reused so no output is lost. */
+  /** A read issued but not yet used; the next call takes it, so no output is lost. */
   pending?: Promise<Read>;
 }
 
-const SHORT = Symbol('short');
+const STALLED = Symbol('stalled');
 
 /**
  * Inflater on the web's DecompressionStream('deflate-raw'), one stream kept across chunks. The stream
- * does not say where a chunk's output ends, so we read until `expectedLength` bytes arrived; a chunk
- * whose write has completed while no further output follows within a macrotask inflated too little.
+ * does not say where a chunk's output ends, so we read until `expectedLength` bytes arrived. Too much
+ * output shows as a chunk that overshoots or is already queued once the count is met; too little as no
+ * output for `stallMs` (never waited for on a well-formed stream).
  */
 export class StreamInflater implements Inflater {
   #pipe?: Pipe;
 
-  async inflate(chunk: Uint8Array, expectedLength: number): Promise<Uint8Array> {
+  constructor(private readonly stallMs = 2000) {}
+
+  async inflate(chunk: Uint8Array<ArrayBuffer>, expectedLength: number): Promise<Uint8Array> {
     const pipe = (this.#pipe ??= open());
+    // Errors of a broken stream surface through read() too.
+    pipe.writer.write(chunk).catch(() => undefined);
     const out = new Uint8Array(expectedLength);
     let filled = 0;
-    let written = false;
-    const write = pipe.writer.write(chunk).then(
-      () => void (written = true),
-      () => void (written = true),
-    );
     while (filled < expectedLength) {
-      pipe.pending ??= pipe.reader.read();
-      const result = await Promise.race([pipe.pending, written ? nextMacrotask() : write.then(nextMacrotask)]);
-      if (result === SHORT) throw new Error(`inflated ${filled} bytes, expected ${expectedLength}`);
-      pipe.pending = undefined;
+      const result = await this.#read(pipe);
+      if (result === STALLED) throw new Error(`inflated ${filled} bytes, expected ${expectedLength}`);
       if (result.done) throw new Error('the inflate stream ended');
       if (filled + result.value.length > expectedLength) throw new Error(`inflated more than the expected ${expectedLength} bytes`);
       out.set(result.value, filled);
       filled += result.value.length;
     }
-    await write;
+    // A read of an already queued chunk settles at once, before this marker.
+    pipe.pending = pipe.reader.read();
+    if ((await Promise.race([pipe.pending, Promise.resolve(STALLED)])) !== STALLED) {
+      throw new Error(`inflated more than the expected ${expectedLength} bytes`);
+    }
     return out;
   }
 
@@ -49,17 +51,25 @@ export class StreamInflater implements Inflater {
     pipe.reader.cancel().catch(() => undefined);
     pipe.writer.abort().catch(() => undefined);
   }
+
+  async #read(pipe: Pipe): Promise<Read | typeof STALLED> {
+    const read = (pipe.pending ??= pipe.reader.read());
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const stalled = new Promise<typeof STALLED>((resolve) => (timer = setTimeout(() => resolve(STALLED), this.stallMs)));
+    try {
+      const result = await Promise.race([read, stalled]);
+      if (result !== STALLED) pipe.pending = undefined;
+      return result;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
 }
 
 function open(): Pipe {
   const stream = new DecompressionStream('deflate-raw');
   const pipe: Pipe = { writer: stream.writable.getWriter(), reader: stream.readable.getReader() };
-  // A failed stream rejects these too; the caller sees the error through read() and resets.
   pipe.writer.closed.catch(() => undefined);
   pipe.reader.closed.catch(() => undefined);
   return pipe;
-}
-
-function nextMacrotask(): Promise<typeof SHORT> {
-  return new Promise((resolve) => setTimeout(() => resolve(SHORT), 0));
 }

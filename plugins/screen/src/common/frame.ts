@@ -1,27 +1,35 @@
 /**
- * Wire format of the `screen` channel, version 1. A message is one whole channel message. Its first
- * byte holds the format version (high nibble) and the message type (low nibble). Integers are
- * little-endian; `varint` is unsigned LEB128, `zigzag` a signed varint.
+ * Wire format of the `screen` channel, version 1. One channel message is one of the messages below.
+ * Integers are little-endian; `varint` is unsigned LEB128 and `zigzag` a signed varint.
  *
- * novice → helper
- *   reset   (0)  u16 width, u16 height. Starts a new picture and a new deflate stream; a full frame follows.
- *   update  (1)  varint n, then the next segment of the stream's raw deflate data, ended by a sync flush
- *                whose final 00 00 FF FF is left off (as in RFC 7692). It inflates to exactly n bytes of rects:
+ * Every message starts with a varint n.
+ * n = 0: a plain message. u8 (version << 4 | kind) follows, then by kind:
+ *   reset   (0)  novice → helper: u16 width, u16 height. Starts a new picture and a new deflate stream;
+ *                a full frame follows.
+ *   cursor  (2)  novice → helper: i16 x, i16 y. The pointer moved; its shape did not change.
+ *   refresh (3)  helper → novice: nothing more. Asks for a reset and a full frame.
+ * n > 0: a compressed message, novice → helper: the next segment of the stream's raw deflate data, ended
+ *   by a sync flush whose final 00 00 FF FF is left off (as in RFC 7692). It inflates to exactly n bytes,
+ *   u8 kind first:
+ *   update  (1)  rects until the end, each:
  *                  zigzag dx, dy   offset from the previous rect's x, y in this stream (0, 0 after a reset)
  *                  varint w, h     both ≥ 1, inside the screen
- *                  u8 mode         0 raw: w*h × B,G,R
- *                                  1 palette: u8 count-1, count × B,G,R, then one index per pixel, MSB first,
- *                                    1/2/4/8 bits for ≤2/≤4/≤16/≤256 colours, each row padded to a byte;
- *                                    a single colour (a solid rect) has no indices
- *   cursor  (2)  i16 x, i16 y; then, only when the shape changed, varint n and deflate data as in `update`,
- *                inflating to u16 width, u16 height, u16 hotX, u16 hotY, width*height × R,G,B,A.
- * helper → novice
- *   refresh (3)  nothing more: asks for a reset and a full frame.
+ *                  u8 mode         0 raw: w*h × B,G,R, row by row, each byte minus the one above it
+                                    (mod 256; row 0 as is)
+ *                                  1 palette: u8 count-1, count × B,G,R, then one index per pixel in strips
+ *                                    8 pixels wide, left to right, each strip row by row; 1/2/4/8 bits per
+ *                                    index for ≤2/≤4/≤16/≤256 colours, MSB first, each strip row padded to
+ *                                    a byte. A single colour (a solid rect) has no indices.
+ *   cursor  (2)  i16 x, i16 y, u16 width, u16 height, u16 hotX, u16 hotY, width*height × R,G,B,A: the
+ *                pointer with a new shape.
+ * Compressed messages share the stream their reset started, so repeats across messages cost a
+ * back-reference; their kind and relative rect positions sit inside the deflate data for the same reason:
+ * a line of typing repeats one header. Plain messages carry the version; compressed ones follow their reset's.
  */
 export const SCREEN_FORMAT_VERSION = 1;
 
-export const MessageType = { reset: 0, update: 1, cursor: 2, refresh: 3 } as const;
-export type MessageType = (typeof MessageType)[keyof typeof MessageType];
+export const MessageKind = { reset: 0, update: 1, cursor: 2, refresh: 3 } as const;
+export type MessageKind = (typeof MessageKind)[keyof typeof MessageKind];
 
 export const RectMode = { raw: 0, palette: 1 } as const;
 
@@ -46,36 +54,38 @@ export interface ScreenRect {
   readonly height: number;
 }
 
-export function messageHeader(type: MessageType): number {
-  return (SCREEN_FORMAT_VERSION << 4) | type;
+/** The first two bytes of a plain message. */
+export function plainHeader(kind: MessageKind): [number, number] {
+  return [0, (SCREEN_FORMAT_VERSION << 4) | kind];
 }
 
-/** The type of a message, after checking its version. */
-export function messageType(message: Uint8Array): MessageType {
-  if (message.length === 0) throw new ScreenFrameError('empty screen message');
-  const version = message[0] >> 4;
+/** Reads a plain message's kind byte, after its leading 0, and checks the version. */
+export function readPlainKind(reader: ByteReader): MessageKind {
+  const byte = reader.u8();
+  const version = byte >> 4;
   if (version !== SCREEN_FORMAT_VERSION) {
     throw new ScreenFrameError(`screen message has format version ${version}, expected ${SCREEN_FORMAT_VERSION}`);
   }
-  const type = message[0] & 15;
-  if (type > MessageType.refresh) throw new ScreenFrameError(`unknown screen message type ${type}`);
-  return type as MessageType;
+  const kind = byte & 15;
+  if (kind > MessageKind.refresh) throw new ScreenFrameError(`unknown screen message kind ${kind}`);
+  return kind as MessageKind;
 }
 
 export function encodeReset(width: number, height: number): Uint8Array {
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1 || width > MAX_SIDE || height > MAX_SIDE || width * height > MAX_AREA) {
     throw new RangeError(`screen size ${width}×${height} is not supported`);
   }
-  return Uint8Array.of(messageHeader(MessageType.reset), width & 255, width >> 8, height & 255, height >> 8);
+  return Uint8Array.of(...plainHeader(MessageKind.reset), width & 255, width >> 8, height & 255, height >> 8);
 }
 
 export function encodeRefresh(): Uint8Array {
-  return Uint8Array.of(messageHeader(MessageType.refresh));
+  return Uint8Array.of(...plainHeader(MessageKind.refresh));
 }
 
 /** Checks a helper → novice message; today the only one is `refresh`. */
 export function decodeHelperMessage(message: Uint8Array): { readonly type: 'refresh' } {
-  if (messageType(message) !== MessageType.refresh || message.length !== 1) {
+  const reader = new ByteReader(message, 'helper message');
+  if (reader.varint() !== 0 || readPlainKind(reader) !== MessageKind.refresh || reader.remaining !== 0) {
     throw new ScreenFrameError('expected a refresh message from the helper');
   }
   return { type: 'refresh' };

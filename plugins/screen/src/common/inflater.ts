@@ -4,7 +4,7 @@
  * unusable until `reset()`. Calls must not overlap.
  */
 export interface Inflater {
-  inflate(chunk: Uint8Array, expectedLength: number): Promise<Uint8Array>;
+  inflate(chunk: Uint8Array<ArrayBuffer>, expectedLength: number): Promise<Uint8Array>;
   /** Drops the stream's history; the next chunk starts a new stream. */
   reset(): void;
 }

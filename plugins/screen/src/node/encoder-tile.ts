@@ -73,8 +73,7 @@ export class TileWriter {
   #writePalette(out: ByteWriter, { width, height }: TileSource): void {
     const count = this.#count;
     const bits = count === 1 ? 0 : count <= 2 ? 1 : count <= 4 ? 2 : count <= 16 ? 4 : 8;
-    const rowBytes = (width * bits + 7) >> 3;
-    out.ensure(2 + count * 3 + rowBytes * height);
+    out.ensure(2 + count * 3 + Math.ceil(width / 8) * bits * height);
     const bytes = out.bytes;
     let o = out.length;
     bytes[o++] = RectMode.palette;
@@ -86,16 +85,14 @@ export class TileWriter {
       bytes[o++] = colour >> 16;
     }
     const indices = this.#indices;
-    if (bits === 8) {
-      bytes.set(indices.subarray(0, width * height), o);
-      o += width * height;
-    } else if (bits > 0) {
-      let i = 0;
-      for (let y = 0; y < height; y++) {
+    // Strips 8 pixels wide keep a text cell's rows together, so a glyph seen before is one back-reference.
+    for (let x0 = 0; bits > 0 && x0 < width; x0 += 8) {
+      const stripWidth = Math.min(8, width - x0);
+      for (let y = 0, i = x0; y < height; y++, i += width) {
         let acc = 0;
         let filled = 0;
-        for (let x = 0; x < width; x++) {
-          acc = (acc << bits) | indices[i++];
+        for (let x = 0; x < stripWidth; x++) {
+          acc = (acc << bits) | indices[i + x];
           filled += bits;
           if (filled === 8) {
             bytes[o++] = acc;
@@ -109,17 +106,27 @@ export class TileWriter {
     out.length = o;
   }
 
+  /** Each byte minus the one above it: gradients and photos turn into small, repetitive residuals. */
   #writeRaw(out: ByteWriter, { bytes: source, start, stride, width, height }: TileSource): void {
     out.ensure(1 + width * height * 3);
     const bytes = out.bytes;
     let o = out.length;
     bytes[o++] = RectMode.raw;
+    const above = stride * 4;
     for (let y = 0; y < height; y++) {
       let s = (start + y * stride) * 4;
+      if (y === 0) {
+        for (let x = 0; x < width; x++, s += 4) {
+          bytes[o++] = source[s];
+          bytes[o++] = source[s + 1];
+          bytes[o++] = source[s + 2];
+        }
+        continue;
+      }
       for (let x = 0; x < width; x++, s += 4) {
-        bytes[o++] = source[s];
-        bytes[o++] = source[s + 1];
-        bytes[o++] = source[s + 2];
+        bytes[o++] = source[s] - source[s - above];
+        bytes[o++] = source[s + 1] - source[s + 1 - above];
+        bytes[o++] = source[s + 2] - source[s + 2 - above];
       }
     }
     out.length = o;

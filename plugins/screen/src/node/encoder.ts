@@ -1,52 +1,57 @@
 import { constants, createDeflateRaw, type DeflateRaw } from 'node:zlib';
 import type { CursorState, ScreenGeometry, ScreenUpdate } from '@ra/kernel';
-import {
-  ByteWriter,
-  encodeReset,
-  MAX_CURSOR_SIDE,
-  MAX_PAYLOAD,
-  messageHeader,
-  MessageType,
-  SYNC_FLUSH_TAIL,
-} from '../common/frame.js';
+import { ByteWriter, encodeReset, MAX_CURSOR_SIDE, MAX_PAYLOAD, MessageKind, plainHeader, SYNC_FLUSH_TAIL } from '../common/frame.js';
 import { TileWriter, type TileSource } from './encoder-tile.js';
 
 export interface ScreenEncoderOptions {
-  /** zlib level, 1–9. */
+  /** zlib level for ordinary batches, 1–9. */
   readonly level?: number;
+  /** zlib level for batches over BULK_BYTES, e.g. a full frame, where level 6 would cost hundreds of ms. */
+  readonly bulkLevel?: number;
   /** Side of the tiles large rects are cut into, each choosing its own mode. */
   readonly tileSize?: number;
 }
+
+const BULK_BYTES = 64 * 1024;
 
 /** One viewer's deflate stream; its output is taken at each flush, one flush at a time. */
 class Stream {
   readonly deflate: DeflateRaw;
   tail: Promise<unknown> = Promise.resolve();
   closed = false;
+  #level: number;
   #chunks: Buffer[] = [];
   #settle?: (data: Uint8Array | undefined) => void;
   #fail?: (error: Error) => void;
 
   constructor(level: number) {
+    this.#level = level;
     this.deflate = createDeflateRaw({ level, memLevel: 9 });
     this.deflate.on('data', (chunk: Buffer) => this.#chunks.push(chunk));
     this.deflate.on('error', (error: Error) => this.#fail?.(error));
   }
 
-  /** Deflates `payload` after everything queued before it; undefined when the stream closed first. */
-  compress(payload: Uint8Array): Promise<Uint8Array | undefined> {
+  /** Deflates `payload` at `level` after everything queued before it; undefined when the stream closed first. */
+  compress(payload: Uint8Array, level: number): Promise<Uint8Array | undefined> {
     const result = this.tail.then(
       () =>
         new Promise<Uint8Array | undefined>((resolve, reject) => {
           if (this.closed) return resolve(undefined);
           this.#settle = resolve;
           this.#fail = reject;
-          this.deflate.write(payload);
-          this.deflate.flush(constants.Z_SYNC_FLUSH, () => {
-            const data = Buffer.concat(this.#chunks);
-            this.#chunks = [];
-            resolve(this.closed ? undefined : data);
-          });
+          const write = (): void => {
+            if (this.closed) return;
+            this.deflate.write(payload);
+            this.deflate.flush(constants.Z_SYNC_FLUSH, () => {
+              const data = Buffer.concat(this.#chunks);
+              this.#chunks = [];
+              resolve(this.closed ? undefined : data);
+            });
+          };
+          if (level === this.#level) return write();
+          // Right after a sync flush nothing is pending, so switching levels adds no output.
+          this.#level = level;
+          this.deflate.params(level, constants.Z_DEFAULT_STRATEGY, write);
         }),
     );
     this.tail = result.catch(() => undefined);
@@ -68,6 +73,7 @@ class Stream {
  */
 export class ScreenEncoder {
   readonly #level: number;
+  readonly #bulkLevel: number;
   readonly #tileSize: number;
   readonly #writer = new ByteWriter();
   readonly #tiles = new TileWriter();
@@ -78,6 +84,7 @@ export class ScreenEncoder {
 
   constructor(options: ScreenEncoderOptions = {}) {
     this.#level = options.level ?? 6;
+    this.#bulkLevel = options.bulkLevel ?? 1;
     this.#tileSize = options.tileSize ?? 64;
   }
 
@@ -96,31 +103,38 @@ export class ScreenEncoder {
   encode(updates: readonly ScreenUpdate[]): Promise<Uint8Array | undefined> {
     const stream = this.#open();
     for (const update of updates) this.#check(update);
+    this.#writer.u8(MessageKind.update);
     for (const update of updates) this.#rect(update);
     const payload = this.#writer.take();
-    if (payload.length === 0) return Promise.resolve(undefined);
-    return this.#message(stream, [messageHeader(MessageType.update)], payload);
+    if (payload.length === 1) return Promise.resolve(undefined);
+    return this.#compress(stream, payload);
   }
 
-  /** A `cursor` message; the shape, when present, goes through the stream too. */
+  /** A `cursor` message: plain for a move, compressed with the stream when the shape changed. */
   cursor(state: CursorState): Promise<Uint8Array | undefined> {
     const stream = this.#open();
     const x = clamp16(state.x);
     const y = clamp16(state.y);
-    const head = [messageHeader(MessageType.cursor), x & 255, (x >> 8) & 255, y & 255, (y >> 8) & 255];
     const image = state.image;
-    if (!image) return stream.tail.then(() => Uint8Array.from(head));
+    if (!image) {
+      const move = Uint8Array.of(...plainHeader(MessageKind.cursor), x & 255, (x >> 8) & 255, y & 255, (y >> 8) & 255);
+      // Queued behind the stream so it cannot overtake an earlier shape.
+      return stream.tail.then(() => move);
+    }
     const { width, height, hotX, hotY, rgba } = image;
     if (width < 1 || height < 1 || width > MAX_CURSOR_SIDE || height > MAX_CURSOR_SIDE || rgba.length !== width * height * 4) {
       throw new RangeError(`cursor image ${width}×${height} with ${rgba.length} bytes is not supported`);
     }
     const w = this.#writer;
+    w.u8(MessageKind.cursor);
+    w.u16(x & 0xffff);
+    w.u16(y & 0xffff);
     w.u16(width);
     w.u16(height);
     w.u16(Math.min(Math.max(hotX, 0), width - 1));
     w.u16(Math.min(Math.max(hotY, 0), height - 1));
     w.append(rgba);
-    return this.#message(stream, head, w.take());
+    return this.#compress(stream, w.take());
   }
 
   dispose(): void {
@@ -133,14 +147,13 @@ export class ScreenEncoder {
     return this.#stream;
   }
 
-  async #message(stream: Stream, head: number[], payload: Uint8Array): Promise<Uint8Array | undefined> {
+  async #compress(stream: Stream, payload: Uint8Array): Promise<Uint8Array | undefined> {
     if (payload.length > MAX_PAYLOAD) throw new RangeError(`screen batch of ${payload.length} bytes is too large`);
-    const data = await stream.compress(payload);
+    const data = await stream.compress(payload, payload.length > BULK_BYTES ? this.#bulkLevel : this.#level);
     if (!data) return undefined;
     const body = data.length - SYNC_FLUSH_TAIL.length;
     if (!SYNC_FLUSH_TAIL.every((byte, i) => data[body + i] === byte)) throw new Error('deflate did not end with a sync flush');
     const out = new ByteWriter();
-    for (const byte of head) out.u8(byte);
     out.varint(payload.length);
     out.append(data.subarray(0, body));
     return out.take();

@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
-import x11, { type ClientOptions, type XCallback, type XClient, type XDisplay, type XError, type XExtensions, type XScreen } from 'x11';
+import x11, { type XCallback, type XClient, type XDisplay, type XError, type XExtensions, type XScreen } from 'x11';
+import { ShmSegments } from './shm-segments.js';
 
 const EXTENSION_NAMES: Record<keyof XExtensions, string> = {
   damage: 'DAMAGE',
@@ -14,7 +15,8 @@ const CLOSE_TIMEOUT_MS = 1000;
 
 export interface OpenOptions {
   readonly timeoutMs: number;
-  readonly shm: ClientOptions['shm'];
+  /** Opens an fd-passing socket for MIT-SHM; without, a plain one. */
+  readonly sharedMemory: boolean;
   /** X errors no request is waiting for, e.g. from a request sent without a callback. */
   readonly onProtocolError?: (error: XError) => void;
 }
@@ -36,6 +38,7 @@ export class XConnection {
     readonly display: XDisplay,
     readonly screen: XScreen,
     private readonly socket: Socket,
+    private readonly segments: ShmSegments | undefined,
     onProtocolError: (error: XError) => void,
   ) {
     const hungUp = () => this.lost(`the X server at ${name} closed the connection`);
@@ -49,16 +52,18 @@ export class XConnection {
     return new Promise((resolve, reject) => {
       let settled = false;
       let client: XClient | undefined;
+      const segments = options.sharedMemory ? new ShmSegments() : undefined;
       const fail = (message: string) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
         client?.stream?.destroy();
+        segments?.releaseAll();
         reject(new Error(message));
       };
       const timer = setTimeout(() => fail(`no answer from the X server at ${name} within ${options.timeoutMs} ms`), options.timeoutMs);
       try {
-        client = x11.createClient({ display: name, shm: options.shm }, (err, display) => {
+        client = x11.createClient({ display: name, shm: segments ?? 'off' }, (err, display) => {
           if (err) return fail(`cannot connect to the X server at ${name}: ${err.message}`);
           const socket = display.client.stream;
           // Connected after the caller gave up: hang up again.
@@ -66,7 +71,7 @@ export class XConnection {
           settled = true;
           clearTimeout(timer);
           const screen = display.screen[Number(x11.parseDisplay(name).screenNum)] ?? display.screen[0];
-          resolve(new XConnection(name, display.client, display, screen, socket, options.onProtocolError ?? (() => undefined)));
+          resolve(new XConnection(name, display.client, display, screen, socket, segments, options.onProtocolError ?? (() => undefined)));
         });
       } catch (e) {
         return fail(`cannot connect to the X server at '${name}': ${(e as Error).message}`);
@@ -74,6 +79,11 @@ export class XConnection {
       // Until the XConnection takes over, any error (setup refused, socket error) ends the attempt.
       client.on('error', (e) => fail(`cannot connect to the X server at ${name}: ${e.message}`));
     });
+  }
+
+  /** Neither lost nor closed: requests can still be sent. */
+  get alive(): boolean {
+    return !this.lostReason && !this.closing;
   }
 
   /** Calls `listener` once if the server goes away; never after `close()`. */
@@ -110,11 +120,15 @@ export class XConnection {
     this.closing ??= new Promise<void>((resolve) => {
       this.lostListeners.clear();
       this.rejectPending(`the connection to ${this.name} was closed`);
-      if (this.socket.destroyed) return resolve();
+      const closed = () => {
+        this.segments?.releaseAll();
+        resolve();
+      };
+      if (this.socket.destroyed) return closed();
       const timer = setTimeout(() => this.socket.destroy(), CLOSE_TIMEOUT_MS);
       this.socket.once('close', () => {
         clearTimeout(timer);
-        resolve();
+        closed();
       });
       if (this.lostReason) this.socket.destroy();
       else this.client.terminate();

@@ -30,6 +30,27 @@ declare module 'x11' {
     readonly format: Readonly<Record<number, { readonly bits_per_pixel: number; readonly scanline_pad: number }>>;
   }
 
+  export interface Size {
+    readonly width: number;
+    readonly height: number;
+  }
+
+  export interface PointerPosition {
+    readonly rootX: number;
+    readonly rootY: number;
+  }
+
+  export interface Image {
+    readonly depth: number;
+    readonly data: Buffer;
+  }
+
+  export interface ScreenInfo {
+    readonly sizeID: number;
+    readonly rotation: number;
+    readonly screens: readonly { readonly px_width: number; readonly px_height: number }[];
+  }
+
   export interface XRectangle {
     readonly x: number;
     readonly y: number;
@@ -67,9 +88,9 @@ declare module 'x11' {
     AllocID(): number;
     /** Flushes what is queued and ends the connection. */
     terminate(): void;
-    GetImage(format: number, drawable: number, x: number, y: number, width: number, height: number, planeMask: number, callback: XCallback<{ readonly depth: number; readonly data: Buffer }>): void;
-    GetGeometry(drawable: number, callback: XCallback<{ readonly width: number; readonly height: number }>): void;
-    QueryPointer(window: number, callback: XCallback<{ readonly rootX: number; readonly rootY: number }>): void;
+    GetImage(format: number, drawable: number, x: number, y: number, width: number, height: number, planeMask: number, callback: XCallback<Image>): void;
+    GetGeometry(drawable: number, callback: XCallback<Size>): void;
+    QueryPointer(window: number, callback: XCallback<PointerPosition>): void;
     CreateWindow(id: number, parent: number, x: number, y: number, width: number, height: number, borderWidth: number, depth: number, windowClass: number, visual: number, values: WindowValues): void;
     ChangeWindowAttributes(window: number, values: WindowValues): void;
     ClearArea(window: number, x: number, y: number, width: number, height: number, exposures: number): void;
@@ -103,7 +124,7 @@ declare module 'x11' {
   export interface RandR {
     readonly NotifyMask: { readonly ScreenChange: number };
     QueryVersion(major: number, minor: number, callback: XCallback<readonly [number, number]>): void;
-    GetScreenInfo(window: number, callback: XCallback<{ readonly sizeID: number; readonly screens: readonly { readonly px_width: number; readonly px_height: number }[] }>): void;
+    GetScreenInfo(window: number, callback: XCallback<ScreenInfo>): void;
     SelectInput(window: number, mask: number): void;
     GetScreenResources(window: number, callback: XCallback<{ readonly config_timestamp: number; readonly crtcs: readonly number[] }>): void;
     SetCrtcConfig(crtc: number, time: number, configTime: number, x: number, y: number, mode: number, rotation: number, outputs: readonly number[], callback: XCallback<{ readonly status: number }>): void;

@@ -1,4 +1,5 @@
 import { isIPv4, isIPv6 } from 'node:net';
+import { clip } from './error.js';
 
 /** Remote Assistance's port, as in Windows invitations. */
 export const DEFAULT_PORT = 3389;
@@ -18,15 +19,15 @@ const PORT = /^[1-9]\d{0,4}$/;
  */
 export function parseAddress(text: string, requirePort = false): Address {
   const match = /^(?:\[([^\]]+)\]|([^:[\]]+))(?::([^:]*))?$/.exec(text);
-  if (!match) throw new Error(`'${text}' is not host:port`);
+  if (!match) throw new Error(`'${clip(text)}' is not host:port`);
   const [, v6, name, portText] = match;
   const host = v6 ?? name!;
   if (v6 !== undefined ? !isIPv6(v6) || v6.includes('%') : !isIPv4(host) && !DNS_NAME.test(host)) {
-    throw new Error(`'${host}' is not an IP address or host name`);
+    throw new Error(`'${clip(host)}' is not an IP address or host name`);
   }
-  if (portText === undefined && requirePort) throw new Error(`'${text}' has no port`);
+  if (portText === undefined && requirePort) throw new Error(`'${clip(text)}' has no port`);
   const port = portText === undefined ? DEFAULT_PORT : PORT.test(portText) ? Number(portText) : 0;
-  if (port < 1 || port > 65535) throw new Error(`'${portText}' is not a port number`);
+  if (port < 1 || port > 65535) throw new Error(`'${clip(portText ?? '')}' is not a port number`);
   return { host, port };
 }
 

@@ -1,7 +1,7 @@
 import { createPublicKey } from 'node:crypto';
 import { MAX_INVITATION_BYTES } from '@ra/kernel';
 import { formatAddress, parseAddress } from './address.js';
-import { InvitationError } from './error.js';
+import { clip, InvitationError } from './error.js';
 import { keyFingerprint, NoviceIdentity } from './identity.js';
 import { parseInvitationXml } from './xml.js';
 
@@ -17,8 +17,6 @@ import { parseInvitationXml } from './xml.js';
  */
 
 export const INVITATION_VERSION = 1;
-export const INVITATION_EXTENSION = '.msrcincident';
-export const INVITATION_MEDIA_TYPE = 'application/x-msrcincident';
 
 export { InvitationError };
 
@@ -81,7 +79,7 @@ export function writeInvitation(fields: InvitationFields, signer: InvitationSign
     ...fields,
     createdAt: toSecond(fields.createdAt),
     expiresAt: toSecond(fields.expiresAt),
-    addresses: fields.addresses.map((a) => formatAddress(parseAddress(a))),
+    addresses: fields.addresses.map(writableAddress),
     version: INVITATION_VERSION,
     publicKey: signer.publicKey,
     keyFingerprint: signer.fingerprint,
@@ -108,10 +106,10 @@ export function readInvitation(input: string | Uint8Array): Invitation {
   const version = raw.get('RAVERSION');
   if (version === undefined) throw new InvitationError('this invitation was not made by RA: it has no RAVERSION');
   if (version !== String(INVITATION_VERSION)) {
-    throw new InvitationError(`this invitation is version ${version}; this RA reads version ${INVITATION_VERSION} only`);
+    throw new InvitationError(`this invitation is version ${clip(version)}; this RA reads version ${INVITATION_VERSION} only`);
   }
   const unknown = [...raw.keys()].find((name) => !(ATTRIBUTES as readonly string[]).includes(name));
-  if (unknown !== undefined) throw new InvitationError(`the invitation has an unknown attribute ${unknown}`);
+  if (unknown !== undefined) throw new InvitationError(`the invitation has an unknown attribute ${clip(unknown)}`);
   const get = (name: Attribute): string => {
     const value = raw.get(name);
     if (value === undefined) throw new InvitationError(`the invitation has no ${name}`);
@@ -132,7 +130,7 @@ export function readInvitation(input: string | Uint8Array): Invitation {
     createdAt: field('DtStart', parseSeconds),
     expiresAt: field('RAEXPIRES', parseSeconds),
     ticketId: get('RATICKETID'),
-    addresses: field('RAADDRESSES', (text) => text.split(';').map(canonicalAddress)),
+    addresses: field('RAADDRESSES', (text) => text.split(';').map(fileAddress)),
     passwordRequired: field('RCTICKETENCRYPTED', flag),
     ticketSecret: field('RASECRET', fromBase64),
     publicKey: field('RAPUBLICKEY', fromBase64),
@@ -233,14 +231,22 @@ function checkRsaKey(spki: Uint8Array): void {
   throw new InvitationError(`the invitation’s public key is not an RSA key of at least ${MIN_RSA_BITS} bits`);
 }
 
-function canonicalAddress(text: string): string {
-  const canonical = formatAddress(parseAddress(text, true));
-  if (canonical !== text) throw new Error(`'${text}' is not written as ${canonical}`);
+function writableAddress(text: string): string {
+  try {
+    return formatAddress(parseAddress(text));
+  } catch (e) {
+    throw new InvitationError(`the invitation’s address list is invalid: ${(e as Error).message}`);
+  }
+}
+
+/** Files spell every port out; the text is kept as signed. */
+function fileAddress(text: string): string {
+  parseAddress(text, true);
   return text;
 }
 
 function flag(text: string): boolean {
-  if (text !== '0' && text !== '1') throw new Error(`'${text}' is neither 0 nor 1`);
+  if (text !== '0' && text !== '1') throw new Error(`'${clip(text)}' is neither 0 nor 1`);
   return text === '1';
 }
 
@@ -249,7 +255,7 @@ function unixSeconds(date: Date): number {
 }
 
 function parseSeconds(text: string): Date {
-  if (!SECONDS.test(text)) throw new Error(`'${text}' is not a number of seconds since 1970`);
+  if (!SECONDS.test(text)) throw new Error(`'${clip(text)}' is not a number of seconds since 1970`);
   return new Date(Number(text) * 1000);
 }
 

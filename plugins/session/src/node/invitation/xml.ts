@@ -1,5 +1,5 @@
 import { SaxesParser, type SaxesTagNS } from 'saxes';
-import { InvitationError } from './error.js';
+import { clip, InvitationError } from './error.js';
 
 const ENCODINGS = { 'utf-8': ['utf-8'], 'utf-16': ['utf-16', 'utf-16le', 'utf-16be', 'unicode'] };
 type Encoding = keyof typeof ENCODINGS;
@@ -19,18 +19,18 @@ export function parseInvitationXml(input: string | Uint8Array): Map<string, stri
   let depth = 0;
   let data: Map<string, string> | undefined;
   parser.on('xmldecl', (decl) => {
-    if (decl.version !== '1.0') throw new InvitationError(`the invitation is XML ${decl.version}; RA reads XML 1.0`);
-    const declared = decl.encoding?.toLowerCase();
+    if (decl.version !== '1.0') throw new InvitationError(`the invitation is XML ${clip(String(decl.version))}; RA reads XML 1.0`);
+    const declared = decl.encoding;
     const allowed = encoding ? ENCODINGS[encoding] : Object.values(ENCODINGS).flat();
-    if (declared !== undefined && !allowed.includes(declared)) {
-      throw new InvitationError(`the invitation declares the encoding ${decl.encoding} but is ${encoding ?? 'text'}`);
+    if (declared !== undefined && !allowed.includes(declared.toLowerCase())) {
+      throw new InvitationError(`the invitation declares the encoding ${clip(declared)} but is ${encoding ?? 'text'}`);
     }
   });
   parser.on('doctype', () => {
     throw new InvitationError('the invitation contains a DTD (<!DOCTYPE or <!ENTITY), which RA refuses');
   });
   parser.on('processinginstruction', ({ target }) => {
-    throw new InvitationError(`the invitation contains a processing instruction <?${target}?>`);
+    throw new InvitationError(`the invitation contains a processing instruction <?${clip(target)}?>`);
   });
   parser.on('cdata', () => {
     throw new InvitationError('the invitation contains a CDATA section');
@@ -41,7 +41,7 @@ export function parseInvitationXml(input: string | Uint8Array): Map<string, stri
   parser.on('opentag', (tag) => {
     if (depth === 0) checkRoot(tag);
     else if (depth === 1 && tag.name === 'UPLOADDATA' && tag.uri === '' && !data) data = attributesOf(tag);
-    else throw new InvitationError(`the invitation has an unexpected element <${tag.name}>`);
+    else throw new InvitationError(`the invitation has an unexpected element <${clip(tag.name)}>`);
     depth++;
   });
   parser.on('closetag', () => depth--);
@@ -57,7 +57,7 @@ export function parseInvitationXml(input: string | Uint8Array): Map<string, stri
 
 function checkRoot(tag: SaxesTagNS): void {
   if (tag.name !== 'UPLOADINFO' || tag.uri !== '') {
-    throw new InvitationError(`this is not a Remote Assistance invitation: its root element is <${tag.name}>, not <UPLOADINFO>`);
+    throw new InvitationError(`this is not a Remote Assistance invitation: its root element is <${clip(tag.name)}>, not <UPLOADINFO>`);
   }
   const attributes = attributesOf(tag);
   const type = attributes.get('TYPE');

@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import type { InvitationRecord, Logger, Policy } from '@ra/kernel';
 import type { PluginHooks } from '@ra/kernel/node';
+import { MAX_PASSWORD_ATTEMPTS } from '../invitation/store.js';
 import { Spake2, Spake2Error, safetyCode } from '../pake/index.js';
 import { acceptTls, channelBinding } from '../wire/tls.js';
 import { ProtocolError } from '../wire/framing.js';
@@ -24,8 +25,6 @@ export interface NoviceDeps {
   readonly logger: Logger;
   policy(): Policy;
 }
-
-export const MAX_PASSWORD_TRIES = 5;
 
 /** Refused: the helper hears `message` and the connection closes. */
 class Refusal extends Error {}
@@ -89,15 +88,15 @@ async function checkTicket(ticketId: string, deps: NoviceDeps): Promise<void> {
   const why: Record<string, string> = {
     expired: `this invitation expired on ${record.expiresAt.toISOString()}`,
     deleted: 'this invitation was deleted by the person who made it',
-    locked: `this invitation is locked after ${MAX_PASSWORD_TRIES} wrong passwords; ask for a new one`,
+    locked: `this invitation is locked after ${MAX_PASSWORD_ATTEMPTS} wrong passwords; ask for a new one`,
   };
   if (record.status !== 'open') throw new Refusal(why[record.status] ?? `this invitation is ${record.status}`);
 }
 
 async function wrongPassword(ticketId: string, deps: NoviceDeps): Promise<string> {
   const record = await deps.desk.recordFailedAttempt(ticketId);
-  const left = MAX_PASSWORD_TRIES - record.failedAttempts;
+  const left = MAX_PASSWORD_ATTEMPTS - record.failedAttempts;
   return left > 0
     ? `wrong password; ${left} ${left === 1 ? 'try' : 'tries'} left before this invitation locks`
-    : `wrong password; the invitation is now locked after ${MAX_PASSWORD_TRIES} wrong passwords, so ask for a new one`;
+    : `wrong password; the invitation is now locked after ${MAX_PASSWORD_ATTEMPTS} wrong passwords, so ask for a new one`;
 }

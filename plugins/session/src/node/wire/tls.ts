@@ -1,17 +1,12 @@
-import { createHash } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { connect, createSecureContext, TLSSocket } from 'node:tls';
+import { keyFingerprint } from '../invitation/identity.js';
 
 /** Both ends feed this into the password proof, binding it to this very TLS connection. */
 const EXPORTER_LABEL = 'EXPORTER-ra-session-pake';
 
 export function channelBinding(socket: TLSSocket): Uint8Array {
   return new Uint8Array(socket.exportKeyingMaterial(32, EXPORTER_LABEL, Buffer.alloc(0)));
-}
-
-/** SHA-256 of the public key (SPKI DER), hex: what an invitation pins. */
-export function keyFingerprint(spkiDer: Uint8Array): string {
-  return createHash('sha256').update(spkiDer).digest('hex');
 }
 
 /** The novice's side: TLS 1.3 over an accepted socket, with the machine's long-term key. */

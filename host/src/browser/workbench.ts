@@ -1,0 +1,54 @@
+import type { Disposable, PageSocket, Role, ToolbarAction, UiPanel, Workbench } from '@ra/kernel';
+import { BrowserPageSocket } from './page-socket.js';
+
+/** The shell's side of the contract with plugins' browser entries (core/src/common/ui.ts). */
+export class ShellWorkbench implements Workbench {
+  private readonly registeredPanels: UiPanel[] = [];
+  private readonly registeredActions: ToolbarAction[] = [];
+
+  constructor(readonly main: HTMLElement) {}
+
+  async request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
+    const response = await fetch(path, {
+      method,
+      credentials: 'same-origin',
+      headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    let parsed: unknown = null;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      // Not JSON: a proxy or a crash answered; the status says enough below.
+    }
+    if (response.ok) return parsed as T;
+    const error = (parsed as { error?: unknown } | null)?.error;
+    throw new Error(typeof error === 'string' ? error : `${method} ${path} failed (HTTP ${response.status})`);
+  }
+
+  connect(path: string): PageSocket {
+    return new BrowserPageSocket(path);
+  }
+
+  registerPanel(panel: UiPanel): Disposable {
+    return register(this.registeredPanels, panel);
+  }
+
+  registerAction(action: ToolbarAction): Disposable {
+    return register(this.registeredActions, action);
+  }
+
+  panels(role: Role): UiPanel[] {
+    return this.registeredPanels.filter((p) => p.roles.includes(role));
+  }
+
+  actions(role: Role): ToolbarAction[] {
+    return this.registeredActions.filter((a) => a.roles.includes(role));
+  }
+}
+
+function register<T>(list: T[], item: T): Disposable {
+  list.push(item);
+  return { dispose: () => void (list.includes(item) && list.splice(list.indexOf(item), 1)) };
+}

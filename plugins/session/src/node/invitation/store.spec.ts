@@ -1,0 +1,235 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { InvitationRecord, InvitationStatus } from '@ra/kernel';
+import { passwordScalar } from '../pake/password.js';
+import { readInvitation } from './format.js';
+import { NoviceIdentity } from './identity.js';
+import { MAX_PASSWORD_ATTEMPTS, TicketStore, TicketStoreError, type TicketSecrets } from './store.js';
+
+const HOUR = 3600_000;
+
+const record = (over: Partial<InvitationRecord> = {}): InvitationRecord => ({
+  ticketId: randomBytes(16).toString('base64url'),
+  noviceName: 'Jeff',
+  message: 'help',
+  createdAt: new Date(),
+  expiresAt: new Date(Date.now() + HOUR),
+  passwordRequired: true,
+  status: 'open',
+  failedAttempts: 0,
+  ...over,
+});
+const secrets = (): TicketSecrets => ({ ticketSecret: new Uint8Array(randomBytes(32)), w: 12345n });
+
+describe('TicketStore', () => {
+  let home: string;
+  let store: TicketStore;
+  let identity: NoviceIdentity;
+  const file = () => join(home, 'invitations.json');
+  const refused = (p: Promise<unknown>, message: RegExp) =>
+    assert.rejects(p, (e: Error) => {
+      assert.ok(e instanceof TicketStoreError, e.message);
+      assert.match(e.message, message);
+      return true;
+    });
+
+  before(async () => {
+    const keys = await mkdtemp(join(tmpdir(), 'ra-store-key-'));
+    identity = await NoviceIdentity.open(keys);
+  });
+  beforeEach(async () => {
+    home = await mkdtemp(join(tmpdir(), 'ra-store-'));
+    store = await TicketStore.open(home);
+  });
+  afterEach(() => rm(home, { recursive: true }));
+
+  describe('minting', () => {
+    const request = { noviceName: 'Jeff', message: 'my printer', expiresAt: new Date(Date.now() + HOUR), addresses: ['10.0.0.2'] };
+
+    it('stores an open record and its secrets, and returns the signed file', async () => {
+      const { record: made, file: xml } = await store.mint({ ...request, password: 'hunter2' }, identity);
+      const invitation = readInvitation(xml);
+      assert.equal(invitation.ticketId, made.ticketId);
+      assert.match(made.ticketId, /^[A-Za-z0-9_-]{22}$/);
+      assert.equal(invitation.keyFingerprint, identity.fingerprint);
+      assert.deepEqual(invitation.addresses, ['10.0.0.2:3389']);
+      assert.deepEqual({ ...made, status: made.status }, { ...(await store.get(made.ticketId))! });
+      assert.equal(made.passwordRequired, true);
+      const kept = (await store.secrets(made.ticketId))!;
+      assert.deepEqual(kept.ticketSecret, invitation.ticketSecret);
+      assert.equal(kept.w, await passwordScalar(invitation.ticketSecret, 'hunter2'));
+      assert.equal(await store.scalar(made.ticketId), kept.w);
+    });
+
+    it('without a password, w comes from the ticket secret alone', async () => {
+      const { record: made, file: xml } = await store.mint({ ...request, password: '' }, identity);
+      assert.equal(made.passwordRequired, false);
+      assert.equal(await store.scalar(made.ticketId), await passwordScalar(readInvitation(xml).ticketSecret, ''));
+    });
+
+    it('never writes the password, to the invitation or to the store', async () => {
+      const password = 'Correct-Horse-Battery';
+      const { file: xml } = await store.mint({ ...request, password }, identity);
+      assert.ok(!xml.includes(password));
+      assert.ok(!(await readFile(file(), 'utf8')).includes(password));
+    });
+
+    it('stores nothing when the invitation cannot be written', async () => {
+      await assert.rejects(store.mint({ ...request, addresses: [], password: '' }, identity), /1 to 16 addresses/);
+      assert.deepEqual(await store.list(), []);
+    });
+  });
+
+  it('persists records and secrets across instances, in a 0600 file', async () => {
+    const a = record();
+    const s = secrets();
+    await store.put(a, s);
+    await store.put(record({ passwordRequired: false }));
+    assert.equal((await stat(file())).mode & 0o777, 0o600);
+    const reopened = await TicketStore.open(home);
+    assert.deepEqual(await reopened.get(a.ticketId), a);
+    assert.deepEqual(await reopened.secrets(a.ticketId), s);
+    assert.equal((await reopened.list()).length, 2);
+  });
+
+  it('returns frozen copies without secrets', async () => {
+    const a = record();
+    await store.put(a, secrets());
+    const got = (await store.get(a.ticketId))!;
+    assert.ok(Object.isFrozen(got));
+    assert.throws(() => ((got as { status: string }).status = 'open'), TypeError);
+    got.expiresAt.setTime(Date.now() + 100 * HOUR);
+    assert.deepEqual((await store.get(a.ticketId))!.expiresAt, a.expiresAt);
+    assert.deepEqual(Object.keys(got).sort(), Object.keys(a).sort());
+    (await store.secrets(a.ticketId))!.ticketSecret.fill(0);
+    assert.notDeepEqual((await store.secrets(a.ticketId))!.ticketSecret, new Uint8Array(32));
+  });
+
+  it('refuses a reused ticket id and invalid records', async () => {
+    const a = record();
+    await store.put(a);
+    await refused(store.put({ ...a, noviceName: 'Mallory' }), /already exists/);
+    await refused(store.put(record({ status: 'ajar' as InvitationStatus })), /unknown status ajar/);
+    await refused(store.put(record({ expiresAt: new Date(NaN) })), /bad dates/);
+    await refused(store.put(record(), { ticketSecret: new Uint8Array(8), w: 1n }), /not 32 bytes/);
+  });
+
+  it('reads an open ticket past its expiry as expired, with no secrets', async () => {
+    const past = record({ createdAt: new Date(Date.now() - 2 * HOUR), expiresAt: new Date(Date.now() - HOUR) });
+    await store.put(past, secrets());
+    assert.equal((await store.get(past.ticketId))!.status, 'expired');
+    assert.equal(await store.secrets(past.ticketId), undefined);
+    await refused(store.scalar(past.ticketId), /is not open/);
+    await refused(store.setStatus(past.ticketId, 'open'), /is expired; it cannot become open/);
+    assert.ok(!(await readFile(file(), 'utf8')).includes('ticketSecret'), 'expired secrets are dropped from the file');
+  });
+
+  describe('status', () => {
+    const transition = async (from: InvitationStatus[], to: InvitationStatus) => {
+      const a = record();
+      await store.put(a, secrets());
+      for (const step of from) await store.setStatus(a.ticketId, step);
+      return { id: a.ticketId, change: store.setStatus(a.ticketId, to) };
+    };
+
+    it('open can become expired, deleted or locked, and drops its secrets', async () => {
+      for (const to of ['expired', 'deleted', 'locked'] as const) {
+        const { id, change } = await transition([], to);
+        await change;
+        assert.equal((await store.get(id))!.status, to);
+        assert.equal(await store.secrets(id), undefined);
+      }
+      assert.ok(!(await readFile(file(), 'utf8')).includes('"w"'));
+    });
+
+    it('nothing becomes open again, and deleted stays deleted', async () => {
+      for (const [from, to] of [
+        [['expired'], 'open'],
+        [['locked'], 'open'],
+        [['deleted'], 'open'],
+        [['deleted'], 'expired'],
+        [['deleted'], 'locked'],
+        [['expired', 'deleted'], 'open'],
+      ] as [InvitationStatus[], InvitationStatus][]) {
+        const { id, change } = await transition(from, to);
+        await refused(change, /cannot become/);
+        assert.equal((await store.get(id))!.status, from.at(-1));
+      }
+    });
+
+    it('terminal states can still be deleted; repeating a status changes nothing', async () => {
+      for (const from of ['expired', 'locked', 'deleted'] as const) {
+        const { id, change } = await transition([from], 'deleted');
+        await change;
+        assert.equal((await store.get(id))!.status, 'deleted');
+      }
+      const { change } = await transition([], 'open');
+      await change;
+    });
+
+    it('refuses unknown tickets and statuses', async () => {
+      await refused(store.setStatus('nope', 'deleted'), /there is no invitation nope/);
+      await refused(store.recordFailedAttempt('nope'), /there is no invitation nope/);
+      const { change } = await transition([], 'ajar' as InvitationStatus);
+      await refused(change, /'ajar' is not an invitation status/);
+    });
+  });
+
+  it(`locks after ${MAX_PASSWORD_ATTEMPTS} wrong passwords, and counts no more`, async () => {
+    const a = record();
+    await store.put(a, secrets());
+    for (let n = 1; n < MAX_PASSWORD_ATTEMPTS; n++) {
+      assert.deepEqual(await store.recordFailedAttempt(a.ticketId), { ...a, failedAttempts: n });
+    }
+    const locked = await store.recordFailedAttempt(a.ticketId);
+    assert.equal(locked.status, 'locked');
+    assert.equal(locked.failedAttempts, MAX_PASSWORD_ATTEMPTS);
+    assert.equal((await store.recordFailedAttempt(a.ticketId)).failedAttempts, MAX_PASSWORD_ATTEMPTS);
+    assert.equal(await store.secrets(a.ticketId), undefined);
+    await refused(store.setStatus(a.ticketId, 'open'), /is locked/);
+    assert.equal((await (await TicketStore.open(home)).get(a.ticketId))!.status, 'locked');
+  });
+
+  it('serialises concurrent writes: nothing is lost, the lock holds at exactly 5', async () => {
+    const target = record();
+    await store.put(target, secrets());
+    const others = Array.from({ length: 30 }, () => record());
+    const results = await Promise.all([
+      ...others.map((r) => store.put(r, secrets())),
+      ...Array.from({ length: 12 }, () => store.recordFailedAttempt(target.ticketId)),
+    ]);
+    const attempts = (results.filter(Boolean) as InvitationRecord[]).map((r) => r.failedAttempts).sort((x, y) => x - y);
+    assert.deepEqual(attempts, [1, 2, 3, 4, 5, 5, 5, 5, 5, 5, 5, 5]);
+    const reopened = await TicketStore.open(home);
+    assert.equal((await reopened.list()).length, 31);
+    assert.equal((await reopened.get(target.ticketId))!.status, 'locked');
+  });
+
+  it('leaves a damaged file untouched, refuses to work until it is fixed, then works', async () => {
+    await store.put(record());
+    const damaged = '{"version":1,"tickets":[{"ticketId":"x"'; // cut short
+    await writeFile(file(), damaged);
+    const fresh = await TicketStore.open(home);
+    const named = new RegExp(`${file().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is damaged .*not valid JSON.*saves no invitation`);
+    await refused(fresh.list(), named);
+    await refused(fresh.put(record()), named);
+    await refused(fresh.setStatus('x', 'deleted'), named);
+    assert.equal(await readFile(file(), 'utf8'), damaged);
+    await writeFile(file(), '{"version":1,"tickets":[]}');
+    await fresh.put(record());
+    assert.equal((await fresh.list()).length, 1);
+  });
+
+  it('refuses a well-formed file with bad contents, naming the ticket', async () => {
+    await writeFile(file(), JSON.stringify({ version: 1, tickets: [{ ...record(), status: 'ajar' }] }));
+    await refused((await TicketStore.open(home)).list(), /is damaged \(ticket 1: unknown status ajar\)/);
+    await writeFile(file(), JSON.stringify({ version: 2, tickets: [] }));
+    await refused((await TicketStore.open(home)).list(), /not a version 1 ticket list/);
+    const twice = record();
+    await writeFile(file(), JSON.stringify({ version: 1, tickets: [twice, twice] }));
+    await refused((await TicketStore.open(home)).list(), /appears twice/);
+  });
+});

@@ -1,0 +1,41 @@
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { cursorState, PointerWatch } from './cursor.js';
+
+describe('cursor', () => {
+  it('turns premultiplied ARGB32 into straight RGBA, with hotspot and position', () => {
+    // Little-endian ARGB32 pixels as bytes B, G, R, A: opaque red, half-transparent white, transparent.
+    const argb = Buffer.from([0, 0, 255, 255, 128, 128, 128, 128, 0, 0, 0, 0]);
+    const state = cursorState({ x: 10, y: 20, width: 3, height: 1, xhot: 1, yhot: 0, cursorImage: argb });
+    assert.deepEqual({ ...state, image: { ...state.image, rgba: [...state.image.rgba] } }, {
+      x: 10,
+      y: 20,
+      image: { width: 3, height: 1, hotX: 1, hotY: 0, rgba: [255, 0, 0, 255, 255, 255, 255, 128, 0, 0, 0, 0] },
+    });
+  });
+
+  it('PointerWatch asks once per burst of motion and reports only moves', async () => {
+    const positions = [
+      { x: 1, y: 1 },
+      { x: 1, y: 1 },
+      { x: 5, y: 6 },
+    ];
+    let asked = 0;
+    const moves: [number, number][] = [];
+    const watch = new PointerWatch(
+      async () => positions[Math.min(asked++, positions.length - 1)],
+      (x, y) => moves.push([x, y]),
+    );
+    watch.seen(0, 0);
+    for (let i = 0; i < 10; i++) watch.motion();
+    await sleep(30);
+    assert.equal(asked, 2, 'ten motion events in a burst: one query, then one after it');
+    watch.motion();
+    await sleep(30);
+    watch.dispose();
+    assert.deepEqual(moves, [
+      [1, 1],
+      [5, 6],
+    ]);
+  });
+});

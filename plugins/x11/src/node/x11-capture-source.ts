@@ -1,0 +1,54 @@
+import type { CaptureSink, CaptureSource, Disposable, Logger } from '@ra/kernel';
+import { XConnection } from './connection.js';
+import { X11CaptureStream } from './x11-capture-stream.js';
+
+/** How long `available` and `start` wait for the X server to answer. */
+const CONNECT_TIMEOUT_MS = 2000;
+
+export interface X11CaptureOptions {
+  /** `false` reads pixels with core GetImage even where MIT-SHM works; default true. */
+  readonly sharedMemory?: boolean;
+  readonly logger?: Logger;
+}
+
+/** The `x11` capture source: any X server this process may connect to, e.g. `:0`. */
+export class X11CaptureSource implements CaptureSource, Disposable {
+  readonly id = 'x11';
+  readonly title = 'X11 desktop';
+  private readonly streams = new Set<X11CaptureStream>();
+
+  constructor(private readonly options: X11CaptureOptions = {}) {}
+
+  async available(display: string): Promise<boolean> {
+    try {
+      const conn = await XConnection.open(display, { timeoutMs: CONNECT_TIMEOUT_MS, sharedMemory: false });
+      await conn.close();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async start(display: string, sink: CaptureSink): Promise<X11CaptureStream> {
+    const { logger, sharedMemory = true } = this.options;
+    const conn = await XConnection.open(display, {
+      timeoutMs: CONNECT_TIMEOUT_MS,
+      sharedMemory,
+      onProtocolError: (e) => logger?.debug(`ra.x11: X error from ${display}: ${e.message}`),
+    });
+    let stream: X11CaptureStream | undefined;
+    try {
+      stream = await X11CaptureStream.start(conn, sink, { sharedMemory, logger, stopped: () => stream && this.streams.delete(stream) });
+    } catch (e) {
+      await conn.close();
+      throw e;
+    }
+    this.streams.add(stream);
+    return stream;
+  }
+
+  /** Stops every stream still running, e.g. when the plugin is deactivated. */
+  async dispose(): Promise<void> {
+    await Promise.all([...this.streams].map((s) => s.dispose()));
+  }
+}

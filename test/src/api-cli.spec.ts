@@ -1,0 +1,184 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
+import { NO_BUILTINS, RA_BIN, RunningRa, Workspace } from './fixtures.js';
+
+/**
+ * The session plugin's API as the CLI sees it, kept in memory, plus a RemoteScreen whose first
+ * frame is two pixels. It logs what it was asked to `log.txt` in its folder.
+ */
+const API_PLUGIN = `
+import { appendFileSync } from 'node:fs';
+import { join } from 'node:path';
+let dir;
+const log = (line) => appendFileSync(join(dir, 'log.txt'), line + '\\n');
+const invitations = new Map();
+const sessions = new Map();
+const find = (map, id, what) => { const v = map.get(id); if (!v) throw new ra.ApiError(404, 'no ' + what + " '" + id + "'"); return v; };
+const end = (by) => (r) => Object.assign(find(sessions, r.params.id, 'session'), { state: 'ended', endedBy: by, reason: 'asked to' });
+const routes = [
+  { id: 'inv-create', method: 'POST', path: '/api/invitations', handle: ({ body }) => {
+    log('invite ' + JSON.stringify(body));
+    const invitation = { ticketId: 'T' + (invitations.size + 1), noviceName: body.name, message: body.message ?? '', createdAt: new Date(Date.UTC(2030, 0, 2, 3, 4)),
+      expiresAt: new Date(Date.UTC(2030, 0, 2, 4, 4)), passwordRequired: !!body.password, status: 'open', failedAttempts: 0 };
+    invitations.set(invitation.ticketId, invitation);
+    return { invitation, receipt: { location: body.target, detail: 'Send this file to your helper.' } };
+  } },
+  { id: 'inv-list', method: 'GET', path: '/api/invitations', handle: () => [...invitations.values()] },
+  { id: 'inv-expire', method: 'POST', path: '/api/invitations/:id/expire', handle: (r) => Object.assign(find(invitations, r.params.id, 'invitation'), { status: 'expired' }) },
+  { id: 'inv-delete', method: 'DELETE', path: '/api/invitations/:id', handle: (r) => { find(invitations, r.params.id, 'invitation'); invitations.delete(r.params.id); } },
+  { id: 'ses-list', method: 'GET', path: '/api/sessions', handle: () => [...sessions.values()] },
+  { id: 'ses-open', method: 'POST', path: '/api/sessions/open', handle: ({ body }) => {
+    log('open ' + JSON.stringify(body));
+    const session = { id: 'S' + (sessions.size + 1), ticketId: 'T1', role: 'helper', peerName: 'Ann', state: 'awaiting-consent',
+      safetyCode: body.password === 'wrong' ? undefined : '123456', startedAt: new Date(Date.UTC(2030, 0, 2, 3, 5)).toISOString() };
+    sessions.set(session.id, session);
+    return session;
+  } },
+  { id: 'ses-accept', method: 'POST', path: '/api/sessions/:id/accept', handle: (r) => Object.assign(find(sessions, r.params.id, 'session'), { state: 'open' }) },
+  { id: 'ses-decline', method: 'POST', path: '/api/sessions/:id/decline', handle: end('novice') },
+  { id: 'ses-disconnect', method: 'POST', path: '/api/sessions/:id/disconnect', handle: (r) => { log('disconnect ' + r.params.id); return end('helper')(r); } },
+];
+const screen = {
+  async firstFrame(id, timeoutMs) {
+    log('firstFrame ' + id + ' ' + timeoutMs);
+    if (!sessions.get(id)?.safetyCode) throw new Error('the session ended: wrong password');
+    return { width: 2, height: 1, rgba: Uint8Array.from([255, 0, 0, 255, 0, 0, 255, 255]) };
+  },
+};
+export default definePlugin({
+  module: new ContainerModule(({ bind }) => {
+    for (const r of routes) bind(ra.ApiRoute).toConstantValue(r);
+    bind(ra.RemoteScreen).toConstantValue(screen);
+  }),
+  activate(ctx) { dir = ctx.dir; },
+});`;
+
+const ROUTE_IDS = ['inv-create', 'inv-list', 'inv-expire', 'inv-delete', 'ses-list', 'ses-open', 'ses-accept', 'ses-decline', 'ses-disconnect'];
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+describe('api: CLI commands on the local API', () => {
+  let ws: Workspace;
+  let env: NodeJS.ProcessEnv;
+  let pluginDir: string;
+  let host: RunningRa | undefined;
+
+  beforeEach(async () => {
+    ws = await Workspace.create();
+    env = { ...process.env, RA_HOME: ws.home, RA_POLICY: ws.policyPath, RA_OPS_KEY: ws.keyPath, RA_PLUGIN_PATH: ws.plugins, TZ: 'UTC' };
+    await ws.settings(NO_BUILTINS);
+    pluginDir = await ws.plugin('test.api', { contributes: { ApiRoute: ROUTE_IDS, RemoteScreen: true } }, API_PLUGIN);
+    await writeFile(join(ws.dir, 'invitation.msrcincident'), '<invitation/>');
+  });
+  afterEach(async () => {
+    await host?.stop();
+    host = undefined;
+    await ws.remove();
+  });
+
+  function ra(...args: string[]): Promise<Run> {
+    return new Promise((resolve) => {
+      execFile(process.execPath, [RA_BIN, ...args], { env, cwd: ws.dir }, (error, stdout, stderr) => {
+        resolve({ code: error ? Number(error.code) : 0, stdout, stderr });
+      });
+    });
+  }
+  async function ok(...args: string[]): Promise<string> {
+    const run = await ra(...args);
+    assert.equal(run.code, 0, `ra ${args.join(' ')}: ${run.stderr}`);
+    return run.stdout;
+  }
+  const pluginLog = async () => (await readFile(join(pluginDir, 'log.txt'), 'utf8')).trim().split('\n');
+
+  it('says plainly when RA is not running', async () => {
+    for (const args of [['invitations'], ['sessions', 'list'], ['invite', '--out', 'x'], ['open', 'invitation.msrcincident']]) {
+      const run = await ra(...args);
+      assert.equal(run.code, 1, args.join(' '));
+      assert.equal(run.stderr, `ra: RA is not running for ${ws.home}; start it with \`ra start\`\n`);
+    }
+  });
+
+  it('refuses bad usage with exit code 2', async () => {
+    for (const args of [['sessions', 'frob'], ['invitations', 'expire'], ['sessions', 'accept', 'a', 'b'], ['open'], ['invite', 'now'], ['start', '--ui-port', 'x']]) {
+      const run = await ra(...args);
+      assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
+      assert.equal(run.stderr.trim().split('\n').length, 1);
+    }
+    const help = await ok('--help');
+    for (const text of ['ra invite', 'ra invitations', 'ra sessions', 'ra open FILE', '--snapshot OUT.png', '--ui-port N', '--virtual-desktop']) {
+      assert.ok(help.includes(text), text);
+    }
+  });
+
+  it('creates, lists, expires and deletes invitations through the running host', async () => {
+    host = await RunningRa.start(env, '--ui-port', '0');
+    const made = await ok('invite', '--out', 'saved/inv.msrcincident', '--password', 'pw', '--expires', '1h', '--name', 'Ann', '--message', 'printer');
+    const target = join(ws.dir, 'saved', 'inv.msrcincident');
+    assert.equal(made, `Invitation T1 saved to ${target}; expires 2030-01-02 04:04; password required\nSend this file to your helper.\n`);
+    assert.deepEqual(JSON.parse((await pluginLog())[0].slice('invite '.length)), {
+      via: 'file', target, password: 'pw', expires: '1h', name: 'Ann', message: 'printer',
+    });
+    const json = JSON.parse(await ok('invite', '--name', 'Bob', '--json'));
+    assert.equal(json.invitation.ticketId, 'T2');
+    assert.equal(json.invitation.passwordRequired, false);
+
+    assert.equal(
+      await ok('invitations'),
+      'TICKET  STATUS  NAME  CREATED           EXPIRES           PASSWORD  WRONG TRIES\n' +
+        'T1      open    Ann   2030-01-02 03:04  2030-01-02 04:04  yes       0\n' +
+        'T2      open    Bob   2030-01-02 03:04  2030-01-02 04:04  no        0\n',
+    );
+    assert.equal(await ok('invitations', 'expire', 'T1'), 'Invitation T1 expired\n');
+    const list = JSON.parse(await ok('invitations', 'list', '--json'));
+    assert.deepEqual(list.map((i: { ticketId: string; status: string }) => [i.ticketId, i.status]), [['T1', 'expired'], ['T2', 'open']]);
+    assert.equal(list[0].createdAt, '2030-01-02T03:04:00.000Z');
+    assert.equal(await ok('invitations', 'delete', 'T2'), 'Invitation T2 deleted\n');
+    const missing = await ra('invitations', 'delete', 'T9');
+    assert.deepEqual([missing.code, missing.stderr], [1, "ra: no invitation 'T9'\n"]);
+  });
+
+  it('opens, lists, accepts and ends sessions through the running host', async () => {
+    host = await RunningRa.start(env, '--ui-port', '0');
+    assert.equal(await ok('sessions'), 'No sessions\n');
+    const opened = await ok('open', 'invitation.msrcincident', '--password', 'pw', '--name', 'Helen');
+    assert.match(opened, /^Session S1 with Ann: awaiting-consent; safety code 123456\n/);
+    assert.deepEqual(JSON.parse((await pluginLog())[0].slice('open '.length)), {
+      via: 'file', source: join(ws.dir, 'invitation.msrcincident'), password: 'pw', helperName: 'Helen',
+    });
+    assert.equal(
+      await ok('sessions', 'list'),
+      'ID  ROLE    PEER  STATE             SAFETY CODE  STARTED           ENDED\n' + 'S1  helper  Ann   awaiting-consent  123456       2030-01-02 03:05\n',
+    );
+    assert.equal(JSON.parse(await ok('sessions', 'accept', 'S1', '--json')).state, 'open');
+    assert.equal(await ok('sessions', 'disconnect', 'S1'), 'Session S1 with Ann: ended by helper: asked to\n');
+    assert.equal(JSON.parse(await ok('open', 'invitation.msrcincident', '--json')).id, 'S2');
+    assert.equal(await ok('sessions', 'decline', 'S2'), 'Session S2 with Ann: ended by novice: asked to\n');
+    const nofile = await ra('open', 'nowhere.msrcincident');
+    assert.deepEqual([nofile.code, nofile.stderr], [1, `ra: cannot read the invitation ${join(ws.dir, 'nowhere.msrcincident')}: no such file\n`]);
+  });
+
+  it('saves a snapshot of the novice screen as a headless helper, then hangs up', async () => {
+    const out = await ok('open', 'invitation.msrcincident', '--password', 'pw', '--snapshot', 'shot.png', '--timeout', '5s');
+    assert.equal(out, `Session S1 with Ann: awaiting-consent; safety code 123456\nSaved the novice's screen (2x1) to ${join(ws.dir, 'shot.png')}\n`);
+    const png = PNG.sync.read(await readFile(join(ws.dir, 'shot.png')));
+    assert.deepEqual([png.width, png.height, [...png.data]], [2, 1, [255, 0, 0, 255, 0, 0, 255, 255]]);
+    assert.deepEqual((await pluginLog()).slice(1), ['firstFrame S1 5000', 'disconnect S1']);
+    const json = JSON.parse(await ok('open', 'invitation.msrcincident', '--snapshot', 'again.png', '--json'));
+    assert.deepEqual(json.snapshot, { path: join(ws.dir, 'again.png'), width: 2, height: 1 });
+  });
+
+  it('fails a snapshot in one line, still hanging up', async () => {
+    const run = await ra('open', 'invitation.msrcincident', '--password', 'wrong', '--snapshot', 'shot.png');
+    assert.equal(run.code, 1);
+    assert.equal(run.stderr, 'ra: no snapshot of session S1: the session ended: wrong password\n');
+    assert.deepEqual((await pluginLog()).slice(1), ['firstFrame S1 60000', 'disconnect S1']);
+    assert.equal((await ra('open', 'invitation.msrcincident', '--snapshot', 'x.png', '--timeout', 'soon')).code, 2);
+  });
+});

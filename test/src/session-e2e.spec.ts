@@ -1,0 +1,200 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { startXvfb } from '@ra/kernel/testing';
+import type { Browser, Page } from 'playwright-core';
+import { canvasRegion, launchChromium, snap } from './e2e/browser.js';
+import { RaProcess } from './e2e/ra-process.js';
+import { differingPixels, xScreenshot } from './e2e/xwd.js';
+
+const run = promisify(execFile);
+const PASSWORD = 'blue-lantern-42';
+/** Where the xterm sits on the virtual screen (startXvfb's fixed geometry). */
+const XTERM_REGION = { x: 0, y: 0, width: 400, height: 200 };
+
+describe('end to end: an invitation, a password, consent and a live View Only screen', function () {
+  this.timeout(120_000);
+  let desktop: Awaited<ReturnType<typeof startXvfb>>;
+  let novice: RaProcess;
+  let helper: RaProcess;
+  let browser: Browser;
+  let novicePage: Page;
+  let helperPage: Page;
+  let folder: string;
+  let invitationPath: string;
+
+  before(async () => {
+    folder = await mkdtemp(join(tmpdir(), 'ra-e2e-files-'));
+    desktop = await startXvfb({ width: 1024, height: 768, xterm: true });
+    novice = await RaProcess.start('novice', { port: 34561, display: desktop.display });
+    helper = await RaProcess.start('helper', { port: 34562 });
+    browser = await launchChromium();
+    novicePage = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    helperPage = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    await novicePage.goto(novice.url);
+    await helperPage.goto(helper.url);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await helper?.stop();
+    await novice?.stop();
+    await desktop?.stop();
+    await rm(folder, { recursive: true, force: true });
+  });
+
+  async function sessionState(page: Page): Promise<string> {
+    return (await page.locator('#ra-session-state').textContent()) ?? '';
+  }
+
+  it('lets the novice save a password-protected invitation from the home page', async () => {
+    await novicePage.getByRole('button', { name: /Invite someone to help you/ }).click();
+    const form = novicePage.locator('#ra-invite-form');
+    await form.getByLabel('Your name').fill('Nora Novice');
+    await form.getByLabel(/Message for your helper/).fill('My printer does not print');
+    await form.getByLabel(/^Password/).fill(PASSWORD);
+    await form.getByLabel('Type the password again').fill(PASSWORD);
+    invitationPath = join(folder, 'RAInvitation.msrcincident');
+    await form.getByLabel(/Save to/).fill(invitationPath);
+    await snap(novicePage, '01-novice-invite-form');
+    await form.getByRole('button', { name: 'Create invitation' }).click();
+    await novicePage.locator('#ra-invite-done').waitFor();
+    const text = await readFile(invitationPath, 'utf8');
+    assert.match(text, /<UPLOADINFO TYPE="Escalated">/);
+    assert.ok(!text.includes(PASSWORD), 'the password is not in the invitation');
+    assert.match(await novicePage.locator('#ra-invitations').textContent() ?? '', /Open/);
+    await snap(novicePage, '02-novice-invitation-saved');
+  });
+
+  it('refuses a wrong password and tells the helper how many tries are left', async () => {
+    await helperPage.getByRole('button', { name: /Help someone who has invited you/ }).click();
+    await helperPage.locator('#ra-invitation-file').setInputFiles(invitationPath);
+    await helperPage.locator('#ra-password').fill('not-the-password');
+    await helperPage.getByLabel(/Your name/).fill('Hank Helper');
+    await helperPage.locator('#ra-connect').click();
+    await helperPage.locator('#ra-ended').waitFor();
+    assert.match(await helperPage.locator('#ra-ended').textContent() ?? '', /wrong password; 4 tries left/);
+    await snap(helperPage, '03-helper-wrong-password');
+  });
+
+  it('connects with the right password once the novice accepts, with matching safety codes', async () => {
+    await helperPage.getByRole('button', { name: /Help someone who has invited you/ }).click();
+    await helperPage.locator('#ra-invitation-file').setInputFiles(invitationPath);
+    await helperPage.locator('#ra-password').fill(PASSWORD);
+    await helperPage.getByLabel(/Your name/).fill('Hank Helper');
+    await helperPage.locator('#ra-connect').click();
+    const dialog = novicePage.getByRole('dialog');
+    await dialog.waitFor();
+    assert.match(await dialog.textContent() ?? '', /Hank Helper wants to connect to your computer/);
+    await snap(novicePage, '04-novice-consent');
+    const noviceCode = await novicePage.locator('#ra-consent-code').textContent();
+    await helperPage.waitForFunction(() => document.querySelector('#ra-session-state')?.textContent?.includes('Waiting'));
+    assert.equal(await helperPage.locator('#ra-safety-code').textContent(), noviceCode);
+    assert.match(noviceCode ?? '', /^\d{3} \d{3}$/);
+    assert.equal(await helperPage.locator('canvas#ra-screen').count(), 0, 'nothing of the screen before Accept');
+    await novicePage.locator('#ra-accept').click();
+    await helperPage.waitForFunction(() => document.querySelector('#ra-session-state')?.textContent === 'View Only');
+    assert.equal(await sessionState(novicePage), 'View Only');
+  });
+
+  it("shows the novice's real X screen on the helper's canvas, pixel for pixel", async () => {
+    await helperPage.locator('canvas#ra-screen[data-ready="true"]').waitFor();
+    await settle(async () => differingPixels(await xScreenshot(desktop.display), await helperPicture(helperPage, 1024, 768), XTERM_REGION) === 0);
+    await snap(helperPage, '05-helper-view-only');
+  });
+
+  it('shows text typed into the xterm with xdotool on the helper canvas', async () => {
+    const before = await canvasRegion(helperPage, XTERM_REGION);
+    await run('xdotool', ['mousemove', '100', '100'], { env: { ...process.env, DISPLAY: desktop.display } });
+    await run('xdotool', ['type', '--delay', '0', 'echo hello-from-the-novice'], { env: { ...process.env, DISPLAY: desktop.display } });
+    await settle(async () => Buffer.compare(Buffer.from(before), Buffer.from(await canvasRegion(helperPage, XTERM_REGION))) !== 0);
+    await settle(async () => differingPixels(await xScreenshot(desktop.display), await helperPicture(helperPage, 1024, 768), XTERM_REGION) === 0);
+    await snap(helperPage, '06-helper-sees-typing');
+  });
+
+  it('switches between Actual size and Scaled', async () => {
+    await helperPage.getByRole('button', { name: 'Scaled' }).click();
+    const scaled = await helperPage.locator('canvas#ra-screen').boundingBox();
+    await snap(helperPage, '07-helper-scaled');
+    await helperPage.getByRole('button', { name: 'Actual size' }).click();
+    const actual = await helperPage.locator('canvas#ra-screen').boundingBox();
+    assert.equal(Math.round(actual!.width), 1024);
+    assert.ok(scaled!.width !== actual!.width || scaled!.height !== actual!.height);
+  });
+
+  it('lets the helper disconnect, and the novice sees who ended it', async () => {
+    await helperPage.locator('#ra-disconnect').click();
+    await novicePage.locator('#ra-ended').waitFor();
+    assert.match(await novicePage.locator('#ra-ended').textContent() ?? '', /Hank Helper \(the helper\) ended the session/);
+    assert.match(await helperPage.locator('#ra-ended').textContent() ?? '', /You ended the session/);
+    await snap(novicePage, '08-novice-sees-helper-left');
+  });
+
+  it('lets the novice disconnect, and the helper sees who ended it', async () => {
+    const opened = await helper.api<{ id: string }>('POST', '/api/sessions/open', { invitation: await readFile(invitationPath, 'utf8'), password: PASSWORD, helperName: 'Hank Helper' });
+    assert.equal(opened.status, 200, JSON.stringify(opened.body));
+    await novicePage.locator('#ra-accept').click();
+    await helperPage.waitForFunction(() => document.querySelector('#ra-session-state')?.textContent === 'View Only');
+    await novicePage.locator('#ra-disconnect').click();
+    await helperPage.waitForFunction(() => /Nora Novice \(the novice\) ended the session/.test(document.querySelector('#ra-ended')?.textContent ?? ''));
+    await snap(helperPage, '09-helper-sees-novice-left');
+  });
+
+  it('refuses an expired, a deleted and a tampered invitation', async () => {
+    const text = await readFile(invitationPath, 'utf8');
+    const tampered = text.replace('My printer does not print', 'My printer does not prinT');
+    const refusedTampered = await helper.api<{ error: string }>('POST', '/api/sessions/open', { invitation: tampered, password: PASSWORD });
+    assert.equal(refusedTampered.status, 400);
+    assert.match(refusedTampered.body.error, /changed after it was made|signature/i);
+
+    const ticket = (await novice.api<{ ticketId: string }[]>('GET', '/api/invitations')).body[0].ticketId;
+    assert.equal((await novice.api('POST', `/api/invitations/${ticket}/expire`)).status, 200);
+    assert.match(await endReason(helper, text), /expired/);
+    assert.equal((await novice.api('DELETE', `/api/invitations/${ticket}`)).status, 200);
+    assert.match(await endReason(helper, text), /deleted/);
+  });
+
+  it('refuses a computer with another key at the invitation address (MITM)', async () => {
+    const made = await novice.api<{ invitation: { ticketId: string } }>('POST', '/api/invitations', { via: 'file', target: join(folder, 'second.msrcincident'), password: PASSWORD, name: 'Nora Novice' });
+    assert.equal(made.status, 200, JSON.stringify(made.body));
+    const text = await readFile(join(folder, 'second.msrcincident'), 'utf8');
+    await novice.stop(true);
+    const impostor = await RaProcess.start('impostor', { port: novice.port });
+    try {
+      assert.match(await endReason(helper, text), /not the one that made this invitation/);
+    } finally {
+      await impostor.stop();
+      novice = await RaProcess.start('novice', { port: novice.port, display: desktop.display, home: novice.home });
+    }
+  });
+});
+
+/** Retries `check` for up to 10 s: screen updates travel asynchronously. */
+async function settle(check: () => Promise<boolean>): Promise<void> {
+  const until = Date.now() + 10_000;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error('the helper canvas did not settle within 10 s');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function helperPicture(page: Page, width: number, height: number) {
+  return { width, height, rgba: await canvasRegion(page, { x: 0, y: 0, width, height }) };
+}
+
+/** Opens `text` on the helper and waits for its session to end; returns why. */
+async function endReason(helper: RaProcess, text: string): Promise<string> {
+  const opened = await helper.api<{ id: string }>('POST', '/api/sessions/open', { invitation: text, password: PASSWORD });
+  assert.equal(opened.status, 200, JSON.stringify(opened.body));
+  for (let i = 0; i < 100; i++) {
+    const sessions = (await helper.api<{ id: string; state: string; reason?: string }[]>('GET', '/api/sessions')).body;
+    const session = sessions.find((s) => s.id === opened.body.id);
+    if (session?.state === 'ended') return session.reason ?? '';
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('the session did not end within 10 s');
+}
+
