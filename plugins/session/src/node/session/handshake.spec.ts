@@ -1,0 +1,183 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, connect as connectTcp, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect as connectTls } from 'node:tls';
+import { DEFAULT_POLICY, type Logger, type Policy, type SessionChannel } from '@ra/kernel';
+import type { PluginHooks } from '@ra/kernel/node';
+import { readInvitation, type Invitation } from '../invitation/format.js';
+import { NoviceIdentity } from '../invitation/identity.js';
+import { TicketStore } from '../invitation/store.js';
+import { connectToNovice } from './helper.js';
+import { admitHelper } from './novice.js';
+import { SessionRegistry } from './registry.js';
+import type { Session } from './session.js';
+
+const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** Hooks that fire nothing but let a test veto connections. */
+function hooks(veto?: string): PluginHooks {
+  const hook = { tap: () => ({ dispose() {} }), call: async () => undefined };
+  return new Proxy({}, { get: (_, name) => (name === 'sessionConnecting' ? { ...hook, call: async () => veto } : hook) }) as PluginHooks;
+}
+
+/** An echo channel: proves frames flow both ways once the session opens. */
+const echo: SessionChannel = {
+  id: 'echo',
+  title: 'Echo',
+  open: (session, link) => ({ receive: (p) => session.role === 'novice' && link.send(`echo:${String(p)}`), dispose() {} }),
+};
+
+describe('session handshake over real TLS on 127.0.0.1', function () {
+  this.timeout(20_000);
+  let home: string;
+  let server: Server;
+  let port: number;
+  let novice: SessionRegistry;
+  let helper: SessionRegistry;
+  let store: TicketStore;
+  let identity: NoviceIdentity;
+  let policy: Policy;
+  let veto: string | undefined;
+
+  before(async () => {
+    home = await mkdtemp(join(tmpdir(), 'ra-handshake-'));
+    identity = await NoviceIdentity.open(home);
+  });
+  after(() => rm(home, { recursive: true, force: true }));
+
+  beforeEach(async () => {
+    store = await TicketStore.open(await mkdtemp(join(home, 'store-')));
+    policy = DEFAULT_POLICY;
+    veto = undefined;
+    novice = new SessionRegistry(() => [echo], hooks(), quiet);
+    helper = new SessionRegistry(() => [echo], hooks(), quiet);
+    server = createServer((socket) =>
+      void admitHelper(socket, { identity, desk: store, registry: novice, hooks: hooks(veto), logger: quiet, policy: () => policy }),
+    );
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    port = (server.address() as { port: number }).port;
+  });
+  afterEach(async () => {
+    novice.dispose();
+    helper.dispose();
+    await new Promise((r) => server.close(r));
+  });
+
+  async function invite(password = 'pass', minutes = 60): Promise<Invitation> {
+    const { file } = await store.mint({ noviceName: 'Nora', message: '', expiresAt: new Date(Date.now() + minutes * 60_000), password, addresses: [`127.0.0.1:${port}`] }, identity);
+    return readInvitation(file);
+  }
+
+  function open(invitation: Invitation, password: string, addresses = invitation.addresses): Session {
+    const destination = { ...invitation, addresses: addresses.map((a) => ({ host: a.split(':')[0], port: Number(a.split(':')[1]) })) };
+    return connectToNovice(destination, password, 'Hank', { registry: helper, logger: quiet, open: (s) => helper.openHelper(s) });
+  }
+
+  async function until(session: Session, states: string[]): Promise<ReturnType<Session['view']>> {
+    for (let i = 0; i < 200; i++) {
+      if (states.includes(session.current)) return session.view();
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error(`session stayed ${session.current}: ${session.view().reason}`);
+  }
+
+  const pendingNovice = () => novice.list().find((s) => s.state === 'awaiting-consent');
+
+  it('opens a session after the right password and Accept, with equal safety codes, and relays channel frames', async () => {
+    const session = open(await invite(), 'pass');
+    const waiting = await until(session, ['awaiting-consent']);
+    const request = pendingNovice()!;
+    assert.equal(request.peerName, 'Hank');
+    assert.equal(request.safetyCode, waiting.safetyCode);
+    const heard: string[] = [];
+    helper.subscribe({ changed() {}, frame: (_, channel, payload) => heard.push(`${channel}:${String(payload)}`) });
+    await novice.accept(request.id);
+    await until(session, ['open']);
+    session.post('echo', 'hi');
+    for (let i = 0; i < 100 && heard.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(heard, ['echo:echo:hi']);
+  });
+
+  it('counts wrong passwords and locks the invitation at the fifth', async () => {
+    const invitation = await invite();
+    for (let left = 4; left >= 0; left--) {
+      const view = await until(open(invitation, 'wrong'), ['ended']);
+      assert.match(view.reason!, left > 0 ? new RegExp(`wrong password; ${left} tr(y|ies) left`) : /now locked after 5 wrong passwords/);
+    }
+    assert.match((await until(open(invitation, 'pass'), ['ended'])).reason!, /locked after 5 wrong passwords/);
+    assert.equal((await store.get(invitation.ticketId))!.status, 'locked');
+  });
+
+  it('refuses a second helper while the invitation is in use, and frees it when the first leaves', async () => {
+    const invitation = await invite();
+    const first = open(invitation, 'pass');
+    await until(first, ['awaiting-consent']);
+    assert.match((await until(open(invitation, 'pass'), ['ended'])).reason!, /already in use by another helper/);
+    first.disconnect('helper', 'changed my mind');
+    for (let i = 0; i < 100 && novice.busy(invitation.ticketId); i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal((await until(open(invitation, 'pass'), ['awaiting-consent'])).state, 'awaiting-consent');
+  });
+
+  it('tells the helper when the novice declines', async () => {
+    const session = open(await invite(), 'pass');
+    await until(session, ['awaiting-consent']);
+    novice.decline(pendingNovice()!.id);
+    const view = await until(session, ['ended']);
+    assert.equal(view.endedBy, 'novice');
+    assert.match(view.reason!, /declined/);
+  });
+
+  it('refuses expired, deleted and unknown invitations, and everything when policy turns RA off', async () => {
+    const expired = await invite('pass', 60);
+    await store.setStatus(expired.ticketId, 'expired');
+    assert.match((await until(open(expired, 'pass'), ['ended'])).reason!, /expired/);
+    const deleted = await invite();
+    await store.setStatus(deleted.ticketId, 'deleted');
+    assert.match((await until(open(deleted, 'pass'), ['ended'])).reason!, /deleted/);
+    const other = await invite();
+    await store.setStatus(other.ticketId, 'deleted');
+    policy = { ...DEFAULT_POLICY, allowed: false };
+    assert.match((await until(open(await invite(), 'pass'), ['ended'])).reason!, /turned off on this computer by its policy/);
+  });
+
+  it('lets a hook veto a connection with its reason', async () => {
+    veto = 'outside office hours';
+    assert.match((await until(open(await invite(), 'pass'), ['ended'])).reason!, /outside office hours/);
+  });
+
+  it('refuses a computer whose key is not the pinned one', async () => {
+    const invitation = await invite();
+    const forged = { ...invitation, keyFingerprint: 'ab'.repeat(32) };
+    const view = await until(open(forged, 'pass'), ['ended']);
+    assert.match(view.reason!, /not the one that made this invitation/);
+    assert.equal(novice.list().length, 0, 'the novice heard no hello');
+  });
+
+  it('keeps serving after a helper vanishes mid-handshake, a malformed frame, and a plain-TCP client', async () => {
+    const invitation = await invite();
+    const tls = connectTls({ host: '127.0.0.1', port, rejectUnauthorized: false });
+    await new Promise((r) => tls.once('secureConnect', r));
+    tls.destroy();
+    const garbage = connectTls({ host: '127.0.0.1', port, rejectUnauthorized: false });
+    await new Promise((r) => garbage.once('secureConnect', r));
+    garbage.write(Buffer.from([0xff, 0xff, 0xff, 0xff, 0x00]));
+    const said = await new Promise<string>((r) => {
+      let text = '';
+      garbage.on('data', (d) => (text += d.toString('latin1')));
+      garbage.on('close', () => r(text));
+    });
+    assert.match(said, /malformed frame: length 4294967295/);
+    const plain = connectTcp(port, '127.0.0.1');
+    plain.write('GET / HTTP/1.0\r\n\r\n');
+    await new Promise((r) => plain.on('close', r));
+    assert.equal((await until(open(invitation, 'pass'), ['awaiting-consent'])).state, 'awaiting-consent');
+  });
+
+  it('reports an unreachable novice plainly', async () => {
+    const invitation = await invite();
+    const view = await until(open(invitation, 'pass', ['127.0.0.1:1']), ['ended']);
+    assert.match(view.reason!, /could not reach Nora's computer: connection to 127\.0\.0\.1:1 failed: nothing is listening there/);
+  });
+});
