@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { stat } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { NO_BUILTINS, RunningRa, Workspace } from './fixtures.js';
@@ -29,7 +30,7 @@ function alive(pid: number): boolean {
   }
 }
 
-describe('web: display and virtual desktop', () => {
+describe('web: start options and the desktop', () => {
   let ws: Workspace;
   let env: NodeJS.ProcessEnv;
   let ra: RunningRa | undefined;
@@ -45,6 +46,22 @@ describe('web: display and virtual desktop', () => {
     await ra?.stop();
     ra = undefined;
     await ws.remove();
+  });
+
+  it('fails in one line when the web UI port is taken, and leaves nothing behind', async () => {
+    const blocker = createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const failed = await RunningRa.start(env, '--ui-port', String(port)).then(
+        () => assert.fail('ra start ran on a taken port'),
+        (e: Error) => e.message,
+      );
+      assert.match(failed, new RegExp(`exited with 1:[^]*ra: cannot serve the web UI on 127\\.0\\.0\\.1:${port}: the port is in use; choose another with --ui-port\n$`));
+      await assert.rejects(stat(join(ws.home, 'run', 'host.json')), /ENOENT/);
+    } finally {
+      blocker.close();
+    }
   });
 
   it('says plainly that helpers will see no screen, and how to fix it', async () => {

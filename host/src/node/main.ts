@@ -43,7 +43,7 @@ Start options (also for ra open --snapshot, except --ui-port and --virtual-deskt
   --display :D        the X display to share (default: $DISPLAY)
   --virtual-desktop   with no reachable display, start a private one (Xvfb with an xterm)
 
-The invitation, session and open commands talk to the running RA (ra start).
+The invitation, session and open commands talk to the running RA (ra start); ra open --snapshot needs none.
 
 Options:
   --json    machine-readable output on stdout
@@ -112,7 +112,7 @@ async function main(argv: string[]): Promise<void> {
   switch (command) {
     case 'invite':
       if (sub) throw new UsageError(`ra invite takes options only, not '${sub}'`);
-      return invite(await api(), { ...o, via: o.via ?? 'file' }, json);
+      return invite(await api(), { via: o.via ?? 'file', out: o.out, password: o.password, expires: o.expires, name: o.name, message: o.message }, json);
     case 'invitations': {
       const [verb, id] = action(['list', 'expire', 'delete']);
       return invitations(await api(), verb, id, json);

@@ -35,7 +35,8 @@ export class WebServer {
     this.watch = kernel.onDidChange(() => this.sockets.prune());
     this.server = createServer((request, response) => {
       this.handle(request, response).catch((e: Error) => {
-        logger.error(`web request ${request.method} ${request.url} failed: ${e.stack}`);
+        // The path only: the query may hold the secret.
+        logger.error(`web request ${request.method} ${request.url?.split('?')[0]} failed: ${e.stack}`);
         if (response.headersSent) response.destroy();
         else sendJson(response, 500, { error: `internal error: ${e.message}` });
       });
@@ -46,13 +47,18 @@ export class WebServer {
   static async start(kernel: WebKernel, port: number, logger: Logger): Promise<WebServer> {
     const web = new WebServer(kernel, logger);
     await new Promise<void>((resolve, reject) => {
-      web.server.once('error', (e: NodeJS.ErrnoException) => {
+      const fail = (e: NodeJS.ErrnoException) => {
         web.watch.dispose();
         const why = e.code === 'EADDRINUSE' ? 'the port is in use; choose another with --ui-port' : e.message;
         reject(new Error(`cannot serve the web UI on 127.0.0.1:${port}: ${why}`));
+      };
+      web.server.once('error', fail);
+      web.server.listen(port, '127.0.0.1', () => {
+        web.server.off('error', fail);
+        resolve();
       });
-      web.server.listen(port, '127.0.0.1', resolve);
     });
+    web.server.on('error', (e) => logger.error(`web UI server: ${e.message}`));
     web.gate.listening(web.port);
     return web;
   }

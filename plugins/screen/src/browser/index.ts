@@ -1,0 +1,11 @@
+import type { BrowserPlugin } from '@ra/kernel';
+import { screenPanel } from './screen-panel.js';
+
+/** `ra.screen` in the browser: the helper's screen panel. */
+const plugin: BrowserPlugin = {
+  activate(workbench) {
+    workbench.registerPanel(screenPanel);
+  },
+};
+
+export default plugin;

@@ -1,0 +1,142 @@
+import type { Disposable, UiContext, UiPanel } from '@ra/kernel';
+import { ScreenDecoder } from '../common/decoder.js';
+import { encodeRefresh } from '../common/frame.js';
+import { StreamInflater } from './inflater.js';
+
+type Mode = 'actual' | 'scaled';
+
+/** The helper's view of the novice's screen: a canvas kept in step with the stream, Actual size or Scaled. */
+export const screenPanel: UiPanel = {
+  id: 'screen',
+  title: 'Screen',
+  roles: ['helper'],
+  render(host: HTMLElement, context: UiContext): Disposable {
+    const view = new ScreenView(host, context);
+    return { dispose: () => view.dispose() };
+  },
+};
+
+class ScreenView {
+  private readonly decoder = new ScreenDecoder(new StreamInflater());
+  private readonly canvas = document.createElement('canvas');
+  private readonly pointer = document.createElement('canvas');
+  private readonly frame = document.createElement('div');
+  private readonly note = document.createElement('p');
+  private image?: ImageData;
+  private asked = false;
+  private mode: Mode = 'actual';
+  private readonly buttons = new Map<Mode, HTMLButtonElement>();
+  private readonly subscription: Disposable;
+
+  constructor(host: HTMLElement, private readonly context: UiContext) {
+    this.canvas.id = 'ra-screen';
+    this.canvas.setAttribute('aria-label', `${context.session?.peerName ?? 'The novice'}'s screen`);
+    this.canvas.dataset.ready = 'false';
+    this.pointer.id = 'ra-screen-cursor';
+    this.pointer.style.position = 'absolute';
+    this.pointer.style.pointerEvents = 'none';
+    this.pointer.hidden = true;
+    this.frame.style.position = 'relative';
+    this.frame.style.overflow = 'auto';
+    this.frame.style.maxHeight = '80vh';
+    this.frame.style.border = '1px solid #c8d3e0';
+    this.frame.style.background = '#222';
+    this.frame.append(this.canvas, this.pointer);
+    const bar = document.createElement('div');
+    bar.className = 'ra-row';
+    for (const [mode, label] of [['actual', 'Actual size'], ['scaled', 'Scaled']] as const) {
+      const button = document.createElement('button');
+      button.className = 'ra-btn secondary';
+      button.textContent = label;
+      button.addEventListener('click', () => this.show(mode));
+      this.buttons.set(mode, button);
+      bar.append(button);
+    }
+    host.append(bar, this.note, this.frame);
+    this.note.hidden = true;
+    this.show('actual');
+    this.subscription = context.onMessage('screen', (payload) => this.receive(payload));
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+  }
+
+  private show(mode: Mode): void {
+    this.mode = mode;
+    for (const [m, b] of this.buttons) b.setAttribute('aria-pressed', String(m === mode));
+    this.canvas.style.width = mode === 'scaled' ? '100%' : `${this.canvas.width}px`;
+    this.canvas.style.height = 'auto';
+    this.canvas.style.display = 'block';
+    this.frame.style.maxHeight = mode === 'scaled' ? 'none' : '80vh';
+    this.placeCursor();
+  }
+
+  private receive(payload: string | Uint8Array): void {
+    if (typeof payload === 'string') return this.say(noScreenReason(payload));
+    this.decoder.apply(payload).then(
+      (event) => {
+        this.asked = false;
+        if (event.type === 'reset') this.resize(event.geometry.width, event.geometry.height);
+        else if (event.type === 'update') for (const r of event.dirty) this.paint(r);
+        else if (event.type === 'cursor') this.drawCursor(event.shapeChanged);
+        if (this.decoder.complete) this.canvas.dataset.ready = 'true';
+      },
+      () => {
+        // The stream broke (or this page joined midway): one refresh brings a fresh full frame.
+        if (!this.asked) this.context.post('screen', encodeRefresh());
+        this.asked = true;
+      },
+    );
+  }
+
+  private resize(width: number, height: number): void {
+    this.canvas.width = width;
+    this.canvas.height = height;
+    this.canvas.dataset.ready = 'false';
+    this.image = new ImageData(this.decoder.framebuffer as Uint8ClampedArray<ArrayBuffer>, width, height);
+    this.show(this.mode);
+  }
+
+  private paint(r: { x: number; y: number; width: number; height: number }): void {
+    if (this.image) this.canvas.getContext('2d')!.putImageData(this.image, 0, 0, r.x, r.y, r.width, r.height);
+  }
+
+  private drawCursor(shapeChanged: boolean): void {
+    const cursor = this.decoder.cursor;
+    if (!cursor) return;
+    if (shapeChanged && cursor.image) {
+      const { width, height, rgba } = cursor.image;
+      this.pointer.width = width;
+      this.pointer.height = height;
+      this.pointer.getContext('2d')!.putImageData(new ImageData(new Uint8ClampedArray(rgba), width, height), 0, 0);
+    }
+    this.pointer.hidden = !cursor.image;
+    this.placeCursor();
+  }
+
+  private placeCursor(): void {
+    const cursor = this.decoder.cursor;
+    if (!cursor?.image || !this.canvas.width) return;
+    const scale = this.canvas.clientWidth / this.canvas.width || 1;
+    this.pointer.style.left = `${(cursor.x - cursor.image.hotX) * scale}px`;
+    this.pointer.style.top = `${(cursor.y - cursor.image.hotY) * scale}px`;
+    this.pointer.style.width = `${cursor.image.width * scale}px`;
+  }
+
+  private say(text: string): void {
+    this.note.hidden = false;
+    this.note.className = 'ra-error';
+    this.note.textContent = text;
+  }
+}
+
+function noScreenReason(text: string): string {
+  try {
+    const message = JSON.parse(text) as { type?: string; reason?: string };
+    if (message.type === 'no-screen') return `The other computer has no screen to show: ${message.reason ?? 'unknown reason'}.`;
+  } catch {
+    // not JSON: fall through
+  }
+  return 'The other computer sent a screen message this version does not understand.';
+}

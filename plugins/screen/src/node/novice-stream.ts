@@ -1,0 +1,80 @@
+import type { CaptureSource, CaptureStream, ChannelEndpoint, ChannelLink, CursorState, Logger, ScreenGeometry, ScreenUpdate } from '@ra/kernel';
+import { decodeHelperMessage, ScreenFrameError } from '../common/frame.js';
+import { ScreenEncoder } from './encoder.js';
+
+/**
+ * The novice's end of the `screen` channel: capture → encode → link, strictly in call order.
+ * Updates arriving in one tick go out as one batch. It starts only once the session is open,
+ * which the session plugin allows only after the novice's Accept.
+ */
+export class NoviceScreenStream implements ChannelEndpoint {
+  private readonly encoder = new ScreenEncoder();
+  private tail: Promise<unknown> = Promise.resolve();
+  private batch: ScreenUpdate[] = [];
+  private geometry?: ScreenGeometry;
+  private stream?: CaptureStream;
+  private disposed = false;
+
+  constructor(
+    private readonly link: ChannelLink,
+    private readonly logger: Logger,
+  ) {}
+
+  async start(source: CaptureSource, display: string): Promise<void> {
+    const stream = await source.start(display, {
+      resize: (geometry) => this.reset(geometry),
+      update: (update) => this.update(update),
+      cursor: (state) => this.cursor(state),
+      ended: (reason) => this.link.close(`screen capture stopped: ${reason}`),
+    });
+    if (this.disposed) stream.dispose();
+    else this.stream = stream;
+  }
+
+  receive(payload: Uint8Array | string): void {
+    try {
+      if (typeof payload === 'string') throw new ScreenFrameError('expected a binary screen message from the helper');
+      decodeHelperMessage(payload);
+    } catch (e) {
+      return this.logger.warn(`ignored a screen message from the helper: ${(e as Error).message}`);
+    }
+    if (this.geometry) this.reset(this.geometry);
+    this.stream?.refresh();
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.stream?.dispose();
+    this.stream = undefined;
+  }
+
+  private reset(geometry: ScreenGeometry): void {
+    this.geometry = geometry;
+    this.batch = [];
+    this.send(Promise.resolve(this.encoder.reset(geometry)));
+  }
+
+  private update(update: ScreenUpdate): void {
+    this.batch.push(update);
+    if (this.batch.length === 1) queueMicrotask(() => this.flush());
+  }
+
+  private flush(): void {
+    const batch = this.batch;
+    this.batch = [];
+    if (batch.length) this.send(this.encoder.encode(batch));
+  }
+
+  private cursor(state: CursorState): void {
+    this.flush();
+    this.send(this.encoder.cursor(state));
+  }
+
+  /** Keeps messages in call order even though compression is asynchronous. */
+  private send(message: Promise<Uint8Array | undefined>): void {
+    this.tail = this.tail
+      .then(() => message)
+      .then((m) => m && !this.disposed && this.link.send(m))
+      .catch((e: Error) => this.link.close(`the screen could not be encoded: ${e.message}`));
+  }
+}
