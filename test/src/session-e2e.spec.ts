@@ -12,8 +12,8 @@ import { differingPixels, xScreenshot } from './e2e/xwd.js';
 
 const run = promisify(execFile);
 const PASSWORD = 'blue-lantern-42';
-/** Where the xterm sits on the virtual screen (startXvfb's fixed geometry). */
-const XTERM_REGION = { x: 0, y: 0, width: 400, height: 200 };
+/** Inside the xterm that startXvfb opens at (40, 40), 80×24 characters. */
+const XTERM_REGION = { x: 40, y: 40, width: 480, height: 300 };
 
 describe('end to end: an invitation, a password, consent and a live View Only screen', function () {
   this.timeout(120_000);
@@ -102,7 +102,7 @@ describe('end to end: an invitation, a password, consent and a live View Only sc
 
   it("shows the novice's real X screen on the helper's canvas, pixel for pixel", async () => {
     await helperPage.locator('canvas#ra-screen[data-ready="true"]').waitFor();
-    await settle(async () => differingPixels(await xScreenshot(desktop.display), await helperPicture(helperPage, 1024, 768), XTERM_REGION) === 0);
+    await settle(async () => differingPixels(await xScreenshot(desktop.display), await canvasRegion(helperPage, XTERM_REGION), XTERM_REGION) === 0);
     await snap(helperPage, '05-helper-view-only');
   });
 
@@ -111,7 +111,7 @@ describe('end to end: an invitation, a password, consent and a live View Only sc
     await run('xdotool', ['mousemove', '100', '100'], { env: { ...process.env, DISPLAY: desktop.display } });
     await run('xdotool', ['type', '--delay', '0', 'echo hello-from-the-novice'], { env: { ...process.env, DISPLAY: desktop.display } });
     await settle(async () => Buffer.compare(Buffer.from(before), Buffer.from(await canvasRegion(helperPage, XTERM_REGION))) !== 0);
-    await settle(async () => differingPixels(await xScreenshot(desktop.display), await helperPicture(helperPage, 1024, 768), XTERM_REGION) === 0);
+    await settle(async () => differingPixels(await xScreenshot(desktop.display), await canvasRegion(helperPage, XTERM_REGION), XTERM_REGION) === 0);
     await snap(helperPage, '06-helper-sees-typing');
   });
 
@@ -179,10 +179,6 @@ async function settle(check: () => Promise<boolean>): Promise<void> {
     if (Date.now() > until) throw new Error('the helper canvas did not settle within 10 s');
     await new Promise((r) => setTimeout(r, 100));
   }
-}
-
-async function helperPicture(page: Page, width: number, height: number) {
-  return { width, height, rgba: await canvasRegion(page, { x: 0, y: 0, width, height }) };
 }
 
 /** Opens `text` on the helper and waits for its session to end; returns why. */

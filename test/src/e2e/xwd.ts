@@ -30,13 +30,14 @@ export async function xScreenshot(display: string): Promise<Screenshot> {
   return { width, height, rgba };
 }
 
-/** How many pixels of a region differ between two RGBA pictures of the same size. */
-export function differingPixels(a: Screenshot, b: Screenshot, region: { x: number; y: number; width: number; height: number }): number {
+/** How many pixels of `region` differ between the X screen and `pixels`, that region's RGBA. */
+export function differingPixels(screen: Screenshot, pixels: Uint8Array, region: { x: number; y: number; width: number; height: number }): number {
   let differ = 0;
-  for (let y = region.y; y < region.y + region.height; y++) {
-    for (let x = region.x; x < region.x + region.width; x++) {
-      const i = (y * a.width + x) * 4;
-      if (a.rgba[i] !== b.rgba[i] || a.rgba[i + 1] !== b.rgba[i + 1] || a.rgba[i + 2] !== b.rgba[i + 2]) differ++;
+  for (let y = 0; y < region.height; y++) {
+    for (let x = 0; x < region.width; x++) {
+      const s = ((region.y + y) * screen.width + region.x + x) * 4;
+      const p = (y * region.width + x) * 4;
+      if (screen.rgba[s] !== pixels[p] || screen.rgba[s + 1] !== pixels[p + 1] || screen.rgba[s + 2] !== pixels[p + 2]) differ++;
     }
   }
   return differ;

@@ -1,4 +1,4 @@
-import type { Inflater } from '../common/inflater.js';
+import { joinChunks, type Inflater } from '../common/inflater.js';
 
 type Read = ReadableStreamReadResult<Uint8Array>;
 
@@ -26,14 +26,14 @@ export class StreamInflater implements Inflater {
     const pipe = (this.#pipe ??= open());
     // Errors of a broken stream surface through read() too.
     pipe.writer.write(chunk).catch(() => undefined);
-    const out = new Uint8Array(expectedLength);
+    const chunks: Uint8Array[] = [];
     let filled = 0;
     while (filled < expectedLength) {
       const result = await this.#read(pipe);
       if (result === STALLED) throw new Error(`inflated ${filled} bytes, expected ${expectedLength}`);
       if (result.done) throw new Error('the inflate stream ended');
       if (filled + result.value.length > expectedLength) throw new Error(`inflated more than the expected ${expectedLength} bytes`);
-      out.set(result.value, filled);
+      chunks.push(result.value);
       filled += result.value.length;
     }
     // A read of an already queued chunk settles at once, before this marker.
@@ -41,7 +41,7 @@ export class StreamInflater implements Inflater {
     if ((await Promise.race([pipe.pending, Promise.resolve(STALLED)])) !== STALLED) {
       throw new Error(`inflated more than the expected ${expectedLength} bytes`);
     }
-    return out;
+    return joinChunks(chunks, expectedLength);
   }
 
   reset(): void {

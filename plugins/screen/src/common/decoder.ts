@@ -34,7 +34,7 @@ export class ScreenDecoder {
   #state: State = 'idle';
   #width = 0;
   #height = 0;
-  #rgba = new Uint8ClampedArray(0);
+  #rgba: Uint8ClampedArray<ArrayBuffer> = new Uint8ClampedArray(0);
   #pixels = new Uint32Array(0);
   #x = 0;
   #y = 0;
@@ -55,7 +55,7 @@ export class ScreenDecoder {
   }
 
   /** The live framebuffer, `width * 4` bytes per row, e.g. for `new ImageData(framebuffer, width, height)`. */
-  get framebuffer(): Uint8ClampedArray {
+  get framebuffer(): Uint8ClampedArray<ArrayBuffer> {
     return this.#rgba;
   }
 
@@ -76,7 +76,7 @@ export class ScreenDecoder {
 
   /** A copy of the current picture. */
   snapshot(): ScreenPicture {
-    return { width: this.#width, height: this.#height, rgba: new Uint8Array(this.#rgba) };
+    return { width: this.#width, height: this.#height, rgba: new Uint8Array(this.#rgba.buffer.slice(0)) };
   }
 
   /** Applies one message after those passed before it. */

@@ -1,30 +1,29 @@
 /**
- * Wire format of the `screen` channel, version 1. One channel message is one of the messages below.
- * Integers are little-endian; `varint` is unsigned LEB128 and `zigzag` a signed varint.
+ * Wire format of the `screen` channel, version 1: one channel message is one of these. Integers are
+ * little-endian; `varint` is unsigned LEB128, `zigzag` a signed varint.
  *
  * Every message starts with a varint n.
- * n = 0: a plain message. u8 (version << 4 | kind) follows, then by kind:
+ * n = 0: a plain message; u8 (version << 4 | kind) follows, then by kind:
  *   reset   (0)  novice → helper: u16 width, u16 height. Starts a new picture and a new deflate stream;
- *                a full frame follows.
+ *                the whole screen follows in updates.
  *   cursor  (2)  novice → helper: i16 x, i16 y. The pointer moved; its shape did not change.
- *   refresh (3)  helper → novice: nothing more. Asks for a reset and a full frame.
+ *   refresh (3)  helper → novice: nothing more. Asks for a reset and the whole screen.
  * n > 0: a compressed message, novice → helper: the next segment of the stream's raw deflate data, ended
  *   by a sync flush whose final 00 00 FF FF is left off (as in RFC 7692). It inflates to exactly n bytes,
  *   u8 kind first:
  *   update  (1)  rects until the end, each:
  *                  zigzag dx, dy   offset from the previous rect's x, y in this stream (0, 0 after a reset)
  *                  varint w, h     both ≥ 1, inside the screen
- *                  u8 mode         0 raw: w*h × B,G,R, row by row, each byte minus the one above it
-                                    (mod 256; row 0 as is)
- *                                  1 palette: u8 count-1, count × B,G,R, then one index per pixel in strips
- *                                    8 pixels wide, left to right, each strip row by row; 1/2/4/8 bits per
- *                                    index for ≤2/≤4/≤16/≤256 colours, MSB first, each strip row padded to
- *                                    a byte. A single colour (a solid rect) has no indices.
- *   cursor  (2)  i16 x, i16 y, u16 width, u16 height, u16 hotX, u16 hotY, width*height × R,G,B,A: the
- *                pointer with a new shape.
- * Compressed messages share the stream their reset started, so repeats across messages cost a
- * back-reference; their kind and relative rect positions sit inside the deflate data for the same reason:
- * a line of typing repeats one header. Plain messages carry the version; compressed ones follow their reset's.
+ *                  u8 mode         0 raw: w*h × B,G,R row by row, each byte minus the one above (row 0 as is)
+ *                                  1 palette: u8 count-1, count × B,G,R, then the pixels' indices in strips
+ *                                    8 pixels wide, left to right, each strip row by row; 1/2/4/8 bits each
+ *                                    for ≤2/≤4/≤16/≤256 colours, MSB first, every strip row padded to a byte;
+ *                                    none for a single colour (a solid rect)
+ *   cursor  (2)  i16 x, i16 y, u16 width, u16 height, u16 hotX, u16 hotY, width*height × R,G,B,A:
+ *                the pointer with a new shape.
+ * Compressed messages share their reset's stream and version. Their kind and rect offsets sit inside the
+ * deflate data, so a line of typing repeats one header, and 8-pixel strips keep a text cell's rows together:
+ * both then cost a back-reference.
  */
 export const SCREEN_FORMAT_VERSION = 1;
 

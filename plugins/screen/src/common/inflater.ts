@@ -8,3 +8,15 @@ export interface Inflater {
   /** Drops the stream's history; the next chunk starts a new stream. */
   reset(): void;
 }
+
+/** Joins an inflater's output chunks; allocated only once output arrived, so a false length costs nothing. */
+export function joinChunks(chunks: readonly Uint8Array[], length: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
+}

@@ -2,11 +2,8 @@
 import { performance } from 'node:perf_hooks';
 import type { ScreenUpdate } from '@ra/kernel';
 import { ScreenDecoder } from '../common/decoder.js';
-import type { Inflater } from '../common/inflater.js';
-import { StreamInflater } from '../browser/inflater.js';
-import { busyDesktop, plainDesktop, randomText, Terminal, type Canvas } from './codec-fixtures.js';
+import { busyDesktop, CELL_HEIGHT, CELL_WIDTH, INFLATERS, plainDesktop, randomText, Terminal, type Canvas } from './codec-fixtures.js';
 import { ScreenEncoder } from './encoder.js';
-import { NodeInflater } from './inflater.js';
 
 const RUNS = 7;
 
@@ -14,80 +11,90 @@ function median(values: number[]): number {
   return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 }
 
-async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
-  const start = performance.now();
-  const value = await fn();
-  return [value, performance.now() - start];
-}
-
-/** Encodes batches into a fresh stream; per-batch encode times and all messages. */
-async function encodeStream(geometry: Canvas, batches: ScreenUpdate[][]): Promise<{ messages: Uint8Array[]; ms: number[] }> {
+/** Encodes batches into a new stream: the messages after the reset, and each batch's encode time. */
+async function encodeStream(canvas: Canvas, batches: ScreenUpdate[][]): Promise<{ messages: Uint8Array[]; reset: Uint8Array; ms: number[] }> {
   const encoder = new ScreenEncoder();
-  const messages = [encoder.reset(geometry)];
+  const reset = encoder.reset(canvas);
+  const messages: Uint8Array[] = [];
   const ms: number[] = [];
   for (const batch of batches) {
-    const [message, elapsed] = await timed(() => encoder.encode(batch));
+    const start = performance.now();
+    const message = await encoder.encode(batch);
+    ms.push(performance.now() - start);
     if (message) messages.push(message);
-    ms.push(elapsed);
   }
   encoder.dispose();
-  return { messages, ms };
+  return { messages, reset, ms };
 }
 
-async function decodeAll(inflater: Inflater, messages: Uint8Array[]): Promise<number> {
-  const decoder = new ScreenDecoder(inflater);
-  await decoder.apply(messages[0]);
-  const [, elapsed] = await timed(async () => {
-    for (const message of messages.slice(1)) await decoder.apply(message);
-  });
-  return elapsed;
+/** Decode time of every inflater for the messages after `skip`. */
+async function decodeMs(reset: Uint8Array, messages: Uint8Array[], skip = 0): Promise<number[]> {
+  const times: number[] = [];
+  for (const [, inflater] of INFLATERS) {
+    const decoder = new ScreenDecoder(inflater());
+    await decoder.apply(reset);
+    for (const message of messages.slice(0, skip)) await decoder.apply(message);
+    const start = performance.now();
+    for (const message of messages.slice(skip)) await decoder.apply(message);
+    times.push(performance.now() - start);
+  }
+  return times;
 }
 
-function typing(perBatch: number): { canvas: Canvas; batches: ScreenUpdate[][] } {
+/**
+ * A 40-character line typed into a fresh terminal, `perBatch` characters per batch; the first batch is the
+ * full frame. Each batch holds a copy of its pixels, as the capture would have sent them at that moment.
+ */
+function typedLine(perBatch: number, seed: number): { canvas: Canvas; batches: ScreenUpdate[][] } {
   const terminal = new Terminal();
-  const text = randomText(40, 1);
-  const batches: ScreenUpdate[][] = [[terminal.canvas.full()]];
+  const text = randomText(40, seed);
+  const batches: ScreenUpdate[][] = [[{ ...terminal.canvas.full(), data: terminal.canvas.data.slice() }]];
   for (let i = 0; i < text.length; i += perBatch) {
-    const first = terminal.column;
+    const x = terminal.column * CELL_WIDTH;
     for (const char of text.slice(i, i + perBatch)) terminal.type(char);
-    const x = first * 8;
-    batches.push([terminal.canvas.update(x, terminal.y, (terminal.column + 1) * 8 - x, 13)]);
+    const update = terminal.canvas.update(x, terminal.y, (terminal.column + 1) * CELL_WIDTH - x, CELL_HEIGHT);
+    batches.push([{ ...update, data: update.data.slice() }]);
   }
   return { canvas: terminal.canvas, batches };
 }
 
-async function reportTyping(perBatch: number): Promise<void> {
-  const { canvas, batches } = typing(perBatch);
+async function typing(perBatch: number): Promise<void> {
   const bytes: number[] = [];
-  const ms: number[] = [];
-  for (let run = 0; run < RUNS; run++) {
-    const result = await encodeStream(canvas, batches);
-    bytes.push(result.messages.slice(2).reduce((sum, m) => sum + m.length, 0));
-    ms.push(median(result.ms.slice(1)));
-  }
-  console.log(`typing 40 chars, ${perBatch} per batch: ${median(bytes)} B for the line in ${batches.length - 1} messages, encode ${median(ms).toFixed(3)} ms per batch (median)`);
-}
-
-async function reportFrame(name: string, canvas: Canvas): Promise<void> {
-  const encodeMs: number[] = [];
-  const nodeMs: number[] = [];
-  const streamMs: number[] = [];
-  let bytes = 0;
-  for (let run = 0; run < RUNS; run++) {
-    const { messages, ms } = await encodeStream(canvas, [[canvas.full()]]);
-    bytes = messages[1].length;
-    encodeMs.push(ms[0]);
-    nodeMs.push(await decodeAll(new NodeInflater(), messages));
-    streamMs.push(await decodeAll(new StreamInflater(), messages));
+  const encode: number[] = [];
+  const decode: number[][] = [];
+  for (let seed = 1; seed <= RUNS; seed++) {
+    const { canvas, batches } = typedLine(perBatch, seed);
+    const { messages, reset, ms } = await encodeStream(canvas, batches);
+    bytes.push(messages.slice(1).reduce((sum, m) => sum + m.length, 0));
+    encode.push(...ms.slice(1));
+    decode.push((await decodeMs(reset, messages, 1)).map((t) => t / (messages.length - 1)));
   }
   console.log(
-    `${name} 1920×1080: ${bytes} B, encode ${median(encodeMs).toFixed(1)} ms, ` +
-      `decode ${median(nodeMs).toFixed(1)} ms (node zlib) / ${median(streamMs).toFixed(1)} ms (DecompressionStream)`,
+    `typed 40-char line, ${perBatch} per batch (${Math.ceil(40 / perBatch)} messages): ` +
+      `mean ${Math.round(bytes.reduce((a, b) => a + b) / bytes.length)} B, max ${Math.max(...bytes)} B over ${RUNS} lines; ` +
+      `encode ${median(encode).toFixed(3)} ms/batch; decode ${decode[0].map((_, i) => median(decode.map((d) => d[i])).toFixed(3)).join(' / ')} ms/batch (median)`,
   );
 }
 
-await reportTyping(1);
-await reportTyping(8);
-await reportTyping(40);
-await reportFrame('plain desktop', plainDesktop());
-await reportFrame('busy desktop', busyDesktop());
+async function frame(name: string, canvas: Canvas): Promise<void> {
+  const encode: number[] = [];
+  const decode: number[][] = [];
+  let bytes = 0;
+  for (let run = 0; run < RUNS; run++) {
+    const { messages, reset, ms } = await encodeStream(canvas, [[canvas.full()]]);
+    bytes = messages[0].length;
+    encode.push(ms[0]);
+    decode.push(await decodeMs(reset, messages));
+  }
+  console.log(
+    `${name} ${canvas.width}×${canvas.height}: ${bytes} B; encode ${median(encode).toFixed(1)} ms (first, cold: ${encode[0].toFixed(1)}); ` +
+      `decode ${decode[0].map((_, i) => median(decode.map((d) => d[i])).toFixed(1)).join(' / ')} ms (median)`,
+  );
+}
+
+console.log(`decode times: ${INFLATERS.map(([name]) => name).join(' / ')}`);
+await typing(1);
+await typing(8);
+await typing(40);
+await frame('plain desktop', plainDesktop());
+await frame('busy desktop (gradient wallpaper whose noise alone is ~280 KB of entropy)', busyDesktop());

@@ -1,18 +1,12 @@
 import assert from 'node:assert/strict';
 import { constants, inflateRawSync } from 'node:zlib';
 import type { ScreenUpdate } from '@ra/kernel';
-import { StreamInflater } from '../browser/inflater.js';
 import { ScreenDecoder, type ScreenEvent } from '../common/decoder.js';
 import { ByteReader, SYNC_FLUSH_TAIL } from '../common/frame.js';
 import type { Inflater } from '../common/inflater.js';
-import { Canvas, random, type Rgb } from './codec-fixtures.js';
+import { Canvas, INFLATERS, random, type Rgb } from './codec-fixtures.js';
 import { ScreenEncoder } from './encoder.js';
 import { NodeInflater } from './inflater.js';
-
-export const INFLATERS: [string, () => Inflater][] = [
-  ['node zlib', () => new NodeInflater()],
-  ['DecompressionStream', () => new StreamInflater(100)],
-];
 
 /** The mode byte and colour count of the first rect of `update`, encoded alone in a new stream. */
 async function firstRect(update: ScreenUpdate): Promise<{ mode: number; colours?: number }> {
@@ -219,9 +213,9 @@ describe('ScreenEncoder', () => {
 
   it('refuses to encode before a reset, and updates outside the screen', async () => {
     const encoder = new ScreenEncoder();
-    assert.throws(() => encoder.encode([canvas.full()]), /call reset\(\) before encoding/);
+    await assert.rejects(encoder.encode([canvas.full()]), /call reset\(\) before encoding/);
     encoder.reset({ width: 50, height: 50 });
-    assert.throws(() => encoder.encode([canvas.full()]), /lies outside the 50×50 screen/);
+    await assert.rejects(encoder.encode([canvas.full()]), /lies outside the 50×50 screen/);
     assert.ok(await encoder.encode([canvas.update(0, 0, 50, 50)]), 'the stream is still usable');
     encoder.dispose();
   });

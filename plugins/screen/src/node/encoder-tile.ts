@@ -24,6 +24,8 @@ export class TileWriter {
   readonly #usedSlots = new Uint16Array(MAX_COLOURS);
   #indices = new Uint8Array(64 * 64);
   #count = 0;
+  /** Bytes written in raw mode since the caller last zeroed this. */
+  rawBytes = 0;
 
   write(out: ByteWriter, tile: TileSource): void {
     const area = tile.width * tile.height;
@@ -109,6 +111,7 @@ export class TileWriter {
   /** Each byte minus the one above it: gradients and photos turn into small, repetitive residuals. */
   #writeRaw(out: ByteWriter, { bytes: source, start, stride, width, height }: TileSource): void {
     out.ensure(1 + width * height * 3);
+    this.rawBytes += width * height * 3;
     const bytes = out.bytes;
     let o = out.length;
     bytes[o++] = RectMode.raw;

@@ -6,7 +6,7 @@ import { TileWriter, type TileSource } from './encoder-tile.js';
 export interface ScreenEncoderOptions {
   /** zlib level for ordinary batches, 1–9. */
   readonly level?: number;
-  /** zlib level for batches over BULK_BYTES, e.g. a full frame, where level 6 would cost hundreds of ms. */
+  /** zlib level for batches with over BULK_BYTES of raw pixels, e.g. a photo, where level 6 would cost hundreds of ms. */
   readonly bulkLevel?: number;
   /** Side of the tiles large rects are cut into, each choosing its own mode. */
   readonly tileSize?: number;
@@ -49,7 +49,7 @@ class Stream {
             });
           };
           if (level === this.#level) return write();
-          // Right after a sync flush nothing is pending, so switching levels adds no output.
+          // Switching levels may flush an empty stored block; it travels harmlessly with this message.
           this.#level = level;
           this.deflate.params(level, constants.Z_DEFAULT_STRATEGY, write);
         }),
@@ -68,8 +68,9 @@ class Stream {
 /**
  * Encodes one viewer's screen stream (format in ../common/frame.ts). Every message shares one persistent
  * deflate stream, so glyphs and rows already sent cost a back-reference, and rect positions are deltas,
- * so a line of typing repeats the same rect header. Messages must be sent in the order the calls were made;
- * a call that resolves to undefined has nothing to send.
+ * so a line of typing repeats the same rect header. Promises settle in call order, and messages must be
+ * sent in that order; one that resolves to undefined has nothing to send. Bad input rejects and leaves
+ * the stream usable.
  */
 export class ScreenEncoder {
   readonly #level: number;
@@ -100,18 +101,24 @@ export class ScreenEncoder {
   }
 
   /** One `update` message for a batch of changed rects; undefined when the batch is empty. */
-  encode(updates: readonly ScreenUpdate[]): Promise<Uint8Array | undefined> {
+  async encode(updates: readonly ScreenUpdate[]): Promise<Uint8Array | undefined> {
     const stream = this.#open();
     for (const update of updates) this.#check(update);
+    const [x, y] = [this.#x, this.#y];
     this.#writer.u8(MessageKind.update);
+    this.#tiles.rawBytes = 0;
     for (const update of updates) this.#rect(update);
     const payload = this.#writer.take();
-    if (payload.length === 1) return Promise.resolve(undefined);
-    return this.#compress(stream, payload);
+    if (payload.length === 1) return undefined;
+    if (payload.length > MAX_PAYLOAD) {
+      [this.#x, this.#y] = [x, y];
+      throw new RangeError(`screen batch of ${payload.length} bytes is too large; send it in parts`);
+    }
+    return this.#compress(stream, payload, this.#tiles.rawBytes > BULK_BYTES ? this.#bulkLevel : this.#level);
   }
 
   /** A `cursor` message: plain for a move, compressed with the stream when the shape changed. */
-  cursor(state: CursorState): Promise<Uint8Array | undefined> {
+  async cursor(state: CursorState): Promise<Uint8Array | undefined> {
     const stream = this.#open();
     const x = clamp16(state.x);
     const y = clamp16(state.y);
@@ -134,7 +141,7 @@ export class ScreenEncoder {
     w.u16(Math.min(Math.max(hotX, 0), width - 1));
     w.u16(Math.min(Math.max(hotY, 0), height - 1));
     w.append(rgba);
-    return this.#compress(stream, w.take());
+    return this.#compress(stream, w.take(), this.#level);
   }
 
   dispose(): void {
@@ -147,9 +154,8 @@ export class ScreenEncoder {
     return this.#stream;
   }
 
-  async #compress(stream: Stream, payload: Uint8Array): Promise<Uint8Array | undefined> {
-    if (payload.length > MAX_PAYLOAD) throw new RangeError(`screen batch of ${payload.length} bytes is too large`);
-    const data = await stream.compress(payload, payload.length > BULK_BYTES ? this.#bulkLevel : this.#level);
+  async #compress(stream: Stream, payload: Uint8Array, level: number): Promise<Uint8Array | undefined> {
+    const data = await stream.compress(payload, level);
     if (!data) return undefined;
     const body = data.length - SYNC_FLUSH_TAIL.length;
     if (!SYNC_FLUSH_TAIL.every((byte, i) => data[body + i] === byte)) throw new Error('deflate did not end with a sync flush');

@@ -1,8 +1,9 @@
 import { constants, createInflateRaw, type InflateRaw } from 'node:zlib';
-import type { Inflater } from '../common/inflater.js';
+import { joinChunks, type Inflater } from '../common/inflater.js';
 
 interface Job {
-  readonly out: Uint8Array;
+  readonly expected: number;
+  readonly chunks: Uint8Array[];
   filled: number;
   fail(error: Error): void;
 }
@@ -16,7 +17,8 @@ export class NodeInflater implements Inflater {
     const stream = (this.#stream ??= this.#open());
     return new Promise((resolve, reject) => {
       const job: Job = {
-        out: new Uint8Array(expectedLength),
+        expected: expectedLength,
+        chunks: [],
         filled: 0,
         fail: (error) => {
           this.#job = undefined;
@@ -30,7 +32,7 @@ export class NodeInflater implements Inflater {
       stream.flush(constants.Z_SYNC_FLUSH, () => {
         if (this.#job !== job) return;
         this.#job = undefined;
-        if (job.filled === expectedLength) resolve(job.out);
+        if (job.filled === expectedLength) resolve(joinChunks(job.chunks, expectedLength));
         else job.fail(new Error(`inflated ${job.filled} bytes, expected ${expectedLength}`));
       });
     });
@@ -47,8 +49,8 @@ export class NodeInflater implements Inflater {
     stream.on('data', (data: Buffer) => {
       const job = this.#job;
       if (!job || this.#stream !== stream) return;
-      if (job.filled + data.length > job.out.length) return job.fail(new Error(`inflated more than the expected ${job.out.length} bytes`));
-      job.out.set(data, job.filled);
+      if (job.filled + data.length > job.expected) return job.fail(new Error(`inflated more than the expected ${job.expected} bytes`));
+      job.chunks.push(new Uint8Array(data.buffer, data.byteOffset, data.length));
       job.filled += data.length;
     });
     stream.on('error', (error: Error) => {

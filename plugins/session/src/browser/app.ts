@@ -14,6 +14,8 @@ export class SessionApp {
   sessions: SessionView[] = [];
   invitations: InvitationView[] = [];
   private page: Page = 'home';
+  /** A result to keep showing above the page until the person moves on. */
+  private notice?: HTMLElement;
   private socket?: PageSocket;
   private readonly frameListeners = new Map<string, Set<FrameListener>>();
   private consoleFor?: string;
@@ -31,9 +33,10 @@ export class SessionApp {
   }
 
   show(page: Page, notice?: HTMLElement): void {
+    if (notice || page !== this.page) this.notice = notice;
     this.page = page;
     const view = page === 'invite' ? inviteForm(this) : page === 'help' ? helpForm(this) : homePage(this);
-    this.pageHost.replaceChildren(...(notice ? [notice] : []), view);
+    this.pageHost.replaceChildren(...(this.notice ? [this.notice] : []), view);
   }
 
   /** Lets a panel hear one channel of one session. */

@@ -42,7 +42,11 @@ export class XConnection {
     onProtocolError: (error: XError) => void,
   ) {
     const hungUp = () => this.lost(`the X server at ${name} closed the connection`);
-    client.on('error', (e) => (e.error === undefined ? this.lost(`lost the connection to the X server at ${name}: ${e.message}`) : onProtocolError(e)));
+    client.on('error', (e) => {
+      if (e.error !== undefined) onProtocolError(e);
+      else if (e.code === 'ECONNRESET' || e.code === 'EPIPE') hungUp();
+      else this.lost(`lost the connection to the X server at ${name}: ${e.message}`);
+    });
     client.on('end', hungUp);
     socket.on('close', hungUp);
   }

@@ -47,10 +47,12 @@ export class ShmGrabber implements Grabber {
     private size: number,
   ) {}
 
-  /** A grabber when MIT-SHM works on this connection (local socket, server attaches the segment). */
-  static async create(conn: XConnection, geometry: ScreenGeometry): Promise<ShmGrabber | undefined> {
+  /** Rejects, saying why, unless the server attaches a segment over this connection. */
+  static async create(conn: XConnection, geometry: ScreenGeometry): Promise<ShmGrabber> {
     const shm = await conn.extension('shm');
-    if (!(await conn.request<boolean>((cb) => shm.usable(cb)))) return undefined;
+    if (!(await conn.request<boolean>((cb) => shm.usable(cb)))) {
+      throw new Error(`the X server at ${conn.name} attaches no shared memory over this connection (TCP or a remote display)`);
+    }
     const size = ShmGrabber.bytes(geometry);
     return new ShmGrabber(conn, shm, await conn.request<ShmSegment>((cb) => shm.createSegment(size, cb)), size);
   }

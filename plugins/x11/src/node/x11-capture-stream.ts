@@ -1,9 +1,10 @@
 import type { CaptureSink, CaptureStream, Logger, ScreenGeometry } from '@ra/kernel';
-import type { CursorImage, Damage, Fixes, PointerPosition, RandR, ScreenInfo, Size, XEvent, XInput } from 'x11';
+import type { CursorImage, Damage, Fixes, PointerPosition, RandR, XEvent, XInput } from 'x11';
 import type { XConnection } from './connection.js';
 import { cursorState, PointerWatch } from './cursor.js';
 import { CoreGrabber, ShmGrabber, type Grabber, type GrabMethod } from './grabber.js';
 import { clip, mergeNearby, union, type Rect } from './region.js';
+import { checkPixelFormat, screenSize } from './screen.js';
 import { ShadowScreen, type Grab } from './shadow.js';
 
 /** Damage arriving this soon after the first rectangle joins the same grab. */
@@ -16,7 +17,6 @@ const MAX_GRABS = 32;
 const MAX_PENDING_RECTS = 512;
 /** Pointer polling when the server has no XInput2 to report motion. */
 const POINTER_POLL_MS = 100;
-const ROTATED = 2 | 8;
 
 export interface StreamOptions {
   /** Try MIT-SHM before core GetImage. */
@@ -83,11 +83,13 @@ export class X11CaptureStream implements CaptureStream {
       optional(conn.extension('randr'), 'screen size changes are not followed'),
       optional(conn.extension('xinput'), `the pointer is polled every ${POINTER_POLL_MS} ms`),
     ]);
-    const geometry = await screenSize(conn, randr);
+    // The package announced the newest RandR; pin 1.3, the protocol it parses.
+    if (randr) await conn.request<readonly [number, number]>((cb) => randr.QueryVersion(1, 3, cb));
+    const geometry = await screenSize(conn);
     const shm = options.sharedMemory
       ? await ShmGrabber.create(conn, geometry).catch((e: Error) => {
           if (!conn.alive) throw e;
-          options.logger?.info(`ra.x11: MIT-SHM unusable (${e.message}); using core GetImage`);
+          options.logger?.info(`ra.x11: no MIT-SHM: ${e.message}; using core GetImage`);
           return undefined;
         })
       : undefined;
@@ -186,6 +188,7 @@ export class X11CaptureStream implements CaptureStream {
         try {
           await this.step();
         } catch (e) {
+          // An X error costs this round only; a lost connection is reported by end().
           if (!this.stopped) this.options.logger?.warn(`ra.x11: ${(e as Error).message}`);
         }
       }
@@ -203,14 +206,15 @@ export class X11CaptureStream implements CaptureStream {
       this.shadow.resize(geometry);
       this.damaged = [];
       this.fullPending = true;
-      this.sink.resize(geometry);
+      this.tell(() => this.sink.resize(geometry));
     } else if (this.fullPending) {
       this.fullPending = false;
       this.damaged = [];
       const all = { x: 0, y: 0, ...this.screen };
       const grab = await this.grab(all);
       if (this.stopped || this.resizeTo) return;
-      this.sink.update(this.shadow.replace(all, grab));
+      const update = this.shadow.replace(all, grab);
+      this.tell(() => this.sink.update(update));
     } else {
       for (const rect of mergeNearby(this.damaged.splice(0), MERGE_GAP_PX, MAX_GRABS)) {
         const onScreen = clip(rect, this.screen);
@@ -219,7 +223,7 @@ export class X11CaptureStream implements CaptureStream {
         // A resize makes this batch moot; a refresh resends everything anyway.
         if (this.stopped || this.resizeTo || this.fullPending) return;
         const update = this.shadow.changes(onScreen, grab);
-        if (update) this.sink.update(update);
+        if (update) this.tell(() => this.sink.update(update));
       }
     }
   }
@@ -257,7 +261,7 @@ export class X11CaptureStream implements CaptureStream {
     return { x: p.rootX, y: p.rootY };
   }
 
-  /** Calls the sink for cursor news; a sink that throws costs that call, not the stream. */
+  /** Calls the sink; one that throws costs that call, not the stream. */
   private tell(call: () => void): void {
     if (this.stopped) return;
     try {
@@ -292,30 +296,4 @@ export class X11CaptureStream implements CaptureStream {
     await this.grabber.dispose();
     await this.conn.close();
   }
-}
-
-function checkPixelFormat(conn: XConnection): void {
-  const depth = conn.screen.root_depth;
-  const bits = conn.display.format[depth]?.bits_per_pixel;
-  if (depth !== 24 || bits !== 32 || conn.display.image_byte_order !== 0) {
-    const order = conn.display.image_byte_order === 0 ? 'little' : 'big';
-    throw new Error(`the X server at ${conn.name} stores its ${depth}-bit screen as ${bits}-bit ${order}-endian pixels; ra.x11 captures only 24-bit colour in 32-bit little-endian pixels`);
-  }
-}
-
-/** RandR's current size (rotation applied), else the root window's. */
-async function screenSize(conn: XConnection, randr: RandR | undefined): Promise<ScreenGeometry> {
-  const root = conn.screen.root;
-  if (randr) {
-    try {
-      await conn.request<readonly [number, number]>((cb) => randr.QueryVersion(1, 3, cb));
-      const info = await conn.request<ScreenInfo>((cb) => randr.GetScreenInfo(root, cb));
-      const size = info.screens[info.sizeID];
-      if (size) return info.rotation & ROTATED ? { width: size.px_height, height: size.px_width } : { width: size.px_width, height: size.px_height };
-    } catch (e) {
-      if (!conn.alive) throw e;
-    }
-  }
-  const { width, height } = await conn.request<Size>((cb) => conn.client.GetGeometry(root, cb));
-  return { width, height };
 }

@@ -45,12 +45,6 @@ declare module 'x11' {
     readonly data: Buffer;
   }
 
-  export interface ScreenInfo {
-    readonly sizeID: number;
-    readonly rotation: number;
-    readonly screens: readonly { readonly px_width: number; readonly px_height: number }[];
-  }
-
   export interface XRectangle {
     readonly x: number;
     readonly y: number;
@@ -124,7 +118,6 @@ declare module 'x11' {
   export interface RandR {
     readonly NotifyMask: { readonly ScreenChange: number };
     QueryVersion(major: number, minor: number, callback: XCallback<readonly [number, number]>): void;
-    GetScreenInfo(window: number, callback: XCallback<ScreenInfo>): void;
     SelectInput(window: number, mask: number): void;
     GetScreenResources(window: number, callback: XCallback<{ readonly config_timestamp: number; readonly crtcs: readonly number[] }>): void;
     SetCrtcConfig(crtc: number, time: number, configTime: number, x: number, y: number, mode: number, rotation: number, outputs: readonly number[], callback: XCallback<{ readonly status: number }>): void;

@@ -96,8 +96,9 @@ export class Session {
   /** This side ends the session and tells the peer who did and why. */
   disconnect(by: Role, reason: string): void {
     if (this.ended) return;
-    this.wire?.close(reason, { t: 'bye', by, reason });
-    this.end(by, reason);
+    const wire = this.wire;
+    this.end(by, reason, true);
+    wire?.close(reason, { t: 'bye', by, reason });
   }
 
   /** Marks the session ended; `quiet` when the wire already reported it. */
