@@ -155,7 +155,8 @@ describe('ra CLI', () => {
     await ws.plugin('test.unlisted');
     await ws.signedPolicy({ plugins: { locked: true, allowlist } });
 
-    assert.deepEqual(await states(), { 'ra.file': 'active', 'test.extra': 'active', 'test.unlisted': 'disabled-by-policy' });
+    const locked = { 'ra.screen': 'disabled-by-policy', 'ra.session': 'disabled-by-policy', 'ra.x11': 'disabled-by-policy' };
+    assert.deepEqual(await states(), { ...locked, 'ra.file': 'active', 'test.extra': 'active', 'test.unlisted': 'disabled-by-policy' });
     const enable = await ra('plugins', 'enable', 'test.unlisted');
     assert.equal(enable.code, 5);
     assert.match(enable.stderr, /cannot enable test\.unlisted: blocked by policy: not in the policy plugin allowlist/);

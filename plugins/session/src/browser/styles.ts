@@ -2,7 +2,7 @@
 export const SESSION_CSS = `
 .ra-home { display: grid; gap: 1.5rem; }
 .ra-choices { display: grid; grid-template-columns: repeat(auto-fit, minmax(16rem, 1fr)); gap: 1rem; }
-.ra-choice { font-size: 1.15rem; padding: 1.25rem; border-radius: .75rem; border: 1px solid #c8d3e0; background: #f4f8fc; cursor: pointer; text-align: left; }
+.ra-choice { color: #1b2330; font-size: 1.15rem; padding: 1.25rem; border-radius: .75rem; border: 1px solid #c8d3e0; background: #f4f8fc; cursor: pointer; text-align: left; }
 .ra-choice:hover, .ra-choice:focus { background: #e6f0fb; outline: 2px solid #2f6fb3; }
 .ra-choice strong { display: block; font-size: 1.25rem; margin-bottom: .3rem; color: #1d4f85; }
 .ra-card { border: 1px solid #d7dee8; border-radius: .75rem; padding: 1rem 1.25rem; background: #fff; }
@@ -19,7 +19,7 @@ export const SESSION_CSS = `
 .ra-table { width: 100%; border-collapse: collapse; }
 .ra-table th, .ra-table td { text-align: left; padding: .4rem .5rem; border-bottom: 1px solid #e3e8ef; }
 .ra-status-open { color: #1e6b2d; font-weight: 600; }
-.ra-code { font-family: ui-monospace, monospace; font-size: 1.2rem; letter-spacing: .1em; background: #f1f3f6; padding: .1rem .4rem; border-radius: .3rem; }
+.ra-code { font-family: ui-monospace, monospace; font-size: 1.2rem; letter-spacing: .1em; color: #1b2330; background: #f1f3f6; padding: .1rem .4rem; border-radius: .3rem; }
 .ra-dialog { position: fixed; inset: 0; background: rgba(20,30,45,.45); display: grid; place-items: center; z-index: 10; }
 .ra-dialog > div { background: #fff; border-radius: .9rem; padding: 1.5rem; max-width: 30rem; box-shadow: 0 10px 40px rgba(0,0,0,.3); }
 .ra-console { display: grid; gap: .75rem; }

@@ -97,7 +97,7 @@ export class XConnection {
 
   /** Sends one request through `send`; settles with its reply. */
   request<T>(send: (callback: XCallback<T>) => void): Promise<T> {
-    if (this.lostReason || this.closing) return Promise.reject(new Error(this.lostReason ?? `the connection to ${this.name} is closed`));
+    if (!this.alive) return Promise.reject(new Error(this.lostReason ?? `the connection to ${this.name} is closed`));
     return new Promise<T>((resolve, reject) => {
       this.pending.add(reject);
       send((err, result) => {
@@ -114,7 +114,7 @@ export class XConnection {
     try {
       return await this.request<XExtensions[N]>((callback) => this.client.require(name, callback));
     } catch (e) {
-      if (this.lostReason || this.closing) throw e;
+      if (!this.alive) throw e;
       throw new Error(`the X server at ${this.name} lacks the ${EXTENSION_NAMES[name]} extension`);
     }
   }
@@ -141,7 +141,7 @@ export class XConnection {
   }
 
   private lost(reason: string): void {
-    if (this.lostReason || this.closing) return;
+    if (!this.alive) return;
     this.lostReason = reason;
     this.rejectPending(reason);
     for (const listener of this.lostListeners) listener(reason);

@@ -104,6 +104,30 @@ describe('X11CaptureSource on Xvfb', function () {
     });
   });
 
+  describe('shadow', () => {
+    const xvfb = withXvfb({ width: 640, height: 480 });
+    const track = streams();
+
+    it('repainting the same pixels sends nothing, a new colour sends the screen', async () => {
+      const painter = await Painter.open(xvfb().display);
+      try {
+        await painter.root(0x204060);
+        const sink = new RecordingSink();
+        track(await new X11CaptureSource().start(xvfb().display, sink));
+        await sink.settled();
+        const from = sink.updates.length;
+        // Clearing the root damages all of it; the pixels stay what they were.
+        await painter.root(0x204060);
+        await sleep(300);
+        assert.equal(sink.updates.length, from, 'identical pixels were sent again');
+        await painter.root(0x604020);
+        await until(() => sink.rgb(320, 240) === 0x604020, 2000, 'the new colour was not sent');
+      } finally {
+        await painter.close();
+      }
+    });
+  });
+
   describe('damage', () => {
     const xvfb = withXvfb({ width: 1024, height: 768, xterm: true });
     const track = streams();
@@ -138,8 +162,9 @@ describe('X11CaptureSource on Xvfb', function () {
       const { user, system } = process.cpuUsage(cpu);
       assert.equal(sink.updates.length, updates, 'updates came from an idle desktop');
       assert.equal(sink.cursors.length, cursors, 'cursor news came while the pointer rested');
-      const percent = (user + system) / 1e3 / 1500 * 100;
-      assert.ok(percent < 2, `the idle capture took ${percent.toFixed(2)} % of a core`);
+      // Polling the screen would cost tens of percent; the bound leaves room for this process's GC.
+      const percent = ((user + system) / 1e3 / 1500) * 100;
+      assert.ok(percent < 5, `the idle capture took ${percent.toFixed(2)} % of a core`);
     });
 
     it('sends the cursor shape from XFIXES and follows the pointer', async () => {

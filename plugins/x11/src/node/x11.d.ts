@@ -17,8 +17,6 @@ declare module 'x11' {
   export interface XScreen {
     readonly root: number;
     readonly root_depth: number;
-    readonly pixel_width: number;
-    readonly pixel_height: number;
   }
 
   export interface XDisplay {
@@ -27,7 +25,7 @@ declare module 'x11' {
     /** 0: LSBFirst. */
     readonly image_byte_order: number;
     /** Pixmap formats by depth. */
-    readonly format: Readonly<Record<number, { readonly bits_per_pixel: number; readonly scanline_pad: number }>>;
+    readonly format: Readonly<Record<number, { readonly bits_per_pixel: number }>>;
   }
 
   export interface Size {
@@ -41,8 +39,12 @@ declare module 'x11' {
   }
 
   export interface Image {
-    readonly depth: number;
     readonly data: Buffer;
+  }
+
+  export interface ScreenResources {
+    readonly config_timestamp: number;
+    readonly crtcs: readonly number[];
   }
 
   export interface XRectangle {
@@ -55,7 +57,7 @@ declare module 'x11' {
   /** The events ra.x11 selects; others carry other names and are ignored. */
   export type XEvent =
     | { readonly name: 'DamageNotify'; readonly damage: number; readonly area: XRectangle }
-    | { readonly name: 'CursorNotify'; readonly cursorSerial: number }
+    | { readonly name: 'CursorNotify' }
     | { readonly name: 'RRScreenChangeNotify'; readonly width: number; readonly height: number }
     | { readonly name: 'XIMotion' | 'XIRawMotion' };
 
@@ -89,7 +91,6 @@ declare module 'x11' {
     ChangeWindowAttributes(window: number, values: WindowValues): void;
     ClearArea(window: number, x: number, y: number, width: number, height: number, exposures: number): void;
     MapWindow(window: number): void;
-    DestroyWindow(window: number): void;
   }
 
   export interface Damage {
@@ -119,7 +120,7 @@ declare module 'x11' {
     readonly NotifyMask: { readonly ScreenChange: number };
     QueryVersion(major: number, minor: number, callback: XCallback<readonly [number, number]>): void;
     SelectInput(window: number, mask: number): void;
-    GetScreenResources(window: number, callback: XCallback<{ readonly config_timestamp: number; readonly crtcs: readonly number[] }>): void;
+    GetScreenResources(window: number, callback: XCallback<ScreenResources>): void;
     SetCrtcConfig(crtc: number, time: number, configTime: number, x: number, y: number, mode: number, rotation: number, outputs: readonly number[], callback: XCallback<{ readonly status: number }>): void;
     SetScreenSize(window: number, width: number, height: number, mmWidth: number, mmHeight: number): void;
   }

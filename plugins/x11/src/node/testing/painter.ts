@@ -1,4 +1,4 @@
-import type { Size } from 'x11';
+import type { ScreenResources, Size } from 'x11';
 import { XConnection } from '../connection.js';
 import type { Rect } from '../region.js';
 
@@ -18,20 +18,19 @@ export class Painter {
     await this.sync();
   }
 
-  /** Shows a window filled with `rgb` at `rect`, above everything; returns its id. */
-  async window(rect: Rect, rgb: number): Promise<number> {
+  /** Shows a window filled with `rgb` at `rect`, above everything. */
+  async window(rect: Rect, rgb: number): Promise<void> {
     const id = this.conn.client.AllocID();
     this.conn.client.CreateWindow(id, this.conn.screen.root, rect.x, rect.y, rect.width, rect.height, 0, 0, 0, 0, { backgroundPixel: rgb, overrideRedirect: 1 });
     this.conn.client.MapWindow(id);
     await this.sync();
-    return id;
   }
 
   /** Shrinks the screen through RandR, as `xrandr --fb` does: the output is switched off first. */
   async shrinkScreen(width: number, height: number): Promise<void> {
     const randr = await this.conn.extension('randr');
     const root = this.conn.screen.root;
-    const resources = await this.conn.request<{ config_timestamp: number; crtcs: readonly number[] }>((cb) => randr.GetScreenResources(root, cb));
+    const resources = await this.conn.request<ScreenResources>((cb) => randr.GetScreenResources(root, cb));
     for (const crtc of resources.crtcs) {
       await this.conn.request((cb) => randr.SetCrtcConfig(crtc, 0, resources.config_timestamp, 0, 0, 0, 1, [], cb));
     }

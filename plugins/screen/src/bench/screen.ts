@@ -1,0 +1,163 @@
+/**
+ * `npm run bench:screen`: RA's View Only stream against TigerVNC's x0vncserver on the same Xvfb
+ * desktop, in one run, with the workload of ../shared/bench (a 40-character line typed into an
+ * xterm). RA is measured end to end: a real novice RA, a real helper RA, and its live socket.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { background, cpuMs, median, run, sleep, waitFor } from './processes.js';
+import { RaViewer } from './ra-viewer.js';
+
+const REPO = fileURLToPath(new URL('../../../..', import.meta.url));
+const BENCH = process.env.RA_BENCH_DIR ?? join(REPO, '..', 'shared', 'bench');
+const RA = join(REPO, 'host', 'dist', 'node', 'main.js');
+const DISPLAY = ':99';
+const TRIALS = 5;
+const IDLE_MS = 10_000;
+const inTerm = (r: { x: number; y: number }) => r.x < 700 && r.y < 420;
+
+let seed = 4242;
+const rnd = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+const line = () => {
+  let s = '# ';
+  while (s.length < 40) s += 'abcdefghijklmnopqrstuvwxyz      '[Math.floor(rnd() * 32)];
+  return s;
+};
+
+interface Row {
+  server: string;
+  initialBytes: number;
+  initialMs: number;
+  firstMs: number;
+  lastMs: number;
+  lineBytes: number;
+  echoMs: number | string;
+  idleCpu: number;
+}
+
+async function vnc(encoding: string, work: string): Promise<Row> {
+  const server = background('X0tigervnc', ['-display', DISPLAY, '-rfbport', '5998', '-localhost=1', '-interface', '127.0.0.1', '-UseIPv6=0', '-SecurityTypes', 'None', '-AlwaysShared=1']);
+  try {
+    await sleep(1000);
+    const env = { ...process.env, DISPLAY, SERVER_PID: String(server.child.pid), IDLE_MS: String(IDLE_MS), TRIALS: String(TRIALS) };
+    const { stdout } = await run('node', [join(BENCH, 'rfb-measure.js'), '5998', encoding, `x0vncserver-${encoding}`, '0'], { env, cwd: work, timeout: 180_000 });
+    const r = JSON.parse(stdout.split('\n').find((l) => l.startsWith('{'))!);
+    return {
+      server: `x0vncserver ${encoding.toUpperCase()}`,
+      initialBytes: r.initial.bytes,
+      initialMs: r.initial.ms,
+      firstMs: r.typing.medianFirstUpdateMs,
+      lastMs: r.typing.medianLastUpdateMs,
+      lineBytes: r.typing.medianBytes,
+      echoMs: r.echoKeyRttMs.median,
+      idleCpu: r.serverIdleCpuPct,
+    };
+  } finally {
+    await server.stop();
+  }
+}
+
+async function ra(work: string): Promise<Row> {
+  const start = async (role: string, port: number) => {
+    const home = join(work, role);
+    const env = { ...process.env, RA_HOME: home, RA_POLICY: join(work, 'none.json'), RA_OPS_KEY: join(work, 'none.pub'), RA_PLUGIN_PATH: '', DISPLAY };
+    const p = background('node', [RA, 'start', '--port', String(port), '--ui-port', '0'], env);
+    const [, url] = await waitFor(p.output, /Open RA: (\S+)/, `RA ${role} start`);
+    const secret = new URL(url).searchParams.get('k')!;
+    const api = async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(new URL(path, url), { method, headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      const json = (await res.json()) as Record<string, unknown>;
+      if (!res.ok) throw new Error(`${role} ${method} ${path}: ${json.error}`);
+      return json;
+    };
+    return { ...p, url, secret, api };
+  };
+  const novice = await start('novice', 34590);
+  const helper = await start('helper', 34591);
+  const viewer = new RaViewer();
+  try {
+    const file = join(work, 'bench.msrcincident');
+    await novice.api('POST', '/api/invitations', { via: 'file', target: file, password: 'bench-password', name: 'Bench' });
+    await viewer.connect(helper.url, helper.secret);
+    await helper.api('POST', '/api/sessions/open', { invitation: await readFile(file, 'utf8'), password: 'bench-password', helperName: 'Bench helper' });
+    let pending: { id: string } | undefined;
+    for (let i = 0; i < 100 && !pending; i++, await sleep(50)) {
+      const sessions = (await novice.api('GET', '/api/sessions')) as unknown as { id: string; state: string }[];
+      pending = sessions.find((s) => s.state === 'awaiting-consent');
+    }
+    if (!pending) throw new Error('the novice never saw the request');
+    const t0 = performance.now();
+    await novice.api('POST', `/api/sessions/${pending.id}/accept`);
+    while (viewer.completeAt === undefined) await sleep(5);
+    const initialMs = viewer.completeAt - t0;
+    await run('xdotool', ['mousemove', '300', '200'], { env: { ...process.env, DISPLAY } });
+    await sleep(1000);
+    const pid = novice.child.pid!;
+    const c0 = cpuMs(pid);
+    await sleep(IDLE_MS);
+    const idleCpu = ((cpuMs(pid) - c0) / IDLE_MS) * 100;
+    const trials: { first: number; last: number; bytes: number }[] = [];
+    for (let i = 0; i < TRIALS; i++) {
+      await run('xdotool', ['key', 'ctrl+u'], { env: { ...process.env, DISPLAY } });
+      await sleep(800);
+      const from = viewer.log.length;
+      const t = performance.now();
+      await run('xdotool', ['type', '--delay', '0', line()], { env: { ...process.env, DISPLAY } });
+      let quietSince = performance.now();
+      for (let n = viewer.log.length; performance.now() - quietSince < 700; await sleep(50)) {
+        if (viewer.log.length !== n) [n, quietSince] = [viewer.log.length, performance.now()];
+      }
+      const ups = viewer.log.slice(from).filter((a) => a.event.type === 'update' && a.event.dirty.some(inTerm));
+      if (ups.length) trials.push({ first: ups[0].t - t, last: ups[ups.length - 1].t - t, bytes: ups.reduce((s, a) => s + a.bytes, 0) });
+    }
+    return {
+      server: 'RA (this build)',
+      initialBytes: viewer.initialBytes,
+      initialMs: Math.round(initialMs * 10) / 10,
+      firstMs: round(median(trials.map((x) => x.first))),
+      lastMs: round(median(trials.map((x) => x.last))),
+      lineBytes: median(trials.map((x) => x.bytes)),
+      echoMs: 'n/a (View Only: no input until Take Control)',
+      idleCpu: Math.round(idleCpu * 100) / 100,
+    };
+  } finally {
+    viewer.close();
+    await helper.stop();
+    await novice.stop();
+  }
+}
+
+const round = (v: number) => Math.round(v * 10) / 10;
+
+async function main(): Promise<void> {
+  if (!existsSync(join(BENCH, 'rfb-measure.js'))) throw new Error(`the VNC baseline scripts are not at ${BENCH}; set RA_BENCH_DIR to the shared/bench folder`);
+  for (const tool of ['Xvfb', 'X0tigervnc', 'xdotool', 'xterm']) {
+    await run('sh', ['-c', `command -v ${tool}`]).catch(() => {
+      throw new Error(`${tool} is missing; run scripts/install-system.sh`);
+    });
+  }
+  const work = await mkdtemp(join(tmpdir(), 'ra-bench-'));
+  const env = { ...process.env, BENCH_DIR: work, CLOCK_UPDATE: '60' };
+  await run('bash', [join(BENCH, 'start-desktop.sh')], { env });
+  try {
+    const rows = [await vnc('zrle', work), await vnc('tight', work), await ra(work)];
+    console.log('\nView Only screen stream, 1920x1080 Xvfb desktop (xterm, xclock, xeyes), medians of', TRIALS, 'typed 40-char lines\n');
+    console.log('| Server | Initial frame | Typed line: first / last update | Bytes per line | Key echo | CPU idle, 1 viewer |');
+    console.log('|---|---|---|---|---|---|');
+    for (const r of rows) {
+      console.log(`| ${r.server} | ${r.initialBytes} B in ${r.initialMs} ms | ${r.firstMs} / ${r.lastMs} ms | ${r.lineBytes} B | ${typeof r.echoMs === 'number' ? `${r.echoMs} ms` : r.echoMs} | ${r.idleCpu} % |`);
+    }
+  } finally {
+    await run('bash', [join(BENCH, 'stop-pids.sh')], { env });
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((e: Error) => {
+  console.error(`bench:screen failed: ${e.message}`);
+  process.exitCode = 1;
+});
