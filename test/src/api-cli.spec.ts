@@ -24,7 +24,7 @@ const routes = [
     const invitation = { ticketId: 'T' + (invitations.size + 1), noviceName: body.name, message: body.message ?? '', createdAt: new Date(Date.UTC(2030, 0, 2, 3, 4)),
       expiresAt: new Date(Date.UTC(2030, 0, 2, 4, 4)), passwordRequired: !!body.password, status: 'open', failedAttempts: 0 };
     invitations.set(invitation.ticketId, invitation);
-    return { invitation, receipt: { location: body.target, detail: 'Send this file to your helper.' } };
+    return { invitation, receipt: { transport: body.via, target: body.target, deliveredAt: new Date() } };
   } },
   { id: 'inv-list', method: 'GET', path: '/api/invitations', handle: () => [...invitations.values()] },
   { id: 'inv-expire', method: 'POST', path: '/api/invitations/:id/expire', handle: (r) => Object.assign(find(invitations, r.params.id, 'invitation'), { status: 'expired' }) },
@@ -121,7 +121,7 @@ describe('api: CLI commands on the local API', () => {
     host = await RunningRa.start(env, '--ui-port', '0');
     const made = await ok('invite', '--out', 'saved/inv.msrcincident', '--password', 'pw', '--expires', '1h', '--name', 'Ann', '--message', 'printer');
     const target = join(ws.dir, 'saved', 'inv.msrcincident');
-    assert.equal(made, `Invitation T1 saved to ${target}; expires 2030-01-02 04:04; password required\nSend this file to your helper.\n`);
+    assert.equal(made, `Invitation T1 saved to ${target}; expires 2030-01-02 04:04; password required\n`);
     assert.deepEqual(JSON.parse((await pluginLog())[0].slice('invite '.length)), {
       via: 'file', target, password: 'pw', expires: '1h', name: 'Ann', message: 'printer',
     });
@@ -162,6 +162,15 @@ describe('api: CLI commands on the local API', () => {
     assert.equal(await ok('sessions', 'decline', 'S2'), 'Session S2 with Ann: ended by novice: asked to\n');
     const nofile = await ra('open', 'nowhere.msrcincident');
     assert.deepEqual([nofile.code, nofile.stderr], [1, `ra: cannot read the invitation ${join(ws.dir, 'nowhere.msrcincident')}: no such file\n`]);
+  });
+
+  it('says Remote Assistance is turned off when the policy forbids it', async () => {
+    await ws.signedPolicy({ allowed: false });
+    host = await RunningRa.start(env, '--ui-port', '0');
+    for (const args of [['invite', '--out', 'x.msrcincident'], ['sessions'], ['open', 'invitation.msrcincident']]) {
+      const run = await ra(...args);
+      assert.deepEqual([run.code, run.stderr], [1, 'ra: Remote Assistance is turned off on this computer by its policy\n'], args.join(' '));
+    }
   });
 
   it('saves a snapshot of the novice screen as a headless helper, then hangs up', async () => {

@@ -6,8 +6,9 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startXvfb } from '@ra/kernel/testing';
 import type { Browser, Page } from 'playwright-core';
+import { PNG } from 'pngjs';
 import { canvasRegion, launchChromium, snap } from './e2e/browser.js';
-import { RaProcess } from './e2e/ra-process.js';
+import { RA_MAIN, RaProcess } from './e2e/ra-process.js';
 import { differingPixels, xScreenshot } from './e2e/xwd.js';
 
 const run = promisify(execFile);
@@ -155,6 +156,32 @@ describe('end to end: an invitation, a password, consent and a live View Only sc
     assert.match(await endReason(helper, text), /expired/);
     assert.equal((await novice.api('DELETE', `/api/invitations/${ticket}`)).status, 200);
     assert.match(await endReason(helper, text), /deleted/);
+  });
+
+  it('saves the first full frame as a PNG with a headless helper (ra open --snapshot)', async () => {
+    const made = await novice.api<{ invitation: { ticketId: string } }>('POST', '/api/invitations', { via: 'file', target: join(folder, 'snap.msrcincident'), password: PASSWORD, name: 'Nora Novice' });
+    assert.equal(made.status, 200, JSON.stringify(made.body));
+    const home = await mkdtemp(join(tmpdir(), 'ra-e2e-snapshot-'));
+    const out = join(folder, 'snapshot.png');
+    const env = { ...process.env, RA_HOME: home, RA_POLICY: join(home, 'none.json'), RA_OPS_KEY: join(home, 'none.pub'), RA_PLUGIN_PATH: '', RA_PORT: '34563' };
+    const cli = promisify(execFile)(process.execPath, [RA_MAIN, 'open', join(folder, 'snap.msrcincident'), '--password', PASSWORD, '--snapshot', out], { env });
+    try {
+      for (let i = 0; i < 100 && !(await novicePage.locator('#ra-accept').isVisible()); i++) await new Promise((r) => setTimeout(r, 100));
+      await novicePage.locator('#ra-accept').click();
+      await cli;
+      const png = PNG.sync.read(await readFile(out));
+      const screen = await xScreenshot(desktop.display);
+      assert.deepEqual([png.width, png.height], [screen.width, screen.height]);
+      const region = new Uint8Array(XTERM_REGION.width * XTERM_REGION.height * 4);
+      for (let y = 0; y < XTERM_REGION.height; y++) {
+        const from = ((XTERM_REGION.y + y) * png.width + XTERM_REGION.x) * 4;
+        region.set(png.data.subarray(from, from + XTERM_REGION.width * 4), y * XTERM_REGION.width * 4);
+      }
+      assert.equal(differingPixels(screen, region, XTERM_REGION), 0);
+      await novicePage.locator('#ra-ended').waitFor();
+    } finally {
+      await rm(home, { recursive: true, force: true });
+    }
   });
 
   it('refuses a computer with another key at the invitation address (MITM)', async () => {

@@ -27,8 +27,7 @@ export async function invite(api: ApiClient, o: InviteOptions, json: boolean): P
   const { invitation: i, receipt } = result;
   const where = o.via === 'file' ? 'saved to' : `sent by ${o.via} to`;
   const password = i.passwordRequired ? 'password required' : 'no password';
-  print(`Invitation ${i.ticketId} ${where} ${receipt.location ?? receipt.target}; expires ${localTime(i.expiresAt)}; ${password}`);
-  if (receipt.detail) print(receipt.detail);
+  print(`Invitation ${i.ticketId} ${where} ${receipt.target}; expires ${localTime(i.expiresAt)}; ${password}`);
 }
 
 /** `ra invitations [list|expire ID|delete ID]`. */

@@ -12,13 +12,10 @@ export interface InvitationView {
   readonly failedAttempts: number;
 }
 
-/**
- * `POST /api/invitations`: the record, and where the transport put the invitation: `location`,
- * or the kernel's DeliveryReceipt `target` from a plugin that passes the receipt on as it is.
- */
+/** `POST /api/invitations`: the record, and the transport's DeliveryReceipt saying where it went. */
 export interface InviteResult {
   readonly invitation: InvitationView;
-  readonly receipt: { readonly location?: string; readonly target?: string; readonly detail?: string };
+  readonly receipt: { readonly transport: string; readonly target: string; readonly deliveredAt: string };
 }
 
 export interface SessionView {

@@ -16,6 +16,8 @@ export class ApiRouter {
   constructor(
     private readonly routes: () => readonly ApiRoute[],
     private readonly logger: Logger,
+    /** Why no plugin route can answer at all, if there is such a reason. */
+    private readonly unavailable: () => string | undefined = () => undefined,
   ) {}
 
   async dispatch(method: string, path: string, query: URLSearchParams, body: unknown): Promise<ApiReply> {
@@ -33,6 +35,8 @@ export class ApiRouter {
       return this.call(route, { params, query, body });
     }
     if (otherMethod) return { status: 405, body: { error: `${path} does not accept ${method}` } };
+    const why = this.unavailable();
+    if (why) return { status: 503, body: { error: why } };
     return { status: 404, body: { error: `no API route for ${method} ${path}` } };
   }
 

@@ -9,11 +9,13 @@ import { ApiRouter } from './router.js';
 import { SocketHub } from './sockets.js';
 import { fileInside, SHELL_FILES, SHELL_SCRIPTS, sendFile } from './static.js';
 
-export type WebKernel = Pick<Kernel, 'records' | 'contributions' | 'onDidChange'>;
+export type WebKernel = Pick<Kernel, 'records' | 'contributions' | 'onDidChange' | 'policy'>;
 
 /** The host's routes and the plugins' routes, in that order: one table for HTTP and in-process calls. */
 export function apiRouter(kernel: WebKernel, logger: Logger, plugins = new BrowserPlugins(() => kernel.records(), logger)): ApiRouter {
-  return new ApiRouter(() => [plugins.route, ...kernel.contributions(ApiRoute)], logger);
+  // With RA turned off by policy no plugin serves anything; say why instead of "no route".
+  const off = () => (kernel.policy().policy.allowed ? undefined : 'Remote Assistance is turned off on this computer by its policy');
+  return new ApiRouter(() => [plugins.route, ...kernel.contributions(ApiRoute)], logger, off);
 }
 
 /**
