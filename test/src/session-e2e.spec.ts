@@ -8,7 +8,8 @@ import { startXvfb } from '@ra/kernel/testing';
 import type { Browser, Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { canvasRegion, launchChromium, snap } from './e2e/browser.js';
-import { RA_MAIN, RaProcess } from './e2e/ra-process.js';
+import { RaProcess } from './e2e/ra-process.js';
+import { RA_BIN } from './fixtures.js';
 import { differingPixels, xScreenshot } from './e2e/xwd.js';
 
 const run = promisify(execFile);
@@ -164,7 +165,7 @@ describe('end to end: an invitation, a password, consent and a live View Only sc
     const home = await mkdtemp(join(tmpdir(), 'ra-e2e-snapshot-'));
     const out = join(folder, 'snapshot.png');
     const env = { ...process.env, RA_HOME: home, RA_POLICY: join(home, 'none.json'), RA_OPS_KEY: join(home, 'none.pub'), RA_PLUGIN_PATH: '', RA_PORT: '34563' };
-    const cli = promisify(execFile)(process.execPath, [RA_MAIN, 'open', join(folder, 'snap.msrcincident'), '--password', PASSWORD, '--snapshot', out], { env });
+    const cli = promisify(execFile)(process.execPath, [RA_BIN, 'open', join(folder, 'snap.msrcincident'), '--password', PASSWORD, '--snapshot', out], { env });
     try {
       for (let i = 0; i < 100 && !(await novicePage.locator('#ra-accept').isVisible()); i++) await new Promise((r) => setTimeout(r, 100));
       await novicePage.locator('#ra-accept').click();

@@ -8,14 +8,7 @@ import { basename, dirname, join } from 'node:path';
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600): Promise<void> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await open(tmp, 'wx', mode);
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+  const tmp = await writeTempFile(path, data, mode);
   try {
     await rename(tmp, path);
   } catch (e) {
@@ -23,6 +16,25 @@ export async function writeFileAtomic(path: string, data: string | Uint8Array, m
     throw e;
   }
   await syncFolder(dirname(path));
+}
+
+/**
+ * Writes `data` to a new, flushed temporary file beside `path` and returns its name: the first step
+ * of every crash-safe write, which then renames or links it into place.
+ */
+export async function writeTempFile(path: string, data: string | Uint8Array, mode = 0o600): Promise<string> {
+  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const handle = await open(tmp, 'wx', mode);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  } finally {
+    await handle.close();
+  }
+  return tmp;
 }
 
 /** Makes a rename in `dir` durable: without it a power cut can bring the old name back. */

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { writeTempFile } from '@ra/kernel/node';
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 
@@ -13,16 +13,9 @@ const MAX_COPY = 99;
  * writing the final name directly could leave half an invitation behind.
  */
 export async function writeNewFile(path: string, data: Uint8Array): Promise<string> {
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
+  const tmp = await writeTempFile(path, data);
   let reserved: string | undefined;
   try {
-    const handle = await open(tmp, 'wx', 0o600);
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
     reserved = await reserve(path);
     await rename(tmp, reserved);
     return reserved;

@@ -10,12 +10,12 @@ import {
   sign,
   verify,
 } from 'node:crypto';
-import { link, mkdir, open, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { link, mkdir, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import forge from 'node-forge';
 import { RaError } from '@ra/kernel';
-import { isMissing, readSmallFile, syncFolder } from '@ra/kernel/node';
+import { isMissing, readSmallFile, syncFolder, writeTempFile } from '@ra/kernel/node';
 
 export class IdentityError extends RaError {}
 
@@ -165,14 +165,7 @@ async function readExisting(path: string): Promise<string> {
  * name, which fails if another process got there first. Never leaves a half-written file.
  */
 async function createExclusive(path: string, data: string): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await open(tmp, 'wx', 0o600);
-  try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
+  const tmp = await writeTempFile(path, data);
   try {
     await link(tmp, path);
     await syncFolder(dirname(path));
