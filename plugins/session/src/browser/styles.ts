@@ -2,7 +2,7 @@
 export const SESSION_CSS = `
 .ra-home { display: grid; gap: 1.5rem; }
 .ra-choices { display: grid; grid-template-columns: repeat(auto-fit, minmax(16rem, 1fr)); gap: 1rem; }
-.ra-choice { color: #1b2330; font-size: 1.15rem; padding: 1.25rem; border-radius: .75rem; border: 1px solid #c8d3e0; background: #f4f8fc; cursor: pointer; text-align: left; }
+.ra-choice { color: #1b2330; font: inherit; font-size: 1.15rem; padding: 1.25rem; border-radius: .75rem; border: 1px solid #c8d3e0; background: #f4f8fc; cursor: pointer; text-align: left; }
 .ra-choice:hover, .ra-choice:focus { background: #e6f0fb; outline: 2px solid #2f6fb3; }
 .ra-choice strong { display: block; font-size: 1.25rem; margin-bottom: .3rem; color: #1d4f85; }
 .ra-card { border: 1px solid #d7dee8; border-radius: .75rem; padding: 1rem 1.25rem; background: #fff; }
