@@ -1,0 +1,93 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sinon from 'sinon';
+import { DAY_MINUTES, DEFAULT_POLICY, type InvitationTransport, type Policy } from '@ra/kernel';
+import type { PluginHooks } from '@ra/kernel/node';
+import { readInvitation } from './invitation/format.js';
+import { NoviceIdentity } from './invitation/identity.js';
+import { TicketStore } from './invitation/store.js';
+import { Invitations, lifetime } from './invitations.js';
+
+describe('invitations: lifetime, policy and delivery', () => {
+  let home: string;
+  let store: TicketStore;
+  let identity: NoviceIdentity;
+  let policy: Policy;
+  let veto: string | undefined;
+  let transport: InvitationTransport & { deliver: sinon.SinonStub };
+  let invitations: Invitations;
+
+  before(async () => {
+    home = await mkdtemp(join(tmpdir(), 'ra-invitations-'));
+    identity = await NoviceIdentity.open(home);
+  });
+  after(() => rm(home, { recursive: true, force: true }));
+  beforeEach(async () => {
+    store = await TicketStore.open(await mkdtemp(join(home, 'store-')));
+    policy = DEFAULT_POLICY;
+    veto = undefined;
+    transport = { id: 'file', title: 'Invitation file', deliver: sinon.stub().callsFake(async (_e, target: string) => ({ transport: 'file', target, deliveredAt: new Date() })) };
+    const hook = { tap: () => ({ dispose() {} }), call: async () => undefined };
+    const hooks = new Proxy({}, { get: (_, name) => (name === 'invitationBeforeSend' ? { ...hook, call: async (o: object) => ({ ...o, veto }) } : hook) }) as PluginHooks;
+    invitations = new Invitations({
+      store,
+      hooks,
+      policy: () => policy,
+      transports: () => [transport],
+      defaultName: () => 'nora',
+      mint: { mint: (fields) => store.mint({ ...fields, addresses: ['127.0.0.1:3389'] }, identity) },
+    });
+  });
+
+  it('reads lifetimes in minutes, hours and days, within the cap', () => {
+    assert.equal(lifetime('30m', 60), 30);
+    assert.equal(lifetime('1h', 60), 60);
+    assert.equal(lifetime('2d', 30 * DAY_MINUTES), 2 * DAY_MINUTES);
+    assert.throws(() => lifetime('2h', 60), /at most 1 hour on this computer \(policy\); '2h' is longer/);
+    assert.throws(() => lifetime('31d', 30 * DAY_MINUTES), /at most 30 days/);
+    for (const bad of ['1w', '0h', 'soon', '-1h', '1.5h']) assert.throws(() => lifetime(bad, 60), /is not a lifetime; write it like 30m, 1h or 2d/);
+  });
+
+  it('makes a signed invitation that lasts an hour by default and hands it to the transport', async () => {
+    const { invitation } = await invitations.create({ via: 'file', target: '/tmp/x.msrcincident', password: 'pw', name: 'Nora' });
+    const minutes = (invitation.expiresAt.getTime() - invitation.createdAt.getTime()) / 60_000;
+    assert.ok(Math.abs(minutes - 60) <= 1, `lasts ${minutes} minutes`);
+    const [envelope, target] = transport.deliver.firstCall.args;
+    assert.equal(target, '/tmp/x.msrcincident');
+    assert.equal(envelope.fileName, 'RAInvitation.msrcincident');
+    assert.equal(readInvitation(envelope.data).ticketId, invitation.ticketId);
+    assert.equal(invitation.passwordRequired, true);
+  });
+
+  it('refuses lifetimes above the policy cap, and everything when invitations are turned off', async () => {
+    policy = { ...DEFAULT_POLICY, solicited: { ...DEFAULT_POLICY.solicited, maxLifetimeMinutes: 120 } };
+    await assert.rejects(invitations.create({ via: 'file', expires: '3h' }), /at most 2 hours/);
+    policy = { ...DEFAULT_POLICY, solicited: { ...DEFAULT_POLICY.solicited, allowed: false } };
+    await assert.rejects(invitations.create({ via: 'file' }), /invitations are turned off on this computer by its policy/);
+    assert.equal((await store.list()).length, 0);
+    sinon.assert.notCalled(transport.deliver);
+  });
+
+  it('names the enabled transports when asked for another', async () => {
+    await assert.rejects(invitations.create({ via: 'pigeon' }), /no invitation transport 'pigeon' is enabled; enabled: file/);
+  });
+
+  it('deletes the ticket when a hook vetoes sending or the transport fails, so it can never be used', async () => {
+    veto = 'not to outside addresses';
+    await assert.rejects(invitations.create({ via: 'file' }), /was not sent: not to outside addresses/);
+    transport.deliver.rejects(new Error('disk full'));
+    veto = undefined;
+    await assert.rejects(invitations.create({ via: 'file' }), /could not be sent by Invitation file: disk full/);
+    assert.deepEqual((await store.list()).map((r) => r.status), ['deleted', 'deleted']);
+  });
+
+  it('expires and deletes early, and says when there is nothing to change', async () => {
+    const { invitation } = await invitations.create({ via: 'file' });
+    assert.equal((await invitations.expire(invitation.ticketId)).status, 'expired');
+    await assert.rejects(invitations.expire(invitation.ticketId), /already expired/);
+    assert.equal((await invitations.delete(invitation.ticketId)).status, 'deleted');
+    await assert.rejects(invitations.delete('nope'), /no invitation 'nope'/);
+  });
+});
