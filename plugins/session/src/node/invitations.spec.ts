@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sinon from 'sinon';
 import { DAY_MINUTES, DEFAULT_POLICY, type InvitationTransport, type Policy } from '@ra/kernel';
-import type { PluginHooks } from '@ra/kernel/node';
 import { readInvitation } from './invitation/format.js';
 import { NoviceIdentity } from './invitation/identity.js';
 import { TicketStore } from './invitation/store.js';
 import { Invitations, lifetime } from './invitations.js';
+import { stubHooks } from './spec-helpers.js';
 
 describe('invitations: lifetime, policy and delivery', () => {
   let home: string;
@@ -29,8 +29,7 @@ describe('invitations: lifetime, policy and delivery', () => {
     policy = DEFAULT_POLICY;
     veto = undefined;
     transport = { id: 'file', title: 'Invitation file', deliver: sinon.stub().callsFake(async (_e, target: string) => ({ transport: 'file', target, deliveredAt: new Date() })) };
-    const hook = { tap: () => ({ dispose() {} }), call: async () => undefined };
-    const hooks = new Proxy({}, { get: (_, name) => (name === 'invitationBeforeSend' ? { ...hook, call: async (o: object) => ({ ...o, veto }) } : hook) }) as PluginHooks;
+    const hooks = stubHooks({ invitationBeforeSend: async (o: object) => ({ ...o, veto }) });
     invitations = new Invitations({
       store,
       hooks,

@@ -4,23 +4,18 @@ import { createServer, connect as connectTcp, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as connectTls } from 'node:tls';
-import { DEFAULT_POLICY, type Logger, type Policy, type SessionChannel } from '@ra/kernel';
-import type { PluginHooks } from '@ra/kernel/node';
+import { DEFAULT_POLICY, type Policy, type SessionChannel } from '@ra/kernel';
 import { readInvitation, type Invitation } from '../invitation/format.js';
 import { NoviceIdentity } from '../invitation/identity.js';
 import { TicketStore } from '../invitation/store.js';
+import { quietLogger, stubHooks } from '../spec-helpers.js';
 import { connectToNovice } from './helper.js';
 import { admitHelper } from './novice.js';
 import { SessionRegistry } from './registry.js';
 import type { Session } from './session.js';
 
-const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
-
-/** Hooks that fire nothing but let a test veto connections. */
-function hooks(veto?: string): PluginHooks {
-  const hook = { tap: () => ({ dispose() {} }), call: async () => undefined };
-  return new Proxy({}, { get: (_, name) => (name === 'sessionConnecting' ? { ...hook, call: async () => veto } : hook) }) as PluginHooks;
-}
+const quiet = quietLogger;
+const hooks = (veto?: string) => stubHooks({ sessionConnecting: async () => veto });
 
 /** An echo channel: proves frames flow both ways once the session opens. */
 const echo: SessionChannel = {
