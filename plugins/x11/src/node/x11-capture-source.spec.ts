@@ -151,20 +151,16 @@ describe('X11CaptureSource on Xvfb', function () {
       assert.ok(area <= 16 * 2 * 8 * 16, `typing sent ${area} pixels in ${typed.length} updates`);
     });
 
-    it('an idle desktop sends nothing, and costs no CPU', async () => {
+    // Its CPU cost is measured by bench:screen, not here: a timed spec only measures its neighbours.
+    it('an idle desktop sends nothing', async () => {
       const sink = new RecordingSink();
       track(await new X11CaptureSource().start(xvfb().display, sink));
       await sink.settled(500);
       const updates = sink.updates.length;
       const cursors = sink.cursors.length;
-      const cpu = process.cpuUsage();
       await sleep(1500);
-      const { user, system } = process.cpuUsage(cpu);
       assert.equal(sink.updates.length, updates, 'updates came from an idle desktop');
       assert.equal(sink.cursors.length, cursors, 'cursor news came while the pointer rested');
-      // Polling the screen would cost tens of percent; the bound leaves room for this process's GC.
-      const percent = ((user + system) / 1e3 / 1500) * 100;
-      assert.ok(percent < 5, `the idle capture took ${percent.toFixed(2)} % of a core`);
     });
 
     it('sends the cursor shape from XFIXES and follows the pointer', async () => {

