@@ -13,7 +13,6 @@ import {
 import { link, mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import forge from 'node-forge';
 import { RaError } from '@ra/kernel';
 import { isMissing, readSmallFile, syncFolder, writeTempFile } from '@ra/kernel/node';
 
@@ -68,7 +67,7 @@ export class NoviceIdentity {
     if (certPem === undefined) {
       // A crash between the two files leaves a key without its certificate. Making one is safe:
       // invitations pin the key, not the certificate.
-      await createExclusive(certPath, selfSignedCertificate(keyPem, key));
+      await createExclusive(certPath, await selfSignedCertificate(keyPem, key));
       certPem = await readExisting(certPath);
     }
     checkCertificate(certPem, certPath, key, keyPath);
@@ -96,7 +95,9 @@ async function generateKeyPem(): Promise<string> {
   return privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
 }
 
-function selfSignedCertificate(keyPem: string, key: KeyObject): string {
+/** node-forge is loaded only here, on the first start: it costs ~40 ms of every start otherwise. */
+async function selfSignedCertificate(keyPem: string, key: KeyObject): Promise<string> {
+  const { default: forge } = await import('node-forge');
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.publicKeyFromPem(createPublicKey(key).export({ type: 'spki', format: 'pem' }) as string);
   cert.serialNumber = `01${randomBytes(15).toString('hex')}`; // positive, 128 bits of randomness

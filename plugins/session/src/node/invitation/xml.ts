@@ -1,4 +1,9 @@
-import { SaxesParser, type SaxesTagNS } from 'saxes';
+import { createRequire } from 'node:module';
+import type { SaxesParser as Parser, SaxesTagNS } from 'saxes';
+
+/** saxes is loaded when an invitation is first read, not at every start. */
+const load = createRequire(import.meta.url);
+const SaxesParser = (): typeof Parser => (load('saxes') as { SaxesParser: typeof Parser }).SaxesParser;
 import { clip, InvitationError } from './error.js';
 
 const ENCODINGS = { 'utf-8': ['utf-8'], 'utf-16': ['utf-16', 'utf-16le', 'utf-16be', 'unicode'] };
@@ -15,7 +20,7 @@ export function parseInvitationXml(input: string | Uint8Array): Map<string, stri
   if (/<!\s*(DOCTYPE|ENTITY)/i.test(text)) {
     throw new InvitationError('the invitation contains a DTD (<!DOCTYPE or <!ENTITY), which RA refuses');
   }
-  const parser = new SaxesParser({ xmlns: true, position: true });
+  const parser = new (SaxesParser())({ xmlns: true, position: true });
   let depth = 0;
   let data: Map<string, string> | undefined;
   parser.on('xmldecl', (decl) => {

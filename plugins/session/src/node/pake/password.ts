@@ -1,6 +1,8 @@
 import { scrypt, type BinaryLike, type ScryptOptions } from 'node:crypto';
 import { promisify } from 'node:util';
-import { p256 } from '@noble/curves/nist.js';
+
+/** The order of P-256's group (SEC 2), written out so the password step does not load the curve library. */
+export const P256_ORDER = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
 
 const scryptAsync = promisify(scrypt) as (
   password: BinaryLike,
@@ -22,5 +24,5 @@ const OUTPUT_BYTES = 64;
 export async function passwordScalar(ticketSecret: Uint8Array, password: string): Promise<bigint> {
   if (ticketSecret.length !== TICKET_SECRET_BYTES) throw new Error(`the ticket secret must be ${TICKET_SECRET_BYTES} bytes`);
   const stretched = await scryptAsync(Buffer.from(password.normalize('NFKC'), 'utf8'), ticketSecret, OUTPUT_BYTES, SCRYPT);
-  return BigInt(`0x${stretched.toString('hex')}`) % p256.Point.Fn.ORDER;
+  return BigInt(`0x${stretched.toString('hex')}`) % P256_ORDER;
 }

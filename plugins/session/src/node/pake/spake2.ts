@@ -1,6 +1,6 @@
 import { createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
 import { p256 } from '@noble/curves/nist.js';
-import { RaError } from '@ra/kernel';
+import { Spake2Error } from './error.js';
 
 /**
  * SPAKE2 exactly as RFC 9382 defines it for the suite P256-SHA256-HKDF-HMAC (cofactor h = 1).
@@ -29,7 +29,7 @@ export interface Spake2Result {
   verify(peerConfirmation: Uint8Array): boolean;
 }
 
-export class Spake2Error extends RaError {}
+export { Spake2Error };
 
 const { Point } = p256;
 type Point = typeof Point.BASE;

@@ -1,5 +1,6 @@
 import type { Logger } from '@ra/kernel';
-import { passwordScalar, Spake2, Spake2Error, safetyCode } from '../pake/index.js';
+import { Spake2Error } from '../pake/error.js';
+import { passwordScalar } from '../pake/password.js';
 import { ProtocolError } from '../wire/framing.js';
 import { channelBinding, connectPinned, PinMismatchError } from '../wire/tls.js';
 import { Wire } from '../wire/wire.js';
@@ -44,6 +45,8 @@ async function run(session: Session, to: Destination, password: string, helperNa
   const w = await passwordScalar(to.ticketSecret, password);
   const wire = new Wire(await reach(to), 'hold');
   session.verifying(wire);
+  // Loaded on the first connection: the curve library costs ~40 ms of every start otherwise.
+  const { Spake2, safetyCode } = await import('../pake/index.js');
   const helper = new Spake2('A', w, { idA: helperName, idB: to.ticketId }, channelBinding(wire.socket));
   wire.send({ t: 'hello', v: PROTOCOL_VERSION, ticket: to.ticketId, helper: helperName, pake: Buffer.from(helper.message()).toString('base64') });
   const pake = answer(await wire.next(HANDSHAKE_MS, 'answer from the novice'), 'pake');

@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import type { InvitationRecord, Logger, Policy } from '@ra/kernel';
 import type { PluginHooks } from '@ra/kernel/node';
 import { MAX_PASSWORD_ATTEMPTS } from '../invitation/store.js';
-import { Spake2, Spake2Error, safetyCode } from '../pake/index.js';
+import { Spake2Error } from '../pake/error.js';
 import { acceptTls, channelBinding } from '../wire/tls.js';
 import { ProtocolError } from '../wire/framing.js';
 import { Wire } from '../wire/wire.js';
@@ -68,6 +68,8 @@ async function handshake(wire: Wire, from: string, deps: NoviceDeps): Promise<vo
     session.verifying(wire);
     const veto = await deps.hooks.sessionConnecting.call({ ticketId, kind: 'solicited', helperName, remoteAddress: from });
     if (veto) throw new Refusal(veto);
+    // Loaded on the first connection: the curve library costs ~40 ms of every start otherwise.
+    const { Spake2, safetyCode } = await import('../pake/index.js');
     const novice = new Spake2('B', await deps.desk.scalar(ticketId), { idA: helperName, idB: ticketId }, channelBinding(wire.socket));
     const proof = novice.finish(pA);
     wire.send({ t: 'pake', pake: Buffer.from(novice.message()).toString('base64') });
