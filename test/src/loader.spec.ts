@@ -147,7 +147,7 @@ describe('plugin loader', () => {
     assert.ok(record('test.hangs').ms >= 290);
     assertState('test.bystander', 'active');
     await new Promise((r) => setTimeout(r, 400));
-    await kernel!.hooks.sessionOpened.promise({ id: 's', ticketId: 't', role: 'novice', peerName: 'p' });
+    await kernel!.hooks.sessionOpened.promise({ id: 's', ticketId: 't', role: 'novice', peerName: 'p', localName: 'n' });
     assert.equal(globalThis.raTest.lateTap, undefined);
   });
 
@@ -410,7 +410,7 @@ describe('plugin loader', () => {
         ctx.subscriptions.add({ dispose() { globalThis.raTest.disposed = (globalThis.raTest.disposed ?? 0) + 1; } });
         ctx.hooks.sessionOpened.tap(() => { globalThis.raTest.opened = (globalThis.raTest.opened ?? 0) + 1; });
       }, deactivate() { globalThis.raTest.deactivated = true; }`;
-    const session = { id: 's', ticketId: 't', role: 'novice' as const, peerName: 'Helper' };
+    const session = { id: 's', ticketId: 't', role: 'novice' as const, peerName: 'Helper', localName: 'Nora' };
 
     it('disables and re-enables a plugin without a restart, disposing all it contributed', async () => {
       await ws.plugin('test.live', { contributes: { InvitationTransport: ['live'] } }, transportCode('live', live));
@@ -595,7 +595,7 @@ describe('plugin loader', () => {
       await ws.plugin('test.after', { requires: ['test.hangs'] }, `export default definePlugin({ activate(ctx) {
         ctx.hooks.sessionOpened.tap(() => { globalThis.raTest.after = true; }); } });`);
       await boot({ tapTimeoutMs: 200 });
-      await kernel!.hooks.sessionOpened.promise({ id: 's', ticketId: 't', role: 'novice', peerName: 'p' });
+      await kernel!.hooks.sessionOpened.promise({ id: 's', ticketId: 't', role: 'novice', peerName: 'p', localName: 'n' });
       assert.equal(globalThis.raTest.after, true);
       assert.equal(record('test.hangs').errors, 1);
       assert.ok(logs.some((l) => l.includes("plugin 'test.hangs' failed in hook sessionOpened: tap did not finish within 200 ms")));

@@ -22,6 +22,8 @@ export interface KeyInput {
 export interface InputTarget extends Disposable {
   pointer(event: PointerInput): Promise<void>;
   key(event: KeyInput): Promise<void>;
+  /** Lets go of every key and button this target still holds down, so nothing stays stuck. `dispose()` does it too. */
+  releaseAll(): Promise<void>;
 }
 
 /** Injects input into the novice's desktop. Guarded by the `input` permission. */
@@ -29,6 +31,11 @@ export interface InputSink {
   readonly id: string;
   readonly title: string;
   open(display: string): Promise<InputTarget>;
+  /**
+   * Calls `listener` each time Escape goes down on the display's own keyboard, whoever pressed it,
+   * read on the display server itself so it works whichever window has the focus.
+   */
+  watchEscape(display: string, listener: () => void): Promise<Disposable>;
 }
 
 export const InputSink = token<InputSink>('InputSink');

@@ -9,6 +9,8 @@ export interface SessionInfo {
   /** The side this process plays in the session. */
   readonly role: Role;
   readonly peerName: string;
+  /** This side's own name, as the other side sees it. */
+  readonly localName: string;
 }
 
 /** The outbound half of a channel: what a channel plugin may send to its peer. */

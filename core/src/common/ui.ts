@@ -33,6 +33,22 @@ export interface PageSocket extends Disposable {
   onClose(listener: (reason: string) => void): Disposable;
 }
 
+/** A point on the remote screen, in its own pixels. */
+export interface RemotePoint {
+  readonly x: number;
+  readonly y: number;
+}
+
+/**
+ * The helper's picture of the novice's screen, as the panel that draws it offers it to others
+ * (the control plugin listens on it). `toRemote` maps a client point whatever the zoom.
+ */
+export interface RemoteSurface {
+  readonly sessionId: string;
+  readonly element: HTMLElement;
+  toRemote(clientX: number, clientY: number): RemotePoint | undefined;
+}
+
 /** The browser shell, as handed to each plugin's browser entry. */
 export interface Workbench {
   /** Calls the local API; rejects with the API's own error message. */
@@ -44,6 +60,10 @@ export interface Workbench {
   registerAction(action: ToolbarAction): Disposable;
   panels(role: Role): UiPanel[];
   actions(role: Role): ToolbarAction[];
+  /** Offers a remote screen surface until the returned Disposable is disposed. */
+  provideSurface(surface: RemoteSurface): Disposable;
+  /** Calls `listener` with the session's surface now and whenever one appears; the Disposable stops it. */
+  onSurface(sessionId: string, listener: (surface: RemoteSurface | undefined) => void): Disposable;
 }
 
 /** What a plugin's browser entry exports by default. */

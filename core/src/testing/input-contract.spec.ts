@@ -25,6 +25,10 @@ class VirtualDesktop implements InputSink {
 
   constructor(private readonly flaws: Flaws = {}) {}
 
+  async watchEscape(): Promise<{ dispose(): void }> {
+    return { dispose() {} };
+  }
+
   async open(display: string): Promise<InputTarget> {
     if (display !== ':test') throw new Error(`no display ${display}`);
     const { state, flaws } = this;
@@ -41,6 +45,7 @@ class VirtualDesktop implements InputSink {
           if (e.button && e.kind !== 'wheel') state.held[e.kind === 'down' ? 'add' : 'delete'](e.button);
         }),
       key: (e: KeyInput) => inject(() => state.held[e.kind === 'down' ? 'add' : 'delete'](e.code)),
+      releaseAll: () => inject(() => state.held.clear()),
       dispose: () => {
         if (disposed && flaws.disposeOnce) throw new Error('target already disposed');
         disposed = true;

@@ -1,10 +1,12 @@
-import type { Disposable, PageSocket, Role, ToolbarAction, UiPanel, Workbench } from '@ra/kernel';
+import type { Disposable, PageSocket, RemoteSurface, Role, ToolbarAction, UiPanel, Workbench } from '@ra/kernel';
 import { BrowserPageSocket } from './page-socket.js';
 
 /** The shell's side of the contract with plugins' browser entries (core/src/common/ui.ts). */
 export class ShellWorkbench implements Workbench {
   private readonly registeredPanels: UiPanel[] = [];
   private readonly registeredActions: ToolbarAction[] = [];
+  private readonly surfaces = new Map<string, RemoteSurface>();
+  private readonly surfaceListeners = new Set<{ sessionId: string; listener: (s: RemoteSurface | undefined) => void }>();
 
   constructor(readonly main: HTMLElement) {}
 
@@ -45,6 +47,29 @@ export class ShellWorkbench implements Workbench {
 
   actions(role: Role): ToolbarAction[] {
     return this.registeredActions.filter((a) => a.roles.includes(role));
+  }
+
+  provideSurface(surface: RemoteSurface): Disposable {
+    this.surfaces.set(surface.sessionId, surface);
+    this.announce(surface.sessionId);
+    return {
+      dispose: () => {
+        if (this.surfaces.get(surface.sessionId) !== surface) return;
+        this.surfaces.delete(surface.sessionId);
+        this.announce(surface.sessionId);
+      },
+    };
+  }
+
+  onSurface(sessionId: string, listener: (surface: RemoteSurface | undefined) => void): Disposable {
+    const entry = { sessionId, listener };
+    this.surfaceListeners.add(entry);
+    listener(this.surfaces.get(sessionId));
+    return { dispose: () => void this.surfaceListeners.delete(entry) };
+  }
+
+  private announce(sessionId: string): void {
+    for (const e of this.surfaceListeners) if (e.sessionId === sessionId) e.listener(this.surfaces.get(sessionId));
   }
 }
 

@@ -12,6 +12,8 @@ export interface SessionView {
   readonly role: Role;
   /** The other person: the helper's name on the novice's side, the novice's on the helper's. */
   readonly peerName: string;
+  /** This side's own name, as the other side sees it. */
+  readonly localName: string;
   readonly state: SessionState;
   /** Six digits both people can compare by phone, once the password proof is done. */
   readonly safetyCode?: string;

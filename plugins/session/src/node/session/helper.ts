@@ -30,7 +30,7 @@ const CONNECT_MS = 8_000;
  * the password, and wait for Accept. Returns at once; the session's state tells the rest.
  */
 export function connectToNovice(to: Destination, password: string, helperName: string, deps: HelperDeps): Session {
-  const session = deps.registry.create(to.ticketId, 'helper', to.noviceName);
+  const session = deps.registry.create(to.ticketId, 'helper', to.noviceName, helperName);
   run(session, to, password, helperName, deps).catch((e: Error) => {
     const known = e instanceof ProtocolError || e instanceof PinMismatchError || e instanceof Spake2Error || e instanceof Refused;
     session.end(e instanceof Refused ? 'novice' : 'network', known ? e.message : `internal error: ${e.message}`);

@@ -60,10 +60,10 @@ async function handshake(wire: Wire, from: string, deps: NoviceDeps): Promise<vo
   const ticketId = text(hello, 'ticket', 64);
   const helperName = text(hello, 'helper', 64) || 'A helper';
   const pA = bytes(hello, 'pake');
-  await checkTicket(ticketId, deps);
+  const record = await checkTicket(ticketId, deps);
   // Checked and claimed in one step, so two helpers racing for one ticket cannot both pass.
   if (deps.registry.busy(ticketId)) throw new Refusal('this invitation is already in use by another helper');
-  const session = deps.registry.create(ticketId, 'novice', helperName);
+  const session = deps.registry.create(ticketId, 'novice', helperName, record.noviceName);
   try {
     session.verifying(wire);
     const veto = await deps.hooks.sessionConnecting.call({ ticketId, kind: 'solicited', helperName, remoteAddress: from });
@@ -84,7 +84,7 @@ async function handshake(wire: Wire, from: string, deps: NoviceDeps): Promise<vo
   }
 }
 
-async function checkTicket(ticketId: string, deps: NoviceDeps): Promise<void> {
+async function checkTicket(ticketId: string, deps: NoviceDeps): Promise<InvitationRecord> {
   const record = await deps.desk.get(ticketId);
   if (!record) throw new Refusal('this computer has no such invitation; it may have been made on another computer or removed');
   const why: Record<string, string> = {
@@ -93,6 +93,7 @@ async function checkTicket(ticketId: string, deps: NoviceDeps): Promise<void> {
     locked: `this invitation is locked after ${MAX_PASSWORD_ATTEMPTS} wrong passwords; ask for a new one`,
   };
   if (record.status !== 'open') throw new Refusal(why[record.status] ?? `this invitation is ${record.status}`);
+  return record;
 }
 
 async function wrongPassword(ticketId: string, deps: NoviceDeps): Promise<string> {

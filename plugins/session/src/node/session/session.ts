@@ -28,12 +28,13 @@ export class Session {
     readonly ticketId: string,
     readonly role: Role,
     private peer: string,
+    readonly localName: string,
     private readonly events: SessionEvents,
     private readonly logger: Logger,
   ) {}
 
   get info(): SessionInfo {
-    return { id: this.id, ticketId: this.ticketId, role: this.role, peerName: this.peer };
+    return { id: this.id, ticketId: this.ticketId, role: this.role, peerName: this.peer, localName: this.localName };
   }
 
   get current(): SessionState {
@@ -45,8 +46,8 @@ export class Session {
   }
 
   view(): SessionView {
-    const { id, ticketId, role, peer: peerName, state, safetyCode, endedBy, reason } = this;
-    return { id, ticketId, role, peerName, state, safetyCode, endedBy, reason, startedAt: this.startedAt.toISOString() };
+    const { id, ticketId, role, peer: peerName, localName, state, safetyCode, endedBy, reason } = this;
+    return { id, ticketId, role, peerName, localName, state, safetyCode, endedBy, reason, startedAt: this.startedAt.toISOString() };
   }
 
   /** The connection is up and the password proof is under way. */
