@@ -1,0 +1,58 @@
+import type { ChannelEndpoint, ChannelLink, InputSink, Logger, Policy, SessionChannel, SessionInfo } from '@ra/kernel';
+import type { PluginHooks } from '@ra/kernel/node';
+import type { ControlHub } from './control-hub.js';
+import { HelperControl } from './helper-control.js';
+import { NoviceControl } from './novice-control.js';
+
+export interface ControlChannelDeps {
+  readonly hub: ControlHub;
+  readonly hooks: PluginHooks;
+  readonly logger: Logger;
+  policy(): Policy;
+  settings(): { allowControl: boolean; maxEventsPerSecond: number };
+  sinks(): InputSink[];
+}
+
+/** The `control` channel: Take Control on request, with the novice's Yes each time. */
+export class ControlChannel implements SessionChannel {
+  readonly id = 'control';
+  readonly title = 'Take Control';
+
+  constructor(private readonly deps: ControlChannelDeps) {}
+
+  open(session: SessionInfo, link: ChannelLink): ChannelEndpoint {
+    const { hub } = this.deps;
+    if (session.role === 'helper') {
+      const end = new HelperControl(link, this.deps.logger, (status) => hub.update(session.id, status));
+      const registration = hub.add(session.id, 'helper', session.peerName, end);
+      return { receive: (p) => end.receive(p), dispose: () => registration.dispose() };
+    }
+    const end: NoviceControl = new NoviceControl(session, link, {
+      unavailable: () => this.unavailable(session),
+      sink: () => this.deps.sinks()[0],
+      display: () => process.env.DISPLAY || undefined,
+      hooks: this.deps.hooks,
+      logger: this.deps.logger,
+      maxEventsPerSecond: this.deps.settings().maxEventsPerSecond,
+      publish: (status) => hub.update(session.id, status),
+    });
+    const registration = hub.add(session.id, 'novice', session.peerName, end);
+    return {
+      receive: (p) => end.receive(p),
+      dispose: () => {
+        end.dispose();
+        registration.dispose();
+      },
+    };
+  }
+
+  /** Why this computer will not share control now; the helper's button shows it. */
+  private unavailable(session: SessionInfo): string | undefined {
+    const policy = this.deps.policy();
+    if (!policy.allowed || !policy.solicited.allowControl) return `the policy of ${session.localName}'s computer does not allow remote control`;
+    if (!this.deps.settings().allowControl) return `${session.localName}'s computer does not allow remote control: the setting "Allow this computer to be controlled remotely" is off`;
+    if (!process.env.DISPLAY) return `${session.localName}'s computer has no display to control`;
+    if (this.deps.sinks().length === 0) return `${session.localName}'s computer has no input plugin enabled`;
+    return undefined;
+  }
+}

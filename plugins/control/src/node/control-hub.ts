@@ -1,0 +1,91 @@
+import { ApiError, toDisposable, type ApiRoute, type ApiSocket, type Disposable, type UiSocket } from '@ra/kernel';
+import type { ControlStatus, ControlView } from '../common/messages.js';
+import type { HelperControl } from './helper-control.js';
+import type { NoviceControl } from './novice-control.js';
+
+type Entry = { readonly view: Omit<ControlView, keyof ControlStatus>; status: ControlStatus; end: NoviceControl | HelperControl };
+
+/** Every session's control status on this machine, its routes, and the socket its pages watch. */
+export class ControlHub {
+  private readonly entries = new Map<string, Entry>();
+  private readonly sockets = new Set<UiSocket>();
+
+  add(sessionId: string, role: 'novice' | 'helper', peerName: string, end: NoviceControl | HelperControl): Disposable {
+    this.entries.set(sessionId, { view: { sessionId, role, peerName }, status: end.status, end });
+    this.broadcast();
+    return toDisposable(() => {
+      this.entries.delete(sessionId);
+      this.broadcast();
+    });
+  }
+
+  update(sessionId: string, status: ControlStatus): void {
+    const entry = this.entries.get(sessionId);
+    if (!entry) return;
+    entry.status = status;
+    this.broadcast();
+  }
+
+  views(): ControlView[] {
+    return [...this.entries.values()].map((e) => ({ ...e.view, ...e.status }));
+  }
+
+  readonly routes: ApiRoute[] = [
+    { id: 'control-request', method: 'POST', path: '/api/control/:sessionId/request', handle: (r) => this.request(r.params.sessionId) },
+    { id: 'control-answer', method: 'POST', path: '/api/control/:sessionId/answer', handle: (r) => this.answer(r.params.sessionId, r.body) },
+    { id: 'control-stop', method: 'POST', path: '/api/control/:sessionId/stop', handle: (r) => this.stop(r.params.sessionId) },
+  ];
+
+  readonly socket: ApiSocket = {
+    id: 'control-live',
+    path: '/api/control/live',
+    connect: (socket) => {
+      this.sockets.add(socket);
+      socket.onClose(() => void this.sockets.delete(socket));
+      socket.send(JSON.stringify(this.views()));
+    },
+  };
+
+  private request(sessionId: string): ControlView {
+    const entry = this.entry(sessionId, 'helper', 'ask to share control');
+    if (entry.status.unavailable) throw new ApiError(409, entry.status.unavailable);
+    (entry.end as HelperControl).request();
+    return this.view(entry);
+  }
+
+  private answer(sessionId: string, body: unknown): ControlView {
+    const entry = this.entry(sessionId, 'novice', 'answer a control request');
+    const yes = (body as { grant?: unknown } | null)?.grant;
+    if (typeof yes !== 'boolean') throw new ApiError(400, "say yes or no: 'grant' must be true or false");
+    const step = (entry.end as NoviceControl).answer(yes);
+    if (step.refused) throw new ApiError(409, step.refused);
+    return this.view(entry);
+  }
+
+  private stop(sessionId: string): ControlView {
+    const entry = this.entries.get(sessionId);
+    if (!entry) throw new ApiError(404, `no session '${sessionId}' with control`);
+    if (entry.view.role === 'helper') (entry.end as HelperControl).stop();
+    else {
+      const step = (entry.end as NoviceControl).stop('novice-stop');
+      if (step.refused) throw new ApiError(409, step.refused);
+    }
+    return this.view(entry);
+  }
+
+  private entry(sessionId: string, role: 'novice' | 'helper', what: string): Entry {
+    const entry = this.entries.get(sessionId);
+    if (!entry) throw new ApiError(404, `no session '${sessionId}' with control`);
+    if (entry.view.role !== role) throw new ApiError(409, `only the ${role} can ${what}`);
+    return entry;
+  }
+
+  private view(entry: Entry): ControlView {
+    return { ...entry.view, ...entry.status };
+  }
+
+  private broadcast(): void {
+    const text = JSON.stringify(this.views());
+    for (const socket of this.sockets) socket.send(text);
+  }
+}

@@ -1,0 +1,159 @@
+import type { ChannelEndpoint, ChannelLink, Disposable, InputSink, InputTarget, Logger, SessionInfo } from '@ra/kernel';
+import type { PluginHooks } from '@ra/kernel/node';
+import { ControlState, type ControlStep, type StopCause } from '../common/control-state.js';
+import { parseHelperMessage, type ControlStatus, type HelperMessage } from '../common/messages.js';
+import { RateWindow } from './rate-window.js';
+
+export interface NoviceControlDeps {
+  /** Why control cannot be shared now (policy, the novice's setting, no input plugin), or undefined. */
+  unavailable(): string | undefined;
+  sink(): InputSink | undefined;
+  display(): string | undefined;
+  readonly hooks: PluginHooks;
+  readonly logger: Logger;
+  readonly maxEventsPerSecond: number;
+  /** The status changed: show it on this machine's page. */
+  publish(status: ControlStatus): void;
+}
+
+const STOP_WORDS: Record<StopCause, string> = {
+  'novice-esc': 'pressed Esc',
+  'novice-stop': 'clicked Stop Control',
+  'helper-esc': 'pressed Esc',
+  'helper-stop': 'clicked Stop Control',
+  disconnect: 'disconnected',
+};
+
+/**
+ * The novice's end of the `control` channel, and the only place helper input is injected. Every
+ * injection checks, at the moment it happens, that this very grant is still in force.
+ */
+export class NoviceControl implements ChannelEndpoint {
+  private readonly state: ControlState;
+  private readonly rate: RateWindow;
+  /** Bumped at every grant and stop; an injection carries the grant it was allowed under. */
+  private grant = 0;
+  private target?: Promise<InputTarget>;
+  private escape?: Promise<Disposable>;
+  private note?: string;
+  private lastError = 0;
+
+  constructor(
+    private readonly session: SessionInfo,
+    private readonly link: ChannelLink,
+    private readonly deps: NoviceControlDeps,
+  ) {
+    this.state = new ControlState(() => deps.unavailable());
+    this.rate = new RateWindow(deps.maxEventsPerSecond);
+    this.announce();
+  }
+
+  get status(): ControlStatus {
+    return { phase: this.state.phase, unavailable: this.deps.unavailable(), note: this.note, dropped: this.state.dropped + this.rate.dropped };
+  }
+
+  receive(payload: Uint8Array | string): void {
+    const message = typeof payload === 'string' ? parseHelperMessage(payload) : undefined;
+    if (!message) return this.tell('the helper sent a control message this computer does not understand; it was dropped');
+    this.handle(message);
+  }
+
+  /** The novice's Yes or No to a pending request. */
+  answer(yes: boolean): ControlStep {
+    const step = this.state.apply({ type: yes ? 'grant' : 'deny' });
+    if (step.refused) return step;
+    this.note = step.phase === 'shared' ? undefined : `${this.session.localName} said no`;
+    if (step.phase === 'shared') this.start();
+    void this.deps.hooks[step.phase === 'shared' ? 'consentGranted' : 'consentRevoked'].call({ session: this.session, scope: 'control', reason: this.note });
+    this.announce();
+    return step;
+  }
+
+  /** Ends a shared period (or a pending request); the session carries on View Only. */
+  stop(cause: StopCause): ControlStep {
+    const step = this.state.apply({ type: 'stop', cause });
+    if (step.refused) return step;
+    const who = cause.startsWith('novice') ? this.session.localName : this.session.peerName;
+    this.note = `${who} ${STOP_WORDS[cause]}: control ended`;
+    this.finish();
+    void this.deps.hooks.consentRevoked.call({ session: this.session, scope: 'control', reason: this.note });
+    this.announce();
+    return step;
+  }
+
+  dispose(): void {
+    if (this.state.phase !== 'view-only') this.stop('disconnect');
+  }
+
+  private handle(message: HelperMessage): void {
+    if (message.t === 'request') {
+      const step = this.state.apply({ type: 'request' });
+      if (step.refused) return this.tell(step.refused);
+      this.note = undefined;
+      void this.deps.hooks.consentRequested.call({ session: this.session, scope: 'control' });
+      return this.announce();
+    }
+    if (message.t === 'stop') {
+      const step = this.stop(message.cause === 'esc' ? 'helper-esc' : 'helper-stop');
+      return step.refused ? this.tell(step.refused) : undefined;
+    }
+    const step = this.state.apply({ type: 'input' });
+    if (!step.inject) return this.throttledTell(step.refused!);
+    if (!this.rate.admit()) return this.throttledTell(`more than ${this.deps.maxEventsPerSecond} input events a second; the excess was dropped`);
+    const grant = this.grant;
+    void this.target!.then((target) => {
+      // Checked again now, after the await: a stop in between must win.
+      if (grant !== this.grant || this.state.phase !== 'shared') return void this.state.dropped++;
+      return message.t === 'pointer' ? target.pointer(message.event) : target.key(message.event);
+    }).catch((e: Error) => this.throttledTell(`input refused: ${e.message}`));
+  }
+
+  private start(): void {
+    this.grant++;
+    const sink = this.deps.sink();
+    const display = this.deps.display();
+    if (!sink || !display) return this.failed('no input plugin can drive this display');
+    this.target = sink.open(display);
+    this.escape = sink.watchEscape(display, () => void (this.state.phase === 'shared' && this.stop('novice-esc')));
+    this.target.catch((e: Error) => this.failed(`control could not start: ${e.message}`));
+    this.escape.catch((e: Error) => this.failed(`control stopped: Esc cannot be watched on this display (${e.message})`));
+  }
+
+  /** Lets go of every key and button the helper held, then closes the input target and the Esc watch. */
+  private finish(): void {
+    this.grant++;
+    const [target, escape] = [this.target, this.escape];
+    this.target = this.escape = undefined;
+    void target?.then(async (t) => {
+      await t.releaseAll();
+      await t.dispose();
+    }).catch((e: Error) => this.deps.logger.warn(`releasing the helper's input failed: ${e.message}`));
+    void escape?.then((w) => w.dispose()).catch(() => undefined);
+  }
+
+  private failed(why: string): void {
+    if (this.state.phase !== 'shared') return;
+    this.stop('disconnect');
+    this.note = why;
+    this.announce();
+  }
+
+  private announce(): void {
+    const status = this.status;
+    this.link.send(JSON.stringify({ t: 'status', view: status }));
+    this.deps.publish(status);
+  }
+
+  private tell(message: string): void {
+    this.link.send(JSON.stringify({ t: 'refused', message }));
+  }
+
+  /** At most one error a second goes back, so a flood cannot turn into a flood of replies. */
+  private throttledTell(message: string): void {
+    const now = Date.now();
+    if (now - this.lastError < 1000) return;
+    this.lastError = now;
+    this.tell(message);
+    this.announce();
+  }
+}
