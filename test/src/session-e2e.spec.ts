@@ -98,8 +98,8 @@ describe('end to end: an invitation, a password, consent and a live View Only sc
     assert.match(noviceCode ?? '', /^\d{3} \d{3}$/);
     assert.equal(await helperPage.locator('canvas#ra-screen').count(), 0, 'nothing of the screen before Accept');
     await novicePage.locator('#ra-accept').click();
-    await helperPage.waitForFunction(() => document.querySelector('#ra-session-state')?.textContent === 'View Only');
-    assert.equal(await sessionState(novicePage), 'View Only');
+    await helperPage.waitForFunction(() => document.querySelector('#ra-session-state')?.textContent === 'Connected');
+    assert.equal(await sessionState(novicePage), 'Connected');
   });
 
   it("shows the novice's real X screen on the helper's canvas, pixel for pixel", async () => {
@@ -139,7 +139,7 @@ describe('end to end: an invitation, a password, consent and a live View Only sc
     const opened = await helper.api<{ id: string }>('POST', '/api/sessions/open', { invitation: await readFile(invitationPath, 'utf8'), password: PASSWORD, helperName: 'Hank Helper' });
     assert.equal(opened.status, 200, JSON.stringify(opened.body));
     await novicePage.locator('#ra-accept').click();
-    await helperPage.waitForFunction(() => document.querySelector('#ra-session-state')?.textContent === 'View Only');
+    await helperPage.waitForFunction(() => document.querySelector('#ra-session-state')?.textContent === 'Connected');
     await novicePage.locator('#ra-disconnect').click();
     await helperPage.waitForFunction(() => /Nora Novice \(the novice\) ended the session/.test(document.querySelector('#ra-ended')?.textContent ?? ''));
     await snap(helperPage, '09-helper-sees-novice-left');

@@ -31,6 +31,7 @@ export class ControlHub {
   }
 
   readonly routes: ApiRoute[] = [
+    { id: 'control-list', method: 'GET', path: '/api/control', handle: () => this.views() },
     { id: 'control-request', method: 'POST', path: '/api/control/:sessionId/request', handle: (r) => this.request(r.params.sessionId) },
     { id: 'control-answer', method: 'POST', path: '/api/control/:sessionId/answer', handle: (r) => this.answer(r.params.sessionId, r.body) },
     { id: 'control-stop', method: 'POST', path: '/api/control/:sessionId/stop', handle: (r) => this.stop(r.params.sessionId) },

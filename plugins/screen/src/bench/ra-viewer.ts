@@ -49,6 +49,13 @@ export class RaViewer {
     });
   }
 
+  /** Sends a text frame to one channel of a session, as the page's UiContext.post does. */
+  post(sessionId: string, channel: string, text: string): void {
+    const enc = new TextEncoder();
+    const [s, c, body] = [enc.encode(sessionId), enc.encode(channel), enc.encode(text)];
+    this.socket.send(Buffer.concat([Buffer.of(s.length), s, Buffer.of(c.length), c, Buffer.of(0), body]));
+  }
+
   close(): void {
     this.socket?.close();
   }

@@ -4,7 +4,7 @@
  * xterm). RA is measured end to end: a real novice RA, a real helper RA, and its live socket.
  */
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,7 +35,7 @@ interface Row {
   firstMs: number;
   lastMs: number;
   lineBytes: number;
-  echoMs: number | string;
+  echoMs: number;
   idleCpu: number;
 }
 
@@ -64,6 +64,8 @@ async function vnc(encoding: string, work: string): Promise<Row> {
 async function ra(work: string): Promise<Row> {
   const start = async (role: string, port: number) => {
     const home = join(work, role);
+    await mkdir(home, { recursive: true });
+    await writeFile(join(home, 'settings.json'), JSON.stringify({ plugins: { 'ra.control': { settings: { allowControl: true } } } }));
     const env = { ...process.env, RA_HOME: home, RA_POLICY: join(work, 'none.json'), RA_OPS_KEY: join(work, 'none.pub'), RA_PLUGIN_PATH: '', DISPLAY };
     const p = background('node', [RA, 'start', '--port', String(port), '--ui-port', '0'], env);
     const [, url] = await waitFor(p.output, /Open RA: (\S+)/, `RA ${role} start`);
@@ -114,6 +116,7 @@ async function ra(work: string): Promise<Row> {
       const ups = viewer.log.slice(from).filter((a) => a.event.type === 'update' && a.event.dirty.some(inTerm));
       if (ups.length) trials.push({ first: ups[0].t - t, last: ups[ups.length - 1].t - t, bytes: ups.reduce((s, a) => s + a.bytes, 0) });
     }
+    const echoMs = await keyEcho(novice.api, helper.api, viewer, pending.id);
     return {
       server: 'RA (this build)',
       initialBytes: viewer.initialBytes,
@@ -121,7 +124,7 @@ async function ra(work: string): Promise<Row> {
       firstMs: round(median(trials.map((x) => x.first))),
       lastMs: round(median(trials.map((x) => x.last))),
       lineBytes: median(trials.map((x) => x.bytes)),
-      echoMs: 'n/a (View Only: no input until Take Control)',
+      echoMs,
       idleCpu: Math.round(idleCpu * 100) / 100,
     };
   } finally {
@@ -132,6 +135,35 @@ async function ra(work: string): Promise<Row> {
 }
 
 const round = (v: number) => Math.round(v * 10) / 10;
+
+type Api = (method: string, path: string, body?: unknown) => Promise<Record<string, unknown>>;
+
+/**
+ * Key echo as rfb-measure.js does it: a key sent over the connection (the helper's control channel,
+ * after the novice granted control) until the xterm's echo reaches the helper. Median of 10.
+ */
+async function keyEcho(noviceApi: Api, helperApi: Api, viewer: RaViewer, noviceSessionId: string): Promise<number> {
+  const helperSession = ((await helperApi('GET', '/api/sessions')) as unknown as { id: string; state: string }[]).find((s) => s.state === 'open')!.id;
+  await helperApi('POST', `/api/control/${helperSession}/request`);
+  await sleep(200);
+  await noviceApi('POST', `/api/control/${noviceSessionId}/answer`, { grant: true });
+  await sleep(300);
+  await run('xdotool', ['key', 'ctrl+u'], { env: { ...process.env, DISPLAY } });
+  await sleep(500);
+  const times: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    const key = String.fromCharCode(0x61 + i);
+    const from = viewer.log.length;
+    const t = performance.now();
+    for (const kind of ['down', 'up']) viewer.post(helperSession, 'control', JSON.stringify({ t: 'key', event: { kind, key, code: `Key${key.toUpperCase()}` } }));
+    while (performance.now() - t < 1000 && !viewer.log.slice(from).some((a) => a.event.type === 'update' && a.event.dirty.some(inTerm))) await sleep(1);
+    const echo = viewer.log.slice(from).find((a) => a.event.type === 'update' && a.event.dirty.some(inTerm));
+    if (echo) times.push(echo.t - t);
+    await sleep(200);
+  }
+  await run('xdotool', ['key', 'ctrl+u'], { env: { ...process.env, DISPLAY } });
+  return round(median(times));
+}
 
 async function main(): Promise<void> {
   if (!existsSync(join(BENCH, 'rfb-measure.js'))) throw new Error(`the VNC baseline scripts are not at ${BENCH}; set RA_BENCH_DIR to the shared/bench folder`);
@@ -149,7 +181,7 @@ async function main(): Promise<void> {
     console.log('| Server | Initial frame | Typed line: first / last update | Bytes per line | Key echo | CPU idle, 1 viewer |');
     console.log('|---|---|---|---|---|---|');
     for (const r of rows) {
-      console.log(`| ${r.server} | ${r.initialBytes} B in ${r.initialMs} ms | ${r.firstMs} / ${r.lastMs} ms | ${r.lineBytes} B | ${typeof r.echoMs === 'number' ? `${r.echoMs} ms` : r.echoMs} | ${r.idleCpu} % |`);
+      console.log(`| ${r.server} | ${r.initialBytes} B in ${r.initialMs} ms | ${r.firstMs} / ${r.lastMs} ms | ${r.lineBytes} B | ${r.echoMs} ms | ${r.idleCpu} % |`);
     }
   } finally {
     await run('bash', [join(BENCH, 'stop-pids.sh')], { env });

@@ -1,20 +1,31 @@
-import type { Disposable, UiContext, UiPanel } from '@ra/kernel';
+import type { Disposable, RemoteSurface, UiContext, UiPanel, Workbench } from '@ra/kernel';
 import { ScreenDecoder } from '../common/decoder.js';
 import { encodeRefresh } from '../common/frame.js';
 import { StreamInflater } from './inflater.js';
 
 type Mode = 'actual' | 'scaled';
 
-/** The helper's view of the novice's screen: a canvas kept in step with the stream, Actual size or Scaled. */
-export const screenPanel: UiPanel = {
-  id: 'screen',
-  title: 'Screen',
-  roles: ['helper'],
-  render(host: HTMLElement, context: UiContext): Disposable {
-    const view = new ScreenView(host, context);
-    return { dispose: () => view.dispose() };
-  },
-};
+/**
+ * The helper's view of the novice's screen: a canvas kept in step with the stream, Actual size or
+ * Scaled, offered to other plugins as the session's RemoteSurface.
+ */
+export function screenPanel(workbench: Workbench): UiPanel {
+  return {
+    id: 'screen',
+    title: 'Screen',
+    roles: ['helper'],
+    render(host: HTMLElement, context: UiContext): Disposable {
+      const view = new ScreenView(host, context);
+      const surface = workbench.provideSurface(view.surface(context.session!.id));
+      return {
+        dispose: () => {
+          surface.dispose();
+          view.dispose();
+        },
+      };
+    },
+  };
+}
 
 class ScreenView {
   private readonly decoder = new ScreenDecoder(new StreamInflater());
@@ -60,6 +71,22 @@ class ScreenView {
 
   dispose(): void {
     this.subscription.dispose();
+  }
+
+  /** Maps a client point to screen pixels through the canvas's current size, so both zooms agree. */
+  surface(sessionId: string): RemoteSurface {
+    const canvas = this.canvas;
+    return {
+      sessionId,
+      element: canvas,
+      toRemote(clientX, clientY) {
+        const box = canvas.getBoundingClientRect();
+        if (!canvas.width || box.width === 0) return undefined;
+        const x = Math.floor(((clientX - box.left) * canvas.width) / box.width);
+        const y = Math.floor(((clientY - box.top) * canvas.height) / box.height);
+        return x >= 0 && y >= 0 && x < canvas.width && y < canvas.height ? { x, y } : undefined;
+      },
+    };
   }
 
   private show(mode: Mode): void {

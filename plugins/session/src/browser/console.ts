@@ -7,7 +7,7 @@ const STATE_TEXT: Record<SessionView['state'], string> = {
   connecting: 'Connecting…',
   verifying: 'Checking the password…',
   'awaiting-consent': 'Waiting for the answer…',
-  open: 'View Only',
+  open: 'Connected',
   ended: 'Ended',
 };
 

@@ -8,6 +8,7 @@ const EXTENSION_NAMES: Record<keyof XExtensions, string> = {
   randr: 'RANDR',
   shm: 'MIT-SHM',
   xinput: 'XInputExtension',
+  xtest: 'XTEST',
 };
 
 /** How long `close()` waits for the server to hang up before dropping the socket. */
@@ -95,9 +96,18 @@ export class XConnection {
     this.lostListeners.add(listener);
   }
 
+  /** Throws why nothing can be sent any more; for requests that get no reply, such as XTEST's. */
+  checkAlive(): void {
+    if (!this.alive) throw new Error(this.lostReason ?? `the connection to ${this.name} is closed`);
+  }
+
   /** Sends one request through `send`; settles with its reply. */
   request<T>(send: (callback: XCallback<T>) => void): Promise<T> {
-    if (!this.alive) return Promise.reject(new Error(this.lostReason ?? `the connection to ${this.name} is closed`));
+    try {
+      this.checkAlive();
+    } catch (e) {
+      return Promise.reject(e);
+    }
     return new Promise<T>((resolve, reject) => {
       this.pending.add(reject);
       send((err, result) => {

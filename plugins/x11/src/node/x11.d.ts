@@ -24,6 +24,8 @@ declare module 'x11' {
     readonly screen: readonly XScreen[];
     /** 0: LSBFirst. */
     readonly image_byte_order: number;
+    readonly min_keycode: number;
+    readonly max_keycode: number;
     /** Pixmap formats by depth. */
     readonly format: Readonly<Record<number, { readonly bits_per_pixel: number }>>;
   }
@@ -36,6 +38,8 @@ declare module 'x11' {
   export interface PointerPosition {
     readonly rootX: number;
     readonly rootY: number;
+    /** The modifier and button state: Shift 0x1, Lock 0x2, Control 0x4, Button1 0x100 … Button5 0x1000. */
+    readonly keyMask: number;
   }
 
   export interface Image {
@@ -59,11 +63,17 @@ declare module 'x11' {
     | { readonly name: 'DamageNotify'; readonly damage: number; readonly area: XRectangle }
     | { readonly name: 'CursorNotify' }
     | { readonly name: 'RRScreenChangeNotify'; readonly width: number; readonly height: number }
-    | { readonly name: 'XIMotion' | 'XIRawMotion' };
+    | { readonly name: 'XIMotion' | 'XIRawMotion' }
+    /** `detail` is the keycode. */
+    | { readonly name: 'XIRawKeyPress'; readonly detail: number }
+    /** `request`: 0 modifiers, 1 keyboard, 2 pointer. */
+    | { readonly name: 'MappingNotify'; readonly request: number }
+    | { readonly name: 'ConfigureNotify'; readonly wid: number; readonly width: number; readonly height: number };
 
   export interface WindowValues {
     readonly backgroundPixel?: number;
     readonly overrideRedirect?: number;
+    readonly eventMask?: number;
   }
 
   export interface XExtensions {
@@ -72,6 +82,7 @@ declare module 'x11' {
     randr: RandR;
     shm: Shm;
     xinput: XInput;
+    xtest: XTest;
   }
 
   export interface XClient extends EventEmitter {
@@ -91,6 +102,14 @@ declare module 'x11' {
     ChangeWindowAttributes(window: number, values: WindowValues): void;
     ClearArea(window: number, x: number, y: number, width: number, height: number, exposures: number): void;
     MapWindow(window: number): void;
+    /** The cheapest round trip. */
+    GetInputFocus(callback: XCallback<{ readonly focus: number }>): void;
+    /** One row of keysyms per keycode from `first`, 0 for NoSymbol. */
+    GetKeyboardMapping(first: number, count: number, callback: XCallback<number[][]>): void;
+    /** Rewrites `keysyms.length / perKeycode` keycodes from `first`. */
+    ChangeKeyboardMapping(first: number, perKeycode: number, keysyms: readonly number[], callback: XCallback<void>): void;
+    /** 32 bytes, one bit per keycode that is down. */
+    QueryKeymap(callback: XCallback<Buffer>): void;
   }
 
   export interface Damage {
@@ -159,8 +178,18 @@ declare module 'x11' {
     /** The XI2 version the server agreed to, null before XI2. */
     readonly xi2: { readonly majorVersion: number; readonly minorVersion: number } | null;
     readonly AllMasterDevices: number;
-    readonly EventMask: { readonly Motion: number; readonly RawMotion: number };
+    readonly EventMask: { readonly Motion: number; readonly RawMotion: number; readonly RawKeyPress: number };
     XISelectEvents(window: number, masks: readonly { readonly deviceId: number; readonly mask: number }[]): void;
+  }
+
+  export interface XTest {
+    readonly KeyPress: number;
+    readonly KeyRelease: number;
+    readonly ButtonPress: number;
+    readonly ButtonRelease: number;
+    readonly MotionNotify: number;
+    /** `detail` is the keycode or button; MotionNotify with detail 0 moves to (`x`, `y`) on `root`. Void, no reply. */
+    FakeInput(type: number, detail: number, time: number, root: number, x: number, y: number): void;
   }
 
   export interface ClientOptions {

@@ -1,0 +1,33 @@
+import { ApiError, type ChannelEndpoint, type ChannelLink, type Logger, type SessionChannel, type SessionInfo } from '@ra/kernel';
+import { Conversation } from './conversation.js';
+
+/** The `chat` channel: one Conversation per open session, found by the API through the session id. */
+export class ChatChannel implements SessionChannel {
+  readonly id = 'chat';
+  readonly title = 'Chat';
+  private readonly conversations = new Map<string, Conversation>();
+
+  constructor(
+    private readonly logger: Logger,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  open(session: SessionInfo, link: ChannelLink): ChannelEndpoint {
+    const conversation = new Conversation(session, link, this.logger, this.now);
+    this.conversations.set(session.id, conversation);
+    return {
+      receive: (payload) => conversation.receive(payload),
+      dispose: () => {
+        if (this.conversations.get(session.id) === conversation) this.conversations.delete(session.id);
+        conversation.dispose();
+      },
+    };
+  }
+
+  /** The open session's conversation on this computer; 404 for any other id. */
+  conversation(sessionId: string): Conversation {
+    const conversation = this.conversations.get(sessionId);
+    if (!conversation) throw new ApiError(404, `no open session '${sessionId}' to chat in on this computer`);
+    return conversation;
+  }
+}

@@ -1,0 +1,176 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { startXvfb } from '@ra/kernel/testing';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, snap } from './e2e/browser.js';
+import { RaProcess } from './e2e/ra-process.js';
+
+const run = promisify(execFile);
+const PASSWORD = 'green-door-7';
+
+describe('end to end: Take Control, with consent, and Esc and Stop that always win', function () {
+  this.timeout(120_000);
+  let desktop: Awaited<ReturnType<typeof startXvfb>>;
+  let novice: RaProcess;
+  let helper: RaProcess;
+  let browser: Browser;
+  let novicePage: Page;
+  let helperPage: Page;
+  let folder: string;
+
+  before(async () => {
+    folder = await mkdtemp(join(tmpdir(), 'ra-control-'));
+    desktop = await startXvfb({ width: 1024, height: 768, xterm: true });
+    novice = await RaProcess.start('novice', { port: 34581, display: desktop.display });
+    helper = await RaProcess.start('helper', { port: 34582 });
+    browser = await launchChromium();
+    novicePage = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    helperPage = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
+    await novicePage.goto(novice.url);
+    await helperPage.goto(helper.url);
+  });
+
+  after(async () => {
+    await browser?.close();
+    await helper?.stop();
+    await novice?.stop();
+    await desktop?.stop();
+    await rm(folder, { recursive: true, force: true });
+  });
+
+  /** Opens a session from the helper's RA and has the novice accept it in the page. */
+  async function connect(): Promise<void> {
+    const target = join(folder, `${Date.now()}.msrcincident`);
+    const made = await novice.api('POST', '/api/invitations', { via: 'file', target, password: PASSWORD, name: 'Nora' });
+    assert.equal(made.status, 200, JSON.stringify(made.body));
+    const opened = await helper.api('POST', '/api/sessions/open', { invitation: await readFile(target, 'utf8'), password: PASSWORD, helperName: 'Hank' });
+    assert.equal(opened.status, 200, JSON.stringify(opened.body));
+    await novicePage.locator('#ra-accept').click();
+    await helperPage.locator('canvas#ra-screen[data-ready="true"]').waitFor();
+  }
+
+  async function phase(ra: RaProcess): Promise<string> {
+    const views = (await ra.api<{ phase: string }[]>('GET', '/api/control')).body;
+    return views[views.length - 1]?.phase ?? 'none';
+  }
+
+  async function until(check: () => Promise<boolean>, what: string, ms = 10_000): Promise<void> {
+    const end = Date.now() + ms;
+    while (!(await check())) {
+      if (Date.now() > end) throw new Error(`${what} did not happen within ${ms} ms`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  /** Clicks the helper's canvas at a point of the remote screen, whatever the zoom. */
+  async function clickRemote(x: number, y: number): Promise<void> {
+    const box = (await helperPage.locator('canvas#ra-screen').boundingBox())!;
+    await helperPage.mouse.click(box.x + (x * box.width) / 1024, box.y + (y * box.height) / 768);
+  }
+
+  async function takeControl(): Promise<void> {
+    await helperPage.locator('#ra-take-control').click();
+    await novicePage.locator('#ra-control-yes').click();
+    await until(async () => (await phase(helper)) === 'shared', 'control shared at the helper');
+  }
+
+  it("keeps Take Control disabled, saying why, while the novice's setting is off", async () => {
+    await connect();
+    const take = helperPage.locator('#ra-take-control');
+    await until(async () => (await helperPage.locator('#ra-control-why').textContent())!.length > 0, 'the reason shown');
+    assert.equal(await take.isDisabled(), true);
+    assert.match((await helperPage.locator('#ra-control-why').textContent())!, /the setting "Allow this computer to be controlled remotely" is off/);
+    const refused = await helper.api<{ error: string }>('POST', `/api/control/${(await helper.api<{ sessionId: string }[]>('GET', '/api/control')).body[0].sessionId}/request`);
+    assert.equal(refused.status, 409);
+    await snap(helperPage, 'control-01-helper-disabled');
+    await helperPage.locator('#ra-disconnect').click();
+    await novice.stop(true);
+    novice = await RaProcess.start('novice', { port: 34581, display: desktop.display, home: novice.home, plugins: { 'ra.control': { allowControl: true } } });
+    await novicePage.goto(novice.url);
+  });
+
+  it('shares control after Yes: typing on the canvas runs a command in the novice\'s xterm', async () => {
+    await connect();
+    await helperPage.locator('#ra-take-control').click();
+    await novicePage.locator('#ra-control-yes').waitFor();
+    assert.match((await novicePage.getByRole('dialog').textContent())!, /Hank would like to share control of your computer/);
+    await snap(novicePage, 'control-02-novice-asked');
+    await novicePage.locator('#ra-control-yes').click();
+    await until(async () => (await phase(helper)) === 'shared', 'control shared');
+    assert.match((await novicePage.locator('#ra-control-state').textContent())!, /Hank shares control of your mouse and keyboard/);
+    const file = join(folder, 'typed-by-helper');
+    await clickRemote(200, 150);
+    await helperPage.keyboard.type(`echo Grüße-$((6*7)) > ${file}`);
+    await helperPage.keyboard.press('Enter');
+    await until(async () => existsSync(file) && (await readFile(file, 'utf8')) === 'Grüße-42\n', 'the file written through the helper');
+    await snap(helperPage, 'control-03-helper-typed');
+  });
+
+  it('maps the pointer right in Scaled as well as Actual size', async () => {
+    for (const zoom of ['Scaled', 'Actual size']) {
+      await helperPage.getByRole('button', { name: zoom }).click();
+      const box = (await helperPage.locator('canvas#ra-screen').boundingBox())!;
+      await helperPage.mouse.move(box.x + (300 * box.width) / 1024 + 0.5, box.y + (250 * box.height) / 768 + 0.5);
+      await until(async () => {
+        const { stdout } = await run('xdotool', ['getmouselocation', '--shell'], { env: desktop.env });
+        const [x, y] = [Number(/X=(\d+)/.exec(stdout)![1]), Number(/Y=(\d+)/.exec(stdout)![1])];
+        return Math.abs(x - 300) <= 1 && Math.abs(y - 250) <= 1;
+      }, `the pointer at (300, 250) in ${zoom}`);
+    }
+  });
+
+  it("ends control when Esc is pressed on the novice's display, even while the helper keeps typing", async () => {
+    const after = join(folder, 'after-esc');
+    await clickRemote(200, 150);
+    let typing = true;
+    const keepTyping = (async () => {
+      while (typing) await helperPage.keyboard.type('x', { delay: 5 });
+    })();
+    await new Promise((r) => setTimeout(r, 300));
+    const t0 = performance.now();
+    await run('xdotool', ['key', 'Escape'], { env: desktop.env });
+    await until(async () => (await phase(novice)) === 'view-only', 'control revoked at the novice', 2000);
+    const revokeMs = performance.now() - t0;
+    typing = false;
+    await keepTyping;
+    console.log(`      Esc on the novice's display to control revoked (seen through the API): ${revokeMs.toFixed(1)} ms`);
+    assert.match((await helperPage.locator('#ra-control-note').textContent({ timeout: 5000 }))!, /Nora pressed Esc: control ended/);
+    const dropped = (await novice.api<{ dropped: number }[]>('GET', '/api/control')).body.at(-1)!.dropped;
+    await helperPage.keyboard.press('Control+u');
+    await helperPage.keyboard.type(`echo no > ${after}`);
+    await helperPage.keyboard.press('Enter');
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(existsSync(after), false, 'no input landed after Esc');
+    assert.ok((await novice.api<{ dropped: number }[]>('GET', '/api/control')).body.at(-1)!.dropped > dropped, 'the late input was counted as dropped');
+    await snap(novicePage, 'control-04-novice-after-esc');
+  });
+
+  it("ends control with the novice's Stop Control and with the helper's Esc", async () => {
+    await takeControl();
+    await novicePage.locator('#ra-stop-control').click();
+    await until(async () => (await phase(helper)) === 'view-only', 'stopped by the novice');
+    assert.match((await helperPage.locator('#ra-control-note').textContent())!, /Nora clicked Stop Control/);
+    await takeControl();
+    await clickRemote(200, 150);
+    await helperPage.keyboard.press('Escape');
+    await until(async () => (await phase(novice)) === 'view-only', "stopped by the helper's Esc");
+    assert.match((await novicePage.locator('#ra-control-note').textContent())!, /Hank pressed Esc/);
+  });
+
+  it('refuses a second request while one is waiting, and Disconnect ends control', async () => {
+    await helperPage.locator('#ra-take-control').click();
+    await novicePage.locator('#ra-control-yes').waitFor();
+    const sessionId = (await helper.api<{ sessionId: string }[]>('GET', '/api/control')).body.at(-1)!.sessionId;
+    await helper.api('POST', `/api/control/${sessionId}/request`);
+    await until(async () => /already waiting/.test((await helperPage.locator('#ra-control-note').textContent()) ?? ''), 'the refusal shown');
+    await novicePage.locator('#ra-control-yes').click();
+    await until(async () => (await phase(novice)) === 'shared', 'shared');
+    await helperPage.locator('#ra-disconnect').click();
+    await until(async () => (await novice.api<unknown[]>('GET', '/api/control')).body.length === 0, 'control gone with the session');
+  });
+});
