@@ -155,7 +155,7 @@ describe('ra CLI', () => {
     await ws.plugin('test.unlisted');
     await ws.signedPolicy({ plugins: { locked: true, allowlist } });
 
-    const locked = { 'ra.screen': 'disabled-by-policy', 'ra.session': 'disabled-by-policy', 'ra.x11': 'disabled-by-policy' };
+    const locked = Object.fromEntries(['ra.chat', 'ra.control', 'ra.screen', 'ra.session', 'ra.x11'].map((id) => [id, 'disabled-by-policy']));
     assert.deepEqual(await states(), { ...locked, 'ra.file': 'active', 'test.extra': 'active', 'test.unlisted': 'disabled-by-policy' });
     const enable = await ra('plugins', 'enable', 'test.unlisted');
     assert.equal(enable.code, 5);

@@ -5,6 +5,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import WebSocket from 'ws';
 import { startXvfb } from '@ra/kernel/testing';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, snap } from './e2e/browser.js';
@@ -105,7 +106,7 @@ describe('end to end: Take Control, with consent, and Esc and Stop that always w
     assert.match((await novicePage.locator('#ra-control-state').textContent())!, /Hank shares control of your mouse and keyboard/);
     const file = join(folder, 'typed-by-helper');
     await clickRemote(200, 150);
-    await helperPage.keyboard.type(`echo Grüße-$((6*7)) > ${file}`);
+    for (const ch of `echo Grüße-$((6*7)) > ${file}`) await pressKey(helperPage, ch);
     await helperPage.keyboard.press('Enter');
     await until(async () => existsSync(file) && (await readFile(file, 'utf8')) === 'Grüße-42\n', 'the file written through the helper');
     await snap(helperPage, 'control-03-helper-typed');
@@ -140,13 +141,13 @@ describe('end to end: Take Control, with consent, and Esc and Stop that always w
     await keepTyping;
     console.log(`      Esc on the novice's display to control revoked (seen through the API): ${revokeMs.toFixed(1)} ms`);
     assert.match((await helperPage.locator('#ra-control-note').textContent({ timeout: 5000 }))!, /Nora pressed Esc: control ended/);
+    // A helper whose page ignored the revocation: its keys reach the novice's RA, which must drop them.
     const dropped = (await novice.api<{ dropped: number }[]>('GET', '/api/control')).body.at(-1)!.dropped;
-    await helperPage.keyboard.press('Control+u');
-    await helperPage.keyboard.type(`echo no > ${after}`);
-    await helperPage.keyboard.press('Enter');
+    const sent = await sendKeysAnyway(helper, `echo no > ${after}\n`);
     await new Promise((r) => setTimeout(r, 500));
     assert.equal(existsSync(after), false, 'no input landed after Esc');
-    assert.ok((await novice.api<{ dropped: number }[]>('GET', '/api/control')).body.at(-1)!.dropped > dropped, 'the late input was counted as dropped');
+    const counted = (await novice.api<{ dropped: number }[]>('GET', '/api/control')).body.at(-1)!.dropped - dropped;
+    assert.ok(counted >= sent, `all ${sent} late events dropped and counted (${counted})`);
     await snap(novicePage, 'control-04-novice-after-esc');
   });
 
@@ -174,3 +175,40 @@ describe('end to end: Take Control, with consent, and Esc and Stop that always w
     await until(async () => (await novice.api<unknown[]>('GET', '/api/control')).body.length === 0, 'control gone with the session');
   });
 });
+
+/** Sends key events on the helper's control channel straight through its live socket, as a rogue page could. */
+async function sendKeysAnyway(helper: RaProcess, text: string): Promise<number> {
+  const sessionId = (await helper.api<{ sessionId: string }[]>('GET', '/api/control')).body.at(-1)!.sessionId;
+  const url = new URL('/api/sessions/live', helper.url);
+  url.protocol = 'ws:';
+  url.search = '';
+  const socket = new WebSocket(url, { headers: { authorization: `Bearer ${new URL(helper.url).searchParams.get('k')}` } });
+  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+  let count = 0;
+  for (const ch of text) {
+    const key = ch === '\n' ? 'Enter' : ch;
+    for (const kind of ['down', 'up']) {
+      socket.send(encodeLiveFrame({ sessionId, channel: 'control', payload: JSON.stringify({ t: 'key', event: { kind, key, code: '' } }) }));
+      count++;
+    }
+  }
+  await new Promise((r) => setTimeout(r, 200));
+  socket.close();
+  return count;
+}
+
+function encodeLiveFrame({ sessionId, channel, payload }: { sessionId: string; channel: string; payload: string }): Buffer {
+  const [s, c, p] = [Buffer.from(sessionId), Buffer.from(channel), Buffer.from(payload)];
+  return Buffer.concat([Buffer.of(s.length), s, Buffer.of(c.length), c, Buffer.of(0), p]);
+}
+
+/**
+ * Presses one character on the focused canvas. Playwright knows only a US layout and types other
+ * characters as text input without keydown, so those get the keydown and keyup a German keyboard sends.
+ */
+async function pressKey(page: Page, ch: string): Promise<void> {
+  if (/^[\x20-\x7e]$/.test(ch)) return page.keyboard.press(ch);
+  await page.locator('canvas#ra-screen').evaluate((canvas, key) => {
+    for (const type of ['keydown', 'keyup']) canvas.dispatchEvent(new KeyboardEvent(type, { key, code: '', bubbles: true, cancelable: true }));
+  }, ch);
+}

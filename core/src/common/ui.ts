@@ -15,6 +15,8 @@ export interface UiPanel {
   readonly id: string;
   readonly title: string;
   readonly roles: readonly Role[];
+  /** Where it sits in the console, lowest first (control -10, the screen 0, chat 20; unset is 50). */
+  readonly order?: number;
   render(host: HTMLElement, context: UiContext): Disposable;
 }
 

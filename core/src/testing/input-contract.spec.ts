@@ -12,9 +12,12 @@ interface DesktopState {
 
 /** How a broken target deviates from the honest one. */
 interface Flaws {
+  /** pointer() and key() return nothing. */
   synchronous?: boolean;
+  releaseFails?: boolean;
   disposeOnce?: boolean;
   injectsAfterDispose?: boolean;
+  escapeUndisposable?: boolean;
 }
 
 /** Injects into an in-memory desktop; after dispose it refuses, as a real sink must once consent ends. */
@@ -26,26 +29,30 @@ class VirtualDesktop implements InputSink {
   constructor(private readonly flaws: Flaws = {}) {}
 
   async watchEscape(): Promise<{ dispose(): void }> {
-    return { dispose() {} };
+    return this.flaws.escapeUndisposable ? ({} as { dispose(): void }) : { dispose() {} };
   }
 
   async open(display: string): Promise<InputTarget> {
     if (display !== ':test') throw new Error(`no display ${display}`);
     const { state, flaws } = this;
     let disposed = false;
-    const inject = (apply: () => void): Promise<void> => {
+    const inject = (apply: () => void, synchronous = false): Promise<void> => {
       if (disposed && !flaws.injectsAfterDispose) return Promise.reject(new Error('input target is closed'));
       apply();
-      return flaws.synchronous ? (undefined as unknown as Promise<void>) : Promise.resolve();
+      return synchronous ? (undefined as unknown as Promise<void>) : Promise.resolve();
     };
     return {
       pointer: (e: PointerInput) =>
         inject(() => {
           Object.assign(state, { x: e.x, y: e.y });
           if (e.button && e.kind !== 'wheel') state.held[e.kind === 'down' ? 'add' : 'delete'](e.button);
+        }, flaws.synchronous),
+      key: (e: KeyInput) => inject(() => state.held[e.kind === 'down' ? 'add' : 'delete'](e.code), flaws.synchronous),
+      releaseAll: () =>
+        inject(() => {
+          if (flaws.releaseFails && state.held.size > 0) throw new Error('cannot release what is held');
+          state.held.clear();
         }),
-      key: (e: KeyInput) => inject(() => state.held[e.kind === 'down' ? 'add' : 'delete'](e.code)),
-      releaseAll: () => inject(() => state.held.clear()),
       dispose: () => {
         if (disposed && flaws.disposeOnce) throw new Error('target already disposed');
         disposed = true;
@@ -58,12 +65,16 @@ const fixture = (sink: InputSink): InputSinkFixture => ({ sink, display: ':test'
 
 const ID = 'has an id a manifest can declare and a title';
 const PROMISES = 'open() gives a target whose pointer() and key() return promises that resolve';
+const RELEASES = 'releaseAll() resolves, with keys and buttons held and with nothing held';
+const ESCAPE = 'watchEscape() gives a disposable that can be disposed twice';
 const TWICE = 'dispose() can be called twice';
 const REFUSES = 'a disposed target refuses input instead of injecting it';
 
 const BROKEN: { what: string; sink: () => InputSink; fails: string[] }[] = [
   { what: 'an id with a capital', sink: () => Object.assign(new VirtualDesktop(), { id: 'Desktop' }), fails: [ID] },
-  { what: 'calls that return nothing', sink: () => new VirtualDesktop({ synchronous: true }), fails: [PROMISES] },
+  { what: 'pointer() and key() that return nothing', sink: () => new VirtualDesktop({ synchronous: true }), fails: [PROMISES] },
+  { what: 'releaseAll() that throws while something is held', sink: () => new VirtualDesktop({ releaseFails: true }), fails: [RELEASES] },
+  { what: 'watchEscape() that gives no disposable', sink: () => new VirtualDesktop({ escapeUndisposable: true }), fails: [ESCAPE] },
   { what: 'dispose() that throws the second time', sink: () => new VirtualDesktop({ disposeOnce: true }), fails: [TWICE] },
   { what: 'input still injected after dispose()', sink: () => new VirtualDesktop({ injectsAfterDispose: true }), fails: [REFUSES] },
 ];

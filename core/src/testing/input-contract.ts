@@ -40,6 +40,21 @@ export const inputSinkContract: Contract<InputSinkFixture> = {
       for (const event of KEYS) await settles(target.key(event), `key(${event.kind} ${event.key})`);
     }),
 
+  'releaseAll() resolves, with keys and buttons held and with nothing held': (f) =>
+    withTarget(f, async (target) => {
+      await target.key(KEYS[0]);
+      await target.pointer(POINTER[1]);
+      await settles(target.releaseAll(), 'releaseAll() with Shift and a button held');
+      await settles(target.releaseAll(), 'releaseAll() with nothing held');
+    }),
+
+  'watchEscape() gives a disposable that can be disposed twice': async (f) => {
+    const watch = await f.sink.watchEscape(f.display, () => undefined);
+    assert.equal(typeof watch?.dispose, 'function', 'watchEscape() must resolve to a Disposable');
+    await watch.dispose();
+    await watch.dispose();
+  },
+
   'dispose() can be called twice': async (f) => {
     const target = await f.sink.open(f.display);
     await target.dispose();
@@ -51,6 +66,7 @@ export const inputSinkContract: Contract<InputSinkFixture> = {
     await target.dispose();
     await assert.rejects(() => target.pointer(POINTER[0]), Error, 'pointer() after dispose() must reject');
     await assert.rejects(() => target.key(KEYS[1]), Error, 'key() after dispose() must reject');
+    await assert.rejects(() => target.releaseAll(), Error, 'releaseAll() after dispose() must reject');
   },
 };
 

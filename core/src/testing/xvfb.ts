@@ -12,7 +12,7 @@ export interface XvfbOptions {
   /** Screen size in pixels; 1280×800 when left out. Depth is always 24. */
   readonly width?: number;
   readonly height?: number;
-  /** Also open an xterm running a plain bash, at XTERM_GEOMETRY. */
+  /** Also open an xterm running a plain bash in the C.UTF-8 locale, at XTERM_GEOMETRY. */
   readonly xterm?: boolean;
 }
 
@@ -52,7 +52,8 @@ export async function startXvfb(options: XvfbOptions = {}): Promise<Xvfb> {
     const display = `:${await displayNumber(server)}`;
     const env = { ...process.env, DISPLAY: display };
     if (options.xterm) {
-      const xterm = launch(started, 'xterm', ['-geometry', XTERM_GEOMETRY, '-e', 'bash', '--norc', '--noprofile'], { env, stdio: 'ignore' });
+      // UTF-8 whatever the caller's locale, so text beyond ASCII typed into it arrives intact.
+      const xterm = launch(started, 'xterm', ['-geometry', XTERM_GEOMETRY, '-e', 'bash', '--norc', '--noprofile'], { env: { ...env, LC_ALL: 'C.UTF-8' }, stdio: 'ignore' });
       await windowShown(xterm, env);
     }
     let stopping: Promise<void> | undefined;

@@ -42,7 +42,7 @@ export class ShellWorkbench implements Workbench {
   }
 
   panels(role: Role): UiPanel[] {
-    return this.registeredPanels.filter((p) => p.roles.includes(role));
+    return this.registeredPanels.filter((p) => p.roles.includes(role)).sort((a, b) => (a.order ?? 50) - (b.order ?? 50));
   }
 
   actions(role: Role): ToolbarAction[] {

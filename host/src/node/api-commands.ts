@@ -54,6 +54,19 @@ export async function sessions(api: ApiClient, action: string, id: string | unde
   print(json ? JSON.stringify(view, null, 2) : describeSession(view));
 }
 
+/** `POST /api/chat/:sessionId`: one message, as this side recorded it. */
+interface ChatMessageView {
+  readonly from: string;
+  readonly text: string;
+  readonly sentAt: string;
+}
+
+/** `ra chat SESSION TEXT`: sends one chat message in an open session through the running RA. */
+export async function chat(api: ApiClient, id: string, text: string, json: boolean): Promise<void> {
+  const message = await api.call<ChatMessageView>('POST', `/api/chat/${encodeURIComponent(id)}`, { text });
+  print(json ? JSON.stringify(message, null, 2) : `Sent at ${localTime(message.sentAt)} as ${message.from}`);
+}
+
 export interface OpenOptions {
   readonly password?: string;
   readonly name?: string;

@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { KERNEL_VERSION } from '@ra/kernel';
 import { HttpApiClient } from './api-client.js';
-import { invitations, invite, open, sessions } from './api-commands.js';
+import { chat, invitations, invite, open, sessions } from './api-commands.js';
 import { CliError, EXIT, UsageError } from './cli-error.js';
 import { readEnvironment } from './environment.js';
 import { parseDisplay, parsePort, parseTimeout } from './options.js';
@@ -23,6 +23,7 @@ Usage:
   ra sessions [list] [--json]        sessions on this machine, with their safety codes
   ra sessions accept|decline|disconnect ID
                                      answer a helper's request, or hang up
+  ra chat SESSION TEXT [--json]      send a chat message in an open session
   ra open FILE [--password P] [--name HELPER] [--json]
                                      connect to a novice with their invitation file
   ra open FILE [--password P] --snapshot OUT.png [--timeout 60s]
@@ -43,7 +44,7 @@ Start options (also for ra open --snapshot, except --ui-port and --virtual-deskt
   --display :D        the X display to share (default: $DISPLAY)
   --virtual-desktop   with no reachable display, start a private one (Xvfb with an xterm)
 
-The invitation, session and open commands talk to the running RA (ra start); ra open --snapshot needs none.
+The invitation, session, chat and open commands talk to the running RA (ra start); ra open --snapshot needs none.
 
 Options:
   --json    machine-readable output on stdout
@@ -121,6 +122,9 @@ async function main(argv: string[]): Promise<void> {
       const [verb, id] = action(['list', 'accept', 'decline', 'disconnect']);
       return sessions(await api(), verb, id, json);
     }
+    case 'chat':
+      if (!sub || rest.length !== 1) throw new UsageError('ra chat takes a session id and one message, e.g. ra chat SESSION "Hello"');
+      return chat(await api(), sub, rest[0], json);
     case 'open': {
       if (!sub || rest.length) throw new UsageError('ra open takes one invitation file');
       if (o.snapshot === undefined) return open(await api(), sub, o, json);

@@ -7,6 +7,7 @@ export function chatPanel(workbench: Workbench): UiPanel {
     id: 'chat',
     title: 'Chat',
     roles: ['novice', 'helper'],
+    order: 20,
     render(host: HTMLElement, context: UiContext): Disposable {
       const view = new ChatView(host, context, workbench);
       return { dispose: () => view.dispose() };
@@ -117,8 +118,10 @@ class ChatView {
   private show(message: ChatMessage): void {
     if (this.shown.has(message.id)) return;
     this.shown.add(message.id);
-    const atEnd = this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < 48;
-    const item = element('div', message.role === this.context.role ? 'ra-chat-message mine' : 'ra-chat-message');
+    const mine = message.role === this.context.role;
+    // Follow the conversation unless the person scrolled back to read; their own message always brings them down.
+    const follow = mine || this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < 48;
+    const item = element('div', mine ? 'ra-chat-message mine' : 'ra-chat-message');
     item.dataset.id = message.id;
     const time = element('time', '', new Date(message.sentAt).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }));
     time.dateTime = message.sentAt;
@@ -129,7 +132,7 @@ class ChatView {
     text.dir = 'auto';
     item.append(meta, text);
     this.log.append(item);
-    if (atEnd) this.log.scrollTop = this.log.scrollHeight;
+    if (follow) this.log.scrollTop = this.log.scrollHeight;
   }
 
   private say(text: string | undefined): void {

@@ -3,20 +3,20 @@ import { ApiError, type ChannelEndpoint, type ChannelLink, type Logger, type Rol
 import type { ChatMessage } from '../common/message.js';
 import { decodeMessage, encodeMessage } from './frame.js';
 import { chatTextProblem } from './message-text.js';
-import { RateLimit } from './rate-limit.js';
+import { describeLimit, RateLimit, type Limit } from './rate-limit.js';
 
 /** Own messages beyond this are refused: more than anyone types, far fewer than a runaway script sends. */
-export const SEND_LIMIT = { max: 20, windowMs: 10_000 } as const;
+export const SEND_LIMIT: Limit = { max: 20, windowMs: 10_000 };
 
 /** Peer frames beyond this are dropped: twice what an honest peer allows itself, so network jitter never costs a message. */
-export const PEER_LIMIT = { max: 40, windowMs: 10_000 } as const;
+export const PEER_LIMIT: Limit = { max: 40, windowMs: 10_000 };
 
 /** One session's chat on this side: the whole history, kept until the session ends. */
 export class Conversation implements ChannelEndpoint {
   private readonly messages: ChatMessage[] = [];
   private readonly ids = new Set<string>();
-  private readonly sendLimit: RateLimit;
-  private readonly peerLimit: RateLimit;
+  private readonly sendLimit = new RateLimit(SEND_LIMIT, this.now);
+  private readonly peerLimit = new RateLimit(PEER_LIMIT, this.now);
   /** Set while the peer floods, so a flood costs one log line, not one per frame. */
   private flooding = false;
   private ended = false;
@@ -26,10 +26,7 @@ export class Conversation implements ChannelEndpoint {
     private readonly link: ChannelLink,
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
-  ) {
-    this.sendLimit = new RateLimit(SEND_LIMIT.max, SEND_LIMIT.windowMs, now);
-    this.peerLimit = new RateLimit(PEER_LIMIT.max, PEER_LIMIT.windowMs, now);
-  }
+  ) {}
 
   history(): ChatMessage[] {
     return [...this.messages];
@@ -39,10 +36,11 @@ export class Conversation implements ChannelEndpoint {
   send(text: unknown): ChatMessage {
     const problem = chatTextProblem(text);
     if (problem) throw new ApiError(400, problem);
-    if (!this.sendLimit.take()) throw new ApiError(429, `too many chat messages: at most ${this.sendLimit}; wait a moment`);
-    const message = this.record(randomUUID(), this.session.localName, this.session.role, text as string);
-    this.link.send(encodeMessage(message));
-    return message;
+    if (!this.sendLimit.take()) throw new ApiError(429, `too many chat messages: at most ${describeLimit(SEND_LIMIT, 'messages')}; wait a moment`);
+    const id = randomUUID();
+    // Sent before it is kept: a message the peer never got must not show on this side.
+    this.link.send(encodeMessage({ id, text: text as string }));
+    return this.record(id, this.session.localName, this.session.role, text as string);
   }
 
   /** A peer's frame: recorded when it is a good message, otherwise dropped with a log line. Never throws. */
@@ -74,7 +72,7 @@ export class Conversation implements ChannelEndpoint {
   }
 
   private flood(): void {
-    if (!this.flooding) this.logger.warn(`chat in session ${this.session.id}: ${this.session.peerName} sent more than ${this.peerLimit} frames; dropping them until they slow down`);
+    if (!this.flooding) this.logger.warn(`chat in session ${this.session.id}: ${this.session.peerName} sent more than ${describeLimit(PEER_LIMIT, 'frames')}; dropping them until they slow down`);
     this.flooding = true;
   }
 }

@@ -21,6 +21,7 @@ export function controlPanel(workbench: Workbench): UiPanel {
     id: 'control',
     title: 'Take Control',
     roles: ['helper', 'novice'],
+    order: -10,
     render(host: HTMLElement, context: UiContext): Disposable {
       const sessionId = context.session!.id;
       const state = element('p', 'ra-control-state');

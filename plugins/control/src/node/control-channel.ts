@@ -23,7 +23,7 @@ export class ControlChannel implements SessionChannel {
   open(session: SessionInfo, link: ChannelLink): ChannelEndpoint {
     const { hub } = this.deps;
     if (session.role === 'helper') {
-      const end = new HelperControl(link, this.deps.logger, (status) => hub.update(session.id, status));
+      const end = new HelperControl(link, this.deps.logger, () => hub.changed(session.id));
       const registration = hub.add(session.id, 'helper', session.peerName, end);
       return { receive: (p) => end.receive(p), dispose: () => registration.dispose() };
     }
@@ -34,7 +34,7 @@ export class ControlChannel implements SessionChannel {
       hooks: this.deps.hooks,
       logger: this.deps.logger,
       maxEventsPerSecond: this.deps.settings().maxEventsPerSecond,
-      publish: (status) => hub.update(session.id, status),
+      publish: () => hub.changed(session.id),
     });
     const registration = hub.add(session.id, 'novice', session.peerName, end);
     return {

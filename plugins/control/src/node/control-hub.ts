@@ -3,7 +3,8 @@ import type { ControlStatus, ControlView } from '../common/messages.js';
 import type { HelperControl } from './helper-control.js';
 import type { NoviceControl } from './novice-control.js';
 
-type Entry = { readonly view: Omit<ControlView, keyof ControlStatus>; status: ControlStatus; end: NoviceControl | HelperControl };
+/** The status is read from the endpoint each time, so counts are never stale. */
+type Entry = { readonly view: Omit<ControlView, keyof ControlStatus>; readonly end: NoviceControl | HelperControl };
 
 /** Every session's control status on this machine, its routes, and the socket its pages watch. */
 export class ControlHub {
@@ -11,7 +12,7 @@ export class ControlHub {
   private readonly sockets = new Set<UiSocket>();
 
   add(sessionId: string, role: 'novice' | 'helper', peerName: string, end: NoviceControl | HelperControl): Disposable {
-    this.entries.set(sessionId, { view: { sessionId, role, peerName }, status: end.status, end });
+    this.entries.set(sessionId, { view: { sessionId, role, peerName }, end });
     this.broadcast();
     return toDisposable(() => {
       this.entries.delete(sessionId);
@@ -19,15 +20,13 @@ export class ControlHub {
     });
   }
 
-  update(sessionId: string, status: ControlStatus): void {
-    const entry = this.entries.get(sessionId);
-    if (!entry) return;
-    entry.status = status;
-    this.broadcast();
+  /** A session's control status changed: tell the pages. */
+  changed(sessionId: string): void {
+    if (this.entries.has(sessionId)) this.broadcast();
   }
 
   views(): ControlView[] {
-    return [...this.entries.values()].map((e) => ({ ...e.view, ...e.status }));
+    return [...this.entries.values()].map((e) => this.view(e));
   }
 
   readonly routes: ApiRoute[] = [
@@ -49,7 +48,7 @@ export class ControlHub {
 
   private request(sessionId: string): ControlView {
     const entry = this.entry(sessionId, 'helper', 'ask to share control');
-    if (entry.status.unavailable) throw new ApiError(409, entry.status.unavailable);
+    if (entry.end.status.unavailable) throw new ApiError(409, entry.end.status.unavailable);
     (entry.end as HelperControl).request();
     return this.view(entry);
   }
@@ -82,7 +81,7 @@ export class ControlHub {
   }
 
   private view(entry: Entry): ControlView {
-    return { ...entry.view, ...entry.status };
+    return { ...entry.view, ...entry.end.status };
   }
 
   private broadcast(): void {

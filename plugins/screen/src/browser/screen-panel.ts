@@ -14,6 +14,7 @@ export function screenPanel(workbench: Workbench): UiPanel {
     id: 'screen',
     title: 'Screen',
     roles: ['helper'],
+    order: 0,
     render(host: HTMLElement, context: UiContext): Disposable {
       const view = new ScreenView(host, context);
       const surface = workbench.provideSurface(view.surface(context.session!.id));

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CaptureSource } from '@ra/kernel';
+import { CaptureSource, InputSink } from '@ra/kernel';
 import { Kernel, StreamLogger } from '@ra/kernel/node';
 
 const PLUGIN_DIR = fileURLToPath(new URL('../../', import.meta.url));
@@ -28,11 +28,13 @@ describe('ra.x11 in the kernel', () => {
     await rm(home, { recursive: true });
   });
 
-  it('activates from its manifest without warnings and contributes the x11 capture source', () => {
+  it('activates from its manifest without warnings and contributes the x11 capture source and input sink', () => {
     const record = kernel.records().find((r) => r.id === 'ra.x11');
     assert.equal(record?.state, 'active', record?.reason);
     assert.deepEqual(log, []);
     const source = kernel.contributions(CaptureSource).find((s) => s.id === 'x11');
     assert.equal(source?.title, 'X11 desktop');
+    const sink = kernel.contributions(InputSink).find((s) => s.id === 'x11');
+    assert.equal(sink?.title, 'X11 keyboard and mouse');
   });
 });

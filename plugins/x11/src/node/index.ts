@@ -1,9 +1,10 @@
 import { ContainerModule } from '@ra/kernel/inversify';
-import { CaptureSource, definePlugin } from '@ra/kernel';
+import { CaptureSource, definePlugin, InputSink } from '@ra/kernel';
 import { PluginContext } from '@ra/kernel/node';
 import { X11CaptureSource } from './x11-capture-source.js';
+import { X11InputSink } from './x11-input-sink.js';
 
-/** `ra.x11`: captures an X11 desktop with DAMAGE, MIT-SHM, the XFIXES cursor and RandR. */
+/** `ra.x11`: captures an X11 desktop (DAMAGE, MIT-SHM, XFIXES cursor, RandR) and drives its keyboard and mouse (XTEST). */
 export default definePlugin({
   module: new ContainerModule(({ bind }) => {
     bind(CaptureSource)
@@ -13,6 +14,13 @@ export default definePlugin({
         // Streams still running when the plugin is deactivated are stopped with it.
         ctx.subscriptions.add(source);
         return source;
+      })
+      .inSingletonScope();
+    bind(InputSink)
+      .toDynamicValue((c) => {
+        const ctx = c.get<PluginContext>(PluginContext);
+        // Targets and Escape watches still open when the plugin is deactivated let go with it.
+        return ctx.subscriptions.add(new X11InputSink({ logger: ctx.logger }));
       })
       .inSingletonScope();
   }),

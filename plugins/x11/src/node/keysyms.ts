@@ -67,3 +67,10 @@ export function keysymFor({ key, code }: Pick<KeyInput, 'key' | 'code'>): number
   if (point < 0x20 || (point >= 0x7f && point < 0xa0)) return undefined;
   return point <= 0xff ? point : UNICODE_KEYSYM + point;
 }
+
+/** The character a Latin-1 or Unicode keysym types, or undefined for the others. */
+export function characterOf(keysym: number): string | undefined {
+  const point = keysym >= UNICODE_KEYSYM ? keysym - UNICODE_KEYSYM : keysym;
+  const latin1 = keysym === point && ((point >= 0x20 && point < 0x7f) || (point >= 0xa0 && point <= 0xff));
+  return latin1 || (keysym !== point && point <= 0x10ffff) ? String.fromCodePoint(point) : undefined;
+}

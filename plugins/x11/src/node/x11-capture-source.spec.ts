@@ -7,6 +7,7 @@ import type { ScreenUpdate } from '@ra/kernel';
 import { describeCaptureSourceContract, startXvfb, until, type Xvfb } from '@ra/kernel/testing';
 import { Painter } from './testing/painter.js';
 import { RecordingSink } from './testing/recording-sink.js';
+import { withXvfb } from './testing/with-xvfb.js';
 import { screenshot } from './testing/xwd.js';
 import { X11CaptureSource } from './x11-capture-source.js';
 import type { X11CaptureStream } from './x11-capture-stream.js';
@@ -30,16 +31,6 @@ function within<T>(promise: Promise<T>, ms: number, message: string): Promise<T>
   return Promise.race([promise, sleep(ms).then(() => Promise.reject(new Error(message)))]);
 }
 const xdotool = (x: Xvfb, ...args: string[]) => run('xdotool', args, { env: x.env });
-
-/** Starts an Xvfb for the suite and stops it after, also when a check failed. */
-function withXvfb(options: Parameters<typeof startXvfb>[0]): () => Xvfb {
-  let xvfb: Xvfb | undefined;
-  before(async () => {
-    xvfb = await startXvfb(options);
-  });
-  after(() => xvfb?.stop());
-  return () => xvfb!;
-}
 
 /** Streams started in a check, disposed after it whatever happened. */
 function streams(): (s: X11CaptureStream) => X11CaptureStream {

@@ -64,8 +64,8 @@ declare module 'x11' {
     | { readonly name: 'CursorNotify' }
     | { readonly name: 'RRScreenChangeNotify'; readonly width: number; readonly height: number }
     | { readonly name: 'XIMotion' | 'XIRawMotion' }
-    /** `detail` is the keycode. */
-    | { readonly name: 'XIRawKeyPress'; readonly detail: number }
+    /** `detail` is the keycode or the button. */
+    | { readonly name: 'XIRawKeyPress' | 'XIRawKeyRelease' | 'XIRawButtonPress' | 'XIRawButtonRelease'; readonly detail: number }
     /** `request`: 0 modifiers, 1 keyboard, 2 pointer. */
     | { readonly name: 'MappingNotify'; readonly request: number }
     | { readonly name: 'ConfigureNotify'; readonly wid: number; readonly width: number; readonly height: number };
@@ -178,7 +178,7 @@ declare module 'x11' {
     /** The XI2 version the server agreed to, null before XI2. */
     readonly xi2: { readonly majorVersion: number; readonly minorVersion: number } | null;
     readonly AllMasterDevices: number;
-    readonly EventMask: { readonly Motion: number; readonly RawMotion: number; readonly RawKeyPress: number };
+    readonly EventMask: Readonly<Record<'Motion' | 'RawMotion' | 'RawKeyPress' | 'RawKeyRelease' | 'RawButtonPress' | 'RawButtonRelease', number>>;
     XISelectEvents(window: number, masks: readonly { readonly deviceId: number; readonly mask: number }[]): void;
   }
 

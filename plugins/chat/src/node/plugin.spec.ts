@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ApiRoute, SessionChannel, type ApiRequest } from '@ra/kernel';
+import { Kernel, StreamLogger } from '@ra/kernel/node';
+import { describeSessionChannelContract, RecordingLink, sampleSession } from '@ra/kernel/testing';
+import type { ChatMessage } from '../common/message.js';
+
+const PLUGIN_DIR = fileURLToPath(new URL('../../', import.meta.url));
+
+/** A real kernel loading only this plugin, so the manifest and the bindings are tested with it. */
+async function boot() {
+  const home = await mkdtemp(join(tmpdir(), 'ra-chat-'));
+  const log: string[] = [];
+  const kernel = await Kernel.start({
+    sources: [{ dir: PLUGIN_DIR, origin: 'builtin' }],
+    policy: { path: join(home, 'policy.json'), keyPath: join(home, 'ops-key.pub') },
+    home,
+    logger: new StreamLogger('info', 'ra', (line) => log.push(line)),
+  });
+  const channel = kernel.contributions(SessionChannel).find((c) => c.id === 'chat');
+  assert.ok(channel, `ra.chat contributed no chat channel: ${JSON.stringify(kernel.records())}`);
+  const routes = new Map(kernel.contributions(ApiRoute).map((r) => [r.id, r]));
+  /** Calls a route as the host would, with `sessionId` as the path parameter. */
+  const call = async (id: string, sessionId: string, body?: unknown) =>
+    routes.get(id)!.handle({ params: { sessionId }, query: new URLSearchParams(), body } satisfies ApiRequest);
+  const dispose = async () => {
+    await kernel.stop();
+    await rm(home, { recursive: true, force: true });
+  };
+  return { channel, routes, call, log, dispose };
+}
+
+describeSessionChannelContract('ra.chat', boot);
+
+describe('ra.chat as the kernel loads it', () => {
+  let booted: Awaited<ReturnType<typeof boot>>;
+  beforeEach(async () => {
+    booted = await boot();
+  });
+  afterEach(() => booted.dispose());
+
+  it('contributes GET and POST /api/chat/:sessionId', () => {
+    const table = [...booted.routes.values()].map(({ id, method, path }) => [id, method, path]);
+    assert.deepEqual(table, [
+      ['chat-history', 'GET', '/api/chat/:sessionId'],
+      ['chat-send', 'POST', '/api/chat/:sessionId'],
+    ]);
+  });
+
+  it('POST sends to the peer and returns the message; GET returns the history with the peer’s messages too', async () => {
+    const link = new RecordingLink();
+    const session = sampleSession({ role: 'helper', localName: 'Hank Helper', peerName: 'Nora Novice' });
+    const endpoint = await booted.channel.open(session, link);
+    const sent = (await booted.call('chat-send', session.id, { text: 'Grüße, 世界 👋 שלום' })) as ChatMessage;
+    assert.equal(sent.text, 'Grüße, 世界 👋 שלום');
+    assert.equal(sent.from, 'Hank Helper');
+    assert.deepEqual(JSON.parse(link.sent[0] as string), { type: 'message', id: sent.id, text: 'Grüße, 世界 👋 שלום' });
+    endpoint.receive(JSON.stringify({ type: 'message', id: 'peer-1', text: 'Danke!' }));
+    const history = (await booted.call('chat-history', session.id)) as ChatMessage[];
+    assert.deepEqual(JSON.parse(JSON.stringify(history)), [sent, { id: 'peer-1', from: 'Nora Novice', role: 'novice', text: 'Danke!', sentAt: history[1].sentAt }]);
+    await endpoint.dispose();
+  });
+
+  it('answers 404 for a session with no open chat, 400 for a bad body or text', async () => {
+    await assert.rejects(async () => booted.call('chat-history', 'nope'), { status: 404, message: "no open session 'nope' to chat in on this computer" });
+    await assert.rejects(async () => booted.call('chat-send', 'nope', { text: 'hi' }), { status: 404 });
+    const endpoint = await booted.channel.open(sampleSession(), new RecordingLink());
+    await assert.rejects(async () => booted.call('chat-send', sampleSession().id, 'hi'), { status: 400, message: 'the request body must be a JSON object: {"text": "…"}' });
+    await assert.rejects(async () => booted.call('chat-send', sampleSession().id, {}), { status: 400, message: /must be text/ });
+    await assert.rejects(async () => booted.call('chat-send', sampleSession().id, { text: '👋'.repeat(2001) }), {
+      status: 400,
+      message: 'a chat message may be at most 2000 characters; this one has 2001',
+    });
+    await endpoint.dispose();
+  });
+
+  it('logs a dropped peer frame under the plugin’s name', async () => {
+    const endpoint = await booted.channel.open(sampleSession(), new RecordingLink());
+    endpoint.receive('{');
+    await endpoint.dispose();
+    assert.ok(booted.log.some((l) => l.includes('[ra:ra.chat] warn: chat in session session-0001: dropped a frame that is not JSON from Helpdesk')), booted.log.join(''));
+  });
+});

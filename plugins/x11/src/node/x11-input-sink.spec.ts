@@ -1,0 +1,340 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import type { InputTarget, KeyInput } from '@ra/kernel';
+import { describeInputSinkContract, startXvfb, until, type Xvfb } from '@ra/kernel/testing';
+import { InputProbe, type Stroke } from './testing/input-probe.js';
+import { withXvfb } from './testing/with-xvfb.js';
+import { X11InputSink } from './x11-input-sink.js';
+
+const run = promisify(execFile);
+const xdotool = (x: Xvfb, ...args: string[]) => run('xdotool', args, { env: x.env });
+
+const SHIFT_MASK = 0x1;
+const BUTTON1_MASK = 0x100;
+const BUTTON3_MASK = 0x400;
+const ANY_BUTTON_MASK = 0x1f00;
+const [XK_SHIFT_L, XK_ESCAPE] = [0xffe1, 0xff1b];
+/** Inside the xterm at XTERM_GEOMETRY; with no window manager the keyboard focus follows the pointer. */
+const OVER_XTERM = { x: 100, y: 100 };
+
+/** Down and up of each key, sent the way the control channel sends them: without waiting in between. */
+function strokes(target: InputTarget, keys: readonly Omit<KeyInput, 'kind'>[]): Promise<void[]> {
+  return Promise.all(keys.flatMap((k) => [target.key({ kind: 'down', ...k }), target.key({ kind: 'up', ...k })]));
+}
+
+/** Each character of `text` as the browser names it; '\n' is Enter. */
+function typed(text: string): Omit<KeyInput, 'kind'>[] {
+  return [...text].map((c) => (c === '\n' ? { key: 'Enter', code: 'Enter' } : { key: c, code: '' }));
+}
+
+/** Paths for the shell in the xterm to write to; removed after each check. */
+function outputFiles(): () => string {
+  const paths: string[] = [];
+  afterEach(() => Promise.all(paths.splice(0).map((p) => rm(p, { force: true }))));
+  return () => {
+    paths.push(join(tmpdir(), `ra-x11-input-${process.pid}-${paths.length}-${Date.now()}.txt`));
+    return paths.at(-1)!;
+  };
+}
+
+/** The text of `path` once the shell wrote a whole line to it. */
+async function written(path: string, timeoutMs = 5000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const text = await readFile(path, 'utf8').catch(() => '');
+    if (text.endsWith('\n')) return text;
+    if (Date.now() > deadline) throw new Error(`the shell in the xterm did not write ${path} within ${timeoutMs} ms; it holds ${JSON.stringify(text)}`);
+    await sleep(20);
+  }
+}
+
+describe('X11InputSink on Xvfb', function () {
+  this.timeout(30_000);
+
+  describe('contract', () => {
+    const xvfb = withXvfb({ width: 640, height: 480 });
+    describeInputSinkContract('x11', async () => {
+      const sink = new X11InputSink();
+      return { sink, display: xvfb().display, dispose: () => sink.dispose() };
+    });
+  });
+
+  describe('typing into an xterm', () => {
+    const xvfb = withXvfb({ width: 800, height: 600, xterm: true });
+    const file = outputFiles();
+    const sink = new X11InputSink();
+    let target: InputTarget;
+    beforeEach(async () => {
+      target = await sink.open(xvfb().display);
+      await target.pointer({ kind: 'move', ...OVER_XTERM });
+    });
+    afterEach(() => target.dispose());
+
+    it('types a shell command that runs', async () => {
+      const out = file();
+      await strokes(target, typed(`echo ok-$((6*7)) > ${out}\n`));
+      assert.equal(await written(out), 'ok-42\n');
+    });
+
+    it('types é, € and 中, which a US map lacks, on lent keycodes, and gives those back on dispose', async () => {
+      const probe = await InputProbe.open(xvfb().display);
+      try {
+        const before = await probe.keyboardRows();
+        const out = file();
+        await strokes(target, typed(`echo 'é€中' > ${out}\n`));
+        assert.equal(await written(out), 'é€中\n');
+        assert.equal((await probe.keycodesOf(0x1004e2d)).length, 1, '中 is not on the keyboard map while the target is open');
+        await target.dispose();
+        assert.deepEqual(await probe.keyboardRows(), before, 'the keyboard map differs after dispose()');
+      } finally {
+        await probe.close();
+      }
+    });
+
+    it('types more missing characters than there are spare keycodes, reusing the least recently used', async () => {
+      const text = '一二三四五六七八九十百千万上下左右大小月日年早木林森山川田';
+      const out = file();
+      await strokes(target, typed(`echo '${text}' > ${out}\n`));
+      assert.equal(await written(out), `${text}\n`);
+    });
+
+    it('types capitals and shifted symbols, with Shift pressed for them or held as a browser sends it', async () => {
+      const out = file();
+      const shift = { key: 'Shift', code: 'ShiftLeft' };
+      // A German helper's Shift+7 is '/': plain on a US map, so the held Shift must be let go for it.
+      const heldShift = [{ key: 'H', code: 'KeyH' }, { key: '!', code: 'Digit1' }, { key: '/', code: 'Digit7' }];
+      await strokes(target, typed(`echo 'AbC ~!@#$%^&*()_+{}|:"<>? `));
+      await target.key({ kind: 'down', ...shift });
+      await strokes(target, heldShift);
+      await target.key({ kind: 'up', ...shift });
+      await strokes(target, typed(`' > ${out}\n`));
+      assert.equal(await written(out), 'AbC ~!@#$%^&*()_+{}|:"<>? H!/\n');
+    });
+
+    it('types letters in the right case while Caps Lock is on', async () => {
+      const out = file();
+      const capsLock = { key: 'CapsLock', code: 'CapsLock' };
+      await strokes(target, [capsLock]);
+      try {
+        await strokes(target, typed(`echo 'aBc' > ${out}\n`));
+        assert.equal(await written(out), 'aBc\n');
+      } finally {
+        await strokes(target, [capsLock]);
+      }
+    });
+  });
+
+  describe('pointer and held input', () => {
+    const xvfb = withXvfb({ width: 800, height: 600 });
+    const sink = new X11InputSink();
+    let target: InputTarget;
+    let probe: InputProbe;
+    beforeEach(async () => {
+      target = await sink.open(xvfb().display);
+      probe = await InputProbe.open(xvfb().display);
+    });
+    afterEach(async () => {
+      await target.dispose();
+      await probe.close();
+    });
+    /** The strokes the probe saw since the last call, once the server sent them all. */
+    const seen = async (): Promise<Stroke[]> => {
+      await probe.sync();
+      return probe.strokes.splice(0);
+    };
+
+    it('moves the pointer where QueryPointer finds it, clicks, and scrolls a click per event or per 100 units', async () => {
+      await target.pointer({ kind: 'move', x: 321, y: 123 });
+      const { rootX, rootY } = await probe.pointer();
+      assert.deepEqual([rootX, rootY], [321, 123]);
+
+      await target.pointer({ kind: 'down', x: 400, y: 300, button: 'left' });
+      assert.equal((await probe.pointer()).keyMask & BUTTON1_MASK, BUTTON1_MASK, 'the left button is not down');
+      await target.pointer({ kind: 'up', x: 400, y: 300, button: 'left' });
+      assert.equal((await probe.pointer()).keyMask & ANY_BUTTON_MASK, 0, 'a button is still down');
+      assert.deepEqual(await seen(), [
+        { type: 'button', down: true, detail: 1 },
+        { type: 'button', down: false, detail: 1 },
+      ]);
+
+      await target.pointer({ kind: 'wheel', x: 400, y: 300, deltaY: 250 });
+      await target.pointer({ kind: 'wheel', x: 400, y: 300, deltaY: -3 });
+      const wheel = (await seen()).filter((s) => s.down).map((s) => s.detail);
+      assert.deepEqual(wheel, [5, 5, 5, 4]);
+    });
+
+    it('releaseAll() lets go of every key and button held, newest first', async () => {
+      const [shiftL] = await probe.keycodesOf(XK_SHIFT_L);
+      const [x] = await probe.keycodesOf(0x78);
+      await target.key({ kind: 'down', key: 'Shift', code: 'ShiftLeft' });
+      await target.key({ kind: 'down', key: 'X', code: 'KeyX' });
+      await target.pointer({ kind: 'down', x: 500, y: 400, button: 'left' });
+      await target.pointer({ kind: 'down', x: 500, y: 400, button: 'right' });
+      assert.deepEqual(await probe.keysDown(), [shiftL, x].sort((a, b) => a - b));
+      const held = SHIFT_MASK | BUTTON1_MASK | BUTTON3_MASK;
+      assert.equal((await probe.pointer()).keyMask & held, held);
+      probe.strokes.splice(0);
+
+      await target.releaseAll();
+      assert.deepEqual(await probe.keysDown(), []);
+      assert.equal((await probe.pointer()).keyMask & (SHIFT_MASK | ANY_BUTTON_MASK), 0);
+      assert.deepEqual(await seen(), [
+        { type: 'button', down: false, detail: 3 },
+        { type: 'button', down: false, detail: 1 },
+        { type: 'key', down: false, detail: x },
+        { type: 'key', down: false, detail: shiftL },
+      ]);
+    });
+
+    it('dispose() lets go too', async () => {
+      await target.key({ kind: 'down', key: 'Control', code: 'ControlRight' });
+      await target.pointer({ kind: 'down', x: 10, y: 10, button: 'middle' });
+      await target.dispose();
+      assert.deepEqual(await probe.keysDown(), []);
+      assert.equal((await probe.pointer()).keyMask & ANY_BUTTON_MASK, 0);
+    });
+
+    it('follows the keyboard map when another client changes it', async () => {
+      const [q] = await probe.keycodesOf(0x71);
+      const spare = await probe.spareKeycode();
+      const [qRow, spareRow] = [await probe.keysymsOf(q), await probe.keysymsOf(spare)];
+      await strokes(target, [{ key: 'q', code: 'KeyQ' }]);
+      try {
+        await probe.remap(q, [0]);
+        await probe.remap(spare, [0x71, 0x51]);
+        // A round trip on the target's connection: the MappingNotify sent before it has arrived.
+        await target.pointer({ kind: 'move', x: 1, y: 1 });
+        await strokes(target, [{ key: 'q', code: 'KeyQ' }]);
+        assert.deepEqual((await seen()).filter((s) => s.down).map((s) => s.detail), [q, spare]);
+      } finally {
+        await probe.remap(spare, spareRow);
+        await probe.remap(q, qRow);
+      }
+    });
+
+    it('refuses a point off the screen and keys it cannot name, and injects nothing for them', async () => {
+      await target.pointer({ kind: 'move', x: 50, y: 60 });
+      await seen();
+      await assert.rejects(target.pointer({ kind: 'move', x: 800, y: 10 }), /the point \(800, 10\) is outside the 800x600 screen/);
+      await assert.rejects(target.pointer({ kind: 'down', x: -1, y: 10, button: 'left' }), /the point \(-1, 10\) is outside/);
+      await assert.rejects(target.pointer({ kind: 'wheel', x: 10, y: 600, deltaY: 100 }), /outside the 800x600 screen/);
+      await assert.rejects(target.key({ kind: 'down', key: 'Unidentified', code: 'KeyQ' }), /unknown key 'Unidentified'/);
+      await assert.rejects(target.key({ kind: 'down', key: '', code: '' }), /unknown key ''/);
+      const { rootX, rootY } = await probe.pointer();
+      assert.deepEqual([rootX, rootY], [50, 60], 'the pointer moved');
+      assert.deepEqual(await seen(), [], 'something was pressed');
+      // The target still works after refusing.
+      await strokes(target, [{ key: 'Shift', code: 'ShiftLeft' }]);
+      assert.equal((await seen()).length, 2);
+    });
+  });
+
+  describe('watchEscape()', () => {
+    const xvfb = withXvfb({ width: 640, height: 480 });
+    const sink = new X11InputSink();
+    after(() => sink.dispose());
+
+    it('calls the listener at once for Escape from xdotool and from an input target, and for no other key', async () => {
+      const calls: number[] = [];
+      const watch = await sink.watchEscape(xvfb().display, () => calls.push(performance.now()));
+      const target = await sink.open(xvfb().display);
+      try {
+        const spawned = performance.now();
+        await xdotool(xvfb(), 'key', 'Escape');
+        await until(() => calls.length === 1, 2000, 'xdotool key Escape was not seen');
+        const fromXdotool = calls[0] - spawned;
+
+        const latencies: number[] = [];
+        for (let i = 0; i < 20; i++) {
+          const sent = performance.now();
+          await target.key({ kind: 'down', key: 'Escape', code: 'Escape' });
+          await until(() => calls.length === i + 2, 2000, `injected Escape ${i + 1} was not seen`);
+          latencies.push(calls[i + 1] - sent);
+          await target.key({ kind: 'up', key: 'Escape', code: 'Escape' });
+        }
+        latencies.sort((a, b) => a - b);
+        console.log(`      Escape seen ${fromXdotool.toFixed(1)} ms after spawning xdotool (its start-up included); ` +
+          `an injected Escape, down to listener: median ${latencies[10].toFixed(2)} ms, max ${latencies[19].toFixed(2)} ms`);
+
+        await strokes(target, [{ key: 'a', code: 'KeyA' }, { key: 'Shift', code: 'ShiftLeft' }, { key: 'Enter', code: 'Enter' }]);
+        await xdotool(xvfb(), 'key', 'q');
+        await sleep(100);
+        assert.equal(calls.length, 21, 'a key other than Escape called the listener');
+      } finally {
+        await target.dispose();
+        await watch.dispose();
+      }
+    });
+
+    it('follows Escape to another keycode when another client changes the keyboard map', async () => {
+      const probe = await InputProbe.open(xvfb().display);
+      const [escape] = await probe.keycodesOf(XK_ESCAPE);
+      const spare = await probe.spareKeycode();
+      const [escapeRow, spareRow] = [await probe.keysymsOf(escape), await probe.keysymsOf(spare)];
+      let calls = 0;
+      const watch = await sink.watchEscape(xvfb().display, () => calls++);
+      try {
+        await probe.remap(escape, [0]);
+        await probe.remap(spare, [XK_ESCAPE]);
+        await xdotool(xvfb(), 'key', 'Escape');
+        await until(() => calls === 1, 2000, 'Escape on its new keycode was not seen');
+        await probe.sync();
+        assert.deepEqual(probe.strokes.filter((s) => s.down).map((s) => s.detail), [spare]);
+      } finally {
+        await probe.remap(spare, spareRow);
+        await probe.remap(escape, escapeRow);
+        await watch.dispose();
+        await probe.close();
+      }
+    });
+
+    it('calls nothing once disposed', async () => {
+      let calls = 0;
+      const watch = await sink.watchEscape(xvfb().display, () => calls++);
+      await watch.dispose();
+      await watch.dispose();
+      await xdotool(xvfb(), 'key', 'Escape');
+      await sleep(100);
+      assert.equal(calls, 0);
+    });
+  });
+
+  describe('failures', () => {
+    it('open() and watchEscape() reject on a display nobody serves, naming it', async () => {
+      const sink = new X11InputSink();
+      await assert.rejects(sink.open(':4242'), /cannot connect to the X server at :4242/);
+      await assert.rejects(sink.watchEscape(':4242', () => undefined), /cannot connect to the X server at :4242/);
+    });
+
+    it('a dropped X connection makes calls reject, dispose() still resolves, and nothing throws', async () => {
+      const unhandled: unknown[] = [];
+      const onUnhandled = (e: unknown) => unhandled.push(e);
+      process.on('unhandledRejection', onUnhandled);
+      const xvfb = await startXvfb({ width: 320, height: 240 });
+      const sink = new X11InputSink();
+      try {
+        const target = await sink.open(xvfb.display);
+        await sink.watchEscape(xvfb.display, () => undefined);
+        await target.key({ kind: 'down', key: 'Shift', code: 'ShiftLeft' });
+        await xvfb.stop();
+        const lost = /the X server at :\d+ closed the connection|lost the connection to the X server/;
+        await assert.rejects(target.pointer({ kind: 'move', x: 1, y: 1 }), lost);
+        await assert.rejects(target.key({ kind: 'up', key: 'Shift', code: 'ShiftLeft' }), lost);
+        await sink.dispose();
+        await assert.rejects(target.releaseAll(), /the input target on :\d+ is closed/);
+        await sleep(100);
+        assert.deepEqual(unhandled, []);
+      } finally {
+        process.off('unhandledRejection', onUnhandled);
+        await sink.dispose();
+        await xvfb.stop();
+      }
+    });
+  });
+});

@@ -1,0 +1,41 @@
+import type { Disposable, InputSink, Logger } from '@ra/kernel';
+import { EscapeWatch } from './escape-watch.js';
+import { X11InputTarget } from './x11-input-target.js';
+
+/** How long `open` and `watchEscape` wait for the X server to answer. */
+const CONNECT_TIMEOUT_MS = 2000;
+
+export interface X11InputOptions {
+  readonly logger?: Logger;
+}
+
+/** The `x11` input sink: XTEST keyboard and mouse, and Escape seen through XInput2. */
+export class X11InputSink implements InputSink, Disposable {
+  readonly id = 'x11';
+  readonly title = 'X11 keyboard and mouse';
+  /** Targets and watches still open, closed with the plugin. */
+  private readonly live = new Set<Disposable>();
+
+  constructor(private readonly options: X11InputOptions = {}) {}
+
+  async open(display: string): Promise<X11InputTarget> {
+    const target = await X11InputTarget.open(display, { ...this.connecting(), closed: () => this.live.delete(target) });
+    this.live.add(target);
+    return target;
+  }
+
+  async watchEscape(display: string, listener: () => void): Promise<EscapeWatch> {
+    const watch = await EscapeWatch.start(display, listener, { ...this.connecting(), closed: () => this.live.delete(watch) });
+    this.live.add(watch);
+    return watch;
+  }
+
+  /** Releases what every target holds and stops every watch, e.g. when the plugin is deactivated. */
+  async dispose(): Promise<void> {
+    await Promise.all([...this.live].map((d) => d.dispose()));
+  }
+
+  private connecting(): { timeoutMs: number; logger?: Logger } {
+    return { timeoutMs: CONNECT_TIMEOUT_MS, logger: this.options.logger };
+  }
+}
