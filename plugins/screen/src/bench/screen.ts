@@ -177,7 +177,7 @@ async function main(): Promise<void> {
   await run('bash', [join(BENCH, 'start-desktop.sh')], { env });
   try {
     const rows = [await vnc('zrle', work), await vnc('tight', work), await ra(work)];
-    console.log('\nView Only screen stream, 1920x1080 Xvfb desktop (xterm, xclock, xeyes), medians of', TRIALS, 'typed 40-char lines\n');
+    console.log('\nScreen stream and key echo, 1920x1080 Xvfb desktop (xterm, xclock, xeyes), medians of', TRIALS, 'typed 40-char lines\n');
     console.log('| Server | Initial frame | Typed line: first / last update | Bytes per line | Key echo | CPU idle, 1 viewer |');
     console.log('|---|---|---|---|---|---|');
     for (const r of rows) {
