@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { startXvfb } from '@ra/kernel/testing';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium, snap } from './e2e/browser.js';
+import type { Page } from 'playwright-core';
+import { snap } from './e2e/browser.js';
 import { RaProcess } from './e2e/ra-process.js';
+import { TwoRoles } from './e2e/roles.js';
 import { RA_BIN } from './fixtures.js';
 
 const PASSWORD = 'quiet-harbour-7';
@@ -23,10 +22,8 @@ interface Shown {
 
 describe('end to end: chat between the novice and the helper, in both pages and from the CLI', function () {
   this.timeout(120_000);
-  let desktop: Awaited<ReturnType<typeof startXvfb>>;
   let novice: RaProcess;
   let helper: RaProcess;
-  let browser: Browser;
   let novicePage: Page;
   let helperPage: Page;
   let folder: string;
@@ -34,25 +31,14 @@ describe('end to end: chat between the novice and the helper, in both pages and 
   let helperSession: string;
   let noviceSession: string;
 
+  let roles: TwoRoles;
+
   before(async () => {
-    folder = await mkdtemp(join(tmpdir(), 'ra-e2e-chat-'));
-    desktop = await startXvfb({ width: 800, height: 600 });
-    novice = await RaProcess.start('chat-novice', { port: 34571, display: desktop.display });
-    helper = await RaProcess.start('chat-helper', { port: 34572 });
-    browser = await launchChromium();
-    novicePage = await browser.newPage({ viewport: { width: 1100, height: 900 } });
-    helperPage = await browser.newPage({ viewport: { width: 1100, height: 900 } });
-    await novicePage.goto(novice.url);
-    await helperPage.goto(helper.url);
+    roles = await TwoRoles.start('chat', { ports: [34571, 34572], screen: { width: 800, height: 600 }, viewports: [{ width: 1100, height: 900 }, { width: 1100, height: 900 }] });
+    ({ novice, helper, novicePage, helperPage, folder } = roles);
   });
 
-  after(async () => {
-    await browser?.close();
-    await helper?.stop();
-    await novice?.stop();
-    await desktop?.stop();
-    await rm(folder, { recursive: true, force: true });
-  });
+  after(() => roles?.stop());
 
   it('shows the chat on both sides once the novice accepts', async () => {
     const target = join(folder, 'chat.msrcincident');

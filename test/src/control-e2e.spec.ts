@@ -1,48 +1,36 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import WebSocket from 'ws';
-import { startXvfb } from '@ra/kernel/testing';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium, snap } from './e2e/browser.js';
+import type { Xvfb } from '@ra/kernel/testing';
+import type { Page } from 'playwright-core';
+import { snap } from './e2e/browser.js';
 import { RaProcess } from './e2e/ra-process.js';
+import { TwoRoles } from './e2e/roles.js';
 
 const run = promisify(execFile);
 const PASSWORD = 'green-door-7';
 
 describe('end to end: Take Control, with consent, and Esc and Stop that always win', function () {
   this.timeout(120_000);
-  let desktop: Awaited<ReturnType<typeof startXvfb>>;
+  let desktop: Xvfb;
   let novice: RaProcess;
   let helper: RaProcess;
-  let browser: Browser;
   let novicePage: Page;
   let helperPage: Page;
   let folder: string;
 
+  let roles: TwoRoles;
+
   before(async () => {
-    folder = await mkdtemp(join(tmpdir(), 'ra-control-'));
-    desktop = await startXvfb({ width: 1024, height: 768, xterm: true });
-    novice = await RaProcess.start('novice', { port: 34581, display: desktop.display });
-    helper = await RaProcess.start('helper', { port: 34582 });
-    browser = await launchChromium();
-    novicePage = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    helperPage = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
-    await novicePage.goto(novice.url);
-    await helperPage.goto(helper.url);
+    roles = await TwoRoles.start('control', { ports: [34581, 34582], screen: { width: 1024, height: 768, xterm: true } });
+    ({ desktop, novice, helper, novicePage, helperPage, folder } = roles);
   });
 
-  after(async () => {
-    await browser?.close();
-    await helper?.stop();
-    await novice?.stop();
-    await desktop?.stop();
-    await rm(folder, { recursive: true, force: true });
-  });
+  after(() => roles?.stop());
 
   /** Opens a session from the helper's RA and has the novice accept it in the page. */
   async function connect(): Promise<void> {
@@ -90,9 +78,7 @@ describe('end to end: Take Control, with consent, and Esc and Stop that always w
     assert.equal(refused.status, 409);
     await snap(helperPage, 'control-01-helper-disabled');
     await helperPage.locator('#ra-disconnect').click();
-    await novice.stop(true);
-    novice = await RaProcess.start('novice', { port: 34581, display: desktop.display, home: novice.home, plugins: { 'ra.control': { allowControl: true } } });
-    await novicePage.goto(novice.url);
+    novice = await roles.restartNovice({ 'ra.control': { allowControl: true } });
   });
 
   it('shares control after Yes: typing on the canvas runs a command in the novice\'s xterm', async () => {

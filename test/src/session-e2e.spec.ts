@@ -4,11 +4,12 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { startXvfb } from '@ra/kernel/testing';
-import type { Browser, Page } from 'playwright-core';
+import type { Xvfb } from '@ra/kernel/testing';
+import type { Page } from 'playwright-core';
 import { PNG } from 'pngjs';
-import { canvasRegion, launchChromium, snap } from './e2e/browser.js';
+import { canvasRegion, snap } from './e2e/browser.js';
 import { RaProcess } from './e2e/ra-process.js';
+import { TwoRoles } from './e2e/roles.js';
 import { RA_BIN } from './fixtures.js';
 import { differingPixels, xScreenshot } from './e2e/xwd.js';
 
@@ -19,34 +20,22 @@ const XTERM_REGION = { x: 40, y: 40, width: 480, height: 300 };
 
 describe('end to end: an invitation, a password, consent and a live View Only screen', function () {
   this.timeout(120_000);
-  let desktop: Awaited<ReturnType<typeof startXvfb>>;
+  let desktop: Xvfb;
   let novice: RaProcess;
   let helper: RaProcess;
-  let browser: Browser;
   let novicePage: Page;
   let helperPage: Page;
   let folder: string;
   let invitationPath: string;
 
+  let roles: TwoRoles;
+
   before(async () => {
-    folder = await mkdtemp(join(tmpdir(), 'ra-e2e-files-'));
-    desktop = await startXvfb({ width: 1024, height: 768, xterm: true });
-    novice = await RaProcess.start('novice', { port: 34561, display: desktop.display });
-    helper = await RaProcess.start('helper', { port: 34562 });
-    browser = await launchChromium();
-    novicePage = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    helperPage = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    await novicePage.goto(novice.url);
-    await helperPage.goto(helper.url);
+    roles = await TwoRoles.start('session', { ports: [34561, 34562], screen: { width: 1024, height: 768, xterm: true } });
+    ({ desktop, novice, helper, novicePage, helperPage, folder } = roles);
   });
 
-  after(async () => {
-    await browser?.close();
-    await helper?.stop();
-    await novice?.stop();
-    await desktop?.stop();
-    await rm(folder, { recursive: true, force: true });
-  });
+  after(() => roles?.stop());
 
   async function sessionState(page: Page): Promise<string> {
     return (await page.locator('#ra-session-state').textContent()) ?? '';
@@ -195,7 +184,7 @@ describe('end to end: an invitation, a password, consent and a live View Only sc
       assert.match(await endReason(helper, text), /not the one that made this invitation/);
     } finally {
       await impostor.stop();
-      novice = await RaProcess.start('novice', { port: novice.port, display: desktop.display, home: novice.home });
+      novice = await roles.restartNovice({});
     }
   });
 });

@@ -1,0 +1,61 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startXvfb, type Xvfb } from '@ra/kernel/testing';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from './browser.js';
+import { RaProcess } from './ra-process.js';
+
+export interface RolesOptions {
+  /** Where the novice and the helper listen for helpers. */
+  readonly ports: readonly [number, number];
+  readonly screen: { readonly width: number; readonly height: number; readonly xterm?: boolean };
+  /** Plugin settings for the novice, e.g. `{ 'ra.control': { allowControl: true } }`. */
+  readonly novicePlugins?: Record<string, Record<string, unknown>>;
+  readonly viewports?: readonly [{ width: number; height: number }, { width: number; height: number }];
+}
+
+/** A virtual desktop, a novice RA on it, a helper RA, and a Chromium page for each: one e2e stage. */
+export class TwoRoles {
+  private constructor(
+    readonly desktop: Xvfb,
+    public novice: RaProcess,
+    readonly helper: RaProcess,
+    readonly browser: Browser,
+    readonly novicePage: Page,
+    readonly helperPage: Page,
+    readonly folder: string,
+    private readonly options: RolesOptions,
+  ) {}
+
+  static async start(name: string, options: RolesOptions): Promise<TwoRoles> {
+    const folder = await mkdtemp(join(tmpdir(), `ra-e2e-${name}-`));
+    const desktop = await startXvfb(options.screen);
+    const novice = await RaProcess.start(`${name}-novice`, { port: options.ports[0], display: desktop.display, plugins: options.novicePlugins });
+    const helper = await RaProcess.start(`${name}-helper`, { port: options.ports[1] });
+    const browser = await launchChromium();
+    const [nv, hv] = options.viewports ?? [{ width: 1280, height: 900 }, { width: 1400, height: 1100 }];
+    const novicePage = await browser.newPage({ viewport: nv });
+    const helperPage = await browser.newPage({ viewport: hv });
+    await novicePage.goto(novice.url);
+    await helperPage.goto(helper.url);
+    return new TwoRoles(desktop, novice, helper, browser, novicePage, helperPage, folder, options);
+  }
+
+  /** Restarts the novice's RA in the same home with other plugin settings, and reloads its page. */
+  async restartNovice(plugins: Record<string, Record<string, unknown>>): Promise<RaProcess> {
+    await this.novice.stop(true);
+    this.novice = await RaProcess.start(this.novice.name, { port: this.options.ports[0], display: this.desktop.display, home: this.novice.home, plugins });
+    await this.novicePage.goto(this.novice.url);
+    return this.novice;
+  }
+
+  /** Stops everything it started, whatever failed before. */
+  async stop(): Promise<void> {
+    await this.browser.close().catch(() => undefined);
+    await this.helper.stop();
+    await this.novice.stop();
+    await this.desktop.stop();
+    await rm(this.folder, { recursive: true, force: true });
+  }
+}
