@@ -98,7 +98,8 @@ export class NoviceControl implements ChannelEndpoint {
       return step.refused ? this.tell(step.refused) : undefined;
     }
     const step = this.state.apply({ type: 'input' });
-    if (!step.inject) return this.throttledTell(step.refused!);
+    // Late input after a stop is expected (it was in flight); it is counted, not answered.
+    if (!step.inject) return;
     if (!this.rate.admit()) return this.throttledTell(`more than ${this.deps.maxEventsPerSecond} input events a second; the excess was dropped`);
     const grant = this.grant;
     void this.target!.then((target) => {
