@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { background, cpuMs, median, run, sleep, waitFor } from './processes.js';
+import WebSocket from 'ws';
 import { RaViewer } from './ra-viewer.js';
 
 const REPO = fileURLToPath(new URL('../../../..', import.meta.url));
@@ -117,6 +118,7 @@ async function ra(work: string): Promise<Row> {
       if (ups.length) trials.push({ first: ups[0].t - t, last: ups[ups.length - 1].t - t, bytes: ups.reduce((s, a) => s + a.bytes, 0) });
     }
     const echoMs = await keyEcho(novice.api, helper.api, viewer, pending.id);
+    escMs = await escToRevoke(novice.url, novice.secret);
     return {
       server: 'RA (this build)',
       initialBytes: viewer.initialBytes,
@@ -135,6 +137,8 @@ async function ra(work: string): Promise<Row> {
 }
 
 const round = (v: number) => Math.round(v * 10) / 10;
+/** Measured in the RA run; printed under the table. */
+let escMs = NaN;
 
 type Api = (method: string, path: string, body?: unknown) => Promise<Record<string, unknown>>;
 
@@ -165,6 +169,27 @@ async function keyEcho(noviceApi: Api, helperApi: Api, viewer: RaViewer, noviceS
   return round(median(times));
 }
 
+/** From the `xdotool key Escape` call on the novice's display until the novice's RA reports control ended. */
+async function escToRevoke(noviceUrl: string, noviceSecret: string): Promise<number> {
+  const url = new URL('/api/control/live', noviceUrl);
+  url.protocol = 'ws:';
+  url.search = '';
+  const socket = new WebSocket(url, { headers: { authorization: `Bearer ${noviceSecret}` } });
+  await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
+  const revoked = new Promise<number>((resolve) =>
+    socket.on('message', (data) => {
+      const views = JSON.parse(String(data)) as { phase: string }[];
+      if (views.length && views.every((v) => v.phase === 'view-only')) resolve(performance.now());
+    }),
+  );
+  await sleep(300);
+  const t = performance.now();
+  await run('xdotool', ['key', 'Escape'], { env: { ...process.env, DISPLAY } });
+  const ms = (await revoked) - t;
+  socket.close();
+  return round(ms);
+}
+
 async function main(): Promise<void> {
   if (!existsSync(join(BENCH, 'rfb-measure.js'))) throw new Error(`the VNC baseline scripts are not at ${BENCH}; set RA_BENCH_DIR to the shared/bench folder`);
   for (const tool of ['Xvfb', 'X0tigervnc', 'xdotool', 'xterm']) {
@@ -183,6 +208,7 @@ async function main(): Promise<void> {
     for (const r of rows) {
       console.log(`| ${r.server} | ${r.initialBytes} B in ${r.initialMs} ms | ${r.firstMs} / ${r.lastMs} ms | ${r.lineBytes} B | ${r.echoMs} ms | ${r.idleCpu} % |`);
     }
+    console.log(`\nRA: Esc on the novice's display (xdotool call, its start-up included) until control ended: ${escMs} ms`);
   } finally {
     await run('bash', [join(BENCH, 'stop-pids.sh')], { env });
     await rm(work, { recursive: true, force: true });
