@@ -1,31 +1,17 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvitationTransport } from '@ra/kernel';
-import { Kernel, StreamLogger } from '@ra/kernel/node';
-import { describeInvitationTransportContract, sampleEnvelope } from '@ra/kernel/testing';
+import { bootPlugin, describeInvitationTransportContract, sampleEnvelope } from '@ra/kernel/testing';
 
 const PLUGIN_DIR = fileURLToPath(new URL('../../', import.meta.url));
 
 /** A real kernel loading only this plugin, as `RA_PLUGIN_PATH` would, with `settings` as the user's. */
 async function boot(settings: (home: string) => Record<string, unknown>) {
-  const home = await mkdtemp(join(tmpdir(), 'ra-example-'));
-  await writeFile(join(home, 'settings.json'), JSON.stringify({ plugins: { 'example.folder': { settings: settings(home) } } }));
-  const log: string[] = [];
-  const kernel = await Kernel.start({
-    sources: [{ dir: PLUGIN_DIR, origin: 'external' }],
-    policy: { path: join(home, 'policy.json'), keyPath: join(home, 'ops-key.pub') },
-    home,
-    logger: new StreamLogger('info', 'ra', (line) => log.push(line)),
-  });
+  const { home, kernel, log, dispose } = await bootPlugin(PLUGIN_DIR, { origin: 'external', logLevel: 'info', settings: (h) => ({ 'example.folder': settings(h) }) });
   const transport = kernel.contributions(InvitationTransport).find((t) => t.id === 'folder');
   assert.ok(transport, `example.folder contributed no transport: ${JSON.stringify(kernel.records())}`);
-  const dispose = async () => {
-    await kernel.stop();
-    await rm(home, { recursive: true });
-  };
   return { home, kernel, transport, log, dispose };
 }
 

@@ -1,35 +1,20 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ApiRoute, SessionChannel, type ApiRequest } from '@ra/kernel';
-import { Kernel, StreamLogger } from '@ra/kernel/node';
-import { describeSessionChannelContract, RecordingLink, sampleSession } from '@ra/kernel/testing';
+import { bootPlugin, describeSessionChannelContract, RecordingLink, sampleSession } from '@ra/kernel/testing';
 import type { ChatMessage } from '../common/message.js';
 
 const PLUGIN_DIR = fileURLToPath(new URL('../../', import.meta.url));
 
 /** A real kernel loading only this plugin, so the manifest and the bindings are tested with it. */
 async function boot() {
-  const home = await mkdtemp(join(tmpdir(), 'ra-chat-'));
-  const log: string[] = [];
-  const kernel = await Kernel.start({
-    sources: [{ dir: PLUGIN_DIR, origin: 'builtin' }],
-    policy: { path: join(home, 'policy.json'), keyPath: join(home, 'ops-key.pub') },
-    home,
-    logger: new StreamLogger('info', 'ra', (line) => log.push(line)),
-  });
+  const { kernel, log, dispose } = await bootPlugin(PLUGIN_DIR, { logLevel: 'info' });
   const channel = kernel.contributions(SessionChannel).find((c) => c.id === 'chat');
   assert.ok(channel, `ra.chat contributed no chat channel: ${JSON.stringify(kernel.records())}`);
   const routes = new Map(kernel.contributions(ApiRoute).map((r) => [r.id, r]));
   /** Calls a route as the host would, with `sessionId` as the path parameter. */
   const call = async (id: string, sessionId: string, body?: unknown) =>
     routes.get(id)!.handle({ params: { sessionId }, query: new URLSearchParams(), body } satisfies ApiRequest);
-  const dispose = async () => {
-    await kernel.stop();
-    await rm(home, { recursive: true, force: true });
-  };
   return { channel, routes, call, log, dispose };
 }
 
