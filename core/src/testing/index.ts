@@ -7,5 +7,6 @@ export * from './capture-contract.js';
 export * from './channel-contract.js';
 export * from './contract.js';
 export * from './input-contract.js';
+export * from './stubs.js';
 export * from './transport-contract.js';
 export * from './xvfb.js';

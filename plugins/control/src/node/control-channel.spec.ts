@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { DEFAULT_POLICY, type InputSink, type Policy } from '@ra/kernel';
-import type { PluginHooks } from '@ra/kernel/node';
+import { quietLogger, stubHooks } from '@ra/kernel/testing';
 import { ControlChannel } from './control-channel.js';
 import { ControlHub } from './control-hub.js';
 
-const hooks = new Proxy({}, { get: () => ({ tap: () => ({ dispose() {} }), call: async () => undefined }) }) as PluginHooks;
+const hooks = stubHooks();
 const sink = { id: 'x11', title: 'X11' } as InputSink;
 const novice = { id: 's1', ticketId: 't', role: 'novice' as const, peerName: 'Hank', localName: 'Nora' };
 
@@ -15,7 +15,7 @@ describe('control: who may share control', () => {
 
   function status(policy: Policy, allowControl: boolean, sinks: InputSink[] = [sink]) {
     const hub = new ControlHub();
-    const channel = new ControlChannel({ hub, hooks, logger: console, policy: () => policy, settings: () => ({ allowControl, maxEventsPerSecond: 100 }), sinks: () => sinks });
+    const channel = new ControlChannel({ hub, hooks, logger: quietLogger, policy: () => policy, settings: () => ({ allowControl, maxEventsPerSecond: 100 }), sinks: () => sinks });
     const sent: string[] = [];
     const end = channel.open(novice, { send: (p) => sent.push(String(p)), close() {} });
     end.dispose();
@@ -31,7 +31,7 @@ describe('control: who may share control', () => {
 
   it('answers a helper asking anyway with the reason, and shares nothing', async () => {
     const hub = new ControlHub();
-    const channel = new ControlChannel({ hub, hooks, logger: console, policy: () => DEFAULT_POLICY, settings: () => ({ allowControl: false, maxEventsPerSecond: 100 }), sinks: () => [sink] });
+    const channel = new ControlChannel({ hub, hooks, logger: quietLogger, policy: () => DEFAULT_POLICY, settings: () => ({ allowControl: false, maxEventsPerSecond: 100 }), sinks: () => [sink] });
     const sent: string[] = [];
     const end = channel.open(novice, { send: (p) => sent.push(String(p)), close() {} });
     end.receive(JSON.stringify({ t: 'request' }));

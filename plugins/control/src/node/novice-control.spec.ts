@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import type { InputSink, InputTarget, Logger } from '@ra/kernel';
-import type { PluginHooks } from '@ra/kernel/node';
+import type { InputSink, InputTarget } from '@ra/kernel';
+import { quietLogger, stubHooks } from '@ra/kernel/testing';
 import type { ControlStatus } from '../common/messages.js';
 import { NoviceControl } from './novice-control.js';
 
-const quiet: Logger = { debug() {}, info() {}, warn() {}, error() {} };
-const hooks = new Proxy({}, { get: () => ({ tap: () => ({ dispose() {} }), call: async () => undefined }) }) as PluginHooks;
+const quiet = quietLogger;
+const hooks = stubHooks();
 const session = { id: 's1', ticketId: 't1', role: 'novice' as const, peerName: 'Hank', localName: 'Nora' };
 const tick = () => new Promise((r) => setImmediate(r));
 

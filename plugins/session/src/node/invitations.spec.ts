@@ -4,11 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sinon from 'sinon';
 import { DAY_MINUTES, DEFAULT_POLICY, type InvitationTransport, type Policy } from '@ra/kernel';
+import { stubHooks } from '@ra/kernel/testing';
 import { readInvitation } from './invitation/format.js';
 import { NoviceIdentity } from './invitation/identity.js';
 import { TicketStore } from './invitation/store.js';
 import { Invitations, lifetime } from './invitations.js';
-import { stubHooks } from './spec-helpers.js';
 
 describe('invitations: lifetime, policy and delivery', () => {
   let home: string;

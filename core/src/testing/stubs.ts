@@ -1,5 +1,5 @@
-import type { Logger } from '@ra/kernel';
-import type { PluginHooks } from '@ra/kernel/node';
+import type { Logger } from '../common/plugin.js';
+import type { PluginHooks } from '../node/hooks.js';
 
 /** For specs: a logger that keeps quiet. */
 export const quietLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
