@@ -60,6 +60,11 @@ export function controlPanel(workbench: Workbench): UiPanel {
       };
 
       const socket = workbench.connect('/api/control/live');
+      socket.onClose(() => {
+        stopCapture();
+        take.disabled = true;
+        state.textContent = 'Take Control is not available right now: RA\'s control plugin is not running on this computer.';
+      });
       socket.onMessage((data) => {
         if (typeof data !== 'string') return;
         const view = (JSON.parse(data) as ControlView[]).find((v) => v.sessionId === sessionId);

@@ -1,6 +1,6 @@
 /**
  * The novice's control state for one session: the single authority on whether a helper's input may
- * be injected. It is pure so a property test can drive it through every order of events.
+ * be injected. It is pure; `NoviceControl` applies it, and its spec drives both through random orders.
  */
 export type ControlPhase = 'view-only' | 'requested' | 'shared';
 

@@ -7,7 +7,7 @@ import type { NoviceControl } from './novice-control.js';
 type Entry = { readonly view: Omit<ControlView, keyof ControlStatus>; readonly end: NoviceControl | HelperControl };
 
 /** Every session's control status on this machine, its routes, and the socket its pages watch. */
-export class ControlHub {
+export class ControlHub implements Disposable {
   private readonly entries = new Map<string, Entry>();
   private readonly sockets = new Set<UiSocket>();
 
@@ -23,6 +23,12 @@ export class ControlHub {
   /** A session's control status changed: tell the pages. */
   changed(sessionId: string): void {
     if (this.entries.has(sessionId)) this.broadcast();
+  }
+
+  /** ra.control stops: every control period ends, and the pages hear that the socket closed. */
+  dispose(): void {
+    for (const { end } of this.entries.values()) end.dispose();
+    for (const socket of this.sockets) socket.close('Take Control stopped on this computer');
   }
 
   views(): ControlView[] {

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import type { InputSink, InputTarget } from '@ra/kernel';
 import { quietLogger, stubHooks } from '@ra/kernel/testing';
-import type { ControlStatus } from '../common/messages.js';
 import { NoviceControl } from './novice-control.js';
 
 const quiet = quietLogger;
@@ -32,7 +31,6 @@ function fakeSink(onInject: () => void) {
 
 function novice(options: { unavailable?: () => string | undefined; onInject?: () => void; perSecond?: number } = {}) {
   const sent: string[] = [];
-  const published: ControlStatus[] = [];
   const fake = fakeSink(options.onInject ?? (() => undefined));
   const control = new NoviceControl(session, { send: (p) => sent.push(String(p)), close() {} }, {
     unavailable: options.unavailable ?? (() => undefined),
@@ -41,10 +39,10 @@ function novice(options: { unavailable?: () => string | undefined; onInject?: ()
     hooks,
     logger: quiet,
     maxEventsPerSecond: options.perSecond ?? 100_000,
-    publish: (s) => published.push(s),
+    publish: () => undefined,
   });
   const last = () => JSON.parse(sent[sent.length - 1]);
-  return { control, sent, published, fake, last };
+  return { control, sent, fake, last };
 }
 
 const input = JSON.stringify({ t: 'pointer', event: { kind: 'move', x: 1, y: 1 } });
@@ -73,6 +71,27 @@ describe('control: the novice end enforces consent', () => {
     off.control.receive(JSON.stringify({ t: 'request' }));
     assert.deepEqual(off.last(), { t: 'refused', message: "Nora's computer does not allow remote control" });
     assert.equal(off.control.status.phase, 'view-only');
+  });
+
+  it('ends the request and tells both sides when control became unavailable before the Yes', () => {
+    let why: string | undefined;
+    const { control, last } = novice({ unavailable: () => why });
+    control.receive(JSON.stringify({ t: 'request' }));
+    why = 'Nora\'s computer has no input plugin enabled';
+    assert.equal(control.answer(true).refused, why);
+    assert.deepEqual([last().view.phase, last().view.note], ['view-only', why]);
+  });
+
+  it('takes nothing more once disposed, and counts what still comes', async () => {
+    let injected = 0;
+    const { control } = novice({ onInject: () => injected++ });
+    control.receive(JSON.stringify({ t: 'request' }));
+    control.answer(true);
+    control.dispose();
+    control.receive(JSON.stringify({ t: 'request' }));
+    control.receive(input);
+    await tick();
+    assert.deepEqual([injected, control.status.phase, control.status.dropped], [0, 'view-only', 2]);
   });
 
   it('stops on the novice pressing Esc on the display, releases everything held, and says who stopped it', async () => {

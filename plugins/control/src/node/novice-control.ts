@@ -13,7 +13,7 @@ export interface NoviceControlDeps {
   readonly logger: Logger;
   readonly maxEventsPerSecond: number;
   /** The status changed: show it on this machine's page. */
-  publish(status: ControlStatus): void;
+  publish(): void;
 }
 
 const STOP_WORDS: Record<StopCause, string> = {
@@ -37,6 +37,7 @@ export class NoviceControl implements ChannelEndpoint {
   private escape?: Promise<Disposable>;
   private note?: string;
   private lastError = 0;
+  private closed = false;
 
   constructor(
     private readonly session: SessionInfo,
@@ -53,6 +54,7 @@ export class NoviceControl implements ChannelEndpoint {
   }
 
   receive(payload: Uint8Array | string): void {
+    if (this.closed) return void this.state.dropped++;
     const message = typeof payload === 'string' ? parseHelperMessage(payload) : undefined;
     if (!message) return this.tell('the helper sent a control message this computer does not understand; it was dropped');
     this.handle(message);
@@ -61,7 +63,14 @@ export class NoviceControl implements ChannelEndpoint {
   /** The novice's Yes or No to a pending request. */
   answer(yes: boolean): ControlStep {
     const step = this.state.apply({ type: yes ? 'grant' : 'deny' });
-    if (step.refused) return step;
+    if (step.refused) {
+      // A Yes that came too late (control became unavailable meanwhile) still ends the request.
+      if (step.changed) {
+        this.note = step.refused;
+        this.announce();
+      }
+      return step;
+    }
     this.note = step.phase === 'shared' ? undefined : `${this.session.localName} said no`;
     if (step.phase === 'shared') this.start();
     void this.deps.hooks[step.phase === 'shared' ? 'consentGranted' : 'consentRevoked'].call({ session: this.session, scope: 'control', reason: this.note });
@@ -81,8 +90,10 @@ export class NoviceControl implements ChannelEndpoint {
     return step;
   }
 
+  /** The session ended, or ra.control stopped: control ends and this end takes nothing more. */
   dispose(): void {
     if (this.state.phase !== 'view-only') this.stop('disconnect');
+    this.closed = true;
   }
 
   private handle(message: HelperMessage): void {
@@ -114,10 +125,11 @@ export class NoviceControl implements ChannelEndpoint {
     const sink = this.deps.sink();
     const display = this.deps.display();
     if (!sink || !display) return this.failed('no input plugin can drive this display');
-    this.target = sink.open(display);
     this.escape = sink.watchEscape(display, () => void (this.state.phase === 'shared' && this.stop('novice-esc')));
-    this.target.catch((e: Error) => this.failed(`control could not start: ${e.message}`));
+    // No input goes through before Esc is watched: the novice's way out comes first.
+    this.target = Promise.all([sink.open(display), this.escape]).then(([target]) => target);
     this.escape.catch((e: Error) => this.failed(`control stopped: Esc cannot be watched on this display (${e.message})`));
+    this.target.catch((e: Error) => this.failed(`control could not start: ${e.message}`));
   }
 
   /** Lets go of every key and button the helper held, then closes the input target and the Esc watch. */
@@ -140,9 +152,8 @@ export class NoviceControl implements ChannelEndpoint {
   }
 
   private announce(): void {
-    const status = this.status;
-    this.link.send(JSON.stringify({ t: 'status', view: status }));
-    this.deps.publish(status);
+    this.link.send(JSON.stringify({ t: 'status', view: this.status }));
+    this.deps.publish();
   }
 
   private tell(message: string): void {
