@@ -34,8 +34,6 @@ export interface InvitationStore {
   get(ticketId: string): Promise<InvitationRecord | undefined>;
   list(): Promise<InvitationRecord[]>;
   setStatus(ticketId: string, status: InvitationStatus): Promise<void>;
-  /** Counts a wrong password; the record locks at the limit. Returns the record after the change. */
-  recordFailedAttempt(ticketId: string): Promise<InvitationRecord>;
 }
 
 export interface MailMessage {

@@ -38,7 +38,7 @@ Usage:
   ra policy show [--json]            the policy RA enforces now
   ra --help | --version
 
-Start options (also for ra open --snapshot, except --ui-port and --virtual-desktop):
+Start options (ra start only):
   --port N            port this machine listens on for helpers
   --ui-port N         port of the local web UI on 127.0.0.1 (default: any free port)
   --display :D        the X display to share (default: $DISPLAY)
@@ -128,9 +128,9 @@ async function main(argv: string[]): Promise<void> {
     case 'open': {
       if (!sub || rest.length) throw new UsageError('ra open takes one invitation file');
       if (o.snapshot === undefined) return open(await api(), sub, o, json);
-      // Loaded only here and for start: the thin clients skip the web server, ws and pngjs.
-      const [{ applyStartEnvironment }, { snapshot }] = await Promise.all([import('./start.js'), import('./snapshot.js')]);
-      applyStartEnvironment({ port: parsePort(o.port, '--port'), display: parseDisplay(o.display) });
+      // Loaded only here: the thin clients skip pngjs. A helper-only kernel listens for nobody.
+      const { snapshot } = await import('./snapshot.js');
+      process.env.RA_PORT = 'off';
       const timeoutMs = parseTimeout(o.timeout ?? '60s', '--timeout');
       return snapshot(env, sub, { out: o.snapshot, password: o.password, name: o.name, timeoutMs }, json);
     }

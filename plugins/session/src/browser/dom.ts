@@ -17,8 +17,9 @@ export function when(iso: string | Date): string {
   return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 }
 
-/** A field of a form, as text, trimmed. */
+/** A field of a form, as text, trimmed; passwords are taken exactly as typed. */
 export function field(form: HTMLFormElement, name: string): string {
   const el = form.elements.namedItem(name) as HTMLInputElement | HTMLTextAreaElement | HTMLSelectElement | null;
-  return el?.value.trim() ?? '';
+  const value = el?.value ?? '';
+  return el?.type === 'password' ? value : value.trim();
 }

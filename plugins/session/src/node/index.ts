@@ -17,8 +17,6 @@ export default definePlugin<PluginContext>({
     bind(InvitationStore).toDynamicValue(() => runtime.ready().store);
   }),
   async activate(ctx) {
-    const runtime = ctx.get<SessionRuntime>(Runtime);
-    ctx.subscriptions.add(runtime);
-    await runtime.start(ctx);
+    await ctx.get<SessionRuntime>(Runtime).start(ctx);
   },
 });

@@ -4,7 +4,7 @@ import type { SessionRuntime } from './runtime.js';
 type Handler = (rt: SessionRuntime, request: ApiRequest) => unknown;
 
 const table: [id: string, method: ApiRoute['method'], path: string, handle: Handler][] = [
-  ['transports', 'GET', '/api/transports', (rt) => rt.transports().map(({ id, title }) => ({ id, title, opens: false }))],
+  ['transports', 'GET', '/api/transports', (rt) => rt.transports().map((t) => ({ id: t.id, title: t.title, opens: t.receive !== undefined }))],
   ['invitations-list', 'GET', '/api/invitations', (rt) => rt.invitations.list()],
   ['invitations-create', 'POST', '/api/invitations', (rt, r) => rt.invite(inviteRequest(r.body))],
   ['invitations-expire', 'POST', '/api/invitations/:id/expire', (rt, r) => rt.changeInvitation('expire', r.params.id)],
@@ -15,8 +15,6 @@ const table: [id: string, method: ApiRoute['method'], path: string, handle: Hand
   ['sessions-decline', 'POST', '/api/sessions/:id/decline', (rt, r) => rt.registry.decline(r.params.id)],
   ['sessions-disconnect', 'POST', '/api/sessions/:id/disconnect', (rt, r) => rt.registry.disconnect(r.params.id)],
 ];
-
-export const ROUTE_IDS = table.map(([id]) => id);
 
 export function apiRoutes(runtime: SessionRuntime): ApiRoute[] {
   return table.map(([id, method, path, handle]) => ({ id, method, path, handle: (request) => handle(runtime.ready(), request) }));

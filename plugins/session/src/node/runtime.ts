@@ -9,6 +9,7 @@ import {
   type Disposable,
   type Listening,
   type Logger,
+  type Policy,
 } from '@ra/kernel';
 import type { PluginContext } from '@ra/kernel/node';
 import { DEFAULT_PORT, formatAddress, parseAddress } from './invitation/address.js';
@@ -22,7 +23,7 @@ import { admitHelper } from './session/novice.js';
 import { SessionRegistry } from './session/registry.js';
 
 /** Everything `ra.session` runs, created at activation and torn down with the plugin. */
-export class SessionRuntime implements Disposable {
+export class SessionRuntime {
   private context?: PluginContext;
   private identity!: NoviceIdentity;
   store!: TicketStore;
@@ -31,6 +32,7 @@ export class SessionRuntime implements Disposable {
   private listening?: Listening;
   private listenError?: string;
   private readonly invitationListeners = new Set<() => void>();
+  private expiryTimer?: NodeJS.Timeout;
 
   get logger(): Logger {
     return this.context!.logger;
@@ -60,17 +62,53 @@ export class SessionRuntime implements Disposable {
         },
       },
     });
+    await this.listen(ctx, policy);
+    ctx.subscriptions.add(toDisposable(() => this.registry.dispose()));
+    ctx.subscriptions.add(toDisposable(() => clearTimeout(this.expiryTimer)));
+    this.context = ctx;
+    this.scheduleExpiry();
+  }
+
+  /** The novice's listener; `RA_PORT=off` (a helper-only RA, e.g. `ra open --snapshot`) opens none. */
+  private async listen(ctx: PluginContext, policy: () => Policy): Promise<void> {
+    if (process.env.RA_PORT === 'off') return void (this.listenError = 'this RA only helps others (RA_PORT=off)');
     const port = Number(process.env.RA_PORT) || Number(ctx.settings.port) || DEFAULT_PORT;
     const host = String(ctx.settings.listenHost ?? '0.0.0.0');
-    const deps = { identity: this.identity, desk: this.store, registry: this.registry, hooks: ctx.hooks, logger: ctx.logger, policy };
+    const desk = {
+      get: (id: string) => this.store.get(id),
+      scalar: (id: string) => this.store.scalar(id),
+      recordFailedAttempt: async (id: string) => {
+        const record = await this.store.recordFailedAttempt(id);
+        this.invitationsChanged();
+        return record;
+      },
+    };
+    const deps = { identity: this.identity, desk, registry: this.registry, hooks: ctx.hooks, logger: ctx.logger, handshakes: { active: 0 }, policy };
     try {
       this.listening = await ctx.get(NetworkListener).listen({ host, port }, (socket) => void admitHelper(socket, deps));
     } catch (e) {
       this.listenError = `cannot listen on ${host}:${port}: ${(e as Error).message}`;
       ctx.logger.error(this.listenError);
     }
-    ctx.subscriptions.add(toDisposable(() => this.registry.dispose()));
-    this.context = ctx;
+  }
+
+  /**
+   * Wakes when the next open invitation runs out: the pages learn it expired, and so do the
+   * `invitationExpired` taps. Rescheduled whenever the invitations change.
+   */
+  private scheduleExpiry(): void {
+    clearTimeout(this.expiryTimer);
+    void this.store.list().then((records) => {
+      const now = Date.now();
+      const next = Math.min(...records.filter((r) => r.status === 'open').map((r) => r.expiresAt.getTime()));
+      if (!Number.isFinite(next)) return;
+      this.expiryTimer = setTimeout(() => {
+        const ran = records.filter((r) => r.status === 'open' && r.expiresAt.getTime() <= Date.now());
+        for (const r of ran) void this.context?.hooks.invitationExpired.call({ ...r, status: 'expired' });
+        this.invitationsChanged();
+      }, Math.min(Math.max(next - now, 0) + 50, 2 ** 31 - 1));
+      this.expiryTimer.unref();
+    }, (e: Error) => this.context?.logger.warn(`cannot read the invitations: ${e.message}`));
   }
 
   transports(): InvitationTransport[] {
@@ -134,9 +172,6 @@ export class SessionRuntime implements Disposable {
 
   private invitationsChanged(): void {
     for (const l of this.invitationListeners) l();
-  }
-
-  dispose(): void {
-    this.listening?.dispose();
+    this.scheduleExpiry();
   }
 }

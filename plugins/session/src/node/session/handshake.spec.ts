@@ -49,7 +49,7 @@ describe('session handshake over real TLS on 127.0.0.1', function () {
     novice = new SessionRegistry(() => [echo], hooks(), quiet);
     helper = new SessionRegistry(() => [echo], hooks(), quiet);
     server = createServer((socket) =>
-      void admitHelper(socket, { identity, desk: store, registry: novice, hooks: hooks(veto), logger: quiet, policy: () => policy }),
+      void admitHelper(socket, { identity, desk: store, registry: novice, hooks: hooks(veto), logger: quiet, handshakes: { active: 0 }, policy: () => policy }),
     );
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     port = (server.address() as { port: number }).port;

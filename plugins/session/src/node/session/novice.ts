@@ -23,8 +23,13 @@ export interface NoviceDeps {
   readonly registry: SessionRegistry;
   readonly hooks: PluginHooks;
   readonly logger: Logger;
+  /** Handshakes under way now, across all connections. */
+  readonly handshakes: { active: number };
   policy(): Policy;
 }
+
+/** Connections still proving a password at once; more are dropped unread, so floods cannot pile up. */
+const MAX_HANDSHAKES = 16;
 
 /** Refused: the helper hears `message` and the connection closes. */
 class Refusal extends Error {}
@@ -36,6 +41,19 @@ class Refusal extends Error {}
 export async function admitHelper(raw: Socket, deps: NoviceDeps): Promise<void> {
   const from = `${raw.remoteAddress}:${raw.remotePort}`;
   raw.on('error', () => undefined);
+  if (deps.handshakes.active >= MAX_HANDSHAKES) {
+    raw.destroy();
+    return deps.logger.warn(`turned away a connection from ${from}: ${MAX_HANDSHAKES} helpers are already proving a password`);
+  }
+  deps.handshakes.active++;
+  try {
+    await admit(raw, from, deps);
+  } finally {
+    deps.handshakes.active--;
+  }
+}
+
+async function admit(raw: Socket, from: string, deps: NoviceDeps): Promise<void> {
   let wire: Wire;
   try {
     wire = new Wire(await acceptTls(raw, deps.identity.keyPem, deps.identity.certPem, HANDSHAKE_MS), 'refuse');

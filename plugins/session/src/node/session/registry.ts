@@ -48,10 +48,9 @@ export class SessionRegistry {
 
   /** The novice lets the helper in: only now does anything of the screen leave the machine. */
   async accept(id: string): Promise<SessionView> {
-    const session = this.pending(id, 'accept');
-    session.grant();
+    await this.pending(id, 'accept').open(this.channels(), true);
+    const session = this.get(id);
     await this.hooks.consentGranted.call({ session: session.info, scope: 'connect' });
-    await session.open(this.channels());
     return session.view();
   }
 

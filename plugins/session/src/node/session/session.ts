@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ChannelEndpoint, Logger, Role, SessionChannel, SessionInfo } from '@ra/kernel';
+import { ApiError, type ChannelEndpoint, type Logger, type Role, type SessionChannel, type SessionInfo } from '@ra/kernel';
 import type { EndedBy, SessionState, SessionView } from '../../common/views.js';
 import { FrameKind, type Frame } from '../wire/framing.js';
 import type { Wire } from '../wire/wire.js';
@@ -64,16 +64,18 @@ export class Session {
     this.move('awaiting-consent');
   }
 
-  /** The novice's yes, sent before the channels open so the helper is ready for their frames. */
-  grant(): void {
-    this.wire?.send({ t: 'consent', granted: true });
-  }
-
-  /** Opens every session channel on this side and starts routing the peer's frames to them. */
-  async open(channels: readonly SessionChannel[]): Promise<void> {
+  /**
+   * Opens every session channel on this side and starts routing the peer's frames to them. The
+   * state changes before the first await, so a second Accept or a dropped connection cannot race it;
+   * `consent` (the novice's side) is sent only once frames are taken, then held until channels are up.
+   */
+  async open(channels: readonly SessionChannel[], consent = false): Promise<void> {
+    if (this.state === 'ended' || this.state === 'open') throw new ApiError(409, `this session is ${this.state}`);
     const wire = this.wire!;
     wire.onFrame((frame) => (this.held ? this.held.push(frame) : this.route(frame)));
+    wire.openFrames();
     this.move('open');
+    if (consent) wire.send({ t: 'consent', granted: true });
     for (const channel of channels) {
       try {
         const link = { send: (payload: Uint8Array | string) => wire.sendChannel(channel.id, payload), close: (why: string) => this.disconnect(this.role, why) };

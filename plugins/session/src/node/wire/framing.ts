@@ -3,6 +3,8 @@
  * Control frames carry JSON; channel frames carry a channel id and a payload for that channel.
  */
 export const MAX_FRAME_BYTES = 32 * 1024 * 1024;
+/** Until the session opens only small handshake messages are due: nobody unproven may make RA buffer 32 MiB. */
+export const HANDSHAKE_FRAME_BYTES = 64 * 1024;
 
 export const enum FrameKind {
   Control = 0,
@@ -44,6 +46,8 @@ function frame(kind: FrameKind, body: Uint8Array): Buffer {
 export class FrameReader {
   private chunks: Buffer[] = [];
   private size = 0;
+  /** The largest frame accepted now; raised once the session opens. */
+  limit = HANDSHAKE_FRAME_BYTES;
 
   push(chunk: Buffer): Frame[] {
     this.chunks.push(chunk);
@@ -52,7 +56,7 @@ export class FrameReader {
     while (this.size >= 4) {
       const head = this.peek(4);
       const length = head.readUInt32BE(0);
-      if (length === 0 || length > MAX_FRAME_BYTES) throw new ProtocolError(`malformed frame: length ${length} is outside 1..${MAX_FRAME_BYTES}`);
+      if (length === 0 || length > this.limit) throw new ProtocolError(`malformed frame: length ${length} is outside 1..${this.limit}`);
       if (this.size < 4 + length) break;
       const whole = this.take(4 + length);
       frames.push(decode(whole.subarray(4)));

@@ -1,5 +1,7 @@
 import type { Socket } from 'node:net';
+import { once } from 'node:events';
 import { connect, createSecureContext, TLSSocket } from 'node:tls';
+import { within } from '@ra/kernel/node';
 import { keyFingerprint } from '../invitation/identity.js';
 
 /** Both ends feed this into the password proof, binding it to this very TLS connection. */
@@ -36,21 +38,17 @@ export async function connectPinned(host: string, port: number, fingerprint: str
   return socket;
 }
 
-function settle(socket: TLSSocket, event: 'secure' | 'secureConnect', timeoutMs: number, what: string): Promise<TLSSocket> {
-  return new Promise((resolve, reject) => {
-    const fail = (why: string) => {
-      clearTimeout(timer);
-      socket.destroy();
-      reject(new Error(`${what} failed: ${why}`));
-    };
-    const timer = setTimeout(() => fail(`no answer within ${Math.round(timeoutMs / 1000)} s`), timeoutMs);
-    socket.once('error', (e: Error & { code?: string }) => fail(e.code === 'ECONNREFUSED' ? 'nothing is listening there' : e.message));
-    socket.once('close', () => fail('the connection closed'));
-    socket.once(event, () => {
-      clearTimeout(timer);
-      socket.removeAllListeners('error');
-      socket.removeAllListeners('close');
-      resolve(socket);
-    });
-  });
+/** Waits for the handshake; a refusal, a reset, a close or the timeout each fail it with the reason. */
+async function settle(socket: TLSSocket, event: 'secure' | 'secureConnect', timeoutMs: number, what: string): Promise<TLSSocket> {
+  const closed = once(socket, 'close').then(() => Promise.reject(new Error('the connection closed')));
+  try {
+    await within(Promise.race([once(socket, event), closed]), timeoutMs, `no answer within ${Math.round(timeoutMs / 1000)} s`);
+    return socket;
+  } catch (e) {
+    socket.destroy();
+    const why = (e as NodeJS.ErrnoException).code === 'ECONNREFUSED' ? 'nothing is listening there' : (e as Error).message;
+    throw new Error(`${what} failed: ${why}`);
+  } finally {
+    closed.catch(() => undefined);
+  }
 }

@@ -1,5 +1,5 @@
 import type { TLSSocket } from 'node:tls';
-import { encodeChannel, encodeControl, FrameKind, FrameReader, ProtocolError, type Frame } from './framing.js';
+import { encodeChannel, encodeControl, FrameKind, FrameReader, MAX_FRAME_BYTES, ProtocolError, type Frame } from './framing.js';
 
 export type ControlMessage = Readonly<Record<string, unknown>> & { readonly t: string };
 
@@ -44,6 +44,11 @@ export class Wire {
       const timer = setTimeout(() => this.fail(`no ${what} within ${Math.round(timeoutMs / 1000)} s`), timeoutMs);
       this.waiter = { resolve, reject, timer };
     });
+  }
+
+  /** The session is open: full-size frames (a whole screen) are allowed from now on. */
+  openFrames(): void {
+    this.reader.limit = MAX_FRAME_BYTES;
   }
 
   /** From now on every frame goes to `listener`, starting with those already held. */
