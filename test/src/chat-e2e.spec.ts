@@ -109,19 +109,24 @@ describe('end to end: chat between the novice and the helper, in both pages and 
     await error.waitFor({ state: 'hidden' });
   });
 
-  it('delivers `ra chat` from the helper’s command line to the novice’s page', async () => {
+  it('delivers `ra chat` from the helper’s command line to both pages, without a reload', async () => {
     const text = 'Vom Terminal: 你好 🌍 مرحبا';
     const sent = JSON.parse((await ra(helper, 'chat', helperSession, text, '--json')).stdout) as { from: string; text: string; role: string };
     assert.deepEqual({ from: sent.from, text: sent.text, role: sent.role }, { from: 'Hank Helper', text, role: 'helper' });
     const shown = await messages(novicePage, 3);
     assert.equal(shown[2].text, text);
     assert.equal(shown[2].from, 'Hank Helper');
+    // The sender's own page too: nothing came from the peer to prompt it, so only RA's push can show it.
+    const own = await messages(helperPage, 3);
+    assert.deepEqual({ from: own[2].from, text: own[2].text, mine: own[2].mine }, { from: 'Hank Helper', text, mine: true });
     await snap(novicePage, 'chat-05-novice-gets-cli-message');
+    await snap(helperPage, 'chat-05-helper-sees-own-cli-message');
   });
 
   it('says on one line what `ra chat` did, or why not', async () => {
     assert.match((await ra(helper, 'chat', helperSession, 'Bis gleich')).stdout, /^Sent at \d{4}-\d\d-\d\d \d\d:\d\d as Hank Helper\n$/);
     await messages(novicePage, 4);
+    await messages(helperPage, 4);
     const tooLong = await ra(helper, 'chat', helperSession, 'ü'.repeat(2001));
     assert.deepEqual([tooLong.code, tooLong.stderr], [1, 'ra: a chat message may be at most 2000 characters; this one has 2001\n']);
     const unknown = await ra(helper, 'chat', 'no-such-session', 'hello');

@@ -8,6 +8,7 @@ export * from './manifest.js';
 export * from './permissions.js';
 export * from './plugin.js';
 export * from './policy.js';
+export * from './rate-limit.js';
 export * from './services.js';
 export * from './session.js';
 export * from './token.js';

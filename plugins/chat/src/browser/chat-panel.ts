@@ -1,7 +1,10 @@
-import type { Disposable, UiContext, UiPanel, Workbench } from '@ra/kernel';
-import type { ChatMessage } from '../common/message.js';
+import type { Disposable, PageSocket, UiContext, UiPanel, Workbench } from '@ra/kernel';
+import { MAX_HISTORY, type ChatMessage, type LiveMessage } from '../common/message.js';
 
-/** The chat panel on both sides of a session: the conversation, and a Message Entry field to add to it. */
+/**
+ * The chat panel on both sides of a session: the conversation, and a Message Entry field to add to it.
+ * It shows the last 500 messages (MAX_HISTORY), as RA keeps them; older ones drop off the top.
+ */
 export function chatPanel(workbench: Workbench): UiPanel {
   return {
     id: 'chat',
@@ -21,10 +24,7 @@ class ChatView {
   private readonly error = element('p', 'ra-chat-error');
   private readonly path: string;
   private readonly shown = new Set<string>();
-  private readonly subscription: Disposable;
-  private syncing = false;
-  /** News arrived while a sync was under way: one more follows it. */
-  private stale = false;
+  private readonly socket: PageSocket;
   private sending = false;
   private disposed = false;
 
@@ -67,36 +67,21 @@ class ChatView {
     panel.setAttribute('aria-labelledby', title.id);
     panel.append(title, this.log, form);
     host.append(panel);
-    // The peer's frame is only the news: this computer's RA has already checked and recorded it (or dropped a bad
-    // or flooding one), so the list shows that history and a page opened midway loads the same.
-    this.subscription = context.onMessage('chat', () => this.sync());
-    this.sync();
+    // This computer's RA pushes what it recorded: the peer's messages once checked (bad or flooding ones never come),
+    // and this side's, sent here or with `ra chat`. It starts with the kept history, so a page opened midway shows the same.
+    this.socket = workbench.connect('/api/chat/live');
+    this.socket.onMessage((data) => {
+      const live = JSON.parse(data as string) as LiveMessage;
+      if (live.sessionId === session.id) this.show(live.message);
+    });
+    this.socket.onClose((reason) => {
+      if (!this.disposed) this.say(`The chat stopped updating (${reason}). Reload the page to catch up.`);
+    });
   }
 
   dispose(): void {
     this.disposed = true;
-    this.subscription.dispose();
-  }
-
-  private sync(): void {
-    if (this.syncing) {
-      this.stale = true;
-      return;
-    }
-    this.syncing = true;
-    this.workbench
-      .request<ChatMessage[]>('GET', this.path)
-      .then(
-        (history) => history.forEach((m) => this.show(m)),
-        (e: Error) => this.say(`The chat could not be loaded: ${e.message}`),
-      )
-      .finally(() => {
-        this.syncing = false;
-        if (this.stale && !this.disposed) {
-          this.stale = false;
-          this.sync();
-        }
-      });
+    this.socket.dispose();
   }
 
   private async send(): Promise<void> {
@@ -104,10 +89,10 @@ class ChatView {
     if (this.sending || text.trim() === '') return;
     this.sending = true;
     try {
-      const message = await this.workbench.request<ChatMessage>('POST', this.path, { text });
+      // The socket brings the message back as recorded, so the log keeps RA's order.
+      await this.workbench.request<ChatMessage>('POST', this.path, { text });
       this.entry.value = '';
       this.say(undefined);
-      this.show(message);
     } catch (e) {
       this.say(`Not sent: ${(e as Error).message}.`);
     } finally {
@@ -132,6 +117,11 @@ class ChatView {
     text.dir = 'auto';
     item.append(meta, text);
     this.log.append(item);
+    if (this.log.childElementCount > MAX_HISTORY) {
+      const oldest = this.log.firstElementChild as HTMLElement;
+      this.shown.delete(oldest.dataset.id!);
+      oldest.remove();
+    }
     if (follow) this.log.scrollTop = this.log.scrollHeight;
   }
 

@@ -9,3 +9,12 @@ export interface ChatMessage {
   readonly text: string;
   readonly sentAt: string;
 }
+
+/** What `/api/chat/live` pushes: one message, this side's or the peer's, of one session. */
+export interface LiveMessage {
+  readonly sessionId: string;
+  readonly message: ChatMessage;
+}
+
+/** Each side keeps, and each panel shows, only a session's last this many messages, so a long or hostile chat cannot grow without bound. */
+export const MAX_HISTORY = 500;

@@ -1,4 +1,5 @@
-import { ApiError, type ChannelEndpoint, type ChannelLink, type Logger, type SessionChannel, type SessionInfo } from '@ra/kernel';
+import { ApiError, toDisposable, type ChannelEndpoint, type ChannelLink, type Disposable, type Logger, type SessionChannel, type SessionInfo } from '@ra/kernel';
+import type { LiveMessage } from '../common/message.js';
 import { Conversation } from './conversation.js';
 
 /** The `chat` channel: one Conversation per open session, found by the API through the session id. */
@@ -6,6 +7,7 @@ export class ChatChannel implements SessionChannel {
   readonly id = 'chat';
   readonly title = 'Chat';
   private readonly conversations = new Map<string, Conversation>();
+  private readonly listeners = new Set<(live: LiveMessage) => void>();
 
   constructor(
     private readonly logger: Logger,
@@ -13,7 +15,8 @@ export class ChatChannel implements SessionChannel {
   ) {}
 
   open(session: SessionInfo, link: ChannelLink): ChannelEndpoint {
-    const conversation = new Conversation(session, link, this.logger, this.now);
+    const recorded = (message: LiveMessage['message']) => this.listeners.forEach((l) => l({ sessionId: session.id, message }));
+    const conversation = new Conversation(session, link, this.logger, recorded, this.now);
     this.conversations.set(session.id, conversation);
     return {
       receive: (payload) => conversation.receive(payload),
@@ -29,5 +32,16 @@ export class ChatChannel implements SessionChannel {
     const conversation = this.conversations.get(sessionId);
     if (!conversation) throw new ApiError(404, `no open session '${sessionId}' to chat in on this computer`);
     return conversation;
+  }
+
+  /** Every message still kept, of every open session, oldest first within each. */
+  kept(): LiveMessage[] {
+    return [...this.conversations].flatMap(([sessionId, c]) => c.history().map((message) => ({ sessionId, message })));
+  }
+
+  /** Hears each message as it is recorded, this side's and the peer's alike. */
+  onMessage(listener: (live: LiveMessage) => void): Disposable {
+    this.listeners.add(listener);
+    return toDisposable(() => void this.listeners.delete(listener));
   }
 }

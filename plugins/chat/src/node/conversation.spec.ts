@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { ApiError, type ChannelEndpoint, type Logger } from '@ra/kernel';
 import { RecordingLink, sampleSession } from '@ra/kernel/testing';
+import { MAX_HISTORY, type LiveMessage } from '../common/message.js';
 import { ChatChannel } from './chat-channel.js';
 import { PEER_LIMIT, SEND_LIMIT } from './conversation.js';
 import { encodeMessage, MAX_FRAME_CHARS } from './frame.js';
@@ -124,6 +125,37 @@ describe('ChatChannel: a conversation between both sides', () => {
     const ids = (side: ChatChannel) => side.conversation(SESSION).history().map((m) => m.id);
     assert.equal(ids(novice).length, SEND_LIMIT.max + 1);
     assert.deepEqual(ids(helper), ids(novice));
+  });
+
+  it('tells its listeners every message it records, this side’s and the peer’s, and nothing it refuses or drops', () => {
+    const { novice, helper, noviceEnd } = pair();
+    const heard: LiveMessage[] = [];
+    const listening = novice.onMessage((live) => heard.push(live));
+    const mine = novice.conversation(SESSION).send('Hello?');
+    const theirs = helper.conversation(SESSION).send('Hi Nora');
+    assert.throws(() => novice.conversation(SESSION).send(' '));
+    noviceEnd.receive('not json');
+    listening.dispose();
+    novice.conversation(SESSION).send('unheard');
+    assert.deepEqual(heard, [
+      { sessionId: SESSION, message: mine },
+      { sessionId: SESSION, message: novice.conversation(SESSION).history()[1] },
+    ]);
+    assert.equal(heard[1].message.id, theirs.id);
+  });
+
+  it(`keeps only the last ${MAX_HISTORY} messages: older ones drop off, their ids with them`, () => {
+    const { helper, helperEnd, clock } = pair();
+    for (let i = 0; i < MAX_HISTORY + 100; i++) {
+      clock.now += PEER_LIMIT.windowMs / PEER_LIMIT.max;
+      helperEnd.receive(encodeMessage({ id: `m-${i}`, text: `line ${i}` }));
+    }
+    const history = helper.conversation(SESSION).history();
+    assert.equal(history.length, MAX_HISTORY);
+    assert.deepEqual([history[0].text, history.at(-1)?.text], ['line 100', `line ${MAX_HISTORY + 99}`]);
+    clock.now += PEER_LIMIT.windowMs;
+    helperEnd.receive(encodeMessage({ id: 'm-0', text: 'an id no longer kept' }));
+    assert.equal(helper.conversation(SESSION).history().at(-1)?.text, 'an id no longer kept');
   });
 
   it('drops the history when the session ends; the session is then unknown (404)', () => {

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { ApiError, type ChannelEndpoint, type ChannelLink, type Logger, type Role, type SessionInfo } from '@ra/kernel';
-import type { ChatMessage } from '../common/message.js';
+import { MAX_HISTORY, type ChatMessage } from '../common/message.js';
 import { decodeMessage, encodeMessage } from './frame.js';
 import { chatTextProblem } from './message-text.js';
-import { describeLimit, RateLimit, type Limit } from './rate-limit.js';
+import { describeLimit, RateLimit, type Limit } from '@ra/kernel';
 
 /** Own messages beyond this are refused: more than anyone types, far fewer than a runaway script sends. */
 export const SEND_LIMIT: Limit = { max: 20, windowMs: 10_000 };
@@ -11,7 +11,7 @@ export const SEND_LIMIT: Limit = { max: 20, windowMs: 10_000 };
 /** Peer frames beyond this are dropped: twice what an honest peer allows itself, so network jitter never costs a message. */
 export const PEER_LIMIT: Limit = { max: 40, windowMs: 10_000 };
 
-/** One session's chat on this side: the whole history, kept until the session ends. */
+/** One session's chat on this side: its last MAX_HISTORY messages, kept until the session ends, each told to `recorded`. */
 export class Conversation implements ChannelEndpoint {
   private readonly messages: ChatMessage[] = [];
   private readonly ids = new Set<string>();
@@ -25,6 +25,7 @@ export class Conversation implements ChannelEndpoint {
     private readonly session: SessionInfo,
     private readonly link: ChannelLink,
     private readonly logger: Logger,
+    private readonly recorded: (message: ChatMessage) => void,
     private readonly now: () => number = Date.now,
   ) {}
 
@@ -68,6 +69,9 @@ export class Conversation implements ChannelEndpoint {
     const message: ChatMessage = { id, from, role, text, sentAt: new Date(this.now()).toISOString() };
     this.messages.push(message);
     this.ids.add(id);
+    // The oldest drops off, its id too: only ids still kept are checked against reuse.
+    if (this.messages.length > MAX_HISTORY) this.ids.delete(this.messages.shift()!.id);
+    this.recorded(message);
     return message;
   }
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
-import { ApiRoute, SessionChannel, type ApiRequest } from '@ra/kernel';
+import { ApiRoute, ApiSocket, SessionChannel, type ApiRequest, type UiSocket } from '@ra/kernel';
 import { bootPlugin, describeSessionChannelContract, RecordingLink, sampleSession } from '@ra/kernel/testing';
-import type { ChatMessage } from '../common/message.js';
+import type { ChatMessage, LiveMessage } from '../common/message.js';
 
 const PLUGIN_DIR = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -15,7 +15,8 @@ async function boot() {
   /** Calls a route as the host would, with `sessionId` as the path parameter. */
   const call = async (id: string, sessionId: string, body?: unknown) =>
     routes.get(id)!.handle({ params: { sessionId }, query: new URLSearchParams(), body } satisfies ApiRequest);
-  return { channel, routes, call, log, dispose };
+  const sockets = kernel.contributions(ApiSocket);
+  return { channel, routes, call, sockets, log, dispose };
 }
 
 describeSessionChannelContract('ra.chat', boot);
@@ -49,6 +50,24 @@ describe('ra.chat as the kernel loads it', () => {
     await endpoint.dispose();
   });
 
+  it('pushes on /api/chat/live the kept history on connect, then each message recorded, the CLI’s and the peer’s', async () => {
+    assert.deepEqual(booted.sockets.map(({ id, path }) => [id, path]), [['chat-live', '/api/chat/live']]);
+    const session = sampleSession({ role: 'helper', localName: 'Hank Helper', peerName: 'Nora Novice' });
+    const endpoint = await booted.channel.open(session, new RecordingLink());
+    const before = (await booted.call('chat-send', session.id, { text: 'before the page' })) as ChatMessage;
+    const page = new PageEnd();
+    booted.sockets[0].connect(page, new URLSearchParams());
+    const after = (await booted.call('chat-send', session.id, { text: 'from `ra chat`' })) as ChatMessage;
+    endpoint.receive(JSON.stringify({ type: 'message', id: 'peer-1', text: 'Danke!' }));
+    page.close();
+    await booted.call('chat-send', session.id, { text: 'after the page left' });
+    const pushed = page.sent.map((s) => JSON.parse(s) as LiveMessage);
+    assert.deepEqual(pushed.map((p) => p.sessionId), [session.id, session.id, session.id]);
+    assert.deepEqual(pushed.map((p) => p.message.id), [before.id, after.id, 'peer-1']);
+    assert.deepEqual(pushed[1].message, after);
+    await endpoint.dispose();
+  });
+
   it('answers 404 for a session with no open chat, 400 for a bad body or text', async () => {
     await assert.rejects(async () => booted.call('chat-history', 'nope'), { status: 404, message: "no open session 'nope' to chat in on this computer" });
     await assert.rejects(async () => booted.call('chat-send', 'nope', { text: 'hi' }), { status: 404 });
@@ -69,3 +88,23 @@ describe('ra.chat as the kernel loads it', () => {
     assert.ok(booted.log.some((l) => l.includes('[ra:ra.chat] warn: chat in session session-0001: dropped a frame that is not JSON from Helpdesk')), booted.log.join(''));
   });
 });
+
+/** The page's end of a live socket, recording what it was sent. */
+class PageEnd implements UiSocket {
+  readonly sent: string[] = [];
+  readonly buffered = 0;
+  private readonly closers = new Set<() => void>();
+  send(data: string | Uint8Array): void {
+    this.sent.push(data as string);
+  }
+  onMessage() {
+    return { dispose() {} };
+  }
+  onClose(listener: () => void) {
+    this.closers.add(listener);
+    return { dispose: () => void this.closers.delete(listener) };
+  }
+  close(): void {
+    this.closers.forEach((l) => l());
+  }
+}

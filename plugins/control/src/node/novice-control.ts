@@ -1,8 +1,8 @@
-import type { ChannelEndpoint, ChannelLink, Disposable, InputSink, InputTarget, Logger, SessionInfo } from '@ra/kernel';
+import { RateLimit, type ChannelEndpoint, type ChannelLink, type Disposable, type InputSink, type InputTarget, type Logger, type SessionInfo } from '@ra/kernel';
 import type { PluginHooks } from '@ra/kernel/node';
 import { ControlState, type ControlStep, type StopCause } from '../common/control-state.js';
 import { parseHelperMessage, type ControlStatus, type HelperMessage } from '../common/messages.js';
-import { RateWindow } from './rate-window.js';
+
 
 export interface NoviceControlDeps {
   /** Why control cannot be shared now (policy, the novice's setting, no input plugin), or undefined. */
@@ -30,7 +30,9 @@ const STOP_WORDS: Record<StopCause, string> = {
  */
 export class NoviceControl implements ChannelEndpoint {
   private readonly state: ControlState;
-  private readonly rate: RateWindow;
+  private readonly rate: RateLimit;
+  /** Input dropped for coming faster than the limit. */
+  private flooded = 0;
   /** Bumped at every grant and stop; an injection carries the grant it was allowed under. */
   private grant = 0;
   private target?: Promise<InputTarget>;
@@ -45,12 +47,12 @@ export class NoviceControl implements ChannelEndpoint {
     private readonly deps: NoviceControlDeps,
   ) {
     this.state = new ControlState(() => deps.unavailable());
-    this.rate = new RateWindow(deps.maxEventsPerSecond);
+    this.rate = new RateLimit({ max: deps.maxEventsPerSecond, windowMs: 1000 });
     this.announce();
   }
 
   get status(): ControlStatus {
-    return { phase: this.state.phase, unavailable: this.deps.unavailable(), note: this.note, dropped: this.state.dropped + this.rate.dropped };
+    return { phase: this.state.phase, unavailable: this.deps.unavailable(), note: this.note, dropped: this.state.dropped + this.flooded };
   }
 
   receive(payload: Uint8Array | string): void {
@@ -111,7 +113,10 @@ export class NoviceControl implements ChannelEndpoint {
     const step = this.state.apply({ type: 'input' });
     // Late input after a stop is expected (it was in flight); it is counted, not answered.
     if (!step.inject) return;
-    if (!this.rate.admit()) return this.throttledTell(`more than ${this.deps.maxEventsPerSecond} input events a second; the excess was dropped`);
+    if (!this.rate.take()) {
+      this.flooded++;
+      return this.throttledTell(`more than ${this.deps.maxEventsPerSecond} input events a second; the excess was dropped`);
+    }
     const grant = this.grant;
     void this.target!.then((target) => {
       // Checked again now, after the await: a stop in between must win.

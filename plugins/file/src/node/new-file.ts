@@ -1,4 +1,4 @@
-import { writeTempFile } from '@ra/kernel/node';
+import { syncFolder, writeTempFile } from '@ra/kernel/node';
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 
@@ -18,6 +18,7 @@ export async function writeNewFile(path: string, data: Uint8Array): Promise<stri
   try {
     reserved = await reserve(path);
     await rename(tmp, reserved);
+    await syncFolder(dirname(reserved));
     return reserved;
   } catch (e) {
     await rm(tmp, { force: true });

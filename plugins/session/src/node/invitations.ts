@@ -1,5 +1,5 @@
 import { ApiError, DAY_MINUTES, MINUTE, type InvitationRecord, type InvitationStore, type InvitationTransport, type Policy } from '@ra/kernel';
-import type { PluginHooks } from '@ra/kernel/node';
+import { parseLifetime, type PluginHooks } from '@ra/kernel/node';
 
 export const DEFAULT_LIFETIME = '1h';
 export const INVITATION_FILE_NAME = 'RAInvitation.msrcincident';
@@ -28,8 +28,6 @@ export interface InvitationDeps {
   defaultName(): string;
 }
 
-const UNITS = { m: 1, h: 60, d: DAY_MINUTES } as const;
-
 /** The novice's invitations: made under policy, sent through a transport, expired or deleted at will. */
 export class Invitations {
   constructor(private readonly deps: InvitationDeps) {}
@@ -41,8 +39,8 @@ export class Invitations {
     if (!transport) throw new ApiError(400, `no invitation transport '${request.via}' is enabled; enabled: ${this.deps.transports().map((t) => t.id).join(', ') || 'none'}`);
     const minutes = lifetime(request.expires ?? DEFAULT_LIFETIME, policy.solicited.maxLifetimeMinutes);
     const { record, file } = await this.deps.mint.mint({
-      noviceName: clip(request.name, 'name', 64) || this.deps.defaultName(),
-      message: clip(request.message, 'message', 1000),
+      noviceName: request.name?.trim() || this.deps.defaultName(),
+      message: request.message?.trim() ?? '',
       expiresAt: new Date(Date.now() + minutes * MINUTE),
       password: request.password ?? '',
     });
@@ -99,9 +97,14 @@ export class Invitations {
 
 /** `30m`, `1h`, `2d` in minutes, within the policy's cap. */
 export function lifetime(text: string, capMinutes: number): number {
-  const match = /^(\d{1,6})([mhd])$/.exec(text.trim());
-  if (!match || Number(match[1]) === 0) throw new ApiError(400, `'${text}' is not a lifetime; write it like 30m, 1h or 2d`);
-  const minutes = Number(match[1]) * UNITS[match[2] as keyof typeof UNITS];
+  // The policy's own reader, after the policy's own pattern: one grammar for lifetimes everywhere.
+  if (!/^[1-9][0-9]{0,5}[mhd]$/.test(text.trim())) throw new ApiError(400, `'${text}' is not a lifetime; write it like 30m, 1h or 2d`);
+  let minutes: number;
+  try {
+    minutes = parseLifetime(text.trim());
+  } catch (e) {
+    throw new ApiError(400, `an invitation may last at most ${describe(capMinutes)} on this computer (policy); ${(e as Error).message}`);
+  }
   if (minutes > capMinutes) throw new ApiError(400, `an invitation may last at most ${describe(capMinutes)} on this computer (policy); '${text}' is longer`);
   return minutes;
 }
@@ -110,11 +113,4 @@ function describe(minutes: number): string {
   if (minutes % DAY_MINUTES === 0) return `${minutes / DAY_MINUTES} day${minutes === DAY_MINUTES ? '' : 's'}`;
   if (minutes % 60 === 0) return `${minutes / 60} hour${minutes === 60 ? '' : 's'}`;
   return `${minutes} minutes`;
-}
-
-function clip(value: unknown, field: string, max: number): string {
-  if (value === undefined || value === null) return '';
-  if (typeof value !== 'string') throw new ApiError(400, `'${field}' must be text`);
-  if (value.length > max) throw new ApiError(400, `'${field}' is longer than ${max} characters`);
-  return value.trim();
 }
