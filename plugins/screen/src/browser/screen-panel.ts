@@ -1,6 +1,6 @@
 import type { Disposable, RemoteSurface, UiContext, UiPanel, Workbench } from '@ra/kernel';
 import { ScreenDecoder } from '../common/decoder.js';
-import { encodeRefresh } from '../common/frame.js';
+import { encodeRefresh, NO_SCREEN } from '../common/frame.js';
 import { StreamInflater } from './inflater.js';
 
 type Mode = 'actual' | 'scaled';
@@ -39,6 +39,7 @@ class ScreenView {
   private mode: Mode = 'actual';
   private readonly buttons = new Map<Mode, HTMLButtonElement>();
   private readonly subscription: Disposable;
+  private readonly resized = new ResizeObserver(() => this.placeCursor());
 
   constructor(host: HTMLElement, private readonly context: UiContext) {
     this.canvas.id = 'ra-screen';
@@ -68,10 +69,13 @@ class ScreenView {
     this.note.hidden = true;
     this.show('actual');
     this.subscription = context.onMessage('screen', (payload) => this.receive(payload));
+    // The drawn cursor follows the canvas when the window (and so the Scaled picture) changes size.
+    this.resized.observe(this.canvas);
   }
 
   dispose(): void {
     this.subscription.dispose();
+    this.resized.disconnect();
   }
 
   /** Maps a client point to screen pixels through the canvas's current size, so both zooms agree. */
@@ -93,7 +97,8 @@ class ScreenView {
   private show(mode: Mode): void {
     this.mode = mode;
     for (const [m, b] of this.buttons) b.setAttribute('aria-pressed', String(m === mode));
-    this.canvas.style.width = mode === 'scaled' ? '100%' : `${this.canvas.width}px`;
+    // Actual size is one screen pixel per device pixel, so it stays sharp on a high-density display.
+    this.canvas.style.width = mode === 'scaled' ? '100%' : `${this.canvas.width / devicePixelRatio}px`;
     this.canvas.style.height = 'auto';
     this.canvas.style.display = 'block';
     this.frame.style.maxHeight = mode === 'scaled' ? 'none' : '80vh';
@@ -162,7 +167,7 @@ class ScreenView {
 function noScreenReason(text: string): string {
   try {
     const message = JSON.parse(text) as { type?: string; reason?: string };
-    if (message.type === 'no-screen') return `The other computer has no screen to show: ${message.reason ?? 'unknown reason'}.`;
+    if (message.type === NO_SCREEN) return `The other computer has no screen to show: ${message.reason ?? 'unknown reason'}.`;
   } catch {
     // not JSON: fall through
   }

@@ -27,6 +27,9 @@
  */
 export const SCREEN_FORMAT_VERSION = 1;
 
+/** Sent as JSON text `{ type, reason }` when the novice has no screen to show; the helper's page says why. */
+export const NO_SCREEN = 'no-screen';
+
 export const MessageKind = { reset: 0, update: 1, cursor: 2, refresh: 3 } as const;
 export type MessageKind = (typeof MessageKind)[keyof typeof MessageKind];
 

@@ -1,6 +1,8 @@
 import type { CaptureSource, CaptureStream, ChannelEndpoint, ChannelLink, CursorState, Logger, ScreenGeometry, ScreenUpdate } from '@ra/kernel';
-import { decodeHelperMessage, ScreenFrameError } from '../common/frame.js';
+import { decodeHelperMessage, NO_SCREEN, ScreenFrameError } from '../common/frame.js';
 import { ScreenEncoder } from './encoder.js';
+
+const REFRESH_MS = 1000;
 
 /**
  * The novice's end of the `screen` channel: capture → encode → link, strictly in call order.
@@ -14,6 +16,8 @@ export class NoviceScreenStream implements ChannelEndpoint {
   private geometry?: ScreenGeometry;
   private stream?: CaptureStream;
   private disposed = false;
+  private lastRefresh = 0;
+  private refreshTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly link: ChannelLink,
@@ -25,10 +29,17 @@ export class NoviceScreenStream implements ChannelEndpoint {
       resize: (geometry) => this.reset(geometry),
       update: (update) => this.update(update),
       cursor: (state) => this.cursor(state),
-      ended: (reason) => this.link.close(`screen capture stopped: ${reason}`),
+      ended: (reason) => this.unavailable(`screen capture stopped: ${reason}`),
     });
     if (this.disposed) stream.dispose();
     else this.stream = stream;
+  }
+
+  /** There is no screen to send; the session goes on (chat, control), and the helper reads why. */
+  unavailable(reason: string): void {
+    this.stream = undefined;
+    this.logger.warn(reason);
+    if (!this.disposed) this.link.send(JSON.stringify({ type: NO_SCREEN, reason }));
   }
 
   receive(payload: Uint8Array | string): void {
@@ -38,12 +49,27 @@ export class NoviceScreenStream implements ChannelEndpoint {
     } catch (e) {
       return this.logger.warn(`ignored a screen message from the helper: ${(e as Error).message}`);
     }
+    this.refresh();
+  }
+
+  /** A full frame again, at most one a second: a page that keeps asking cannot keep the novice grabbing. */
+  private refresh(): void {
+    const wait = this.lastRefresh + REFRESH_MS - Date.now();
+    if (wait > 0) {
+      this.refreshTimer ??= setTimeout(() => {
+        this.refreshTimer = undefined;
+        this.refresh();
+      }, wait);
+      return;
+    }
+    this.lastRefresh = Date.now();
     if (this.geometry) this.reset(this.geometry);
     this.stream?.refresh();
   }
 
   dispose(): void {
     this.disposed = true;
+    clearTimeout(this.refreshTimer);
     this.stream?.dispose();
     this.stream = undefined;
   }
@@ -67,7 +93,8 @@ export class NoviceScreenStream implements ChannelEndpoint {
 
   private cursor(state: CursorState): void {
     this.flush();
-    this.send(this.encoder.cursor(state));
+    // A cursor the stream cannot carry is skipped; it must never end the session.
+    this.send(this.encoder.cursor(state).catch((e: Error) => void this.logger.warn(`skipped a cursor shape: ${e.message}`)));
   }
 
   /** Keeps messages in call order even though compression is asynchronous. */

@@ -2,9 +2,6 @@ import type { CaptureSource, ChannelEndpoint, ChannelLink, Logger, SessionChanne
 import { NoviceScreenStream } from './novice-stream.js';
 import type { RemoteScreens } from './remote-screens.js';
 
-/** Sent as text on the channel when the novice has no screen to show; the helper's UI says it. */
-export const NO_SCREEN = 'no-screen';
-
 /** The `screen` channel: the novice streams the desktop, the helper decodes it. View Only. */
 export class ScreenChannel implements SessionChannel {
   readonly id = 'screen';
@@ -17,23 +14,26 @@ export class ScreenChannel implements SessionChannel {
     private readonly logger: Logger,
   ) {}
 
-  async open(session: SessionInfo, link: ChannelLink): Promise<ChannelEndpoint> {
+  open(session: SessionInfo, link: ChannelLink): ChannelEndpoint {
     if (session.role === 'helper') return this.remote.attach(session, link);
     const stream = new NoviceScreenStream(link, this.logger);
-    const display = this.display();
-    const source = display ? await this.pick(display) : undefined;
-    if (!display || !source) {
-      const why = display ? `no capture plugin can read the display ${display}` : 'no X display is reachable (DISPLAY is not set)';
-      this.logger.warn(`session ${session.id}: ${why}`);
-      link.send(JSON.stringify({ type: NO_SCREEN, reason: why }));
-      return stream;
-    }
-    await stream.start(source, display);
+    // Capture starts in the background, so chat and control do not wait for the first grab.
+    void this.capture(stream);
     return stream;
   }
 
-  private async pick(display: string): Promise<CaptureSource | undefined> {
-    for (const source of this.sources()) if (await source.available(display).catch(() => false)) return source;
-    return undefined;
+  /** Tries each capture source in turn; if none can read the display, the helper is told why. */
+  private async capture(stream: NoviceScreenStream): Promise<void> {
+    const display = this.display();
+    if (!display) return stream.unavailable('no X display is reachable (DISPLAY is not set)');
+    const failures: string[] = [];
+    for (const source of this.sources()) {
+      try {
+        return await stream.start(source, display);
+      } catch (e) {
+        failures.push(`${source.title}: ${(e as Error).message}`);
+      }
+    }
+    stream.unavailable(failures.length ? `the display ${display} could not be captured (${failures.join('; ')})` : 'no capture plugin is enabled');
   }
 }

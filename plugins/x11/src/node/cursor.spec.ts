@@ -14,6 +14,16 @@ describe('cursor', () => {
     });
   });
 
+  it('cuts a cursor larger than the stream carries around its hotspot', () => {
+    const side = 300;
+    const argb = Buffer.alloc(side * side * 4);
+    // One opaque green pixel at the hotspot (280, 20): it must stay under the new hotspot.
+    argb.set([0, 255, 0, 255], (20 * side + 280) * 4);
+    const { image } = cursorState({ x: 0, y: 0, width: side, height: side, xhot: 280, yhot: 20, cursorImage: argb });
+    assert.deepEqual([image.width, image.height, image.hotX, image.hotY], [256, 256, 236, 20]);
+    assert.deepEqual([...image.rgba.subarray((image.hotY * 256 + image.hotX) * 4, (image.hotY * 256 + image.hotX) * 4 + 4)], [0, 255, 0, 255]);
+  });
+
   it('PointerWatch asks once per burst of motion and reports only moves', async () => {
     const positions = [
       { x: 1, y: 1 },

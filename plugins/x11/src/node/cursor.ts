@@ -1,23 +1,32 @@
 import type { CursorState } from '@ra/kernel';
 import type { CursorImage } from 'x11';
 
+/** The largest cursor side a viewer is sent; bigger ones are cut around the hotspot. */
+export const MAX_CURSOR_SIDE = 256;
+
+/** First column (or row) of a `side`-long window around `hot` within `size`. */
+const cropStart = (size: number, hot: number) => Math.max(0, Math.min(hot - MAX_CURSOR_SIDE / 2, size - MAX_CURSOR_SIDE));
+
 /** XFIXES hands out premultiplied ARGB32 in native order (B, G, R, A bytes); viewers want straight RGBA. */
 export function cursorState(cursor: CursorImage): Required<CursorState> {
-  const rgba = new Uint8Array(cursor.width * cursor.height * 4);
+  const [x0, y0] = [cropStart(cursor.width, cursor.xhot), cropStart(cursor.height, cursor.yhot)];
+  const width = Math.min(cursor.width, MAX_CURSOR_SIDE);
+  const height = Math.min(cursor.height, MAX_CURSOR_SIDE);
+  const rgba = new Uint8Array(width * height * 4);
   const argb = cursor.cursorImage;
-  for (let i = 0; i < rgba.length; i += 4) {
-    const a = argb[i + 3];
-    if (a === 0) continue;
-    rgba[i] = Math.min(255, Math.round((argb[i + 2] * 255) / a));
-    rgba[i + 1] = Math.min(255, Math.round((argb[i + 1] * 255) / a));
-    rgba[i + 2] = Math.min(255, Math.round((argb[i] * 255) / a));
-    rgba[i + 3] = a;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = ((y0 + y) * cursor.width + x0 + x) * 4;
+      const o = (y * width + x) * 4;
+      const a = argb[i + 3];
+      if (a === 0) continue;
+      rgba[o] = Math.min(255, Math.round((argb[i + 2] * 255) / a));
+      rgba[o + 1] = Math.min(255, Math.round((argb[i + 1] * 255) / a));
+      rgba[o + 2] = Math.min(255, Math.round((argb[i] * 255) / a));
+      rgba[o + 3] = a;
+    }
   }
-  return {
-    x: cursor.x,
-    y: cursor.y,
-    image: { width: cursor.width, height: cursor.height, hotX: cursor.xhot, hotY: cursor.yhot, rgba },
-  };
+  return { x: cursor.x, y: cursor.y, image: { width, height, hotX: cursor.xhot - x0, hotY: cursor.yhot - y0, rgba } };
 }
 
 /** Time between two pointer queries while it moves: at most 100 a second. */

@@ -42,7 +42,11 @@ export class EscapeWatch implements Disposable {
         if (e.name === 'XIRawKeyPress') watch.pressed(e.detail);
         else if (e.name === 'MappingNotify' && e.request === MAPPING_KEYBOARD) watch.reread();
       });
-      conn.onLost((reason) => options.logger?.warn(`ra.x11: stopped watching Escape: ${reason}`));
+      // Fail safe: without a watch the novice's Esc would go unheard, so losing it counts as an Esc.
+      conn.onLost((reason) => {
+        options.logger?.warn(`ra.x11: stopped watching Escape: ${reason}`);
+        listener();
+      });
       xinput.XISelectEvents(conn.screen.root, [{ deviceId: xinput.AllMasterDevices, mask: xinput.EventMask.RawKeyPress }]);
       // A round trip: the selection is in force once start() resolves.
       await conn.request((cb) => conn.client.GetInputFocus(cb));

@@ -47,8 +47,8 @@ export class X11CaptureSource implements CaptureSource, Disposable {
     return stream;
   }
 
-  /** Stops every stream still running, e.g. when the plugin is deactivated. */
+  /** Stops every stream still running, e.g. when the plugin is deactivated; their sinks hear why. */
   async dispose(): Promise<void> {
-    await Promise.all([...this.streams].map((s) => s.dispose()));
+    await Promise.all([...this.streams].map((s) => s.abandon('the X11 capture plugin stopped')));
   }
 }

@@ -123,6 +123,12 @@ export class X11CaptureStream implements CaptureStream {
     return this.disposing;
   }
 
+  /** Ends the stream from this side, telling the sink `reason`, e.g. when the plugin stops. */
+  abandon(reason: string): Promise<void> {
+    this.end(reason);
+    return this.dispose();
+  }
+
   private async begin(): Promise<void> {
     const { damage, fixes, randr, xinput } = this.ext;
     const root = this.conn.screen.root;
