@@ -3,6 +3,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { appendFile, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { until } from '@ra/kernel/testing';
 import { REPO, Workspace } from './fixtures.js';
 
 const RA = join(REPO, 'host', 'dist', 'node', 'main.js');
@@ -173,7 +174,7 @@ describe('ra CLI', () => {
     host = spawn(process.execPath, [RA, 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     host.stdout!.on('data', (d) => (out += d));
-    await until(() => /ready in \d+ ms/.test(out), 10_000);
+    await until(() => /ready in \d+ ms/.test(out), 10_000, 'no "ready" from ra start', 50);
     assert.match(out, /test\.extra\s+1\.0\.0\s+active/);
 
     const second = await ra('start');
@@ -198,11 +199,3 @@ describe('ra CLI', () => {
     await assert.rejects(stat(join(ws.home, 'run', 'host.json')), /ENOENT/);
   });
 });
-
-async function until(check: () => boolean, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

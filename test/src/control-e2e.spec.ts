@@ -5,7 +5,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import WebSocket from 'ws';
-import type { Xvfb } from '@ra/kernel/testing';
+import { until, type Xvfb } from '@ra/kernel/testing';
 import type { Page } from 'playwright-core';
 import { snap } from './e2e/browser.js';
 import { RaProcess } from './e2e/ra-process.js';
@@ -48,14 +48,6 @@ describe('end to end: Take Control, with consent, and Esc and Stop that always w
     return views[views.length - 1]?.phase ?? 'none';
   }
 
-  async function until(check: () => Promise<boolean>, what: string, ms = 10_000): Promise<void> {
-    const end = Date.now() + ms;
-    while (!(await check())) {
-      if (Date.now() > end) throw new Error(`${what} did not happen within ${ms} ms`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-
   /** Clicks the helper's canvas at a point of the remote screen, whatever the zoom. */
   async function clickRemote(x: number, y: number): Promise<void> {
     const box = (await helperPage.locator('canvas#ra-screen').boundingBox())!;
@@ -65,13 +57,13 @@ describe('end to end: Take Control, with consent, and Esc and Stop that always w
   async function takeControl(): Promise<void> {
     await helperPage.locator('#ra-take-control').click();
     await novicePage.locator('#ra-control-yes').click();
-    await until(async () => (await phase(helper)) === 'shared', 'control shared at the helper');
+    await until(async () => (await phase(helper)) === 'shared', 10_000, 'control shared at the helper did not happen', 20);
   }
 
   it("keeps Take Control disabled, saying why, while the novice's setting is off", async () => {
     await connect();
     const take = helperPage.locator('#ra-take-control');
-    await until(async () => (await helperPage.locator('#ra-control-why').textContent())!.length > 0, 'the reason shown');
+    await until(async () => (await helperPage.locator('#ra-control-why').textContent())!.length > 0, 10_000, 'the reason shown did not happen', 20);
     assert.equal(await take.isDisabled(), true);
     assert.match((await helperPage.locator('#ra-control-why').textContent())!, /the setting "Allow this computer to be controlled remotely" is off/);
     const refused = await helper.api<{ error: string }>('POST', `/api/control/${(await helper.api<{ sessionId: string }[]>('GET', '/api/control')).body[0].sessionId}/request`);
@@ -88,13 +80,13 @@ describe('end to end: Take Control, with consent, and Esc and Stop that always w
     assert.match((await novicePage.getByRole('dialog').textContent())!, /Hank would like to share control of your computer/);
     await snap(novicePage, 'control-02-novice-asked');
     await novicePage.locator('#ra-control-yes').click();
-    await until(async () => (await phase(helper)) === 'shared', 'control shared');
+    await until(async () => (await phase(helper)) === 'shared', 10_000, 'control shared did not happen', 20);
     assert.match((await novicePage.locator('#ra-control-state').textContent())!, /Hank shares control of your mouse and keyboard/);
     const file = join(folder, 'typed-by-helper');
     await clickRemote(200, 150);
     for (const ch of `echo Grüße-$((6*7)) > ${file}`) await pressKey(helperPage, ch);
     await helperPage.keyboard.press('Enter');
-    await until(async () => existsSync(file) && (await readFile(file, 'utf8')) === 'Grüße-42\n', 'the file written through the helper');
+    await until(async () => existsSync(file) && (await readFile(file, 'utf8')) === 'Grüße-42\n', 10_000, 'the file written through the helper did not happen', 20);
     await snap(helperPage, 'control-03-helper-typed');
   });
 
@@ -107,7 +99,7 @@ describe('end to end: Take Control, with consent, and Esc and Stop that always w
         const { stdout } = await run('xdotool', ['getmouselocation', '--shell'], { env: desktop.env });
         const [x, y] = [Number(/X=(\d+)/.exec(stdout)![1]), Number(/Y=(\d+)/.exec(stdout)![1])];
         return Math.abs(x - 300) <= 1 && Math.abs(y - 250) <= 1;
-      }, `the pointer at (300, 250) in ${zoom}`);
+      }, 10_000, `the pointer did not reach (300, 250) in ${zoom}`, 20);
     }
   });
 
@@ -121,7 +113,7 @@ describe('end to end: Take Control, with consent, and Esc and Stop that always w
     await new Promise((r) => setTimeout(r, 300));
     const t0 = performance.now();
     await run('xdotool', ['key', 'Escape'], { env: desktop.env });
-    await until(async () => (await phase(novice)) === 'view-only', 'control revoked at the novice', 2000);
+    await until(async () => (await phase(novice)) === 'view-only', 2000, 'control revoked at the novice did not happen', 20);
     const revokeMs = performance.now() - t0;
     typing = false;
     await keepTyping;
@@ -140,12 +132,12 @@ describe('end to end: Take Control, with consent, and Esc and Stop that always w
   it("ends control with the novice's Stop Control and with the helper's Esc", async () => {
     await takeControl();
     await novicePage.locator('#ra-stop-control').click();
-    await until(async () => (await phase(helper)) === 'view-only', 'stopped by the novice');
+    await until(async () => (await phase(helper)) === 'view-only', 10_000, 'stopped by the novice did not happen', 20);
     assert.match((await helperPage.locator('#ra-control-note').textContent())!, /Nora clicked Stop Control/);
     await takeControl();
     await clickRemote(200, 150);
     await helperPage.keyboard.press('Escape');
-    await until(async () => (await phase(novice)) === 'view-only', "stopped by the helper's Esc");
+    await until(async () => (await phase(novice)) === 'view-only', 10_000, "stopped by the helper's Esc did not happen", 20);
     assert.match((await novicePage.locator('#ra-control-note').textContent())!, /Hank pressed Esc/);
   });
 
@@ -154,11 +146,11 @@ describe('end to end: Take Control, with consent, and Esc and Stop that always w
     await novicePage.locator('#ra-control-yes').waitFor();
     const sessionId = (await helper.api<{ sessionId: string }[]>('GET', '/api/control')).body.at(-1)!.sessionId;
     await helper.api('POST', `/api/control/${sessionId}/request`);
-    await until(async () => /already waiting/.test((await helperPage.locator('#ra-control-note').textContent()) ?? ''), 'the refusal shown');
+    await until(async () => /already waiting/.test((await helperPage.locator('#ra-control-note').textContent()) ?? ''), 10_000, 'the refusal shown did not happen', 20);
     await novicePage.locator('#ra-control-yes').click();
-    await until(async () => (await phase(novice)) === 'shared', 'shared');
+    await until(async () => (await phase(novice)) === 'shared', 10_000, 'shared did not happen', 20);
     await helperPage.locator('#ra-disconnect').click();
-    await until(async () => (await novice.api<unknown[]>('GET', '/api/control')).body.length === 0, 'control gone with the session');
+    await until(async () => (await novice.api<unknown[]>('GET', '/api/control')).body.length === 0, 10_000, 'control gone with the session did not happen', 20);
   });
 });
 

@@ -90,7 +90,10 @@ export class RunningRa {
     child.stdout!.on('data', (d) => (out += d));
     child.stderr!.on('data', (d) => (out += d));
     const address = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`ra start printed no address within 15 s:\n${out}`)), 15_000);
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error(`ra start printed no address within 15 s:\n${out}`));
+      }, 15_000);
       child.stdout!.on('data', () => {
         const match = /Open RA: (\S+)\n/.exec(out);
         if (match) {

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { Xvfb } from '@ra/kernel/testing';
+import { until, type Xvfb } from '@ra/kernel/testing';
 import type { Page } from 'playwright-core';
 import { PNG } from 'pngjs';
 import { canvasRegion, snap } from './e2e/browser.js';
@@ -12,6 +12,9 @@ import { RaProcess } from './e2e/ra-process.js';
 import { TwoRoles } from './e2e/roles.js';
 import { RA_BIN } from './fixtures.js';
 import { differingPixels, xScreenshot } from './e2e/xwd.js';
+
+/** Screen updates travel asynchronously: retries `check` for up to 10 s. */
+const settle = (check: () => Promise<boolean>) => until(check, 10_000, 'the helper canvas did not settle', 100);
 
 const run = promisify(execFile);
 const PASSWORD = 'blue-lantern-42';
@@ -189,14 +192,6 @@ describe('end to end: an invitation, a password, consent and a live View Only sc
   });
 });
 
-/** Retries `check` for up to 10 s: screen updates travel asynchronously. */
-async function settle(check: () => Promise<boolean>): Promise<void> {
-  const until = Date.now() + 10_000;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error('the helper canvas did not settle within 10 s');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 /** Opens `text` on the helper and waits for its session to end; returns why. */
 async function endReason(helper: RaProcess, text: string): Promise<string> {

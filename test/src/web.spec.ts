@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { until } from '@ra/kernel/testing';
 import { execFile } from 'node:child_process';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { mkdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
@@ -178,7 +179,7 @@ describe('web: local server', () => {
     assert.deepEqual([refused.status, refused.json()], [400, { error: 'that ticket is not yours' }]);
     const boom = await api('GET', '/api/test/boom');
     assert.deepEqual([boom.status, boom.json()], [500, { error: 'internal error in boom: kaboom' }]);
-    await until(() => /API route 'boom' failed: Error: kaboom\n\s+at /.test(ra.output()));
+    await until(() => /API route 'boom' failed: Error: kaboom\n\s+at /.test(ra.output()), 5000, 'no log of the crash', 20);
   });
 
   it('lets the first plugin win a clash of routes and logs the clash once', async () => {
@@ -246,7 +247,7 @@ describe('web: local server', () => {
     const { socket, received } = await connect(bearer());
     socket.send('hi');
     socket.send(Uint8Array.from([1, 2, 3]));
-    await until(() => received.length === 3);
+    await until(() => received.length === 3, 5000, 'not all three messages came back', 20);
     assert.equal(received[0], 'hello Ann');
     assert.equal(received[1], 'echo:hi:0');
     assert.deepEqual([...(received[2] as Buffer)], [3, 2, 1]);
@@ -283,11 +284,3 @@ describe('web: local server', () => {
     await assert.rejects(stat(join(ws.home, 'run', 'host.json')), /ENOENT/);
   });
 });
-
-async function until(check: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

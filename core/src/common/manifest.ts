@@ -50,4 +50,6 @@ export interface PluginRecord {
   readonly ms: number;
   /** Errors it raised after activation (hook taps, disposal), each attributed and logged. */
   readonly errors: number;
+  /** Its browser entry as the manifest names it, read once at discovery. */
+  readonly browser?: string;
 }

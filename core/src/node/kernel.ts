@@ -122,6 +122,7 @@ export class Kernel {
       reason: s.reason,
       ms: s.ms,
       errors: s.errors,
+      browser: s.candidate.manifest?.entries.browser,
     }));
   }
 

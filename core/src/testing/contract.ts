@@ -49,11 +49,11 @@ export function describeContract<F extends Fixture>(title: string, contract: Con
 }
 
 /** Polls until `done()` holds; rejects with `what` once `timeoutMs` passed. */
-export async function until(done: () => boolean, timeoutMs: number, what: string): Promise<void> {
+export async function until(done: () => boolean | Promise<boolean>, timeoutMs: number, what: string, everyMs = 5): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!done()) {
+  while (!(await done())) {
     if (Date.now() > deadline) throw new Error(`${what} within ${timeoutMs} ms`);
-    await sleep(5);
+    await sleep(everyMs);
   }
 }
 

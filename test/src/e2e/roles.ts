@@ -29,17 +29,27 @@ export class TwoRoles {
   ) {}
 
   static async start(name: string, options: RolesOptions): Promise<TwoRoles> {
+    // Whatever started before a failure is stopped here: mocha's after() never sees a half-built stage.
+    const started: { stop(): Promise<unknown> }[] = [];
+    const track = <T extends { stop(): Promise<unknown> }>(thing: T) => (started.unshift(thing), thing);
     const folder = await mkdtemp(join(tmpdir(), `ra-e2e-${name}-`));
-    const desktop = await startXvfb(options.screen);
-    const novice = await RaProcess.start(`${name}-novice`, { port: options.ports[0], display: desktop.display, plugins: options.novicePlugins });
-    const helper = await RaProcess.start(`${name}-helper`, { port: options.ports[1] });
-    const browser = await launchChromium();
-    const [nv, hv] = options.viewports ?? [{ width: 1280, height: 900 }, { width: 1400, height: 1100 }];
-    const novicePage = await browser.newPage({ viewport: nv });
-    const helperPage = await browser.newPage({ viewport: hv });
-    await novicePage.goto(novice.url);
-    await helperPage.goto(helper.url);
-    return new TwoRoles(desktop, novice, helper, browser, novicePage, helperPage, folder, options);
+    try {
+      const desktop = track(await startXvfb(options.screen));
+      const novice = track(await RaProcess.start(`${name}-novice`, { port: options.ports[0], display: desktop.display, plugins: options.novicePlugins }));
+      const helper = track(await RaProcess.start(`${name}-helper`, { port: options.ports[1] }));
+      const browser = await launchChromium();
+      track({ stop: () => browser.close() });
+      const [nv, hv] = options.viewports ?? [{ width: 1280, height: 900 }, { width: 1400, height: 1100 }];
+      const novicePage = await browser.newPage({ viewport: nv });
+      const helperPage = await browser.newPage({ viewport: hv });
+      await novicePage.goto(novice.url);
+      await helperPage.goto(helper.url);
+      return new TwoRoles(desktop, novice, helper, browser, novicePage, helperPage, folder, options);
+    } catch (e) {
+      for (const thing of started) await thing.stop().catch(() => undefined);
+      await rm(folder, { recursive: true, force: true });
+      throw e;
+    }
   }
 
   /** Restarts the novice's RA in the same home with other plugin settings, and reloads its page. */

@@ -1,6 +1,5 @@
 import { join } from 'node:path';
-import type { ApiRoute, Logger, PluginManifest, PluginRecord } from '@ra/kernel';
-import { parseManifest, pluginPackageText } from '@ra/kernel/node';
+import type { ApiRoute, Logger, PluginRecord } from '@ra/kernel';
 
 /** A plugin's browser entry as the shell imports it. */
 export interface BrowserEntry {
@@ -26,36 +25,25 @@ export class BrowserPlugins {
   /** `GET /api/ui/plugins`: served by the host itself, ahead of any plugin's routes. */
   readonly route: ApiRoute = { id: 'host.ui-plugins', method: 'GET', path: '/api/ui/plugins', handle: () => this.list() };
 
-  async list(): Promise<BrowserEntry[]> {
-    const entries: BrowserEntry[] = [];
-    for (const record of this.records()) {
-      const browser = record.state === 'active' ? (await this.manifest(record))?.entries.browser : undefined;
-      if (browser) entries.push({ id: record.id, entry: `/plugins/${record.id}/${browser.slice(SERVED.length)}` });
-    }
-    return entries;
+  list(): BrowserEntry[] {
+    return this.records().flatMap((record) => {
+      const browser = this.servable(record);
+      return browser ? [{ id: record.id, entry: `/plugins/${record.id}/${browser.slice(SERVED.length)}` }] : [];
+    });
   }
 
   /** The folder served for an active plugin with a browser entry, else undefined. */
-  async root(id: string): Promise<string | undefined> {
-    const record = this.records().find((r) => r.id === id && r.state === 'active');
-    return record && (await this.manifest(record))?.entries.browser ? join(record.path, SERVED) : undefined;
+  root(id: string): string | undefined {
+    const record = this.records().find((r) => r.id === id);
+    return record && this.servable(record) ? join(record.path, SERVED) : undefined;
   }
 
-  /** Its manifest; a browser entry outside `dist/` cannot be served, so it counts as none (said once). */
-  private async manifest(record: PluginRecord): Promise<PluginManifest | undefined> {
-    let manifest: PluginManifest;
-    try {
-      const text = await pluginPackageText(record.path);
-      if (text === undefined) throw new Error('its package.json is gone');
-      manifest = parseManifest(text, join(record.path, 'package.json'));
-    } catch (e) {
-      this.warnOnce(record.id, `cannot read the manifest of plugin '${record.id}': ${(e as Error).message}`);
-      return undefined;
-    }
-    const browser = manifest.entries.browser;
-    if (!browser || browser.startsWith(SERVED)) return manifest;
-    this.warnOnce(record.id, `plugin '${record.id}' has its browser entry ${browser} outside ${SERVED}; the web UI cannot load it`);
-    return { ...manifest, entries: { node: manifest.entries.node } };
+  /** An active plugin's browser entry, from the manifest the kernel read; one outside `dist/` cannot be served (said once). */
+  private servable(record: PluginRecord): string | undefined {
+    if (record.state !== 'active' || !record.browser) return undefined;
+    if (record.browser.startsWith(SERVED)) return record.browser;
+    this.warnOnce(record.id, `plugin '${record.id}' has its browser entry ${record.browser} outside ${SERVED}; the web UI cannot load it`);
+    return undefined;
   }
 
   private warnOnce(id: string, message: string): void {

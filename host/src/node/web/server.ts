@@ -101,7 +101,7 @@ export class WebServer {
     const shell = SHELL_FILES[url.pathname];
     if (shell) return sendFile(response, shell);
     const [, id, rest] = /^\/plugins\/([^/]+)\/(.+)$/.exec(url.pathname) ?? [];
-    const root = id ? await this.plugins.root(id) : /^\/[^/]+$/.test(url.pathname) ? SHELL_SCRIPTS : undefined;
+    const root = id ? this.plugins.root(id) : /^\/[^/]+$/.test(url.pathname) ? SHELL_SCRIPTS : undefined;
     if (!root) return sendText(response, 404, `not found: ${url.pathname}\n`);
     const file = await fileInside(root, rest ?? url.pathname.slice(1));
     if ('status' in file) return sendText(response, file.status, `refused: ${url.pathname}\n`);
