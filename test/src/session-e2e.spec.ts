@@ -83,6 +83,7 @@ describe('end to end: an invitation, a password, consent and a live View Only sc
     const dialog = novicePage.getByRole('dialog');
     await dialog.waitFor();
     assert.match(await dialog.textContent() ?? '', /Hank Helper wants to connect to your computer/);
+    assert.match(await novicePage.locator('#ra-consent-address').textContent() ?? '', /^127\.0\.0\.1:\d+$/);
     await snap(novicePage, '04-novice-consent');
     const noviceCode = await novicePage.locator('#ra-consent-code').textContent();
     await helperPage.waitForFunction(() => document.querySelector('#ra-session-state')?.textContent?.includes('Waiting'));

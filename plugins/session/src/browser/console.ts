@@ -17,6 +17,7 @@ export function consentDialog(app: SessionApp, view: SessionView): HTMLElement {
   return h('div', { class: 'ra-dialog', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 'ra-consent-title' },
     h('div', {},
       h('h2', { id: 'ra-consent-title' }, `${view.peerName} wants to connect to your computer`),
+      h('p', {}, 'They connect from ', h('strong', { id: 'ra-consent-address' }, view.peerAddress), '. The name is only what they typed: accept only if you expect them.'),
       h('p', {}, 'If you accept, they will see your screen. They cannot use your mouse or keyboard.'),
       h('p', {}, 'Safety code: ', h('span', { class: 'ra-code', id: 'ra-consent-code' }, view.safetyCode ?? ''), ' — check that your helper sees the same code.'),
       h('div', { class: 'ra-row' },

@@ -14,6 +14,8 @@ export interface SessionView {
   readonly peerName: string;
   /** This side's own name, as the other side sees it. */
   readonly localName: string;
+  /** Where the other side connects from (novice) or was reached at (helper): the name alone is only what they typed. */
+  readonly peerAddress: string;
   readonly state: SessionState;
   /** Six digits both people can compare by phone, once the password proof is done. */
   readonly safetyCode?: string;

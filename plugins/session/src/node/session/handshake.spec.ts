@@ -85,6 +85,7 @@ describe('session handshake over real TLS on 127.0.0.1', function () {
     const waiting = await until(session, ['awaiting-consent']);
     const request = pendingNovice()!;
     assert.equal(request.peerName, 'Hank');
+    assert.match(request.peerAddress, /^127\.0\.0\.1:\d+$/, 'the novice sees where the helper connects from');
     assert.equal(request.safetyCode, waiting.safetyCode);
     const heard: string[] = [];
     helper.subscribe({ changed() {}, frame: (_, channel, payload) => heard.push(`${channel}:${String(payload)}`) });

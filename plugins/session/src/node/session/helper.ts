@@ -30,7 +30,7 @@ const CONNECT_MS = 8_000;
  * the password, and wait for Accept. Returns at once; the session's state tells the rest.
  */
 export function connectToNovice(to: Destination, password: string, helperName: string, deps: HelperDeps): Session {
-  const session = deps.registry.create(to.ticketId, 'helper', to.noviceName, helperName);
+  const session = deps.registry.create(to.ticketId, 'helper', to.noviceName, helperName, to.addresses.map((a) => `${a.host}:${a.port}`).join(', '));
   run(session, to, password, helperName, deps).catch((e: Error) => {
     const known = e instanceof ProtocolError || e instanceof PinMismatchError || e instanceof Spake2Error || e instanceof Refused;
     session.end(e instanceof Refused ? 'novice' : 'network', known ? e.message : `internal error: ${e.message}`);
@@ -61,19 +61,20 @@ async function run(session: Session, to: Destination, password: string, helperNa
   await deps.open(session);
 }
 
-/** Tries each address in turn; a key mismatch anywhere is reported over a plain failure. */
+/**
+ * Tries every address at once and keeps the first that shows the pinned key, so a dead address
+ * (a VPN, a Docker bridge) costs nothing; a key mismatch is reported over a plain failure.
+ */
 async function reach(to: Destination) {
-  const failures: string[] = [];
-  let pinError: PinMismatchError | undefined;
-  for (const { host, port } of to.addresses) {
-    try {
-      return await connectPinned(host, port, to.keyFingerprint, CONNECT_MS);
-    } catch (e) {
-      if (e instanceof PinMismatchError) pinError = e;
-      failures.push((e as Error).message);
-    }
+  const attempts = to.addresses.map(({ host, port }) => connectPinned(host, port, to.keyFingerprint, CONNECT_MS));
+  try {
+    const socket = await Promise.any(attempts);
+    for (const attempt of attempts) void attempt.then((other) => other !== socket && other.destroy(), () => undefined);
+    return socket;
+  } catch (e) {
+    const failures = (e as AggregateError).errors as Error[];
+    throw failures.find((f) => f instanceof PinMismatchError) ?? new ProtocolError(`could not reach ${to.noviceName}'s computer: ${failures.map((f) => f.message).join('; ')}`);
   }
-  throw pinError ?? new ProtocolError(`could not reach ${to.noviceName}'s computer: ${failures.join('; ')}`);
 }
 
 /** A refusal from the novice ends the attempt with the novice's own words. */

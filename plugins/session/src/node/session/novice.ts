@@ -81,7 +81,7 @@ async function handshake(wire: Wire, from: string, deps: NoviceDeps): Promise<vo
   const record = await checkTicket(ticketId, deps);
   // Checked and claimed in one step, so two helpers racing for one ticket cannot both pass.
   if (deps.registry.busy(ticketId)) throw new Refusal('this invitation is already in use by another helper');
-  const session = deps.registry.create(ticketId, 'novice', helperName, record.noviceName);
+  const session = deps.registry.create(ticketId, 'novice', helperName, record.noviceName, from);
   try {
     session.verifying(wire);
     const veto = await deps.hooks.sessionConnecting.call({ ticketId, kind: 'solicited', helperName, remoteAddress: from });

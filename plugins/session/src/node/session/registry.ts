@@ -23,8 +23,8 @@ export class SessionRegistry {
     private readonly logger: Logger,
   ) {}
 
-  create(ticketId: string, role: Role, peerName: string, localName: string): Session {
-    const session = new Session(ticketId, role, peerName, localName, this.events, this.logger);
+  create(ticketId: string, role: Role, peerName: string, localName: string, peerAddress: string): Session {
+    const session = new Session(ticketId, role, peerName, localName, peerAddress, this.events, this.logger);
     this.sessions.set(session.id, session);
     this.prune();
     this.notify();

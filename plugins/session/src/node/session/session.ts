@@ -29,6 +29,7 @@ export class Session {
     readonly role: Role,
     private peer: string,
     readonly localName: string,
+    private readonly peerAddress: string,
     private readonly events: SessionEvents,
     private readonly logger: Logger,
   ) {}
@@ -46,8 +47,8 @@ export class Session {
   }
 
   view(): SessionView {
-    const { id, ticketId, role, peer: peerName, localName, state, safetyCode, endedBy, reason } = this;
-    return { id, ticketId, role, peerName, localName, state, safetyCode, endedBy, reason, startedAt: this.startedAt.toISOString() };
+    const { id, ticketId, role, peer: peerName, localName, peerAddress, state, safetyCode, endedBy, reason } = this;
+    return { id, ticketId, role, peerName, localName, peerAddress, state, safetyCode, endedBy, reason, startedAt: this.startedAt.toISOString() };
   }
 
   /** The connection is up and the password proof is under way. */
