@@ -1,62 +1,44 @@
-import { ApiRoute, ApiSocket } from './api.js';
-import { CaptureSource, RemoteScreen } from './capture.js';
-import { InputSink } from './input.js';
 import type { Permission } from './permissions.js';
-import { InvitationStore, Mailer, Microphone, NetworkListener, PolicyService, SettingsService } from './services.js';
-import { MediaChannel, SessionChannel } from './session.js';
-import { token, tokenName, type Token } from './token.js';
-import { InvitationTransport } from './transport.js';
-import { ToolbarAction, UiPanel } from './ui.js';
+import { token, type Token } from './token.js';
+
+/** Where a contribution lives: in the Node process, in the page, or in the `ra` command line. */
+export type PointSide = 'node' | 'browser' | 'cli';
 
 /**
- * The catalogue of extension points: the one place that says which token is a list and which
- * is a single service, which side it lives on, who may provide it and what permission guards it.
+ * An extension point, as its owner declares it: the kernel declares the few the host itself
+ * consumes; every other point is declared in the manifest of the plugin that owns the flow.
  */
 export interface ExtensionPoint {
   readonly token: Token<unknown>;
   readonly name: string;
   /** `many`: every active plugin may contribute; `one`: a second provider is refused. */
   readonly cardinality: 'many' | 'one';
-  readonly side: 'node' | 'browser';
-  /** `kernel`: the kernel provides it and no plugin may. */
-  readonly providedBy: 'plugin' | 'kernel';
+  readonly side: PointSide;
+  /** `kernel`, or the id of the plugin that declared it. */
+  readonly owner: string;
+  /** Only the owner provides it (the kernel's services). */
+  readonly ownerProvides: boolean;
   /** Needed to obtain it, and to provide it. */
   readonly permission?: Permission;
+  /** JSON Schema of one entry under `contributes.<name>` in a contributor's manifest. */
+  readonly contribution?: Readonly<Record<string, unknown>>;
 }
 
-function point(
-  t: Token<unknown>,
-  cardinality: ExtensionPoint['cardinality'],
-  extra: Partial<Pick<ExtensionPoint, 'side' | 'providedBy' | 'permission'>> = {},
-): ExtensionPoint {
-  return { token: t, name: tokenName(t), cardinality, side: 'node', providedBy: 'plugin', ...extra };
+/** One entry of a command-line contribution: the declaration `ra --help` lists and the host parses by. */
+export interface CliCommandDeclaration {
+  readonly id: string;
+  /** One line for `ra --help`. */
+  readonly summary: string;
+  /** The arguments after the verb, e.g. `[list|expire ID|delete ID]`. */
+  readonly usage?: string;
+  readonly options?: Readonly<Record<string, { readonly type: 'string' | 'boolean'; readonly description?: string }>>;
 }
 
-export const EXTENSION_POINTS: readonly ExtensionPoint[] = [
-  point(InvitationTransport, 'many'),
-  point(CaptureSource, 'many', { permission: 'capture' }),
-  point(InputSink, 'many', { permission: 'input' }),
-  point(MediaChannel, 'many'),
-  point(SessionChannel, 'many'),
-  point(ApiRoute, 'many'),
-  point(ApiSocket, 'many'),
-  point(UiPanel, 'many', { side: 'browser' }),
-  point(ToolbarAction, 'many', { side: 'browser' }),
-  point(PolicyService, 'one', { providedBy: 'kernel' }),
-  point(SettingsService, 'one', { providedBy: 'kernel' }),
-  point(NetworkListener, 'one', { providedBy: 'kernel', permission: 'network' }),
-  point(InvitationStore, 'one'),
-  point(Mailer, 'one', { permission: 'mail' }),
-  point(Microphone, 'one', { permission: 'microphone' }),
-  point(RemoteScreen, 'one'),
-];
+export const CliCommand = token<CliCommandDeclaration>('CliCommand');
 
-export function extensionPoint(t: symbol): ExtensionPoint | undefined {
-  return EXTENSION_POINTS.find((p) => p.token === t);
-}
-
-export function extensionPointByName(name: string): ExtensionPoint | undefined {
-  return EXTENSION_POINTS.find((p) => p.name === name);
+/** The id of one entry under `contributes`: the string itself, or an object's `id`. */
+export function contributionId(entry: unknown): string {
+  return typeof entry === 'string' ? entry : String((entry as { id?: unknown }).id);
 }
 
 /** Reads a list extension point: the contributions of every active plugin, in activation order. */

@@ -4,6 +4,7 @@ export * from './disposable.js';
 export * from './errors.js';
 export * from './extension-points.js';
 export * from './input.js';
+export * from './invitation.js';
 export * from './manifest.js';
 export * from './permissions.js';
 export * from './plugin.js';

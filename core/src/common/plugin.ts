@@ -1,4 +1,5 @@
 import type { ContainerModule } from './di.js';
+import type { Disposable } from './disposable.js';
 
 const BRAND = Symbol.for('ra.kernel:PluginDefinition');
 
@@ -29,4 +30,15 @@ export interface Logger {
   info(message: string): void;
   warn(message: string): void;
   error(message: string): void;
+}
+
+/** One hook as a plugin sees it, typed by its owner's published API. `call` works only for the owner. */
+export interface PluginHook<A extends unknown[], R = void> {
+  tap(fn: (...args: A) => R | void | Promise<R | void>): Disposable;
+  call(...args: A): Promise<R | undefined>;
+}
+
+/** A plugin's door to the hooks: taps carry its id, and go when it deactivates. */
+export interface PluginHooks {
+  hook<A extends unknown[], R = void>(name: string): PluginHook<A, R>;
 }

@@ -2,7 +2,7 @@ import type { Permission } from './permissions.js';
 
 export const MINUTE = 60_000;
 export const DAY_MINUTES = 24 * 60;
-/** Windows' Remote Assistance caps tickets at 99 days; so do we, whatever a policy says. */
+/** Windows' Remote Assistance caps tickets at 99 days; so does every duration in a policy. */
 export const HARD_MAX_LIFETIME_MINUTES = 99 * DAY_MINUTES;
 
 export interface PluginAllowance {
@@ -14,15 +14,13 @@ export interface PluginAllowance {
   readonly permissions?: readonly Permission[];
 }
 
-/** The machine policy, after parsing: the ops team's lockdown. */
+/**
+ * The machine policy, after parsing: the ops team's lockdown. The kernel owns `allowed` and
+ * `plugins`; every other section belongs to the plugin whose manifest declares it.
+ */
 export interface Policy {
   /** RA allowed on this machine at all. */
   readonly allowed: boolean;
-  /** Help the novice asks for (invitations). */
-  readonly solicited: { readonly allowed: boolean; readonly allowControl: boolean; readonly maxLifetimeMinutes: number };
-  readonly email: { readonly method: 'mailto' | 'attachment' };
-  /** Help a listed helper offers without an invitation. */
-  readonly offers: { readonly allowed: boolean; readonly allowControl: boolean; readonly helpers: readonly string[] };
   readonly plugins: {
     /** Absent: any plugin may load. Present: only these, and users cannot widen it. */
     readonly allowlist?: Readonly<Record<string, PluginAllowance>>;
@@ -30,24 +28,17 @@ export interface Policy {
     readonly locked: boolean;
     readonly deniedPermissions: readonly Permission[];
   };
+  /** The plugins' sections as the file gives them, each checked against its owner's schema. */
+  readonly sections: Readonly<Record<string, unknown>>;
 }
 
-export const DEFAULT_POLICY: Policy = {
-  allowed: true,
-  solicited: { allowed: true, allowControl: true, maxLifetimeMinutes: 30 * DAY_MINUTES },
-  email: { method: 'attachment' },
-  offers: { allowed: false, allowControl: false, helpers: [] },
-  plugins: { locked: false, deniedPermissions: [] },
-};
+export const DEFAULT_POLICY: Policy = { allowed: true, plugins: { locked: false, deniedPermissions: [] }, sections: {} };
 
 /** What RA runs with when a policy exists but cannot be trusted: nothing is allowed. */
-export const SAFEST_POLICY: Policy = {
-  allowed: false,
-  solicited: { allowed: false, allowControl: false, maxLifetimeMinutes: 60 },
-  email: { method: 'mailto' },
-  offers: { allowed: false, allowControl: false, helpers: [] },
-  plugins: { allowlist: {}, locked: true, deniedPermissions: [] },
-};
+export const SAFEST_POLICY: Policy = { allowed: false, plugins: { allowlist: {}, locked: true, deniedPermissions: [] }, sections: {} };
+
+/** The policy keys the kernel owns; no plugin may declare a section by these names. */
+export const KERNEL_POLICY_KEYS: readonly string[] = ['$schema', 'allowed', 'plugins'];
 
 export type PolicyOrigin = 'file' | 'default' | 'refused';
 

@@ -13,10 +13,15 @@ export interface SessionInfo {
   readonly localName: string;
 }
 
+/** A step of the novice's consent to what a channel asks for. */
+export type ConsentStep = 'requested' | 'granted' | 'revoked';
+
 /** The outbound half of a channel: what a channel plugin may send to its peer. */
 export interface ChannelLink {
   send(payload: Uint8Array | string): void;
   close(reason: string): void;
+  /** Tells the session the novice was asked, said yes, or took it back; it fires the consent hooks with the channel's scope. */
+  consent(step: ConsentStep, reason?: string): void;
 }
 
 /** The inbound half: the session hands each frame of this channel to `receive`, which never throws on a peer's frame. */
@@ -28,15 +33,9 @@ export interface ChannelEndpoint extends Disposable {
 export interface SessionChannel {
   readonly id: string;
   readonly title: string;
+  /** The consent scope this channel asks the novice for (e.g. `control`); the consent hooks carry it. */
+  readonly consentScope?: string;
   open(session: SessionInfo, link: ChannelLink): ChannelEndpoint | Promise<ChannelEndpoint>;
 }
 
-export type MediaKind = 'audio' | 'video';
-
-/** Real-time media (voice, later video); negotiated over its link, carried however the plugin chooses. */
-export interface MediaChannel extends SessionChannel {
-  readonly kind: MediaKind;
-}
-
 export const SessionChannel = token<SessionChannel>('SessionChannel');
-export const MediaChannel = token<MediaChannel>('MediaChannel');

@@ -1,8 +1,8 @@
 import type { DisposableStore } from '../common/disposable.js';
 import type { PluginManifest } from '../common/manifest.js';
-import type { Logger } from '../common/plugin.js';
+import type { Logger, PluginHooks } from '../common/plugin.js';
 import { token, type Token } from '../common/token.js';
-import type { PluginHooks } from './hooks.js';
+
 
 /** What a Node-side plugin gets in `activate`, and can inject as `PluginContext` in its classes. */
 export interface PluginContext {
@@ -10,9 +10,8 @@ export interface PluginContext {
   readonly manifest: PluginManifest;
   /** The plugin's own folder. */
   readonly dir: string;
-  /** RA's home folder (`$RA_HOME`); a plugin with the `filesystem` permission keeps its files under it. */
-  readonly home: string;
   readonly logger: Logger;
+  /** The hooks of every flow: tap any; fire those this plugin's manifest declares. Owners publish typed views. */
   readonly hooks: PluginHooks;
   /** Disposed, newest first, when the plugin deactivates. */
   readonly subscriptions: DisposableStore;

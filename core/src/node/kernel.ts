@@ -2,22 +2,24 @@ import { Container } from '../common/di.js';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DisposableStore, toDisposable, type Disposable } from '../common/disposable.js';
-import { ManifestError, PermissionDeniedError, RaError, ServiceConflictError, ServiceUnavailableError, SettingsError } from '../common/errors.js';
-import { ContributionProvider, EXTENSION_POINTS, extensionPoint, type ExtensionPoint } from '../common/extension-points.js';
+import { ManifestError, ServiceConflictError, ServiceUnavailableError, SettingsError } from '../common/errors.js';
+import { ContributionProvider } from '../common/extension-points.js';
 import type { PluginManifest, PluginRecord, PluginState } from '../common/manifest.js';
 import { isPluginDefinition, type PluginDefinition } from '../common/plugin.js';
 import type { PolicyState } from '../common/policy.js';
-import { NetworkListener, PolicyService, SettingsService } from '../common/services.js';
+import { HostEnvironment, PolicyService } from '../common/services.js';
 import { tokenName, type Token } from '../common/token.js';
-import { lockedByPolicy, permissionRefusal, policyBlocks } from './admission.js';
+import { lockedByPolicy, policyBlocks } from './admission.js';
 import { within } from './async.js';
 import { PluginContext } from './context.js';
 import { discoverPlugins, type PluginCandidate, type PluginSource } from './discovery.js';
 import { planActivation, providesName, type GraphNode } from './graph.js';
-import { KernelHooks, pluginHooks } from './hooks.js';
+import { claimBindings, guardContainer, type GuardDeps } from './guard.js';
+import { HookRegistry, pluginHooks } from './hooks.js';
 import { StreamLogger } from './logger.js';
-import { PluginNetworkListener } from './network.js';
-import { loadPolicy, type PolicyLocation } from './policy.js';
+import { NetworkListener, PluginNetworkListener } from './network.js';
+import { PointCatalogue } from './points.js';
+import { loadPolicy, policySections, sectionValue, type PolicyLocation, type PolicySections } from './policy.js';
 import { checkSchema } from './schema.js';
 import { SettingsStore, type UserSettings } from './settings.js';
 
@@ -29,6 +31,8 @@ export interface KernelOptions {
   readonly logger?: StreamLogger;
   readonly activationTimeoutMs?: number;
   readonly tapTimeoutMs?: number;
+  /** What the host tells plugins through HostEnvironment: the display, where to listen. */
+  readonly environment?: Omit<HostEnvironment, 'home'>;
 }
 
 interface Live {
@@ -61,15 +65,13 @@ interface Slot {
   live?: Live;
 }
 
-const NODE_POINTS = EXTENSION_POINTS.filter((p) => p.side === 'node');
-
 /**
  * The kernel: finds plugins, decides each one's state from manifest, policy, user settings and
  * dependencies, and activates or deactivates them to match. Each plugin gets its own child
  * container, so guarded services resolve through a permission check bound to that plugin.
  */
 export class Kernel {
-  readonly hooks: KernelHooks;
+  readonly hooks: HookRegistry;
   readonly logger: StreamLogger;
   readonly settingsStore: SettingsStore;
   /** The host's own view: every service, unguarded. No plugin container inherits from it. */
@@ -80,6 +82,8 @@ export class Kernel {
   private activeOrder: Slot[] = [];
   private readonly singles = new Map<symbol, Slot>();
   private policyState!: PolicyState;
+  private sections: PolicySections = new Map();
+  private catalogue = new PointCatalogue([]);
   private settings: UserSettings = { plugins: {} };
   private queue: Promise<void> = Promise.resolve();
   private stopping = false;
@@ -89,7 +93,7 @@ export class Kernel {
     this.logger = options.logger ?? new StreamLogger();
     this.timeoutMs = options.activationTimeoutMs ?? 5000;
     this.settingsStore = new SettingsStore(options.home);
-    this.hooks = new KernelHooks((owner, hook, error) => this.report(owner, `hook ${hook}`, error), options.tapTimeoutMs);
+    this.hooks = new HookRegistry((owner, hook, error) => this.report(owner, hook, error), options.tapTimeoutMs);
     this.bindKernelServices();
   }
 
@@ -99,11 +103,15 @@ export class Kernel {
     return kernel;
   }
 
+  /** Manifests first: they declare the policy sections the policy file is checked against, and the extension points. */
   private async boot(): Promise<void> {
-    this.policyState = await loadPolicy(this.options.policy);
+    const candidates = await discoverPlugins(this.options.sources, (m) => this.logger.warn(m));
+    const manifests = candidates.flatMap((c) => (c.manifest ? [c.manifest] : []));
+    this.sections = policySections(manifests);
+    this.catalogue = new PointCatalogue(manifests);
+    this.policyState = await loadPolicy(this.options.policy, this.sections);
     if (this.policyState.origin === 'refused') this.logger.error(this.policyState.note!);
     this.settings = await this.readSettings();
-    const candidates = await discoverPlugins(this.options.sources, (m) => this.logger.warn(m));
     this.slots = candidates.map((candidate) => ({ candidate, state: 'invalid', reason: '', ms: 0, errors: 0 }));
     await this.reconcile();
   }
@@ -132,9 +140,14 @@ export class Kernel {
     return toDisposable(() => void this.listeners.delete(listener));
   }
 
-  /** Host access to a single service, without a plugin's permission check. */
+  /** Host access to a single service, the kernel's or an active plugin's, without a plugin's permission check. */
   get<T>(service: Token<T>): T {
-    return this.root.get<T>(service);
+    return this.service(service);
+  }
+
+  /** Every extension point the installed plugins and the kernel declare. */
+  points(): PointCatalogue {
+    return this.catalogue;
   }
 
   /** Every active plugin's contributions to a list extension point, in activation order. */
@@ -229,6 +242,8 @@ export class Kernel {
   private async verdict(slot: Slot): Promise<Verdict | undefined> {
     const { manifest, invalid, dir } = slot.candidate;
     if (!manifest) return { state: 'invalid', reason: invalid ?? 'invalid manifest' };
+    const misfit = this.catalogue.problem(manifest) ?? this.sectionClash(manifest);
+    if (misfit) return { state: 'invalid', reason: `manifest: ${misfit}` };
     slot.policyBlock ??= (await policyBlocks(this.policyState, manifest, dir)) ?? null;
     if (slot.policyBlock) return { state: 'disabled-by-policy', reason: slot.policyBlock };
     if (this.settings.plugins[manifest.id]?.enabled === false && !lockedByPolicy(this.policyState, manifest.id)) {
@@ -256,9 +271,9 @@ export class Kernel {
     const manifest = slot.candidate.manifest!;
     const store = new DisposableStore();
     const access = { revoked: false };
-    const guard = this.guardContainer(slot, store, access);
+    const guard = guardContainer(manifest, store, access, this.guardDeps);
     const container = new Container({ parent: guard, defaultScope: 'Singleton' });
-    const { hooks, revoke: revokeHooks } = pluginHooks(this.hooks, manifest.id, manifest.emits);
+    const { hooks, revoke: revokeHooks } = pluginHooks(this.hooks, manifest.id);
     const revoke = () => {
       revokeHooks();
       access.revoked = true;
@@ -266,11 +281,11 @@ export class Kernel {
     const attempt = { cancelled: false };
     try {
       slot.settingsKey = this.settingsKey(manifest.id);
+      store.add(this.hooks.declare(manifest.id, manifest.hooks));
       const context: PluginContext = {
         id: manifest.id,
         manifest,
         dir: slot.candidate.dir,
-        home: this.options.home,
         logger: this.logger.child(manifest.id),
         hooks,
         subscriptions: store,
@@ -329,114 +344,44 @@ export class Kernel {
 
   /** Checks what the plugin bound against its manifest and the other plugins, then records its single services. */
   private claim(slot: Slot, container: Container): void {
-    const manifest = slot.candidate.manifest!;
-    const claimed: symbol[] = [];
-    for (const point of NODE_POINTS) {
-      const declared = manifest.contributes[point.name];
-      if (!container.isCurrentBound(point.token)) {
-        if (declared) throw new ManifestError(`its manifest declares ${point.name} but the plugin binds none`);
-        continue;
-      }
-      if (point.providedBy === 'kernel') throw new ServiceConflictError(`${point.name} is provided by the kernel; a plugin cannot provide another`);
-      if (point.permission) this.demand(slot, point);
-      if (point.cardinality === 'one') {
-        if (declared !== true) throw new ManifestError(`binds ${point.name} but its manifest does not declare it in "contributes"`);
-        const owner = this.singles.get(point.token);
-        if (owner) throw new ServiceConflictError(`exactly one plugin may provide ${point.name}, and ${owner.candidate.id} already does`);
-        claimed.push(point.token);
-      } else {
-        this.checkListIds(slot, container, point, Array.isArray(declared) ? declared : []);
-      }
-    }
-    for (const t of claimed) this.singles.set(t, slot);
+    const others = this.activeOrder.map((s) => ({ id: s.candidate.id, container: s.live!.container }));
+    const singles = new Map([...this.singles].map(([t, s]) => [t, s.candidate.id]));
+    for (const t of claimBindings(slot.candidate.manifest!, container, this.guardDeps, others, singles)) this.singles.set(t, slot);
   }
 
-  private checkListIds(slot: Slot, container: Container, point: ExtensionPoint, declared: readonly string[]): void {
-    const ids = container.getAll<{ id: string }>(point.token).map((c) => c.id);
-    const undeclared = ids.find((id) => !declared.includes(id));
-    if (undeclared !== undefined) throw new ManifestError(`contributes ${point.name} '${undeclared}' that its manifest does not declare`);
-    const unbound = declared.find((id) => !ids.includes(id));
-    if (unbound !== undefined) throw new ManifestError(`its manifest declares ${point.name} '${unbound}' but the plugin does not bind it`);
-    for (const other of this.activeOrder) {
-      const clash = other.live!.container.isCurrentBound(point.token)
-        ? other.live!.container.getAll<{ id: string }>(point.token).find((c) => ids.includes(c.id))
-        : undefined;
-      if (clash) throw new ServiceConflictError(`${point.name} '${clash.id}' is already contributed by ${other.candidate.id}`);
-    }
+  /** A policy section another installed plugin declared first. */
+  private sectionClash(manifest: PluginManifest): string | undefined {
+    const name = Object.keys(manifest.policy).find((n) => this.sections.get(n)?.owner !== manifest.id);
+    return name && `declares the policy section '${name}', which ${this.sections.get(name)!.owner} already declares`;
   }
 
-  /**
-   * The parent of a plugin's container, built before any plugin code runs: everything the plugin can
-   * reach that it did not bind itself, each behind a check for this plugin. The plugin's module can
-   * only change its own container, never this one.
-   */
-  private guardContainer(slot: Slot, store: DisposableStore, access: { revoked: boolean }): Container {
-    const id = slot.candidate.id;
-    const guard = new Container({ defaultScope: 'Singleton' });
-    const check = (point?: ExtensionPoint) => {
-      if (access.revoked) throw new ServiceUnavailableError(`plugin '${id}' is no longer active`);
-      if (point?.permission) this.demand(slot, point);
+  private get guardDeps(): GuardDeps {
+    return {
+      catalogue: this.catalogue,
+      policy: () => this.policyState,
+      contributions: (t) => this.contributions(t),
+      single: (t) => this.service(t),
     };
-    const contributions: ContributionProvider = {
-      getContributions: <T>(t: Token<T>): T[] => {
-        const point = extensionPoint(t);
-        if (point?.cardinality !== 'many') throw new ServiceUnavailableError(`${tokenName(t)} is not a list extension point`);
-        check(point);
-        return this.contributions(t);
-      },
-    };
-    const settings: SettingsService = {
-      pluginSettings: (other) => {
-        check();
-        if (other !== id) throw new RaError(`plugin '${id}' may read only its own settings, not those of '${other}'`);
-        return this.pluginSettings(slot.candidate.manifest!);
-      },
-    };
-    guard.bind(ContributionProvider).toConstantValue(contributions);
-    guard.bind(SettingsService).toConstantValue(settings);
-    for (const point of NODE_POINTS) {
-      if (point.cardinality !== 'one' || point.token === SettingsService) continue;
-      guard
-        .bind(point.token)
-        .toDynamicValue(() => {
-          check(point);
-          return point.token === NetworkListener ? new PluginNetworkListener(store) : this.root.get(point.token);
-        })
-        .inTransientScope();
-    }
-    return guard;
-  }
-
-  private demand(slot: Slot, point: ExtensionPoint): void {
-    const manifest = slot.candidate.manifest!;
-    const why = permissionRefusal(this.policyState, manifest, point.permission!);
-    if (why) throw new PermissionDeniedError(manifest.id, point.permission!, point.name, why);
   }
 
   private bindKernelServices(): void {
-    const policy: PolicyService = { current: () => this.policyState };
-    const settings: SettingsService = {
-      pluginSettings: (id) => {
-        const manifest = this.slots.find((s) => s.candidate.id === id)?.candidate.manifest;
-        return manifest ? this.pluginSettings(manifest) : {};
-      },
+    const policy: PolicyService = {
+      current: () => this.policyState,
+      section: <T>(name: string) => sectionValue<T>(this.sections, this.policyState.policy, name),
     };
+    const environment: HostEnvironment = Object.freeze({ ...this.options.environment, home: this.options.home });
     this.root.bind(PolicyService).toConstantValue(policy);
-    this.root.bind(SettingsService).toConstantValue(settings);
+    this.root.bind(HostEnvironment).toConstantValue(environment);
     this.root.bind(NetworkListener).toDynamicValue(() => new PluginNetworkListener(this.hostStore));
     const provider: ContributionProvider = { getContributions: (t) => this.contributions(t) };
     this.root.bind(ContributionProvider).toConstantValue(provider);
-    for (const point of NODE_POINTS) {
-      if (point.cardinality !== 'one' || point.providedBy === 'kernel') continue;
-      this.root
-        .bind(point.token)
-        .toDynamicValue(() => {
-          const owner = this.singles.get(point.token)?.live;
-          if (!owner) throw new ServiceUnavailableError(`no active plugin provides ${point.name}`);
-          return owner.container.get(point.token);
-        })
-        .inTransientScope();
-    }
+  }
+
+  private service<T>(point: Token<T>): T {
+    if (this.catalogue.byToken(point)?.owner === 'kernel') return this.root.get<T>(point);
+    const owner = this.singles.get(point)?.live;
+    if (!owner) throw new ServiceUnavailableError(`no active plugin provides ${tokenName(point)}`);
+    return owner.container.get<T>(point);
   }
 
   private async deactivate(slot: Slot, verdict: Verdict): Promise<void> {

@@ -1,9 +1,8 @@
 import { join } from 'node:path';
 import { semver } from './vendor.js';
-import { EXTENSION_POINTS } from '../common/extension-points.js';
 import type { PluginManifest } from '../common/manifest.js';
 import { PERMISSIONS } from '../common/permissions.js';
-import { HOOK_NAMES } from './hooks.js';
+import { KERNEL_POLICY_KEYS } from '../common/policy.js';
 import { parseJson, readSmallFile } from './files.js';
 import { compileSchema } from './schema.js';
 
@@ -11,14 +10,45 @@ const ID = '^[a-z0-9][a-z0-9-]*(\\.[a-z0-9][a-z0-9-]*)+$';
 const NAMES = { type: 'array', items: { type: 'string', pattern: ID }, uniqueItems: true, default: [] };
 const ENTRY = { type: 'string', pattern: '^(?!/)(?!.*\\.\\.).+\\.m?js$' };
 
-const contributes = Object.fromEntries(
-  EXTENSION_POINTS.map((p) => [
-    p.name,
-    p.cardinality === 'many'
-      ? { type: 'array', items: { type: 'string', pattern: '^[a-z0-9][a-z0-9.-]*$' }, uniqueItems: true, minItems: 1 }
-      : { const: true },
-  ]),
-);
+const NAME = '^[A-Z][A-Za-z0-9]*$';
+const PERMISSION = { enum: [...PERMISSIONS] };
+const SCHEMA = { type: 'object' };
+
+const POINT = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['cardinality'],
+  properties: {
+    cardinality: { enum: ['many', 'one'] },
+    side: { enum: ['node', 'browser'] },
+    permission: PERMISSION,
+    description: { type: 'string' },
+    contribution: SCHEMA,
+  },
+};
+
+const HOOK = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['kind', 'args'],
+  properties: {
+    kind: { enum: ['series', 'waterfall', 'refuse'] },
+    args: { type: 'array', items: { type: 'string', pattern: '^[a-z][A-Za-z0-9]*$' }, minItems: 1, maxItems: 4 },
+    final: { type: 'array', items: { type: 'string' }, uniqueItems: true },
+    description: { type: 'string' },
+  },
+};
+
+const ENTRY_LIST = {
+  type: 'array',
+  minItems: 1,
+  items: {
+    anyOf: [
+      { type: 'string', pattern: '^[a-z0-9][a-z0-9.-]*$' },
+      { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^[a-z0-9][a-z0-9.-]*$' } } },
+    ],
+  },
+};
 
 /** The JSON Schema of `raPlugin` in a plugin's package.json; docs/plugins.md explains each key. */
 export const MANIFEST_SCHEMA = {
@@ -39,14 +69,16 @@ export const MANIFEST_SCHEMA = {
           type: 'object',
           additionalProperties: false,
           minProperties: 1,
-          properties: { node: ENTRY, browser: ENTRY },
+          properties: { node: ENTRY, browser: ENTRY, cli: ENTRY },
         },
         provides: NAMES,
         requires: NAMES,
         optional: NAMES,
-        permissions: { type: 'array', items: { enum: [...PERMISSIONS] }, uniqueItems: true, default: [] },
-        emits: { type: 'array', items: { enum: [...HOOK_NAMES] }, uniqueItems: true, default: [] },
-        contributes: { type: 'object', additionalProperties: false, properties: contributes, default: {} },
+        permissions: { type: 'array', items: PERMISSION, uniqueItems: true, default: [] },
+        extensionPoints: { type: 'object', propertyNames: { pattern: NAME }, additionalProperties: POINT, default: {} },
+        hooks: { type: 'object', propertyNames: { pattern: '^[a-z][A-Za-z0-9]*$' }, additionalProperties: HOOK, default: {} },
+        policy: { type: 'object', propertyNames: { pattern: '^[a-z][A-Za-z0-9]*$' }, additionalProperties: SCHEMA, default: {} },
+        contributes: { type: 'object', propertyNames: { pattern: NAME }, additionalProperties: { anyOf: [ENTRY_LIST, { const: true }] }, default: {} },
         settings: { type: 'object' },
       },
     },
@@ -67,6 +99,8 @@ export function parseManifest(text: string, path: string): PluginManifest {
   const manifest = { ...pkg.raPlugin, version: pkg.version };
   if (!semver.valid(manifest.version)) throw new Error(`manifest: version '${manifest.version}' is not semver`);
   if (!semver.validRange(manifest.kernel)) throw new Error(`manifest: kernel range '${manifest.kernel}' is not a semver range`);
+  const reserved = Object.keys(manifest.policy).find((name) => KERNEL_POLICY_KEYS.includes(name));
+  if (reserved) throw new Error(`manifest: the policy section '${reserved}' belongs to the kernel`);
   return manifest;
 }
 

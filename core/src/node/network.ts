@@ -1,6 +1,23 @@
 import { createServer, type Socket } from 'node:net';
-import type { DisposableStore } from '../common/disposable.js';
-import type { Listening, ListenOptions, NetworkListener } from '../common/services.js';
+import type { Disposable, DisposableStore } from '../common/disposable.js';
+import { token } from '../common/token.js';
+
+export interface ListenOptions {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface Listening extends Disposable {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** Opens listening sockets for a plugin; they close when the plugin deactivates. Guarded by `network`. */
+export interface NetworkListener {
+  listen(options: ListenOptions, onConnection: (socket: Socket) => void): Promise<Listening>;
+}
+
+export const NetworkListener = token<NetworkListener>('NetworkListener');
 
 /** One plugin's sockets: each listener and its connections close when the plugin deactivates. */
 export class PluginNetworkListener implements NetworkListener {

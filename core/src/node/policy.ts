@@ -1,38 +1,20 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
-import {
-  DAY_MINUTES,
-  DEFAULT_POLICY,
-  HARD_MAX_LIFETIME_MINUTES,
-  SAFEST_POLICY,
-  type Policy,
-  type PolicyState,
-} from '../common/policy.js';
+import type { PluginManifest } from '../common/manifest.js';
+import { DEFAULT_POLICY, KERNEL_POLICY_KEYS, SAFEST_POLICY, type Policy, type PolicyState } from '../common/policy.js';
 import { PERMISSIONS } from '../common/permissions.js';
 import { PolicyError } from '../common/errors.js';
 import { isMissing, parseJson, readSmallFile } from './files.js';
-import { compileSchema } from './schema.js';
+import { checkSchema, compileSchema } from './schema.js';
 
 const FLAG = { type: 'boolean' };
 const PERMISSION_LIST = { type: 'array', items: { enum: [...PERMISSIONS] }, uniqueItems: true };
 
-/** The policy file as ops write it. Every key is optional; what is left out keeps its default. */
+/** The kernel's part of the policy file. Every key is optional; what is left out keeps its default. */
 export const POLICY_SCHEMA = {
   type: 'object',
-  additionalProperties: false,
   properties: {
     $schema: { type: 'string' },
     allowed: FLAG,
-    solicited: {
-      type: 'object',
-      additionalProperties: false,
-      properties: { allowed: FLAG, allowControl: FLAG, maxLifetime: { type: 'string', pattern: '^[1-9][0-9]*[mhd]$' } },
-    },
-    email: { type: 'object', additionalProperties: false, properties: { method: { enum: ['mailto', 'attachment'] } } },
-    offers: {
-      type: 'object',
-      additionalProperties: false,
-      properties: { allowed: FLAG, allowControl: FLAG, helpers: { type: 'array', items: { type: 'string', minLength: 1 } } },
-    },
     plugins: {
       type: 'object',
       additionalProperties: false,
@@ -59,39 +41,51 @@ export const POLICY_SCHEMA = {
 
 interface PolicyFile {
   allowed?: boolean;
-  solicited?: { allowed?: boolean; allowControl?: boolean; maxLifetime?: string };
-  email?: { method?: Policy['email']['method'] };
-  offers?: { allowed?: boolean; allowControl?: boolean; helpers?: string[] };
   plugins?: Partial<Policy['plugins']>;
+  [section: string]: unknown;
 }
 
 const checkPolicyFile = compileSchema<PolicyFile>(POLICY_SCHEMA, 'policy');
 
-const UNIT_MINUTES = { m: 1, h: 60, d: DAY_MINUTES } as const;
-
-/** `90m`, `6h`, `30d` to minutes; anything above 99 days is refused, not clipped, so ops notice. */
-export function parseLifetime(text: string): number {
-  const minutes = Number(text.slice(0, -1)) * UNIT_MINUTES[text.slice(-1) as keyof typeof UNIT_MINUTES];
-  if (minutes > HARD_MAX_LIFETIME_MINUTES) throw new PolicyError(`maxLifetime ${text} is above the 99-day hard cap`);
-  return minutes;
+/** A policy section and the plugin whose manifest declares it. */
+export interface PolicySection {
+  readonly owner: string;
+  readonly schema: Readonly<Record<string, unknown>>;
 }
 
-/** Parses policy JSON text into a full Policy; throws a PolicyError naming the problem. */
-export function parsePolicy(text: string, what = 'policy'): Policy {
+export type PolicySections = ReadonlyMap<string, PolicySection>;
+
+/** The sections the installed plugins declare; the first plugin to declare a name owns it. */
+export function policySections(manifests: readonly PluginManifest[]): Map<string, PolicySection> {
+  const sections = new Map<string, PolicySection>();
+  for (const m of manifests) for (const [name, schema] of Object.entries(m.policy)) if (!sections.has(name)) sections.set(name, { owner: m.id, schema });
+  return sections;
+}
+
+/** A section's value with its schema's defaults filled in: what the file gives, or defaults alone. */
+export function sectionValue<T>(sections: PolicySections, policy: Policy, name: string): T {
+  const section = sections.get(name);
+  if (!section) throw new PolicyError(`no installed plugin declares the policy section '${name}'`);
+  const value = structuredClone(policy.sections[name] ?? {});
+  checkSchema(section.schema, value, `the policy section '${name}' of ${section.owner}`);
+  return value as T;
+}
+
+/** Parses policy JSON text into a full Policy, each section checked against its owner's schema; throws a PolicyError naming the problem. */
+export function parsePolicy(text: string, sectionsByName: PolicySections, what = 'policy'): Policy {
   const file = checkPolicyFile(parseJson(text, what));
   const d = DEFAULT_POLICY;
-  const { maxLifetime, ...solicited } = file.solicited ?? {};
-  return {
-    allowed: file.allowed ?? d.allowed,
-    solicited: {
-      ...d.solicited,
-      ...solicited,
-      maxLifetimeMinutes: maxLifetime ? parseLifetime(maxLifetime) : d.solicited.maxLifetimeMinutes,
-    },
-    email: { ...d.email, ...file.email },
-    offers: { ...d.offers, ...file.offers },
-    plugins: { ...d.plugins, ...file.plugins },
-  };
+  const sections: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(file)) {
+    if (KERNEL_POLICY_KEYS.includes(name)) continue;
+    const section = sectionsByName.get(name);
+    if (!section) throw new PolicyError(`policy: unknown section '${name}': no installed plugin declares it`);
+    const given = structuredClone(value);
+    const why = checkSchema(section.schema, given, `the policy section '${name}' of ${section.owner}`);
+    if (why) throw new PolicyError(`policy section '${name}' (${section.owner}): ${why}`);
+    sections[name] = given;
+  }
+  return { allowed: file.allowed ?? d.allowed, plugins: { ...d.plugins, ...file.plugins }, sections };
 }
 
 export interface PolicyLocation {
@@ -106,7 +100,7 @@ export interface PolicyLocation {
  * cannot be trusted (bad or missing signature, a key pinned but the policy gone, a malformed
  * file) is refused loudly and RA runs with the safest settings.
  */
-export async function loadPolicy(location: PolicyLocation): Promise<PolicyState> {
+export async function loadPolicy(location: PolicyLocation, sections: PolicySections): Promise<PolicyState> {
   const { path, keyPath } = location;
   let key: Buffer | undefined, text: Buffer | undefined, signature: Buffer | undefined;
   try {
@@ -126,7 +120,7 @@ export async function loadPolicy(location: PolicyLocation): Promise<PolicyState>
     if (!verifyDetached(key, text, signature)) {
       return refused(path, `its signature does not verify against the pinned ops key ${keyPath}`);
     }
-    return { policy: parsePolicy(text.toString('utf8'), path), origin: 'file', path };
+    return { policy: parsePolicy(text.toString('utf8'), sections, path), origin: 'file', path };
   } catch (e) {
     return refused(path, (e as Error).message);
   }

@@ -1,7 +1,8 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Kernel } from '../node/kernel.js';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Kernel, type KernelOptions } from '../node/kernel.js';
 import { StreamLogger, type LogLevel } from '../node/logger.js';
 
 export interface BootOptions {
@@ -11,6 +12,10 @@ export interface BootOptions {
   readonly origin?: 'builtin' | 'external';
   /** The lowest level kept in `log`; `warn` by default. */
   readonly logLevel?: LogLevel;
+  /** Package names of the plugins it needs, e.g. `@ra/plugin-session`, which owns the points it contributes to; loaded as built-ins. */
+  readonly alongside?: readonly string[];
+  /** What the host tells plugins: the display, where to listen; by default nothing listens. */
+  readonly environment?: KernelOptions['environment'];
 }
 
 export interface BootedPlugin {
@@ -22,7 +27,7 @@ export interface BootedPlugin {
 }
 
 /**
- * A real kernel loading only the plugin in `dir`, in a fresh home with no policy: how a plugin's
+ * A real kernel loading the plugin in `dir` (and only those it needs), in a fresh home with no policy: how a plugin's
  * own spec proves its manifest, bindings and contributions as RA will load them.
  */
 export async function bootPlugin(dir: string, options: BootOptions = {}): Promise<BootedPlugin> {
@@ -33,9 +38,10 @@ export async function bootPlugin(dir: string, options: BootOptions = {}): Promis
   }
   const log: string[] = [];
   const kernel = await Kernel.start({
-    sources: [{ dir, origin: options.origin ?? 'builtin' }],
+    sources: [...(options.alongside ?? []).map((name) => ({ dir: packageDir(name), origin: 'builtin' as const })), { dir, origin: options.origin ?? 'builtin' }],
     policy: { path: join(home, 'no-policy.json'), keyPath: join(home, 'no-key.pub') },
     home,
+    environment: options.environment ?? { listenPort: 'off' },
     logger: new StreamLogger(options.logLevel ?? 'warn', 'ra', (line) => log.push(line)),
   });
   return {
@@ -47,4 +53,9 @@ export async function bootPlugin(dir: string, options: BootOptions = {}): Promis
       await rm(home, { recursive: true, force: true });
     },
   };
+}
+
+/** A plugin package's folder, found the way Node finds the package (its manifest must export `./package.json`). */
+function packageDir(name: string): string {
+  return dirname(fileURLToPath(import.meta.resolve(`${name}/package.json`)));
 }

@@ -1,9 +1,7 @@
 import assert from 'node:assert/strict';
-import type { ChannelEndpoint, ChannelLink, MediaChannel, MediaKind, SessionChannel, SessionInfo } from '../common/session.js';
+import type { ChannelEndpoint, ChannelLink, SessionChannel, SessionInfo } from '../common/session.js';
 import {
-  describeMediaChannelContract,
   describeSessionChannelContract,
-  mediaChannelContract,
   RecordingLink,
   sampleSession,
   sessionChannelContract,
@@ -55,16 +53,13 @@ function lineOf(payload: Uint8Array | string): string | undefined {
   }
 }
 
-/** Voice as a media channel: sends a keep-alive every 20 ms until disposed. */
-class VoiceChannel implements MediaChannel {
+/** Voice-like: sends a keep-alive every 20 ms until disposed. */
+class TickingChannel implements SessionChannel {
   readonly id = 'voice';
   readonly title = 'Voice';
   readonly timers = new Set<NodeJS.Timeout>();
 
-  constructor(
-    readonly kind: MediaKind = 'audio',
-    private readonly flaws: Flaws = {},
-  ) {}
+  constructor(private readonly flaws: Flaws = {}) {}
 
   open(_session: SessionInfo, link: ChannelLink): ChannelEndpoint {
     const timer = setInterval(() => link.send(new Uint8Array([0])), 20);
@@ -88,7 +83,6 @@ const OPEN = 'open() gives an endpoint with receive() and dispose() on either si
 const TWICE = 'dispose() can be called twice';
 const MALFORMED = 'receive() survives malformed frames from the peer';
 const QUIET = 'sends nothing once disposed';
-const KIND = "kind is 'audio' or 'video'";
 
 const BROKEN_CHATS: { what: string; flaws: Flaws; fails: string[] }[] = [
   { what: 'JSON.parse on whatever the peer sends', flaws: { trustsPeer: true }, fails: [MALFORMED] },
@@ -96,16 +90,16 @@ const BROKEN_CHATS: { what: string; flaws: Flaws; fails: string[] }[] = [
   { what: 'dispose() that throws the second time', flaws: { disposeOnce: true }, fails: [TWICE] },
 ];
 
-const voiceFixture = (channel: VoiceChannel): SessionChannelFixture<MediaChannel> => ({ channel, dispose: () => channel.silence() });
+const tickingFixture = (channel: TickingChannel): SessionChannelFixture => ({ channel, dispose: () => channel.silence() });
 
 describeSessionChannelContract('chat', async () => ({ channel: new ChatChannel() }));
 describeSessionChannelContract('chat, as the helper sees it', async () => ({
   channel: new ChatChannel(),
   session: sampleSession({ role: 'helper' }),
 }));
-describeMediaChannelContract('voice', async () => voiceFixture(new VoiceChannel()));
+describeSessionChannelContract('a ticking channel', async () => tickingFixture(new TickingChannel()));
 
-describe('SessionChannel and MediaChannel contracts', () => {
+describe('SessionChannel contract', () => {
   for (const b of BROKEN_CHATS) {
     it(`fail a channel with ${b.what}`, async () => {
       assert.deepEqual(await failingChecks(sessionChannelContract, async () => ({ channel: new ChatChannel(b.flaws) })), b.fails);
@@ -117,21 +111,18 @@ describe('SessionChannel and MediaChannel contracts', () => {
     assert.deepEqual(await failingChecks(sessionChannelContract, async () => ({ channel })), [ID]);
   });
 
-  it('fail a media channel that keeps sending after dispose()', async () => {
-    const fails = await failingChecks(mediaChannelContract, async () => voiceFixture(new VoiceChannel('audio', { keepsTalking: true })));
+  it('fail a channel that keeps sending after dispose()', async () => {
+    const fails = await failingChecks(sessionChannelContract, async () => tickingFixture(new TickingChannel({ keepsTalking: true })));
     assert.deepEqual(fails, [QUIET]);
-  });
-
-  it('fail a media channel of an unknown kind', async () => {
-    const fails = await failingChecks(mediaChannelContract, async () => voiceFixture(new VoiceChannel('screen' as MediaKind)));
-    assert.deepEqual(fails, [KIND]);
   });
 
   it('give a RecordingLink that keeps what the channel sent and why it closed', () => {
     const link = new RecordingLink();
     new ChatChannel().open(sampleSession({ role: 'helper' }), link);
     link.close('peer left');
+    link.consent('requested');
     assert.deepEqual(link.sent, [JSON.stringify({ text: 'helper joined' })]);
     assert.equal(link.closed, 'peer left');
+    assert.deepEqual(link.consents, [{ step: 'requested' }]);
   });
 });

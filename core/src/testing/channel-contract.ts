@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ChannelEndpoint, ChannelLink, MediaChannel, Role, SessionChannel, SessionInfo } from '../common/session.js';
+import type { ChannelEndpoint, ChannelLink, ConsentStep, Role, SessionChannel, SessionInfo } from '../common/session.js';
 import { checkIdAndTitle, describeContract, type Contract, type Fixture } from './contract.js';
 
 export interface SessionChannelFixture<C extends SessionChannel = SessionChannel> extends Fixture {
@@ -16,6 +16,7 @@ export function sampleSession(overrides: Partial<SessionInfo> = {}): SessionInfo
 /** A ChannelLink that keeps what the channel sent and why it closed, for tests to inspect. */
 export class RecordingLink implements ChannelLink {
   readonly sent: (Uint8Array | string)[] = [];
+  readonly consents: { step: ConsentStep; reason?: string }[] = [];
   closed?: string;
 
   send(payload: Uint8Array | string): void {
@@ -23,6 +24,9 @@ export class RecordingLink implements ChannelLink {
   }
   close(reason: string): void {
     this.closed = reason;
+  }
+  consent(step: ConsentStep, reason?: string): void {
+    this.consents.push(reason === undefined ? { step } : { step, reason });
   }
 }
 
@@ -77,20 +81,7 @@ export const sessionChannelContract: Contract<SessionChannelFixture> = {
   },
 };
 
-/** A media channel is a session channel that also says what it carries. */
-export const mediaChannelContract: Contract<SessionChannelFixture<MediaChannel>> = {
-  ...sessionChannelContract,
-  "kind is 'audio' or 'video'": async (f) => {
-    assert.ok(['audio', 'video'].includes(f.channel.kind), `kind '${f.channel.kind}' is neither 'audio' nor 'video'`);
-  },
-};
-
 /** Registers the SessionChannel contract as a mocha suite; `factory` runs once per check. */
 export function describeSessionChannelContract(name: string, factory: () => Promise<SessionChannelFixture>): void {
   describeContract(`${name}: SessionChannel contract`, sessionChannelContract, factory);
-}
-
-/** Registers the MediaChannel contract (the SessionChannel one, plus `kind`) as a mocha suite. */
-export function describeMediaChannelContract(name: string, factory: () => Promise<SessionChannelFixture<MediaChannel>>): void {
-  describeContract(`${name}: MediaChannel contract`, mediaChannelContract, factory);
 }

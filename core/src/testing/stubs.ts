@@ -1,11 +1,15 @@
 import type { Logger } from '../common/plugin.js';
-import type { PluginHooks } from '../node/hooks.js';
+import type { PluginHook, PluginHooks } from '../common/plugin.js';
 
 /** For specs: a logger that keeps quiet. */
 export const quietLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
-/** For specs: hooks that fire nothing, except the `call`s a test gives, e.g. a veto. */
-export function stubHooks(calls: Partial<Record<keyof PluginHooks, (...args: never[]) => Promise<unknown>>> = {}): PluginHooks {
-  const idle = { tap: () => ({ dispose() {} }), call: async () => undefined };
-  return new Proxy({}, { get: (_, name) => ({ ...idle, ...(calls[name as keyof PluginHooks] ? { call: calls[name as keyof PluginHooks] } : {}) }) }) as PluginHooks;
+/** For specs: hooks that fire nothing, except the `call`s a test gives by hook name, e.g. a veto. */
+export function stubHooks(calls: Readonly<Record<string, (...args: never[]) => Promise<unknown>>> = {}): PluginHooks {
+  return {
+    hook: <A extends unknown[], R>(name: string): PluginHook<A, R> => ({
+      tap: () => ({ dispose() {} }),
+      call: (calls[name] as unknown as PluginHook<A, R>['call'] | undefined) ?? (async () => undefined),
+    }),
+  };
 }

@@ -14,6 +14,9 @@ export interface Environment {
   readonly builtinPlugins: string;
   readonly activationTimeoutMs?: number;
   readonly logger: StreamLogger;
+  /** What plugins learn through HostEnvironment: `DISPLAY`, and `RA_PORT` (a number, or `off` for a helper-only RA). */
+  readonly display?: string;
+  readonly listenPort?: number | 'off';
 }
 
 export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environment {
@@ -22,8 +25,14 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): Environme
   if (timeout !== undefined && !(/^[1-9][0-9]{0,5}$/.test(timeout) && Number(timeout) <= 600_000)) {
     throw new UsageError(`RA_ACTIVATION_TIMEOUT_MS must be a whole number of milliseconds up to 600000, not '${timeout}'`);
   }
+  const port = env.RA_PORT;
+  if (port !== undefined && port !== 'off' && !(/^[1-9][0-9]{0,4}$/.test(port) && Number(port) <= 65535)) {
+    throw new UsageError(`RA_PORT must be a port number or 'off', not '${port}'`);
+  }
   return {
     home: env.RA_HOME || join(config, 'ra'),
+    display: env.DISPLAY || undefined,
+    listenPort: port === undefined ? undefined : port === 'off' ? 'off' : Number(port),
     policyPath: env.RA_POLICY || '/etc/ra/policy.json',
     opsKeyPath: env.RA_OPS_KEY || '/etc/ra/ops-key.pub',
     pluginPath: (env.RA_PLUGIN_PATH ?? '').split(delimiter).filter(Boolean),
@@ -44,5 +53,6 @@ export function kernelOptions(e: Environment): KernelOptions {
     home: e.home,
     logger: e.logger,
     activationTimeoutMs: e.activationTimeoutMs,
+    environment: { display: e.display, listenPort: e.listenPort },
   };
 }

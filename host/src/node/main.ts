@@ -130,9 +130,8 @@ async function main(argv: string[]): Promise<void> {
       if (o.snapshot === undefined) return open(await api(), sub, o, json);
       // Loaded only here: the thin clients skip pngjs. A helper-only kernel listens for nobody.
       const { snapshot } = await import('./snapshot.js');
-      process.env.RA_PORT = 'off';
       const timeoutMs = parseTimeout(o.timeout ?? '60s', '--timeout');
-      return snapshot(env, sub, { out: o.snapshot, password: o.password, name: o.name, timeoutMs }, json);
+      return snapshot({ ...env, listenPort: 'off' }, sub, { out: o.snapshot, password: o.password, name: o.name, timeoutMs }, json);
     }
   }
   switch (`${command} ${sub ?? ''}`.trim()) {
@@ -151,7 +150,7 @@ async function main(argv: string[]): Promise<void> {
       return keygen(o.out);
     case 'policy sign':
       if (!o.key) throw new UsageError('ra policy sign needs --key PRIVATE_KEY');
-      return sign(one('policy file'), o.key);
+      return sign(env, one('policy file'), o.key);
     case 'policy verify':
       if (rest.length > 1) throw new UsageError('ra policy verify takes at most one policy file');
       return verify(env, rest[0], o.key);

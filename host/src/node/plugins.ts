@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PluginRecord } from '@ra/kernel';
-import { discoverPlugins, Kernel, loadPolicy, lockedByPolicy, pluginIntegrity, policyBlocks, SettingsStore } from '@ra/kernel/node';
+import { discoverPlugins, Kernel, loadPolicy, lockedByPolicy, pluginIntegrity, policyBlocks, policySections, SettingsStore, type PluginCandidate, type PolicyLocation } from '@ra/kernel/node';
 import { CliError, EXIT } from './cli-error.js';
 import { kernelOptions, pluginSources, type Environment } from './environment.js';
 import { pluginTable, policyLine, table } from './format.js';
@@ -27,9 +27,10 @@ export async function listPlugins(env: Environment, json: boolean): Promise<void
 
 /** `ra plugins enable|disable ID`: writes the user's choice, refusing what policy forbids. */
 export async function setEnabled(env: Environment, id: string, enabled: boolean): Promise<void> {
-  const candidate = (await discoverPlugins(pluginSources(env), (m) => env.logger.warn(m))).find((c) => c.id === id);
+  const candidates = await discover(env);
+  const candidate = candidates.find((c) => c.id === id);
   if (!candidate) throw new CliError(`no plugin with id '${id}' (see ra plugins list)`, EXIT.unknown);
-  const policy = await loadPolicy({ path: env.policyPath, keyPath: env.opsKeyPath });
+  const policy = await loadPolicy({ path: env.policyPath, keyPath: env.opsKeyPath }, sectionsOf(candidates));
   const verb = enabled ? 'enable' : 'disable';
   if (candidate.manifest) {
     const blocked = enabled ? await policyBlocks(policy, candidate.manifest, candidate.dir) : undefined;
@@ -75,4 +76,19 @@ export async function hashPlugins(env: Environment, ids: string[], json: boolean
   if (json) return void process.stdout.write(`${JSON.stringify(allowlist, null, 2)}\n`);
   const rows = Object.entries(allowlist).map(([id, a]) => [id, a.versions, a.integrity]);
   process.stdout.write(`${table([['ID', 'VERSION', 'INTEGRITY'], ...rows])}\n`);
+}
+
+/** The installed plugins, as the kernel would find them. */
+export function discover(env: Environment): Promise<PluginCandidate[]> {
+  return discoverPlugins(pluginSources(env), (m) => env.logger.warn(m));
+}
+
+/** The policy sections the installed plugins declare: what a policy file is checked against. */
+export function sectionsOf(candidates: readonly PluginCandidate[]): ReturnType<typeof policySections> {
+  return policySections(candidates.flatMap((c) => (c.manifest ? [c.manifest] : [])));
+}
+
+/** The machine policy as RA would enforce it, checked against the installed plugins' sections. */
+export async function enforcedPolicy(env: Environment, location: PolicyLocation = { path: env.policyPath, keyPath: env.opsKeyPath }) {
+  return loadPolicy(location, sectionsOf(await discover(env)));
 }

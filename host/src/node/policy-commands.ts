@@ -4,7 +4,6 @@ import {
   generateOpsKeyPair,
   isMissing,
   keyFingerprint,
-  loadPolicy,
   MAX_POLICY_BYTES,
   parsePolicy,
   readSmallFile,
@@ -14,6 +13,7 @@ import {
 import { CliError, EXIT } from './cli-error.js';
 import type { Environment } from './environment.js';
 import { policyLine } from './format.js';
+import { discover, enforcedPolicy, sectionsOf } from './plugins.js';
 
 /** `ra policy keygen --out DIR`: an Ed25519 ops key pair; the private half never leaves DIR. */
 export async function keygen(dir: string): Promise<void> {
@@ -32,10 +32,10 @@ export async function keygen(dir: string): Promise<void> {
 }
 
 /** `ra policy sign FILE --key KEY`: checks the policy first, so ops never sign a file RA would reject. */
-export async function sign(file: string, keyPath: string): Promise<void> {
+export async function sign(env: Environment, file: string, keyPath: string): Promise<void> {
   const text = await readOrFail(file, MAX_POLICY_BYTES);
   try {
-    parsePolicy(text.toString('utf8'), file);
+    parsePolicy(text.toString('utf8'), sectionsOf(await discover(env)), file);
   } catch (e) {
     throw new CliError(`not signing: ${(e as Error).message}`);
   }
@@ -52,7 +52,7 @@ export async function sign(file: string, keyPath: string): Promise<void> {
 /** `ra policy verify [FILE] [--key KEY]`: exit 0 only when the policy verifies and parses. */
 export async function verify(env: Environment, file?: string, keyPath?: string): Promise<void> {
   const location = { path: file ?? env.policyPath, keyPath: keyPath ?? env.opsKeyPath };
-  const state = await loadPolicy(location);
+  const state = await enforcedPolicy(env, location);
   if (state.origin === 'default') throw new CliError(`nothing to verify: ${state.note}`, EXIT.untrusted);
   if (state.origin === 'refused') throw new CliError(state.note!, EXIT.untrusted);
   const fingerprint = keyFingerprint(await readOrFail(location.keyPath));
@@ -61,7 +61,7 @@ export async function verify(env: Environment, file?: string, keyPath?: string):
 
 /** `ra policy show [--json]`: the policy RA enforces now, after verification. */
 export async function show(env: Environment, json: boolean): Promise<void> {
-  const state = await loadPolicy({ path: env.policyPath, keyPath: env.opsKeyPath });
+  const state = await enforcedPolicy(env);
   process.stdout.write(json ? `${JSON.stringify(state, null, 2)}\n` : `${policyLine(state)}\n${JSON.stringify(state.policy, null, 2)}\n`);
   if (state.origin === 'refused') throw new CliError(state.note!, EXIT.untrusted);
 }

@@ -9,18 +9,12 @@ import { clearStatus, readStatus, writeStatus } from './status.js';
 import { WebServer } from './web/server.js';
 
 export interface StartOptions {
-  /** The novice's listening port for helpers; the session plugin reads RA_PORT. */
+  /** The novice's listening port for helpers, over RA_PORT and the session plugin's setting. */
   readonly port?: number;
   /** The local web UI's port; 0 picks a free one. */
   readonly uiPort: number;
   readonly display?: string;
   readonly virtualDesktop: boolean;
-}
-
-/** Options `ra start` and the headless helper share: handed to plugins through the environment. */
-export function applyStartEnvironment(o: Pick<StartOptions, 'port' | 'display'>): void {
-  if (o.port !== undefined) process.env.RA_PORT = String(o.port);
-  if (o.display !== undefined) process.env.DISPLAY = o.display;
 }
 
 /** `ra start`: boots the kernel and the local web UI, applies settings changes live, runs until SIGINT or SIGTERM. */
@@ -33,16 +27,16 @@ export async function start(env: Environment, version: string, o: StartOptions):
     process.once('SIGTERM', resolve);
   });
   const out = process.stdout;
-  applyStartEnvironment(o);
   const started = new Date();
   const t0 = performance.now();
-  const desktop = await prepareDesktop(env, o.virtualDesktop);
+  const display = o.display ?? env.display;
+  const desktop = await prepareDesktop(env, display, o.virtualDesktop);
   let kernel: Kernel | undefined;
   let web: WebServer | undefined;
   let published = false;
   let writes = Promise.resolve();
   try {
-    kernel = await Kernel.start(kernelOptions(env));
+    kernel = await Kernel.start(kernelOptions({ ...env, display: desktop?.display ?? display, listenPort: o.port ?? env.listenPort }));
     web = await WebServer.start(kernel, o.uiPort, env.logger);
     await kernel.watchSettings();
     const api = { url: web.url, secret: web.secret };
@@ -74,8 +68,7 @@ export async function start(env: Environment, version: string, o: StartOptions):
 }
 
 /** Makes sure plugins find a display, or says plainly why helpers will see no screen and how to fix it. */
-async function prepareDesktop(env: Environment, virtual: boolean): Promise<VirtualDesktop | undefined> {
-  const display = process.env.DISPLAY;
+async function prepareDesktop(env: Environment, display: string | undefined, virtual: boolean): Promise<VirtualDesktop | undefined> {
   if (await displayReachable(display)) return undefined;
   const why = display ? `the X display ${display} does not answer` : 'DISPLAY is not set';
   const out = process.stdout;

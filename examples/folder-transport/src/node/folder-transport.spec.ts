@@ -9,7 +9,7 @@ const PLUGIN_DIR = fileURLToPath(new URL('../../', import.meta.url));
 
 /** A real kernel loading only this plugin, as `RA_PLUGIN_PATH` would, with `settings` as the user's. */
 async function boot(settings: (home: string) => Record<string, unknown>) {
-  const { home, kernel, log, dispose } = await bootPlugin(PLUGIN_DIR, { origin: 'external', logLevel: 'info', settings: (h) => ({ 'example.folder': settings(h) }) });
+  const { home, kernel, log, dispose } = await bootPlugin(PLUGIN_DIR, { origin: 'external', alongside: ['@ra/plugin-session'], logLevel: 'info', settings: (h) => ({ 'example.folder': settings(h) }) });
   const transport = kernel.contributions(InvitationTransport).find((t) => t.id === 'folder');
   assert.ok(transport, `example.folder contributed no transport: ${JSON.stringify(kernel.records())}`);
   return { home, kernel, transport, log, dispose };
@@ -56,8 +56,9 @@ describe('example.folder', () => {
   it('logs its own deliveries from the invitationSent hook, and no one else’s', async () => {
     booted = await boot(inOutbox);
     const receipt = await booted.transport.deliver(sampleEnvelope(), '');
-    await booted.kernel.hooks.invitationSent.promise({ ...receipt, ticketId: 'ticket-0001' });
-    await booted.kernel.hooks.invitationSent.promise({ ...receipt, transport: 'file', ticketId: 'ticket-0002' });
+    // Fired as ra.session, the hook's owner, fires it after a delivery.
+    await booted.kernel.hooks.call('ra.session', 'invitationSent', [{ ...receipt, ticketId: 'ticket-0001' }]);
+    await booted.kernel.hooks.call('ra.session', 'invitationSent', [{ ...receipt, transport: 'file', ticketId: 'ticket-0002' }]);
     const copied = booted.log.filter((line) => line.includes('copied to'));
     assert.deepEqual(copied, [`[ra:example.folder] info: invitation ticket-0001 copied to ${receipt.target}\n`]);
   });

@@ -1,6 +1,7 @@
 import { ContainerModule } from '@ra/kernel/inversify';
 import { definePlugin, InvitationTransport } from '@ra/kernel';
 import type { PluginContext } from '@ra/kernel/node';
+import { sessionHooks } from '@ra/plugin-session/api';
 import { FolderTransport } from './folder-transport.js';
 
 /** `example.folder`: one InvitationTransport, and a hook tap that logs its deliveries. */
@@ -10,7 +11,7 @@ export default definePlugin<PluginContext>({
   }),
   activate(ctx) {
     // Taps are removed when the plugin deactivates; keep the returned Disposable only to stop earlier.
-    ctx.hooks.invitationSent.tap((receipt) => {
+    sessionHooks(ctx.hooks).invitationSent.tap((receipt) => {
       if (receipt.transport === 'folder') ctx.logger.info(`invitation ${receipt.ticketId} copied to ${receipt.target}`);
     });
   },

@@ -8,7 +8,7 @@ const PLUGIN_DIR = fileURLToPath(new URL('../../', import.meta.url));
 
 /** A real kernel loading only this plugin, so the manifest and the bindings are tested with it. */
 async function boot() {
-  const { kernel, log, dispose } = await bootPlugin(PLUGIN_DIR, { logLevel: 'info' });
+  const { kernel, log, dispose } = await bootPlugin(PLUGIN_DIR, { alongside: ['@ra/plugin-session'], logLevel: 'info' });
   const channel = kernel.contributions(SessionChannel).find((c) => c.id === 'chat');
   assert.ok(channel, `ra.chat contributed no chat channel: ${JSON.stringify(kernel.records())}`);
   const routes = new Map(kernel.contributions(ApiRoute).map((r) => [r.id, r]));

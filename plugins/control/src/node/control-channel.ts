@@ -1,14 +1,14 @@
-import type { ChannelEndpoint, ChannelLink, InputSink, Logger, Policy, SessionChannel, SessionInfo } from '@ra/kernel';
-import type { PluginHooks } from '@ra/kernel/node';
+import type { ChannelEndpoint, ChannelLink, InputSink, Logger, SessionChannel, SessionInfo } from '@ra/kernel';
+import type { SolicitedPolicy } from '@ra/plugin-session/api';
 import type { ControlHub } from './control-hub.js';
 import { HelperControl } from './helper-control.js';
 import { NoviceControl } from './novice-control.js';
 
 export interface ControlChannelDeps {
   readonly hub: ControlHub;
-  readonly hooks: PluginHooks;
   readonly logger: Logger;
-  policy(): Policy;
+  policy(): SolicitedPolicy;
+  display(): string | undefined;
   settings(): { allowControl: boolean; maxEventsPerSecond: number };
   sinks(): InputSink[];
 }
@@ -17,6 +17,7 @@ export interface ControlChannelDeps {
 export class ControlChannel implements SessionChannel {
   readonly id = 'control';
   readonly title = 'Take Control';
+  readonly consentScope = 'control';
 
   constructor(private readonly deps: ControlChannelDeps) {}
 
@@ -30,8 +31,7 @@ export class ControlChannel implements SessionChannel {
     const end: NoviceControl = new NoviceControl(session, link, {
       unavailable: () => this.unavailable(session),
       sink: () => this.deps.sinks()[0],
-      display: () => process.env.DISPLAY || undefined,
-      hooks: this.deps.hooks,
+      display: () => this.deps.display(),
       logger: this.deps.logger,
       maxEventsPerSecond: this.deps.settings().maxEventsPerSecond,
       publish: () => hub.changed(session.id),
@@ -49,9 +49,9 @@ export class ControlChannel implements SessionChannel {
   /** Why this computer will not share control now; the helper's button shows it. */
   private unavailable(session: SessionInfo): string | undefined {
     const policy = this.deps.policy();
-    if (!policy.allowed || !policy.solicited.allowControl) return `the policy of ${session.localName}'s computer does not allow remote control`;
+    if (!policy.allowControl) return `the policy of ${session.localName}'s computer does not allow remote control`;
     if (!this.deps.settings().allowControl) return `${session.localName}'s computer does not allow remote control: the setting "Allow this computer to be controlled remotely" is off`;
-    if (!process.env.DISPLAY) return `${session.localName}'s computer has no display to control`;
+    if (!this.deps.display()) return `${session.localName}'s computer has no display to control`;
     if (this.deps.sinks().length === 0) return `${session.localName}'s computer has no input plugin enabled`;
     return undefined;
   }

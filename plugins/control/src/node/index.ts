@@ -1,4 +1,5 @@
-import { ApiRoute, ApiSocket, definePlugin, InputSink, PolicyService, SessionChannel } from '@ra/kernel';
+import { ApiRoute, ApiSocket, definePlugin, HostEnvironment, InputSink, PolicyService, SessionChannel } from '@ra/kernel';
+import { SOLICITED_SECTION, type SolicitedPolicy } from '@ra/plugin-session/api';
 import { ContainerModule } from '@ra/kernel/inversify';
 import { PluginContext } from '@ra/kernel/node';
 import { ControlChannel } from './control-channel.js';
@@ -17,9 +18,9 @@ export default definePlugin<PluginContext>({
       const ctx = c.get<PluginContext>(PluginContext);
       return new ControlChannel({
         hub,
-        hooks: ctx.hooks,
         logger: ctx.logger,
-        policy: () => ctx.get(PolicyService).current().policy,
+        policy: () => ctx.get(PolicyService).section<SolicitedPolicy>(SOLICITED_SECTION),
+        display: () => ctx.get(HostEnvironment).display,
         settings: () => ({ allowControl: ctx.settings.allowControl === true, maxEventsPerSecond: Number(ctx.settings.maxEventsPerSecond) || 600 }),
         sinks: () => ctx.contributions(InputSink),
       });

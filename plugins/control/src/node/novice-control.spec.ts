@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import type { InputSink, InputTarget } from '@ra/kernel';
-import { quietLogger, stubHooks } from '@ra/kernel/testing';
+import { quietLogger } from '@ra/kernel/testing';
 import { NoviceControl } from './novice-control.js';
 
 const quiet = quietLogger;
-const hooks = stubHooks();
 const session = { id: 's1', ticketId: 't1', role: 'novice' as const, peerName: 'Hank', localName: 'Nora' };
 const tick = () => new Promise((r) => setImmediate(r));
 
@@ -32,11 +31,10 @@ function fakeSink(onInject: () => void) {
 function novice(options: { unavailable?: () => string | undefined; onInject?: () => void; perSecond?: number } = {}) {
   const sent: string[] = [];
   const fake = fakeSink(options.onInject ?? (() => undefined));
-  const control = new NoviceControl(session, { send: (p) => sent.push(String(p)), close() {} }, {
+  const control = new NoviceControl(session, { send: (p) => sent.push(String(p)), close() {}, consent() {} }, {
     unavailable: options.unavailable ?? (() => undefined),
     sink: () => fake.sink,
     display: () => ':99',
-    hooks,
     logger: quiet,
     maxEventsPerSecond: options.perSecond ?? 100_000,
     publish: () => undefined,

@@ -1,5 +1,4 @@
 import { RateLimit, type ChannelEndpoint, type ChannelLink, type Disposable, type InputSink, type InputTarget, type Logger, type SessionInfo } from '@ra/kernel';
-import type { PluginHooks } from '@ra/kernel/node';
 import { ControlState, type ControlStep, type StopCause } from '../common/control-state.js';
 import { parseHelperMessage, type ControlStatus, type HelperMessage } from '../common/messages.js';
 
@@ -9,7 +8,6 @@ export interface NoviceControlDeps {
   unavailable(): string | undefined;
   sink(): InputSink | undefined;
   display(): string | undefined;
-  readonly hooks: PluginHooks;
   readonly logger: Logger;
   readonly maxEventsPerSecond: number;
   /** The status changed: show it on this machine's page. */
@@ -75,7 +73,7 @@ export class NoviceControl implements ChannelEndpoint {
     }
     this.note = step.phase === 'shared' ? undefined : `${this.session.localName} said no`;
     if (step.phase === 'shared') this.start();
-    void this.deps.hooks[step.phase === 'shared' ? 'consentGranted' : 'consentRevoked'].call({ session: this.session, scope: 'control', reason: this.note });
+    this.link.consent(step.phase === 'shared' ? 'granted' : 'revoked', this.note);
     this.announce();
     return step;
   }
@@ -87,7 +85,7 @@ export class NoviceControl implements ChannelEndpoint {
     const who = cause.startsWith('novice') ? this.session.localName : this.session.peerName;
     this.note = `${who} ${STOP_WORDS[cause]}: control ended`;
     this.finish();
-    void this.deps.hooks.consentRevoked.call({ session: this.session, scope: 'control', reason: this.note });
+    this.link.consent('revoked', this.note);
     this.announce();
     return step;
   }
@@ -103,7 +101,7 @@ export class NoviceControl implements ChannelEndpoint {
       const step = this.state.apply({ type: 'request' });
       if (step.refused) return this.tell(step.refused);
       this.note = undefined;
-      void this.deps.hooks.consentRequested.call({ session: this.session, scope: 'control' });
+      this.link.consent('requested');
       return this.announce();
     }
     if (message.t === 'stop') {

@@ -1,4 +1,4 @@
-import { CaptureSource, definePlugin, RemoteScreen, SessionChannel } from '@ra/kernel';
+import { CaptureSource, definePlugin, HostEnvironment, RemoteScreen, SessionChannel } from '@ra/kernel';
 import { ContainerModule } from '@ra/kernel/inversify';
 import { PluginContext } from '@ra/kernel/node';
 import { RemoteScreens } from './remote-screens.js';
@@ -11,7 +11,7 @@ export default definePlugin({
     bind(RemoteScreen).toDynamicValue((c) => c.get(RemoteScreens));
     bind(SessionChannel).toDynamicValue((c) => {
       const ctx = c.get<PluginContext>(PluginContext);
-      return new ScreenChannel(() => ctx.contributions(CaptureSource), () => process.env.DISPLAY || undefined, c.get(RemoteScreens), ctx.logger);
+      return new ScreenChannel(() => ctx.contributions(CaptureSource), () => ctx.get(HostEnvironment).display, c.get(RemoteScreens), ctx.logger);
     });
   }),
 });

@@ -1,4 +1,4 @@
-import { ApiRoute, ApiSocket, definePlugin, InvitationStore } from '@ra/kernel';
+import { ApiRoute, ApiSocket, definePlugin } from '@ra/kernel';
 import { ContainerModule } from '@ra/kernel/inversify';
 import { PluginContext } from '@ra/kernel/node';
 import { liveSocket } from './live.js';
@@ -14,7 +14,6 @@ export default definePlugin<PluginContext>({
     bind(Runtime).toConstantValue(runtime);
     for (const route of apiRoutes(runtime)) bind(ApiRoute).toConstantValue(route);
     bind(ApiSocket).toConstantValue(liveSocket(runtime));
-    bind(InvitationStore).toDynamicValue(() => runtime.ready().store);
   }),
   async activate(ctx) {
     await ctx.get<SessionRuntime>(Runtime).start(ctx);

@@ -3,18 +3,22 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sinon from 'sinon';
-import { DAY_MINUTES, DEFAULT_POLICY, type InvitationTransport, type Policy } from '@ra/kernel';
+import { DAY_MINUTES, type InvitationTransport } from '@ra/kernel';
 import { stubHooks } from '@ra/kernel/testing';
+import { sessionHooks, type SolicitedPolicy } from '../common/api.js';
 import { readInvitation } from './invitation/format.js';
 import { NoviceIdentity } from './invitation/identity.js';
-import { TicketStore } from './invitation/store.js';
+import { InvitationStore } from './invitation/store.js';
 import { Invitations, lifetime } from './invitations.js';
+
+/** The `solicited` section's defaults, as ra.session's manifest declares them. */
+const SOLICITED: SolicitedPolicy = { allowed: true, allowControl: true, maxLifetime: '30d' };
 
 describe('invitations: lifetime, policy and delivery', () => {
   let home: string;
-  let store: TicketStore;
+  let store: InvitationStore;
   let identity: NoviceIdentity;
-  let policy: Policy;
+  let policy: SolicitedPolicy;
   let veto: string | undefined;
   let transport: InvitationTransport & { deliver: sinon.SinonStub };
   let invitations: Invitations;
@@ -25,11 +29,11 @@ describe('invitations: lifetime, policy and delivery', () => {
   });
   after(() => rm(home, { recursive: true, force: true }));
   beforeEach(async () => {
-    store = await TicketStore.open(await mkdtemp(join(home, 'store-')));
-    policy = DEFAULT_POLICY;
+    store = await InvitationStore.open(await mkdtemp(join(home, 'store-')));
+    policy = SOLICITED;
     veto = undefined;
     transport = { id: 'file', title: 'Invitation file', deliver: sinon.stub().callsFake(async (_e, target: string) => ({ transport: 'file', target, deliveredAt: new Date() })) };
-    const hooks = stubHooks({ invitationBeforeSend: async (o: object) => ({ ...o, veto }) });
+    const hooks = sessionHooks(stubHooks({ invitationBeforeSend: async (o: object) => ({ ...o, veto }) }));
     invitations = new Invitations({
       store,
       hooks,
@@ -61,9 +65,9 @@ describe('invitations: lifetime, policy and delivery', () => {
   });
 
   it('refuses lifetimes above the policy cap, and everything when invitations are turned off', async () => {
-    policy = { ...DEFAULT_POLICY, solicited: { ...DEFAULT_POLICY.solicited, maxLifetimeMinutes: 120 } };
+    policy = { ...SOLICITED, maxLifetime: '2h' };
     await assert.rejects(invitations.create({ via: 'file', expires: '3h' }), /at most 2 hours/);
-    policy = { ...DEFAULT_POLICY, solicited: { ...DEFAULT_POLICY.solicited, allowed: false } };
+    policy = { ...SOLICITED, allowed: false };
     await assert.rejects(invitations.create({ via: 'file' }), /invitations are turned off on this computer by its policy/);
     assert.equal((await store.list()).length, 0);
     sinon.assert.notCalled(transport.deliver);

@@ -1,9 +1,9 @@
-import { ApiError, DAY_MINUTES, MINUTE, type InvitationRecord, type InvitationStore, type InvitationTransport, type Policy } from '@ra/kernel';
-import { parseLifetime, type PluginHooks } from '@ra/kernel/node';
+import { ApiError, DAY_MINUTES, MINUTE, type InvitationRecord, type InvitationTransport } from '@ra/kernel';
+import { durationMinutes } from '@ra/kernel/node';
+import { INVITATION_FILE_NAME, INVITATION_MEDIA_TYPE, type SessionHooks, type SolicitedPolicy } from '../common/api.js';
+import type { InvitationStore } from './invitation/store.js';
 
 export const DEFAULT_LIFETIME = '1h';
-export const INVITATION_FILE_NAME = 'RAInvitation.msrcincident';
-export const INVITATION_MEDIA_TYPE = 'application/x-msrcincident+xml';
 
 export interface InviteRequest {
   readonly via: string;
@@ -20,10 +20,10 @@ export interface TicketMint {
 }
 
 export interface InvitationDeps {
-  readonly store: InvitationStore;
+  readonly store: Pick<InvitationStore, 'get' | 'list' | 'setStatus'>;
   readonly mint: TicketMint;
-  readonly hooks: PluginHooks;
-  policy(): Policy;
+  readonly hooks: SessionHooks;
+  policy(): SolicitedPolicy;
   transports(): InvitationTransport[];
   defaultName(): string;
 }
@@ -34,10 +34,10 @@ export class Invitations {
 
   async create(request: InviteRequest): Promise<{ invitation: InvitationRecord; receipt: unknown }> {
     const policy = this.deps.policy();
-    if (!policy.allowed || !policy.solicited.allowed) throw new ApiError(403, 'Remote Assistance invitations are turned off on this computer by its policy');
+    if (!policy.allowed) throw new ApiError(403, 'Remote Assistance invitations are turned off on this computer by its policy');
     const transport = this.deps.transports().find((t) => t.id === request.via);
     if (!transport) throw new ApiError(400, `no invitation transport '${request.via}' is enabled; enabled: ${this.deps.transports().map((t) => t.id).join(', ') || 'none'}`);
-    const minutes = lifetime(request.expires ?? DEFAULT_LIFETIME, policy.solicited.maxLifetimeMinutes);
+    const minutes = lifetime(request.expires ?? DEFAULT_LIFETIME, durationMinutes(policy.maxLifetime)!);
     const { record, file } = await this.deps.mint.mint({
       noviceName: request.name?.trim() || this.deps.defaultName(),
       message: request.message?.trim() ?? '',
@@ -97,14 +97,9 @@ export class Invitations {
 
 /** `30m`, `1h`, `2d` in minutes, within the policy's cap. */
 export function lifetime(text: string, capMinutes: number): number {
-  // The policy's own reader, after the policy's own pattern: one grammar for lifetimes everywhere.
+  // The policy's own reader: one grammar for lifetimes everywhere.
   if (!/^[1-9][0-9]{0,5}[mhd]$/.test(text.trim())) throw new ApiError(400, `'${text}' is not a lifetime; write it like 30m, 1h or 2d`);
-  let minutes: number;
-  try {
-    minutes = parseLifetime(text.trim());
-  } catch (e) {
-    throw new ApiError(400, `an invitation may last at most ${describe(capMinutes)} on this computer (policy); ${(e as Error).message}`);
-  }
+  const minutes = durationMinutes(text.trim()) ?? Infinity;
   if (minutes > capMinutes) throw new ApiError(400, `an invitation may last at most ${describe(capMinutes)} on this computer (policy); '${text}' is longer`);
   return minutes;
 }

@@ -1,21 +1,11 @@
 import { networkInterfaces, userInfo } from 'node:os';
-import {
-  ApiError,
-  InvitationTransport,
-  NetworkListener,
-  PolicyService,
-  SessionChannel,
-  toDisposable,
-  type Disposable,
-  type Listening,
-  type Logger,
-  type Policy,
-} from '@ra/kernel';
-import type { PluginContext } from '@ra/kernel/node';
+import { ApiError, HostEnvironment, InvitationTransport, PolicyService, SessionChannel, toDisposable, type Disposable, type Logger } from '@ra/kernel';
+import { NetworkListener, type Listening, type PluginContext } from '@ra/kernel/node';
+import { sessionHooks, SOLICITED_SECTION, type SessionHooks, type SolicitedPolicy } from '../common/api.js';
 import { DEFAULT_PORT, formatAddress, parseAddress } from './invitation/address.js';
 import { InvitationError, readInvitation } from './invitation/format.js';
 import { NoviceIdentity } from './invitation/identity.js';
-import { TicketStore } from './invitation/store.js';
+import { InvitationStore } from './invitation/store.js';
 import { Invitations, type InviteRequest } from './invitations.js';
 import type { OpenRequest } from './routes.js';
 import { connectToNovice } from './session/helper.js';
@@ -25,8 +15,9 @@ import { SessionRegistry } from './session/registry.js';
 /** Everything `ra.session` runs, created at activation and torn down with the plugin. */
 export class SessionRuntime {
   private context?: PluginContext;
+  private hooks!: SessionHooks;
   private identity!: NoviceIdentity;
-  store!: TicketStore;
+  store!: InvitationStore;
   registry!: SessionRegistry;
   invitations!: Invitations;
   private listening?: Listening;
@@ -45,13 +36,15 @@ export class SessionRuntime {
   }
 
   async start(ctx: PluginContext): Promise<void> {
-    this.identity = await NoviceIdentity.open(ctx.home);
-    this.store = await TicketStore.open(ctx.home);
-    this.registry = new SessionRegistry(() => ctx.contributions(SessionChannel), ctx.hooks, ctx.logger);
-    const policy = () => ctx.get(PolicyService).current().policy;
+    const environment = ctx.get(HostEnvironment);
+    this.hooks = sessionHooks(ctx.hooks);
+    this.identity = await NoviceIdentity.open(environment.home);
+    this.store = await InvitationStore.open(environment.home);
+    this.registry = new SessionRegistry(() => ctx.contributions(SessionChannel), this.hooks, ctx.logger);
+    const policy = () => ctx.get(PolicyService).section<SolicitedPolicy>(SOLICITED_SECTION);
     this.invitations = new Invitations({
       store: this.store,
-      hooks: ctx.hooks,
+      hooks: this.hooks,
       policy,
       transports: () => this.transports(),
       defaultName: () => userInfo().username,
@@ -62,17 +55,17 @@ export class SessionRuntime {
         },
       },
     });
-    await this.listen(ctx, policy);
+    await this.listen(ctx, environment.listenPort, policy);
     ctx.subscriptions.add(toDisposable(() => this.registry.dispose()));
     ctx.subscriptions.add(toDisposable(() => clearTimeout(this.expiryTimer)));
     this.context = ctx;
     this.scheduleExpiry();
   }
 
-  /** The novice's listener; `RA_PORT=off` (a helper-only RA, e.g. `ra open --snapshot`) opens none. */
-  private async listen(ctx: PluginContext, policy: () => Policy): Promise<void> {
-    if (process.env.RA_PORT === 'off') return void (this.listenError = 'this RA only helps others (RA_PORT=off)');
-    const port = Number(process.env.RA_PORT) || Number(ctx.settings.port) || DEFAULT_PORT;
+  /** The novice's listener; a helper-only RA (`RA_PORT=off`, `ra snapshot`) opens none. */
+  private async listen(ctx: PluginContext, listenPort: number | 'off' | undefined, policy: () => SolicitedPolicy): Promise<void> {
+    if (listenPort === 'off') return void (this.listenError = 'this RA only helps others (RA_PORT=off)');
+    const port = listenPort ?? (Number(ctx.settings.port) || DEFAULT_PORT);
     const host = String(ctx.settings.listenHost ?? '0.0.0.0');
     const desk = {
       get: (id: string) => this.store.get(id),
@@ -83,7 +76,7 @@ export class SessionRuntime {
         return record;
       },
     };
-    const deps = { identity: this.identity, desk, registry: this.registry, hooks: ctx.hooks, logger: ctx.logger, handshakes: { active: 0 }, policy };
+    const deps = { identity: this.identity, desk, registry: this.registry, hooks: this.hooks, logger: ctx.logger, handshakes: { active: 0 }, policy };
     try {
       this.listening = await ctx.get(NetworkListener).listen({ host, port }, (socket) => void admitHelper(socket, deps));
     } catch (e) {
@@ -104,7 +97,7 @@ export class SessionRuntime {
       if (!Number.isFinite(next)) return;
       this.expiryTimer = setTimeout(() => {
         const ran = records.filter((r) => r.status === 'open' && r.expiresAt.getTime() <= Date.now());
-        for (const r of ran) void this.context?.hooks.invitationExpired.call({ ...r, status: 'expired' });
+        for (const r of ran) void this.hooks.invitationExpired.call({ ...r, status: 'expired' });
         this.invitationsChanged();
       }, Math.min(Math.max(next - now, 0) + 50, 2 ** 31 - 1));
       this.expiryTimer.unref();

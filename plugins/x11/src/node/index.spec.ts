@@ -7,7 +7,7 @@ const PLUGIN_DIR = fileURLToPath(new URL('../../', import.meta.url));
 
 describe('ra.x11 in the kernel', () => {
   let booted: BootedPlugin;
-  before(async () => void (booted = await bootPlugin(PLUGIN_DIR)));
+  before(async () => void (booted = await bootPlugin(PLUGIN_DIR, { alongside: ['@ra/plugin-session', '@ra/plugin-screen', '@ra/plugin-control'] })));
   after(() => booted.dispose());
 
   it('activates from its manifest without warnings and contributes the x11 capture source and input sink', () => {

@@ -7,7 +7,7 @@ import type { InvitationRecord, InvitationStatus } from '@ra/kernel';
 import { passwordScalar } from '../pake/password.js';
 import { readInvitation } from './format.js';
 import { NoviceIdentity } from './identity.js';
-import { MAX_PASSWORD_ATTEMPTS, TicketStore, TicketStoreError, type TicketSecrets } from './store.js';
+import { MAX_PASSWORD_ATTEMPTS, InvitationStore, InvitationStoreError, type TicketSecrets } from './store.js';
 
 const HOUR = 3600_000;
 
@@ -24,14 +24,14 @@ const record = (over: Partial<InvitationRecord> = {}): InvitationRecord => ({
 });
 const secrets = (): TicketSecrets => ({ ticketSecret: new Uint8Array(randomBytes(32)), w: 12345n });
 
-describe('TicketStore', () => {
+describe('InvitationStore', () => {
   let home: string;
-  let store: TicketStore;
+  let store: InvitationStore;
   let identity: NoviceIdentity;
   const file = () => join(home, 'invitations.json');
   const refused = (p: Promise<unknown>, message: RegExp) =>
     assert.rejects(p, (e: Error) => {
-      assert.ok(e instanceof TicketStoreError, e.message);
+      assert.ok(e instanceof InvitationStoreError, e.message);
       assert.match(e.message, message);
       return true;
     });
@@ -42,7 +42,7 @@ describe('TicketStore', () => {
   });
   beforeEach(async () => {
     home = await mkdtemp(join(tmpdir(), 'ra-store-'));
-    store = await TicketStore.open(home);
+    store = await InvitationStore.open(home);
   });
   afterEach(() => rm(home, { recursive: true }));
 
@@ -89,7 +89,7 @@ describe('TicketStore', () => {
     await store.put(a, s);
     await store.put(record({ passwordRequired: false }));
     assert.equal((await stat(file())).mode & 0o777, 0o600);
-    const reopened = await TicketStore.open(home);
+    const reopened = await InvitationStore.open(home);
     assert.deepEqual(await reopened.get(a.ticketId), a);
     assert.deepEqual(await reopened.secrets(a.ticketId), s);
     assert.equal((await reopened.list()).length, 2);
@@ -190,7 +190,7 @@ describe('TicketStore', () => {
     assert.equal((await store.recordFailedAttempt(a.ticketId)).failedAttempts, MAX_PASSWORD_ATTEMPTS);
     assert.equal(await store.secrets(a.ticketId), undefined);
     await refused(store.setStatus(a.ticketId, 'open'), /is locked/);
-    assert.equal((await (await TicketStore.open(home)).get(a.ticketId))!.status, 'locked');
+    assert.equal((await (await InvitationStore.open(home)).get(a.ticketId))!.status, 'locked');
   });
 
   it('serialises concurrent writes: nothing is lost, the lock holds at exactly 5', async () => {
@@ -203,7 +203,7 @@ describe('TicketStore', () => {
     ]);
     const attempts = (results.filter(Boolean) as InvitationRecord[]).map((r) => r.failedAttempts).sort((x, y) => x - y);
     assert.deepEqual(attempts, [1, 2, 3, 4, 5, 5, 5, 5, 5, 5, 5, 5]);
-    const reopened = await TicketStore.open(home);
+    const reopened = await InvitationStore.open(home);
     assert.equal((await reopened.list()).length, 31);
     assert.equal((await reopened.get(target.ticketId))!.status, 'locked');
   });
@@ -212,7 +212,7 @@ describe('TicketStore', () => {
     await store.put(record());
     const damaged = '{"version":1,"tickets":[{"ticketId":"x"'; // cut short
     await writeFile(file(), damaged);
-    const fresh = await TicketStore.open(home);
+    const fresh = await InvitationStore.open(home);
     const named = new RegExp(`${file().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is damaged .*not valid JSON.*saves no invitation`);
     await refused(fresh.list(), named);
     await refused(fresh.put(record()), named);
@@ -225,11 +225,11 @@ describe('TicketStore', () => {
 
   it('refuses a well-formed file with bad contents, naming the ticket', async () => {
     await writeFile(file(), JSON.stringify({ version: 1, tickets: [{ ...record(), status: 'ajar' }] }));
-    await refused((await TicketStore.open(home)).list(), /is damaged \(ticket 1: unknown status ajar\)/);
+    await refused((await InvitationStore.open(home)).list(), /is damaged \(ticket 1: unknown status ajar\)/);
     await writeFile(file(), JSON.stringify({ version: 2, tickets: [] }));
-    await refused((await TicketStore.open(home)).list(), /not a version 1 ticket list/);
+    await refused((await InvitationStore.open(home)).list(), /not a version 1 ticket list/);
     const twice = record();
     await writeFile(file(), JSON.stringify({ version: 1, tickets: [twice, twice] }));
-    await refused((await TicketStore.open(home)).list(), /appears twice/);
+    await refused((await InvitationStore.open(home)).list(), /appears twice/);
   });
 });

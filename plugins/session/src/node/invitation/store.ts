@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { RaError, type InvitationRecord, type InvitationStatus, type InvitationStore } from '@ra/kernel';
+import { RaError, type InvitationRecord, type InvitationStatus } from '@ra/kernel';
 import { isMissing, parseJson, readSmallFile, writeFileAtomic } from '@ra/kernel/node';
 import { TICKET_SECRET_BYTES, passwordScalar } from '../pake/password.js';
 import { writeInvitation, type InvitationSigner } from './format.js';
@@ -25,7 +25,7 @@ export interface MintRequest {
   readonly addresses: readonly string[];
 }
 
-export class TicketStoreError extends RaError {}
+export class InvitationStoreError extends RaError {}
 
 interface Ticket {
   readonly record: InvitationRecord;
@@ -41,15 +41,15 @@ const MAX_FILE_BYTES = 16 * 1024 * 1024;
  * each operation fails, naming it, until it is repaired or removed. Nothing that is not open can
  * become open again, and secrets are dropped as soon as their ticket can no longer be used.
  */
-export class TicketStore implements InvitationStore {
+export class InvitationStore {
   #tickets?: Map<string, Ticket>;
   #queue: Promise<unknown> = Promise.resolve();
 
   private constructor(readonly path: string) {}
 
   /** Reading is deferred to the first operation, so a damaged file does not stop RA. */
-  static async open(home: string): Promise<TicketStore> {
-    return new TicketStore(join(home, TICKETS_FILE));
+  static async open(home: string): Promise<InvitationStore> {
+    return new InvitationStore(join(home, TICKETS_FILE));
   }
 
   /** Makes a ticket: its id and secret, the password scalar, the signed file. Returns the file's XML. */
@@ -73,7 +73,7 @@ export class TicketStore implements InvitationStore {
   /** Adds a ticket; ids are never reused. Without `secrets` it is listed but cannot start a session. */
   async put(record: InvitationRecord, secrets?: TicketSecrets): Promise<void> {
     await this.#change((tickets) => {
-      if (tickets.has(record.ticketId)) throw new TicketStoreError(`invitation ${record.ticketId} already exists`);
+      if (tickets.has(record.ticketId)) throw new InvitationStoreError(`invitation ${record.ticketId} already exists`);
       const ticket = { record: checkRecord({ ...record }), secrets: secrets && checkSecrets(secrets) };
       return [ticket];
     });
@@ -102,17 +102,17 @@ export class TicketStore implements InvitationStore {
   /** The password scalar of an open ticket, for SPAKE2. */
   async scalar(ticketId: string): Promise<bigint> {
     const secrets = await this.secrets(ticketId);
-    if (!secrets) throw new TicketStoreError(`invitation ${ticketId} is not open`);
+    if (!secrets) throw new InvitationStoreError(`invitation ${ticketId} is not open`);
     return secrets.w;
   }
 
   async setStatus(ticketId: string, next: InvitationStatus): Promise<void> {
     await this.#change((tickets) => {
-      if (!STATUSES.includes(next)) throw new TicketStoreError(`'${String(next)}' is not an invitation status`);
+      if (!STATUSES.includes(next)) throw new InvitationStoreError(`'${String(next)}' is not an invitation status`);
       const ticket = existing(tickets, ticketId);
       const current = status(ticket.record);
       if (next !== current && (current === 'deleted' || next === 'open')) {
-        throw new TicketStoreError(`invitation ${ticketId} is ${current}; it cannot become ${next}`);
+        throw new InvitationStoreError(`invitation ${ticketId} is ${current}; it cannot become ${next}`);
       }
       if (next === ticket.record.status) return [];
       return [{ ...ticket, record: { ...ticket.record, status: next } }];
@@ -165,13 +165,13 @@ export class TicketStore implements InvitationStore {
     try {
       text = (await readSmallFile(this.path, MAX_FILE_BYTES)).toString('utf8');
     } catch (e) {
-      if (!isMissing(e)) throw new TicketStoreError(`cannot read ${this.path}: ${(e as Error).message}`);
+      if (!isMissing(e)) throw new InvitationStoreError(`cannot read ${this.path}: ${(e as Error).message}`);
       return (this.#tickets = new Map());
     }
     try {
       return (this.#tickets = deserialise(parseJson(text, this.path)));
     } catch (e) {
-      throw new TicketStoreError(
+      throw new InvitationStoreError(
         `${this.path} is damaged (${(e as Error).message}); RA leaves it untouched and saves no invitation until it is repaired or removed`,
       );
     }
@@ -195,7 +195,7 @@ function view(record: InvitationRecord): InvitationRecord {
 
 function existing(tickets: ReadonlyMap<string, Ticket>, ticketId: string): Ticket {
   const ticket = tickets.get(ticketId);
-  if (!ticket) throw new TicketStoreError(`there is no invitation ${ticketId}`);
+  if (!ticket) throw new InvitationStoreError(`there is no invitation ${ticketId}`);
   return ticket;
 }
 
@@ -239,7 +239,7 @@ function date(value: unknown): Date {
   return new Date(typeof value === 'string' ? value : NaN);
 }
 
-function checkRecord(r: InvitationRecord, fail = (why: string) => new TicketStoreError(`invalid invitation record: ${why}`)): InvitationRecord {
+function checkRecord(r: InvitationRecord, fail = (why: string) => new InvitationStoreError(`invalid invitation record: ${why}`)): InvitationRecord {
   if (typeof r.ticketId !== 'string' || r.ticketId === '') throw fail('no ticket id');
   if (typeof r.noviceName !== 'string' || typeof r.message !== 'string') throw fail('no name or message');
   if (!validDate(r.createdAt) || !validDate(r.expiresAt)) throw fail('bad dates');
@@ -250,7 +250,7 @@ function checkRecord(r: InvitationRecord, fail = (why: string) => new TicketStor
   return { ticketId, noviceName, message, createdAt, expiresAt, passwordRequired, status, failedAttempts };
 }
 
-function checkSecrets(s: TicketSecrets, fail = (why: string) => new TicketStoreError(`invalid ticket secrets: ${why}`)): TicketSecrets {
+function checkSecrets(s: TicketSecrets, fail = (why: string) => new InvitationStoreError(`invalid ticket secrets: ${why}`)): TicketSecrets {
   if (s.ticketSecret.length !== TICKET_SECRET_BYTES) throw fail(`the ticket secret is not ${TICKET_SECRET_BYTES} bytes`);
   if (s.w <= 0n) throw fail('the password scalar is zero');
   return { ticketSecret: new Uint8Array(s.ticketSecret), w: s.w };

@@ -4,18 +4,20 @@ import { createServer, connect as connectTcp, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as connectTls } from 'node:tls';
-import { DEFAULT_POLICY, type Policy, type SessionChannel } from '@ra/kernel';
+import type { SessionChannel } from '@ra/kernel';
 import { quietLogger, stubHooks } from '@ra/kernel/testing';
+import { sessionHooks, type SolicitedPolicy } from '../../common/api.js';
 import { readInvitation, type Invitation } from '../invitation/format.js';
 import { NoviceIdentity } from '../invitation/identity.js';
-import { TicketStore } from '../invitation/store.js';
+import { InvitationStore } from '../invitation/store.js';
 import { connectToNovice } from './helper.js';
 import { admitHelper } from './novice.js';
 import { SessionRegistry } from './registry.js';
 import type { Session } from './session.js';
 
 const quiet = quietLogger;
-const hooks = (veto?: string) => stubHooks({ sessionConnecting: async () => veto });
+const hooks = (veto?: string) => sessionHooks(stubHooks({ sessionConnecting: async () => veto }));
+const SOLICITED: SolicitedPolicy = { allowed: true, allowControl: true, maxLifetime: '30d' };
 
 /** An echo channel: proves frames flow both ways once the session opens. */
 const echo: SessionChannel = {
@@ -31,9 +33,9 @@ describe('session handshake over real TLS on 127.0.0.1', function () {
   let port: number;
   let novice: SessionRegistry;
   let helper: SessionRegistry;
-  let store: TicketStore;
+  let store: InvitationStore;
   let identity: NoviceIdentity;
-  let policy: Policy;
+  let policy: SolicitedPolicy;
   let veto: string | undefined;
 
   before(async () => {
@@ -43,8 +45,8 @@ describe('session handshake over real TLS on 127.0.0.1', function () {
   after(() => rm(home, { recursive: true, force: true }));
 
   beforeEach(async () => {
-    store = await TicketStore.open(await mkdtemp(join(home, 'store-')));
-    policy = DEFAULT_POLICY;
+    store = await InvitationStore.open(await mkdtemp(join(home, 'store-')));
+    policy = SOLICITED;
     veto = undefined;
     novice = new SessionRegistry(() => [echo], hooks(), quiet);
     helper = new SessionRegistry(() => [echo], hooks(), quiet);
@@ -134,7 +136,7 @@ describe('session handshake over real TLS on 127.0.0.1', function () {
     assert.match((await until(open(deleted, 'pass'), ['ended'])).reason!, /deleted/);
     const other = await invite();
     await store.setStatus(other.ticketId, 'deleted');
-    policy = { ...DEFAULT_POLICY, allowed: false };
+    policy = { ...SOLICITED, allowed: false };
     assert.match((await until(open(await invite(), 'pass'), ['ended'])).reason!, /turned off on this computer by its policy/);
   });
 

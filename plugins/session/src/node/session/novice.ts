@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
-import type { InvitationRecord, Logger, Policy } from '@ra/kernel';
-import type { PluginHooks } from '@ra/kernel/node';
+import type { InvitationRecord, Logger } from '@ra/kernel';
+import type { SessionHooks, SolicitedPolicy } from '../../common/api.js';
 import { MAX_PASSWORD_ATTEMPTS } from '../invitation/store.js';
 import { Spake2Error } from '../pake/error.js';
 import { acceptTls, channelBinding } from '../wire/tls.js';
@@ -21,11 +21,11 @@ export interface NoviceDeps {
   readonly identity: { readonly keyPem: string; readonly certPem: string };
   readonly desk: TicketDesk;
   readonly registry: SessionRegistry;
-  readonly hooks: PluginHooks;
+  readonly hooks: SessionHooks;
   readonly logger: Logger;
   /** Handshakes under way now, across all connections. */
   readonly handshakes: { active: number };
-  policy(): Policy;
+  policy(): SolicitedPolicy;
 }
 
 /** Connections still proving a password at once; more are dropped unread, so floods cannot pile up. */
@@ -72,7 +72,7 @@ async function admit(raw: Socket, from: string, deps: NoviceDeps): Promise<void>
 
 async function handshake(wire: Wire, from: string, deps: NoviceDeps): Promise<void> {
   const policy = deps.policy();
-  if (!policy.allowed || !policy.solicited.allowed) throw new Refusal('Remote Assistance is turned off on this computer by its policy');
+  if (!policy.allowed) throw new Refusal('Remote Assistance is turned off on this computer by its policy');
   const hello = await wire.next(HANDSHAKE_MS, 'greeting');
   if (hello.t !== 'hello' || hello.v !== PROTOCOL_VERSION) throw new Refusal(`this computer speaks RA protocol ${PROTOCOL_VERSION}; the helper sent something else`);
   const ticketId = text(hello, 'ticket', 64);

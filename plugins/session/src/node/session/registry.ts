@@ -1,5 +1,5 @@
 import { ApiError, toDisposable, type Disposable, type Logger, type Role, type SessionChannel } from '@ra/kernel';
-import type { PluginHooks } from '@ra/kernel/node';
+import type { SessionHooks } from '../../common/api.js';
 import type { SessionView } from '../../common/views.js';
 import { Session, type SessionEvents } from './session.js';
 
@@ -19,7 +19,7 @@ export class SessionRegistry {
 
   constructor(
     private readonly channels: () => SessionChannel[],
-    private readonly hooks: PluginHooks,
+    private readonly hooks: SessionHooks,
     private readonly logger: Logger,
   ) {}
 
@@ -102,6 +102,10 @@ export class SessionRegistry {
       if (this.opened.delete(session.id)) {
         void this.hooks.sessionClosed.call(session.info, { by: endedBy === 'network' ? 'system' : endedBy!, reason: reason ?? '' });
       }
+    },
+    consent: (session, scope, step, reason) => {
+      const hook = { requested: this.hooks.consentRequested, granted: this.hooks.consentGranted, revoked: this.hooks.consentRevoked }[step];
+      void hook.call({ session: session.info, scope, reason });
     },
   };
 

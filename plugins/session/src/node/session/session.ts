@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ApiError, type ChannelEndpoint, type Logger, type Role, type SessionChannel, type SessionInfo } from '@ra/kernel';
+import { ApiError, type ChannelEndpoint, type ChannelLink, type ConsentStep, type Logger, type Role, type SessionChannel, type SessionInfo } from '@ra/kernel';
 import type { EndedBy, SessionState, SessionView } from '../../common/views.js';
 import { FrameKind, type Frame } from '../wire/framing.js';
 import type { Wire } from '../wire/wire.js';
@@ -10,6 +10,7 @@ export interface SessionEvents {
   frame(session: Session, channel: string, payload: string | Uint8Array): void;
   opened(session: Session): void;
   ended(session: Session): void;
+  consent(session: Session, scope: string, step: ConsentStep, reason?: string): void;
 }
 
 /** One novice–helper session, from the first connection attempt until it ends. */
@@ -79,7 +80,11 @@ export class Session {
     if (consent) wire.send({ t: 'consent', granted: true });
     for (const channel of channels) {
       try {
-        const link = { send: (payload: Uint8Array | string) => wire.sendChannel(channel.id, payload), close: (why: string) => this.disconnect(this.role, why) };
+        const link: ChannelLink = {
+          send: (payload) => wire.sendChannel(channel.id, payload),
+          close: (why) => this.disconnect(this.role, why),
+          consent: (step, reason) => this.events.consent(this, channel.consentScope ?? channel.id, step, reason),
+        };
         this.endpoints.set(channel.id, await channel.open(this.info, link));
       } catch (e) {
         this.logger.error(`channel '${channel.id}' could not open in session ${this.id}: ${(e as Error).message}`);

@@ -1,0 +1,67 @@
+import type { DeliveryReceipt, InvitationEnvelope, InvitationRecord, PluginHook, PluginHooks, SessionInfo } from '@ra/kernel';
+
+/** An invitation on its way out. A tap may change it, or set `veto` to stop the send with a reason; a veto is final. */
+export interface OutgoingInvitation {
+  readonly envelope: InvitationEnvelope;
+  readonly transport: string;
+  readonly target: string;
+  readonly veto?: string;
+}
+
+export interface ConnectingSession {
+  readonly ticketId: string;
+  readonly kind: 'solicited' | 'offer';
+  readonly helperName: string;
+  readonly remoteAddress: string;
+}
+
+export interface SessionEnd {
+  /** Who ended it: the novice, the helper, or the system (policy, network, expiry). */
+  readonly by: 'novice' | 'helper' | 'system';
+  readonly reason: string;
+}
+
+/**
+ * What the novice is asked to allow. `connect` is the session's own; every other scope is declared
+ * by the channel that asks (`control` by Take Control), so the set is open.
+ */
+export type ConsentScope = 'connect' | (string & {});
+
+export interface ConsentEvent {
+  readonly session: SessionInfo;
+  readonly scope: ConsentScope;
+  readonly reason?: string;
+}
+
+/** The hooks of the invitation and session flows, which `ra.session` owns and alone fires. */
+export interface SessionHooks {
+  readonly invitationCreated: PluginHook<[InvitationRecord]>;
+  readonly invitationBeforeSend: PluginHook<[OutgoingInvitation], OutgoingInvitation>;
+  readonly invitationSent: PluginHook<[DeliveryReceipt & { ticketId: string }]>;
+  readonly invitationExpired: PluginHook<[InvitationRecord]>;
+  /** The first tap that returns a reason refuses the connection with it. */
+  readonly sessionConnecting: PluginHook<[ConnectingSession], string>;
+  readonly sessionOpened: PluginHook<[SessionInfo]>;
+  readonly sessionClosed: PluginHook<[SessionInfo, SessionEnd]>;
+  readonly consentRequested: PluginHook<[ConsentEvent]>;
+  readonly consentGranted: PluginHook<[ConsentEvent]>;
+  readonly consentRevoked: PluginHook<[ConsentEvent]>;
+}
+
+const NAMES: readonly (keyof SessionHooks)[] = [
+  'invitationCreated',
+  'invitationBeforeSend',
+  'invitationSent',
+  'invitationExpired',
+  'sessionConnecting',
+  'sessionOpened',
+  'sessionClosed',
+  'consentRequested',
+  'consentGranted',
+  'consentRevoked',
+];
+
+/** The session hooks, typed, as webpack's `getCompilationHooks` gives a plugin the hooks another owns. */
+export function sessionHooks(hooks: PluginHooks): SessionHooks {
+  return Object.fromEntries(NAMES.map((name) => [name, hooks.hook(name)])) as unknown as SessionHooks;
+}
