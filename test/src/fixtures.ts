@@ -14,7 +14,14 @@ export class Workspace {
   static async create(): Promise<Workspace> {
     const dir = await mkdtemp(join(tmpdir(), 'ra-test-'));
     await symlink(join(REPO, 'node_modules'), join(dir, 'node_modules'));
-    return new Workspace(dir);
+    const ws = new Workspace(dir);
+    await ws.write(join(ws.owners, 'test.owner'), { id: 'test.owner', kernel: '^0.1.0', entries: { node: 'index.js' }, ...OWNER }, DEFAULT_CODE);
+    return ws;
+  }
+
+  /** A folder with `test.owner`, which declares the points, hooks and policy section the loader specs use, as ra.session does for RA. */
+  get owners(): string {
+    return join(this.dir, 'owners');
   }
 
   get plugins(): string {
@@ -32,10 +39,12 @@ export class Workspace {
 
   /** Writes a plugin folder: package.json with `raPlugin`, and `index.js` with the given body. */
   async plugin(id: string, manifest: Record<string, unknown> = {}, code = DEFAULT_CODE, version = '1.0.0'): Promise<string> {
-    const dir = join(this.plugins, id);
+    return this.write(join(this.plugins, id), { id, kernel: '^0.1.0', entries: { node: 'index.js' }, ...manifest }, code, version);
+  }
+
+  private async write(dir: string, raPlugin: Record<string, unknown>, code: string, version = '1.0.0'): Promise<string> {
     await mkdir(dir, { recursive: true });
-    const raPlugin = { id, kernel: '^0.1.0', entries: { node: 'index.js' }, ...manifest };
-    await writeFile(join(dir, 'package.json'), JSON.stringify({ name: id, version, type: 'module', raPlugin }, null, 2));
+    await writeFile(join(dir, 'package.json'), JSON.stringify({ name: raPlugin.id, version, type: 'module', raPlugin }, null, 2));
     await writeFile(join(dir, 'index.js'), `${IMPORTS}\n${code}\n`);
     return dir;
   }
@@ -65,6 +74,27 @@ import * as ra from '@ra/kernel';
 import { definePlugin } from '@ra/kernel';`;
 
 export const DEFAULT_CODE = 'export default definePlugin({});';
+
+const series = (arg: string) => ({ kind: 'series', args: [arg] });
+
+/** What `test.owner` declares. */
+const OWNER = {
+  extensionPoints: {
+    InvitationTransport: { cardinality: 'many' },
+    CaptureSource: { cardinality: 'many', permission: 'capture' },
+    Mailer: { cardinality: 'one', permission: 'mail' },
+    InvitationStore: { cardinality: 'one' },
+  },
+  hooks: {
+    invitationCreated: series('invitation'),
+    invitationBeforeSend: { kind: 'waterfall', args: ['outgoing'], final: ['veto'] },
+    sessionConnecting: { kind: 'refuse', args: ['connecting'] },
+    sessionOpened: series('session'),
+  },
+  policy: {
+    solicited: { type: 'object', additionalProperties: false, properties: { allowed: { type: 'boolean', default: true }, allowControl: { type: 'boolean', default: true } } },
+  },
+};
 
 /** Plugin code that contributes an InvitationTransport with `id`. */
 export function transportCode(id: string, extra = ''): string {

@@ -3,8 +3,11 @@ import sinon from 'sinon';
 import { connect } from 'node:net';
 import { appendFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InvitationTransport, Mailer, type PluginRecord } from '@ra/kernel';
-import { Kernel, pluginIntegrity, StreamLogger, type KernelOptions, type OutgoingInvitation } from '@ra/kernel/node';
+import { InvitationTransport, token, type PluginRecord } from '@ra/kernel';
+import { Kernel, pluginIntegrity, StreamLogger, type KernelOptions } from '@ra/kernel/node';
+import type { OutgoingInvitation } from '@ra/plugin-session/api';
+
+const Mailer = token<{ send(m: object): Promise<{ messageId: string }> }>('Mailer');
 import { transportCode, Workspace } from './fixtures.js';
 
 declare global {
@@ -30,7 +33,7 @@ describe('plugin loader', () => {
   async function boot(extra: Partial<KernelOptions> = {}): Promise<Kernel> {
     kernel = await Kernel.start({
       ...extra,
-      sources: [{ dir: ws.plugins, origin: 'external' }],
+      sources: [{ dir: ws.owners, origin: 'builtin' }, { dir: ws.plugins, origin: 'external' }],
       policy: { path: ws.policyPath, keyPath: ws.keyPath },
       home: ws.home,
       logger: new StreamLogger('warn', 'ra', (line) => void logs.push(line)),
@@ -38,6 +41,9 @@ describe('plugin loader', () => {
     });
     return kernel;
   }
+
+  /** Fires a hook as its owner, test.owner, would. */
+  const fire = (name: string, ...args: unknown[]) => kernel!.hooks.call('test.owner', name, args);
 
   function record(id: string): PluginRecord {
     const found = kernel!.records().find((r) => r.id === id);
@@ -138,7 +144,7 @@ describe('plugin loader', () => {
     const code = `export default definePlugin({
       async activate(ctx) {
         await new Promise((r) => setTimeout(r, 600));
-        ctx.hooks.sessionOpened.tap(() => { globalThis.raTest.lateTap = true; });
+        ctx.hooks.hook('sessionOpened').tap(() => { globalThis.raTest.lateTap = true; });
       } });`;
     await ws.plugin('test.hangs', {}, code);
     await ws.plugin('test.bystander');
@@ -147,7 +153,7 @@ describe('plugin loader', () => {
     assert.ok(record('test.hangs').ms >= 290);
     assertState('test.bystander', 'active');
     await new Promise((r) => setTimeout(r, 400));
-    await kernel!.hooks.sessionOpened.promise({ id: 's', ticketId: 't', role: 'novice', peerName: 'p', localName: 'n' });
+    await fire('sessionOpened', { id: 's', ticketId: 't', role: 'novice', peerName: 'p', localName: 'n' });
     assert.equal(globalThis.raTest.lateTap, undefined);
   });
 
@@ -222,7 +228,7 @@ describe('plugin loader', () => {
     assert.equal(policy.origin, 'refused');
     assert.match(policy.note!, /signature does not verify against the pinned ops key/);
     assert.equal(policy.policy.allowed, false);
-    assert.equal(policy.policy.solicited.allowControl, false);
+    assert.deepEqual(policy.policy.sections, {});
     assertState('test.any', 'disabled-by-policy', /refused: its signature does not verify/);
     assert.ok(logs.some((l) => l.includes('error: policy') && l.includes('refused')));
   });
@@ -247,7 +253,7 @@ describe('plugin loader', () => {
       home: ws.home,
       logger: new StreamLogger('warn', 'ra', (line) => void logs.push(line)),
     });
-    assert.deepEqual(kernel.records().map((r) => `${r.id} ${r.state}`), ['test.once active']);
+    assert.deepEqual(kernel.records().filter((r) => r.id !== 'test.owner').map((r) => `${r.id} ${r.state}`), ['test.once active']);
   });
 
   it('refuses a pinned key with no policy, and a policy with no signature', async () => {
@@ -267,9 +273,9 @@ describe('plugin loader', () => {
 
   describe('capabilities', () => {
     const mailerCode = `const mailer = { async send(m) { return { messageId: 'm-' + m.subject }; } };
-      export default definePlugin({ module: new ContainerModule(({ bind }) => { bind(ra.Mailer).toConstantValue(mailer); }) });`;
+      export default definePlugin({ module: new ContainerModule(({ bind }) => { bind(ra.token('Mailer')).toConstantValue(mailer); }) });`;
     const useMailer = `export default definePlugin({ async activate(ctx) {
-        globalThis.raTest.sent = (await ctx.get(ra.Mailer).send({ to: ['a@b'], subject: 'hi', text: '' })).messageId; } });`;
+        globalThis.raTest.sent = (await ctx.get(ra.token('Mailer')).send({ to: ['a@b'], subject: 'hi', text: '' })).messageId; } });`;
 
     it('hands a guarded service only to plugins that declare the permission', async () => {
       await ws.plugin('test.mailer', { permissions: ['mail'], contributes: { Mailer: true } }, mailerCode);
@@ -299,7 +305,7 @@ describe('plugin loader', () => {
     });
 
     it('guards list points too: capture sources need the capture permission', async () => {
-      const code = `export default definePlugin({ activate(ctx) { globalThis.raTest.sources = ctx.contributions(ra.CaptureSource).length; } });`;
+      const code = `export default definePlugin({ activate(ctx) { globalThis.raTest.sources = ctx.contributions(ra.token('CaptureSource')).length; } });`;
       await ws.plugin('test.viewer', { permissions: ['capture'] }, code);
       await ws.plugin('test.peeper', {}, code);
       await ws.signedPolicy({ plugins: { deniedPermissions: ['microphone'] } });
@@ -309,33 +315,30 @@ describe('plugin loader', () => {
       assertState('test.peeper', 'failed', /may not use CaptureSource: its manifest does not declare the 'capture' permission/);
     });
 
-    it('leaves no way around the guard: early resolution, unbinding, a kept context, another plugin\'s settings', async () => {
+    it('leaves no way around the guard: early resolution, unbinding, a kept context', async () => {
       const camera = `export default definePlugin({ module: new ContainerModule(({ bind }) => {
-        bind(ra.CaptureSource).toConstantValue({ id: 'cam', title: 'secret screen' }); }) });`;
+        bind(ra.token('CaptureSource')).toConstantValue({ id: 'cam', title: 'secret screen' }); }) });`;
       await ws.plugin('test.mailer', { permissions: ['mail'], contributes: { Mailer: true }, settings: { type: 'object' } }, mailerCode);
       await ws.plugin('test.cam', { permissions: ['capture'], contributes: { CaptureSource: ['cam'] } }, camera);
       await ws.plugin('test.early', { requires: ['test.mailer'], contributes: { InvitationTransport: ['t1'] } },
         `export default definePlugin({ module: new ContainerModule(({ bind }) => {
-          bind(ra.InvitationTransport).toDynamicValue((c) => { c.get(ra.Mailer); return { id: 't1', title: 't1', deliver() {} }; }); }) });`);
+          bind(ra.InvitationTransport).toDynamicValue((c) => { c.get(ra.token('Mailer')); return { id: 't1', title: 't1', deliver() {} }; }); }) });`);
       await ws.plugin('test.unbinder', { requires: ['test.cam'] },
         `export default definePlugin({ module: new ContainerModule(({ isBound, unbind }) => { if (isBound(ra.ContributionProvider)) unbind(ra.ContributionProvider); }),
-          activate(ctx) { globalThis.raTest.sources = ctx.contributions(ra.CaptureSource).length; } });`);
+          activate(ctx) { globalThis.raTest.sources = ctx.contributions(ra.token('CaptureSource')).length; } });`);
       await ws.plugin('test.keeper', { requires: ['test.mailer'] },
         `export default definePlugin({ activate(ctx) { globalThis.raTest.kept = ctx; throw new Error('bye'); } });`);
-      await ws.plugin('test.snoop', { requires: ['test.mailer'] },
-        `export default definePlugin({ activate(ctx) { ctx.get(ra.SettingsService).pluginSettings('test.mailer'); } });`);
       await boot();
       assertState('test.early', 'failed', /may not use Mailer: its manifest does not declare the 'mail' permission/);
       assertState('test.unbinder', 'failed', /may not use CaptureSource/);
       assert.equal(globalThis.raTest.sources, undefined);
       const kept = globalThis.raTest.kept as { get(t: symbol): unknown };
       assert.throws(() => kept.get(Mailer), /plugin 'test\.keeper' is no longer active/);
-      assertState('test.snoop', 'failed', /may read only its own settings, not those of 'test\.mailer'/);
     });
 
     it('gives network listeners only with the permission, and closes them when the plugin is disabled', async () => {
       const code = `export default definePlugin({ async activate(ctx) {
-          const l = await ctx.get(ra.NetworkListener).listen({ host: '127.0.0.1', port: 0 }, (s) => s.end('hello'));
+          const l = await ctx.get(ra.token('NetworkListener')).listen({ host: '127.0.0.1', port: 0 }, (s) => s.end('hello'));
           globalThis.raTest.port = l.port; } });`;
       await ws.plugin('test.server', { permissions: ['network'] }, code);
       await ws.plugin('test.nonet', {}, code.replace('raTest.port', 'raTest.other'));
@@ -350,9 +353,71 @@ describe('plugin loader', () => {
     });
   });
 
+  describe('owners declare points, hooks and policy sections', () => {
+    it('refuses a contribution to a point no installed plugin declares, or one that does not fit its schema', async () => {
+      await ws.plugin('test.stray', { contributes: { Teleporter: ['beam'] } });
+      await ws.plugin('test.misfit', { contributes: { InvitationTransport: [{ id: 'fancy' }] } });
+      await ws.plugin('test.clash', { extensionPoints: { InvitationTransport: { cardinality: 'many' } } });
+      await ws.plugin('test.kernelish', { extensionPoints: { ApiRoute: { cardinality: 'many' } } });
+      await boot();
+      assertState('test.stray', 'invalid', /contributes to Teleporter, which no installed plugin declares/);
+      assertState('test.misfit', 'invalid', /contributes\.InvitationTransport entry 'fancy' does not fit the point: \(top level\) must be string/);
+      assertState('test.clash', 'invalid', /declares the extension point InvitationTransport, which test\.owner already declares/);
+      assertState('test.kernelish', 'invalid', /declares the extension point ApiRoute, which the kernel already declares/);
+    });
+
+    it('lets only the owner fire a hook, and refuses taps on a hook nobody declares', async () => {
+      await ws.plugin('test.rogue', {}, `export default definePlugin({ async activate(ctx) {
+        globalThis.raTest.fired = await ctx.hooks.hook('sessionOpened').call({}).catch((e) => e.message);
+        try { ctx.hooks.hook('noSuchHook').tap(() => {}); } catch (e) { globalThis.raTest.tapped = e.message; } } });`);
+      await boot();
+      assert.equal(globalThis.raTest.fired, "plugin 'test.rogue' may not fire sessionOpened: test.owner owns it");
+      assert.equal(globalThis.raTest.tapped, 'no active plugin declares the hook noSuchHook');
+    });
+
+    it('drops the hooks with their owner, and brings them back with it', async () => {
+      await ws.plugin('test.tapper', { requires: ['test.owner'] }, `export default definePlugin({ activate(ctx) {
+        ctx.hooks.hook('sessionOpened').tap(() => { globalThis.raTest.opened = (globalThis.raTest.opened ?? 0) + 1; }); } });`);
+      await boot();
+      await ws.settings({ plugins: { 'test.owner': { enabled: false } } });
+      await kernel!.reloadSettings();
+      assertState('test.tapper', 'missing-dependency', /requires 'test\.owner'/);
+      await assert.rejects(fire('sessionOpened', {}), /no active plugin declares the hook sessionOpened/);
+      await ws.settings({ plugins: {} });
+      await kernel!.reloadSettings();
+      await fire('sessionOpened', {});
+      assert.equal(globalThis.raTest.opened, 1);
+    });
+
+    it('checks each policy section against its owner\'s schema, refuses unknown ones by name, and fills defaults', async () => {
+      await ws.plugin('test.reader', {}, `export default definePlugin({ activate(ctx) {
+        globalThis.raTest.solicited = ctx.get(ra.PolicyService).section('solicited'); } });`);
+      await ws.signedPolicy({ solicited: { allowControl: false } });
+      await boot();
+      assert.deepEqual(globalThis.raTest.solicited, { allowed: true, allowControl: false });
+      await kernel!.stop();
+      await ws.signedPolicy({ solicited: { allowControl: false }, offers: { allowed: true } });
+      await boot();
+      assert.match(kernel!.policy().note!, /unknown section 'offers': no installed plugin declares it/);
+      await kernel!.stop();
+      await ws.signedPolicy({ solicited: { allowControl: 'no' } });
+      await boot();
+      assert.match(kernel!.policy().note!, /policy section 'solicited' \(test\.owner\): \/allowControl must be boolean/);
+    });
+
+    it('refuses a plugin declaring a policy section another plugin owns, or one the kernel owns', async () => {
+      await ws.plugin('test.squatter', { policy: { solicited: { type: 'object' } } });
+      await ws.plugin('test.usurper', { policy: { plugins: { type: 'object' } } });
+      await boot();
+      assertState('test.squatter', 'invalid', /declares the policy section 'solicited', which test\.owner already declares/);
+      const usurper = kernel!.records().find((r) => r.path.endsWith('test.usurper'))!;
+      assert.match(usurper.reason, /the policy section 'plugins' belongs to the kernel/);
+    });
+  });
+
   describe('single services and contributions', () => {
     it('refuses a second provider of an exactly-one service', async () => {
-      const code = `export default definePlugin({ module: new ContainerModule(({ bind }) => { bind(ra.InvitationStore).toConstantValue({}); }) });`;
+      const code = `export default definePlugin({ module: new ContainerModule(({ bind }) => { bind(ra.token('InvitationStore')).toConstantValue({}); }) });`;
       await ws.plugin('test.store1', { contributes: { InvitationStore: true } }, code);
       await ws.plugin('test.store2', { contributes: { InvitationStore: true } }, code);
       await boot();
@@ -361,7 +426,7 @@ describe('plugin loader', () => {
     });
 
     it('retries a plugin that clashed with a provider once that provider is gone', async () => {
-      const code = `export default definePlugin({ module: new ContainerModule(({ bind }) => { bind(ra.InvitationStore).toConstantValue({}); }) });`;
+      const code = `export default definePlugin({ module: new ContainerModule(({ bind }) => { bind(ra.token('InvitationStore')).toConstantValue({}); }) });`;
       await ws.plugin('test.store1', { contributes: { InvitationStore: true } }, code);
       await ws.plugin('test.store2', { contributes: { InvitationStore: true } }, code);
       await boot();
@@ -408,7 +473,7 @@ describe('plugin loader', () => {
   describe('running host', () => {
     const live = `, activate(ctx) {
         ctx.subscriptions.add({ dispose() { globalThis.raTest.disposed = (globalThis.raTest.disposed ?? 0) + 1; } });
-        ctx.hooks.sessionOpened.tap(() => { globalThis.raTest.opened = (globalThis.raTest.opened ?? 0) + 1; });
+        ctx.hooks.hook('sessionOpened').tap(() => { globalThis.raTest.opened = (globalThis.raTest.opened ?? 0) + 1; });
       }, deactivate() { globalThis.raTest.deactivated = true; }`;
     const session = { id: 's', ticketId: 't', role: 'novice' as const, peerName: 'Helper', localName: 'Nora' };
 
@@ -416,7 +481,7 @@ describe('plugin loader', () => {
       await ws.plugin('test.live', { contributes: { InvitationTransport: ['live'] } }, transportCode('live', live));
       await ws.plugin('test.after', { requires: ['test.live'] });
       await boot();
-      await kernel!.hooks.sessionOpened.promise(session);
+      await fire('sessionOpened', session);
       assert.equal(globalThis.raTest.opened, 1);
 
       await ws.settings({ plugins: { 'test.live': { enabled: false } } });
@@ -426,7 +491,7 @@ describe('plugin loader', () => {
       assert.equal(globalThis.raTest.deactivated, true);
       assert.equal(globalThis.raTest.disposed, 1);
       assert.deepEqual(kernel!.contributions(InvitationTransport), []);
-      await kernel!.hooks.sessionOpened.promise(session);
+      await fire('sessionOpened', session);
       assert.equal(globalThis.raTest.opened, 1, 'a disabled plugin still heard the hook');
 
       await ws.settings({ plugins: { 'test.live': { enabled: true } } });
@@ -434,7 +499,7 @@ describe('plugin loader', () => {
       assertState('test.live', 'active');
       assertState('test.after', 'active');
       assert.deepEqual(kernel!.contributions(InvitationTransport).map((t) => t.id), ['live']);
-      await kernel!.hooks.sessionOpened.promise(session);
+      await fire('sessionOpened', session);
       assert.equal(globalThis.raTest.opened, 2);
     });
 
@@ -555,47 +620,47 @@ describe('plugin loader', () => {
 
     it('contains a throwing tap, attributes it to its plugin, and runs the rest of the series', async () => {
       await ws.plugin('test.bad-tap', {}, `export default definePlugin({ activate(ctx) {
-        ctx.hooks.invitationBeforeSend.tap(() => { throw new Error('tap exploded'); }); } });`);
+        ctx.hooks.hook('invitationBeforeSend').tap(() => { throw new Error('tap exploded'); }); } });`);
       await ws.plugin('test.veto', {}, `export default definePlugin({ activate(ctx) {
-        ctx.hooks.invitationBeforeSend.tap(async (o) => ({ ...o, veto: 'no e-mail on Fridays' }));
-        ctx.hooks.sessionConnecting.tap((c) => c.helperName === 'Mallory' ? 'helper not trusted' : undefined); } });`);
+        ctx.hooks.hook('invitationBeforeSend').tap(async (o) => ({ ...o, veto: 'no e-mail on Fridays' }));
+        ctx.hooks.hook('sessionConnecting').tap((c) => c.helperName === 'Mallory' ? 'helper not trusted' : undefined); } });`);
       await boot();
-      kernel!.hooks.invitationBeforeSend.tapPromise('host', async (o) => ({ ...o, veto: undefined, target: '/elsewhere' }));
-      const result = await kernel!.hooks.invitationBeforeSend.promise(outgoing);
+      kernel!.hooks.tap('host', 'invitationBeforeSend', async (o) => ({ ...(o as OutgoingInvitation), veto: undefined, target: '/elsewhere' }));
+      const result = (await fire('invitationBeforeSend', outgoing)) as OutgoingInvitation;
       assert.equal(result.veto, 'no e-mail on Fridays', 'a later tap cleared a veto');
       assert.equal(result.target, '/elsewhere');
       assert.equal(record('test.bad-tap').errors, 1);
       assert.equal(record('test.veto').errors, 0);
       assert.ok(logs.some((l) => l.includes("plugin 'test.bad-tap' failed in hook invitationBeforeSend: tap exploded")));
       const connecting = { ticketId: 't1', kind: 'solicited' as const, remoteAddress: '127.0.0.1' };
-      assert.equal(await kernel!.hooks.sessionConnecting.promise({ ...connecting, helperName: 'Mallory' }), 'helper not trusted');
-      assert.equal(await kernel!.hooks.sessionConnecting.promise({ ...connecting, helperName: 'Bob' }), undefined);
+      assert.equal(await fire('sessionConnecting', { ...connecting, helperName: 'Mallory' }), 'helper not trusted');
+      assert.equal(await fire('sessionConnecting', { ...connecting, helperName: 'Bob' }), undefined);
     });
 
     it('lets no tap clear a veto by mutation or null, nor end a bail series without a reason', async () => {
       await ws.plugin('test.veto', {}, `export default definePlugin({ activate(ctx) {
-        ctx.hooks.invitationBeforeSend.tap((o) => ({ ...o, veto: 'not today' }));
-        ctx.hooks.sessionConnecting.tap((c) => c.kind === 'offer' && 'offers refused'); } });`);
+        ctx.hooks.hook('invitationBeforeSend').tap((o) => ({ ...o, veto: 'not today' }));
+        ctx.hooks.hook('sessionConnecting').tap((c) => c.kind === 'offer' && 'offers refused'); } });`);
       await ws.plugin('test.eraser', { requires: ['test.veto'] }, `export default definePlugin({ activate(ctx) {
-        ctx.hooks.invitationBeforeSend.tap((o) => { delete o.veto; });
-        ctx.hooks.invitationBeforeSend.tap(() => null);
-        ctx.hooks.sessionConnecting.tap((c) => c.helperName === 'Mallory' ? 'not Mallory' : undefined); } });`);
+        ctx.hooks.hook('invitationBeforeSend').tap((o) => { delete o.veto; });
+        ctx.hooks.hook('invitationBeforeSend').tap(() => null);
+        ctx.hooks.hook('sessionConnecting').tap((c) => c.helperName === 'Mallory' ? 'not Mallory' : undefined); } });`);
       await boot();
-      const result = await kernel!.hooks.invitationBeforeSend.promise(outgoing);
+      const result = (await fire('invitationBeforeSend', outgoing)) as OutgoingInvitation;
       assert.equal(result.veto, 'not today');
       assert.equal(result.target, outgoing.target);
       assert.equal(record('test.eraser').errors, 1, 'the delete on a frozen copy was reported');
       const connecting = { ticketId: 't1', kind: 'solicited' as const, remoteAddress: '127.0.0.1', helperName: 'Mallory' };
-      assert.equal(await kernel!.hooks.sessionConnecting.promise(connecting), 'not Mallory');
+      assert.equal(await fire('sessionConnecting', connecting), 'not Mallory');
     });
 
     it('gives up on a hanging tap after the tap timeout, and runs the rest of the series', async () => {
       await ws.plugin('test.hangs', {}, `export default definePlugin({ activate(ctx) {
-        ctx.hooks.sessionOpened.tap(() => new Promise(() => {})); } });`);
+        ctx.hooks.hook('sessionOpened').tap(() => new Promise(() => {})); } });`);
       await ws.plugin('test.after', { requires: ['test.hangs'] }, `export default definePlugin({ activate(ctx) {
-        ctx.hooks.sessionOpened.tap(() => { globalThis.raTest.after = true; }); } });`);
+        ctx.hooks.hook('sessionOpened').tap(() => { globalThis.raTest.after = true; }); } });`);
       await boot({ tapTimeoutMs: 200 });
-      await kernel!.hooks.sessionOpened.promise({ id: 's', ticketId: 't', role: 'novice', peerName: 'p', localName: 'n' });
+      await fire('sessionOpened', { id: 's', ticketId: 't', role: 'novice', peerName: 'p', localName: 'n' });
       assert.equal(globalThis.raTest.after, true);
       assert.equal(record('test.hangs').errors, 1);
       assert.ok(logs.some((l) => l.includes("plugin 'test.hangs' failed in hook sessionOpened: tap did not finish within 200 ms")));
@@ -603,11 +668,11 @@ describe('plugin loader', () => {
 
     it('lets a plugin undo its own tap', async () => {
       await ws.plugin('test.once', {}, `export default definePlugin({ activate(ctx) {
-        const tap = ctx.hooks.invitationCreated.tap(() => { globalThis.raTest.created = (globalThis.raTest.created ?? 0) + 1; tap.dispose(); }); } });`);
+        const tap = ctx.hooks.hook('invitationCreated').tap(() => { globalThis.raTest.created = (globalThis.raTest.created ?? 0) + 1; tap.dispose(); }); } });`);
       await boot();
       const invitation = { ticketId: 't', noviceName: 'A', message: '', createdAt: new Date(), expiresAt: new Date(), passwordRequired: false, status: 'open' as const, failedAttempts: 0 };
-      await kernel!.hooks.invitationCreated.promise(invitation);
-      await kernel!.hooks.invitationCreated.promise(invitation);
+      await fire('invitationCreated', invitation);
+      await fire('invitationCreated', invitation);
       assert.equal(globalThis.raTest.created, 1);
     });
   });
