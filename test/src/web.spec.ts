@@ -9,12 +9,13 @@ import { NO_BUILTINS, RA_BIN, RunningRa, Workspace } from './fixtures.js';
 
 /** A plugin with every kind of route outcome, a socket and browser files. */
 const WEB_PLUGIN = `
+let host;
 const routes = [
   { id: 'echo', method: 'POST', path: '/api/test/echo/:name', handle: (r) => ({ params: r.params, query: Object.fromEntries(r.query), body: r.body }) },
   { id: 'teapot', method: 'GET', path: '/api/test/teapot', handle: () => { throw new ra.ApiError(418, 'short and stout'); } },
   { id: 'refused', method: 'GET', path: '/api/test/refused', handle: () => { throw new ra.RaError('that ticket is not yours'); } },
   { id: 'boom', method: 'GET', path: '/api/test/boom', handle: () => { throw new Error('kaboom'); } },
-  { id: 'env', method: 'GET', path: '/api/test/env', handle: () => ({ port: process.env.RA_PORT, display: process.env.DISPLAY }) },
+  { id: 'env', method: 'GET', path: '/api/test/env', handle: () => ({ port: host.listenPort, display: host.display }) },
 ];
 const socket = {
   id: 'echo-socket',
@@ -27,7 +28,7 @@ const socket = {
 export default definePlugin({ module: new ContainerModule(({ bind }) => {
   for (const r of routes) bind(ra.ApiRoute).toConstantValue(r);
   bind(ra.ApiSocket).toConstantValue(socket);
-}) });`;
+}), activate(ctx) { host = ctx.get(ra.HostEnvironment); } });`;
 
 /** Activates after test.web and serves one of its paths: the first plugin's route must win. */
 const SHADOW_PLUGIN = `export default definePlugin({ module: new ContainerModule(({ bind }) => {
@@ -99,8 +100,8 @@ describe('web: local server', () => {
     assert.equal(ra.url.hostname, '127.0.0.1');
   });
 
-  it('hands the novice port and the display to plugins through the environment', async () => {
-    assert.deepEqual((await api('GET', '/api/test/env')).json(), { port: '45999', display: ':96' });
+  it('hands the novice port and the display to plugins through HostEnvironment, not process.env', async () => {
+    assert.deepEqual((await api('GET', '/api/test/env')).json(), { port: 45999, display: ':96' });
   });
 
   it('refuses the API and the page without the secret', async () => {

@@ -11,11 +11,12 @@ async function boot() {
   const { kernel, log, dispose } = await bootPlugin(PLUGIN_DIR, { alongside: ['@ra/plugin-session'], logLevel: 'info' });
   const channel = kernel.contributions(SessionChannel).find((c) => c.id === 'chat');
   assert.ok(channel, `ra.chat contributed no chat channel: ${JSON.stringify(kernel.records())}`);
-  const routes = new Map(kernel.contributions(ApiRoute).map((r) => [r.id, r]));
+  // Only chat's own: ra.session, loaded alongside, contributes routes and sockets too.
+  const routes = new Map(kernel.contributions(ApiRoute).filter((r) => r.id.startsWith('chat-')).map((r) => [r.id, r]));
   /** Calls a route as the host would, with `sessionId` as the path parameter. */
   const call = async (id: string, sessionId: string, body?: unknown) =>
     routes.get(id)!.handle({ params: { sessionId }, query: new URLSearchParams(), body } satisfies ApiRequest);
-  const sockets = kernel.contributions(ApiSocket);
+  const sockets = kernel.contributions(ApiSocket).filter((s) => s.id.startsWith('chat-'));
   return { channel, routes, call, sockets, log, dispose };
 }
 
