@@ -3,7 +3,8 @@ import sinon from 'sinon';
 import { connect } from 'node:net';
 import { appendFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { InvitationTransport, token, type PluginRecord } from '@ra/kernel';
+import { token, type PluginRecord } from '@ra/kernel';
+import { InvitationTransport } from '@ra/plugin-session/api';
 import { Kernel, pluginIntegrity, StreamLogger, type KernelOptions } from '@ra/kernel/node';
 import type { OutgoingInvitation } from '@ra/plugin-session/api';
 

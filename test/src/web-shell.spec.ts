@@ -23,8 +23,13 @@ const GOOD_BROWSER = `export default {
     const show = () => (out.textContent = JSON.stringify(seen));
     seen.echo = await wb.request('POST', '/api/test/echo', { a: 1 });
     seen.error = await wb.request('GET', '/api/test/teapot').catch((e) => e.message);
-    wb.registerPanel({ id: 'p', title: 'P', roles: ['helper'], render: () => ({ dispose() {} }) });
-    seen.panels = [wb.panels('helper').length, wb.panels('novice').length];
+    let changes = 0;
+    wb.onDidChange('Widget', () => changes++);
+    const widget = wb.contribute('Widget', { id: 'w' });
+    wb.contribute('Gadget', { id: 'g' });
+    seen.registry = [wb.contributions('Widget').length, changes];
+    widget.dispose();
+    seen.registry.push(wb.contributions('Widget').length, changes);
     const socket = wb.connect('/api/test/socket');
     seen.socket = [];
     socket.onMessage((d) => { seen.socket.push(typeof d === 'string' ? d : Array.from(d)); show(); });
@@ -80,7 +85,7 @@ describe('web: browser shell', function () {
     assert.equal(new URL(page.url()).search, '', 'the secret stayed in the address bar');
     await page.waitForFunction(() => (JSON.parse(document.getElementById('seen')?.textContent || '{}').socket ?? []).length === 2);
     const seen = JSON.parse((await page.textContent('#seen'))!);
-    assert.deepEqual(seen, { echo: { got: { a: 1 } }, error: 'short and stout', panels: [1, 0], socket: ['echo:hi', [3, 2, 1]] });
+    assert.deepEqual(seen, { echo: { got: { a: 1 } }, error: 'short and stout', registry: [1, 1, 0, 2], socket: ['echo:hi', [3, 2, 1]] });
     await page.waitForFunction(() => document.querySelectorAll('.ra-banner').length === 2);
     const banners = await page.locator('.ra-banner').allTextContents();
     assert.equal(banners[0], 'The plugin test.broken could not start: no luck');

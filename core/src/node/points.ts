@@ -4,7 +4,6 @@ import { CliCommand, contributionId, type ExtensionPoint } from '../common/exten
 import type { PluginManifest } from '../common/manifest.js';
 import { HostEnvironment, PolicyService } from '../common/services.js';
 import { token, tokenName, type Token } from '../common/token.js';
-import { UiPanel } from '../common/ui.js';
 import { NetworkListener } from './network.js';
 import { checkSchema } from './schema.js';
 
@@ -35,12 +34,11 @@ function kernelPoint(t: Token<unknown>, cardinality: ExtensionPoint['cardinality
   return { token: t, name: tokenName(t), cardinality, side: 'node', owner: 'kernel', ownerProvides: cardinality === 'one', ...extra };
 }
 
-/** The points the host itself consumes: the local API, the command line, the page's panels, and the kernel's services. */
+/** The points the host itself consumes: the local API, the command line, and the kernel's services. */
 export const KERNEL_POINTS: readonly ExtensionPoint[] = [
   kernelPoint(ApiRoute, 'many', { contribution: ID }),
   kernelPoint(ApiSocket, 'many', { contribution: ID }),
   kernelPoint(CliCommand, 'many', { side: 'cli', contribution: CLI_COMMAND }),
-  kernelPoint(UiPanel, 'many', { side: 'browser', contribution: ID }),
   kernelPoint(PolicyService, 'one'),
   kernelPoint(HostEnvironment, 'one'),
   kernelPoint(NetworkListener, 'one', { permission: 'network' }),

@@ -1,13 +1,9 @@
 /**
- * Contract tests for extension points: mocha suites any plugin's spec can run against its own
- * contributions, so every transport, capture source, input sink and channel keeps the same rules.
+ * The kernel's test kit: the contract runner each owner's kit is built on, a real kernel for a
+ * plugin's own spec, and stubs. The kits for a point live with the plugin that declares it.
  */
 export * from './boot-plugin.js';
-export * from './capture-contract.js';
-export * from './channel-contract.js';
 export * from './contract.js';
-export * from './input-contract.js';
 export * from './stubs.js';
 export * from './xwd.js';
-export * from './transport-contract.js';
 export * from './xvfb.js';

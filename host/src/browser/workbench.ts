@@ -1,12 +1,11 @@
-import type { Disposable, PageSocket, RemoteSurface, Role, ToolbarAction, UiPanel, Workbench } from '@ra/kernel';
+import type { BrowserPoints, Disposable, PageSocket, Workbench } from '@ra/kernel';
 import { BrowserPageSocket } from './page-socket.js';
 
 /** The shell's side of the contract with plugins' browser entries (core/src/common/ui.ts). */
 export class ShellWorkbench implements Workbench {
-  private readonly registeredPanels: UiPanel[] = [];
-  private readonly registeredActions: ToolbarAction[] = [];
-  private readonly surfaces = new Map<string, RemoteSurface>();
-  private readonly surfaceListeners = new Set<{ sessionId: string; listener: (s: RemoteSurface | undefined) => void }>();
+  /** The page's registry: each browser point's contributions, in the order they came. */
+  private readonly registry = new Map<string, unknown[]>();
+  private readonly listeners = new Set<{ point: string; listener: () => void }>();
 
   constructor(readonly main: HTMLElement) {}
 
@@ -33,47 +32,29 @@ export class ShellWorkbench implements Workbench {
     return new BrowserPageSocket(path);
   }
 
-  registerPanel(panel: UiPanel): Disposable {
-    return register(this.registeredPanels, panel);
-  }
-
-  registerAction(action: ToolbarAction): Disposable {
-    return register(this.registeredActions, action);
-  }
-
-  panels(role: Role): UiPanel[] {
-    return this.registeredPanels.filter((p) => p.roles.includes(role)).sort((a, b) => (a.order ?? 50) - (b.order ?? 50));
-  }
-
-  actions(role: Role): ToolbarAction[] {
-    return this.registeredActions.filter((a) => a.roles.includes(role));
-  }
-
-  provideSurface(surface: RemoteSurface): Disposable {
-    this.surfaces.set(surface.sessionId, surface);
-    this.announce(surface.sessionId);
+  contribute<K extends keyof BrowserPoints>(point: K, value: BrowserPoints[K]): Disposable {
+    const list = this.registry.get(point) ?? [];
+    this.registry.set(point, [...list, value]);
+    this.changed(point);
     return {
       dispose: () => {
-        if (this.surfaces.get(surface.sessionId) !== surface) return;
-        this.surfaces.delete(surface.sessionId);
-        this.announce(surface.sessionId);
+        this.registry.set(point, (this.registry.get(point) ?? []).filter((v) => v !== value));
+        this.changed(point);
       },
     };
   }
 
-  onSurface(sessionId: string, listener: (surface: RemoteSurface | undefined) => void): Disposable {
-    const entry = { sessionId, listener };
-    this.surfaceListeners.add(entry);
-    listener(this.surfaces.get(sessionId));
-    return { dispose: () => void this.surfaceListeners.delete(entry) };
+  contributions<K extends keyof BrowserPoints>(point: K): BrowserPoints[K][] {
+    return [...((this.registry.get(point) ?? []) as BrowserPoints[K][])];
   }
 
-  private announce(sessionId: string): void {
-    for (const e of this.surfaceListeners) if (e.sessionId === sessionId) e.listener(this.surfaces.get(sessionId));
+  onDidChange(point: keyof BrowserPoints, listener: () => void): Disposable {
+    const entry = { point, listener };
+    this.listeners.add(entry);
+    return { dispose: () => void this.listeners.delete(entry) };
   }
-}
 
-function register<T>(list: T[], item: T): Disposable {
-  list.push(item);
-  return { dispose: () => void (list.includes(item) && list.splice(list.indexOf(item), 1)) };
+  private changed(point: string): void {
+    for (const e of [...this.listeners]) if (e.point === point) e.listener();
+  }
 }

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { RemoteScreen, type ScreenPicture } from '@ra/kernel';
+import { RemoteScreen, type ScreenPicture } from '@ra/plugin-screen/api';
 import { Kernel, within, writeFileAtomic } from '@ra/kernel/node';
 import { PNG } from 'pngjs';
 import { LocalApiClient } from './api-client.js';

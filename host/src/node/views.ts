@@ -1,4 +1,5 @@
-import type { InvitationStatus, Role } from '@ra/kernel';
+import type { Role } from '@ra/kernel';
+import type { InvitationStatus } from '@ra/plugin-session/api';
 
 /** The local API's JSON shapes the CLI reads; dates arrive as ISO strings. */
 export interface InvitationView {

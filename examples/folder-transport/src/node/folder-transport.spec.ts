@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InvitationTransport } from '@ra/kernel';
-import { bootPlugin, describeInvitationTransportContract, sampleEnvelope } from '@ra/kernel/testing';
+import { InvitationTransport } from '@ra/plugin-session/api';
+import { bootPlugin } from '@ra/kernel/testing';
+import { describeInvitationTransportContract, sampleEnvelope } from '@ra/plugin-session/testing';
 
 const PLUGIN_DIR = fileURLToPath(new URL('../../', import.meta.url));
 

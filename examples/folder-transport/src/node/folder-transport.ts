@@ -1,7 +1,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { inject, injectable } from '@ra/kernel/inversify';
-import { MAX_INVITATION_BYTES, type DeliveryReceipt, type InvitationEnvelope, type InvitationTransport } from '@ra/kernel';
+import { MAX_INVITATION_BYTES, type DeliveryReceipt, type InvitationEnvelope, type InvitationTransport } from '@ra/plugin-session/api';
 import { PluginContext, writeFileAtomic } from '@ra/kernel/node';
 
 /** Ticket ids become file names, so one that could climb out of the folder is refused. */

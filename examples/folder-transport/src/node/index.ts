@@ -1,5 +1,6 @@
 import { ContainerModule } from '@ra/kernel/inversify';
-import { definePlugin, InvitationTransport } from '@ra/kernel';
+import { definePlugin } from '@ra/kernel';
+import { InvitationTransport } from '@ra/plugin-session/api';
 import type { PluginContext } from '@ra/kernel/node';
 import { sessionHooks } from '@ra/plugin-session/api';
 import { FolderTransport } from './folder-transport.js';

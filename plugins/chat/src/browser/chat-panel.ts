@@ -1,4 +1,5 @@
-import type { Disposable, PageSocket, UiContext, UiPanel, Workbench } from '@ra/kernel';
+import type { Disposable, PageSocket, Workbench } from '@ra/kernel';
+import type { UiContext, UiPanel } from '@ra/plugin-session/api';
 import { MAX_HISTORY, type ChatMessage, type LiveMessage } from '../common/message.js';
 
 /**

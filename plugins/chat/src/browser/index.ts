@@ -8,7 +8,7 @@ const plugin: BrowserPlugin = {
     const sheet = new CSSStyleSheet();
     sheet.replaceSync(CHAT_CSS);
     document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
-    workbench.registerPanel(chatPanel(workbench));
+    workbench.contribute('UiPanel', chatPanel(workbench));
   },
 };
 

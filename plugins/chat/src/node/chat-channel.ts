@@ -1,4 +1,5 @@
-import { ApiError, toDisposable, type ChannelEndpoint, type ChannelLink, type Disposable, type Logger, type SessionChannel, type SessionInfo } from '@ra/kernel';
+import { ApiError, toDisposable, type Disposable, type Logger } from '@ra/kernel';
+import { type ChannelEndpoint, type ChannelLink, type SessionChannel, type SessionInfo } from '@ra/plugin-session/api';
 import type { LiveMessage } from '../common/message.js';
 import { Conversation } from './conversation.js';
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
-import { ApiError, type ChannelEndpoint, type Logger } from '@ra/kernel';
-import { RecordingLink, sampleSession } from '@ra/kernel/testing';
+import { ApiError, type Logger } from '@ra/kernel';
+import { type ChannelEndpoint } from '@ra/plugin-session/api';
+import { RecordingLink, sampleSession } from '@ra/plugin-session/testing';
 import { MAX_HISTORY, type LiveMessage } from '../common/message.js';
 import { ChatChannel } from './chat-channel.js';
 import { PEER_LIMIT, SEND_LIMIT } from './conversation.js';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { ApiError, type ChannelEndpoint, type ChannelLink, type Logger, type Role, type SessionInfo } from '@ra/kernel';
+import { ApiError, type Logger, type Role } from '@ra/kernel';
+import { type ChannelEndpoint, type ChannelLink, type SessionInfo } from '@ra/plugin-session/api';
 import { MAX_HISTORY, type ChatMessage } from '../common/message.js';
 import { decodeMessage, encodeMessage } from './frame.js';
 import { chatTextProblem } from './message-text.js';

@@ -1,4 +1,5 @@
-import { ApiRoute, ApiSocket, definePlugin, SessionChannel } from '@ra/kernel';
+import { ApiRoute, ApiSocket, definePlugin } from '@ra/kernel';
+import { SessionChannel } from '@ra/plugin-session/api';
 import { ContainerModule } from '@ra/kernel/inversify';
 import { PluginContext } from '@ra/kernel/node';
 import { ChatChannel } from './chat-channel.js';

@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
-import { ApiRoute, ApiSocket, SessionChannel, type ApiRequest, type UiSocket } from '@ra/kernel';
-import { bootPlugin, describeSessionChannelContract, RecordingLink, sampleSession } from '@ra/kernel/testing';
+import { ApiRoute, ApiSocket, type ApiRequest, type UiSocket } from '@ra/kernel';
+import { SessionChannel } from '@ra/plugin-session/api';
+import { bootPlugin } from '@ra/kernel/testing';
+import { describeSessionChannelContract, RecordingLink, sampleSession } from '@ra/plugin-session/testing';
 import type { ChatMessage, LiveMessage } from '../common/message.js';
 
 const PLUGIN_DIR = fileURLToPath(new URL('../../', import.meta.url));

@@ -1,4 +1,6 @@
-import type { Disposable, UiContext, UiPanel, Workbench } from '@ra/kernel';
+import type { Disposable, Workbench } from '@ra/kernel';
+import type { RemoteSurface } from '@ra/plugin-screen/api';
+import type { UiContext, UiPanel } from '@ra/plugin-session/api';
 import type { ControlView } from '../common/messages.js';
 import { captureInput } from './input-capture.js';
 
@@ -52,7 +54,7 @@ export function controlPanel(workbench: Workbench): UiPanel {
         stopButton.hidden = v.phase !== 'shared';
         dialog.replaceChildren(...(!helper && v.phase === 'requested' ? [requestDialog(v, (yes) => act('answer', { grant: yes }))] : []));
         if (helper && v.phase === 'shared' && !surfaceWatch) {
-          surfaceWatch = workbench.onSurface(sessionId, (surface) => {
+          surfaceWatch = watchSurface(workbench, sessionId, (surface) => {
             capture?.dispose();
             capture = surface && captureInput(surface, (m) => context.post('control', JSON.stringify(m)), () => context.post('control', JSON.stringify({ t: 'stop', cause: 'esc' })));
           });
@@ -112,4 +114,15 @@ function button(id: string, label: string, onClick: () => void, kind = ''): HTML
   b.textContent = label;
   b.addEventListener('click', onClick);
   return b;
+}
+
+/** Calls `listener` with the session's screen surface now and whenever another takes its place. */
+function watchSurface(workbench: Workbench, sessionId: string, listener: (surface: RemoteSurface | undefined) => void): Disposable {
+  const find = () => workbench.contributions('RemoteSurface').find((s) => s.sessionId === sessionId);
+  let current = find();
+  listener(current);
+  return workbench.onDidChange('RemoteSurface', () => {
+    const next = find();
+    if (next !== current) listener((current = next));
+  });
 }

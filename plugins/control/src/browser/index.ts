@@ -4,7 +4,7 @@ import { controlPanel } from './control-panel.js';
 /** `ra.control` in the browser: the control panel of both consoles, and the helper's input capture. */
 const plugin: BrowserPlugin = {
   activate(workbench) {
-    workbench.registerPanel(controlPanel(workbench));
+    workbench.contribute('UiPanel', controlPanel(workbench));
   },
 };
 

@@ -1,4 +1,6 @@
-import type { Disposable, PointerButton, RemoteSurface } from '@ra/kernel';
+import type { Disposable } from '@ra/kernel';
+import type { PointerButton } from '../common/api.js';
+import type { RemoteSurface } from '@ra/plugin-screen/api';
 
 const BUTTONS: Record<number, PointerButton> = { 0: 'left', 1: 'middle', 2: 'right' };
 

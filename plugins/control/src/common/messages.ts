@@ -1,4 +1,4 @@
-import type { KeyInput, PointerInput } from '@ra/kernel';
+import type { KeyInput, PointerInput } from './api.js';
 import type { ControlPhase } from './control-state.js';
 
 /**

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { InputSink } from '@ra/kernel';
+import type { InputSink } from '../common/api.js';
 import { quietLogger } from '@ra/kernel/testing';
 import type { SolicitedPolicy } from '@ra/plugin-session/api';
 import { ControlChannel } from './control-channel.js';

@@ -1,4 +1,6 @@
-import type { ChannelEndpoint, ChannelLink, InputSink, Logger, SessionChannel, SessionInfo } from '@ra/kernel';
+import type { Logger } from '@ra/kernel';
+import type { ChannelEndpoint, ChannelLink, SessionChannel, SessionInfo } from '@ra/plugin-session/api';
+import type { InputSink } from '../common/api.js';
 import type { SolicitedPolicy } from '@ra/plugin-session/api';
 import type { ControlHub } from './control-hub.js';
 import { HelperControl } from './helper-control.js';

@@ -1,4 +1,5 @@
-import type { ChannelEndpoint, ChannelLink, Logger } from '@ra/kernel';
+import type { Logger } from '@ra/kernel';
+import type { ChannelEndpoint, ChannelLink } from '@ra/plugin-session/api';
 import { parseNoviceMessage, type ControlStatus } from '../common/messages.js';
 
 /** The helper's end: mirrors the novice's authoritative status, and sends requests and stops. */

@@ -1,4 +1,6 @@
-import { ApiRoute, ApiSocket, definePlugin, HostEnvironment, InputSink, PolicyService, SessionChannel } from '@ra/kernel';
+import { ApiRoute, ApiSocket, definePlugin, HostEnvironment, PolicyService } from '@ra/kernel';
+import { InputSink } from '../common/api.js';
+import { SessionChannel } from '@ra/plugin-session/api';
 import { SOLICITED_SECTION, type SolicitedPolicy } from '@ra/plugin-session/api';
 import { ContainerModule } from '@ra/kernel/inversify';
 import { PluginContext } from '@ra/kernel/node';

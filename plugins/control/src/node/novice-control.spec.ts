@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { InputSink, InputTarget } from '@ra/kernel';
+import type { InputSink, InputTarget } from '../common/api.js';
 import { quietLogger } from '@ra/kernel/testing';
 import { NoviceControl } from './novice-control.js';
 

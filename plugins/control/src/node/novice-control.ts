@@ -1,4 +1,6 @@
-import { RateLimit, type ChannelEndpoint, type ChannelLink, type Disposable, type InputSink, type InputTarget, type Logger, type SessionInfo } from '@ra/kernel';
+import { RateLimit, type Disposable, type Logger } from '@ra/kernel';
+import { type ChannelEndpoint, type ChannelLink, type SessionInfo } from '@ra/plugin-session/api';
+import { type InputSink, type InputTarget } from '../common/api.js';
 import { ControlState, type ControlStep, type StopCause } from '../common/control-state.js';
 import { parseHelperMessage, type ControlStatus, type HelperMessage } from '../common/messages.js';
 

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MAX_INVITATION_BYTES } from '@ra/kernel';
-import { describeInvitationTransportContract, sampleEnvelope } from '@ra/kernel/testing';
+import { MAX_INVITATION_BYTES } from '@ra/plugin-session/api';
+import { describeInvitationTransportContract, sampleEnvelope } from '@ra/plugin-session/testing';
 import { DEFAULT_FILE_NAME, FileTransport } from './file-transport.js';
 
 const scratch = () => mkdtemp(join(tmpdir(), 'ra-file-'));

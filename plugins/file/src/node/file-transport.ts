@@ -1,7 +1,7 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve, sep } from 'node:path';
-import { MAX_INVITATION_BYTES, type DeliveryReceipt, type InvitationEnvelope, type InvitationTransport } from '@ra/kernel';
+import { MAX_INVITATION_BYTES, type DeliveryReceipt, type InvitationEnvelope, type InvitationTransport } from '@ra/plugin-session/api';
 import { isMissing, readSmallFile } from '@ra/kernel/node';
 import { writeNewFile } from './new-file.js';
 

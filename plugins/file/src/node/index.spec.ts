@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { InvitationTransport } from '@ra/kernel';
-import { bootPlugin, sampleEnvelope, type BootedPlugin } from '@ra/kernel/testing';
+import { InvitationTransport } from '@ra/plugin-session/api';
+import { bootPlugin, type BootedPlugin } from '@ra/kernel/testing';
+import { sampleEnvelope } from '@ra/plugin-session/testing';
 
 const PLUGIN_DIR = fileURLToPath(new URL('../../', import.meta.url));
 

@@ -4,7 +4,7 @@ import { screenPanel } from './screen-panel.js';
 /** `ra.screen` in the browser: the helper's screen panel. */
 const plugin: BrowserPlugin = {
   activate(workbench) {
-    workbench.registerPanel(screenPanel(workbench));
+    workbench.contribute('UiPanel', screenPanel(workbench));
   },
 };
 

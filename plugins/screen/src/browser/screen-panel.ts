@@ -1,4 +1,6 @@
-import type { Disposable, RemoteSurface, UiContext, UiPanel, Workbench } from '@ra/kernel';
+import type { Disposable, Workbench } from '@ra/kernel';
+import type { RemoteSurface } from '../common/api.js';
+import type { UiContext, UiPanel } from '@ra/plugin-session/api';
 import { ScreenDecoder } from '../common/decoder.js';
 import { encodeRefresh, NO_SCREEN } from '../common/frame.js';
 import { StreamInflater } from './inflater.js';
@@ -17,7 +19,7 @@ export function screenPanel(workbench: Workbench): UiPanel {
     order: 0,
     render(host: HTMLElement, context: UiContext): Disposable {
       const view = new ScreenView(host, context);
-      const surface = workbench.provideSurface(view.surface(context.session!.id));
+      const surface = workbench.contribute('RemoteSurface', view.surface(context.session!.id));
       return {
         dispose: () => {
           surface.dispose();

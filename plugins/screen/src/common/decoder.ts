@@ -1,4 +1,4 @@
-import type { CursorState, ScreenGeometry, ScreenPicture } from '@ra/kernel';
+import type { CursorState, ScreenGeometry, ScreenPicture } from './api.js';
 import {
   ByteReader,
   MAX_AREA,

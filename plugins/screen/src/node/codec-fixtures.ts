@@ -1,5 +1,5 @@
 /** Test and benchmark pictures for the screen codec: a BGRX canvas, a glyph-like font, a typed line. */
-import type { ScreenUpdate } from '@ra/kernel';
+import type { ScreenUpdate } from '../common/api.js';
 import { StreamInflater } from '../browser/inflater.js';
 import type { Inflater } from '../common/inflater.js';
 import { NodeInflater } from './inflater.js';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { ScreenUpdate } from '@ra/kernel';
+import type { ScreenUpdate } from '../common/api.js';
 import { ScreenDecoder } from '../common/decoder.js';
 import { CELL_HEIGHT, CELL_WIDTH, randomText, Terminal } from './codec-fixtures.js';
 import { ScreenEncoder } from './encoder.js';

@@ -1,6 +1,6 @@
 /** Screen codec benchmark: bytes and milliseconds for typing, full frames and decoding. Not a spec. */
 import { performance } from 'node:perf_hooks';
-import type { ScreenUpdate } from '@ra/kernel';
+import type { ScreenUpdate } from '../common/api.js';
 import { ScreenDecoder } from '../common/decoder.js';
 import { busyDesktop, CELL_HEIGHT, CELL_WIDTH, INFLATERS, plainDesktop, randomText, Terminal, type Canvas } from './codec-fixtures.js';
 import { ScreenEncoder } from './encoder.js';

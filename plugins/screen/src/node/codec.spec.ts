@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { constants, inflateRawSync } from 'node:zlib';
-import type { ScreenUpdate } from '@ra/kernel';
+import type { ScreenUpdate } from '../common/api.js';
 import { ScreenDecoder, type ScreenEvent } from '../common/decoder.js';
 import { ByteReader, SYNC_FLUSH_TAIL } from '../common/frame.js';
 import type { Inflater } from '../common/inflater.js';

@@ -1,5 +1,5 @@
 import { constants, createDeflateRaw, type DeflateRaw } from 'node:zlib';
-import type { CursorState, ScreenGeometry, ScreenUpdate } from '@ra/kernel';
+import type { CursorState, ScreenGeometry, ScreenUpdate } from '../common/api.js';
 import { ByteWriter, encodeReset, MAX_CURSOR_SIDE, MAX_PAYLOAD, MessageKind, plainHeader, SYNC_FLUSH_TAIL } from '../common/frame.js';
 import { TileWriter, type TileSource } from './encoder-tile.js';
 

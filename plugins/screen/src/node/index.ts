@@ -1,4 +1,6 @@
-import { CaptureSource, definePlugin, HostEnvironment, RemoteScreen, SessionChannel } from '@ra/kernel';
+import { definePlugin, HostEnvironment } from '@ra/kernel';
+import { CaptureSource, RemoteScreen } from '../common/api.js';
+import { SessionChannel } from '@ra/plugin-session/api';
 import { ContainerModule } from '@ra/kernel/inversify';
 import { PluginContext } from '@ra/kernel/node';
 import { RemoteScreens } from './remote-screens.js';

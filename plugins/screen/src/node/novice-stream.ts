@@ -1,4 +1,6 @@
-import type { CaptureSource, CaptureStream, ChannelEndpoint, ChannelLink, CursorState, Logger, ScreenGeometry, ScreenUpdate } from '@ra/kernel';
+import type { Logger } from '@ra/kernel';
+import type { CaptureSource, CaptureStream, CursorState, ScreenGeometry, ScreenUpdate } from '../common/api.js';
+import type { ChannelEndpoint, ChannelLink } from '@ra/plugin-session/api';
 import { decodeHelperMessage, NO_SCREEN, ScreenFrameError } from '../common/frame.js';
 import { ScreenEncoder } from './encoder.js';
 

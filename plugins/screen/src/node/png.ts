@@ -1,5 +1,5 @@
 import { PNG } from 'pngjs';
-import type { ScreenPicture } from '@ra/kernel';
+import type { ScreenPicture } from '../common/api.js';
 
 /** A PNG of the picture, e.g. for `ra open --snapshot`. */
 export function encodePng(picture: ScreenPicture): Buffer {

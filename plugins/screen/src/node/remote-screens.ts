@@ -1,4 +1,6 @@
-import type { ChannelEndpoint, ChannelLink, Logger, RemoteScreen, ScreenPicture, SessionInfo } from '@ra/kernel';
+import type { Logger } from '@ra/kernel';
+import type { ChannelEndpoint, ChannelLink, SessionInfo } from '@ra/plugin-session/api';
+import type { RemoteScreen, ScreenPicture } from '../common/api.js';
 import { ScreenDecoder } from '../common/decoder.js';
 import { encodeRefresh } from '../common/frame.js';
 import { NodeInflater } from './inflater.js';

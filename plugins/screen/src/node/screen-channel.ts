@@ -1,4 +1,6 @@
-import type { CaptureSource, ChannelEndpoint, ChannelLink, Logger, SessionChannel, SessionInfo } from '@ra/kernel';
+import type { Logger } from '@ra/kernel';
+import type { CaptureSource } from '../common/api.js';
+import type { ChannelEndpoint, ChannelLink, SessionChannel, SessionInfo } from '@ra/plugin-session/api';
 import { NoviceScreenStream } from './novice-stream.js';
 import type { RemoteScreens } from './remote-screens.js';
 

@@ -1,4 +1,5 @@
-import type { Disposable, UiContext } from '@ra/kernel';
+import type { Disposable } from '@ra/kernel';
+import type { UiContext } from '../common/api.js';
 import type { SessionView } from '../common/views.js';
 import type { SessionApp } from './app.js';
 import { h } from './dom.js';
@@ -71,7 +72,8 @@ function renderPanels(app: SessionApp, view: SessionView, host: HTMLElement): Di
     post: (channel, payload) => app.post(view.id, channel, payload),
     onMessage: (channel, listener) => app.listen(view.id, channel, listener),
   };
-  return app.workbench.panels(view.role).map((panel) => {
+  const panels = app.workbench.contributions('UiPanel').filter((p) => p.roles.includes(view.role));
+  return panels.sort((a, b) => (a.order ?? 50) - (b.order ?? 50)).map((panel) => {
     const box = h('div', { class: 'ra-panel', 'data-panel': panel.id });
     host.append(box);
     try {

@@ -1,8 +1,12 @@
 /**
  * What `ra.session` publishes for other plugins (`@ra/plugin-session/api`): the hooks of the
- * invitation and session flows, the consent scopes, the policy section and the invitation file.
+ * invitation and session flows, the Invitation and Session models, the channel and panel
+ * contracts, the consent scopes, the policy section and the invitation file. Browser-safe.
  */
+export * from './channel.js';
 export * from './hooks.js';
+export * from './invitation.js';
+export * from './panel.js';
 export * from './policy.js';
 
 export const INVITATION_FILE_NAME = 'RAInvitation.msrcincident';

@@ -1,4 +1,5 @@
-import type { DeliveryReceipt, InvitationEnvelope, InvitationRecord, PluginHook, PluginHooks, SessionInfo } from '@ra/kernel';
+import type { PluginHook, PluginHooks } from '@ra/kernel';
+import type { DeliveryReceipt, InvitationEnvelope, InvitationRecord, SessionInfo } from './api.js';
 
 /** An invitation on its way out. A tap may change it, or set `veto` to stop the send with a reason; a veto is final. */
 export interface OutgoingInvitation {

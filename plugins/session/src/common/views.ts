@@ -1,4 +1,5 @@
-import type { InvitationRecord, Role } from '@ra/kernel';
+import type { Role } from '@ra/kernel';
+import type { InvitationRecord } from './api.js';
 
 /** Where a session stands, as both UIs and the CLI show it. */
 export type SessionState = 'connecting' | 'verifying' | 'awaiting-consent' | 'open' | 'ended';

@@ -1,4 +1,5 @@
-import { ApiError, DAY_MINUTES, MINUTE, type InvitationRecord, type InvitationTransport } from '@ra/kernel';
+import { ApiError, DAY_MINUTES, MINUTE } from '@ra/kernel';
+import { type InvitationRecord, type InvitationTransport } from '../common/api.js';
 import { durationMinutes } from '@ra/kernel/node';
 import { INVITATION_FILE_NAME, INVITATION_MEDIA_TYPE, type SessionHooks, type SolicitedPolicy } from '../common/api.js';
 import type { InvitationStore } from './invitation/store.js';

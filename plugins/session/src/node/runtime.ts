@@ -1,5 +1,6 @@
 import { networkInterfaces, userInfo } from 'node:os';
-import { ApiError, HostEnvironment, InvitationTransport, PolicyService, SessionChannel, toDisposable, type Disposable, type Logger } from '@ra/kernel';
+import { ApiError, HostEnvironment, PolicyService, toDisposable, type Disposable, type Logger } from '@ra/kernel';
+import { InvitationTransport, SessionChannel } from '../common/api.js';
 import { NetworkListener, type Listening, type PluginContext } from '@ra/kernel/node';
 import { sessionHooks, SOLICITED_SECTION, type SessionHooks, type SolicitedPolicy } from '../common/api.js';
 import { DEFAULT_PORT, formatAddress, parseAddress } from './invitation/address.js';

@@ -1,4 +1,4 @@
-import type { CursorState } from '@ra/kernel';
+import type { CursorState } from '@ra/plugin-screen/api';
 import type { CursorImage } from 'x11';
 
 /** The largest cursor side a viewer is sent; bigger ones are cut around the hotspot. */

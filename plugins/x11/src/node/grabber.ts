@@ -1,4 +1,4 @@
-import type { ScreenGeometry } from '@ra/kernel';
+import type { ScreenGeometry } from '@ra/plugin-screen/api';
 import type { Image, Shm, ShmSegment } from 'x11';
 import type { XConnection } from './connection.js';
 import type { Rect } from './region.js';

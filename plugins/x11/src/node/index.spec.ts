@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
-import { CaptureSource, InputSink } from '@ra/kernel';
+import { CaptureSource } from '@ra/plugin-screen/api';
+import { InputSink } from '@ra/plugin-control/api';
 import { bootPlugin, type BootedPlugin } from '@ra/kernel/testing';
 
 const PLUGIN_DIR = fileURLToPath(new URL('../../', import.meta.url));

@@ -1,5 +1,7 @@
 import { ContainerModule } from '@ra/kernel/inversify';
-import { CaptureSource, definePlugin, InputSink } from '@ra/kernel';
+import { definePlugin } from '@ra/kernel';
+import { CaptureSource } from '@ra/plugin-screen/api';
+import { InputSink } from '@ra/plugin-control/api';
 import { PluginContext } from '@ra/kernel/node';
 import { X11CaptureSource } from './x11-capture-source.js';
 import { X11InputSink } from './x11-input-sink.js';

@@ -1,4 +1,4 @@
-import type { KeyInput } from '@ra/kernel';
+import type { KeyInput } from '@ra/plugin-control/api';
 
 /** X keysyms (X11/keysymdef.h, XF86keysym.h) that ra.x11 names itself. */
 export const XK_ESCAPE = 0xff1b;

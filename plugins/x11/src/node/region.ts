@@ -1,4 +1,4 @@
-import type { ScreenGeometry } from '@ra/kernel';
+import type { ScreenGeometry } from '@ra/plugin-screen/api';
 
 export interface Rect {
   readonly x: number;

@@ -1,4 +1,4 @@
-import type { ScreenGeometry, ScreenUpdate } from '@ra/kernel';
+import type { ScreenGeometry, ScreenUpdate } from '@ra/plugin-screen/api';
 import type { Rect } from './region.js';
 
 /** Pixels read from the screen: BGRX, `stride` bytes per row, first row at offset 0. */

@@ -1,4 +1,5 @@
-import type { CaptureSink, CaptureSource, Disposable, Logger } from '@ra/kernel';
+import type { Disposable, Logger } from '@ra/kernel';
+import type { CaptureSink, CaptureSource } from '@ra/plugin-screen/api';
 import { XConnection } from './connection.js';
 import { X11CaptureStream } from './x11-capture-stream.js';
 

@@ -1,4 +1,5 @@
-import type { CaptureSink, CaptureStream, Logger, ScreenGeometry } from '@ra/kernel';
+import type { Logger } from '@ra/kernel';
+import type { CaptureSink, CaptureStream, ScreenGeometry } from '@ra/plugin-screen/api';
 import type { CursorImage, Damage, Fixes, PointerPosition, RandR, XEvent, XInput } from 'x11';
 import type { XConnection } from './connection.js';
 import { cursorState, PointerWatch } from './cursor.js';

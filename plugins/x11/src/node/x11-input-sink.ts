@@ -1,4 +1,5 @@
-import type { Disposable, InputSink, Logger } from '@ra/kernel';
+import type { Disposable, Logger } from '@ra/kernel';
+import type { InputSink } from '@ra/plugin-control/api';
 import { EscapeWatch } from './escape-watch.js';
 import { X11InputTarget } from './x11-input-target.js';
 

@@ -1,4 +1,6 @@
-import type { InputTarget, KeyInput, Logger, PointerInput, ScreenGeometry } from '@ra/kernel';
+import type { Logger } from '@ra/kernel';
+import type { InputTarget, KeyInput, PointerInput } from '@ra/plugin-control/api';
+import type { ScreenGeometry } from '@ra/plugin-screen/api';
 import type { PointerPosition, XError, XTest } from 'x11';
 import { XConnection } from './connection.js';
 import { choosePlace, type Modifiers } from './keyboard-map.js';

@@ -3,7 +3,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MAX_INVITATION_BYTES } from '@ra/kernel';
+import { MAX_INVITATION_BYTES } from '../../common/api.js';
 import { InvitationError, readInvitation, writeInvitation, type InvitationFields, type InvitationSigner } from './format.js';
 import { keyFingerprint, NoviceIdentity } from './identity.js';
 

@@ -1,5 +1,5 @@
 import { createPublicKey } from 'node:crypto';
-import { MAX_INVITATION_BYTES } from '@ra/kernel';
+import { MAX_INVITATION_BYTES } from '../../common/api.js';
 import { formatAddress, parseAddress } from './address.js';
 import { clip, InvitationError } from './error.js';
 import { keyFingerprint, NoviceIdentity } from './identity.js';

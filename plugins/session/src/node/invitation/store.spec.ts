@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { InvitationRecord, InvitationStatus } from '@ra/kernel';
+import type { InvitationRecord, InvitationStatus } from '../../common/api.js';
 import { passwordScalar } from '../pake/password.js';
 import { readInvitation } from './format.js';
 import { NoviceIdentity } from './identity.js';

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { RaError, type InvitationRecord, type InvitationStatus } from '@ra/kernel';
+import { RaError } from '@ra/kernel';
+import { type InvitationRecord, type InvitationStatus } from '../../common/api.js';
 import { isMissing, parseJson, readSmallFile, writeFileAtomic } from '@ra/kernel/node';
 import { TICKET_SECRET_BYTES, passwordScalar } from '../pake/password.js';
 import { writeInvitation, type InvitationSigner } from './format.js';

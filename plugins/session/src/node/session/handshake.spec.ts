@@ -4,7 +4,7 @@ import { createServer, connect as connectTcp, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as connectTls } from 'node:tls';
-import type { SessionChannel } from '@ra/kernel';
+import type { SessionChannel } from '../../common/api.js';
 import { quietLogger, stubHooks } from '@ra/kernel/testing';
 import { sessionHooks, type SolicitedPolicy } from '../../common/api.js';
 import { readInvitation, type Invitation } from '../invitation/format.js';

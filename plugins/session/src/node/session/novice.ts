@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
-import type { InvitationRecord, Logger } from '@ra/kernel';
+import type { Logger } from '@ra/kernel';
+import type { InvitationRecord } from '../../common/api.js';
 import type { SessionHooks, SolicitedPolicy } from '../../common/api.js';
 import { MAX_PASSWORD_ATTEMPTS } from '../invitation/store.js';
 import { Spake2Error } from '../pake/error.js';

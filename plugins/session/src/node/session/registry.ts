@@ -1,4 +1,5 @@
-import { ApiError, toDisposable, type Disposable, type Logger, type Role, type SessionChannel } from '@ra/kernel';
+import { ApiError, toDisposable, type Disposable, type Logger, type Role } from '@ra/kernel';
+import { type SessionChannel } from '../../common/api.js';
 import type { SessionHooks } from '../../common/api.js';
 import type { SessionView } from '../../common/views.js';
 import { Session, type SessionEvents } from './session.js';

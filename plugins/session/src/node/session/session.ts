@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { ApiError, type ChannelEndpoint, type ChannelLink, type ConsentStep, type Logger, type Role, type SessionChannel, type SessionInfo } from '@ra/kernel';
+import { ApiError, type Logger, type Role } from '@ra/kernel';
+import { type ChannelEndpoint, type ChannelLink, type ConsentStep, type SessionChannel, type SessionInfo } from '../../common/api.js';
 import type { EndedBy, SessionState, SessionView } from '../../common/views.js';
 import { FrameKind, type Frame } from '../wire/framing.js';
 import type { Wire } from '../wire/wire.js';

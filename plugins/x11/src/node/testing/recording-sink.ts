@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { CaptureSink, CursorState, ScreenGeometry, ScreenUpdate } from '@ra/kernel';
+import type { CaptureSink, CursorState, ScreenGeometry, ScreenUpdate } from '@ra/plugin-screen/api';
 
 /** Records what a capture sends, and paints the updates onto its own copy of the screen (BGRX). */
 export class RecordingSink implements CaptureSink {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { CaptureSink, CaptureSource, CaptureStream, CursorState, ScreenGeometry, ScreenUpdate } from '../common/capture.js';
-import { checkIdAndTitle, describeContract, until, type Contract, type Fixture } from './contract.js';
+import type { CaptureSink, CaptureSource, CaptureStream, CursorState, ScreenGeometry, ScreenUpdate } from '../common/api.js';
+import { checkIdAndTitle, describeContract, until, type Contract, type Fixture } from '@ra/kernel/testing';
 
 export interface CaptureSourceFixture extends Fixture {
   readonly source: CaptureSource;

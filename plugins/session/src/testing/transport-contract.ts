@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { MAX_INVITATION_BYTES, type InvitationEnvelope, type InvitationTransport } from '../common/transport.js';
-import { checkIdAndTitle, describeContract, type Contract, type Fixture } from './contract.js';
+import { MAX_INVITATION_BYTES, type InvitationEnvelope, type InvitationTransport } from '../common/api.js';
+import { checkIdAndTitle, describeContract, type Contract, type Fixture } from '@ra/kernel/testing';
 
 export interface InvitationTransportFixture extends Fixture {
   readonly transport: InvitationTransport;

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { MAX_INVITATION_BYTES, type DeliveryReceipt, type InvitationEnvelope, type InvitationTransport } from '../common/transport.js';
-import { failingChecks } from './contract.js';
+import { MAX_INVITATION_BYTES, type DeliveryReceipt, type InvitationEnvelope, type InvitationTransport } from '../common/api.js';
+import { failingChecks } from '@ra/kernel/testing';
 import {
   describeInvitationTransportContract,
   invitationTransportContract,

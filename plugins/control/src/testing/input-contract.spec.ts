@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import type { InputSink, InputTarget, KeyInput, PointerInput } from '../common/input.js';
-import { failingChecks } from './contract.js';
+import type { InputSink, InputTarget, KeyInput, PointerInput } from '../common/api.js';
+import { failingChecks } from '@ra/kernel/testing';
 import { describeInputSinkContract, inputSinkContract, type InputSinkFixture } from './input-contract.js';
 
 /** What the virtual desktop ended up with: where the pointer is, what is held down. */

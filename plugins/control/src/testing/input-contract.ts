@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import type { InputSink, InputTarget, KeyInput, PointerInput } from '../common/input.js';
-import { checkIdAndTitle, describeContract, type Contract, type Fixture } from './contract.js';
+import type { InputSink, InputTarget, KeyInput, PointerInput } from '../common/api.js';
+import { checkIdAndTitle, describeContract, type Contract, type Fixture } from '@ra/kernel/testing';
 
 export interface InputSinkFixture extends Fixture {
   readonly sink: InputSink;

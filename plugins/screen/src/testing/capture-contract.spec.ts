@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import type { CaptureSink, CaptureSource, CaptureStream, ScreenGeometry, ScreenUpdate } from '../common/capture.js';
+import type { CaptureSink, CaptureSource, CaptureStream, ScreenGeometry, ScreenUpdate } from '../common/api.js';
 import { captureSourceContract, describeCaptureSourceContract, type CaptureSourceFixture } from './capture-contract.js';
-import { failingChecks } from './contract.js';
+import { failingChecks } from '@ra/kernel/testing';
 
 const DISPLAY = ':test';
 const SCREEN: ScreenGeometry = { width: 64, height: 48 };

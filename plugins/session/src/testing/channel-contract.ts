@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ChannelEndpoint, ChannelLink, ConsentStep, Role, SessionChannel, SessionInfo } from '../common/session.js';
-import { checkIdAndTitle, describeContract, type Contract, type Fixture } from './contract.js';
+import type { ChannelEndpoint, ChannelLink, ConsentStep, SessionChannel, SessionInfo } from '../common/api.js';
+import type { Role } from '@ra/kernel';
+import { checkIdAndTitle, describeContract, type Contract, type Fixture } from '@ra/kernel/testing';
 
 export interface SessionChannelFixture<C extends SessionChannel = SessionChannel> extends Fixture {
   readonly channel: C;

@@ -1,5 +1,8 @@
-import type { Disposable } from './disposable.js';
-import { token } from './token.js';
+/**
+ * What `ra.control` publishes for other plugins (`@ra/plugin-control/api`): the InputSink
+ * contract that input plugins provide. Browser-safe.
+ */
+import { token, type Disposable } from '@ra/kernel';
 
 export type PointerButton = 'left' | 'middle' | 'right';
 

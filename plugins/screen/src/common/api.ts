@@ -1,5 +1,9 @@
-import type { Disposable } from './disposable.js';
-import { token } from './token.js';
+/**
+ * What `ra.screen` publishes for other plugins (`@ra/plugin-screen/api`): the CaptureSource
+ * contract that capture plugins provide, the helper's RemoteScreen and the page's RemoteSurface.
+ * Browser-safe.
+ */
+import { token, type Disposable } from '@ra/kernel';
 
 export interface ScreenGeometry {
   readonly width: number;
@@ -62,3 +66,26 @@ export interface RemoteScreen {
 }
 
 export const RemoteScreen = token<RemoteScreen>('RemoteScreen');
+
+/** A point on the remote screen, in its own pixels. */
+export interface RemotePoint {
+  readonly x: number;
+  readonly y: number;
+}
+
+/**
+ * The helper's picture of the novice's screen, as the panel that draws it offers it to others
+ * (the control plugin listens on it). `toRemote` maps a client point whatever the zoom.
+ */
+export interface RemoteSurface {
+  readonly sessionId: string;
+  readonly element: HTMLElement;
+  toRemote(clientX: number, clientY: number): RemotePoint | undefined;
+}
+
+declare module '@ra/kernel' {
+  /** ra.screen's browser point: the screen panel contributes one surface per session it shows. */
+  interface BrowserPoints {
+    RemoteSurface: RemoteSurface;
+  }
+}

@@ -1,7 +1,4 @@
-import type { Disposable } from './disposable.js';
-import { token } from './token.js';
-
-export type Role = 'novice' | 'helper';
+import { token, type Disposable, type Role } from '@ra/kernel';
 
 export interface SessionInfo {
   readonly id: string;

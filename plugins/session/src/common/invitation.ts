@@ -1,4 +1,4 @@
-import { token } from './token.js';
+import { token } from '@ra/kernel';
 
 /** The signed invitation file as a transport carries it. It never holds the password. */
 export interface InvitationEnvelope {
@@ -34,3 +34,18 @@ export interface InvitationTransport {
 }
 
 export const InvitationTransport = token<InvitationTransport>('InvitationTransport');
+
+/** `locked`: too many wrong passwords. Only `open` can start a session. */
+export type InvitationStatus = 'open' | 'expired' | 'deleted' | 'locked';
+
+export interface InvitationRecord {
+  readonly ticketId: string;
+  readonly noviceName: string;
+  readonly message: string;
+  readonly createdAt: Date;
+  readonly expiresAt: Date;
+  readonly passwordRequired: boolean;
+  /** As stored; an `open` record past `expiresAt` is reported `expired`. */
+  readonly status: InvitationStatus;
+  readonly failedAttempts: number;
+}

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import type { ChannelEndpoint, ChannelLink, SessionChannel, SessionInfo } from '../common/session.js';
+import type { ChannelEndpoint, ChannelLink, SessionChannel, SessionInfo } from '../common/api.js';
 import {
   describeSessionChannelContract,
   RecordingLink,
@@ -7,7 +7,7 @@ import {
   sessionChannelContract,
   type SessionChannelFixture,
 } from './channel-contract.js';
-import { failingChecks } from './contract.js';
+import { failingChecks } from '@ra/kernel/testing';
 
 /** How a broken channel deviates from the honest one. */
 interface Flaws {
