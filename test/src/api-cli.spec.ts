@@ -51,7 +51,7 @@ const screen = {
 export default definePlugin({
   module: new ContainerModule(({ bind }) => {
     for (const r of routes) bind(ra.ApiRoute).toConstantValue(r);
-    bind(ra.RemoteScreen).toConstantValue(screen);
+    bind(ra.token('RemoteScreen')).toConstantValue(screen);
   }),
   activate(ctx) { dir = ctx.dir; },
 });`;

@@ -99,7 +99,7 @@ const OWNER = {
 /** Plugin code that contributes an InvitationTransport with `id`. */
 export function transportCode(id: string, extra = ''): string {
   return `const transport = { id: '${id}', title: '${id}', async deliver(e, target) { return { transport: '${id}', target, deliveredAt: new Date() }; } };
-export default definePlugin({ module: new ContainerModule(({ bind }) => { bind(ra.InvitationTransport).toConstantValue(transport); }) ${extra} });`;
+export default definePlugin({ module: new ContainerModule(({ bind }) => { bind(ra.token('InvitationTransport')).toConstantValue(transport); }) ${extra} });`;
 }
 
 export const RA_BIN = join(REPO, 'host', 'dist', 'node', 'main.js');

@@ -323,7 +323,7 @@ describe('plugin loader', () => {
       await ws.plugin('test.cam', { permissions: ['capture'], contributes: { CaptureSource: ['cam'] } }, camera);
       await ws.plugin('test.early', { requires: ['test.mailer'], contributes: { InvitationTransport: ['t1'] } },
         `export default definePlugin({ module: new ContainerModule(({ bind }) => {
-          bind(ra.InvitationTransport).toDynamicValue((c) => { c.get(ra.token('Mailer')); return { id: 't1', title: 't1', deliver() {} }; }); }) });`);
+          bind(ra.token('InvitationTransport')).toDynamicValue((c) => { c.get(ra.token('Mailer')); return { id: 't1', title: 't1', deliver() {} }; }); }) });`);
       await ws.plugin('test.unbinder', { requires: ['test.cam'] },
         `export default definePlugin({ module: new ContainerModule(({ isBound, unbind }) => { if (isBound(ra.ContributionProvider)) unbind(ra.ContributionProvider); }),
           activate(ctx) { globalThis.raTest.sources = ctx.contributions(ra.token('CaptureSource')).length; } });`);
