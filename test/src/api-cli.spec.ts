@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PNG } from 'pngjs';
-import { NO_BUILTINS, RA_BIN, RunningRa, Workspace } from './fixtures.js';
+import { NO_BUILTINS, RA_BIN, REPO, RunningRa, Workspace } from './fixtures.js';
 
 /**
  * The session plugin's API as the CLI sees it, kept in memory, plus a RemoteScreen whose first
@@ -58,6 +58,12 @@ export default definePlugin({
 
 const ROUTE_IDS = ['inv-create', 'inv-list', 'inv-expire', 'inv-delete', 'ses-list', 'ses-open', 'ses-accept', 'ses-decline', 'ses-disconnect'];
 
+/** The commands a built-in plugin's manifest declares. */
+async function commandsOf(plugin: string): Promise<unknown[]> {
+  const manifest = JSON.parse(await readFile(join(REPO, 'plugins', plugin, 'package.json'), 'utf8')) as { raPlugin: { contributes: { CliCommand: unknown[] } } };
+  return manifest.raPlugin.contributes.CliCommand;
+}
+
 interface Run {
   code: number;
   stdout: string;
@@ -74,7 +80,11 @@ describe('api: CLI commands on the local API', () => {
     ws = await Workspace.create();
     env = { ...process.env, RA_HOME: ws.home, RA_POLICY: ws.policyPath, RA_OPS_KEY: ws.keyPath, RA_PLUGIN_PATH: ws.plugins, TZ: 'UTC' };
     await ws.settings(NO_BUILTINS);
-    pluginDir = await ws.plugin('test.api', { contributes: { ApiRoute: ROUTE_IDS, RemoteScreen: true } }, API_PLUGIN);
+    // The real command handlers of ra.session and ra.screen, in stand-ins whose API is the fake above.
+    pluginDir = await ws.plugin('test.api', { entries: { node: 'index.js', cli: 'cli.js' }, contributes: { ApiRoute: ROUTE_IDS, RemoteScreen: true, CliCommand: await commandsOf('session') } }, API_PLUGIN);
+    await symlink(join(REPO, 'plugins', 'session', 'dist', 'cli', 'index.js'), join(pluginDir, 'cli.js'));
+    const screen = await ws.plugin('test.snapshot', { entries: { cli: 'cli.js' }, contributes: { CliCommand: await commandsOf('screen') } });
+    await symlink(join(REPO, 'plugins', 'screen', 'dist', 'cli', 'index.js'), join(screen, 'cli.js'));
     await writeFile(join(ws.dir, 'invitation.msrcincident'), '<invitation/>');
   });
   afterEach(async () => {
@@ -112,7 +122,7 @@ describe('api: CLI commands on the local API', () => {
       assert.equal(run.stderr.trim().split('\n').length, 1);
     }
     const help = await ok('--help');
-    for (const text of ['ra invite', 'ra invitations', 'ra sessions', 'ra open FILE', '--snapshot OUT.png', '--ui-port N', '--virtual-desktop']) {
+    for (const text of ['ra invite', 'ra invitations', 'ra sessions', 'ra open SOURCE', 'ra snapshot SOURCE --out OUT.png', '--ui-port N', '--virtual-desktop']) {
       assert.ok(help.includes(text), text);
     }
   });
@@ -150,7 +160,7 @@ describe('api: CLI commands on the local API', () => {
     const opened = await ok('open', 'invitation.msrcincident', '--password', 'pw', '--name', 'Helen');
     assert.match(opened, /^Session S1 with Ann: awaiting-consent; safety code 123456\n/);
     assert.deepEqual(JSON.parse((await pluginLog())[0].slice('open '.length)), {
-      via: 'file', source: join(ws.dir, 'invitation.msrcincident'), password: 'pw', helperName: 'Helen',
+      source: join(ws.dir, 'invitation.msrcincident'), password: 'pw', helperName: 'Helen',
     });
     assert.equal(
       await ok('sessions', 'list'),
@@ -160,34 +170,36 @@ describe('api: CLI commands on the local API', () => {
     assert.equal(await ok('sessions', 'disconnect', 'S1'), 'Session S1 with Ann: ended by helper: asked to\n');
     assert.equal(JSON.parse(await ok('open', 'invitation.msrcincident', '--json')).id, 'S2');
     assert.equal(await ok('sessions', 'decline', 'S2'), 'Session S2 with Ann: ended by novice: asked to\n');
-    const nofile = await ra('open', 'nowhere.msrcincident');
-    assert.deepEqual([nofile.code, nofile.stderr], [1, `ra: cannot read the invitation ${join(ws.dir, 'nowhere.msrcincident')}: no such file\n`]);
+    // What names no file here goes as typed: an address some transport may open.
+    await ok('open', 'https://example.org/invitation');
+    assert.equal(JSON.parse((await pluginLog()).at(-1)!.slice('open '.length)).source, 'https://example.org/invitation');
   });
 
-  it('says Remote Assistance is turned off when the policy forbids it', async () => {
+  it('says which plugin a command needs, and why it is off, when the policy forbids it', async () => {
     await ws.signedPolicy({ allowed: false });
     host = await RunningRa.start(env, '--ui-port', '0');
     for (const args of [['invite', '--out', 'x.msrcincident'], ['sessions'], ['open', 'invitation.msrcincident']]) {
       const run = await ra(...args);
-      assert.deepEqual([run.code, run.stderr], [1, 'ra: Remote Assistance is turned off on this computer by its policy\n'], args.join(' '));
+      const why = `ra: ra ${args[0]} comes from ra.session, which is disabled-by-policy: the policy does not allow RA on this machine\n`;
+      assert.deepEqual([run.code, run.stderr], [5, why], args.join(' '));
     }
   });
 
   it('saves a snapshot of the novice screen as a headless helper, then hangs up', async () => {
-    const out = await ok('open', 'invitation.msrcincident', '--password', 'pw', '--snapshot', 'shot.png', '--timeout', '5s');
+    const out = await ok('snapshot', 'invitation.msrcincident', '--password', 'pw', '--out', 'shot.png', '--timeout', '5s');
     assert.equal(out, `Session S1 with Ann: awaiting-consent; safety code 123456\nSaved the novice's screen (2x1) to ${join(ws.dir, 'shot.png')}\n`);
     const png = PNG.sync.read(await readFile(join(ws.dir, 'shot.png')));
     assert.deepEqual([png.width, png.height, [...png.data]], [2, 1, [255, 0, 0, 255, 0, 0, 255, 255]]);
     assert.deepEqual((await pluginLog()).slice(1), ['firstFrame S1 5000', 'disconnect S1']);
-    const json = JSON.parse(await ok('open', 'invitation.msrcincident', '--snapshot', 'again.png', '--json'));
+    const json = JSON.parse(await ok('snapshot', 'invitation.msrcincident', '--out', 'again.png', '--json'));
     assert.deepEqual(json.snapshot, { path: join(ws.dir, 'again.png'), width: 2, height: 1 });
   });
 
   it('fails a snapshot in one line, still hanging up', async () => {
-    const run = await ra('open', 'invitation.msrcincident', '--password', 'wrong', '--snapshot', 'shot.png');
+    const run = await ra('snapshot', 'invitation.msrcincident', '--password', 'wrong', '--out', 'shot.png');
     assert.equal(run.code, 1);
     assert.equal(run.stderr, 'ra: no snapshot of session S1: the session ended: wrong password\n');
     assert.deepEqual((await pluginLog()).slice(1), ['firstFrame S1 60000', 'disconnect S1']);
-    assert.equal((await ra('open', 'invitation.msrcincident', '--snapshot', 'x.png', '--timeout', 'soon')).code, 2);
+    assert.equal((await ra('snapshot', 'invitation.msrcincident', '--out', 'x.png', '--timeout', 'soon')).code, 2);
   });
 });

@@ -1,4 +1,5 @@
 export * from './api.js';
+export * from './cli.js';
 export * from './disposable.js';
 export * from './errors.js';
 export * from './extension-points.js';

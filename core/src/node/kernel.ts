@@ -31,6 +31,8 @@ export interface KernelOptions {
   readonly logger?: StreamLogger;
   readonly activationTimeoutMs?: number;
   readonly tapTimeoutMs?: number;
+  /** Decide every plugin's state but load no plugin code: what `ra --help` needs to list commands. */
+  readonly dryRun?: boolean;
   /** What the host tells plugins through HostEnvironment: the display, where to listen. */
   readonly environment?: Omit<HostEnvironment, 'home'>;
 }
@@ -217,6 +219,10 @@ export class Kernel {
     for (const id of plan.order) {
       const slot = this.slots.find((s) => s.candidate.id === id && s.candidate.manifest)!;
       if (slot.live) continue;
+      if (this.options.dryRun) {
+        Object.assign(slot, { state: 'active', reason: 'would activate', ms: 0 });
+        continue;
+      }
       const unmet = this.unmetRequirement(slot.candidate.manifest!);
       if (unmet) Object.assign(slot, { state: 'missing-dependency', reason: unmet, ms: 0 });
       else await this.activate(slot);

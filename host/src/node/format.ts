@@ -1,5 +1,4 @@
 import type { PluginRecord, PolicyState } from '@ra/kernel';
-import type { InvitationView, SessionView } from './views.js';
 
 /** Aligned columns for a terminal; the last column runs free. */
 export function table(rows: string[][]): string {
@@ -24,34 +23,4 @@ export function localTime(iso: string): string {
   if (Number.isNaN(d.getTime())) return iso;
   const two = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}`;
-}
-
-export function invitationTable(invitations: readonly InvitationView[]): string {
-  const rows = invitations.map((i) => [
-    i.ticketId,
-    i.status,
-    i.noviceName,
-    localTime(i.createdAt),
-    localTime(i.expiresAt),
-    i.passwordRequired ? 'yes' : 'no',
-    `${i.failedAttempts}`,
-  ]);
-  return table([['TICKET', 'STATUS', 'NAME', 'CREATED', 'EXPIRES', 'PASSWORD', 'WRONG TRIES'], ...rows]);
-}
-
-export function sessionTable(sessions: readonly SessionView[]): string {
-  const rows = sessions.map((s) => [s.id, s.role, s.peerName, s.state, s.safetyCode ?? '-', localTime(s.startedAt), ending(s)]);
-  return table([['ID', 'ROLE', 'PEER', 'STATE', 'SAFETY CODE', 'STARTED', 'ENDED'], ...rows]);
-}
-
-/** One line about a session: `Session 4f2a with Ann: awaiting-consent; safety code 123456`. */
-export function describeSession(s: SessionView): string {
-  const code = s.safetyCode && s.state !== 'ended' ? `; safety code ${s.safetyCode}` : '';
-  const end = s.state === 'ended' ? ` ${ending(s)}` : '';
-  return `Session ${s.id} with ${s.peerName}: ${s.state}${end}${code}`;
-}
-
-function ending(s: SessionView): string {
-  if (s.state !== 'ended') return '';
-  return `${s.endedBy ? `by ${s.endedBy}` : ''}${s.reason ? `${s.endedBy ? ': ' : ''}${s.reason}` : ''}`;
 }

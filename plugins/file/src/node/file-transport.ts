@@ -1,6 +1,6 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { basename, dirname, join, resolve, sep } from 'node:path';
+import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
 import { MAX_INVITATION_BYTES, type DeliveryReceipt, type InvitationEnvelope, type InvitationTransport } from '@ra/plugin-session/api';
 import { isMissing, readSmallFile } from '@ra/kernel/node';
 import { writeNewFile } from './new-file.js';
@@ -15,6 +15,7 @@ export const DEFAULT_FILE_NAME = 'RAInvitation.msrcincident';
 export class FileTransport implements InvitationTransport {
   readonly id = 'file';
   readonly title = 'Save the invitation as a file';
+  readonly target = { label: 'Save to (a file or folder on this computer; empty for the default)', placeholder: '~/Desktop' };
 
   /** `defaultFolder` takes invitations delivered to an empty target. */
   constructor(private readonly defaultFolder?: string) {}
@@ -34,6 +35,11 @@ export class FileTransport implements InvitationTransport {
       throw new Error(`cannot save invitation ${envelope.ticketId} as ${path}: ${(e as Error).message}`, { cause: e });
     }
     return { transport: this.id, target: saved, deliveredAt: new Date() };
+  }
+
+  /** A path on this computer: absolute, or from the home folder. Addresses (`scheme://`) are other transports'. */
+  accepts(source: string): boolean {
+    return isAbsolute(source) || source.startsWith('~');
   }
 
   /** Reads an invitation file; a non-file or an oversized file is refused before it is read. */

@@ -1,6 +1,14 @@
+import type { TargetField } from '../common/api.js';
 import type { InvitationView } from '../common/views.js';
 import type { SessionApp } from './app.js';
 import { field, h, when } from './dom.js';
+
+/** `GET /api/transports`: each enabled transport and its field in the invite form. */
+interface TransportView {
+  readonly id: string;
+  readonly title: string;
+  readonly target: TargetField;
+}
 
 const LIFETIMES: [string, string][] = [['30m', '30 minutes'], ['1h', '1 hour'], ['2h', '2 hours'], ['6h', '6 hours'], ['1d', '1 day'], ['7d', '7 days'], ['30d', '30 days']];
 
@@ -43,8 +51,22 @@ function invitationRow(app: SessionApp, inv: InvitationView): HTMLElement {
 export function inviteForm(app: SessionApp): HTMLElement {
   const transports = h('select', { name: 'via', id: 'ra-via' });
   const status = h('div', { 'aria-live': 'polite' });
-  void app.workbench.request<{ id: string; title: string }[]>('GET', '/api/transports').then((list) =>
-    transports.replaceChildren(...list.map((t) => h('option', { value: t.id }, t.title))));
+  // Each transport asks for its own target: a folder for a file, an address for e-mail.
+  const targetLabel = h('span', {}, 'Send to');
+  const target = h('input', { name: 'target', id: 'ra-target' });
+  let offered: TransportView[] = [];
+  const fit = () => {
+    const chosen = offered.find((t) => t.id === transports.value);
+    targetLabel.textContent = chosen?.target.label ?? 'Send to';
+    target.placeholder = chosen?.target.placeholder ?? '';
+    target.required = chosen?.target.required === true;
+  };
+  transports.addEventListener('change', fit);
+  void app.workbench.request<TransportView[]>('GET', '/api/transports').then((list) => {
+    offered = list;
+    transports.replaceChildren(...list.map((t) => h('option', { value: t.id }, t.title)));
+    fit();
+  });
   const form = h('form', { class: 'ra-form', id: 'ra-invite-form' },
     h('label', {}, 'Your name', h('input', { name: 'name', maxlength: '64', autocomplete: 'name' })),
     h('label', {}, 'Message for your helper', h('textarea', { name: 'message', maxlength: '1000', rows: '3' })),
@@ -52,7 +74,7 @@ export function inviteForm(app: SessionApp): HTMLElement {
     h('label', {}, 'Type the password again', h('input', { name: 'confirm', type: 'password', autocomplete: 'new-password', maxlength: '256' })),
     h('label', {}, 'The invitation expires after', h('select', { name: 'expires' }, ...LIFETIMES.map(([v, t]) => h('option', { value: v, selected: v === '1h' }, t)))),
     h('label', {}, 'Send it as', transports),
-    h('label', {}, 'Save to (a file or folder on this computer; empty for the default)', h('input', { name: 'target', id: 'ra-target' })),
+    h('label', {}, targetLabel, target),
     h('div', { class: 'ra-row' }, h('button', { class: 'ra-btn', type: 'submit' }, 'Create invitation'), h('button', { class: 'ra-btn secondary', type: 'button', onclick: () => app.show('home') }, 'Back')),
     status);
   form.addEventListener('submit', (event) => {
@@ -71,7 +93,8 @@ export function inviteForm(app: SessionApp): HTMLElement {
 export function helpForm(app: SessionApp): HTMLElement {
   const status = h('div', { 'aria-live': 'polite' });
   const form = h('form', { class: 'ra-form', id: 'ra-help-form' },
-    h('label', {}, 'Invitation file', h('input', { name: 'file', type: 'file', accept: '.msrcincident,.MsRcIncident,application/xml', required: true, id: 'ra-invitation-file' })),
+    h('label', {}, 'Invitation file', h('input', { name: 'file', type: 'file', accept: '.msrcincident,.MsRcIncident,application/xml', id: 'ra-invitation-file' })),
+    h('label', {}, 'or where the invitation is (an address one of your transports can open)', h('input', { name: 'source', maxlength: '4096', id: 'ra-invitation-source' })),
     h('label', {}, 'Password', h('input', { name: 'password', type: 'password', autocomplete: 'off', maxlength: '256', id: 'ra-password' })),
     h('label', {}, 'Your name, as the other person will see it', h('input', { name: 'helperName', maxlength: '64' })),
     h('div', { class: 'ra-row' }, h('button', { class: 'ra-btn', type: 'submit', id: 'ra-connect' }, 'Connect'), h('button', { class: 'ra-btn secondary', type: 'button', onclick: () => app.show('home') }, 'Back')),
@@ -79,10 +102,12 @@ export function helpForm(app: SessionApp): HTMLElement {
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const file = (form.elements.namedItem('file') as HTMLInputElement).files?.[0];
-    if (!file) return;
-    if (file.size > 64 * 1024) return void status.replaceChildren(error(new Error(`${file.name} is ${file.size} bytes; an invitation is at most 64 KiB.`)));
-    void file.text().then((invitation) =>
-      app.workbench.request('POST', '/api/sessions/open', { invitation, password: field(form, 'password'), helperName: field(form, 'helperName') }).then(
+    const source = field(form, 'source').trim();
+    if (!file && !source) return void status.replaceChildren(error(new Error('Choose the invitation file, or say where the invitation is.')));
+    if (file && file.size > 64 * 1024) return void status.replaceChildren(error(new Error(`${file.name} is ${file.size} bytes; an invitation is at most 64 KiB.`)));
+    const who = { password: field(form, 'password'), helperName: field(form, 'helperName') };
+    void (file ? file.text().then((invitation) => ({ invitation, ...who })) : Promise.resolve({ source, ...who })).then((body) =>
+      app.workbench.request('POST', '/api/sessions/open', body).then(
         () => app.show('home'),
         (e: Error) => status.replaceChildren(error(e))));
   });

@@ -8,6 +8,7 @@ export * from './hooks.js';
 export * from './invitation.js';
 export * from './panel.js';
 export * from './policy.js';
+export * from './views.js';
 
 export const INVITATION_FILE_NAME = 'RAInvitation.msrcincident';
 export const INVITATION_MEDIA_TYPE = 'application/x-msrcincident+xml';

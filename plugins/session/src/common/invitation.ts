@@ -27,10 +27,22 @@ export const MAX_INVITATION_BYTES = 64 * 1024;
 export interface InvitationTransport {
   readonly id: string;
   readonly title: string;
+  /** How the invite form asks for `target`: the field's label, and an example. */
+  readonly target: TargetField;
   /** Novice side: hands the invitation to `target`, whose meaning the transport documents. */
   deliver(envelope: InvitationEnvelope, target: string): Promise<DeliveryReceipt>;
-  /** Helper side: fetches the invitation bytes from `source`; `receive(receipt.target)` gives back what was delivered. Transports that only send omit it. */
+  /** Helper side: whether `source` (a path, an address) is something `receive` can fetch. Transports that only send omit both. */
+  accepts?(source: string): boolean;
+  /** Helper side: fetches the invitation bytes from `source`; `receive(receipt.target)` gives back what was delivered. */
   receive?(source: string): Promise<Uint8Array>;
+}
+
+/** The transport's own field in the invite form. */
+export interface TargetField {
+  readonly label: string;
+  readonly placeholder?: string;
+  /** The target may not be left empty (an address to send to); a transport with a default says false. */
+  readonly required?: boolean;
 }
 
 export const InvitationTransport = token<InvitationTransport>('InvitationTransport');

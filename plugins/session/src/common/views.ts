@@ -32,3 +32,16 @@ export type InvitationView = Omit<InvitationRecord, 'createdAt' | 'expiresAt'> &
 export type LiveEvent =
   | { readonly type: 'sessions'; readonly sessions: readonly SessionView[] }
   | { readonly type: 'invitations'; readonly invitations: readonly InvitationView[] };
+
+/** One line about a session: `Session 4f2a with Ann: awaiting-consent; safety code 123456`. */
+export function describeSession(s: SessionView): string {
+  const code = s.safetyCode && s.state !== 'ended' ? `; safety code ${s.safetyCode}` : '';
+  const end = s.state === 'ended' ? ` ${ending(s)}` : '';
+  return `Session ${s.id} with ${s.peerName}: ${s.state}${end}${code}`;
+}
+
+/** Who ended a session and why, or nothing while it runs. */
+export function ending(s: SessionView): string {
+  if (s.state !== 'ended') return '';
+  return `${s.endedBy ? `by ${s.endedBy}` : ''}${s.reason ? `${s.endedBy ? ': ' : ''}${s.reason}` : ''}`;
+}

@@ -33,7 +33,7 @@ describe('invitations: lifetime, policy and delivery', () => {
     store = await InvitationStore.open(await mkdtemp(join(home, 'store-')));
     policy = SOLICITED;
     veto = undefined;
-    transport = { id: 'file', title: 'Invitation file', deliver: sinon.stub().callsFake(async (_e, target: string) => ({ transport: 'file', target, deliveredAt: new Date() })) };
+    transport = { id: 'file', title: 'Invitation file', target: { label: 'Save to' }, deliver: sinon.stub().callsFake(async (_e, target: string) => ({ transport: 'file', target, deliveredAt: new Date() })) };
     const hooks = sessionHooks(stubHooks({ invitationBeforeSend: async (o: object) => ({ ...o, veto }) }));
     invitations = new Invitations({
       store,

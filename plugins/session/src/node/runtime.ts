@@ -145,11 +145,15 @@ export class SessionRuntime {
 
   private async invitationBytes(request: OpenRequest): Promise<string | Uint8Array> {
     if (request.invitation) return request.invitation;
-    if (!request.source) throw new ApiError(400, "give the invitation: 'invitation' (its text) or 'source' with 'via'");
-    const via = request.via ?? 'file';
-    const transport = this.transports().find((t) => t.id === via && t.receive);
-    if (!transport) throw new ApiError(400, `no enabled transport '${via}' can open invitations`);
-    return transport.receive!(request.source).catch((e: Error) => {
+    const source = request.source;
+    if (!source) throw new ApiError(400, "give the invitation: 'invitation' (its text) or 'source' (a file or an address)");
+    const receivers = this.transports().filter((t) => t.receive);
+    const transport = request.via ? receivers.find((t) => t.id === request.via) : receivers.find((t) => t.accepts?.(source));
+    if (!transport) {
+      const which = request.via ? `no enabled transport '${request.via}' can open invitations` : `no enabled transport can open '${source}'`;
+      throw new ApiError(400, `${which}; enabled: ${receivers.map((t) => t.title).join(', ') || 'none'}`);
+    }
+    return transport.receive!(source).catch((e: Error) => {
       throw new InvitationError(`cannot open the invitation: ${e.message}`);
     });
   }

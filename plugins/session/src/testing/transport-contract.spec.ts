@@ -12,6 +12,7 @@ import {
 class MailboxTransport implements InvitationTransport {
   readonly id: string = 'mailbox';
   readonly title: string = 'In-memory mailbox';
+  readonly target = { label: 'Mailbox name' };
   readonly boxes = new Map<string, Uint8Array>();
 
   async deliver(envelope: InvitationEnvelope, target: string): Promise<DeliveryReceipt> {
@@ -20,6 +21,10 @@ class MailboxTransport implements InvitationTransport {
     if (size > MAX_INVITATION_BYTES) throw new Error(`invitation is ${size} bytes, more than the ${MAX_INVITATION_BYTES} allowed`);
     this.boxes.set(target, envelope.data.slice());
     return { transport: this.id, target, deliveredAt: new Date() };
+  }
+
+  accepts(source: string): boolean {
+    return source.startsWith('box-');
   }
 
   async receive(source: string): Promise<Uint8Array> {
@@ -33,6 +38,7 @@ class MailboxTransport implements InvitationTransport {
 class DropBoxTransport implements InvitationTransport {
   readonly id = 'drop-box';
   readonly title = 'In-memory drop box';
+  readonly target = { label: 'Drop box name' };
   readonly mailbox = new MailboxTransport();
   deliver(envelope: InvitationEnvelope, target: string): Promise<DeliveryReceipt> {
     return this.mailbox.deliver(envelope, target).then((r) => ({ ...r, transport: this.id }));
@@ -52,6 +58,8 @@ const EMPTY = 'refuses an envelope with empty data, saying it is empty';
 const OVER_MAX = 'refuses an envelope over MAX_INVITATION_BYTES, saying it is too large';
 const UNTOUCHED = 'leaves the envelope it was given untouched';
 const PLAIN = 'its receipt is plain data and repeats none of the invitation';
+const LABEL = 'labels its field in the invite form';
+const OPENS = 'opens what it delivered, by accepts() and receive() together, or has neither';
 
 /** What a transport that treats the invitation as text does to binary bytes. */
 const throughText = (data: Uint8Array) => new TextEncoder().encode(new TextDecoder().decode(data));
@@ -60,6 +68,9 @@ const throughText = (data: Uint8Array) => new TextEncoder().encode(new TextDecod
 const BROKEN: { what: string; transport: () => InvitationTransport; fails: string[] }[] = [
   { what: 'an id with spaces', transport: () => Object.assign(new MailboxTransport(), { id: 'My Mailbox' }), fails: [ID] },
   { what: 'a blank title', transport: () => Object.assign(new MailboxTransport(), { title: ' ' }), fails: [ID] },
+  { what: 'no label for its field', transport: () => Object.assign(new MailboxTransport(), { target: { label: '' } }), fails: [LABEL] },
+  { what: 'receive() but no accepts()', transport: () => Object.assign(new MailboxTransport(), { accepts: undefined }), fails: [OPENS] },
+  { what: 'accepts() refusing its own targets', transport: () => Object.assign(new MailboxTransport(), { accepts: () => false }), fails: [OPENS] },
   {
     what: 'a receipt in another transport’s name',
     transport: () => wrap((e, t, deliver) => deliver(e, t).then((r) => ({ ...r, transport: 'mail' }))),

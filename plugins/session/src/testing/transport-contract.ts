@@ -39,6 +39,19 @@ export function sampleEnvelope(overrides: Partial<InvitationEnvelope> = {}): Inv
 export const invitationTransportContract: Contract<InvitationTransportFixture> = {
   'has an id a manifest can declare and a title': async (f) => checkIdAndTitle(f.transport),
 
+  'labels its field in the invite form': async (f) => {
+    assert.equal(typeof f.transport.target?.label, 'string', 'target.label must say what to fill in');
+    assert.ok(f.transport.target.label.trim(), 'target.label must not be blank');
+  },
+
+  'opens what it delivered, by accepts() and receive() together, or has neither': async (f) => {
+    const { accepts, receive } = f.transport;
+    assert.equal(typeof accepts, typeof receive, 'accepts() and receive() come together: `ra open` finds a transport by accepts()');
+    if (!accepts) return;
+    const receipt = await f.transport.deliver(sampleEnvelope(), await f.target());
+    assert.ok(f.transport.accepts!(receipt.target), `accepts('${receipt.target}') must be true for the receipt's own target`);
+  },
+
   'deliver() resolves a receipt naming the transport, a target and the time': async (f) => {
     const receipt = await f.transport.deliver(sampleEnvelope(), await f.target());
     assert.equal(receipt.transport, f.transport.id, 'receipt.transport must be the transport id');

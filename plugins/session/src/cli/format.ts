@@ -1,0 +1,12 @@
+import type { CliContext } from '@ra/kernel';
+import { ending, type InvitationView, type SessionView } from '../common/views.js';
+
+export function invitationTable(ctx: CliContext, invitations: readonly InvitationView[]): string {
+  const rows = invitations.map((i) => [i.ticketId, i.status, i.noviceName, ctx.localTime(i.createdAt), ctx.localTime(i.expiresAt), i.passwordRequired ? 'yes' : 'no', `${i.failedAttempts}`]);
+  return ctx.table([['TICKET', 'STATUS', 'NAME', 'CREATED', 'EXPIRES', 'PASSWORD', 'WRONG TRIES'], ...rows]);
+}
+
+export function sessionTable(ctx: CliContext, sessions: readonly SessionView[]): string {
+  const rows = sessions.map((s) => [s.id, s.role, s.peerName, s.state, s.safetyCode ?? '-', ctx.localTime(s.startedAt), ending(s)]);
+  return ctx.table([['ID', 'ROLE', 'PEER', 'STATE', 'SAFETY CODE', 'STARTED', 'ENDED'], ...rows]);
+}

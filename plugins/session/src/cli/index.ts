@@ -1,0 +1,74 @@
+import { resolve } from 'node:path';
+import { defineCommands, UsageError, type CliContext } from '@ra/kernel';
+import type { DeliveryReceipt } from '../common/api.js';
+import { describeSession, type InvitationView, type SessionView } from '../common/views.js';
+import { invitationTable, sessionTable } from './format.js';
+
+/** `ra invite`, `ra invitations`, `ra sessions` and `ra open`: each one call to the running RA and a line or a table. */
+export default defineCommands({
+  async invite(ctx) {
+    if (ctx.args.length) throw new UsageError(`ra invite takes options only, not '${ctx.args[0]}'`);
+    const via = ctx.text('via') ?? 'file';
+    const out = ctx.text('out');
+    // The running RA has its own working folder: a path the user typed is made absolute here.
+    const target = out === undefined ? '' : via === 'file' ? resolve(ctx.cwd, out) : out;
+    const body = { via, target, password: ctx.text('password'), expires: ctx.text('expires'), name: ctx.text('name'), message: ctx.text('message') };
+    const result = await (await ctx.api()).call<{ invitation: InvitationView; receipt: DeliveryReceipt }>('POST', '/api/invitations', body);
+    if (ctx.json) return ctx.printJson(result);
+    const { invitation: i, receipt } = result;
+    const where = via === 'file' ? 'saved to' : `sent by ${via} to`;
+    ctx.print(`Invitation ${i.ticketId} ${where} ${receipt.target}; expires ${ctx.localTime(i.expiresAt)}; ${i.passwordRequired ? 'password required' : 'no password'}`);
+  },
+
+  async invitations(ctx) {
+    const [verb, id] = action(ctx, 'invitations', ['list', 'expire', 'delete']);
+    const api = await ctx.api();
+    if (verb === 'list') {
+      const list = await api.call<InvitationView[]>('GET', '/api/invitations');
+      if (ctx.json) return ctx.printJson(list);
+      return ctx.print(list.length ? invitationTable(ctx, list) : 'No invitations yet; create one with `ra invite`');
+    }
+    const path = `/api/invitations/${encodeURIComponent(id!)}`;
+    const result = verb === 'expire' ? await api.call('POST', `${path}/expire`) : await api.call('DELETE', path);
+    if (ctx.json) return ctx.printJson(result);
+    ctx.print(`Invitation ${id} ${verb === 'expire' ? 'expired' : 'deleted'}`);
+  },
+
+  async sessions(ctx) {
+    const [verb, id] = action(ctx, 'sessions', ['list', 'accept', 'decline', 'disconnect']);
+    const api = await ctx.api();
+    if (verb === 'list') {
+      const list = await api.call<SessionView[]>('GET', '/api/sessions');
+      if (ctx.json) return ctx.printJson(list);
+      return ctx.print(list.length ? sessionTable(ctx, list) : 'No sessions');
+    }
+    const view = await api.call<SessionView>('POST', `/api/sessions/${encodeURIComponent(id!)}/${verb}`);
+    return ctx.json ? ctx.printJson(view) : ctx.print(describeSession(view));
+  },
+
+  async open(ctx) {
+    const body = openRequest(ctx);
+    const view = await (await ctx.api()).call<SessionView>('POST', '/api/sessions/open', body);
+    if (ctx.json) return ctx.printJson(view);
+    ctx.print(describeSession(view));
+    if (view.state !== 'ended') ctx.print('Follow it with `ra sessions list`; the novice accepts once the safety codes match.');
+  },
+});
+
+/**
+ * The body of `POST /api/sessions/open`: the source as the user gave it, a path made absolute when
+ * it names a file here, so that whichever transport can receive it opens it in the running RA.
+ */
+function openRequest(ctx: CliContext): Record<string, unknown> {
+  if (ctx.args.length !== 1) throw new UsageError(`ra ${ctx.args.length ? 'open takes one invitation' : 'open needs the invitation: a file, or an address a transport can open'}`);
+  return { source: ctx.existingPath(ctx.args[0]), password: ctx.text('password'), helperName: ctx.text('name') };
+}
+
+/** `list` (the default, no argument) or one of `verbs` with one id. */
+function action(ctx: CliContext, command: string, verbs: string[]): [string, string | undefined] {
+  const [verb = 'list', ...rest] = ctx.args;
+  if (!verbs.includes(verb)) throw new UsageError(`ra ${command} has no '${verb}'; use ${verbs.join(', ')}`);
+  if (verb === 'list' && rest.length) throw new UsageError(`ra ${command} list takes no arguments`);
+  if (verb !== 'list' && rest.length !== 1) throw new UsageError(`ra ${command} ${verb} takes one ${command.replace(/s$/, '')} id`);
+  return [verb, rest[0]];
+}
