@@ -152,13 +152,13 @@ describe('end to end: an invitation, a password, consent and a live View Only sc
     assert.match(await endReason(helper, text), /deleted/);
   });
 
-  it('saves the first full frame as a PNG with a headless helper (ra open --snapshot)', async () => {
+  it('saves the first full frame as a PNG with a headless helper (ra snapshot)', async () => {
     const made = await novice.api<{ invitation: { ticketId: string } }>('POST', '/api/invitations', { via: 'file', target: join(folder, 'snap.msrcincident'), password: PASSWORD, name: 'Nora Novice' });
     assert.equal(made.status, 200, JSON.stringify(made.body));
     const home = await mkdtemp(join(tmpdir(), 'ra-e2e-snapshot-'));
     const out = join(folder, 'snapshot.png');
     const env = { ...process.env, RA_HOME: home, RA_POLICY: join(home, 'none.json'), RA_OPS_KEY: join(home, 'none.pub'), RA_PLUGIN_PATH: '', RA_PORT: '34563' };
-    const cli = promisify(execFile)(process.execPath, [RA_BIN, 'open', join(folder, 'snap.msrcincident'), '--password', PASSWORD, '--snapshot', out], { env });
+    const cli = promisify(execFile)(process.execPath, [RA_BIN, 'snapshot', join(folder, 'snap.msrcincident'), '--password', PASSWORD, '--out', out], { env });
     try {
       for (let i = 0; i < 100 && !(await novicePage.locator('#ra-accept').isVisible()); i++) await new Promise((r) => setTimeout(r, 100));
       await novicePage.locator('#ra-accept').click();

@@ -2,11 +2,13 @@ import { ApiError, toDisposable, type Disposable, type Logger } from '@ra/kernel
 import { type ChannelEndpoint, type ChannelLink, type SessionChannel, type SessionInfo } from '@ra/plugin-session/api';
 import type { LiveMessage } from '../common/message.js';
 import { Conversation } from './conversation.js';
+import { MAX_FRAME_BYTES } from './frame.js';
 
 /** The `chat` channel: one Conversation per open session, found by the API through the session id. */
 export class ChatChannel implements SessionChannel {
   readonly id = 'chat';
   readonly title = 'Chat';
+  readonly maxFrameBytes = MAX_FRAME_BYTES;
   private readonly conversations = new Map<string, Conversation>();
   private readonly listeners = new Set<(live: LiveMessage) => void>();
 

@@ -5,7 +5,7 @@ import { RecordingLink, sampleSession } from '@ra/plugin-session/testing';
 import { MAX_HISTORY, type LiveMessage } from '../common/message.js';
 import { ChatChannel } from './chat-channel.js';
 import { PEER_LIMIT, SEND_LIMIT } from './conversation.js';
-import { encodeMessage, MAX_FRAME_CHARS } from './frame.js';
+import { encodeMessage, MAX_FRAME_BYTES } from './frame.js';
 
 /** A link that also hands each frame to the peer's endpoint, as the session's wire does. */
 class PipeLink extends RecordingLink {
@@ -90,7 +90,7 @@ describe('ChatChannel: a conversation between both sides', () => {
       JSON.stringify({ type: 'message', id: '../../x', text: 'hi' }),
       encodeMessage({ id: 'm-1', text: '' }),
       encodeMessage({ id: 'm-2', text: 'x'.repeat(2001) }),
-      'x'.repeat(MAX_FRAME_CHARS + 1),
+      'x'.repeat(MAX_FRAME_BYTES + 1),
     ];
     for (const frame of frames) assert.doesNotThrow(() => helperEnd.receive(frame));
     helperEnd.receive(encodeMessage({ id: 'm-3', text: 'still here' }));
@@ -103,7 +103,7 @@ describe('ChatChannel: a conversation between both sides', () => {
     assert.match(warnings[3], /unknown type 'typing'/);
     assert.match(warnings[4], /without a valid id/);
     assert.match(warnings[6], /at most 2000 characters; this one has 2001/);
-    assert.match(warnings[7], new RegExp(`${MAX_FRAME_CHARS + 1}-character frame`));
+    assert.match(warnings[7], new RegExp(`${MAX_FRAME_BYTES + 1}-character frame`));
     assert.match(warnings[8], /id m-3, which is already taken/);
   });
 

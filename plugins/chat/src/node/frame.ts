@@ -6,8 +6,11 @@ export interface MessageFrame {
   readonly text: string;
 }
 
-/** Room for the longest message with every character escaped as `\uXXXX`, plus the envelope; longer frames are not parsed. */
-export const MAX_FRAME_CHARS = 6 * MAX_CHAT_CODE_POINTS + 256;
+/**
+ * The channel's frame limit: room for the longest message with every character escaped as
+ * `\uXXXX` (6 bytes, more than any code point's UTF-8), plus the envelope.
+ */
+export const MAX_FRAME_BYTES = 6 * MAX_CHAT_CODE_POINTS + 256;
 
 const ID = /^[A-Za-z0-9-]{1,64}$/;
 
@@ -19,7 +22,7 @@ export function encodeMessage({ id, text }: MessageFrame): string {
 /** Decodes a peer's frame; throws an Error saying what was wrong with it, for the log. */
 export function decodeMessage(payload: string | Uint8Array): MessageFrame {
   if (typeof payload !== 'string') throw new Error(`a ${payload.length}-byte binary frame (chat frames are text)`);
-  if (payload.length > MAX_FRAME_CHARS) throw new Error(`a ${payload.length}-character frame (at most ${MAX_FRAME_CHARS})`);
+  if (payload.length > MAX_FRAME_BYTES) throw new Error(`a ${payload.length}-character frame (at most ${MAX_FRAME_BYTES} bytes)`);
   let value: unknown;
   try {
     value = JSON.parse(payload);

@@ -35,6 +35,9 @@ export interface ControlView extends ControlStatus {
 const POINTER_KINDS = new Set(['move', 'down', 'up', 'wheel']);
 const BUTTONS = new Set(['left', 'middle', 'right']);
 
+/** The control channel's frames are small JSON messages: a key, a pointer move, a status. */
+export const MAX_CONTROL_FRAME_BYTES = 4096;
+
 /** Parses a helper's message; undefined when it is not one, so the caller can count and drop it. */
 export function parseHelperMessage(text: string): HelperMessage | undefined {
   let m: Record<string, unknown>;

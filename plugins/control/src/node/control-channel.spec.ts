@@ -14,7 +14,7 @@ describe('control: who may share control', () => {
     const hub = new ControlHub();
     const channel = new ControlChannel({ hub, logger: quietLogger, policy: () => policy, display: () => ':99', settings: () => ({ allowControl, maxEventsPerSecond: 100 }), sinks: () => sinks });
     const sent: string[] = [];
-    const end = channel.open(novice, { send: (p) => sent.push(String(p)), close() {}, consent() {} });
+    const end = channel.open(novice, { send: (p) => sent.push(String(p)), close() {}, consent() {}, buffered: 0, onDrain: () => ({ dispose() {} }) });
     end.dispose();
     return JSON.parse(sent[0]).view.unavailable as string | undefined;
   }
@@ -30,7 +30,7 @@ describe('control: who may share control', () => {
     const hub = new ControlHub();
     const channel = new ControlChannel({ hub, logger: quietLogger, policy: () => SOLICITED, display: () => ':99', settings: () => ({ allowControl: false, maxEventsPerSecond: 100 }), sinks: () => [sink] });
     const sent: string[] = [];
-    const end = channel.open(novice, { send: (p) => sent.push(String(p)), close() {}, consent() {} });
+    const end = channel.open(novice, { send: (p) => sent.push(String(p)), close() {}, consent() {}, buffered: 0, onDrain: () => ({ dispose() {} }) });
     end.receive(JSON.stringify({ t: 'request' }));
     assert.deepEqual(JSON.parse(sent.at(-1)!).t, 'refused');
     assert.equal(hub.views()[0].phase, 'view-only');

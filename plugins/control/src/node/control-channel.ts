@@ -2,6 +2,7 @@ import type { Logger } from '@ra/kernel';
 import type { ChannelEndpoint, ChannelLink, SessionChannel, SessionInfo } from '@ra/plugin-session/api';
 import type { InputSink } from '../common/api.js';
 import type { SolicitedPolicy } from '@ra/plugin-session/api';
+import { MAX_CONTROL_FRAME_BYTES } from '../common/messages.js';
 import type { ControlHub } from './control-hub.js';
 import { HelperControl } from './helper-control.js';
 import { NoviceControl } from './novice-control.js';
@@ -20,6 +21,7 @@ export class ControlChannel implements SessionChannel {
   readonly id = 'control';
   readonly title = 'Take Control';
   readonly consentScope = 'control';
+  readonly maxFrameBytes = MAX_CONTROL_FRAME_BYTES;
 
   constructor(private readonly deps: ControlChannelDeps) {}
 

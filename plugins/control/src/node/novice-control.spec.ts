@@ -31,7 +31,7 @@ function fakeSink(onInject: () => void) {
 function novice(options: { unavailable?: () => string | undefined; onInject?: () => void; perSecond?: number } = {}) {
   const sent: string[] = [];
   const fake = fakeSink(options.onInject ?? (() => undefined));
-  const control = new NoviceControl(session, { send: (p) => sent.push(String(p)), close() {}, consent() {} }, {
+  const control = new NoviceControl(session, { send: (p) => sent.push(String(p)), close() {}, consent() {}, buffered: 0, onDrain: () => ({ dispose() {} }) }, {
     unavailable: options.unavailable ?? (() => undefined),
     sink: () => fake.sink,
     display: () => ':99',

@@ -42,6 +42,8 @@ export const SYNC_FLUSH_TAIL: Uint8Array = Uint8Array.of(0x00, 0x00, 0xff, 0xff)
 export const MAX_SIDE = 16384;
 export const MAX_AREA = 8192 * 8192;
 export const MAX_PAYLOAD = 1 << 28;
+/** The largest screen message on the wire, the channel's frame limit: a 4K frame of noise, deflated, fits. */
+export const MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
 export const MAX_CURSOR_SIDE = 256;
 
 /** A message of the `screen` channel that cannot be decoded; the receiver should ask for a refresh. */

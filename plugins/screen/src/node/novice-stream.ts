@@ -1,15 +1,21 @@
-import type { Logger } from '@ra/kernel';
+import type { Disposable, Logger } from '@ra/kernel';
 import type { CaptureSource, CaptureStream, CursorState, ScreenGeometry, ScreenUpdate } from '../common/api.js';
 import type { ChannelEndpoint, ChannelLink } from '@ra/plugin-session/api';
 import { decodeHelperMessage, NO_SCREEN, ScreenFrameError } from '../common/frame.js';
 import { ScreenEncoder } from './encoder.js';
 
 const REFRESH_MS = 1000;
+/** Above this many unsent bytes the helper is reading slower than the screen changes: stop encoding, keep only what changed. */
+export const HIGH_WATER_BYTES = 1024 * 1024;
+/** Changes kept while the link is full; past this they are dropped for one fresh full picture once it drains. */
+export const MAX_HELD_BYTES = 16 * 1024 * 1024;
 
 /**
  * The novice's end of the `screen` channel: capture → encode → link, strictly in call order.
  * Updates arriving in one tick go out as one batch. It starts only once the session is open,
- * which the session plugin allows only after the novice's Accept.
+ * which the session plugin allows only after the novice's Accept. When the helper reads slower
+ * than the screen changes, nothing stale queues: changes wait, bounded, until the link drains,
+ * and then go out as one batch, or as one full picture when too much changed meanwhile.
  */
 export class NoviceScreenStream implements ChannelEndpoint {
   private readonly encoder = new ScreenEncoder();
@@ -20,11 +26,19 @@ export class NoviceScreenStream implements ChannelEndpoint {
   private disposed = false;
   private lastRefresh = 0;
   private refreshTimer?: NodeJS.Timeout;
+  /** Changes held while the link is full, and their size; `stale` once they were too many to keep. */
+  private held: ScreenUpdate[] = [];
+  /** Bytes of the changes held now; never above MAX_HELD_BYTES. */
+  heldBytes = 0;
+  private stale = false;
+  private readonly drain: Disposable;
 
   constructor(
     private readonly link: ChannelLink,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.drain = link.onDrain(() => this.resume());
+  }
 
   async start(source: CaptureSource, display: string): Promise<void> {
     const stream = await source.start(display, {
@@ -71,6 +85,8 @@ export class NoviceScreenStream implements ChannelEndpoint {
 
   dispose(): void {
     this.disposed = true;
+    this.drain.dispose();
+    this.held = [];
     clearTimeout(this.refreshTimer);
     this.stream?.dispose();
     this.stream = undefined;
@@ -79,12 +95,42 @@ export class NoviceScreenStream implements ChannelEndpoint {
   private reset(geometry: ScreenGeometry): void {
     this.geometry = geometry;
     this.batch = [];
+    this.held = [];
+    this.heldBytes = 0;
+    this.stale = false;
     this.send(Promise.resolve(this.encoder.reset(geometry)));
   }
 
   private update(update: ScreenUpdate): void {
+    if (this.link.buffered > HIGH_WATER_BYTES || this.held.length || this.stale) return this.hold(update);
     this.batch.push(update);
     if (this.batch.length === 1) queueMicrotask(() => this.flush());
+  }
+
+  /** The link is full: keep the change for later, or give up on details and ask for a full picture then. */
+  private hold(update: ScreenUpdate): void {
+    if (this.stale) return;
+    this.heldBytes += update.data.byteLength;
+    if (this.heldBytes > MAX_HELD_BYTES) {
+      this.held = [];
+      this.heldBytes = 0;
+      this.stale = true;
+      return;
+    }
+    this.held.push(update);
+  }
+
+  /** The link drained: what changed meanwhile goes out, newest pixels only. */
+  private resume(): void {
+    if (this.disposed || this.link.buffered > HIGH_WATER_BYTES) return;
+    if (this.stale && this.geometry) {
+      this.reset(this.geometry);
+      return this.stream?.refresh();
+    }
+    const held = this.held;
+    this.held = [];
+    this.heldBytes = 0;
+    if (held.length) this.send(this.encoder.encode(held));
   }
 
   private flush(): void {

@@ -1,6 +1,7 @@
 import type { Logger } from '@ra/kernel';
 import type { CaptureSource } from '../common/api.js';
 import type { ChannelEndpoint, ChannelLink, SessionChannel, SessionInfo } from '@ra/plugin-session/api';
+import { MAX_MESSAGE_BYTES } from '../common/frame.js';
 import { NoviceScreenStream } from './novice-stream.js';
 import type { RemoteScreens } from './remote-screens.js';
 
@@ -8,6 +9,7 @@ import type { RemoteScreens } from './remote-screens.js';
 export class ScreenChannel implements SessionChannel {
   readonly id = 'screen';
   readonly title = 'Screen';
+  readonly maxFrameBytes = MAX_MESSAGE_BYTES;
 
   constructor(
     private readonly sources: () => CaptureSource[],

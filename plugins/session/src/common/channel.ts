@@ -16,6 +16,10 @@ export type ConsentStep = 'requested' | 'granted' | 'revoked';
 /** The outbound half of a channel: what a channel plugin may send to its peer. */
 export interface ChannelLink {
   send(payload: Uint8Array | string): void;
+  /** Bytes handed to the connection and not yet sent: a sender that produces faster than the peer reads stops adding at its own mark. */
+  readonly buffered: number;
+  /** Calls `listener` each time the connection has sent what was buffered; the Disposable stops it. */
+  onDrain(listener: () => void): Disposable;
   close(reason: string): void;
   /** Tells the session the novice was asked, said yes, or took it back; it fires the consent hooks with the channel's scope. */
   consent(step: ConsentStep, reason?: string): void;
@@ -30,6 +34,8 @@ export interface ChannelEndpoint extends Disposable {
 export interface SessionChannel {
   readonly id: string;
   readonly title: string;
+  /** The largest frame either side may send on this channel; the session drops a larger one from the peer, and from the page. */
+  readonly maxFrameBytes: number;
   /** The consent scope this channel asks the novice for (e.g. `control`); the consent hooks carry it. */
   readonly consentScope?: string;
   open(session: SessionInfo, link: ChannelLink): ChannelEndpoint | Promise<ChannelEndpoint>;

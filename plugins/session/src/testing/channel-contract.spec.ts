@@ -21,6 +21,7 @@ interface Flaws {
 class ChatChannel implements SessionChannel {
   readonly id: string = 'chat';
   readonly title: string = 'Chat';
+  readonly maxFrameBytes: number = 4096;
   readonly lines: string[] = [];
 
   constructor(protected readonly flaws: Flaws = {}) {}
@@ -57,6 +58,7 @@ function lineOf(payload: Uint8Array | string): string | undefined {
 class TickingChannel implements SessionChannel {
   readonly id = 'voice';
   readonly title = 'Voice';
+  readonly maxFrameBytes = 1500;
   readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(private readonly flaws: Flaws = {}) {}
@@ -79,6 +81,7 @@ class TickingChannel implements SessionChannel {
 }
 
 const ID = 'has an id a manifest can declare and a title';
+const LIMIT = 'states the largest frame it takes, in bytes';
 const OPEN = 'open() gives an endpoint with receive() and dispose() on either side';
 const TWICE = 'dispose() can be called twice';
 const MALFORMED = 'receive() survives malformed frames from the peer';
@@ -105,6 +108,13 @@ describe('SessionChannel contract', () => {
       assert.deepEqual(await failingChecks(sessionChannelContract, async () => ({ channel: new ChatChannel(b.flaws) })), b.fails);
     });
   }
+
+  it('fail a channel with no frame limit, or one the session cannot carry', async () => {
+    for (const maxFrameBytes of [undefined, 0, 1.5, 64 * 1024 * 1024]) {
+      const channel = Object.assign(new ChatChannel(), { maxFrameBytes });
+      assert.deepEqual(await failingChecks(sessionChannelContract, async () => ({ channel })), [LIMIT], String(maxFrameBytes));
+    }
+  });
 
   it('fail a channel with a title of spaces', async () => {
     const channel = Object.assign(new ChatChannel(), { title: '   ' });

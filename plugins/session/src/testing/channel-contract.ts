@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ChannelEndpoint, ChannelLink, ConsentStep, SessionChannel, SessionInfo } from '../common/api.js';
-import type { Role } from '@ra/kernel';
+import type { Disposable, Role } from '@ra/kernel';
 import { checkIdAndTitle, describeContract, type Contract, type Fixture } from '@ra/kernel/testing';
 
 export interface SessionChannelFixture<C extends SessionChannel = SessionChannel> extends Fixture {
@@ -19,6 +19,19 @@ export class RecordingLink implements ChannelLink {
   readonly sent: (Uint8Array | string)[] = [];
   readonly consents: { step: ConsentStep; reason?: string }[] = [];
   closed?: string;
+  /** What the connection holds unsent: a test sets it to stall the link, then calls `drain()`. */
+  buffered = 0;
+  private readonly drains = new Set<() => void>();
+
+  onDrain(listener: () => void): Disposable {
+    this.drains.add(listener);
+    return { dispose: () => void this.drains.delete(listener) };
+  }
+  /** The connection sent everything: `buffered` drops to 0 and the drain listeners run. */
+  drain(): void {
+    this.buffered = 0;
+    for (const listener of [...this.drains]) listener();
+  }
 
   send(payload: Uint8Array | string): void {
     this.sent.push(payload);
@@ -45,6 +58,11 @@ async function open(f: SessionChannelFixture, link: ChannelLink, role?: Role): P
 /** The rules every SessionChannel keeps; each check is exported so a spec can call it directly. */
 export const sessionChannelContract: Contract<SessionChannelFixture> = {
   'has an id a manifest can declare and a title': async (f) => checkIdAndTitle(f.channel),
+
+  'states the largest frame it takes, in bytes': async (f) => {
+    const limit = f.channel.maxFrameBytes;
+    assert.ok(Number.isInteger(limit) && limit > 0 && limit <= 32 * 1024 * 1024, `maxFrameBytes must be a whole number of bytes up to 32 MiB, not ${limit}`);
+  },
 
   'open() gives an endpoint with receive() and dispose() on either side': async (f) => {
     for (const role of ['novice', 'helper'] as const) {

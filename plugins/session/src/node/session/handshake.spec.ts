@@ -4,9 +4,8 @@ import { createServer, connect as connectTcp, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as connectTls } from 'node:tls';
-import type { SessionChannel } from '../../common/api.js';
 import { quietLogger, stubHooks } from '@ra/kernel/testing';
-import { sessionHooks, type SolicitedPolicy } from '../../common/api.js';
+import { sessionHooks, type ChannelLink, type SessionChannel, type SolicitedPolicy } from '../../common/api.js';
 import { readInvitation, type Invitation } from '../invitation/format.js';
 import { NoviceIdentity } from '../invitation/identity.js';
 import { InvitationStore } from '../invitation/store.js';
@@ -23,6 +22,7 @@ const SOLICITED: SolicitedPolicy = { allowed: true, allowControl: true, maxLifet
 const echo: SessionChannel = {
   id: 'echo',
   title: 'Echo',
+  maxFrameBytes: 1024,
   open: (session, link) => ({ receive: (p) => session.role === 'novice' && link.send(`echo:${String(p)}`), dispose() {} }),
 };
 
@@ -96,6 +96,46 @@ describe('session handshake over real TLS on 127.0.0.1', function () {
     session.post('echo', 'hi');
     for (let i = 0; i < 100 && heard.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
     assert.deepEqual(heard, ['echo:echo:hi']);
+  });
+
+  it('drops a channel frame over the channel\'s own limit, and the session goes on', async () => {
+    const session = open(await invite(), 'pass');
+    await until(session, ['awaiting-consent']);
+    const heard: string[] = [];
+    helper.subscribe({ changed() {}, frame: (_, channel, payload) => heard.push(String(payload).slice(0, 20)) });
+    await novice.accept(pendingNovice()!.id);
+    await until(session, ['open']);
+    session.post('echo', 'x'.repeat(1025));
+    session.post('echo', 'small');
+    for (let i = 0; i < 100 && heard.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(heard, ['echo:small']);
+    assert.equal(session.current, 'open');
+  });
+
+  it('gives a channel backpressure: what a stalled helper does not read shows as buffered, and drains when it reads again', async () => {
+    const links: ChannelLink[] = [];
+    const flood: SessionChannel = { id: 'flood', title: 'Flood', maxFrameBytes: 65_536, open: (s, link) => (s.role === 'novice' && links.push(link), { receive() {}, dispose() {} }) };
+    novice.dispose();
+    novice = new SessionRegistry(() => [flood], hooks(), quiet);
+    helper.dispose();
+    helper = new SessionRegistry(() => [flood], hooks(), quiet);
+    const session = open(await invite(), 'pass');
+    await until(session, ['awaiting-consent']);
+    await novice.accept(pendingNovice()!.id);
+    await until(session, ['open']);
+    // A helper that stops reading, as a rogue or a frozen one would.
+    (session as unknown as { wire: { socket: { pause(): void; resume(): void } } }).wire.socket.pause();
+    const link = links[0];
+    const chunk = new Uint8Array(60_000);
+    for (let i = 0; i < 400 && link.buffered < 2 * 1024 * 1024; i++) {
+      link.send(chunk);
+      await new Promise((r) => setImmediate(r));
+    }
+    assert.ok(link.buffered >= 2 * 1024 * 1024, `the link reports ${link.buffered} bytes unsent`);
+    const drained = new Promise<void>((resolve) => link.onDrain(resolve));
+    (session as unknown as { wire: { socket: { resume(): void } } }).wire.socket.resume();
+    await drained;
+    assert.ok(link.buffered < 2 * 1024 * 1024);
   });
 
   it('counts wrong passwords and locks the invitation at the fifth', async () => {

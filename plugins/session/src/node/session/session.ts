@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { ApiError, type Logger, type Role } from '@ra/kernel';
-import { type ChannelEndpoint, type ChannelLink, type ConsentStep, type SessionChannel, type SessionInfo } from '../../common/api.js';
+import type { ChannelEndpoint, ChannelLink, ConsentStep, SessionChannel, SessionInfo } from '../../common/api.js';
 import type { EndedBy, SessionState, SessionView } from '../../common/views.js';
-import { FrameKind, type Frame } from '../wire/framing.js';
+import { FrameKind, HANDSHAKE_FRAME_BYTES, type Frame } from '../wire/framing.js';
 import type { Wire } from '../wire/wire.js';
 
 export interface SessionEvents {
@@ -24,6 +24,8 @@ export class Session {
   private endedBy?: EndedBy;
   private reason?: string;
   private readonly endpoints = new Map<string, ChannelEndpoint>();
+  /** Each open channel's own frame limit. */
+  private readonly limits = new Map<string, number>();
   private held: Frame[] | undefined = [];
 
   constructor(
@@ -75,14 +77,20 @@ export class Session {
   async open(channels: readonly SessionChannel[], consent = false): Promise<void> {
     if (this.state === 'ended' || this.state === 'open') throw new ApiError(409, `this session is ${this.state}`);
     const wire = this.wire!;
+    for (const channel of channels) this.limits.set(channel.id, channel.maxFrameBytes);
     wire.onFrame((frame) => (this.held ? this.held.push(frame) : this.route(frame)));
-    wire.openFrames();
+    // A channel frame carries a kind byte, the id's length and the id (at most 255 bytes) besides the payload.
+    wire.openFrames(Math.max(HANDSHAKE_FRAME_BYTES, ...channels.map((c) => c.maxFrameBytes + 257)));
     this.move('open');
     if (consent) wire.send({ t: 'consent', granted: true });
     for (const channel of channels) {
       try {
         const link: ChannelLink = {
           send: (payload) => wire.sendChannel(channel.id, payload),
+          get buffered() {
+            return wire.buffered;
+          },
+          onDrain: (listener) => wire.onDrain(listener),
           close: (why) => this.disconnect(this.role, why),
           consent: (step, reason) => this.events.consent(this, channel.consentScope ?? channel.id, step, reason),
         };
@@ -98,9 +106,9 @@ export class Session {
     this.events.opened(this);
   }
 
-  /** A frame from the local UI for the peer. */
+  /** A frame from the local UI for the peer, within its channel's limit. */
   post(channel: string, payload: string | Uint8Array): void {
-    if (this.state === 'open') this.wire?.sendChannel(channel, payload);
+    if (this.state === 'open' && this.fits(channel, payload, 'this page')) this.wire?.sendChannel(channel, payload);
   }
 
   /** This side ends the session and tells the peer who did and why. */
@@ -133,12 +141,22 @@ export class Session {
     }
     const endpoint = this.endpoints.get(frame.channel);
     if (!endpoint) return this.logger.debug(`session ${this.id}: dropped a frame for unknown channel '${frame.channel}'`);
+    if (!this.fits(frame.channel, frame.payload, this.peer)) return;
     try {
       endpoint.receive(frame.payload);
     } catch (e) {
       this.logger.error(`channel '${frame.channel}' failed on a frame in session ${this.id}: ${(e as Error).message}`);
     }
     this.events.frame(this, frame.channel, frame.payload);
+  }
+
+  /** Whether a frame is within its channel's own limit; a larger one is dropped, and said so. */
+  private fits(channel: string, payload: string | Uint8Array, from: string): boolean {
+    const size = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength;
+    const limit = this.limits.get(channel) ?? 0;
+    if (size <= limit) return true;
+    this.logger.warn(`session ${this.id}: dropped a ${size}-byte ${channel} frame from ${from}: the channel takes at most ${limit} bytes`);
+    return false;
   }
 
   private closeEndpoints(): void {

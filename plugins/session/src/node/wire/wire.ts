@@ -1,4 +1,5 @@
 import type { TLSSocket } from 'node:tls';
+import type { Disposable } from '@ra/kernel';
 import { encodeChannel, encodeControl, FrameKind, FrameReader, MAX_FRAME_BYTES, ProtocolError, type Frame } from './framing.js';
 
 export type ControlMessage = Readonly<Record<string, unknown>> & { readonly t: string };
@@ -46,9 +47,19 @@ export class Wire {
     });
   }
 
-  /** The session is open: full-size frames (a whole screen) are allowed from now on. */
-  openFrames(): void {
-    this.reader.limit = MAX_FRAME_BYTES;
+  /** The session is open: frames up to `limit` (the largest a channel takes, a whole screen) are allowed from now on. */
+  openFrames(limit: number): void {
+    this.reader.limit = Math.min(limit, MAX_FRAME_BYTES);
+  }
+
+  /** Bytes written and not yet sent. */
+  get buffered(): number {
+    return this.socket.writableLength;
+  }
+
+  onDrain(listener: () => void): Disposable {
+    this.socket.on('drain', listener);
+    return { dispose: () => void this.socket.off('drain', listener) };
   }
 
   /** From now on every frame goes to `listener`, starting with those already held. */

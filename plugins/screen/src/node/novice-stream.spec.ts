@@ -1,0 +1,110 @@
+import assert from 'node:assert/strict';
+import { setImmediate as tick } from 'node:timers/promises';
+import { quietLogger, until } from '@ra/kernel/testing';
+import { RecordingLink } from '@ra/plugin-session/testing';
+import type { CaptureSink, CaptureSource, ScreenUpdate } from '../common/api.js';
+import { HIGH_WATER_BYTES, MAX_HELD_BYTES, NoviceScreenStream } from './novice-stream.js';
+
+const WIDTH = 256;
+const HEIGHT = 256;
+
+/** A capture source the test drives: every `paint` changes a 64x64 square to a new colour. */
+function source() {
+  let sink!: CaptureSink;
+  let refreshes = 0;
+  let colour = 0;
+  const capture: CaptureSource = {
+    id: 'painted',
+    title: 'Painted',
+    available: async () => true,
+    async start(_display, s) {
+      sink = s;
+      s.resize({ width: WIDTH, height: HEIGHT });
+      return { geometry: { width: WIDTH, height: HEIGHT }, refresh: () => void refreshes++, dispose() {} };
+    },
+  };
+  const paint = (x = 0, y = 0): ScreenUpdate => {
+    const data = new Uint8Array(64 * 64 * 4).fill(++colour % 251);
+    const update = { x, y, width: 64, height: 64, stride: 64 * 4, data };
+    sink.update(update);
+    return update;
+  };
+  return { capture, paint, refreshes: () => refreshes };
+}
+
+async function settle(): Promise<void> {
+  for (let i = 0; i < 5; i++) await tick();
+}
+
+describe('screen: the novice stream adapts to its reader', () => {
+  it('sends each change while the helper keeps up', async () => {
+    const link = new RecordingLink();
+    const screen = source();
+    const stream = new NoviceScreenStream(link, quietLogger);
+    await stream.start(screen.capture, ':0');
+    await until(() => link.sent.length === 1, 2000, 'no first frame');
+    const before = link.sent.length;
+    screen.paint();
+    await until(() => link.sent.length === before + 1, 2000, 'the change was not sent');
+    stream.dispose();
+  });
+
+  it('holds changes while the link is full, and sends them as one batch when it drains', async () => {
+    const link = new RecordingLink();
+    const screen = source();
+    const stream = new NoviceScreenStream(link, quietLogger);
+    await stream.start(screen.capture, ':0');
+    await until(() => link.sent.length === 1, 2000, 'no first frame');
+    const before = link.sent.length;
+    link.buffered = HIGH_WATER_BYTES + 1;
+    for (let i = 0; i < 10; i++) screen.paint(64 * (i % 4), 64 * Math.floor(i / 4));
+    await settle();
+    assert.equal(link.sent.length, before, 'nothing is encoded for a stalled helper');
+    assert.equal(stream.heldBytes, 10 * 64 * 64 * 4);
+    link.drain();
+    assert.equal(stream.heldBytes, 0);
+    await until(() => link.sent.length === before + 1, 2000, 'what changed meanwhile did not go out');
+    await settle();
+    assert.equal(link.sent.length, before + 1, 'what changed meanwhile goes out once');
+    stream.dispose();
+  });
+
+  it('keeps its memory bounded for a stalled helper however much the screen changes, then sends one fresh picture', async () => {
+    const link = new RecordingLink();
+    const screen = source();
+    const stream = new NoviceScreenStream(link, quietLogger);
+    await stream.start(screen.capture, ':0');
+    await until(() => link.sent.length === 1, 2000, 'no first frame');
+    const before = link.sent.length;
+    link.buffered = HIGH_WATER_BYTES + 1;
+    let peak = 0;
+    // Twice the bound in changes: a video playing while the helper reads nothing.
+    for (let i = 0; i < (2 * MAX_HELD_BYTES) / (64 * 64 * 4); i++) {
+      screen.paint();
+      peak = Math.max(peak, stream.heldBytes);
+    }
+    await settle();
+    assert.ok(peak <= MAX_HELD_BYTES, `held ${peak} bytes`);
+    assert.equal(link.sent.length, before);
+    link.drain();
+    await settle();
+    assert.equal(screen.refreshes(), 1, 'a full picture is asked for once the link drains');
+    assert.equal(link.sent.length, before + 1, 'the reset goes out; the refreshed picture follows from capture');
+    stream.dispose();
+  });
+
+  it('ignores a drain after it was disposed', async () => {
+    const link = new RecordingLink();
+    const screen = source();
+    const stream = new NoviceScreenStream(link, quietLogger);
+    await stream.start(screen.capture, ':0');
+    await until(() => link.sent.length === 1, 2000, 'no first frame');
+    link.buffered = HIGH_WATER_BYTES + 1;
+    screen.paint();
+    stream.dispose();
+    const sent = link.sent.length;
+    link.drain();
+    await settle();
+    assert.equal(link.sent.length, sent);
+  });
+});
