@@ -83,6 +83,8 @@ export class Kernel {
   private slots: Slot[] = [];
   private activeOrder: Slot[] = [];
   private readonly singles = new Map<symbol, Slot>();
+  /** The container of the plugin in `activate`, between its claim check and its going live. */
+  private activating?: Container;
   private policyState!: PolicyState;
   private sections: PolicySections = new Map();
   private catalogue = new PointCatalogue([]);
@@ -154,7 +156,10 @@ export class Kernel {
 
   /** Every active plugin's contributions to a list extension point, in activation order. */
   contributions<T>(point: Token<T>): T[] {
-    return this.activeOrder.flatMap((s) => (s.live!.container.isCurrentBound(point) ? s.live!.container.getAll<T>(point) : []));
+    const containers = this.activeOrder.map((s) => s.live!.container);
+    // A plugin activating sees its own contributions once they passed the claim check.
+    if (this.activating) containers.push(this.activating);
+    return containers.flatMap((c) => (c.isCurrentBound(point) ? c.getAll<T>(point) : []));
   }
 
   /** Applies settings.json changes in the running host: the CLI's enable and disable land here. */
@@ -311,6 +316,7 @@ export class Kernel {
       Object.assign(slot, { state: 'active', reason: locked ? 'kept on: the policy locks the plugin set' : '' });
     } catch (e) {
       attempt.cancelled = true;
+      if (this.activating === container) this.activating = undefined;
       revoke();
       await this.release(slot, { container, store });
       slot.failure = `activation failed: ${(e as Error).message}`;
@@ -343,7 +349,12 @@ export class Kernel {
     if (definition?.module) await container.loadAsync(definition.module);
     step();
     this.claim(slot, container);
-    await definition?.activate?.(context);
+    this.activating = container;
+    try {
+      await definition?.activate?.(context);
+    } finally {
+      if (this.activating === container) this.activating = undefined;
+    }
     step();
     return definition;
   }

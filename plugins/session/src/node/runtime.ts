@@ -1,9 +1,8 @@
-import { networkInterfaces, userInfo } from 'node:os';
+import { userInfo } from 'node:os';
 import { ApiError, HostEnvironment, PolicyService, toDisposable, type Disposable, type Logger } from '@ra/kernel';
-import { InvitationTransport, SessionChannel } from '../common/api.js';
-import { NetworkListener, type Listening, type PluginContext } from '@ra/kernel/node';
-import { sessionHooks, SOLICITED_SECTION, type SessionHooks, type SolicitedPolicy } from '../common/api.js';
-import { DEFAULT_PORT, formatAddress, parseAddress } from './invitation/address.js';
+import type { PluginContext } from '@ra/kernel/node';
+import { InvitationTransport, SessionChannel, sessionHooks, SOLICITED_SECTION, type SessionHooks, type SolicitedPolicy } from '../common/api.js';
+import { NoviceRoute, type RouteListening } from './api.js';
 import { InvitationError, readInvitation } from './invitation/format.js';
 import { NoviceIdentity } from './invitation/identity.js';
 import { InvitationStore } from './invitation/store.js';
@@ -21,7 +20,7 @@ export class SessionRuntime {
   store!: InvitationStore;
   registry!: SessionRegistry;
   invitations!: Invitations;
-  private listening?: Listening;
+  private readonly listening: RouteListening[] = [];
   private listenError?: string;
   private readonly invitationListeners = new Set<() => void>();
   private expiryTimer?: NodeJS.Timeout;
@@ -51,24 +50,41 @@ export class SessionRuntime {
       defaultName: () => userInfo().username,
       mint: {
         mint: (fields) => {
-          if (!this.listening) throw new ApiError(503, `helpers cannot reach this computer, so an invitation would not work: ${this.listenError}`);
-          return this.store.mint({ ...fields, addresses: this.addresses() }, this.identity);
+          if (!this.listening.length) throw new ApiError(503, `helpers cannot reach this computer, so an invitation would not work: ${this.listenError}`);
+          return this.store.mint({ ...fields, addresses: this.listening.flatMap((l) => l.addresses) }, this.identity);
         },
       },
     });
-    await this.listen(ctx, environment.listenPort, policy);
+    await this.listen(ctx, policy);
     ctx.subscriptions.add(toDisposable(() => this.registry.dispose()));
     ctx.subscriptions.add(toDisposable(() => clearTimeout(this.expiryTimer)));
     this.context = ctx;
     this.scheduleExpiry();
   }
 
-  /** The novice's listener; a helper-only RA (`RA_PORT=off`, `ra snapshot`) opens none. */
-  private async listen(ctx: PluginContext, listenPort: number | 'off' | undefined, policy: () => SolicitedPolicy): Promise<void> {
-    if (listenPort === 'off') return void (this.listenError = 'this RA only helps others (RA_PORT=off)');
-    const port = listenPort ?? (Number(ctx.settings.port) || DEFAULT_PORT);
-    const host = String(ctx.settings.listenHost ?? '0.0.0.0');
-    const desk = {
+  /**
+   * The novice's side of every route: each takes helpers' connections and says where helpers find
+   * this computer. A helper-only RA (`RA_PORT=off`, `ra snapshot`) has none listening.
+   */
+  private async listen(ctx: PluginContext, policy: () => SolicitedPolicy): Promise<void> {
+    const deps = { identity: this.identity, desk: this.desk(), registry: this.registry, hooks: this.hooks, logger: ctx.logger, handshakes: { active: 0 }, policy };
+    const failures: string[] = [];
+    for (const route of ctx.contributions(NoviceRoute)) {
+      try {
+        const listening = await route.listen((stream, from) => void admitHelper(stream, from, deps));
+        this.listening.push(ctx.subscriptions.add(listening));
+      } catch (e) {
+        failures.push(`${route.title}: ${(e as Error).message}`);
+      }
+    }
+    if (!this.listening.length) {
+      this.listenError = failures.join('; ') || 'no plugin offers a way for helpers to reach this computer';
+      ctx.logger[failures.some((f) => f.includes('RA_PORT=off')) ? 'info' : 'error'](this.listenError);
+    }
+  }
+
+  private desk() {
+    return {
       get: (id: string) => this.store.get(id),
       scalar: (id: string) => this.store.scalar(id),
       recordFailedAttempt: async (id: string) => {
@@ -77,13 +93,6 @@ export class SessionRuntime {
         return record;
       },
     };
-    const deps = { identity: this.identity, desk, registry: this.registry, hooks: this.hooks, logger: ctx.logger, handshakes: { active: 0 }, policy };
-    try {
-      this.listening = await ctx.get(NetworkListener).listen({ host, port }, (socket) => void admitHelper(socket, deps));
-    } catch (e) {
-      this.listenError = `cannot listen on ${host}:${port}: ${(e as Error).message}`;
-      ctx.logger.error(this.listenError);
-    }
   }
 
   /**
@@ -134,12 +143,13 @@ export class SessionRuntime {
     const invitation = readInvitation(await this.invitationBytes(request));
     if (invitation.expiresAt.getTime() <= Date.now()) throw new ApiError(400, `this invitation expired on ${invitation.expiresAt.toISOString()}; ask for a new one`);
     if (invitation.passwordRequired && !request.password) throw new ApiError(400, 'this invitation needs the password the other person chose');
-    const session = connectToNovice(
-      { ...invitation, addresses: invitation.addresses.map((a) => parseAddress(a)) },
-      request.password,
-      request.helperName || userInfo().username,
-      { registry: this.registry, logger: this.logger, open: (s) => this.registry.openHelper(s) },
-    );
+    const routes = this.context!.contributions(NoviceRoute);
+    const session = connectToNovice(invitation, request.password, request.helperName || userInfo().username, {
+      registry: this.registry,
+      logger: this.logger,
+      routes: () => routes,
+      open: (s) => this.registry.openHelper(s),
+    });
     return session.view();
   }
 
@@ -156,16 +166,6 @@ export class SessionRuntime {
     return transport.receive!(source).catch((e: Error) => {
       throw new InvitationError(`cannot open the invitation: ${e.message}`);
     });
-  }
-
-  /** Where helpers can reach this computer: the listen address, or every outside IPv4 address. */
-  private addresses(): string[] {
-    const { host, port } = this.listening!;
-    const configured = this.context!.settings.addresses;
-    if (Array.isArray(configured) && configured.length) return configured.map((a) => formatAddress(parseAddress(String(a).includes(':') ? String(a) : `${a}:${port}`)));
-    if (host !== '0.0.0.0' && host !== '::') return [formatAddress({ host, port })];
-    const outside = Object.values(networkInterfaces()).flatMap((list) => list ?? []).filter((i) => i.family === 'IPv4' && !i.internal);
-    return (outside.length ? outside.map((i) => i.address) : ['127.0.0.1']).map((a) => formatAddress({ host: a, port }));
   }
 
   private invitationsChanged(): void {

@@ -9,12 +9,15 @@ import { sessionHooks, type ChannelLink, type SessionChannel, type SolicitedPoli
 import { readInvitation, type Invitation } from '../invitation/format.js';
 import { NoviceIdentity } from '../invitation/identity.js';
 import { InvitationStore } from '../invitation/store.js';
+import { DirectRoute } from '../direct-route.js';
 import { connectToNovice } from './helper.js';
 import { admitHelper } from './novice.js';
 import { SessionRegistry } from './registry.js';
 import type { Session } from './session.js';
 
 const quiet = quietLogger;
+/** The helper's way to the novice: the real direct route, which needs no listener on this side. */
+const direct = new DirectRoute(() => assert.fail('the helper listens for nobody'), () => ({ port: 'off', host: '127.0.0.1' }));
 const hooks = (veto?: string) => sessionHooks(stubHooks({ sessionConnecting: async () => veto }));
 const SOLICITED: SolicitedPolicy = { allowed: true, allowControl: true, maxLifetime: '30d' };
 
@@ -51,7 +54,7 @@ describe('session handshake over real TLS on 127.0.0.1', function () {
     novice = new SessionRegistry(() => [echo], hooks(), quiet);
     helper = new SessionRegistry(() => [echo], hooks(), quiet);
     server = createServer((socket) =>
-      void admitHelper(socket, { identity, desk: store, registry: novice, hooks: hooks(veto), logger: quiet, handshakes: { active: 0 }, policy: () => policy }),
+      void admitHelper(socket, `${socket.remoteAddress}:${socket.remotePort}`, { identity, desk: store, registry: novice, hooks: hooks(veto), logger: quiet, handshakes: { active: 0 }, policy: () => policy }),
     );
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     port = (server.address() as { port: number }).port;
@@ -68,8 +71,7 @@ describe('session handshake over real TLS on 127.0.0.1', function () {
   }
 
   function open(invitation: Invitation, password: string, addresses = invitation.addresses): Session {
-    const destination = { ...invitation, addresses: addresses.map((a) => ({ host: a.split(':')[0], port: Number(a.split(':')[1]) })) };
-    return connectToNovice(destination, password, 'Hank', { registry: helper, logger: quiet, open: (s) => helper.openHelper(s) });
+    return connectToNovice({ ...invitation, addresses }, password, 'Hank', { registry: helper, logger: quiet, routes: () => [direct], open: (s) => helper.openHelper(s) });
   }
 
   async function until(session: Session, states: string[]): Promise<ReturnType<Session['view']>> {

@@ -1,4 +1,5 @@
 import type { Logger } from '@ra/kernel';
+import type { NoviceRoute } from '../api.js';
 import { Spake2Error } from '../pake/error.js';
 import { passwordScalar } from '../pake/password.js';
 import { ProtocolError } from '../wire/framing.js';
@@ -12,7 +13,7 @@ import type { Session } from './session.js';
 export interface Destination {
   readonly ticketId: string;
   readonly noviceName: string;
-  readonly addresses: readonly { readonly host: string; readonly port: number }[];
+  readonly addresses: readonly string[];
   readonly keyFingerprint: string;
   readonly ticketSecret: Uint8Array;
 }
@@ -20,17 +21,20 @@ export interface Destination {
 export interface HelperDeps {
   readonly registry: SessionRegistry;
   readonly logger: Logger;
+  /** The ways to reach a novice; each address goes by the first route that reaches it. */
+  routes(): readonly NoviceRoute[];
   open(session: Session): Promise<void>;
 }
 
 const CONNECT_MS = 8_000;
 
 /**
- * The helper's side: reach the novice at one of the invitation's addresses over pinned TLS, prove
+ * The helper's side: reach the novice at one of the invitation's addresses, by whichever route
+ * reaches it, over pinned TLS; prove
  * the password, and wait for Accept. Returns at once; the session's state tells the rest.
  */
 export function connectToNovice(to: Destination, password: string, helperName: string, deps: HelperDeps): Session {
-  const session = deps.registry.create(to.ticketId, 'helper', to.noviceName, helperName, to.addresses.map((a) => `${a.host}:${a.port}`).join(', '));
+  const session = deps.registry.create(to.ticketId, 'helper', to.noviceName, helperName, to.addresses.join(', '));
   run(session, to, password, helperName, deps).catch((e: Error) => {
     const known = e instanceof ProtocolError || e instanceof PinMismatchError || e instanceof Spake2Error || e instanceof Refused;
     session.end(e instanceof Refused ? 'novice' : 'network', known ? e.message : `internal error: ${e.message}`);
@@ -43,7 +47,7 @@ class Refused extends Error {}
 
 async function run(session: Session, to: Destination, password: string, helperName: string, deps: HelperDeps): Promise<void> {
   const w = await passwordScalar(to.ticketSecret, password);
-  const wire = new Wire(await reach(to), 'hold');
+  const wire = new Wire(await reach(to, deps.routes()), 'hold');
   session.verifying(wire);
   // Loaded on the first connection: the curve library costs ~40 ms of every start otherwise.
   const { Spake2, safetyCode } = await import('../pake/index.js');
@@ -65,8 +69,12 @@ async function run(session: Session, to: Destination, password: string, helperNa
  * Tries every address at once and keeps the first that shows the pinned key, so a dead address
  * (a VPN, a Docker bridge) costs nothing; a key mismatch is reported over a plain failure.
  */
-async function reach(to: Destination) {
-  const attempts = to.addresses.map(({ host, port }) => connectPinned(host, port, to.keyFingerprint, CONNECT_MS));
+async function reach(to: Destination, routes: readonly NoviceRoute[]) {
+  const attempts = to.addresses.map(async (address) => {
+    const route = routes.find((r) => r.reaches(address));
+    if (!route) throw new Error(`no enabled way to reach ${address}`);
+    return connectPinned(await route.connect(address, CONNECT_MS), address, to.keyFingerprint, CONNECT_MS);
+  });
   try {
     const socket = await Promise.any(attempts);
     for (const attempt of attempts) void attempt.then((other) => other !== socket && other.destroy(), () => undefined);

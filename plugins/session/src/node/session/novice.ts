@@ -1,4 +1,4 @@
-import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { Logger } from '@ra/kernel';
 import type { InvitationRecord } from '../../common/api.js';
 import type { SessionHooks, SolicitedPolicy } from '../../common/api.js';
@@ -36,11 +36,10 @@ const MAX_HANDSHAKES = 16;
 class Refusal extends Error {}
 
 /**
- * A helper connected to the novice's listener. It must name an open ticket, prove the password,
+ * A helper reached the novice by one of its routes. It must name an open ticket, prove the password,
  * and then wait for the novice's answer. Every failure is told to the helper in one line.
  */
-export async function admitHelper(raw: Socket, deps: NoviceDeps): Promise<void> {
-  const from = `${raw.remoteAddress}:${raw.remotePort}`;
+export async function admitHelper(raw: Duplex, from: string, deps: NoviceDeps): Promise<void> {
   raw.on('error', () => undefined);
   if (deps.handshakes.active >= MAX_HANDSHAKES) {
     raw.destroy();
@@ -54,7 +53,7 @@ export async function admitHelper(raw: Socket, deps: NoviceDeps): Promise<void> 
   }
 }
 
-async function admit(raw: Socket, from: string, deps: NoviceDeps): Promise<void> {
+async function admit(raw: Duplex, from: string, deps: NoviceDeps): Promise<void> {
   let wire: Wire;
   try {
     wire = new Wire(await acceptTls(raw, deps.identity.keyPem, deps.identity.certPem, HANDSHAKE_MS), 'refuse');

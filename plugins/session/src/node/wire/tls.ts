@@ -1,4 +1,4 @@
-import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { once } from 'node:events';
 import { connect, createSecureContext, TLSSocket } from 'node:tls';
 import { within } from '@ra/kernel/node';
@@ -12,7 +12,7 @@ export function channelBinding(socket: TLSSocket): Uint8Array {
 }
 
 /** The novice's side: TLS 1.3 over an accepted socket, with the machine's long-term key. */
-export function acceptTls(raw: Socket, keyPem: string, certPem: string, timeoutMs: number): Promise<TLSSocket> {
+export function acceptTls(raw: Duplex, keyPem: string, certPem: string, timeoutMs: number): Promise<TLSSocket> {
   const socket = new TLSSocket(raw, { isServer: true, secureContext: createSecureContext({ key: keyPem, cert: certPem, minVersion: 'TLSv1.3' }) });
   return settle(socket, 'secure', timeoutMs, 'TLS handshake');
 }
@@ -22,17 +22,17 @@ export class PinMismatchError extends Error {
 }
 
 /**
- * The helper's side: TLS to `host:port`, accepting only the key the invitation pins. The
- * certificate is self-signed, so the pin is the whole check; nothing is sent before it passes.
+ * The helper's side: TLS over a route's stream to `address`, accepting only the key the invitation
+ * pins. The certificate is self-signed, so the pin is the whole check; nothing is sent before it passes.
  */
-export async function connectPinned(host: string, port: number, fingerprint: string, timeoutMs: number): Promise<TLSSocket> {
-  const socket = connect({ host, port, rejectUnauthorized: false, minVersion: 'TLSv1.3' });
-  await settle(socket, 'secureConnect', timeoutMs, `connection to ${host}:${port}`);
+export async function connectPinned(stream: Duplex, address: string, fingerprint: string, timeoutMs: number): Promise<TLSSocket> {
+  const socket = connect({ socket: stream, rejectUnauthorized: false, minVersion: 'TLSv1.3' });
+  await settle(socket, 'secureConnect', timeoutMs, `connection to ${address}`);
   const presented = keyFingerprint(socket.getPeerX509Certificate()!.publicKey.export({ type: 'spki', format: 'der' }));
   if (presented !== fingerprint.toLowerCase()) {
     socket.destroy();
     throw new PinMismatchError(
-      `the computer at ${host}:${port} is not the one that made this invitation: its key ${presented.slice(0, 16)}… does not match the pinned ${fingerprint.slice(0, 16)}…; someone may be intercepting the connection, so nothing was sent`,
+      `the computer at ${address} is not the one that made this invitation: its key ${presented.slice(0, 16)}… does not match the pinned ${fingerprint.slice(0, 16)}…; someone may be intercepting the connection, so nothing was sent`,
     );
   }
   return socket;

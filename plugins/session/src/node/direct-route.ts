@@ -1,0 +1,71 @@
+import { connect, type Socket } from 'node:net';
+import { networkInterfaces } from 'node:os';
+import { once } from 'node:events';
+import type { Listening, NetworkListener } from '@ra/kernel/node';
+import { within } from '@ra/kernel/node';
+import type { NoviceRoute, RouteListening } from './api.js';
+import { formatAddress, parseAddress } from './invitation/address.js';
+
+export interface DirectSettings {
+  /** The port to listen on; `off` for a helper-only RA. */
+  readonly port: number | 'off';
+  readonly host: string;
+  /** What invitations list instead of this computer's own addresses (a router's, a DNS name). */
+  readonly addresses?: readonly string[];
+}
+
+/** The first way to reach the novice: a TCP connection straight to one of the invitation's `host:port` addresses. */
+export class DirectRoute implements NoviceRoute {
+  readonly id = 'direct';
+  readonly title = 'Direct connection';
+
+  constructor(
+    private readonly network: () => NetworkListener,
+    private readonly settings: () => DirectSettings,
+  ) {}
+
+  async listen(accept: (stream: Socket, from: string) => void): Promise<RouteListening> {
+    const { port, host, addresses } = this.settings();
+    if (port === 'off') throw new Error('this RA only helps others (RA_PORT=off)');
+    let listening: Listening;
+    try {
+      listening = await this.network().listen({ host, port }, (socket) => accept(socket, `${socket.remoteAddress}:${socket.remotePort}`));
+    } catch (e) {
+      throw new Error(`cannot listen on ${host}:${port}: ${(e as Error).message}`);
+    }
+    return { addresses: addresses?.length ? addresses.map((a) => configured(a, listening.port)) : own(listening), dispose: () => listening.dispose() };
+  }
+
+  reaches(address: string): boolean {
+    try {
+      parseAddress(address, true);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async connect(address: string, timeoutMs: number): Promise<Socket> {
+    const { host, port } = parseAddress(address, true);
+    const socket = connect({ host, port });
+    try {
+      await within(Promise.race([once(socket, 'connect'), once(socket, 'error').then(([e]) => Promise.reject(e))]), timeoutMs, `no answer within ${Math.round(timeoutMs / 1000)} s`);
+      return socket;
+    } catch (e) {
+      socket.destroy();
+      const why = (e as NodeJS.ErrnoException).code === 'ECONNREFUSED' ? 'nothing is listening there' : (e as Error).message;
+      throw new Error(`connection to ${address} failed: ${why}`);
+    }
+  }
+}
+
+function configured(address: string, port: number): string {
+  return formatAddress(parseAddress(address.includes(':') ? address : `${address}:${port}`));
+}
+
+/** The listen address, or every outside IPv4 address of this computer when it listens on all. */
+function own({ host, port }: Listening): string[] {
+  if (host !== '0.0.0.0' && host !== '::') return [formatAddress({ host, port })];
+  const outside = Object.values(networkInterfaces()).flatMap((list) => list ?? []).filter((i) => i.family === 'IPv4' && !i.internal);
+  return (outside.length ? outside.map((i) => i.address) : ['127.0.0.1']).map((a) => formatAddress({ host: a, port }));
+}
