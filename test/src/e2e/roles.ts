@@ -13,6 +13,8 @@ export interface RolesOptions {
   /** Plugin settings for the novice, e.g. `{ 'ra.control': { allowControl: true } }`. */
   readonly novicePlugins?: Record<string, Record<string, unknown>>;
   readonly viewports?: readonly [{ width: number; height: number }, { width: number; height: number }];
+  /** Extra plugin folders both RAs load, as RA_PLUGIN_PATH. */
+  readonly pluginPath?: string;
 }
 
 /** A virtual desktop, a novice RA on it, a helper RA, and a Chromium page for each: one e2e stage. */
@@ -35,8 +37,8 @@ export class TwoRoles {
     const folder = await mkdtemp(join(tmpdir(), `ra-e2e-${name}-`));
     try {
       const desktop = track(await startXvfb(options.screen));
-      const novice = track(await RaProcess.start(`${name}-novice`, { port: options.ports[0], display: desktop.display, plugins: options.novicePlugins }));
-      const helper = track(await RaProcess.start(`${name}-helper`, { port: options.ports[1] }));
+      const novice = track(await RaProcess.start(`${name}-novice`, { port: options.ports[0], display: desktop.display, plugins: options.novicePlugins, pluginPath: options.pluginPath }));
+      const helper = track(await RaProcess.start(`${name}-helper`, { port: options.ports[1], pluginPath: options.pluginPath }));
       const browser = await launchChromium();
       track({ stop: () => browser.close() });
       const [nv, hv] = options.viewports ?? [{ width: 1280, height: 900 }, { width: 1400, height: 1100 }];

@@ -15,7 +15,8 @@ export function sysinfoPanel(workbench: Workbench): UiPanel {
       status.id = 'ra-sysinfo-status';
       status.setAttribute('aria-live', 'polite');
       const dialog = element('div', '', '');
-      host.append(element('h2', '', 'System information'), status, dialog);
+      const box = element('section', 'ra-card', '');
+      box.append(element('h2', '', 'System information'));
       if (context.role === 'helper') {
         const ask = element('button', 'ra-btn secondary', 'Ask for system information');
         ask.id = 'ra-sysinfo-ask';
@@ -23,8 +24,10 @@ export function sysinfoPanel(workbench: Workbench): UiPanel {
           context.post('sysinfo', JSON.stringify({ t: 'ask' }));
           status.textContent = `Waiting for ${session.peerName} to answer…`;
         });
-        host.insertBefore(ask, dialog);
-      }
+        box.append(ask);
+      } else status.textContent = `${session.peerName} may ask to see this computer's system information; you decide each time.`;
+      box.append(status, dialog);
+      host.append(box);
       const listening = context.onMessage('sysinfo', (payload) => {
         const message = parseMessage(payload);
         if (message?.t === 'info') status.replaceChildren(facts(message.info));
