@@ -10,12 +10,16 @@ export interface ScreenGeometry {
   readonly height: number;
 }
 
-/** A changed rectangle of the screen, 32-bit BGRX pixels, `stride` bytes per row. */
-export interface ScreenUpdate {
+/** A rectangle of the screen, in its pixels: the one rectangle type of capture, codec and damage. */
+export interface ScreenRect {
   readonly x: number;
   readonly y: number;
   readonly width: number;
   readonly height: number;
+}
+
+/** A changed rectangle of the screen, 32-bit BGRX pixels, `stride` bytes per row. */
+export interface ScreenUpdate extends ScreenRect {
   readonly stride: number;
   readonly data: Uint8Array;
 }

@@ -9,9 +9,9 @@ import {
   readPlainKind,
   RectMode,
   ScreenFrameError,
-  type ScreenRect,
   SYNC_FLUSH_TAIL,
 } from './frame.js';
+import type { ScreenRect } from './api.js';
 import type { Inflater } from './inflater.js';
 
 /** What one message changed. `skipped`: a message of a stream broken by an earlier error, before the next reset. */

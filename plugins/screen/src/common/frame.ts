@@ -51,13 +51,6 @@ export class ScreenFrameError extends Error {
   override readonly name = 'ScreenFrameError';
 }
 
-export interface ScreenRect {
-  readonly x: number;
-  readonly y: number;
-  readonly width: number;
-  readonly height: number;
-}
-
 /** The first two bytes of a plain message. */
 export function plainHeader(kind: MessageKind): [number, number] {
   return [0, (SCREEN_FORMAT_VERSION << 4) | kind];

@@ -1,7 +1,7 @@
 import type { ScreenGeometry } from '@ra/plugin-screen/api';
 import type { Image, Shm, ShmSegment } from 'x11';
 import type { XConnection } from './connection.js';
-import type { Rect } from './region.js';
+import type { ScreenRect } from '@ra/plugin-screen/api';
 import type { Grab } from './shadow.js';
 
 const Z_PIXMAP = 2;
@@ -13,7 +13,7 @@ export type GrabMethod = 'shm' | 'core';
 /** Reads rectangles of the root window; a grab stays valid until the next one. */
 export interface Grabber {
   readonly method: GrabMethod;
-  grab(rect: Rect): Promise<Grab>;
+  grab(rect: ScreenRect): Promise<Grab>;
   /** Makes room for a screen of this size. */
   resize(geometry: ScreenGeometry): Promise<void>;
   dispose(): Promise<void>;
@@ -25,7 +25,7 @@ export class CoreGrabber implements Grabber {
 
   constructor(private readonly conn: XConnection) {}
 
-  async grab(r: Rect): Promise<Grab> {
+  async grab(r: ScreenRect): Promise<Grab> {
     const root = this.conn.screen.root;
     const image = await this.conn.request<Image>((cb) => this.conn.client.GetImage(Z_PIXMAP, root, r.x, r.y, r.width, r.height, PLANES, cb));
     return { data: image.data, stride: r.width * 4 };
@@ -57,7 +57,7 @@ export class ShmGrabber implements Grabber {
     return new ShmGrabber(conn, shm, await conn.request<ShmSegment>((cb) => shm.createSegment(size, cb)), size);
   }
 
-  async grab(r: Rect): Promise<Grab> {
+  async grab(r: ScreenRect): Promise<Grab> {
     const root = this.conn.screen.root;
     await this.conn.request((cb) => this.segment.getImage(root, r.x, r.y, r.width, r.height, PLANES, Z_PIXMAP, 0, cb));
     return { data: this.segment.buffer, stride: r.width * 4 };

@@ -1,14 +1,7 @@
-import type { ScreenGeometry } from '@ra/plugin-screen/api';
-
-export interface Rect {
-  readonly x: number;
-  readonly y: number;
-  readonly width: number;
-  readonly height: number;
-}
+import type { ScreenGeometry, ScreenRect } from '@ra/plugin-screen/api';
 
 /** The part of `r` on the screen, or undefined when none is. */
-export function clip(r: Rect, screen: ScreenGeometry): Rect | undefined {
+export function clip(r: ScreenRect, screen: ScreenGeometry): ScreenRect | undefined {
   const x = Math.max(r.x, 0);
   const y = Math.max(r.y, 0);
   const width = Math.min(r.x + r.width, screen.width) - x;
@@ -16,14 +9,14 @@ export function clip(r: Rect, screen: ScreenGeometry): Rect | undefined {
   return width > 0 && height > 0 ? { x, y, width, height } : undefined;
 }
 
-export function union(a: Rect, b: Rect): Rect {
+export function union(a: ScreenRect, b: ScreenRect): ScreenRect {
   const x = Math.min(a.x, b.x);
   const y = Math.min(a.y, b.y);
   return { x, y, width: Math.max(a.x + a.width, b.x + b.width) - x, height: Math.max(a.y + a.height, b.y + b.height) - y };
 }
 
 /** Whether `a` and `b` overlap or lie within `gap` pixels of each other. */
-function near(a: Rect, b: Rect, gap: number): boolean {
+function near(a: ScreenRect, b: ScreenRect, gap: number): boolean {
   return a.x - gap <= b.x + b.width && b.x - gap <= a.x + a.width && a.y - gap <= b.y + b.height && b.y - gap <= a.y + a.height;
 }
 
@@ -31,8 +24,8 @@ function near(a: Rect, b: Rect, gap: number): boolean {
  * Merges rectangles that overlap or lie within `gap` pixels of each other, so the characters of a
  * typed word become one grab; more than `maxRects` results become their bounding box.
  */
-export function mergeNearby(rects: readonly Rect[], gap: number, maxRects: number): Rect[] {
-  const merged: Rect[] = [];
+export function mergeNearby(rects: readonly ScreenRect[], gap: number, maxRects: number): ScreenRect[] {
+  const merged: ScreenRect[] = [];
   for (let rect of rects) {
     // A union can reach rectangles that were apart before, so look again after each one.
     for (let i = 0; i < merged.length; ) {

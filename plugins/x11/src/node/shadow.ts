@@ -1,5 +1,5 @@
 import type { ScreenGeometry, ScreenUpdate } from '@ra/plugin-screen/api';
-import type { Rect } from './region.js';
+import type { ScreenRect } from '@ra/plugin-screen/api';
 
 /** Pixels read from the screen: BGRX, `stride` bytes per row, first row at offset 0. */
 export interface Grab {
@@ -25,7 +25,7 @@ export class ShadowScreen {
   }
 
   /** Stores all of `grab` and returns it as one update. */
-  replace(rect: Rect, grab: Grab): ScreenUpdate {
+  replace(rect: ScreenRect, grab: Grab): ScreenUpdate {
     return this.take(rect, grab, 0, 0, rect.width, rect.height);
   }
 
@@ -34,7 +34,7 @@ export class ShadowScreen {
    * stores it; undefined when nothing differs. Whole scanlines are compared first (native memcmp),
    * so columns are only searched on rows that changed.
    */
-  changes(rect: Rect, grab: Grab): ScreenUpdate | undefined {
+  changes(rect: ScreenRect, grab: Grab): ScreenUpdate | undefined {
     const rowBytes = rect.width * 4;
     const dirty = new Uint8Array(rect.height);
     let top = -1;
@@ -79,7 +79,7 @@ export class ShadowScreen {
   }
 
   /** Copies the `width`×`height` box at (`dx`,`dy`) of `grab` into the shadow and into a new update. */
-  private take(rect: Rect, grab: Grab, dx: number, dy: number, width: number, height: number): ScreenUpdate {
+  private take(rect: ScreenRect, grab: Grab, dx: number, dy: number, width: number, height: number): ScreenUpdate {
     const rowBytes = width * 4;
     const data = Buffer.allocUnsafe(rowBytes * height);
     for (let row = 0; row < height; row++) {

@@ -4,7 +4,8 @@ import type { CursorImage, Damage, Fixes, PointerPosition, RandR, XEvent, XInput
 import type { XConnection } from './connection.js';
 import { cursorState, PointerWatch } from './cursor.js';
 import { CoreGrabber, ShmGrabber, type Grabber, type GrabMethod } from './grabber.js';
-import { clip, mergeNearby, union, type Rect } from './region.js';
+import type { ScreenRect } from '@ra/plugin-screen/api';
+import { clip, mergeNearby, union } from './region.js';
 import { checkPixelFormat, screenSize } from './screen.js';
 import { ShadowScreen, type Grab } from './shadow.js';
 
@@ -44,7 +45,7 @@ export class X11CaptureStream implements CaptureStream {
   private readonly shadow: ShadowScreen;
   private readonly pointer: PointerWatch;
   private readonly damageId: number;
-  private damaged: Rect[] = [];
+  private damaged: ScreenRect[] = [];
   private fullPending = false;
   private resizeTo?: ScreenGeometry;
   private flushTimer?: NodeJS.Timeout;
@@ -236,7 +237,7 @@ export class X11CaptureStream implements CaptureStream {
   }
 
   /** Grabs through MIT-SHM, and on its failure through core GetImage, for good if that works. */
-  private async grab(rect: Rect): Promise<Grab> {
+  private async grab(rect: ScreenRect): Promise<Grab> {
     try {
       return await this.grabber.grab(rect);
     } catch (e) {

@@ -1,6 +1,6 @@
 import type { ScreenResources, Size } from 'x11';
 import { XConnection } from '../connection.js';
-import type { Rect } from '../region.js';
+import type { ScreenRect } from '@ra/plugin-screen/api';
 
 /** Draws on a test display through its own X connection, as another client of the desktop would. */
 export class Painter {
@@ -19,7 +19,7 @@ export class Painter {
   }
 
   /** Shows a window filled with `rgb` at `rect`, above everything. */
-  async window(rect: Rect, rgb: number): Promise<void> {
+  async window(rect: ScreenRect, rgb: number): Promise<void> {
     const id = this.conn.client.AllocID();
     this.conn.client.CreateWindow(id, this.conn.screen.root, rect.x, rect.y, rect.width, rect.height, 0, 0, 0, 0, { backgroundPixel: rgb, overrideRedirect: 1 });
     this.conn.client.MapWindow(id);
