@@ -17,10 +17,14 @@ export interface PluginContext {
   readonly subscriptions: DisposableStore;
   /** The user's settings for this plugin, checked against its manifest schema, defaults filled in. */
   readonly settings: Readonly<Record<string, unknown>>;
-  /** A single service; guarded ones need the manifest permission and the policy grant. */
-  get<T>(service: Token<T>): T;
+  /** A single service: a point's (guarded ones need the manifest permission and the policy grant), or one the plugin bound by its class. */
+  get<T>(service: Token<T> | ServiceClass<T>): T;
   /** All active contributions to a list extension point; guarded ones need the permission. */
   contributions<T>(point: Token<T>): T[];
 }
 
 export const PluginContext = token<PluginContext>('PluginContext');
+
+/** A class a plugin binds its own service by, e.g. `bind(ChatChannel).toDynamicValue(…)`. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- inversify's own Newable takes any arguments
+export type ServiceClass<T> = abstract new (...args: any[]) => T;

@@ -8,7 +8,7 @@ import { SysinfoChannel } from './sysinfo-channel.js';
 export default definePlugin<PluginContext>({
   module: new ContainerModule(({ bind }) => {
     bind(SysinfoChannel).toDynamicValue((c) => new SysinfoChannel(c.get<PluginContext>(PluginContext).logger)).inSingletonScope();
-    bind(SessionChannel).toDynamicValue((c) => c.get(SysinfoChannel));
+    bind(SessionChannel).toService(SysinfoChannel);
     bind(ApiRoute).toDynamicValue((c) => c.get(SysinfoChannel).answerRoute);
   }),
 });

@@ -10,7 +10,7 @@ import { CHAT_ROUTES } from './routes.js';
 export default definePlugin({
   module: new ContainerModule(({ bind }) => {
     bind(ChatChannel).toDynamicValue((c) => new ChatChannel(c.get<PluginContext>(PluginContext).logger)).inSingletonScope();
-    bind(SessionChannel).toDynamicValue((c) => c.get(ChatChannel));
+    bind(SessionChannel).toService(ChatChannel);
     for (const route of CHAT_ROUTES) bind(ApiRoute).toDynamicValue((c) => route(c.get(ChatChannel)));
     // One socket object for the plugin's life: the host drops connections whose endpoint it no longer finds.
     bind(ApiSocket).toDynamicValue((c) => liveSocket(c.get(ChatChannel))).inSingletonScope();

@@ -8,12 +8,10 @@ import { ControlChannel } from './control-channel.js';
 import { ControlHub } from './control-hub.js';
 
 /** `ra.control`: Take Control, shared input through an InputSink, and Esc / Stop that always win. */
-const Hub = Symbol.for('ra.control:ControlHub');
-
 export default definePlugin<PluginContext>({
   module: new ContainerModule(({ bind }) => {
     const hub = new ControlHub();
-    bind(Hub).toConstantValue(hub);
+    bind(ControlHub).toConstantValue(hub);
     for (const route of hub.routes) bind(ApiRoute).toConstantValue(route);
     bind(ApiSocket).toConstantValue(hub.socket);
     bind(SessionChannel).toDynamicValue((c) => {
@@ -30,6 +28,6 @@ export default definePlugin<PluginContext>({
   }),
   activate(ctx) {
     // Sessions outlive this plugin; its endpoints must not: disabling it ends control at once.
-    ctx.subscriptions.add(ctx.get<ControlHub>(Hub));
+    ctx.subscriptions.add(ctx.get(ControlHub));
   },
 });

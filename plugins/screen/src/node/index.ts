@@ -10,7 +10,7 @@ import { ScreenChannel } from './screen-channel.js';
 export default definePlugin({
   module: new ContainerModule(({ bind }) => {
     bind(RemoteScreens).toDynamicValue((c) => new RemoteScreens(c.get<PluginContext>(PluginContext).logger)).inSingletonScope();
-    bind(RemoteScreen).toDynamicValue((c) => c.get(RemoteScreens));
+    bind(RemoteScreen).toService(RemoteScreens);
     bind(SessionChannel).toDynamicValue((c) => {
       const ctx = c.get<PluginContext>(PluginContext);
       return new ScreenChannel(() => ctx.contributions(CaptureSource), () => ctx.get(HostEnvironment).display, c.get(RemoteScreens), ctx.logger);

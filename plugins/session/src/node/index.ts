@@ -8,13 +8,11 @@ import { liveSocket } from './live.js';
 import { apiRoutes } from './routes.js';
 import { SessionRuntime } from './runtime.js';
 
-const Runtime = Symbol.for('ra.session:SessionRuntime');
-
 /** `ra.session`: invitations, sessions over every NoviceRoute (the direct one is its own), consent, and their API. */
 export default definePlugin<PluginContext>({
   module: new ContainerModule(({ bind }) => {
     const runtime = new SessionRuntime();
-    bind(Runtime).toConstantValue(runtime);
+    bind(SessionRuntime).toConstantValue(runtime);
     for (const route of apiRoutes(runtime)) bind(ApiRoute).toConstantValue(route);
     bind(ApiSocket).toConstantValue(liveSocket(runtime));
     bind(NoviceRoute).toDynamicValue((c) => {
@@ -28,6 +26,6 @@ export default definePlugin<PluginContext>({
     });
   }),
   async activate(ctx) {
-    await ctx.get<SessionRuntime>(Runtime).start(ctx);
+    await ctx.get(SessionRuntime).start(ctx);
   },
 });
