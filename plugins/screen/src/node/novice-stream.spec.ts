@@ -32,17 +32,23 @@ function source() {
   return { capture, paint, refreshes: () => refreshes };
 }
 
+/** A stream on the painted source, once its first frame went out. */
+async function started() {
+  const link = new RecordingLink();
+  const screen = source();
+  const stream = new NoviceScreenStream(link, quietLogger);
+  await stream.start(screen.capture, ':0');
+  await until(() => link.sent.length === 1, 2000, 'no first frame');
+  return { link, screen, stream };
+}
+
 async function settle(): Promise<void> {
   for (let i = 0; i < 5; i++) await tick();
 }
 
 describe('screen: the novice stream adapts to its reader', () => {
   it('sends each change while the helper keeps up', async () => {
-    const link = new RecordingLink();
-    const screen = source();
-    const stream = new NoviceScreenStream(link, quietLogger);
-    await stream.start(screen.capture, ':0');
-    await until(() => link.sent.length === 1, 2000, 'no first frame');
+    const { link, screen, stream } = await started();
     const before = link.sent.length;
     screen.paint();
     await until(() => link.sent.length === before + 1, 2000, 'the change was not sent');
@@ -50,11 +56,7 @@ describe('screen: the novice stream adapts to its reader', () => {
   });
 
   it('holds changes while the link is full, and sends them as one batch when it drains', async () => {
-    const link = new RecordingLink();
-    const screen = source();
-    const stream = new NoviceScreenStream(link, quietLogger);
-    await stream.start(screen.capture, ':0');
-    await until(() => link.sent.length === 1, 2000, 'no first frame');
+    const { link, screen, stream } = await started();
     const before = link.sent.length;
     link.buffered = HIGH_WATER_BYTES + 1;
     for (let i = 0; i < 10; i++) screen.paint(64 * (i % 4), 64 * Math.floor(i / 4));
@@ -70,11 +72,7 @@ describe('screen: the novice stream adapts to its reader', () => {
   });
 
   it('keeps its memory bounded for a stalled helper however much the screen changes, then sends one fresh picture', async () => {
-    const link = new RecordingLink();
-    const screen = source();
-    const stream = new NoviceScreenStream(link, quietLogger);
-    await stream.start(screen.capture, ':0');
-    await until(() => link.sent.length === 1, 2000, 'no first frame');
+    const { link, screen, stream } = await started();
     const before = link.sent.length;
     link.buffered = HIGH_WATER_BYTES + 1;
     let peak = 0;
@@ -94,11 +92,7 @@ describe('screen: the novice stream adapts to its reader', () => {
   });
 
   it('ignores a drain after it was disposed', async () => {
-    const link = new RecordingLink();
-    const screen = source();
-    const stream = new NoviceScreenStream(link, quietLogger);
-    await stream.start(screen.capture, ':0');
-    await until(() => link.sent.length === 1, 2000, 'no first frame');
+    const { link, screen, stream } = await started();
     link.buffered = HIGH_WATER_BYTES + 1;
     screen.paint();
     stream.dispose();
