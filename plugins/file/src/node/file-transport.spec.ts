@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MAX_INVITATION_BYTES } from '@ra/plugin-session/api';
 import { describeInvitationTransportContract, sampleEnvelope } from '@ra/plugin-session/testing';
-import { DEFAULT_FILE_NAME, FileTransport } from './file-transport.js';
+import { INVITATION_FILE_NAME } from '@ra/plugin-session/api';
+import { FileTransport } from './file-transport.js';
 
 const scratch = () => mkdtemp(join(tmpdir(), 'ra-file-'));
 
@@ -45,17 +46,17 @@ describe('FileTransport', () => {
 
   it('names the file RAInvitation.msrcincident when the envelope gives no name', async () => {
     const receipt = await transport.deliver(sampleEnvelope({ fileName: '' }), dir);
-    assert.equal(receipt.target, join(dir, DEFAULT_FILE_NAME));
+    assert.equal(receipt.target, join(dir, INVITATION_FILE_NAME));
   });
 
   it('never overwrites: later invitations get numbered names, and no temporary file stays', async () => {
     const first = sampleEnvelope();
     await transport.deliver(first, dir);
     await transport.deliver(sampleEnvelope({ data: Buffer.from('second') }), dir);
-    const third = await transport.deliver(sampleEnvelope({ data: Buffer.from('third') }), join(dir, DEFAULT_FILE_NAME));
+    const third = await transport.deliver(sampleEnvelope({ data: Buffer.from('third') }), join(dir, INVITATION_FILE_NAME));
     assert.equal(third.target, join(dir, 'RAInvitation (3).msrcincident'));
-    assert.deepEqual((await readdir(dir)).sort(), ['RAInvitation (2).msrcincident', 'RAInvitation (3).msrcincident', DEFAULT_FILE_NAME]);
-    assert.deepEqual(await readFile(join(dir, DEFAULT_FILE_NAME)), Buffer.from(first.data));
+    assert.deepEqual((await readdir(dir)).sort(), ['RAInvitation (2).msrcincident', 'RAInvitation (3).msrcincident', INVITATION_FILE_NAME]);
+    assert.deepEqual(await readFile(join(dir, INVITATION_FILE_NAME)), Buffer.from(first.data));
   });
 
   it('gives each of several simultaneous deliveries its own file', async () => {
@@ -74,7 +75,7 @@ describe('FileTransport', () => {
 
   it('creates a chosen folder ending in a separator, but names a missing parent instead of creating it', async () => {
     const receipt = await transport.deliver(sampleEnvelope(), join(dir, 'new') + '/');
-    assert.equal(receipt.target, join(dir, 'new', DEFAULT_FILE_NAME));
+    assert.equal(receipt.target, join(dir, 'new', INVITATION_FILE_NAME));
     const deep = join(dir, 'missing', 'new') + '/';
     await rejectsWith(transport.deliver(sampleEnvelope(), deep), new RegExp(`folder ${join(dir, 'missing')} does not exist`));
     await rejectsWith(transport.deliver(sampleEnvelope(), join(dir, 'absent', 'a.msrcincident')), /folder .*absent does not exist/);
@@ -86,7 +87,7 @@ describe('FileTransport', () => {
     process.env.HOME = dir;
     try {
       const receipt = await new FileTransport('~/Invitations').deliver(sampleEnvelope(), '');
-      assert.equal(receipt.target, join(dir, 'Invitations', DEFAULT_FILE_NAME));
+      assert.equal(receipt.target, join(dir, 'Invitations', INVITATION_FILE_NAME));
       assert.equal((await stat(join(dir, 'Invitations'))).mode & 0o777, 0o700);
     } finally {
       process.env.HOME = home;

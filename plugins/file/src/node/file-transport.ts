@@ -1,12 +1,10 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
-import { MAX_INVITATION_BYTES, type DeliveryReceipt, type InvitationEnvelope, type InvitationTransport } from '@ra/plugin-session/api';
+import { INVITATION_FILE_NAME, MAX_INVITATION_BYTES, type DeliveryReceipt, type InvitationEnvelope, type InvitationTransport } from '@ra/plugin-session/api';
 import { isMissing, readSmallFile } from '@ra/kernel/node';
 import { writeNewFile } from './new-file.js';
 
-/** The name Windows Remote Assistance gives an invitation file. */
-export const DEFAULT_FILE_NAME = 'RAInvitation.msrcincident';
 
 /**
  * Windows RA's "Save this invitation as a file": the novice hands the file over however they
@@ -80,7 +78,7 @@ function checkSize(envelope: InvitationEnvelope): void {
 
 /** The envelope's file name, refused when it could place the file anywhere but the chosen folder. */
 function fileName(envelope: InvitationEnvelope): string {
-  const name = envelope.fileName || DEFAULT_FILE_NAME;
+  const name = envelope.fileName || INVITATION_FILE_NAME;
   if (name !== basename(name) || name.startsWith('.') || /[\\/\0]/.test(name)) {
     throw new Error(`invitation file name '${name}' is not a plain file name`);
   }

@@ -6,7 +6,7 @@ import sinon from 'sinon';
 import { DAY_MINUTES } from '@ra/kernel';
 import { type InvitationTransport } from '../common/api.js';
 import { stubHooks } from '@ra/kernel/testing';
-import { sessionHooks, type SolicitedPolicy } from '../common/api.js';
+import { INVITATION_FILE_NAME, sessionHooks, type SolicitedPolicy } from '../common/api.js';
 import { readInvitation } from './invitation/format.js';
 import { NoviceIdentity } from './invitation/identity.js';
 import { InvitationStore } from './invitation/store.js';
@@ -60,7 +60,7 @@ describe('invitations: lifetime, policy and delivery', () => {
     assert.ok(Math.abs(minutes - 60) <= 1, `lasts ${minutes} minutes`);
     const [envelope, target] = transport.deliver.firstCall.args;
     assert.equal(target, '/tmp/x.msrcincident');
-    assert.equal(envelope.fileName, 'RAInvitation.msrcincident');
+    assert.equal(envelope.fileName, INVITATION_FILE_NAME);
     assert.equal(readInvitation(envelope.data).ticketId, invitation.ticketId);
     assert.equal(invitation.passwordRequired, true);
   });

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { MAX_INVITATION_BYTES, type InvitationEnvelope, type InvitationTransport } from '../common/api.js';
+import { INVITATION_FILE_NAME, INVITATION_MEDIA_TYPE, MAX_INVITATION_BYTES, type InvitationEnvelope, type InvitationTransport } from '../common/api.js';
 import { checkIdAndTitle, describeContract, type Contract, type Fixture } from '@ra/kernel/testing';
 
 export interface InvitationTransportFixture extends Fixture {
@@ -24,8 +24,8 @@ export function sampleEnvelope(overrides: Partial<InvitationEnvelope> = {}): Inv
     `EXPIRES="${expiresAt.toISOString()}" RCTICKETENCRYPTED="1" L="0"/></UPLOADINFO>\r\n`;
   return {
     ticketId,
-    fileName: 'RAInvitation.msrcincident',
-    mediaType: 'application/x-msrcincident',
+    fileName: INVITATION_FILE_NAME,
+    mediaType: INVITATION_MEDIA_TYPE,
     data: new TextEncoder().encode(xml),
     noviceName,
     message: 'My printer stopped working, can you have a look?',
