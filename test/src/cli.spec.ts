@@ -56,6 +56,35 @@ describe('ra CLI', () => {
     assert.match((await ra('--version')).stdout, /^ra 0\.1\.0 \(kernel 0\.1\.0\)\n$/);
   });
 
+  it("runs a third-party plugin's own command, lists it in the help, and parses only the options it declares", async () => {
+    const command = { id: 'hello', summary: 'greet someone from the command line', usage: 'NAME [--loud]', options: { loud: { type: 'boolean', description: 'shout it' } } };
+    const dir = await ws.plugin('test.greeter', { entries: { node: 'index.js', cli: 'cli.js' }, contributes: { CliCommand: [command] } });
+    await writeFile(join(dir, 'cli.js'), `export default { async hello(ctx) {
+      const text = 'Hello, ' + ctx.args.join(' ') + (ctx.options.loud ? '!' : '.');
+      return ctx.json ? ctx.printJson({ text }) : ctx.print(ctx.table([['GREETING'], [text]]));
+    } };`);
+    const help = await ra('--help');
+    assert.match(help.stdout, /Commands of the active plugins:[\s\S]*ra hello NAME \[--loud\]\n\s+greet someone from the command line/);
+    assert.match((await ra('hello', '--help')).stdout, /^Usage: ra hello NAME \[--loud\] \[--json\]\n\ngreet someone from the command line \(from test\.greeter\)\n\nOptions:\n  --loud  shout it\n$/);
+    assert.deepEqual(await ra('hello', 'Ann', '--loud'), { code: 0, stdout: 'GREETING\nHello, Ann!\n', stderr: '' });
+    assert.equal(JSON.parse((await ra('hello', 'Ann', '--json')).stdout).text, 'Hello, Ann.');
+    const unknown = await ra('hello', 'Ann', '--colour');
+    assert.deepEqual([unknown.code, unknown.stderr], [2, "ra: ra hello: Unknown option '--colour' (see ra --help)\n"]);
+    await ws.settings({ plugins: { 'test.greeter': { enabled: false } } });
+    const off = await ra('hello', 'Ann');
+    assert.deepEqual([off.code, off.stderr.trim()], [1, `ra: ra hello comes from test.greeter, which is disabled-by-user: disabled in ${join(ws.home, 'settings.json')}`]);
+  });
+
+  it('says when a plugin declares a command its cli entry does not handle, or one that does not fit the point', async () => {
+    const dir = await ws.plugin('test.liar', { entries: { node: 'index.js', cli: 'cli.js' }, contributes: { CliCommand: [{ id: 'vanish', summary: 'does nothing' }] } });
+    await writeFile(join(dir, 'cli.js'), 'export default {};');
+    const run = await ra('vanish');
+    assert.deepEqual([run.code, run.stderr], [1, "ra: plugin 'test.liar' declares the command 'vanish' but its cli entry has no handler for it\n"]);
+    const sloppy = await ws.plugin('test.sloppy', { entries: { node: 'index.js', cli: 'cli.js' }, contributes: { CliCommand: [{ id: 'vague', summary: '' }] } });
+    await writeFile(join(sloppy, 'cli.js'), 'export default { async vague() {} };');
+    assert.match((await ra('plugins', 'list')).stdout, /test\.sloppy .*invalid .*contributes\.CliCommand entry 'vague' does not fit the point: \/summary must NOT have fewer than 1 characters/);
+  });
+
   it('reports usage errors in one line with exit code 2, and a stack only with --debug', async () => {
     for (const args of [['frobnicate'], ['plugins', 'list', '--colour'], ['plugins', 'enable'], ['policy', 'sign', 'x']]) {
       const run = await ra(...args);
