@@ -111,7 +111,7 @@ interface AnyHook {
 }
 
 /** Wraps a sync or promise tap so its argument and result pass through `input` and `output`. */
-function normalise<T extends { type: string; fn: Function }, A, R>(tap: T, input: (a: A) => A, output: (a: A, r: unknown) => R): T {
+function normalise<T extends { type: string; fn: unknown }, A, R>(tap: T, input: (a: A) => A, output: (a: A, r: unknown) => R): T {
   if (tap.type === 'async') return tap;
   const fn = tap.fn as AnyFn;
   return {
