@@ -2,7 +2,7 @@
 import 'reflect-metadata';
 import Mocha from 'mocha';
 import { readdirSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));

@@ -65,7 +65,7 @@ describe('ra CLI', () => {
     } };`);
     const help = await ra('--help');
     assert.match(help.stdout, /Commands of the active plugins:[\s\S]*ra hello NAME \[--loud\]\n\s+greet someone from the command line/);
-    assert.match((await ra('hello', '--help')).stdout, /^Usage: ra hello NAME \[--loud\] \[--json\]\n\ngreet someone from the command line \(from test\.greeter\)\n\nOptions:\n  --loud  shout it\n$/);
+    assert.match((await ra('hello', '--help')).stdout, /^Usage: ra hello NAME \[--loud\] \[--json\]\n\ngreet someone from the command line \(from test\.greeter\)\n\nOptions:\n {2}--loud {2}shout it\n$/);
     assert.deepEqual(await ra('hello', 'Ann', '--loud'), { code: 0, stdout: 'GREETING\nHello, Ann!\n', stderr: '' });
     assert.equal(JSON.parse((await ra('hello', 'Ann', '--json')).stdout).text, 'Hello, Ann.');
     const unknown = await ra('hello', 'Ann', '--colour');

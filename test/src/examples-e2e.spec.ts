@@ -16,7 +16,10 @@ async function dropBox(): Promise<{ server: Server; url: string }> {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      if (req.method === 'PUT') kept.set(req.url!, Buffer.concat(chunks)) && res.writeHead(201).end();
+      if (req.method === 'PUT') {
+        kept.set(req.url!, Buffer.concat(chunks));
+        res.writeHead(201).end();
+      }
       else if (kept.has(req.url!)) res.end(kept.get(req.url!));
       else res.writeHead(404).end();
     });

@@ -136,9 +136,14 @@ describe('control: the novice end enforces consent', () => {
         if (kind === 0) control.receive(JSON.stringify({ t: 'request' }));
         else if (kind === 1 && control.status.phase === 'requested' && !gone) shared = control.answer(true).phase === 'shared';
         else if (kind === 2) control.answer(false);
-        else if (kind === 3 && !gone) (control.stop(random(2) ? 'novice-stop' : 'novice-esc'), (shared = false));
-        else if (kind === 4 && random(4) === 0) (control.dispose(), (gone = true), (shared = false));
-        else control.receive(input);
+        else if (kind === 3 && !gone) {
+          control.stop(random(2) ? 'novice-stop' : 'novice-esc');
+          shared = false;
+        } else if (kind === 4 && random(4) === 0) {
+          control.dispose();
+          gone = true;
+          shared = false;
+        } else control.receive(input);
         if (gone) shared = false;
         if (random(3) === 0) await tick();
       }

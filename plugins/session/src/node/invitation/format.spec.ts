@@ -65,7 +65,7 @@ describe('invitation format', () => {
     });
 
     it('is shaped like a Windows invitation', () => {
-      assert.match(xml, /^<\?xml version="1.0" encoding="UTF-8"\?>\n<UPLOADINFO TYPE="Escalated">\n  <UPLOADDATA\n/);
+      assert.match(xml, /^<\?xml version="1.0" encoding="UTF-8"\?>\n<UPLOADINFO TYPE="Escalated">\n {2}<UPLOADDATA\n/);
       const ticket = `65538,1,192.168.1.65:3389;jeff-pc.local:49230;[fe80::1]:3390,*,${sample.ticketId},*,*,${identity.fingerprint}`;
       assert.ok(xml.includes(`RCTICKET="${ticket}"`));
       for (const attribute of ['RCTICKETENCRYPTED="1"', `DtStart="${Date.parse('2025-03-01T10:00:00Z') / 1000}"`, 'DtLength="60"']) {
