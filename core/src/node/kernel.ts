@@ -20,7 +20,7 @@ import { StreamLogger } from './logger.js';
 import { NetworkListener, PluginNetworkListener } from './network.js';
 import { PointCatalogue } from './points.js';
 import { loadPolicy, policySections, sectionValue, type PolicyLocation, type PolicySections } from './policy.js';
-import { checkSchema } from './schema.js';
+import { effectiveSettings } from './plugin-settings.js';
 import { SettingsStore, type UserSettings } from './settings.js';
 
 export interface KernelOptions {
@@ -425,15 +425,7 @@ export class Kernel {
   }
 
   private pluginSettings(manifest: PluginManifest): Readonly<Record<string, unknown>> {
-    const schema = manifest.settings;
-    const given = structuredClone(this.settings.plugins[manifest.id]?.settings ?? {});
-    if (!schema) return given;
-    const problem = checkSchema(schema, given);
-    if (!problem) return given;
-    this.logger.warn(`settings for '${manifest.id}' ignored, defaults used: ${problem}`);
-    const defaults = {};
-    checkSchema(schema, defaults);
-    return defaults;
+    return effectiveSettings(manifest, this.settings, (m) => this.logger.warn(m));
   }
 
   private async readSettings(): Promise<UserSettings> {
