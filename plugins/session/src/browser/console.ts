@@ -45,21 +45,33 @@ export function sessionConsole(app: SessionApp, first: SessionView) {
   const element = h('section', { class: 'ra-console', 'aria-label': 'Session' },
     h('div', { class: 'ra-console-bar' }, h('strong', {}, who), state, h('span', {}, 'Safety code ', code), disconnect), ended, panels);
   let rendered: Disposable[] | undefined;
+  let open: SessionView | undefined;
+  // A panel whose plugin loads or goes while the session is open appears or leaves at once.
+  const panelsChanged = app.workbench.onDidChange('UiPanel', () => {
+    if (!open) return;
+    clear();
+    rendered = renderPanels(app, open, panels);
+  });
 
   const update = (view: SessionView) => {
     state.textContent = STATE_TEXT[view.state];
     code.textContent = view.safetyCode ?? '—';
     disconnect.hidden = view.state === 'ended';
-    if (view.state === 'open' && !rendered) rendered = renderPanels(app, view, panels);
+    if (view.state === 'open' && !rendered) rendered = renderPanels(app, (open = view), panels);
     if (view.state === 'ended') {
       dispose();
       ended.replaceChildren(h('p', { class: 'ra-error', role: 'status', id: 'ra-ended' }, endedText(view)));
     }
   };
-  const dispose = () => {
+  const clear = () => {
     rendered?.forEach((d) => d.dispose());
-    rendered = [];
     panels.replaceChildren();
+  };
+  const dispose = () => {
+    clear();
+    rendered = [];
+    open = undefined;
+    panelsChanged.dispose();
   };
   update(first);
   return { element, update, dispose };
