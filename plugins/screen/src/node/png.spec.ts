@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { PNG } from 'pngjs';
-import { Canvas } from './codec-fixtures.js';
+import { Canvas } from './testing/codec-fixtures.js';
 import { encodePng } from './png.js';
 
 describe('encodePng', () => {
