@@ -8,6 +8,4 @@ export * from './channel-contract.js';
 export * from './contract.js';
 export * from './input-contract.js';
 export * from './stubs.js';
-export * from './xwd.js';
 export * from './transport-contract.js';
-export * from './xvfb.js';

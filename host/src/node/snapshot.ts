@@ -1,12 +1,12 @@
 import { resolve } from 'node:path';
 import { RemoteScreen, type ScreenPicture } from '@ra/kernel';
 import { Kernel, within, writeFileAtomic } from '@ra/kernel/node';
-import { PNG } from 'pngjs';
 import { LocalApiClient } from './api-client.js';
 import { openRequest, type OpenOptions } from './api-commands.js';
 import { CliError } from './cli-error.js';
 import { kernelOptions, type Environment } from './environment.js';
 import { describeSession } from './format.js';
+import { encodePng } from './png.js';
 import type { SessionView } from './views.js';
 import { apiRouter } from './web/server.js';
 
@@ -45,14 +45,4 @@ export async function snapshot(env: Environment, file: string, o: SnapshotOption
   } finally {
     await kernel.stop();
   }
-}
-
-function encodePng(picture: ScreenPicture): Buffer {
-  const { width, height, rgba } = picture;
-  if (!(width > 0 && height > 0) || rgba.byteLength !== width * height * 4) {
-    throw new CliError(`the screen picture is malformed: ${rgba.byteLength} bytes for ${width}x${height} pixels`);
-  }
-  const png = new PNG({ width, height });
-  png.data = Buffer.from(rgba.buffer, rgba.byteOffset, rgba.byteLength);
-  return PNG.sync.write(png);
 }
