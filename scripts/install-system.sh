@@ -1,8 +1,23 @@
 #!/usr/bin/env bash
-# Installs the Debian packages RA's desktop, tests and benchmark need; names them when it cannot.
+# Installs the Debian packages RA needs that are missing, with apt as root or through sudo, saying
+# which; names them and how to install them when it cannot.
+#   product  what `npm start` needs: Xvfb and xterm for the virtual desktop
+#   test     what `npm test` needs: those, xdotool, xdpyinfo, xwd (x11-apps) and Chromium
+#   all      those, and TigerVNC's x0vncserver for `npm run bench:screen` (the default)
+# For `product` a failure is only a warning: RA still runs, and says why helpers see no screen.
 set -euo pipefail
-PACKAGES=(xvfb xterm xdotool x11-utils x11-apps chromium tigervnc-scraping-server)
-BINARIES=(Xvfb xterm xdotool xdpyinfo xwd chromium X0tigervnc)
+WHAT=${1:-all}
+PACKAGES=(xvfb xterm)
+BINARIES=(Xvfb xterm)
+case "$WHAT" in
+  product) ;;
+  test | all)
+    PACKAGES+=(xdotool x11-utils x11-apps chromium)
+    BINARIES+=(xdotool xdpyinfo xwd chromium)
+    if [ "$WHAT" = all ]; then PACKAGES+=(tigervnc-scraping-server); BINARIES+=(X0tigervnc); fi
+    ;;
+  *) echo "usage: $0 [product|test|all]" >&2; exit 2 ;;
+esac
 
 missing=()
 for i in "${!BINARIES[@]}"; do
@@ -10,12 +25,19 @@ for i in "${!BINARIES[@]}"; do
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
-if [ "$(id -u)" -eq 0 ]; then SUDO=(); elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO=(sudo -n); else
-  echo "RA needs these Debian packages: ${missing[*]}" >&2
+give_up() {
+  echo "RA ($WHAT) needs these Debian packages: ${missing[*]}" >&2
   echo "Install them with: sudo apt-get install -y --no-install-recommends ${missing[*]}" >&2
+  [ "$WHAT" = product ] && exit 0
   exit 1
+}
+# Root, sudo without a password, or sudo asking for one when someone is at the terminal.
+if [ "$(id -u)" -eq 0 ]; then SUDO=()
+elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then SUDO=(sudo -n)
+elif command -v sudo >/dev/null 2>&1 && [ -t 0 ]; then SUDO=(sudo)
+else give_up
 fi
-echo "Installing Debian packages: ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-"${SUDO[@]}" apt-get update -qq
-"${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+command -v apt-get >/dev/null 2>&1 || give_up
+echo "Installing the Debian packages RA ($WHAT) needs: ${missing[*]}"
+apt=("${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -qq)
+"${apt[@]}" update && "${apt[@]}" install -y --no-install-recommends "${missing[@]}" >/dev/null || give_up

@@ -1,5 +1,8 @@
 // Runs every compiled spec in the repo with mocha and ends with the line CI reads: "N passed, N failed".
+// Specs compile into each package's build/ folder, the product into dist/; the hook registered here
+// resolves a spec's relative imports of product modules in dist/ (see test/kit/src/build-to-dist.ts).
 import 'reflect-metadata';
+import '@ra/test-kit/register';
 import Mocha from 'mocha';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,12 +10,12 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-function specs(dir, inDist = false) {
+function specs(dir, inBuild = false) {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     if (e.name === 'node_modules' || e.name.startsWith('.')) return [];
     const path = join(dir, e.name);
-    if (e.isDirectory()) return specs(path, inDist || e.name === 'dist');
-    return inDist && e.name.endsWith('.spec.js') ? [path] : [];
+    if (e.isDirectory()) return specs(path, inBuild || e.name === 'build');
+    return inBuild && e.name.endsWith('.spec.js') ? [path] : [];
   });
 }
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import sinon from 'sinon';
 import { connect } from 'node:net';
-import { appendFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { token, type PluginRecord } from '@ra/kernel';
 import { InvitationTransport } from '@ra/plugin-session/api';
@@ -209,6 +209,23 @@ describe('plugin loader', () => {
     await boot();
     assertState('test.pinned', 'active');
     assertState('test.changed', 'disabled-by-policy', /files do not match the integrity pinned by policy/);
+    assert.equal(globalThis.raTest.evil, undefined);
+  });
+
+  it('pins what a plugin ships: its specs and sources may change, its files list may not', async () => {
+    const dir = await ws.plugin('test.shipped');
+    const manifest = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8'));
+    await writeFile(join(dir, 'package.json'), JSON.stringify({ ...manifest, files: ['index.js'] }));
+    await ws.signedPolicy({ plugins: { allowlist: { 'test.shipped': { versions: '1.0.0', integrity: await pluginIntegrity(dir) } } } });
+    await writeFile(join(dir, 'index.spec.js'), "it('works', () => {});\n");
+    await mkdir(join(dir, 'src'));
+    await writeFile(join(dir, 'src', 'index.ts'), 'export default {};\n');
+    await boot();
+    assertState('test.shipped', 'active');
+    await kernel!.stop();
+    await appendFile(join(dir, 'index.js'), 'globalThis.raTest.evil = true;\n');
+    await boot();
+    assertState('test.shipped', 'disabled-by-policy', /files do not match the integrity pinned by policy/);
     assert.equal(globalThis.raTest.evil, undefined);
   });
 

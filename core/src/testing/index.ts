@@ -5,5 +5,3 @@
 export * from './boot-plugin.js';
 export * from './contract.js';
 export * from './stubs.js';
-export * from './xwd.js';
-export * from './xvfb.js';

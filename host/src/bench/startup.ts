@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { HostStatus } from '../node/status.js';
 
-const RA = fileURLToPath(new URL('../node/main.js', import.meta.url));
+const RA = fileURLToPath(new URL('../../dist/node/main.js', import.meta.url));
 const RUNS = Number(process.env.RA_BENCH_RUNS ?? 10);
 const TARGET_MS = 300;
 

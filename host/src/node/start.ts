@@ -79,14 +79,14 @@ async function prepareDesktop(env: Environment, display: string | undefined, vir
       return desktop;
     } catch (e) {
       out.write(`No X display is reachable (${why}) and RA could not start a virtual desktop: ${(e as Error).message}.\n`);
-      out.write('Helpers will see no screen. Install Xvfb with scripts/install-system.sh, or run RA inside your desktop session.\n');
+      out.write('Helpers will see no screen. Install Xvfb with scripts/install-system.sh product, or run RA inside your desktop session.\n');
       return undefined;
     }
   }
   out.write(`No X display is reachable (${why}), so helpers will see no screen.\n`);
   out.write(
     'To fix it, run RA inside your desktop session, name the display with --display :0, or let RA start a private one with ' +
-      '--virtual-desktop (Xvfb; install it with scripts/install-system.sh).\n',
+      '--virtual-desktop (Xvfb; install it with scripts/install-system.sh product).\n',
   );
   return undefined;
 }

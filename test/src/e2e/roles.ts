@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startXvfb, type Xvfb } from '@ra/kernel/testing';
+import { startXvfb, type Xvfb } from '@ra/test-kit';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from './browser.js';
 import { RaProcess } from './ra-process.js';

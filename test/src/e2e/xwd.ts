@@ -1,4 +1,4 @@
-import { screenshot, type Screenshot } from '@ra/kernel/testing';
+import { screenshot, type Screenshot } from '@ra/test-kit';
 
 /** The X server's own picture of the root window (`xwd`), independent of RA's capture code. */
 export function xScreenshot(display: string): Promise<Screenshot> {

@@ -1,7 +1,8 @@
 /**
  * `npm run bench:screen`: RA's View Only stream against TigerVNC's x0vncserver on the same Xvfb
  * desktop, in one run, with the workload of ../shared/bench (a 40-character line typed into an
- * xterm). RA is measured end to end: a real novice RA, a real helper RA, and its live socket.
+ * xterm, measured by its rfb-measure.js). RA is measured end to end: a real novice RA, a real
+ * helper RA, and its live socket.
  */
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -9,14 +10,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { background, cpuMs, median, run, sleep, waitFor } from './processes.js';
+import { startXvfb, type Xvfb } from '@ra/host/xvfb';
 import WebSocket from 'ws';
+import { background, cpuMs, median, run, sleep, waitFor } from './processes.js';
 import { RaViewer } from './ra-viewer.js';
 
 const REPO = fileURLToPath(new URL('../../../..', import.meta.url));
 const BENCH = process.env.RA_BENCH_DIR ?? join(REPO, '..', 'shared', 'bench');
 const RA = join(REPO, 'host', 'dist', 'node', 'main.js');
-const DISPLAY = ':99';
+/** The bench desktop's display, once main() started it. */
+let DISPLAY = '';
 const TRIALS = 5;
 const IDLE_MS = 10_000;
 const inTerm = (r: { x: number; y: number }) => r.x < 700 && r.y < 420;
@@ -190,16 +193,26 @@ async function escToRevoke(noviceUrl: string, noviceSecret: string): Promise<num
   return round(ms);
 }
 
+/** The desktop of ../shared/bench/start-desktop.sh, on a free display: 1920×1080 with an xterm, xclock and xeyes. */
+async function startDesktop(): Promise<Xvfb> {
+  const desktop = await startXvfb({ width: 1920, height: 1080 });
+  desktop.spawn('xterm', ['-geometry', '100x30+40+40', '-title', 'labterm', '-e', 'bash']);
+  desktop.spawn('xclock', ['-geometry', '200x200+1000+40', '-update', '60']);
+  desktop.spawn('xeyes', ['-geometry', '200x150+1300+40']);
+  await sleep(1000);
+  return desktop;
+}
+
 async function main(): Promise<void> {
   if (!existsSync(join(BENCH, 'rfb-measure.js'))) throw new Error(`the VNC baseline scripts are not at ${BENCH}; set RA_BENCH_DIR to the shared/bench folder`);
-  for (const tool of ['Xvfb', 'X0tigervnc', 'xdotool', 'xterm']) {
+  for (const tool of ['Xvfb', 'X0tigervnc', 'xdotool', 'xterm', 'xclock', 'xeyes']) {
     await run('sh', ['-c', `command -v ${tool}`]).catch(() => {
       throw new Error(`${tool} is missing; run scripts/install-system.sh`);
     });
   }
   const work = await mkdtemp(join(tmpdir(), 'ra-bench-'));
-  const env = { ...process.env, BENCH_DIR: work, CLOCK_UPDATE: '60' };
-  await run('bash', [join(BENCH, 'start-desktop.sh')], { env });
+  const desktop = await startDesktop();
+  DISPLAY = desktop.display;
   try {
     const rows = [await vnc('zrle', work), await vnc('tight', work), await ra(work)];
     console.log('\nScreen stream and key echo, 1920x1080 Xvfb desktop (xterm, xclock, xeyes), medians of', TRIALS, 'typed 40-char lines\n');
@@ -210,7 +223,7 @@ async function main(): Promise<void> {
     }
     console.log(`\nRA: Esc on the novice's display (xdotool call, its start-up included) until control ended: ${escMs} ms`);
   } finally {
-    await run('bash', [join(BENCH, 'stop-pids.sh')], { env });
+    await desktop.stop();
     await rm(work, { recursive: true, force: true });
   }
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { ScreenUpdate } from '../common/api.js';
 import { ScreenDecoder } from '../common/decoder.js';
-import { CELL_HEIGHT, CELL_WIDTH, randomText, Terminal } from './codec-fixtures.js';
+import { CELL_HEIGHT, CELL_WIDTH, randomText, Terminal } from './testing/codec-fixtures.js';
 import { ScreenEncoder } from './encoder.js';
 import { NodeInflater } from './inflater.js';
 

@@ -4,7 +4,7 @@ import type { ScreenUpdate } from '../common/api.js';
 import { ScreenDecoder, type ScreenEvent } from '../common/decoder.js';
 import { ByteReader, SYNC_FLUSH_TAIL } from '../common/frame.js';
 import type { Inflater } from '../common/inflater.js';
-import { Canvas, INFLATERS, random, type Rgb } from './codec-fixtures.js';
+import { Canvas, INFLATERS, random, type Rgb } from './testing/codec-fixtures.js';
 import { ScreenEncoder } from './encoder.js';
 import { NodeInflater } from './inflater.js';
 

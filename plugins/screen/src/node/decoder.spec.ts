@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { constants, deflateRawSync } from 'node:zlib';
 import { ScreenDecoder } from '../common/decoder.js';
 import { ByteWriter, decodeHelperMessage, encodeRefresh, encodeReset, ScreenFrameError } from '../common/frame.js';
-import { Canvas, INFLATERS } from './codec-fixtures.js';
+import { Canvas, INFLATERS } from './testing/codec-fixtures.js';
 import { ScreenEncoder } from './encoder.js';
 
 const WIDTH = 64;

@@ -4,11 +4,11 @@ import { createServer, type Server } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import type { ScreenUpdate } from '@ra/plugin-screen/api';
-import { screenshot, startXvfb, until, type Xvfb } from '@ra/kernel/testing';
+import { until } from '@ra/kernel/testing';
 import { describeCaptureSourceContract } from '@ra/plugin-screen/testing';
+import { screenshot, startXvfb, withXvfb, type Xvfb } from '@ra/test-kit';
 import { Painter } from './testing/painter.js';
 import { RecordingSink } from './testing/recording-sink.js';
-import { withXvfb } from './testing/with-xvfb.js';
 import { X11CaptureSource } from './x11-capture-source.js';
 import type { X11CaptureStream } from './x11-capture-stream.js';
 

@@ -7,10 +7,10 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import type { InputTarget, KeyInput } from '@ra/plugin-control/api';
-import { startXvfb, until, type Xvfb } from '@ra/kernel/testing';
+import { until } from '@ra/kernel/testing';
 import { describeInputSinkContract } from '@ra/plugin-control/testing';
+import { startXvfb, withXvfb, type Xvfb } from '@ra/test-kit';
 import { InputProbe, type Stroke } from './testing/input-probe.js';
-import { withXvfb } from './testing/with-xvfb.js';
 import { X11InputSink } from './x11-input-sink.js';
 
 const run = promisify(execFile);

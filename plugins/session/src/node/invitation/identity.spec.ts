@@ -114,7 +114,7 @@ describe('NoviceIdentity', () => {
   });
 
   it('makes one key when separate processes start at once', async () => {
-    const module = new URL('./identity.js', import.meta.url).href;
+    const module = import.meta.resolve('./identity.js');
     const code = `const { NoviceIdentity } = await import(${JSON.stringify(module)}); console.log((await NoviceIdentity.open(process.argv[1])).fingerprint);`;
     const run = () => promisify(execFile)(process.execPath, ['--input-type=module', '-e', code, home]);
     const outputs = await Promise.all([run(), run(), run(), run()]);

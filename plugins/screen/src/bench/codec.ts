@@ -2,8 +2,8 @@
 import { performance } from 'node:perf_hooks';
 import type { ScreenUpdate } from '../common/api.js';
 import { ScreenDecoder } from '../common/decoder.js';
-import { busyDesktop, CELL_HEIGHT, CELL_WIDTH, INFLATERS, plainDesktop, randomText, Terminal, type Canvas } from './codec-fixtures.js';
-import { ScreenEncoder } from './encoder.js';
+import { busyDesktop, CELL_HEIGHT, CELL_WIDTH, INFLATERS, plainDesktop, randomText, Terminal, type Canvas } from '../node/testing/codec-fixtures.js';
+import { ScreenEncoder } from '../node/encoder.js';
 
 const RUNS = 7;
 

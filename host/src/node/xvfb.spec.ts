@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -20,8 +20,13 @@ function alive(pid: number): boolean {
 describe('startXvfb', function () {
   this.timeout(20_000);
   const servers: Xvfb[] = [];
+  let folder: string;
+  beforeEach(async () => {
+    folder = await mkdtemp(join(tmpdir(), 'ra-xvfb-'));
+  });
   afterEach(async () => {
     await Promise.all(servers.splice(0).map((s) => s.stop()));
+    await rm(folder, { recursive: true, force: true });
   });
 
   it('starts a server of the asked size on a free display, and stop() ends it', async () => {
@@ -37,28 +42,29 @@ describe('startXvfb', function () {
     await a.stop();
   });
 
-  it('opens an xterm, and stop() ends it with the server', async () => {
-    const x = await startXvfb({ xterm: true });
+  it('lets in only clients with its cookie, and stop() ends its clients and removes the cookie', async () => {
+    const authority = join(folder, 'xauthority');
+    const x = await startXvfb({ authority });
     servers.push(x);
-    const { stdout } = await run('xdotool', ['search', '--onlyvisible', '--class', 'xterm'], { env: x.env });
-    assert.notEqual(stdout.trim(), '', 'no xterm window is shown');
-    const { stdout: pids } = await run('xdotool', ['search', '--onlyvisible', '--class', 'xterm', 'getwindowpid'], { env: x.env });
-    const xterm = Number(pids.trim());
-    assert.ok(alive(xterm));
+    assert.equal(x.env.XAUTHORITY, authority);
+    assert.equal((await stat(authority)).mode & 0o777, 0o600);
+    await run('xdpyinfo', [], { env: x.env });
+    await assert.rejects(run('xdpyinfo', [], { env: { ...x.env, XAUTHORITY: join(folder, 'none') } }), 'a client without the cookie got in');
+    const client = x.spawn('sleep', ['60']);
     await x.stop();
-    assert.equal(alive(xterm), false, 'the xterm still runs after stop()');
+    assert.equal(alive(client.pid!), false, 'a client still runs after stop()');
     assert.equal(alive(x.pid), false, 'Xvfb still runs after stop()');
+    await assert.rejects(stat(authority), /ENOENT/);
   });
 
-  it('names the Debian package when Xvfb is not installed', async () => {
+  it('names the Debian package when Xvfb is not installed, and leaves no cookie behind', async () => {
     const path = process.env.PATH;
-    const empty = await mkdtemp(join(tmpdir(), 'ra-no-xvfb-'));
-    process.env.PATH = empty;
+    process.env.PATH = folder;
     try {
-      await assert.rejects(startXvfb(), /Xvfb is not installed: install the Debian package xvfb \(run scripts\/install-system\.sh\)/);
+      await assert.rejects(startXvfb({ authority: join(folder, 'xauthority') }), /Xvfb is not installed: install the Debian package xvfb \(run scripts\/install-system\.sh\)/);
     } finally {
       process.env.PATH = path;
-      await rm(empty, { recursive: true });
     }
+    await assert.rejects(stat(join(folder, 'xauthority')), /ENOENT/);
   });
 });

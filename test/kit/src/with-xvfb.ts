@@ -1,6 +1,6 @@
-import { startXvfb, type Xvfb, type XvfbOptions } from '@ra/kernel/testing';
+import { startXvfb, type Xvfb, type XvfbOptions } from './xvfb.js';
 
-/** Starts an Xvfb for the enclosing suite and stops it after, also when a check failed. */
+/** Starts an Xvfb for the enclosing mocha suite and stops it after, also when a check failed. */
 export function withXvfb(options: XvfbOptions): () => Xvfb {
   let xvfb: Xvfb | undefined;
   before(async () => {

@@ -1,8 +1,8 @@
 /** Test and benchmark pictures for the screen codec: a BGRX canvas, a glyph-like font, a typed line. */
-import type { ScreenUpdate } from '../common/api.js';
-import { StreamInflater } from '../browser/inflater.js';
-import type { Inflater } from '../common/inflater.js';
-import { NodeInflater } from './inflater.js';
+import type { ScreenUpdate } from '../../common/api.js';
+import { StreamInflater } from '../../browser/inflater.js';
+import type { Inflater } from '../../common/inflater.js';
+import { NodeInflater } from '../inflater.js';
 
 /** Both inflaters, named; the stream one gives up on a stalled chunk quickly, for the tests. */
 export const INFLATERS: [string, () => Inflater][] = [
