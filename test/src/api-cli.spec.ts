@@ -60,7 +60,9 @@ const ROUTE_IDS = ['inv-create', 'inv-list', 'inv-expire', 'inv-delete', 'ses-li
 
 /** The commands a built-in plugin's manifest declares. */
 async function commandsOf(plugin: string): Promise<unknown[]> {
-  const manifest = JSON.parse(await readFile(join(REPO, 'plugins', plugin, 'package.json'), 'utf8')) as { raPlugin: { contributes: { CliCommand: unknown[] } } };
+  const manifest = JSON.parse(await readFile(join(REPO, 'plugins', plugin, 'package.json'), 'utf8')) as {
+    raPlugin: { contributes: { CliCommand: unknown[] } };
+  };
   return manifest.raPlugin.contributes.CliCommand;
 }
 
@@ -81,7 +83,11 @@ describe('api: CLI commands on the local API', () => {
     env = { ...process.env, RA_HOME: ws.home, RA_POLICY: ws.policyPath, RA_OPS_KEY: ws.keyPath, RA_PLUGIN_PATH: ws.plugins, TZ: 'UTC' };
     await ws.settings(NO_BUILTINS);
     // The real command handlers of ra.session and ra.screen, in stand-ins whose API is the fake above.
-    pluginDir = await ws.plugin('test.api', { entries: { node: 'index.js', cli: 'cli.js' }, contributes: { ApiRoute: ROUTE_IDS, RemoteScreen: true, CliCommand: await commandsOf('session') } }, API_PLUGIN);
+    pluginDir = await ws.plugin(
+      'test.api',
+      { entries: { node: 'index.js', cli: 'cli.js' }, contributes: { ApiRoute: ROUTE_IDS, RemoteScreen: true, CliCommand: await commandsOf('session') } },
+      API_PLUGIN,
+    );
     await symlink(join(REPO, 'plugins', 'session', 'dist', 'cli', 'index.js'), join(pluginDir, 'cli.js'));
     const screen = await ws.plugin('test.snapshot', { entries: { cli: 'cli.js' }, contributes: { CliCommand: await commandsOf('screen') } });
     await symlink(join(REPO, 'plugins', 'screen', 'dist', 'cli', 'index.js'), join(screen, 'cli.js'));
@@ -116,13 +122,28 @@ describe('api: CLI commands on the local API', () => {
   });
 
   it('refuses bad usage with exit code 2', async () => {
-    for (const args of [['sessions', 'frob'], ['invitations', 'expire'], ['sessions', 'accept', 'a', 'b'], ['open'], ['invite', 'now'], ['start', '--ui-port', 'x']]) {
+    for (const args of [
+      ['sessions', 'frob'],
+      ['invitations', 'expire'],
+      ['sessions', 'accept', 'a', 'b'],
+      ['open'],
+      ['invite', 'now'],
+      ['start', '--ui-port', 'x'],
+    ]) {
       const run = await ra(...args);
       assert.equal(run.code, 2, `${args.join(' ')}: ${run.stderr}`);
       assert.equal(run.stderr.trim().split('\n').length, 1);
     }
     const help = await ok('--help');
-    for (const text of ['ra invite', 'ra invitations', 'ra sessions', 'ra open SOURCE', 'ra snapshot SOURCE --out OUT.png', '--ui-port N', '--virtual-desktop']) {
+    for (const text of [
+      'ra invite',
+      'ra invitations',
+      'ra sessions',
+      'ra open SOURCE',
+      'ra snapshot SOURCE --out OUT.png',
+      '--ui-port N',
+      '--virtual-desktop',
+    ]) {
       assert.ok(help.includes(text), text);
     }
   });
@@ -133,7 +154,12 @@ describe('api: CLI commands on the local API', () => {
     const target = join(ws.dir, 'saved', 'inv.msrcincident');
     assert.equal(made, `Invitation T1 saved to ${target}; expires 2030-01-02 04:04; password required\n`);
     assert.deepEqual(JSON.parse((await pluginLog())[0].slice('invite '.length)), {
-      via: 'file', target, password: 'pw', expires: '1h', name: 'Ann', message: 'printer',
+      via: 'file',
+      target,
+      password: 'pw',
+      expires: '1h',
+      name: 'Ann',
+      message: 'printer',
     });
     const json = JSON.parse(await ok('invite', '--name', 'Bob', '--json'));
     assert.equal(json.invitation.ticketId, 'T2');
@@ -147,7 +173,13 @@ describe('api: CLI commands on the local API', () => {
     );
     assert.equal(await ok('invitations', 'expire', 'T1'), 'Invitation T1 expired\n');
     const list = JSON.parse(await ok('invitations', 'list', '--json'));
-    assert.deepEqual(list.map((i: { ticketId: string; status: string }) => [i.ticketId, i.status]), [['T1', 'expired'], ['T2', 'open']]);
+    assert.deepEqual(
+      list.map((i: { ticketId: string; status: string }) => [i.ticketId, i.status]),
+      [
+        ['T1', 'expired'],
+        ['T2', 'open'],
+      ],
+    );
     assert.equal(list[0].createdAt, '2030-01-02T03:04:00.000Z');
     assert.equal(await ok('invitations', 'delete', 'T2'), 'Invitation T2 deleted\n');
     const missing = await ra('invitations', 'delete', 'T9');
@@ -160,7 +192,9 @@ describe('api: CLI commands on the local API', () => {
     const opened = await ok('open', 'invitation.msrcincident', '--password', 'pw', '--name', 'Helen');
     assert.match(opened, /^Session S1 with Ann: awaiting-consent; safety code 123456\n/);
     assert.deepEqual(JSON.parse((await pluginLog())[0].slice('open '.length)), {
-      source: join(ws.dir, 'invitation.msrcincident'), password: 'pw', helperName: 'Helen',
+      source: join(ws.dir, 'invitation.msrcincident'),
+      password: 'pw',
+      helperName: 'Helen',
     });
     assert.equal(
       await ok('sessions', 'list'),

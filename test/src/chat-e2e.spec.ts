@@ -34,7 +34,14 @@ describe('end to end: chat between the novice and the helper, in both pages and 
   let roles: TwoRoles;
 
   before(async () => {
-    roles = await TwoRoles.start('chat', { ports: [34571, 34572], screen: { width: 800, height: 600 }, viewports: [{ width: 1100, height: 900 }, { width: 1100, height: 900 }] });
+    roles = await TwoRoles.start('chat', {
+      ports: [34571, 34572],
+      screen: { width: 800, height: 600 },
+      viewports: [
+        { width: 1100, height: 900 },
+        { width: 1100, height: 900 },
+      ],
+    });
     ({ novice, helper, novicePage, helperPage, folder } = roles);
   });
 
@@ -44,7 +51,11 @@ describe('end to end: chat between the novice and the helper, in both pages and 
     const target = join(folder, 'chat.msrcincident');
     const made = await novice.api('POST', '/api/invitations', { via: 'file', target, password: PASSWORD, name: 'Nora Novice' });
     assert.equal(made.status, 200, JSON.stringify(made.body));
-    const opened = await helper.api<{ id: string }>('POST', '/api/sessions/open', { invitation: await readFile(target, 'utf8'), password: PASSWORD, helperName: 'Hank Helper' });
+    const opened = await helper.api<{ id: string }>('POST', '/api/sessions/open', {
+      invitation: await readFile(target, 'utf8'),
+      password: PASSWORD,
+      helperName: 'Hank Helper',
+    });
     assert.equal(opened.status, 200, JSON.stringify(opened.body));
     helperSession = opened.body.id;
     await novicePage.locator('#ra-accept').click();
@@ -137,7 +148,15 @@ describe('end to end: chat between the novice and the helper, in both pages and 
   it('loads the whole history when a page opens midway', async () => {
     await helperPage.reload();
     const shown = await messages(helperPage, 4);
-    assert.deepEqual(shown.map((m) => [m.from, m.mine]), [['Nora Novice', false], ['Hank Helper', true], ['Hank Helper', true], ['Hank Helper', true]]);
+    assert.deepEqual(
+      shown.map((m) => [m.from, m.mine]),
+      [
+        ['Nora Novice', false],
+        ['Hank Helper', true],
+        ['Hank Helper', true],
+        ['Hank Helper', true],
+      ],
+    );
     assert.equal(shown[0].text, GREETING);
     await snap(helperPage, 'chat-06-helper-history-after-reload');
   });

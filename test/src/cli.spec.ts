@@ -57,32 +57,55 @@ describe('ra CLI', () => {
   });
 
   it("runs a third-party plugin's own command, lists it in the help, and parses only the options it declares", async () => {
-    const command = { id: 'hello', summary: 'greet someone from the command line', usage: 'NAME [--loud]', options: { loud: { type: 'boolean', description: 'shout it' } } };
+    const command = {
+      id: 'hello',
+      summary: 'greet someone from the command line',
+      usage: 'NAME [--loud]',
+      options: { loud: { type: 'boolean', description: 'shout it' } },
+    };
     const dir = await ws.plugin('test.greeter', { entries: { node: 'index.js', cli: 'cli.js' }, contributes: { CliCommand: [command] } });
-    await writeFile(join(dir, 'cli.js'), `export default { async hello(ctx) {
+    await writeFile(
+      join(dir, 'cli.js'),
+      `export default { async hello(ctx) {
       const text = 'Hello, ' + ctx.args.join(' ') + (ctx.options.loud ? '!' : '.');
       return ctx.json ? ctx.printJson({ text }) : ctx.print(ctx.table([['GREETING'], [text]]));
-    } };`);
+    } };`,
+    );
     const help = await ra('--help');
     assert.match(help.stdout, /Commands of the active plugins:[\s\S]*ra hello NAME \[--loud\]\n\s+greet someone from the command line/);
-    assert.match((await ra('hello', '--help')).stdout, /^Usage: ra hello NAME \[--loud\] \[--json\]\n\ngreet someone from the command line \(from test\.greeter\)\n\nOptions:\n {2}--loud {2}shout it\n$/);
+    assert.match(
+      (await ra('hello', '--help')).stdout,
+      /^Usage: ra hello NAME \[--loud\] \[--json\]\n\ngreet someone from the command line \(from test\.greeter\)\n\nOptions:\n {2}--loud {2}shout it\n$/,
+    );
     assert.deepEqual(await ra('hello', 'Ann', '--loud'), { code: 0, stdout: 'GREETING\nHello, Ann!\n', stderr: '' });
     assert.equal(JSON.parse((await ra('hello', 'Ann', '--json')).stdout).text, 'Hello, Ann.');
     const unknown = await ra('hello', 'Ann', '--colour');
     assert.deepEqual([unknown.code, unknown.stderr], [2, "ra: ra hello: Unknown option '--colour' (see ra --help)\n"]);
     await ws.settings({ plugins: { 'test.greeter': { enabled: false } } });
     const off = await ra('hello', 'Ann');
-    assert.deepEqual([off.code, off.stderr.trim()], [1, `ra: ra hello comes from test.greeter, which is disabled-by-user: disabled in ${join(ws.home, 'settings.json')}`]);
+    assert.deepEqual(
+      [off.code, off.stderr.trim()],
+      [1, `ra: ra hello comes from test.greeter, which is disabled-by-user: disabled in ${join(ws.home, 'settings.json')}`],
+    );
   });
 
   it('says when a plugin declares a command its cli entry does not handle, or one that does not fit the point', async () => {
-    const dir = await ws.plugin('test.liar', { entries: { node: 'index.js', cli: 'cli.js' }, contributes: { CliCommand: [{ id: 'vanish', summary: 'does nothing' }] } });
+    const dir = await ws.plugin('test.liar', {
+      entries: { node: 'index.js', cli: 'cli.js' },
+      contributes: { CliCommand: [{ id: 'vanish', summary: 'does nothing' }] },
+    });
     await writeFile(join(dir, 'cli.js'), 'export default {};');
     const run = await ra('vanish');
     assert.deepEqual([run.code, run.stderr], [1, "ra: plugin 'test.liar' declares the command 'vanish' but its cli entry has no handler for it\n"]);
-    const sloppy = await ws.plugin('test.sloppy', { entries: { node: 'index.js', cli: 'cli.js' }, contributes: { CliCommand: [{ id: 'vague', summary: '' }] } });
+    const sloppy = await ws.plugin('test.sloppy', {
+      entries: { node: 'index.js', cli: 'cli.js' },
+      contributes: { CliCommand: [{ id: 'vague', summary: '' }] },
+    });
     await writeFile(join(sloppy, 'cli.js'), 'export default { async vague() {} };');
-    assert.match((await ra('plugins', 'list')).stdout, /test\.sloppy .*invalid .*contributes\.CliCommand entry 'vague' does not fit the point: \/summary must NOT have fewer than 1 characters/);
+    assert.match(
+      (await ra('plugins', 'list')).stdout,
+      /test\.sloppy .*invalid .*contributes\.CliCommand entry 'vague' does not fit the point: \/summary must NOT have fewer than 1 characters/,
+    );
   });
 
   it('reports usage errors in one line with exit code 2, and a stack only with --debug', async () => {
@@ -165,9 +188,15 @@ describe('ra CLI', () => {
     await writeFile(ws.policyPath, JSON.stringify({ solicited: { maxLifetime: '120d', alowControl: true } }));
     const run = await ra('policy', 'sign', ws.policyPath, '--key', join(keys, 'ops-key.pem'));
     assert.equal(run.code, 1);
-    assert.match(run.stderr, /not signing: policy section 'solicited' \(ra\.session\): \(top level\): unknown key 'alowControl'; \/maxLifetime must be a duration like 90m, 6h or 30d, at most 99d/);
+    assert.match(
+      run.stderr,
+      /not signing: policy section 'solicited' \(ra\.session\): \(top level\): unknown key 'alowControl'; \/maxLifetime must be a duration like 90m, 6h or 30d, at most 99d/,
+    );
     await writeFile(ws.policyPath, JSON.stringify({ solicited: { maxLifetime: '120d' } }));
-    assert.match((await ra('policy', 'sign', ws.policyPath, '--key', join(keys, 'ops-key.pem'))).stderr, /\/maxLifetime must be a duration like 90m, 6h or 30d, at most 99d/);
+    assert.match(
+      (await ra('policy', 'sign', ws.policyPath, '--key', join(keys, 'ops-key.pem'))).stderr,
+      /\/maxLifetime must be a duration like 90m, 6h or 30d, at most 99d/,
+    );
     await writeFile(ws.policyPath, '{}');
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     await writeFile(join(keys, 'rsa.pem'), privateKey.export({ type: 'pkcs8', format: 'pem' }));

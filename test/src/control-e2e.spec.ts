@@ -67,14 +67,17 @@ describe('end to end: Take Control, with consent, and Esc and Stop that always w
     await until(async () => (await helperPage.locator('#ra-control-why').textContent())!.length > 0, 10_000, 'the reason shown did not happen', 20);
     assert.equal(await take.isDisabled(), true);
     assert.match((await helperPage.locator('#ra-control-why').textContent())!, /the setting "Allow this computer to be controlled remotely" is off/);
-    const refused = await helper.api<{ error: string }>('POST', `/api/control/${(await helper.api<{ sessionId: string }[]>('GET', '/api/control')).body[0].sessionId}/request`);
+    const refused = await helper.api<{ error: string }>(
+      'POST',
+      `/api/control/${(await helper.api<{ sessionId: string }[]>('GET', '/api/control')).body[0].sessionId}/request`,
+    );
     assert.equal(refused.status, 409);
     await snap(helperPage, 'control-01-helper-disabled');
     await helperPage.locator('#ra-disconnect').click();
     novice = await roles.restartNovice({ 'ra.control': { allowControl: true } });
   });
 
-  it('shares control after Yes: typing on the canvas runs a command in the novice\'s xterm', async () => {
+  it("shares control after Yes: typing on the canvas runs a command in the novice's xterm", async () => {
     await connect();
     await helperPage.locator('#ra-take-control').click();
     await novicePage.locator('#ra-control-yes').waitFor();
@@ -87,7 +90,12 @@ describe('end to end: Take Control, with consent, and Esc and Stop that always w
     await clickRemote(200, 150);
     for (const ch of `echo Grüße-$((6*7)) > ${file}`) await pressKey(helperPage, ch);
     await helperPage.keyboard.press('Enter');
-    await until(async () => existsSync(file) && (await readFile(file, 'utf8')) === 'Grüße-42\n', 10_000, 'the file written through the helper did not happen', 20);
+    await until(
+      async () => existsSync(file) && (await readFile(file, 'utf8')) === 'Grüße-42\n',
+      10_000,
+      'the file written through the helper did not happen',
+      20,
+    );
     await snap(helperPage, 'control-03-helper-typed');
   });
 
@@ -96,11 +104,16 @@ describe('end to end: Take Control, with consent, and Esc and Stop that always w
       await helperPage.getByRole('button', { name: zoom }).click();
       const box = (await helperPage.locator('canvas#ra-screen').boundingBox())!;
       await helperPage.mouse.move(box.x + (300 * box.width) / 1024 + 0.5, box.y + (250 * box.height) / 768 + 0.5);
-      await until(async () => {
-        const { stdout } = await run('xdotool', ['getmouselocation', '--shell'], { env: desktop.env });
-        const [x, y] = [Number(/X=(\d+)/.exec(stdout)![1]), Number(/Y=(\d+)/.exec(stdout)![1])];
-        return Math.abs(x - 300) <= 1 && Math.abs(y - 250) <= 1;
-      }, 10_000, `the pointer did not reach (300, 250) in ${zoom}`, 20);
+      await until(
+        async () => {
+          const { stdout } = await run('xdotool', ['getmouselocation', '--shell'], { env: desktop.env });
+          const [x, y] = [Number(/X=(\d+)/.exec(stdout)![1]), Number(/Y=(\d+)/.exec(stdout)![1])];
+          return Math.abs(x - 300) <= 1 && Math.abs(y - 250) <= 1;
+        },
+        10_000,
+        `the pointer did not reach (300, 250) in ${zoom}`,
+        20,
+      );
     }
   });
 
@@ -147,7 +160,12 @@ describe('end to end: Take Control, with consent, and Esc and Stop that always w
     await novicePage.locator('#ra-control-yes').waitFor();
     const sessionId = (await helper.api<{ sessionId: string }[]>('GET', '/api/control')).body.at(-1)!.sessionId;
     await helper.api('POST', `/api/control/${sessionId}/request`);
-    await until(async () => /already waiting/.test((await helperPage.locator('#ra-control-note').textContent()) ?? ''), 10_000, 'the refusal shown did not happen', 20);
+    await until(
+      async () => /already waiting/.test((await helperPage.locator('#ra-control-note').textContent()) ?? ''),
+      10_000,
+      'the refusal shown did not happen',
+      20,
+    );
     await novicePage.locator('#ra-control-yes').click();
     await until(async () => (await phase(novice)) === 'shared', 10_000, 'shared did not happen', 20);
     await helperPage.locator('#ra-disconnect').click();

@@ -19,8 +19,7 @@ async function dropBox(): Promise<{ server: Server; url: string }> {
       if (req.method === 'PUT') {
         kept.set(req.url!, Buffer.concat(chunks));
         res.writeHead(201).end();
-      }
-      else if (kept.has(req.url!)) res.end(kept.get(req.url!));
+      } else if (kept.has(req.url!)) res.end(kept.get(req.url!));
       else res.writeHead(404).end();
     });
   });

@@ -92,7 +92,11 @@ const OWNER = {
     sessionOpened: series('session'),
   },
   policy: {
-    solicited: { type: 'object', additionalProperties: false, properties: { allowed: { type: 'boolean', default: true }, allowControl: { type: 'boolean', default: true } } },
+    solicited: {
+      type: 'object',
+      additionalProperties: false,
+      properties: { allowed: { type: 'boolean', default: true }, allowControl: { type: 'boolean', default: true } },
+    },
   },
 };
 
@@ -157,4 +161,6 @@ export class RunningRa {
 }
 
 /** Settings that keep the built-in plugins out of a spec that brings its own routes and services. */
-export const NO_BUILTINS = { plugins: Object.fromEntries(['ra.chat', 'ra.control', 'ra.file', 'ra.session', 'ra.screen', 'ra.x11'].map((id) => [id, { enabled: false }])) };
+export const NO_BUILTINS = {
+  plugins: Object.fromEntries(['ra.chat', 'ra.control', 'ra.file', 'ra.session', 'ra.screen', 'ra.x11'].map((id) => [id, { enabled: false }])),
+};

@@ -34,7 +34,10 @@ describe('plugin loader', () => {
   async function boot(extra: Partial<KernelOptions> = {}): Promise<Kernel> {
     kernel = await Kernel.start({
       ...extra,
-      sources: [{ dir: ws.owners, origin: 'builtin' }, { dir: ws.plugins, origin: 'external' }],
+      sources: [
+        { dir: ws.owners, origin: 'builtin' },
+        { dir: ws.plugins, origin: 'external' },
+      ],
       policy: { path: ws.policyPath, keyPath: ws.keyPath },
       home: ws.home,
       logger: new StreamLogger('warn', 'ra', (line) => void logs.push(line)),
@@ -95,11 +98,17 @@ describe('plugin loader', () => {
     await ws.plugin('test.unbuilt', { entries: { node: 'dist/index.js' } });
     await ws.plugin('test.twin');
     const copy = await ws.plugin('test.twin-copy');
-    await writeFile(join(copy, 'package.json'), JSON.stringify({ name: 'x', version: '1.0.0', raPlugin: { id: 'test.twin', kernel: '*', entries: { node: 'index.js' } } }));
+    await writeFile(
+      join(copy, 'package.json'),
+      JSON.stringify({ name: 'x', version: '1.0.0', raPlugin: { id: 'test.twin', kernel: '*', entries: { node: 'index.js' } } }),
+    );
     await boot();
     assertState('test.unbuilt', 'invalid', /node entry dist\/index\.js does not exist/);
     const twins = kernel!.records().filter((r) => r.id === 'test.twin');
-    assert.deepEqual(twins.map((t) => t.state), ['active', 'invalid']);
+    assert.deepEqual(
+      twins.map((t) => t.state),
+      ['active', 'invalid'],
+    );
     assert.match(twins[1].reason, /duplicate plugin id: already found at .*test\.twin$/);
   });
 
@@ -172,7 +181,10 @@ describe('plugin loader', () => {
     await writeFile(join(ws.home, 'settings.json'), '{ nope');
     await boot();
     assertState('test.on', 'active');
-    assert.ok(logs.some((l) => /settings\.json is not valid JSON.*left as it is/.test(l)), logs.join(''));
+    assert.ok(
+      logs.some((l) => /settings\.json is not valid JSON.*left as it is/.test(l)),
+      logs.join(''),
+    );
   });
 
   it('blocks plugins outside the policy allowlist or its versions', async () => {
@@ -266,12 +278,21 @@ describe('plugin loader', () => {
   it('counts a folder listed twice once', async () => {
     await ws.plugin('test.once');
     kernel = await Kernel.start({
-      sources: [{ dir: ws.plugins, origin: 'external' }, { dir: join(ws.plugins, 'test.once'), origin: 'external' }],
+      sources: [
+        { dir: ws.plugins, origin: 'external' },
+        { dir: join(ws.plugins, 'test.once'), origin: 'external' },
+      ],
       policy: { path: ws.policyPath, keyPath: ws.keyPath },
       home: ws.home,
       logger: new StreamLogger('warn', 'ra', (line) => void logs.push(line)),
     });
-    assert.deepEqual(kernel.records().filter((r) => r.id !== 'test.owner').map((r) => `${r.id} ${r.state}`), ['test.once active']);
+    assert.deepEqual(
+      kernel
+        .records()
+        .filter((r) => r.id !== 'test.owner')
+        .map((r) => `${r.id} ${r.state}`),
+      ['test.once active'],
+    );
   });
 
   it('refuses a pinned key with no policy, and a policy with no signature', async () => {
@@ -338,14 +359,23 @@ describe('plugin loader', () => {
         bind(ra.token('CaptureSource')).toConstantValue({ id: 'cam', title: 'secret screen' }); }) });`;
       await ws.plugin('test.mailer', { permissions: ['mail'], contributes: { Mailer: true }, settings: { type: 'object' } }, mailerCode);
       await ws.plugin('test.cam', { permissions: ['capture'], contributes: { CaptureSource: ['cam'] } }, camera);
-      await ws.plugin('test.early', { requires: ['test.mailer'], contributes: { InvitationTransport: ['t1'] } },
+      await ws.plugin(
+        'test.early',
+        { requires: ['test.mailer'], contributes: { InvitationTransport: ['t1'] } },
         `export default definePlugin({ module: new ContainerModule(({ bind }) => {
-          bind(ra.token('InvitationTransport')).toDynamicValue((c) => { c.get(ra.token('Mailer')); return { id: 't1', title: 't1', deliver() {} }; }); }) });`);
-      await ws.plugin('test.unbinder', { requires: ['test.cam'] },
+          bind(ra.token('InvitationTransport')).toDynamicValue((c) => { c.get(ra.token('Mailer')); return { id: 't1', title: 't1', deliver() {} }; }); }) });`,
+      );
+      await ws.plugin(
+        'test.unbinder',
+        { requires: ['test.cam'] },
         `export default definePlugin({ module: new ContainerModule(({ isBound, unbind }) => { if (isBound(ra.ContributionProvider)) unbind(ra.ContributionProvider); }),
-          activate(ctx) { globalThis.raTest.sources = ctx.contributions(ra.token('CaptureSource')).length; } });`);
-      await ws.plugin('test.keeper', { requires: ['test.mailer'] },
-        `export default definePlugin({ activate(ctx) { globalThis.raTest.kept = ctx; throw new Error('bye'); } });`);
+          activate(ctx) { globalThis.raTest.sources = ctx.contributions(ra.token('CaptureSource')).length; } });`,
+      );
+      await ws.plugin(
+        'test.keeper',
+        { requires: ['test.mailer'] },
+        `export default definePlugin({ activate(ctx) { globalThis.raTest.kept = ctx; throw new Error('bye'); } });`,
+      );
       await boot();
       assertState('test.early', 'failed', /may not use Mailer: its manifest does not declare the 'mail' permission/);
       assertState('test.unbinder', 'failed', /may not use CaptureSource/);
@@ -385,17 +415,25 @@ describe('plugin loader', () => {
     });
 
     it('lets only the owner fire a hook, and refuses taps on a hook nobody declares', async () => {
-      await ws.plugin('test.rogue', {}, `export default definePlugin({ async activate(ctx) {
+      await ws.plugin(
+        'test.rogue',
+        {},
+        `export default definePlugin({ async activate(ctx) {
         globalThis.raTest.fired = await ctx.hooks.hook('sessionOpened').call({}).catch((e) => e.message);
-        try { ctx.hooks.hook('noSuchHook').tap(() => {}); } catch (e) { globalThis.raTest.tapped = e.message; } } });`);
+        try { ctx.hooks.hook('noSuchHook').tap(() => {}); } catch (e) { globalThis.raTest.tapped = e.message; } } });`,
+      );
       await boot();
       assert.equal(globalThis.raTest.fired, "plugin 'test.rogue' may not fire sessionOpened: test.owner owns it");
       assert.equal(globalThis.raTest.tapped, 'no active plugin declares the hook noSuchHook');
     });
 
     it('drops the hooks with their owner, and brings them back with it', async () => {
-      await ws.plugin('test.tapper', { requires: ['test.owner'] }, `export default definePlugin({ activate(ctx) {
-        ctx.hooks.hook('sessionOpened').tap(() => { globalThis.raTest.opened = (globalThis.raTest.opened ?? 0) + 1; }); } });`);
+      await ws.plugin(
+        'test.tapper',
+        { requires: ['test.owner'] },
+        `export default definePlugin({ activate(ctx) {
+        ctx.hooks.hook('sessionOpened').tap(() => { globalThis.raTest.opened = (globalThis.raTest.opened ?? 0) + 1; }); } });`,
+      );
       await boot();
       await ws.settings({ plugins: { 'test.owner': { enabled: false } } });
       await kernel!.reloadSettings();
@@ -407,9 +445,13 @@ describe('plugin loader', () => {
       assert.equal(globalThis.raTest.opened, 1);
     });
 
-    it('checks each policy section against its owner\'s schema, refuses unknown ones by name, and fills defaults', async () => {
-      await ws.plugin('test.reader', {}, `export default definePlugin({ activate(ctx) {
-        globalThis.raTest.solicited = ctx.get(ra.PolicyService).section('solicited'); } });`);
+    it("checks each policy section against its owner's schema, refuses unknown ones by name, and fills defaults", async () => {
+      await ws.plugin(
+        'test.reader',
+        {},
+        `export default definePlugin({ activate(ctx) {
+        globalThis.raTest.solicited = ctx.get(ra.PolicyService).section('solicited'); } });`,
+      );
       await ws.signedPolicy({ solicited: { allowControl: false } });
       await boot();
       assert.deepEqual(globalThis.raTest.solicited, { allowed: true, allowControl: false });
@@ -516,7 +558,10 @@ describe('plugin loader', () => {
       await kernel!.reloadSettings();
       assertState('test.live', 'active');
       assertState('test.after', 'active');
-      assert.deepEqual(kernel!.contributions(InvitationTransport).map((t) => t.id), ['live']);
+      assert.deepEqual(
+        kernel!.contributions(InvitationTransport).map((t) => t.id),
+        ['live'],
+      );
       await fire('sessionOpened', session);
       assert.equal(globalThis.raTest.opened, 2);
     });
@@ -552,9 +597,13 @@ describe('plugin loader', () => {
     });
 
     it('activates nothing once stopping, even when settings change during the stop', async () => {
-      await ws.plugin('test.slow', {}, `export default definePlugin({
+      await ws.plugin(
+        'test.slow',
+        {},
+        `export default definePlugin({
         activate() { globalThis.raTest.activations = (globalThis.raTest.activations ?? 0) + 1; },
-        deactivate() { return new Promise((r) => setTimeout(r, 200)); } });`);
+        deactivate() { return new Promise((r) => setTimeout(r, 200)); } });`,
+      );
       await boot();
       await kernel!.watchSettings();
       await ws.settings({ plugins: { 'test.other': { enabled: true } } });
@@ -590,8 +639,12 @@ describe('plugin loader', () => {
       if (ctx.settings.greeting === 'fail') throw new Error('cannot greet');
       globalThis.raTest.greetings = [...(globalThis.raTest.greetings ?? []), ctx.settings.greeting]; } });`;
     await ws.plugin('test.greeter', { settings: schema }, code);
-    await ws.plugin('test.listener', { requires: ['test.greeter'] }, `export default definePlugin({ activate() {
-      globalThis.raTest.listens = (globalThis.raTest.listens ?? 0) + 1; } });`);
+    await ws.plugin(
+      'test.listener',
+      { requires: ['test.greeter'] },
+      `export default definePlugin({ activate() {
+      globalThis.raTest.listens = (globalThis.raTest.listens ?? 0) + 1; } });`,
+    );
     await boot();
     await ws.settings({ plugins: { 'test.greeter': { settings: { greeting: 'fail' } } } });
     await kernel!.reloadSettings();
@@ -637,11 +690,19 @@ describe('plugin loader', () => {
     };
 
     it('contains a throwing tap, attributes it to its plugin, and runs the rest of the series', async () => {
-      await ws.plugin('test.bad-tap', {}, `export default definePlugin({ activate(ctx) {
-        ctx.hooks.hook('invitationBeforeSend').tap(() => { throw new Error('tap exploded'); }); } });`);
-      await ws.plugin('test.veto', {}, `export default definePlugin({ activate(ctx) {
+      await ws.plugin(
+        'test.bad-tap',
+        {},
+        `export default definePlugin({ activate(ctx) {
+        ctx.hooks.hook('invitationBeforeSend').tap(() => { throw new Error('tap exploded'); }); } });`,
+      );
+      await ws.plugin(
+        'test.veto',
+        {},
+        `export default definePlugin({ activate(ctx) {
         ctx.hooks.hook('invitationBeforeSend').tap(async (o) => ({ ...o, veto: 'no e-mail on Fridays' }));
-        ctx.hooks.hook('sessionConnecting').tap((c) => c.helperName === 'Mallory' ? 'helper not trusted' : undefined); } });`);
+        ctx.hooks.hook('sessionConnecting').tap((c) => c.helperName === 'Mallory' ? 'helper not trusted' : undefined); } });`,
+      );
       await boot();
       kernel!.hooks.tap('host', 'invitationBeforeSend', async (o) => ({ ...(o as OutgoingInvitation), veto: undefined, target: '/elsewhere' }));
       const result = (await fire('invitationBeforeSend', outgoing)) as OutgoingInvitation;
@@ -656,13 +717,21 @@ describe('plugin loader', () => {
     });
 
     it('lets no tap clear a veto by mutation or null, nor end a bail series without a reason', async () => {
-      await ws.plugin('test.veto', {}, `export default definePlugin({ activate(ctx) {
+      await ws.plugin(
+        'test.veto',
+        {},
+        `export default definePlugin({ activate(ctx) {
         ctx.hooks.hook('invitationBeforeSend').tap((o) => ({ ...o, veto: 'not today' }));
-        ctx.hooks.hook('sessionConnecting').tap((c) => c.kind === 'offer' && 'offers refused'); } });`);
-      await ws.plugin('test.eraser', { requires: ['test.veto'] }, `export default definePlugin({ activate(ctx) {
+        ctx.hooks.hook('sessionConnecting').tap((c) => c.kind === 'offer' && 'offers refused'); } });`,
+      );
+      await ws.plugin(
+        'test.eraser',
+        { requires: ['test.veto'] },
+        `export default definePlugin({ activate(ctx) {
         ctx.hooks.hook('invitationBeforeSend').tap((o) => { delete o.veto; });
         ctx.hooks.hook('invitationBeforeSend').tap(() => null);
-        ctx.hooks.hook('sessionConnecting').tap((c) => c.helperName === 'Mallory' ? 'not Mallory' : undefined); } });`);
+        ctx.hooks.hook('sessionConnecting').tap((c) => c.helperName === 'Mallory' ? 'not Mallory' : undefined); } });`,
+      );
       await boot();
       const result = (await fire('invitationBeforeSend', outgoing)) as OutgoingInvitation;
       assert.equal(result.veto, 'not today');
@@ -673,10 +742,18 @@ describe('plugin loader', () => {
     });
 
     it('gives up on a hanging tap after the tap timeout, and runs the rest of the series', async () => {
-      await ws.plugin('test.hangs', {}, `export default definePlugin({ activate(ctx) {
-        ctx.hooks.hook('sessionOpened').tap(() => new Promise(() => {})); } });`);
-      await ws.plugin('test.after', { requires: ['test.hangs'] }, `export default definePlugin({ activate(ctx) {
-        ctx.hooks.hook('sessionOpened').tap(() => { globalThis.raTest.after = true; }); } });`);
+      await ws.plugin(
+        'test.hangs',
+        {},
+        `export default definePlugin({ activate(ctx) {
+        ctx.hooks.hook('sessionOpened').tap(() => new Promise(() => {})); } });`,
+      );
+      await ws.plugin(
+        'test.after',
+        { requires: ['test.hangs'] },
+        `export default definePlugin({ activate(ctx) {
+        ctx.hooks.hook('sessionOpened').tap(() => { globalThis.raTest.after = true; }); } });`,
+      );
       await boot({ tapTimeoutMs: 200 });
       await fire('sessionOpened', { id: 's', ticketId: 't', role: 'novice', peerName: 'p', localName: 'n' });
       assert.equal(globalThis.raTest.after, true);
@@ -685,10 +762,23 @@ describe('plugin loader', () => {
     });
 
     it('lets a plugin undo its own tap', async () => {
-      await ws.plugin('test.once', {}, `export default definePlugin({ activate(ctx) {
-        const tap = ctx.hooks.hook('invitationCreated').tap(() => { globalThis.raTest.created = (globalThis.raTest.created ?? 0) + 1; tap.dispose(); }); } });`);
+      await ws.plugin(
+        'test.once',
+        {},
+        `export default definePlugin({ activate(ctx) {
+        const tap = ctx.hooks.hook('invitationCreated').tap(() => { globalThis.raTest.created = (globalThis.raTest.created ?? 0) + 1; tap.dispose(); }); } });`,
+      );
       await boot();
-      const invitation = { ticketId: 't', noviceName: 'A', message: '', createdAt: new Date(), expiresAt: new Date(), passwordRequired: false, status: 'open' as const, failedAttempts: 0 };
+      const invitation = {
+        ticketId: 't',
+        noviceName: 'A',
+        message: '',
+        createdAt: new Date(),
+        expiresAt: new Date(),
+        passwordRequired: false,
+        status: 'open' as const,
+        failedAttempts: 0,
+      };
       await fire('invitationCreated', invitation);
       await fire('invitationCreated', invitation);
       assert.equal(globalThis.raTest.created, 1);

@@ -60,7 +60,7 @@ describe('end to end: an invitation, a password, consent and a live View Only sc
     const text = await readFile(invitationPath, 'utf8');
     assert.match(text, /<UPLOADINFO TYPE="Escalated">/);
     assert.ok(!text.includes(PASSWORD), 'the password is not in the invitation');
-    assert.match(await novicePage.locator('#ra-invitations').textContent() ?? '', /Open/);
+    assert.match((await novicePage.locator('#ra-invitations').textContent()) ?? '', /Open/);
     await snap(novicePage, '02-novice-invitation-saved');
   });
 
@@ -71,7 +71,7 @@ describe('end to end: an invitation, a password, consent and a live View Only sc
     await helperPage.getByLabel(/Your name/).fill('Hank Helper');
     await helperPage.locator('#ra-connect').click();
     await helperPage.locator('#ra-ended').waitFor();
-    assert.match(await helperPage.locator('#ra-ended').textContent() ?? '', /wrong password; 4 tries left/);
+    assert.match((await helperPage.locator('#ra-ended').textContent()) ?? '', /wrong password; 4 tries left/);
     await snap(helperPage, '03-helper-wrong-password');
   });
 
@@ -83,8 +83,8 @@ describe('end to end: an invitation, a password, consent and a live View Only sc
     await helperPage.locator('#ra-connect').click();
     const dialog = novicePage.getByRole('dialog');
     await dialog.waitFor();
-    assert.match(await dialog.textContent() ?? '', /Hank Helper wants to connect to your computer/);
-    assert.match(await novicePage.locator('#ra-consent-address').textContent() ?? '', /^127\.0\.0\.1:\d+$/);
+    assert.match((await dialog.textContent()) ?? '', /Hank Helper wants to connect to your computer/);
+    assert.match((await novicePage.locator('#ra-consent-address').textContent()) ?? '', /^127\.0\.0\.1:\d+$/);
     await snap(novicePage, '04-novice-consent');
     const noviceCode = await novicePage.locator('#ra-consent-code').textContent();
     await helperPage.waitForFunction(() => document.querySelector('#ra-session-state')?.textContent?.includes('Waiting'));
@@ -124,13 +124,17 @@ describe('end to end: an invitation, a password, consent and a live View Only sc
   it('lets the helper disconnect, and the novice sees who ended it', async () => {
     await helperPage.locator('#ra-disconnect').click();
     await novicePage.locator('#ra-ended').waitFor();
-    assert.match(await novicePage.locator('#ra-ended').textContent() ?? '', /Hank Helper \(the helper\) ended the session/);
-    assert.match(await helperPage.locator('#ra-ended').textContent() ?? '', /You ended the session/);
+    assert.match((await novicePage.locator('#ra-ended').textContent()) ?? '', /Hank Helper \(the helper\) ended the session/);
+    assert.match((await helperPage.locator('#ra-ended').textContent()) ?? '', /You ended the session/);
     await snap(novicePage, '08-novice-sees-helper-left');
   });
 
   it('lets the novice disconnect, and the helper sees who ended it', async () => {
-    const opened = await helper.api<{ id: string }>('POST', '/api/sessions/open', { invitation: await readFile(invitationPath, 'utf8'), password: PASSWORD, helperName: 'Hank Helper' });
+    const opened = await helper.api<{ id: string }>('POST', '/api/sessions/open', {
+      invitation: await readFile(invitationPath, 'utf8'),
+      password: PASSWORD,
+      helperName: 'Hank Helper',
+    });
     assert.equal(opened.status, 200, JSON.stringify(opened.body));
     await novicePage.locator('#ra-accept').click();
     await helperPage.waitForFunction(() => document.querySelector('#ra-session-state')?.textContent === 'Connected');
@@ -154,7 +158,12 @@ describe('end to end: an invitation, a password, consent and a live View Only sc
   });
 
   it('saves the first full frame as a PNG with a headless helper (ra snapshot)', async () => {
-    const made = await novice.api<{ invitation: { ticketId: string } }>('POST', '/api/invitations', { via: 'file', target: join(folder, 'snap.msrcincident'), password: PASSWORD, name: 'Nora Novice' });
+    const made = await novice.api<{ invitation: { ticketId: string } }>('POST', '/api/invitations', {
+      via: 'file',
+      target: join(folder, 'snap.msrcincident'),
+      password: PASSWORD,
+      name: 'Nora Novice',
+    });
     assert.equal(made.status, 200, JSON.stringify(made.body));
     const home = await mkdtemp(join(tmpdir(), 'ra-e2e-snapshot-'));
     const out = join(folder, 'snapshot.png');
@@ -180,7 +189,12 @@ describe('end to end: an invitation, a password, consent and a live View Only sc
   });
 
   it('refuses a computer with another key at the invitation address (MITM)', async () => {
-    const made = await novice.api<{ invitation: { ticketId: string } }>('POST', '/api/invitations', { via: 'file', target: join(folder, 'second.msrcincident'), password: PASSWORD, name: 'Nora Novice' });
+    const made = await novice.api<{ invitation: { ticketId: string } }>('POST', '/api/invitations', {
+      via: 'file',
+      target: join(folder, 'second.msrcincident'),
+      password: PASSWORD,
+      name: 'Nora Novice',
+    });
     assert.equal(made.status, 200, JSON.stringify(made.body));
     const text = await readFile(join(folder, 'second.msrcincident'), 'utf8');
     await novice.stop(true);
@@ -194,7 +208,6 @@ describe('end to end: an invitation, a password, consent and a live View Only sc
   });
 });
 
-
 /** Opens `text` on the helper and waits for its session to end; returns why. */
 async function endReason(helper: RaProcess, text: string): Promise<string> {
   const opened = await helper.api<{ id: string }>('POST', '/api/sessions/open', { invitation: text, password: PASSWORD });
@@ -207,4 +220,3 @@ async function endReason(helper: RaProcess, text: string): Promise<string> {
   }
   throw new Error('the session did not end within 10 s');
 }
-

@@ -57,7 +57,10 @@ describe('web: start options and the desktop', () => {
         () => assert.fail('ra start ran on a taken port'),
         (e: Error) => e.message,
       );
-      assert.match(failed, new RegExp(`exited with 1:[^]*ra: cannot serve the web UI on 127\\.0\\.0\\.1:${port}: the port is in use; choose another with --ui-port\n$`));
+      assert.match(
+        failed,
+        new RegExp(`exited with 1:[^]*ra: cannot serve the web UI on 127\\.0\\.0\\.1:${port}: the port is in use; choose another with --ui-port\n$`),
+      );
       await assert.rejects(stat(join(ws.home, 'run', 'host.json')), /ENOENT/);
     } finally {
       blocker.close();
@@ -74,7 +77,13 @@ describe('web: start options and the desktop', () => {
   });
 
   it('starts a private virtual desktop with an xterm when asked, and stops both with RA', async function () {
-    if (!(await run('sh', ['-c', 'command -v Xvfb']).then(() => true, () => false))) this.skip();
+    if (
+      !(await run('sh', ['-c', 'command -v Xvfb']).then(
+        () => true,
+        () => false,
+      ))
+    )
+      this.skip();
     ra = await RunningRa.start(env, '--ui-port', '0', '--virtual-desktop');
     const display = /^No X display was reachable, so RA started a private virtual desktop on (:\d+) \(1280x800\) with an xterm\.\n/m.exec(ra.output())?.[1];
     assert.ok(display, ra.output());
@@ -82,7 +91,10 @@ describe('web: start options and the desktop', () => {
     assert.equal((await stat(authority)).mode & 0o777, 0o600);
     const info = await run('xdpyinfo', [], { env: { ...env, DISPLAY: display, XAUTHORITY: authority } });
     assert.match(info.stdout, /dimensions:\s+1280x800 pixels/);
-    await assert.rejects(run('xdpyinfo', [], { env: { ...env, DISPLAY: display, XAUTHORITY: join(ws.dir, 'none') } }), 'the desktop let in a client without its cookie');
+    await assert.rejects(
+      run('xdpyinfo', [], { env: { ...env, DISPLAY: display, XAUTHORITY: join(ws.dir, 'none') } }),
+      'the desktop let in a client without its cookie',
+    );
     let started: { pid: number; name: string }[] = [];
     for (let i = 0; i < 50 && started.length < 2; i++) {
       started = await children(ra.child.pid!);
@@ -91,7 +103,10 @@ describe('web: start options and the desktop', () => {
     assert.deepEqual(started.map((c) => c.name).sort(), ['Xvfb', 'xterm']);
 
     assert.equal(await ra.stop(), 0);
-    assert.ok(started.every((c) => !alive(c.pid)), 'Xvfb or xterm outlived RA');
+    assert.ok(
+      started.every((c) => !alive(c.pid)),
+      'Xvfb or xterm outlived RA',
+    );
     await assert.rejects(stat(authority), /ENOENT/);
     await assert.rejects(stat(`/tmp/.X11-unix/X${display.slice(1)}`), /ENOENT/);
   });

@@ -91,7 +91,10 @@ describe('web: browser shell', function () {
     assert.equal(banners[0], 'The plugin test.broken could not start: no luck');
     assert.match(banners[1], /^The plugin test\.garbled could not start: /);
     assert.equal(await page.textContent('h1'), 'RA — Remote Assistance');
-    assert.deepEqual(problems.filter((p) => /Content Security Policy/.test(p)), []);
+    assert.deepEqual(
+      problems.filter((p) => /Content Security Policy/.test(p)),
+      [],
+    );
   });
 
   it('says which plugin normally provides the page when nothing renders', async () => {

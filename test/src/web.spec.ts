@@ -88,7 +88,10 @@ describe('web: local server', () => {
   }
   const bearer = () => ({ authorization: `Bearer ${ra.secret}` });
   const api = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
-    call(method, path, { headers: { ...bearer(), 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
+    call(method, path, {
+      headers: { ...bearer(), 'content-type': 'application/json', ...headers },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
 
   it('records its address and secret in a status file only this user can read', async () => {
     const path = join(ws.home, 'run', 'host.json');
@@ -186,7 +189,10 @@ describe('web: local server', () => {
   it('lets the first plugin win a clash of routes and logs the clash once', async () => {
     await api('GET', '/api/test/teapot');
     assert.equal((await api('GET', '/api/test/teapot')).status, 418);
-    const lines = ra.output().split('\n').filter((l) => l.includes("API route 'shadow' (GET /api/test/teapot) is ignored: route 'teapot' already serves it"));
+    const lines = ra
+      .output()
+      .split('\n')
+      .filter((l) => l.includes("API route 'shadow' (GET /api/test/teapot) is ignored: route 'teapot' already serves it"));
     assert.equal(lines.length, 1, ra.output());
   });
 

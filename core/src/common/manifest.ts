@@ -56,14 +56,7 @@ export interface HookDeclaration {
   readonly description?: string;
 }
 
-export const PLUGIN_STATES = [
-  'active',
-  'disabled-by-user',
-  'disabled-by-policy',
-  'invalid',
-  'failed',
-  'missing-dependency',
-] as const;
+export const PLUGIN_STATES = ['active', 'disabled-by-user', 'disabled-by-policy', 'invalid', 'failed', 'missing-dependency'] as const;
 export type PluginState = (typeof PLUGIN_STATES)[number];
 
 /** Where a plugin ended up, and why: what `ra plugins list` shows. */

@@ -3,7 +3,6 @@ import type { PluginManifest } from '../common/manifest.js';
 import type { Logger, PluginHooks } from '../common/plugin.js';
 import { token, type Token } from '../common/token.js';
 
-
 /** What a Node-side plugin gets in `activate`, and can inject as `PluginContext` in its classes. */
 export interface PluginContext {
   readonly id: string;

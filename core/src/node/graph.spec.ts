@@ -27,11 +27,7 @@ describe('planActivation', () => {
   });
 
   it('meets a requirement through any one provider, so a cycle through another does not hold it', () => {
-    const plan = planActivation([
-      node('p2', ['user'], { provides: ['store'] }),
-      node('user', ['store']),
-      node('p1', [], { provides: ['store'] }),
-    ]);
+    const plan = planActivation([node('p2', ['user'], { provides: ['store'] }), node('user', ['store']), node('p1', [], { provides: ['store'] })]);
     assert.deepEqual(plan.order, ['p1', 'user', 'p2']);
   });
 

@@ -27,12 +27,11 @@ export interface Plan {
 export function planActivation(nodes: readonly GraphNode[]): Plan {
   const missing = new Map<string, string>();
   const eligible = nodes.filter((n) => n.blockedAs === undefined);
-  const providersIn = (pool: readonly GraphNode[], name: string, self: GraphNode) =>
-    pool.filter((p) => p !== self && providesName(p, name));
+  const providersIn = (pool: readonly GraphNode[], name: string, self: GraphNode) => pool.filter((p) => p !== self && providesName(p, name));
 
   // Requirements nobody eligible provides, cascading until nothing changes.
   let pool = eligible;
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (const n of pool) {
       for (const name of n.requires) {

@@ -62,7 +62,13 @@ export function guardContainer(manifest: PluginManifest, store: DisposableStore,
  * Checks what a plugin bound against its manifest, the policy and the other active plugins.
  * Returns the single services it provides, for the kernel to record.
  */
-export function claimBindings(manifest: PluginManifest, container: Container, deps: GuardDeps, others: readonly { id: string; container: Container }[], singles: ReadonlyMap<symbol, string>): symbol[] {
+export function claimBindings(
+  manifest: PluginManifest,
+  container: Container,
+  deps: GuardDeps,
+  others: readonly { id: string; container: Container }[],
+  singles: ReadonlyMap<symbol, string>,
+): symbol[] {
   const claimed: symbol[] = [];
   for (const point of deps.catalogue.all()) {
     if (point.side !== 'node') continue;

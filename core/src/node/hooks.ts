@@ -55,7 +55,10 @@ export class HookRegistry {
     this.taps.set(name, [...(this.taps.get(name) ?? []), tap]);
     this.changed(name);
     return toDisposable(() => {
-      this.taps.set(name, (this.taps.get(name) ?? []).filter((t) => t !== tap));
+      this.taps.set(
+        name,
+        (this.taps.get(name) ?? []).filter((t) => t !== tap),
+      );
       this.changed(name);
     });
   }
@@ -117,7 +120,9 @@ function waterfallStep(fn: (...args: unknown[]) => Promise<unknown>, final: read
     const input = typeof value === 'object' && value !== null ? Object.freeze({ ...value }) : value;
     const r = await fn(input, ...rest);
     if (typeof r !== 'object' || r === null) return value;
-    const kept = Object.fromEntries(final.filter((k) => (value as Record<string, unknown>)[k] !== undefined).map((k) => [k, (value as Record<string, unknown>)[k]]));
+    const kept = Object.fromEntries(
+      final.filter((k) => (value as Record<string, unknown>)[k] !== undefined).map((k) => [k, (value as Record<string, unknown>)[k]]),
+    );
     return { ...r, ...kept };
   };
 }

@@ -48,8 +48,7 @@ function shipsFilter(paths: string[] | undefined): Ships {
   if (!paths) return () => true;
   const always = ['package.json', 'node_modules'];
   const within = (rel: string, p: string) => rel === p || rel.startsWith(`${p}/`);
-  return (rel, isFolder) =>
-    [...always, ...paths].some((p) => within(rel, p)) || (isFolder && paths.some((p) => p.startsWith(`${rel}/`)));
+  return (rel, isFolder) => [...always, ...paths].some((p) => within(rel, p)) || (isFolder && paths.some((p) => p.startsWith(`${rel}/`)));
 }
 
 async function listFiles(dir: string, root: string, ships: Ships): Promise<string[]> {

@@ -305,11 +305,7 @@ export class Kernel {
         contributions: <T>(point: Token<T>) => container.get<ContributionProvider>(ContributionProvider).getContributions(point),
       };
       guard.bind(PluginContext).toConstantValue(context);
-      const definition = await within(
-        this.load(slot, container, context, attempt),
-        this.timeoutMs,
-        `activation did not finish within ${this.timeoutMs} ms`,
-      );
+      const definition = await within(this.load(slot, container, context, attempt), this.timeoutMs, `activation did not finish within ${this.timeoutMs} ms`);
       slot.live = { container, store, definition, revoke };
       this.activeOrder.push(slot);
       const locked = this.settings.plugins[manifest.id]?.enabled === false;

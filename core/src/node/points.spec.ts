@@ -3,7 +3,21 @@ import type { PluginManifest } from '../common/manifest.js';
 import { PointCatalogue } from './points.js';
 
 function manifest(id: string, extra: Partial<PluginManifest> = {}): PluginManifest {
-  return { id, version: '1.0.0', kernel: '^0.1.0', entries: {}, provides: [], requires: [], optional: [], permissions: [], extensionPoints: {}, hooks: {}, policy: {}, contributes: {}, ...extra };
+  return {
+    id,
+    version: '1.0.0',
+    kernel: '^0.1.0',
+    entries: {},
+    provides: [],
+    requires: [],
+    optional: [],
+    permissions: [],
+    extensionPoints: {},
+    hooks: {},
+    policy: {},
+    contributes: {},
+    ...extra,
+  };
 }
 
 describe('kernel: PointCatalogue', () => {
@@ -11,17 +25,23 @@ describe('kernel: PointCatalogue', () => {
     extensionPoints: {
       Transport: { cardinality: 'many' },
       Store: { cardinality: 'one', permission: 'filesystem' },
-      Widget: { cardinality: 'many', contribution: { type: 'object', required: ['id', 'size'], properties: { id: { type: 'string' }, size: { type: 'integer' } } } },
+      Widget: {
+        cardinality: 'many',
+        contribution: { type: 'object', required: ['id', 'size'], properties: { id: { type: 'string' }, size: { type: 'integer' } } },
+      },
     },
   });
   const catalogue = new PointCatalogue([owner, manifest('b.late', { extensionPoints: { Transport: { cardinality: 'one' } } })]);
 
-  it('holds the kernel points and each owner\'s, the first declarer keeping a name', () => {
+  it("holds the kernel points and each owner's, the first declarer keeping a name", () => {
     assert.equal(catalogue.get('ApiRoute')?.owner, 'kernel');
     assert.equal(catalogue.get('Transport')?.owner, 'a.owner');
     assert.equal(catalogue.get('Transport')?.cardinality, 'many');
     assert.equal(catalogue.get('Store')?.permission, 'filesystem');
-    assert.match(catalogue.problem(manifest('b.late', { extensionPoints: { Transport: { cardinality: 'one' } } }))!, /declares the extension point Transport, which a\.owner already declares/);
+    assert.match(
+      catalogue.problem(manifest('b.late', { extensionPoints: { Transport: { cardinality: 'one' } } }))!,
+      /declares the extension point Transport, which a\.owner already declares/,
+    );
   });
 
   it('checks each contribution against its point: known, the right shape, unique ids, fitting the schema', () => {

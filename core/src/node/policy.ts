@@ -178,4 +178,3 @@ function ed25519Key(pem: Buffer | string, kind: 'public' | 'private'): KeyObject
   if (key.asymmetricKeyType !== 'ed25519') throw new PolicyError(`${what} must be Ed25519, not ${key.asymmetricKeyType}`);
   return key;
 }
-

@@ -17,20 +17,20 @@ export interface UserSettings {
 }
 
 export const SETTINGS_SCHEMA = {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      $schema: { type: 'string' },
-      plugins: {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    $schema: { type: 'string' },
+    plugins: {
+      type: 'object',
+      default: {},
+      additionalProperties: {
         type: 'object',
-        default: {},
-        additionalProperties: {
-          type: 'object',
-          additionalProperties: false,
-          properties: { enabled: { type: 'boolean' }, settings: { type: 'object' } },
-        },
+        additionalProperties: false,
+        properties: { enabled: { type: 'boolean' }, settings: { type: 'object' } },
       },
     },
+  },
 } as const;
 
 const checkSettings = compileSchema<UserSettings>(SETTINGS_SCHEMA, 'settings');

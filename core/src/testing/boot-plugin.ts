@@ -38,7 +38,10 @@ export async function bootPlugin(dir: string, options: BootOptions = {}): Promis
   }
   const log: string[] = [];
   const kernel = await Kernel.start({
-    sources: [...(options.alongside ?? []).map((name) => ({ dir: packageDir(name), origin: 'builtin' as const })), { dir, origin: options.origin ?? 'builtin' }],
+    sources: [
+      ...(options.alongside ?? []).map((name) => ({ dir: packageDir(name), origin: 'builtin' as const })),
+      { dir, origin: options.origin ?? 'builtin' },
+    ],
     policy: { path: join(home, 'no-policy.json'), keyPath: join(home, 'no-key.pub') },
     home,
     environment: options.environment ?? { listenPort: 'off' },

@@ -50,7 +50,9 @@ try {
   for (let i = 0; i < RUNS; i++) samples.push(await once(dir));
   const wall = median(samples.map((s) => s.wallMs));
   console.log(`cold start to ready, ${RUNS} runs (node ${process.version})`);
-  console.log(`  spawn -> ready:  median ${wall.toFixed(1)} ms  (min ${Math.min(...samples.map((s) => s.wallMs)).toFixed(1)}, max ${Math.max(...samples.map((s) => s.wallMs)).toFixed(1)})`);
+  console.log(
+    `  spawn -> ready:  median ${wall.toFixed(1)} ms  (min ${Math.min(...samples.map((s) => s.wallMs)).toFixed(1)}, max ${Math.max(...samples.map((s) => s.wallMs)).toFixed(1)})`,
+  );
   console.log(`  kernel boot:     median ${median(samples.map((s) => s.kernelMs))} ms (inside the process)`);
   console.log('  per-plugin activation, median:');
   for (const id of Object.keys(samples[0].plugins)) console.log(`    ${id.padEnd(24)} ${median(samples.map((s) => s.plugins[id])).toFixed(1)} ms`);

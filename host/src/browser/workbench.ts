@@ -38,7 +38,10 @@ export class ShellWorkbench implements Workbench {
     this.changed(point);
     return {
       dispose: () => {
-        this.registry.set(point, (this.registry.get(point) ?? []).filter((v) => v !== value));
+        this.registry.set(
+          point,
+          (this.registry.get(point) ?? []).filter((v) => v !== value),
+        );
         this.changed(point);
       },
     };

@@ -73,7 +73,10 @@ async function main(argv: string[]): Promise<void> {
   } catch (e) {
     throw new UsageError((e as Error).message.split('. ')[0]);
   }
-  const { values: o, positionals: [command = 'start', sub, ...rest] } = parsed;
+  const {
+    values: o,
+    positionals: [command = 'start', sub, ...rest],
+  } = parsed;
   if (o.help) return void process.stdout.write(`${HELP}\nCommands of the active plugins:\n${commandsHelp(await pluginCommands(readEnvironment()))}`);
   if (o.version) return void process.stdout.write(`ra ${VERSION} (kernel ${KERNEL_VERSION})\n`);
   const env = readEnvironment();

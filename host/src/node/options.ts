@@ -4,7 +4,8 @@ import { UsageError } from './cli-error.js';
 export function parsePort(value: string | undefined, option: string, allowZero = false): number | undefined {
   if (value === undefined) return undefined;
   const port = /^\d{1,5}$/.test(value) ? Number(value) : NaN;
-  if (!(port <= 65535 && port >= (allowZero ? 0 : 1))) throw new UsageError(`${option} must be a port number from ${allowZero ? 0 : 1} to 65535, not '${value}'`);
+  if (!(port <= 65535 && port >= (allowZero ? 0 : 1)))
+    throw new UsageError(`${option} must be a port number from ${allowZero ? 0 : 1} to 65535, not '${value}'`);
   return port;
 }
 

@@ -54,7 +54,12 @@ export async function runPluginCommand(env: Environment, command: PluginCommand,
   const declared = Object.fromEntries(Object.entries(d.options ?? {}).map(([name, o]) => [name, { type: o.type }]));
   let parsed;
   try {
-    parsed = parseArgs({ args: [...argv], options: { ...declared, json: { type: 'boolean' }, debug: { type: 'boolean' } }, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args: [...argv],
+      options: { ...declared, json: { type: 'boolean' }, debug: { type: 'boolean' } },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (e) {
     throw new UsageError(`ra ${d.id}: ${(e as Error).message.split('. ')[0]}`);
   }

@@ -1,6 +1,17 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { PluginRecord } from '@ra/kernel';
-import { discoverPlugins, Kernel, loadPolicy, lockedByPolicy, pluginIntegrity, policyBlocks, policySections, SettingsStore, type PluginCandidate, type PolicyLocation } from '@ra/kernel/node';
+import {
+  discoverPlugins,
+  Kernel,
+  loadPolicy,
+  lockedByPolicy,
+  pluginIntegrity,
+  policyBlocks,
+  policySections,
+  SettingsStore,
+  type PluginCandidate,
+  type PolicyLocation,
+} from '@ra/kernel/node';
 import { CliError, EXIT } from './cli-error.js';
 import { kernelOptions, pluginSources, type Environment } from './environment.js';
 import { pluginTable, policyLine, table } from './format.js';

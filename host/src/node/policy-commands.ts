@@ -1,15 +1,6 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  generateOpsKeyPair,
-  isMissing,
-  keyFingerprint,
-  MAX_POLICY_BYTES,
-  parsePolicy,
-  readSmallFile,
-  signDetached,
-  writeFileAtomic,
-} from '@ra/kernel/node';
+import { generateOpsKeyPair, isMissing, keyFingerprint, MAX_POLICY_BYTES, parsePolicy, readSmallFile, signDetached, writeFileAtomic } from '@ra/kernel/node';
 import { CliError, EXIT } from './cli-error.js';
 import type { Environment } from './environment.js';
 import { policyLine } from './format.js';

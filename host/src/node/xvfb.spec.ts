@@ -61,7 +61,10 @@ describe('startXvfb', function () {
     const path = process.env.PATH;
     process.env.PATH = folder;
     try {
-      await assert.rejects(startXvfb({ authority: join(folder, 'xauthority') }), /Xvfb is not installed: install the Debian package xvfb \(run scripts\/install-system\.sh\)/);
+      await assert.rejects(
+        startXvfb({ authority: join(folder, 'xauthority') }),
+        /Xvfb is not installed: install the Debian package xvfb \(run scripts\/install-system\.sh\)/,
+      );
     } finally {
       process.env.PATH = path;
     }

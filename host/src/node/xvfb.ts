@@ -79,7 +79,13 @@ export function notInstalled(program: string, debianPackage: string): Error {
  * Resolves with what `ready` yields, or rejects when `child` cannot start, exits first or takes
  * longer than 10 s; `ready` should poll only while `settled()` is false.
  */
-export function whenReady<T>(child: ChildProcess, program: string, debianPackage: string, ready: (settled: () => boolean) => Promise<T>, stderr = () => ''): Promise<T> {
+export function whenReady<T>(
+  child: ChildProcess,
+  program: string,
+  debianPackage: string,
+  ready: (settled: () => boolean) => Promise<T>,
+  stderr = () => '',
+): Promise<T> {
   let settled = false;
   return new Promise<T>((resolve, reject) => {
     const finish = (settle: () => void) => {
@@ -91,7 +97,8 @@ export function whenReady<T>(child: ChildProcess, program: string, debianPackage
       settle();
     };
     const fail = (e: unknown) => finish(() => reject(e));
-    const onError = (e: NodeJS.ErrnoException) => fail(e.code === 'ENOENT' ? notInstalled(program, debianPackage) : new Error(`cannot start ${program}: ${e.message}`));
+    const onError = (e: NodeJS.ErrnoException) =>
+      fail(e.code === 'ENOENT' ? notInstalled(program, debianPackage) : new Error(`cannot start ${program}: ${e.message}`));
     const onExit = (code: number | null, signal: string | null) =>
       fail(new Error(`${program} exited (${signal ?? `code ${code}`}) before it was ready${stderr() ? `: ${stderr()}` : ''}`));
     const timer = setTimeout(() => fail(new Error(`${program} was not ready within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);

@@ -23,17 +23,34 @@ export class RaProcess {
   /** Starts RA listening for helpers on 127.0.0.1:`port` and waits for the address of its UI. */
   static async start(
     name: string,
-    options: { port: number; display?: string; home?: string; settings?: Record<string, unknown>; plugins?: Record<string, Record<string, unknown>>; pluginPath?: string },
+    options: {
+      port: number;
+      display?: string;
+      home?: string;
+      settings?: Record<string, unknown>;
+      plugins?: Record<string, Record<string, unknown>>;
+      pluginPath?: string;
+    },
   ): Promise<RaProcess> {
     const home = options.home ?? (await mkdtemp(join(tmpdir(), `ra-e2e-${name}-`)));
     await mkdir(home, { recursive: true });
-    await writeFile(join(home, 'settings.json'), JSON.stringify({
-      plugins: {
-        'ra.session': { settings: { listenHost: '127.0.0.1', ...options.settings } },
-        ...Object.fromEntries(Object.entries(options.plugins ?? {}).map(([id, settings]) => [id, { settings }])),
-      },
-    }));
-    const env: NodeJS.ProcessEnv = { ...process.env, RA_HOME: home, RA_POLICY: join(home, 'no-policy.json'), RA_OPS_KEY: join(home, 'no-key.pub'), RA_PLUGIN_PATH: options.pluginPath ?? '', RA_LOG: 'info' };
+    await writeFile(
+      join(home, 'settings.json'),
+      JSON.stringify({
+        plugins: {
+          'ra.session': { settings: { listenHost: '127.0.0.1', ...options.settings } },
+          ...Object.fromEntries(Object.entries(options.plugins ?? {}).map(([id, settings]) => [id, { settings }])),
+        },
+      }),
+    );
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      RA_HOME: home,
+      RA_POLICY: join(home, 'no-policy.json'),
+      RA_OPS_KEY: join(home, 'no-key.pub'),
+      RA_PLUGIN_PATH: options.pluginPath ?? '',
+      RA_LOG: 'info',
+    };
     if (options.display) env.DISPLAY = options.display;
     else delete env.DISPLAY;
     return new RaProcess(name, home, options.port, await RunningRa.start(env, '--port', String(options.port), '--ui-port', '0'));

@@ -37,11 +37,21 @@ export class TwoRoles {
     const folder = await mkdtemp(join(tmpdir(), `ra-e2e-${name}-`));
     try {
       const desktop = track(await startXvfb(options.screen));
-      const novice = track(await RaProcess.start(`${name}-novice`, { port: options.ports[0], display: desktop.display, plugins: options.novicePlugins, pluginPath: options.pluginPath }));
+      const novice = track(
+        await RaProcess.start(`${name}-novice`, {
+          port: options.ports[0],
+          display: desktop.display,
+          plugins: options.novicePlugins,
+          pluginPath: options.pluginPath,
+        }),
+      );
       const helper = track(await RaProcess.start(`${name}-helper`, { port: options.ports[1], pluginPath: options.pluginPath }));
       const browser = await launchChromium();
       track({ stop: () => browser.close() });
-      const [nv, hv] = options.viewports ?? [{ width: 1280, height: 900 }, { width: 1400, height: 1100 }];
+      const [nv, hv] = options.viewports ?? [
+        { width: 1280, height: 900 },
+        { width: 1400, height: 1100 },
+      ];
       const novicePage = await browser.newPage({ viewport: nv });
       const helperPage = await browser.newPage({ viewport: hv });
       await novicePage.goto(novice.url);

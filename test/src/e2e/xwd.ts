@@ -12,7 +12,7 @@ export function differingPixels(screen: Screenshot, pixels: Uint8Array, region: 
     for (let x = 0; x < region.width; x++) {
       const rgb = screen.rgb(region.x + x, region.y + y);
       const p = (y * region.width + x) * 4;
-      if ((rgb >> 16) !== pixels[p] || ((rgb >> 8) & 255) !== pixels[p + 1] || (rgb & 255) !== pixels[p + 2]) differ++;
+      if (rgb >> 16 !== pixels[p] || ((rgb >> 8) & 255) !== pixels[p + 1] || (rgb & 255) !== pixels[p + 2]) differ++;
     }
   }
   return differ;

@@ -10,7 +10,12 @@ const PLUGIN_DIR = fileURLToPath(new URL('../../', import.meta.url));
 
 /** A real kernel loading only this plugin, as `RA_PLUGIN_PATH` would, with `settings` as the user's. */
 async function boot(settings: (home: string) => Record<string, unknown>) {
-  const { home, kernel, log, dispose } = await bootPlugin(PLUGIN_DIR, { origin: 'external', alongside: ['@ra/plugin-session'], logLevel: 'info', settings: (h) => ({ 'example.folder': settings(h) }) });
+  const { home, kernel, log, dispose } = await bootPlugin(PLUGIN_DIR, {
+    origin: 'external',
+    alongside: ['@ra/plugin-session'],
+    logLevel: 'info',
+    settings: (h) => ({ 'example.folder': settings(h) }),
+  });
   const transport = kernel.contributions(InvitationTransport).find((t) => t.id === 'folder');
   assert.ok(transport, `example.folder contributed no transport: ${JSON.stringify(kernel.records())}`);
   return { home, kernel, transport, log, dispose };

@@ -15,7 +15,7 @@ const FILE_SAFE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 export class FolderTransport implements InvitationTransport {
   readonly id = 'folder';
   readonly title = 'Copy to the invitations folder';
-  readonly target = { label: 'Nothing to fill in: the folder is set in the plugin\'s settings' };
+  readonly target = { label: "Nothing to fill in: the folder is set in the plugin's settings" };
 
   constructor(@inject(PluginContext) private readonly ctx: PluginContext) {}
 

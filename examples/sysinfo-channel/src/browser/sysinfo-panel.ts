@@ -51,7 +51,11 @@ function question(peer: string, answer: (yes: boolean) => void): HTMLElement {
   box.setAttribute('role', 'dialog');
   box.setAttribute('aria-modal', 'true');
   const inner = element('div', '', '');
-  const text = element('p', '', `${peer} would like to see this computer's system information: its system, memory and how long it has been running. Nothing else is shared.`);
+  const text = element(
+    'p',
+    '',
+    `${peer} would like to see this computer's system information: its system, memory and how long it has been running. Nothing else is shared.`,
+  );
   const yes = element('button', 'ra-btn', 'Yes, share it');
   const no = element('button', 'ra-btn secondary', 'No');
   yes.id = 'ra-sysinfo-yes';

@@ -70,7 +70,7 @@ export class SysinfoChannel implements SessionChannel {
       const end = this.novices.get(params.sessionId);
       if (!end) throw new ApiError(404, `no session '${params.sessionId}' is asking this computer anything`);
       const yes = (body as { yes?: unknown } | undefined)?.yes;
-      if (typeof yes !== 'boolean') throw new ApiError(400, "answer with {\"yes\": true} or {\"yes\": false}");
+      if (typeof yes !== 'boolean') throw new ApiError(400, 'answer with {"yes": true} or {"yes": false}');
       end.answer(yes);
       return { answered: yes ? 'yes' : 'no' };
     },

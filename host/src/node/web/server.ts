@@ -30,7 +30,10 @@ export class WebServer {
   private readonly sockets: SocketHub;
   private readonly watch: Disposable;
 
-  private constructor(kernel: WebKernel, private readonly logger: Logger) {
+  private constructor(
+    kernel: WebKernel,
+    private readonly logger: Logger,
+  ) {
     this.plugins = new BrowserPlugins(() => kernel.records(), logger);
     this.router = apiRouter(kernel, logger, this.plugins);
     this.sockets = new SocketHub(() => kernel.contributions(ApiSocket), logger);

@@ -42,10 +42,7 @@ describe('ChatChannel: a conversation between both sides', () => {
     const sent = novice.conversation(SESSION).send('Hello?');
     clock.now += 60_000;
     const reply = helper.conversation(SESSION).send('Hi Nora');
-    assert.deepEqual(
-      { ...sent, id: 'x' },
-      { id: 'x', from: 'Nora Novice', role: 'novice', text: 'Hello?', sentAt: '2030-01-02T03:04:05.000Z' },
-    );
+    assert.deepEqual({ ...sent, id: 'x' }, { id: 'x', from: 'Nora Novice', role: 'novice', text: 'Hello?', sentAt: '2030-01-02T03:04:05.000Z' });
     assert.match(sent.id, /^[0-9a-f-]{36}$/);
     const expected = [sent, { ...reply, sentAt: '2030-01-02T03:05:05.000Z' }];
     assert.deepEqual(novice.conversation(SESSION).history(), expected);
@@ -57,14 +54,21 @@ describe('ChatChannel: a conversation between both sides', () => {
   it('sends only the id and the text: the receiver stamps name, role and time itself', () => {
     const { novice, toHelper } = pair();
     const sent = novice.conversation(SESSION).send('Hello?');
-    assert.deepEqual(toHelper.sent.map((f) => JSON.parse(f as string)), [{ type: 'message', id: sent.id, text: 'Hello?' }]);
+    assert.deepEqual(
+      toHelper.sent.map((f) => JSON.parse(f as string)),
+      [{ type: 'message', id: sent.id, text: 'Hello?' }],
+    );
   });
 
   it('keeps every kind of Unicode exactly, through the wire and back', () => {
     const { novice, helper } = pair();
     for (const text of TEXTS) novice.conversation(SESSION).send(text);
     for (const text of TEXTS) helper.conversation(SESSION).send(text);
-    const texts = (side: ChatChannel) => side.conversation(SESSION).history().map((m) => m.text);
+    const texts = (side: ChatChannel) =>
+      side
+        .conversation(SESSION)
+        .history()
+        .map((m) => m.text);
     assert.deepEqual(texts(helper), [...TEXTS, ...TEXTS]);
     assert.deepEqual(texts(novice), [...TEXTS, ...TEXTS]);
   });
@@ -74,7 +78,10 @@ describe('ChatChannel: a conversation between both sides', () => {
     const chat = novice.conversation(SESSION);
     assert.throws(() => chat.send('界'.repeat(2001)), { status: 400, message: 'a chat message may be at most 2000 characters; this one has 2001' });
     assert.throws(() => chat.send('   '), { status: 400, message: 'a chat message cannot be empty' });
-    assert.throws(() => chat.send({ text: 'hi' }), (e: unknown) => e instanceof ApiError && e.status === 400);
+    assert.throws(
+      () => chat.send({ text: 'hi' }),
+      (e: unknown) => e instanceof ApiError && e.status === 400,
+    );
     assert.throws(() => chat.send('\udc00'), /lone surrogate/);
     assert.equal(toHelper.sent.length, 0);
     assert.deepEqual(chat.history(), []);
@@ -95,9 +102,18 @@ describe('ChatChannel: a conversation between both sides', () => {
     for (const frame of frames) assert.doesNotThrow(() => helperEnd.receive(frame));
     helperEnd.receive(encodeMessage({ id: 'm-3', text: 'still here' }));
     helperEnd.receive(encodeMessage({ id: 'm-3', text: 'same id again' }));
-    assert.deepEqual(helper.conversation(SESSION).history().map((m) => m.text), ['still here']);
+    assert.deepEqual(
+      helper
+        .conversation(SESSION)
+        .history()
+        .map((m) => m.text),
+      ['still here'],
+    );
     assert.equal(warnings.length, frames.length + 1);
-    assert.ok(warnings.every((w) => w.startsWith(`chat in session ${SESSION}: dropped `) && w.endsWith(' from Nora Novice')), warnings.join('\n'));
+    assert.ok(
+      warnings.every((w) => w.startsWith(`chat in session ${SESSION}: dropped `) && w.endsWith(' from Nora Novice')),
+      warnings.join('\n'),
+    );
     assert.match(warnings[0], /a frame that is not JSON/);
     assert.match(warnings[2], /3-byte binary frame/);
     assert.match(warnings[3], /unknown type 'typing'/);
@@ -120,10 +136,17 @@ describe('ChatChannel: a conversation between both sides', () => {
   it(`refuses own messages beyond ${SEND_LIMIT.max} in ${SEND_LIMIT.windowMs / 1000} s with 429, so both sides keep the same history`, () => {
     const { novice, helper, clock } = pair();
     for (let i = 0; i < SEND_LIMIT.max; i++) novice.conversation(SESSION).send(`line ${i}`);
-    assert.throws(() => novice.conversation(SESSION).send('one too many'), { status: 429, message: 'too many chat messages: at most 20 messages in 10 s; wait a moment' });
+    assert.throws(() => novice.conversation(SESSION).send('one too many'), {
+      status: 429,
+      message: 'too many chat messages: at most 20 messages in 10 s; wait a moment',
+    });
     clock.now += SEND_LIMIT.windowMs;
     novice.conversation(SESSION).send('after a pause');
-    const ids = (side: ChatChannel) => side.conversation(SESSION).history().map((m) => m.id);
+    const ids = (side: ChatChannel) =>
+      side
+        .conversation(SESSION)
+        .history()
+        .map((m) => m.id);
     assert.equal(ids(novice).length, SEND_LIMIT.max + 1);
     assert.deepEqual(ids(helper), ids(novice));
   });

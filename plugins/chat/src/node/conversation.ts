@@ -77,7 +77,10 @@ export class Conversation implements ChannelEndpoint {
   }
 
   private flood(): void {
-    if (!this.flooding) this.logger.warn(`chat in session ${this.session.id}: ${this.session.peerName} sent more than ${describeLimit(PEER_LIMIT, 'frames')}; dropping them until they slow down`);
+    if (!this.flooding)
+      this.logger.warn(
+        `chat in session ${this.session.id}: ${this.session.peerName} sent more than ${describeLimit(PEER_LIMIT, 'frames')}; dropping them until they slow down`,
+      );
     this.flooding = true;
   }
 }

@@ -14,7 +14,12 @@ async function boot() {
   const channel = kernel.contributions(SessionChannel).find((c) => c.id === 'chat');
   assert.ok(channel, `ra.chat contributed no chat channel: ${JSON.stringify(kernel.records())}`);
   // Only chat's own: ra.session, loaded alongside, contributes routes and sockets too.
-  const routes = new Map(kernel.contributions(ApiRoute).filter((r) => r.id.startsWith('chat-')).map((r) => [r.id, r]));
+  const routes = new Map(
+    kernel
+      .contributions(ApiRoute)
+      .filter((r) => r.id.startsWith('chat-'))
+      .map((r) => [r.id, r]),
+  );
   /** Calls a route as the host would, with `sessionId` as the path parameter. */
   const call = async (id: string, sessionId: string, body?: unknown) =>
     routes.get(id)!.handle({ params: { sessionId }, query: new URLSearchParams(), body } satisfies ApiRequest);
@@ -49,12 +54,18 @@ describe('ra.chat as the kernel loads it', () => {
     assert.deepEqual(JSON.parse(link.sent[0] as string), { type: 'message', id: sent.id, text: 'Grüße, 世界 👋 שלום' });
     endpoint.receive(JSON.stringify({ type: 'message', id: 'peer-1', text: 'Danke!' }));
     const history = (await booted.call('chat-history', session.id)) as ChatMessage[];
-    assert.deepEqual(JSON.parse(JSON.stringify(history)), [sent, { id: 'peer-1', from: 'Nora Novice', role: 'novice', text: 'Danke!', sentAt: history[1].sentAt }]);
+    assert.deepEqual(JSON.parse(JSON.stringify(history)), [
+      sent,
+      { id: 'peer-1', from: 'Nora Novice', role: 'novice', text: 'Danke!', sentAt: history[1].sentAt },
+    ]);
     await endpoint.dispose();
   });
 
   it('pushes on /api/chat/live the kept history on connect, then each message recorded, the CLI’s and the peer’s', async () => {
-    assert.deepEqual(booted.sockets.map(({ id, path }) => [id, path]), [['chat-live', '/api/chat/live']]);
+    assert.deepEqual(
+      booted.sockets.map(({ id, path }) => [id, path]),
+      [['chat-live', '/api/chat/live']],
+    );
     const session = sampleSession({ role: 'helper', localName: 'Hank Helper', peerName: 'Nora Novice' });
     const endpoint = await booted.channel.open(session, new RecordingLink());
     const before = (await booted.call('chat-send', session.id, { text: 'before the page' })) as ChatMessage;
@@ -65,8 +76,14 @@ describe('ra.chat as the kernel loads it', () => {
     page.close();
     await booted.call('chat-send', session.id, { text: 'after the page left' });
     const pushed = page.sent.map((s) => JSON.parse(s) as LiveMessage);
-    assert.deepEqual(pushed.map((p) => p.sessionId), [session.id, session.id, session.id]);
-    assert.deepEqual(pushed.map((p) => p.message.id), [before.id, after.id, 'peer-1']);
+    assert.deepEqual(
+      pushed.map((p) => p.sessionId),
+      [session.id, session.id, session.id],
+    );
+    assert.deepEqual(
+      pushed.map((p) => p.message.id),
+      [before.id, after.id, 'peer-1'],
+    );
     assert.deepEqual(pushed[1].message, after);
     await endpoint.dispose();
   });
@@ -75,7 +92,10 @@ describe('ra.chat as the kernel loads it', () => {
     await assert.rejects(async () => booted.call('chat-history', 'nope'), { status: 404, message: "no open session 'nope' to chat in on this computer" });
     await assert.rejects(async () => booted.call('chat-send', 'nope', { text: 'hi' }), { status: 404 });
     const endpoint = await booted.channel.open(sampleSession(), new RecordingLink());
-    await assert.rejects(async () => booted.call('chat-send', sampleSession().id, 'hi'), { status: 400, message: 'the request body must be a JSON object: {"text": "…"}' });
+    await assert.rejects(async () => booted.call('chat-send', sampleSession().id, 'hi'), {
+      status: 400,
+      message: 'the request body must be a JSON object: {"text": "…"}',
+    });
     await assert.rejects(async () => booted.call('chat-send', sampleSession().id, {}), { status: 400, message: /must be text/ });
     await assert.rejects(async () => booted.call('chat-send', sampleSession().id, { text: '👋'.repeat(2001) }), {
       status: 400,
@@ -88,7 +108,10 @@ describe('ra.chat as the kernel loads it', () => {
     const endpoint = await booted.channel.open(sampleSession(), new RecordingLink());
     endpoint.receive('{');
     await endpoint.dispose();
-    assert.ok(booted.log.some((l) => l.includes('[ra:ra.chat] warn: chat in session session-0001: dropped a frame that is not JSON from Helpdesk')), booted.log.join(''));
+    assert.ok(
+      booted.log.some((l) => l.includes('[ra:ra.chat] warn: chat in session session-0001: dropped a frame that is not JSON from Helpdesk')),
+      booted.log.join(''),
+    );
   });
 });
 

@@ -56,7 +56,13 @@ export function controlPanel(workbench: Workbench): UiPanel {
         if (helper && v.phase === 'shared' && !surfaceWatch) {
           surfaceWatch = watchSurface(workbench, sessionId, (surface) => {
             capture?.dispose();
-            capture = surface && captureInput(surface, (m) => context.post('control', JSON.stringify(m)), () => context.post('control', JSON.stringify({ t: 'stop', cause: 'esc' })));
+            capture =
+              surface &&
+              captureInput(
+                surface,
+                (m) => context.post('control', JSON.stringify(m)),
+                () => context.post('control', JSON.stringify({ t: 'stop', cause: 'esc' })),
+              );
           });
         } else if (v.phase !== 'shared') stopCapture();
       };
@@ -65,7 +71,7 @@ export function controlPanel(workbench: Workbench): UiPanel {
       socket.onClose(() => {
         stopCapture();
         take.disabled = true;
-        state.textContent = 'Take Control is not available right now: RA\'s control plugin is not running on this computer.';
+        state.textContent = "Take Control is not available right now: RA's control plugin is not running on this computer.";
       });
       socket.onMessage((data) => {
         if (typeof data !== 'string') return;
@@ -95,7 +101,10 @@ function requestDialog(v: ControlView, answer: (yes: boolean) => void): HTMLElem
   text.textContent = 'They will be able to use your mouse and keyboard alongside you. Press Esc or click Stop Control at any time to take it back.';
   const row = document.createElement('div');
   row.className = 'ra-row';
-  row.append(button('ra-control-yes', 'Yes', () => answer(true)), button('ra-control-no', 'No', () => answer(false), 'secondary'));
+  row.append(
+    button('ra-control-yes', 'Yes', () => answer(true)),
+    button('ra-control-no', 'No', () => answer(false), 'secondary'),
+  );
   inner.append(title, text, row);
   box.append(inner);
   return box;

@@ -15,20 +15,26 @@ export function captureInput(surface: RemoteSurface, send: (message: object) => 
   let last = '';
   const at = (e: MouseEvent) => surface.toRemote(e.clientX, e.clientY);
   const listeners: [string, (e: Event) => void][] = [
-    ['mousemove', (e) => {
-      const p = at(e as MouseEvent);
-      const key = p && `${p.x},${p.y}`;
-      if (!p || key === last) return;
-      last = key!;
-      send({ t: 'pointer', event: { kind: 'move', ...p } });
-    }],
+    [
+      'mousemove',
+      (e) => {
+        const p = at(e as MouseEvent);
+        const key = p && `${p.x},${p.y}`;
+        if (!p || key === last) return;
+        last = key!;
+        send({ t: 'pointer', event: { kind: 'move', ...p } });
+      },
+    ],
     ['mousedown', (e) => button(e as MouseEvent, 'down')],
     ['mouseup', (e) => button(e as MouseEvent, 'up')],
-    ['wheel', (e) => {
-      e.preventDefault();
-      const p = at(e as WheelEvent);
-      if (p) send({ t: 'pointer', event: { kind: 'wheel', ...p, deltaY: Math.sign((e as WheelEvent).deltaY) * 100 } });
-    }],
+    [
+      'wheel',
+      (e) => {
+        e.preventDefault();
+        const p = at(e as WheelEvent);
+        if (p) send({ t: 'pointer', event: { kind: 'wheel', ...p, deltaY: Math.sign((e as WheelEvent).deltaY) * 100 } });
+      },
+    ],
     ['contextmenu', (e) => e.preventDefault()],
     ['keydown', (e) => key(e as KeyboardEvent, 'down')],
     ['keyup', (e) => key(e as KeyboardEvent, 'up')],

@@ -11,9 +11,7 @@ export type HelperMessage =
   | { readonly t: 'pointer'; readonly event: PointerInput }
   | { readonly t: 'key'; readonly event: KeyInput };
 
-export type NoviceMessage =
-  | { readonly t: 'status'; readonly view: ControlStatus }
-  | { readonly t: 'refused'; readonly message: string };
+export type NoviceMessage = { readonly t: 'status'; readonly view: ControlStatus } | { readonly t: 'refused'; readonly message: string };
 
 /** What both people's pages show about control in one session. */
 export interface ControlStatus {
@@ -56,7 +54,14 @@ export function parseHelperMessage(text: string): HelperMessage | undefined {
     if (e.deltaY !== undefined && typeof e.deltaY !== 'number') return undefined;
     return { t: 'pointer', event: e as unknown as PointerInput };
   }
-  if (m.t === 'key' && (e.kind === 'down' || e.kind === 'up') && typeof e.key === 'string' && typeof e.code === 'string' && e.key.length <= 32 && e.code.length <= 32) {
+  if (
+    m.t === 'key' &&
+    (e.kind === 'down' || e.kind === 'up') &&
+    typeof e.key === 'string' &&
+    typeof e.code === 'string' &&
+    e.key.length <= 32 &&
+    e.code.length <= 32
+  ) {
     return { t: 'key', event: { kind: e.kind, key: e.key, code: e.code } };
   }
   return undefined;

@@ -12,7 +12,14 @@ const novice = { id: 's1', ticketId: 't', role: 'novice' as const, peerName: 'Ha
 describe('control: who may share control', () => {
   function status(policy: SolicitedPolicy, allowControl: boolean, sinks: InputSink[] = [sink]) {
     const hub = new ControlHub();
-    const channel = new ControlChannel({ hub, logger: quietLogger, policy: () => policy, display: () => ':99', settings: () => ({ allowControl, maxEventsPerSecond: 100 }), sinks: () => sinks });
+    const channel = new ControlChannel({
+      hub,
+      logger: quietLogger,
+      policy: () => policy,
+      display: () => ':99',
+      settings: () => ({ allowControl, maxEventsPerSecond: 100 }),
+      sinks: () => sinks,
+    });
     const sent: string[] = [];
     const end = channel.open(novice, { send: (p) => sent.push(String(p)), close() {}, consent() {}, buffered: 0, onDrain: () => ({ dispose() {} }) });
     end.dispose();
@@ -28,7 +35,14 @@ describe('control: who may share control', () => {
 
   it('answers a helper asking anyway with the reason, and shares nothing', async () => {
     const hub = new ControlHub();
-    const channel = new ControlChannel({ hub, logger: quietLogger, policy: () => SOLICITED, display: () => ':99', settings: () => ({ allowControl: false, maxEventsPerSecond: 100 }), sinks: () => [sink] });
+    const channel = new ControlChannel({
+      hub,
+      logger: quietLogger,
+      policy: () => SOLICITED,
+      display: () => ':99',
+      settings: () => ({ allowControl: false, maxEventsPerSecond: 100 }),
+      sinks: () => [sink],
+    });
     const sent: string[] = [];
     const end = channel.open(novice, { send: (p) => sent.push(String(p)), close() {}, consent() {}, buffered: 0, onDrain: () => ({ dispose() {} }) });
     end.receive(JSON.stringify({ t: 'request' }));

@@ -54,7 +54,8 @@ export class ControlChannel implements SessionChannel {
   private unavailable(session: SessionInfo): string | undefined {
     const policy = this.deps.policy();
     if (!policy.allowControl) return `the policy of ${session.localName}'s computer does not allow remote control`;
-    if (!this.deps.settings().allowControl) return `${session.localName}'s computer does not allow remote control: the setting "Allow this computer to be controlled remotely" is off`;
+    if (!this.deps.settings().allowControl)
+      return `${session.localName}'s computer does not allow remote control: the setting "Allow this computer to be controlled remotely" is off`;
     if (!this.deps.display()) return `${session.localName}'s computer has no display to control`;
     if (this.deps.sinks().length === 0) return `${session.localName}'s computer has no input plugin enabled`;
     return undefined;

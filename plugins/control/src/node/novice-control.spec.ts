@@ -14,12 +14,13 @@ function fakeSink(onInject: () => void) {
   const sink: InputSink = {
     id: 'fake',
     title: 'Fake',
-    open: async () => ({
-      pointer: async () => onInject(),
-      key: async () => onInject(),
-      releaseAll: async () => void released.count++,
-      dispose: () => undefined,
-    }) as InputTarget,
+    open: async () =>
+      ({
+        pointer: async () => onInject(),
+        key: async () => onInject(),
+        releaseAll: async () => void released.count++,
+        dispose: () => undefined,
+      }) as InputTarget,
     watchEscape: async (_d, listener) => {
       escapes.push(listener);
       return { dispose: () => void escapes.splice(escapes.indexOf(listener), 1) };
@@ -31,14 +32,18 @@ function fakeSink(onInject: () => void) {
 function novice(options: { unavailable?: () => string | undefined; onInject?: () => void; perSecond?: number } = {}) {
   const sent: string[] = [];
   const fake = fakeSink(options.onInject ?? (() => undefined));
-  const control = new NoviceControl(session, { send: (p) => sent.push(String(p)), close() {}, consent() {}, buffered: 0, onDrain: () => ({ dispose() {} }) }, {
-    unavailable: options.unavailable ?? (() => undefined),
-    sink: () => fake.sink,
-    display: () => ':99',
-    logger: quiet,
-    maxEventsPerSecond: options.perSecond ?? 100_000,
-    publish: () => undefined,
-  });
+  const control = new NoviceControl(
+    session,
+    { send: (p) => sent.push(String(p)), close() {}, consent() {}, buffered: 0, onDrain: () => ({ dispose() {} }) },
+    {
+      unavailable: options.unavailable ?? (() => undefined),
+      sink: () => fake.sink,
+      display: () => ':99',
+      logger: quiet,
+      maxEventsPerSecond: options.perSecond ?? 100_000,
+      publish: () => undefined,
+    },
+  );
   const last = () => JSON.parse(sent[sent.length - 1]);
   return { control, sent, fake, last };
 }
@@ -75,7 +80,7 @@ describe('control: the novice end enforces consent', () => {
     let why: string | undefined;
     const { control, last } = novice({ unavailable: () => why });
     control.receive(JSON.stringify({ t: 'request' }));
-    why = 'Nora\'s computer has no input plugin enabled';
+    why = "Nora's computer has no input plugin enabled";
     assert.equal(control.answer(true).refused, why);
     assert.deepEqual([last().view.phase, last().view.note], ['view-only', why]);
   });

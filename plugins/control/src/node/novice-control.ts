@@ -4,7 +4,6 @@ import { type InputSink, type InputTarget } from '../common/api.js';
 import { ControlState, type ControlStep, type StopCause } from '../common/control-state.js';
 import { parseHelperMessage, type ControlStatus, type HelperMessage } from '../common/messages.js';
 
-
 export interface NoviceControlDeps {
   /** Why control cannot be shared now (policy, the novice's setting, no input plugin), or undefined. */
   unavailable(): string | undefined;
@@ -142,10 +141,12 @@ export class NoviceControl implements ChannelEndpoint {
     this.grant++;
     const [target, escape] = [this.target, this.escape];
     this.target = this.escape = undefined;
-    void target?.then(async (t) => {
-      await t.releaseAll();
-      await t.dispose();
-    }).catch((e: Error) => this.deps.logger.warn(`releasing the helper's input failed: ${e.message}`));
+    void target
+      ?.then(async (t) => {
+        await t.releaseAll();
+        await t.dispose();
+      })
+      .catch((e: Error) => this.deps.logger.warn(`releasing the helper's input failed: ${e.message}`));
     void escape?.then((w) => w.dispose()).catch(() => undefined);
   }
 

@@ -5,7 +5,6 @@ import { INVITATION_FILE_NAME, MAX_INVITATION_BYTES, type DeliveryReceipt, type 
 import { isMissing, readSmallFile } from '@ra/kernel/node';
 import { writeNewFile } from './new-file.js';
 
-
 /**
  * Windows RA's "Save this invitation as a file": the novice hands the file over however they
  * like (USB stick, share, chat) and the helper opens it with `receive`.

@@ -10,7 +10,13 @@ const PLUGIN_DIR = fileURLToPath(new URL('../../', import.meta.url));
 
 describe('ra.file in the kernel', () => {
   let booted: BootedPlugin;
-  before(async () => void (booted = await bootPlugin(PLUGIN_DIR, { alongside: ['@ra/plugin-session'], settings: (home) => ({ 'ra.file': { defaultFolder: join(home, 'Invitations') } }) })));
+  before(
+    async () =>
+      void (booted = await bootPlugin(PLUGIN_DIR, {
+        alongside: ['@ra/plugin-session'],
+        settings: (home) => ({ 'ra.file': { defaultFolder: join(home, 'Invitations') } }),
+      })),
+  );
   after(() => booted.dispose());
 
   it('activates from its manifest without warnings', () => {

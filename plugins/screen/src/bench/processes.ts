@@ -12,7 +12,11 @@ export function cpuMs(pid: number): number {
 }
 
 /** Starts a background process and returns a stop function that waits for it to exit. */
-export function background(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): { child: ChildProcess; output: () => string; stop(): Promise<void> } {
+export function background(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): { child: ChildProcess; output: () => string; stop(): Promise<void> } {
   const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));

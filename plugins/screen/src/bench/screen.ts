@@ -44,11 +44,27 @@ interface Row {
 }
 
 async function vnc(encoding: string, work: string): Promise<Row> {
-  const server = background('X0tigervnc', ['-display', DISPLAY, '-rfbport', '5998', '-localhost=1', '-interface', '127.0.0.1', '-UseIPv6=0', '-SecurityTypes', 'None', '-AlwaysShared=1']);
+  const server = background('X0tigervnc', [
+    '-display',
+    DISPLAY,
+    '-rfbport',
+    '5998',
+    '-localhost=1',
+    '-interface',
+    '127.0.0.1',
+    '-UseIPv6=0',
+    '-SecurityTypes',
+    'None',
+    '-AlwaysShared=1',
+  ]);
   try {
     await sleep(1000);
     const env = { ...process.env, DISPLAY, SERVER_PID: String(server.child.pid), IDLE_MS: String(IDLE_MS), TRIALS: String(TRIALS) };
-    const { stdout } = await run('node', [join(BENCH, 'rfb-measure.js'), '5998', encoding, `x0vncserver-${encoding}`, '0'], { env, cwd: work, timeout: 180_000 });
+    const { stdout } = await run('node', [join(BENCH, 'rfb-measure.js'), '5998', encoding, `x0vncserver-${encoding}`, '0'], {
+      env,
+      cwd: work,
+      timeout: 180_000,
+    });
     const r = JSON.parse(stdout.split('\n').find((l) => l.startsWith('{'))!);
     return {
       server: `x0vncserver ${encoding.toUpperCase()}`,
@@ -75,7 +91,11 @@ async function ra(work: string): Promise<Row> {
     const [, url] = await waitFor(p.output, /Open RA: (\S+)/, `RA ${role} start`);
     const secret = new URL(url).searchParams.get('k')!;
     const api = async (method: string, path: string, body?: unknown) => {
-      const res = await fetch(new URL(path, url), { method, headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      const res = await fetch(new URL(path, url), {
+        method,
+        headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
       const json = (await res.json()) as Record<string, unknown>;
       if (!res.ok) throw new Error(`${role} ${method} ${path}: ${json.error}`);
       return json;
@@ -162,7 +182,8 @@ async function keyEcho(noviceApi: Api, helperApi: Api, viewer: RaViewer, noviceS
     const key = String.fromCharCode(0x61 + i);
     const from = viewer.log.length;
     const t = performance.now();
-    for (const kind of ['down', 'up']) viewer.post(helperSession, 'control', JSON.stringify({ t: 'key', event: { kind, key, code: `Key${key.toUpperCase()}` } }));
+    for (const kind of ['down', 'up'])
+      viewer.post(helperSession, 'control', JSON.stringify({ t: 'key', event: { kind, key, code: `Key${key.toUpperCase()}` } }));
     while (performance.now() - t < 1000 && !viewer.log.slice(from).some((a) => a.event.type === 'update' && a.event.dirty.some(inTerm))) await sleep(1);
     const echo = viewer.log.slice(from).find((a) => a.event.type === 'update' && a.event.dirty.some(inTerm));
     if (echo) times.push(echo.t - t);
@@ -219,7 +240,9 @@ async function main(): Promise<void> {
     console.log('| Server | Initial frame | Typed line: first / last update | Bytes per line | Key echo | CPU idle, 1 viewer |');
     console.log('|---|---|---|---|---|---|');
     for (const r of rows) {
-      console.log(`| ${r.server} | ${r.initialBytes} B in ${r.initialMs} ms | ${r.firstMs} / ${r.lastMs} ms | ${r.lineBytes} B | ${r.echoMs} ms | ${r.idleCpu} % |`);
+      console.log(
+        `| ${r.server} | ${r.initialBytes} B in ${r.initialMs} ms | ${r.firstMs} / ${r.lastMs} ms | ${r.lineBytes} B | ${r.echoMs} ms | ${r.idleCpu} % |`,
+      );
     }
     console.log(`\nRA: Esc on the novice's display (xdotool call, its start-up included) until control ended: ${escMs} ms`);
   } finally {

@@ -43,7 +43,10 @@ class ScreenView {
   private readonly subscription: Disposable;
   private readonly resized = new ResizeObserver(() => this.placeCursor());
 
-  constructor(host: HTMLElement, private readonly context: UiContext) {
+  constructor(
+    host: HTMLElement,
+    private readonly context: UiContext,
+  ) {
     this.canvas.id = 'ra-screen';
     this.canvas.setAttribute('aria-label', `${context.session?.peerName ?? 'The novice'}'s screen`);
     this.canvas.dataset.ready = 'false';
@@ -59,7 +62,10 @@ class ScreenView {
     this.frame.append(this.canvas, this.pointer);
     const bar = document.createElement('div');
     bar.className = 'ra-row';
-    for (const [mode, label] of [['actual', 'Actual size'], ['scaled', 'Scaled']] as const) {
+    for (const [mode, label] of [
+      ['actual', 'Actual size'],
+      ['scaled', 'Scaled'],
+    ] as const) {
       const button = document.createElement('button');
       button.className = 'ra-btn secondary';
       button.textContent = label;

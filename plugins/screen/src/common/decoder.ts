@@ -93,7 +93,8 @@ export class ScreenDecoder {
       if (length === 0) {
         const kind = readPlainKind(reader);
         if (kind === MessageKind.reset) return this.#reset(reader);
-        if (kind !== MessageKind.cursor) throw new ScreenFrameError(`a ${kind === MessageKind.refresh ? 'refresh' : 'plain update'} message cannot come from the novice`);
+        if (kind !== MessageKind.cursor)
+          throw new ScreenFrameError(`a ${kind === MessageKind.refresh ? 'refresh' : 'plain update'} message cannot come from the novice`);
       }
       if (this.#state === 'broken') return { type: 'skipped' };
       if (this.#state === 'idle') throw new ScreenFrameError('screen message before any reset');

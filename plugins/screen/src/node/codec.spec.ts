@@ -97,7 +97,16 @@ for (const [name, inflater] of INFLATERS) {
     it('sends the first full frame and then knows the picture is complete', async () => {
       photo(session.canvas, 0, 0, 320, 100, 1);
       const event = await session.send([session.canvas.full()]);
-      assert.deepEqual(event, { type: 'update', dirty: [{ x: 0, y: 0, width: 320, height: 64 }, { x: 0, y: 64, width: 320, height: 64 }, { x: 0, y: 128, width: 320, height: 64 }, { x: 0, y: 192, width: 320, height: 8 }], complete: true });
+      assert.deepEqual(event, {
+        type: 'update',
+        dirty: [
+          { x: 0, y: 0, width: 320, height: 64 },
+          { x: 0, y: 64, width: 320, height: 64 },
+          { x: 0, y: 128, width: 320, height: 64 },
+          { x: 0, y: 192, width: 320, height: 8 },
+        ],
+        complete: true,
+      });
       assert.equal(session.decoder.complete, true);
       session.same();
     });

@@ -45,7 +45,11 @@ const CASES: [string, Uint8Array, RegExp][] = [
   ['an overlong varint', Uint8Array.of(0x80, 0x80, 0x80, 0x80, 0x80, 0x01), /overlong varint/],
   ['a length over the limit', Uint8Array.of(0x80, 0x80, 0x80, 0x80, 0x0f), /more than the limit/],
   ['deflate data that does not inflate', Uint8Array.of(10, 0xff, 0xff, 0xff, 0xff), /cannot inflate/],
-  ['a declared length too long', compressed(PIXEL, PIXEL.length + 1), new RegExp(`cannot inflate.*inflated ${PIXEL.length} bytes, expected ${PIXEL.length + 1}`)],
+  [
+    'a declared length too long',
+    compressed(PIXEL, PIXEL.length + 1),
+    new RegExp(`cannot inflate.*inflated ${PIXEL.length} bytes, expected ${PIXEL.length + 1}`),
+  ],
   ['a declared length too short', compressed(PIXEL, PIXEL.length - 1), new RegExp(`cannot inflate.*more than the expected ${PIXEL.length - 1}`)],
   ['truncated deflate data', compressed(update(0, 0, 8, 8, [0, ...Array.from({ length: 192 }, (_, i) => (i * 73) & 255)])).subarray(0, 20), /cannot inflate/],
   ['an unknown compressed kind', compressed([9]), /unknown compressed message kind 9/],

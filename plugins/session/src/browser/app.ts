@@ -57,7 +57,9 @@ export class SessionApp {
     this.socket = socket;
     socket.onMessage((data) => (typeof data === 'string' ? this.event(JSON.parse(data) as LiveEvent) : this.frame(data)));
     socket.onClose((reason) => {
-      this.pageHost.prepend(h('p', { class: 'ra-error', role: 'alert' }, `Lost contact with RA on this computer (${reason || 'closed'}). Reload the page once RA runs again.`));
+      this.pageHost.prepend(
+        h('p', { class: 'ra-error', role: 'alert' }, `Lost contact with RA on this computer (${reason || 'closed'}). Reload the page once RA runs again.`),
+      );
     });
   }
 

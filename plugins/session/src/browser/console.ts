@@ -15,15 +15,36 @@ const STATE_TEXT: Record<SessionView['state'], string> = {
 /** "NAME wants to connect to your computer", with the safety code and Accept / Decline. */
 export function consentDialog(app: SessionApp, view: SessionView): HTMLElement {
   const act = (what: 'accept' | 'decline') => () => void app.workbench.request('POST', `/api/sessions/${view.id}/${what}`).catch(() => undefined);
-  return h('div', { class: 'ra-dialog', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 'ra-consent-title' },
-    h('div', {},
+  return h(
+    'div',
+    { class: 'ra-dialog', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 'ra-consent-title' },
+    h(
+      'div',
+      {},
       h('h2', { id: 'ra-consent-title' }, `${view.peerName} wants to connect to your computer`),
-      h('p', {}, 'They connect from ', h('strong', { id: 'ra-consent-address' }, view.peerAddress), '. The name is only what they typed: accept only if you expect them.'),
+      h(
+        'p',
+        {},
+        'They connect from ',
+        h('strong', { id: 'ra-consent-address' }, view.peerAddress),
+        '. The name is only what they typed: accept only if you expect them.',
+      ),
       h('p', {}, 'If you accept, they will see your screen. They cannot use your mouse or keyboard.'),
-      h('p', {}, 'Safety code: ', h('span', { class: 'ra-code', id: 'ra-consent-code' }, view.safetyCode ?? ''), ' — check that your helper sees the same code.'),
-      h('div', { class: 'ra-row' },
+      h(
+        'p',
+        {},
+        'Safety code: ',
+        h('span', { class: 'ra-code', id: 'ra-consent-code' }, view.safetyCode ?? ''),
+        ' — check that your helper sees the same code.',
+      ),
+      h(
+        'div',
+        { class: 'ra-row' },
         h('button', { class: 'ra-btn', id: 'ra-accept', onclick: act('accept') }, 'Accept'),
-        h('button', { class: 'ra-btn secondary', id: 'ra-decline', onclick: act('decline') }, 'Decline'))));
+        h('button', { class: 'ra-btn secondary', id: 'ra-decline', onclick: act('decline') }, 'Decline'),
+      ),
+    ),
+  );
 }
 
 /** Who ended the session and why, in the words each side should read. */
@@ -38,12 +59,25 @@ export function endedText(view: SessionView): string {
 export function sessionConsole(app: SessionApp, first: SessionView) {
   const state = h('span', { id: 'ra-session-state' });
   const code = h('span', { class: 'ra-code', id: 'ra-safety-code' });
-  const disconnect = h('button', { class: 'ra-btn danger', id: 'ra-disconnect', onclick: () => void app.workbench.request('POST', `/api/sessions/${first.id}/disconnect`).catch(() => undefined) }, 'Disconnect');
+  const disconnect = h(
+    'button',
+    {
+      class: 'ra-btn danger',
+      id: 'ra-disconnect',
+      onclick: () => void app.workbench.request('POST', `/api/sessions/${first.id}/disconnect`).catch(() => undefined),
+    },
+    'Disconnect',
+  );
   const who = first.role === 'helper' ? `${first.peerName}'s computer` : `${first.peerName} is connected to your computer`;
   const panels = h('div', { class: 'ra-panels' });
   const ended = h('div');
-  const element = h('section', { class: 'ra-console', 'aria-label': 'Session' },
-    h('div', { class: 'ra-console-bar' }, h('strong', {}, who), state, h('span', {}, 'Safety code ', code), disconnect), ended, panels);
+  const element = h(
+    'section',
+    { class: 'ra-console', 'aria-label': 'Session' },
+    h('div', { class: 'ra-console-bar' }, h('strong', {}, who), state, h('span', {}, 'Safety code ', code), disconnect),
+    ended,
+    panels,
+  );
   let rendered: Disposable[] | undefined;
   let open: SessionView | undefined;
   // A panel whose plugin loads or goes while the session is open appears or leaves at once.
@@ -85,14 +119,16 @@ function renderPanels(app: SessionApp, view: SessionView, host: HTMLElement): Di
     onMessage: (channel, listener) => app.listen(view.id, channel, listener),
   };
   const panels = app.workbench.contributions('UiPanel').filter((p) => p.roles.includes(view.role));
-  return panels.sort((a, b) => (a.order ?? 50) - (b.order ?? 50)).map((panel) => {
-    const box = h('div', { class: 'ra-panel', 'data-panel': panel.id });
-    host.append(box);
-    try {
-      return panel.render(box, context);
-    } catch (e) {
-      box.replaceChildren(h('p', { class: 'ra-error' }, `The ${panel.title} panel failed: ${(e as Error).message}`));
-      return { dispose: () => box.remove() };
-    }
-  });
+  return panels
+    .sort((a, b) => (a.order ?? 50) - (b.order ?? 50))
+    .map((panel) => {
+      const box = h('div', { class: 'ra-panel', 'data-panel': panel.id });
+      host.append(box);
+      try {
+        return panel.render(box, context);
+      } catch (e) {
+        box.replaceChildren(h('p', { class: 'ra-error' }, `The ${panel.title} panel failed: ${(e as Error).message}`));
+        return { dispose: () => box.remove() };
+      }
+    });
 }

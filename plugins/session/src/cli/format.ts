@@ -2,7 +2,15 @@ import type { CliContext } from '@ra/kernel';
 import { ending, type InvitationView, type SessionView } from '../common/views.js';
 
 export function invitationTable(ctx: CliContext, invitations: readonly InvitationView[]): string {
-  const rows = invitations.map((i) => [i.ticketId, i.status, i.noviceName, ctx.localTime(i.createdAt), ctx.localTime(i.expiresAt), i.passwordRequired ? 'yes' : 'no', `${i.failedAttempts}`]);
+  const rows = invitations.map((i) => [
+    i.ticketId,
+    i.status,
+    i.noviceName,
+    ctx.localTime(i.createdAt),
+    ctx.localTime(i.expiresAt),
+    i.passwordRequired ? 'yes' : 'no',
+    `${i.failedAttempts}`,
+  ]);
   return ctx.table([['TICKET', 'STATUS', 'NAME', 'CREATED', 'EXPIRES', 'PASSWORD', 'WRONG TRIES'], ...rows]);
 }
 

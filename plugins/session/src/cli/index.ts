@@ -17,7 +17,9 @@ export default defineCommands({
     if (ctx.json) return ctx.printJson(result);
     const { invitation: i, receipt } = result;
     const where = via === 'file' ? 'saved to' : `sent by ${via} to`;
-    ctx.print(`Invitation ${i.ticketId} ${where} ${receipt.target}; expires ${ctx.localTime(i.expiresAt)}; ${i.passwordRequired ? 'password required' : 'no password'}`);
+    ctx.print(
+      `Invitation ${i.ticketId} ${where} ${receipt.target}; expires ${ctx.localTime(i.expiresAt)}; ${i.passwordRequired ? 'password required' : 'no password'}`,
+    );
   },
 
   async invitations(ctx) {
@@ -60,7 +62,8 @@ export default defineCommands({
  * it names a file here, so that whichever transport can receive it opens it in the running RA.
  */
 function openRequest(ctx: CliContext): Record<string, unknown> {
-  if (ctx.args.length !== 1) throw new UsageError(`ra ${ctx.args.length ? 'open takes one invitation' : 'open needs the invitation: a file, or an address a transport can open'}`);
+  if (ctx.args.length !== 1)
+    throw new UsageError(`ra ${ctx.args.length ? 'open takes one invitation' : 'open needs the invitation: a file, or an address a transport can open'}`);
   return { source: ctx.existingPath(ctx.args[0]), password: ctx.text('password'), helperName: ctx.text('name') };
 }
 

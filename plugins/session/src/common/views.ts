@@ -30,8 +30,7 @@ export type InvitationView = Omit<InvitationRecord, 'createdAt' | 'expiresAt'> &
 
 /** Text messages on the live socket; binary messages carry channel frames (see `live-frame.ts`). */
 export type LiveEvent =
-  | { readonly type: 'sessions'; readonly sessions: readonly SessionView[] }
-  | { readonly type: 'invitations'; readonly invitations: readonly InvitationView[] };
+  { readonly type: 'sessions'; readonly sessions: readonly SessionView[] } | { readonly type: 'invitations'; readonly invitations: readonly InvitationView[] };
 
 /** One line about a session: `Session 4f2a with Ann: awaiting-consent; safety code 123456`. */
 export function describeSession(s: SessionView): string {

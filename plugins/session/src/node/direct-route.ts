@@ -49,7 +49,11 @@ export class DirectRoute implements NoviceRoute {
     const { host, port } = parseAddress(address, true);
     const socket = connect({ host, port });
     try {
-      await within(Promise.race([once(socket, 'connect'), once(socket, 'error').then(([e]) => Promise.reject(e))]), timeoutMs, `no answer within ${Math.round(timeoutMs / 1000)} s`);
+      await within(
+        Promise.race([once(socket, 'connect'), once(socket, 'error').then(([e]) => Promise.reject(e))]),
+        timeoutMs,
+        `no answer within ${Math.round(timeoutMs / 1000)} s`,
+      );
       return socket;
     } catch (e) {
       socket.destroy();
@@ -66,6 +70,8 @@ function configured(address: string, port: number): string {
 /** The listen address, or every outside IPv4 address of this computer when it listens on all. */
 function own({ host, port }: Listening): string[] {
   if (host !== '0.0.0.0' && host !== '::') return [formatAddress({ host, port })];
-  const outside = Object.values(networkInterfaces()).flatMap((list) => list ?? []).filter((i) => i.family === 'IPv4' && !i.internal);
+  const outside = Object.values(networkInterfaces())
+    .flatMap((list) => list ?? [])
+    .filter((i) => i.family === 'IPv4' && !i.internal);
   return (outside.length ? outside.map((i) => i.address) : ['127.0.0.1']).map((a) => formatAddress({ host: a, port }));
 }

@@ -33,7 +33,12 @@ describe('invitations: lifetime, policy and delivery', () => {
     store = await InvitationStore.open(await mkdtemp(join(home, 'store-')));
     policy = SOLICITED;
     veto = undefined;
-    transport = { id: 'file', title: 'Invitation file', target: { label: 'Save to' }, deliver: sinon.stub().callsFake(async (_e, target: string) => ({ transport: 'file', target, deliveredAt: new Date() })) };
+    transport = {
+      id: 'file',
+      title: 'Invitation file',
+      target: { label: 'Save to' },
+      deliver: sinon.stub().callsFake(async (_e, target: string) => ({ transport: 'file', target, deliveredAt: new Date() })),
+    };
     const hooks = sessionHooks(stubHooks({ invitationBeforeSend: async (o: object) => ({ ...o, veto }) }));
     invitations = new Invitations({
       store,
@@ -84,7 +89,10 @@ describe('invitations: lifetime, policy and delivery', () => {
     transport.deliver.rejects(new Error('disk full'));
     veto = undefined;
     await assert.rejects(invitations.create({ via: 'file' }), /could not be sent by Invitation file: disk full/);
-    assert.deepEqual((await store.list()).map((r) => r.status), ['deleted', 'deleted']);
+    assert.deepEqual(
+      (await store.list()).map((r) => r.status),
+      ['deleted', 'deleted'],
+    );
   });
 
   it('expires and deletes early, and says when there is nothing to change', async () => {

@@ -37,7 +37,16 @@ export class Invitations {
     const policy = this.deps.policy();
     if (!policy.allowed) throw new ApiError(403, 'Remote Assistance invitations are turned off on this computer by its policy');
     const transport = this.deps.transports().find((t) => t.id === request.via);
-    if (!transport) throw new ApiError(400, `no invitation transport '${request.via}' is enabled; enabled: ${this.deps.transports().map((t) => t.id).join(', ') || 'none'}`);
+    if (!transport)
+      throw new ApiError(
+        400,
+        `no invitation transport '${request.via}' is enabled; enabled: ${
+          this.deps
+            .transports()
+            .map((t) => t.id)
+            .join(', ') || 'none'
+        }`,
+      );
     const minutes = lifetime(request.expires ?? DEFAULT_LIFETIME, durationMinutes(policy.maxLifetime)!);
     const { record, file } = await this.deps.mint.mint({
       noviceName: request.name?.trim() || this.deps.defaultName(),

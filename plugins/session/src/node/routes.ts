@@ -4,7 +4,12 @@ import type { SessionRuntime } from './runtime.js';
 type Handler = (rt: SessionRuntime, request: ApiRequest) => unknown;
 
 const table: [id: string, method: ApiRoute['method'], path: string, handle: Handler][] = [
-  ['transports', 'GET', '/api/transports', (rt) => rt.transports().map((t) => ({ id: t.id, title: t.title, target: t.target, opens: t.receive !== undefined }))],
+  [
+    'transports',
+    'GET',
+    '/api/transports',
+    (rt) => rt.transports().map((t) => ({ id: t.id, title: t.title, target: t.target, opens: t.receive !== undefined })),
+  ],
   ['invitations-list', 'GET', '/api/invitations', (rt) => rt.invitations.list()],
   ['invitations-create', 'POST', '/api/invitations', (rt, r) => rt.invite(inviteRequest(r.body))],
   ['invitations-expire', 'POST', '/api/invitations/:id/expire', (rt, r) => rt.changeInvitation('expire', r.params.id)],

@@ -67,7 +67,15 @@ export class SessionRuntime {
    * this computer. A helper-only RA (`RA_PORT=off`, `ra snapshot`) has none listening.
    */
   private async listen(ctx: PluginContext, policy: () => SolicitedPolicy): Promise<void> {
-    const deps = { identity: this.identity, desk: this.desk(), registry: this.registry, hooks: this.hooks, logger: ctx.logger, handshakes: { active: 0 }, policy };
+    const deps = {
+      identity: this.identity,
+      desk: this.desk(),
+      registry: this.registry,
+      hooks: this.hooks,
+      logger: ctx.logger,
+      handshakes: { active: 0 },
+      policy,
+    };
     const failures: string[] = [];
     for (const route of ctx.contributions(NoviceRoute)) {
       try {
@@ -101,17 +109,23 @@ export class SessionRuntime {
    */
   private scheduleExpiry(): void {
     clearTimeout(this.expiryTimer);
-    void this.store.list().then((records) => {
-      const now = Date.now();
-      const next = Math.min(...records.filter((r) => r.status === 'open').map((r) => r.expiresAt.getTime()));
-      if (!Number.isFinite(next)) return;
-      this.expiryTimer = setTimeout(() => {
-        const ran = records.filter((r) => r.status === 'open' && r.expiresAt.getTime() <= Date.now());
-        for (const r of ran) void this.hooks.invitationExpired.call({ ...r, status: 'expired' });
-        this.invitationsChanged();
-      }, Math.min(Math.max(next - now, 0) + 50, 2 ** 31 - 1));
-      this.expiryTimer.unref();
-    }, (e: Error) => this.context?.logger.warn(`cannot read the invitations: ${e.message}`));
+    void this.store.list().then(
+      (records) => {
+        const now = Date.now();
+        const next = Math.min(...records.filter((r) => r.status === 'open').map((r) => r.expiresAt.getTime()));
+        if (!Number.isFinite(next)) return;
+        this.expiryTimer = setTimeout(
+          () => {
+            const ran = records.filter((r) => r.status === 'open' && r.expiresAt.getTime() <= Date.now());
+            for (const r of ran) void this.hooks.invitationExpired.call({ ...r, status: 'expired' });
+            this.invitationsChanged();
+          },
+          Math.min(Math.max(next - now, 0) + 50, 2 ** 31 - 1),
+        );
+        this.expiryTimer.unref();
+      },
+      (e: Error) => this.context?.logger.warn(`cannot read the invitations: ${e.message}`),
+    );
   }
 
   transports(): InvitationTransport[] {
@@ -141,7 +155,8 @@ export class SessionRuntime {
   /** The helper opens an invitation, given as text or fetched by a transport, and connects. */
   async open(request: OpenRequest) {
     const invitation = readInvitation(await this.invitationBytes(request));
-    if (invitation.expiresAt.getTime() <= Date.now()) throw new ApiError(400, `this invitation expired on ${invitation.expiresAt.toISOString()}; ask for a new one`);
+    if (invitation.expiresAt.getTime() <= Date.now())
+      throw new ApiError(400, `this invitation expired on ${invitation.expiresAt.toISOString()}; ask for a new one`);
     if (invitation.passwordRequired && !request.password) throw new ApiError(400, 'this invitation needs the password the other person chose');
     const routes = this.context!.contributions(NoviceRoute);
     const session = connectToNovice(invitation, request.password, request.helperName || userInfo().username, {

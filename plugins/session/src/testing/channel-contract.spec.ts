@@ -1,12 +1,6 @@
 import assert from 'node:assert/strict';
 import type { ChannelEndpoint, ChannelLink, SessionChannel, SessionInfo } from '../common/api.js';
-import {
-  describeSessionChannelContract,
-  RecordingLink,
-  sampleSession,
-  sessionChannelContract,
-  type SessionChannelFixture,
-} from './channel-contract.js';
+import { describeSessionChannelContract, RecordingLink, sampleSession, sessionChannelContract, type SessionChannelFixture } from './channel-contract.js';
 import { failingChecks } from '@ra/kernel/testing';
 
 /** How a broken channel deviates from the honest one. */

@@ -1,12 +1,7 @@
 import assert from 'node:assert/strict';
 import { MAX_INVITATION_BYTES, type DeliveryReceipt, type InvitationEnvelope, type InvitationTransport } from '../common/api.js';
 import { failingChecks } from '@ra/kernel/testing';
-import {
-  describeInvitationTransportContract,
-  invitationTransportContract,
-  sampleEnvelope,
-  type InvitationTransportFixture,
-} from './transport-contract.js';
+import { describeInvitationTransportContract, invitationTransportContract, sampleEnvelope, type InvitationTransportFixture } from './transport-contract.js';
 
 /** Keeps invitations in memory by mailbox name: the smallest transport that honours the contract. */
 class MailboxTransport implements InvitationTransport {
@@ -125,9 +120,7 @@ const BROKEN: { what: string; transport: () => InvitationTransport; fails: strin
 ];
 
 /** A mailbox whose deliver() goes through `change`, which may call the honest one. */
-function wrap(
-  change: (e: InvitationEnvelope, target: string, deliver: MailboxTransport['deliver']) => Promise<DeliveryReceipt>,
-): InvitationTransport {
+function wrap(change: (e: InvitationEnvelope, target: string, deliver: MailboxTransport['deliver']) => Promise<DeliveryReceipt>): InvitationTransport {
   const honest = new MailboxTransport();
   const deliver = honest.deliver.bind(honest);
   return Object.assign(honest, { deliver: (e: InvitationEnvelope, t: string) => change(e, t, deliver) });

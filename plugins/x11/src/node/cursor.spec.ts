@@ -7,11 +7,14 @@ describe('cursor', () => {
     // Little-endian ARGB32 pixels as bytes B, G, R, A: opaque red, half-transparent white, transparent.
     const argb = Buffer.from([0, 0, 255, 255, 128, 128, 128, 128, 0, 0, 0, 0]);
     const state = cursorState({ x: 10, y: 20, width: 3, height: 1, xhot: 1, yhot: 0, cursorImage: argb });
-    assert.deepEqual({ ...state, image: { ...state.image, rgba: [...state.image.rgba] } }, {
-      x: 10,
-      y: 20,
-      image: { width: 3, height: 1, hotX: 1, hotY: 0, rgba: [255, 0, 0, 255, 255, 255, 255, 128, 0, 0, 0, 0] },
-    });
+    assert.deepEqual(
+      { ...state, image: { ...state.image, rgba: [...state.image.rgba] } },
+      {
+        x: 10,
+        y: 20,
+        image: { width: 3, height: 1, hotX: 1, hotY: 0, rgba: [255, 0, 0, 255, 255, 255, 255, 128, 0, 0, 0, 0] },
+      },
+    );
   });
 
   it('cuts a cursor larger than the stream carries around its hotspot', () => {

@@ -28,7 +28,10 @@ describe('KeyboardMap', () => {
     const none = { shift: false, lock: false };
     assert.deepEqual([flips(0x61, none), flips(0x41, none), flips(0x21, none), flips(0xffe1, none)], [false, true, true, false]);
     assert.deepEqual([flips(0x61, { shift: true, lock: false }), flips(0x41, { shift: true, lock: false })], [true, false]);
-    assert.deepEqual([flips(0x41, { shift: false, lock: true }), flips(0x21, { shift: false, lock: true }), flips(0xff09, { shift: false, lock: true })], [false, true, false]);
+    assert.deepEqual(
+      [flips(0x41, { shift: false, lock: true }), flips(0x21, { shift: false, lock: true }), flips(0xff09, { shift: false, lock: true })],
+      [false, true, false],
+    );
     assert.deepEqual([flips(0x61, { shift: true, lock: true }), flips(0x2f, { shift: true, lock: true })], [false, true]);
   });
 

@@ -28,7 +28,7 @@ export function mergeNearby(rects: readonly ScreenRect[], gap: number, maxRects:
   const merged: ScreenRect[] = [];
   for (let rect of rects) {
     // A union can reach rectangles that were apart before, so look again after each one.
-    for (let i = 0; i < merged.length; ) {
+    for (let i = 0; i < merged.length;) {
       if (near(merged[i], rect, gap)) {
         rect = union(merged[i], rect);
         merged.splice(i, 1);

@@ -8,7 +8,9 @@ export function checkPixelFormat(conn: XConnection): void {
   const bits = conn.display.format[depth]?.bits_per_pixel;
   if (depth !== 24 || bits !== 32 || conn.display.image_byte_order !== 0) {
     const order = conn.display.image_byte_order === 0 ? 'little' : 'big';
-    throw new Error(`the X server at ${conn.name} stores its ${depth}-bit screen as ${bits}-bit ${order}-endian pixels; ra.x11 captures only 24-bit colour in 32-bit little-endian pixels`);
+    throw new Error(
+      `the X server at ${conn.name} stores its ${depth}-bit screen as ${bits}-bit ${order}-endian pixels; ra.x11 captures only 24-bit colour in 32-bit little-endian pixels`,
+    );
   }
 }
 

@@ -23,22 +23,43 @@ describe('ShadowScreen', () => {
 
   it('skips a grab whose pixels are all as before', () => {
     const shadow = new ShadowScreen(screen);
-    shadow.replace({ x: 0, y: 0, ...screen }, grab(8, 6, () => 7));
-    assert.equal(shadow.changes({ x: 2, y: 1, width: 4, height: 3 }, grab(4, 3, () => 7)), undefined);
+    shadow.replace(
+      { x: 0, y: 0, ...screen },
+      grab(8, 6, () => 7),
+    );
+    assert.equal(
+      shadow.changes(
+        { x: 2, y: 1, width: 4, height: 3 },
+        grab(4, 3, () => 7),
+      ),
+      undefined,
+    );
   });
 
   it('crops a grab to the box of changed pixels, rows first, then columns', () => {
     const shadow = new ShadowScreen(screen);
-    shadow.replace({ x: 0, y: 0, ...screen }, grab(8, 6, () => 0));
+    shadow.replace(
+      { x: 0, y: 0, ...screen },
+      grab(8, 6, () => 0),
+    );
     // Grab 6×5 at (1,1); inside it, pixels (2,1) and (4,3) changed: screen (3,2) and (5,4).
     const changed = (x: number, y: number) => (x === 2 && y === 1) || (x === 4 && y === 3);
-    const u = shadow.changes({ x: 1, y: 1, width: 6, height: 5 }, grab(6, 5, (x, y) => (changed(x, y) ? 0xabcdef : 0)))!;
+    const u = shadow.changes(
+      { x: 1, y: 1, width: 6, height: 5 },
+      grab(6, 5, (x, y) => (changed(x, y) ? 0xabcdef : 0)),
+    )!;
     assert.deepEqual({ x: u.x, y: u.y, width: u.width, height: u.height, stride: u.stride }, { x: 3, y: 2, width: 3, height: 3, stride: 12 });
     const data = Buffer.from(u.data);
     assert.equal(data.readUInt32LE(0), 0xabcdef);
     assert.equal(data.readUInt32LE(2 * 12 + 2 * 4), 0xabcdef);
     assert.equal(data.readUInt32LE(4), 0);
     // Stored: the same grab again changes nothing.
-    assert.equal(shadow.changes({ x: 1, y: 1, width: 6, height: 5 }, grab(6, 5, (x, y) => (changed(x, y) ? 0xabcdef : 0))), undefined);
+    assert.equal(
+      shadow.changes(
+        { x: 1, y: 1, width: 6, height: 5 },
+        grab(6, 5, (x, y) => (changed(x, y) ? 0xabcdef : 0)),
+      ),
+      undefined,
+    );
   });
 });

@@ -51,7 +51,10 @@ describe('X11CaptureSource on Xvfb', function () {
   describe('contract', () => {
     const xvfb = withXvfb({ width: 640, height: 480, xterm: true });
     describeCaptureSourceContract('x11 through MIT-SHM', async () => ({ source: new X11CaptureSource(), display: xvfb().display }));
-    describeCaptureSourceContract('x11 through core GetImage', async () => ({ source: new X11CaptureSource({ sharedMemory: false }), display: xvfb().display }));
+    describeCaptureSourceContract('x11 through core GetImage', async () => ({
+      source: new X11CaptureSource({ sharedMemory: false }),
+      display: xvfb().display,
+    }));
   });
 
   describe('pixels', () => {
@@ -165,7 +168,10 @@ describe('X11CaptureSource on Xvfb', function () {
       const root = sink.cursors.findLast((c) => c.image)!.image!;
       assert.equal(root.rgba.length, root.width * root.height * 4);
       assert.ok(root.hotX < root.width && root.hotY < root.height, `hotspot ${root.hotX},${root.hotY} lies outside the ${root.width}x${root.height} cursor`);
-      assert.ok(root.rgba.some((v, i) => i % 4 === 3 && v === 255), 'the root cursor is all transparent');
+      assert.ok(
+        root.rgba.some((v, i) => i % 4 === 3 && v === 255),
+        'the root cursor is all transparent',
+      );
 
       // Into the xterm: XFIXES reports its I-beam.
       const from = sink.cursors.length;

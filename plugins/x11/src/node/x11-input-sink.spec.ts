@@ -109,7 +109,11 @@ describe('X11InputSink on Xvfb', function () {
       const out = file();
       const shift = { key: 'Shift', code: 'ShiftLeft' };
       // A German helper's Shift+7 is '/': plain on a US map, so the held Shift must be let go for it.
-      const heldShift = [{ key: 'H', code: 'KeyH' }, { key: '!', code: 'Digit1' }, { key: '/', code: 'Digit7' }];
+      const heldShift = [
+        { key: 'H', code: 'KeyH' },
+        { key: '!', code: 'Digit1' },
+        { key: '/', code: 'Digit7' },
+      ];
       await strokes(target, typed(`echo 'AbC ~!@#$%^&*()_+{}|:"<>? `));
       await target.key({ kind: 'down', ...shift });
       await strokes(target, heldShift);
@@ -177,7 +181,10 @@ describe('X11InputSink on Xvfb', function () {
       await target.key({ kind: 'down', key: 'X', code: 'KeyX' });
       await target.pointer({ kind: 'down', x: 500, y: 400, button: 'left' });
       await target.pointer({ kind: 'down', x: 500, y: 400, button: 'right' });
-      assert.deepEqual(await probe.keysDown(), [shiftL, x].sort((a, b) => a - b));
+      assert.deepEqual(
+        await probe.keysDown(),
+        [shiftL, x].sort((a, b) => a - b),
+      );
       const held = SHIFT_MASK | BUTTON1_MASK | BUTTON3_MASK;
       assert.equal((await probe.pointer()).keyMask & held, held);
       probe.strokes.splice(0);
@@ -212,7 +219,10 @@ describe('X11InputSink on Xvfb', function () {
         // A round trip on the target's connection: the MappingNotify sent before it has arrived.
         await target.pointer({ kind: 'move', x: 1, y: 1 });
         await strokes(target, [{ key: 'q', code: 'KeyQ' }]);
-        assert.deepEqual((await seen()).filter((s) => s.down).map((s) => s.detail), [q, spare]);
+        assert.deepEqual(
+          (await seen()).filter((s) => s.down).map((s) => s.detail),
+          [q, spare],
+        );
       } finally {
         await probe.remap(spare, spareRow);
         await probe.remap(q, qRow);
@@ -260,10 +270,16 @@ describe('X11InputSink on Xvfb', function () {
           await target.key({ kind: 'up', key: 'Escape', code: 'Escape' });
         }
         latencies.sort((a, b) => a - b);
-        console.log(`      Escape seen ${fromXdotool.toFixed(1)} ms after spawning xdotool (its start-up included); ` +
-          `an injected Escape, down to listener: median ${latencies[10].toFixed(2)} ms, max ${latencies[19].toFixed(2)} ms`);
+        console.log(
+          `      Escape seen ${fromXdotool.toFixed(1)} ms after spawning xdotool (its start-up included); ` +
+            `an injected Escape, down to listener: median ${latencies[10].toFixed(2)} ms, max ${latencies[19].toFixed(2)} ms`,
+        );
 
-        await strokes(target, [{ key: 'a', code: 'KeyA' }, { key: 'Shift', code: 'ShiftLeft' }, { key: 'Enter', code: 'Enter' }]);
+        await strokes(target, [
+          { key: 'a', code: 'KeyA' },
+          { key: 'Shift', code: 'ShiftLeft' },
+          { key: 'Enter', code: 'Enter' },
+        ]);
         await xdotool(xvfb(), 'key', 'q');
         await sleep(100);
         assert.equal(calls.length, 21, 'a key other than Escape called the listener');
@@ -286,7 +302,10 @@ describe('X11InputSink on Xvfb', function () {
         await xdotool(xvfb(), 'key', 'Escape');
         await until(() => calls === 1, 2000, 'Escape on its new keycode was not seen');
         await probe.sync();
-        assert.deepEqual(probe.strokes.filter((s) => s.down).map((s) => s.detail), [spare]);
+        assert.deepEqual(
+          probe.strokes.filter((s) => s.down).map((s) => s.detail),
+          [spare],
+        );
       } finally {
         await probe.remap(spare, spareRow);
         await probe.remap(escape, escapeRow);
@@ -310,7 +329,10 @@ describe('X11InputSink on Xvfb', function () {
     it('open() and watchEscape() reject on a display nobody serves, naming it', async () => {
       const sink = new X11InputSink();
       await assert.rejects(sink.open(':4242'), /cannot connect to the X server at :4242/);
-      await assert.rejects(sink.watchEscape(':4242', () => undefined), /cannot connect to the X server at :4242/);
+      await assert.rejects(
+        sink.watchEscape(':4242', () => undefined),
+        /cannot connect to the X server at :4242/,
+      );
     });
 
     it('a dropped X connection makes calls reject, dispose() still resolves, and nothing throws', async () => {

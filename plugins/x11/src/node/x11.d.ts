@@ -98,7 +98,19 @@ declare module 'x11' {
     GetImage(format: number, drawable: number, x: number, y: number, width: number, height: number, planeMask: number, callback: XCallback<Image>): void;
     GetGeometry(drawable: number, callback: XCallback<Size>): void;
     QueryPointer(window: number, callback: XCallback<PointerPosition>): void;
-    CreateWindow(id: number, parent: number, x: number, y: number, width: number, height: number, borderWidth: number, depth: number, windowClass: number, visual: number, values: WindowValues): void;
+    CreateWindow(
+      id: number,
+      parent: number,
+      x: number,
+      y: number,
+      width: number,
+      height: number,
+      borderWidth: number,
+      depth: number,
+      windowClass: number,
+      visual: number,
+      values: WindowValues,
+    ): void;
     ChangeWindowAttributes(window: number, values: WindowValues): void;
     ClearArea(window: number, x: number, y: number, width: number, height: number, exposures: number): void;
     MapWindow(window: number): void;
@@ -140,7 +152,17 @@ declare module 'x11' {
     QueryVersion(major: number, minor: number, callback: XCallback<readonly [number, number]>): void;
     SelectInput(window: number, mask: number): void;
     GetScreenResources(window: number, callback: XCallback<ScreenResources>): void;
-    SetCrtcConfig(crtc: number, time: number, configTime: number, x: number, y: number, mode: number, rotation: number, outputs: readonly number[], callback: XCallback<{ readonly status: number }>): void;
+    SetCrtcConfig(
+      crtc: number,
+      time: number,
+      configTime: number,
+      x: number,
+      y: number,
+      mode: number,
+      rotation: number,
+      outputs: readonly number[],
+      callback: XCallback<{ readonly status: number }>,
+    ): void;
     SetScreenSize(window: number, width: number, height: number, mmWidth: number, mmHeight: number): void;
   }
 
@@ -164,7 +186,17 @@ declare module 'x11' {
   export interface ShmSegment {
     /** Holds the pixels of the last `getImage`, from offset 0. */
     readonly buffer: Buffer;
-    getImage(drawable: number, x: number, y: number, width: number, height: number, planeMask: number, format: number, offset: number, callback: XCallback<{ readonly size: number }>): void;
+    getImage(
+      drawable: number,
+      x: number,
+      y: number,
+      width: number,
+      height: number,
+      planeMask: number,
+      format: number,
+      offset: number,
+      callback: XCallback<{ readonly size: number }>,
+    ): void;
     detach(callback?: () => void): void;
   }
 

@@ -101,15 +101,36 @@ type Stroke = readonly [number, number, number, number];
 function letterStrokes(top: number, base: number, descender: boolean): Stroke[] {
   const middle = (top + base) >> 1;
   return [
-    [1, top, 6, top], [1, middle, 6, middle], [1, base, 6, base], // bars
-    [1, top, 1, base], [6, top, 6, base], [3, top, 3, base], [1, top, 1, middle], [6, middle, 6, base], // stems
-    [1, top, 6, base], [6, top, 1, base], [1, base, 3, top], // diagonals
-    ...(descender ? ([[6, middle, 6, 12], [2, 12, 6, 12]] as Stroke[]) : []),
+    [1, top, 6, top],
+    [1, middle, 6, middle],
+    [1, base, 6, base], // bars
+    [1, top, 1, base],
+    [6, top, 6, base],
+    [3, top, 3, base],
+    [1, top, 1, middle],
+    [6, middle, 6, base], // stems
+    [1, top, 6, base],
+    [6, top, 1, base],
+    [1, base, 3, top], // diagonals
+    ...(descender
+      ? ([
+          [6, middle, 6, 12],
+          [2, 12, 6, 12],
+        ] as Stroke[])
+      : []),
   ];
 }
 
 const punctuation: Stroke[] = [
-  [3, 9, 3, 10], [3, 2, 3, 7], [2, 6, 5, 6], [1, 10, 6, 2], [2, 4, 5, 4], [3, 3, 4, 3], [1, 12, 6, 12], [2, 2, 2, 10], [5, 4, 2, 7],
+  [3, 9, 3, 10],
+  [3, 2, 3, 7],
+  [2, 6, 5, 6],
+  [1, 10, 6, 2],
+  [2, 4, 5, 4],
+  [3, 3, 4, 3],
+  [1, 12, 6, 12],
+  [2, 2, 2, 10],
+  [5, 4, 2, 7],
 ];
 
 function line(rows: Uint8Array, x0: number, y0: number, x1: number, y1: number): void {

@@ -255,7 +255,10 @@ describe('invitation format', () => {
 
     it('refuses fields it cannot write', () => {
       const cannot = (over: Partial<InvitationFields>, message: RegExp) =>
-        assert.throws(() => writeInvitation(fields(over), identity), (e: Error) => e instanceof InvitationError && message.test(e.message));
+        assert.throws(
+          () => writeInvitation(fields(over), identity),
+          (e: Error) => e instanceof InvitationError && message.test(e.message),
+        );
       cannot({ message: 'bell \u0007' }, /message contains a character XML cannot hold/);
       cannot({ noviceName: 'lone \ud800' }, /name contains a character/);
       cannot({ noviceName: '  ' }, /name must be/);

@@ -204,7 +204,10 @@ function checkFields(i: Invitation): Invitation {
     throw fail(`name must be 1 to ${LIMITS.noviceName} characters`);
   }
   if (i.message.length > LIMITS.message) throw fail(`message is longer than ${LIMITS.message} characters`);
-  for (const [what, text] of [['name', i.noviceName], ['message', i.message]] as const) {
+  for (const [what, text] of [
+    ['name', i.noviceName],
+    ['message', i.message],
+  ] as const) {
     if (/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u.test(text)) {
       throw fail(`${what} contains a character XML cannot hold`);
     }

@@ -1,15 +1,4 @@
-import {
-  KeyObject,
-  X509Certificate,
-  constants,
-  createHash,
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPair,
-  randomBytes,
-  sign,
-  verify,
-} from 'node:crypto';
+import { KeyObject, X509Certificate, constants, createHash, createPrivateKey, createPublicKey, generateKeyPair, randomBytes, sign, verify } from 'node:crypto';
 import { link, mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';

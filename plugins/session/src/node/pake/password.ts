@@ -4,12 +4,7 @@ import { promisify } from 'node:util';
 /** The order of P-256's group (SEC 2), written out so the password step does not load the curve library. */
 export const P256_ORDER = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
 
-const scryptAsync = promisify(scrypt) as (
-  password: BinaryLike,
-  salt: BinaryLike,
-  length: number,
-  options: ScryptOptions,
-) => Promise<Buffer>;
+const scryptAsync = promisify(scrypt) as (password: BinaryLike, salt: BinaryLike, length: number, options: ScryptOptions) => Promise<Buffer>;
 
 export const TICKET_SECRET_BYTES = 32;
 /** scrypt N = 2^14, r = 8, p = 1: 16 MiB and a few tens of ms per guess, for both sides alike. */

@@ -84,8 +84,7 @@ export class Spake2 {
     return {
       sharedKey: keys.Ke,
       confirmation: mac(ours, tt),
-      verify: (peerConfirmation) =>
-        peerConfirmation.length === expected.length && timingSafeEqual(peerConfirmation, expected),
+      verify: (peerConfirmation) => peerConfirmation.length === expected.length && timingSafeEqual(peerConfirmation, expected),
     };
   }
 

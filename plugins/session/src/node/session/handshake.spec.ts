@@ -17,7 +17,10 @@ import type { Session } from './session.js';
 
 const quiet = quietLogger;
 /** The helper's way to the novice: the real direct route, which needs no listener on this side. */
-const direct = new DirectRoute(() => assert.fail('the helper listens for nobody'), () => ({ port: 'off', host: '127.0.0.1' }));
+const direct = new DirectRoute(
+  () => assert.fail('the helper listens for nobody'),
+  () => ({ port: 'off', host: '127.0.0.1' }),
+);
 const hooks = (veto?: string) => sessionHooks(stubHooks({ sessionConnecting: async () => veto }));
 const SOLICITED: SolicitedPolicy = { allowed: true, allowControl: true, maxLifetime: '30d' };
 
@@ -53,8 +56,17 @@ describe('session handshake over real TLS on 127.0.0.1', function () {
     veto = undefined;
     novice = new SessionRegistry(() => [echo], hooks(), quiet);
     helper = new SessionRegistry(() => [echo], hooks(), quiet);
-    server = createServer((socket) =>
-      void admitHelper(socket, `${socket.remoteAddress}:${socket.remotePort}`, { identity, desk: store, registry: novice, hooks: hooks(veto), logger: quiet, handshakes: { active: 0 }, policy: () => policy }),
+    server = createServer(
+      (socket) =>
+        void admitHelper(socket, `${socket.remoteAddress}:${socket.remotePort}`, {
+          identity,
+          desk: store,
+          registry: novice,
+          hooks: hooks(veto),
+          logger: quiet,
+          handshakes: { active: 0 },
+          policy: () => policy,
+        }),
     );
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     port = (server.address() as { port: number }).port;
@@ -66,12 +78,20 @@ describe('session handshake over real TLS on 127.0.0.1', function () {
   });
 
   async function invite(password = 'pass', minutes = 60): Promise<Invitation> {
-    const { file } = await store.mint({ noviceName: 'Nora', message: '', expiresAt: new Date(Date.now() + minutes * 60_000), password, addresses: [`127.0.0.1:${port}`] }, identity);
+    const { file } = await store.mint(
+      { noviceName: 'Nora', message: '', expiresAt: new Date(Date.now() + minutes * 60_000), password, addresses: [`127.0.0.1:${port}`] },
+      identity,
+    );
     return readInvitation(file);
   }
 
   function open(invitation: Invitation, password: string, addresses = invitation.addresses): Session {
-    return connectToNovice({ ...invitation, addresses }, password, 'Hank', { registry: helper, logger: quiet, routes: () => [direct], open: (s) => helper.openHelper(s) });
+    return connectToNovice({ ...invitation, addresses }, password, 'Hank', {
+      registry: helper,
+      logger: quiet,
+      routes: () => [direct],
+      open: (s) => helper.openHelper(s),
+    });
   }
 
   async function until(session: Session, states: string[]): Promise<ReturnType<Session['view']>> {
@@ -100,7 +120,7 @@ describe('session handshake over real TLS on 127.0.0.1', function () {
     assert.deepEqual(heard, ['echo:echo:hi']);
   });
 
-  it('drops a channel frame over the channel\'s own limit, and the session goes on', async () => {
+  it("drops a channel frame over the channel's own limit, and the session goes on", async () => {
     const session = open(await invite(), 'pass');
     await until(session, ['awaiting-consent']);
     const heard: string[] = [];
@@ -116,7 +136,12 @@ describe('session handshake over real TLS on 127.0.0.1', function () {
 
   it('gives a channel backpressure: what a stalled helper does not read shows as buffered, and drains when it reads again', async () => {
     const links: ChannelLink[] = [];
-    const flood: SessionChannel = { id: 'flood', title: 'Flood', maxFrameBytes: 65_536, open: (s, link) => (s.role === 'novice' && links.push(link), { receive() {}, dispose() {} }) };
+    const flood: SessionChannel = {
+      id: 'flood',
+      title: 'Flood',
+      maxFrameBytes: 65_536,
+      open: (s, link) => (s.role === 'novice' && links.push(link), { receive() {}, dispose() {} }),
+    };
     novice.dispose();
     novice = new SessionRegistry(() => [flood], hooks(), quiet);
     helper.dispose();

@@ -57,7 +57,8 @@ async function run(session: Session, to: Destination, password: string, helperNa
   const proof = helper.finish(bytes(pake, 'pake'));
   wire.send({ t: 'confirm', mac: Buffer.from(proof.confirmation).toString('base64') });
   const confirm = answer(await wire.next(HANDSHAKE_MS, 'password check'), 'confirm');
-  if (!proof.verify(bytes(confirm, 'mac'))) throw new ProtocolError('the other computer failed its half of the password proof; it is not the one that made this invitation');
+  if (!proof.verify(bytes(confirm, 'mac')))
+    throw new ProtocolError('the other computer failed its half of the password proof; it is not the one that made this invitation');
   session.awaitingConsent(safetyCode(proof.sharedKey));
   const consent = await wire.next(CONSENT_MS, 'answer to the request within 10 minutes');
   if (consent.t === 'bye') throw new Refused(text(consent, 'reason', 300) || 'the novice declined');
@@ -77,11 +78,18 @@ async function reach(to: Destination, routes: readonly NoviceRoute[]) {
   });
   try {
     const socket = await Promise.any(attempts);
-    for (const attempt of attempts) void attempt.then((other) => other !== socket && other.destroy(), () => undefined);
+    for (const attempt of attempts)
+      void attempt.then(
+        (other) => other !== socket && other.destroy(),
+        () => undefined,
+      );
     return socket;
   } catch (e) {
     const failures = (e as AggregateError).errors as Error[];
-    throw failures.find((f) => f instanceof PinMismatchError) ?? new ProtocolError(`could not reach ${to.noviceName}'s computer: ${failures.map((f) => f.message).join('; ')}`);
+    throw (
+      failures.find((f) => f instanceof PinMismatchError) ??
+      new ProtocolError(`could not reach ${to.noviceName}'s computer: ${failures.map((f) => f.message).join('; ')}`)
+    );
   }
 }
 

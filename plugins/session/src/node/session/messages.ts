@@ -15,6 +15,7 @@ export function text(message: ControlMessage, field: string, max: number): strin
 
 export function bytes(message: ControlMessage, field: string): Uint8Array {
   const value = message[field];
-  if (typeof value !== 'string' || value.length > 1024 || !/^[A-Za-z0-9+/]*={0,2}$/.test(value)) throw new ProtocolError(`malformed message: '${field}' must be base64`);
+  if (typeof value !== 'string' || value.length > 1024 || !/^[A-Za-z0-9+/]*={0,2}$/.test(value))
+    throw new ProtocolError(`malformed message: '${field}' must be base64`);
   return new Uint8Array(Buffer.from(value, 'base64'));
 }

@@ -74,7 +74,8 @@ async function handshake(wire: Wire, from: string, deps: NoviceDeps): Promise<vo
   const policy = deps.policy();
   if (!policy.allowed) throw new Refusal('Remote Assistance is turned off on this computer by its policy');
   const hello = await wire.next(HANDSHAKE_MS, 'greeting');
-  if (hello.t !== 'hello' || hello.v !== PROTOCOL_VERSION) throw new Refusal(`this computer speaks RA protocol ${PROTOCOL_VERSION}; the helper sent something else`);
+  if (hello.t !== 'hello' || hello.v !== PROTOCOL_VERSION)
+    throw new Refusal(`this computer speaks RA protocol ${PROTOCOL_VERSION}; the helper sent something else`);
   const ticketId = text(hello, 'ticket', 64);
   const helperName = text(hello, 'helper', 64) || 'A helper';
   const pA = bytes(hello, 'pake');

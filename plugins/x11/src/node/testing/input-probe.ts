@@ -33,7 +33,9 @@ export class InputProbe {
   static async open(display: string): Promise<InputProbe> {
     const conn = await XConnection.open(display, { timeoutMs: 2000, sharedMemory: false });
     const { AllMasterDevices, EventMask, XISelectEvents } = await conn.extension('xinput');
-    XISelectEvents(conn.screen.root, [{ deviceId: AllMasterDevices, mask: EventMask.RawKeyPress | EventMask.RawKeyRelease | EventMask.RawButtonPress | EventMask.RawButtonRelease }]);
+    XISelectEvents(conn.screen.root, [
+      { deviceId: AllMasterDevices, mask: EventMask.RawKeyPress | EventMask.RawKeyRelease | EventMask.RawButtonPress | EventMask.RawButtonRelease },
+    ]);
     const probe = new InputProbe(conn);
     await probe.sync();
     return probe;

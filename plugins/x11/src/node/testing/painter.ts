@@ -21,7 +21,10 @@ export class Painter {
   /** Shows a window filled with `rgb` at `rect`, above everything. */
   async window(rect: ScreenRect, rgb: number): Promise<void> {
     const id = this.conn.client.AllocID();
-    this.conn.client.CreateWindow(id, this.conn.screen.root, rect.x, rect.y, rect.width, rect.height, 0, 0, 0, 0, { backgroundPixel: rgb, overrideRedirect: 1 });
+    this.conn.client.CreateWindow(id, this.conn.screen.root, rect.x, rect.y, rect.width, rect.height, 0, 0, 0, 0, {
+      backgroundPixel: rgb,
+      overrideRedirect: 1,
+    });
     this.conn.client.MapWindow(id);
     await this.sync();
   }
@@ -47,4 +50,3 @@ export class Painter {
     return this.conn.request<Size>((cb) => this.conn.client.GetGeometry(this.conn.screen.root, cb));
   }
 }
-
