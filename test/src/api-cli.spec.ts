@@ -21,9 +21,9 @@ const end = (by) => (r) => Object.assign(find(sessions, r.params.id, 'session'),
 const routes = [
   { id: 'inv-create', method: 'POST', path: '/api/invitations', handle: ({ body }) => {
     log('invite ' + JSON.stringify(body));
-    const invitation = { ticketId: 'T' + (invitations.size + 1), noviceName: body.name, message: body.message ?? '', createdAt: new Date(Date.UTC(2030, 0, 2, 3, 4)),
+    const invitation = { invitationId: 'T' + (invitations.size + 1), noviceName: body.name, message: body.message ?? '', createdAt: new Date(Date.UTC(2030, 0, 2, 3, 4)),
       expiresAt: new Date(Date.UTC(2030, 0, 2, 4, 4)), passwordRequired: !!body.password, status: 'open', failedAttempts: 0 };
-    invitations.set(invitation.ticketId, invitation);
+    invitations.set(invitation.invitationId, invitation);
     return { invitation, receipt: { transport: body.via, target: body.target, deliveredAt: new Date() } };
   } },
   { id: 'inv-list', method: 'GET', path: '/api/invitations', handle: () => [...invitations.values()] },
@@ -32,7 +32,7 @@ const routes = [
   { id: 'ses-list', method: 'GET', path: '/api/sessions', handle: () => [...sessions.values()] },
   { id: 'ses-open', method: 'POST', path: '/api/sessions/open', handle: ({ body }) => {
     log('open ' + JSON.stringify(body));
-    const session = { id: 'S' + (sessions.size + 1), ticketId: 'T1', role: 'helper', peerName: 'Ann', state: 'awaiting-consent',
+    const session = { id: 'S' + (sessions.size + 1), invitationId: 'T1', role: 'helper', peerName: 'Ann', state: 'awaiting-consent',
       safetyCode: body.password === 'wrong' ? undefined : '123456', startedAt: new Date(Date.UTC(2030, 0, 2, 3, 5)).toISOString() };
     sessions.set(session.id, session);
     return session;
@@ -162,19 +162,19 @@ describe('api: CLI commands on the local API', () => {
       message: 'printer',
     });
     const json = JSON.parse(await ok('invite', '--name', 'Bob', '--json'));
-    assert.equal(json.invitation.ticketId, 'T2');
+    assert.equal(json.invitation.invitationId, 'T2');
     assert.equal(json.invitation.passwordRequired, false);
 
     assert.equal(
       await ok('invitations'),
-      'TICKET  STATUS  NAME  CREATED           EXPIRES           PASSWORD  WRONG TRIES\n' +
-        'T1      open    Ann   2030-01-02 03:04  2030-01-02 04:04  yes       0\n' +
-        'T2      open    Bob   2030-01-02 03:04  2030-01-02 04:04  no        0\n',
+      'INVITATION  STATUS  NAME  CREATED           EXPIRES           PASSWORD  WRONG TRIES\n' +
+        'T1          open    Ann   2030-01-02 03:04  2030-01-02 04:04  yes       0\n' +
+        'T2          open    Bob   2030-01-02 03:04  2030-01-02 04:04  no        0\n',
     );
     assert.equal(await ok('invitations', 'expire', 'T1'), 'Invitation T1 expired\n');
     const list = JSON.parse(await ok('invitations', 'list', '--json'));
     assert.deepEqual(
-      list.map((i: { ticketId: string; status: string }) => [i.ticketId, i.status]),
+      list.map((i: { invitationId: string; status: string }) => [i.invitationId, i.status]),
       [
         ['T1', 'expired'],
         ['T2', 'open'],

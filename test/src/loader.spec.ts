@@ -163,7 +163,7 @@ describe('plugin loader', () => {
     assert.ok(record('test.hangs').ms >= 290);
     assertState('test.bystander', 'active');
     await new Promise((r) => setTimeout(r, 400));
-    await fire('sessionOpened', { id: 's', ticketId: 't', role: 'novice', peerName: 'p', localName: 'n' });
+    await fire('sessionOpened', { id: 's', invitationId: 't', role: 'novice', peerName: 'p', localName: 'n' });
     assert.equal(globalThis.raTest.lateTap, undefined);
   });
 
@@ -535,7 +535,7 @@ describe('plugin loader', () => {
         ctx.subscriptions.add({ dispose() { globalThis.raTest.disposed = (globalThis.raTest.disposed ?? 0) + 1; } });
         ctx.hooks.hook('sessionOpened').tap(() => { globalThis.raTest.opened = (globalThis.raTest.opened ?? 0) + 1; });
       }, deactivate() { globalThis.raTest.deactivated = true; }`;
-    const session = { id: 's', ticketId: 't', role: 'novice' as const, peerName: 'Helper', localName: 'Nora' };
+    const session = { id: 's', invitationId: 't', role: 'novice' as const, peerName: 'Helper', localName: 'Nora' };
 
     it('disables and re-enables a plugin without a restart, disposing all it contributed', async () => {
       await ws.plugin('test.live', { contributes: { InvitationTransport: ['live'] } }, transportCode('live', live));
@@ -678,7 +678,7 @@ describe('plugin loader', () => {
       transport: 'file',
       target: '/tmp/x',
       envelope: {
-        ticketId: 't1',
+        invitationId: 't1',
         fileName: 'RAInvitation.msrcincident',
         mediaType: 'application/xml',
         data: new Uint8Array([1]),
@@ -711,7 +711,7 @@ describe('plugin loader', () => {
       assert.equal(record('test.bad-tap').errors, 1);
       assert.equal(record('test.veto').errors, 0);
       assert.ok(logs.some((l) => l.includes("plugin 'test.bad-tap' failed in hook invitationBeforeSend: tap exploded")));
-      const connecting = { ticketId: 't1', kind: 'solicited' as const, remoteAddress: '127.0.0.1' };
+      const connecting = { invitationId: 't1', kind: 'solicited' as const, remoteAddress: '127.0.0.1' };
       assert.equal(await fire('sessionConnecting', { ...connecting, helperName: 'Mallory' }), 'helper not trusted');
       assert.equal(await fire('sessionConnecting', { ...connecting, helperName: 'Bob' }), undefined);
     });
@@ -737,7 +737,7 @@ describe('plugin loader', () => {
       assert.equal(result.veto, 'not today');
       assert.equal(result.target, outgoing.target);
       assert.equal(record('test.eraser').errors, 1, 'the delete on a frozen copy was reported');
-      const connecting = { ticketId: 't1', kind: 'solicited' as const, remoteAddress: '127.0.0.1', helperName: 'Mallory' };
+      const connecting = { invitationId: 't1', kind: 'solicited' as const, remoteAddress: '127.0.0.1', helperName: 'Mallory' };
       assert.equal(await fire('sessionConnecting', connecting), 'not Mallory');
     });
 
@@ -755,7 +755,7 @@ describe('plugin loader', () => {
         ctx.hooks.hook('sessionOpened').tap(() => { globalThis.raTest.after = true; }); } });`,
       );
       await boot({ tapTimeoutMs: 200 });
-      await fire('sessionOpened', { id: 's', ticketId: 't', role: 'novice', peerName: 'p', localName: 'n' });
+      await fire('sessionOpened', { id: 's', invitationId: 't', role: 'novice', peerName: 'p', localName: 'n' });
       assert.equal(globalThis.raTest.after, true);
       assert.equal(record('test.hangs').errors, 1);
       assert.ok(logs.some((l) => l.includes("plugin 'test.hangs' failed in hook sessionOpened: tap did not finish within 200 ms")));
@@ -770,7 +770,7 @@ describe('plugin loader', () => {
       );
       await boot();
       const invitation = {
-        ticketId: 't',
+        invitationId: 't',
         noviceName: 'A',
         message: '',
         createdAt: new Date(),

@@ -150,7 +150,7 @@ describe('end to end: an invitation, a password, consent and a live View Only sc
     assert.equal(refusedTampered.status, 400);
     assert.match(refusedTampered.body.error, /changed after it was made|signature/i);
 
-    const ticket = (await novice.api<{ ticketId: string }[]>('GET', '/api/invitations')).body[0].ticketId;
+    const ticket = (await novice.api<{ invitationId: string }[]>('GET', '/api/invitations')).body[0].invitationId;
     assert.equal((await novice.api('POST', `/api/invitations/${ticket}/expire`)).status, 200);
     assert.match(await endReason(helper, text), /expired/);
     assert.equal((await novice.api('DELETE', `/api/invitations/${ticket}`)).status, 200);
@@ -158,7 +158,7 @@ describe('end to end: an invitation, a password, consent and a live View Only sc
   });
 
   it('saves the first full frame as a PNG with a headless helper (ra snapshot)', async () => {
-    const made = await novice.api<{ invitation: { ticketId: string } }>('POST', '/api/invitations', {
+    const made = await novice.api<{ invitation: { invitationId: string } }>('POST', '/api/invitations', {
       via: 'file',
       target: join(folder, 'snap.msrcincident'),
       password: PASSWORD,
@@ -189,7 +189,7 @@ describe('end to end: an invitation, a password, consent and a live View Only sc
   });
 
   it('refuses a computer with another key at the invitation address (MITM)', async () => {
-    const made = await novice.api<{ invitation: { ticketId: string } }>('POST', '/api/invitations', {
+    const made = await novice.api<{ invitation: { invitationId: string } }>('POST', '/api/invitations', {
       via: 'file',
       target: join(folder, 'second.msrcincident'),
       password: PASSWORD,

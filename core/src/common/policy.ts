@@ -2,7 +2,7 @@ import type { Permission } from './permissions.js';
 
 export const MINUTE = 60_000;
 export const DAY_MINUTES = 24 * 60;
-/** Windows' Remote Assistance caps tickets at 99 days; so does every duration in a policy. */
+/** Windows' Remote Assistance caps invitations at 99 days; so does every duration in a policy. */
 export const HARD_MAX_LIFETIME_MINUTES = 99 * DAY_MINUTES;
 
 export interface PluginAllowance {

@@ -35,9 +35,9 @@ describe('example.folder', () => {
     booted = undefined;
   });
 
-  it('copies the invitation into the configured folder as <ticketId>.msrcincident', async () => {
+  it('copies the invitation into the configured folder as <invitationId>.msrcincident', async () => {
     booted = await boot(inOutbox);
-    const receipt = await booted.transport.deliver(sampleEnvelope({ ticketId: 'T-42' }), '');
+    const receipt = await booted.transport.deliver(sampleEnvelope({ invitationId: 'T-42' }), '');
     assert.equal(receipt.target, join(booted.home, 'outbox', 'T-42.msrcincident'));
     assert.deepEqual(await readdir(join(booted.home, 'outbox')), ['T-42.msrcincident']);
   });
@@ -54,17 +54,17 @@ describe('example.folder', () => {
     }
   });
 
-  it('refuses a ticket id that would leave the folder', async () => {
+  it('refuses a invitation id that would leave the folder', async () => {
     booted = await boot(inOutbox);
-    await assert.rejects(booted.transport.deliver(sampleEnvelope({ ticketId: '../escape' }), ''), /ticket id '\.\.\/escape' cannot name a file/);
+    await assert.rejects(booted.transport.deliver(sampleEnvelope({ invitationId: '../escape' }), ''), /invitation id '\.\.\/escape' cannot name a file/);
   });
 
   it('logs its own deliveries from the invitationSent hook, and no one else’s', async () => {
     booted = await boot(inOutbox);
     const receipt = await booted.transport.deliver(sampleEnvelope(), '');
     // Fired as ra.session, the hook's owner, fires it after a delivery.
-    await booted.kernel.hooks.call('ra.session', 'invitationSent', [{ ...receipt, ticketId: 'ticket-0001' }]);
-    await booted.kernel.hooks.call('ra.session', 'invitationSent', [{ ...receipt, transport: 'file', ticketId: 'ticket-0002' }]);
+    await booted.kernel.hooks.call('ra.session', 'invitationSent', [{ ...receipt, invitationId: 'ticket-0001' }]);
+    await booted.kernel.hooks.call('ra.session', 'invitationSent', [{ ...receipt, transport: 'file', invitationId: 'ticket-0002' }]);
     const copied = booted.log.filter((line) => line.includes('copied to'));
     assert.deepEqual(copied, [`[ra:example.folder] info: invitation ticket-0001 copied to ${receipt.target}\n`]);
   });

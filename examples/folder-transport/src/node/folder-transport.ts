@@ -9,7 +9,7 @@ const FILE_SAFE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /**
  * Copies each invitation into one folder, say a share the helpdesk watches, as
- * `<ticketId>.msrcincident`. The folder comes from the plugin's settings.
+ * `<invitationId>.msrcincident`. The folder comes from the plugin's settings.
  */
 @injectable()
 export class FolderTransport implements InvitationTransport {
@@ -21,13 +21,13 @@ export class FolderTransport implements InvitationTransport {
 
   /** `target` is not used: every invitation goes to the configured folder. Re-sending a ticket replaces its file. */
   async deliver(envelope: InvitationEnvelope, _target: string): Promise<DeliveryReceipt> {
-    const { ticketId, data } = envelope;
-    if (data.byteLength === 0) throw new Error(`invitation ${ticketId} is empty`);
+    const { invitationId, data } = envelope;
+    if (data.byteLength === 0) throw new Error(`invitation ${invitationId} is empty`);
     if (data.byteLength > MAX_INVITATION_BYTES) {
-      throw new Error(`invitation ${ticketId} is ${data.byteLength} bytes, more than the ${MAX_INVITATION_BYTES} allowed`);
+      throw new Error(`invitation ${invitationId} is ${data.byteLength} bytes, more than the ${MAX_INVITATION_BYTES} allowed`);
     }
-    if (!FILE_SAFE.test(ticketId)) throw new Error(`ticket id '${ticketId}' cannot name a file`);
-    const path = join(this.folder(), `${ticketId}.msrcincident`);
+    if (!FILE_SAFE.test(invitationId)) throw new Error(`invitation id '${invitationId}' cannot name a file`);
+    const path = join(this.folder(), `${invitationId}.msrcincident`);
     await writeFileAtomic(path, data);
     return { transport: this.id, target: path, deliveredAt: new Date() };
   }

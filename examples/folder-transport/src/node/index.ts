@@ -13,7 +13,7 @@ export default definePlugin<PluginContext>({
   activate(ctx) {
     // Taps are removed when the plugin deactivates; keep the returned Disposable only to stop earlier.
     sessionHooks(ctx.hooks).invitationSent.tap((receipt) => {
-      if (receipt.transport === 'folder') ctx.logger.info(`invitation ${receipt.ticketId} copied to ${receipt.target}`);
+      if (receipt.transport === 'folder') ctx.logger.info(`invitation ${receipt.invitationId} copied to ${receipt.target}`);
     });
   },
 });

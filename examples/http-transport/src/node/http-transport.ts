@@ -14,8 +14,8 @@ export class HttpTransport implements InvitationTransport {
 
   async deliver(envelope: InvitationEnvelope, target: string): Promise<DeliveryReceipt> {
     const size = envelope.data.byteLength;
-    if (size === 0) throw new Error(`invitation ${envelope.ticketId} is empty`);
-    if (size > MAX_INVITATION_BYTES) throw new Error(`invitation ${envelope.ticketId} is ${size} bytes, more than the ${MAX_INVITATION_BYTES} allowed`);
+    if (size === 0) throw new Error(`invitation ${envelope.invitationId} is empty`);
+    if (size > MAX_INVITATION_BYTES) throw new Error(`invitation ${envelope.invitationId} is ${size} bytes, more than the ${MAX_INVITATION_BYTES} allowed`);
     const url = webAddress(target);
     const response = await request(url, { method: 'PUT', headers: { 'Content-Type': envelope.mediaType }, body: Buffer.from(envelope.data) });
     if (!response.ok) throw new Error(`${url} refused the invitation: HTTP ${response.status}`);

@@ -7,7 +7,7 @@ import { ControlHub } from './control-hub.js';
 
 const SOLICITED: SolicitedPolicy = { allowed: true, allowControl: true, maxLifetime: '30d' };
 const sink = { id: 'x11', title: 'X11' } as InputSink;
-const novice = { id: 's1', ticketId: 't', role: 'novice' as const, peerName: 'Hank', localName: 'Nora' };
+const novice = { id: 's1', invitationId: 't', role: 'novice' as const, peerName: 'Hank', localName: 'Nora' };
 
 describe('control: who may share control', () => {
   function status(policy: SolicitedPolicy, allowControl: boolean, sinks: InputSink[] = [sink]) {

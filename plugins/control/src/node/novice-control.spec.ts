@@ -4,7 +4,7 @@ import { quietLogger } from '@ra/kernel/testing';
 import { NoviceControl } from './novice-control.js';
 
 const quiet = quietLogger;
-const session = { id: 's1', ticketId: 't1', role: 'novice' as const, peerName: 'Hank', localName: 'Nora' };
+const session = { id: 's1', invitationId: 't1', role: 'novice' as const, peerName: 'Hank', localName: 'Nora' };
 const tick = () => new Promise((r) => setImmediate(r));
 
 /** An input sink that records, and lets a test press Esc on the "display". */

@@ -29,7 +29,7 @@ export class FileTransport implements InvitationTransport {
     try {
       saved = await writeNewFile(path, envelope.data);
     } catch (e) {
-      throw new Error(`cannot save invitation ${envelope.ticketId} as ${path}: ${(e as Error).message}`, { cause: e });
+      throw new Error(`cannot save invitation ${envelope.invitationId} as ${path}: ${(e as Error).message}`, { cause: e });
     }
     return { transport: this.id, target: saved, deliveredAt: new Date() };
   }
@@ -69,9 +69,9 @@ export class FileTransport implements InvitationTransport {
 
 function checkSize(envelope: InvitationEnvelope): void {
   const size = envelope.data.byteLength;
-  if (size === 0) throw new Error(`invitation ${envelope.ticketId} is empty: there is nothing to save`);
+  if (size === 0) throw new Error(`invitation ${envelope.invitationId} is empty: there is nothing to save`);
   if (size > MAX_INVITATION_BYTES) {
-    throw new Error(`invitation ${envelope.ticketId} is ${size} bytes, more than the ${MAX_INVITATION_BYTES} an invitation may have`);
+    throw new Error(`invitation ${envelope.invitationId} is ${size} bytes, more than the ${MAX_INVITATION_BYTES} an invitation may have`);
   }
 }
 

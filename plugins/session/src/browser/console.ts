@@ -114,7 +114,7 @@ export function sessionConsole(app: SessionApp, first: SessionView) {
 function renderPanels(app: SessionApp, view: SessionView, host: HTMLElement): Disposable[] {
   const context: UiContext = {
     role: view.role,
-    session: { id: view.id, ticketId: view.ticketId, role: view.role, peerName: view.peerName, localName: view.localName },
+    session: { id: view.id, invitationId: view.invitationId, role: view.role, peerName: view.peerName, localName: view.localName },
     post: (channel, payload) => app.post(view.id, channel, payload),
     onMessage: (channel, listener) => app.listen(view.id, channel, listener),
   };

@@ -67,7 +67,7 @@ function invitationRow(app: SessionApp, inv: InvitationView): HTMLElement {
   const open = inv.status === 'open';
   return h(
     'tr',
-    { 'data-ticket': inv.ticketId },
+    { 'data-invitation': inv.invitationId },
     h('td', { class: open ? 'ra-status-open' : '' }, inv.status === 'locked' ? 'Locked (wrong passwords)' : capital(inv.status)),
     h('td', {}, inv.noviceName),
     h('td', {}, when(inv.createdAt)),
@@ -76,8 +76,8 @@ function invitationRow(app: SessionApp, inv: InvitationView): HTMLElement {
     h(
       'td',
       { class: 'ra-row' },
-      open && h('button', { class: 'ra-btn secondary', onclick: act('POST', `/api/invitations/${inv.ticketId}/expire`) }, 'Expire now'),
-      inv.status !== 'deleted' && h('button', { class: 'ra-btn secondary', onclick: act('DELETE', `/api/invitations/${inv.ticketId}`) }, 'Delete'),
+      open && h('button', { class: 'ra-btn secondary', onclick: act('POST', `/api/invitations/${inv.invitationId}/expire`) }, 'Expire now'),
+      inv.status !== 'deleted' && h('button', { class: 'ra-btn secondary', onclick: act('DELETE', `/api/invitations/${inv.invitationId}`) }, 'Delete'),
     ),
   );
 }

@@ -3,7 +3,7 @@ import { ending, type InvitationView, type SessionView } from '../common/views.j
 
 export function invitationTable(ctx: CliContext, invitations: readonly InvitationView[]): string {
   const rows = invitations.map((i) => [
-    i.ticketId,
+    i.invitationId,
     i.status,
     i.noviceName,
     ctx.localTime(i.createdAt),
@@ -11,7 +11,7 @@ export function invitationTable(ctx: CliContext, invitations: readonly Invitatio
     i.passwordRequired ? 'yes' : 'no',
     `${i.failedAttempts}`,
   ]);
-  return ctx.table([['TICKET', 'STATUS', 'NAME', 'CREATED', 'EXPIRES', 'PASSWORD', 'WRONG TRIES'], ...rows]);
+  return ctx.table([['INVITATION', 'STATUS', 'NAME', 'CREATED', 'EXPIRES', 'PASSWORD', 'WRONG TRIES'], ...rows]);
 }
 
 export function sessionTable(ctx: CliContext, sessions: readonly SessionView[]): string {

@@ -18,7 +18,7 @@ export default defineCommands({
     const { invitation: i, receipt } = result;
     const where = via === 'file' ? 'saved to' : `sent by ${via} to`;
     ctx.print(
-      `Invitation ${i.ticketId} ${where} ${receipt.target}; expires ${ctx.localTime(i.expiresAt)}; ${i.passwordRequired ? 'password required' : 'no password'}`,
+      `Invitation ${i.invitationId} ${where} ${receipt.target}; expires ${ctx.localTime(i.expiresAt)}; ${i.passwordRequired ? 'password required' : 'no password'}`,
     );
   },
 

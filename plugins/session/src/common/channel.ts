@@ -2,7 +2,7 @@ import { token, type Disposable, type Role } from '@ra/kernel';
 
 export interface SessionInfo {
   readonly id: string;
-  readonly ticketId: string;
+  readonly invitationId: string;
   /** The side this process plays in the session. */
   readonly role: Role;
   readonly peerName: string;

@@ -10,7 +10,7 @@ export interface OutgoingInvitation {
 }
 
 export interface ConnectingSession {
-  readonly ticketId: string;
+  readonly invitationId: string;
   readonly kind: 'solicited' | 'offer';
   readonly helperName: string;
   readonly remoteAddress: string;
@@ -38,7 +38,7 @@ export interface ConsentEvent {
 export interface SessionHooks {
   readonly invitationCreated: PluginHook<[InvitationRecord]>;
   readonly invitationBeforeSend: PluginHook<[OutgoingInvitation], OutgoingInvitation>;
-  readonly invitationSent: PluginHook<[DeliveryReceipt & { ticketId: string }]>;
+  readonly invitationSent: PluginHook<[DeliveryReceipt & { invitationId: string }]>;
   readonly invitationExpired: PluginHook<[InvitationRecord]>;
   /** The first tap that returns a reason refuses the connection with it. */
   readonly sessionConnecting: PluginHook<[ConnectingSession], string>;

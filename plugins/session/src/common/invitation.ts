@@ -2,7 +2,7 @@ import { token } from '@ra/kernel';
 
 /** The signed invitation file as a transport carries it. It never holds the password. */
 export interface InvitationEnvelope {
-  readonly ticketId: string;
+  readonly invitationId: string;
   /** e.g. `RAInvitation.msrcincident` */
   readonly fileName: string;
   readonly mediaType: string;
@@ -51,7 +51,7 @@ export const InvitationTransport = token<InvitationTransport>('InvitationTranspo
 export type InvitationStatus = 'open' | 'expired' | 'deleted' | 'locked';
 
 export interface InvitationRecord {
-  readonly ticketId: string;
+  readonly invitationId: string;
   readonly noviceName: string;
   readonly message: string;
   readonly createdAt: Date;

@@ -8,7 +8,7 @@ export type EndedBy = 'novice' | 'helper' | 'network';
 
 export interface SessionView {
   readonly id: string;
-  readonly ticketId: string;
+  readonly invitationId: string;
   /** The side this machine plays. */
   readonly role: Role;
   /** The other person: the helper's name on the novice's side, the novice's on the helper's. */

@@ -66,7 +66,7 @@ describe('invitations: lifetime, policy and delivery', () => {
     const [envelope, target] = transport.deliver.firstCall.args;
     assert.equal(target, '/tmp/x.msrcincident');
     assert.equal(envelope.fileName, INVITATION_FILE_NAME);
-    assert.equal(readInvitation(envelope.data).ticketId, invitation.ticketId);
+    assert.equal(readInvitation(envelope.data).invitationId, invitation.invitationId);
     assert.equal(invitation.passwordRequired, true);
   });
 
@@ -83,7 +83,7 @@ describe('invitations: lifetime, policy and delivery', () => {
     await assert.rejects(invitations.create({ via: 'pigeon' }), /no invitation transport 'pigeon' is enabled; enabled: file/);
   });
 
-  it('deletes the ticket when a hook vetoes sending or the transport fails, so it can never be used', async () => {
+  it('deletes the invitation when a hook vetoes sending or the transport fails, so it can never be used', async () => {
     veto = 'not to outside addresses';
     await assert.rejects(invitations.create({ via: 'file' }), /was not sent: not to outside addresses/);
     transport.deliver.rejects(new Error('disk full'));
@@ -97,9 +97,9 @@ describe('invitations: lifetime, policy and delivery', () => {
 
   it('expires and deletes early, and says when there is nothing to change', async () => {
     const { invitation } = await invitations.create({ via: 'file' });
-    assert.equal((await invitations.expire(invitation.ticketId)).status, 'expired');
-    await assert.rejects(invitations.expire(invitation.ticketId), /already expired/);
-    assert.equal((await invitations.delete(invitation.ticketId)).status, 'deleted');
+    assert.equal((await invitations.expire(invitation.invitationId)).status, 'expired');
+    await assert.rejects(invitations.expire(invitation.invitationId), /already expired/);
+    assert.equal((await invitations.delete(invitation.invitationId)).status, 'deleted');
     await assert.rejects(invitations.delete('nope'), /no invitation 'nope'/);
   });
 });

@@ -15,14 +15,14 @@ export interface InviteRequest {
   readonly message?: string;
 }
 
-/** Mints a ticket: stores its record and secrets and returns the signed invitation file. */
-export interface TicketMint {
+/** Mints an invitation: stores its record and secrets and returns the signed invitation file. */
+export interface InvitationMint {
   mint(fields: { noviceName: string; message: string; expiresAt: Date; password: string }): Promise<{ record: InvitationRecord; file: string }>;
 }
 
 export interface InvitationDeps {
   readonly store: Pick<InvitationStore, 'get' | 'list' | 'setStatus'>;
-  readonly mint: TicketMint;
+  readonly mint: InvitationMint;
   readonly hooks: SessionHooks;
   policy(): SolicitedPolicy;
   transports(): InvitationTransport[];
@@ -56,7 +56,7 @@ export class Invitations {
     });
     await this.deps.hooks.invitationCreated.call(record);
     const envelope = {
-      ticketId: record.ticketId,
+      invitationId: record.invitationId,
       fileName: INVITATION_FILE_NAME,
       mediaType: INVITATION_MEDIA_TYPE,
       data: new TextEncoder().encode(file),
@@ -68,14 +68,14 @@ export class Invitations {
     const target = request.target ?? '';
     const outgoing = await this.deps.hooks.invitationBeforeSend.call({ envelope, transport: transport.id, target });
     if (outgoing?.veto) {
-      await this.deps.store.setStatus(record.ticketId, 'deleted');
+      await this.deps.store.setStatus(record.invitationId, 'deleted');
       throw new ApiError(403, `the invitation was not sent: ${outgoing.veto}`);
     }
     const receipt = await transport.deliver(outgoing?.envelope ?? envelope, outgoing?.target ?? target).catch(async (e: Error) => {
-      await this.deps.store.setStatus(record.ticketId, 'deleted');
+      await this.deps.store.setStatus(record.invitationId, 'deleted');
       throw new ApiError(400, `the invitation could not be sent by ${transport.title}: ${e.message}`);
     });
-    await this.deps.hooks.invitationSent.call({ ...receipt, ticketId: record.ticketId });
+    await this.deps.hooks.invitationSent.call({ ...receipt, invitationId: record.invitationId });
     return { invitation: record, receipt };
   }
 
@@ -83,24 +83,24 @@ export class Invitations {
     return this.deps.store.list();
   }
 
-  async expire(ticketId: string): Promise<InvitationRecord> {
-    const record = await this.existing(ticketId);
-    if (record.status !== 'open') throw new ApiError(409, `invitation ${ticketId} is already ${record.status}`);
-    await this.deps.store.setStatus(ticketId, 'expired');
-    const expired = (await this.deps.store.get(ticketId))!;
+  async expire(invitationId: string): Promise<InvitationRecord> {
+    const record = await this.existing(invitationId);
+    if (record.status !== 'open') throw new ApiError(409, `invitation ${invitationId} is already ${record.status}`);
+    await this.deps.store.setStatus(invitationId, 'expired');
+    const expired = (await this.deps.store.get(invitationId))!;
     await this.deps.hooks.invitationExpired.call(expired);
     return expired;
   }
 
-  async delete(ticketId: string): Promise<InvitationRecord> {
-    const record = await this.existing(ticketId);
-    if (record.status !== 'deleted') await this.deps.store.setStatus(ticketId, 'deleted');
-    return (await this.deps.store.get(ticketId))!;
+  async delete(invitationId: string): Promise<InvitationRecord> {
+    const record = await this.existing(invitationId);
+    if (record.status !== 'deleted') await this.deps.store.setStatus(invitationId, 'deleted');
+    return (await this.deps.store.get(invitationId))!;
   }
 
-  private async existing(ticketId: string): Promise<InvitationRecord> {
-    const record = await this.deps.store.get(ticketId);
-    if (!record) throw new ApiError(404, `no invitation '${ticketId}'`);
+  private async existing(invitationId: string): Promise<InvitationRecord> {
+    const record = await this.deps.store.get(invitationId);
+    if (!record) throw new ApiError(404, `no invitation '${invitationId}'`);
     return record;
   }
 }

@@ -138,10 +138,10 @@ export class SessionRuntime {
     return result;
   }
 
-  async changeInvitation(what: 'expire' | 'delete', ticketId: string) {
-    const record = await this.invitations[what](ticketId);
+  async changeInvitation(what: 'expire' | 'delete', invitationId: string) {
+    const record = await this.invitations[what](invitationId);
     for (const s of this.registry.list()) {
-      if (s.role === 'novice' && s.ticketId === ticketId && s.state === 'awaiting-consent') this.registry.decline(s.id);
+      if (s.role === 'novice' && s.invitationId === invitationId && s.state === 'awaiting-consent') this.registry.decline(s.id);
     }
     this.invitationsChanged();
     return record;

@@ -11,7 +11,7 @@ export interface SessionChannelFixture<C extends SessionChannel = SessionChannel
 }
 
 export function sampleSession(overrides: Partial<SessionInfo> = {}): SessionInfo {
-  return { id: 'session-0001', ticketId: 'ticket-0001', role: 'novice', peerName: 'Helpdesk', localName: 'Nora', ...overrides };
+  return { id: 'session-0001', invitationId: 'ticket-0001', role: 'novice', peerName: 'Helpdesk', localName: 'Nora', ...overrides };
 }
 
 /** A ChannelLink that keeps what the channel sent and why it closed, for tests to inspect. */

@@ -12,7 +12,7 @@ class MailboxTransport implements InvitationTransport {
 
   async deliver(envelope: InvitationEnvelope, target: string): Promise<DeliveryReceipt> {
     const size = envelope.data.byteLength;
-    if (size === 0) throw new Error(`invitation ${envelope.ticketId} is empty`);
+    if (size === 0) throw new Error(`invitation ${envelope.invitationId} is empty`);
     if (size > MAX_INVITATION_BYTES) throw new Error(`invitation is ${size} bytes, more than the ${MAX_INVITATION_BYTES} allowed`);
     this.boxes.set(target, envelope.data.slice());
     return { transport: this.id, target, deliveredAt: new Date() };
@@ -148,8 +148,8 @@ describe('InvitationTransport contract', () => {
     assert.deepEqual(await failingChecks(invitationTransportContract, async () => fixture(new DropBoxTransport())), [EXACT, AT_MAX]);
   });
 
-  it('sampleEnvelope() builds a UTF-8 invitation around the given ticket and takes overrides', () => {
-    const envelope = sampleEnvelope({ ticketId: 'ticket-42', message: 'help' });
+  it('sampleEnvelope() builds a UTF-8 invitation around the given id and takes overrides', () => {
+    const envelope = sampleEnvelope({ invitationId: 'ticket-42', message: 'help' });
     const text = new TextDecoder().decode(envelope.data);
     assert.match(text, /^<\?xml/);
     assert.match(text, /TICKETID="ticket-42"/);

@@ -15,15 +15,15 @@ const SAMPLE_TICKET = '65538,1,127.0.0.1:3389,*,sample-ticket-secret,*,*,sample'
 
 /** A plausible invitation, UTF-8 with a non-ASCII name so re-encoding shows; override any field. */
 export function sampleEnvelope(overrides: Partial<InvitationEnvelope> = {}): InvitationEnvelope {
-  const ticketId = overrides.ticketId ?? 'ticket-0001';
+  const invitationId = overrides.invitationId ?? 'ticket-0001';
   const noviceName = overrides.noviceName ?? 'Zoë Müller';
   const expiresAt = overrides.expiresAt ?? new Date(Date.now() + 6 * 3600_000);
   const xml =
     '<?xml version="1.0" encoding="UTF-8"?>\r\n<UPLOADINFO TYPE="Escalated">' +
-    `<UPLOADDATA USERNAME="${noviceName}" RCTICKET="${SAMPLE_TICKET}" TICKETID="${ticketId}" ` +
+    `<UPLOADDATA USERNAME="${noviceName}" RCTICKET="${SAMPLE_TICKET}" TICKETID="${invitationId}" ` +
     `EXPIRES="${expiresAt.toISOString()}" RCTICKETENCRYPTED="1" L="0"/></UPLOADINFO>\r\n`;
   return {
-    ticketId,
+    invitationId,
     fileName: INVITATION_FILE_NAME,
     mediaType: INVITATION_MEDIA_TYPE,
     data: new TextEncoder().encode(xml),
@@ -63,7 +63,7 @@ export const invitationTransportContract: Contract<InvitationTransportFixture> =
 
   'delivers exactly the envelope bytes: nothing added, dropped or re-encoded': async (f) => {
     const binary = new Uint8Array(512).map((_, i) => i % 256);
-    for (const envelope of [sampleEnvelope(), sampleEnvelope({ ticketId: 'ticket-0002', data: binary })]) {
+    for (const envelope of [sampleEnvelope(), sampleEnvelope({ invitationId: 'ticket-0002', data: binary })]) {
       const receipt = await f.transport.deliver(envelope, await f.target());
       sameBytes(await readBack(f, receipt.target), envelope.data, `what ${receipt.target} holds`);
     }

@@ -12,10 +12,10 @@ const fields = (over: Partial<InvitationFields> = {}): InvitationFields => ({
   message: 'Please help:\n\tmy printer & I disagree.\r\nThanks!',
   createdAt: new Date('2025-03-01T10:00:00.750Z'),
   expiresAt: new Date('2025-03-01T11:00:00Z'),
-  ticketId: randomBytes(16).toString('base64url'),
+  invitationId: randomBytes(16).toString('base64url'),
   addresses: ['192.168.1.65', 'jeff-pc.local:49230', '[fe80::1]:3390'],
   passwordRequired: true,
-  ticketSecret: new Uint8Array(randomBytes(32)),
+  invitationSecret: new Uint8Array(randomBytes(32)),
   ...over,
 });
 
@@ -66,7 +66,7 @@ describe('invitation format', () => {
 
     it('is shaped like a Windows invitation', () => {
       assert.match(xml, /^<\?xml version="1.0" encoding="UTF-8"\?>\n<UPLOADINFO TYPE="Escalated">\n {2}<UPLOADDATA\n/);
-      const ticket = `65538,1,192.168.1.65:3389;jeff-pc.local:49230;[fe80::1]:3390,*,${sample.ticketId},*,*,${identity.fingerprint}`;
+      const ticket = `65538,1,192.168.1.65:3389;jeff-pc.local:49230;[fe80::1]:3390,*,${sample.invitationId},*,*,${identity.fingerprint}`;
       assert.ok(xml.includes(`RCTICKET="${ticket}"`));
       for (const attribute of ['RCTICKETENCRYPTED="1"', `DtStart="${Date.parse('2025-03-01T10:00:00Z') / 1000}"`, 'DtLength="60"']) {
         assert.ok(xml.includes(attribute), attribute);
@@ -79,7 +79,7 @@ describe('invitation format', () => {
       const be = Buffer.from(le);
       be.swap16();
       for (const input of [Buffer.from(xml), Buffer.from(`\ufeff${xml}`), le, be]) {
-        assert.equal(readInvitation(new Uint8Array(input)).ticketId, sample.ticketId);
+        assert.equal(readInvitation(new Uint8Array(input)).invitationId, sample.invitationId);
       }
     });
 
@@ -170,7 +170,7 @@ describe('invitation format', () => {
         ['RAADDRESSES', '[fe80::1%eth0]:3389', /RAADDRESSES is invalid/],
         ['RAADDRESSES', '', /RAADDRESSES is invalid/],
         ['RASECRET', '!!notbase64!!', /RASECRET is invalid: it is not base64/],
-        ['RASECRET', 'AAAA', /ticket secret is not 32 bytes/],
+        ['RASECRET', 'AAAA', /invitation secret is not 32 bytes/],
         ['RAPUBLICKEY', 'AAAA', /fingerprint does not match|not an RSA key/],
         ['RASIGNATURE', 'AAAA=', /RASIGNATURE is invalid: it is not base64/],
         ['DtStart', 'yesterday', /DtStart is invalid: 'yesterday' is not a number of seconds/],
@@ -178,7 +178,7 @@ describe('invitation format', () => {
         ['RAEXPIRES', '1', /expiry is not after its creation/],
         ['RAEXPIRES', '99999999999999', /RAEXPIRES is invalid/],
         ['RCTICKETENCRYPTED', 'yes', /RCTICKETENCRYPTED is invalid: 'yes' is neither 0 nor 1/],
-        ['RATICKETID', 'short', /ticket id is not 22 base64url characters/],
+        ['RATICKETID', 'short', /invitation id is not 22 base64url characters/],
         ['RAFINGERPRINT', identity.fingerprint.toUpperCase(), /fingerprint is not 64 lowercase hex digits/],
         ['USERNAME', '', /name must be 1 to 256 characters/],
         ['RAMESSAGE', 'x'.repeat(4001), /message is longer than 4000/],
@@ -244,7 +244,7 @@ describe('invitation format', () => {
       const { passwordScalar } = await import('../pake/password.js');
       const password = 'Sup3r-Geheim-Pässwort';
       const invitation = fields();
-      const w = await passwordScalar(invitation.ticketSecret, password);
+      const w = await passwordScalar(invitation.invitationSecret, password);
       const file = writeInvitation(invitation, identity);
       const wBytes = Buffer.from(w.toString(16).padStart(64, '0'), 'hex');
       for (const leak of [password, password.normalize('NFD'), w.toString(), w.toString(16), wBytes.toString('base64'), wBytes.toString('base64url')]) {
@@ -265,7 +265,7 @@ describe('invitation format', () => {
       cannot({ addresses: [] }, /1 to 16 addresses/);
       cannot({ expiresAt: new Date('2025-03-01T09:00:00Z') }, /expiry is not after its creation/);
       cannot({ createdAt: new Date(NaN) }, /creation date is invalid/);
-      cannot({ ticketSecret: new Uint8Array(16) }, /ticket secret is not 32 bytes/);
+      cannot({ invitationSecret: new Uint8Array(16) }, /invitation secret is not 32 bytes/);
       cannot({ addresses: ['a b'] }, /address list is invalid: 'a b' is not an IP address or host name/);
       assert.doesNotThrow(() => writeInvitation(fields({ noviceName: 'n'.repeat(256), message: 'm'.repeat(4000) }), identity));
     });

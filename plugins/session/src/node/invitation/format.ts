@@ -9,7 +9,7 @@ import { parseInvitationXml } from './xml.js';
  * The invitation file, `.msrcincident`: XML shaped like Windows Remote Assistance's
  * (`<UPLOADINFO TYPE="Escalated"><UPLOADDATA USERNAME RCTICKET RCTICKETENCRYPTED DtStart DtLength/>`)
  * plus RA's own `RA*` attributes. It never holds the password nor anything derived from it: the
- * ticket secret is random, and the password only ever enters SPAKE2 (see ../pake).
+ * invitation secret is random, and the password only ever enters SPAKE2 (see ../pake).
  *
  * Integrity: RSA-PSS/SHA-256 by the Novice's identity key over a canonical encoding of the fields
  * (`signedBytes`), not over the XML, so layout does not matter but every field does. The Windows
@@ -27,15 +27,15 @@ export interface InvitationFields {
   readonly createdAt: Date;
   readonly expiresAt: Date;
   /** 128 random bits, base64url (22 characters). */
-  readonly ticketId: string;
+  readonly invitationId: string;
   /** `host:port`; a missing port is 3389. */
   readonly addresses: readonly string[];
   readonly passwordRequired: boolean;
   /** 32 random bytes: the salt of the password scalar, so the password alone is not enough. */
-  readonly ticketSecret: Uint8Array;
+  readonly invitationSecret: Uint8Array;
 }
 
-/** A read, verified invitation. Its expiry is not checked here: the Novice's ticket store decides. */
+/** A read, verified invitation. Its expiry is not checked here: the Novice's invitation store decides. */
 export interface Invitation extends InvitationFields {
   readonly version: number;
   /** The Novice's identity key, SPKI DER: the TLS key the Helper must see. */
@@ -48,7 +48,7 @@ export interface Invitation extends InvitationFields {
 export type InvitationSigner = Pick<NoviceIdentity, 'publicKey' | 'fingerprint' | 'sign'>;
 
 const LIMITS = { noviceName: 256, message: 4000, addresses: 16 };
-const TICKET_ID = /^[A-Za-z0-9_-]{22}$/;
+const INVITATION_ID = /^[A-Za-z0-9_-]{22}$/;
 const SECONDS = /^(0|[1-9]\d{0,11})$/;
 const LAST_SECOND = 1e12;
 const FINGERPRINT = /^[0-9a-f]{64}$/;
@@ -129,10 +129,10 @@ export function readInvitation(input: string | Uint8Array): Invitation {
     message: get('RAMESSAGE'),
     createdAt: field('DtStart', parseSeconds),
     expiresAt: field('RAEXPIRES', parseSeconds),
-    ticketId: get('RATICKETID'),
+    invitationId: get('RATICKETID'),
     addresses: field('RAADDRESSES', (text) => text.split(';').map(fileAddress)),
     passwordRequired: field('RCTICKETENCRYPTED', flag),
-    ticketSecret: field('RASECRET', fromBase64),
+    invitationSecret: field('RASECRET', fromBase64),
     publicKey: field('RAPUBLICKEY', fromBase64),
     keyFingerprint: get('RAFINGERPRINT'),
   });
@@ -157,7 +157,7 @@ export function readInvitation(input: string | Uint8Array): Invitation {
 export function signedBytes(i: Invitation): Uint8Array {
   const parts = [
     String(i.version),
-    i.ticketId,
+    i.invitationId,
     i.noviceName,
     i.message,
     String(unixSeconds(i.createdAt)),
@@ -166,7 +166,7 @@ export function signedBytes(i: Invitation): Uint8Array {
     i.passwordRequired ? '1' : '0',
     i.publicKey,
     i.keyFingerprint,
-    i.ticketSecret,
+    i.invitationSecret,
   ].map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p)));
   const framed = parts.flatMap((p) => {
     const length = Buffer.alloc(4);
@@ -183,18 +183,18 @@ function attributes(i: Invitation): Record<Exclude<Attribute, 'RASIGNATURE'>, st
   return {
     USERNAME: i.noviceName,
     // Connection string 1 (MS-RAI §2.2.1): version, RDP, addresses, *, session id, *, *, key pin.
-    RCTICKET: `65538,1,${i.addresses.join(';')},*,${i.ticketId},*,*,${i.keyFingerprint}`,
+    RCTICKET: `65538,1,${i.addresses.join(';')},*,${i.invitationId},*,*,${i.keyFingerprint}`,
     RCTICKETENCRYPTED: i.passwordRequired ? '1' : '0',
     DtStart: String(start),
     DtLength: String(Math.ceil((end - start) / 60)),
     RAVERSION: String(i.version),
-    RATICKETID: i.ticketId,
+    RATICKETID: i.invitationId,
     RAADDRESSES: i.addresses.join(';'),
     RAEXPIRES: String(end),
     RAMESSAGE: i.message,
     RAPUBLICKEY: base64(i.publicKey),
     RAFINGERPRINT: i.keyFingerprint,
-    RASECRET: base64(i.ticketSecret),
+    RASECRET: base64(i.invitationSecret),
   };
 }
 
@@ -212,14 +212,14 @@ function checkFields(i: Invitation): Invitation {
       throw fail(`${what} contains a character XML cannot hold`);
     }
   }
-  if (!TICKET_ID.test(i.ticketId)) throw fail('ticket id is not 22 base64url characters');
+  if (!INVITATION_ID.test(i.invitationId)) throw fail('invitation id is not 22 base64url characters');
   if (i.addresses.length < 1 || i.addresses.length > LIMITS.addresses) {
     throw fail(`address list must have 1 to ${LIMITS.addresses} addresses`);
   }
   if (!(i.createdAt.getTime() >= 0)) throw fail('creation date is invalid');
   if (!(i.expiresAt.getTime() > i.createdAt.getTime())) throw fail('expiry is not after its creation');
   if (!(unixSeconds(i.expiresAt) < LAST_SECOND)) throw fail('expiry is too far in the future');
-  if (i.ticketSecret.length !== SECRET_BYTES) throw fail(`ticket secret is not ${SECRET_BYTES} bytes`);
+  if (i.invitationSecret.length !== SECRET_BYTES) throw fail(`invitation secret is not ${SECRET_BYTES} bytes`);
   if (!FINGERPRINT.test(i.keyFingerprint)) throw fail('key fingerprint is not 64 lowercase hex digits');
   return i;
 }

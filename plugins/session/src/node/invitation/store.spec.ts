@@ -7,12 +7,12 @@ import type { InvitationRecord, InvitationStatus } from '../../common/api.js';
 import { passwordScalar } from '../pake/password.js';
 import { readInvitation } from './format.js';
 import { NoviceIdentity } from './identity.js';
-import { MAX_PASSWORD_ATTEMPTS, InvitationStore, InvitationStoreError, type TicketSecrets } from './store.js';
+import { MAX_PASSWORD_ATTEMPTS, InvitationStore, InvitationStoreError, type InvitationSecrets } from './store.js';
 
 const HOUR = 3600_000;
 
 const record = (over: Partial<InvitationRecord> = {}): InvitationRecord => ({
-  ticketId: randomBytes(16).toString('base64url'),
+  invitationId: randomBytes(16).toString('base64url'),
   noviceName: 'Jeff',
   message: 'help',
   createdAt: new Date(),
@@ -22,7 +22,7 @@ const record = (over: Partial<InvitationRecord> = {}): InvitationRecord => ({
   failedAttempts: 0,
   ...over,
 });
-const secrets = (): TicketSecrets => ({ ticketSecret: new Uint8Array(randomBytes(32)), w: 12345n });
+const secrets = (): InvitationSecrets => ({ invitationSecret: new Uint8Array(randomBytes(32)), w: 12345n });
 
 describe('InvitationStore', () => {
   let home: string;
@@ -52,22 +52,22 @@ describe('InvitationStore', () => {
     it('stores an open record and its secrets, and returns the signed file', async () => {
       const { record: made, file: xml } = await store.mint({ ...request, password: 'hunter2' }, identity);
       const invitation = readInvitation(xml);
-      assert.equal(invitation.ticketId, made.ticketId);
-      assert.match(made.ticketId, /^[A-Za-z0-9_-]{22}$/);
+      assert.equal(invitation.invitationId, made.invitationId);
+      assert.match(made.invitationId, /^[A-Za-z0-9_-]{22}$/);
       assert.equal(invitation.keyFingerprint, identity.fingerprint);
       assert.deepEqual(invitation.addresses, ['10.0.0.2:3389']);
-      assert.deepEqual({ ...made, status: made.status }, { ...(await store.get(made.ticketId))! });
+      assert.deepEqual({ ...made, status: made.status }, { ...(await store.get(made.invitationId))! });
       assert.equal(made.passwordRequired, true);
-      const kept = (await store.secrets(made.ticketId))!;
-      assert.deepEqual(kept.ticketSecret, invitation.ticketSecret);
-      assert.equal(kept.w, await passwordScalar(invitation.ticketSecret, 'hunter2'));
-      assert.equal(await store.scalar(made.ticketId), kept.w);
+      const kept = (await store.secrets(made.invitationId))!;
+      assert.deepEqual(kept.invitationSecret, invitation.invitationSecret);
+      assert.equal(kept.w, await passwordScalar(invitation.invitationSecret, 'hunter2'));
+      assert.equal(await store.scalar(made.invitationId), kept.w);
     });
 
-    it('without a password, w comes from the ticket secret alone', async () => {
+    it('without a password, w comes from the invitation secret alone', async () => {
       const { record: made, file: xml } = await store.mint({ ...request, password: '' }, identity);
       assert.equal(made.passwordRequired, false);
-      assert.equal(await store.scalar(made.ticketId), await passwordScalar(readInvitation(xml).ticketSecret, ''));
+      assert.equal(await store.scalar(made.invitationId), await passwordScalar(readInvitation(xml).invitationSecret, ''));
     });
 
     it('never writes the password, to the invitation or to the store', async () => {
@@ -90,49 +90,49 @@ describe('InvitationStore', () => {
     await store.put(record({ passwordRequired: false }));
     assert.equal((await stat(file())).mode & 0o777, 0o600);
     const reopened = await InvitationStore.open(home);
-    assert.deepEqual(await reopened.get(a.ticketId), a);
-    assert.deepEqual(await reopened.secrets(a.ticketId), s);
+    assert.deepEqual(await reopened.get(a.invitationId), a);
+    assert.deepEqual(await reopened.secrets(a.invitationId), s);
     assert.equal((await reopened.list()).length, 2);
   });
 
   it('returns frozen copies without secrets', async () => {
     const a = record();
     await store.put(a, secrets());
-    const got = (await store.get(a.ticketId))!;
+    const got = (await store.get(a.invitationId))!;
     assert.ok(Object.isFrozen(got));
     assert.throws(() => ((got as { status: string }).status = 'open'), TypeError);
     got.expiresAt.setTime(Date.now() + 100 * HOUR);
-    assert.deepEqual((await store.get(a.ticketId))!.expiresAt, a.expiresAt);
+    assert.deepEqual((await store.get(a.invitationId))!.expiresAt, a.expiresAt);
     assert.deepEqual(Object.keys(got).sort(), Object.keys(a).sort());
-    (await store.secrets(a.ticketId))!.ticketSecret.fill(0);
-    assert.notDeepEqual((await store.secrets(a.ticketId))!.ticketSecret, new Uint8Array(32));
+    (await store.secrets(a.invitationId))!.invitationSecret.fill(0);
+    assert.notDeepEqual((await store.secrets(a.invitationId))!.invitationSecret, new Uint8Array(32));
   });
 
-  it('refuses a reused ticket id and invalid records', async () => {
+  it('refuses a reused invitation id and invalid records', async () => {
     const a = record();
     await store.put(a);
     await refused(store.put({ ...a, noviceName: 'Mallory' }), /already exists/);
     await refused(store.put(record({ status: 'ajar' as InvitationStatus })), /unknown status ajar/);
     await refused(store.put(record({ expiresAt: new Date(NaN) })), /bad dates/);
-    await refused(store.put(record(), { ticketSecret: new Uint8Array(8), w: 1n }), /not 32 bytes/);
+    await refused(store.put(record(), { invitationSecret: new Uint8Array(8), w: 1n }), /not 32 bytes/);
   });
 
-  it('reads an open ticket past its expiry as expired, with no secrets', async () => {
+  it('reads an open invitation past its expiry as expired, with no secrets', async () => {
     const past = record({ createdAt: new Date(Date.now() - 2 * HOUR), expiresAt: new Date(Date.now() - HOUR) });
     await store.put(past, secrets());
-    assert.equal((await store.get(past.ticketId))!.status, 'expired');
-    assert.equal(await store.secrets(past.ticketId), undefined);
-    await refused(store.scalar(past.ticketId), /is not open/);
-    await refused(store.setStatus(past.ticketId, 'open'), /is expired; it cannot become open/);
-    assert.ok(!(await readFile(file(), 'utf8')).includes('ticketSecret'), 'expired secrets are dropped from the file');
+    assert.equal((await store.get(past.invitationId))!.status, 'expired');
+    assert.equal(await store.secrets(past.invitationId), undefined);
+    await refused(store.scalar(past.invitationId), /is not open/);
+    await refused(store.setStatus(past.invitationId, 'open'), /is expired; it cannot become open/);
+    assert.ok(!(await readFile(file(), 'utf8')).includes('invitationSecret'), 'expired secrets are dropped from the file');
   });
 
   describe('status', () => {
     const transition = async (from: InvitationStatus[], to: InvitationStatus) => {
       const a = record();
       await store.put(a, secrets());
-      for (const step of from) await store.setStatus(a.ticketId, step);
-      return { id: a.ticketId, change: store.setStatus(a.ticketId, to) };
+      for (const step of from) await store.setStatus(a.invitationId, step);
+      return { id: a.invitationId, change: store.setStatus(a.invitationId, to) };
     };
 
     it('open can become expired, deleted or locked, and drops its secrets', async () => {
@@ -170,7 +170,7 @@ describe('InvitationStore', () => {
       await change;
     });
 
-    it('refuses unknown tickets and statuses', async () => {
+    it('refuses unknown invitations and statuses', async () => {
       await refused(store.setStatus('nope', 'deleted'), /there is no invitation nope/);
       await refused(store.recordFailedAttempt('nope'), /there is no invitation nope/);
       const { change } = await transition([], 'ajar' as InvitationStatus);
@@ -182,15 +182,15 @@ describe('InvitationStore', () => {
     const a = record();
     await store.put(a, secrets());
     for (let n = 1; n < MAX_PASSWORD_ATTEMPTS; n++) {
-      assert.deepEqual(await store.recordFailedAttempt(a.ticketId), { ...a, failedAttempts: n });
+      assert.deepEqual(await store.recordFailedAttempt(a.invitationId), { ...a, failedAttempts: n });
     }
-    const locked = await store.recordFailedAttempt(a.ticketId);
+    const locked = await store.recordFailedAttempt(a.invitationId);
     assert.equal(locked.status, 'locked');
     assert.equal(locked.failedAttempts, MAX_PASSWORD_ATTEMPTS);
-    assert.equal((await store.recordFailedAttempt(a.ticketId)).failedAttempts, MAX_PASSWORD_ATTEMPTS);
-    assert.equal(await store.secrets(a.ticketId), undefined);
-    await refused(store.setStatus(a.ticketId, 'open'), /is locked/);
-    assert.equal((await (await InvitationStore.open(home)).get(a.ticketId))!.status, 'locked');
+    assert.equal((await store.recordFailedAttempt(a.invitationId)).failedAttempts, MAX_PASSWORD_ATTEMPTS);
+    assert.equal(await store.secrets(a.invitationId), undefined);
+    await refused(store.setStatus(a.invitationId, 'open'), /is locked/);
+    assert.equal((await (await InvitationStore.open(home)).get(a.invitationId))!.status, 'locked');
   });
 
   it('serialises concurrent writes: nothing is lost, the lock holds at exactly 5', async () => {
@@ -199,18 +199,29 @@ describe('InvitationStore', () => {
     const others = Array.from({ length: 30 }, () => record());
     const results = await Promise.all([
       ...others.map((r) => store.put(r, secrets())),
-      ...Array.from({ length: 12 }, () => store.recordFailedAttempt(target.ticketId)),
+      ...Array.from({ length: 12 }, () => store.recordFailedAttempt(target.invitationId)),
     ]);
     const attempts = (results.filter(Boolean) as InvitationRecord[]).map((r) => r.failedAttempts).sort((x, y) => x - y);
     assert.deepEqual(attempts, [1, 2, 3, 4, 5, 5, 5, 5, 5, 5, 5, 5]);
     const reopened = await InvitationStore.open(home);
     assert.equal((await reopened.list()).length, 31);
-    assert.equal((await reopened.get(target.ticketId))!.status, 'locked');
+    assert.equal((await reopened.get(target.invitationId))!.status, 'locked');
+  });
+
+  it('reads a version 1 file, which named the invitation a ticket, and writes version 2', async () => {
+    const { invitationId, ...rest } = record();
+    const old = { ...rest, ticketId: invitationId, createdAt: rest.createdAt.toISOString(), expiresAt: rest.expiresAt.toISOString() };
+    await writeFile(file(), JSON.stringify({ version: 1, tickets: [old] }));
+    const upgraded = await InvitationStore.open(home);
+    assert.equal((await upgraded.get(invitationId))?.noviceName, rest.noviceName);
+    await upgraded.setStatus(invitationId, 'deleted');
+    const written = JSON.parse(await readFile(file(), 'utf8')) as { version: number; invitations: { invitationId: string }[] };
+    assert.deepEqual([written.version, written.invitations[0].invitationId], [2, invitationId]);
   });
 
   it('leaves a damaged file untouched, refuses to work until it is fixed, then works', async () => {
     await store.put(record());
-    const damaged = '{"version":1,"tickets":[{"ticketId":"x"'; // cut short
+    const damaged = '{"version":2,"invitations":[{"invitationId":"x"'; // cut short
     await writeFile(file(), damaged);
     const fresh = await InvitationStore.open(home);
     const named = new RegExp(`${file().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is damaged .*not valid JSON.*saves no invitation`);
@@ -218,18 +229,18 @@ describe('InvitationStore', () => {
     await refused(fresh.put(record()), named);
     await refused(fresh.setStatus('x', 'deleted'), named);
     assert.equal(await readFile(file(), 'utf8'), damaged);
-    await writeFile(file(), '{"version":1,"tickets":[]}');
+    await writeFile(file(), '{"version":2,"invitations":[]}');
     await fresh.put(record());
     assert.equal((await fresh.list()).length, 1);
   });
 
-  it('refuses a well-formed file with bad contents, naming the ticket', async () => {
-    await writeFile(file(), JSON.stringify({ version: 1, tickets: [{ ...record(), status: 'ajar' }] }));
-    await refused((await InvitationStore.open(home)).list(), /is damaged \(ticket 1: unknown status ajar\)/);
-    await writeFile(file(), JSON.stringify({ version: 2, tickets: [] }));
-    await refused((await InvitationStore.open(home)).list(), /not a version 1 ticket list/);
+  it('refuses a well-formed file with bad contents, naming the invitation', async () => {
+    await writeFile(file(), JSON.stringify({ version: 2, invitations: [{ ...record(), status: 'ajar' }] }));
+    await refused((await InvitationStore.open(home)).list(), /is damaged \(invitation 1: unknown status ajar\)/);
+    await writeFile(file(), JSON.stringify({ version: 3, invitations: [] }));
+    await refused((await InvitationStore.open(home)).list(), /not a version 2 invitation list/);
     const twice = record();
-    await writeFile(file(), JSON.stringify({ version: 1, tickets: [twice, twice] }));
+    await writeFile(file(), JSON.stringify({ version: 2, invitations: [twice, twice] }));
     await refused((await InvitationStore.open(home)).list(), /appears twice/);
   });
 });

@@ -3,17 +3,17 @@ import { join } from 'node:path';
 import { RaError } from '@ra/kernel';
 import { type InvitationRecord, type InvitationStatus } from '../../common/api.js';
 import { isMissing, parseJson, readSmallFile, writeFileAtomic } from '@ra/kernel/node';
-import { TICKET_SECRET_BYTES, passwordScalar } from '../pake/password.js';
+import { INVITATION_SECRET_BYTES, passwordScalar } from '../pake/password.js';
 import { writeInvitation, type InvitationSigner } from './format.js';
 
 /** Wrong passwords an invitation survives; the fifth locks it. */
 export const MAX_PASSWORD_ATTEMPTS = 5;
-export const TICKETS_FILE = 'invitations.json';
+export const INVITATIONS_FILE = 'invitations.json';
 
-/** What the Novice needs to run SPAKE2 for a ticket. Never the password itself. */
-export interface TicketSecrets {
-  readonly ticketSecret: Uint8Array;
-  /** passwordScalar(ticketSecret, password), with '' for an invitation without a password. */
+/** What the Novice needs to run SPAKE2 for an invitation. Never the password itself. */
+export interface InvitationSecrets {
+  readonly invitationSecret: Uint8Array;
+  /** passwordScalar(invitationSecret, password), with '' for an invitation without a password. */
   readonly w: bigint;
 }
 
@@ -28,36 +28,36 @@ export interface MintRequest {
 
 export class InvitationStoreError extends RaError {}
 
-interface Ticket {
+interface Entry {
   readonly record: InvitationRecord;
-  readonly secrets?: TicketSecrets;
+  readonly secrets?: InvitationSecrets;
 }
 
 const STATUSES: readonly InvitationStatus[] = ['open', 'expired', 'deleted', 'locked'];
 const MAX_FILE_BYTES = 16 * 1024 * 1024;
 
 /**
- * The Novice's tickets in `$RA_HOME/invitations.json` (0600). Every operation runs in one queue, and
+ * The Novice's invitations in `$RA_HOME/invitations.json` (0600). Every operation runs in one queue, and
  * memory changes only after the file was replaced atomically. A damaged file is never overwritten:
  * each operation fails, naming it, until it is repaired or removed. Nothing that is not open can
- * become open again, and secrets are dropped as soon as their ticket can no longer be used.
+ * become open again, and secrets are dropped as soon as their invitation can no longer be used.
  */
 export class InvitationStore {
-  #tickets?: Map<string, Ticket>;
+  #entries?: Map<string, Entry>;
   #queue: Promise<unknown> = Promise.resolve();
 
   private constructor(readonly path: string) {}
 
   /** Reading is deferred to the first operation, so a damaged file does not stop RA. */
   static async open(home: string): Promise<InvitationStore> {
-    return new InvitationStore(join(home, TICKETS_FILE));
+    return new InvitationStore(join(home, INVITATIONS_FILE));
   }
 
-  /** Makes a ticket: its id and secret, the password scalar, the signed file. Returns the file's XML. */
+  /** Makes an invitation: its id and secret, the password scalar, the signed file. Returns the file's XML. */
   async mint(request: MintRequest, signer: InvitationSigner): Promise<{ record: InvitationRecord; file: string }> {
-    const ticketSecret = new Uint8Array(randomBytes(TICKET_SECRET_BYTES));
+    const invitationSecret = new Uint8Array(randomBytes(INVITATION_SECRET_BYTES));
     const record: InvitationRecord = {
-      ticketId: randomBytes(16).toString('base64url'),
+      invitationId: randomBytes(16).toString('base64url'),
       noviceName: request.noviceName,
       message: request.message,
       createdAt: wholeSecond(new Date()),
@@ -66,91 +66,91 @@ export class InvitationStore {
       status: 'open',
       failedAttempts: 0,
     };
-    const file = writeInvitation({ ...record, addresses: request.addresses, ticketSecret }, signer);
-    await this.put(record, { ticketSecret, w: await passwordScalar(ticketSecret, request.password) });
+    const file = writeInvitation({ ...record, addresses: request.addresses, invitationSecret }, signer);
+    await this.put(record, { invitationSecret, w: await passwordScalar(invitationSecret, request.password) });
     return { record: view(record), file };
   }
 
-  /** Adds a ticket; ids are never reused. Without `secrets` it is listed but cannot start a session. */
-  async put(record: InvitationRecord, secrets?: TicketSecrets): Promise<void> {
-    await this.#change((tickets) => {
-      if (tickets.has(record.ticketId)) throw new InvitationStoreError(`invitation ${record.ticketId} already exists`);
-      const ticket = { record: checkRecord({ ...record }), secrets: secrets && checkSecrets(secrets) };
-      return [ticket];
+  /** Adds an invitation; ids are never reused. Without `secrets` it is listed but cannot start a session. */
+  async put(record: InvitationRecord, secrets?: InvitationSecrets): Promise<void> {
+    await this.#change((entries) => {
+      if (entries.has(record.invitationId)) throw new InvitationStoreError(`invitation ${record.invitationId} already exists`);
+      const entry = { record: checkRecord({ ...record }), secrets: secrets && checkSecrets(secrets) };
+      return [entry];
     });
   }
 
-  get(ticketId: string): Promise<InvitationRecord | undefined> {
-    return this.#read((tickets) => {
-      const ticket = tickets.get(ticketId);
-      return ticket && view(ticket.record);
+  get(invitationId: string): Promise<InvitationRecord | undefined> {
+    return this.#read((entries) => {
+      const entry = entries.get(invitationId);
+      return entry && view(entry.record);
     });
   }
 
   list(): Promise<InvitationRecord[]> {
-    return this.#read((tickets) => [...tickets.values()].map((t) => view(t.record)));
+    return this.#read((entries) => [...entries.values()].map((t) => view(t.record)));
   }
 
-  /** Secrets of an open ticket; undefined once it is expired, deleted or locked. */
-  secrets(ticketId: string): Promise<TicketSecrets | undefined> {
-    return this.#read((tickets) => {
-      const ticket = tickets.get(ticketId);
-      if (!ticket?.secrets || status(ticket.record) !== 'open') return undefined;
-      return Object.freeze({ ticketSecret: new Uint8Array(ticket.secrets.ticketSecret), w: ticket.secrets.w });
+  /** Secrets of an open invitation; undefined once it is expired, deleted or locked. */
+  secrets(invitationId: string): Promise<InvitationSecrets | undefined> {
+    return this.#read((entries) => {
+      const entry = entries.get(invitationId);
+      if (!entry?.secrets || status(entry.record) !== 'open') return undefined;
+      return Object.freeze({ invitationSecret: new Uint8Array(entry.secrets.invitationSecret), w: entry.secrets.w });
     });
   }
 
-  /** The password scalar of an open ticket, for SPAKE2. */
-  async scalar(ticketId: string): Promise<bigint> {
-    const secrets = await this.secrets(ticketId);
-    if (!secrets) throw new InvitationStoreError(`invitation ${ticketId} is not open`);
+  /** The password scalar of an open invitation, for SPAKE2. */
+  async scalar(invitationId: string): Promise<bigint> {
+    const secrets = await this.secrets(invitationId);
+    if (!secrets) throw new InvitationStoreError(`invitation ${invitationId} is not open`);
     return secrets.w;
   }
 
-  async setStatus(ticketId: string, next: InvitationStatus): Promise<void> {
-    await this.#change((tickets) => {
+  async setStatus(invitationId: string, next: InvitationStatus): Promise<void> {
+    await this.#change((entries) => {
       if (!STATUSES.includes(next)) throw new InvitationStoreError(`'${String(next)}' is not an invitation status`);
-      const ticket = existing(tickets, ticketId);
-      const current = status(ticket.record);
+      const entry = existing(entries, invitationId);
+      const current = status(entry.record);
       if (next !== current && (current === 'deleted' || next === 'open')) {
-        throw new InvitationStoreError(`invitation ${ticketId} is ${current}; it cannot become ${next}`);
+        throw new InvitationStoreError(`invitation ${invitationId} is ${current}; it cannot become ${next}`);
       }
-      if (next === ticket.record.status) return [];
-      return [{ ...ticket, record: { ...ticket.record, status: next } }];
+      if (next === entry.record.status) return [];
+      return [{ ...entry, record: { ...entry.record, status: next } }];
     });
   }
 
-  async recordFailedAttempt(ticketId: string): Promise<InvitationRecord> {
-    const tickets = await this.#change((tickets) => {
-      const ticket = existing(tickets, ticketId);
-      if (status(ticket.record) !== 'open') return [];
-      const failedAttempts = ticket.record.failedAttempts + 1;
+  async recordFailedAttempt(invitationId: string): Promise<InvitationRecord> {
+    const entries = await this.#change((entries) => {
+      const entry = existing(entries, invitationId);
+      if (status(entry.record) !== 'open') return [];
+      const failedAttempts = entry.record.failedAttempts + 1;
       const locked = failedAttempts >= MAX_PASSWORD_ATTEMPTS;
-      return [{ ...ticket, record: { ...ticket.record, failedAttempts, status: locked ? 'locked' : 'open' } }];
+      return [{ ...entry, record: { ...entry.record, failedAttempts, status: locked ? 'locked' : 'open' } }];
     });
-    return view(tickets.get(ticketId)!.record);
+    return view(entries.get(invitationId)!.record);
   }
 
-  #read<T>(read: (tickets: ReadonlyMap<string, Ticket>) => T): Promise<T> {
+  #read<T>(read: (entries: ReadonlyMap<string, Entry>) => T): Promise<T> {
     return this.#enqueue(async () => read(await this.#load()));
   }
 
   /**
-   * `change` returns the tickets to add or replace; the file is written before memory changes.
-   * Resolves to the tickets as they stand after it.
+   * `change` returns the invitations to add or replace; the file is written before memory changes.
+   * Resolves to the invitations as they stand after it.
    */
-  #change(change: (tickets: ReadonlyMap<string, Ticket>) => Ticket[]): Promise<ReadonlyMap<string, Ticket>> {
+  #change(change: (entries: ReadonlyMap<string, Entry>) => Entry[]): Promise<ReadonlyMap<string, Entry>> {
     return this.#enqueue(async () => {
-      const tickets = await this.#load();
-      const changed = change(tickets);
-      if (changed.length === 0) return tickets;
-      const next = new Map(tickets);
-      for (const ticket of changed) next.set(ticket.record.ticketId, ticket);
-      for (const [id, ticket] of next) {
-        if (ticket.secrets && status(ticket.record) !== 'open') next.set(id, { record: ticket.record });
+      const entries = await this.#load();
+      const changed = change(entries);
+      if (changed.length === 0) return entries;
+      const next = new Map(entries);
+      for (const entry of changed) next.set(entry.record.invitationId, entry);
+      for (const [id, entry] of next) {
+        if (entry.secrets && status(entry.record) !== 'open') next.set(id, { record: entry.record });
       }
       await writeFileAtomic(this.path, serialise(next));
-      return (this.#tickets = next);
+      return (this.#entries = next);
     });
   }
 
@@ -160,17 +160,17 @@ export class InvitationStore {
     return result;
   }
 
-  async #load(): Promise<Map<string, Ticket>> {
-    if (this.#tickets) return this.#tickets;
+  async #load(): Promise<Map<string, Entry>> {
+    if (this.#entries) return this.#entries;
     let text: string;
     try {
       text = (await readSmallFile(this.path, MAX_FILE_BYTES)).toString('utf8');
     } catch (e) {
       if (!isMissing(e)) throw new InvitationStoreError(`cannot read ${this.path}: ${(e as Error).message}`);
-      return (this.#tickets = new Map());
+      return (this.#entries = new Map());
     }
     try {
-      return (this.#tickets = deserialise(parseJson(text, this.path)));
+      return (this.#entries = deserialise(parseJson(text, this.path)));
     } catch (e) {
       throw new InvitationStoreError(
         `${this.path} is damaged (${(e as Error).message}); RA leaves it untouched and saves no invitation until it is repaired or removed`,
@@ -179,7 +179,7 @@ export class InvitationStore {
   }
 }
 
-/** An `open` ticket past its expiry reads as `expired`. */
+/** An `open` invitation past its expiry reads as `expired`. */
 function status(record: InvitationRecord): InvitationStatus {
   return record.status === 'open' && Date.now() >= record.expiresAt.getTime() ? 'expired' : record.status;
 }
@@ -194,42 +194,49 @@ function view(record: InvitationRecord): InvitationRecord {
   });
 }
 
-function existing(tickets: ReadonlyMap<string, Ticket>, ticketId: string): Ticket {
-  const ticket = tickets.get(ticketId);
-  if (!ticket) throw new InvitationStoreError(`there is no invitation ${ticketId}`);
-  return ticket;
+function existing(entries: ReadonlyMap<string, Entry>, invitationId: string): Entry {
+  const entry = entries.get(invitationId);
+  if (!entry) throw new InvitationStoreError(`there is no invitation ${invitationId}`);
+  return entry;
 }
 
 function wholeSecond(date: Date): Date {
   return new Date(Math.floor(date.getTime() / 1000) * 1000);
 }
 
-function serialise(tickets: ReadonlyMap<string, Ticket>): string {
-  const list = [...tickets.values()].map(({ record, secrets }) => ({
+function serialise(entries: ReadonlyMap<string, Entry>): string {
+  const list = [...entries.values()].map(({ record, secrets }) => ({
     ...record,
     createdAt: record.createdAt.toISOString(),
     expiresAt: record.expiresAt.toISOString(),
-    ...(secrets && { ticketSecret: Buffer.from(secrets.ticketSecret).toString('base64'), w: secrets.w.toString(16) }),
+    ...(secrets && { invitationSecret: Buffer.from(secrets.invitationSecret).toString('base64'), w: secrets.w.toString(16) }),
   }));
-  return `${JSON.stringify({ version: 1, tickets: list }, null, 2)}\n`;
+  return `${JSON.stringify({ version: 2, invitations: list }, null, 2)}\n`;
 }
 
-function deserialise(json: unknown): Map<string, Ticket> {
-  const file = json as { version?: unknown; tickets?: unknown };
-  if (file?.version !== 1 || !Array.isArray(file.tickets)) throw new Error('not a version 1 ticket list');
-  const tickets = new Map<string, Ticket>(
-    file.tickets.map((entry: Record<string, unknown>, i): [string, Ticket] => {
-      const fail = (why: string) => new Error(`ticket ${i + 1}: ${why}`);
+/** Version 1 named the invitation's id and secret after the ticket; they are read under today's names. */
+function upgrade(entry: Record<string, unknown>): Record<string, unknown> {
+  const { ticketId, ticketSecret, ...rest } = entry;
+  return { invitationId: ticketId, ...(ticketSecret === undefined ? {} : { invitationSecret: ticketSecret }), ...rest };
+}
+
+function deserialise(json: unknown): Map<string, Entry> {
+  const file = json as { version?: unknown; invitations?: unknown; entries?: unknown };
+  const list = file?.version === 2 ? file.invitations : file?.version === 1 && Array.isArray(file.entries) ? file.entries.map(upgrade) : undefined;
+  if (!Array.isArray(list)) throw new Error('not a version 2 invitation list');
+  const entries = new Map<string, Entry>(
+    list.map((entry: Record<string, unknown>, i): [string, Entry] => {
+      const fail = (why: string) => new Error(`invitation ${i + 1}: ${why}`);
       if (typeof entry !== 'object' || entry === null) throw fail('not an object');
-      const { ticketSecret, w, createdAt, expiresAt, ...rest } = entry;
+      const { invitationSecret, w, createdAt, expiresAt, ...rest } = entry;
       const record = checkRecord({ ...rest, createdAt: date(createdAt), expiresAt: date(expiresAt) } as unknown as InvitationRecord, fail);
-      if (ticketSecret === undefined && w === undefined) return [record.ticketId, { record }];
-      if (typeof ticketSecret !== 'string' || typeof w !== 'string' || !/^[0-9a-f]{1,64}$/.test(w)) throw fail('bad secrets');
-      return [record.ticketId, { record, secrets: checkSecrets({ ticketSecret: Buffer.from(ticketSecret, 'base64'), w: BigInt(`0x${w}`) }, fail) }];
+      if (invitationSecret === undefined && w === undefined) return [record.invitationId, { record }];
+      if (typeof invitationSecret !== 'string' || typeof w !== 'string' || !/^[0-9a-f]{1,64}$/.test(w)) throw fail('bad secrets');
+      return [record.invitationId, { record, secrets: checkSecrets({ invitationSecret: Buffer.from(invitationSecret, 'base64'), w: BigInt(`0x${w}`) }, fail) }];
     }),
   );
-  if (tickets.size !== file.tickets.length) throw new Error('a ticket id appears twice');
-  return tickets;
+  if (entries.size !== list.length) throw new Error('an invitation id appears twice');
+  return entries;
 }
 
 function validDate(value: unknown): value is Date {
@@ -241,18 +248,18 @@ function date(value: unknown): Date {
 }
 
 function checkRecord(r: InvitationRecord, fail = (why: string) => new InvitationStoreError(`invalid invitation record: ${why}`)): InvitationRecord {
-  if (typeof r.ticketId !== 'string' || r.ticketId === '') throw fail('no ticket id');
+  if (typeof r.invitationId !== 'string' || r.invitationId === '') throw fail('no invitation id');
   if (typeof r.noviceName !== 'string' || typeof r.message !== 'string') throw fail('no name or message');
   if (!validDate(r.createdAt) || !validDate(r.expiresAt)) throw fail('bad dates');
   if (typeof r.passwordRequired !== 'boolean') throw fail('no passwordRequired');
   if (!STATUSES.includes(r.status)) throw fail(`unknown status ${String(r.status)}`);
   if (!Number.isSafeInteger(r.failedAttempts) || r.failedAttempts < 0) throw fail('bad failedAttempts');
-  const { ticketId, noviceName, message, createdAt, expiresAt, passwordRequired, status, failedAttempts } = r;
-  return { ticketId, noviceName, message, createdAt, expiresAt, passwordRequired, status, failedAttempts };
+  const { invitationId, noviceName, message, createdAt, expiresAt, passwordRequired, status, failedAttempts } = r;
+  return { invitationId, noviceName, message, createdAt, expiresAt, passwordRequired, status, failedAttempts };
 }
 
-function checkSecrets(s: TicketSecrets, fail = (why: string) => new InvitationStoreError(`invalid ticket secrets: ${why}`)): TicketSecrets {
-  if (s.ticketSecret.length !== TICKET_SECRET_BYTES) throw fail(`the ticket secret is not ${TICKET_SECRET_BYTES} bytes`);
+function checkSecrets(s: InvitationSecrets, fail = (why: string) => new InvitationStoreError(`invalid invitation secrets: ${why}`)): InvitationSecrets {
+  if (s.invitationSecret.length !== INVITATION_SECRET_BYTES) throw fail(`the entry secret is not ${INVITATION_SECRET_BYTES} bytes`);
   if (s.w <= 0n) throw fail('the password scalar is zero');
-  return { ticketSecret: new Uint8Array(s.ticketSecret), w: s.w };
+  return { invitationSecret: new Uint8Array(s.invitationSecret), w: s.w };
 }

@@ -14,7 +14,7 @@ describe('passwordScalar', () => {
     assert.ok(w > 0n && w < p256.Point.Fn.ORDER);
   });
 
-  it('needs both the ticket secret and the password', async () => {
+  it('needs both the invitation secret and the password', async () => {
     const w = await passwordScalar(secret, 'correct horse');
     assert.notEqual(await passwordScalar(randomBytes(32), 'correct horse'), w);
     assert.notEqual(await passwordScalar(secret, 'correct horsE'), w);
@@ -31,8 +31,8 @@ describe('passwordScalar', () => {
     assert.equal(await passwordScalar(secret, '\ufb01le'), await passwordScalar(secret, 'file'));
   });
 
-  it('refuses a ticket secret that is not 32 bytes', async () => {
-    await assert.rejects(passwordScalar(randomBytes(16), 'x'), /ticket secret must be 32 bytes/);
+  it('refuses a invitation secret that is not 32 bytes', async () => {
+    await assert.rejects(passwordScalar(randomBytes(16), 'x'), /invitation secret must be 32 bytes/);
   });
 });
 

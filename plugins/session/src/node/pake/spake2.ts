@@ -8,7 +8,7 @@ import { Spake2Error } from './error.js';
  * How RA runs it: the Helper is A and the Novice is B. Both send their message; then the Helper
  * sends its confirmation FIRST, and the Novice checks it before it ever sends its own. A Helper
  * with a wrong password thus never receives anything it could test further guesses against offline:
- * each guess costs one online attempt, which the Novice's ticket store counts and locks at the limit.
+ * each guess costs one online attempt, which the Novice's invitation store counts and locks at the limit.
  */
 
 export type Spake2Role = 'A' | 'B';

@@ -172,7 +172,7 @@ describe('session handshake over real TLS on 127.0.0.1', function () {
       assert.match(view.reason!, left > 0 ? new RegExp(`wrong password; ${left} tr(y|ies) left`) : /now locked after 5 wrong passwords/);
     }
     assert.match((await until(open(invitation, 'pass'), ['ended'])).reason!, /locked after 5 wrong passwords/);
-    assert.equal((await store.get(invitation.ticketId))!.status, 'locked');
+    assert.equal((await store.get(invitation.invitationId))!.status, 'locked');
   });
 
   it('refuses a second helper while the invitation is in use, and frees it when the first leaves', async () => {
@@ -181,7 +181,7 @@ describe('session handshake over real TLS on 127.0.0.1', function () {
     await until(first, ['awaiting-consent']);
     assert.match((await until(open(invitation, 'pass'), ['ended'])).reason!, /already in use by another helper/);
     first.disconnect('helper', 'changed my mind');
-    for (let i = 0; i < 100 && novice.busy(invitation.ticketId); i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 100 && novice.busy(invitation.invitationId); i++) await new Promise((r) => setTimeout(r, 20));
     assert.equal((await until(open(invitation, 'pass'), ['awaiting-consent'])).state, 'awaiting-consent');
   });
 
@@ -196,13 +196,13 @@ describe('session handshake over real TLS on 127.0.0.1', function () {
 
   it('refuses expired, deleted and unknown invitations, and everything when policy turns RA off', async () => {
     const expired = await invite('pass', 60);
-    await store.setStatus(expired.ticketId, 'expired');
+    await store.setStatus(expired.invitationId, 'expired');
     assert.match((await until(open(expired, 'pass'), ['ended'])).reason!, /expired/);
     const deleted = await invite();
-    await store.setStatus(deleted.ticketId, 'deleted');
+    await store.setStatus(deleted.invitationId, 'deleted');
     assert.match((await until(open(deleted, 'pass'), ['ended'])).reason!, /deleted/);
     const other = await invite();
-    await store.setStatus(other.ticketId, 'deleted');
+    await store.setStatus(other.invitationId, 'deleted');
     policy = { ...SOLICITED, allowed: false };
     assert.match((await until(open(await invite(), 'pass'), ['ended'])).reason!, /turned off on this computer by its policy/);
   });

@@ -11,11 +11,11 @@ import type { Session } from './session.js';
 
 /** What the helper takes from an invitation to reach the novice. */
 export interface Destination {
-  readonly ticketId: string;
+  readonly invitationId: string;
   readonly noviceName: string;
   readonly addresses: readonly string[];
   readonly keyFingerprint: string;
-  readonly ticketSecret: Uint8Array;
+  readonly invitationSecret: Uint8Array;
 }
 
 export interface HelperDeps {
@@ -34,7 +34,7 @@ const CONNECT_MS = 8_000;
  * the password, and wait for Accept. Returns at once; the session's state tells the rest.
  */
 export function connectToNovice(to: Destination, password: string, helperName: string, deps: HelperDeps): Session {
-  const session = deps.registry.create(to.ticketId, 'helper', to.noviceName, helperName, to.addresses.join(', '));
+  const session = deps.registry.create(to.invitationId, 'helper', to.noviceName, helperName, to.addresses.join(', '));
   run(session, to, password, helperName, deps).catch((e: Error) => {
     const known = e instanceof ProtocolError || e instanceof PinMismatchError || e instanceof Spake2Error || e instanceof Refused;
     session.end(e instanceof Refused ? 'novice' : 'network', known ? e.message : `internal error: ${e.message}`);
@@ -46,13 +46,13 @@ export function connectToNovice(to: Destination, password: string, helperName: s
 class Refused extends Error {}
 
 async function run(session: Session, to: Destination, password: string, helperName: string, deps: HelperDeps): Promise<void> {
-  const w = await passwordScalar(to.ticketSecret, password);
+  const w = await passwordScalar(to.invitationSecret, password);
   const wire = new Wire(await reach(to, deps.routes()), 'hold');
   session.verifying(wire);
   // Loaded on the first connection: the curve library costs ~40 ms of every start otherwise.
   const { Spake2, safetyCode } = await import('../pake/index.js');
-  const helper = new Spake2('A', w, { idA: helperName, idB: to.ticketId }, channelBinding(wire.socket));
-  wire.send({ t: 'hello', v: PROTOCOL_VERSION, ticket: to.ticketId, helper: helperName, pake: Buffer.from(helper.message()).toString('base64') });
+  const helper = new Spake2('A', w, { idA: helperName, idB: to.invitationId }, channelBinding(wire.socket));
+  wire.send({ t: 'hello', v: PROTOCOL_VERSION, invitation: to.invitationId, helper: helperName, pake: Buffer.from(helper.message()).toString('base64') });
   const pake = answer(await wire.next(HANDSHAKE_MS, 'answer from the novice'), 'pake');
   const proof = helper.finish(bytes(pake, 'pake'));
   wire.send({ t: 'confirm', mac: Buffer.from(proof.confirmation).toString('base64') });

@@ -1,8 +1,9 @@
 import { ProtocolError } from '../wire/framing.js';
 import type { ControlMessage } from '../wire/wire.js';
 
-export const PROTOCOL_VERSION = 1;
-/** Each handshake step must answer within this; a helper that vanishes frees the ticket. */
+/** 2: the greeting names the `invitation` (1 called it the ticket). */
+export const PROTOCOL_VERSION = 2;
+/** Each handshake step must answer within this; a helper that vanishes frees the invitation. */
 export const HANDSHAKE_MS = 20_000;
 /** How long a helper waits for the novice to answer Accept or Decline. */
 export const CONSENT_MS = 10 * 60_000;

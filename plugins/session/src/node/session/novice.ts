@@ -10,17 +10,17 @@ import { Wire } from '../wire/wire.js';
 import { bytes, HANDSHAKE_MS, PROTOCOL_VERSION, text } from './messages.js';
 import type { SessionRegistry } from './registry.js';
 
-/** What the novice's side needs to know about its tickets. */
-export interface TicketDesk {
-  get(ticketId: string): Promise<InvitationRecord | undefined>;
-  /** The password scalar `w` the ticket was made with. */
-  scalar(ticketId: string): Promise<bigint>;
-  recordFailedAttempt(ticketId: string): Promise<InvitationRecord>;
+/** What the novice's side needs to know about its invitations. */
+export interface InvitationDesk {
+  get(invitationId: string): Promise<InvitationRecord | undefined>;
+  /** The password scalar `w` the invitation was made with. */
+  scalar(invitationId: string): Promise<bigint>;
+  recordFailedAttempt(invitationId: string): Promise<InvitationRecord>;
 }
 
 export interface NoviceDeps {
   readonly identity: { readonly keyPem: string; readonly certPem: string };
-  readonly desk: TicketDesk;
+  readonly desk: InvitationDesk;
   readonly registry: SessionRegistry;
   readonly hooks: SessionHooks;
   readonly logger: Logger;
@@ -36,7 +36,7 @@ const MAX_HANDSHAKES = 16;
 class Refusal extends Error {}
 
 /**
- * A helper reached the novice by one of its routes. It must name an open ticket, prove the password,
+ * A helper reached the novice by one of its routes. It must name an open invitation, prove the password,
  * and then wait for the novice's answer. Every failure is told to the helper in one line.
  */
 export async function admitHelper(raw: Duplex, from: string, deps: NoviceDeps): Promise<void> {
@@ -76,24 +76,24 @@ async function handshake(wire: Wire, from: string, deps: NoviceDeps): Promise<vo
   const hello = await wire.next(HANDSHAKE_MS, 'greeting');
   if (hello.t !== 'hello' || hello.v !== PROTOCOL_VERSION)
     throw new Refusal(`this computer speaks RA protocol ${PROTOCOL_VERSION}; the helper sent something else`);
-  const ticketId = text(hello, 'ticket', 64);
+  const invitationId = text(hello, 'invitation', 64);
   const helperName = text(hello, 'helper', 64) || 'A helper';
   const pA = bytes(hello, 'pake');
-  const record = await checkTicket(ticketId, deps);
-  // Checked and claimed in one step, so two helpers racing for one ticket cannot both pass.
-  if (deps.registry.busy(ticketId)) throw new Refusal('this invitation is already in use by another helper');
-  const session = deps.registry.create(ticketId, 'novice', helperName, record.noviceName, from);
+  const record = await checkInvitation(invitationId, deps);
+  // Checked and claimed in one step, so two helpers racing for one invitation cannot both pass.
+  if (deps.registry.busy(invitationId)) throw new Refusal('this invitation is already in use by another helper');
+  const session = deps.registry.create(invitationId, 'novice', helperName, record.noviceName, from);
   try {
     session.verifying(wire);
-    const veto = await deps.hooks.sessionConnecting.call({ ticketId, kind: 'solicited', helperName, remoteAddress: from });
+    const veto = await deps.hooks.sessionConnecting.call({ invitationId, kind: 'solicited', helperName, remoteAddress: from });
     if (veto) throw new Refusal(veto);
     // Loaded on the first connection: the curve library costs ~40 ms of every start otherwise.
     const { Spake2, safetyCode } = await import('../pake/index.js');
-    const novice = new Spake2('B', await deps.desk.scalar(ticketId), { idA: helperName, idB: ticketId }, channelBinding(wire.socket));
+    const novice = new Spake2('B', await deps.desk.scalar(invitationId), { idA: helperName, idB: invitationId }, channelBinding(wire.socket));
     const proof = novice.finish(pA);
     wire.send({ t: 'pake', pake: Buffer.from(novice.message()).toString('base64') });
     const confirm = await wire.next(HANDSHAKE_MS, 'password proof');
-    if (confirm.t !== 'confirm' || !proof.verify(bytes(confirm, 'mac'))) throw new Refusal(await wrongPassword(ticketId, deps));
+    if (confirm.t !== 'confirm' || !proof.verify(bytes(confirm, 'mac'))) throw new Refusal(await wrongPassword(invitationId, deps));
     wire.send({ t: 'confirm', mac: Buffer.from(proof.confirmation).toString('base64') });
     session.awaitingConsent(safetyCode(proof.sharedKey));
     await deps.hooks.consentRequested.call({ session: session.info, scope: 'connect' });
@@ -103,8 +103,8 @@ async function handshake(wire: Wire, from: string, deps: NoviceDeps): Promise<vo
   }
 }
 
-async function checkTicket(ticketId: string, deps: NoviceDeps): Promise<InvitationRecord> {
-  const record = await deps.desk.get(ticketId);
+async function checkInvitation(invitationId: string, deps: NoviceDeps): Promise<InvitationRecord> {
+  const record = await deps.desk.get(invitationId);
   if (!record) throw new Refusal('this computer has no such invitation; it may have been made on another computer or removed');
   const why: Record<string, string> = {
     expired: `this invitation expired on ${record.expiresAt.toISOString()}`,
@@ -115,8 +115,8 @@ async function checkTicket(ticketId: string, deps: NoviceDeps): Promise<Invitati
   return record;
 }
 
-async function wrongPassword(ticketId: string, deps: NoviceDeps): Promise<string> {
-  const record = await deps.desk.recordFailedAttempt(ticketId);
+async function wrongPassword(invitationId: string, deps: NoviceDeps): Promise<string> {
+  const record = await deps.desk.recordFailedAttempt(invitationId);
   const left = MAX_PASSWORD_ATTEMPTS - record.failedAttempts;
   return left > 0
     ? `wrong password; ${left} ${left === 1 ? 'try' : 'tries'} left before this invitation locks`

@@ -24,8 +24,8 @@ export class SessionRegistry {
     private readonly logger: Logger,
   ) {}
 
-  create(ticketId: string, role: Role, peerName: string, localName: string, peerAddress: string): Session {
-    const session = new Session(ticketId, role, peerName, localName, peerAddress, this.events, this.logger);
+  create(invitationId: string, role: Role, peerName: string, localName: string, peerAddress: string): Session {
+    const session = new Session(invitationId, role, peerName, localName, peerAddress, this.events, this.logger);
     this.sessions.set(session.id, session);
     this.prune();
     this.notify();
@@ -42,9 +42,9 @@ export class SessionRegistry {
     return session;
   }
 
-  /** Whether a helper holds this ticket now, handshake included. */
-  busy(ticketId: string): boolean {
-    return [...this.sessions.values()].some((s) => s.role === 'novice' && s.ticketId === ticketId && !s.ended);
+  /** Whether a helper holds this invitation now, handshake included. */
+  busy(invitationId: string): boolean {
+    return [...this.sessions.values()].some((s) => s.role === 'novice' && s.invitationId === invitationId && !s.ended);
   }
 
   /** The novice lets the helper in: only now does anything of the screen leave the machine. */

@@ -29,7 +29,7 @@ export class Session {
   private held: Frame[] | undefined = [];
 
   constructor(
-    readonly ticketId: string,
+    readonly invitationId: string,
     readonly role: Role,
     private peer: string,
     readonly localName: string,
@@ -39,7 +39,7 @@ export class Session {
   ) {}
 
   get info(): SessionInfo {
-    return { id: this.id, ticketId: this.ticketId, role: this.role, peerName: this.peer, localName: this.localName };
+    return { id: this.id, invitationId: this.invitationId, role: this.role, peerName: this.peer, localName: this.localName };
   }
 
   get current(): SessionState {
@@ -51,8 +51,8 @@ export class Session {
   }
 
   view(): SessionView {
-    const { id, ticketId, role, peer: peerName, localName, peerAddress, state, safetyCode, endedBy, reason } = this;
-    return { id, ticketId, role, peerName, localName, peerAddress, state, safetyCode, endedBy, reason, startedAt: this.startedAt.toISOString() };
+    const { id, invitationId, role, peer: peerName, localName, peerAddress, state, safetyCode, endedBy, reason } = this;
+    return { id, invitationId, role, peerName, localName, peerAddress, state, safetyCode, endedBy, reason, startedAt: this.startedAt.toISOString() };
   }
 
   /** The connection is up and the password proof is under way. */
