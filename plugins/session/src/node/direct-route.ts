@@ -1,6 +1,5 @@
 import { connect, type Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import { once } from 'node:events';
 import type { Listening, NetworkListener } from '@ra/kernel/node';
 import { within } from '@ra/kernel/node';
 import type { NoviceRoute, RouteListening } from './api.js';
@@ -47,13 +46,17 @@ export class DirectRoute implements NoviceRoute {
 
   async connect(address: string, timeoutMs: number): Promise<Socket> {
     const { host, port } = parseAddress(address, true);
-    const socket = connect({ host, port });
+    // Half-open: TLS, not the raw socket, decides when the stream ends, so a refusal the novice
+    // sends just before closing is read rather than cut off with the socket.
+    const socket = connect({ host, port, allowHalfOpen: true });
+    let failed: (e: Error) => void = () => undefined;
+    const connected = new Promise<void>((resolve, reject) => {
+      failed = reject;
+      socket.once('connect', resolve).once('error', reject);
+    });
     try {
-      await within(
-        Promise.race([once(socket, 'connect'), once(socket, 'error').then(([e]) => Promise.reject(e))]),
-        timeoutMs,
-        `no answer within ${Math.round(timeoutMs / 1000)} s`,
-      );
+      await within(connected, timeoutMs, `no answer within ${Math.round(timeoutMs / 1000)} s`);
+      socket.off('error', failed);
       return socket;
     } catch (e) {
       socket.destroy();
