@@ -221,8 +221,8 @@ function upgrade(entry: Record<string, unknown>): Record<string, unknown> {
 }
 
 function deserialise(json: unknown): Map<string, Entry> {
-  const file = json as { version?: unknown; invitations?: unknown; entries?: unknown };
-  const list = file?.version === 2 ? file.invitations : file?.version === 1 && Array.isArray(file.entries) ? file.entries.map(upgrade) : undefined;
+  const file = json as { version?: unknown; invitations?: unknown; tickets?: unknown };
+  const list = file?.version === 2 ? file.invitations : file?.version === 1 && Array.isArray(file.tickets) ? file.tickets.map(upgrade) : undefined;
   if (!Array.isArray(list)) throw new Error('not a version 2 invitation list');
   const entries = new Map<string, Entry>(
     list.map((entry: Record<string, unknown>, i): [string, Entry] => {
