@@ -3,47 +3,50 @@ import type { UiContext, UiPanel } from '@ra/plugin-session/api';
 import { parseMessage, type SystemInfo } from '../common/messages.js';
 
 /** Beside the screen: the helper's Ask button and the answer; the novice's Yes / No when asked. */
-export function sysinfoPanel(workbench: Workbench): UiPanel {
-  return {
-    id: 'sysinfo',
-    title: 'System information',
-    roles: ['novice', 'helper'],
-    order: 10,
-    render(host: HTMLElement, context: UiContext): Disposable {
-      const session = context.session!;
-      const status = element('p', '', '');
-      status.id = 'ra-sysinfo-status';
-      status.setAttribute('aria-live', 'polite');
-      const dialog = element('div', '', '');
-      const box = element('section', 'ra-card', '');
-      box.append(element('h2', '', 'System information'));
-      if (context.role === 'helper') {
-        const ask = element('button', 'ra-btn secondary', 'Ask for system information');
-        ask.id = 'ra-sysinfo-ask';
-        ask.addEventListener('click', () => {
-          context.post('sysinfo', JSON.stringify({ t: 'ask' }));
-          status.textContent = `Waiting for ${session.peerName} to answer…`;
-        });
-        box.append(ask);
-      } else status.textContent = `${session.peerName} may ask to see this computer's system information; you decide each time.`;
-      box.append(status, dialog);
-      host.append(box);
-      const listening = context.onMessage('sysinfo', (payload) => {
-        const message = parseMessage(payload);
-        if (message?.t === 'info') status.replaceChildren(facts(message.info));
-        if (message?.t === 'declined') status.textContent = `${message.reason}: no system information was shared.`;
-        if (message?.t === 'ask' && context.role === 'novice') dialog.replaceChildren(question(session.peerName, (yes) => answer(yes)));
+export class SysinfoPanel implements UiPanel {
+  readonly id = 'sysinfo';
+  readonly title = 'System information';
+  readonly roles = ['novice', 'helper'] as const;
+  /** Right after the screen (0), before chat (20). */
+  readonly order = 10;
+
+  constructor(private readonly workbench: Workbench) {}
+
+  render(host: HTMLElement, context: UiContext): Disposable {
+    const workbench = this.workbench;
+    const session = context.session!;
+    const status = element('p', '', '');
+    status.id = 'ra-sysinfo-status';
+    status.setAttribute('aria-live', 'polite');
+    const dialog = element('div', '', '');
+    const box = element('section', 'ra-card', '');
+    box.append(element('h2', '', 'System information'));
+    if (context.role === 'helper') {
+      const ask = element('button', 'ra-btn secondary', 'Ask for system information');
+      ask.id = 'ra-sysinfo-ask';
+      ask.addEventListener('click', () => {
+        context.post('sysinfo', JSON.stringify({ t: 'ask' }));
+        status.textContent = `Waiting for ${session.peerName} to answer…`;
       });
-      const answer = (yes: boolean) => {
-        dialog.replaceChildren();
-        workbench.request('POST', `/api/sysinfo/${encodeURIComponent(session.id)}/answer`, { yes }).then(
-          () => (status.textContent = yes ? `You shared this computer's system information with ${session.peerName}.` : `You said no to ${session.peerName}.`),
-          (e: Error) => (status.textContent = e.message),
-        );
-      };
-      return { dispose: () => (listening.dispose(), host.replaceChildren()) };
-    },
-  };
+      box.append(ask);
+    } else status.textContent = `${session.peerName} may ask to see this computer's system information; you decide each time.`;
+    box.append(status, dialog);
+    host.append(box);
+    const listening = context.onMessage('sysinfo', (payload) => {
+      const message = parseMessage(payload);
+      if (message?.t === 'info') status.replaceChildren(facts(message.info));
+      if (message?.t === 'declined') status.textContent = `${message.reason}: no system information was shared.`;
+      if (message?.t === 'ask' && context.role === 'novice') dialog.replaceChildren(question(session.peerName, (yes) => answer(yes)));
+    });
+    const answer = (yes: boolean) => {
+      dialog.replaceChildren();
+      workbench.request('POST', `/api/sysinfo/${encodeURIComponent(session.id)}/answer`, { yes }).then(
+        () => (status.textContent = yes ? `You shared this computer's system information with ${session.peerName}.` : `You said no to ${session.peerName}.`),
+        (e: Error) => (status.textContent = e.message),
+      );
+    };
+    return { dispose: () => (listening.dispose(), host.replaceChildren()) };
+  }
 }
 
 function question(peer: string, answer: (yes: boolean) => void): HTMLElement {

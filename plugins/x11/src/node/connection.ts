@@ -26,6 +26,9 @@ export interface OpenOptions {
  * One connection to an X server. Requests are promises that reject on an X error, and also when
  * the connection is lost: the `x11` package never calls back the requests a dead server left.
  */
+/** How long a source or a sink waits for the X server to answer when it connects. */
+export const CONNECT_TIMEOUT_MS = 2000;
+
 export class XConnection {
   private readonly pending = new Set<(error: Error) => void>();
   private readonly lostListeners = new Set<(reason: string) => void>();

@@ -22,7 +22,7 @@ export default definePlugin({
       .toDynamicValue((c) => {
         const ctx = c.get<PluginContext>(PluginContext);
         // Targets and Escape watches still open when the plugin is deactivated let go with it.
-        return ctx.subscriptions.add(new X11InputSink({ logger: ctx.logger }));
+        return ctx.subscriptions.add(new X11InputSink(ctx.logger));
       })
       .inSingletonScope();
   }),

@@ -1,10 +1,7 @@
 import type { Disposable, Logger } from '@ra/kernel';
 import type { CaptureSink, CaptureSource } from '@ra/plugin-screen/api';
-import { XConnection } from './connection.js';
+import { CONNECT_TIMEOUT_MS, XConnection } from './connection.js';
 import { X11CaptureStream } from './x11-capture-stream.js';
-
-/** How long `available` and `start` wait for the X server to answer. */
-const CONNECT_TIMEOUT_MS = 2000;
 
 export interface X11CaptureOptions {
   /** `false` reads pixels with core GetImage even where MIT-SHM works; default true. */

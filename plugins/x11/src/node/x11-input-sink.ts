@@ -1,14 +1,8 @@
 import type { Disposable, Logger } from '@ra/kernel';
 import type { InputSink } from '@ra/plugin-control/api';
+import { CONNECT_TIMEOUT_MS } from './connection.js';
 import { EscapeWatch } from './escape-watch.js';
 import { X11InputTarget } from './x11-input-target.js';
-
-/** How long `open` and `watchEscape` wait for the X server to answer. */
-const CONNECT_TIMEOUT_MS = 2000;
-
-export interface X11InputOptions {
-  readonly logger?: Logger;
-}
 
 /** The `x11` input sink: XTEST keyboard and mouse, and Escape seen through XInput2. */
 export class X11InputSink implements InputSink, Disposable {
@@ -17,7 +11,8 @@ export class X11InputSink implements InputSink, Disposable {
   /** Targets and watches still open, closed with the plugin. */
   private readonly live = new Set<Disposable>();
 
-  constructor(private readonly options: X11InputOptions = {}) {}
+  /** `logger` hears what the targets and watches could not do. */
+  constructor(private readonly logger?: Logger) {}
 
   async open(display: string): Promise<X11InputTarget> {
     const target = await X11InputTarget.open(display, { ...this.connecting(), closed: () => this.live.delete(target) });
@@ -37,6 +32,6 @@ export class X11InputSink implements InputSink, Disposable {
   }
 
   private connecting(): { timeoutMs: number; logger?: Logger } {
-    return { timeoutMs: CONNECT_TIMEOUT_MS, logger: this.options.logger };
+    return { timeoutMs: CONNECT_TIMEOUT_MS, logger: this.logger };
   }
 }
