@@ -77,7 +77,17 @@ describe('kernel: the guard and the claim check', () => {
       () => claimBindings(declared, bound(['t1'], true), deps(), [], new Map([[Store, 'e.first']])),
       /exactly one plugin may provide Store, and e\.first already does/,
     );
-    const other = { id: 'f.other', container: bound(['t1']) };
+    const other = { id: 'f.other', container: bound(['t1']), manifest: manifest('f.other') };
     assert.throws(() => claimBindings(declared, bound(['t1'], true), deps(), [other], new Map()), /Transport 't1' is already contributed by f\.other/);
+  });
+
+  it('refuses a command-line verb another active plugin already contributes', () => {
+    const verb = (id: string, name: string) => manifest(id, { contributes: { CliCommand: [{ id: name, summary: name }] } });
+    const first = { id: 'g.first', container: new Container(), manifest: verb('g.first', 'open') };
+    assert.deepEqual(claimBindings(verb('h.second', 'close'), new Container(), deps(), [first], new Map()), []);
+    assert.throws(
+      () => claimBindings(verb('h.second', 'open'), new Container(), deps(), [first], new Map()),
+      /CliCommand 'open' is already contributed by g\.first/,
+    );
   });
 });

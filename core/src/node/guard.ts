@@ -66,12 +66,15 @@ export function claimBindings(
   manifest: PluginManifest,
   container: Container,
   deps: GuardDeps,
-  others: readonly { id: string; container: Container }[],
+  others: readonly { id: string; container: Container; manifest: PluginManifest }[],
   singles: ReadonlyMap<symbol, string>,
 ): symbol[] {
   const claimed: symbol[] = [];
   for (const point of deps.catalogue.all()) {
-    if (point.side !== 'node') continue;
+    if (point.side !== 'node') {
+      checkDeclaredIds(manifest, point, others);
+      continue;
+    }
     const declared = manifest.contributes[point.name];
     if (!container.isCurrentBound(point.token)) {
       if (declared) throw new ManifestError(`its manifest declares ${point.name} but the plugin binds none`);
@@ -89,6 +92,18 @@ export function claimBindings(
     }
   }
   return claimed;
+}
+
+/** Points whose contributions live in the page or the command line: their ids, as manifests declare them, must not clash. */
+function checkDeclaredIds(manifest: PluginManifest, point: ExtensionPoint, others: readonly { id: string; manifest: PluginManifest }[]): void {
+  const mine = manifest.contributes[point.name];
+  if (!Array.isArray(mine)) return;
+  const ids = mine.map(contributionId);
+  for (const other of others) {
+    const theirs = other.manifest.contributes[point.name];
+    const clash = Array.isArray(theirs) ? theirs.map(contributionId).find((id) => ids.includes(id)) : undefined;
+    if (clash) throw new ServiceConflictError(`${point.name} '${clash}' is already contributed by ${other.id}`);
+  }
 }
 
 function checkListIds(container: Container, point: ExtensionPoint, declared: readonly string[], others: readonly { id: string; container: Container }[]): void {

@@ -357,7 +357,7 @@ export class Kernel {
 
   /** Checks what the plugin bound against its manifest and the other plugins, then records its single services. */
   private claim(slot: Slot, container: Container): void {
-    const others = this.activeOrder.map((s) => ({ id: s.candidate.id, container: s.live!.container }));
+    const others = this.activeOrder.map((s) => ({ id: s.candidate.id, container: s.live!.container, manifest: s.candidate.manifest! }));
     const singles = new Map([...this.singles].map(([t, s]) => [t, s.candidate.id]));
     for (const t of claimBindings(slot.candidate.manifest!, container, this.guardDeps, others, singles)) this.singles.set(t, slot);
   }
