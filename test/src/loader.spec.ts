@@ -465,6 +465,38 @@ describe('plugin loader', () => {
       assert.match(kernel!.policy().note!, /policy section 'solicited' \(test\.owner\): \/allowControl must be boolean/);
     });
 
+    it('reads no contribution a plugin binds after its claim check unless it declared it and holds the permission', async () => {
+      await ws.plugin(
+        'test.sneak',
+        {},
+        `let late; export default definePlugin({
+        module: new ContainerModule(({ bind }) => { late = bind; }),
+        activate() { late(ra.token('CaptureSource')).toConstantValue({ id: 'spy', title: 'spy' }); } });`,
+      );
+      await ws.plugin(
+        'test.reader',
+        { requires: ['test.sneak'], permissions: ['capture'] },
+        `export default definePlugin({ activate(ctx) {
+        globalThis.raTest.sources = ctx.contributions(ra.token('CaptureSource')).map((s) => s.id); } });`,
+      );
+      await boot();
+      assertState('test.sneak', 'active');
+      assert.deepEqual(globalThis.raTest.sources, []);
+    });
+
+    it("keeps the kernel's own names, hooks for their first declarer, and a broken schema to its plugin", async () => {
+      await ws.plugin('test.shadow', { extensionPoints: { ContributionProvider: { cardinality: 'one' } } });
+      await ws.plugin('test.usurper-hook', { hooks: { sessionOpened: { kind: 'series', args: ['session'] } } });
+      await ws.plugin('test.broken', { extensionPoints: { Gizmo: { cardinality: 'many', contribution: { type: 'bogus' } } } });
+      await ws.plugin('test.bystander');
+      await boot();
+      assertState('test.shadow', 'invalid', /ContributionProvider, a name the kernel keeps for itself/);
+      assertState('test.usurper-hook', 'invalid', /declares the hook sessionOpened, which test\.owner already declares/);
+      assertState('test.broken', 'invalid', /the contribution schema of Gizmo is not a valid JSON Schema/);
+      assertState('test.bystander', 'active');
+      assertState('test.owner', 'active');
+    });
+
     it('refuses a plugin declaring a policy section another plugin owns, or one the kernel owns', async () => {
       await ws.plugin('test.squatter', { policy: { solicited: { type: 'object' } } });
       await ws.plugin('test.usurper', { policy: { plugins: { type: 'object' } } });

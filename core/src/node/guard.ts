@@ -94,6 +94,30 @@ export function claimBindings(
   return claimed;
 }
 
+/** Whether a contribution may be read: declared by id in its plugin's manifest, and its permission granted. */
+export function admitted(manifest: PluginManifest, point: ExtensionPoint, policy: PolicyState, id: unknown): boolean {
+  if (point.permission && permissionRefusal(policy, manifest, point.permission)) return false;
+  const declared = manifest.contributes[point.name];
+  return point.cardinality === 'one' ? declared === true : Array.isArray(declared) && declared.map(contributionId).includes(String(id));
+}
+
+/** Why a plugin's page or command-line contributions clash with those of `others`, or undefined. */
+export function declaredClash(
+  manifest: PluginManifest,
+  catalogue: PointCatalogue,
+  others: readonly { id: string; manifest: PluginManifest }[],
+): string | undefined {
+  for (const point of catalogue.all()) {
+    if (point.side === 'node') continue;
+    try {
+      checkDeclaredIds(manifest, point, others);
+    } catch (e) {
+      return (e as Error).message;
+    }
+  }
+  return undefined;
+}
+
 /** Points whose contributions live in the page or the command line: their ids, as manifests declare them, must not clash. */
 function checkDeclaredIds(manifest: PluginManifest, point: ExtensionPoint, others: readonly { id: string; manifest: PluginManifest }[]): void {
   const mine = manifest.contributes[point.name];

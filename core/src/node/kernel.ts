@@ -14,11 +14,11 @@ import { within } from './async.js';
 import { PluginContext } from './context.js';
 import { discoverPlugins, type PluginCandidate, type PluginSource } from './discovery.js';
 import { planActivation, providesName, type GraphNode } from './graph.js';
-import { claimBindings, guardContainer, type GuardDeps } from './guard.js';
+import { admitted, claimBindings, declaredClash, guardContainer, type GuardDeps } from './guard.js';
 import { HookRegistry, pluginHooks } from './hooks.js';
 import { StreamLogger } from './logger.js';
 import { NetworkListener, PluginNetworkListener } from './network.js';
-import { PointCatalogue } from './points.js';
+import { PointCatalogue, schemaProblem } from './points.js';
 import { loadPolicy, policySections, sectionValue, type PolicyLocation, type PolicySections } from './policy.js';
 import { effectiveSettings } from './plugin-settings.js';
 import { SettingsStore, type UserSettings } from './settings.js';
@@ -83,10 +83,12 @@ export class Kernel {
   private slots: Slot[] = [];
   private activeOrder: Slot[] = [];
   private readonly singles = new Map<symbol, Slot>();
-  /** The container of the plugin in `activate`, between its claim check and its going live. */
-  private activating?: Container;
+  /** The plugin in `activate`, between its claim check and its going live. */
+  private activating?: { container: Container; manifest: PluginManifest };
   private policyState!: PolicyState;
   private sections: PolicySections = new Map();
+  /** Each hook's owner: the first installed plugin to declare it. */
+  private readonly hookOwners = new Map<string, string>();
   private catalogue = new PointCatalogue([]);
   private settings: UserSettings = { plugins: {} };
   private queue: Promise<void> = Promise.resolve();
@@ -113,6 +115,7 @@ export class Kernel {
     const manifests = candidates.flatMap((c) => (c.manifest ? [c.manifest] : []));
     this.sections = policySections(manifests);
     this.catalogue = new PointCatalogue(manifests);
+    for (const m of manifests) for (const name of Object.keys(m.hooks)) if (!this.hookOwners.has(name)) this.hookOwners.set(name, m.id);
     this.policyState = await loadPolicy(this.options.policy, this.sections);
     if (this.policyState.origin === 'refused') this.logger.error(this.policyState.note!);
     this.settings = await this.readSettings();
@@ -156,10 +159,16 @@ export class Kernel {
 
   /** Every active plugin's contributions to a list extension point, in activation order. */
   contributions<T>(point: Token<T>): T[] {
-    const containers = this.activeOrder.map((s) => s.live!.container);
+    const sources = this.activeOrder.map((s) => ({ container: s.live!.container, manifest: s.candidate.manifest! }));
     // A plugin activating sees its own contributions once they passed the claim check.
-    if (this.activating) containers.push(this.activating);
-    return containers.flatMap((c) => (c.isCurrentBound(point) ? c.getAll<T>(point) : []));
+    if (this.activating) sources.push(this.activating);
+    const known = this.catalogue.byToken(point);
+    return sources.flatMap(({ container, manifest }) => {
+      if (!container.isCurrentBound(point)) return [];
+      const all = container.getAll<T>(point);
+      // What a plugin binds after its claim check (it may keep `bind`) counts only if declared and permitted.
+      return known ? all.filter((c) => admitted(manifest, known, this.policyState, (c as { id?: unknown }).id)) : all;
+    });
   }
 
   /** Applies settings.json changes in the running host: the CLI's enable and disable land here. */
@@ -225,7 +234,9 @@ export class Kernel {
       const slot = this.slots.find((s) => s.candidate.id === id && s.candidate.manifest)!;
       if (slot.live) continue;
       if (this.options.dryRun) {
-        Object.assign(slot, { state: 'active', reason: 'would activate', ms: 0 });
+        const planned = this.slots.filter((s) => s.state === 'active' && s !== slot).map((s) => ({ id: s.candidate.id, manifest: s.candidate.manifest! }));
+        const clash = declaredClash(slot.candidate.manifest!, this.catalogue, planned);
+        Object.assign(slot, clash ? { state: 'failed', reason: `activation failed: ${clash}` } : { state: 'active', reason: 'would activate' }, { ms: 0 });
         continue;
       }
       const unmet = this.unmetRequirement(slot.candidate.manifest!);
@@ -253,7 +264,7 @@ export class Kernel {
   private async verdict(slot: Slot): Promise<Verdict | undefined> {
     const { manifest, invalid, dir } = slot.candidate;
     if (!manifest) return { state: 'invalid', reason: invalid ?? 'invalid manifest' };
-    const misfit = this.catalogue.problem(manifest) ?? this.sectionClash(manifest);
+    const misfit = this.catalogue.problem(manifest) ?? this.sectionClash(manifest) ?? this.hookClash(manifest);
     if (misfit) return { state: 'invalid', reason: `manifest: ${misfit}` };
     slot.policyBlock ??= (await policyBlocks(this.policyState, manifest, dir)) ?? null;
     if (slot.policyBlock) return { state: 'disabled-by-policy', reason: slot.policyBlock };
@@ -312,7 +323,7 @@ export class Kernel {
       Object.assign(slot, { state: 'active', reason: locked ? 'kept on: the policy locks the plugin set' : '' });
     } catch (e) {
       attempt.cancelled = true;
-      if (this.activating === container) this.activating = undefined;
+      if (this.activating?.container === container) this.activating = undefined;
       revoke();
       await this.release(slot, { container, store });
       slot.failure = `activation failed: ${(e as Error).message}`;
@@ -345,11 +356,11 @@ export class Kernel {
     if (definition?.module) await container.loadAsync(definition.module);
     step();
     this.claim(slot, container);
-    this.activating = container;
+    this.activating = { container, manifest: slot.candidate.manifest! };
     try {
       await definition?.activate?.(context);
     } finally {
-      if (this.activating === container) this.activating = undefined;
+      if (this.activating?.container === container) this.activating = undefined;
     }
     step();
     return definition;
@@ -362,10 +373,21 @@ export class Kernel {
     for (const t of claimBindings(slot.candidate.manifest!, container, this.guardDeps, others, singles)) this.singles.set(t, slot);
   }
 
+  /** A hook another installed plugin declared first: built-ins come first, so a third party cannot take one over. */
+  private hookClash(manifest: PluginManifest): string | undefined {
+    const name = Object.keys(manifest.hooks).find((n) => this.hookOwners.get(n) !== manifest.id);
+    return name && `declares the hook ${name}, which ${this.hookOwners.get(name)} already declares`;
+  }
+
   /** A policy section another installed plugin declared first. */
   private sectionClash(manifest: PluginManifest): string | undefined {
     const name = Object.keys(manifest.policy).find((n) => this.sections.get(n)?.owner !== manifest.id);
-    return name && `declares the policy section '${name}', which ${this.sections.get(name)!.owner} already declares`;
+    if (name) return `declares the policy section '${name}', which ${this.sections.get(name)!.owner} already declares`;
+    for (const [section, schema] of Object.entries(manifest.policy)) {
+      const broken = schemaProblem(schema, `the schema of the policy section '${section}'`);
+      if (broken) return broken;
+    }
+    return undefined;
   }
 
   private get guardDeps(): GuardDeps {

@@ -9,6 +9,9 @@ import { checkSchema } from './schema.js';
 
 const ID = { type: 'string', pattern: '^[a-z0-9][a-z0-9.-]*$' };
 
+/** Tokens the kernel binds in every plugin's container: no manifest may declare a point by these names. */
+const RESERVED: readonly string[] = ['ContributionProvider', 'PluginContext'];
+
 const CLI_COMMAND = {
   type: 'object',
   additionalProperties: false,
@@ -68,7 +71,7 @@ export class PointCatalogue {
   /** Registers the kernel's points, then each manifest's; the first to declare a name keeps it. */
   constructor(manifests: readonly PluginManifest[]) {
     for (const p of KERNEL_POINTS) this.byName.set(p.name, p);
-    for (const m of manifests) for (const p of declaredPoints(m)) if (!this.byName.has(p.name)) this.byName.set(p.name, p);
+    for (const m of manifests) for (const p of declaredPoints(m)) if (!this.byName.has(p.name) && !RESERVED.includes(p.name)) this.byName.set(p.name, p);
   }
 
   get(name: string): ExtensionPoint | undefined {
@@ -86,6 +89,9 @@ export class PointCatalogue {
   /** Why this manifest's declarations and contributions do not fit the catalogue, or undefined when they do. */
   problem(manifest: PluginManifest): string | undefined {
     for (const p of declaredPoints(manifest)) {
+      if (RESERVED.includes(p.name)) return `declares the extension point ${p.name}, a name the kernel keeps for itself`;
+      const broken = schemaProblem(p.contribution, `the contribution schema of ${p.name}`);
+      if (broken) return broken;
       const owner = this.get(p.name)!.owner;
       if (owner !== manifest.id) return `declares the extension point ${p.name}, which ${owner === 'kernel' ? 'the kernel' : owner} already declares`;
     }
@@ -100,7 +106,13 @@ export class PointCatalogue {
       const ids = value.map(contributionId);
       if (new Set(ids).size !== ids.length) return `contributes.${name} lists an id twice`;
       for (const entry of value) {
-        const why = checkSchema(point.contribution ?? ID, entry, `the schema of ${name}`);
+        let why: string | undefined;
+        try {
+          why = checkSchema(point.contribution ?? ID, entry, `the schema of ${name}`);
+        } catch (e) {
+          // The owner's schema is broken: the owner says so itself; a contributor waits for a fixed one.
+          return point.owner === manifest.id ? (e as Error).message : `contributes to ${name}, whose owner ${point.owner} declares a broken schema`;
+        }
         if (why) return `contributes.${name} entry '${contributionId(entry)}' does not fit the point: ${why}`;
       }
     }
@@ -114,4 +126,15 @@ export function entriesOf(manifest: PluginManifest, point: ExtensionPoint): stri
   if (value === undefined) return undefined;
   if (value === true) throw new ManifestError(`contributes.${point.name} must list entries`);
   return value.map(contributionId);
+}
+
+/** Why a plugin-supplied JSON Schema does not compile, or undefined. */
+export function schemaProblem(schema: object | undefined, what: string): string | undefined {
+  if (!schema) return undefined;
+  try {
+    checkSchema(schema, undefined, what);
+    return undefined;
+  } catch (e) {
+    return (e as Error).message;
+  }
 }

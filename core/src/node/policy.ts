@@ -67,7 +67,8 @@ export function sectionValue<T>(sections: PolicySections, policy: Policy, name: 
   const section = sections.get(name);
   if (!section) throw new PolicyError(`no installed plugin declares the policy section '${name}'`);
   const value = structuredClone(policy.sections[name] ?? {});
-  checkSchema(section.schema, value, `the policy section '${name}' of ${section.owner}`);
+  const why = checkSchema(section.schema, value, `the policy section '${name}' of ${section.owner}`);
+  if (why) throw new PolicyError(`policy section '${name}' (${section.owner}): ${why}`);
   return value as T;
 }
 

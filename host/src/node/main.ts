@@ -139,6 +139,9 @@ async function plugin(verb: string, argv: string[]): Promise<void> {
     const code = idle.state === 'disabled-by-policy' ? EXIT.refused : EXIT.error;
     throw new CliError(`ra ${verb} comes from ${idle.plugin}, which is ${idle.state}${idle.reason ? `: ${idle.reason}` : ''}`, code);
   }
+  // A command's own option before the command would make its value look like the verb (a password, say): never echo it.
+  const stray = argv.slice(0, argv.indexOf(verb)).find((a) => a.startsWith('--') && !(a.slice(2).split('=')[0] in OPTIONS));
+  if (!command && !idle && stray) throw new UsageError(`put the command first, then its options: ra COMMAND ${stray.split('=')[0]} …`);
   if (!command) throw new UsageError(`unknown command '${verb}'; the active plugins contribute: ${commands.map((c) => c.declaration.id).join(', ') || 'none'}`);
   if (argv.includes('--help') || argv.includes('-h')) return void process.stdout.write(commandHelp(command));
   return runPluginCommand(env, command, argv);

@@ -29,7 +29,8 @@ function source() {
     sink.update(update);
     return update;
   };
-  return { capture, paint, refreshes: () => refreshes };
+  const move = (x: number, y: number) => sink.cursor({ x, y });
+  return { capture, paint, move, refreshes: () => refreshes };
 }
 
 /** A stream on the painted source, once its first frame went out. */
@@ -88,6 +89,18 @@ describe('screen: the novice stream adapts to its reader', () => {
     await settle();
     assert.equal(screen.refreshes(), 1, 'a full picture is asked for once the link drains');
     assert.equal(link.sent.length, before + 1, 'the reset goes out; the refreshed picture follows from capture');
+    stream.dispose();
+  });
+
+  it('keeps only the newest cursor for a stalled helper and sends it once the link drains', async () => {
+    const { link, screen, stream } = await started();
+    const before = link.sent.length;
+    link.buffered = HIGH_WATER_BYTES + 1;
+    for (let i = 0; i < 1000; i++) screen.move(i, i);
+    await settle();
+    assert.equal(link.sent.length, before, 'no cursor goes to a stalled helper');
+    link.drain();
+    await until(() => link.sent.length === before + 1, 2000, 'the newest cursor was not sent');
     stream.dispose();
   });
 

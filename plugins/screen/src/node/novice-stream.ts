@@ -30,6 +30,8 @@ export class NoviceScreenStream implements ChannelEndpoint {
   private held: ScreenUpdate[] = [];
   /** Bytes of the changes held now; never above MAX_HELD_BYTES. */
   heldBytes = 0;
+  /** The newest cursor while the link is full. */
+  private heldCursor?: CursorState;
   private stale = false;
   private readonly drain: Disposable;
 
@@ -128,9 +130,12 @@ export class NoviceScreenStream implements ChannelEndpoint {
       return this.stream?.refresh();
     }
     const held = this.held;
+    const cursor = this.heldCursor;
     this.held = [];
     this.heldBytes = 0;
+    this.heldCursor = undefined;
     if (held.length) this.send(this.encoder.encode(held));
+    if (cursor) this.cursor(cursor);
   }
 
   private flush(): void {
@@ -140,6 +145,11 @@ export class NoviceScreenStream implements ChannelEndpoint {
   }
 
   private cursor(state: CursorState): void {
+    if (this.link.buffered > HIGH_WATER_BYTES || this.held.length || this.stale) {
+      // Only the newest position is worth sending later, with the last shape not yet sent.
+      this.heldCursor = { ...state, image: state.image ?? this.heldCursor?.image };
+      return;
+    }
     this.flush();
     // A cursor the stream cannot carry is skipped; it must never end the session.
     this.send(this.encoder.cursor(state).catch((e: Error) => void this.logger.warn(`skipped a cursor shape: ${e.message}`)));

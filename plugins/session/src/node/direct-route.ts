@@ -32,7 +32,12 @@ export class DirectRoute implements NoviceRoute {
     } catch (e) {
       throw new Error(`cannot listen on ${host}:${port}: ${(e as Error).message}`);
     }
-    return { addresses: addresses?.length ? addresses.map((a) => configured(a, listening.port)) : own(listening), dispose: () => listening.dispose() };
+    try {
+      return { addresses: addresses?.length ? addresses.map((a) => configured(a, listening.port)) : own(listening), dispose: () => listening.dispose() };
+    } catch (e) {
+      await listening.dispose();
+      throw new Error(`the addresses setting is wrong: ${(e as Error).message}`);
+    }
   }
 
   reaches(address: string): boolean {
@@ -66,8 +71,13 @@ export class DirectRoute implements NoviceRoute {
   }
 }
 
+/** A configured address as invitations list it: with the port RA listens on when it names none. */
 function configured(address: string, port: number): string {
-  return formatAddress(parseAddress(address.includes(':') ? address : `${address}:${port}`));
+  try {
+    return formatAddress(parseAddress(address, true));
+  } catch {
+    return formatAddress({ ...parseAddress(address), port });
+  }
 }
 
 /** The listen address, or every outside IPv4 address of this computer when it listens on all. */

@@ -134,6 +134,21 @@ describe('session handshake over real TLS on 127.0.0.1', function () {
     assert.equal(session.current, 'open');
   });
 
+  it('leaves out a channel that states no usable frame limit, and keeps the others', async () => {
+    const sloppy = { ...echo, id: 'sloppy', maxFrameBytes: undefined as unknown as number };
+    novice.dispose();
+    novice = new SessionRegistry(() => [echo, sloppy], hooks(), quiet);
+    const session = open(await invite(), 'pass');
+    await until(session, ['awaiting-consent']);
+    const heard: string[] = [];
+    helper.subscribe({ changed() {}, frame: (_, channel, payload) => heard.push(`${channel}:${String(payload)}`) });
+    await novice.accept(pendingNovice()!.id);
+    await until(session, ['open']);
+    session.post('echo', 'still here');
+    for (let i = 0; i < 100 && heard.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(heard, ['echo:echo:still here']);
+  });
+
   it('gives a channel backpressure: what a stalled helper does not read shows as buffered, and drains when it reads again', async () => {
     const links: ChannelLink[] = [];
     const flood: SessionChannel = {

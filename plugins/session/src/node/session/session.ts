@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ApiError, type Logger, type Role } from '@ra/kernel';
 import type { ChannelEndpoint, ChannelLink, ConsentStep, SessionChannel, SessionInfo } from '../../common/api.js';
 import type { EndedBy, SessionState, SessionView } from '../../common/views.js';
-import { FrameKind, HANDSHAKE_FRAME_BYTES, type Frame } from '../wire/framing.js';
+import { FrameKind, HANDSHAKE_FRAME_BYTES, MAX_FRAME_BYTES, type Frame } from '../wire/framing.js';
 import type { Wire } from '../wire/wire.js';
 
 export interface SessionEvents {
@@ -74,7 +74,14 @@ export class Session {
    * state changes before the first await, so a second Accept or a dropped connection cannot race it;
    * `consent` (the novice's side) is sent only once frames are taken, then held until channels are up.
    */
-  async open(channels: readonly SessionChannel[], consent = false): Promise<void> {
+  async open(offered: readonly SessionChannel[], consent = false): Promise<void> {
+    // A channel that states no usable frame limit is left out: it would lift the limit for all.
+    const channels = offered.filter((c) => {
+      const fits = Number.isInteger(c.maxFrameBytes) && c.maxFrameBytes > 0 && c.maxFrameBytes <= MAX_FRAME_BYTES;
+      if (!fits)
+        this.logger.error(`channel '${c.id}' left out of session ${this.id}: its maxFrameBytes ${String(c.maxFrameBytes)} is not 1 to ${MAX_FRAME_BYTES}`);
+      return fits;
+    });
     if (this.state === 'ended' || this.state === 'open') throw new ApiError(409, `this session is ${this.state}`);
     const wire = this.wire!;
     for (const channel of channels) this.limits.set(channel.id, channel.maxFrameBytes);

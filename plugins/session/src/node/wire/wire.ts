@@ -1,6 +1,6 @@
 import type { TLSSocket } from 'node:tls';
 import type { Disposable } from '@ra/kernel';
-import { encodeChannel, encodeControl, FrameKind, FrameReader, MAX_FRAME_BYTES, ProtocolError, type Frame } from './framing.js';
+import { encodeChannel, encodeControl, FrameKind, FrameReader, HANDSHAKE_FRAME_BYTES, MAX_FRAME_BYTES, ProtocolError, type Frame } from './framing.js';
 
 export type ControlMessage = Readonly<Record<string, unknown>> & { readonly t: string };
 
@@ -49,7 +49,7 @@ export class Wire {
 
   /** The session is open: frames up to `limit` (the largest a channel takes, a whole screen) are allowed from now on. */
   openFrames(limit: number): void {
-    this.reader.limit = Math.min(limit, MAX_FRAME_BYTES);
+    this.reader.limit = Number.isFinite(limit) ? Math.min(limit, MAX_FRAME_BYTES) : HANDSHAKE_FRAME_BYTES;
   }
 
   /** Bytes written and not yet sent. */
