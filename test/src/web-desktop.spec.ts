@@ -4,6 +4,7 @@ import { stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { processAlive } from '@ra/test-kit';
 import { NO_BUILTINS, RunningRa, Workspace } from './fixtures.js';
 
 const run = promisify(execFile);
@@ -19,15 +20,6 @@ async function children(pid: number): Promise<{ pid: number; name: string }[]> {
       const [pid, name] = line.trim().split(/\s+/);
       return { pid: Number(pid), name };
     });
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('web: start options and the desktop', () => {
@@ -104,7 +96,7 @@ describe('web: start options and the desktop', () => {
 
     assert.equal(await ra.stop(), 0);
     assert.ok(
-      started.every((c) => !alive(c.pid)),
+      started.every((c) => !processAlive(c.pid)),
       'Xvfb or xterm outlived RA',
     );
     await assert.rejects(stat(authority), /ENOENT/);

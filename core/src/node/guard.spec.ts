@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { Container } from '../common/di.js';
 import { DisposableStore } from '../common/disposable.js';
 import { ContributionProvider } from '../common/extension-points.js';
-import type { PluginManifest } from '../common/manifest.js';
+import { sampleManifest } from '../testing/stubs.js';
 import { DEFAULT_POLICY, type PolicyState } from '../common/policy.js';
 import { token } from '../common/token.js';
 import { claimBindings, guardContainer, type GuardDeps } from './guard.js';
@@ -12,25 +12,7 @@ const Transport = token<{ id: string }>('Transport');
 const Camera = token<{ id: string }>('Camera');
 const Store = token<{ id: string }>('Store');
 
-function manifest(id: string, extra: Partial<PluginManifest> = {}): PluginManifest {
-  return {
-    id,
-    version: '1.0.0',
-    kernel: '^0.1.0',
-    entries: {},
-    provides: [],
-    requires: [],
-    optional: [],
-    permissions: [],
-    extensionPoints: {},
-    hooks: {},
-    policy: {},
-    contributes: {},
-    ...extra,
-  };
-}
-
-const owner = manifest('a.owner', {
+const owner = sampleManifest('a.owner', {
   extensionPoints: { Transport: { cardinality: 'many' }, Camera: { cardinality: 'many', permission: 'capture' }, Store: { cardinality: 'one' } },
 });
 
@@ -46,10 +28,10 @@ function deps(policy: PolicyState = { policy: DEFAULT_POLICY, origin: 'default',
 describe('kernel: the guard and the claim check', () => {
   it('hands a plugin list points and single services only behind its permissions, and nothing once revoked', () => {
     const access = { revoked: false };
-    const viewer = guardContainer(manifest('b.viewer', { permissions: ['capture'] }), new DisposableStore(), access, deps());
+    const viewer = guardContainer(sampleManifest('b.viewer', { permissions: ['capture'] }), new DisposableStore(), access, deps());
     assert.deepEqual(viewer.get<ContributionProvider>(ContributionProvider).getContributions(Camera), [{ id: 'cam' }]);
     assert.deepEqual(viewer.get(Store), { id: 'the store' });
-    const snoop = guardContainer(manifest('c.snoop'), new DisposableStore(), { revoked: false }, deps());
+    const snoop = guardContainer(sampleManifest('c.snoop'), new DisposableStore(), { revoked: false }, deps());
     assert.throws(
       () => snoop.get<ContributionProvider>(ContributionProvider).getContributions(Camera),
       /plugin 'c\.snoop' may not use Camera: its manifest does not declare the 'capture' permission/,
@@ -66,7 +48,7 @@ describe('kernel: the guard and the claim check', () => {
       if (store) c.bind(Store).toConstantValue({ id: 's' });
       return c;
     };
-    const declared = manifest('d.user', { contributes: { Transport: ['t1'], Store: true } });
+    const declared = sampleManifest('d.user', { contributes: { Transport: ['t1'], Store: true } });
     assert.deepEqual(claimBindings(declared, bound(['t1'], true), deps(), [], new Map()), [Store]);
     assert.throws(
       () => claimBindings(declared, bound(['t1', 't2'], true), deps(), [], new Map()),
@@ -77,12 +59,12 @@ describe('kernel: the guard and the claim check', () => {
       () => claimBindings(declared, bound(['t1'], true), deps(), [], new Map([[Store, 'e.first']])),
       /exactly one plugin may provide Store, and e\.first already does/,
     );
-    const other = { id: 'f.other', container: bound(['t1']), manifest: manifest('f.other') };
+    const other = { id: 'f.other', container: bound(['t1']), manifest: sampleManifest('f.other') };
     assert.throws(() => claimBindings(declared, bound(['t1'], true), deps(), [other], new Map()), /Transport 't1' is already contributed by f\.other/);
   });
 
   it('refuses a command-line verb another active plugin already contributes', () => {
-    const verb = (id: string, name: string) => manifest(id, { contributes: { CliCommand: [{ id: name, summary: name }] } });
+    const verb = (id: string, name: string) => sampleManifest(id, { contributes: { CliCommand: [{ id: name, summary: name }] } });
     const first = { id: 'g.first', container: new Container(), manifest: verb('g.first', 'open') };
     assert.deepEqual(claimBindings(verb('h.second', 'close'), new Container(), deps(), [first], new Map()), []);
     assert.throws(

@@ -1,27 +1,10 @@
 import assert from 'node:assert/strict';
 import type { PluginManifest } from '../common/manifest.js';
+import { sampleManifest } from '../testing/stubs.js';
 import { PointCatalogue } from './points.js';
 
-function manifest(id: string, extra: Partial<PluginManifest> = {}): PluginManifest {
-  return {
-    id,
-    version: '1.0.0',
-    kernel: '^0.1.0',
-    entries: {},
-    provides: [],
-    requires: [],
-    optional: [],
-    permissions: [],
-    extensionPoints: {},
-    hooks: {},
-    policy: {},
-    contributes: {},
-    ...extra,
-  };
-}
-
 describe('kernel: PointCatalogue', () => {
-  const owner = manifest('a.owner', {
+  const owner = sampleManifest('a.owner', {
     extensionPoints: {
       Transport: { cardinality: 'many' },
       Store: { cardinality: 'one', permission: 'filesystem' },
@@ -31,7 +14,7 @@ describe('kernel: PointCatalogue', () => {
       },
     },
   });
-  const catalogue = new PointCatalogue([owner, manifest('b.late', { extensionPoints: { Transport: { cardinality: 'one' } } })]);
+  const catalogue = new PointCatalogue([owner, sampleManifest('b.late', { extensionPoints: { Transport: { cardinality: 'one' } } })]);
 
   it("holds the kernel points and each owner's, the first declarer keeping a name", () => {
     assert.equal(catalogue.get('ApiRoute')?.owner, 'kernel');
@@ -39,13 +22,13 @@ describe('kernel: PointCatalogue', () => {
     assert.equal(catalogue.get('Transport')?.cardinality, 'many');
     assert.equal(catalogue.get('Store')?.permission, 'filesystem');
     assert.match(
-      catalogue.problem(manifest('b.late', { extensionPoints: { Transport: { cardinality: 'one' } } }))!,
+      catalogue.problem(sampleManifest('b.late', { extensionPoints: { Transport: { cardinality: 'one' } } }))!,
       /declares the extension point Transport, which a\.owner already declares/,
     );
   });
 
   it('checks each contribution against its point: known, the right shape, unique ids, fitting the schema', () => {
-    const check = (contributes: PluginManifest['contributes']) => catalogue.problem(manifest('c.user', { contributes }));
+    const check = (contributes: PluginManifest['contributes']) => catalogue.problem(sampleManifest('c.user', { contributes }));
     assert.equal(check({ Transport: ['t1', 't2'], Store: true, Widget: [{ id: 'w', size: 3 }] }), undefined);
     assert.match(check({ Nowhere: ['x'] })!, /contributes to Nowhere, which no installed plugin declares/);
     assert.match(check({ Store: ['s'] })!, /contributes\.Store must be true/);

@@ -1,3 +1,4 @@
+import type { PluginManifest } from '../common/manifest.js';
 import type { Logger } from '../common/plugin.js';
 import type { PluginHook, PluginHooks } from '../common/plugin.js';
 
@@ -11,5 +12,24 @@ export function stubHooks(calls: Readonly<Record<string, (...args: never[]) => P
       tap: () => ({ dispose() {} }),
       call: (calls[name] as unknown as PluginHook<A, R>['call'] | undefined) ?? (async () => undefined),
     }),
+  };
+}
+
+/** For specs: a valid manifest with every list empty, and the fields a test gives. */
+export function sampleManifest(id: string, extra: Partial<PluginManifest> = {}): PluginManifest {
+  return {
+    id,
+    version: '1.0.0',
+    kernel: '^0.1.0',
+    entries: {},
+    provides: [],
+    requires: [],
+    optional: [],
+    permissions: [],
+    extensionPoints: {},
+    hooks: {},
+    policy: {},
+    contributes: {},
+    ...extra,
   };
 }

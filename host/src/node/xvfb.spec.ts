@@ -4,18 +4,10 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { processAlive } from '@ra/test-kit';
 import { startXvfb, type Xvfb } from './xvfb.js';
 
 const run = promisify(execFile);
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('startXvfb', function () {
   this.timeout(20_000);
@@ -38,7 +30,7 @@ describe('startXvfb', function () {
     assert.match(stdout, /dimensions:\s+640x480 pixels/);
     assert.match(stdout, /depth of root window:\s+24 planes/);
     await a.stop();
-    assert.equal(alive(a.pid), false, 'Xvfb still runs after stop()');
+    assert.equal(processAlive(a.pid), false, 'Xvfb still runs after stop()');
     await a.stop();
   });
 
@@ -52,8 +44,8 @@ describe('startXvfb', function () {
     await assert.rejects(run('xdpyinfo', [], { env: { ...x.env, XAUTHORITY: join(folder, 'none') } }), 'a client without the cookie got in');
     const client = x.spawn('sleep', ['60']);
     await x.stop();
-    assert.equal(alive(client.pid!), false, 'a client still runs after stop()');
-    assert.equal(alive(x.pid), false, 'Xvfb still runs after stop()');
+    assert.equal(processAlive(client.pid!), false, 'a client still runs after stop()');
+    assert.equal(processAlive(x.pid), false, 'Xvfb still runs after stop()');
     await assert.rejects(stat(authority), /ENOENT/);
   });
 
