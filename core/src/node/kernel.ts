@@ -127,6 +127,11 @@ export class Kernel {
     return this.policyState;
   }
 
+  /** The plugins found at boot, with their manifests as read then. */
+  candidates(): PluginCandidate[] {
+    return this.slots.map((s) => s.candidate);
+  }
+
   records(): PluginRecord[] {
     return this.slots.map((s) => ({
       id: s.candidate.id,

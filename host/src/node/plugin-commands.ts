@@ -27,9 +27,12 @@ export interface InstalledCommand extends PluginCommand {
 }
 
 export async function installedCommands(env: Environment): Promise<InstalledCommand[]> {
-  const candidates = await discover(env);
+  // A running RA knows the states; else a dry run decides them, and its discovery serves for the manifests too.
   const running = await readStatus(env.home);
-  const records = running ? running.plugins : await Kernel.start({ ...kernelOptions(env), dryRun: true }).then(async (k) => (await k.stop(), k.records()));
+  const kernel = running ? undefined : await Kernel.start({ ...kernelOptions(env), dryRun: true });
+  await kernel?.stop();
+  const candidates = kernel ? kernel.candidates() : await discover(env);
+  const records = running ? running.plugins : kernel!.records();
   return candidates.flatMap((c) => {
     const record = records.find((r) => r.path === c.dir);
     return record ? commandsOf(c).map((command) => ({ ...command, state: record.state, reason: record.reason })) : [];

@@ -16,7 +16,11 @@ export interface NoviceRoute {
   listen(accept: (stream: Duplex, from: string) => void): Promise<RouteListening>;
   /** Helper side: whether this route can reach `address`, one of an invitation's addresses. */
   reaches(address: string): boolean;
-  /** Helper side: a byte stream to the novice at `address`, failing with a reason after `timeoutMs`. */
+  /**
+   * Helper side: a byte stream to the novice at `address`, failing with a reason after `timeoutMs`.
+   * It must stay readable after the novice ends writing (a half-open socket), so TLS reads the
+   * novice's last words, a refusal, before the stream ends.
+   */
   connect(address: string, timeoutMs: number): Promise<Duplex>;
 }
 
