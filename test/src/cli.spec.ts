@@ -170,6 +170,7 @@ describe('ra CLI', () => {
     const shown = JSON.parse((await ra('policy', 'show', '--json')).stdout);
     assert.equal(shown.origin, 'file');
     assert.deepEqual(shown.policy.sections.solicited, { allowControl: false, maxLifetime: '6h', allowed: true });
+    assert.deepEqual(shown.effective.solicited, { owner: 'ra.session', value: { allowControl: false, maxLifetime: '6h', allowed: true } });
     assert.doesNotMatch(JSON.stringify(shown), /PRIVATE KEY/);
 
     await appendFile(ws.policyPath, ' ');

@@ -22,7 +22,7 @@ Usage:
   ra policy keygen --out DIR         create an Ed25519 ops key pair in DIR
   ra policy sign FILE --key KEY      check FILE and write its signature FILE.sig
   ra policy verify [FILE] [--key PUB]  verify a policy against the pinned ops key
-  ra policy show [--json]            the policy RA enforces now
+  ra policy show [--json]            the policy RA enforces now, every section with its defaults
   ra COMMAND --help                  the usage and options of a plugin's command
   ra --help | --version
 

@@ -11,6 +11,7 @@ import {
   SettingsStore,
   type PluginCandidate,
   type PolicyLocation,
+  type PolicySections,
 } from '@ra/kernel/node';
 import { CliError, EXIT } from './cli-error.js';
 import { kernelOptions, pluginSources, type Environment } from './environment.js';
@@ -100,6 +101,10 @@ export function sectionsOf(candidates: readonly PluginCandidate[]): ReturnType<t
 }
 
 /** The machine policy as RA would enforce it, checked against the installed plugins' sections. */
-export async function enforcedPolicy(env: Environment, location: PolicyLocation = { path: env.policyPath, keyPath: env.opsKeyPath }) {
-  return loadPolicy(location, sectionsOf(await discover(env)));
+export async function enforcedPolicy(
+  env: Environment,
+  location: PolicyLocation = { path: env.policyPath, keyPath: env.opsKeyPath },
+  sections?: PolicySections,
+) {
+  return loadPolicy(location, sections ?? sectionsOf(await discover(env)));
 }

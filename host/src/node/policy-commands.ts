@@ -1,6 +1,16 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
-import { generateOpsKeyPair, isMissing, keyFingerprint, MAX_POLICY_BYTES, parsePolicy, readSmallFile, signDetached, writeFileAtomic } from '@ra/kernel/node';
+import {
+  generateOpsKeyPair,
+  isMissing,
+  keyFingerprint,
+  MAX_POLICY_BYTES,
+  parsePolicy,
+  readSmallFile,
+  sectionValue,
+  signDetached,
+  writeFileAtomic,
+} from '@ra/kernel/node';
 import { CliError, EXIT } from './cli-error.js';
 import type { Environment } from './environment.js';
 import { policyLine } from './format.js';
@@ -52,8 +62,12 @@ export async function verify(env: Environment, file?: string, keyPath?: string):
 
 /** `ra policy show [--json]`: the policy RA enforces now, after verification. */
 export async function show(env: Environment, json: boolean): Promise<void> {
-  const state = await enforcedPolicy(env);
-  process.stdout.write(json ? `${JSON.stringify(state, null, 2)}\n` : `${policyLine(state)}\n${JSON.stringify(state.policy, null, 2)}\n`);
+  const sections = sectionsOf(await discover(env));
+  const state = await enforcedPolicy(env, undefined, sections);
+  // Every section the installed plugins declare, with its owner's defaults filled in: what RA enforces.
+  const effective = Object.fromEntries([...sections].map(([name, { owner }]) => [name, { owner, value: sectionValue(sections, state.policy, name) }]));
+  const shown = { ...state, effective };
+  process.stdout.write(json ? `${JSON.stringify(shown, null, 2)}\n` : `${policyLine(state)}\n${JSON.stringify({ ...state.policy, effective }, null, 2)}\n`);
   if (state.origin === 'refused') throw new CliError(state.note!, EXIT.untrusted);
 }
 
