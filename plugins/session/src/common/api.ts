@@ -6,6 +6,7 @@
 export * from './channel.js';
 export * from './hooks.js';
 export * from './invitation.js';
+export * from './names.js';
 export * from './panel.js';
 export * from './policy.js';
 export * from './views.js';

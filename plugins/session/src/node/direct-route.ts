@@ -28,7 +28,9 @@ export class DirectRoute implements NoviceRoute {
     if (port === 'off') throw new Error('this RA only helps others (RA_PORT=off)');
     let listening: Listening;
     try {
-      listening = await this.network().listen({ host, port }, (socket) => accept(socket, `${socket.remoteAddress}:${socket.remotePort}`));
+      listening = await this.network().listen({ host, port }, (socket) =>
+        accept(socket, formatAddress({ host: socket.remoteAddress ?? 'unknown', port: socket.remotePort ?? 0 })),
+      );
     } catch (e) {
       throw new Error(`cannot listen on ${host}:${port}: ${(e as Error).message}`);
     }

@@ -1,5 +1,5 @@
 import { ApiError, DAY_MINUTES, MINUTE } from '@ra/kernel';
-import { type InvitationRecord, type InvitationTransport } from '../common/api.js';
+import { cleanName, type InvitationRecord, type InvitationTransport } from '../common/api.js';
 import { durationMinutes } from '@ra/kernel/node';
 import { INVITATION_FILE_NAME, INVITATION_MEDIA_TYPE, type SessionHooks, type SolicitedPolicy } from '../common/api.js';
 import type { InvitationStore } from './invitation/store.js';
@@ -49,7 +49,7 @@ export class Invitations {
       );
     const minutes = lifetime(request.expires ?? DEFAULT_LIFETIME, durationMinutes(policy.maxLifetime)!);
     const { record, file } = await this.deps.mint.mint({
-      noviceName: request.name?.trim() || this.deps.defaultName(),
+      noviceName: cleanName(request.name ?? '') || cleanName(this.deps.defaultName()),
       message: request.message?.trim() ?? '',
       expiresAt: new Date(Date.now() + minutes * MINUTE),
       password: request.password ?? '',

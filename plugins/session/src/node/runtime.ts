@@ -9,7 +9,8 @@ import { InvitationStore } from './invitation/store.js';
 import { Invitations, type InviteRequest } from './invitations.js';
 import type { OpenRequest } from './routes.js';
 import { connectToNovice } from './session/helper.js';
-import { admitHelper } from './session/novice.js';
+import { admitHelper, type NoviceDeps } from './session/novice.js';
+import { HandshakeSlots } from './session/slots.js';
 import { SessionRegistry } from './session/registry.js';
 
 /** Everything `ra.session` runs, created at activation and torn down with the plugin. */
@@ -22,6 +23,11 @@ export class SessionRuntime {
   invitations!: Invitations;
   private readonly listening: RouteListening[] = [];
   private listenError?: string;
+  /** Opening and closing the routes, one change at a time. */
+  private listenChange: Promise<void> = Promise.resolve();
+  private admission?: NoviceDeps;
+  /** Invitations being made now: their addresses must stay reachable until they are saved. */
+  private minting = 0;
   private readonly invitationListeners = new Set<() => void>();
   private expiryTimer?: NodeJS.Timeout;
 
@@ -49,46 +55,74 @@ export class SessionRuntime {
       transports: () => this.transports(),
       defaultName: () => userInfo().username,
       mint: {
-        mint: (fields) => {
-          if (!this.listening.length) throw new ApiError(503, `helpers cannot reach this computer, so an invitation would not work: ${this.listenError}`);
-          return this.store.mint({ ...fields, addresses: this.listening.flatMap((l) => l.addresses) }, this.identity);
+        mint: async (fields) => {
+          this.minting++;
+          try {
+            return await this.store.mint({ ...fields, addresses: await this.reachable() }, this.identity);
+          } finally {
+            this.minting--;
+          }
         },
       },
     });
-    await this.listen(ctx, policy);
-    ctx.subscriptions.add(toDisposable(() => this.registry.dispose()));
-    ctx.subscriptions.add(toDisposable(() => clearTimeout(this.expiryTimer)));
-    this.context = ctx;
-    this.scheduleExpiry();
-  }
-
-  /**
-   * The novice's side of every route: each takes helpers' connections and says where helpers find
-   * this computer. A helper-only RA (`RA_PORT=off`, `ra snapshot`) has none listening.
-   */
-  private async listen(ctx: PluginContext, policy: () => SolicitedPolicy): Promise<void> {
-    const deps = {
+    this.admission = {
       identity: this.identity,
       desk: this.desk(),
       registry: this.registry,
       hooks: this.hooks,
       logger: ctx.logger,
-      handshakes: { active: 0 },
+      slots: new HandshakeSlots(),
       policy,
     };
+    this.context = ctx;
+    ctx.subscriptions.add(this.registry.subscribe({ changed: () => this.syncListening(), frame: () => undefined }));
+    ctx.subscriptions.add(toDisposable(() => void this.stopListening()));
+    ctx.subscriptions.add(toDisposable(() => this.registry.dispose()));
+    ctx.subscriptions.add(toDisposable(() => clearTimeout(this.expiryTimer)));
+    this.scheduleExpiry();
+    await this.syncListening();
+  }
+
+  /**
+   * Helpers can reach this computer only while it waits for one: while an invitation is open, or a
+   * session of the novice's runs. Otherwise nothing listens, and there is nothing to flood.
+   */
+  private syncListening(): Promise<void> {
+    this.listenChange = this.listenChange.then(async () => {
+      const open = (await this.store.list()).some((r) => r.status === 'open' && r.expiresAt.getTime() > Date.now());
+      const live = this.registry.list().some((s) => s.role === 'novice' && s.state !== 'ended');
+      if (open || live || this.minting) await this.listen();
+      else await this.stopListening();
+    });
+    return this.listenChange.catch((e: Error) => this.logger.error(`cannot open or close the ways helpers reach this computer: ${e.message}`));
+  }
+
+  /** The addresses an invitation made now lists; starts listening first, or says why helpers could not reach it. */
+  private async reachable(): Promise<string[]> {
+    await (this.listenChange = this.listenChange.then(() => this.listen()));
+    if (!this.listening.length) throw new ApiError(503, `helpers cannot reach this computer, so an invitation would not work: ${this.listenError}`);
+    return this.listening.flatMap((l) => l.addresses);
+  }
+
+  /** The novice's side of every route: each takes helpers' connections and says where helpers find this computer. */
+  private async listen(): Promise<void> {
+    if (this.listening.length) return;
     const failures: string[] = [];
-    for (const route of ctx.contributions(NoviceRoute)) {
+    for (const route of this.context!.contributions(NoviceRoute)) {
       try {
-        const listening = await route.listen((stream, from) => void admitHelper(stream, from, deps));
-        this.listening.push(ctx.subscriptions.add(listening));
+        this.listening.push(await route.listen((stream, from) => void admitHelper(stream, from, this.admission!)));
       } catch (e) {
         failures.push(`${route.title}: ${(e as Error).message}`);
       }
     }
-    if (!this.listening.length) {
-      this.listenError = failures.join('; ') || 'no plugin offers a way for helpers to reach this computer';
-      ctx.logger[failures.some((f) => f.includes('RA_PORT=off')) ? 'info' : 'error'](this.listenError);
-    }
+    if (this.listening.length) return;
+    // A helper-only RA (`RA_PORT=off`, `ra snapshot`) has no route listening, and says so quietly.
+    this.listenError = failures.join('; ') || 'no plugin offers a way for helpers to reach this computer';
+    this.logger[failures.some((f) => f.includes('RA_PORT=off')) ? 'info' : 'error'](this.listenError);
+  }
+
+  private async stopListening(): Promise<void> {
+    for (const listening of this.listening.splice(0)) await listening.dispose();
   }
 
   private desk() {
@@ -186,5 +220,6 @@ export class SessionRuntime {
   private invitationsChanged(): void {
     for (const l of this.invitationListeners) l();
     this.scheduleExpiry();
+    void this.syncListening();
   }
 }

@@ -1,10 +1,11 @@
 import type { Logger } from '@ra/kernel';
+import { cleanName } from '../../common/api.js';
 import type { NoviceRoute } from '../api.js';
 import { Spake2Error } from '../pake/error.js';
 import { passwordScalar } from '../pake/password.js';
 import { ProtocolError } from '../wire/framing.js';
 import { channelBinding, connectPinned, PinMismatchError } from '../wire/tls.js';
-import { Wire } from '../wire/wire.js';
+import { Wire, type WireTiming } from '../wire/wire.js';
 import { bytes, CONSENT_MS, HANDSHAKE_MS, PROTOCOL_VERSION, text } from './messages.js';
 import type { SessionRegistry } from './registry.js';
 import type { Session } from './session.js';
@@ -24,6 +25,7 @@ export interface HelperDeps {
   /** The ways to reach a novice; each address goes by the first route that reaches it. */
   routes(): readonly NoviceRoute[];
   open(session: Session): Promise<void>;
+  readonly timing?: WireTiming;
 }
 
 const CONNECT_MS = 8_000;
@@ -33,8 +35,10 @@ const CONNECT_MS = 8_000;
  * reaches it, over pinned TLS; prove
  * the password, and wait for Accept. Returns at once; the session's state tells the rest.
  */
-export function connectToNovice(to: Destination, password: string, helperName: string, deps: HelperDeps): Session {
-  const session = deps.registry.create(to.invitationId, 'helper', to.noviceName, helperName, to.addresses.join(', '));
+export function connectToNovice(to: Destination, password: string, typedName: string, deps: HelperDeps): Session {
+  // The novice cleans the name it receives, and both feed it into the proof: so it is cleaned here first.
+  const helperName = cleanName(typedName) || 'A helper';
+  const session = deps.registry.create(to.invitationId, 'helper', cleanName(to.noviceName) || 'The novice', helperName, to.addresses.join(', '));
   run(session, to, password, helperName, deps).catch((e: Error) => {
     const known = e instanceof ProtocolError || e instanceof PinMismatchError || e instanceof Spake2Error || e instanceof Refused;
     session.end(e instanceof Refused ? 'novice' : 'network', known ? e.message : `internal error: ${e.message}`);
@@ -47,7 +51,7 @@ class Refused extends Error {}
 
 async function run(session: Session, to: Destination, password: string, helperName: string, deps: HelperDeps): Promise<void> {
   const w = await passwordScalar(to.invitationSecret, password);
-  const wire = new Wire(await reach(to, deps.routes()), 'hold');
+  const wire = new Wire(await reach(to, deps.routes()), { peer: 'novice', holdAfter: 'consent', timing: deps.timing });
   session.verifying(wire);
   // Loaded on the first connection: the curve library costs ~40 ms of every start otherwise.
   const { Spake2, safetyCode } = await import('../pake/index.js');

@@ -1,10 +1,10 @@
 import { ProtocolError } from '../wire/framing.js';
 import type { ControlMessage } from '../wire/wire.js';
 
-/** 2: the greeting names the `invitation` (1 called it the ticket). */
-export const PROTOCOL_VERSION = 2;
-/** Each handshake step must answer within this; a helper that vanishes frees the invitation. */
-export const HANDSHAKE_MS = 20_000;
+/** 3: the wire pings, and cuts off a peer that reads nothing; 2: the greeting names the `invitation` (1 called it the ticket). */
+export const PROTOCOL_VERSION = 3;
+/** A helper has this long from connecting to a proven password; a novice this long for each answer. Short, so silent sockets cannot hold slots. */
+export const HANDSHAKE_MS = 5_000;
 /** How long a helper waits for the novice to answer Accept or Decline. */
 export const CONSENT_MS = 10 * 60_000;
 

@@ -1,14 +1,15 @@
 import type { Duplex } from 'node:stream';
 import type { Logger } from '@ra/kernel';
-import type { InvitationRecord } from '../../common/api.js';
-import type { SessionHooks, SolicitedPolicy } from '../../common/api.js';
+import { cleanName, type InvitationRecord, type SessionHooks, type SolicitedPolicy } from '../../common/api.js';
 import { MAX_PASSWORD_ATTEMPTS } from '../invitation/store.js';
 import { Spake2Error } from '../pake/error.js';
 import { acceptTls, channelBinding } from '../wire/tls.js';
 import { ProtocolError } from '../wire/framing.js';
-import { Wire } from '../wire/wire.js';
-import { bytes, HANDSHAKE_MS, PROTOCOL_VERSION, text } from './messages.js';
+import { Wire, type WireTiming } from '../wire/wire.js';
+import { bytes, CONSENT_MS, HANDSHAKE_MS, PROTOCOL_VERSION, text } from './messages.js';
 import type { SessionRegistry } from './registry.js';
+import type { Session } from './session.js';
+import type { HandshakeSlots } from './slots.js';
 
 /** What the novice's side needs to know about its invitations. */
 export interface InvitationDesk {
@@ -24,65 +25,66 @@ export interface NoviceDeps {
   readonly registry: SessionRegistry;
   readonly hooks: SessionHooks;
   readonly logger: Logger;
-  /** Handshakes under way now, across all connections. */
-  readonly handshakes: { active: number };
+  /** Handshakes under way now, shared fairly between source addresses across every route. */
+  readonly slots: HandshakeSlots;
+  /** From connecting to a proven password; HANDSHAKE_MS unless a spec shortens it. */
+  readonly handshakeMs?: number;
+  /** How long the novice has to answer; CONSENT_MS unless a spec shortens it. */
+  readonly consentMs?: number;
+  readonly timing?: WireTiming;
   policy(): SolicitedPolicy;
 }
-
-/** Connections still proving a password at once; more are dropped unread, so floods cannot pile up. */
-const MAX_HANDSHAKES = 16;
 
 /** Refused: the helper hears `message` and the connection closes. */
 class Refusal extends Error {}
 
 /**
- * A helper reached the novice by one of its routes. It must name an open invitation, prove the password,
- * and then wait for the novice's answer. Every failure is told to the helper in one line.
+ * A helper reached the novice by one of its routes. Within a few seconds it must name an open
+ * invitation and prove the password; then the novice decides. Every failure is told to the helper
+ * in one line, and a proof begun and not finished counts as a wrong password.
  */
 export async function admitHelper(raw: Duplex, from: string, deps: NoviceDeps): Promise<void> {
   raw.on('error', () => undefined);
-  if (deps.handshakes.active >= MAX_HANDSHAKES) {
-    raw.destroy();
-    return deps.logger.warn(`turned away a connection from ${from}: ${MAX_HANDSHAKES} helpers are already proving a password`);
-  }
-  deps.handshakes.active++;
+  let wire: Wire | undefined;
+  const release = deps.slots.claim(from, (why) => {
+    deps.logger.warn(`turned away a connection from ${from}: ${why}`);
+    // Before TLS there is nobody to tell; after it, the helper reads why.
+    if (wire) wire.interrupt(`this computer is busy: ${why}; try again in a moment`);
+    else raw.destroy();
+  });
+  const deadline = Date.now() + (deps.handshakeMs ?? HANDSHAKE_MS);
   try {
-    await admit(raw, from, deps);
-  } finally {
-    deps.handshakes.active--;
-  }
-}
-
-async function admit(raw: Duplex, from: string, deps: NoviceDeps): Promise<void> {
-  let wire: Wire;
-  try {
-    wire = new Wire(await acceptTls(raw, deps.identity.keyPem, deps.identity.certPem, HANDSHAKE_MS), 'refuse');
+    wire = new Wire(await acceptTls(raw, deps.identity.keyPem, deps.identity.certPem, deadline - Date.now()), { peer: 'helper', timing: deps.timing });
   } catch (e) {
+    release();
     return deps.logger.info(`a connection from ${from} failed before it began: ${(e as Error).message}`);
   }
   try {
-    await handshake(wire, from, deps);
+    await handshake(wire, from, deadline, deps);
   } catch (e) {
     const known = e instanceof Refusal || e instanceof ProtocolError || e instanceof Spake2Error;
     const message = known ? (e as Error).message : `internal error: ${(e as Error).message}`;
     deps.logger[e instanceof Refusal ? 'info' : 'warn'](`refused a helper from ${from}: ${message}`);
     wire.close(message, { t: 'refused', message });
+  } finally {
+    release();
   }
 }
 
-async function handshake(wire: Wire, from: string, deps: NoviceDeps): Promise<void> {
+async function handshake(wire: Wire, from: string, deadline: number, deps: NoviceDeps): Promise<void> {
   const policy = deps.policy();
   if (!policy.allowed) throw new Refusal('Remote Assistance is turned off on this computer by its policy');
-  const hello = await wire.next(HANDSHAKE_MS, 'greeting');
+  const hello = await wire.next(deadline - Date.now(), 'greeting');
   if (hello.t !== 'hello' || hello.v !== PROTOCOL_VERSION)
     throw new Refusal(`this computer speaks RA protocol ${PROTOCOL_VERSION}; the helper sent something else`);
   const invitationId = text(hello, 'invitation', 64);
-  const helperName = text(hello, 'helper', 64) || 'A helper';
+  const helperName = cleanName(text(hello, 'helper', 200)) || 'A helper';
   const pA = bytes(hello, 'pake');
   const record = await checkInvitation(invitationId, deps);
   // Checked and claimed in one step, so two helpers racing for one invitation cannot both pass.
   if (deps.registry.busy(invitationId)) throw new Refusal('this invitation is already in use by another helper');
   const session = deps.registry.create(invitationId, 'novice', helperName, record.noviceName, from);
+  let proving = false;
   try {
     session.verifying(wire);
     const veto = await deps.hooks.sessionConnecting.call({ invitationId, kind: 'solicited', helperName, remoteAddress: from });
@@ -91,16 +93,28 @@ async function handshake(wire: Wire, from: string, deps: NoviceDeps): Promise<vo
     const { Spake2, safetyCode } = await import('../pake/index.js');
     const novice = new Spake2('B', await deps.desk.scalar(invitationId), { idA: helperName, idB: invitationId }, channelBinding(wire.socket));
     const proof = novice.finish(pA);
+    proving = true;
     wire.send({ t: 'pake', pake: Buffer.from(novice.message()).toString('base64') });
-    const confirm = await wire.next(HANDSHAKE_MS, 'password proof');
-    if (confirm.t !== 'confirm' || !proof.verify(bytes(confirm, 'mac'))) throw new Refusal(await wrongPassword(invitationId, deps));
+    const confirm = await wire.next(deadline - Date.now(), 'password proof');
+    proving = false;
+    if (confirm.t !== 'confirm' || !proof.verify(bytes(confirm, 'mac'))) throw new Refusal(`wrong password; ${await failedTry(invitationId, deps)}`);
     wire.send({ t: 'confirm', mac: Buffer.from(proof.confirmation).toString('base64') });
     session.awaitingConsent(safetyCode(proof.sharedKey));
+    awaitAnswer(session, deps.consentMs ?? CONSENT_MS);
     await deps.hooks.consentRequested.call({ session: session.info, scope: 'connect' });
   } catch (e) {
-    session.end('helper', e instanceof Error ? e.message : String(e), true);
-    throw e;
+    // A proof begun and abandoned counts as a wrong password, so holding the invitation costs tries.
+    const error = proving ? new Refusal(`the password proof was not finished (${(e as Error).message}); ${await failedTry(invitationId, deps)}`) : e;
+    session.end('helper', error instanceof Error ? error.message : String(error), true);
+    throw error;
   }
+}
+
+/** A request nobody answers is declined, so a helper cannot stay connected and waiting for good. */
+function awaitAnswer(session: Session, ms: number): void {
+  setTimeout(() => {
+    if (session.current === 'awaiting-consent') session.disconnect('novice', `nobody answered the request within ${Math.round(ms / 60_000)} minutes`);
+  }, ms).unref();
 }
 
 async function checkInvitation(invitationId: string, deps: NoviceDeps): Promise<InvitationRecord> {
@@ -115,10 +129,10 @@ async function checkInvitation(invitationId: string, deps: NoviceDeps): Promise<
   return record;
 }
 
-async function wrongPassword(invitationId: string, deps: NoviceDeps): Promise<string> {
+async function failedTry(invitationId: string, deps: NoviceDeps): Promise<string> {
   const record = await deps.desk.recordFailedAttempt(invitationId);
   const left = MAX_PASSWORD_ATTEMPTS - record.failedAttempts;
   return left > 0
-    ? `wrong password; ${left} ${left === 1 ? 'try' : 'tries'} left before this invitation locks`
-    : `wrong password; the invitation is now locked after ${MAX_PASSWORD_ATTEMPTS} wrong passwords, so ask for a new one`;
+    ? `${left} ${left === 1 ? 'try' : 'tries'} left before this invitation locks`
+    : `the invitation is now locked after ${MAX_PASSWORD_ATTEMPTS} wrong passwords, so ask for a new one`;
 }

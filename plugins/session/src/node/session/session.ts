@@ -3,6 +3,7 @@ import { ApiError, type Logger, type Role } from '@ra/kernel';
 import type { ChannelEndpoint, ChannelLink, ConsentStep, SessionChannel, SessionInfo } from '../../common/api.js';
 import type { EndedBy, SessionState, SessionView } from '../../common/views.js';
 import { FrameKind, HANDSHAKE_FRAME_BYTES, MAX_FRAME_BYTES, type Frame } from '../wire/framing.js';
+import { HeldFrames } from '../wire/held.js';
 import type { Wire } from '../wire/wire.js';
 
 export interface SessionEvents {
@@ -26,7 +27,8 @@ export class Session {
   private readonly endpoints = new Map<string, ChannelEndpoint>();
   /** Each open channel's own frame limit. */
   private readonly limits = new Map<string, number>();
-  private held: Frame[] | undefined = [];
+  /** The peer's frames while this side's channels open; released once they are up. */
+  private held: HeldFrames | undefined = new HeldFrames(1024, 2 * MAX_FRAME_BYTES);
 
   constructor(
     readonly invitationId: string,
@@ -85,7 +87,7 @@ export class Session {
     if (this.state === 'ended' || this.state === 'open') throw new ApiError(409, `this session is ${this.state}`);
     const wire = this.wire!;
     for (const channel of channels) this.limits.set(channel.id, channel.maxFrameBytes);
-    wire.onFrame((frame) => (this.held ? this.held.push(frame) : this.route(frame)));
+    wire.onFrame((frame) => (this.held ? this.hold(frame) : this.route(frame)));
     // A channel frame carries a kind byte, the id's length and the id (at most 255 bytes) besides the payload.
     wire.openFrames(Math.max(HANDSHAKE_FRAME_BYTES, ...channels.map((c) => c.maxFrameBytes + 257)));
     this.move('open');
@@ -107,7 +109,7 @@ export class Session {
       }
       if (this.ended) return this.closeEndpoints();
     }
-    const held = this.held ?? [];
+    const held = this.held?.drain() ?? [];
     this.held = undefined;
     for (const frame of held) this.route(frame);
     this.events.opened(this);
@@ -135,6 +137,12 @@ export class Session {
     if (!quiet) this.wire?.close(reason);
     this.closeEndpoints();
     this.events.ended(this);
+  }
+
+  private hold(frame: Frame): void {
+    const overflow = this.held!.hold(frame);
+    if (overflow)
+      this.disconnect(this.role, `the ${this.role === 'novice' ? 'helper' : 'novice'}'s computer sent too much while the session opened: ${overflow}`);
   }
 
   private route(frame: Frame): void {

@@ -12,7 +12,10 @@ export const enum FrameKind {
   ChannelBinary = 2,
 }
 
-export type Frame =
+/** A decoded frame; `size` is its length on the wire, which bounds what waiting frames may hold. */
+export type Frame = FrameBody & { readonly size: number };
+
+type FrameBody =
   | { readonly kind: FrameKind.Control; readonly message: Readonly<Record<string, unknown>> }
   | { readonly kind: FrameKind.ChannelText | FrameKind.ChannelBinary; readonly channel: string; readonly payload: string | Uint8Array };
 
@@ -59,7 +62,7 @@ export class FrameReader {
       if (length === 0 || length > this.limit) throw new ProtocolError(`malformed frame: length ${length} is outside 1..${this.limit}`);
       if (this.size < 4 + length) break;
       const whole = this.take(4 + length);
-      frames.push(decode(whole.subarray(4)));
+      frames.push({ ...decode(whole.subarray(4)), size: 4 + length });
     }
     return frames;
   }
@@ -77,7 +80,7 @@ export class FrameReader {
   }
 }
 
-function decode(body: Buffer): Frame {
+function decode(body: Buffer): FrameBody {
   const kind = body[0];
   if (kind === FrameKind.Control) return { kind, message: parseControl(body.subarray(1)) };
   if (kind === FrameKind.ChannelText || kind === FrameKind.ChannelBinary) {

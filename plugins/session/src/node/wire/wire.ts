@@ -1,50 +1,98 @@
+import { randomBytes } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
-import type { Disposable } from '@ra/kernel';
+import { RateLimit, type Disposable, type Role } from '@ra/kernel';
 import { encodeChannel, encodeControl, FrameKind, FrameReader, HANDSHAKE_FRAME_BYTES, MAX_FRAME_BYTES, ProtocolError, type Frame } from './framing.js';
+import { describeBytes, HeldFrames } from './held.js';
 
 export type ControlMessage = Readonly<Record<string, unknown>> & { readonly t: string };
 
 type Waiter = { resolve(m: ControlMessage): void; reject(e: Error): void; timer: NodeJS.Timeout };
 
+/** How often the wire checks that the peer still reads, and how long it may read nothing. */
+export interface WireTiming {
+  readonly pingMs: number;
+  readonly stallMs: number;
+}
+
+export const WIRE_TIMING: WireTiming = { pingMs: 5_000, stallMs: 30_000 };
+
+/** Before anything reads them, only a few small control messages may wait: a handshake needs one at a time. */
+const WAITING = { frames: 16, bytes: 4 * HANDSHAKE_FRAME_BYTES };
+/** While the helper's channels open, the novice's first frames (a whole screen among them) wait. */
+const HOLDING = { frames: 1024, bytes: 2 * MAX_FRAME_BYTES };
+/** Unsent bytes past this mean the peer stopped reading; channels keep far below it by watching `buffered`. */
+export const MAX_UNSENT_BYTES = 2 * MAX_FRAME_BYTES;
+
+export interface WireOptions {
+  /** Who is at the other end, for the reasons people read. */
+  readonly peer: Role;
+  /**
+   * Channel data before `onFrame` is refused, except after this control message: the helper holds
+   * the novice's first frames after its consent, since they may share a TLS record with it.
+   */
+  readonly holdAfter?: string;
+  readonly timing?: WireTiming;
+}
+
 /**
  * One session's framed TLS stream. The handshake reads it message by message with `next`;
- * once the session is open, `onFrame` takes every frame instead.
+ * once the session is open, `onFrame` takes every frame instead. Every queue is bounded, and a
+ * peer that stops reading (it answers no ping) is cut off, with the reason on both sides.
  */
 export class Wire {
   private readonly reader = new FrameReader();
   /** Frames that came before `onFrame`: control messages for `next`, and the helper's early channel data. */
-  private readonly pending: Frame[] = [];
+  private readonly held = new HeldFrames(WAITING.frames, WAITING.bytes);
+  private holding = false;
   private waiter?: Waiter;
   private frameListener?: (frame: Frame) => void;
   private closeListeners: ((reason: string) => void)[] = [];
   private closedReason?: string;
+  private interrupted?: string;
+  /** Pings not yet answered, by key, with when they were sent; a stalled peer ends the wire before this grows. */
+  private readonly pings = new Map<string, number>();
+  private readonly pingTimer: NodeJS.Timeout;
+  private readonly answers = new RateLimit({ max: 10, windowMs: 1000 });
+  private readonly timing: WireTiming;
 
-  /**
-   * `earlyChannelData`: the novice refuses channel data before it accepted; the helper holds it,
-   * since the novice's first screen frames may share a TLS record with its consent.
-   */
   constructor(
     readonly socket: TLSSocket,
-    private readonly earlyChannelData: 'refuse' | 'hold',
+    private readonly options: WireOptions,
   ) {
+    this.timing = options.timing ?? WIRE_TIMING;
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
     socket.on('error', (e) => this.fail(connectionError(e)));
     socket.on('close', () => this.fail('the connection closed'));
+    this.pingTimer = setInterval(() => this.ping(), this.timing.pingMs).unref();
   }
 
   get closed(): boolean {
     return this.closedReason !== undefined;
   }
 
-  /** The next control message, failing after `timeoutMs` or when the peer goes away. */
+  /**
+   * The next control message, failing when the peer goes away, or after `timeoutMs` or an
+   * `interrupt`, which leave the wire open so the caller can still tell the peer why.
+   */
   next(timeoutMs: number, what: string): Promise<ControlMessage> {
-    const at = this.pending.findIndex((f) => f.kind === FrameKind.Control);
-    if (at >= 0) return Promise.resolve((this.pending.splice(at, 1)[0] as unknown as { message: ControlMessage }).message);
-    if (this.closedReason) return Promise.reject(new ProtocolError(this.closedReason));
+    const waiting = this.held.take((f) => f.kind === FrameKind.Control);
+    if (waiting?.kind === FrameKind.Control) return Promise.resolve(waiting.message as ControlMessage);
+    const failed = this.closedReason ?? this.interrupted;
+    if (failed) return Promise.reject(new ProtocolError(failed));
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => this.fail(`no ${what} within ${Math.round(timeoutMs / 1000)} s`), timeoutMs);
+      const timer = setTimeout(() => this.interrupt(`no ${what} within ${Math.max(1, Math.round(timeoutMs / 1000))} s`), Math.max(0, timeoutMs));
       this.waiter = { resolve, reject, timer };
     });
+  }
+
+  /** Fails the `next` under way and every later one with `reason`. */
+  interrupt(reason: string): void {
+    this.interrupted ??= reason;
+    const waiter = this.waiter;
+    this.waiter = undefined;
+    if (!waiter) return;
+    clearTimeout(waiter.timer);
+    waiter.reject(new ProtocolError(reason));
   }
 
   /** The session is open: frames up to `limit` (the largest a channel takes, a whole screen) are allowed from now on. */
@@ -65,7 +113,7 @@ export class Wire {
   /** From now on every frame goes to `listener`, starting with those already held. */
   onFrame(listener: (frame: Frame) => void): void {
     this.frameListener = listener;
-    for (const frame of this.pending.splice(0)) listener(frame);
+    for (const frame of this.held.drain()) listener(frame);
   }
 
   onClose(listener: (reason: string) => void): void {
@@ -74,20 +122,30 @@ export class Wire {
   }
 
   send(message: ControlMessage): void {
-    if (!this.closed) this.socket.write(encodeControl(message));
+    this.write(encodeControl(message));
   }
 
   sendChannel(channel: string, payload: string | Uint8Array): void {
-    if (!this.closed) this.socket.write(encodeChannel(channel, payload));
+    this.write(encodeChannel(channel, payload));
   }
 
   /** Sends `last` if given, then ends the stream; the close listeners hear `reason`. */
   close(reason: string, last?: ControlMessage): void {
     if (this.closed) return;
-    if (last) this.send(last);
+    if (last) this.socket.write(encodeControl(last));
     this.fail(reason);
     this.socket.end();
     setTimeout(() => this.socket.destroy(), 2000).unref();
+  }
+
+  private write(frame: Buffer): void {
+    if (this.closed) return;
+    this.socket.write(frame);
+    if (this.socket.writableLength > MAX_UNSENT_BYTES) {
+      const why = `the ${this.options.peer}'s computer stopped reading: ${describeBytes(this.socket.writableLength)} waited to be sent`;
+      this.fail(why);
+      this.socket.destroy();
+    }
   }
 
   private receive(chunk: Buffer): void {
@@ -95,35 +153,75 @@ export class Wire {
     try {
       frames = this.reader.push(chunk);
     } catch (e) {
-      this.close((e as Error).message, { t: 'bye', by: 'system', reason: (e as Error).message });
-      return;
+      return this.close((e as Error).message, { t: 'bye', by: 'system', reason: (e as Error).message });
     }
     for (const frame of frames) {
       if (this.closed) return;
+      if (frame.kind === FrameKind.Control && this.keepalive(frame.message)) continue;
       if (this.frameListener) this.frameListener(frame);
       else if (frame.kind === FrameKind.Control) this.deliver(frame);
-      else if (this.earlyChannelData === 'hold') this.pending.push(frame);
+      else if (this.holding) this.wait(frame);
       else this.close('malformed frame: channel data before the session opened', { t: 'bye', by: 'system', reason: 'channel data before the session opened' });
     }
   }
 
   private deliver(frame: Frame & { kind: FrameKind.Control }): void {
+    if (frame.message.t === this.options.holdAfter) {
+      this.holding = true;
+      this.held.widen(HOLDING.frames, HOLDING.bytes);
+    }
     const waiter = this.waiter;
-    if (!waiter) return void this.pending.push(frame);
+    if (!waiter) return this.wait(frame);
     this.waiter = undefined;
     clearTimeout(waiter.timer);
     waiter.resolve(frame.message as ControlMessage);
   }
 
+  private wait(frame: Frame): void {
+    const overflow = this.held.hold(frame);
+    if (overflow)
+      this.close(`the ${this.options.peer}'s computer sent too much: ${overflow}`, { t: 'bye', by: 'system', reason: `too much was sent: ${overflow}` });
+  }
+
+  /**
+   * Pings and pongs belong to the wire. Each ping carries a fresh key that only a peer reading the
+   * stream in order can echo, so a peer that reads nothing cannot seem alive.
+   */
+  private keepalive(message: Readonly<Record<string, unknown>>): boolean {
+    const key = message.k;
+    if (message.t === 'ping') {
+      if (typeof key === 'string' && key.length <= 32 && this.answers.take()) this.send({ t: 'pong', k: key });
+      return true;
+    }
+    if (message.t !== 'pong') return false;
+    const sentAt = typeof key === 'string' ? this.pings.get(key) : undefined;
+    // Read in order: every ping sent up to this one was read as well.
+    if (sentAt !== undefined) for (const [k, at] of this.pings) if (at <= sentAt) this.pings.delete(k);
+    return true;
+  }
+
+  private ping(): void {
+    const now = Date.now();
+    const oldest = Math.min(...this.pings.values());
+    if (now - oldest >= this.timing.stallMs) {
+      const seconds = Math.round(this.timing.stallMs / 1000);
+      return this.close(`the ${this.options.peer}'s computer read nothing for ${seconds} s`, {
+        t: 'bye',
+        by: 'system',
+        reason: `this computer read nothing for ${seconds} s, so the other side ended the session`,
+      });
+    }
+    const key = randomBytes(8).toString('hex');
+    this.pings.set(key, now);
+    this.send({ t: 'ping', k: key });
+  }
+
   private fail(reason: string): void {
     if (this.closedReason) return;
     this.closedReason = reason;
-    const waiter = this.waiter;
-    this.waiter = undefined;
-    if (waiter) {
-      clearTimeout(waiter.timer);
-      waiter.reject(new ProtocolError(reason));
-    }
+    clearInterval(this.pingTimer);
+    this.held.drain();
+    this.interrupt(reason);
     if (!this.socket.destroyed && reason !== 'the connection closed') this.socket.end();
     for (const listener of this.closeListeners.splice(0)) listener(reason);
   }

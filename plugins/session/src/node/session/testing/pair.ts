@@ -1,0 +1,127 @@
+import assert from 'node:assert/strict';
+import { mkdtemp } from 'node:fs/promises';
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import { quietLogger, stubHooks } from '@ra/kernel/testing';
+import { sessionHooks, type SessionChannel, type SolicitedPolicy } from '../../../common/api.js';
+import { DirectRoute } from '../../direct-route.js';
+import { readInvitation, type Invitation } from '../../invitation/format.js';
+import type { NoviceIdentity } from '../../invitation/identity.js';
+import { InvitationStore } from '../../invitation/store.js';
+import type { WireTiming } from '../../wire/wire.js';
+import { connectToNovice } from '../helper.js';
+import { admitHelper } from '../novice.js';
+import { SessionRegistry } from '../registry.js';
+import type { Session } from '../session.js';
+import { HandshakeSlots, SLOT_LIMITS, type SlotLimits } from '../slots.js';
+
+export const SOLICITED: SolicitedPolicy = { allowed: true, allowControl: true, maxLifetime: '30d' };
+
+/** The helper's way to the novice: the real direct route, which needs no listener on this side. */
+const direct = new DirectRoute(
+  () => assert.fail('the helper listens for nobody'),
+  () => ({ port: 'off', host: '127.0.0.1' }),
+);
+
+export interface PairOptions {
+  readonly channels?: readonly SessionChannel[];
+  readonly handshakeMs?: number;
+  readonly consentMs?: number;
+  readonly timing?: WireTiming;
+  readonly slots?: SlotLimits;
+}
+
+/** A novice listening on 127.0.0.1 with the real handshake, and a helper registry to connect from. */
+export class SessionPair {
+  policy = SOLICITED;
+  veto?: string;
+  readonly novice: SessionRegistry;
+  readonly helper: SessionRegistry;
+  port = 0;
+  private readonly server: Server;
+
+  private constructor(
+    readonly store: InvitationStore,
+    private readonly identity: NoviceIdentity,
+    private readonly options: PairOptions,
+  ) {
+    const hooks = () => sessionHooks(stubHooks({ sessionConnecting: async () => this.veto }));
+    const channels = () => [...(options.channels ?? [])];
+    this.novice = new SessionRegistry(channels, hooks(), quietLogger);
+    this.helper = new SessionRegistry(channels, hooks(), quietLogger);
+    const deps = {
+      identity,
+      desk: store,
+      registry: this.novice,
+      hooks: hooks(),
+      logger: quietLogger,
+      slots: new HandshakeSlots(options.slots ?? SLOT_LIMITS),
+      handshakeMs: options.handshakeMs,
+      consentMs: options.consentMs,
+      timing: options.timing,
+      policy: () => this.policy,
+    };
+    this.server = createServer((socket) => void admitHelper(socket, `${socket.remoteAddress}:${socket.remotePort}`, deps));
+  }
+
+  static async start(home: string, identity: NoviceIdentity, options: PairOptions = {}): Promise<SessionPair> {
+    const pair = new SessionPair(await InvitationStore.open(await mkdtemp(join(home, 'store-'))), identity, options);
+    await new Promise<void>((r) => pair.server.listen(0, '127.0.0.1', r));
+    pair.port = (pair.server.address() as { port: number }).port;
+    return pair;
+  }
+
+  async invite(password = 'pass', minutes = 60): Promise<Invitation> {
+    const { file } = await this.store.mint(
+      { noviceName: 'Nora', message: '', expiresAt: new Date(Date.now() + minutes * 60_000), password, addresses: [`127.0.0.1:${this.port}`] },
+      this.identity,
+    );
+    return readInvitation(file);
+  }
+
+  open(invitation: Invitation, password: string, addresses = invitation.addresses, name = 'Hank'): Session {
+    return connectToNovice({ ...invitation, addresses }, password, name, {
+      registry: this.helper,
+      logger: quietLogger,
+      routes: () => [direct],
+      open: (s) => this.helper.openHelper(s),
+      timing: this.options.timing,
+    });
+  }
+
+  pendingNovice() {
+    return this.novice.list().find((s) => s.state === 'awaiting-consent');
+  }
+
+  /** A helper that is in: the password proven and the novice's Accept given. */
+  async connected(): Promise<Session> {
+    const session = this.open(await this.invite(), 'pass');
+    await until(session, ['awaiting-consent']);
+    await this.novice.accept(this.pendingNovice()!.id);
+    await until(session, ['open']);
+    return session;
+  }
+
+  async stop(): Promise<void> {
+    this.novice.dispose();
+    this.helper.dispose();
+    await new Promise((r) => this.server.close(r));
+  }
+}
+
+export async function until(session: Session, states: string[], ms = 5000): Promise<ReturnType<Session['view']>> {
+  for (const end = Date.now() + ms; Date.now() < end;) {
+    if (states.includes(session.current)) return session.view();
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`session stayed ${session.current}: ${session.view().reason}`);
+}
+
+/** Waits for `check` to hold, polling; fails with `what` after `ms`. */
+export async function eventually(check: () => boolean | Promise<boolean>, what: string, ms = 5000): Promise<void> {
+  for (const end = Date.now() + ms; Date.now() < end;) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.fail(`timed out waiting until ${what}`);
+}
