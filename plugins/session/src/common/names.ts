@@ -3,13 +3,14 @@ export const MAX_NAME_LENGTH = 64;
 
 /**
  * A name someone typed, made safe to show: control, format (bidi overrides, zero-width), surrogate and
- * private-use characters go, as do line breaks; runs of spaces become one. What is left is still
+ * private-use characters go; line breaks and runs of spaces become one space. What is left is still
  * only what they typed, so UIs show it as plain text and as their own words.
  */
 export function cleanName(typed: string): string {
   const plain = typed
     .normalize('NFC')
-    .replace(/[\p{Cc}\p{Cf}\p{Co}\p{Cs}\p{Zl}\p{Zp}]/gu, '')
+    .replace(/[\p{Cf}\p{Co}\p{Cs}]/gu, '')
+    .replace(/[\p{Cc}\p{Zl}\p{Zp}]/gu, ' ')
     .replace(/\s+/gu, ' ')
     .trim();
   const chars = [...plain];

@@ -46,17 +46,22 @@ class Refusal extends Error {}
 export async function admitHelper(raw: Duplex, from: string, deps: NoviceDeps): Promise<void> {
   raw.on('error', () => undefined);
   let wire: Wire | undefined;
-  const release = deps.slots.claim(from, (why) => {
+  const slot = deps.slots.claim(from, (why) => {
     deps.logger.warn(`turned away a connection from ${from}: ${why}`);
     // Before TLS there is nobody to tell; after it, the helper reads why.
     if (wire) wire.interrupt(`this computer is busy: ${why}; try again in a moment`);
     else raw.destroy();
   });
+  if (!slot) {
+    raw.destroy();
+    return deps.logger.warn(`turned away a connection from ${from}: every handshake slot its address may hold is proving a password`);
+  }
   const deadline = Date.now() + (deps.handshakeMs ?? HANDSHAKE_MS);
   try {
     wire = new Wire(await acceptTls(raw, deps.identity.keyPem, deps.identity.certPem, deadline - Date.now()), { peer: 'helper', timing: deps.timing });
+    slot.secured();
   } catch (e) {
-    release();
+    slot.release();
     return deps.logger.info(`a connection from ${from} failed before it began: ${(e as Error).message}`);
   }
   try {
@@ -67,7 +72,7 @@ export async function admitHelper(raw: Duplex, from: string, deps: NoviceDeps): 
     deps.logger[e instanceof Refusal ? 'info' : 'warn'](`refused a helper from ${from}: ${message}`);
     wire.close(message, { t: 'refused', message });
   } finally {
-    release();
+    slot.release();
   }
 }
 
@@ -89,11 +94,12 @@ async function handshake(wire: Wire, from: string, deadline: number, deps: Novic
     session.verifying(wire);
     const veto = await deps.hooks.sessionConnecting.call({ invitationId, kind: 'solicited', helperName, remoteAddress: from });
     if (veto) throw new Refusal(veto);
+    // From here the helper's half of the proof is in: whatever stops it counts as a try.
+    proving = true;
     // Loaded on the first connection: the curve library costs ~40 ms of every start otherwise.
     const { Spake2, safetyCode } = await import('../pake/index.js');
     const novice = new Spake2('B', await deps.desk.scalar(invitationId), { idA: helperName, idB: invitationId }, channelBinding(wire.socket));
     const proof = novice.finish(pA);
-    proving = true;
     wire.send({ t: 'pake', pake: Buffer.from(novice.message()).toString('base64') });
     const confirm = await wire.next(deadline - Date.now(), 'password proof');
     proving = false;

@@ -1,51 +1,74 @@
+import { isIPv6 } from 'node:net';
+
 /** How many helpers may be proving a password at once, in all and from one source address. */
 export interface SlotLimits {
   readonly total: number;
   readonly perSource: number;
+  /** A handshake past TLS is safe from newcomers this long: a real helper proves its password well within it. */
+  readonly graceMs: number;
 }
 
-export const SLOT_LIMITS: SlotLimits = { total: 16, perSource: 4 };
+export const SLOT_LIMITS: SlotLimits = { total: 16, perSource: 4, graceMs: 2000 };
+
+/** A handshake holding a slot; `secured` once its TLS handshake is done. */
+export interface Slot {
+  secured(): void;
+  release(): void;
+}
 
 interface Claim {
   readonly source: string;
+  readonly since: number;
+  secure: boolean;
   readonly evict: (why: string) => void;
 }
 
 /**
- * Handshake slots shared fairly between source addresses. A newcomer is never turned away:
- * when its source holds its share, that source's oldest handshake makes room; when all slots are
- * taken, the oldest of the source holding the most does. So sockets that only sit silent can keep
- * out neither a helper from elsewhere nor, for long, one from their own address.
+ * Handshake slots shared fairly between source addresses. When a newcomer finds its source's
+ * share or all slots taken, a handshake of the source holding the most makes room: one that has
+ * not finished TLS (a silent socket), else one past TLS that has had its grace. So silent sockets
+ * keep out no helper, and no address keeps out another.
  */
 export class HandshakeSlots {
   /** Oldest first. */
   private readonly claims: Claim[] = [];
 
-  constructor(private readonly limits: SlotLimits = SLOT_LIMITS) {}
+  constructor(
+    private readonly limits: SlotLimits = SLOT_LIMITS,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   get active(): number {
     return this.claims.length;
   }
 
-  /** Takes a slot for a handshake from `from`; `evict` ends that handshake if it must make room. Returns the release. */
-  claim(from: string, evict: (why: string) => void): () => void {
+  /** A slot for a handshake from `from`, or nothing when none can be freed; `evict` ends that handshake to make room. */
+  claim(from: string, evict: (why: string) => void): Slot | undefined {
     const source = sourceOf(from);
     const mine = this.claims.filter((c) => c.source === source);
     if (mine.length >= this.limits.perSource) {
-      this.evict(mine[0], `more than ${this.limits.perSource} connections from ${source} were proving a password at once`);
+      const room = this.evictable(mine);
+      if (!room) return undefined;
+      this.evict(room, `more than ${this.limits.perSource} connections from ${source} were proving a password at once`);
     } else if (this.claims.length >= this.limits.total) {
-      this.evict(this.busiest(), `more than ${this.limits.total} connections were proving a password at once`);
+      const room = this.evictable(this.busiest());
+      if (!room) return undefined;
+      this.evict(room, `more than ${this.limits.total} connections were proving a password at once`);
     }
-    const claim = { source, evict };
+    const claim: Claim = { source, since: this.now(), secure: false, evict };
     this.claims.push(claim);
-    return () => this.remove(claim);
+    return { secured: () => void (claim.secure = true), release: () => this.remove(claim) };
   }
 
-  private busiest(): Claim {
-    const counts = new Map<string, number>();
-    for (const c of this.claims) counts.set(c.source, (counts.get(c.source) ?? 0) + 1);
-    const most = Math.max(...counts.values());
-    return this.claims.find((c) => counts.get(c.source) === most)!;
+  private evictable(claims: Claim[]): Claim | undefined {
+    return claims.find((c) => !c.secure) ?? claims.find((c) => this.now() - c.since >= this.limits.graceMs);
+  }
+
+  /** The claims of the source that holds the most. */
+  private busiest(): Claim[] {
+    const bySource = new Map<string, Claim[]>();
+    for (const c of this.claims) bySource.set(c.source, [...(bySource.get(c.source) ?? []), c]);
+    return [...bySource.values()].reduce((most, claims) => (claims.length > most.length ? claims : most));
   }
 
   private evict(claim: Claim, why: string): void {
@@ -67,7 +90,7 @@ export function sourceOf(from: string): string {
   const host = from.replace(/^\[(.*)\](:\d+)?$/, '$1').replace(/^([^:]*)(:\d+)$/, '$1');
   const v4 = /^(?:::ffff:)?(\d+\.\d+\.\d+\.\d+)$/i.exec(host);
   if (v4) return v4[1];
-  if (!host.includes(':')) return host;
+  if (!isIPv6(host)) return host;
   const [head, tail = ''] = host.split('::');
   const left = head ? head.split(':') : [];
   const right = tail ? tail.split(':') : [];

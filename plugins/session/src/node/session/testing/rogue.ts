@@ -1,0 +1,84 @@
+import { connect as connectTcp } from 'node:net';
+import { connect, type TLSSocket } from 'node:tls';
+import type { Invitation } from '../../invitation/format.js';
+import { passwordScalar, Spake2 } from '../../pake/index.js';
+import { encodeControl, FrameKind, FrameReader } from '../../wire/framing.js';
+import { channelBinding } from '../../wire/tls.js';
+import type { ControlMessage } from '../../wire/wire.js';
+import { PROTOCOL_VERSION } from '../messages.js';
+
+/**
+ * A helper that speaks the real protocol as far as it likes, then misbehaves: floods, stalls,
+ * abandons its proof. It reads what the novice says, so a spec can check the reasons given.
+ */
+export class RogueHelper {
+  readonly said: ControlMessage[] = [];
+  readonly closed: Promise<void>;
+  private readonly reader = new FrameReader();
+
+  private constructor(readonly socket: TLSSocket) {
+    this.reader.limit = 64 * 1024 * 1024;
+    socket.on('error', () => undefined);
+    socket.on('data', (chunk: Buffer) => {
+      for (const frame of this.reader.push(chunk)) {
+        if (frame.kind !== FrameKind.Control) continue;
+        // It answers pings while it reads, as any helper does.
+        if (frame.message.t === 'ping') this.send({ t: 'pong', k: frame.message.k });
+        else this.said.push(frame.message as ControlMessage);
+      }
+    });
+    this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
+  }
+
+  static async connect(port: number, localAddress = '127.0.0.1'): Promise<RogueHelper> {
+    const socket = connect({ socket: connectTcp({ host: '127.0.0.1', port, localAddress }), rejectUnauthorized: false });
+    await new Promise<void>((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject));
+    return new RogueHelper(socket);
+  }
+
+  send(message: ControlMessage): boolean {
+    return this.socket.write(encodeControl(message));
+  }
+
+  /** The greeting with a real first proof message, as a helper with this password would send. */
+  async hello(invitation: Invitation, password: string, name = 'Rogue'): Promise<Spake2> {
+    const w = await passwordScalar(invitation.invitationSecret, password);
+    const spake = new Spake2('A', w, { idA: name, idB: invitation.invitationId }, channelBinding(this.socket));
+    this.send({ t: 'hello', v: PROTOCOL_VERSION, invitation: invitation.invitationId, helper: name, pake: Buffer.from(spake.message()).toString('base64') });
+    return spake;
+  }
+
+  /** The whole password proof: afterwards the novice is asked to accept. */
+  async prove(invitation: Invitation, password: string): Promise<void> {
+    const spake = await this.hello(invitation, password);
+    const pake = await this.next('pake');
+    const proof = spake.finish(new Uint8Array(Buffer.from(pake.pake as string, 'base64')));
+    this.send({ t: 'confirm', mac: Buffer.from(proof.confirmation).toString('base64') });
+    await this.next('confirm');
+  }
+
+  /** The first message of type `t` the novice sent, waiting for it. */
+  async next(t: string, ms = 5000): Promise<ControlMessage> {
+    for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 10))) {
+      const found = this.said.find((m) => m.t === t);
+      if (found) return found;
+    }
+    throw new Error(`the novice sent no '${t}'; it said ${JSON.stringify(this.said)}`);
+  }
+
+  /** Writes `frame` again and again until the novice hangs up or `limit` bytes went out; returns the bytes sent. */
+  async flood(frame: Buffer, limit: number): Promise<number> {
+    let sent = 0;
+    let open = true;
+    void this.closed.then(() => (open = false));
+    while (open && sent < limit) {
+      sent += frame.length;
+      if (!this.socket.write(frame)) await Promise.race([new Promise((r) => this.socket.once('drain', r)), this.closed]);
+    }
+    return sent;
+  }
+
+  destroy(): void {
+    this.socket.destroy();
+  }
+}
