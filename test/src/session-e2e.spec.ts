@@ -83,7 +83,7 @@ describe('end to end: an invitation, a password, consent and a live View Only sc
     await helperPage.locator('#ra-connect').click();
     const dialog = novicePage.getByRole('dialog');
     await dialog.waitFor();
-    assert.match((await dialog.textContent()) ?? '', /Hank Helper wants to connect to your computer/);
+    assert.match((await dialog.textContent()) ?? '', /“Hank Helper” wants to connect to your computer/);
     assert.match((await novicePage.locator('#ra-consent-address').textContent()) ?? '', /^127\.0\.0\.1:\d+$/);
     await snap(novicePage, '04-novice-consent');
     const noviceCode = await novicePage.locator('#ra-consent-code').textContent();
@@ -151,10 +151,19 @@ describe('end to end: an invitation, a password, consent and a live View Only sc
     assert.match(refusedTampered.body.error, /changed after it was made|signature/i);
 
     const ticket = (await novice.api<{ invitationId: string }[]>('GET', '/api/invitations')).body[0].invitationId;
+    // Another open invitation keeps the novice listening, so the helper hears why this one is refused.
+    const other = await novice.api<{ invitation: { invitationId: string } }>('POST', '/api/invitations', {
+      via: 'file',
+      target: join(folder, 'other.msrcincident'),
+    });
+    assert.equal(other.status, 200, JSON.stringify(other.body));
     assert.equal((await novice.api('POST', `/api/invitations/${ticket}/expire`)).status, 200);
-    assert.match(await endReason(helper, text), /expired/);
+    assert.match(await endReason(helper, text), /this invitation expired on/);
     assert.equal((await novice.api('DELETE', `/api/invitations/${ticket}`)).status, 200);
-    assert.match(await endReason(helper, text), /deleted/);
+    assert.match(await endReason(helper, text), /this invitation was deleted/);
+    // With no invitation open, nothing listens: there is nothing to flood.
+    assert.equal((await novice.api('DELETE', `/api/invitations/${other.body.invitation.invitationId}`)).status, 200);
+    assert.match(await endReason(helper, text), /nothing is listening there: RA on that computer is not running, or has no open invitation/);
   });
 
   it('saves the first full frame as a PNG with a headless helper (ra snapshot)', async () => {
@@ -200,6 +209,8 @@ describe('end to end: an invitation, a password, consent and a live View Only sc
     await novice.stop(true);
     const impostor = await RaProcess.start('impostor', { port: novice.port });
     try {
+      // It listens only once it has an invitation open.
+      assert.equal((await impostor.api('POST', '/api/invitations', { via: 'file', target: join(folder, 'impostor.msrcincident') })).status, 200);
       assert.match(await endReason(helper, text), /not the one that made this invitation/);
     } finally {
       await impostor.stop();

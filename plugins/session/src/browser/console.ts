@@ -12,7 +12,7 @@ const STATE_TEXT: Record<SessionView['state'], string> = {
   ended: 'Ended',
 };
 
-/** "NAME wants to connect to your computer", with the safety code and Accept / Decline. */
+/** "“NAME” wants to connect to your computer", the name quoted as their own words, with the safety code and Accept / Decline. */
 export function consentDialog(app: SessionApp, view: SessionView): HTMLElement {
   const act = (what: 'accept' | 'decline') => () => void app.workbench.request('POST', `/api/sessions/${view.id}/${what}`).catch(() => undefined);
   return h(
@@ -21,7 +21,7 @@ export function consentDialog(app: SessionApp, view: SessionView): HTMLElement {
     h(
       'div',
       {},
-      h('h2', { id: 'ra-consent-title' }, `${view.peerName} wants to connect to your computer`),
+      h('h2', { id: 'ra-consent-title' }, `“${view.peerName}” wants to connect to your computer`),
       h(
         'p',
         {},

@@ -1,5 +1,6 @@
 import type { TargetField } from '../common/api.js';
 import type { InvitationView } from '../common/views.js';
+import { MAX_PASSWORD_ATTEMPTS } from '../common/api.js';
 import type { SessionApp } from './app.js';
 import { field, h, when } from './dom.js';
 
@@ -42,6 +43,27 @@ export function homePage(app: SessionApp): HTMLElement {
       ),
     ),
     invitationTable(app),
+    attempts(app),
+  );
+}
+
+/** Open, with the wrong passwords so far; or why it no longer lets anyone in. */
+function invitationStatus(inv: InvitationView): string {
+  if (inv.status === 'locked') return `Locked after ${inv.failedAttempts} wrong passwords`;
+  if (inv.status !== 'open' || inv.failedAttempts === 0) return capital(inv.status);
+  const left = MAX_PASSWORD_ATTEMPTS - inv.failedAttempts;
+  return `Open: ${inv.failedAttempts} wrong ${inv.failedAttempts === 1 ? 'password' : 'passwords'}, ${left} ${left === 1 ? 'try' : 'tries'} left`;
+}
+
+/** Helpers who tried to connect and did not get in, newest first, as they happen: a novice sees every try. */
+function attempts(app: SessionApp): HTMLElement | false {
+  const failed = app.sessions.filter((s) => s.role === 'novice' && s.state === 'ended' && !s.openedAt).reverse();
+  if (!failed.length) return false;
+  return h(
+    'section',
+    { class: 'ra-card', 'aria-label': 'Connection attempts', id: 'ra-attempts' },
+    h('h2', {}, 'Connection attempts that did not get in'),
+    h('ul', {}, ...failed.slice(0, 5).map((s) => h('li', {}, `${when(s.startedAt)}: “${s.peerName}” from ${s.peerAddress}: ${s.reason ?? 'no reason given'}`))),
   );
 }
 
@@ -68,7 +90,7 @@ function invitationRow(app: SessionApp, inv: InvitationView): HTMLElement {
   return h(
     'tr',
     { 'data-invitation': inv.invitationId },
-    h('td', { class: open ? 'ra-status-open' : '' }, inv.status === 'locked' ? 'Locked (wrong passwords)' : capital(inv.status)),
+    h('td', { class: open ? 'ra-status-open' : '' }, invitationStatus(inv)),
     h('td', {}, inv.noviceName),
     h('td', {}, when(inv.createdAt)),
     h('td', {}, when(inv.expiresAt)),

@@ -23,6 +23,8 @@ export interface SessionView {
   readonly endedBy?: EndedBy;
   readonly reason?: string;
   readonly startedAt: string;
+  /** When the novice's Accept let the helper in; never for a refused or abandoned attempt. */
+  readonly openedAt?: string;
 }
 
 /** JSON record of an invitation as the API sends it (dates as ISO strings). */

@@ -67,7 +67,11 @@ export class DirectRoute implements NoviceRoute {
       return socket;
     } catch (e) {
       socket.destroy();
-      const why = (e as NodeJS.ErrnoException).code === 'ECONNREFUSED' ? 'nothing is listening there' : (e as Error).message;
+      // A novice listens only while an invitation is open, so a refusal most often means it closed.
+      const why =
+        (e as NodeJS.ErrnoException).code === 'ECONNREFUSED'
+          ? 'nothing is listening there: RA on that computer is not running, or has no open invitation (it may have expired or been deleted)'
+          : (e as Error).message;
       throw new Error(`connection to ${address} failed: ${why}`);
     }
   }

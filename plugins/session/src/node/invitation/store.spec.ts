@@ -7,7 +7,8 @@ import type { InvitationRecord, InvitationStatus } from '../../common/api.js';
 import { passwordScalar } from '../pake/password.js';
 import { readInvitation } from './format.js';
 import { NoviceIdentity } from './identity.js';
-import { MAX_PASSWORD_ATTEMPTS, InvitationStore, InvitationStoreError, type InvitationSecrets } from './store.js';
+import { MAX_PASSWORD_ATTEMPTS } from '../../common/api.js';
+import { InvitationStore, InvitationStoreError, type InvitationSecrets } from './store.js';
 
 const HOUR = 3600_000;
 

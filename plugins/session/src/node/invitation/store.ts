@@ -1,13 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { RaError } from '@ra/kernel';
-import { type InvitationRecord, type InvitationStatus } from '../../common/api.js';
+import { MAX_PASSWORD_ATTEMPTS, type InvitationRecord, type InvitationStatus } from '../../common/api.js';
 import { isMissing, parseJson, readSmallFile, writeFileAtomic } from '@ra/kernel/node';
 import { INVITATION_SECRET_BYTES, passwordScalar } from '../pake/password.js';
 import { writeInvitation, type InvitationSigner } from './format.js';
 
-/** Wrong passwords an invitation survives; the fifth locks it. */
-export const MAX_PASSWORD_ATTEMPTS = 5;
 export const INVITATIONS_FILE = 'invitations.json';
 
 /** What the Novice needs to run SPAKE2 for an invitation. Never the password itself. */

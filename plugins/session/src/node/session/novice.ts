@@ -1,7 +1,6 @@
 import type { Duplex } from 'node:stream';
 import type { Logger } from '@ra/kernel';
-import { cleanName, type InvitationRecord, type SessionHooks, type SolicitedPolicy } from '../../common/api.js';
-import { MAX_PASSWORD_ATTEMPTS } from '../invitation/store.js';
+import { cleanName, MAX_PASSWORD_ATTEMPTS, type InvitationRecord, type SessionHooks, type SolicitedPolicy } from '../../common/api.js';
 import { Spake2Error } from '../pake/error.js';
 import { acceptTls, channelBinding } from '../wire/tls.js';
 import { ProtocolError } from '../wire/framing.js';

@@ -24,6 +24,7 @@ export class Session {
   private safetyCode?: string;
   private endedBy?: EndedBy;
   private reason?: string;
+  private openedAt?: string;
   private readonly endpoints = new Map<string, ChannelEndpoint>();
   /** Each open channel's own frame limit. */
   private readonly limits = new Map<string, number>();
@@ -53,8 +54,8 @@ export class Session {
   }
 
   view(): SessionView {
-    const { id, invitationId, role, peer: peerName, localName, peerAddress, state, safetyCode, endedBy, reason } = this;
-    return { id, invitationId, role, peerName, localName, peerAddress, state, safetyCode, endedBy, reason, startedAt: this.startedAt.toISOString() };
+    const { id, invitationId, role, peer: peerName, localName, peerAddress, state, safetyCode, endedBy, reason, openedAt } = this;
+    return { id, invitationId, role, peerName, localName, peerAddress, state, safetyCode, endedBy, reason, startedAt: this.startedAt.toISOString(), openedAt };
   }
 
   /** The connection is up and the password proof is under way. */
@@ -90,6 +91,7 @@ export class Session {
     wire.onFrame((frame) => (this.held ? this.hold(frame) : this.route(frame)));
     // A channel frame carries a kind byte, the id's length and the id (at most 255 bytes) besides the payload.
     wire.openFrames(Math.max(HANDSHAKE_FRAME_BYTES, ...channels.map((c) => c.maxFrameBytes + 257)));
+    this.openedAt = new Date().toISOString();
     this.move('open');
     if (consent) wire.send({ t: 'consent', granted: true });
     for (const channel of channels) {
