@@ -16,6 +16,10 @@ export class RaProcess {
     return `${new URL(`/?k=${this.ra.secret}`, this.ra.url)}`;
   }
 
+  get pid(): number {
+    return this.ra.child.pid!;
+  }
+
   output(): string {
     return this.ra.output();
   }

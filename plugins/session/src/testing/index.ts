@@ -1,3 +1,6 @@
-/** Contract kits for what ra.session's points take: every transport and channel keeps the same rules. */
+/** Contract kits for what ra.session's points take, and a rogue helper and novice for attacks on the session. */
 export * from './channel-contract.js';
 export * from './transport-contract.js';
+export * from './rogue.js';
+export { encodeControl } from '../node/wire/framing.js';
+export { readInvitation, type Invitation } from '../node/invitation/format.js';

@@ -7,7 +7,7 @@ import type { SessionChannel } from '../../common/api.js';
 import { NoviceIdentity } from '../invitation/identity.js';
 import { encodeChannel, encodeControl } from '../wire/framing.js';
 import { eventually, SessionPair, until, type PairOptions } from './testing/pair.js';
-import { RogueHelper } from './testing/rogue.js';
+import { RogueHelper } from '../../testing/rogue.js';
 
 const MiB = 1024 * 1024;
 const noise = encodeControl({ t: 'noise', pad: 'x'.repeat(60_000) });

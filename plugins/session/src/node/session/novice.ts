@@ -57,10 +57,12 @@ export async function admitHelper(raw: Duplex, from: string, deps: NoviceDeps): 
   }
   const deadline = Date.now() + (deps.handshakeMs ?? HANDSHAKE_MS);
   try {
+    await firstBytes(raw, deadline - Date.now());
+    slot.spoke();
     wire = new Wire(await acceptTls(raw, deps.identity.keyPem, deps.identity.certPem, deadline - Date.now()), { peer: 'helper', timing: deps.timing });
-    slot.secured();
   } catch (e) {
     slot.release();
+    raw.destroy();
     return deps.logger.info(`a connection from ${from} failed before it began: ${(e as Error).message}`);
   }
   try {
@@ -113,6 +115,26 @@ async function handshake(wire: Wire, from: string, deadline: number, deps: Novic
     session.end('helper', error instanceof Error ? error.message : String(error), true);
     throw error;
   }
+}
+
+/**
+ * Waits, without reading, until the helper sends something: a real one starts TLS at once, a
+ * silent socket never does. TLS then takes what arrived from the stream's buffer.
+ */
+function firstBytes(raw: Duplex, ms: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = (error?: Error) => {
+      clearTimeout(timer);
+      raw.off('readable', readable).off('close', closed);
+      if (error) reject(error);
+      else resolve();
+    };
+    const readable = () => done();
+    const closed = () => done(new Error('the connection closed before it said anything'));
+    const timer = setTimeout(() => done(new Error(`nothing was said within ${Math.round(ms / 1000)} s`)), ms);
+    if (raw.readableLength > 0) return done();
+    raw.once('readable', readable).once('close', closed);
+  });
 }
 
 /** A request nobody answers is declined, so a helper cannot stay connected and waiting for good. */

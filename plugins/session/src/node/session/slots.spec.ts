@@ -11,19 +11,19 @@ describe('HandshakeSlots', () => {
     evicted.length = 0;
   });
 
-  it("makes room within a source's share by evicting its oldest socket still in TLS", () => {
+  it("makes room within a source's share by evicting its oldest socket that has said nothing", () => {
     const s = slots();
-    claim(s, '10.0.0.1:1', 'a')!.secured();
+    claim(s, '10.0.0.1:1', 'a')!.spoke();
     claim(s, '10.0.0.1:2', 'b');
     assert.ok(claim(s, '10.0.0.1:3', 'c'));
     assert.deepEqual(evicted, ['b']);
     assert.equal(s.active, 2);
   });
 
-  it('protects a handshake past TLS for its grace, then lets a newcomer have its slot', () => {
+  it('protects a handshake that has spoken for its grace, then lets a newcomer have its slot', () => {
     const s = slots();
-    claim(s, '10.0.0.1:1', 'a')!.secured();
-    claim(s, '10.0.0.1:2', 'b')!.secured();
+    claim(s, '10.0.0.1:1', 'a')!.spoke();
+    claim(s, '10.0.0.1:2', 'b')!.spoke();
     assert.equal(claim(s, '10.0.0.1:3', 'c'), undefined, 'both are proving within their grace');
     now = 1000;
     assert.ok(claim(s, '10.0.0.1:3', 'c'));

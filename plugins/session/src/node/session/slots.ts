@@ -4,30 +4,30 @@ import { isIPv6 } from 'node:net';
 export interface SlotLimits {
   readonly total: number;
   readonly perSource: number;
-  /** A handshake past TLS is safe from newcomers this long: a real helper proves its password well within it. */
+  /** A handshake that has spoken is safe from newcomers this long: a real helper proves its password well within it. */
   readonly graceMs: number;
 }
 
 export const SLOT_LIMITS: SlotLimits = { total: 16, perSource: 4, graceMs: 2000 };
 
-/** A handshake holding a slot; `secured` once its TLS handshake is done. */
+/** A handshake holding a slot; it `spoke` once its first bytes came. */
 export interface Slot {
-  secured(): void;
+  spoke(): void;
   release(): void;
 }
 
 interface Claim {
   readonly source: string;
   readonly since: number;
-  secure: boolean;
+  spoken: boolean;
   readonly evict: (why: string) => void;
 }
 
 /**
  * Handshake slots shared fairly between source addresses. When a newcomer finds its source's
- * share or all slots taken, a handshake of the source holding the most makes room: one that has
- * not finished TLS (a silent socket), else one past TLS that has had its grace. So silent sockets
- * keep out no helper, and no address keeps out another.
+ * share or all slots taken, a handshake of the source holding the most makes room: a socket that
+ * has said nothing yet, else one that has had its grace. A real helper speaks TLS at once, so
+ * silent sockets keep out no helper, and no address keeps out another.
  */
 export class HandshakeSlots {
   /** Oldest first. */
@@ -55,13 +55,13 @@ export class HandshakeSlots {
       if (!room) return undefined;
       this.evict(room, `more than ${this.limits.total} connections were proving a password at once`);
     }
-    const claim: Claim = { source, since: this.now(), secure: false, evict };
+    const claim: Claim = { source, since: this.now(), spoken: false, evict };
     this.claims.push(claim);
-    return { secured: () => void (claim.secure = true), release: () => this.remove(claim) };
+    return { spoke: () => void (claim.spoken = true), release: () => this.remove(claim) };
   }
 
   private evictable(claims: Claim[]): Claim | undefined {
-    return claims.find((c) => !c.secure) ?? claims.find((c) => this.now() - c.since >= this.limits.graceMs);
+    return claims.find((c) => !c.spoken) ?? claims.find((c) => this.now() - c.since >= this.limits.graceMs);
   }
 
   /** The claims of the source that holds the most. */

@@ -1,11 +1,13 @@
-import { connect as connectTcp } from 'node:net';
+import { connect as connectTcp, createServer, type Server } from 'node:net';
 import { connect, type TLSSocket } from 'node:tls';
-import type { Invitation } from '../../invitation/format.js';
-import { passwordScalar, Spake2 } from '../../pake/index.js';
-import { encodeControl, FrameKind, FrameReader } from '../../wire/framing.js';
-import { channelBinding } from '../../wire/tls.js';
-import type { ControlMessage } from '../../wire/wire.js';
-import { PROTOCOL_VERSION } from '../messages.js';
+import type { Invitation } from '../node/invitation/format.js';
+import { passwordScalar, Spake2 } from '../node/pake/index.js';
+import { encodeControl, FrameKind, FrameReader } from '../node/wire/framing.js';
+import { NoviceIdentity } from '../node/invitation/identity.js';
+import { InvitationStore } from '../node/invitation/store.js';
+import { acceptTls, channelBinding } from '../node/wire/tls.js';
+import type { ControlMessage } from '../node/wire/wire.js';
+import { PROTOCOL_VERSION } from '../node/session/messages.js';
 
 /**
  * A helper that speaks the real protocol as far as it likes, then misbehaves: floods, stalls,
@@ -80,5 +82,45 @@ export class RogueHelper {
 
   destroy(): void {
     this.socket.destroy();
+  }
+}
+
+/**
+ * A novice that floods whoever connects, before any password proof: it holds a real identity
+ * and signs a real invitation, so the helper's pinned TLS lets it in.
+ */
+export class RogueNovice {
+  private constructor(
+    private readonly server: Server,
+    readonly invitation: string,
+    private readonly sockets: Set<TLSSocket>,
+  ) {}
+
+  static async start(home: string, port: number, frame: Buffer, limit: number): Promise<RogueNovice> {
+    const identity = await NoviceIdentity.open(home);
+    const store = await InvitationStore.open(home);
+    const expiresAt = new Date(Date.now() + 3600_000);
+    const { file } = await store.mint({ noviceName: 'Rogue', message: '', expiresAt, password: 'pass', addresses: [`127.0.0.1:${port}`] }, identity);
+    const sockets = new Set<TLSSocket>();
+    const server = createServer(async (raw) => {
+      raw.on('error', () => undefined);
+      const tls = await acceptTls(raw, identity.keyPem, identity.certPem, 5000).catch(() => undefined);
+      if (!tls) return;
+      sockets.add(tls);
+      tls.on('error', () => undefined).once('close', () => sockets.delete(tls));
+      let sent = 0;
+      const more = () => {
+        while (sent < limit && !tls.destroyed && tls.write(frame)) sent += frame.length;
+      };
+      tls.on('drain', more);
+      more();
+    });
+    await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+    return new RogueNovice(server, file, sockets);
+  }
+
+  async stop(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise((r) => this.server.close(r));
   }
 }
