@@ -32,8 +32,9 @@ const routes = [
   { id: 'ses-list', method: 'GET', path: '/api/sessions', handle: () => [...sessions.values()] },
   { id: 'ses-open', method: 'POST', path: '/api/sessions/open', handle: ({ body }) => {
     log('open ' + JSON.stringify(body));
+    const refused = body.password === 'refused' ? { state: 'ended', endedBy: 'novice', reason: 'wrong password; 4 tries left before this invitation locks' } : {};
     const session = { id: 'S' + (sessions.size + 1), invitationId: 'T1', role: 'helper', peerName: 'Ann', state: 'awaiting-consent',
-      safetyCode: body.password === 'wrong' ? undefined : '123456', startedAt: new Date(Date.UTC(2030, 0, 2, 3, 5)).toISOString() };
+      safetyCode: body.password === 'wrong' ? undefined : '123456', startedAt: new Date(Date.UTC(2030, 0, 2, 3, 5)).toISOString(), ...refused };
     sessions.set(session.id, session);
     return session;
   } },
@@ -92,6 +93,7 @@ describe('api: CLI commands on the local API', () => {
     const screen = await ws.plugin('test.snapshot', { entries: { cli: 'cli.js' }, contributes: { CliCommand: await commandsOf('screen') } });
     await symlink(join(REPO, 'plugins', 'screen', 'dist', 'cli', 'index.js'), join(screen, 'cli.js'));
     await writeFile(join(ws.dir, 'invitation.msrcincident'), '<invitation/>');
+    for (const pw of ['pw', 'wrong', 'refused']) await writeFile(join(ws.dir, `${pw}.txt`), `${pw}\n`);
   });
   afterEach(async () => {
     await host?.stop();
@@ -150,7 +152,7 @@ describe('api: CLI commands on the local API', () => {
 
   it('creates, lists, expires and deletes invitations through the running host', async () => {
     host = await RunningRa.start(env, '--ui-port', '0');
-    const made = await ok('invite', '--out', 'saved/inv.msrcincident', '--password', 'pw', '--expires', '1h', '--name', 'Ann', '--message', 'printer');
+    const made = await ok('invite', '--out', 'saved/inv.msrcincident', '--password-file', 'pw.txt', '--expires', '1h', '--name', 'Ann', '--message', 'printer');
     const target = join(ws.dir, 'saved', 'inv.msrcincident');
     assert.equal(made, `Invitation T1 saved to ${target}; expires 2030-01-02 04:04; password required\n`);
     assert.deepEqual(JSON.parse((await pluginLog())[0].slice('invite '.length)), {
@@ -189,7 +191,7 @@ describe('api: CLI commands on the local API', () => {
   it('opens, lists, accepts and ends sessions through the running host', async () => {
     host = await RunningRa.start(env, '--ui-port', '0');
     assert.equal(await ok('sessions'), 'No sessions\n');
-    const opened = await ok('open', 'invitation.msrcincident', '--password', 'pw', '--name', 'Helen');
+    const opened = await ok('open', 'invitation.msrcincident', '--password-file', 'pw.txt', '--name', 'Helen');
     assert.match(opened, /^Session S1 with Ann: awaiting-consent; safety code 123456\n/);
     assert.deepEqual(JSON.parse((await pluginLog())[0].slice('open '.length)), {
       source: join(ws.dir, 'invitation.msrcincident'),
@@ -204,6 +206,14 @@ describe('api: CLI commands on the local API', () => {
     assert.equal(await ok('sessions', 'disconnect', 'S1'), 'Session S1 with Ann: ended by helper: asked to\n');
     assert.equal(JSON.parse(await ok('open', 'invitation.msrcincident', '--json')).id, 'S2');
     assert.equal(await ok('sessions', 'decline', 'S2'), 'Session S2 with Ann: ended by novice: asked to\n');
+    const refused = await ra('open', 'invitation.msrcincident', '--password-file', 'refused.txt');
+    assert.deepEqual(
+      [refused.code, refused.stderr],
+      [1, 'ra: could not connect: Session S3 with Ann: ended by novice: wrong password; 4 tries left before this invitation locks\n'],
+    );
+    const argv = await ra('open', 'invitation.msrcincident', '--password', 'pw');
+    assert.equal(argv.code, 2);
+    assert.match(argv.stderr, /a password is never taken from the command line, where other users can read it; use --password-file FILE, --password-stdin/);
     // What names no file here goes as typed: an address some transport may open.
     await ok('open', 'https://example.org/invitation');
     assert.equal(JSON.parse((await pluginLog()).at(-1)!.slice('open '.length)).source, 'https://example.org/invitation');
@@ -220,7 +230,7 @@ describe('api: CLI commands on the local API', () => {
   });
 
   it('saves a snapshot of the novice screen as a headless helper, then hangs up', async () => {
-    const out = await ok('snapshot', 'invitation.msrcincident', '--password', 'pw', '--out', 'shot.png', '--timeout', '5s');
+    const out = await ok('snapshot', 'invitation.msrcincident', '--password-file', 'pw.txt', '--out', 'shot.png', '--timeout', '5s');
     assert.equal(out, `Session S1 with Ann: awaiting-consent; safety code 123456\nSaved the novice's screen (2x1) to ${join(ws.dir, 'shot.png')}\n`);
     const png = PNG.sync.read(await readFile(join(ws.dir, 'shot.png')));
     assert.deepEqual([png.width, png.height, [...png.data]], [2, 1, [255, 0, 0, 255, 0, 0, 255, 255]]);
@@ -230,7 +240,7 @@ describe('api: CLI commands on the local API', () => {
   });
 
   it('fails a snapshot in one line, still hanging up', async () => {
-    const run = await ra('snapshot', 'invitation.msrcincident', '--password', 'wrong', '--out', 'shot.png');
+    const run = await ra('snapshot', 'invitation.msrcincident', '--password-file', 'wrong.txt', '--out', 'shot.png');
     assert.equal(run.code, 1);
     assert.equal(run.stderr, 'ra: no snapshot of session S1: the session ended: wrong password\n');
     assert.deepEqual((await pluginLog()).slice(1), ['firstFrame S1 60000', 'disconnect S1']);

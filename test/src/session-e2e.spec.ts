@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -177,7 +177,14 @@ describe('end to end: an invitation, a password, consent and a live View Only sc
     const home = await mkdtemp(join(tmpdir(), 'ra-e2e-snapshot-'));
     const out = join(folder, 'snapshot.png');
     const env = { ...process.env, RA_HOME: home, RA_POLICY: join(home, 'none.json'), RA_OPS_KEY: join(home, 'none.pub'), RA_PLUGIN_PATH: '', RA_PORT: '34563' };
-    const cli = promisify(execFile)(process.execPath, [RA_BIN, 'snapshot', join(folder, 'snap.msrcincident'), '--password', PASSWORD, '--out', out], { env });
+    await writeFile(join(home, 'password'), PASSWORD);
+    const cli = promisify(execFile)(
+      process.execPath,
+      [RA_BIN, 'snapshot', join(folder, 'snap.msrcincident'), '--password-file', join(home, 'password'), '--out', out],
+      {
+        env,
+      },
+    );
     try {
       for (let i = 0; i < 100 && !(await novicePage.locator('#ra-accept').isVisible()); i++) await new Promise((r) => setTimeout(r, 100));
       await novicePage.locator('#ra-accept').click();

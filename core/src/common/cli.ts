@@ -22,6 +22,11 @@ export interface CliContext {
   readonly options: Readonly<Record<string, string | boolean | undefined>>;
   /** A string option's value, or undefined when not given. */
   text(option: string): string | undefined;
+  /**
+   * For a command that declares a `password` option: the password from `--password-file FILE`,
+   * `--password-stdin`, or typed at a prompt on a terminal; never from argv, where others can read it.
+   */
+  password(): Promise<string | undefined>;
   /** `--json`: print machine-readable output. */
   readonly json: boolean;
   /** Where the user ran `ra`: paths they type are relative to it. */

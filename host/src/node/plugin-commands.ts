@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { contributionId, type CliCommandDeclaration, type CliCommands, type CliContext, type HelperRuntime, type PluginRecord } from '@ra/kernel';
 import { Kernel, type PluginCandidate } from '@ra/kernel/node';
 import { HttpApiClient, LocalApiClient } from './api-client.js';
+import { PASSWORD_OPTIONS, readPassword, refusePasswordInArgv } from './cli-password.js';
 import { CliError, UsageError } from './cli-error.js';
 import { kernelOptions, type Environment } from './environment.js';
 import { localTime, table } from './format.js';
@@ -54,7 +55,9 @@ function commandsOf(c: PluginCandidate): PluginCommand[] {
 /** `ra COMMAND …` for a plugin's command: parses its declared options, loads its `cli` entry and runs the handler. */
 export async function runPluginCommand(env: Environment, command: PluginCommand, argv: readonly string[]): Promise<void> {
   const d = command.declaration;
-  const declared = Object.fromEntries(Object.entries(d.options ?? {}).map(([name, o]) => [name, { type: o.type }]));
+  const { password, ...rest } = d.options ?? {};
+  const declared = { ...Object.fromEntries(Object.entries(rest).map(([name, o]) => [name, { type: o.type }])), ...(password ? PASSWORD_OPTIONS : {}) };
+  if (password) refusePasswordInArgv(argv);
   let parsed;
   try {
     parsed = parseArgs({
@@ -81,7 +84,14 @@ export async function runPluginCommand(env: Environment, command: PluginCommand,
 /** Usage and options of one command, for `ra COMMAND --help`. */
 export function commandHelp(command: PluginCommand): string {
   const d = command.declaration;
-  const options = Object.entries(d.options ?? {}).map(([name, o]) => [`  --${name}${o.type === 'string' ? ' VALUE' : ''}`, o.description ?? '']);
+  const options = Object.entries(d.options ?? {}).flatMap(([name, o]) =>
+    name === 'password'
+      ? [
+          ['  --password-file FILE', `${o.description ?? 'the password'}, from the first line of FILE`],
+          ['  --password-stdin', 'the password from the first line of stdin (a terminal asks for it)'],
+        ]
+      : [[`  --${name}${o.type === 'string' ? ' VALUE' : ''}`, o.description ?? '']],
+  );
   const lines = [`Usage: ra ${d.id}${d.usage ? ` ${d.usage}` : ''} [--json]`, '', `${d.summary} (from ${command.plugin})`];
   if (options.length) lines.push('', 'Options:', table(options));
   return `${lines.join('\n')}\n`;
@@ -112,6 +122,10 @@ class HostCliContext implements CliContext {
   text(option: string): string | undefined {
     const value = this.options[option];
     return typeof value === 'string' ? value : undefined;
+  }
+
+  password(): Promise<string | undefined> {
+    return readPassword(this.options);
   }
 
   existingPath(text: string): string {

@@ -17,7 +17,7 @@ export default defineCommands({
     if (out === undefined) throw new UsageError('ra snapshot needs --out FILE.png');
     const timeoutMs = parseTimeout(ctx.text('timeout') ?? '60s');
     const helper = await ctx.helper();
-    const body = { source: ctx.existingPath(ctx.args[0]), password: ctx.text('password'), helperName: ctx.text('name') };
+    const body = { source: ctx.existingPath(ctx.args[0]), password: await ctx.password(), helperName: ctx.text('name') };
     const session = await helper.api.call<SessionView>('POST', '/api/sessions/open', body);
     if (!ctx.json) ctx.print(describeSession(session));
     let picture: ScreenPicture;

@@ -4,6 +4,9 @@ import type { DeliveryReceipt } from '../common/api.js';
 import { describeSession, type InvitationView, type SessionView } from '../common/views.js';
 import { invitationTable, sessionTable } from './format.js';
 
+/** Reaching the novice and proving the password take seconds; past this `ra open` stops waiting. */
+const OPEN_WAIT_MS = 30_000;
+
 /** `ra invite`, `ra invitations`, `ra sessions` and `ra open`: each one call to the running RA and a line or a table. */
 export default defineCommands({
   async invite(ctx) {
@@ -12,7 +15,7 @@ export default defineCommands({
     const out = ctx.text('out');
     // The running RA has its own working folder: a path the user typed is made absolute here.
     const target = out === undefined ? '' : via === 'file' ? resolve(ctx.cwd, out) : out;
-    const body = { via, target, password: ctx.text('password'), expires: ctx.text('expires'), name: ctx.text('name'), message: ctx.text('message') };
+    const body = { via, target, password: await ctx.password(), expires: ctx.text('expires'), name: ctx.text('name'), message: ctx.text('message') };
     const result = await (await ctx.api()).call<{ invitation: InvitationView; receipt: DeliveryReceipt }>('POST', '/api/invitations', body);
     if (ctx.json) return ctx.printJson(result);
     const { invitation: i, receipt } = result;
@@ -48,12 +51,19 @@ export default defineCommands({
     return ctx.json ? ctx.printJson(view) : ctx.print(describeSession(view));
   },
 
+  /** Exits 0 once the password is proven and the novice is asked (or has accepted); a session that ends first fails with its reason. */
   async open(ctx) {
-    const body = openRequest(ctx);
-    const view = await (await ctx.api()).call<SessionView>('POST', '/api/sessions/open', body);
+    const body = await openRequest(ctx);
+    const api = await ctx.api();
+    let view = await api.call<SessionView>('POST', '/api/sessions/open', body);
+    for (const end = Date.now() + OPEN_WAIT_MS; (view.state === 'connecting' || view.state === 'verifying') && Date.now() < end;) {
+      await new Promise((r) => setTimeout(r, 100));
+      view = (await api.call<SessionView[]>('GET', '/api/sessions')).find((s) => s.id === view.id) ?? view;
+    }
+    if (view.state === 'ended') throw new Error(`could not connect: ${describeSession(view)}`);
     if (ctx.json) return ctx.printJson(view);
     ctx.print(describeSession(view));
-    if (view.state !== 'ended') ctx.print('Follow it with `ra sessions list`; the novice accepts once the safety codes match.');
+    ctx.print('Follow it with `ra sessions list`; the novice accepts once the safety codes match.');
   },
 });
 
@@ -61,10 +71,10 @@ export default defineCommands({
  * The body of `POST /api/sessions/open`: the source as the user gave it, a path made absolute when
  * it names a file here, so that whichever transport can receive it opens it in the running RA.
  */
-function openRequest(ctx: CliContext): Record<string, unknown> {
+async function openRequest(ctx: CliContext): Promise<Record<string, unknown>> {
   if (ctx.args.length !== 1)
     throw new UsageError(`ra ${ctx.args.length ? 'open takes one invitation' : 'open needs the invitation: a file, or an address a transport can open'}`);
-  return { source: ctx.existingPath(ctx.args[0]), password: ctx.text('password'), helperName: ctx.text('name') };
+  return { source: ctx.existingPath(ctx.args[0]), password: await ctx.password(), helperName: ctx.text('name') };
 }
 
 /** `list` (the default, no argument) or one of `verbs` with one id. */
