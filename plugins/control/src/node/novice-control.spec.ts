@@ -123,8 +123,15 @@ describe('control: the novice end enforces consent', () => {
     assert.equal(injected, 10);
     assert.equal(control.status.dropped, 40);
     assert.ok(sent.some((s) => s.includes('more than 10 input events a second')));
-    control.receive('{"t":"pointer","event":{"kind":"teleport","x":1,"y":1}}');
-    assert.ok(sent.some((s) => s.includes('does not understand')));
+  });
+
+  it('answers 5,000 malformed messages with one reply, not 5,000', () => {
+    const { control, sent } = novice({});
+    const before = sent.length;
+    for (let i = 0; i < 5000; i++) control.receive(i % 2 ? '{"t":"pointer","event":{"kind":"teleport","x":1,"y":1}}' : 'not json');
+    const replies = sent.slice(before).filter((s) => JSON.parse(s).t === 'refused');
+    assert.equal(replies.length, 1);
+    assert.match(replies[0], /does not understand/);
   });
 
   it('never injects outside a granted period: 10^4 random sequences of request, grant, deny, stop, disconnect and input', async () => {

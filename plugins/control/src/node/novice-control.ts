@@ -57,7 +57,7 @@ export class NoviceControl implements ChannelEndpoint {
   receive(payload: Uint8Array | string): void {
     if (this.closed) return void this.state.dropped++;
     const message = typeof payload === 'string' ? parseHelperMessage(payload) : undefined;
-    if (!message) return this.tell('the helper sent a control message this computer does not understand; it was dropped');
+    if (!message) return void this.throttledTell('the helper sent a control message this computer does not understand; it was dropped');
     this.handle(message);
   }
 
@@ -100,28 +100,29 @@ export class NoviceControl implements ChannelEndpoint {
   private handle(message: HelperMessage): void {
     if (message.t === 'request') {
       const step = this.state.apply({ type: 'request' });
-      if (step.refused) return this.tell(step.refused);
+      if (step.refused) return void this.throttledTell(step.refused);
       this.note = undefined;
       this.link.consent('requested');
       return this.announce();
     }
     if (message.t === 'stop') {
       const step = this.stop(message.cause === 'esc' ? 'helper-esc' : 'helper-stop');
-      return step.refused ? this.tell(step.refused) : undefined;
+      return void (step.refused && this.throttledTell(step.refused));
     }
     const step = this.state.apply({ type: 'input' });
     // Late input after a stop is expected (it was in flight); it is counted, not answered.
     if (!step.inject) return;
     if (!this.rate.take()) {
       this.flooded++;
-      return this.throttledTell(`more than ${this.deps.maxEventsPerSecond} input events a second; the excess was dropped`);
+      if (this.throttledTell(`more than ${this.deps.maxEventsPerSecond} input events a second; the excess was dropped`)) this.announce();
+      return;
     }
     const grant = this.grant;
     void this.target!.then((target) => {
       // Checked again now, after the await: a stop in between must win.
       if (grant !== this.grant || this.state.phase !== 'shared') return void this.state.dropped++;
       return message.t === 'pointer' ? target.pointer(message.event) : target.key(message.event);
-    }).catch((e: Error) => this.throttledTell(`input refused: ${e.message}`));
+    }).catch((e: Error) => this.throttledTell(`input refused: ${e.message}`) && this.announce());
   }
 
   private start(): void {
@@ -166,12 +167,12 @@ export class NoviceControl implements ChannelEndpoint {
     this.link.send(JSON.stringify({ t: 'refused', message }));
   }
 
-  /** At most one error a second goes back, so a flood cannot turn into a flood of replies. */
-  private throttledTell(message: string): void {
+  /** At most one refusal a second goes back, so a flood of bad or refused messages cannot become a flood of replies. */
+  private throttledTell(message: string): boolean {
     const now = Date.now();
-    if (now - this.lastError < 1000) return;
+    if (now - this.lastError < 1000) return false;
     this.lastError = now;
     this.tell(message);
-    this.announce();
+    return true;
   }
 }
