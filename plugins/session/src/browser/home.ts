@@ -1,6 +1,5 @@
 import type { TargetField } from '../common/api.js';
-import type { InvitationView } from '../common/views.js';
-import { MAX_PASSWORD_ATTEMPTS } from '../common/api.js';
+import { MAX_PASSWORD_ATTEMPTS, type InvitationView } from '../common/views.js';
 import type { SessionApp } from './app.js';
 import { field, h, when } from './dom.js';
 

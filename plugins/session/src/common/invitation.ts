@@ -47,9 +47,6 @@ export interface TargetField {
 
 export const InvitationTransport = token<InvitationTransport>('InvitationTransport');
 
-/** Wrong passwords (and unfinished proofs) an invitation survives; the fifth locks it. */
-export const MAX_PASSWORD_ATTEMPTS = 5;
-
 /** `locked`: too many wrong passwords. Only `open` can start a session. */
 export type InvitationStatus = 'open' | 'expired' | 'deleted' | 'locked';
 

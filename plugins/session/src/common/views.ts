@@ -1,6 +1,9 @@
 import type { Role } from '@ra/kernel';
 import type { InvitationRecord } from './api.js';
 
+/** Wrong passwords (and unfinished proofs) an invitation survives; the fifth locks it. */
+export const MAX_PASSWORD_ATTEMPTS = 5;
+
 /** Where a session stands, as both UIs and the CLI show it. */
 export type SessionState = 'connecting' | 'verifying' | 'awaiting-consent' | 'open' | 'ended';
 
