@@ -13,6 +13,7 @@ import { lockedByPolicy, policyBlocks } from './admission.js';
 import { within } from './async.js';
 import { PluginContext } from './context.js';
 import { discoverPlugins, type PluginCandidate, type PluginSource } from './discovery.js';
+import { faultOwner } from './faults.js';
 import { planActivation, providesName, type GraphNode } from './graph.js';
 import { admitted, claimBindings, declaredClash, guardContainer, type GuardDeps } from './guard.js';
 import { HookRegistry, pluginHooks } from './hooks.js';
@@ -31,6 +32,11 @@ export interface KernelOptions {
   readonly logger?: StreamLogger;
   readonly activationTimeoutMs?: number;
   readonly tapTimeoutMs?: number;
+  /**
+   * When set, the kernel catches uncaught exceptions and unhandled rejections while it runs: one whose stack points into a
+   * plugin's folder fails that plugin, which is deactivated while the host runs on; any other is passed here.
+   */
+  readonly onUnownedFault?: (error: unknown) => void;
   /** Decide every plugin's state but load no plugin code: what `ra --help` needs to list commands. */
   readonly dryRun?: boolean;
   /** What the host tells plugins through HostEnvironment: the display, where to listen. */
@@ -79,6 +85,8 @@ export class Kernel {
   /** The host's own view: every service, unguarded. No plugin container inherits from it. */
   private readonly root = new Container({ defaultScope: 'Singleton' });
   private readonly hostStore = new DisposableStore();
+  /** Removes the process fault handlers; only after the plugins are deactivated, whose teardown may fault too. */
+  private releaseFaults = () => {};
   private readonly timeoutMs: number;
   private slots: Slot[] = [];
   private activeOrder: Slot[] = [];
@@ -101,6 +109,7 @@ export class Kernel {
     this.settingsStore = new SettingsStore(options.home);
     this.hooks = new HookRegistry((owner, hook, error) => this.report(owner, hook, error), options.tapTimeoutMs);
     this.bindKernelServices();
+    if (options.onUnownedFault) this.catchFaults(options.onUnownedFault);
   }
 
   static async start(options: KernelOptions): Promise<Kernel> {
@@ -202,6 +211,39 @@ export class Kernel {
     await this.enqueue(async () => {
       for (const slot of [...this.activeOrder].reverse()) await this.deactivate(slot, { state: 'disabled-by-user', reason: 'host stopped' });
     }, true);
+    this.releaseFaults();
+  }
+
+  /**
+   * Fails the plugin whose folder `error`'s stack points into and deactivates it the usual way; its dependents follow.
+   * `how` names what went unhandled, for the reason shown. Returns the plugin's id, or undefined when the error belongs to no plugin.
+   */
+  blame(error: unknown, how = 'uncaught exception'): string | undefined {
+    const dir = faultOwner(
+      error,
+      this.slots.filter((s) => s.candidate.manifest).map((s) => s.candidate.dir),
+    );
+    const slot = dir && this.slots.find((s) => s.candidate.dir === dir);
+    if (!slot) return undefined;
+    const id = slot.candidate.id;
+    const message = (error as Error).message;
+    slot.errors += 1;
+    this.logger.error(`plugin '${id}' failed with an ${how}: ${message}; RA disables it and runs on`);
+    slot.failure ??= `${how}: ${message}`;
+    slot.retry = false;
+    void this.enqueue(() => this.applyStates());
+    return id;
+  }
+
+  private catchFaults(unowned: (error: unknown) => void): void {
+    const thrown = (error: unknown) => void (this.blame(error) ?? unowned(error));
+    const rejected = (reason: unknown) => void (this.blame(reason, 'unhandled rejection') ?? unowned(reason));
+    process.on('uncaughtException', thrown);
+    process.on('unhandledRejection', rejected);
+    this.releaseFaults = () => {
+      process.off('uncaughtException', thrown);
+      process.off('unhandledRejection', rejected);
+    };
   }
 
   /** Runs state changes one at a time, in the order asked; none runs once stopping, except the stop itself. */

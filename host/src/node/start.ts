@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { inspect } from 'node:util';
 import { KERNEL_VERSION } from '@ra/kernel';
 import { Kernel } from '@ra/kernel/node';
 import { CliError } from './cli-error.js';
@@ -36,7 +37,9 @@ export async function start(env: Environment, version: string, o: StartOptions):
   let published = false;
   let writes = Promise.resolve();
   try {
-    kernel = await Kernel.start(kernelOptions({ ...env, display: desktop?.display ?? display, listenPort: o.port ?? env.listenPort }));
+    const options = kernelOptions({ ...env, display: desktop?.display ?? display, listenPort: o.port ?? env.listenPort });
+    // A plugin's stray throw or rejection fails that plugin only; anything else still ends RA as Node would.
+    kernel = await Kernel.start({ ...options, onUnownedFault: crash });
     web = await WebServer.start(kernel, o.uiPort, env.logger);
     await kernel.watchSettings();
     const api = { url: web.url, secret: web.secret };
@@ -65,6 +68,12 @@ export async function start(env: Environment, version: string, o: StartOptions):
     await desktop?.stop();
   }
   out.write('RA stopped\n');
+}
+
+/** An error no plugin owns: print it and exit 1, as Node does when nothing handles it. */
+function crash(error: unknown): never {
+  process.stderr.write(`${inspect(error)}\n`);
+  process.exit(1);
 }
 
 /** Makes sure plugins find a display, or says plainly why helpers will see no screen and how to fix it. */
