@@ -36,9 +36,10 @@ export interface InputSink {
   open(display: string): Promise<InputTarget>;
   /**
    * Calls `listener` each time Escape goes down on the display's own keyboard, whoever pressed it,
-   * read on the display server itself so it works whichever window has the focus.
+   * read on the display server itself so it works whichever window has the focus. Called with a
+   * `reason` when control must end for another cause, e.g. the keyboard map changed under it.
    */
-  watchEscape(display: string, listener: () => void): Promise<Disposable>;
+  watchEscape(display: string, listener: (reason?: string) => void): Promise<Disposable>;
 }
 
 export const InputSink = token<InputSink>('InputSink');

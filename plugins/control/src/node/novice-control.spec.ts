@@ -9,7 +9,7 @@ const tick = () => new Promise((r) => setImmediate(r));
 
 /** An input sink that records, and lets a test press Esc on the "display". */
 function fakeSink(onInject: () => void) {
-  const escapes: (() => void)[] = [];
+  const escapes: ((reason?: string) => void)[] = [];
   const released = { count: 0 };
   const sink: InputSink = {
     id: 'fake',
@@ -109,6 +109,22 @@ describe('control: the novice end enforces consent', () => {
     assert.equal(injected, 0);
     assert.equal(last().view.phase, 'view-only');
     assert.equal(last().view.note, 'Nora pressed Esc: control ended');
+    assert.equal(fake.released.count, 1);
+    assert.equal(fake.escapes.length, 0, 'the Esc watch is closed');
+  });
+
+  it('ends control with the reason when the Esc watch reports another cause, such as a changed keyboard map', async () => {
+    let injected = 0;
+    const { control, fake, last } = novice({ onInject: () => injected++ });
+    control.receive(JSON.stringify({ t: 'request' }));
+    control.answer(true);
+    await tick();
+    fake.escapes[0]('the keyboard map changed (keycode 9) during control; it was put back');
+    control.receive(input);
+    await tick();
+    assert.equal(injected, 0);
+    assert.equal(last().view.phase, 'view-only');
+    assert.equal(last().view.note, 'control stopped: the keyboard map changed (keycode 9) during control; it was put back');
     assert.equal(fake.released.count, 1);
     assert.equal(fake.escapes.length, 0, 'the Esc watch is closed');
   });

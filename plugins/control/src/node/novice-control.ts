@@ -130,7 +130,10 @@ export class NoviceControl implements ChannelEndpoint {
     const sink = this.deps.sink();
     const display = this.deps.display();
     if (!sink || !display) return this.failed('no input plugin can drive this display');
-    this.escape = sink.watchEscape(display, () => void (this.state.phase === 'shared' && this.stop('novice-esc')));
+    this.escape = sink.watchEscape(display, (reason) => {
+      if (reason) this.failed(`control stopped: ${reason}`);
+      else if (this.state.phase === 'shared') this.stop('novice-esc');
+    });
     // No input goes through before Esc is watched: the novice's way out comes first.
     this.target = Promise.all([sink.open(display), this.escape]).then(([target]) => target);
     this.escape.catch((e: Error) => this.failed(`control stopped: Esc cannot be watched on this display (${e.message})`));

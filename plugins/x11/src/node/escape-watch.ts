@@ -1,7 +1,11 @@
 import type { Disposable, Logger } from '@ra/kernel';
 import { XConnection } from './connection.js';
-import { MAPPING_KEYBOARD, readKeyboardMap } from './keyboard-map.js';
+import { readKeyboardMap } from './keyboard-map.js';
+import { KeymapSnapshot } from './keymap-snapshot.js';
 import { XK_ESCAPE } from './keysyms.js';
+
+/** MappingNotify's `request` for the pointer's buttons, which do not concern the keyboard. */
+const MAPPING_POINTER = 2;
 
 export interface WatchOptions {
   readonly timeoutMs: number;
@@ -14,20 +18,27 @@ export interface WatchOptions {
  * Calls a listener the moment Escape goes down on a display, whoever pressed it: XInput2 raw key
  * presses on the root come from every keyboard (XTEST's too), whichever window has the focus and
  * even while a client grabs the keyboard.
+ *
+ * Escape is the physical key that typed it when the watch started, so no change of the map can
+ * disarm it. Any change of the keyboard or modifier map by another client calls the listener with
+ * the reason, and the maps are put back as they were at the start; dispose() puts them back too.
  */
 export class EscapeWatch implements Disposable {
-  private escapes: ReadonlySet<number> = new Set();
-  /** Re-reading the map after a MappingNotify. */
-  private reading?: Promise<void>;
+  /** MappingNotify handled one after the other, each comparing the maps with the snapshot. */
+  private checking: Promise<void> = Promise.resolve();
+  /** The maps changed and were put back once: the listener has been told. */
+  private tripped = false;
   private closing?: Promise<void>;
 
   private constructor(
     private readonly conn: XConnection,
-    private readonly listener: () => void,
+    private readonly escapes: ReadonlySet<number>,
+    private readonly snapshot: KeymapSnapshot,
+    private readonly listener: (reason?: string) => void,
     private readonly options: WatchOptions,
   ) {}
 
-  static async start(display: string, listener: () => void, options: WatchOptions): Promise<EscapeWatch> {
+  static async start(display: string, listener: (reason?: string) => void, options: WatchOptions): Promise<EscapeWatch> {
     const conn = await XConnection.open(display, {
       timeoutMs: options.timeoutMs,
       sharedMemory: false,
@@ -36,11 +47,12 @@ export class EscapeWatch implements Disposable {
     try {
       const xinput = await conn.extension('xinput');
       if (!xinput.xi2) throw new Error(`the X server at ${display} has no XInput2, so Escape cannot be watched`);
-      const watch = new EscapeWatch(conn, listener, options);
-      await watch.readEscapes();
+      const escapes = new Set((await readKeyboardMap(conn)).places(XK_ESCAPE).map((p) => p.keycode));
+      if (escapes.size === 0) throw new Error(`no key types Escape on ${display}, so the novice could not take control back`);
+      const watch = new EscapeWatch(conn, escapes, await KeymapSnapshot.take(conn), listener, options);
       conn.client.on('event', (e) => {
-        if (e.name === 'XIRawKeyPress') watch.pressed(e.detail);
-        else if (e.name === 'MappingNotify' && e.request === MAPPING_KEYBOARD) watch.reread();
+        if (e.name === 'XIRawKeyPress' && watch.escapes.has(e.detail)) watch.tell();
+        else if (e.name === 'MappingNotify' && e.request !== MAPPING_POINTER) watch.check();
       });
       // Fail safe: without a watch the novice's Esc would go unheard, so losing it counts as an Esc.
       conn.onLost((reason) => {
@@ -57,40 +69,40 @@ export class EscapeWatch implements Disposable {
     }
   }
 
+  /** Puts the maps back if they differ, then hangs up. */
   dispose(): Promise<void> {
-    this.closing ??= this.conn.close().then(() => this.options.closed?.());
+    this.closing ??= this.checking
+      .then(() => (this.conn.alive ? this.snapshot.restore() : undefined))
+      .catch((e: Error) => this.failed('put the keyboard map back', e))
+      .then(() => this.conn.close())
+      .then(() => this.options.closed?.());
     return this.closing;
   }
 
-  private async readEscapes(): Promise<void> {
-    const map = await readKeyboardMap(this.conn);
-    this.escapes = new Set(map.places(XK_ESCAPE).map((p) => p.keycode));
+  private check(): void {
+    this.checking = this.checking
+      .then(async () => {
+        if (this.tripped || this.closing) return;
+        const change = await this.snapshot.changed();
+        if (!change) return;
+        this.tripped = true;
+        this.tell(`${change} during control; it was put back`);
+        await this.snapshot.restore();
+      })
+      .catch((e: Error) => this.failed('check the keyboard map', e));
   }
 
-  /** A press that came after a change of the map is judged by the new map. */
-  private pressed(keycode: number): void {
-    if (this.reading) void this.reading.then(() => this.pressed(keycode));
-    else if (this.escapes.has(keycode)) this.escaped();
-  }
-
-  private reread(): void {
-    const reading: Promise<void> = this.readEscapes()
-      .catch((error: Error) => this.failed(error))
-      .finally(() => this.reading === reading && (this.reading = undefined));
-    this.reading = reading;
-  }
-
-  private escaped(): void {
+  private tell(reason?: string): void {
     if (this.closing) return;
     try {
-      this.listener();
+      this.listener(reason);
     } catch (e) {
       this.options.logger?.warn(`ra.x11: the Escape listener failed: ${(e as Error).message}`);
     }
   }
 
-  /** A failed re-read keeps the keycodes known before; a lost connection is reported by onLost. */
-  private failed(error: Error): void {
-    if (this.conn.alive) this.options.logger?.warn(`ra.x11: cannot re-read where Escape is: ${error.message}`);
+  /** A lost connection is reported by onLost. */
+  private failed(what: string, error: Error): void {
+    if (this.conn.alive) this.options.logger?.warn(`ra.x11: cannot ${what}: ${error.message}`);
   }
 }

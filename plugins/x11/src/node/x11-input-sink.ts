@@ -20,7 +20,7 @@ export class X11InputSink implements InputSink, Disposable {
     return target;
   }
 
-  async watchEscape(display: string, listener: () => void): Promise<EscapeWatch> {
+  async watchEscape(display: string, listener: (reason?: string) => void): Promise<EscapeWatch> {
     const watch = await EscapeWatch.start(display, listener, { ...this.connecting(), closed: () => this.live.delete(watch) });
     this.live.add(watch);
     return watch;

@@ -120,6 +120,10 @@ declare module 'x11' {
     GetKeyboardMapping(first: number, count: number, callback: XCallback<number[][]>): void;
     /** Rewrites `keysyms.length / perKeycode` keycodes from `first`. */
     ChangeKeyboardMapping(first: number, perKeycode: number, keysyms: readonly number[], callback: XCallback<void>): void;
+    /** 8 rows (Shift, Lock, Control, Mod1-Mod5) of the keycodes of each modifier, 0 for none. */
+    GetModifierMapping(callback: XCallback<number[][]>): void;
+    /** Resolves to the status: 0 Success, 1 Busy (a key of a changed modifier is down), 2 Failed. */
+    SetModifierMapping(rows: readonly (readonly number[])[], callback: XCallback<number>): void;
     /** 32 bytes, one bit per keycode that is down. */
     QueryKeymap(callback: XCallback<Buffer>): void;
   }
