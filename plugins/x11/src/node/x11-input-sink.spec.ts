@@ -15,6 +15,9 @@ import { X11InputSink } from './x11-input-sink.js';
 
 const run = promisify(execFile);
 const xdotool = (x: Xvfb, ...args: string[]) => run('xdotool', args, { env: x.env });
+const xmodmap = (x: Xvfb, ...args: string[]) => run('xmodmap', args, { env: x.env });
+/** What `xmodmap -pke` says keycode 9 types. */
+const escapeRow = async (x: Xvfb) => (await xmodmap(x, '-pke')).stdout.split('\n').find((l) => l.startsWith('keycode   9 ')) ?? '';
 
 const SHIFT_MASK = 0x1;
 const BUTTON1_MASK = 0x100;
@@ -289,26 +292,59 @@ describe('X11InputSink on Xvfb', function () {
       }
     });
 
-    it('follows Escape to another keycode when another client changes the keyboard map', async () => {
-      const probe = await InputProbe.open(xvfb().display);
-      const [escape] = await probe.keycodesOf(XK_ESCAPE);
-      const spare = await probe.spareKeycode();
-      const [escapeRow, spareRow] = [await probe.keysymsOf(escape), await probe.keysymsOf(spare)];
-      let calls = 0;
-      const watch = await sink.watchEscape(xvfb().display, () => calls++);
+    it('ends control when another client remaps Escape (xmodmap), puts keycode 9 back, and ignores its own lent keycodes', async () => {
+      const reasons: (string | undefined)[] = [];
+      const watch = await sink.watchEscape(xvfb().display, (reason) => reasons.push(reason));
+      const target = await sink.open(xvfb().display);
       try {
-        await probe.remap(escape, [0]);
-        await probe.remap(spare, [XK_ESCAPE]);
-        await xdotool(xvfb(), 'key', 'Escape');
-        await until(() => calls === 1, 2000, 'Escape on its new keycode was not seen');
-        await probe.sync();
-        assert.deepEqual(
-          probe.strokes.filter((s) => s.down).map((s) => s.detail),
-          [spare],
-        );
+        assert.match(await escapeRow(xvfb()), /\bEscape\b/, 'Escape is on keycode 9 before');
+        // é is not on the US map: the target lends it a spare keycode, which is no change to report.
+        await strokes(target, [{ key: 'é', code: '' }]);
+        await sleep(200);
+        assert.deepEqual(reasons, [], 'a keycode the target lent ended control');
+
+        await xmodmap(xvfb(), '-e', 'keycode 9 = F13');
+        await until(() => reasons.length === 1, 2000, 'the remap of Escape did not end control');
+        assert.match(reasons[0] ?? '', /^the keyboard map changed \(keycode 9\) during control; it was put back$/);
+        await until(async () => /\bEscape\b/.test(await escapeRow(xvfb())), 2000, 'keycode 9 did not get Escape back', 50);
       } finally {
-        await probe.remap(spare, spareRow);
-        await probe.remap(escape, escapeRow);
+        await target.dispose();
+        await watch.dispose();
+      }
+    });
+
+    it('ends control when another client changes the modifier map, and puts it back', async () => {
+      const before = (await xmodmap(xvfb(), '-pm')).stdout;
+      const reasons: (string | undefined)[] = [];
+      const watch = await sink.watchEscape(xvfb().display, (reason) => reasons.push(reason));
+      try {
+        await xmodmap(xvfb(), '-e', 'clear Lock');
+        await until(() => reasons.length === 1, 2000, 'the change of the modifier map did not end control');
+        assert.equal(reasons[0], 'the modifier map changed during control; it was put back');
+        await until(async () => (await xmodmap(xvfb(), '-pm')).stdout === before, 2000, 'the modifier map was not put back', 50);
+      } finally {
+        await watch.dispose();
+      }
+    });
+
+    it('hears the physical Escape key while it types another keysym, and dispose() puts Escape back', async () => {
+      const probe = await InputProbe.open(xvfb().display);
+      const reasons: (string | undefined)[] = [];
+      const watch = await sink.watchEscape(xvfb().display, (reason) => reasons.push(reason));
+      try {
+        assert.deepEqual(await probe.keycodesOf(XK_ESCAPE), [9]);
+        await xmodmap(xvfb(), '-e', 'keycode 9 = F13');
+        await until(() => reasons.length === 1, 2000, 'the remap of Escape did not end control');
+        // Once it has ended control the watch leaves the map alone, so keycode 9 can keep F13 here.
+        await until(async () => /\bEscape\b/.test(await escapeRow(xvfb())), 2000, 'keycode 9 did not get Escape back', 50);
+        await xmodmap(xvfb(), '-e', 'keycode 9 = F13');
+        assert.match(await escapeRow(xvfb()), /\bF13\b/);
+        await probe.press(9);
+        await until(() => reasons.length === 2, 2000, 'keycode 9 typing F13 was not heard as Escape');
+        assert.equal(reasons[1], undefined, 'the press was not reported as Esc');
+        await watch.dispose();
+        assert.match(await escapeRow(xvfb()), /\bEscape\b/, 'dispose() did not put Escape back');
+      } finally {
         await watch.dispose();
         await probe.close();
       }

@@ -82,6 +82,14 @@ export class InputProbe {
     await this.conn.request<void>((cb) => this.conn.client.ChangeKeyboardMapping(keycode, keysyms.length, keysyms, cb));
   }
 
+  /** Presses and releases a physical key through XTEST, whatever keysym it has now. */
+  async press(keycode: number): Promise<void> {
+    const { KeyPress, KeyRelease, FakeInput } = await this.conn.extension('xtest');
+    FakeInput(KeyPress, keycode, 0, this.conn.screen.root, 0, 0);
+    FakeInput(KeyRelease, keycode, 0, this.conn.screen.root, 0, 0);
+    await this.sync();
+  }
+
   /** A round trip: every event the server sent before has arrived. */
   async sync(): Promise<void> {
     await this.conn.request((cb) => this.conn.client.GetInputFocus(cb));
