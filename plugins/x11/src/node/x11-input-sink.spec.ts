@@ -371,6 +371,21 @@ describe('X11InputSink on Xvfb', function () {
       );
     });
 
+    it('watchEscape() refuses a display where no key types Escape, so control cannot start without a way out', async () => {
+      const xvfb = await startXvfb({ width: 320, height: 240 });
+      const sink = new X11InputSink();
+      try {
+        await xmodmap(xvfb, '-e', 'keycode 9 = F13');
+        await assert.rejects(
+          sink.watchEscape(xvfb.display, () => undefined),
+          /no key types Escape on :\d+, so the novice could not take control back/,
+        );
+      } finally {
+        await sink.dispose();
+        await xvfb.stop();
+      }
+    });
+
     it('a dropped X connection makes calls reject, dispose() still resolves, and nothing throws', async () => {
       const unhandled: unknown[] = [];
       const onUnhandled = (e: unknown) => unhandled.push(e);
