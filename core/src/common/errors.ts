@@ -20,5 +20,7 @@ export class PermissionDeniedError extends RaError {
 export class ServiceConflictError extends RaError {}
 export class ServiceUnavailableError extends RaError {}
 export class PolicyError extends RaError {}
+/** The machine is managed and its policy cannot be trusted: RA does not start at all. */
+export class PolicyUntrustedError extends PolicyError {}
 export class ManifestError extends RaError {}
 export class SettingsError extends RaError {}

@@ -2,7 +2,7 @@ import { Container } from '../common/di.js';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DisposableStore, toDisposable, type Disposable } from '../common/disposable.js';
-import { ManifestError, ServiceConflictError, ServiceUnavailableError, SettingsError } from '../common/errors.js';
+import { ManifestError, PolicyUntrustedError, ServiceConflictError, ServiceUnavailableError, SettingsError } from '../common/errors.js';
 import { ContributionProvider } from '../common/extension-points.js';
 import type { PluginManifest, PluginRecord, PluginState } from '../common/manifest.js';
 import { isPluginDefinition, type PluginDefinition } from '../common/plugin.js';
@@ -126,6 +126,8 @@ export class Kernel {
     this.catalogue = new PointCatalogue(manifests);
     for (const m of manifests) for (const name of Object.keys(m.hooks)) if (!this.hookOwners.has(name)) this.hookOwners.set(name, m.id);
     this.policyState = await loadPolicy(this.options.policy, this.sections);
+    // A managed machine never runs on a policy it cannot trust, not even disabled: ops must see it fail.
+    if (this.policyState.origin === 'refused' && this.options.policy.managed) throw new PolicyUntrustedError(this.policyState.note!);
     if (this.policyState.origin === 'refused') this.logger.error(this.policyState.note!);
     this.settings = await this.readSettings();
     this.slots = candidates.map((candidate) => ({ candidate, state: 'invalid', reason: '', ms: 0, errors: 0 }));

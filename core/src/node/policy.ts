@@ -94,41 +94,48 @@ export interface PolicyLocation {
   readonly path: string;
   /** The pinned ops public key (PEM). */
   readonly keyPath: string;
+  /**
+   * The machine is managed: ops pinned a key or put a policy at the system paths. Then defaults
+   * never apply, and a policy that cannot be trusted stops RA instead of running it disabled.
+   */
+  readonly managed?: boolean;
 }
 
 /**
- * Reads and verifies the machine policy. No policy and no pinned key: defaults. Anything that
- * cannot be trusted (bad or missing signature, a key pinned but the policy gone, a malformed
- * file) is refused loudly and RA runs with the safest settings.
+ * Reads and verifies the machine policy. No policy and no pinned key on an unmanaged machine:
+ * defaults. Anything that cannot be trusted (bad or missing signature, a key pinned but the policy
+ * gone, a malformed file) is refused loudly; RA then runs with the safest settings, or, on a
+ * managed machine, not at all (the kernel refuses to start).
  */
 export async function loadPolicy(location: PolicyLocation, sections: PolicySections): Promise<PolicyState> {
-  const { path, keyPath } = location;
+  const { path, keyPath, managed = false } = location;
+  const refuse = (why: string) => refused(path, why, managed);
   let key: Buffer | undefined, text: Buffer | undefined, signature: Buffer | undefined;
   try {
     key = await readOptional(keyPath);
     text = await readOptional(path, MAX_POLICY_BYTES);
     signature = await readOptional(`${path}.sig`, 4096);
   } catch (e) {
-    return refused(path, (e as Error).message);
+    return refuse((e as Error).message);
   }
   if (text === undefined) {
-    if (key === undefined) return { policy: DEFAULT_POLICY, origin: 'default', path, note: `no policy at ${path}; defaults apply` };
-    return refused(path, `an ops key is pinned at ${keyPath} but the policy file ${path} is missing`);
+    if (key !== undefined) return refuse(`an ops key is pinned at ${keyPath} but the policy file ${path} is missing`);
+    if (managed) return refuse(`this machine is managed, but neither the policy file nor the ops key ${keyPath} is there any more`);
+    return { policy: DEFAULT_POLICY, origin: 'default', path, note: `no policy at ${path}; defaults apply` };
   }
-  if (key === undefined) return refused(path, `no pinned ops key at ${keyPath} to verify it with`);
-  if (signature === undefined) return refused(path, `its signature file ${path}.sig is missing`);
+  if (key === undefined) return refuse(`no pinned ops key at ${keyPath} to verify it with`);
+  if (signature === undefined) return refuse(`its signature file ${path}.sig is missing`);
   try {
-    if (!verifyDetached(key, text, signature)) {
-      return refused(path, `its signature does not verify against the pinned ops key ${keyPath}`);
-    }
+    if (!verifyDetached(key, text, signature)) return refuse(`its signature does not verify against the pinned ops key ${keyPath}`);
     return { policy: parsePolicy(text.toString('utf8'), sections, path), origin: 'file', path };
   } catch (e) {
-    return refused(path, (e as Error).message);
+    return refuse((e as Error).message);
   }
 }
 
-function refused(path: string, why: string): PolicyState {
-  return { policy: SAFEST_POLICY, origin: 'refused', path, note: `policy ${path} refused: ${why}; running with the safest settings (RA disabled)` };
+function refused(path: string, why: string, managed: boolean): PolicyState {
+  const outcome = managed ? 'RA does not start on a managed machine until ops fix it' : 'running with the safest settings (RA disabled)';
+  return { policy: SAFEST_POLICY, origin: 'refused', path, note: `policy ${path} refused: ${why}; ${outcome}` };
 }
 
 async function readOptional(path: string, maxBytes = 64 * 1024): Promise<Buffer | undefined> {

@@ -1,4 +1,4 @@
-import { UsageError } from '@ra/kernel';
+import { PolicyUntrustedError, UsageError } from '@ra/kernel';
 
 /** Exit codes the CLI promises; `ra --help` lists them. */
 export const EXIT = { ok: 0, error: 1, usage: 2, untrusted: 3, unknown: 4, refused: 5 } as const;
@@ -20,5 +20,6 @@ export { UsageError };
 export function describeFailure(e: unknown, debug: boolean): { code: number; line: string } {
   const message = debug && e instanceof Error ? e.stack : e instanceof Error ? e.message : String(e);
   if (e instanceof UsageError) return { code: EXIT.usage, line: `${message} (see ra --help)` };
-  return { code: e instanceof CliError ? e.code : EXIT.error, line: message ?? String(e) };
+  const code = e instanceof CliError ? e.code : e instanceof PolicyUntrustedError ? EXIT.untrusted : EXIT.error;
+  return { code, line: message ?? String(e) };
 }

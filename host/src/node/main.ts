@@ -38,12 +38,15 @@ Options:
 
 Environment:
   RA_HOME                   user settings and state (default ~/.config/ra)
-  RA_POLICY                 machine policy (default /etc/ra/policy.json; signature in <file>.sig)
-  RA_OPS_KEY                pinned ops public key (default /etc/ra/ops-key.pub)
-  RA_PLUGIN_PATH            extra plugin folders, separated by ':'
+  RA_PLUGIN_PATH            extra plugin folders, separated by ':'; ignored on a managed machine
+  RA_UNMANAGED=1            development and tests: read RA_POLICY and RA_OPS_KEY; ignored on a managed machine
+  RA_POLICY                 machine policy, with RA_UNMANAGED=1 (default /etc/ra/policy.json; signature in <file>.sig)
+  RA_OPS_KEY                pinned ops public key, with RA_UNMANAGED=1 (default /etc/ra/ops-key.pub)
   RA_ACTIVATION_TIMEOUT_MS  how long a plugin may take to activate (default 5000)
   RA_PORT                   the port helpers connect to, or 'off' for an RA that only helps others
   RA_LOG                    error | warn | info | debug (default warn)
+  A machine is managed when ops put ops-key.pub or policy.json in /etc/ra: that policy binds, and if it
+  cannot be trusted RA does not start.
 
 Exit codes: 0 ok, 1 error, 2 usage, 3 policy untrusted, 4 unknown plugin, 5 refused by policy
 `;
@@ -77,7 +80,7 @@ async function main(argv: string[]): Promise<void> {
     values: o,
     positionals: [command = 'start', sub, ...rest],
   } = parsed;
-  if (o.help) return void process.stdout.write(`${HELP}\nCommands of the active plugins:\n${commandsHelp(await pluginCommands(readEnvironment()))}`);
+  if (o.help) return void process.stdout.write(`${HELP}\nCommands of the active plugins:\n${await activeCommandsHelp()}`);
   if (o.version) return void process.stdout.write(`ra ${VERSION} (kernel ${KERNEL_VERSION})\n`);
   const env = readEnvironment();
   const json = o.json ?? false;
@@ -115,6 +118,15 @@ async function main(argv: string[]): Promise<void> {
       return show(env, json);
     default:
       throw new UsageError(`unknown command '${[command, sub].filter(Boolean).join(' ')}'`);
+  }
+}
+
+/** The help lists the active plugins' commands; the host's own help shows even when RA could not start. */
+async function activeCommandsHelp(): Promise<string> {
+  try {
+    return commandsHelp(await pluginCommands(readEnvironment()));
+  } catch (e) {
+    return `  (none now: ${(e as Error).message})\n`;
   }
 }
 

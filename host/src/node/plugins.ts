@@ -14,7 +14,7 @@ import {
   type PolicySections,
 } from '@ra/kernel/node';
 import { CliError, EXIT } from './cli-error.js';
-import { kernelOptions, pluginSources, type Environment } from './environment.js';
+import { kernelOptions, pluginSources, policyLocation, type Environment } from './environment.js';
 import { pluginTable, policyLine, table } from './format.js';
 import { readStatus, type HostStatus } from './status.js';
 
@@ -42,7 +42,7 @@ export async function setEnabled(env: Environment, id: string, enabled: boolean)
   const candidates = await discover(env);
   const candidate = candidates.find((c) => c.id === id);
   if (!candidate) throw new CliError(`no plugin with id '${id}' (see ra plugins list)`, EXIT.unknown);
-  const policy = await loadPolicy({ path: env.policyPath, keyPath: env.opsKeyPath }, sectionsOf(candidates));
+  const policy = await loadPolicy(policyLocation(env), sectionsOf(candidates));
   const verb = enabled ? 'enable' : 'disable';
   if (candidate.manifest) {
     const blocked = enabled ? await policyBlocks(policy, candidate.manifest, candidate.dir) : undefined;
@@ -101,10 +101,6 @@ export function sectionsOf(candidates: readonly PluginCandidate[]): ReturnType<t
 }
 
 /** The machine policy as RA would enforce it, checked against the installed plugins' sections. */
-export async function enforcedPolicy(
-  env: Environment,
-  location: PolicyLocation = { path: env.policyPath, keyPath: env.opsKeyPath },
-  sections?: PolicySections,
-) {
+export async function enforcedPolicy(env: Environment, location: PolicyLocation = policyLocation(env), sections?: PolicySections) {
   return loadPolicy(location, sections ?? sectionsOf(await discover(env)));
 }

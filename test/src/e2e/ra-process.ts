@@ -50,6 +50,7 @@ export class RaProcess {
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       RA_HOME: home,
+      RA_UNMANAGED: '1',
       RA_POLICY: join(home, 'no-policy.json'),
       RA_OPS_KEY: join(home, 'no-key.pub'),
       RA_PLUGIN_PATH: options.pluginPath ?? '',

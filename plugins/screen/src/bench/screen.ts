@@ -86,7 +86,15 @@ async function ra(work: string): Promise<Row> {
     const home = join(work, role);
     await mkdir(home, { recursive: true });
     await writeFile(join(home, 'settings.json'), JSON.stringify({ plugins: { 'ra.control': { settings: { allowControl: true } } } }));
-    const env = { ...process.env, RA_HOME: home, RA_POLICY: join(work, 'none.json'), RA_OPS_KEY: join(work, 'none.pub'), RA_PLUGIN_PATH: '', DISPLAY };
+    const env = {
+      ...process.env,
+      RA_UNMANAGED: '1',
+      RA_HOME: home,
+      RA_POLICY: join(work, 'none.json'),
+      RA_OPS_KEY: join(work, 'none.pub'),
+      RA_PLUGIN_PATH: '',
+      DISPLAY,
+    };
     const p = background('node', [RA, 'start', '--port', String(port), '--ui-port', '0'], env);
     const [, url] = await waitFor(p.output, /Open RA: (\S+)/, `RA ${role} start`);
     const secret = new URL(url).searchParams.get('k')!;
