@@ -179,7 +179,7 @@ async function sendKeysAnyway(helper: RaProcess, text: string): Promise<number> 
   const url = new URL('/api/sessions/live', helper.url);
   url.protocol = 'ws:';
   url.search = '';
-  const socket = new WebSocket(url, { headers: { authorization: `Bearer ${new URL(helper.url).searchParams.get('k')}` } });
+  const socket = new WebSocket(url, { headers: { authorization: `Bearer ${helper.secret}` } });
   await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
   let count = 0;
   for (const ch of text) {

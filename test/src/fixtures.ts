@@ -141,7 +141,7 @@ export class RunningRa {
       });
     });
     const url = new URL(address);
-    return new RunningRa(child, new URL('/', url), url.searchParams.get('k')!, () => out);
+    return new RunningRa(child, new URL('/', url), new URLSearchParams(url.hash.slice(1)).get('token')!, () => out);
   }
 
   get port(): number {

@@ -73,7 +73,7 @@ describe('web: browser shell', function () {
     const page = await browser.newPage();
     const problems: string[] = [];
     page.on('console', (m) => void (m.type() === 'error' && problems.push(m.text())));
-    await page.goto(new URL(`/?k=${ra.secret}`, ra.url).href);
+    await page.goto(new URL(`/#token=${ra.secret}`, ra.url).href);
     return { page, problems };
   }
 
@@ -82,7 +82,7 @@ describe('web: browser shell', function () {
     await browserPlugin('test.broken', "export default { activate() { throw new Error('no luck'); } };");
     await browserPlugin('test.garbled', 'export default {');
     const { page, problems } = await open();
-    assert.equal(new URL(page.url()).search, '', 'the secret stayed in the address bar');
+    assert.equal(new URL(page.url()).hash, '', 'the secret stayed in the address bar');
     await page.waitForFunction(() => (JSON.parse(document.getElementById('seen')?.textContent || '{}').socket ?? []).length === 2);
     const seen = JSON.parse((await page.textContent('#seen'))!);
     assert.deepEqual(seen, { echo: { got: { a: 1 } }, error: 'short and stout', registry: [1, 1, 0, 2], socket: ['echo:hi', [3, 2, 1]] });

@@ -107,42 +107,52 @@ describe('web: local server', () => {
     assert.deepEqual((await api('GET', '/api/test/env')).json(), { port: 45999, display: ':96' });
   });
 
-  it('refuses the API and the page without the secret', async () => {
-    const anonymous = await call('GET', '/api/ui/plugins');
-    assert.equal(anonymous.status, 401);
-    assert.match((anonymous.json() as { error: string }).error, /secret address/);
-    assert.equal((await call('GET', '/api/ui/plugins', { headers: { authorization: 'Bearer nope' } })).status, 401);
-    assert.equal((await call('GET', '/api/ui/plugins', { headers: { cookie: `ra-${ra.port}=nope` } })).status, 401);
-    const page = await call('GET', '/');
-    assert.equal(page.status, 401);
-    assert.match(page.text, /open the private address RA printed|only opens from the private address RA printed/);
-    assert.doesNotMatch(page.text, /<script/);
-    assert.equal((await call('GET', '/?k=wrong')).status, 401);
-    assert.equal((await call('GET', '/shell.js')).status, 401);
-    assert.equal((await call('GET', '/plugins/test.web/browser/index.js')).status, 401);
+  it('prints its address with the secret in the fragment, which browsers never send', async () => {
+    assert.match(ra.output(), new RegExp(`^Open RA: http://127\\.0\\.0\\.1:${ra.port}/#token=${ra.secret}$`, 'm'));
   });
 
-  it('trades the secret in the address for an HttpOnly, SameSite=Strict cookie', async () => {
-    const signIn = await call('GET', `/?k=${ra.secret}`);
-    assert.equal(signIn.status, 303);
-    assert.equal(signIn.headers.location, '/');
-    const cookie = signIn.headers['set-cookie']![0];
-    assert.match(cookie, /HttpOnly/);
-    assert.match(cookie, /SameSite=Strict/);
-    const pair = cookie.split(';')[0];
-    const page = await call('GET', '/', { headers: { cookie: pair } });
+  it('refuses the API without the secret in Authorization, whatever cookie comes with it', async () => {
+    const anonymous = await call('GET', '/api/ui/plugins');
+    assert.equal(anonymous.status, 401);
+    assert.match((anonymous.json() as { error: string }).error, new RegExp(`secret address .*http://127\\.0\\.0\\.1:${ra.port}/#token=…`));
+    assert.equal((await call('GET', '/api/ui/plugins', { headers: { authorization: 'Bearer nope' } })).status, 401);
+    // The cookie of earlier versions, which any server on another local port received and replayed.
+    for (const cookie of [`ra-${ra.port}=${ra.secret}`, `ra=${ra.secret}`, `token=${ra.secret}`]) {
+      assert.equal((await call('GET', '/api/ui/plugins', { headers: { cookie } })).status, 401, cookie);
+      assert.equal((await call('POST', '/api/test/echo/x', { headers: { cookie }, body: '{}' })).status, 401, cookie);
+    }
+  });
+
+  it('refuses the secret in the query, on the API and the page alike, and never logs it', async () => {
+    for (const path of ['/api/ui/plugins', '/', '/shell.js', '/api/test/boom']) {
+      const reply = await call('GET', `${path}?k=${ra.secret}`);
+      assert.equal(reply.status, 401, path);
+      assert.match(reply.text, /never in the query/, path);
+      assert.ok(!reply.text.includes(ra.secret), path);
+    }
+    assert.equal((await call('GET', `/api/ui/plugins?k=${ra.secret}`, { headers: bearer() })).status, 401);
+    assert.equal((await call('GET', `/api/test/boom?token=${ra.secret}`)).status, 401);
+    assert.equal(ra.output().split(ra.secret).length, 2, 'the secret shows once, in the printed address');
+  });
+
+  it('serves the page and its scripts, which hold no secret, and never sets a cookie', async () => {
+    const page = await call('GET', '/');
     assert.equal(page.status, 200);
     assert.match(page.headers['content-type']!, /^text\/html/);
     assert.match(page.text, /<script type="module" src="\/shell.js"><\/script>/);
     assert.match(page.text, /RA — Remote Assistance/);
-    const shell = await call('GET', '/shell.js', { headers: { cookie: pair } });
+    const shell = await call('GET', '/shell.js');
     assert.equal(shell.status, 200);
     assert.match(shell.headers['content-type']!, /^text\/javascript/);
     assert.match(shell.text, /\/api\/ui\/plugins/);
-    assert.equal((await call('GET', '/workbench.js', { headers: { cookie: pair } })).status, 200);
-    assert.match((await call('GET', '/shell.css', { headers: { cookie: pair } })).headers['content-type']!, /^text\/css/);
-    const plugins = await call('GET', '/api/ui/plugins', { headers: { cookie: pair } });
-    assert.deepEqual(plugins.json(), [{ id: 'test.web', entry: '/plugins/test.web/browser/index.js' }]);
+    for (const path of ['/workbench.js', '/access.js', '/token.js', '/plugins/test.web/browser/index.js'])
+      assert.equal((await call('GET', path)).status, 200, path);
+    assert.match((await call('GET', '/shell.css')).headers['content-type']!, /^text\/css/);
+    for (const reply of [page, shell, await api('GET', '/api/ui/plugins')]) {
+      assert.equal(reply.headers['set-cookie'], undefined);
+      assert.ok(!reply.text.includes(ra.secret));
+    }
+    assert.deepEqual((await api('GET', '/api/ui/plugins')).json(), [{ id: 'test.web', entry: '/plugins/test.web/browser/index.js' }]);
   });
 
   it('sends security headers, and no-store on the API', async () => {
@@ -239,8 +249,12 @@ describe('web: local server', () => {
   });
 
   /** A WebSocket to the test socket; resolves once open, with everything it received. */
-  function connect(headers: Record<string, string>, origin = `http://127.0.0.1:${ra.port}`): Promise<{ socket: WebSocket; received: (string | Buffer)[] }> {
-    const socket = new WebSocket(`ws://127.0.0.1:${ra.port}/api/test/socket?name=Ann`, { headers, origin });
+  function connect(
+    headers: Record<string, string>,
+    origin = `http://127.0.0.1:${ra.port}`,
+    protocols: string[] = [],
+  ): Promise<{ socket: WebSocket; received: (string | Buffer)[] }> {
+    const socket = new WebSocket(`ws://127.0.0.1:${ra.port}/api/test/socket?name=Ann`, protocols, { headers, origin });
     const received: (string | Buffer)[] = [];
     socket.on('message', (data: Buffer, binary: boolean) => received.push(binary ? data : data.toString('utf8')));
     return new Promise((resolve, reject) => {
@@ -261,13 +275,20 @@ describe('web: local server', () => {
     socket.close();
   });
 
-  it('refuses WebSocket upgrades without the secret, from another origin or to an unknown path', async () => {
+  it("takes a page's secret as a WebSocket subprotocol, and answers without echoing it", async () => {
+    const { socket, received } = await connect({}, undefined, ['ra', `ra-token.${ra.secret}`]);
+    assert.equal(socket.protocol, 'ra');
+    await until(() => received.length === 1, 5000, 'no greeting', 20);
+    socket.close();
+    await assert.rejects(connect({}, undefined, ['ra', 'ra-token.nope']), /HTTP 401/);
+    await assert.rejects(connect({}, `http://127.0.0.1:${ra.port + 1}`, ['ra', `ra-token.${ra.secret}`]), /HTTP 403/);
+  });
+
+  it('refuses WebSocket upgrades without the secret, with a cookie, from another origin or to an unknown path', async () => {
     await assert.rejects(connect({}), /HTTP 401/);
+    await assert.rejects(connect({ cookie: `ra-${ra.port}=${ra.secret}` }), /HTTP 401/);
     await assert.rejects(connect(bearer(), 'http://evil.example'), /HTTP 403/);
     await assert.rejects(connect({ ...bearer(), host: 'evil.example' }), /HTTP 403/);
-    const pair = (await call('GET', `/?k=${ra.secret}`)).headers['set-cookie']![0].split(';')[0];
-    const { socket } = await connect({ cookie: pair });
-    socket.close();
     const stray = new WebSocket(`ws://127.0.0.1:${ra.port}/api/nowhere`, { headers: bearer() });
     await assert.rejects(new Promise((_, reject) => stray.once('unexpected-response', (_r, res) => reject(new Error(`HTTP ${res.statusCode}`)))), /HTTP 404/);
   });

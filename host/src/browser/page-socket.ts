@@ -1,4 +1,5 @@
 import type { Disposable, PageSocket } from '@ra/kernel';
+import { SOCKET_PROTOCOL, TOKEN_PROTOCOL } from './access.js';
 
 /**
  * A WebSocket to the local API as a plugin sees it: binary frames as Uint8Array, messages sent
@@ -10,8 +11,9 @@ export class BrowserPageSocket implements PageSocket {
   private readonly messageListeners = new Set<(data: string | Uint8Array) => void>();
   private readonly closeListeners = new Set<(reason: string) => void>();
 
-  constructor(path: string) {
-    this.ws = new WebSocket(new URL(path, location.href.replace(/^http/, 'ws')));
+  /** A browser cannot set headers on a WebSocket: the secret goes as a subprotocol (see access.ts). */
+  constructor(path: string, token: string) {
+    this.ws = new WebSocket(new URL(path, location.href.replace(/^http/, 'ws')), [SOCKET_PROTOCOL, `${TOKEN_PROTOCOL}${token}`]);
     this.ws.binaryType = 'arraybuffer';
     this.ws.onopen = () => this.queue.splice(0).forEach((data) => this.transmit(data));
     this.ws.onmessage = (event: MessageEvent<string | ArrayBuffer>) => {

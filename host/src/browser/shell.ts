@@ -1,5 +1,7 @@
 import type { BrowserPlugin } from '@ra/kernel';
-import { ShellWorkbench } from './workbench.js';
+import { TOKEN_FIELD } from './access.js';
+import { forgetToken, takeToken } from './token.js';
+import { ApiFailure, ShellWorkbench } from './workbench.js';
 
 /** How long one plugin may take to start before the page gives up on it and goes on. */
 const ACTIVATE_MS = 10_000;
@@ -34,13 +36,32 @@ async function activate(workbench: ShellWorkbench, entry: string): Promise<void>
   }
 }
 
-async function boot(): Promise<void> {
-  const workbench = new ShellWorkbench(main);
+/** Opened without the secret, or with one from an earlier start: where the right address is. */
+function stranger(): void {
+  const notice = document.createElement('section');
+  notice.className = 'ra-notice';
+  const title = document.createElement('h2');
+  title.textContent = 'Please use the address RA gave you';
+  const where = document.createElement('p');
+  const code = document.createElement('code');
+  code.textContent = `http://${location.host}/#${TOKEN_FIELD}=…`;
+  where.append('For your safety, this page only opens from the private address RA printed when it started. It looks like ', code);
+  where.append(' and follows the words “Open RA:”.');
+  const next = document.createElement('p');
+  next.textContent = 'Copy that whole address into your browser. If you closed the window where RA runs, start RA again.';
+  notice.append(title, where, next);
+  main.append(notice);
+}
+
+async function boot(token: string): Promise<void> {
+  const workbench = new ShellWorkbench(main, token);
   let entries: BrowserEntry[];
   try {
     entries = await workbench.request<BrowserEntry[]>('GET', '/api/ui/plugins');
   } catch (e) {
-    return banner(`RA could not list its plugins: ${(e as Error).message}. Is RA still running?`);
+    if (!(e instanceof ApiFailure && e.status === 401)) return banner(`RA could not list its plugins: ${(e as Error).message}. Is RA still running?`);
+    forgetToken();
+    return stranger();
   }
   for (const plugin of entries) {
     try {
@@ -62,4 +83,6 @@ async function boot(): Promise<void> {
   }
 }
 
-void boot();
+const token = takeToken();
+if (token) void boot(token);
+else stranger();

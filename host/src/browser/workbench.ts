@@ -1,19 +1,32 @@
 import type { BrowserPoints, Disposable, PageSocket, Workbench } from '@ra/kernel';
 import { BrowserPageSocket } from './page-socket.js';
 
+/** The local API's answer when not OK: its status tells a refused secret (401) from other failures. */
+export class ApiFailure extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** The shell's side of the contract with plugins' browser entries (core/src/common/ui.ts). */
 export class ShellWorkbench implements Workbench {
   /** The page's registry: each browser point's contributions, in the order they came. */
   private readonly registry = new Map<string, unknown[]>();
   private readonly listeners = new Set<{ point: string; listener: () => void }>();
 
-  constructor(readonly main: HTMLElement) {}
+  constructor(
+    readonly main: HTMLElement,
+    private readonly token: string,
+  ) {}
 
   async request<T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T> {
     const response = await fetch(path, {
       method,
-      credentials: 'same-origin',
-      headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+      credentials: 'omit',
+      headers: { Authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await response.text();
@@ -25,11 +38,11 @@ export class ShellWorkbench implements Workbench {
     }
     if (response.ok) return parsed as T;
     const error = (parsed as { error?: unknown } | null)?.error;
-    throw new Error(typeof error === 'string' ? error : `${method} ${path} failed (HTTP ${response.status})`);
+    throw new ApiFailure(response.status, typeof error === 'string' ? error : `${method} ${path} failed (HTTP ${response.status})`);
   }
 
   connect(path: string): PageSocket {
-    return new BrowserPageSocket(path);
+    return new BrowserPageSocket(path, this.token);
   }
 
   contribute<K extends keyof BrowserPoints>(point: K, value: BrowserPoints[K]): Disposable {

@@ -12,8 +12,13 @@ export class RaProcess {
     private readonly ra: RunningRa,
   ) {}
 
+  /** The address RA printed: the secret in the fragment, as a person opens it. */
   get url(): string {
-    return `${new URL(`/?k=${this.ra.secret}`, this.ra.url)}`;
+    return `${new URL(`/#token=${this.ra.secret}`, this.ra.url)}`;
+  }
+
+  get secret(): string {
+    return this.ra.secret;
   }
 
   get pid(): number {

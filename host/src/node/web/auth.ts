@@ -1,9 +1,12 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { TOKEN_PROTOCOL } from '../../browser/access.js';
 
 /**
- * Who may use the local web server: only someone who knows this start's secret, from a page this
- * server served. Holds the checks against DNS rebinding (Host) and cross-site requests (Origin).
+ * Who may use the local web server: only someone who knows this start's secret, shown in a header
+ * the page or the CLI set themselves; never a cookie, which the browser would also send to any
+ * other server on 127.0.0.1. Holds the checks against DNS rebinding (Host) and cross-site requests
+ * (Origin).
  */
 export class Gate {
   readonly secret = randomBytes(32).toString('base64url');
@@ -12,15 +15,6 @@ export class Gate {
   /** Set once the server listens: Host and Origin checks need the real port. */
   listening(port: number): void {
     this.port = port;
-  }
-
-  /** Cookies are shared by every port of a host, so the name carries the port. */
-  get cookieName(): string {
-    return `ra-${this.port}`;
-  }
-
-  setCookie(): string {
-    return `${this.cookieName}=${this.secret}; HttpOnly; SameSite=Strict; Path=/`;
   }
 
   /** Names the problem when the Host header is not this server's own, e.g. after DNS rebinding. */
@@ -36,24 +30,26 @@ export class Gate {
     return `requests from ${origin} are not allowed`;
   }
 
-  /** The secret from the cookie this server set, or from `Authorization: Bearer` (the CLI). */
+  /** The secret in `Authorization: Bearer`, from the page's own script or the CLI. */
   authenticated(request: IncomingMessage): boolean {
     const bearer = /^Bearer (\S+)$/.exec(request.headers.authorization ?? '')?.[1];
-    return [bearer, this.cookie(request)].some((given) => given !== undefined && this.matches(given));
+    return bearer !== undefined && this.matches(bearer);
+  }
+
+  /**
+   * A WebSocket upgrade: the bearer header (the CLI), or the page's subprotocol `ra-token.<secret>`.
+   * Only a script that holds the secret can offer it, and the Origin check still applies.
+   */
+  socketAuthenticated(request: IncomingMessage): boolean {
+    const offered = (request.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
+    const token = offered.find((p) => p.startsWith(TOKEN_PROTOCOL))?.slice(TOKEN_PROTOCOL.length);
+    return this.authenticated(request) || (token !== undefined && this.matches(token));
   }
 
   /** Compares digests, so neither the secret's content nor its length shows in the timing. */
-  matches(given: string): boolean {
+  private matches(given: string): boolean {
     const digest = (s: string) => createHash('sha256').update(s).digest();
     return timingSafeEqual(digest(given), digest(this.secret));
-  }
-
-  private cookie(request: IncomingMessage): string | undefined {
-    for (const part of (request.headers.cookie ?? '').split(';')) {
-      const [name, ...value] = part.trim().split('=');
-      if (name === this.cookieName) return value.join('=');
-    }
-    return undefined;
   }
 
   private ownHosts(): string[] {

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Duplex } from 'node:stream';
 import { ApiRoute, ApiSocket, type Disposable, type Logger } from '@ra/kernel';
 import type { Kernel } from '@ra/kernel/node';
+import { TOKEN_FIELD } from '../../browser/access.js';
 import { Gate } from './auth.js';
 import { BrowserPlugins } from './browser-plugins.js';
 import { BodyError, readJsonBody, securityHeaders, sendJson, sendText } from './http.js';
@@ -19,8 +20,9 @@ export function apiRouter(kernel: WebKernel, logger: Logger, plugins = new Brows
 }
 
 /**
- * The local web UI and API on 127.0.0.1, behind a secret made at each start. Pages get the secret
- * as an HttpOnly cookie after opening the printed address; the CLI sends it as a bearer token.
+ * The local web UI and API on 127.0.0.1, behind a secret made at each start. The page and its files
+ * hold no secret and are served to anyone who passes the Host check; the API and its sockets want
+ * the secret, which the page takes from the printed address's fragment (see `browser/access.ts`).
  */
 export class WebServer {
   private readonly gate = new Gate();
@@ -77,9 +79,9 @@ export class WebServer {
   get secret(): string {
     return this.gate.secret;
   }
-  /** The address to open: the secret travels once in the query, then lives in a cookie. */
+  /** The address to open: the secret is in the fragment, which the browser never sends anywhere. */
   get openUrl(): string {
-    return `${this.url}?k=${this.secret}`;
+    return `${this.url}#${TOKEN_FIELD}=${this.secret}`;
   }
 
   async close(): Promise<void> {
@@ -97,8 +99,8 @@ export class WebServer {
     const method = request.method ?? 'GET';
     const refused = this.gate.refuseHost(request) ?? (method === 'GET' || method === 'HEAD' ? undefined : this.gate.refuseOrigin(request));
     if (refused) return api ? sendJson(response, 403, { error: refused }) : sendText(response, 403, `${refused}\n`);
-    if (url.pathname === '/' && url.searchParams.has('k')) return this.signIn(response, url.searchParams.get('k')!);
-    if (!this.gate.authenticated(request)) return this.stranger(response, url.pathname, api);
+    if (url.searchParams.has('k')) return this.stranger(response, api, ', never in the query, which servers and logs keep');
+    if (api && !this.gate.authenticated(request)) return this.stranger(response, api);
     if (api) return this.api(request, response, method, url);
     if (method !== 'GET' && method !== 'HEAD') return sendText(response, 405, `${method} is not allowed here\n`);
     const shell = SHELL_FILES[url.pathname];
@@ -111,19 +113,11 @@ export class WebServer {
     return sendFile(response, file);
   }
 
-  private async signIn(response: ServerResponse, secret: string): Promise<void> {
-    if (!this.gate.matches(secret)) return this.stranger(response, '/', false);
-    response.writeHead(303, { Location: '/', 'Set-Cookie': this.gate.setCookie(), 'Cache-Control': 'no-store', 'Content-Length': 0 });
-    response.end();
-  }
-
-  /** Someone without the secret: the API says 401, the page says where the right address is. */
-  private async stranger(response: ServerResponse, path: string, api: boolean): Promise<void> {
-    const error = 'RA needs the secret address it printed when it started (Open RA: …)';
-    if (api) return sendJson(response, 401, { error });
-    if (path === '/shell.css') return sendFile(response, SHELL_FILES[path]);
-    if (path !== '/') return sendText(response, 401, `${error}\n`);
-    sendText(response, 401, strangerPage(this.port), 'text/html; charset=utf-8');
+  /** Someone without the secret, or with it in the query (the old address): says where the right address is. */
+  private stranger(response: ServerResponse, api: boolean, more = ''): void {
+    const error = `RA needs the secret address it printed when it started (Open RA: http://127.0.0.1:${this.port}/#${TOKEN_FIELD}=…)${more}`;
+    if (api) sendJson(response, 401, { error });
+    else sendText(response, 401, `${error}\n`);
   }
 
   private async api(request: IncomingMessage, response: ServerResponse, method: string, url: URL): Promise<void> {
@@ -145,23 +139,10 @@ export class WebServer {
       socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(message)}\r\n\r\n${message}`);
     const refused = this.gate.refuseHost(request) ?? this.gate.refuseOrigin(request);
     if (refused) return void refuse('403 Forbidden', refused);
-    if (!this.gate.authenticated(request)) return void refuse('401 Unauthorized', 'RA needs its secret');
+    if (!this.gate.socketAuthenticated(request)) return void refuse('401 Unauthorized', 'RA needs its secret');
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
     const endpoint = this.sockets.find(url.pathname);
     if (!endpoint) return void refuse('404 Not Found', `no API socket at ${url.pathname}`);
     this.sockets.accept(endpoint, request, socket, head, url.searchParams);
   }
-}
-
-function strangerPage(port: number): string {
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>RA — Remote Assistance</title><link rel="stylesheet" href="/shell.css"></head>
-<body><header class="ra-header"><h1>RA — Remote Assistance</h1></header>
-<main class="ra-main"><section class="ra-notice"><h2>Please use the address RA gave you</h2>
-<p>For your safety, this page only opens from the private address RA printed when it started.
-It looks like <code>http://127.0.0.1:${port}/?k=…</code> and follows the words “Open RA:”.</p>
-<p>Copy that whole address into your browser. If you closed the window where RA runs, start RA again.</p>
-</section></main></body></html>
-`;
 }

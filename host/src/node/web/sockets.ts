@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { toDisposable, type ApiSocket, type Disposable, type Logger, type UiSocket } from '@ra/kernel';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import { SOCKET_PROTOCOL } from '../../browser/access.js';
 import { MAX_BODY_BYTES } from './http.js';
 
 /**
@@ -9,7 +10,12 @@ import { MAX_BODY_BYTES } from './http.js';
  * so a plugin that stops (disabled live, or RA stopping) has its connections closed with it.
  */
 export class SocketHub {
-  private readonly server = new WebSocketServer({ noServer: true, maxPayload: MAX_BODY_BYTES });
+  /** A page offers `ra` and its secret's subprotocol; the answer names `ra` alone, so the secret is never echoed. */
+  private readonly server = new WebSocketServer({
+    noServer: true,
+    maxPayload: MAX_BODY_BYTES,
+    handleProtocols: (offered) => (offered.has(SOCKET_PROTOCOL) ? SOCKET_PROTOCOL : false),
+  });
   private readonly open = new Map<WebSocket, ApiSocket>();
 
   constructor(
