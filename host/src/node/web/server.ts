@@ -99,7 +99,7 @@ export class WebServer {
     const method = request.method ?? 'GET';
     const refused = this.gate.refuseHost(request) ?? (method === 'GET' || method === 'HEAD' ? undefined : this.gate.refuseOrigin(request));
     if (refused) return api ? sendJson(response, 403, { error: refused }) : sendText(response, 403, `${refused}\n`);
-    if (url.searchParams.has('k')) return this.stranger(response, api, ', never in the query, which servers and logs keep');
+    if (url.searchParams.has('k')) return this.stranger(response, api, true);
     if (api && !this.gate.authenticated(request)) return this.stranger(response, api);
     if (api) return this.api(request, response, method, url);
     if (method !== 'GET' && method !== 'HEAD') return sendText(response, 405, `${method} is not allowed here\n`);
@@ -114,8 +114,9 @@ export class WebServer {
   }
 
   /** Someone without the secret, or with it in the query (the old address): says where the right address is. */
-  private stranger(response: ServerResponse, api: boolean, more = ''): void {
-    const error = `RA needs the secret address it printed when it started (Open RA: http://127.0.0.1:${this.port}/#${TOKEN_FIELD}=…)${more}`;
+  private stranger(response: ServerResponse, api: boolean, inQuery = false): void {
+    const address = `the secret address it printed when it started (Open RA: http://127.0.0.1:${this.port}/#${TOKEN_FIELD}=…)`;
+    const error = inQuery ? `RA takes its secret only as in ${address}, never in the query, which servers and logs keep` : `RA needs ${address}`;
     if (api) sendJson(response, 401, { error });
     else sendText(response, 401, `${error}\n`);
   }
