@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { until } from '@ra/kernel/testing';
 import { PNG } from 'pngjs';
 import { NO_BUILTINS, RA_BIN, REPO, RunningRa, Workspace } from './fixtures.js';
 
@@ -113,6 +114,15 @@ describe('api: CLI commands on the local API', () => {
     assert.equal(run.code, 0, `ra ${args.join(' ')}: ${run.stderr}`);
     return run.stdout;
   }
+  /** `ra ARGS…` left running, e.g. `ra open` waiting for the novice's answer. */
+  function background(...args: string[]): { stdout: () => string; done: Promise<Run> } {
+    const child = spawn(process.execPath, [RA_BIN, ...args], { env, cwd: ws.dir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    return { stdout: () => stdout, done: new Promise((resolve) => child.once('close', (code) => resolve({ code: code ?? -1, stdout, stderr }))) };
+  }
   const pluginLog = async () => (await readFile(join(pluginDir, 'log.txt'), 'utf8')).trim().split('\n');
 
   it('says plainly when RA is not running', async () => {
@@ -188,11 +198,11 @@ describe('api: CLI commands on the local API', () => {
     assert.deepEqual([missing.code, missing.stderr], [1, "ra: no invitation 'T9'\n"]);
   });
 
-  it('opens, lists, accepts and ends sessions through the running host', async () => {
+  it('opens a session and waits for the novice: exit 0 once open, else 1 with the reason', async () => {
     host = await RunningRa.start(env, '--ui-port', '0');
     assert.equal(await ok('sessions'), 'No sessions\n');
-    const opened = await ok('open', 'invitation.msrcincident', '--password-file', 'pw.txt', '--name', 'Helen');
-    assert.match(opened, /^Session S1 with Ann: awaiting-consent; safety code 123456\n/);
+    const opening = background('open', 'invitation.msrcincident', '--password-file', 'pw.txt', '--name', 'Helen');
+    await until(() => opening.stdout().includes('awaiting-consent'), 10_000, 'ra open did not show the safety code', 20);
     assert.deepEqual(JSON.parse((await pluginLog())[0].slice('open '.length)), {
       source: join(ws.dir, 'invitation.msrcincident'),
       password: 'pw',
@@ -203,19 +213,34 @@ describe('api: CLI commands on the local API', () => {
       'ID  ROLE    PEER  STATE             SAFETY CODE  STARTED           ENDED\n' + 'S1  helper  Ann   awaiting-consent  123456       2030-01-02 03:05\n',
     );
     assert.equal(JSON.parse(await ok('sessions', 'accept', 'S1', '--json')).state, 'open');
+    assert.deepEqual(await opening.done, {
+      code: 0,
+      stdout:
+        'Session S1 with Ann: awaiting-consent; safety code 123456\n' +
+        'Session S1 with Ann: open; safety code 123456\n' +
+        'Follow it in the web UI or with `ra sessions list`.\n',
+      stderr: '',
+    });
     assert.equal(await ok('sessions', 'disconnect', 'S1'), 'Session S1 with Ann: ended by helper: asked to\n');
-    assert.equal(JSON.parse(await ok('open', 'invitation.msrcincident', '--json')).id, 'S2');
+
+    const declined = background('open', 'invitation.msrcincident', '--json');
+    await until(async () => JSON.parse(await ok('sessions', 'list', '--json')).length === 2, 10_000, 'no second session', 50);
     assert.equal(await ok('sessions', 'decline', 'S2'), 'Session S2 with Ann: ended by novice: asked to\n');
+    const refusedByNovice = await declined.done;
+    assert.deepEqual([refusedByNovice.code, refusedByNovice.stderr], [1, 'ra: the session with Ann did not open: by novice: asked to\n']);
+    assert.equal(JSON.parse(refusedByNovice.stdout).state, 'ended');
+
     const refused = await ra('open', 'invitation.msrcincident', '--password-file', 'refused.txt');
     assert.deepEqual(
       [refused.code, refused.stderr],
-      [1, 'ra: could not connect: Session S3 with Ann: ended by novice: wrong password; 4 tries left before this invitation locks\n'],
+      [1, 'ra: the session with Ann did not open: by novice: wrong password; 4 tries left before this invitation locks\n'],
     );
     const argv = await ra('open', 'invitation.msrcincident', '--password', 'pw');
     assert.equal(argv.code, 2);
     assert.match(argv.stderr, /a password is never taken from the command line, where other users can read it; use --password-file FILE, --password-stdin/);
     // What names no file here goes as typed: an address some transport may open.
-    await ok('open', 'https://example.org/invitation');
+    const address = await ra('open', 'https://example.org/invitation', '--password-file', 'refused.txt');
+    assert.equal(address.code, 1);
     assert.equal(JSON.parse((await pluginLog()).at(-1)!.slice('open '.length)).source, 'https://example.org/invitation');
   });
 

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { appendFile, readFile, stat, writeFile } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { until } from '@ra/kernel/testing';
+import { RaProcess } from './e2e/ra-process.js';
 import { REPO, Workspace } from './fixtures.js';
 
 const RA = join(REPO, 'host', 'dist', 'node', 'main.js');
@@ -255,5 +257,113 @@ describe('ra CLI', () => {
     assert.equal(await exited, 0);
     assert.match(out, /RA stopped/);
     await assert.rejects(stat(join(ws.home, 'run', 'host.json')), /ENOENT/);
+  });
+});
+
+describe('ra CLI: ra open against a real novice', function () {
+  this.timeout(120_000);
+  const PASSWORD = 'green-kettle-7';
+  let folder: string;
+  let novice: RaProcess;
+  let helper: RaProcess;
+
+  before(async () => {
+    folder = await mkdtemp(join(tmpdir(), 'ra-cli-open-'));
+    novice = await RaProcess.start('open-novice', { port: 34591 });
+    helper = await RaProcess.start('open-helper', { port: 34592 });
+    await writeFile(join(folder, 'right.txt'), `${PASSWORD}\n`, { mode: 0o600 });
+    await writeFile(join(folder, 'wrong.txt'), 'not-it\n', { mode: 0o600 });
+  });
+  after(async () => {
+    await helper?.stop();
+    await novice?.stop();
+    await rm(folder, { recursive: true, force: true });
+  });
+
+  async function invite(name: string): Promise<string> {
+    const target = join(folder, `${name}.msrcincident`);
+    const made = await novice.api('POST', '/api/invitations', { via: 'file', target, password: PASSWORD, name: 'Nora' });
+    assert.equal(made.status, 200, JSON.stringify(made.body));
+    return target;
+  }
+
+  /** `ra open FILE` as the helper, with the password from `password`.txt; `shown` is its output so far. */
+  function open(file: string, password: 'right' | 'wrong'): Promise<Run> & { shown: () => string } {
+    const args = [RA, 'open', file, '--password-file', join(folder, `${password}.txt`), '--name', 'Hank'];
+    const child = spawn(process.execPath, args, { env: helper.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const done = new Promise<Run>((resolve) => child.once('close', (code) => resolve({ code: code ?? -1, stdout, stderr })));
+    return Object.assign(done, { shown: () => stdout });
+  }
+
+  /** The novice answers the helper's request once it shows. */
+  async function answer(verb: 'accept' | 'decline'): Promise<string> {
+    let id = '';
+    await until(
+      async () => {
+        const sessions = (await novice.api<{ id: string; state: string; safetyCode: string }[]>('GET', '/api/sessions')).body;
+        id = sessions.find((s) => s.state === 'awaiting-consent')?.id ?? '';
+        return id !== '';
+      },
+      20_000,
+      'no request reached the novice',
+      50,
+    );
+    const view = await novice.api<{ safetyCode: string }>('POST', `/api/sessions/${id}/${verb}`);
+    return view.body.safetyCode;
+  }
+
+  it('exits 0 once the novice accepts, having shown the safety code to compare', async () => {
+    const run = open(await invite('accepted'), 'right');
+    // As people do: the helper reads the safety code to the novice, who accepts once they match.
+    await until(() => run.shown().includes('awaiting-consent'), 20_000, 'ra open showed no safety code', 50);
+    const code = await answer('accept');
+    const done = await run;
+    assert.equal(done.code, 0, done.stderr);
+    assert.match(done.stdout, new RegExp(`: awaiting-consent; safety code ${code}\n(.*\n)*Session \\S+ with Nora: open; safety code ${code}\n`));
+    const opened = (await helper.api<{ id: string; state: string }[]>('GET', '/api/sessions')).body.find((s) => s.state === 'open')!;
+    await helper.api('POST', `/api/sessions/${opened.id}/disconnect`);
+  });
+
+  it('exits 1 with the reason when the novice declines', async () => {
+    const run = open(await invite('declined'), 'right');
+    await answer('decline');
+    const done = await run;
+    assert.equal(done.code, 1);
+    assert.match(done.stderr, /^ra: the session with Nora did not open: by novice: .*declined.*\n$/);
+  });
+
+  it('exits 1 with the reason on a wrong password, and once the invitation is locked', async () => {
+    const file = await invite('locked');
+    for (let left = 4; left >= 0; left--) {
+      const done = await open(file, 'wrong');
+      assert.equal(done.code, 1);
+      const why = left ? `wrong password; ${left} tr(y|ies) left` : 'wrong password; the invitation is now locked';
+      assert.match(done.stderr, new RegExp(`^ra: the session with \\S+ did not open: by novice: ${why}`));
+    }
+    const locked = await open(file, 'right');
+    assert.equal(locked.code, 1);
+    assert.match(locked.stderr, /^ra: the session with \S+ did not open: by novice: this invitation is locked after 5 wrong passwords/);
+  });
+
+  it('exits 1 with the reason when the novice stops while asked, or cannot be reached', async () => {
+    const file = await invite('stopped');
+    const run = open(file, 'right');
+    await until(
+      async () => (await novice.api<{ state: string }[]>('GET', '/api/sessions')).body.some((s) => s.state === 'awaiting-consent'),
+      20_000,
+      'no request',
+      50,
+    );
+    await novice.stop(true);
+    const stopped = await run;
+    assert.equal(stopped.code, 1);
+    assert.match(stopped.stderr, /^ra: the session with Nora did not open: by \w+: .+\n$/);
+    const unreachable = await open(file, 'right');
+    assert.equal(unreachable.code, 1);
+    assert.match(unreachable.stderr, /^ra: the session with .* did not open: .*nothing is listening there/);
   });
 });

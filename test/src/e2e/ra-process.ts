@@ -10,6 +10,8 @@ export class RaProcess {
     readonly home: string,
     readonly port: number,
     private readonly ra: RunningRa,
+    /** The environment it runs in: the `ra` CLI run with it drives this RA. */
+    readonly env: NodeJS.ProcessEnv,
   ) {}
 
   /** The address RA printed: the secret in the fragment, as a person opens it. */
@@ -63,7 +65,7 @@ export class RaProcess {
     };
     if (options.display) env.DISPLAY = options.display;
     else delete env.DISPLAY;
-    return new RaProcess(name, home, options.port, await RunningRa.start(env, '--port', String(options.port), '--ui-port', '0'));
+    return new RaProcess(name, home, options.port, await RunningRa.start(env, '--port', String(options.port), '--ui-port', '0'), env);
   }
 
   /** Calls the local API as the CLI does. */

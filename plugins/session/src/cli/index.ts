@@ -1,11 +1,11 @@
 import { resolve } from 'node:path';
-import { defineCommands, UsageError, type CliContext } from '@ra/kernel';
+import { defineCommands, UsageError, type ApiClient, type CliContext } from '@ra/kernel';
 import type { DeliveryReceipt } from '../common/api.js';
-import { describeSession, type InvitationView, type SessionView } from '../common/views.js';
+import { describeSession, ending, type InvitationView, type SessionView } from '../common/views.js';
 import { invitationTable, sessionTable } from './format.js';
 
-/** Reaching the novice and proving the password take seconds; past this `ra open` stops waiting. */
-const OPEN_WAIT_MS = 30_000;
+/** How often `ra open` looks at its session while it connects and waits for the novice's answer. */
+const WATCH_MS = 250;
 
 /** `ra invite`, `ra invitations`, `ra sessions` and `ra open`: each one call to the running RA and a line or a table. */
 export default defineCommands({
@@ -51,19 +51,18 @@ export default defineCommands({
     return ctx.json ? ctx.printJson(view) : ctx.print(describeSession(view));
   },
 
-  /** Exits 0 once the password is proven and the novice is asked (or has accepted); a session that ends first fails with its reason. */
+  /**
+   * Connects and waits for the novice's answer: exit 0 once the session is open (it runs on in the
+   * running RA), exit 1 with the reason when it ends first (wrong password, locked, declined,
+   * unreachable, the novice gone). Each new state is printed, the safety code as soon as it exists.
+   */
   async open(ctx) {
     const body = await openRequest(ctx);
     const api = await ctx.api();
-    let view = await api.call<SessionView>('POST', '/api/sessions/open', body);
-    for (const end = Date.now() + OPEN_WAIT_MS; (view.state === 'connecting' || view.state === 'verifying') && Date.now() < end;) {
-      await new Promise((r) => setTimeout(r, 100));
-      view = (await api.call<SessionView[]>('GET', '/api/sessions')).find((s) => s.id === view.id) ?? view;
-    }
-    if (view.state === 'ended') throw new Error(`could not connect: ${describeSession(view)}`);
-    if (ctx.json) return ctx.printJson(view);
-    ctx.print(describeSession(view));
-    ctx.print('Follow it with `ra sessions list`; the novice accepts once the safety codes match.');
+    const view = await watch(ctx, api, await api.call<SessionView>('POST', '/api/sessions/open', body));
+    if (ctx.json) ctx.printJson(view);
+    if (view.state === 'ended') throw new Error(`the session with ${view.peerName} did not open: ${ending(view) || 'it ended'}`);
+    if (!ctx.json) ctx.print('Follow it in the web UI or with `ra sessions list`.');
   },
 });
 
@@ -84,4 +83,19 @@ function action(ctx: CliContext, command: string, verbs: string[]): [string, str
   if (verb === 'list' && rest.length) throw new UsageError(`ra ${command} list takes no arguments`);
   if (verb !== 'list' && rest.length !== 1) throw new UsageError(`ra ${command} ${verb} takes one ${command.replace(/s$/, '')} id`);
   return [verb, rest[0]];
+}
+
+/** Prints each new state of the session until it is open or ended; the novice's answer may take minutes. */
+async function watch(ctx: CliContext, api: ApiClient, first: SessionView): Promise<SessionView> {
+  let view = first;
+  let shown = '';
+  for (;;) {
+    const line = describeSession(view);
+    if (!ctx.json && line !== shown && view.state !== 'ended') ctx.print((shown = line));
+    if (view.state === 'open' || view.state === 'ended') return view;
+    await new Promise((r) => setTimeout(r, WATCH_MS));
+    const now = (await api.call<SessionView[]>('GET', '/api/sessions')).find((s) => s.id === first.id);
+    if (!now) throw new Error(`session ${first.id} is no longer listed by RA`);
+    view = now;
+  }
 }
