@@ -13,6 +13,8 @@ import { RaProcess } from '../e2e/ra-process.js';
 const MiB = 1024 * 1024;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+/** The attacks named on the command line (`floods`, `slots`, `stall`), or all of them. */
+const wanted = (name: string) => process.argv.length <= 2 || process.argv.slice(2).includes(name);
 const noise = encodeControl({ t: 'noise', pad: 'x'.repeat(60_000) });
 
 /** Samples a process's RSS every 20 ms while `attack` runs; returns its peak and the figure after. */
@@ -87,70 +89,9 @@ async function main(): Promise<void> {
         .map((l) => l.toFixed(2))
         .join(' ')}`,
     );
-    const text = await invite(novice, folder, 'bench.msrcincident');
-    const invitation = readInvitation(text);
-
-    const waiting = await peak(novice.pid, async () => {
-      const rogue = await RogueHelper.connect(novice.port);
-      await rogue.prove(invitation, 'pass');
-      const sent = await rogue.flood(noise, 2048 * MiB);
-      rogue.destroy();
-      return sent;
-    });
-    line('helper floods while waiting for Accept', waiting, `; it got ${(waiting.result / MiB).toFixed(1)} MiB in before the cut`);
-    await novice.api('DELETE', `/api/invitations/${invitation.invitationId}`);
-
-    const text2 = await invite(novice, folder, 'bench2.msrcincident');
-    const second = readInvitation(text2);
-    const proof = await peak(novice.pid, async () => {
-      const rogue = await RogueHelper.connect(novice.port);
-      await rogue.hello(second, 'wrong');
-      const sent = await rogue.flood(noise, 2048 * MiB);
-      rogue.destroy();
-      return sent;
-    });
-    line('helper floods before its password proof', proof, `; it got ${(proof.result / MiB).toFixed(1)} MiB in`);
-
-    const rogueNovice = await RogueNovice.start(await mkdtemp(join(folder, 'rogue-')), 34603, noise, 2048 * MiB);
-    const fake = await peak(helper.pid, async () => {
-      const opened = await helper.api<{ id: string }>('POST', '/api/sessions/open', { invitation: rogueNovice.invitation, password: 'pass' });
-      for (let i = 0; i < 500; i++) {
-        const s = (await helper.api<{ id: string; state: string; reason?: string }[]>('GET', '/api/sessions')).body.find((x) => x.id === opened.body.id);
-        if (s?.state === 'ended') return s.reason;
-        await sleep(20);
-      }
-      return 'still running';
-    });
-    await rogueNovice.stop();
-    line('fake novice floods the helper before the proof', fake, `; the helper: ${fake.result}`);
-
-    const text3 = await invite(novice, folder, 'bench3.msrcincident');
-    for (const from of ['127.0.0.2', '127.0.0.1']) {
-      const stop = silentFlood(novice.port, from, 16);
-      await sleep(500);
-      const flood = await peak(novice.pid, () => helperGetsIn(helper, novice, text3, 60_000));
-      stop();
-      line(`16 silent sockets from ${from}, reopened`, flood, `; a real helper got in after ${flood.result.ms} ms (${flood.result.tries} tries)`);
-    }
-
-    const stall = await peak(novice.pid, async () => {
-      const rogue = await RogueHelper.connect(novice.port);
-      await rogue.prove(readInvitation(text3), 'pass');
-      const pending = (await novice.api<{ id: string; state: string }[]>('GET', '/api/sessions')).body.find((x) => x.state === 'awaiting-consent');
-      await novice.api('POST', `/api/sessions/${pending!.id}/accept`);
-      await rogue.next('consent');
-      rogue.socket.pause();
-      const started = Date.now();
-      let endedAfter = NaN;
-      while (Date.now() - started < 60_000) {
-        const s = (await novice.api<{ id: string; state: string; reason?: string }[]>('GET', '/api/sessions')).body.find((x) => x.id === pending!.id);
-        if (s?.state === 'ended' && Number.isNaN(endedAfter)) endedAfter = Date.now() - started;
-        await sleep(500);
-      }
-      rogue.destroy();
-      return endedAfter;
-    });
-    line('helper reads nothing for 60 s (busy screen)', stall, `; the novice ended it after ${(stall.result / 1000).toFixed(1)} s`);
+    if (wanted('floods')) await floods(novice, helper, folder);
+    if (wanted('slots')) await slots(novice, helper, folder);
+    if (wanted('stall')) await stall(novice, folder);
     console.log(
       `load average at end ${loadavg()
         .map((l) => l.toFixed(2))
@@ -162,6 +103,84 @@ async function main(): Promise<void> {
     await helper.stop();
     await desktop.stop();
     await rm(folder, { recursive: true, force: true });
+  }
+}
+
+/** Floods before the proof and before Accept, on either side. */
+async function floods(novice: RaProcess, helper: RaProcess, folder: string): Promise<void> {
+  const text = await invite(novice, folder, 'bench.msrcincident');
+  const invitation = readInvitation(text);
+
+  const waiting = await peak(novice.pid, async () => {
+    const rogue = await RogueHelper.connect(novice.port);
+    await rogue.prove(invitation, 'pass');
+    const sent = await rogue.flood(noise, 2048 * MiB);
+    rogue.destroy();
+    return sent;
+  });
+  line('helper floods while waiting for Accept', waiting, `; it got ${(waiting.result / MiB).toFixed(1)} MiB in before the cut`);
+  await novice.api('DELETE', `/api/invitations/${invitation.invitationId}`);
+
+  const text2 = await invite(novice, folder, 'bench2.msrcincident');
+  const second = readInvitation(text2);
+  const proof = await peak(novice.pid, async () => {
+    const rogue = await RogueHelper.connect(novice.port);
+    await rogue.hello(second, 'wrong');
+    const sent = await rogue.flood(noise, 2048 * MiB);
+    rogue.destroy();
+    return sent;
+  });
+  line('helper floods before its password proof', proof, `; it got ${(proof.result / MiB).toFixed(1)} MiB in`);
+
+  const rogueNovice = await RogueNovice.start(await mkdtemp(join(folder, 'rogue-')), 34603, noise, 2048 * MiB);
+  const fake = await peak(helper.pid, async () => {
+    const opened = await helper.api<{ id: string }>('POST', '/api/sessions/open', { invitation: rogueNovice.invitation, password: 'pass' });
+    for (let i = 0; i < 500; i++) {
+      const s = (await helper.api<{ id: string; state: string; reason?: string }[]>('GET', '/api/sessions')).body.find((x) => x.id === opened.body.id);
+      if (s?.state === 'ended') return s.reason;
+      await sleep(20);
+    }
+    return 'still running';
+  });
+  await rogueNovice.stop();
+  line('fake novice floods the helper before the proof', fake, `; the helper: ${fake.result}`);
+}
+
+/** A real helper's way in while silent sockets hold the handshake slots. */
+async function slots(novice: RaProcess, helper: RaProcess, folder: string): Promise<void> {
+  const text3 = await invite(novice, folder, 'bench3.msrcincident');
+  for (const from of ['127.0.0.2', '127.0.0.1']) {
+    const stop = silentFlood(novice.port, from, 16);
+    await sleep(500);
+    const flood = await peak(novice.pid, () => helperGetsIn(helper, novice, text3, 60_000));
+    stop();
+    line(`16 silent sockets from ${from}, reopened`, flood, `; a real helper got in after ${flood.result.ms} ms (${flood.result.tries} tries)`);
+  }
+}
+
+/** A helper that is let in and then reads nothing, while the screen keeps changing; and, to compare, one that reads. */
+async function stall(novice: RaProcess, folder: string): Promise<void> {
+  for (const reads of [true, false]) {
+    const text = await invite(novice, folder, `bench-${reads}.msrcincident`);
+    const m = await peak(novice.pid, async () => {
+      const rogue = await RogueHelper.connect(novice.port);
+      await rogue.prove(readInvitation(text), 'pass');
+      const pending = (await novice.api<{ id: string; state: string }[]>('GET', '/api/sessions')).body.find((x) => x.state === 'awaiting-consent');
+      await novice.api('POST', `/api/sessions/${pending!.id}/accept`);
+      await rogue.next('consent');
+      if (!reads) rogue.socket.pause();
+      const started = Date.now();
+      let endedAfter = NaN;
+      while (Date.now() - started < 60_000) {
+        const s = (await novice.api<{ id: string; state: string }[]>('GET', '/api/sessions')).body.find((x) => x.id === pending!.id);
+        if (s?.state === 'ended' && Number.isNaN(endedAfter)) endedAfter = Date.now() - started;
+        await sleep(500);
+      }
+      rogue.destroy();
+      return endedAfter;
+    });
+    const outcome = Number.isNaN(m.result) ? 'the session ran on' : `the novice ended it after ${(m.result / 1000).toFixed(1)} s`;
+    line(`helper ${reads ? 'reads everything' : 'reads nothing'} for 60 s (busy screen)`, m, `; ${outcome}`);
   }
 }
 
