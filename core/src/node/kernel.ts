@@ -17,6 +17,7 @@ import { faultOwner } from './faults.js';
 import { planActivation, providesName, type GraphNode } from './graph.js';
 import { admitted, claimBindings, declaredClash, guardContainer, type GuardDeps } from './guard.js';
 import { HookRegistry, pluginHooks } from './hooks.js';
+import { IntegrityCache } from './integrity.js';
 import { StreamLogger } from './logger.js';
 import { NetworkListener, PluginNetworkListener } from './network.js';
 import { PointCatalogue, schemaProblem } from './points.js';
@@ -102,6 +103,8 @@ export class Kernel {
   private queue: Promise<void> = Promise.resolve();
   private stopping = false;
   private readonly listeners = new Set<() => void>();
+  /** Plugins share dependencies: each package is hashed once per boot. */
+  private readonly integrity = new IntegrityCache();
 
   private constructor(private readonly options: KernelOptions) {
     this.logger = options.logger ?? new StreamLogger();
@@ -315,7 +318,7 @@ export class Kernel {
     if (!manifest) return { state: 'invalid', reason: invalid ?? 'invalid manifest' };
     const misfit = this.catalogue.problem(manifest) ?? this.sectionClash(manifest) ?? this.hookClash(manifest);
     if (misfit) return { state: 'invalid', reason: `manifest: ${misfit}` };
-    slot.policyBlock ??= (await policyBlocks(this.policyState, manifest, dir)) ?? null;
+    slot.policyBlock ??= (await policyBlocks(this.policyState, manifest, dir, this.integrity)) ?? null;
     if (slot.policyBlock) return { state: 'disabled-by-policy', reason: slot.policyBlock };
     if (this.settings.plugins[manifest.id]?.enabled === false && !lockedByPolicy(this.policyState, manifest.id)) {
       slot.failure = undefined;
