@@ -5,7 +5,7 @@ import { appendFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { token, type PluginRecord } from '@ra/kernel';
 import { InvitationTransport } from '@ra/plugin-session/api';
-import { Kernel, pluginIntegrity, StreamLogger, type KernelOptions } from '@ra/kernel/node';
+import { Kernel, pluginIntegrity, pluginTree, StreamLogger, type KernelOptions } from '@ra/kernel/node';
 import type { OutgoingInvitation } from '@ra/plugin-session/api';
 
 const Mailer = token<{ send(m: object): Promise<{ messageId: string }> }>('Mailer');
@@ -239,6 +239,38 @@ describe('plugin loader', () => {
     await boot();
     assertState('test.shipped', 'disabled-by-policy', /files do not match the integrity pinned by policy/);
     assert.equal(globalThis.raTest.evil, undefined);
+  });
+
+  it('refuses every plugin whose shared dependency changed by one byte, naming the package, and runs none of it', async () => {
+    const shared = join(ws.plugins, 'node_modules', 'shared-dep');
+    await mkdir(join(shared, 'lib'), { recursive: true });
+    await writeFile(join(shared, 'package.json'), JSON.stringify({ name: 'shared-dep', version: '1.0.0', type: 'module', exports: './lib/util.js' }));
+    await writeFile(join(shared, 'lib', 'util.js'), 'export const sum = (a, b) => a + b;\n');
+    const code = "import { sum } from 'shared-dep';\nglobalThis.raTest.sum = sum(1, 2);\nexport default definePlugin({});";
+    const allowlist: Record<string, object> = {};
+    for (const id of ['test.one', 'test.two']) {
+      const dir = await ws.plugin(id, {}, code);
+      const manifest = JSON.parse(await readFile(join(dir, 'package.json'), 'utf8'));
+      await writeFile(join(dir, 'package.json'), JSON.stringify({ ...manifest, dependencies: { 'shared-dep': '^1.0.0' } }));
+      const tree = pluginTree(dir);
+      allowlist[id] = { versions: '1.0.0', integrity: tree.integrity, packages: Object.fromEntries(tree.packages.map((p) => [p.key, p.integrity])) };
+    }
+    await ws.signedPolicy({ plugins: { allowlist } });
+    await boot();
+    assertState('test.one', 'active');
+    assert.equal(globalThis.raTest.sum, 3);
+    await kernel!.stop();
+    globalThis.raTest = {};
+    await writeFile(join(shared, 'lib', 'util.js'), 'export const sum = (a, b) => a - b;\n');
+    await boot();
+    for (const id of ['test.one', 'test.two']) {
+      assertState(
+        id,
+        'disabled-by-policy',
+        /^its dependency shared-dep@1\.0\.0 \(.*plugins\/node_modules\/shared-dep\) does not match the integrity pinned by policy/,
+      );
+    }
+    assert.equal(globalThis.raTest.sum, undefined);
   });
 
   it('keeps every plugin out when a signed policy does not allow RA', async () => {

@@ -8,8 +8,10 @@ export const HARD_MAX_LIFETIME_MINUTES = 99 * DAY_MINUTES;
 export interface PluginAllowance {
   /** A semver range, e.g. `0.1.0` or `^1.2.0`. */
   readonly versions: string;
-  /** `sha512-<base64>` over the plugin's files, as `ra plugins hash` prints it. */
+  /** `sha512-<base64>` over the plugin's files and its whole dependency tree, as `ra plugins hash` prints it. */
   readonly integrity?: string;
+  /** Each package of that tree, `name@version` to its own digest: lets a refusal name the package that changed. */
+  readonly packages?: Readonly<Record<string, string>>;
   /** Narrows the permissions the plugin's manifest asks for. */
   readonly permissions?: readonly Permission[];
 }

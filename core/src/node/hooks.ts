@@ -3,6 +3,7 @@ import { RaError, ServiceUnavailableError } from '../common/errors.js';
 import type { HookDeclaration } from '../common/manifest.js';
 import type { PluginHook, PluginHooks } from '../common/plugin.js';
 import { within } from './async.js';
+import { pluginScope } from './faults.js';
 import { AsyncSeriesBailHook, AsyncSeriesHook, AsyncSeriesWaterfallHook } from './vendor.js';
 
 /** What a tap failure is attributed to: the plugin that tapped, the hook it was in. */
@@ -107,7 +108,7 @@ export class HookRegistry {
   private guard(tap: Tap, name: string): (...args: unknown[]) => Promise<unknown> {
     const late = `tap did not finish within ${this.tapTimeoutMs} ms`;
     return (...args) =>
-      within(new Promise((resolve) => resolve(tap.fn(...args))), this.tapTimeoutMs, late).catch((e: unknown) => {
+      within(new Promise((resolve) => resolve(pluginScope.run(tap.owner, () => tap.fn(...args)))), this.tapTimeoutMs, late).catch((e: unknown) => {
         this.report(tap.owner, `hook ${name}`, e instanceof Error ? e : new Error(String(e)));
         return undefined;
       });

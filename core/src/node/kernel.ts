@@ -8,17 +8,20 @@ import type { PluginManifest, PluginRecord, PluginState } from '../common/manife
 import { isPluginDefinition, type PluginDefinition } from '../common/plugin.js';
 import type { PolicyState } from '../common/policy.js';
 import { HostEnvironment, PolicyService } from '../common/services.js';
+import { RateLimit } from '../common/rate-limit.js';
 import { tokenName, type Token } from '../common/token.js';
 import { lockedByPolicy, policyBlocks } from './admission.js';
 import { within } from './async.js';
 import { PluginContext } from './context.js';
 import { discoverPlugins, type PluginCandidate, type PluginSource } from './discovery.js';
-import { faultOwner } from './faults.js';
+import { faultOwner, pluginScope } from './faults.js';
 import { planActivation, providesName, type GraphNode } from './graph.js';
 import { admitted, claimBindings, declaredClash, guardContainer, type GuardDeps } from './guard.js';
 import { HookRegistry, pluginHooks } from './hooks.js';
+import { IntegrityCache } from './integrity.js';
 import { StreamLogger } from './logger.js';
 import { NetworkListener, PluginNetworkListener } from './network.js';
+import { Watchdog, type Stall } from './watchdog.js';
 import { PointCatalogue, schemaProblem } from './points.js';
 import { loadPolicy, policySections, sectionValue, type PolicyLocation, type PolicySections } from './policy.js';
 import { effectiveSettings } from './plugin-settings.js';
@@ -33,10 +36,12 @@ export interface KernelOptions {
   readonly activationTimeoutMs?: number;
   readonly tapTimeoutMs?: number;
   /**
-   * When set, the kernel catches uncaught exceptions and unhandled rejections while it runs: one whose stack points into a
-   * plugin's folder fails that plugin, which is deactivated while the host runs on; any other is passed here.
+   * When set, the kernel catches uncaught exceptions and unhandled rejections while it runs: one a plugin owns (see
+   * `faultOwner`) fails that plugin, which is deactivated while the host runs on; any other is passed here.
    */
   readonly onUnownedFault?: (error: unknown) => void;
+  /** When set, a watchdog thread reports an event loop blocked this long and fails the plugin whose code blocked it. */
+  readonly watchdogMs?: number;
   /** Decide every plugin's state but load no plugin code: what `ra --help` needs to list commands. */
   readonly dryRun?: boolean;
   /** What the host tells plugins through HostEnvironment: the display, where to listen. */
@@ -68,6 +73,8 @@ interface Slot {
   retry?: boolean;
   /** The user's settings for it when it was activated; a change restarts it. */
   settingsKey?: string;
+  /** Paces the log lines of a plugin whose stray errors keep coming. */
+  faultLog?: RateLimit;
   /** Policy's verdict, computed once: integrity reads every file. Null: admitted. */
   policyBlock?: string | null;
   live?: Live;
@@ -87,6 +94,7 @@ export class Kernel {
   private readonly hostStore = new DisposableStore();
   /** Removes the process fault handlers; only after the plugins are deactivated, whose teardown may fault too. */
   private releaseFaults = () => {};
+  private readonly watchdog?: Watchdog;
   private readonly timeoutMs: number;
   private slots: Slot[] = [];
   private activeOrder: Slot[] = [];
@@ -102,6 +110,8 @@ export class Kernel {
   private queue: Promise<void> = Promise.resolve();
   private stopping = false;
   private readonly listeners = new Set<() => void>();
+  /** Plugins share dependencies: each package is hashed once per boot. */
+  private readonly integrity = new IntegrityCache();
 
   private constructor(private readonly options: KernelOptions) {
     this.logger = options.logger ?? new StreamLogger();
@@ -110,11 +120,20 @@ export class Kernel {
     this.hooks = new HookRegistry((owner, hook, error) => this.report(owner, hook, error), options.tapTimeoutMs);
     this.bindKernelServices();
     if (options.onUnownedFault) this.catchFaults(options.onUnownedFault);
+    if (options.watchdogMs) {
+      const onError = (e: Error) => this.logger.error(`the watchdog failed, so a blocked event loop goes unreported: ${e.message}`);
+      this.watchdog = new Watchdog({ stallMs: options.watchdogMs, onStall: (stall) => this.stalled(stall), onError });
+    }
   }
 
   static async start(options: KernelOptions): Promise<Kernel> {
     const kernel = new Kernel(options);
-    await kernel.boot();
+    try {
+      await kernel.boot();
+    } catch (e) {
+      await kernel.stop();
+      throw e;
+    }
     return kernel;
   }
 
@@ -131,6 +150,7 @@ export class Kernel {
     if (this.policyState.origin === 'refused') this.logger.error(this.policyState.note!);
     this.settings = await this.readSettings();
     this.slots = candidates.map((candidate) => ({ candidate, state: 'invalid', reason: '', ms: 0, errors: 0 }));
+    this.watchdog?.owners(this.pluginFolders());
     await this.reconcile();
   }
 
@@ -214,37 +234,71 @@ export class Kernel {
       for (const slot of [...this.activeOrder].reverse()) await this.deactivate(slot, { state: 'disabled-by-user', reason: 'host stopped' });
     }, true);
     this.releaseFaults();
+    await this.watchdog?.stop();
   }
 
   /**
-   * Fails the plugin whose folder `error`'s stack points into and deactivates it the usual way; its dependents follow.
-   * `how` names what went unhandled, for the reason shown. Returns the plugin's id, or undefined when the error belongs to no plugin.
+   * The plugin an uncaught error belongs to: the one whose folder holds the frame of its stack
+   * closest to the throw, else the one whose code started the work that failed (its activation,
+   * deactivation or a hook tap, and whatever those set going). Undefined: RA's own, or unknown.
    */
-  blame(error: unknown, how = 'uncaught exception'): string | undefined {
+  faultOwner(error: unknown): string | undefined {
+    const installed = this.slots.filter((s) => s.candidate.manifest);
     const dir = faultOwner(
       error,
-      this.slots.filter((s) => s.candidate.manifest).map((s) => s.candidate.dir),
+      installed.map((s) => s.candidate.dir),
     );
-    const slot = dir && this.slots.find((s) => s.candidate.dir === dir);
-    if (!slot) return undefined;
-    const id = slot.candidate.id;
-    const message = (error as Error).message;
+    const scope = pluginScope.getStore();
+    return (dir ? installed.find((s) => s.candidate.dir === dir) : installed.find((s) => s.candidate.id === scope))?.candidate.id;
+  }
+
+  /** The folder of each installed plugin, for the watchdog to find whose code a stalled stack is in. */
+  pluginFolders(): { id: string; dir: string }[] {
+    return this.slots.filter((s) => s.candidate.manifest).map((s) => ({ id: s.candidate.id, dir: s.candidate.dir }));
+  }
+
+  /**
+   * Fails a plugin while the host runs on: it is deactivated the usual way (its contributions,
+   * taps and services go), its dependents follow, and it stays `failed` with the reason until the
+   * user disables and enables it or RA restarts. Another fault of a plugin already failed is only
+   * counted, and logged at most a few times a minute.
+   */
+  disable(id: string, reason: string, detail?: string): void {
+    const slot = this.slots.find((s) => s.candidate.id === id && s.candidate.manifest);
+    if (!slot) return;
     slot.errors += 1;
-    this.logger.error(`plugin '${id}' failed with an ${how}: ${message}; RA disables it and runs on`);
-    slot.failure ??= `${how}: ${message}`;
+    slot.faultLog ??= new RateLimit({ max: 5, windowMs: 60_000 });
+    if (slot.faultLog.take()) {
+      this.logger.error(`plugin '${id}' ${reason}${slot.failure ? ' (again)' : '; disabling it'}`);
+      if (detail) this.logger.debug(detail);
+    }
+    if (slot.failure) return;
+    slot.failure = reason;
     slot.retry = false;
-    void this.enqueue(() => this.applyStates());
-    return id;
+    // Outside the plugin's scope: the reconcile that follows is the kernel's work, not the plugin's.
+    pluginScope.exit(() => void this.enqueue(() => this.applyStates()));
+  }
+
+  /** A stall is over: the plugin whose code was running then is failed; otherwise it is only reported. */
+  private stalled({ ms, plugin, frame }: Stall): void {
+    const what = `blocked the event loop for ${(ms / 1000).toFixed(1)} s${frame ? `, at ${frame}` : ''}`;
+    if (plugin) this.disable(plugin, what);
+    else this.logger.warn(`something ${what}; no plugin's code was running when the watchdog looked`);
   }
 
   private catchFaults(unowned: (error: unknown) => void): void {
-    const thrown = (error: unknown) => void (this.blame(error) ?? unowned(error));
-    const rejected = (reason: unknown) => void (this.blame(reason, 'unhandled rejection') ?? unowned(reason));
-    process.on('uncaughtException', thrown);
-    process.on('unhandledRejection', rejected);
+    const catcher = (what: string) => (error: unknown) => {
+      const id = this.faultOwner(error);
+      if (id) this.disable(id, `${what}: ${describeError(error)}`, error instanceof Error ? error.stack : undefined);
+      else unowned(error);
+    };
+    const uncaught = catcher('threw an uncaught exception');
+    const unhandled = catcher('left a promise rejection unhandled');
+    process.on('uncaughtException', uncaught);
+    process.on('unhandledRejection', unhandled);
     this.releaseFaults = () => {
-      process.off('uncaughtException', thrown);
-      process.off('unhandledRejection', rejected);
+      process.off('uncaughtException', uncaught);
+      process.off('unhandledRejection', unhandled);
     };
   }
 
@@ -315,7 +369,7 @@ export class Kernel {
     if (!manifest) return { state: 'invalid', reason: invalid ?? 'invalid manifest' };
     const misfit = this.catalogue.problem(manifest) ?? this.sectionClash(manifest) ?? this.hookClash(manifest);
     if (misfit) return { state: 'invalid', reason: `manifest: ${misfit}` };
-    slot.policyBlock ??= (await policyBlocks(this.policyState, manifest, dir)) ?? null;
+    slot.policyBlock ??= (await policyBlocks(this.policyState, manifest, dir, this.integrity)) ?? null;
     if (slot.policyBlock) return { state: 'disabled-by-policy', reason: slot.policyBlock };
     if (this.settings.plugins[manifest.id]?.enabled === false && !lockedByPolicy(this.policyState, manifest.id)) {
       slot.failure = undefined;
@@ -365,7 +419,8 @@ export class Kernel {
         contributions: <T>(point: Token<T>) => container.get<ContributionProvider>(ContributionProvider).getContributions(point),
       };
       guard.bind(PluginContext).toConstantValue(context);
-      const definition = await within(this.load(slot, container, context, attempt), this.timeoutMs, `activation did not finish within ${this.timeoutMs} ms`);
+      const loading = pluginScope.run(manifest.id, () => this.load(slot, container, context, attempt));
+      const definition = await within(loading, this.timeoutMs, `activation did not finish within ${this.timeoutMs} ms`);
       slot.live = { container, store, definition, revoke };
       this.activeOrder.push(slot);
       const locked = this.settings.plugins[manifest.id]?.enabled === false;
@@ -474,7 +529,8 @@ export class Kernel {
     this.activeOrder = this.activeOrder.filter((s) => s !== slot);
     live.revoke();
     try {
-      await within(Promise.resolve(live.definition?.deactivate?.()), this.timeoutMs, `did not finish within ${this.timeoutMs} ms`);
+      const stopping = pluginScope.run(slot.candidate.id, () => Promise.resolve(live.definition?.deactivate?.()));
+      await within(stopping, this.timeoutMs, `did not finish within ${this.timeoutMs} ms`);
     } catch (e) {
       this.report(slot.candidate.id, 'deactivate', e as Error);
     }
@@ -510,4 +566,10 @@ export class Kernel {
     if (slot) slot.errors += 1;
     this.logger.error(`plugin '${owner}' failed in ${where}: ${error.message}`);
   }
+}
+
+/** An error in one line, for a reason: the message of an Error, a short form of anything else. */
+function describeError(error: unknown): string {
+  const text = error instanceof Error ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}` : String(error);
+  return text.length > 300 ? `${text.slice(0, 300)}…` : text;
 }

@@ -7,6 +7,7 @@ import { isMissing, parseJson, readSmallFile } from './files.js';
 import { checkSchema, compileSchema } from './schema.js';
 
 const FLAG = { type: 'boolean' };
+const SHA512 = { type: 'string', pattern: '^sha512-[A-Za-z0-9+/]{86}==$' };
 const PERMISSION_LIST = { type: 'array', items: { enum: [...PERMISSIONS] }, uniqueItems: true };
 
 /** The kernel's part of the policy file. Every key is optional; what is left out keeps its default. */
@@ -29,7 +30,8 @@ export const POLICY_SCHEMA = {
             required: ['versions'],
             properties: {
               versions: { type: 'string', minLength: 1 },
-              integrity: { type: 'string', pattern: '^sha512-[A-Za-z0-9+/]{86}==$' },
+              integrity: SHA512,
+              packages: { type: 'object', maxProperties: 10_000, additionalProperties: SHA512 },
               permissions: PERMISSION_LIST,
             },
           },

@@ -16,6 +16,8 @@ export interface Environment {
   readonly pluginPath: readonly string[];
   readonly builtinPlugins: string;
   readonly activationTimeoutMs?: number;
+  /** How long `ra start` lets the event loop be blocked before its watchdog reports it and fails the plugin at fault. */
+  readonly watchdogMs: number;
   readonly logger: StreamLogger;
   /** What plugins learn through HostEnvironment: `DISPLAY`, and `RA_PORT` (a number, or `off` for a helper-only RA). */
   readonly display?: string;
@@ -43,6 +45,10 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env, system: Sy
   if (timeout !== undefined && !(/^[1-9][0-9]{0,5}$/.test(timeout) && Number(timeout) <= 600_000)) {
     throw new UsageError(`RA_ACTIVATION_TIMEOUT_MS must be a whole number of milliseconds up to 600000, not '${timeout}'`);
   }
+  const watchdog = env.RA_WATCHDOG_MS;
+  if (watchdog !== undefined && !(/^[1-9][0-9]{2,5}$/.test(watchdog) && Number(watchdog) <= 600_000)) {
+    throw new UsageError(`RA_WATCHDOG_MS must be a whole number of milliseconds from 100 to 600000, not '${watchdog}'`);
+  }
   const port = env.RA_PORT;
   if (port !== undefined && port !== 'off' && !(/^[1-9][0-9]{0,4}$/.test(port) && Number(port) <= 65535)) {
     throw new UsageError(`RA_PORT must be a port number or 'off', not '${port}'`);
@@ -69,6 +75,7 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env, system: Sy
     pluginPath: (override('RA_PLUGIN_PATH') ?? '').split(delimiter).filter(Boolean),
     builtinPlugins: fileURLToPath(new URL('../../../plugins', import.meta.url)),
     activationTimeoutMs: timeout ? Number(timeout) : undefined,
+    watchdogMs: watchdog ? Number(watchdog) : 5000,
     logger,
   };
 }

@@ -43,6 +43,8 @@ Environment:
   RA_POLICY                 machine policy, with RA_UNMANAGED=1 (default /etc/ra/policy.json; signature in <file>.sig)
   RA_OPS_KEY                pinned ops public key, with RA_UNMANAGED=1 (default /etc/ra/ops-key.pub)
   RA_ACTIVATION_TIMEOUT_MS  how long a plugin may take to activate (default 5000)
+  RA_WATCHDOG_MS            how long a plugin may block RA before it is reported and disabled (default 5000);
+                            blocked 12 times as long, RA ends
   RA_PORT                   the port helpers connect to, or 'off' for an RA that only helps others
   RA_LOG                    error | warn | info | debug (default warn)
   A machine is managed when ops put ops-key.pub or policy.json in /etc/ra: that policy binds, and if it

@@ -5,7 +5,8 @@ import {
   Kernel,
   loadPolicy,
   lockedByPolicy,
-  pluginIntegrity,
+  IntegrityCache,
+  pluginTree,
   policyBlocks,
   policySections,
   SettingsStore,
@@ -77,17 +78,27 @@ async function waitForHost(home: string, id: string, enabled: boolean, written: 
   return undefined;
 }
 
-/** `ra plugins hash [ID...]`: the integrity ops pin in the policy allowlist. */
+/** `ra plugins hash [ID...]`: the integrity ops pin in the policy allowlist, over each plugin's whole tree, and each package's own. */
 export async function hashPlugins(env: Environment, ids: string[], json: boolean): Promise<void> {
   const candidates = (await discoverPlugins(pluginSources(env), (m) => env.logger.warn(m))).filter((c) => c.manifest);
   const unknown = ids.find((id) => !candidates.some((c) => c.id === id));
   if (unknown) throw new CliError(`no valid plugin with id '${unknown}' (see ra plugins list)`, EXIT.unknown);
   const chosen = ids.length ? candidates.filter((c) => ids.includes(c.id)) : candidates;
-  const allowlist: Record<string, { versions: string; integrity: string }> = {};
-  for (const c of chosen) allowlist[c.id] = { versions: c.manifest!.version, integrity: await pluginIntegrity(c.dir) };
+  const allowlist: Record<string, { versions: string; integrity: string; packages: Record<string, string> }> = {};
+  const cache = new IntegrityCache();
+  for (const c of chosen) {
+    let tree;
+    try {
+      tree = pluginTree(c.dir, cache);
+    } catch (e) {
+      throw new CliError(`cannot hash ${c.id}: ${(e as Error).message}`);
+    }
+    const packages = Object.fromEntries(tree.packages.map((p) => [p.key, p.integrity]));
+    allowlist[c.id] = { versions: c.manifest!.version, integrity: tree.integrity, packages };
+  }
   if (json) return void process.stdout.write(`${JSON.stringify(allowlist, null, 2)}\n`);
-  const rows = Object.entries(allowlist).map(([id, a]) => [id, a.versions, a.integrity]);
-  process.stdout.write(`${table([['ID', 'VERSION', 'INTEGRITY'], ...rows])}\n`);
+  const rows = Object.entries(allowlist).map(([id, a]) => [id, a.versions, `${Object.keys(a.packages).length}`, a.integrity]);
+  process.stdout.write(`${table([['ID', 'VERSION', 'PACKAGES', 'INTEGRITY'], ...rows])}\n`);
 }
 
 /** The installed plugins, as the kernel would find them. */

@@ -1,3 +1,4 @@
+import inspector from 'node:inspector';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { KERNEL_VERSION } from '@ra/kernel';
@@ -38,8 +39,10 @@ export async function start(env: Environment, version: string, o: StartOptions):
   let writes = Promise.resolve();
   try {
     const options = kernelOptions({ ...env, display: desktop?.display ?? display, listenPort: o.port ?? env.listenPort });
-    // A plugin's stray throw or rejection fails that plugin only; anything else still ends RA as Node would.
-    kernel = await Kernel.start({ ...options, onUnownedFault: crash });
+    // A plugin's stray throw or rejection fails that plugin only; anything else still ends RA as Node would. Under a
+    // debugger a paused loop is no stall.
+    const watchdogMs = inspector.url() === undefined ? env.watchdogMs : undefined;
+    kernel = await Kernel.start({ ...options, onUnownedFault: crash, watchdogMs });
     web = await WebServer.start(kernel, o.uiPort, env.logger);
     await kernel.watchSettings();
     const api = { url: web.url, secret: web.secret };
