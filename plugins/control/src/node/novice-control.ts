@@ -125,7 +125,11 @@ export class NoviceControl implements ChannelEndpoint {
       // Checked again now, after the await: a stop in between must win.
       if (grant !== this.grant || this.state.phase !== 'shared') return void this.state.dropped++;
       return message.t === 'pointer' ? target.pointer(message.event) : target.key(message.event);
-    }).catch((e: Error) => this.throttledTell(`input refused: ${e.message}`) && this.announce());
+    }).catch((e: Error) => {
+      // Dropped by the end of the grant (the target let go of its queue): counted, not answered.
+      if (grant !== this.grant) return void this.state.dropped++;
+      if (this.throttledTell(`input refused: ${e.message}`)) this.announce();
+    });
   }
 
   private start(): void {
