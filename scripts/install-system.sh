@@ -2,7 +2,7 @@
 # Installs the Debian packages RA needs that are missing, with apt as root or through sudo, saying
 # which; names them and how to install them when it cannot.
 #   product  what `npm start` needs: Xvfb and xterm for the virtual desktop
-#   test     what `npm test` needs: those, xdotool, xdpyinfo, xwd (x11-apps), xmodmap (x11-xserver-utils) and Chromium
+#   test     what `npm test` needs: those, xdotool, xdpyinfo, xwd (x11-apps), xmodmap (x11-xserver-utils), xinput and Chromium
 #   all      those, and TigerVNC's x0vncserver for `npm run bench:screen` (the default)
 # For `product` a failure is only a warning: RA still runs, and says why helpers see no screen.
 set -euo pipefail
@@ -12,8 +12,8 @@ BINARIES=(Xvfb xterm)
 case "$WHAT" in
   product) ;;
   test | all)
-    PACKAGES+=(xdotool x11-utils x11-apps x11-xserver-utils chromium)
-    BINARIES+=(xdotool xdpyinfo xwd xmodmap chromium)
+    PACKAGES+=(xdotool x11-utils x11-apps x11-xserver-utils xinput chromium)
+    BINARIES+=(xdotool xdpyinfo xwd xmodmap xinput chromium)
     if [ "$WHAT" = all ]; then PACKAGES+=(tigervnc-scraping-server); BINARIES+=(X0tigervnc); fi
     ;;
   *) echo "usage: $0 [product|test|all]" >&2; exit 2 ;;

@@ -25,7 +25,11 @@ export interface KeyInput {
 export interface InputTarget extends Disposable {
   pointer(event: PointerInput): Promise<void>;
   key(event: KeyInput): Promise<void>;
-  /** Lets go of every key and button this target still holds down, so nothing stays stuck. `dispose()` does it too. */
+  /**
+   * Lets go of every key and button this target still holds down, so nothing stays stuck, and drops
+   * the events still waiting to be injected (their promises reject): once control ends nothing more
+   * lands. `dispose()` does both too.
+   */
   releaseAll(): Promise<void>;
 }
 

@@ -34,6 +34,9 @@ export class NoviceControl implements ChannelEndpoint {
   private flooded = 0;
   /** Bumped at every grant and stop; an injection carries the grant it was allowed under. */
   private grant = 0;
+  /** The sink's target, closed at the end of the grant whether or not the Esc watch started. */
+  private opening?: Promise<InputTarget>;
+  /** The target once the Esc watch is in force too: all input goes through this. */
   private target?: Promise<InputTarget>;
   private escape?: Promise<Disposable>;
   private note?: string;
@@ -122,7 +125,11 @@ export class NoviceControl implements ChannelEndpoint {
       // Checked again now, after the await: a stop in between must win.
       if (grant !== this.grant || this.state.phase !== 'shared') return void this.state.dropped++;
       return message.t === 'pointer' ? target.pointer(message.event) : target.key(message.event);
-    }).catch((e: Error) => this.throttledTell(`input refused: ${e.message}`) && this.announce());
+    }).catch((e: Error) => {
+      // Dropped by the end of the grant (the target let go of its queue): counted, not answered.
+      if (grant !== this.grant) return void this.state.dropped++;
+      if (this.throttledTell(`input refused: ${e.message}`)) this.announce();
+    });
   }
 
   private start(): void {
@@ -134,8 +141,9 @@ export class NoviceControl implements ChannelEndpoint {
       if (reason) this.failed(`control stopped: ${reason}`);
       else if (this.state.phase === 'shared') this.stop('novice-esc');
     });
+    this.opening = sink.open(display);
     // No input goes through before Esc is watched: the novice's way out comes first.
-    this.target = Promise.all([sink.open(display), this.escape]).then(([target]) => target);
+    this.target = Promise.all([this.opening, this.escape]).then(([target]) => target);
     this.escape.catch((e: Error) => this.failed(`control stopped: Esc cannot be watched on this display (${e.message})`));
     this.target.catch((e: Error) => this.failed(`control could not start: ${e.message}`));
   }
@@ -143,12 +151,15 @@ export class NoviceControl implements ChannelEndpoint {
   /** Lets go of every key and button the helper held, then closes the input target and the Esc watch. */
   private finish(): void {
     this.grant++;
-    const [target, escape] = [this.target, this.escape];
-    this.target = this.escape = undefined;
-    void target
+    const [opening, escape] = [this.opening, this.escape];
+    this.opening = this.target = this.escape = undefined;
+    void opening
       ?.then(async (t) => {
-        await t.releaseAll();
-        await t.dispose();
+        try {
+          await t.releaseAll();
+        } finally {
+          await t.dispose();
+        }
       })
       .catch((e: Error) => this.deps.logger.warn(`releasing the helper's input failed: ${e.message}`));
     void escape?.then((w) => w.dispose()).catch(() => undefined);

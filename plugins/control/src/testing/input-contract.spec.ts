@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import type { InputSink, InputTarget, KeyInput, PointerInput } from '../common/api.js';
 import { failingChecks } from '@ra/kernel/testing';
 import { describeInputSinkContract, inputSinkContract, type InputSinkFixture } from './input-contract.js';
+import { RecordingInputSink } from './recording-input-sink.js';
 
 /** What the virtual desktop ended up with: where the pointer is, what is held down. */
 interface DesktopState {
@@ -80,6 +81,8 @@ const BROKEN: { what: string; sink: () => InputSink; fails: string[] }[] = [
 ];
 
 describeInputSinkContract('virtual desktop', async () => fixture(new VirtualDesktop()));
+// The control specs' stand-in keeps the contract too, or what they prove would not hold for a real sink.
+describeInputSinkContract('recording', async () => fixture(new RecordingInputSink()));
 
 describe('InputSink contract', () => {
   for (const b of BROKEN) {

@@ -1,5 +1,6 @@
 import type { Disposable, Logger } from '@ra/kernel';
 import { XConnection } from './connection.js';
+import { DeviceSnapshot } from './device-snapshot.js';
 import { readKeyboardMap } from './keyboard-map.js';
 import { KeymapSnapshot } from './keymap-snapshot.js';
 import { XK_ESCAPE } from './keysyms.js';
@@ -20,20 +21,23 @@ export interface WatchOptions {
  * even while a client grabs the keyboard.
  *
  * Escape is the physical key that typed it when the watch started, so no change of the map can
- * disarm it. Any change of the keyboard or modifier map by another client calls the listener with
- * the reason, and the maps are put back as they were at the start; dispose() puts them back too.
+ * disarm it. Any change of the keyboard or modifier map by another client, and any input device
+ * another client detached or disabled (which takes a keyboard off the masters watched here, or a
+ * mouse off the novice's hand), calls the listener with the reason, and what changed is put back
+ * as it was at the start; dispose() puts it back too.
  */
 export class EscapeWatch implements Disposable {
-  /** MappingNotify handled one after the other, each comparing the maps with the snapshot. */
+  /** MappingNotify and XIHierarchyChanged handled one after the other, each comparing with the snapshots. */
   private checking: Promise<void> = Promise.resolve();
-  /** The maps changed and were put back once: the listener has been told. */
+  /** The maps or devices changed and were put back once: the listener has been told. */
   private tripped = false;
   private closing?: Promise<void>;
 
   private constructor(
     private readonly conn: XConnection,
     private readonly escapes: ReadonlySet<number>,
-    private readonly snapshot: KeymapSnapshot,
+    private readonly keymap: KeymapSnapshot,
+    private readonly devices: DeviceSnapshot,
     private readonly listener: (reason?: string) => void,
     private readonly options: WatchOptions,
   ) {}
@@ -49,17 +53,21 @@ export class EscapeWatch implements Disposable {
       if (!xinput.xi2) throw new Error(`the X server at ${display} has no XInput2, so Escape cannot be watched`);
       const escapes = new Set((await readKeyboardMap(conn)).places(XK_ESCAPE).map((p) => p.keycode));
       if (escapes.size === 0) throw new Error(`no key types Escape on ${display}, so the novice could not take control back`);
-      const watch = new EscapeWatch(conn, escapes, await KeymapSnapshot.take(conn), listener, options);
+      const devices = await DeviceSnapshot.take(conn, xinput);
+      const watch = new EscapeWatch(conn, escapes, await KeymapSnapshot.take(conn), devices, listener, options);
       conn.client.on('event', (e) => {
         if (e.name === 'XIRawKeyPress' && watch.escapes.has(e.detail)) watch.tell();
-        else if (e.name === 'MappingNotify' && e.request !== MAPPING_POINTER) watch.check();
+        else if ((e.name === 'MappingNotify' && e.request !== MAPPING_POINTER) || e.name === 'XIHierarchyChanged') watch.check();
       });
       // Fail safe: without a watch the novice's Esc would go unheard, so losing it counts as an Esc.
       conn.onLost((reason) => {
         options.logger?.warn(`ra.x11: stopped watching Escape: ${reason}`);
         listener();
       });
-      xinput.XISelectEvents(conn.screen.root, [{ deviceId: xinput.AllMasterDevices, mask: xinput.EventMask.RawKeyPress }]);
+      xinput.XISelectEvents(conn.screen.root, [
+        { deviceId: xinput.AllMasterDevices, mask: xinput.EventMask.RawKeyPress },
+        { deviceId: xinput.AllDevices, mask: xinput.EventMask.HierarchyChanged },
+      ]);
       // A round trip: the selection is in force once start() resolves.
       await conn.request((cb) => conn.client.GetInputFocus(cb));
       return watch;
@@ -69,11 +77,11 @@ export class EscapeWatch implements Disposable {
     }
   }
 
-  /** Puts the maps back if they differ, then hangs up. */
+  /** Puts the devices and maps back if they differ, then hangs up. */
   dispose(): Promise<void> {
     this.closing ??= this.checking
-      .then(() => (this.conn.alive ? this.snapshot.restore() : undefined))
-      .catch((e: Error) => this.failed('put the keyboard map back', e))
+      .then(() => (this.conn.alive ? this.restore() : undefined))
+      .catch((e: Error) => this.failed('put the input devices and keyboard map back', e))
       .then(() => this.conn.close())
       .then(() => this.options.closed?.());
     return this.closing;
@@ -83,13 +91,20 @@ export class EscapeWatch implements Disposable {
     this.checking = this.checking
       .then(async () => {
         if (this.tripped || this.closing) return;
-        const change = await this.snapshot.changed();
+        const devices = await this.devices.changed();
+        const change = devices ? `${devices} during control; they were put back` : await this.keymap.changed();
         if (!change) return;
         this.tripped = true;
-        this.tell(`${change} during control; it was put back`);
-        await this.snapshot.restore();
+        this.tell(devices ? change : `${change} during control; it was put back`);
+        await this.restore();
       })
-      .catch((e: Error) => this.failed('check the keyboard map', e));
+      .catch((e: Error) => this.failed('check the input devices and keyboard map', e));
+  }
+
+  /** Devices first: a keyboard back on its master types with the map put back after it. */
+  private async restore(): Promise<void> {
+    await this.devices.restore();
+    await this.keymap.restore();
   }
 
   private tell(reason?: string): void {

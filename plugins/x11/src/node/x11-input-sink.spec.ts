@@ -16,6 +16,15 @@ import { X11InputSink } from './x11-input-sink.js';
 const run = promisify(execFile);
 const xdotool = (x: Xvfb, ...args: string[]) => run('xdotool', args, { env: x.env });
 const xmodmap = (x: Xvfb, ...args: string[]) => run('xmodmap', args, { env: x.env });
+const xinput = (x: Xvfb, ...args: string[]) => run('xinput', args, { env: x.env });
+/** The Xvfb keyboard: the display's own keyboard, as a physical one would be. */
+const keyboardId = async (x: Xvfb) => (await xinput(x, 'list', '--id-only', 'Xvfb keyboard')).stdout.trim();
+/** Whether the device hangs on the core keyboard and is enabled, as `xinput` reports it. */
+async function inPlace(x: Xvfb, id: string): Promise<boolean> {
+  const line = (await xinput(x, 'list', '--short')).stdout.split('\n').find((l) => l.includes(`id=${id}\t`)) ?? '';
+  const enabled = /Device Enabled \(\d+\):\s*1/.test((await xinput(x, 'list-props', id)).stdout);
+  return /slave\s+keyboard \(3\)/.test(line) && enabled;
+}
 /** What `xmodmap -pke` says keycode 9 types. */
 const escapeRow = async (x: Xvfb) => (await xmodmap(x, '-pke')).stdout.split('\n').find((l) => l.startsWith('keycode   9 ')) ?? '';
 
@@ -203,6 +212,25 @@ describe('X11InputSink on Xvfb', function () {
       ]);
     });
 
+    it('releaseAll() drops the events still queued, as a stop calls it while the helper keeps typing: nothing lands after it', async () => {
+      const [a] = await probe.keycodesOf(0x61);
+      const key = { key: 'a', code: 'KeyA' };
+      // Sent without waiting, as the control channel sends them; the stop comes once the first few landed.
+      const typing = Array.from({ length: 200 }, (_, i) => target.key({ kind: i % 2 ? 'up' : 'down', ...key }));
+      await typing[8];
+      await target.releaseAll();
+      const outcomes = await Promise.allSettled(typing);
+      const injected = outcomes.filter((o) => o.status === 'fulfilled').length;
+      const dropped = outcomes.filter((o) => o.status === 'rejected');
+      assert.ok(injected >= 9 && dropped.length > 100, `${injected} of 200 queued events injected, ${dropped.length} dropped`);
+      assert.match(String((dropped[0] as PromiseRejectedResult).reason), /was released before this event went out; it was dropped/);
+      assert.deepEqual(await probe.keysDown(), []);
+      // Every stroke the server saw is one that resolved, or the release of the key held at the stop.
+      const strokes = (await seen()).filter((s) => s.detail === a);
+      assert.equal(strokes.filter((s) => s.down).length, Math.ceil(injected / 2));
+      assert.equal(strokes.at(-1)?.down, false);
+    });
+
     it('dispose() lets go too', async () => {
       await target.key({ kind: 'down', key: 'Control', code: 'ControlRight' });
       await target.pointer({ kind: 'down', x: 10, y: 10, button: 'middle' });
@@ -322,6 +350,42 @@ describe('X11InputSink on Xvfb', function () {
         await until(() => reasons.length === 1, 2000, 'the change of the modifier map did not end control');
         assert.equal(reasons[0], 'the modifier map changed during control; it was put back');
         await until(async () => (await xmodmap(xvfb(), '-pm')).stdout === before, 2000, 'the modifier map was not put back', 50);
+      } finally {
+        await watch.dispose();
+      }
+    });
+
+    it('ends control when another client floats the keyboard off its master (xinput), and attaches it again', async () => {
+      const id = await keyboardId(xvfb());
+      const reasons: (string | undefined)[] = [];
+      const watch = await sink.watchEscape(xvfb().display, (reason) => reasons.push(reason));
+      try {
+        assert.equal(await inPlace(xvfb(), id), true, 'the keyboard is attached and enabled before');
+        await xinput(xvfb(), 'float', id);
+        await until(() => reasons.length === 1, 2000, 'floating the keyboard did not end control');
+        assert.equal(reasons[0], `the input devices changed (device ${id} 'Xvfb keyboard' detached from its master) during control; they were put back`);
+        await until(() => inPlace(xvfb(), id), 2000, 'the keyboard was not attached again', 50);
+      } finally {
+        await watch.dispose();
+      }
+    });
+
+    it('ends control when another client disables the keyboard (xinput), and dispose() enables it again after a second try', async () => {
+      const id = await keyboardId(xvfb());
+      const reasons: (string | undefined)[] = [];
+      const watch = await sink.watchEscape(xvfb().display, (reason) => reasons.push(reason));
+      try {
+        await xinput(xvfb(), 'disable', id);
+        await until(() => reasons.length === 1, 2000, 'disabling the keyboard did not end control');
+        assert.equal(reasons[0], `the input devices changed (device ${id} 'Xvfb keyboard' disabled) during control; they were put back`);
+        await until(() => inPlace(xvfb(), id), 2000, 'the keyboard was not enabled again', 50);
+        // Once it has ended control the watch leaves the devices alone until dispose() puts them back.
+        await xinput(xvfb(), 'disable', id);
+        await sleep(100);
+        assert.equal(await inPlace(xvfb(), id), false);
+        await watch.dispose();
+        assert.equal(await inPlace(xvfb(), id), true, 'dispose() did not enable the keyboard again');
+        assert.equal(reasons.length, 1);
       } finally {
         await watch.dispose();
       }

@@ -37,13 +37,16 @@ interface Held {
 /**
  * Input into one X display through XTEST, on a connection of its own. Events are injected one at a
  * time in the order they came, each checked in full before anything is sent, and each promise
- * settles once the server has handled the event.
+ * settles once the server has handled the event. releaseAll() and dispose() drop the events still
+ * queued, so nothing the helper sent lands after the control period ended.
  */
 export class X11InputTarget implements InputTarget {
   /** By the browser's `code` (or `key`) and `button:<name>`, in the order they went down. */
   private readonly held = new Map<string, Held>();
   private readonly keyboard: Keyboard;
   private queue: Promise<void> = Promise.resolve();
+  /** Bumped by releaseAll() and dispose(): an event queued before and not yet begun is dropped. */
+  private epoch = 0;
   private closing?: Promise<void>;
   /** An X error since the last round trip: the requests of the event in progress caused it. */
   private refusal?: XError;
@@ -88,18 +91,22 @@ export class X11InputTarget implements InputTarget {
   }
 
   releaseAll(): Promise<void> {
+    this.epoch++;
     return this.run(() => this.letGo());
   }
 
-  /** Once what is queued ran: releases what is held, gives lent keycodes back and hangs up. */
+  /** Drops what is queued, then, once the event under way is done: releases what is held, gives lent keycodes back and hangs up. */
   dispose(): Promise<void> {
+    this.epoch++;
     this.closing ??= this.queue.then(() => this.shutdown());
     return this.closing;
   }
 
   private run(inject: () => void | Promise<void>): Promise<void> {
     if (this.closing) return Promise.reject(new Error(`the input target on ${this.conn.name} is closed`));
+    const epoch = this.epoch;
     const done = this.queue.then(async () => {
+      if (epoch !== this.epoch) throw new Error(`the input on ${this.conn.name} was released before this event went out; it was dropped`);
       this.conn.checkAlive();
       await inject();
       await this.sync();

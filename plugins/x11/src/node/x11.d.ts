@@ -68,6 +68,8 @@ declare module 'x11' {
     | { readonly name: 'XIRawKeyPress' | 'XIRawKeyRelease' | 'XIRawButtonPress' | 'XIRawButtonRelease'; readonly detail: number }
     /** `request`: 0 modifiers, 1 keyboard, 2 pointer. */
     | { readonly name: 'MappingNotify'; readonly request: number }
+    /** A device was added, removed, enabled, disabled, attached to a master or detached; the body is left raw. */
+    | { readonly name: 'XIHierarchyChanged' }
     | { readonly name: 'ConfigureNotify'; readonly wid: number; readonly width: number; readonly height: number };
 
   export interface WindowValues {
@@ -126,6 +128,13 @@ declare module 'x11' {
     SetModifierMapping(rows: readonly (readonly number[])[], callback: XCallback<number>): void;
     /** 32 bytes, one bit per keycode that is down. */
     QueryKeymap(callback: XCallback<Buffer>): void;
+    InternAtom(onlyIfExists: boolean, name: string, callback: XCallback<number>): void;
+    /**
+     * Adds to `target` a method per template that packs the request with the template's function,
+     * sends it and calls a trailing callback back once the server handled it. It resets the client's
+     * table of atoms being interned: call it before any InternAtom is in flight.
+     */
+    importRequestsFromTemplates(target: object, templates: Readonly<Record<string, readonly [(...args: never[]) => Buffer]>>): void;
   }
 
   export interface Damage {
@@ -210,12 +219,29 @@ declare module 'x11' {
     createSegment(size: number, callback: XCallback<ShmSegment>): void;
   }
 
+  /** One device as XIQueryDevice reports it. */
+  export interface XIDevice {
+    readonly deviceId: number;
+    /** 1 master pointer, 2 master keyboard, 3 slave pointer, 4 slave keyboard, 5 floating slave. */
+    readonly use: number;
+    /** A slave's master, a master's paired master; meaningless for a floating slave. */
+    readonly attachment: number;
+    /** 1 when enabled. */
+    readonly enabled: number;
+    readonly name: string;
+  }
+
   export interface XInput {
     /** The XI2 version the server agreed to, null before XI2. */
     readonly xi2: { readonly majorVersion: number; readonly minorVersion: number } | null;
+    readonly majorOpcode: number;
+    readonly AllDevices: number;
     readonly AllMasterDevices: number;
-    readonly EventMask: Readonly<Record<'Motion' | 'RawMotion' | 'RawKeyPress' | 'RawKeyRelease' | 'RawButtonPress' | 'RawButtonRelease', number>>;
+    readonly EventMask: Readonly<
+      Record<'Motion' | 'RawMotion' | 'RawKeyPress' | 'RawKeyRelease' | 'RawButtonPress' | 'RawButtonRelease' | 'HierarchyChanged', number>
+    >;
     XISelectEvents(window: number, masks: readonly { readonly deviceId: number; readonly mask: number }[]): void;
+    XIQueryDevice(deviceId: number, callback: XCallback<XIDevice[]>): void;
   }
 
   export interface XTest {
