@@ -95,4 +95,24 @@ describe('control: who may share control', () => {
     hank.dispose();
     mallory.dispose();
   });
+
+  it("logs a flood of malformed messages from the novice once a second, not once each, and keeps the novice's status", () => {
+    const warnings: string[] = [];
+    const hub = new ControlHub();
+    const channel = new ControlChannel({
+      hub,
+      logger: { ...quietLogger, warn: (m: string) => void warnings.push(m) },
+      policy: () => SOLICITED,
+      display: () => ':99',
+      settings: () => ({ allowControl: true, maxEventsPerSecond: 100 }),
+      sinks: () => [sink],
+    });
+    const link = { send() {}, close() {}, consent() {}, buffered: 0, onDrain: () => ({ dispose() {} }) };
+    const end = channel.open({ ...novice, role: 'helper' }, link);
+    end.receive(JSON.stringify({ t: 'status', view: { phase: 'shared', dropped: 0 } }));
+    for (let i = 0; i < 5000; i++) end.receive(i % 2 ? 'not json' : '{"t":"status"}');
+    assert.deepEqual(warnings, ['dropped 1 control message from the novice that did not parse']);
+    assert.equal(hub.views()[0].phase, 'shared');
+    end.dispose();
+  });
 });
