@@ -155,6 +155,29 @@ describe('end to end: Take Control, with consent, and Esc and Stop that always w
     assert.match((await novicePage.locator('#ra-control-note').textContent())!, /Hank pressed Esc/);
   });
 
+  it("ends control when the helper remaps Esc from the novice's xterm (xmodmap), and puts Esc back", async () => {
+    await takeControl();
+    // The helper's page captures keys once it heard that control is shared.
+    await until(
+      async () => /You share control/.test((await helperPage.locator('#ra-control-state').textContent()) ?? ''),
+      10_000,
+      'the shared state on the helper page did not happen',
+      20,
+    );
+    await clickRemote(200, 150);
+    // The shell's line may still hold what the helper typed before Esc in an earlier check: `true;` ends it.
+    for (const ch of 'true; xmodmap -e "keycode 9 = F13"') await pressKey(helperPage, ch);
+    await helperPage.keyboard.press('Enter');
+    await until(async () => (await phase(novice)) === 'view-only', 10_000, 'control ended by the remap did not happen', 20);
+    const reason = /control stopped: the keyboard map changed \(keycode 9\) during control; it was put back/;
+    for (const page of [novicePage, helperPage]) {
+      await until(async () => reason.test((await page.locator('#ra-control-note').textContent()) ?? ''), 10_000, 'the reason shown did not happen', 20);
+    }
+    const escapeRow = async () => (await run('xmodmap', ['-pke'], { env: desktop.env })).stdout.split('\n').find((l) => l.startsWith('keycode   9 ')) ?? '';
+    await until(async () => /\bEscape\b/.test(await escapeRow()), 5000, 'keycode 9 typing Escape again did not happen', 50);
+    await snap(novicePage, 'control-05-novice-after-remap');
+  });
+
   it('refuses a second request while one is waiting, and Disconnect ends control', async () => {
     await helperPage.locator('#ra-take-control').click();
     await novicePage.locator('#ra-control-yes').waitFor();

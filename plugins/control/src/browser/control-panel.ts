@@ -29,6 +29,12 @@ export function controlPanel(workbench: Workbench): UiPanel {
       const state = element('p', 'ra-control-state');
       const note = element('p', 'ra-control-note');
       const take = button('ra-take-control', 'Take Control', () => act('request'));
+      // The novice's Stop Control sits on the shared desktop, where the helper's injected input reaches
+      // it as it reaches any window: a click by the helper can only end control, since a stop never
+      // grants or resumes anything, and a page the helper covers, closes or grabs away still leaves
+      // Esc, which no helper input reaches (InputSink.watchEscape). The trust issue's desktop
+      // indicator must keep this: its Stop only ends control (POST /api/control/:id/stop), and no
+      // window the helper can click is ever the novice's only way out.
       const stopButton = button('ra-stop-control', 'Stop Control', () => act('stop'));
       const why = element('p', 'ra-control-why');
       const dialog = element('div', 'ra-control-request');

@@ -42,6 +42,10 @@ export interface InputSink {
    * Calls `listener` each time Escape goes down on the display's own keyboard, whoever pressed it,
    * read on the display server itself so it works whichever window has the focus. Called with a
    * `reason` when control must end for another cause, e.g. the keyboard map changed under it.
+   *
+   * This is the novice's Stop that the helper cannot reach: nothing the helper's input or the
+   * programs it starts can do (focus, grabs, held keys, keymaps, input devices) may keep Esc from
+   * calling `listener`; what could (a changed map, a detached keyboard) must end control instead.
    */
   watchEscape(display: string, listener: (reason?: string) => void): Promise<Disposable>;
 }

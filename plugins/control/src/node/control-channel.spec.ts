@@ -4,6 +4,7 @@ import { quietLogger } from '@ra/kernel/testing';
 import type { SolicitedPolicy } from '@ra/plugin-session/api';
 import { ControlChannel } from './control-channel.js';
 import { ControlHub } from './control-hub.js';
+import { RecordingInputSink } from '../testing/recording-input-sink.js';
 
 const SOLICITED: SolicitedPolicy = { allowed: true, allowControl: true, maxLifetime: '30d' };
 const sink = { id: 'x11', title: 'X11' } as InputSink;
@@ -48,6 +49,70 @@ describe('control: who may share control', () => {
     end.receive(JSON.stringify({ t: 'request' }));
     assert.deepEqual(JSON.parse(sent.at(-1)!).t, 'refused');
     assert.equal(hub.views()[0].phase, 'view-only');
+    end.dispose();
+  });
+
+  it("gives control to one helper at a time: no other helper's Yes waits on the desktop the one in control can click", async () => {
+    const hub = new ControlHub();
+    const recording = new RecordingInputSink();
+    const channel = new ControlChannel({
+      hub,
+      logger: quietLogger,
+      policy: () => SOLICITED,
+      display: () => ':99',
+      settings: () => ({ allowControl: true, maxEventsPerSecond: 100 }),
+      sinks: () => [recording],
+    });
+    const sent = new Map<string, string[]>();
+    const open = (id: string, peerName: string) => {
+      sent.set(id, []);
+      const link = { send: (p: unknown) => sent.get(id)!.push(String(p)), close() {}, consent() {}, buffered: 0, onDrain: () => ({ dispose() {} }) };
+      return channel.open({ ...novice, id, peerName }, link);
+    };
+    const route = (id: string) => hub.routes.find((r) => r.id === id)!;
+    const answer = (sessionId: string) => route('control-answer').handle({ params: { sessionId }, body: { grant: true } } as never);
+    const last = (id: string) => JSON.parse(sent.get(id)!.at(-1)!);
+    const [hank, mallory] = [open('s1', 'Hank'), open('s2', 'Mallory')];
+    hank.receive('{"t":"request"}');
+    mallory.receive('{"t":"request"}');
+    answer('s1');
+    assert.deepEqual(
+      [last('s2').view.phase, last('s2').view.note],
+      ['view-only', "another helper was given control of Nora's computer; ask again when it ends"],
+    );
+    assert.throws(() => answer('s2'), /there is no control request to accept/);
+    mallory.receive('{"t":"request"}');
+    assert.deepEqual(last('s2'), { t: 'refused', message: "another helper has control of Nora's computer now" });
+    assert.equal(hub.views().find((v) => v.sessionId === 's2')!.unavailable, "another helper has control of Nora's computer now");
+
+    route('control-stop').handle({ params: { sessionId: 's1' } } as never);
+    mallory.receive('{"t":"request"}');
+    answer('s2');
+    assert.deepEqual(
+      hub.views().map((v) => v.phase),
+      ['view-only', 'shared'],
+    );
+    hank.dispose();
+    mallory.dispose();
+  });
+
+  it("logs a flood of malformed messages from the novice once a second, not once each, and keeps the novice's status", () => {
+    const warnings: string[] = [];
+    const hub = new ControlHub();
+    const channel = new ControlChannel({
+      hub,
+      logger: { ...quietLogger, warn: (m: string) => void warnings.push(m) },
+      policy: () => SOLICITED,
+      display: () => ':99',
+      settings: () => ({ allowControl: true, maxEventsPerSecond: 100 }),
+      sinks: () => [sink],
+    });
+    const link = { send() {}, close() {}, consent() {}, buffered: 0, onDrain: () => ({ dispose() {} }) };
+    const end = channel.open({ ...novice, role: 'helper' }, link);
+    end.receive(JSON.stringify({ t: 'status', view: { phase: 'shared', dropped: 0 } }));
+    for (let i = 0; i < 5000; i++) end.receive(i % 2 ? 'not json' : '{"t":"status"}');
+    assert.deepEqual(warnings, ['dropped 1 control message from the novice that did not parse']);
+    assert.equal(hub.views()[0].phase, 'shared');
     end.dispose();
   });
 });

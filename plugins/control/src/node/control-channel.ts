@@ -39,6 +39,8 @@ export class ControlChannel implements SessionChannel {
       logger: this.deps.logger,
       maxEventsPerSecond: this.deps.settings().maxEventsPerSecond,
       publish: () => hub.changed(session.id),
+      // The novice's Yes is on the shared desktop, where the helper in control could click it.
+      granted: () => hub.withdrawOthers(session.id, `another helper was given control of ${session.localName}'s computer; ask again when it ends`),
     });
     const registration = hub.add(session.id, 'novice', session.peerName, end);
     return {
@@ -58,6 +60,8 @@ export class ControlChannel implements SessionChannel {
       return `${session.localName}'s computer does not allow remote control: the setting "Allow this computer to be controlled remotely" is off`;
     if (!this.deps.display()) return `${session.localName}'s computer has no display to control`;
     if (this.deps.sinks().length === 0) return `${session.localName}'s computer has no input plugin enabled`;
+    // One helper at a time: a Yes for another could otherwise be clicked by the one in control.
+    if (this.deps.hub.sharedElsewhere(session.id)) return `another helper has control of ${session.localName}'s computer now`;
     return undefined;
   }
 }

@@ -31,6 +31,21 @@ export class ControlHub implements Disposable {
     for (const socket of this.sockets) socket.close('Take Control stopped on this computer');
   }
 
+  /** Whether a session other than `sessionId` shares control of this machine now. */
+  sharedElsewhere(sessionId: string): boolean {
+    return this.noviceEnds(sessionId).some((end) => end.phase === 'shared');
+  }
+
+  /** Ends every other session's pending request: no Yes waits on screen while a helper's input can reach it. */
+  withdrawOthers(sessionId: string, why: string): void {
+    for (const end of this.noviceEnds(sessionId)) if (end.phase === 'requested') end.withdraw(why);
+  }
+
+  /** The novice ends of this machine's other sessions. */
+  private noviceEnds(sessionId: string): NoviceControl[] {
+    return [...this.entries].flatMap(([id, e]) => (id !== sessionId && e.view.role === 'novice' ? [e.end as NoviceControl] : []));
+  }
+
   views(): ControlView[] {
     return [...this.entries.values()].map((e) => this.view(e));
   }

@@ -5,6 +5,9 @@ import { parseNoviceMessage, type ControlStatus } from '../common/messages.js';
 /** The helper's end: mirrors the novice's authoritative status, and sends requests and stops. */
 export class HelperControl implements ChannelEndpoint {
   status: ControlStatus = { phase: 'view-only', dropped: 0 };
+  /** Malformed messages from the novice not yet logged, and when the last log line went out. */
+  private unparsed = 0;
+  private loggedAt = 0;
 
   constructor(
     private readonly link: ChannelLink,
@@ -14,7 +17,7 @@ export class HelperControl implements ChannelEndpoint {
 
   receive(payload: Uint8Array | string): void {
     const message = typeof payload === 'string' ? parseNoviceMessage(payload) : undefined;
-    if (!message) return this.logger.warn('dropped a control message from the novice that does not parse');
+    if (!message) return this.dropped();
     this.status = message.t === 'status' ? message.view : { ...this.status, note: message.message };
     this.publish(this.status);
   }
@@ -28,4 +31,13 @@ export class HelperControl implements ChannelEndpoint {
   }
 
   dispose(): void {}
+
+  /** At most one log line a second, so a flood of bad messages cannot flood the log. */
+  private dropped(): void {
+    this.unparsed++;
+    const now = Date.now();
+    if (now - this.loggedAt < 1000) return;
+    this.logger.warn(`dropped ${this.unparsed} control message${this.unparsed === 1 ? '' : 's'} from the novice that did not parse`);
+    [this.unparsed, this.loggedAt] = [0, now];
+  }
 }

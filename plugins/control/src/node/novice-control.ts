@@ -1,7 +1,7 @@
 import { RateLimit, type Disposable, type Logger } from '@ra/kernel';
 import { type ChannelEndpoint, type ChannelLink, type SessionInfo } from '@ra/plugin-session/api';
 import { type InputSink, type InputTarget } from '../common/api.js';
-import { ControlState, type ControlStep, type StopCause } from '../common/control-state.js';
+import { ControlState, type ControlPhase, type ControlStep, type StopCause } from '../common/control-state.js';
 import { parseHelperMessage, type ControlStatus, type HelperMessage } from '../common/messages.js';
 
 export interface NoviceControlDeps {
@@ -13,6 +13,8 @@ export interface NoviceControlDeps {
   readonly maxEventsPerSecond: number;
   /** The status changed: show it on this machine's page. */
   publish(): void;
+  /** This session's helper was just given control. */
+  granted?(): void;
 }
 
 const STOP_WORDS: Record<StopCause, string> = {
@@ -53,6 +55,10 @@ export class NoviceControl implements ChannelEndpoint {
     this.announce();
   }
 
+  get phase(): ControlPhase {
+    return this.state.phase;
+  }
+
   get status(): ControlStatus {
     return { phase: this.state.phase, unavailable: this.deps.unavailable(), note: this.note, dropped: this.state.dropped + this.flooded };
   }
@@ -79,7 +85,17 @@ export class NoviceControl implements ChannelEndpoint {
     if (step.phase === 'shared') this.start();
     this.link.consent(step.phase === 'shared' ? 'granted' : 'revoked', this.note);
     this.announce();
+    if (step.phase === 'shared') this.deps.granted?.();
     return step;
+  }
+
+  /** Ends a pending request without the novice's answer, saying why. */
+  withdraw(why: string): void {
+    const step = this.state.apply({ type: 'deny' });
+    if (step.refused) return;
+    this.note = why;
+    this.link.consent('revoked', why);
+    this.announce();
   }
 
   /** Ends a shared period (or a pending request); the session carries on View Only. */

@@ -414,6 +414,26 @@ describe('X11InputSink on Xvfb', function () {
       }
     });
 
+    it('hears Escape while the helper holds a button and a key, and another client grabs the keyboard, the pointer, Esc and the server', async () => {
+      let calls = 0;
+      const watch = await sink.watchEscape(xvfb().display, () => calls++);
+      const target = await sink.open(xvfb().display);
+      const grabber = await InputProbe.open(xvfb().display);
+      try {
+        await target.pointer({ kind: 'down', x: 10, y: 10, button: 'left' });
+        await target.key({ kind: 'down', key: 'Control', code: 'ControlLeft' });
+        await grabber.grabAll();
+        // The novice's key, from the one client still served while the server is grabbed.
+        await grabber.press(9);
+        await until(() => calls === 1, 2000, 'Escape under the grabs was not heard');
+      } finally {
+        await grabber.ungrabServer();
+        await grabber.close();
+        await target.dispose();
+        await watch.dispose();
+      }
+    });
+
     it('calls nothing once disposed', async () => {
       let calls = 0;
       const watch = await sink.watchEscape(xvfb().display, () => calls++);

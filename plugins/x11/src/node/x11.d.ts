@@ -129,6 +129,24 @@ declare module 'x11' {
     /** 32 bytes, one bit per keycode that is down. */
     QueryKeymap(callback: XCallback<Buffer>): void;
     InternAtom(onlyIfExists: boolean, name: string, callback: XCallback<number>): void;
+    /** Resolves to the status, 0 when grabbed. Modes: 0 synchronous, 1 asynchronous; time 0 is CurrentTime. */
+    GrabKeyboard(window: number, ownerEvents: number, time: number, pointerMode: number, keyboardMode: number, callback: XCallback<number>): void;
+    GrabPointer(
+      window: number,
+      ownerEvents: number,
+      eventMask: number,
+      pointerMode: number,
+      keyboardMode: number,
+      confineTo: number,
+      cursor: number,
+      time: number,
+      callback: XCallback<number>,
+    ): void;
+    /** A passive grab of `keycode` with `modifiers` (0x8000 any). */
+    GrabKey(window: number, ownerEvents: number, modifiers: number, keycode: number, pointerMode: number, keyboardMode: number): void;
+    /** No other client's requests are handled until UngrabServer. */
+    GrabServer(): void;
+    UngrabServer(): void;
     /**
      * Adds to `target` a method per template that packs the request with the template's function,
      * sends it and calls a trailing callback back once the server handled it. It resets the client's

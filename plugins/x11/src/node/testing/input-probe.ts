@@ -90,6 +90,28 @@ export class InputProbe {
     await this.sync();
   }
 
+  /**
+   * Grabs what a client can, as a program the helper started could: the keyboard, the pointer, the
+   * Escape key (keycode 9, any modifiers), and the server until `ungrabServer()`.
+   */
+  async grabAll(): Promise<void> {
+    const { client, screen } = this.conn;
+    const [ASYNC, BUTTONS, ANY_MODIFIER] = [1, 0x4 | 0x8, 0x8000];
+    const statuses = [
+      await this.conn.request<number>((cb) => client.GrabKeyboard(screen.root, 0, 0, ASYNC, ASYNC, cb)),
+      await this.conn.request<number>((cb) => client.GrabPointer(screen.root, 0, BUTTONS, ASYNC, ASYNC, 0, 0, 0, cb)),
+    ];
+    if (statuses.some((s) => s !== 0)) throw new Error(`the probe could not grab the keyboard and the pointer (status ${statuses.join(', ')})`);
+    client.GrabKey(screen.root, 0, ANY_MODIFIER, 9, ASYNC, ASYNC);
+    client.GrabServer();
+    await this.sync();
+  }
+
+  async ungrabServer(): Promise<void> {
+    this.conn.client.UngrabServer();
+    await this.sync();
+  }
+
   /** A round trip: every event the server sent before has arrived. */
   async sync(): Promise<void> {
     await this.conn.request((cb) => this.conn.client.GetInputFocus(cb));
