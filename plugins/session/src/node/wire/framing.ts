@@ -62,7 +62,7 @@ export class FrameReader {
       if (length === 0 || length > this.limit) throw new ProtocolError(`malformed frame: length ${length} is outside 1..${this.limit}`);
       if (this.size < 4 + length) break;
       const whole = this.take(4 + length);
-      frames.push({ ...decode(whole.subarray(4)), size: 4 + length });
+      frames.push(decode(whole.subarray(4), 4 + length));
     }
     return frames;
   }
@@ -80,15 +80,15 @@ export class FrameReader {
   }
 }
 
-function decode(body: Buffer): FrameBody {
+function decode(body: Buffer, size: number): Frame {
   const kind = body[0];
-  if (kind === FrameKind.Control) return { kind, message: parseControl(body.subarray(1)) };
+  if (kind === FrameKind.Control) return { kind, message: parseControl(body.subarray(1)), size };
   if (kind === FrameKind.ChannelText || kind === FrameKind.ChannelBinary) {
     const idLength = body[1];
     if (!idLength || body.length < 2 + idLength) throw new ProtocolError('malformed frame: channel id is missing or truncated');
     const channel = body.subarray(2, 2 + idLength).toString('utf8');
     const rest = body.subarray(2 + idLength);
-    return { kind, channel, payload: kind === FrameKind.ChannelText ? rest.toString('utf8') : new Uint8Array(rest) };
+    return { kind, channel, payload: kind === FrameKind.ChannelText ? rest.toString('utf8') : new Uint8Array(rest), size };
   }
   throw new ProtocolError(`malformed frame: unknown kind ${kind}`);
 }
