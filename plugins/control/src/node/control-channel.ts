@@ -45,6 +45,7 @@ export class ControlChannel implements SessionChannel {
     const registration = hub.add(session.id, 'novice', session.peerName, end);
     return {
       receive: (p) => end.receive(p),
+      revoke: () => void end.stop('novice-stop'),
       dispose: () => {
         end.dispose();
         registration.dispose();

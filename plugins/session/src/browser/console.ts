@@ -70,11 +70,12 @@ export function sessionConsole(app: SessionApp, first: SessionView) {
   );
   const who = first.role === 'helper' ? `${first.peerName}'s computer` : `${first.peerName} is connected to your computer`;
   const panels = h('div', { class: 'ra-panels' });
+  const tools = h('div', { class: 'ra-toolbar', role: 'toolbar', 'aria-label': 'Session tools' });
   const ended = h('div');
   const element = h(
     'section',
     { class: 'ra-console', 'aria-label': 'Session' },
-    h('div', { class: 'ra-console-bar' }, h('strong', {}, who), state, h('span', {}, 'Safety code ', code), disconnect),
+    h('div', { class: 'ra-console-bar' }, h('strong', {}, who), state, h('span', {}, 'Safety code ', code), tools, disconnect),
     ended,
     panels,
   );
@@ -84,14 +85,14 @@ export function sessionConsole(app: SessionApp, first: SessionView) {
   const panelsChanged = app.workbench.onDidChange('UiPanel', () => {
     if (!open) return;
     clear();
-    rendered = renderPanels(app, open, panels);
+    rendered = renderPanels(app, open, panels, tools);
   });
 
   const update = (view: SessionView) => {
     state.textContent = STATE_TEXT[view.state];
     code.textContent = view.safetyCode ?? '—';
     disconnect.hidden = view.state === 'ended';
-    if (view.state === 'open' && !rendered) rendered = renderPanels(app, (open = view), panels);
+    if (view.state === 'open' && !rendered) rendered = renderPanels(app, (open = view), panels, tools);
     if (view.state === 'ended') {
       dispose();
       ended.replaceChildren(h('p', { class: 'ra-error', role: 'status', id: 'ra-ended' }, endedText(view)));
@@ -111,12 +112,18 @@ export function sessionConsole(app: SessionApp, first: SessionView) {
   return { element, update, dispose };
 }
 
-function renderPanels(app: SessionApp, view: SessionView, host: HTMLElement): Disposable[] {
+function renderPanels(app: SessionApp, view: SessionView, host: HTMLElement, tools: HTMLElement): Disposable[] {
   const context: UiContext = {
     role: view.role,
     session: { id: view.id, invitationId: view.invitationId, role: view.role, peerName: view.peerName, localName: view.localName },
     post: (channel, payload) => app.post(view.id, channel, payload),
     onMessage: (channel, listener) => app.listen(view.id, channel, listener),
+    toolbar: (element, order = 50) => {
+      element.dataset.order = String(order);
+      const after = [...tools.children].find((c) => Number((c as HTMLElement).dataset.order) > order);
+      tools.insertBefore(element, after ?? null);
+      return { dispose: () => element.remove() };
+    },
   };
   const panels = app.workbench.contributions('UiPanel').filter((p) => p.roles.includes(view.role));
   return panels

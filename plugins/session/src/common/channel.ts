@@ -28,6 +28,8 @@ export interface ChannelLink {
 /** The inbound half: the session hands each frame of this channel to `receive`, which never throws on a peer's frame. */
 export interface ChannelEndpoint extends Disposable {
   receive(payload: Uint8Array | string): void;
+  /** The novice takes back what this channel's consent granted (Stop Control in the session bar or on the desktop); the session goes on. */
+  revoke?(reason: string): void;
 }
 
 /** A named stream inside a session: chat, control, file transfer. */

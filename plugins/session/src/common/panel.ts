@@ -7,6 +7,8 @@ export interface UiContext {
   readonly session?: SessionInfo;
   post(channelId: string, payload: string | Uint8Array): void;
   onMessage(channelId: string, listener: (payload: string | Uint8Array) => void): Disposable;
+  /** Puts one of the panel's controls (Take Control, Actual size, Start Talking) in the console's toolbar, lowest `order` first; the Disposable takes it out. */
+  toolbar(element: HTMLElement, order?: number): Disposable;
 }
 
 /** A panel in the novice's or helper's session console: chat, voice controls, the remote screen. */

@@ -21,6 +21,8 @@ export interface SessionView {
   /** Where the other side connects from (novice) or was reached at (helper): the name alone is only what they typed. */
   readonly peerAddress: string;
   readonly state: SessionState;
+  /** What the helper may do now: `view` once the novice accepted, then each consent scope granted since (`control`, `voice`, `files`). */
+  readonly rights: readonly string[];
   /** Six digits both people can compare by phone, once the password proof is done. */
   readonly safetyCode?: string;
   readonly endedBy?: EndedBy;

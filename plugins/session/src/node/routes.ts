@@ -19,6 +19,7 @@ const table: [id: string, method: ApiRoute['method'], path: string, handle: Hand
   ['sessions-accept', 'POST', '/api/sessions/:id/accept', (rt, r) => rt.registry.accept(r.params.id)],
   ['sessions-decline', 'POST', '/api/sessions/:id/decline', (rt, r) => rt.registry.decline(r.params.id)],
   ['sessions-disconnect', 'POST', '/api/sessions/:id/disconnect', (rt, r) => rt.registry.disconnect(r.params.id)],
+  ['sessions-revoke', 'POST', '/api/sessions/:id/revoke/:scope', (rt, r) => rt.registry.revoke(r.params.id, r.params.scope)],
 ];
 
 export function apiRoutes(runtime: SessionRuntime): ApiRoute[] {

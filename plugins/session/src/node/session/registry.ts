@@ -73,6 +73,14 @@ export class SessionRegistry {
     return session.view();
   }
 
+  /** The novice takes back one right of one helper (`control`): the session goes on without it. */
+  revoke(id: string, scope: string): SessionView {
+    const session = this.get(id);
+    if (session.role !== 'novice') throw new ApiError(409, 'only the novice can take back a right');
+    session.revoke(scope, `${session.localName} took it back`);
+    return session.view();
+  }
+
   subscribe(listener: RegistryListener): Disposable {
     this.listeners.add(listener);
     return toDisposable(() => void this.listeners.delete(listener));

@@ -28,6 +28,9 @@ export class Session {
   private readonly endpoints = new Map<string, ChannelEndpoint>();
   /** Each open channel's own frame limit. */
   private readonly limits = new Map<string, number>();
+  /** Each open channel's consent scope, and the scopes the novice has granted and not taken back. */
+  private readonly scopes = new Map<string, string>();
+  private readonly granted = new Set<string>();
   /** The peer's frames while this side's channels open; released once they are up. */
   private held: HeldFrames | undefined = new HeldFrames(1024, 2 * MAX_FRAME_BYTES);
 
@@ -55,7 +58,9 @@ export class Session {
 
   view(): SessionView {
     const { id, invitationId, role, peer: peerName, localName, peerAddress, state, safetyCode, endedBy, reason, openedAt } = this;
-    return { id, invitationId, role, peerName, localName, peerAddress, state, safetyCode, endedBy, reason, startedAt: this.startedAt.toISOString(), openedAt };
+    const rights = state === 'open' ? ['view', ...this.granted] : [];
+    const startedAt = this.startedAt.toISOString();
+    return { id, invitationId, role, peerName, localName, peerAddress, state, rights, safetyCode, endedBy, reason, startedAt, openedAt };
   }
 
   /** The connection is up and the password proof is under way. */
@@ -87,7 +92,10 @@ export class Session {
     });
     if (this.state === 'ended' || this.state === 'open') throw new ApiError(409, `this session is ${this.state}`);
     const wire = this.wire!;
-    for (const channel of channels) this.limits.set(channel.id, channel.maxFrameBytes);
+    for (const channel of channels) {
+      this.limits.set(channel.id, channel.maxFrameBytes);
+      this.scopes.set(channel.id, channel.consentScope ?? channel.id);
+    }
     wire.onFrame((frame) => (this.held ? this.hold(frame) : this.route(frame)));
     // A channel frame carries a kind byte, the id's length and the id (at most 255 bytes) besides the payload.
     wire.openFrames(Math.max(HANDSHAKE_FRAME_BYTES, ...channels.map((c) => c.maxFrameBytes + 257)));
@@ -103,7 +111,7 @@ export class Session {
           },
           onDrain: (listener) => wire.onDrain(listener),
           close: (why) => this.disconnect(this.role, why),
-          consent: (step, reason) => this.events.consent(this, channel.consentScope ?? channel.id, step, reason),
+          consent: (step, reason) => this.consent(channel.consentScope ?? channel.id, step, reason),
         };
         this.endpoints.set(channel.id, await channel.open(this.info, link));
       } catch (e) {
@@ -120,6 +128,20 @@ export class Session {
   /** A frame from the local UI for the peer, within its channel's limit. */
   post(channel: string, payload: string | Uint8Array): void {
     if (this.state === 'open' && this.fits(channel, payload, 'this page')) this.wire?.sendChannel(channel, payload);
+  }
+
+  /** The novice takes back a consent scope: each channel asking for it ends what it was granted; the session goes on. */
+  revoke(scope: string, reason: string): void {
+    if (this.state !== 'open') throw new ApiError(409, `this session is ${this.state}`);
+    if (!this.granted.has(scope)) throw new ApiError(409, `${this.peer} has no '${scope}' to take back`);
+    for (const [id, endpoint] of this.endpoints) {
+      if (this.scopes.get(id) !== scope) continue;
+      try {
+        endpoint.revoke?.(reason);
+      } catch (e) {
+        this.logger.error(`channel '${id}' failed to take back '${scope}' in session ${this.id}: ${(e as Error).message}`);
+      }
+    }
   }
 
   /** This side ends the session and tells the peer who did and why. */
@@ -139,6 +161,13 @@ export class Session {
     if (!quiet) this.wire?.close(reason);
     this.closeEndpoints();
     this.events.ended(this);
+  }
+
+  private consent(scope: string, step: ConsentStep, reason?: string): void {
+    if (step === 'granted') this.granted.add(scope);
+    else if (step === 'revoked') this.granted.delete(scope);
+    this.events.consent(this, scope, step, reason);
+    this.events.changed(this);
   }
 
   private hold(frame: Frame): void {
