@@ -722,6 +722,29 @@ describe('plugin loader', () => {
     assert.equal(globalThis.raTest.listens, 2);
   });
 
+  it('tells a plugin that listens for settings changes instead of restarting it, and a throwing listener is contained', async () => {
+    const schema = { type: 'object', properties: { greeting: { type: 'string', default: 'hello' } } };
+    const code = `export default definePlugin({ activate(ctx) {
+      globalThis.raTest.activations = (globalThis.raTest.activations ?? 0) + 1;
+      ctx.onDidChangeSettings(() => { throw new Error('listener broke'); });
+      ctx.onDidChangeSettings((s) => { globalThis.raTest.heard = [...(globalThis.raTest.heard ?? []), s.greeting, ctx.settings.greeting]; }); } });`;
+    await ws.plugin('test.live-settings', { settings: schema }, code);
+    await ws.plugin(
+      'test.dependent',
+      { requires: ['test.live-settings'] },
+      `export default definePlugin({ activate() {
+      globalThis.raTest.dependents = (globalThis.raTest.dependents ?? 0) + 1; } });`,
+    );
+    await boot();
+    await ws.settings({ plugins: { 'test.live-settings': { settings: { greeting: 'bonjour' } } } });
+    await kernel!.reloadSettings();
+    assertState('test.live-settings', 'active');
+    assert.equal(globalThis.raTest.activations, 1, 'not restarted');
+    assert.equal(globalThis.raTest.dependents, 1, 'its dependents not restarted either');
+    assert.deepEqual(globalThis.raTest.heard, ['bonjour', 'bonjour']);
+    assert.ok(logs.some((l) => /test\.live-settings' failed to apply its new settings: listener broke/.test(l)));
+  });
+
   it('fails a plugin whose settings schema is broken, naming it', async () => {
     await ws.plugin('test.badschema', { settings: { type: 'nonsense' } });
     await boot();

@@ -1,4 +1,4 @@
-import type { DisposableStore } from '../common/disposable.js';
+import type { Disposable, DisposableStore } from '../common/disposable.js';
 import type { PluginManifest } from '../common/manifest.js';
 import type { Logger, PluginHooks } from '../common/plugin.js';
 import { token, type Token } from '../common/token.js';
@@ -14,8 +14,13 @@ export interface PluginContext {
   readonly hooks: PluginHooks;
   /** Disposed, newest first, when the plugin deactivates. */
   readonly subscriptions: DisposableStore;
-  /** The user's settings for this plugin, checked against its manifest schema, defaults filled in. */
+  /** The user's settings for this plugin as they are now, checked against its manifest schema, defaults filled in. */
   readonly settings: Readonly<Record<string, unknown>>;
+  /**
+   * Hears each change of this plugin's settings. A plugin with a listener is not restarted when its
+   * settings change, so its sessions and sockets go on; the Disposable (or deactivation) stops it.
+   */
+  onDidChangeSettings(listener: (settings: Readonly<Record<string, unknown>>) => void): Disposable;
   /** A single service: a point's (guarded ones need the manifest permission and the policy grant), or one the plugin bound by its class. */
   get<T>(service: Token<T> | ServiceClass<T>): T;
   /** All active contributions to a list extension point; guarded ones need the permission. */

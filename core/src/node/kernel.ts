@@ -71,8 +71,10 @@ interface Slot {
   failure?: string;
   /** The failure was a clash with another plugin, which may since have gone: try again next time. */
   retry?: boolean;
-  /** The user's settings for it when it was activated; a change restarts it. */
+  /** The user's settings for it when it was activated, or last told; a change restarts it unless it listens for changes. */
   settingsKey?: string;
+  /** The plugin's `onDidChangeSettings` listeners: while there are any, a change is told instead of restarting it. */
+  readonly settingsListeners: Set<(settings: Readonly<Record<string, unknown>>) => void>;
   /** Paces the log lines of a plugin whose stray errors keep coming. */
   faultLog?: RateLimit;
   /** Policy's verdict, computed once: integrity reads every file. Null: admitted. */
@@ -149,7 +151,7 @@ export class Kernel {
     if (this.policyState.origin === 'refused' && this.options.policy.managed) throw new PolicyUntrustedError(this.policyState.note!);
     if (this.policyState.origin === 'refused') this.logger.error(this.policyState.note!);
     this.settings = await this.readSettings();
-    this.slots = candidates.map((candidate) => ({ candidate, state: 'invalid', reason: '', ms: 0, errors: 0 }));
+    this.slots = candidates.map((candidate) => ({ candidate, state: 'invalid', reason: '', ms: 0, errors: 0, settingsListeners: new Set() }));
     this.watchdog?.owners(this.pluginFolders());
     await this.reconcile();
   }
@@ -351,12 +353,27 @@ export class Kernel {
 
   /** Active plugins whose settings changed, and every active plugin that requires one of them. */
   private restartSet(): Set<Slot> {
-    const restart = new Set(this.activeOrder.filter((s) => s.settingsKey !== this.settingsKey(s.candidate.id)));
+    const changed = this.activeOrder.filter((s) => s.settingsKey !== this.settingsKey(s.candidate.id));
+    const restart = new Set(changed.filter((s) => s.settingsListeners.size === 0));
+    for (const slot of changed.filter((s) => s.settingsListeners.size > 0)) this.tellSettings(slot);
     for (const slot of this.activeOrder) {
       const needs = (s: Slot) => slot.candidate.manifest!.requires.some((name) => providesName(s.candidate.manifest!, name));
       if ([...restart].some(needs)) restart.add(slot);
     }
     return restart;
+  }
+
+  /** A plugin that listens hears its new settings in its own scope; a listener that throws is logged, and the others still hear. */
+  private tellSettings(slot: Slot): void {
+    slot.settingsKey = this.settingsKey(slot.candidate.id);
+    const settings = this.pluginSettings(slot.candidate.manifest!);
+    for (const listener of slot.settingsListeners) {
+      try {
+        pluginScope.run(slot.candidate.id, () => listener(settings));
+      } catch (e) {
+        this.logger.error(`plugin '${slot.candidate.id}' failed to apply its new settings: ${(e as Error).message}`);
+      }
+    }
   }
 
   private settingsKey(id: string): string {
@@ -406,6 +423,7 @@ export class Kernel {
     const attempt = { cancelled: false };
     try {
       slot.settingsKey = this.settingsKey(manifest.id);
+      const settingsOf = () => this.pluginSettings(manifest);
       store.add(this.hooks.declare(manifest.id, manifest.hooks));
       const context: PluginContext = {
         id: manifest.id,
@@ -414,7 +432,13 @@ export class Kernel {
         logger: this.logger.child(manifest.id),
         hooks,
         subscriptions: store,
-        settings: this.pluginSettings(manifest),
+        get settings() {
+          return settingsOf();
+        },
+        onDidChangeSettings: (listener) => {
+          slot.settingsListeners.add(listener);
+          return store.add(toDisposable(() => void slot.settingsListeners.delete(listener)));
+        },
         get: (service) => container.get(service),
         contributions: <T>(point: Token<T>) => container.get<ContributionProvider>(ContributionProvider).getContributions(point),
       };
