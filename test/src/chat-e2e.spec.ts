@@ -62,8 +62,8 @@ describe('end to end: chat between the novice and the helper, in both pages and 
     await novicePage.getByRole('log').waitFor();
     await helperPage.getByRole('log').waitFor();
     noviceSession = (await novice.api<{ id: string; state: string }[]>('GET', '/api/sessions')).body.find((s) => s.state === 'open')!.id;
-    assert.equal(await novicePage.locator('#ra-chat-title').textContent(), 'Chat with Hank Helper');
-    assert.equal(await helperPage.locator('#ra-chat-title').textContent(), 'Chat with Nora Novice');
+    assert.equal(await novicePage.locator('.ra-chat-title').textContent(), 'Chat with Hank Helper');
+    assert.equal(await helperPage.locator('.ra-chat-title').textContent(), 'Chat with Nora Novice');
     assert.equal(await novicePage.getByRole('log').getAttribute('aria-live'), 'polite');
     await snap(novicePage, 'chat-01-novice-empty');
   });
@@ -108,14 +108,14 @@ describe('end to end: chat between the novice and the helper, in both pages and 
     const entry = novicePage.getByLabel('Message Entry');
     await entry.fill('界'.repeat(2001));
     await entry.press('Enter');
-    const error = novicePage.locator('#ra-chat-error');
+    const error = novicePage.locator('.ra-chat-error');
     await error.waitFor();
     assert.equal(await error.textContent(), 'Not sent: a chat message may be at most 2000 characters; this one has 2001.');
     assert.equal(await error.getAttribute('role'), 'alert');
     assert.equal((await entry.inputValue()).length, 2001);
     await snap(novicePage, 'chat-04-novice-too-long');
     assert.equal((await history(novice, noviceSession)).length, 2, 'the refused message was neither kept nor sent');
-    assert.equal(await novicePage.locator('#ra-chat-log .ra-chat-message').count(), 2);
+    assert.equal(await novicePage.locator('.ra-chat-log .ra-chat-message').count(), 2);
     await entry.fill('');
     await error.waitFor({ state: 'hidden' });
   });
@@ -164,8 +164,8 @@ describe('end to end: chat between the novice and the helper, in both pages and 
 
 /** Waits until `page` shows exactly `count` chat messages and reads them. */
 async function messages(page: Page, count: number): Promise<Shown[]> {
-  await page.waitForFunction((n) => document.querySelectorAll('#ra-chat-log .ra-chat-message').length === n, count);
-  return page.$$eval('#ra-chat-log .ra-chat-message', (items) =>
+  await page.waitForFunction((n) => document.querySelectorAll('.ra-chat-log .ra-chat-message').length === n, count);
+  return page.$$eval('.ra-chat-log .ra-chat-message', (items) =>
     items.map((item) => ({
       from: item.querySelector('.ra-chat-from')?.textContent ?? '',
       time: item.querySelector('time')?.textContent ?? '',

@@ -79,7 +79,9 @@ describe('end to end: third-party plugins with no core edit (examples/)', functi
     assert.match((await helperPage.locator('#ra-sysinfo-facts').textContent()) ?? '', /Processors\d+/);
     await helperPage.locator('canvas#ra-screen[data-ready="true"]').waitFor();
     await snap(helperPage, 'examples-03-helper-sees-system-information');
-    const order = await helperPage.locator('[data-panel]').evaluateAll((panels) => panels.map((p) => (p as HTMLElement).dataset.panel));
-    assert.equal(order.indexOf('sysinfo'), order.indexOf('screen') + 1, `the panel sits right after the screen: ${order.join(', ')}`);
+    assert.equal(await helperPage.locator('.ra-dock-main > [data-panel]').count(), 1, 'the screen alone fills the main area');
+    assert.equal(await helperPage.locator('.ra-dock-main > [data-panel="screen"]').count(), 1);
+    const side = await helperPage.locator('.ra-dock-side > [data-panel]').evaluateAll((panels) => panels.map((p) => (p as HTMLElement).dataset.panel));
+    assert.ok(side.indexOf('sysinfo') >= 0 && side.indexOf('sysinfo') < side.indexOf('chat'), `the panel is docked beside the screen, before chat: ${side.join(', ')}`);
   });
 });

@@ -76,6 +76,7 @@ describe('end to end: an invitation, a password, consent and a live View Only sc
   });
 
   it('connects with the right password once the novice accepts, with matching safety codes', async () => {
+    await helperPage.locator('#ra-dismiss').click();
     await helperPage.getByRole('button', { name: /Help someone who has invited you/ }).click();
     await helperPage.locator('#ra-invitation-file').setInputFiles(invitationPath);
     await helperPage.locator('#ra-password').fill(PASSWORD);
@@ -93,7 +94,9 @@ describe('end to end: an invitation, a password, consent and a live View Only sc
     assert.equal(await helperPage.locator('canvas#ra-screen').count(), 0, 'nothing of the screen before Accept');
     await novicePage.locator('#ra-accept').click();
     await helperPage.waitForFunction(() => document.querySelector('#ra-session-state')?.textContent === 'Connected');
-    assert.equal(await sessionState(novicePage), 'Connected');
+    assert.equal(await sessionState(helperPage), 'Connected');
+    await novicePage.locator('.ra-person[data-rights="view"]').waitFor();
+    assert.match((await novicePage.locator('.ra-person').textContent()) ?? '', /Hank Helper\s*can see your screen/);
   });
 
   it("shows the novice's real X screen on the helper's canvas, pixel for pixel", async () => {
@@ -111,8 +114,8 @@ describe('end to end: an invitation, a password, consent and a live View Only sc
     await snap(helperPage, '06-helper-sees-typing');
   });
 
-  it('switches between Actual size and Scaled', async () => {
-    await helperPage.getByRole('button', { name: 'Scaled' }).click();
+  it('switches between Actual size and Scale to window', async () => {
+    await helperPage.getByRole('button', { name: 'Scale to window' }).click();
     const scaled = await helperPage.locator('canvas#ra-screen').boundingBox();
     await snap(helperPage, '07-helper-scaled');
     await helperPage.getByRole('button', { name: 'Actual size' }).click();
@@ -123,8 +126,8 @@ describe('end to end: an invitation, a password, consent and a live View Only sc
 
   it('lets the helper disconnect, and the novice sees who ended it', async () => {
     await helperPage.locator('#ra-disconnect').click();
-    await novicePage.locator('#ra-ended').waitFor();
-    assert.match((await novicePage.locator('#ra-ended').textContent()) ?? '', /Hank Helper \(the helper\) ended the session/);
+    await novicePage.locator('.ra-ended').waitFor();
+    assert.match((await novicePage.locator('.ra-ended').textContent()) ?? '', /Hank Helper \(the helper\) ended the session/);
     assert.match((await helperPage.locator('#ra-ended').textContent()) ?? '', /You ended the session/);
     await snap(novicePage, '08-novice-sees-helper-left');
   });
@@ -138,7 +141,7 @@ describe('end to end: an invitation, a password, consent and a live View Only sc
     assert.equal(opened.status, 200, JSON.stringify(opened.body));
     await novicePage.locator('#ra-accept').click();
     await helperPage.waitForFunction(() => document.querySelector('#ra-session-state')?.textContent === 'Connected');
-    await novicePage.locator('#ra-disconnect').click();
+    await novicePage.getByRole('button', { name: 'Disconnect Hank Helper' }).click();
     await helperPage.waitForFunction(() => /Nora Novice \(the novice\) ended the session/.test(document.querySelector('#ra-ended')?.textContent ?? ''));
     await snap(helperPage, '09-helper-sees-novice-left');
   });
@@ -198,7 +201,12 @@ describe('end to end: an invitation, a password, consent and a live View Only sc
         region.set(png.data.subarray(from, from + XTERM_REGION.width * 4), y * XTERM_REGION.width * 4);
       }
       assert.equal(differingPixels(screen, region, XTERM_REGION), 0);
-      await novicePage.locator('#ra-ended').waitFor();
+      await until(
+        async () => !(await novice.api<{ state: string }[]>('GET', '/api/sessions')).body.some((s) => s.state !== 'ended'),
+        10_000,
+        'the snapshot session did not end',
+        100,
+      );
     } finally {
       await rm(home, { recursive: true, force: true });
     }

@@ -7,8 +7,9 @@ export class SysinfoPanel implements UiPanel {
   readonly id = 'sysinfo';
   readonly title = 'System information';
   readonly roles = ['novice', 'helper'] as const;
-  /** Right after the screen (0), before chat (20). */
+  /** Docked beside the helper's screen, after the control state (-10) and before chat (20). */
   readonly order = 10;
+  readonly dock = 'side';
 
   constructor(private readonly workbench: Workbench) {}
 

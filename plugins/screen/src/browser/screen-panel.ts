@@ -7,9 +7,18 @@ import { StreamInflater } from './inflater.js';
 
 type Mode = 'actual' | 'scaled';
 
+/** How long a new view waits for the stream's first picture before it asks for one. */
+const JOIN_WAIT_MS = 700;
+
+const MODES: readonly [Mode, string][] = [
+  ['actual', 'Actual size'],
+  ['scaled', 'Scale to window'],
+];
+
 /**
- * The helper's view of the novice's screen: a canvas kept in step with the stream, Actual size or
- * Scaled, offered to other plugins as the session's RemoteSurface.
+ * The helper's view of the novice's screen: a canvas kept in step with the stream, filling the console's main area,
+ * at Actual size (scrolling inside that area only) or scaled to fit it whole; offered to other plugins as the
+ * session's RemoteSurface. Its zoom buttons sit in the console's toolbar.
  */
 export function screenPanel(workbench: Workbench): UiPanel {
   return {
@@ -17,6 +26,7 @@ export function screenPanel(workbench: Workbench): UiPanel {
     title: 'Screen',
     roles: ['helper'],
     order: 0,
+    dock: 'main',
     render(host: HTMLElement, context: UiContext): Disposable {
       const view = new ScreenView(host, context);
       const surface = workbench.contribute('RemoteSurface', view.surface(context.session!.id));
@@ -38,10 +48,12 @@ class ScreenView {
   private readonly note = document.createElement('p');
   private image?: ImageData;
   private asked = false;
-  private mode: Mode = 'actual';
+  private joinTimer?: number;
+  private mode: Mode = 'scaled';
   private readonly buttons = new Map<Mode, HTMLButtonElement>();
-  private readonly subscription: Disposable;
-  private readonly resized = new ResizeObserver(() => this.placeCursor());
+  private readonly subscriptions: Disposable[];
+  /** The area changes with the window and the chat dock: Scale to window refits, and the drawn cursor follows. */
+  private readonly resized = new ResizeObserver(() => this.show(this.mode));
 
   constructor(
     host: HTMLElement,
@@ -51,38 +63,37 @@ class ScreenView {
     this.canvas.setAttribute('aria-label', `${context.session?.peerName ?? 'The novice'}'s screen`);
     this.canvas.dataset.ready = 'false';
     this.pointer.id = 'ra-screen-cursor';
-    this.pointer.style.position = 'absolute';
-    this.pointer.style.pointerEvents = 'none';
     this.pointer.hidden = true;
-    this.frame.style.position = 'relative';
-    this.frame.style.overflow = 'auto';
-    this.frame.style.maxHeight = '80vh';
-    this.frame.style.border = '1px solid #c8d3e0';
-    this.frame.style.background = '#222';
+    this.frame.className = 'ra-screen-frame';
     this.frame.append(this.canvas, this.pointer);
-    const bar = document.createElement('div');
-    bar.className = 'ra-row';
-    for (const [mode, label] of [
-      ['actual', 'Actual size'],
-      ['scaled', 'Scaled'],
-    ] as const) {
+    const zoom = document.createElement('div');
+    zoom.className = 'ra-zoom';
+    zoom.setAttribute('role', 'group');
+    zoom.setAttribute('aria-label', 'Screen size');
+    for (const [mode, label] of MODES) {
       const button = document.createElement('button');
       button.className = 'ra-btn secondary';
       button.textContent = label;
       button.addEventListener('click', () => this.show(mode));
       this.buttons.set(mode, button);
-      bar.append(button);
+      zoom.append(button);
     }
-    host.append(bar, this.note, this.frame);
+    this.note.className = 'ra-error ra-screen-note';
     this.note.hidden = true;
-    this.show('actual');
-    this.subscription = context.onMessage('screen', (payload) => this.receive(payload));
-    // The drawn cursor follows the canvas when the window (and so the Scaled picture) changes size.
-    this.resized.observe(this.canvas);
+    host.append(this.note, this.frame);
+    this.subscriptions = [context.toolbar(zoom, 0), context.onMessage('screen', (payload) => this.receive(payload))];
+    this.show(this.mode);
+    this.resized.observe(this.frame);
+    // Opened midway (another session's tab was on show, or the page reloaded) on a still screen, nothing would come to
+    // break the decoder and ask for a picture: ask once, unless the stream's own first picture is on its way.
+    this.joinTimer = window.setTimeout(() => {
+      if (!this.image && !this.asked) this.refresh();
+    }, JOIN_WAIT_MS);
   }
 
   dispose(): void {
-    this.subscription.dispose();
+    window.clearTimeout(this.joinTimer);
+    for (const s of this.subscriptions) s.dispose();
     this.resized.disconnect();
   }
 
@@ -105,11 +116,14 @@ class ScreenView {
   private show(mode: Mode): void {
     this.mode = mode;
     for (const [m, b] of this.buttons) b.setAttribute('aria-pressed', String(m === mode));
+    this.frame.dataset.mode = mode;
+    const { width, height } = this.canvas;
+    if (!this.image) return;
     // Actual size is one screen pixel per device pixel, so it stays sharp on a high-density display.
-    this.canvas.style.width = mode === 'scaled' ? '100%' : `${this.canvas.width / devicePixelRatio}px`;
-    this.canvas.style.height = 'auto';
-    this.canvas.style.display = 'block';
-    this.frame.style.maxHeight = mode === 'scaled' ? 'none' : '80vh';
+    const scale =
+      mode === 'actual' ? 1 / devicePixelRatio : Math.min(this.frame.clientWidth / width, this.frame.clientHeight / height) || 1 / devicePixelRatio;
+    this.canvas.style.width = `${Math.floor(width * scale)}px`;
+    this.canvas.style.height = `${Math.floor(height * scale)}px`;
     this.placeCursor();
   }
 
@@ -125,10 +139,14 @@ class ScreenView {
       },
       () => {
         // The stream broke (or this page joined midway): one refresh brings a fresh full frame.
-        if (!this.asked) this.context.post('screen', encodeRefresh());
-        this.asked = true;
+        if (!this.asked) this.refresh();
       },
     );
+  }
+
+  private refresh(): void {
+    this.context.post('screen', encodeRefresh());
+    this.asked = true;
   }
 
   private resize(width: number, height: number): void {
@@ -160,8 +178,8 @@ class ScreenView {
     const cursor = this.decoder.cursor;
     if (!cursor?.image || !this.canvas.width) return;
     const scale = this.canvas.clientWidth / this.canvas.width || 1;
-    this.pointer.style.left = `${(cursor.x - cursor.image.hotX) * scale}px`;
-    this.pointer.style.top = `${(cursor.y - cursor.image.hotY) * scale}px`;
+    this.pointer.style.left = `${this.canvas.offsetLeft + (cursor.x - cursor.image.hotX) * scale}px`;
+    this.pointer.style.top = `${this.canvas.offsetTop + (cursor.y - cursor.image.hotY) * scale}px`;
     this.pointer.style.width = `${cursor.image.width * scale}px`;
   }
 

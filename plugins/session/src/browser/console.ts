@@ -1,141 +1,161 @@
 import type { Disposable } from '@ra/kernel';
-import type { UiContext } from '../common/api.js';
 import type { SessionView } from '../common/views.js';
 import type { SessionApp } from './app.js';
 import { h } from './dom.js';
+import { sessionPanels, Toolbar } from './panels.js';
+import { endedText, STATE_TEXT } from './words.js';
 
-const STATE_TEXT: Record<SessionView['state'], string> = {
-  connecting: 'Connecting…',
-  verifying: 'Checking the password…',
-  'awaiting-consent': 'Waiting for the answer…',
-  open: 'Connected',
-  ended: 'Ended',
-};
+/**
+ * The helper's console, one screen like XP's Expert console: a tab per session (and Home), then for the chosen
+ * session a toolbar, the remote screen filling the rest and chat docked beside it.
+ */
+export class HelperConsole {
+  readonly tabs = h('div', { class: 'ra-tabs', role: 'tablist', 'aria-label': 'Your sessions', hidden: true });
+  readonly area = h('div', { class: 'ra-desk-host', hidden: true });
+  private current?: Desk;
 
-/** "“NAME” wants to connect to your computer", the name quoted as their own words, with the safety code and Accept / Decline. */
-export function consentDialog(app: SessionApp, view: SessionView): HTMLElement {
-  const act = (what: 'accept' | 'decline') => () => void app.workbench.request('POST', `/api/sessions/${view.id}/${what}`).catch(() => undefined);
+  constructor(private readonly app: SessionApp) {}
+
+  /** `selected` is a session of `sessions`, or undefined for Home. */
+  update(sessions: readonly SessionView[], selected: string | undefined): void {
+    this.tabs.hidden = sessions.length === 0;
+    this.tabs.replaceChildren(
+      tab({ label: 'Home', selected: selected === undefined, onclick: () => this.app.select(undefined) }),
+      ...sessions.map((s) =>
+        tab({
+          label: s.peerName,
+          state: s.state,
+          session: s.id,
+          selected: s.id === selected,
+          onclick: () => this.app.select(s.id),
+          dismiss: s.state === 'ended' ? () => this.app.dismiss(s.id) : undefined,
+        }),
+      ),
+    );
+    const view = sessions.find((s) => s.id === selected);
+    if (this.current && this.current.id !== view?.id) {
+      this.current.dispose();
+      this.current = undefined;
+    }
+    if (view && !this.current) {
+      this.current = new Desk(this.app, view);
+      this.area.replaceChildren(this.current.element);
+    }
+    this.area.hidden = !view;
+    if (view) this.current?.update(view);
+  }
+}
+
+function tab(t: { label: string; state?: SessionView['state']; session?: string; selected: boolean; onclick(): void; dismiss?: () => void }): HTMLElement {
+  const button = h(
+    'button',
+    { class: 'ra-tab-button', role: 'tab', 'aria-selected': String(t.selected), onclick: t.onclick },
+    h('span', { class: 'ra-tab-name' }, t.label),
+    t.state && h('span', { class: 'ra-tab-state' }, STATE_TEXT[t.state]),
+  );
   return h(
     'div',
-    { class: 'ra-dialog', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 'ra-consent-title' },
-    h(
+    { class: 'ra-tab', 'data-session': t.session, 'data-state': t.state },
+    button,
+    t.dismiss && h('button', { class: 'ra-tab-close', 'aria-label': `Dismiss the ended session with ${t.label}`, title: 'Dismiss', onclick: t.dismiss }, '×'),
+  );
+}
+
+/** One session's toolbar and work area. */
+class Desk implements Disposable {
+  readonly id: string;
+  readonly element: HTMLElement;
+  private readonly state = h('span', { id: 'ra-session-state' });
+  private readonly code = h('span', { class: 'ra-code', id: 'ra-safety-code' });
+  private readonly codeBox = h('span', { class: 'ra-status-code' }, 'Safety code ', this.code);
+  private readonly disconnect: HTMLButtonElement;
+  private readonly toolbar = new Toolbar();
+  private readonly main = h('div', { class: 'ra-dock-main' });
+  private readonly side = h('aside', { class: 'ra-dock-side' });
+  private readonly card = h('div', { class: 'ra-desk-card' });
+  private panels?: Disposable;
+
+  constructor(
+    private readonly app: SessionApp,
+    first: SessionView,
+  ) {
+    this.id = first.id;
+    this.disconnect = h(
+      'button',
+      {
+        class: 'ra-btn danger',
+        id: 'ra-disconnect',
+        onclick: () => void app.workbench.request('POST', `/api/sessions/${this.id}/disconnect`).catch((e: Error) => this.say(e.message)),
+      },
+      'Disconnect',
+    );
+    this.side.setAttribute('aria-label', `Beside ${first.peerName}'s screen`);
+    this.element = h(
+      'section',
+      { class: 'ra-desk', 'aria-label': `Session with ${first.peerName}`, 'data-session': first.id },
+      h(
+        'div',
+        { class: 'ra-toolbar', role: 'toolbar', 'aria-label': `Session with ${first.peerName}` },
+        this.toolbar.element,
+        h('span', { class: 'ra-status' }, h('strong', {}, `${first.peerName}'s computer`), this.state, this.codeBox),
+        this.disconnect,
+      ),
+      h('div', { class: 'ra-work' }, this.main, this.side, this.card),
+    );
+  }
+
+  update(view: SessionView): void {
+    this.element.dataset.state = view.state;
+    this.state.textContent = STATE_TEXT[view.state];
+    this.code.textContent = view.safetyCode ?? '—';
+    this.codeBox.hidden = view.state === 'ended';
+    this.disconnect.hidden = view.state === 'ended';
+    if (view.state === 'open' && !this.panels) {
+      this.card.replaceChildren();
+      this.panels = sessionPanels(this.app, view, { main: this.main, side: this.side, toolbar: this.toolbar });
+    } else if (view.state === 'ended') {
+      this.dispose();
+      this.card.replaceChildren(this.endedCard(view));
+    } else if (view.state !== 'open') this.card.replaceChildren(waitingCard(view));
+  }
+
+  dispose(): void {
+    this.panels?.dispose();
+    this.panels = undefined;
+  }
+
+  private say(text: string): void {
+    this.card.replaceChildren(h('p', { class: 'ra-error', role: 'alert' }, text));
+  }
+
+  private endedCard(view: SessionView): HTMLElement {
+    return h(
       'div',
-      {},
-      h('h2', { id: 'ra-consent-title' }, `“${view.peerName}” wants to connect to your computer`),
-      h(
-        'p',
-        {},
-        'They connect from ',
-        h('strong', { id: 'ra-consent-address' }, view.peerAddress),
-        '. The name is only what they typed: accept only if you expect them.',
-      ),
-      h('p', {}, 'If you accept, they will see your screen. They cannot use your mouse or keyboard.'),
-      h(
-        'p',
-        {},
-        'Safety code: ',
-        h('span', { class: 'ra-code', id: 'ra-consent-code' }, view.safetyCode ?? ''),
-        ' — check that your helper sees the same code.',
-      ),
+      { class: 'ra-card ra-desk-message' },
+      h('h2', {}, view.openedAt ? `The session with ${view.peerName} has ended` : `The session with ${view.peerName} did not open`),
+      h('p', { class: 'ra-error', role: 'status', id: 'ra-ended' }, endedText(view)),
       h(
         'div',
         { class: 'ra-row' },
-        h('button', { class: 'ra-btn', id: 'ra-accept', onclick: act('accept') }, 'Accept'),
-        h('button', { class: 'ra-btn secondary', id: 'ra-decline', onclick: act('decline') }, 'Decline'),
+        h('button', { class: 'ra-btn', id: 'ra-dismiss', onclick: () => this.app.dismiss(view.id) }, 'Dismiss'),
+        h('button', { class: 'ra-btn secondary', onclick: () => (this.app.dismiss(view.id), this.app.select(undefined), this.app.show('help')) }, 'Connect again'),
       ),
-    ),
-  );
+    );
+  }
 }
 
-/** Who ended the session and why, in the words each side should read. */
-export function endedText(view: SessionView): string {
-  const reason = view.reason ? `: ${view.reason}` : '';
-  if (view.endedBy === view.role) return `You ended the session${reason}.`;
-  if (view.endedBy === 'network') return `The session ended${reason}.`;
-  return `${view.peerName} (the ${view.endedBy}) ended the session${reason}.`;
-}
-
-/** The bar with the session's state, safety code and Disconnect, and the panels of this side. */
-export function sessionConsole(app: SessionApp, first: SessionView) {
-  const state = h('span', { id: 'ra-session-state' });
-  const code = h('span', { class: 'ra-code', id: 'ra-safety-code' });
-  const disconnect = h(
-    'button',
-    {
-      class: 'ra-btn danger',
-      id: 'ra-disconnect',
-      onclick: () => void app.workbench.request('POST', `/api/sessions/${first.id}/disconnect`).catch(() => undefined),
-    },
-    'Disconnect',
+/** Before the novice's Accept: what is happening, and the code to compare by phone. */
+function waitingCard(view: SessionView): HTMLElement {
+  const what =
+    view.state === 'awaiting-consent'
+      ? `Waiting for ${view.peerName} to accept…`
+      : view.state === 'verifying'
+        ? 'Checking the password…'
+        : `Connecting to ${view.peerName}'s computer…`;
+  return h(
+    'div',
+    { class: 'ra-card ra-desk-message', role: 'status' },
+    h('h2', {}, what),
+    view.safetyCode && h('p', {}, `Read this safety code to ${view.peerName} by phone; they see the same one: `, h('span', { class: 'ra-code' }, view.safetyCode)),
   );
-  const who = first.role === 'helper' ? `${first.peerName}'s computer` : `${first.peerName} is connected to your computer`;
-  const panels = h('div', { class: 'ra-panels' });
-  const tools = h('div', { class: 'ra-toolbar', role: 'toolbar', 'aria-label': 'Session tools' });
-  const ended = h('div');
-  const element = h(
-    'section',
-    { class: 'ra-console', 'aria-label': 'Session' },
-    h('div', { class: 'ra-console-bar' }, h('strong', {}, who), state, h('span', {}, 'Safety code ', code), tools, disconnect),
-    ended,
-    panels,
-  );
-  let rendered: Disposable[] | undefined;
-  let open: SessionView | undefined;
-  // A panel whose plugin loads or goes while the session is open appears or leaves at once.
-  const panelsChanged = app.workbench.onDidChange('UiPanel', () => {
-    if (!open) return;
-    clear();
-    rendered = renderPanels(app, open, panels, tools);
-  });
-
-  const update = (view: SessionView) => {
-    state.textContent = STATE_TEXT[view.state];
-    code.textContent = view.safetyCode ?? '—';
-    disconnect.hidden = view.state === 'ended';
-    if (view.state === 'open' && !rendered) rendered = renderPanels(app, (open = view), panels, tools);
-    if (view.state === 'ended') {
-      dispose();
-      ended.replaceChildren(h('p', { class: 'ra-error', role: 'status', id: 'ra-ended' }, endedText(view)));
-    }
-  };
-  const clear = () => {
-    rendered?.forEach((d) => d.dispose());
-    panels.replaceChildren();
-  };
-  const dispose = () => {
-    clear();
-    rendered = [];
-    open = undefined;
-    panelsChanged.dispose();
-  };
-  update(first);
-  return { element, update, dispose };
-}
-
-function renderPanels(app: SessionApp, view: SessionView, host: HTMLElement, tools: HTMLElement): Disposable[] {
-  const context: UiContext = {
-    role: view.role,
-    session: { id: view.id, invitationId: view.invitationId, role: view.role, peerName: view.peerName, localName: view.localName },
-    post: (channel, payload) => app.post(view.id, channel, payload),
-    onMessage: (channel, listener) => app.listen(view.id, channel, listener),
-    toolbar: (element, order = 50) => {
-      element.dataset.order = String(order);
-      const after = [...tools.children].find((c) => Number((c as HTMLElement).dataset.order) > order);
-      tools.insertBefore(element, after ?? null);
-      return { dispose: () => element.remove() };
-    },
-  };
-  const panels = app.workbench.contributions('UiPanel').filter((p) => p.roles.includes(view.role));
-  return panels
-    .sort((a, b) => (a.order ?? 50) - (b.order ?? 50))
-    .map((panel) => {
-      const box = h('div', { class: 'ra-panel', 'data-panel': panel.id });
-      host.append(box);
-      try {
-        return panel.render(box, context);
-      } catch (e) {
-        box.replaceChildren(h('p', { class: 'ra-error' }, `The ${panel.title} panel failed: ${(e as Error).message}`));
-        return { dispose: () => box.remove() };
-      }
-    });
 }
