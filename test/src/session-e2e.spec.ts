@@ -96,7 +96,7 @@ describe('end to end: an invitation, a password, consent and a live View Only sc
     await helperPage.waitForFunction(() => document.querySelector('#ra-session-state')?.textContent === 'Connected');
     assert.equal(await sessionState(helperPage), 'Connected');
     await novicePage.locator('.ra-person[data-rights="view"]').waitFor();
-    assert.match((await novicePage.locator('.ra-person').textContent()) ?? '', /Hank Helper\s*can see your screen/);
+    assert.match((await novicePage.locator('.ra-person').textContent()) ?? '', /Hank Helper\s*Sees your screen/);
   });
 
   it("shows the novice's real X screen on the helper's canvas, pixel for pixel", async () => {

@@ -15,8 +15,9 @@ export const CHAT_CSS = `
 .ra-chat-form textarea { min-height: 3rem; resize: vertical; }
 /* Docked beside the helper's screen, the chat takes the dock's remaining height and its log scrolls inside. */
 .ra-panel[data-dock="side"]:has(> .ra-chat) { flex: 1 1 auto; min-height: 15rem; display: flex; flex-direction: column; }
-.ra-panel[data-dock="side"] > .ra-chat { flex: 1; min-height: 0; grid-template-rows: auto minmax(0, 1fr) auto; padding: .75rem; }
-.ra-panel[data-dock="side"] .ra-chat-log { min-height: 5rem; max-height: none; }
+.ra-panel[data-dock="side"] > .ra-chat { flex: 1; min-height: 0; grid-template-rows: auto minmax(5rem, 1fr) auto; gap: .5rem; padding: .75rem; }
+.ra-panel[data-dock="side"] .ra-chat h2 { font-size: 1rem; }
+.ra-panel[data-dock="side"] .ra-chat-log { min-height: 0; max-height: none; }
 .ra-panel[data-dock="side"] .ra-chat-form { grid-template-columns: 1fr; }
 .ra-panel[data-dock="side"] .ra-chat-form .ra-btn { justify-self: end; }
 .ra-chat-error { grid-column: 1 / -1; margin: 0; padding: .5rem .8rem; border-radius: 8px; background: var(--ra-danger-bg); color: var(--ra-danger-text); }

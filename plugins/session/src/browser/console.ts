@@ -19,11 +19,18 @@ export class HelperConsole {
   /** `selected` is a session of `sessions`, or undefined for Home. */
   update(sessions: readonly SessionView[], selected: string | undefined): void {
     this.tabs.hidden = sessions.length === 0;
+    // Two sessions with one person (or two people of one name) are told apart by number.
+    const seen = new Map<string, number>();
+    const label = (s: SessionView) => {
+      const n = (seen.get(s.peerName) ?? 0) + 1;
+      seen.set(s.peerName, n);
+      return n > 1 ? `${s.peerName} (${n})` : s.peerName;
+    };
     this.tabs.replaceChildren(
       tab({ label: 'Home', selected: selected === undefined, onclick: () => this.app.select(undefined) }),
       ...sessions.map((s) =>
         tab({
-          label: s.peerName,
+          label: label(s),
           state: s.state,
           session: s.id,
           selected: s.id === selected,
@@ -97,8 +104,7 @@ class Desk implements Disposable {
         'div',
         { class: 'ra-toolbar', role: 'toolbar', 'aria-label': `Session with ${first.peerName}` },
         this.toolbar.element,
-        h('span', { class: 'ra-status' }, h('strong', {}, `${first.peerName}'s computer`), this.state, this.codeBox),
-        this.disconnect,
+        h('span', { class: 'ra-status' }, this.state, this.codeBox, this.disconnect),
       ),
       h('div', { class: 'ra-work' }, this.main, this.side, this.card),
     );

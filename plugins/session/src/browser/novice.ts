@@ -45,7 +45,6 @@ export class NoviceBar {
     const act = (path: string) => () =>
       void this.app.workbench.request('POST', `/api/sessions/${id}/${path}`).catch((e: Error) => (note.textContent = e.message));
     const name = first.peerName;
-    const state = h('span', { class: 'ra-session-state' });
     const rights = h('ul', { class: 'ra-rights', 'aria-label': `What ${name} may do` });
     const code = h('span', { class: 'ra-person-code' });
     const note = h('span', { class: 'ra-person-note', role: 'status' });
@@ -54,7 +53,7 @@ export class NoviceBar {
     const element = h(
       'li',
       { class: 'ra-person', 'data-session': id },
-      h('span', { class: 'ra-person-who' }, h('strong', { class: 'ra-person-name' }, name), state),
+      h('strong', { class: 'ra-person-name' }, name),
       rights,
       code,
       note,
@@ -62,7 +61,7 @@ export class NoviceBar {
     );
     const update = (view: SessionView) => {
       element.dataset.rights = view.rights.join(' ');
-      state.textContent = abilities(view.rights);
+      element.title = `${name} ${abilities(view.rights)}`;
       rights.replaceChildren(...view.rights.map((r) => h('li', { class: 'ra-right', 'data-right': r }, rightLabel(r))));
       code.textContent = view.safetyCode ? `Code ${view.safetyCode}` : '';
       stop.hidden = !view.rights.includes('control');

@@ -21,7 +21,6 @@ export const SESSION_CSS = `
 .ra-bar-title { margin: 0; font-size: 1.05rem; }
 .ra-people { list-style: none; margin: 0; padding: 0; display: grid; gap: .35rem; }
 .ra-person { display: flex; flex-wrap: wrap; align-items: center; gap: .35rem .9rem; padding: .35rem .4rem .35rem .75rem; background: rgba(255, 255, 255, .12); border-radius: .5rem; }
-.ra-person-who { display: flex; gap: .5rem; align-items: baseline; flex-wrap: wrap; }
 .ra-person-name { font-size: 1.05rem; }
 .ra-person-code { font-size: .85rem; opacity: .85; }
 .ra-person-note:empty { display: none; }
@@ -65,7 +64,7 @@ export const SESSION_CSS = `
 .ra-toolbar .ra-btn { min-height: 2.3rem; padding: .25rem .85rem; font-size: .95rem; border-color: #fff; }
 .ra-toolbar .ra-btn.secondary { background: transparent; color: #fff; border-color: rgba(255, 255, 255, .55); }
 .ra-toolbar .ra-btn[aria-pressed="true"] { background: #fff; color: #1d4f85; }
-.ra-status { margin-left: auto; display: flex; gap: .35rem .75rem; align-items: baseline; flex-wrap: wrap; font-size: .95rem; }
+.ra-status { margin-left: auto; display: flex; gap: .75rem; align-items: center; white-space: nowrap; font-size: .95rem; }
 .ra-toolbar .ra-code { font-size: 1rem; }
 .ra-work { flex: 1; min-height: 0; display: flex; background: #2b2f36; }
 .ra-dock-main { flex: 1; min-width: 0; min-height: 0; display: flex; flex-direction: column; }

@@ -36,9 +36,17 @@ export function abilities(rights: readonly string[]): string {
   return `can ${parts.length === 1 ? parts[0] : `${parts.slice(0, -1).join(', ')} and ${parts.at(-1)}`}`;
 }
 
-/** "Hank is already connected and can see your screen", one sentence per person, for the consent dialog. */
+/** "Hank is already connected and can see your screen", one sentence per person (twice connected says so), for the consent dialog. */
 export function alreadyConnected(others: readonly SessionView[]): string[] {
-  return others.map((o) => `${o.peerName} is already connected and ${abilities(o.rights)}.`);
+  const count = new Map<string, number>();
+  for (const o of others) {
+    const line = `${o.peerName}\n${abilities(o.rights)}`;
+    count.set(line, (count.get(line) ?? 0) + 1);
+  }
+  return [...count].map(([line, n]) => {
+    const [name, can] = line.split('\n');
+    return `${name} is already connected${n > 1 ? ` (in ${n} sessions)` : ''} and ${can}.`;
+  });
 }
 
 /** Who ended the session and why, in the words each side should read. */
