@@ -119,7 +119,13 @@ describe('end to end: consoles people can trust: everyone connected shown, one-s
     assert.equal(await novicePage.locator('#ra-bar-title').textContent(), 'Someone is controlling your computer');
     assert.deepEqual(await hankRow.locator('.ra-right').allTextContents(), ['Sees your screen', 'Controls mouse and keyboard']);
     assert.equal(await hankRow.getAttribute('title'), 'Hank Helper can see your screen and use your mouse and keyboard');
-    assert.equal(await people().filter({ hasText: 'Iris Helper' }).getByRole('button', { name: /Stop Control/ }).isVisible(), false);
+    assert.equal(
+      await people()
+        .filter({ hasText: 'Iris Helper' })
+        .getByRole('button', { name: /Stop Control/ })
+        .isVisible(),
+      false,
+    );
     await snap(novicePage, 'console-03-novice-bar-control');
     await novicePage.getByRole('button', { name: 'Stop Control for Hank Helper' }).click();
     await until(async () => (await hankRow.getAttribute('data-rights')) === 'view', 10_000, 'Stop Control in the bar did not take control back', 100);
@@ -208,7 +214,8 @@ describe('end to end: consoles people can trust: everyone connected shown, one-s
         const label = `${size.width}×${size.height} ${mode}`;
         assert.deepEqual(fit.page, [...fit.window, 0, 0], `${label}: the page itself does not scroll`);
         const names = fit.buttons.map(([name]) => name);
-        for (const wanted of ['Actual size', 'Scale to window', 'Chat', 'Disconnect']) assert.ok(names.includes(wanted), `${label}: ${wanted} in ${names.join(', ')}`);
+        for (const wanted of ['Actual size', 'Scale to window', 'Chat', 'Disconnect'])
+          assert.ok(names.includes(wanted), `${label}: ${wanted} in ${names.join(', ')}`);
         assert.deepEqual(
           fit.buttons.filter(([, inside]) => !inside),
           [],
@@ -243,7 +250,11 @@ describe('end to end: consoles people can trust: everyone connected shown, one-s
     assert.deepEqual(scrolled, { moved: true, bar: true, reachable: true });
     await snap(novicePage, 'console-06-novice-scrolled');
 
-    assert.equal((await iris.api('POST', '/api/sessions/open', { invitation: await readFile(invitations.c, 'utf8'), password: PASSWORD, helperName: 'Iris Helper' })).status, 200);
+    assert.equal(
+      (await iris.api('POST', '/api/sessions/open', { invitation: await readFile(invitations.c, 'utf8'), password: PASSWORD, helperName: 'Iris Helper' }))
+        .status,
+      200,
+    );
     await novicePage.getByRole('dialog').waitFor();
     const dimmed = await novicePage.evaluate(() => {
       const dialog = document.querySelector('.ra-dialog')!;

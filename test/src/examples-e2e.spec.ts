@@ -82,6 +82,9 @@ describe('end to end: third-party plugins with no core edit (examples/)', functi
     assert.equal(await helperPage.locator('.ra-dock-main > [data-panel]').count(), 1, 'the screen alone fills the main area');
     assert.equal(await helperPage.locator('.ra-dock-main > [data-panel="screen"]').count(), 1);
     const side = await helperPage.locator('.ra-dock-side > [data-panel]').evaluateAll((panels) => panels.map((p) => (p as HTMLElement).dataset.panel));
-    assert.ok(side.indexOf('sysinfo') >= 0 && side.indexOf('sysinfo') < side.indexOf('chat'), `the panel is docked beside the screen, before chat: ${side.join(', ')}`);
+    assert.ok(
+      side.indexOf('sysinfo') >= 0 && side.indexOf('sysinfo') < side.indexOf('chat'),
+      `the panel is docked beside the screen, before chat: ${side.join(', ')}`,
+    );
   });
 });

@@ -120,8 +120,7 @@ class ScreenView {
     const { width, height } = this.canvas;
     if (!this.image) return;
     // Actual size is one screen pixel per device pixel, so it stays sharp on a high-density display.
-    const scale =
-      mode === 'actual' ? 1 / devicePixelRatio : Math.min(this.frame.clientWidth / width, this.frame.clientHeight / height) || 1 / devicePixelRatio;
+    const scale = mode === 'actual' ? 1 / devicePixelRatio : Math.min(this.frame.clientWidth / width, this.frame.clientHeight / height) || 1 / devicePixelRatio;
     this.canvas.style.width = `${Math.floor(width * scale)}px`;
     this.canvas.style.height = `${Math.floor(height * scale)}px`;
     this.placeCursor();

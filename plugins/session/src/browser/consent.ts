@@ -23,13 +23,7 @@ export function consentDialog(app: SessionApp, view: SessionView, others: readon
     ),
     h('p', {}, 'If you accept, they will see your screen. They cannot use your mouse or keyboard.'),
     connected.length > 0 && h('div', { class: 'ra-consent-others', id: 'ra-consent-others' }, ...connected.map((line) => h('p', {}, line))),
-    h(
-      'p',
-      {},
-      'Safety code: ',
-      h('span', { class: 'ra-code', id: 'ra-consent-code' }, view.safetyCode ?? ''),
-      ' — check that your helper sees the same code.',
-    ),
+    h('p', {}, 'Safety code: ', h('span', { class: 'ra-code', id: 'ra-consent-code' }, view.safetyCode ?? ''), ' — check that your helper sees the same code.'),
     h(
       'div',
       { class: 'ra-row' },

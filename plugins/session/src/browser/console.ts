@@ -144,7 +144,11 @@ class Desk implements Disposable {
         'div',
         { class: 'ra-row' },
         h('button', { class: 'ra-btn', id: 'ra-dismiss', onclick: () => this.app.dismiss(view.id) }, 'Dismiss'),
-        h('button', { class: 'ra-btn secondary', onclick: () => (this.app.dismiss(view.id), this.app.select(undefined), this.app.show('help')) }, 'Connect again'),
+        h(
+          'button',
+          { class: 'ra-btn secondary', onclick: () => (this.app.dismiss(view.id), this.app.select(undefined), this.app.show('help')) },
+          'Connect again',
+        ),
       ),
     );
   }
@@ -162,6 +166,7 @@ function waitingCard(view: SessionView): HTMLElement {
     'div',
     { class: 'ra-card ra-desk-message', role: 'status' },
     h('h2', {}, what),
-    view.safetyCode && h('p', {}, `Read this safety code to ${view.peerName} by phone; they see the same one: `, h('span', { class: 'ra-code' }, view.safetyCode)),
+    view.safetyCode &&
+      h('p', {}, `Read this safety code to ${view.peerName} by phone; they see the same one: `, h('span', { class: 'ra-code' }, view.safetyCode)),
   );
 }

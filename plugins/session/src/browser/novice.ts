@@ -30,7 +30,11 @@ export class NoviceBar {
         : control
           ? 'Someone is controlling your computer'
           : `${open.length === 1 ? 'Someone is' : `${open.length} people are`} watching your screen`;
-    for (const [id, row] of this.rows) if (!open.some((s) => s.id === id)) (row.element.remove(), this.rows.delete(id));
+    for (const [id, row] of this.rows) {
+      if (open.some((s) => s.id === id)) continue;
+      row.element.remove();
+      this.rows.delete(id);
+    }
     for (const view of open) {
       let row = this.rows.get(view.id);
       if (!row) this.rows.set(view.id, (row = this.person(view)));
@@ -49,7 +53,11 @@ export class NoviceBar {
     const code = h('span', { class: 'ra-person-code' });
     const note = h('span', { class: 'ra-person-note', role: 'status' });
     const stop = h('button', { class: 'ra-btn warn ra-person-stop', 'aria-label': `Stop Control for ${name}`, onclick: act('revoke/control') }, 'Stop Control');
-    const disconnect = h('button', { class: 'ra-btn danger ra-person-disconnect', 'aria-label': `Disconnect ${name}`, onclick: act('disconnect') }, 'Disconnect');
+    const disconnect = h(
+      'button',
+      { class: 'ra-btn danger ra-person-disconnect', 'aria-label': `Disconnect ${name}`, onclick: act('disconnect') },
+      'Disconnect',
+    );
     const element = h(
       'li',
       { class: 'ra-person', 'data-session': id },
@@ -87,7 +95,12 @@ export class NoviceSessions {
   constructor(private readonly app: SessionApp) {}
 
   update(open: readonly SessionView[]): void {
-    for (const [id, s] of this.shown) if (!open.some((v) => v.id === id)) (s.panels.dispose(), s.element.remove(), this.shown.delete(id));
+    for (const [id, s] of this.shown) {
+      if (open.some((v) => v.id === id)) continue;
+      s.panels.dispose();
+      s.element.remove();
+      this.shown.delete(id);
+    }
     for (const view of open) {
       if (this.shown.has(view.id)) continue;
       const toolbar = new Toolbar();

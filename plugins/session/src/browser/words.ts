@@ -59,4 +59,3 @@ export function endedText(view: SessionView): string {
   if (view.endedBy === 'network') return `The session ended${reason}.`;
   return `${view.peerName} (the ${view.endedBy}) ended the session${reason}.`;
 }
-
