@@ -5,6 +5,7 @@
  */
 export * from './channel.js';
 export * from './hooks.js';
+export * from './indicator.js';
 export * from './invitation.js';
 export * from './names.js';
 export * from './panel.js';

@@ -1,7 +1,7 @@
 import { userInfo } from 'node:os';
 import { ApiError, HostEnvironment, PolicyService, toDisposable, type Disposable, type Logger } from '@ra/kernel';
 import type { PluginContext } from '@ra/kernel/node';
-import { InvitationTransport, SessionChannel, sessionHooks, SOLICITED_SECTION, type SessionHooks, type SolicitedPolicy } from '../common/api.js';
+import { DesktopIndicator, InvitationTransport, SessionChannel, sessionHooks, SOLICITED_SECTION, type SessionHooks, type SolicitedPolicy } from '../common/api.js';
 import { NoviceRoute, type RouteListening } from './api.js';
 import { InvitationError, readInvitation } from './invitation/format.js';
 import { NoviceIdentity } from './invitation/identity.js';
@@ -12,6 +12,7 @@ import { connectToNovice } from './session/helper.js';
 import { admitHelper, type NoviceDeps } from './session/novice.js';
 import { HandshakeSlots } from './session/slots.js';
 import { SessionRegistry } from './session/registry.js';
+import { driveIndicators } from './indicator.js';
 
 /** Everything `ra.session` runs, created at activation and torn down with the plugin. */
 export class SessionRuntime {
@@ -78,6 +79,7 @@ export class SessionRuntime {
     ctx.subscriptions.add(this.registry.subscribe({ changed: () => this.syncListening(), frame: () => undefined }));
     ctx.subscriptions.add(toDisposable(() => void this.stopListening()));
     ctx.subscriptions.add(toDisposable(() => this.registry.dispose()));
+    ctx.subscriptions.add(driveIndicators(this.registry, () => ctx.contributions(DesktopIndicator), ctx.logger));
     ctx.subscriptions.add(toDisposable(() => clearTimeout(this.expiryTimer)));
     this.scheduleExpiry();
     await this.syncListening();

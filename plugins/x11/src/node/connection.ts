@@ -4,6 +4,7 @@ import { ShmSegments } from './shm-segments.js';
 
 const EXTENSION_NAMES: Record<keyof XExtensions, string> = {
   damage: 'DAMAGE',
+  shape: 'SHAPE',
   fixes: 'XFIXES',
   randr: 'RANDR',
   shm: 'MIT-SHM',

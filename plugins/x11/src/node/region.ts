@@ -41,3 +41,16 @@ export function mergeNearby(rects: readonly ScreenRect[], gap: number, maxRects:
   }
   return merged.length > maxRects ? [merged.reduce(union)] : merged;
 }
+
+/** The overlap of `a` and `b`, or undefined. */
+export function intersect(a: ScreenRect, b: ScreenRect): ScreenRect | undefined {
+  const x = Math.max(a.x, b.x);
+  const y = Math.max(a.y, b.y);
+  const width = Math.min(a.x + a.width, b.x + b.width) - x;
+  const height = Math.min(a.y + a.height, b.y + b.height) - y;
+  return width > 0 && height > 0 ? { x, y, width, height } : undefined;
+}
+
+export function contains(r: ScreenRect, x: number, y: number): boolean {
+  return x >= r.x && y >= r.y && x < r.x + r.width && y < r.y + r.height;
+}

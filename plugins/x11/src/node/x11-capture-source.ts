@@ -1,12 +1,15 @@
 import type { Disposable, Logger } from '@ra/kernel';
 import type { CaptureSink, CaptureSource } from '@ra/plugin-screen/api';
 import { CONNECT_TIMEOUT_MS, XConnection } from './connection.js';
+import type { DesktopGuards, GuardLease } from './desktop-guard.js';
 import { X11CaptureStream } from './x11-capture-stream.js';
 
 export interface X11CaptureOptions {
   /** `false` reads pixels with core GetImage even where MIT-SHM works; default true. */
   readonly sharedMemory?: boolean;
   readonly logger?: Logger;
+  /** What helpers may not see: protected windows, RA's indicator. Without, the screen is sent as it is (tests of the capture alone). */
+  readonly guards?: DesktopGuards;
 }
 
 /** The `x11` capture source: any X server this process may connect to, e.g. `:0`. */
@@ -35,9 +38,21 @@ export class X11CaptureSource implements CaptureSource, Disposable {
       onProtocolError: (e) => logger?.debug(`ra.x11: X error from ${display}: ${e.message}`),
     });
     let stream: X11CaptureStream | undefined;
+    let lease: GuardLease | undefined;
     try {
-      stream = await X11CaptureStream.start(conn, sink, { sharedMemory, logger, stopped: () => stream && this.streams.delete(stream) });
+      lease = await this.options.guards?.lease(display);
+      const guard = lease?.guard;
+      stream = await X11CaptureStream.start(conn, sink, {
+        sharedMemory,
+        logger,
+        guard,
+        stopped: () => {
+          lease?.dispose();
+          if (stream) this.streams.delete(stream);
+        },
+      });
     } catch (e) {
+      lease?.dispose();
       await conn.close();
       throw e;
     }

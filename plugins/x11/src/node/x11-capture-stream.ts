@@ -1,7 +1,8 @@
-import type { Logger } from '@ra/kernel';
+import type { Disposable, Logger } from '@ra/kernel';
 import type { CaptureSink, CaptureStream, ScreenGeometry } from '@ra/plugin-screen/api';
 import type { CursorImage, Damage, Fixes, PointerPosition, RandR, XEvent, XInput } from 'x11';
 import type { XConnection } from './connection.js';
+import type { DesktopGuard } from './desktop-guard.js';
 import { cursorState, PointerWatch } from './cursor.js';
 import { CoreGrabber, ShmGrabber, type Grabber, type GrabMethod } from './grabber.js';
 import type { ScreenRect } from '@ra/plugin-screen/api';
@@ -24,6 +25,8 @@ export interface StreamOptions {
   /** Try MIT-SHM before core GetImage. */
   readonly sharedMemory: boolean;
   readonly logger?: Logger;
+  /** Paints each grab as helpers may see it: protected windows black, RA's indicator invisible. */
+  readonly guard?: DesktopGuard;
   /** Called once the stream stopped, disposed or ended. */
   readonly stopped?: () => void;
 }
@@ -52,6 +55,7 @@ export class X11CaptureStream implements CaptureStream {
   private pumping = false;
   private stopped = false;
   private disposing?: Promise<void>;
+  private guarding?: Disposable;
 
   private constructor(
     private readonly conn: XConnection,
@@ -136,6 +140,12 @@ export class X11CaptureStream implements CaptureStream {
     const root = this.conn.screen.root;
     this.conn.client.on('event', (e) => this.onEvent(e));
     this.conn.onLost((reason) => this.end(reason));
+    // A window that became protected, or stopped being, is grabbed again to be painted as it now must be.
+    this.guarding = this.options.guard?.onChange((areas) => {
+      if (this.stopped) return;
+      this.damaged.push(...areas);
+      this.schedule();
+    });
     // Damage first: whatever is drawn while the first frame is read comes as damage after it.
     damage.Create(this.damageId, root, damage.ReportLevel.RawRectangles);
     randr?.SelectInput(root, randr.NotifyMask.ScreenChange);
@@ -238,6 +248,15 @@ export class X11CaptureStream implements CaptureStream {
 
   /** Grabs through MIT-SHM, and on its failure through core GetImage, for good if that works. */
   private async grab(rect: ScreenRect): Promise<Grab> {
+    const guard = this.options.guard;
+    // Never ahead of a window RA just heard of: it may be one to hide.
+    await guard?.settled();
+    const grab = await this.rawGrab(rect);
+    guard?.paint(rect, grab);
+    return grab;
+  }
+
+  private async rawGrab(rect: ScreenRect): Promise<Grab> {
     try {
       return await this.grabber.grab(rect);
     } catch (e) {
@@ -282,6 +301,7 @@ export class X11CaptureStream implements CaptureStream {
   /** No more sink calls, timers or queries from here on. */
   private stop(): void {
     this.stopped = true;
+    this.guarding?.dispose();
     clearTimeout(this.flushTimer);
     this.pointer.dispose();
     this.options.stopped?.();

@@ -1,6 +1,7 @@
 import type { Disposable, Logger } from '@ra/kernel';
 import type { InputSink } from '@ra/plugin-control/api';
 import { CONNECT_TIMEOUT_MS } from './connection.js';
+import type { DesktopGuards } from './desktop-guard.js';
 import { EscapeWatch } from './escape-watch.js';
 import { X11InputTarget } from './x11-input-target.js';
 
@@ -11,13 +12,29 @@ export class X11InputSink implements InputSink, Disposable {
   /** Targets and watches still open, closed with the plugin. */
   private readonly live = new Set<Disposable>();
 
-  /** `logger` hears what the targets and watches could not do. */
-  constructor(private readonly logger?: Logger) {}
+  /** `logger` hears what the targets and watches could not do; `guards` keep helper input off protected windows. */
+  constructor(
+    private readonly logger?: Logger,
+    private readonly guards?: DesktopGuards,
+  ) {}
 
   async open(display: string): Promise<X11InputTarget> {
-    const target = await X11InputTarget.open(display, { ...this.connecting(), closed: () => this.live.delete(target) });
-    this.live.add(target);
-    return target;
+    const lease = await this.guards?.lease(display);
+    try {
+      const target: X11InputTarget = await X11InputTarget.open(display, {
+        ...this.connecting(),
+        guard: lease?.guard,
+        closed: () => {
+          lease?.dispose();
+          this.live.delete(target);
+        },
+      });
+      this.live.add(target);
+      return target;
+    } catch (e) {
+      lease?.dispose();
+      throw e;
+    }
   }
 
   async watchEscape(display: string, listener: (reason?: string) => void): Promise<EscapeWatch> {

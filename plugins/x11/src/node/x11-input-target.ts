@@ -3,6 +3,7 @@ import type { InputTarget, KeyInput, PointerInput } from '@ra/plugin-control/api
 import type { ScreenGeometry } from '@ra/plugin-screen/api';
 import type { PointerPosition, XError, XTest } from 'x11';
 import { XConnection } from './connection.js';
+import type { DesktopGuard } from './desktop-guard.js';
 import { choosePlace, type Modifiers } from './keyboard-map.js';
 import { Keyboard } from './keyboard.js';
 import { keysymFor, XK_SHIFT_L, XK_SHIFT_R } from './keysyms.js';
@@ -22,6 +23,8 @@ const STRUCTURE_NOTIFY_MASK = 0x20000;
 export interface TargetOptions {
   readonly timeoutMs: number;
   readonly logger?: Logger;
+  /** Drops helper input aimed at protected windows and RA's indicator; without, input goes anywhere (tests of injection alone). */
+  readonly guard?: DesktopGuard;
   /** Called once the target is disposed. */
   readonly closed?: () => void;
 }
@@ -115,13 +118,17 @@ export class X11InputTarget implements InputTarget {
     return done;
   }
 
-  private point(e: PointerInput): void {
+  private async point(e: PointerInput): Promise<void> {
     const [x, y] = [Math.round(e.x), Math.round(e.y)];
     const { width, height } = this.screen;
     if (!(x >= 0 && y >= 0 && x < width && y < height)) {
       throw new Error(`the point (${e.x}, ${e.y}) is outside the ${width}x${height} screen of ${this.conn.name}; nothing was injected`);
     }
     const { MotionNotify, ButtonPress, ButtonRelease } = this.xtest;
+    // A release always goes out: it cannot click anything by itself, and a held button must not stick.
+    const guard = this.options.guard;
+    const refusal = e.kind === 'move' ? guard?.moveRefusal(x, y) : e.kind === 'up' ? undefined : await guard?.pressRefusal(x, y);
+    if (refusal) throw new Error(`${refusal}; nothing was injected`);
     switch (e.kind) {
       case 'move':
         return this.fake(MotionNotify, 0, x, y);
@@ -177,6 +184,8 @@ export class X11InputTarget implements InputTarget {
       if (held) this.release(id, held);
       return;
     }
+    const refusal = await this.options.guard?.keyRefusal(() => this.pointerAt());
+    if (refusal) throw new Error(`${refusal}; nothing was injected`);
     // Everything is looked up before the first event goes out, so a failure injects nothing.
     const { KeyPress, KeyRelease } = this.xtest;
     const busy = (keycode: number) => this.holds(keycode);
@@ -225,6 +234,11 @@ export class X11InputTarget implements InputTarget {
   }
 
   /** A round trip: the server handled every event sent before, or refused one of them. */
+  private async pointerAt(): Promise<{ x: number; y: number }> {
+    const p = await this.conn.request<PointerPosition>((cb) => this.conn.client.QueryPointer(this.conn.screen.root, cb));
+    return { x: p.rootX, y: p.rootY };
+  }
+
   private async sync(): Promise<void> {
     await this.conn.request((cb) => this.conn.client.GetInputFocus(cb));
     const refusal = this.refusal;

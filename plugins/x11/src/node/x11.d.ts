@@ -70,15 +70,66 @@ declare module 'x11' {
     | { readonly name: 'MappingNotify'; readonly request: number }
     /** A device was added, removed, enabled, disabled, attached to a master or detached; the body is left raw. */
     | { readonly name: 'XIHierarchyChanged' }
-    | { readonly name: 'ConfigureNotify'; readonly wid: number; readonly width: number; readonly height: number };
+    /** `wid` is the window whose events were selected, `wid1` the one that changed (the same for StructureNotify). */
+    | {
+        readonly name: 'ConfigureNotify';
+        readonly wid: number;
+        readonly wid1: number;
+        readonly x: number;
+        readonly y: number;
+        readonly width: number;
+        readonly height: number;
+      }
+    | { readonly name: 'MapNotify' | 'UnmapNotify' | 'DestroyNotify'; readonly wid: number }
+    | { readonly name: 'PropertyNotify'; readonly wid: number; readonly atom: number }
+    | { readonly name: 'Expose'; readonly wid: number; readonly count: number }
+    /** `state`: 0 unobscured, 1 partially obscured, 2 fully obscured. */
+    | { readonly name: 'VisibilityNotify'; readonly wid: number; readonly state: number }
+    /** `keycode` is the button; `x`, `y` within `wid`. */
+    | { readonly name: 'ButtonPress'; readonly wid: number; readonly keycode: number; readonly x: number; readonly y: number };
 
   export interface WindowValues {
     readonly backgroundPixel?: number;
+    readonly borderPixel?: number;
     readonly overrideRedirect?: number;
     readonly eventMask?: number;
   }
 
+  export interface WindowAttributes {
+    /** 0 unmapped, 1 unviewable, 2 viewable. */
+    readonly mapState: number;
+    readonly overrideRedirect: number;
+    /** 1 InputOutput, 2 InputOnly. */
+    readonly klass: number;
+  }
+
+  export interface WindowTree {
+    readonly root: number;
+    readonly parent: number;
+    /** Bottom to top. */
+    readonly children: readonly number[];
+  }
+
+  export interface Property {
+    readonly type: number;
+    readonly data: Buffer;
+  }
+
+  /** Relative to the parent; the border lies outside width × height. */
+  export interface Geometry extends Size {
+    readonly xPos: number;
+    readonly yPos: number;
+    readonly borderWidth: number;
+  }
+
+  export interface Shape {
+    readonly Kind: { readonly Bounding: number; readonly Input: number };
+    readonly Op: { readonly Set: number };
+    Rectangles(op: number, kind: number, window: number, x: number, y: number, rectangles: readonly (readonly [number, number, number, number])[]): void;
+  }
+
   export interface XExtensions {
+    shape: Shape;
     damage: Damage;
     fixes: Fixes;
     randr: RandR;
@@ -98,7 +149,22 @@ declare module 'x11' {
     /** Flushes what is queued and ends the connection. */
     terminate(): void;
     GetImage(format: number, drawable: number, x: number, y: number, width: number, height: number, planeMask: number, callback: XCallback<Image>): void;
-    GetGeometry(drawable: number, callback: XCallback<Size>): void;
+    GetGeometry(drawable: number, callback: XCallback<Geometry>): void;
+    TranslateCoordinates(source: number, destination: number, x: number, y: number, callback: XCallback<{ readonly child: number }>): void;
+    QueryTree(window: number, callback: XCallback<WindowTree>): void;
+    GetWindowAttributes(window: number, callback: XCallback<WindowAttributes>): void;
+    GetProperty(del: number, window: number, property: number, type: number, longOffset: number, longLength: number, callback: XCallback<Property>): void;
+    ChangeProperty(mode: number, window: number, property: number, type: number, format: number, data: Buffer | string): void;
+    ConfigureWindow(window: number, values: { readonly x?: number; readonly y?: number; readonly width?: number; readonly height?: number; readonly stackMode?: number }): void;
+    RaiseWindow(window: number): void;
+    UnmapWindow(window: number): void;
+    DestroyWindow(window: number): void;
+    OpenFont(font: number, name: string): void;
+    CreateGC(gc: number, drawable: number, values: { readonly foreground?: number; readonly background?: number; readonly font?: number }): void;
+    ChangeGC(gc: number, values: { readonly foreground?: number; readonly background?: number }): void;
+    FreeGC(gc: number): void;
+    PolyFillRectangle(drawable: number, gc: number, coordinates: readonly number[]): void;
+    PolyText8(drawable: number, gc: number, x: number, y: number, items: readonly string[]): void;
     QueryPointer(window: number, callback: XCallback<PointerPosition>): void;
     CreateWindow(
       id: number,

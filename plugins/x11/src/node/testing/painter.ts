@@ -1,4 +1,4 @@
-import type { ScreenResources, Size } from 'x11';
+import type { Geometry, ScreenResources } from 'x11';
 import { XConnection } from '../connection.js';
 import type { ScreenRect } from '@ra/plugin-screen/api';
 
@@ -18,14 +18,23 @@ export class Painter {
     await this.sync();
   }
 
-  /** Shows a window filled with `rgb` at `rect`, above everything. */
-  async window(rect: ScreenRect, rgb: number): Promise<void> {
+  /** Shows a window filled with `rgb` at `rect`, above everything, titled `title` (WM_NAME) when given; resolves to its id. */
+  async window(rect: ScreenRect, rgb: number, title?: string): Promise<number> {
     const id = this.conn.client.AllocID();
     this.conn.client.CreateWindow(id, this.conn.screen.root, rect.x, rect.y, rect.width, rect.height, 0, 0, 0, 0, {
       backgroundPixel: rgb,
       overrideRedirect: 1,
     });
+    // WM_NAME (39) of type STRING (31).
+    if (title) this.conn.client.ChangeProperty(0, id, 39, 31, 8, title);
     this.conn.client.MapWindow(id);
+    await this.sync();
+    return id;
+  }
+
+  /** Takes a window `window()` showed off the screen. */
+  async destroy(id: number): Promise<void> {
+    this.conn.client.DestroyWindow(id);
     await this.sync();
   }
 
@@ -46,7 +55,7 @@ export class Painter {
   }
 
   /** A round trip: everything sent before has been done by the server. */
-  private sync(): Promise<Size> {
-    return this.conn.request<Size>((cb) => this.conn.client.GetGeometry(this.conn.screen.root, cb));
+  private sync(): Promise<Geometry> {
+    return this.conn.request<Geometry>((cb) => this.conn.client.GetGeometry(this.conn.screen.root, cb));
   }
 }

@@ -1,0 +1,142 @@
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { IndicatorActions, IndicatorHelper } from '@ra/plugin-session/api';
+import { until } from '@ra/kernel/testing';
+import { screenshot, withXvfb } from '@ra/test-kit';
+import { DesktopGuards } from './desktop-guard.js';
+import { BORDER_PX, CONTROLLING_RGB, WATCHING_RGB } from './indicator-windows.js';
+import { InputProbe } from './testing/input-probe.js';
+import { Painter } from './testing/painter.js';
+import { RecordingSink } from './testing/recording-sink.js';
+import { DEFAULT_PROTECTED_WINDOWS } from './window-rules.js';
+import { X11CaptureSource } from './x11-capture-source.js';
+import { X11Indicator } from './x11-indicator.js';
+import { X11InputSink } from './x11-input-sink.js';
+
+const run = promisify(execFile);
+const ROOT_RGB = 0x336699;
+const BANK_RGB = 0x00c853;
+const BANK = { x: 300, y: 300, width: 200, height: 120 };
+const hank: IndicatorHelper = { sessionId: 's1', name: 'Hank', rights: ['view'] };
+
+/** The sink's copy of the screen, as 0xRRGGBB at (x, y). */
+const seen = (sink: RecordingSink, x: number, y: number) => sink.screen.readUInt32LE((y * sink.geometry.width + x) * 4) & 0xffffff;
+
+describe('the desktop guard and indicator on Xvfb', function () {
+  this.timeout(30_000);
+  const xvfb = withXvfb({ width: 1024, height: 700 });
+  let painter: Painter;
+  let guards: DesktopGuards;
+  let indicator: X11Indicator;
+  let enabled: boolean;
+  const pressed: string[] = [];
+  const actions: IndicatorActions = { stopControl: (id) => pressed.push(`stop ${id}`), disconnect: (id) => pressed.push(`disconnect ${id}`) };
+
+  beforeEach(async () => {
+    painter = await Painter.open(xvfb().display);
+    await painter.root(ROOT_RGB);
+    guards = new DesktopGuards(() => [...DEFAULT_PROTECTED_WINDOWS, 'My Bank']);
+    enabled = true;
+    indicator = new X11Indicator({ display: () => xvfb().display, enabled: () => enabled, guards });
+    pressed.length = 0;
+  });
+  afterEach(async () => {
+    await indicator.dispose();
+    guards.dispose();
+    await painter.close();
+  });
+
+  const real = () => screenshot(xvfb().env);
+
+  it('draws a border and a bar as override-redirect windows: amber while watched, red in control, gone when nobody is connected', async () => {
+    await indicator.show([hank], actions);
+    let screen = await real();
+    assert.equal(screen.rgb(512, 1), WATCHING_RGB, 'top edge');
+    assert.equal(screen.rgb(1, 350), WATCHING_RGB, 'left edge');
+    assert.equal(screen.rgb(512, 698), WATCHING_RGB, 'bottom edge');
+    const tree = (await run('xwininfo', ['-root', '-children'], { env: xvfb().env })).stdout;
+    const ids = [...tree.matchAll(/^\s+(0x[0-9a-f]+) .*?(\d+)x(\d+)\+/gm)].map((m) => ({ id: m[1], width: Number(m[2]), height: Number(m[3]) }));
+    const bar = ids.find((w) => w.height === 26);
+    assert.ok(bar, `a 26-pixel-high bar among the root's children:\n${tree}`);
+    assert.match((await run('xwininfo', ['-id', bar.id, '-all'], { env: xvfb().env })).stdout, /Override Redirect State: yes/);
+
+    await indicator.show([{ ...hank, rights: ['view', 'control'] }], actions);
+    screen = await real();
+    assert.equal(screen.rgb(512, 1), CONTROLLING_RGB);
+
+    await indicator.show([], actions);
+    await until(async () => (await real()).rgb(512, 1) === ROOT_RGB, 5000, 'the border is gone');
+  });
+
+  it('never shows in the picture helpers get, and keeps a protected window black there', async () => {
+    const source = new X11CaptureSource({ guards });
+    const sink = new RecordingSink();
+    const stream = await source.start(xvfb().display, sink);
+    try {
+      await indicator.show([hank], actions);
+      await painter.window(BANK, BANK_RGB, 'My Bank - Online');
+      await until(async () => seen(sink, BANK.x + 10, BANK.y + 10) === 0, 5000, 'the protected window is black in the picture');
+      const screen = await real();
+      assert.equal(screen.rgb(BANK.x + 10, BANK.y + 10), BANK_RGB, 'the novice sees the window');
+      assert.equal(screen.rgb(512, 2), WATCHING_RGB, 'the novice sees the border');
+      assert.equal(seen(sink, 512, 2), ROOT_RGB, 'the helper does not');
+      assert.equal(seen(sink, 512, BORDER_PX + 10), ROOT_RGB, 'nor the bar');
+      assert.equal(seen(sink, BANK.x - 1, BANK.y - 1), ROOT_RGB, 'the rest is as it is');
+    } finally {
+      await stream.dispose();
+    }
+  });
+
+  it('drops 100 helper clicks on a protected window and on the bar, lets clicks elsewhere through, and says why', async () => {
+    const sink = new X11InputSink(undefined, guards);
+    const probe = await InputProbe.open(xvfb().display);
+    const target = await sink.open(xvfb().display);
+    try {
+      await indicator.show([hank], actions);
+      const bank = await painter.window(BANK, BANK_RGB, 'My Bank - Online');
+      const refusals: string[] = [];
+      for (let i = 0; i < 100; i++) {
+        const at = { x: BANK.x + 5 + (i % 50) * 3, y: BANK.y + 5 + (i % 7) * 10 };
+        await target.pointer({ kind: 'down', button: 'left', ...at }).catch((e: Error) => refusals.push(e.message));
+        await target.pointer({ kind: 'up', button: 'left', ...at }).catch(() => undefined);
+      }
+      await probe.sync();
+      assert.equal(refusals.length, 100);
+      assert.match(refusals[0], /My Bank - Online is protected on this computer: helper input there is dropped; nothing was injected/);
+      assert.equal(probe.strokes.filter((s) => s.type === 'button' && s.down).length, 0, 'no click reached the protected window');
+
+      await assert.rejects(target.pointer({ kind: 'down', button: 'left', x: 512, y: BORDER_PX + 10 }), /RA's desktop indicator is protected/);
+      await target.pointer({ kind: 'down', button: 'left', x: 100, y: 100 });
+      await target.pointer({ kind: 'up', button: 'left', x: 100, y: 100 });
+      await probe.sync();
+      assert.equal(probe.strokes.filter((s) => s.type === 'button' && s.down).length, 1, 'a click elsewhere arrives');
+      assert.equal(guards.current(xvfb().display) !== undefined, true);
+
+      // Gone, it is no longer protected.
+      await painter.destroy(bank);
+      await target.pointer({ kind: 'down', button: 'left', x: BANK.x + 5, y: BANK.y + 5 });
+      await target.pointer({ kind: 'up', button: 'left', x: BANK.x + 5, y: BANK.y + 5 });
+    } finally {
+      await target.dispose();
+      await probe.close();
+    }
+  });
+
+  it("presses the novice's own clicks on its buttons, and hides when the setting is off", async () => {
+    await indicator.show([{ ...hank, rights: ['view', 'control'] }], actions);
+    // The novice's own mouse: xdotool clicks through XTEST too, but straight to the server, not through RA's guard.
+    const env = xvfb().env;
+    const tree = (await run('xwininfo', ['-root', '-children'], { env })).stdout;
+    const bar = [...tree.matchAll(/^\s+0x[0-9a-f]+ .*?(\d+)x26\+(\d+)\+(\d+)/gm)][0];
+    const [width, left, top] = [Number(bar[1]), Number(bar[2]), Number(bar[3])];
+    await run('xdotool', ['mousemove', String(left + width - 20), String(top + 13), 'click', '1'], { env });
+    await until(() => pressed.includes('disconnect s1'), 5000, 'Disconnect pressed');
+    await run('xdotool', ['mousemove', String(left + width - 110), String(top + 13), 'click', '1'], { env });
+    await until(() => pressed.includes('stop s1'), 5000, 'Stop Control pressed');
+
+    enabled = false;
+    await indicator.refresh();
+    await until(async () => (await real()).rgb(512, 1) === ROOT_RGB, 5000, 'hidden by the setting');
+  });
+});
