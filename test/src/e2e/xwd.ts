@@ -1,4 +1,8 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PNG } from 'pngjs';
 import { screenshot, type Screenshot } from '@ra/test-kit';
+import { ARTIFACTS } from './browser.js';
 
 /** The X server's own picture of the root window (`xwd`), independent of RA's capture code. */
 export function xScreenshot(display: string): Promise<Screenshot> {
@@ -16,4 +20,18 @@ export function differingPixels(screen: Screenshot, pixels: Uint8Array, region: 
     }
   }
   return differ;
+}
+
+/** Saves the X screen as `test/artifacts/NAME.png`, for a person to look at what the novice saw. */
+export async function saveXScreen(display: string, name: string): Promise<void> {
+  const screen = await xScreenshot(display);
+  const png = new PNG({ width: screen.width, height: screen.height });
+  for (let y = 0; y < screen.height; y++) {
+    for (let x = 0; x < screen.width; x++) {
+      const rgb = screen.rgb(x, y);
+      png.data.set([rgb >> 16, (rgb >> 8) & 255, rgb & 255, 255], (y * screen.width + x) * 4);
+    }
+  }
+  await mkdir(ARTIFACTS, { recursive: true });
+  await writeFile(join(ARTIFACTS, `${name}.png`), PNG.sync.write(png));
 }

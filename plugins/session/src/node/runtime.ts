@@ -1,7 +1,15 @@
 import { userInfo } from 'node:os';
 import { ApiError, HostEnvironment, PolicyService, toDisposable, type Disposable, type Logger } from '@ra/kernel';
 import type { PluginContext } from '@ra/kernel/node';
-import { DesktopIndicator, InvitationTransport, SessionChannel, sessionHooks, SOLICITED_SECTION, type SessionHooks, type SolicitedPolicy } from '../common/api.js';
+import {
+  DesktopIndicator,
+  InvitationTransport,
+  SessionChannel,
+  sessionHooks,
+  SOLICITED_SECTION,
+  type SessionHooks,
+  type SolicitedPolicy,
+} from '../common/api.js';
 import { NoviceRoute, type RouteListening } from './api.js';
 import { InvitationError, readInvitation } from './invitation/format.js';
 import { NoviceIdentity } from './invitation/identity.js';

@@ -42,6 +42,7 @@ export class IndicatorWindows {
   private text = '';
   private labels: BarButton[] = [];
   private lastRaise = 0;
+  private raiseTimer?: NodeJS.Timeout;
 
   private constructor(
     private readonly conn: XConnection,
@@ -73,7 +74,11 @@ export class IndicatorWindows {
       ];
       const create = (r: ScreenRect, rgb: number, eventMask: number) => {
         const id = conn.client.AllocID();
-        conn.client.CreateWindow(id, conn.screen.root, r.x, r.y, r.width, r.height, 0, 0, INPUT_OUTPUT, 0, { backgroundPixel: rgb, overrideRedirect: 1, eventMask });
+        conn.client.CreateWindow(id, conn.screen.root, r.x, r.y, r.width, r.height, 0, 0, INPUT_OUTPUT, 0, {
+          backgroundPixel: rgb,
+          overrideRedirect: 1,
+          eventMask,
+        });
         return id;
       };
       const edges = edgeRects.map((r) => create(r, WATCHING_RGB, VISIBILITY_CHANGE));
@@ -81,7 +86,9 @@ export class IndicatorWindows {
       if (shape) for (const id of edges) shape.Rectangles(shape.Op.Set, shape.Kind.Input, id, 0, 0, []);
       const bar = create(barRect, BAR_RGB, EXPOSURE | BUTTON_PRESS | VISIBILITY_CHANGE);
       const under = async (id: number, rect: ScreenRect, guarded: boolean): Promise<Cover> => {
-        const image = await conn.request<Image>((cb) => conn.client.GetImage(Z_PIXMAP, conn.screen.root, rect.x, rect.y, rect.width, rect.height, 0xffffffff, cb));
+        const image = await conn.request<Image>((cb) =>
+          conn.client.GetImage(Z_PIXMAP, conn.screen.root, rect.x, rect.y, rect.width, rect.height, 0xffffffff, cb),
+        );
         return { id, rect, under: Buffer.from(image.data), guarded };
       };
       const covers = await Promise.all([...edges.map((id, i) => under(id, edgeRects[i], false)), under(bar, barRect, true)]);
@@ -111,6 +118,7 @@ export class IndicatorWindows {
   }
 
   close(): Promise<void> {
+    clearTimeout(this.raiseTimer);
     return this.conn.close();
   }
 
@@ -148,10 +156,18 @@ export class IndicatorWindows {
   private onEvent(e: XEvent): void {
     if (e.name === 'Expose' && e.wid === this.bar && e.count === 0) this.draw();
     else if (e.name === 'ButtonPress' && e.wid === this.bar) this.buttons.find((b) => contains(b.rect, e.x, e.y))?.press();
-    else if (e.name === 'VisibilityNotify' && e.state !== 0 && Date.now() - this.lastRaise > RAISE_EVERY_MS) {
+    else if (e.name === 'VisibilityNotify' && e.state !== 0) this.raise();
+  }
+
+  /** Back on top at once, or at the end of the pace when it just was: a window covering it never wins for long. */
+  private raise(): void {
+    if (this.raiseTimer) return;
+    const wait = Math.max(0, this.lastRaise + RAISE_EVERY_MS - Date.now());
+    this.raiseTimer = setTimeout(() => {
+      this.raiseTimer = undefined;
       this.lastRaise = Date.now();
-      for (const id of [...this.edges, this.bar]) this.conn.client.RaiseWindow(id);
-    }
+      if (this.conn.alive) for (const id of [...this.edges, this.bar]) this.conn.client.RaiseWindow(id);
+    }, wait);
   }
 
   private sync(): Promise<unknown> {
@@ -161,5 +177,6 @@ export class IndicatorWindows {
 
 /** PolyText8 sends Latin-1: anything else shows as '?'. */
 function latin1(text: string): string {
-  return text.replace(/[^\x20-\x7e\xa0-\xff]/g, (ch) => (ch === '…' ? '...' : '?')).slice(0, 254);
+  const plain: Record<string, string> = { '…': '...', '—': '-', '–': '-', '“': '"', '”': '"', '’': "'" };
+  return text.replace(/[^\x20-\x7e\xa0-\xff]/g, (ch) => plain[ch] ?? '?').slice(0, 254);
 }

@@ -66,7 +66,11 @@ export class WindowSurvey {
   private async facts(id: number): Promise<WindowFacts> {
     this.conn.client.ChangeWindowAttributes(id, { eventMask: PROPERTY_CHANGE_MASK });
     this.netWmName ??= await this.conn.request<number>((cb) => this.conn.client.InternAtom(false, '_NET_WM_NAME', cb));
-    const [classes, netName, name] = await Promise.all([this.text(id, WM_CLASS, STRING), this.text(id, this.netWmName, ANY_TYPE), this.text(id, WM_NAME, ANY_TYPE)]);
+    const [classes, netName, name] = await Promise.all([
+      this.text(id, WM_CLASS, STRING),
+      this.text(id, this.netWmName, ANY_TYPE),
+      this.text(id, WM_NAME, ANY_TYPE),
+    ]);
     return { classes: classes.split('\0').filter(Boolean), title: netName || name };
   }
 

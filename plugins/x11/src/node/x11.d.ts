@@ -155,7 +155,10 @@ declare module 'x11' {
     GetWindowAttributes(window: number, callback: XCallback<WindowAttributes>): void;
     GetProperty(del: number, window: number, property: number, type: number, longOffset: number, longLength: number, callback: XCallback<Property>): void;
     ChangeProperty(mode: number, window: number, property: number, type: number, format: number, data: Buffer | string): void;
-    ConfigureWindow(window: number, values: { readonly x?: number; readonly y?: number; readonly width?: number; readonly height?: number; readonly stackMode?: number }): void;
+    ConfigureWindow(
+      window: number,
+      values: { readonly x?: number; readonly y?: number; readonly width?: number; readonly height?: number; readonly stackMode?: number },
+    ): void;
     RaiseWindow(window: number): void;
     UnmapWindow(window: number): void;
     DestroyWindow(window: number): void;
