@@ -73,6 +73,8 @@ interface Slot {
   retry?: boolean;
   /** The user's settings for it when it was activated, or last told; a change restarts it unless it listens for changes. */
   settingsKey?: string;
+  /** Its settings as last read, defaults filled in: what `ctx.settings` gives. */
+  settings?: Readonly<Record<string, unknown>>;
   /** The plugin's `onDidChangeSettings` listeners: while there are any, a change is told instead of restarting it. */
   readonly settingsListeners: Set<(settings: Readonly<Record<string, unknown>>) => void>;
   /** Paces the log lines of a plugin whose stray errors keep coming. */
@@ -366,7 +368,7 @@ export class Kernel {
   /** A plugin that listens hears its new settings in its own scope; a listener that throws is logged, and the others still hear. */
   private tellSettings(slot: Slot): void {
     slot.settingsKey = this.settingsKey(slot.candidate.id);
-    const settings = this.pluginSettings(slot.candidate.manifest!);
+    const settings = (slot.settings = this.pluginSettings(slot.candidate.manifest!));
     for (const listener of slot.settingsListeners) {
       try {
         pluginScope.run(slot.candidate.id, () => listener(settings));
@@ -423,7 +425,8 @@ export class Kernel {
     const attempt = { cancelled: false };
     try {
       slot.settingsKey = this.settingsKey(manifest.id);
-      const settingsOf = () => this.pluginSettings(manifest);
+      // Checked now: a broken settings schema fails the activation, naming it.
+      slot.settings = this.pluginSettings(manifest);
       store.add(this.hooks.declare(manifest.id, manifest.hooks));
       const context: PluginContext = {
         id: manifest.id,
@@ -433,7 +436,7 @@ export class Kernel {
         hooks,
         subscriptions: store,
         get settings() {
-          return settingsOf();
+          return slot.settings;
         },
         onDidChangeSettings: (listener) => {
           slot.settingsListeners.add(listener);
