@@ -74,7 +74,7 @@ interface Slot {
   /** The user's settings for it when it was activated, or last told; a change restarts it unless it listens for changes. */
   settingsKey?: string;
   /** Its settings as last read, defaults filled in: what `ctx.settings` gives. */
-  settings?: Readonly<Record<string, unknown>>;
+  settings: Readonly<Record<string, unknown>>;
   /** The plugin's `onDidChangeSettings` listeners: while there are any, a change is told instead of restarting it. */
   readonly settingsListeners: Set<(settings: Readonly<Record<string, unknown>>) => void>;
   /** Paces the log lines of a plugin whose stray errors keep coming. */
@@ -153,7 +153,7 @@ export class Kernel {
     if (this.policyState.origin === 'refused' && this.options.policy.managed) throw new PolicyUntrustedError(this.policyState.note!);
     if (this.policyState.origin === 'refused') this.logger.error(this.policyState.note!);
     this.settings = await this.readSettings();
-    this.slots = candidates.map((candidate) => ({ candidate, state: 'invalid', reason: '', ms: 0, errors: 0, settingsListeners: new Set() }));
+    this.slots = candidates.map((candidate) => ({ candidate, state: 'invalid', reason: '', ms: 0, errors: 0, settings: {}, settingsListeners: new Set() }));
     this.watchdog?.owners(this.pluginFolders());
     await this.reconcile();
   }
