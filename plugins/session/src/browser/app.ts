@@ -4,8 +4,9 @@ import type { InvitationView, LiveEvent, SessionView } from '../common/views.js'
 import { consentDialog, sessionConsole } from './console.js';
 import { h } from './dom.js';
 import { helpForm, homePage, inviteForm } from './home.js';
+import { settingsPage } from './settings.js';
 
-export type Page = 'home' | 'invite' | 'help';
+export type Page = 'home' | 'invite' | 'help' | 'settings';
 
 type FrameListener = (payload: string | Uint8Array) => void;
 
@@ -35,7 +36,7 @@ export class SessionApp {
   show(page: Page, notice?: HTMLElement): void {
     if (notice || page !== this.page) this.notice = notice;
     this.page = page;
-    const view = page === 'invite' ? inviteForm(this) : page === 'help' ? helpForm(this) : homePage(this);
+    const view = page === 'invite' ? inviteForm(this) : page === 'help' ? helpForm(this) : page === 'settings' ? settingsPage(this) : homePage(this);
     this.pageHost.replaceChildren(...(this.notice ? [this.notice] : []), view);
   }
 

@@ -52,6 +52,7 @@ export function endedText(view: SessionView): string {
   const reason = view.reason ? `: ${view.reason}` : '';
   if (view.endedBy === view.role) return `You ended the session${reason}.`;
   if (view.endedBy === 'network') return `The session ended${reason}.`;
+  if (view.endedBy === 'refused') return `${view.role === 'helper' ? `${view.peerName}'s computer` : 'This computer'} refused the connection${reason}.`;
   return `${view.peerName} (the ${view.endedBy}) ended the session${reason}.`;
 }
 
