@@ -218,7 +218,10 @@ describe('end to end: an invitation, a password, consent and a live View Only sc
     const impostor = await RaProcess.start('impostor', { port: novice.port });
     try {
       // It listens only once it has an invitation open.
-      assert.equal((await impostor.api('POST', '/api/invitations', { via: 'file', target: join(folder, 'impostor.msrcincident'), noPassword: true })).status, 200);
+      assert.equal(
+        (await impostor.api('POST', '/api/invitations', { via: 'file', target: join(folder, 'impostor.msrcincident'), noPassword: true })).status,
+        200,
+      );
       assert.match(await endReason(helper, text), /not the one that made this invitation/);
     } finally {
       await impostor.stop();

@@ -26,6 +26,7 @@ const CSS = `
 .ra-form label.ra-check { display: flex; gap: .5rem; align-items: center; font-weight: normal; }
 .ra-form label.ra-check input { width: auto; }
 .ra-hint { font-weight: normal; color: #4a5568; font-size: .9rem; }
+.ra-form [hidden] { display: none; }
 `;
 
 // The page's CSP allows no inline styles: a constructed sheet, adopted once when the page loads this module.
@@ -84,7 +85,7 @@ function settingRow(app: SessionApp, view: SettingView): HTMLElement {
   return h(
     'div',
     { class: 'ra-setting', 'data-setting-row': view.id },
-    h('label', { for: label }, view.title, view.locked ? h('span', { class: 'ra-locked' }, `🔒 ${view.locked}`) : false),
+    h('label', { for: label }, view.title, view.locked ? h('span', { class: 'ra-locked' }, view.locked) : false),
     control,
     hints ? h('p', { class: 'ra-hint' }, hints) : false,
     status,
