@@ -463,6 +463,8 @@ export class Kernel {
     try {
       slot.settingsKey = this.settingsKey(manifest.id);
       const settingsOf = () => this.pluginSettings(manifest);
+      // Read once now: a broken settings schema fails the plugin here, whether or not it reads its settings.
+      settingsOf();
       store.add(this.hooks.declare(manifest.id, manifest.hooks));
       const context: PluginContext = {
         id: manifest.id,
