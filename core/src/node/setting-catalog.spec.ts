@@ -64,9 +64,11 @@ describe('kernel: settings and the policy values they name', () => {
     assert.deepEqual([byKey.port.id, byKey.port.value, byKey.port.type, byKey.port.title], ['ra.owner.port', 3389, 'integer', 'port']);
   });
 
-  it('lets a policy that allows leave the choice to the user', () => {
+  it('lets a policy that allows, or says nothing, leave the choice to the user', () => {
     const views = settingViews([owner], { 'ra.owner': { allowControl: true } }, lookup({ solicited: { allowControl: true } }));
     assert.deepEqual([views[0].value, views[0].locked], [true, undefined]);
+    const unsaid = settingViews([owner], { 'ra.owner': { maxLifetime: '60d' } }, lookup());
+    assert.deepEqual([unsaid[1].value, unsaid[1].max], ['60d', undefined], 'a default of the section is no organization’s cap');
   });
 
   it('gives the plugin its settings within the policy, so the lock holds whatever settings.json says', () => {

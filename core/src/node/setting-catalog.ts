@@ -24,7 +24,7 @@ export function policyLookup(state: PolicyState, sections: PolicySections): Poli
   };
 }
 
-/** How the policy binds one setting: a boolean the policy turns off, a duration it caps, any other value it sets. */
+/** How the policy file binds one setting: a boolean it turns off, a duration it caps, any other value it sets. */
 export interface PolicyBound {
   readonly path: string;
   /** `fixed`: the setting shows locked at `value`; `cap`: the setting may be at most `value`. */
@@ -41,10 +41,11 @@ export function policyBound(property: Property, lookup: PolicyLookup): PolicyBou
   const path = property.policy;
   if (typeof path !== 'string') return undefined;
   const found = lookup(path);
-  if (!found) return undefined;
+  // Only what the policy file says binds a setting: a section's defaults are no organization's choice.
+  if (!found?.set) return undefined;
   if (property.type === 'boolean') return found.value === false ? { path, kind: 'fixed', value: false } : undefined;
   if (property.format === 'duration') return typeof found.value === 'string' ? { path, kind: 'cap', value: found.value } : undefined;
-  return found.set ? { path, kind: 'fixed', value: found.value } : undefined;
+  return { path, kind: 'fixed', value: found.value };
 }
 
 /** A value within its bound: a fixed value replaces it, a longer duration gives way to the cap. */
