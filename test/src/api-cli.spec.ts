@@ -33,7 +33,7 @@ const routes = [
   { id: 'ses-list', method: 'GET', path: '/api/sessions', handle: () => [...sessions.values()] },
   { id: 'ses-open', method: 'POST', path: '/api/sessions/open', handle: ({ body }) => {
     log('open ' + JSON.stringify(body));
-    const refused = body.password === 'refused' ? { state: 'ended', endedBy: 'novice', reason: 'wrong password; 4 tries left before this invitation locks' } : {};
+    const refused = body.password === 'refused' ? { state: 'ended', endedBy: 'refused', reason: 'wrong password; 4 tries left before this invitation locks' } : {};
     const session = { id: 'S' + (sessions.size + 1), invitationId: 'T1', role: 'helper', peerName: 'Ann', state: 'awaiting-consent',
       safetyCode: body.password === 'wrong' ? undefined : '123456', startedAt: new Date(Date.UTC(2030, 0, 2, 3, 5)).toISOString(), ...refused };
     sessions.set(session.id, session);
@@ -126,7 +126,7 @@ describe('api: CLI commands on the local API', () => {
   const pluginLog = async () => (await readFile(join(pluginDir, 'log.txt'), 'utf8')).trim().split('\n');
 
   it('says plainly when RA is not running', async () => {
-    for (const args of [['invitations'], ['sessions', 'list'], ['invite', '--out', 'x'], ['open', 'invitation.msrcincident']]) {
+    for (const args of [['invitations'], ['sessions', 'list'], ['invite', '--out', 'x', '--no-password'], ['open', 'invitation.msrcincident']]) {
       const run = await ra(...args);
       assert.equal(run.code, 1, args.join(' '));
       assert.equal(run.stderr, `ra: RA is not running for ${ws.home}; start it with \`ra start\`\n`);
@@ -169,17 +169,27 @@ describe('api: CLI commands on the local API', () => {
       via: 'file',
       target,
       password: 'pw',
+      noPassword: false,
       expires: '1h',
       name: 'Ann',
       message: 'printer',
     });
-    const json = JSON.parse(await ok('invite', '--name', 'Bob', '--json'));
+    const unsaid = await ra('invite', '--name', 'Bob');
+    assert.deepEqual(
+      [unsaid.code, unsaid.stderr],
+      [
+        2,
+        'ra: ra invite needs a password (--password-file FILE or --password-stdin), or --no-password to confirm that anyone who gets the file may ask to connect (see ra --help)\n',
+      ],
+    );
+    assert.equal((await pluginLog()).length, 1, 'nothing was made');
+    const json = JSON.parse(await ok('invite', '--name', 'Bob', '--no-password', '--json'));
     assert.equal(json.invitation.invitationId, 'T2');
     assert.equal(json.invitation.passwordRequired, false);
 
     assert.equal(
       await ok('invitations'),
-      'INVITATION  STATUS  NAME  CREATED           EXPIRES           PASSWORD  WRONG TRIES\n' +
+      'INVITATION  STATUS  NAME  CREATED           EXPIRES/ENDED     PASSWORD  WRONG TRIES\n' +
         'T1          open    Ann   2030-01-02 03:04  2030-01-02 04:04  yes       0\n' +
         'T2          open    Bob   2030-01-02 03:04  2030-01-02 04:04  no        0\n',
     );
@@ -233,7 +243,7 @@ describe('api: CLI commands on the local API', () => {
     const refused = await ra('open', 'invitation.msrcincident', '--password-file', 'refused.txt');
     assert.deepEqual(
       [refused.code, refused.stderr],
-      [1, 'ra: the session with Ann did not open: by novice: wrong password; 4 tries left before this invitation locks\n'],
+      [1, "ra: the session with Ann did not open: Ann's computer refused the connection: wrong password; 4 tries left before this invitation locks\n"],
     );
     const argv = await ra('open', 'invitation.msrcincident', '--password', 'pw');
     assert.equal(argv.code, 2);

@@ -154,6 +154,44 @@ describe('ra CLI', () => {
     assert.equal(await readFile(join(ws.home, 'settings.json'), 'utf8'), '{ broken');
   });
 
+  it('lists, reads and sets settings from the plugins’ schemas, refusing what the policy fixes or caps and what the schema does not allow', async () => {
+    await ws.signedPolicy({ solicited: { allowControl: false, maxLifetime: '6h' } });
+    const list = await ra('settings');
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stdout, /^SETTING +VALUE +SOURCE +WHAT\n/);
+    assert.match(list.stdout, /\nra\.control\.allowControl +off +locked: set by your organization +Allow this computer to be controlled remotely\n/);
+    assert.match(list.stdout, /\nra\.session\.maxLifetime +6h +at most 6h \(policy\) +The longest time an invitation stays open\n/);
+    assert.match(list.stdout, /\nra\.session\.listenOnlyWhileInvited +on +default +Listen for helpers only while an invitation is open\n/);
+    assert.equal((await ra('settings', 'get', 'ra.session.allowed')).stdout, 'on\n');
+    const locked = await ra('settings', 'set', 'ra.control.allowControl', 'on');
+    assert.deepEqual([locked.code, locked.stderr], [5, 'ra: ra.control.allowControl is set by your organization (policy solicited.allowControl: false)\n']);
+    const capped = await ra('settings', 'set', 'ra.session.maxLifetime', '1d');
+    assert.deepEqual(
+      [capped.code, capped.stderr],
+      [5, 'ra: ra.session.maxLifetime may be at most 6h, set by your organization (policy solicited.maxLifetime: "6h")\n'],
+    );
+    const bad = await ra('settings', 'set', 'ra.session.port', '70000');
+    assert.deepEqual([bad.code, bad.stderr], [1, 'ra: ra.session.port: must be <= 65535\n']);
+    const word = await ra('settings', 'set', 'ra.session.allowed', 'maybe');
+    assert.deepEqual([word.code, word.stderr], [1, "ra: ra.session.allowed is on or off, not 'maybe'\n"]);
+    const unknown = await ra('settings', 'get', 'ra.nope.x');
+    assert.equal(unknown.code, 4);
+    assert.match(
+      (await ra('settings', 'set', 'ra.session.colour', 'red')).stderr,
+      /ra\.session has no setting 'colour'; it has allowed, maxLifetime, listenOnlyWhileInvited/,
+    );
+    assert.equal((await ra('settings', 'set', 'ra.session.port', '70000', 'x')).code, 2);
+    await assert.rejects(readFile(join(ws.home, 'settings.json'), 'utf8'), /ENOENT/, 'nothing refused was written');
+
+    const set = await ra('settings', 'set', 'ra.session.listenOnlyWhileInvited', 'off');
+    assert.deepEqual([set.code, set.stdout], [0, 'ra.session.listenOnlyWhileInvited is off; RA is not running, so it applies when RA starts\n']);
+    assert.deepEqual(JSON.parse(await readFile(join(ws.home, 'settings.json'), 'utf8')).plugins['ra.session'], { settings: { listenOnlyWhileInvited: false } });
+    assert.equal((await ra('settings', 'set', 'ra.session.maxLifetime', '2h')).code, 0);
+    assert.equal(JSON.parse((await ra('settings', 'get', 'ra.session.maxLifetime', '--json')).stdout).value, '2h');
+    const reset = await ra('settings', 'reset', 'ra.session.listenOnlyWhileInvited');
+    assert.equal(reset.stdout, 'ra.session.listenOnlyWhileInvited is on (the default); RA is not running, so it applies when RA starts\n');
+  });
+
   it('creates keys, signs, verifies and shows a policy; tampering is caught', async () => {
     const keys = join(ws.dir, 'keys');
     const keygen = await ra('policy', 'keygen', '--out', keys);
@@ -342,11 +380,14 @@ describe('ra CLI: ra open against a real novice', function () {
       const done = await open(file, 'wrong');
       assert.equal(done.code, 1);
       const why = left ? `wrong password; ${left} tr(y|ies) left` : 'wrong password; the invitation is now locked';
-      assert.match(done.stderr, new RegExp(`^ra: the session with \\S+ did not open: by novice: ${why}`));
+      assert.match(done.stderr, new RegExp(`^ra: the session with Nora did not open: Nora's computer refused the connection: ${why}`));
     }
     const locked = await open(file, 'right');
     assert.equal(locked.code, 1);
-    assert.match(locked.stderr, /^ra: the session with \S+ did not open: by novice: this invitation is locked after 5 wrong passwords/);
+    assert.match(
+      locked.stderr,
+      /^ra: the session with Nora did not open: Nora's computer refused the connection: this invitation is locked after 5 wrong passwords/,
+    );
   });
 
   it('exits 1 with the reason when the novice stops while asked, or cannot be reached', async () => {
@@ -361,9 +402,28 @@ describe('ra CLI: ra open against a real novice', function () {
     await novice.stop(true);
     const stopped = await run;
     assert.equal(stopped.code, 1);
-    assert.match(stopped.stderr, /^ra: the session with Nora did not open: by \w+: .+\n$/);
+    assert.match(stopped.stderr, /^ra: the session with Nora did not open: (by novice: )?.+\n$/);
     const unreachable = await open(file, 'right');
     assert.equal(unreachable.code, 1);
     assert.match(unreachable.stderr, /^ra: the session with .* did not open: .*nothing is listening there/);
+  });
+
+  it('exits 1 with the reason when another computer answers at the address (a key mismatch)', async () => {
+    // The novice stopped in the test above; another RA now listens on its port, with another key.
+    const impostor = await RaProcess.start('open-impostor', { port: 34591 });
+    try {
+      assert.equal(
+        (await impostor.api('POST', '/api/invitations', { via: 'file', target: join(folder, 'impostor.msrcincident'), noPassword: true })).status,
+        200,
+      );
+      const done = await open(join(folder, 'stopped.msrcincident'), 'right');
+      assert.equal(done.code, 1);
+      assert.match(
+        done.stderr,
+        /^ra: the session with Nora did not open: the computer at 127\.0\.0\.1:34591 is not the one that made this invitation: .*someone may be intercepting/,
+      );
+    } finally {
+      await impostor.stop();
+    }
   });
 });

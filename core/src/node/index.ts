@@ -13,3 +13,4 @@ export * from './network.js';
 export * from './policy.js';
 export * from './schema.js';
 export * from './settings.js';
+export * from './setting-catalog.js';

@@ -2,7 +2,7 @@ import { Container } from '../common/di.js';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DisposableStore, toDisposable, type Disposable } from '../common/disposable.js';
-import { ManifestError, PolicyUntrustedError, ServiceConflictError, ServiceUnavailableError, SettingsError } from '../common/errors.js';
+import { ManifestError, PolicyError, PolicyUntrustedError, ServiceConflictError, ServiceUnavailableError, SettingsError } from '../common/errors.js';
 import { ContributionProvider } from '../common/extension-points.js';
 import type { PluginManifest, PluginRecord, PluginState } from '../common/manifest.js';
 import { isPluginDefinition, type PluginDefinition } from '../common/plugin.js';
@@ -25,6 +25,7 @@ import { Watchdog, type Stall } from './watchdog.js';
 import { PointCatalogue, schemaProblem } from './points.js';
 import { loadPolicy, policySections, sectionValue, type PolicyLocation, type PolicySections } from './policy.js';
 import { effectiveSettings } from './plugin-settings.js';
+import { changeSetting, policyLookup, settingViews, type SettingView } from './setting-catalog.js';
 import { SettingsStore, type UserSettings } from './settings.js';
 
 export interface KernelOptions {
@@ -165,6 +166,44 @@ export class Kernel {
   /** The plugins found at boot, with their manifests as read then. */
   candidates(): PluginCandidate[] {
     return this.slots.map((s) => s.candidate);
+  }
+
+  /** Every installed plugin's settings as in force now (user's choice, defaults, policy): the Settings page and `ra settings`. */
+  settingViews(): SettingView[] {
+    const stored = Object.fromEntries(Object.entries(this.settings.plugins).map(([id, p]) => [id, p.settings]));
+    return settingViews(this.manifests(), stored, policyLookup(this.policyState, this.sections));
+  }
+
+  /**
+   * Sets the setting `id` (`plugin.key`) to `value`, or back to its default when undefined, once it
+   * fits the plugin's schema and the policy; writes settings.json and applies it. Throws a SettingsError naming the problem,
+   * or a PolicyError when the policy fixes or caps it.
+   */
+  async changeSetting(id: string, value: unknown): Promise<SettingView> {
+    const { manifest, key } = this.settingOwner(id);
+    const lookup = policyLookup(this.policyState, this.sections);
+    await this.settingsStore.update((s) => {
+      try {
+        s.plugins[manifest.id] = { ...s.plugins[manifest.id], settings: changeSetting(manifest, s.plugins[manifest.id]?.settings, key, value, lookup) };
+      } catch (e) {
+        throw e instanceof PolicyError ? e : new SettingsError((e as Error).message);
+      }
+    });
+    await this.reloadSettings();
+    return this.settingViews().find((v) => v.id === id)!;
+  }
+
+  /** The plugin and key a setting id names; plugin ids have dots too, so the longest installed id that fits wins. */
+  settingOwner(id: string): { manifest: PluginManifest; key: string } {
+    const manifest = this.manifests()
+      .filter((m) => id.startsWith(`${m.id}.`) && !id.slice(m.id.length + 1).includes('.'))
+      .sort((a, b) => b.id.length - a.id.length)[0];
+    if (!manifest) throw new SettingsError(`no setting '${id}': name it as PLUGIN.KEY, e.g. ra.control.allowControl (see ra settings list)`);
+    return { manifest, key: id.slice(manifest.id.length + 1) };
+  }
+
+  private manifests(): PluginManifest[] {
+    return this.slots.flatMap((s) => (s.candidate.manifest ? [s.candidate.manifest] : []));
   }
 
   records(): PluginRecord[] {
@@ -575,7 +614,7 @@ export class Kernel {
   }
 
   private pluginSettings(manifest: PluginManifest): Readonly<Record<string, unknown>> {
-    return effectiveSettings(manifest, this.settings, (m) => this.logger.warn(m));
+    return effectiveSettings(manifest, this.settings, (m) => this.logger.warn(m), policyLookup(this.policyState, this.sections));
   }
 
   private async readSettings(): Promise<UserSettings> {

@@ -6,8 +6,16 @@ const trusted = new Ajv({ allErrors: true, useDefaults: true, strict: true, vali
 /** Schemas plugins bring (settings, policy sections, contributions): unknown keywords and malformed types are refused when compiled. */
 const foreign = new Ajv({ allErrors: true, useDefaults: true, strict: false, strictSchema: true, validateSchema: false, addUsedSchema: false });
 
+/** A policy value a setting may name: `allowed`, or `section.key`. */
+export const POLICY_PATH = '^(allowed|[a-z][A-Za-z0-9]*\\.[a-z][A-Za-z0-9]*)$';
+
 /** `90m`, `6h`, `30d`: a lifetime in a policy or a setting, never above the 99-day hard cap. */
 foreign.addFormat('duration', { type: 'string', validate: (text: string) => durationMinutes(text) !== undefined });
+/**
+ * `"policy": "solicited.allowControl"` on a setting names the policy value that fixes or caps it (see
+ * setting-catalog.ts); `allowed` is the kernel's own. An annotation: values are checked by the catalogue.
+ */
+foreign.addKeyword({ keyword: 'policy', schemaType: 'string', metaSchema: { type: 'string', pattern: POLICY_PATH } });
 
 const UNIT_MINUTES: Readonly<Record<string, number>> = { m: 1, h: 60, d: DAY_MINUTES };
 

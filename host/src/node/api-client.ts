@@ -1,5 +1,5 @@
 import type { ApiMethod } from '@ra/kernel';
-import { CliError } from './cli-error.js';
+import { CliError, EXIT } from './cli-error.js';
 import type { Environment } from './environment.js';
 import { readStatus } from './status.js';
 import type { ApiReply, ApiRouter } from './web/router.js';
@@ -62,7 +62,8 @@ export class LocalApiClient implements ApiClient {
 function settle<T>(reply: ApiReply): T {
   if (reply.status === 200) return reply.body as T;
   const error = (reply.body as { error?: unknown } | null)?.error;
-  throw new CliError(typeof error === 'string' ? error : `the local API answered HTTP ${reply.status}`);
+  // 403 is the policy's (or a hook's) refusal: the CLI's exit code for it.
+  throw new CliError(typeof error === 'string' ? error : `the local API answered HTTP ${reply.status}`, reply.status === 403 ? EXIT.refused : EXIT.error);
 }
 
 function roundTrip(value: unknown): unknown {

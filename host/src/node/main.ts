@@ -8,6 +8,7 @@ import { parseDisplay, parsePort } from './options.js';
 import { commandHelp, commandsHelp, findCommand, installedCommands, pluginCommands, runPluginCommand } from './plugin-commands.js';
 import { hashPlugins, listPlugins, setEnabled } from './plugins.js';
 import { keygen, show, sign, verify } from './policy-commands.js';
+import { settingsCommand } from './settings-commands.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -23,6 +24,10 @@ Usage:
   ra policy sign FILE --key KEY      check FILE and write its signature FILE.sig
   ra policy verify [FILE] [--key PUB]  verify a policy against the pinned ops key
   ra policy show [--json]            the policy RA enforces now, every section with its defaults
+  ra settings [list] [--json]        every plugin's settings: value, whether yours, the default or the policy's
+  ra settings get ID                 one setting's value in force (ID is PLUGIN.KEY, e.g. ra.control.allowControl)
+  ra settings set ID VALUE           change it, checked against the plugin's schema and the policy; applies live
+  ra settings reset ID               back to the default
   ra COMMAND --help                  the usage and options of a plugin's command
   ra --help | --version
 
@@ -67,7 +72,7 @@ const OPTIONS = {
 } as const;
 
 /** The host's own verbs; every other is a command an active plugin contributes. */
-const BUILTIN = new Set(['start', 'plugins', 'policy']);
+const BUILTIN = new Set(['start', 'plugins', 'policy', 'settings']);
 
 async function main(argv: string[]): Promise<void> {
   const verb = firstWord(argv);
@@ -96,6 +101,7 @@ async function main(argv: string[]): Promise<void> {
     display: parseDisplay(o.display),
     virtualDesktop: o['virtual-desktop'] ?? false,
   });
+  if (command === 'settings') return settingsCommand(env, sub ?? 'list', rest, json);
   switch (`${command} ${sub ?? ''}`.trim()) {
     case 'start':
       return (await import('./start.js')).start(env, VERSION, startOptions());

@@ -41,6 +41,8 @@ export class RaProcess {
       settings?: Record<string, unknown>;
       plugins?: Record<string, Record<string, unknown>>;
       pluginPath?: string;
+      /** Extra variables, e.g. RA_POLICY and RA_OPS_KEY for a signed policy. */
+      env?: NodeJS.ProcessEnv;
     },
   ): Promise<RaProcess> {
     const home = options.home ?? (await mkdtemp(join(tmpdir(), `ra-e2e-${name}-`)));
@@ -62,6 +64,7 @@ export class RaProcess {
       RA_OPS_KEY: join(home, 'no-key.pub'),
       RA_PLUGIN_PATH: options.pluginPath ?? '',
       RA_LOG: 'info',
+      ...options.env,
     };
     if (options.display) env.DISPLAY = options.display;
     else delete env.DISPLAY;

@@ -7,16 +7,18 @@ import { Gate } from './auth.js';
 import { BrowserPlugins } from './browser-plugins.js';
 import { BodyError, readJsonBody, securityHeaders, sendJson, sendText } from './http.js';
 import { ApiRouter } from './router.js';
+import { settingsRoutes } from './settings-routes.js';
 import { SocketHub } from './sockets.js';
 import { fileInside, SHELL_FILES, SHELL_SCRIPTS, sendFile } from './static.js';
 
-export type WebKernel = Pick<Kernel, 'records' | 'contributions' | 'onDidChange' | 'policy'>;
+export type WebKernel = Pick<Kernel, 'records' | 'contributions' | 'onDidChange' | 'policy' | 'settingViews' | 'changeSetting'>;
 
 /** The host's routes and the plugins' routes, in that order: one table for HTTP and in-process calls. */
 export function apiRouter(kernel: WebKernel, logger: Logger, plugins = new BrowserPlugins(() => kernel.records(), logger)): ApiRouter {
   // With RA turned off by policy no plugin serves anything; say why instead of "no route".
   const off = () => (kernel.policy().policy.allowed ? undefined : 'Remote Assistance is turned off on this computer by its policy');
-  return new ApiRouter(() => [plugins.route, ...kernel.contributions(ApiRoute)], logger, off);
+  const settings = settingsRoutes(kernel);
+  return new ApiRouter(() => [plugins.route, ...settings, ...kernel.contributions(ApiRoute)], logger, off);
 }
 
 /**

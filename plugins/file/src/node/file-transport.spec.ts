@@ -94,8 +94,18 @@ describe('FileTransport', () => {
     }
   });
 
-  it('says what to do when neither a target nor defaultFolder is given', async () => {
-    await rejectsWith(transport.deliver(sampleEnvelope(), ''), /no defaultFolder in the ra\.file settings/);
+  it('saves an empty target without a defaultFolder to the Desktop, or the home folder without one, and shows which in the form', async () => {
+    const home = process.env.HOME;
+    process.env.HOME = dir;
+    try {
+      assert.deepEqual(transport.target, { label: 'Save to folder (or a file path)', placeholder: dir, default: dir });
+      assert.equal((await transport.deliver(sampleEnvelope(), '')).target, join(dir, INVITATION_FILE_NAME));
+      await mkdir(join(dir, 'Desktop'));
+      assert.equal(transport.target.default, join(dir, 'Desktop'));
+      assert.equal((await transport.deliver(sampleEnvelope(), '')).target, join(dir, 'Desktop', INVITATION_FILE_NAME));
+    } finally {
+      process.env.HOME = home;
+    }
   });
 
   it('refuses a target that is neither file nor folder', async () => {

@@ -1,3 +1,4 @@
+import { statSync } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, isAbsolute, join, resolve, sep } from 'node:path';
@@ -12,10 +13,22 @@ import { writeNewFile } from './new-file.js';
 export class FileTransport implements InvitationTransport {
   readonly id = 'file';
   readonly title = 'Save the invitation as a file';
-  readonly target = { label: 'Save to (a file or folder on this computer; empty for the default)', placeholder: '~/Desktop' };
 
-  /** `defaultFolder` takes invitations delivered to an empty target. */
+  /** `defaultFolder` (the `ra.file` setting) takes invitations delivered to an empty target; without it, the Desktop or the home folder. */
   constructor(private readonly defaultFolder?: string) {}
+
+  /** The form shows the folder an empty target means, filled in, so saving needs no typing. */
+  get target() {
+    const folder = this.folder();
+    return { label: 'Save to folder (or a file path)', placeholder: folder, default: folder };
+  }
+
+  /** The folder an empty target saves to, as an absolute path. */
+  folder(): string {
+    if (this.defaultFolder) return resolve(expandHome(this.defaultFolder));
+    const desktop = join(homedir(), 'Desktop');
+    return isFolder(desktop) ? desktop : homedir();
+  }
 
   /**
    * `target` is a file path, or a folder to save under the envelope's file name; a path ending
@@ -52,8 +65,7 @@ export class FileTransport implements InvitationTransport {
   }
 
   private async destination(envelope: InvitationEnvelope, target: string): Promise<string> {
-    const chosen = target || this.defaultFolder;
-    if (!chosen) throw new Error('no file or folder to save the invitation to, and no defaultFolder in the ra.file settings');
+    const chosen = target || this.folder();
     const path = resolve(expandHome(chosen));
     const found = await stat(path).catch((e: unknown) => (isMissing(e) ? undefined : Promise.reject(e)));
     if (found?.isDirectory()) return join(path, fileName(envelope));
@@ -88,6 +100,14 @@ async function requireFolder(folder: string, path: string): Promise<void> {
   const found = await stat(folder).catch((e: unknown) => (isMissing(e) ? undefined : Promise.reject(e)));
   if (!found) throw new Error(`cannot save the invitation to ${path}: folder ${folder} does not exist`);
   if (!found.isDirectory()) throw new Error(`cannot save the invitation to ${path}: ${folder} is not a folder`);
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function expandHome(path: string): string {

@@ -5,10 +5,11 @@ import { consentDialog } from './consent.js';
 import { HelperConsole } from './console.js';
 import { h } from './dom.js';
 import { helpForm, homePage, inviteForm } from './home.js';
+import { settingsPage } from './settings.js';
 import { LiveLink } from './live.js';
 import { NoviceBar, NoviceSessions } from './novice.js';
 
-export type Page = 'home' | 'invite' | 'help';
+export type Page = 'home' | 'invite' | 'help' | 'settings';
 
 type FrameListener = (payload: string | Uint8Array) => void;
 
@@ -62,7 +63,7 @@ export class SessionApp {
   show(page: Page, notice?: HTMLElement): void {
     if (notice || page !== this.page) this.notice = notice;
     this.page = page;
-    const view = page === 'invite' ? inviteForm(this) : page === 'help' ? helpForm(this) : homePage(this);
+    const view = page === 'invite' ? inviteForm(this) : page === 'help' ? helpForm(this) : page === 'settings' ? settingsPage(this) : homePage(this);
     this.pageHost.replaceChildren(...(this.notice ? [this.notice] : []), view);
   }
 

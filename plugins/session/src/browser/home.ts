@@ -1,5 +1,5 @@
 import type { TargetField } from '../common/api.js';
-import { MAX_PASSWORD_ATTEMPTS, type InvitationView } from '../common/views.js';
+import { DOWNLOAD, MAX_PASSWORD_ATTEMPTS, type InvitationPreview, type InvitationView, type InviteOptions } from '../common/views.js';
 import type { SessionApp } from './app.js';
 import { field, h, when } from './dom.js';
 
@@ -10,15 +10,8 @@ interface TransportView {
   readonly target: TargetField;
 }
 
-const LIFETIMES: [string, string][] = [
-  ['30m', '30 minutes'],
-  ['1h', '1 hour'],
-  ['2h', '2 hours'],
-  ['6h', '6 hours'],
-  ['1d', '1 day'],
-  ['7d', '7 days'],
-  ['30d', '30 days'],
-];
+/** A wrong password tried this recently shows as a notice on the home page. */
+const NOTICE_MS = 60 * 60_000;
 
 /** The start page, as in Windows: ask for help, or give it. Then this computer's invitations. */
 export function homePage(app: SessionApp): HTMLElement {
@@ -41,8 +34,31 @@ export function homePage(app: SessionApp): HTMLElement {
         'Open the invitation they sent you and connect to their computer.',
       ),
     ),
+    h(
+      'div',
+      { class: 'ra-row' },
+      h('button', { class: 'ra-btn secondary', id: 'ra-settings-link', onclick: () => app.show('settings') }, 'Settings'),
+      h('span', {}, 'Whether Remote Assistance and control are allowed here, how long invitations last, the desktop indicator.'),
+    ),
+    wrongPasswords(app),
     invitationTable(app),
     attempts(app),
+  );
+}
+
+/** "Someone tried a wrong password": one notice per invitation tried lately, live, with the tries left. */
+function wrongPasswords(app: SessionApp): HTMLElement | false {
+  const tried = app.invitations.filter((i) => i.lastFailedAt && Date.now() - new Date(i.lastFailedAt).getTime() < NOTICE_MS && i.status !== 'deleted');
+  if (!tried.length) return false;
+  return h(
+    'div',
+    { class: 'ra-error', role: 'alert', id: 'ra-wrong-password' },
+    ...tried.map((i) => {
+      const left = MAX_PASSWORD_ATTEMPTS - i.failedAttempts;
+      const outcome = left > 0 ? `${left} ${left === 1 ? 'try' : 'tries'} left before it locks` : 'it is now locked, so nobody can use it';
+      return h('p', {}, `Someone tried a wrong password for your invitation of ${when(i.createdAt)} at ${when(i.lastFailedAt!)}: ${outcome}.`);
+    }),
+    h('p', {}, 'If this was not your helper, expire the invitation.'),
   );
 }
 
@@ -77,7 +93,7 @@ function invitationTable(app: SessionApp): HTMLElement {
       : h(
           'table',
           { class: 'ra-table', id: 'ra-invitations' },
-          h('thead', {}, h('tr', {}, ...['Status', 'Name', 'Made', 'Expires', 'Password', ''].map((t) => h('th', {}, t)))),
+          h('thead', {}, h('tr', {}, ...['Status', 'Name', 'Made', 'Expires or ended', 'Password', ''].map((t) => h('th', {}, t)))),
           h('tbody', {}, ...rows),
         ),
   );
@@ -92,7 +108,7 @@ function invitationRow(app: SessionApp, inv: InvitationView): HTMLElement {
     h('td', { class: open ? 'ra-status-open' : '' }, invitationStatus(inv)),
     h('td', {}, inv.noviceName),
     h('td', {}, when(inv.createdAt)),
-    h('td', {}, when(inv.expiresAt)),
+    h('td', {}, open ? `Expires ${when(inv.expiresAt)}` : `Ended ${when(inv.endedAt ?? inv.expiresAt)}`),
     h('td', {}, inv.passwordRequired ? 'Yes' : 'No'),
     h(
       'td',
@@ -103,26 +119,38 @@ function invitationRow(app: SessionApp, inv: InvitationView): HTMLElement {
   );
 }
 
-/** The novice's form: who, a message, a password given by phone, how long, and how to send it. */
+/** The novice's form: who, a message, a password given by phone, how long (within the caps), and how to hand it over. */
 export function inviteForm(app: SessionApp): HTMLElement {
   const transports = h('select', { name: 'via', id: 'ra-via' });
+  const lifetimes = h('select', { name: 'expires', id: 'ra-expires' });
+  const cap = h('span', { class: 'ra-hint', id: 'ra-expires-cap' });
   const status = h('div', { 'aria-live': 'polite' });
-  // Each transport asks for its own target: a folder for a file, an address for e-mail.
+  // Each transport asks for its own target: a folder for a file (filled in), an address for e-mail; a download needs none.
   const targetLabel = h('span', {}, 'Send to');
   const target = h('input', { name: 'target', id: 'ra-target' });
+  const targetRow = h('label', {}, targetLabel, target);
   let offered: TransportView[] = [];
   const fit = () => {
     const chosen = offered.find((t) => t.id === transports.value);
+    targetRow.hidden = !chosen;
     targetLabel.textContent = chosen?.target.label ?? 'Send to';
     target.placeholder = chosen?.target.placeholder ?? '';
+    target.value = chosen?.target.default ?? '';
     target.required = chosen?.target.required === true;
   };
   transports.addEventListener('change', fit);
   void app.workbench.request<TransportView[]>('GET', '/api/transports').then((list) => {
     offered = list;
-    transports.replaceChildren(...list.map((t) => h('option', { value: t.id }, t.title)));
+    const download = h('option', { value: DOWNLOAD }, 'Download it with your browser');
+    transports.replaceChildren(...list.map((t) => h('option', { value: t.id }, t.title)), download);
     fit();
   });
+  void app.workbench.request<InviteOptions>('GET', '/api/invitations/options').then((o) => {
+    lifetimes.replaceChildren(...o.lifetimes.map((l) => h('option', { value: l.value, selected: l.value === o.defaultLifetime }, l.label)));
+    cap.textContent = `At most ${o.max}${o.capBy === 'policy' ? ', set by your organization' : ', as your settings say'}.`;
+    if (o.off) status.replaceChildren(error(new Error(o.off)));
+  });
+  const noPassword = h('input', { name: 'noPassword', type: 'checkbox', id: 'ra-no-password' });
   const form = h(
     'form',
     { class: 'ra-form', id: 'ra-invite-form' },
@@ -135,14 +163,10 @@ export function inviteForm(app: SessionApp): HTMLElement {
       h('input', { name: 'password', type: 'password', autocomplete: 'new-password', maxlength: '256' }),
     ),
     h('label', {}, 'Type the password again', h('input', { name: 'confirm', type: 'password', autocomplete: 'new-password', maxlength: '256' })),
-    h(
-      'label',
-      {},
-      'The invitation expires after',
-      h('select', { name: 'expires' }, ...LIFETIMES.map(([v, t]) => h('option', { value: v, selected: v === '1h' }, t))),
-    ),
+    h('label', { class: 'ra-check' }, noPassword, 'No password: anyone who gets the invitation may ask to connect'),
+    h('label', {}, 'The invitation expires after', lifetimes, cap),
     h('label', {}, 'Send it as', transports),
-    h('label', {}, targetLabel, target),
+    targetRow,
     h(
       'div',
       { class: 'ra-row' },
@@ -153,76 +177,130 @@ export function inviteForm(app: SessionApp): HTMLElement {
   );
   form.addEventListener('submit', (event) => {
     event.preventDefault();
-    if (field(form, 'password') !== field(form, 'confirm')) return void status.replaceChildren(error(new Error('The two passwords are not the same.')));
+    const password = field(form, 'password');
+    if (password !== field(form, 'confirm')) return void status.replaceChildren(error(new Error('The two passwords are not the same.')));
+    if (!password && !noPassword.checked)
+      return void status.replaceChildren(error(new Error('Choose a password, or tick “No password” to make an invitation anyone who gets it may use.')));
     const body = {
       via: field(form, 'via'),
-      target: field(form, 'target'),
-      password: field(form, 'password'),
+      target: targetRow.hidden ? '' : field(form, 'target'),
+      password,
+      noPassword: !password && noPassword.checked,
       expires: field(form, 'expires'),
       name: field(form, 'name'),
       message: field(form, 'message'),
     };
-    app.workbench.request<{ invitation: InvitationView; receipt: { target: string } }>('POST', '/api/invitations', body).then(
-      ({ invitation, receipt }) =>
+    type Made = { invitation: InvitationView; receipt: { target: string }; file?: { name: string; mediaType: string; text: string } };
+    app.workbench.request<Made>('POST', '/api/invitations', body).then(
+      ({ invitation, receipt, file }) => {
+        if (file) download(file);
+        const where = file ? `Invitation downloaded as ${file.name} (see your browser's downloads).` : `Invitation saved to ${receipt.target}.`;
         app.show(
           'home',
           h(
             'p',
             { class: 'ra-note', role: 'status', id: 'ra-invite-done' },
-            `Invitation saved to ${receipt.target}. It expires ${when(invitation.expiresAt)}.`,
-            invitation.passwordRequired ? ' Give your helper the password by phone.' : '',
+            `${where} It expires ${when(invitation.expiresAt)}.`,
+            invitation.passwordRequired ? ' Give your helper the password by phone.' : ' It has no password.',
           ),
-        ),
+        );
+      },
       (e: Error) => status.replaceChildren(error(e)),
     );
   });
   return h('section', { class: 'ra-card' }, h('h2', {}, 'Invite someone to help you'), form);
 }
 
-/** The helper's form: the invitation file, the password, and the helper's own name. */
+/** Hands the invitation to the browser's own download, as any saved file. */
+function download(file: { name: string; mediaType: string; text: string }): void {
+  const url = URL.createObjectURL(new Blob([file.text], { type: file.mediaType }));
+  const link = h('a', { href: url, download: file.name });
+  document.body.append(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
+
+/**
+ * The helper's form: the invitation (a file, or where it is), then what it says (who, their message,
+ * until when) before any password is asked for; then the password and the helper's own name.
+ */
 export function helpForm(app: SessionApp): HTMLElement {
   const status = h('div', { 'aria-live': 'polite' });
+  const preview = h('div', { id: 'ra-preview', 'aria-live': 'polite' });
+  const connect = h('button', { class: 'ra-btn', type: 'submit', id: 'ra-connect', disabled: true }, 'Connect');
+  const fileInput = h('input', { name: 'file', type: 'file', accept: '.msrcincident,.MsRcIncident,application/xml', id: 'ra-invitation-file' });
+  const sourceInput = h('input', { name: 'source', maxlength: '4096', id: 'ra-invitation-source' });
   const form = h(
     'form',
     { class: 'ra-form', id: 'ra-help-form' },
-    h(
-      'label',
-      {},
-      'Invitation file',
-      h('input', { name: 'file', type: 'file', accept: '.msrcincident,.MsRcIncident,application/xml', id: 'ra-invitation-file' }),
-    ),
-    h(
-      'label',
-      {},
-      'or where the invitation is (an address one of your transports can open)',
-      h('input', { name: 'source', maxlength: '4096', id: 'ra-invitation-source' }),
-    ),
+    h('label', {}, 'Invitation file', fileInput),
+    h('label', {}, 'or where the invitation is (an address one of your transports can open)', sourceInput),
+    preview,
     h('label', {}, 'Password', h('input', { name: 'password', type: 'password', autocomplete: 'off', maxlength: '256', id: 'ra-password' })),
     h('label', {}, 'Your name, as the other person will see it', h('input', { name: 'helperName', maxlength: '64' })),
-    h(
-      'div',
-      { class: 'ra-row' },
-      h('button', { class: 'ra-btn', type: 'submit', id: 'ra-connect' }, 'Connect'),
-      h('button', { class: 'ra-btn secondary', type: 'button', onclick: () => app.show('home') }, 'Back'),
-    ),
+    h('div', { class: 'ra-row' }, connect, h('button', { class: 'ra-btn secondary', type: 'button', onclick: () => app.show('home') }, 'Back')),
     status,
   );
+  /** The invitation as the open and preview routes take it, or why there is none. */
+  const invitation = async (): Promise<Record<string, string>> => {
+    const file = fileInput.files?.[0];
+    const source = sourceInput.value.trim();
+    if (!file && !source) throw new Error('Choose the invitation file, or say where the invitation is.');
+    if (file && file.size > 64 * 1024) throw new Error(`${file.name} is ${file.size} bytes; an invitation is at most 64 KiB.`);
+    return file ? { invitation: await file.text() } : { source };
+  };
+  let asked = 0;
+  const look = () => {
+    const ask = ++asked;
+    connect.disabled = true;
+    status.replaceChildren();
+    void invitation()
+      .then((body) => app.workbench.request<InvitationPreview>('POST', '/api/invitations/preview', body))
+      .then(
+        (p) => {
+          if (ask !== asked) return;
+          preview.replaceChildren(previewCard(p));
+          connect.disabled = p.expired;
+        },
+        (e: Error) => ask === asked && preview.replaceChildren(error(e)),
+      );
+  };
+  fileInput.addEventListener('change', () => {
+    sourceInput.value = '';
+    look();
+  });
+  let typing: ReturnType<typeof setTimeout> | undefined;
+  sourceInput.addEventListener('input', () => {
+    fileInput.value = '';
+    clearTimeout(typing);
+    typing = setTimeout(look, 600);
+  });
   form.addEventListener('submit', (event) => {
     event.preventDefault();
-    const file = (form.elements.namedItem('file') as HTMLInputElement).files?.[0];
-    const source = field(form, 'source').trim();
-    if (!file && !source) return void status.replaceChildren(error(new Error('Choose the invitation file, or say where the invitation is.')));
-    if (file && file.size > 64 * 1024)
-      return void status.replaceChildren(error(new Error(`${file.name} is ${file.size} bytes; an invitation is at most 64 KiB.`)));
     const who = { password: field(form, 'password'), helperName: field(form, 'helperName') };
-    void (file ? file.text().then((invitation) => ({ invitation, ...who })) : Promise.resolve({ source, ...who })).then((body) =>
-      app.workbench.request('POST', '/api/sessions/open', body).then(
+    void invitation()
+      .then((body) => app.workbench.request('POST', '/api/sessions/open', { ...body, ...who }))
+      .then(
         () => app.show('home'),
         (e: Error) => status.replaceChildren(error(e)),
-      ),
-    );
+      );
   });
   return h('section', { class: 'ra-card' }, h('h2', {}, 'Help someone who has invited you'), form);
+}
+
+/** Who invited you, their message and until when: read from the signed invitation, nothing connected yet. */
+function previewCard(p: InvitationPreview): HTMLElement {
+  return h(
+    'div',
+    { class: 'ra-note', id: 'ra-preview-card' },
+    h('p', {}, 'Invitation from ', h('strong', { id: 'ra-preview-name' }, `“${p.noviceName}”`), ' (the name is only what they typed)'),
+    p.message ? h('p', {}, 'Their message: ', h('q', { id: 'ra-preview-message' }, p.message)) : h('p', {}, 'No message.'),
+    p.expired
+      ? h('p', { class: 'ra-error', id: 'ra-preview-expiry' }, `It expired on ${when(p.expiresAt)}; ask for a new one.`)
+      : h('p', { id: 'ra-preview-expiry' }, `It is open until ${when(p.expiresAt)}.`),
+    h('p', {}, p.passwordRequired ? 'It needs the password they gave you by phone.' : 'It has no password.'),
+  );
 }
 
 function error(e: Error): HTMLElement {

@@ -57,5 +57,6 @@ export function endedText(view: SessionView): string {
   if (view.role === 'helper' && !view.openedAt)
     return view.endedBy === 'network' ? `Could not connect${reason}.` : `${view.peerName}'s computer refused the connection${reason}.`;
   if (view.endedBy === 'network') return `The session ended${reason}.`;
+  if (view.endedBy === 'refused') return `${view.role === 'helper' ? `${view.peerName}'s computer` : 'This computer'} refused the connection${reason}.`;
   return `${view.peerName} (the ${view.endedBy}) ended the session${reason}.`;
 }

@@ -7,11 +7,11 @@ export function invitationTable(ctx: CliContext, invitations: readonly Invitatio
     i.status,
     i.noviceName,
     ctx.localTime(i.createdAt),
-    ctx.localTime(i.expiresAt),
+    i.status === 'open' ? ctx.localTime(i.expiresAt) : `ended ${ctx.localTime(i.endedAt ?? i.expiresAt)}`,
     i.passwordRequired ? 'yes' : 'no',
     `${i.failedAttempts}`,
   ]);
-  return ctx.table([['INVITATION', 'STATUS', 'NAME', 'CREATED', 'EXPIRES', 'PASSWORD', 'WRONG TRIES'], ...rows]);
+  return ctx.table([['INVITATION', 'STATUS', 'NAME', 'CREATED', 'EXPIRES/ENDED', 'PASSWORD', 'WRONG TRIES'], ...rows]);
 }
 
 export function sessionTable(ctx: CliContext, sessions: readonly SessionView[]): string {

@@ -15,13 +15,21 @@ export default defineCommands({
     const out = ctx.text('out');
     // The running RA has its own working folder: a path the user typed is made absolute here.
     const target = out === undefined ? '' : via === 'file' ? resolve(ctx.cwd, out) : out;
-    const body = { via, target, password: await ctx.password(), expires: ctx.text('expires'), name: ctx.text('name'), message: ctx.text('message') };
+    const noPassword = ctx.options['no-password'] === true;
+    const password = noPassword ? undefined : await ctx.password();
+    if (noPassword && (ctx.options['password-file'] !== undefined || ctx.options['password-stdin'] !== undefined))
+      throw new UsageError('ra invite takes a password or --no-password, not both');
+    if (!password && !noPassword)
+      throw new UsageError(
+        'ra invite needs a password (--password-file FILE or --password-stdin), or --no-password to confirm that anyone who gets the file may ask to connect',
+      );
+    const body = { via, target, password, noPassword, expires: ctx.text('expires'), name: ctx.text('name'), message: ctx.text('message') };
     const result = await (await ctx.api()).call<{ invitation: InvitationView; receipt: DeliveryReceipt }>('POST', '/api/invitations', body);
     if (ctx.json) return ctx.printJson(result);
     const { invitation: i, receipt } = result;
     const where = via === 'file' ? 'saved to' : `sent by ${via} to`;
     ctx.print(
-      `Invitation ${i.invitationId} ${where} ${receipt.target}; expires ${ctx.localTime(i.expiresAt)}; ${i.passwordRequired ? 'password required' : 'no password'}`,
+      `Invitation ${i.invitationId} ${where} ${receipt.target}; expires ${ctx.localTime(i.expiresAt)}; ${i.passwordRequired ? 'password required' : 'NO PASSWORD: anyone who gets the file may ask to connect'}`,
     );
   },
 
@@ -29,7 +37,7 @@ export default defineCommands({
     const [verb, id] = action(ctx, 'invitations', ['list', 'expire', 'delete']);
     const api = await ctx.api();
     if (verb === 'list') {
-      const list = await api.call<InvitationView[]>('GET', '/api/invitations');
+      const list = await api.call<InvitationView[]>('GET', ctx.options.all === true ? '/api/invitations?all' : '/api/invitations');
       if (ctx.json) return ctx.printJson(list);
       return ctx.print(list.length ? invitationTable(ctx, list) : 'No invitations yet; create one with `ra invite`');
     }
@@ -81,6 +89,7 @@ function action(ctx: CliContext, command: string, verbs: string[]): [string, str
   const [verb = 'list', ...rest] = ctx.args;
   if (!verbs.includes(verb)) throw new UsageError(`ra ${command} has no '${verb}'; use ${verbs.join(', ')}`);
   if (verb === 'list' && rest.length) throw new UsageError(`ra ${command} list takes no arguments`);
+  if (verb !== 'list' && ctx.options.all !== undefined) throw new UsageError(`--all goes with ra ${command} list`);
   if (verb !== 'list' && rest.length !== 1) throw new UsageError(`ra ${command} ${verb} takes one ${command.replace(/s$/, '')} id`);
   return [verb, rest[0]];
 }

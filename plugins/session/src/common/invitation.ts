@@ -43,6 +43,8 @@ export interface TargetField {
   readonly placeholder?: string;
   /** The target may not be left empty (an address to send to); a transport with a default says false. */
   readonly required?: boolean;
+  /** What an empty target means (a folder, say), shown filled in so nobody has to type it. */
+  readonly default?: string;
 }
 
 export const InvitationTransport = token<InvitationTransport>('InvitationTransport');
@@ -60,4 +62,8 @@ export interface InvitationRecord {
   /** As stored; an `open` record past `expiresAt` is reported `expired`. */
   readonly status: InvitationStatus;
   readonly failedAttempts: number;
+  /** When it stopped letting anyone in: expired early, deleted, locked, or its expiry for one that ran out. */
+  readonly endedAt?: Date;
+  /** When the latest wrong password was tried. */
+  readonly lastFailedAt?: Date;
 }

@@ -7,7 +7,8 @@ export const MAX_PASSWORD_ATTEMPTS = 5;
 /** Where a session stands, as both UIs and the CLI show it. */
 export type SessionState = 'connecting' | 'verifying' | 'awaiting-consent' | 'open' | 'ended';
 
-export type EndedBy = 'novice' | 'helper' | 'network';
+/** `refused`: the novice's computer turned the helper away (a wrong password, an expired invitation): no person ended it. */
+export type EndedBy = 'novice' | 'helper' | 'network' | 'refused';
 
 export interface SessionView {
   readonly id: string;
@@ -33,7 +34,12 @@ export interface SessionView {
 }
 
 /** JSON record of an invitation as the API sends it (dates as ISO strings). */
-export type InvitationView = Omit<InvitationRecord, 'createdAt' | 'expiresAt'> & { createdAt: string; expiresAt: string };
+export type InvitationView = Omit<InvitationRecord, 'createdAt' | 'expiresAt' | 'endedAt' | 'lastFailedAt'> & {
+  createdAt: string;
+  expiresAt: string;
+  endedAt?: string;
+  lastFailedAt?: string;
+};
 
 /** Text messages on the live socket; binary messages carry channel frames (see `live-frame.ts`). */
 export type LiveEvent =
@@ -49,5 +55,58 @@ export function describeSession(s: SessionView): string {
 /** Who ended a session and why, or nothing while it runs. */
 export function ending(s: SessionView): string {
   if (s.state !== 'ended') return '';
-  return `${s.endedBy ? `by ${s.endedBy}` : ''}${s.reason ? `${s.endedBy ? ': ' : ''}${s.reason}` : ''}`;
+  const reason = s.reason ?? '';
+  if (s.endedBy === 'refused') return `${s.role === 'helper' ? `${s.peerName}'s computer` : 'this computer'} refused the connection${reason && `: ${reason}`}`;
+  if (s.endedBy === 'network' || !s.endedBy) return reason || 'it ended';
+  return `by ${s.endedBy}${reason && `: ${reason}`}`;
+}
+
+/** A moment in the reader's own time zone, to the minute: `4 Dec 2026, 14:05`. Never ISO or UTC. */
+export function readableTime(at: string | Date): string {
+  return new Date(at).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+}
+
+/** How long ago, in words that read the same in every time zone: a novice's computer tells a helper anywhere. */
+export function ago(at: string | Date, now = Date.now()): string {
+  const minutes = Math.round((now - new Date(at).getTime()) / 60_000);
+  const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'} ago`;
+  if (minutes < 1) return 'just now';
+  if (minutes < 120) return plural(minutes, 'minute');
+  const hours = Math.round(minutes / 60);
+  return hours < 48 ? plural(hours, 'hour') : plural(Math.round(hours / 24), 'day');
+}
+
+/** The `via` that hands the invitation file back to the page for the browser's own download. */
+export const DOWNLOAD = 'download';
+
+/** Lifetimes the invite form offers, those within the cap. */
+export const LIFETIMES: readonly (readonly [value: string, label: string])[] = [
+  ['30m', '30 minutes'],
+  ['1h', '1 hour'],
+  ['2h', '2 hours'],
+  ['6h', '6 hours'],
+  ['1d', '1 day'],
+  ['7d', '7 days'],
+  ['30d', '30 days'],
+];
+
+/** `GET /api/invitations/options`: what the invite form may offer now. */
+export interface InviteOptions {
+  /** Why no invitation can be made now, if so. */
+  readonly off?: string;
+  readonly lifetimes: readonly { readonly value: string; readonly label: string }[];
+  readonly defaultLifetime: string;
+  /** The cap in words: `6 hours`. */
+  readonly max: string;
+  readonly capBy: 'policy' | 'setting';
+}
+
+/** `POST /api/invitations/preview`: what an invitation says, checked (signature, key) before anything connects. */
+export interface InvitationPreview {
+  readonly noviceName: string;
+  readonly message: string;
+  readonly expiresAt: string;
+  readonly expired: boolean;
+  readonly passwordRequired: boolean;
+  readonly addresses: readonly string[];
 }

@@ -14,7 +14,8 @@ import { NoviceRoute, type RouteListening } from './api.js';
 import { InvitationError, readInvitation } from './invitation/format.js';
 import { NoviceIdentity } from './invitation/identity.js';
 import { InvitationStore } from './invitation/store.js';
-import { Invitations, type InviteRequest } from './invitations.js';
+import { Invitations, inviteLimits, type InviteRequest } from './invitations.js';
+import { readableTime, type InvitationPreview } from '../common/views.js';
 import type { OpenRequest } from './routes.js';
 import { connectToNovice } from './session/helper.js';
 import { admitHelper, type NoviceDeps } from './session/novice.js';
@@ -39,6 +40,8 @@ export class SessionRuntime {
   private minting = 0;
   private readonly invitationListeners = new Set<() => void>();
   private expiryTimer?: NodeJS.Timeout;
+  /** The settings the routes listen with; a change reopens them. */
+  private routeKey = '';
 
   get logger(): Logger {
     return this.context!.logger;
@@ -60,7 +63,7 @@ export class SessionRuntime {
     this.invitations = new Invitations({
       store: this.store,
       hooks: this.hooks,
-      policy,
+      limits: () => inviteLimits(policy(), ctx.settings),
       transports: () => this.transports(),
       defaultName: () => userInfo().username,
       mint: {
@@ -81,9 +84,13 @@ export class SessionRuntime {
       hooks: this.hooks,
       logger: ctx.logger,
       slots: new HandshakeSlots(),
-      policy,
+      // The user's "Allow Remote Assistance on this computer" turns helpers away as the policy does.
+      policy: () => ({ ...policy(), allowed: policy().allowed && ctx.settings.allowed !== false }),
     };
     this.context = ctx;
+    this.routeKey = routeKey(ctx.settings);
+    // Settings apply live: sessions in progress go on unless the change forbids them.
+    ctx.onDidChangeSettings((settings) => this.settingsChanged(settings));
     ctx.subscriptions.add(this.registry.subscribe({ changed: () => this.syncListening(), frame: () => undefined }));
     ctx.subscriptions.add(toDisposable(() => void this.stopListening()));
     ctx.subscriptions.add(toDisposable(() => this.registry.dispose()));
@@ -99,9 +106,13 @@ export class SessionRuntime {
    */
   private syncListening(): Promise<void> {
     this.listenChange = this.listenChange.then(async () => {
-      const open = (await this.store.list()).some((r) => r.status === 'open' && r.expiresAt.getTime() > Date.now());
+      const settings = this.context!.settings;
+      const allowed = settings.allowed !== false;
+      const open = allowed && (await this.store.list()).some((r) => r.status === 'open' && r.expiresAt.getTime() > Date.now());
       const live = this.registry.list().some((s) => s.role === 'novice' && s.state !== 'ended');
-      if (open || live || this.minting) await this.listen();
+      // "Listen only while an invitation is open" off: this computer waits for helpers all the time.
+      const always = allowed && settings.listenOnlyWhileInvited === false;
+      if (open || live || this.minting || always) await this.listen();
       else await this.stopListening();
     });
     return this.listenChange.catch((e: Error) => this.logger.error(`cannot open or close the ways helpers reach this computer: ${e.message}`));
@@ -129,6 +140,24 @@ export class SessionRuntime {
     // A helper-only RA (`RA_PORT=off`, `ra snapshot`) has no route listening, and says so quietly.
     this.listenError = failures.join('; ') || 'no plugin offers a way for helpers to reach this computer';
     this.logger[failures.some((f) => f.includes('RA_PORT=off')) ? 'info' : 'error'](this.listenError);
+  }
+
+  /**
+   * A settings change, heard instead of a restart. Turning Remote Assistance off ends the novice's
+   * sessions, which it forbids; a new port or address reopens the routes; the rest applies to what comes next.
+   */
+  private settingsChanged(settings: Readonly<Record<string, unknown>>): void {
+    if (settings.allowed === false) {
+      for (const s of this.registry.list()) {
+        if (s.role === 'novice' && s.state !== 'ended') this.registry.get(s.id).disconnect('novice', 'Remote Assistance was turned off on this computer');
+      }
+    }
+    const key = routeKey(settings);
+    if (key !== this.routeKey) {
+      this.routeKey = key;
+      this.listenChange = this.listenChange.then(() => this.stopListening());
+    }
+    this.invitationsChanged();
   }
 
   private async stopListening(): Promise<void> {
@@ -200,7 +229,7 @@ export class SessionRuntime {
   async open(request: OpenRequest) {
     const invitation = readInvitation(await this.invitationBytes(request));
     if (invitation.expiresAt.getTime() <= Date.now())
-      throw new ApiError(400, `this invitation expired on ${invitation.expiresAt.toISOString()}; ask for a new one`);
+      throw new ApiError(400, `this invitation expired on ${readableTime(invitation.expiresAt)}; ask for a new one`);
     if (invitation.passwordRequired && !request.password) throw new ApiError(400, 'this invitation needs the password the other person chose');
     const routes = this.context!.contributions(NoviceRoute);
     const session = connectToNovice(invitation, request.password, request.helperName || userInfo().username, {
@@ -212,7 +241,20 @@ export class SessionRuntime {
     return session.view();
   }
 
-  private async invitationBytes(request: OpenRequest): Promise<string | Uint8Array> {
+  /** What an invitation says, its signature and key checked, before the helper types a password or anything connects. */
+  async preview(request: Omit<OpenRequest, 'password' | 'helperName'>): Promise<InvitationPreview> {
+    const i = readInvitation(await this.invitationBytes(request));
+    return {
+      noviceName: i.noviceName,
+      message: i.message,
+      expiresAt: i.expiresAt.toISOString(),
+      expired: i.expiresAt.getTime() <= Date.now(),
+      passwordRequired: i.passwordRequired,
+      addresses: i.addresses,
+    };
+  }
+
+  private async invitationBytes(request: Omit<OpenRequest, 'password' | 'helperName'>): Promise<string | Uint8Array> {
     if (request.invitation) return request.invitation;
     const source = request.source;
     if (!source) throw new ApiError(400, "give the invitation: 'invitation' (its text) or 'source' (a file or an address)");
@@ -227,9 +269,13 @@ export class SessionRuntime {
     });
   }
 
-  private invitationsChanged(): void {
+  invitationsChanged(): void {
     for (const l of this.invitationListeners) l();
     this.scheduleExpiry();
     void this.syncListening();
   }
+}
+
+function routeKey(settings: Readonly<Record<string, unknown>>): string {
+  return JSON.stringify([settings.port, settings.listenHost, settings.addresses]);
 }

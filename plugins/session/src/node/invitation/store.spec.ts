@@ -183,10 +183,13 @@ describe('InvitationStore', () => {
     const a = record();
     await store.put(a, secrets());
     for (let n = 1; n < MAX_PASSWORD_ATTEMPTS; n++) {
-      assert.deepEqual(await store.recordFailedAttempt(a.invitationId), { ...a, failedAttempts: n });
+      const { lastFailedAt, ...counted } = await store.recordFailedAttempt(a.invitationId);
+      assert.deepEqual(counted, { ...a, failedAttempts: n });
+      assert.ok(Date.now() - lastFailedAt!.getTime() < 5000, 'when the wrong password came, for the notice on the page');
     }
     const locked = await store.recordFailedAttempt(a.invitationId);
     assert.equal(locked.status, 'locked');
+    assert.equal(locked.endedAt?.getTime(), locked.lastFailedAt?.getTime(), 'it ended at the fifth wrong password');
     assert.equal(locked.failedAttempts, MAX_PASSWORD_ATTEMPTS);
     assert.equal((await store.recordFailedAttempt(a.invitationId)).failedAttempts, MAX_PASSWORD_ATTEMPTS);
     assert.equal(await store.secrets(a.invitationId), undefined);

@@ -33,6 +33,8 @@ interface Entry {
 
 const STATUSES: readonly InvitationStatus[] = ['open', 'expired', 'deleted', 'locked'];
 const MAX_FILE_BYTES = 16 * 1024 * 1024;
+/** Ended invitations are kept this long (`ra invitations list --all`), then pruned, so the file never grows without bound. */
+export const ENDED_KEPT_MS = 7 * 24 * 3600_000;
 
 /**
  * The Novice's invitations in `$RA_HOME/invitations.json` (0600). Every operation runs in one queue, and
@@ -114,7 +116,9 @@ export class InvitationStore {
         throw new InvitationStoreError(`invitation ${invitationId} is ${current}; it cannot become ${next}`);
       }
       if (next === entry.record.status) return [];
-      return [{ ...entry, record: { ...entry.record, status: next } }];
+      // An invitation that ran out ended at its expiry; one ended now, now.
+      const endedAt = current === 'open' ? wholeSecond(new Date()) : (entry.record.endedAt ?? entry.record.expiresAt);
+      return [{ ...entry, record: { ...entry.record, status: next, endedAt } }];
     });
   }
 
@@ -124,9 +128,23 @@ export class InvitationStore {
       if (status(entry.record) !== 'open') return [];
       const failedAttempts = entry.record.failedAttempts + 1;
       const locked = failedAttempts >= MAX_PASSWORD_ATTEMPTS;
-      return [{ ...entry, record: { ...entry.record, failedAttempts, status: locked ? 'locked' : 'open' } }];
+      const now = wholeSecond(new Date());
+      const record = { ...entry.record, failedAttempts, lastFailedAt: now, status: locked ? 'locked' : 'open', ...(locked && { endedAt: now }) } as const;
+      return [{ ...entry, record }];
     });
     return view(entries.get(invitationId)!.record);
+  }
+
+  /** Forgets an invitation altogether: one whose creation failed, so no ghost row stays. */
+  async remove(invitationId: string): Promise<void> {
+    await this.#enqueue(async () => {
+      const entries = await this.#load();
+      if (!entries.has(invitationId)) return;
+      const next = new Map(entries);
+      next.delete(invitationId);
+      await writeFileAtomic(this.path, serialise(next));
+      this.#entries = next;
+    });
   }
 
   #read<T>(read: (entries: ReadonlyMap<string, Entry>) => T): Promise<T> {
@@ -146,6 +164,8 @@ export class InvitationStore {
       for (const entry of changed) next.set(entry.record.invitationId, entry);
       for (const [id, entry] of next) {
         if (entry.secrets && status(entry.record) !== 'open') next.set(id, { record: entry.record });
+        const ended = endedAt(entry.record);
+        if (ended && Date.now() - ended.getTime() > ENDED_KEPT_MS) next.delete(id);
       }
       await writeFileAtomic(this.path, serialise(next));
       return (this.#entries = next);
@@ -182,13 +202,22 @@ function status(record: InvitationRecord): InvitationStatus {
   return record.status === 'open' && Date.now() >= record.expiresAt.getTime() ? 'expired' : record.status;
 }
 
+/** When it stopped letting anyone in, or undefined while it is open. */
+function endedAt(record: InvitationRecord): Date | undefined {
+  if (record.status !== 'open') return record.endedAt ?? record.expiresAt;
+  return status(record) === 'expired' ? record.expiresAt : undefined;
+}
+
 /** A frozen copy without secrets, with the status as it stands now. */
 function view(record: InvitationRecord): InvitationRecord {
+  const ended = endedAt(record);
   return Object.freeze({
     ...record,
     createdAt: new Date(record.createdAt),
     expiresAt: new Date(record.expiresAt),
     status: status(record),
+    ...(ended && { endedAt: new Date(ended) }),
+    ...(record.lastFailedAt && { lastFailedAt: new Date(record.lastFailedAt) }),
   });
 }
 
@@ -207,6 +236,8 @@ function serialise(entries: ReadonlyMap<string, Entry>): string {
     ...record,
     createdAt: record.createdAt.toISOString(),
     expiresAt: record.expiresAt.toISOString(),
+    endedAt: record.endedAt?.toISOString(),
+    lastFailedAt: record.lastFailedAt?.toISOString(),
     ...(secrets && { invitationSecret: Buffer.from(secrets.invitationSecret).toString('base64'), w: secrets.w.toString(16) }),
   }));
   return `${JSON.stringify({ version: 2, invitations: list }, null, 2)}\n`;
@@ -226,8 +257,9 @@ function deserialise(json: unknown): Map<string, Entry> {
     list.map((entry: Record<string, unknown>, i): [string, Entry] => {
       const fail = (why: string) => new Error(`invitation ${i + 1}: ${why}`);
       if (typeof entry !== 'object' || entry === null) throw fail('not an object');
-      const { invitationSecret, w, createdAt, expiresAt, ...rest } = entry;
-      const record = checkRecord({ ...rest, createdAt: date(createdAt), expiresAt: date(expiresAt) } as unknown as InvitationRecord, fail);
+      const { invitationSecret, w, createdAt, expiresAt, endedAt, lastFailedAt, ...rest } = entry;
+      const optional = { endedAt: optionalDate(endedAt), lastFailedAt: optionalDate(lastFailedAt) };
+      const record = checkRecord({ ...rest, createdAt: date(createdAt), expiresAt: date(expiresAt), ...optional } as unknown as InvitationRecord, fail);
       if (invitationSecret === undefined && w === undefined) return [record.invitationId, { record }];
       if (typeof invitationSecret !== 'string' || typeof w !== 'string' || !/^[0-9a-f]{1,64}$/.test(w)) throw fail('bad secrets');
       return [record.invitationId, { record, secrets: checkSecrets({ invitationSecret: Buffer.from(invitationSecret, 'base64'), w: BigInt(`0x${w}`) }, fail) }];
@@ -245,6 +277,10 @@ function date(value: unknown): Date {
   return new Date(typeof value === 'string' ? value : NaN);
 }
 
+function optionalDate(value: unknown): Date | undefined {
+  return value === undefined ? undefined : date(value);
+}
+
 function checkRecord(r: InvitationRecord, fail = (why: string) => new InvitationStoreError(`invalid invitation record: ${why}`)): InvitationRecord {
   if (typeof r.invitationId !== 'string' || r.invitationId === '') throw fail('no invitation id');
   if (typeof r.noviceName !== 'string' || typeof r.message !== 'string') throw fail('no name or message');
@@ -252,8 +288,20 @@ function checkRecord(r: InvitationRecord, fail = (why: string) => new Invitation
   if (typeof r.passwordRequired !== 'boolean') throw fail('no passwordRequired');
   if (!STATUSES.includes(r.status)) throw fail(`unknown status ${String(r.status)}`);
   if (!Number.isSafeInteger(r.failedAttempts) || r.failedAttempts < 0) throw fail('bad failedAttempts');
-  const { invitationId, noviceName, message, createdAt, expiresAt, passwordRequired, status, failedAttempts } = r;
-  return { invitationId, noviceName, message, createdAt, expiresAt, passwordRequired, status, failedAttempts };
+  if ((r.endedAt && !validDate(r.endedAt)) || (r.lastFailedAt && !validDate(r.lastFailedAt))) throw fail('bad dates');
+  const { invitationId, noviceName, message, createdAt, expiresAt, passwordRequired, status, failedAttempts, endedAt, lastFailedAt } = r;
+  return {
+    invitationId,
+    noviceName,
+    message,
+    createdAt,
+    expiresAt,
+    passwordRequired,
+    status,
+    failedAttempts,
+    ...(endedAt && { endedAt }),
+    ...(lastFailedAt && { lastFailedAt }),
+  };
 }
 
 function checkSecrets(s: InvitationSecrets, fail = (why: string) => new InvitationStoreError(`invalid invitation secrets: ${why}`)): InvitationSecrets {

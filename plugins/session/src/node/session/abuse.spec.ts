@@ -108,6 +108,17 @@ describe('session under attack, over real TLS on 127.0.0.1', function () {
     assert.match(view.reason!, /nobody answered the request/);
   });
 
+  it("ends the helper's wait with a clear message when no answer comes, and withdraws the request", async () => {
+    await start({ consentMs: 60_000, helperConsentMs: 400 });
+    const session = pair.open(await pair.invite(), 'pass');
+    await until(session, ['awaiting-consent']);
+    const view = await until(session, ['ended'], 5000);
+    assert.equal(view.endedBy, 'network');
+    assert.match(view.reason!, /^Nora did not answer within 1 minutes?; ask them to look at their screen, then connect again$/);
+    // The novice reads nothing while it waits for its person: the helper's bye or its closing ends the request.
+    await eventually(() => pair.novice.list()[0].state === 'ended', 'the novice sees the request withdrawn');
+  });
+
   it('cuts a silent socket at the handshake deadline', async () => {
     await start({ handshakeMs: 500 });
     const silent = connectTcp(pair.port, '127.0.0.1');

@@ -117,6 +117,8 @@ describe('session handshake over real TLS on 127.0.0.1', function () {
     for (let left = 4; left >= 0; left--) {
       const view = await until(open(invitation, 'wrong'), ['ended']);
       assert.match(view.reason!, left > 0 ? new RegExp(`wrong password; ${left} tr(y|ies) left`) : /now locked after 5 wrong passwords/);
+      // A refusal by the novice's computer, not the novice ending it; on both sides.
+      assert.deepEqual([view.endedBy, pair.novice.list().at(-1)?.endedBy], ['refused', 'refused']);
     }
     assert.match((await until(open(invitation, 'pass'), ['ended'])).reason!, /locked after 5 wrong passwords/);
     assert.equal((await pair.store.get(invitation.invitationId))!.status, 'locked');
@@ -144,14 +146,17 @@ describe('session handshake over real TLS on 127.0.0.1', function () {
   it('refuses expired, deleted and unknown invitations, and everything when policy turns RA off', async () => {
     const expired = await invite('pass', 60);
     await pair.store.setStatus(expired.invitationId, 'expired');
-    assert.match((await until(open(expired, 'pass'), ['ended'])).reason!, /expired/);
+    const refused = await until(open(expired, 'pass'), ['ended']);
+    // When it really ended, in words that hold in any time zone: never the original expiry, never ISO.
+    assert.match(refused.reason!, /^this invitation ended just now; ask for a new one$/);
+    assert.equal(refused.endedBy, 'refused');
     const deleted = await invite();
     await pair.store.setStatus(deleted.invitationId, 'deleted');
     assert.match((await until(open(deleted, 'pass'), ['ended'])).reason!, /deleted/);
     const other = await invite();
     await pair.store.setStatus(other.invitationId, 'deleted');
     pair.policy = { ...SOLICITED, allowed: false };
-    assert.match((await until(open(await invite(), 'pass'), ['ended'])).reason!, /turned off on this computer by its policy/);
+    assert.match((await until(open(await invite(), 'pass'), ['ended'])).reason!, /Remote Assistance is turned off on this computer/);
   });
 
   it('lets a hook veto a connection with its reason', async () => {

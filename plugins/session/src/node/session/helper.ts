@@ -9,6 +9,7 @@ import { Wire, type WireTiming } from '../wire/wire.js';
 import { bytes, CONSENT_MS, HANDSHAKE_MS, PROTOCOL_VERSION, text } from './messages.js';
 import type { SessionRegistry } from './registry.js';
 import type { Session } from './session.js';
+import type { EndedBy } from '../../common/views.js';
 
 /** What the helper takes from an invitation to reach the novice. */
 export interface Destination {
@@ -26,7 +27,12 @@ export interface HelperDeps {
   routes(): readonly NoviceRoute[];
   open(session: Session): Promise<void>;
   readonly timing?: WireTiming;
+  /** How long the helper waits for Accept or Decline; HELPER_CONSENT_MS unless a spec shortens it. */
+  readonly consentMs?: number;
 }
+
+/** A little longer than the novice's own 10 minutes, so the novice's "nobody answered" arrives first when it can. */
+export const HELPER_CONSENT_MS = CONSENT_MS + 30_000;
 
 const CONNECT_MS = 8_000;
 
@@ -41,13 +47,21 @@ export function connectToNovice(to: Destination, password: string, typedName: st
   const session = deps.registry.create(to.invitationId, 'helper', cleanName(to.noviceName) || 'The novice', helperName, to.addresses.join(', '));
   run(session, to, password, helperName, deps).catch((e: Error) => {
     const known = e instanceof ProtocolError || e instanceof PinMismatchError || e instanceof Spake2Error || e instanceof Refused;
-    session.end(e instanceof Refused ? 'novice' : 'network', known ? e.message : `internal error: ${e.message}`);
+    session.end(e instanceof Refused ? e.by : 'network', known ? e.message : `internal error: ${e.message}`);
     if (!known) deps.logger.error(`session ${session.id}: ${e.stack ?? e.message}`);
   });
   return session;
 }
 
-class Refused extends Error {}
+/** The novice's computer refused (`refused`), or a person said no or hung up (`bye`, by whom it says). */
+class Refused extends Error {
+  constructor(
+    message: string,
+    readonly by: EndedBy,
+  ) {
+    super(message);
+  }
+}
 
 async function run(session: Session, to: Destination, password: string, helperName: string, deps: HelperDeps): Promise<void> {
   const w = await passwordScalar(to.invitationSecret, password);
@@ -64,8 +78,15 @@ async function run(session: Session, to: Destination, password: string, helperNa
   if (!proof.verify(bytes(confirm, 'mac')))
     throw new ProtocolError('the other computer failed its half of the password proof; it is not the one that made this invitation');
   session.awaitingConsent(safetyCode(proof.sharedKey));
-  const consent = await wire.next(CONSENT_MS, 'answer to the request within 10 minutes');
-  if (consent.t === 'bye') throw new Refused(text(consent, 'reason', 300) || 'the novice declined');
+  const waitMs = deps.consentMs ?? HELPER_CONSENT_MS;
+  const consent = await wire.next(waitMs, 'answer').catch((e: Error) => {
+    if (wire.closed) throw e;
+    const minutes = Math.max(1, Math.round(waitMs / 60_000));
+    const why = `${to.noviceName || 'The novice'} did not answer within ${minutes} minute${minutes === 1 ? '' : 's'}; ask them to look at their screen, then connect again`;
+    wire.close(why, { t: 'bye', by: 'helper', reason: why });
+    throw new ProtocolError(why);
+  });
+  if (consent.t === 'bye') throw new Refused(text(consent, 'reason', 300) || 'the novice declined', byWhom(consent));
   if (consent.t !== 'consent' || consent.granted !== true) throw new ProtocolError(`malformed message: expected consent, got '${consent.t}'`);
   await deps.open(session);
 }
@@ -99,7 +120,12 @@ async function reach(to: Destination, routes: readonly NoviceRoute[]) {
 
 /** A refusal from the novice ends the attempt with the novice's own words. */
 function answer(message: { t: string; [k: string]: unknown }, expected: string) {
-  if (message.t === 'refused' || message.t === 'bye') throw new Refused(text(message, message.t === 'refused' ? 'message' : 'reason', 300));
+  if (message.t === 'refused') throw new Refused(text(message, 'message', 300), 'refused');
+  if (message.t === 'bye') throw new Refused(text(message, 'reason', 300), byWhom(message));
   if (message.t !== expected) throw new ProtocolError(`malformed message: expected '${expected}', got '${message.t}'`);
   return message;
+}
+
+function byWhom(bye: { [k: string]: unknown }): EndedBy {
+  return bye.by === 'helper' ? 'helper' : bye.by === 'novice' ? 'novice' : 'network';
 }

@@ -9,6 +9,7 @@ import { bytes, CONSENT_MS, HANDSHAKE_MS, PROTOCOL_VERSION, text } from './messa
 import type { SessionRegistry } from './registry.js';
 import type { Session } from './session.js';
 import type { HandshakeSlots } from './slots.js';
+import { ago } from '../../common/views.js';
 
 /** What the novice's side needs to know about its invitations. */
 export interface InvitationDesk {
@@ -79,7 +80,7 @@ export async function admitHelper(raw: Duplex, from: string, deps: NoviceDeps): 
 
 async function handshake(wire: Wire, from: string, deadline: number, deps: NoviceDeps): Promise<void> {
   const policy = deps.policy();
-  if (!policy.allowed) throw new Refusal('Remote Assistance is turned off on this computer by its policy');
+  if (!policy.allowed) throw new Refusal('Remote Assistance is turned off on this computer');
   const hello = await wire.next(deadline - Date.now(), 'greeting');
   if (hello.t !== 'hello' || hello.v !== PROTOCOL_VERSION)
     throw new Refusal(`this computer speaks RA protocol ${PROTOCOL_VERSION}; the helper sent something else`);
@@ -112,7 +113,7 @@ async function handshake(wire: Wire, from: string, deadline: number, deps: Novic
   } catch (e) {
     // A proof begun and abandoned counts as a wrong password, so holding the invitation costs tries.
     const error = proving ? new Refusal(`the password proof was not finished (${(e as Error).message}); ${await failedTry(invitationId, deps)}`) : e;
-    session.end('helper', error instanceof Error ? error.message : String(error), true);
+    session.end(error instanceof Refusal ? 'refused' : 'network', error instanceof Error ? error.message : String(error), true);
     throw error;
   }
 }
@@ -148,7 +149,8 @@ async function checkInvitation(invitationId: string, deps: NoviceDeps): Promise<
   const record = await deps.desk.get(invitationId);
   if (!record) throw new Refusal('this computer has no such invitation; it may have been made on another computer or removed');
   const why: Record<string, string> = {
-    expired: `this invitation expired on ${record.expiresAt.toISOString()}`,
+    // In words, not a date: the helper may live in another time zone.
+    expired: `this invitation ended ${ago(record.endedAt ?? record.expiresAt)}; ask for a new one`,
     deleted: 'this invitation was deleted by the person who made it',
     locked: `this invitation is locked after ${MAX_PASSWORD_ATTEMPTS} wrong passwords; ask for a new one`,
   };

@@ -109,7 +109,7 @@ export class SessionRegistry {
     ended: (session) => {
       const { endedBy, reason } = session.view();
       if (this.opened.delete(session.id)) {
-        void this.hooks.sessionClosed.call(session.info, { by: endedBy === 'network' ? 'system' : endedBy!, reason: reason ?? '' });
+        void this.hooks.sessionClosed.call(session.info, { by: endedBy === 'novice' || endedBy === 'helper' ? endedBy : 'system', reason: reason ?? '' });
       }
     },
     consent: (session, scope, step, reason) => {

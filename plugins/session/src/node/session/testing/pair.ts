@@ -27,6 +27,8 @@ export interface PairOptions {
   readonly channels?: readonly SessionChannel[];
   readonly handshakeMs?: number;
   readonly consentMs?: number;
+  /** How long the helper waits for the answer. */
+  readonly helperConsentMs?: number;
   readonly timing?: WireTiming;
   readonly slots?: SlotLimits;
 }
@@ -86,6 +88,7 @@ export class SessionPair {
       routes: () => [direct],
       open: (s) => this.helper.openHelper(s),
       timing: this.options.timing,
+      consentMs: this.options.helperConsentMs,
     });
   }
 
