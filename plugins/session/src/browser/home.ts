@@ -147,7 +147,7 @@ export function inviteForm(app: SessionApp): HTMLElement {
   });
   void app.workbench.request<InviteOptions>('GET', '/api/invitations/options').then((o) => {
     lifetimes.replaceChildren(...o.lifetimes.map((l) => h('option', { value: l.value, selected: l.value === o.defaultLifetime }, l.label)));
-    cap.textContent = `At most ${o.max}${o.capBy === 'policy' ? ', set by your organization' : ', as your settings say'}.`;
+    cap.textContent = `At most ${o.max}, ${{ policy: 'set by your organization', setting: 'as your settings say', default: 'RA’s own limit' }[o.capBy]}.`;
     if (o.off) status.replaceChildren(error(new Error(o.off)));
   });
   const noPassword = h('input', { name: 'noPassword', type: 'checkbox', id: 'ra-no-password' });

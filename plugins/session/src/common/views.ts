@@ -90,6 +90,9 @@ export const LIFETIMES: readonly (readonly [value: string, label: string])[] = [
   ['30d', '30 days'],
 ];
 
+/** Whose cap holds an invitation's lifetime: the organization's policy file, the user's setting, or RA's own limit. */
+export type CapBy = 'policy' | 'setting' | 'default';
+
 /** `GET /api/invitations/options`: what the invite form may offer now. */
 export interface InviteOptions {
   /** Why no invitation can be made now, if so. */
@@ -98,7 +101,7 @@ export interface InviteOptions {
   readonly defaultLifetime: string;
   /** The cap in words: `6 hours`. */
   readonly max: string;
-  readonly capBy: 'policy' | 'setting';
+  readonly capBy: CapBy;
 }
 
 /** `POST /api/invitations/preview`: what an invitation says, checked (signature, key) before anything connects. */

@@ -45,7 +45,8 @@ describe('invitations: lifetime, policy and delivery', () => {
     invitations = new Invitations({
       store,
       hooks,
-      limits: () => inviteLimits(policy, settings),
+      // A spec that sets `policy` stands for a signed policy file naming its values.
+      limits: () => inviteLimits(policy, settings, policy !== SOLICITED),
       transports: () => [transport],
       defaultName: () => 'nora',
       mint: { mint: (fields) => store.mint({ ...fields, addresses: ['127.0.0.1:3389'] }, identity) },
@@ -105,11 +106,17 @@ describe('invitations: lifetime, policy and delivery', () => {
     assert.equal(invitation.passwordRequired, false);
   });
 
-  it('offers only lifetimes within the policy and the setting, the default within them too', () => {
+  it('offers only lifetimes within the policy and the setting, the default within them too', async () => {
     assert.deepEqual(
       invitations.options().lifetimes.map((l) => l.value),
       ['30m', '1h', '2h', '6h', '1d', '7d', '30d'],
     );
+    // With no policy file, the section's default cap is no organization's doing.
+    assert.deepEqual([invitations.options().max, invitations.options().capBy], ['30 days', 'setting']);
+    settings = { maxLifetime: '60d' };
+    assert.deepEqual([invitations.options().max, invitations.options().capBy], ['30 days', 'default']);
+    await assert.rejects(invitations.create({ via: 'file', password: 'pw', expires: '40d' }), /at most 30 days on this computer \(RA’s own limit\)/);
+    settings = {};
     policy = { ...SOLICITED, maxLifetime: '6h' };
     assert.deepEqual(invitations.options(), {
       off: undefined,

@@ -2,7 +2,7 @@ import { ApiError, DAY_MINUTES, MINUTE } from '@ra/kernel';
 import { durationMinutes } from '@ra/kernel/node';
 import { cleanName, type InvitationRecord, type InvitationTransport } from '../common/api.js';
 import { INVITATION_FILE_NAME, INVITATION_MEDIA_TYPE, type SessionHooks, type SolicitedPolicy } from '../common/api.js';
-import { DOWNLOAD, LIFETIMES, type InviteOptions } from '../common/views.js';
+import { DOWNLOAD, LIFETIMES, type CapBy, type InviteOptions } from '../common/views.js';
 import type { InvitationStore } from './invitation/store.js';
 
 export const DEFAULT_LIFETIME = '1h';
@@ -24,11 +24,14 @@ export interface InviteLimits {
   readonly off?: string;
   readonly maxMinutes: number;
   /** Who chose the cap, for the message that refuses a longer lifetime. */
-  readonly capBy: 'policy' | 'setting';
+  readonly capBy: CapBy;
 }
 
-/** The limits from the `solicited` policy and the `ra.session` settings `allowed` and `maxLifetime` (already held within the policy). */
-export function inviteLimits(policy: SolicitedPolicy, settings: Readonly<Record<string, unknown>>): InviteLimits {
+/**
+ * The limits from the `solicited` policy and the `ra.session` settings `allowed` and `maxLifetime`. `capSet`: the policy
+ * file names `maxLifetime`; otherwise the section's default binds (RA's own limit), and no organization is involved.
+ */
+export function inviteLimits(policy: SolicitedPolicy, settings: Readonly<Record<string, unknown>>, capSet: boolean): InviteLimits {
   const byPolicy = durationMinutes(policy.maxLifetime)!;
   const bySetting = durationMinutes(String(settings.maxLifetime ?? '')) ?? byPolicy;
   const off = !policy.allowed
@@ -36,7 +39,8 @@ export function inviteLimits(policy: SolicitedPolicy, settings: Readonly<Record<
     : settings.allowed === false
       ? 'Remote Assistance is turned off on this computer: switch on “Allow Remote Assistance on this computer” in Settings'
       : undefined;
-  return { off, maxMinutes: Math.min(byPolicy, bySetting), capBy: bySetting < byPolicy ? 'setting' : 'policy' };
+  const capBy = bySetting <= byPolicy && (bySetting < byPolicy || !capSet) ? 'setting' : capSet ? 'policy' : 'default';
+  return { off, maxMinutes: Math.min(byPolicy, bySetting), capBy };
 }
 
 /** Mints an invitation: stores its record and secrets and returns the signed invitation file. */
@@ -167,7 +171,7 @@ export function lifetime(text: string, capMinutes: number, capBy: InviteLimits['
   // The policy's own reader: one grammar for lifetimes everywhere.
   if (!/^[1-9][0-9]{0,5}[mhd]$/.test(text.trim())) throw new ApiError(400, `'${text}' is not a lifetime; write it like 30m, 1h or 2d`);
   const minutes = durationMinutes(text.trim()) ?? Infinity;
-  const by = capBy === 'policy' ? 'set by your organization' : 'your setting “The longest time an invitation stays open”';
+  const by = { policy: 'set by your organization', setting: 'your setting “The longest time an invitation stays open”', default: 'RA’s own limit' }[capBy];
   if (minutes > capMinutes) throw new ApiError(400, `an invitation may last at most ${describe(capMinutes)} on this computer (${by}); '${text}' is longer`);
   return minutes;
 }

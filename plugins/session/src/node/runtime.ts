@@ -60,10 +60,12 @@ export class SessionRuntime {
     this.store = await InvitationStore.open(environment.home);
     this.registry = new SessionRegistry(() => ctx.contributions(SessionChannel), this.hooks, ctx.logger);
     const policy = () => ctx.get(PolicyService).section<SolicitedPolicy>(SOLICITED_SECTION);
+    // What the signed file itself says, defaults left out: only that is "set by your organization".
+    const policyFile = () => ctx.get(PolicyService).current().policy.sections[SOLICITED_SECTION] as Partial<SolicitedPolicy> | undefined;
     this.invitations = new Invitations({
       store: this.store,
       hooks: this.hooks,
-      limits: () => inviteLimits(policy(), ctx.settings),
+      limits: () => inviteLimits(policy(), ctx.settings, policyFile()?.maxLifetime !== undefined),
       transports: () => this.transports(),
       defaultName: () => userInfo().username,
       mint: {

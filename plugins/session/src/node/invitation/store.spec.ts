@@ -8,7 +8,7 @@ import { passwordScalar } from '../pake/password.js';
 import { readInvitation } from './format.js';
 import { NoviceIdentity } from './identity.js';
 import { MAX_PASSWORD_ATTEMPTS } from '../../common/api.js';
-import { InvitationStore, InvitationStoreError, type InvitationSecrets } from './store.js';
+import { ENDED_KEPT_MS, InvitationStore, InvitationStoreError, type InvitationSecrets } from './store.js';
 
 const HOUR = 3600_000;
 
@@ -126,6 +126,32 @@ describe('InvitationStore', () => {
     await refused(store.scalar(past.invitationId), /is not open/);
     await refused(store.setStatus(past.invitationId, 'open'), /is expired; it cannot become open/);
     assert.ok(!(await readFile(file(), 'utf8')).includes('invitationSecret'), 'expired secrets are dropped from the file');
+  });
+
+  it('records when an invitation really ended: now when ended early, its expiry when it ran out', async () => {
+    const early = record({ expiresAt: new Date(Date.now() + 5 * HOUR) });
+    await store.put(early, secrets());
+    await store.setStatus(early.invitationId, 'expired');
+    const ended = (await store.get(early.invitationId))!;
+    assert.ok(Math.abs(ended.endedAt!.getTime() - Date.now()) < 5000, 'ended now, not at its original expiry');
+    const ranOut = record({ createdAt: new Date(Date.now() - 3 * HOUR), expiresAt: new Date(Date.now() - 2 * HOUR) });
+    await store.put(ranOut);
+    assert.equal((await store.get(ranOut.invitationId))!.endedAt?.getTime(), ranOut.expiresAt.getTime());
+    await store.setStatus(ranOut.invitationId, 'deleted');
+    assert.equal((await store.get(ranOut.invitationId))!.endedAt?.getTime(), ranOut.expiresAt.getTime(), 'deleting it later does not move when it ended');
+    assert.equal((await (await InvitationStore.open(home)).get(early.invitationId))!.endedAt?.getTime(), ended.endedAt!.getTime(), 'kept in the file');
+  });
+
+  it('prunes invitations that ended more than a week ago on its next write, so the file stays bounded', async () => {
+    const old = record({ createdAt: new Date(Date.now() - ENDED_KEPT_MS - 3 * HOUR), expiresAt: new Date(Date.now() - ENDED_KEPT_MS - HOUR) });
+    const recent = record({ createdAt: new Date(Date.now() - 3 * HOUR), expiresAt: new Date(Date.now() - HOUR) });
+    await store.put(old);
+    await store.put(recent);
+    assert.deepEqual(
+      (await store.list()).map((r) => r.invitationId),
+      [recent.invitationId],
+    );
+    assert.ok(!(await readFile(file(), 'utf8')).includes(old.invitationId), 'gone from the file too');
   });
 
   describe('status', () => {

@@ -115,8 +115,9 @@ describe('session under attack, over real TLS on 127.0.0.1', function () {
     const view = await until(session, ['ended'], 5000);
     assert.equal(view.endedBy, 'network');
     assert.match(view.reason!, /^Nora did not answer within 1 minutes?; ask them to look at their screen, then connect again$/);
-    // The novice reads nothing while it waits for its person: the helper's bye or its closing ends the request.
     await eventually(() => pair.novice.list()[0].state === 'ended', 'the novice sees the request withdrawn');
+    // Said by the helper before it hung up, though the novice read nothing while it waited for its person.
+    assert.deepEqual([pair.novice.list()[0].endedBy, pair.novice.list()[0].reason], ['helper', 'Hank stopped waiting for an answer after 1 minute']);
   });
 
   it('cuts a silent socket at the handshake deadline', async () => {

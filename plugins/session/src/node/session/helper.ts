@@ -83,7 +83,8 @@ async function run(session: Session, to: Destination, password: string, helperNa
     if (wire.closed) throw e;
     const minutes = Math.max(1, Math.round(waitMs / 60_000));
     const why = `${to.noviceName || 'The novice'} did not answer within ${minutes} minute${minutes === 1 ? '' : 's'}; ask them to look at their screen, then connect again`;
-    wire.close(why, { t: 'bye', by: 'helper', reason: why });
+    // The novice's page reads this: it names what happened from their side.
+    wire.close(why, { t: 'bye', by: 'helper', reason: `${helperName} stopped waiting for an answer after ${minutes} minute${minutes === 1 ? '' : 's'}` });
     throw new ProtocolError(why);
   });
   if (consent.t === 'bye') throw new Refused(text(consent, 'reason', 300) || 'the novice declined', byWhom(consent));

@@ -66,7 +66,11 @@ export class Session {
   /** The connection is up and the password proof is under way. */
   verifying(wire: Wire): void {
     this.wire = wire;
-    wire.onClose((why) => this.end('network', this.state === 'open' ? `the connection was lost: ${why}` : why, true));
+    wire.onClose((why, bye) => {
+      // A helper that gives up waiting says so before it hangs up: the novice reads who left, not a lost connection.
+      if (bye && (bye.by === 'novice' || bye.by === 'helper') && typeof bye.reason === 'string') return this.end(bye.by, bye.reason.slice(0, 300), true);
+      this.end('network', this.state === 'open' ? `the connection was lost: ${why}` : why, true);
+    });
     this.move('verifying');
   }
 

@@ -46,7 +46,9 @@ export class Wire {
   private holding = false;
   private waiter?: Waiter;
   private frameListener?: (frame: Frame) => void;
-  private closeListeners: ((reason: string) => void)[] = [];
+  private closeListeners: ((reason: string, farewell?: ControlMessage) => void)[] = [];
+  /** A `bye` that came before anything read it (the helper withdrawing its request): who left, and why. */
+  private farewell?: ControlMessage;
   private closedReason?: string;
   private interrupted?: string;
   /** Pings not yet answered, by key, with when they were sent; a stalled peer ends the wire before this grows. */
@@ -116,8 +118,8 @@ export class Wire {
     for (const frame of this.held.drain()) listener(frame);
   }
 
-  onClose(listener: (reason: string) => void): void {
-    if (this.closedReason) listener(this.closedReason);
+  onClose(listener: (reason: string, farewell?: ControlMessage) => void): void {
+    if (this.closedReason) listener(this.closedReason, this.farewell);
     else this.closeListeners.push(listener);
   }
 
@@ -220,10 +222,10 @@ export class Wire {
     if (this.closedReason) return;
     this.closedReason = reason;
     clearInterval(this.pingTimer);
-    this.held.drain();
+    for (const f of this.held.drain()) if (f.kind === FrameKind.Control && f.message.t === 'bye') this.farewell = f.message as ControlMessage;
     this.interrupt(reason);
     if (!this.socket.destroyed && reason !== 'the connection closed') this.socket.end();
-    for (const listener of this.closeListeners.splice(0)) listener(reason);
+    for (const listener of this.closeListeners.splice(0)) listener(reason, this.farewell);
   }
 }
 
