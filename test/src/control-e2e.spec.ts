@@ -81,8 +81,21 @@ describe('end to end: Take Control, with consent, and Esc and Stop that always w
     await connect();
     await helperPage.locator('#ra-take-control').click();
     await novicePage.locator('#ra-control-yes').waitFor();
-    assert.match((await novicePage.getByRole('dialog').textContent())!, /Hank would like to share control of your computer/);
+    const dialog = (await novicePage.getByRole('dialog').textContent())!;
+    assert.match(dialog, /Hank would like to share control of your computer/);
+    assert.match(dialog, /Only allow this if you contacted this person yourself\. Scammers call and ask for control/);
+    // The pause before control: Yes is inactive and counts down, and the novice's computer refuses an early Yes too.
+    assert.equal(await novicePage.locator('#ra-control-yes').isDisabled(), true);
+    assert.match((await novicePage.locator('#ra-control-yes').textContent())!, /^Yes \((10|9)\)$/);
+    const early = await novice.api<{ error: string }>(
+      'POST',
+      `/api/control/${(await novice.api<{ sessionId: string }[]>('GET', '/api/control')).body.at(-1)!.sessionId}/answer`,
+      { grant: true },
+    );
+    assert.equal(early.status, 409);
+    assert.match(early.body.error, /wait \d+ s more before saying yes/);
     await snap(novicePage, 'control-02-novice-asked');
+    await until(async () => !(await novicePage.locator('#ra-control-yes').isDisabled()), 15_000, 'Yes active after the pause', 100);
     await novicePage.locator('#ra-control-yes').click();
     await until(async () => (await phase(helper)) === 'shared', 10_000, 'control shared did not happen', 20);
     assert.match((await novicePage.locator('#ra-control-state').textContent())!, /Hank shares control of your mouse and keyboard/);
@@ -100,7 +113,7 @@ describe('end to end: Take Control, with consent, and Esc and Stop that always w
   });
 
   it('maps the pointer right in Scaled as well as Actual size', async () => {
-    for (const zoom of ['Scaled', 'Actual size']) {
+    for (const zoom of ['Scale to window', 'Actual size']) {
       await helperPage.getByRole('button', { name: zoom }).click();
       const box = (await helperPage.locator('canvas#ra-screen').boundingBox())!;
       await helperPage.mouse.move(box.x + (300 * box.width) / 1024 + 0.5, box.y + (250 * box.height) / 768 + 0.5);
@@ -150,9 +163,13 @@ describe('end to end: Take Control, with consent, and Esc and Stop that always w
     assert.match((await helperPage.locator('#ra-control-note').textContent())!, /Nora clicked Stop Control/);
     await takeControl();
     await clickRemote(200, 150);
+    // Plain Esc is the remote program's: the novice's Esc watch lets the helper's own through.
     await helperPage.keyboard.press('Escape');
-    await until(async () => (await phase(novice)) === 'view-only', 10_000, "stopped by the helper's Esc did not happen", 20);
-    assert.match((await novicePage.locator('#ra-control-note').textContent())!, /Hank pressed Esc/);
+    await helperPage.waitForTimeout(1500);
+    assert.equal(await phase(novice), 'shared', "the helper's Esc went to the remote program and did not end control");
+    await helperPage.keyboard.press('Shift+Escape');
+    await until(async () => (await phase(novice)) === 'view-only', 10_000, "stopped by the helper's Shift+Esc did not happen", 20);
+    assert.match((await novicePage.locator('#ra-control-note').textContent())!, /Hank pressed Shift\+Esc/);
   });
 
   it("ends control when the helper remaps Esc from the novice's xterm (xmodmap), and puts Esc back", async () => {

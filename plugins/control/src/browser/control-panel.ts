@@ -2,19 +2,27 @@ import type { Disposable, Workbench } from '@ra/kernel';
 import type { RemoteSurface } from '@ra/plugin-screen/api';
 import type { UiContext, UiPanel } from '@ra/plugin-session/api';
 import type { ControlView } from '../common/messages.js';
-import { captureInput } from './input-capture.js';
+import { captureInput, STOP_CHORD } from './input-capture.js';
 
 /** Who may do what, in the words each side reads. */
 function stateText(v: ControlView): string {
   const peer = v.peerName;
   if (v.role === 'helper') {
-    if (v.phase === 'shared') return `You share control of ${peer}'s computer. Press Esc to stop.`;
+    if (v.phase === 'shared')
+      return `You share control of ${peer}'s computer${left(v)}. Esc goes to their programs; ${STOP_CHORD} or Stop Control ends control.`;
     if (v.phase === 'requested') return `Waiting for ${peer} to answer…`;
     return `View Only: you can see ${peer}'s screen.`;
   }
-  if (v.phase === 'shared') return `${peer} shares control of your mouse and keyboard. Press Esc or Stop Control to end it.`;
+  if (v.phase === 'shared') return `${peer} shares control of your mouse and keyboard${left(v)}. Press Esc or Stop Control to end it.`;
   if (v.phase === 'requested') return `${peer} asks to share control of your computer.`;
   return `${peer} can see your screen (View Only).`;
+}
+
+/** ", for 29 more minutes" while control is time-boxed. */
+function left(v: ControlView): string {
+  if (v.endsInMs === undefined) return '';
+  const minutes = Math.ceil(v.endsInMs / 60_000);
+  return minutes > 1 ? ` for ${minutes} more minutes` : ' for less than a minute more';
 }
 
 /** The control panel of both consoles: state, Take Control / Stop Control, the novice's Yes / No. */
@@ -38,11 +46,15 @@ export function controlPanel(workbench: Workbench): UiPanel {
       const stopButton = button('ra-stop-control', 'Stop Control', () => act('stop'));
       const why = element('p', 'ra-control-why');
       const dialog = element('div', 'ra-control-request');
-      host.append(state, take, stopButton, why, note, dialog);
+      host.append(state, why, note, dialog);
+      // The helper's Take Control / Stop Control sit in the console's toolbar; the novice's Stop in the panel.
+      const tools = context.role === 'helper' ? [context.toolbar(take, -10), context.toolbar(stopButton, -10)] : [];
+      if (context.role !== 'helper') host.insertBefore(stopButton, why);
       let capture: Disposable | undefined;
       let surfaceWatch: Disposable | undefined;
+      let countdown: Disposable | undefined;
 
-      const act = (what: 'request' | 'stop' | 'answer', body?: unknown) =>
+      const act = (what: 'request' | 'stop' | 'answer' | 'extend', body?: unknown) =>
         void workbench.request('POST', `/api/control/${sessionId}/${what}`, body).catch((e: Error) => (note.textContent = e.message));
       const stopCapture = () => {
         surfaceWatch?.dispose();
@@ -58,7 +70,15 @@ export function controlPanel(workbench: Workbench): UiPanel {
         take.disabled = v.phase !== 'view-only' || !!v.unavailable;
         why.textContent = helper && v.unavailable ? `Take Control is not available: ${v.unavailable}.` : '';
         stopButton.hidden = v.phase !== 'shared';
-        dialog.replaceChildren(...(!helper && v.phase === 'requested' ? [requestDialog(v, (yes) => act('answer', { grant: yes }))] : []));
+        countdown?.dispose();
+        countdown = undefined;
+        if (!helper && v.phase === 'requested') {
+          const asked = requestDialog(v, (yes) => act('answer', { grant: yes }));
+          dialog.replaceChildren(asked.element);
+          countdown = asked;
+        } else if (!helper && v.extendAsked) {
+          dialog.replaceChildren(extendDialog(v, (yes) => act(yes ? 'extend' : 'stop')));
+        } else dialog.replaceChildren();
         if (helper && v.phase === 'shared' && !surfaceWatch) {
           surfaceWatch = watchSurface(workbench, sessionId, (surface) => {
             capture?.dispose();
@@ -87,6 +107,8 @@ export function controlPanel(workbench: Workbench): UiPanel {
       return {
         dispose: () => {
           stopCapture();
+          countdown?.dispose();
+          tools.forEach((t) => t.dispose());
           socket.dispose();
         },
       };
@@ -94,26 +116,61 @@ export function controlPanel(workbench: Workbench): UiPanel {
   };
 }
 
-/** "NAME would like to share control of your computer", as in Windows, with Yes and No. */
-function requestDialog(v: ControlView, answer: (yes: boolean) => void): HTMLElement {
+/**
+ * "NAME would like to share control of your computer", as in Windows, with the scam warning; Yes
+ * stays inactive through the pause, counting down, so nobody on the phone can rush the novice.
+ */
+function requestDialog(v: ControlView, answer: (yes: boolean) => void): Disposable & { element: HTMLElement } {
+  const warning = paragraph('Only allow this if you contacted this person yourself. Scammers call and ask for control.', 'ra-error ra-control-warning');
+  const text = paragraph('They will be able to use your mouse and keyboard alongside you. Press Esc or click Stop Control at any time to take it back.');
+  const yes = button('ra-control-yes', 'Yes', () => answer(true));
+  const element = dialogBox(
+    `${v.peerName} would like to share control of your computer`,
+    [warning, text],
+    [yes, button('ra-control-no', 'No', () => answer(false), 'secondary')],
+  );
+  const until = Date.now() + (v.yesInMs ?? 0);
+  const tick = () => {
+    const wait = Math.ceil((until - Date.now()) / 1000);
+    yes.disabled = wait > 0;
+    yes.textContent = wait > 0 ? `Yes (${wait})` : 'Yes';
+  };
+  tick();
+  const timer = setInterval(tick, 250);
+  return { element, dispose: () => clearInterval(timer) };
+}
+
+/** A minute before the time box ends: keep sharing, or let it end. No answer ends it. */
+function extendDialog(v: ControlView, answer: (yes: boolean) => void): HTMLElement {
+  const text = paragraph(`Control ends in less than a minute unless you keep sharing it. If you say nothing, ${v.peerName} goes back to View Only.`);
+  return dialogBox(
+    `Keep sharing control with ${v.peerName}?`,
+    [text],
+    [button('ra-control-extend', 'Keep sharing', () => answer(true)), button('ra-control-end', 'End control', () => answer(false), 'secondary')],
+  );
+}
+
+function dialogBox(heading: string, body: HTMLElement[], buttons: HTMLElement[]): HTMLElement {
   const box = document.createElement('div');
   box.className = 'ra-dialog';
   box.setAttribute('role', 'dialog');
   box.setAttribute('aria-modal', 'true');
   const inner = document.createElement('div');
   const title = document.createElement('h2');
-  title.textContent = `${v.peerName} would like to share control of your computer`;
-  const text = document.createElement('p');
-  text.textContent = 'They will be able to use your mouse and keyboard alongside you. Press Esc or click Stop Control at any time to take it back.';
+  title.textContent = heading;
   const row = document.createElement('div');
   row.className = 'ra-row';
-  row.append(
-    button('ra-control-yes', 'Yes', () => answer(true)),
-    button('ra-control-no', 'No', () => answer(false), 'secondary'),
-  );
-  inner.append(title, text, row);
+  row.append(...buttons);
+  inner.append(title, ...body, row);
   box.append(inner);
   return box;
+}
+
+function paragraph(text: string, className = ''): HTMLElement {
+  const p = document.createElement('p');
+  p.textContent = text;
+  if (className) p.className = className;
+  return p;
 }
 
 function element(tag: string, id: string): HTMLElement {

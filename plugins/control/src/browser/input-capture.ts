@@ -4,10 +4,10 @@ import type { RemoteSurface } from '@ra/plugin-screen/api';
 
 const BUTTONS: Record<number, PointerButton> = { 0: 'left', 1: 'middle', 2: 'right' };
 
-/**
- * Turns the helper's mouse and keyboard on the remote screen into control messages. Esc is never
- * forwarded: it ends control, as the helper's own way out.
- */
+/** The helper's deliberate way to stop control from the keyboard; plain Esc goes to the remote program. */
+export const STOP_CHORD = 'Shift+Esc';
+
+/** Turns the helper's mouse and keyboard on the remote screen into control messages; Shift+Esc stops control instead. */
 export function captureInput(surface: RemoteSurface, send: (message: object) => void, stop: () => void): Disposable {
   const el = surface.element;
   el.tabIndex = 0;
@@ -48,7 +48,7 @@ export function captureInput(surface: RemoteSurface, send: (message: object) => 
   }
   function key(e: KeyboardEvent, kind: 'down' | 'up') {
     e.preventDefault();
-    if (e.key === 'Escape') return void (kind === 'down' && stop());
+    if (e.key === 'Escape' && e.shiftKey) return void (kind === 'down' && stop());
     send({ t: 'key', event: { kind, key: e.key, code: e.code } });
   }
   for (const [type, listener] of listeners) el.addEventListener(type, listener, { passive: false });

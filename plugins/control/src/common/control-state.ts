@@ -4,7 +4,7 @@
  */
 export type ControlPhase = 'view-only' | 'requested' | 'shared';
 
-export type StopCause = 'novice-esc' | 'novice-stop' | 'helper-esc' | 'helper-stop' | 'disconnect';
+export type StopCause = 'novice-esc' | 'novice-stop' | 'helper-esc' | 'helper-stop' | 'time-box' | 'disconnect';
 
 export type ControlEvent =
   | { readonly type: 'request' }

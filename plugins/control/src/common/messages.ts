@@ -22,6 +22,12 @@ export interface ControlStatus {
   readonly note?: string;
   /** Helper input dropped because control was not shared, or because it came too fast. */
   readonly dropped: number;
+  /** While a request waits: milliseconds, from when this status was sent, until the novice's Yes counts (the pause before control). */
+  readonly yesInMs?: number;
+  /** While shared: milliseconds, from when this status was sent, until control ends unless the novice extends it. */
+  readonly endsInMs?: number;
+  /** The novice is being asked whether to extend control. */
+  readonly extendAsked?: boolean;
 }
 
 export interface ControlView extends ControlStatus {

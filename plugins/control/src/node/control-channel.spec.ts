@@ -20,6 +20,7 @@ describe('control: who may share control', () => {
       display: () => ':99',
       settings: () => ({ allowControl, maxEventsPerSecond: 100 }),
       sinks: () => sinks,
+      limits: () => ({ pauseMs: 0, periodMs: 0 }),
     });
     const sent: string[] = [];
     const end = channel.open(novice, { send: (p) => sent.push(String(p)), close() {}, consent() {}, buffered: 0, onDrain: () => ({ dispose() {} }) });
@@ -43,6 +44,7 @@ describe('control: who may share control', () => {
       display: () => ':99',
       settings: () => ({ allowControl: false, maxEventsPerSecond: 100 }),
       sinks: () => [sink],
+      limits: () => ({ pauseMs: 0, periodMs: 0 }),
     });
     const sent: string[] = [];
     const end = channel.open(novice, { send: (p) => sent.push(String(p)), close() {}, consent() {}, buffered: 0, onDrain: () => ({ dispose() {} }) });
@@ -62,6 +64,7 @@ describe('control: who may share control', () => {
       display: () => ':99',
       settings: () => ({ allowControl: true, maxEventsPerSecond: 100 }),
       sinks: () => [recording],
+      limits: () => ({ pauseMs: 0, periodMs: 0 }),
     });
     const sent = new Map<string, string[]>();
     const open = (id: string, peerName: string) => {
@@ -106,6 +109,7 @@ describe('control: who may share control', () => {
       display: () => ':99',
       settings: () => ({ allowControl: true, maxEventsPerSecond: 100 }),
       sinks: () => [sink],
+      limits: () => ({ pauseMs: 0, periodMs: 0 }),
     });
     const link = { send() {}, close() {}, consent() {}, buffered: 0, onDrain: () => ({ dispose() {} }) };
     const end = channel.open({ ...novice, role: 'helper' }, link);

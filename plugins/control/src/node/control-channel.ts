@@ -5,7 +5,7 @@ import type { SolicitedPolicy } from '@ra/plugin-session/api';
 import { MAX_CONTROL_FRAME_BYTES } from '../common/messages.js';
 import type { ControlHub } from './control-hub.js';
 import { HelperControl } from './helper-control.js';
-import { NoviceControl } from './novice-control.js';
+import { NoviceControl, type ControlLimits } from './novice-control.js';
 
 export interface ControlChannelDeps {
   readonly hub: ControlHub;
@@ -14,6 +14,8 @@ export interface ControlChannelDeps {
   display(): string | undefined;
   settings(): { allowControl: boolean; maxEventsPerSecond: number };
   sinks(): InputSink[];
+  /** The policy's guards against scammers: the pause before control and the time box. */
+  limits(): ControlLimits;
 }
 
 /** The `control` channel: Take Control on request, with the novice's Yes each time. */
@@ -39,6 +41,7 @@ export class ControlChannel implements SessionChannel {
       logger: this.deps.logger,
       maxEventsPerSecond: this.deps.settings().maxEventsPerSecond,
       publish: () => hub.changed(session.id),
+      limits: () => this.deps.limits(),
       // The novice's Yes is on the shared desktop, where the helper in control could click it.
       granted: () => hub.withdrawOthers(session.id, `another helper was given control of ${session.localName}'s computer; ask again when it ends`),
     });

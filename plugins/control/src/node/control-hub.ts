@@ -55,6 +55,7 @@ export class ControlHub implements Disposable {
     { id: 'control-request', method: 'POST', path: '/api/control/:sessionId/request', handle: (r) => this.request(r.params.sessionId) },
     { id: 'control-answer', method: 'POST', path: '/api/control/:sessionId/answer', handle: (r) => this.answer(r.params.sessionId, r.body) },
     { id: 'control-stop', method: 'POST', path: '/api/control/:sessionId/stop', handle: (r) => this.stop(r.params.sessionId) },
+    { id: 'control-extend', method: 'POST', path: '/api/control/:sessionId/extend', handle: (r) => this.extend(r.params.sessionId) },
   ];
 
   readonly socket: ApiSocket = {
@@ -81,6 +82,24 @@ export class ControlHub implements Disposable {
     const step = (entry.end as NoviceControl).answer(yes);
     if (step.refused) throw new ApiError(409, step.refused);
     return this.view(entry);
+  }
+
+  private extend(sessionId: string): ControlView {
+    const entry = this.entry(sessionId, 'novice', 'extend control');
+    const step = (entry.end as NoviceControl).extend();
+    if (step.refused) throw new ApiError(409, step.refused);
+    return this.view(entry);
+  }
+
+  /**
+   * The novice's settings changed: a session whose control is no longer allowed ends it at once,
+   * saying why, and every page hears whether Take Control is available now. Nothing restarts.
+   */
+  settingsChanged(): void {
+    for (const { view, end } of this.entries.values()) {
+      if (view.role === 'novice') (end as NoviceControl).recheck();
+    }
+    this.broadcast();
   }
 
   private stop(sessionId: string): ControlView {

@@ -23,11 +23,17 @@ export default definePlugin<PluginContext>({
         display: () => ctx.get(HostEnvironment).display,
         settings: () => ({ allowControl: ctx.settings.allowControl === true, maxEventsPerSecond: Number(ctx.settings.maxEventsPerSecond) || 600 }),
         sinks: () => ctx.contributions(InputSink),
+        limits: () => {
+          const { pauseSeconds, controlMinutes } = ctx.get(PolicyService).section<{ pauseSeconds: number; controlMinutes: number }>('control');
+          return { pauseMs: pauseSeconds * 1000, periodMs: controlMinutes * 60_000 };
+        },
       });
     });
   }),
   activate(ctx) {
     // Sessions outlive this plugin; its endpoints must not: disabling it ends control at once.
     ctx.subscriptions.add(ctx.get(ControlHub));
+    // A settings change applies live: switching control off ends it, and the sessions go on.
+    ctx.onDidChangeSettings(() => ctx.get(ControlHub).settingsChanged());
   },
 });

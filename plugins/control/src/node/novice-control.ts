@@ -15,13 +15,32 @@ export interface NoviceControlDeps {
   publish(): void;
   /** This session's helper was just given control. */
   granted?(): void;
+  /** The guards against scammers in force now; without, no pause and no time box (specs of other parts). */
+  limits?(): ControlLimits;
+  /** Time, for the pause and the time box; specs pass a controllable one. */
+  readonly now?: () => number;
 }
+
+/** The guards against scammers: the policy's `control` section, in milliseconds. */
+export interface ControlLimits {
+  /**
+   * How long a request waits before the novice's Yes counts. Every helper from an invitation is one
+   * the machine has no reason to trust; Offer RA's organisation-certified helpers will pass 0 here.
+   */
+  readonly pauseMs: number;
+  /** How long control lasts before it ends unless the novice extends it; the novice is asked a minute before. */
+  readonly periodMs: number;
+}
+
+/** The novice is asked to extend this long before control would end. */
+export const EXTEND_ASK_MS = 60_000;
 
 const STOP_WORDS: Record<StopCause, string> = {
   'novice-esc': 'pressed Esc',
   'novice-stop': 'clicked Stop Control',
-  'helper-esc': 'pressed Esc',
+  'helper-esc': 'pressed Shift+Esc',
   'helper-stop': 'clicked Stop Control',
+  'time-box': 'did not extend control in time',
   disconnect: 'disconnected',
 };
 
@@ -44,6 +63,11 @@ export class NoviceControl implements ChannelEndpoint {
   private note?: string;
   private lastError = 0;
   private closed = false;
+  /** When the pending request's Yes counts, and when the grant in force ends. */
+  private yesAfter = 0;
+  private endsAt = 0;
+  private extendAsked = false;
+  private boxTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly session: SessionInfo,
@@ -60,7 +84,17 @@ export class NoviceControl implements ChannelEndpoint {
   }
 
   get status(): ControlStatus {
-    return { phase: this.state.phase, unavailable: this.deps.unavailable(), note: this.note, dropped: this.state.dropped + this.flooded };
+    const { phase } = this.state;
+    const now = this.now();
+    return {
+      phase,
+      unavailable: this.deps.unavailable(),
+      note: this.note,
+      dropped: this.state.dropped + this.flooded,
+      yesInMs: phase === 'requested' ? Math.max(0, this.yesAfter - now) : undefined,
+      endsInMs: phase === 'shared' && this.endsAt ? Math.max(0, this.endsAt - now) : undefined,
+      extendAsked: phase === 'shared' && this.extendAsked ? true : undefined,
+    };
   }
 
   receive(payload: Uint8Array | string): void {
@@ -70,8 +104,17 @@ export class NoviceControl implements ChannelEndpoint {
     this.handle(message);
   }
 
-  /** The novice's Yes or No to a pending request. */
+  /** The novice's Yes or No to a pending request; a Yes within the pause does not count yet. */
   answer(yes: boolean): ControlStep {
+    const wait = this.yesAfter - this.now();
+    if (yes && this.state.phase === 'requested' && wait > 0) {
+      return {
+        phase: 'requested',
+        inject: false,
+        changed: false,
+        refused: `wait ${Math.ceil(wait / 1000)} s more before saying yes: take the time to be sure you know who this is`,
+      };
+    }
     const step = this.state.apply({ type: yes ? 'grant' : 'deny' });
     if (step.refused) {
       // A Yes that came too late (control became unavailable meanwhile) still ends the request.
@@ -82,11 +125,36 @@ export class NoviceControl implements ChannelEndpoint {
       return step;
     }
     this.note = step.phase === 'shared' ? undefined : `${this.session.localName} said no`;
-    if (step.phase === 'shared') this.start();
+    if (step.phase === 'shared') {
+      this.start();
+      this.box(this.now() + (this.deps.limits?.().periodMs ?? 0));
+    }
     this.link.consent(step.phase === 'shared' ? 'granted' : 'revoked', this.note);
     this.announce();
     if (step.phase === 'shared') this.deps.granted?.();
     return step;
+  }
+
+  /** The novice's Yes to "extend control?": another full period from the current end. */
+  extend(): ControlStep {
+    if (this.state.phase !== 'shared') return { phase: this.state.phase, inject: false, changed: false, refused: 'control is not shared' };
+    const periodMs = this.deps.limits?.().periodMs ?? 0;
+    if (!periodMs) return { phase: 'shared', inject: false, changed: false, refused: 'control has no time limit to extend' };
+    this.box(this.endsAt + periodMs);
+    this.note = `${this.session.localName} extended control by ${Math.round(periodMs / 60_000)} minutes`;
+    this.announce();
+    return { phase: 'shared', inject: false, changed: false };
+  }
+
+  /** Control may have become unavailable (a setting changed): a pending request or a grant ends, saying why; either way the helper hears the new status. */
+  recheck(): void {
+    const why = this.deps.unavailable();
+    if (this.state.phase !== 'view-only' && why) {
+      if (this.state.phase === 'requested') return this.withdraw(`the request ended: ${why}`);
+      this.stop('disconnect');
+      this.note = `control ended: ${why}`;
+    }
+    this.announce();
   }
 
   /** Ends a pending request without the novice's answer, saying why. */
@@ -102,7 +170,7 @@ export class NoviceControl implements ChannelEndpoint {
   stop(cause: StopCause): ControlStep {
     const step = this.state.apply({ type: 'stop', cause });
     if (step.refused) return step;
-    const who = cause.startsWith('novice') ? this.session.localName : this.session.peerName;
+    const who = cause.startsWith('novice') || cause === 'time-box' ? this.session.localName : this.session.peerName;
     this.note = `${who} ${STOP_WORDS[cause]}: control ended`;
     this.finish();
     this.link.consent('revoked', this.note);
@@ -121,6 +189,7 @@ export class NoviceControl implements ChannelEndpoint {
       const step = this.state.apply({ type: 'request' });
       if (step.refused) return void this.throttledTell(step.refused);
       this.note = undefined;
+      this.yesAfter = this.now() + (this.deps.limits?.().pauseMs ?? 0);
       this.link.consent('requested');
       return this.announce();
     }
@@ -164,8 +233,36 @@ export class NoviceControl implements ChannelEndpoint {
     this.target.catch((e: Error) => this.failed(`control could not start: ${e.message}`));
   }
 
+  /** Control ends at `endsAt` unless extended; the novice is asked a minute before. No period: no box. */
+  private box(endsAt: number): void {
+    clearTimeout(this.boxTimer);
+    this.extendAsked = false;
+    if (!this.deps.limits?.().periodMs) return void (this.endsAt = 0);
+    this.endsAt = endsAt;
+    const ask = endsAt - EXTEND_ASK_MS - this.now();
+    const atEnd = () => {
+      this.boxTimer = setTimeout(() => this.stop('time-box'), Math.max(0, this.endsAt - this.now()));
+    };
+    if (ask <= 0) {
+      this.extendAsked = true;
+      return atEnd();
+    }
+    this.boxTimer = setTimeout(() => {
+      this.extendAsked = true;
+      this.announce();
+      atEnd();
+    }, ask);
+  }
+
+  private now(): number {
+    return (this.deps.now ?? Date.now)();
+  }
+
   /** Lets go of every key and button the helper held, then closes the input target and the Esc watch. */
   private finish(): void {
+    clearTimeout(this.boxTimer);
+    this.endsAt = 0;
+    this.extendAsked = false;
     this.grant++;
     const [opening, escape] = [this.opening, this.escape];
     this.opening = this.target = this.escape = undefined;

@@ -42,6 +42,11 @@ export class DeviceSnapshot {
   }
 
   /** What changed since, in words, or undefined. */
+  /** The XTEST keyboards, through which every client's injected keys come (RA's for the helper too). */
+  xtestKeyboards(): number[] {
+    return this.devices.filter((d) => d.use === 4 && /XTEST/i.test(d.name)).map((d) => d.deviceId);
+  }
+
   async changed(): Promise<string | undefined> {
     const now = byId(await query(this.conn, this.xinput));
     const changes = this.devices.flatMap((was) => {

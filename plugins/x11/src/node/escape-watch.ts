@@ -13,12 +13,15 @@ export interface WatchOptions {
   readonly logger?: Logger;
   /** Called once the watch is disposed. */
   readonly closed?: () => void;
+  /** Whether an XTEST press of this keycode was the helper's own, injected by RA: the helper's Esc goes to the remote program. */
+  readonly injected?: (keycode: number) => boolean;
 }
 
 /**
- * Calls a listener the moment Escape goes down on a display, whoever pressed it: XInput2 raw key
- * presses on the root come from every keyboard (XTEST's too), whichever window has the focus and
- * even while a client grabs the keyboard.
+ * Calls a listener the moment Escape goes down on a display: XInput2 raw key presses on the root
+ * come from every keyboard (XTEST's too), whichever window has the focus and even while a client
+ * grabs the keyboard. The one press skipped is the helper's own Esc, which RA announced and which
+ * came through XTEST: it goes to the remote program.
  *
  * Escape is the physical key that typed it when the watch started, so no change of the map can
  * disarm it. Any change of the keyboard or modifier map by another client, and any input device
@@ -54,9 +57,12 @@ export class EscapeWatch implements Disposable {
       const escapes = new Set((await readKeyboardMap(conn)).places(XK_ESCAPE).map((p) => p.keycode));
       if (escapes.size === 0) throw new Error(`no key types Escape on ${display}, so the novice could not take control back`);
       const devices = await DeviceSnapshot.take(conn, xinput);
+      // XTEST's keyboards: only a press through one of them can be the helper's; a physical key never is.
+      const xtest = new Set(devices.xtestKeyboards());
+      const helpers = (e: { sourceId?: number; detail: number }) => e.sourceId !== undefined && xtest.has(e.sourceId) && options.injected?.(e.detail) === true;
       const watch = new EscapeWatch(conn, escapes, await KeymapSnapshot.take(conn), devices, listener, options);
       conn.client.on('event', (e) => {
-        if (e.name === 'XIRawKeyPress' && watch.escapes.has(e.detail)) watch.tell();
+        if (e.name === 'XIRawKeyPress' && watch.escapes.has(e.detail) && !helpers(e)) watch.tell();
         else if ((e.name === 'MappingNotify' && e.request !== MAPPING_POINTER) || e.name === 'XIHierarchyChanged') watch.check();
       });
       // Fail safe: without a watch the novice's Esc would go unheard, so losing it counts as an Esc.

@@ -25,6 +25,8 @@ export interface TargetOptions {
   readonly logger?: Logger;
   /** Drops helper input aimed at protected windows and RA's indicator; without, input goes anywhere (tests of injection alone). */
   readonly guard?: DesktopGuard;
+  /** Told of each key about to be pressed, so the novice's Esc watch knows the helper's own Esc. */
+  readonly injecting?: (keycode: number) => void;
   /** Called once the target is disposed. */
   readonly closed?: () => void;
 }
@@ -202,6 +204,7 @@ export class X11InputTarget implements InputTarget {
     if (held && held.detail !== place.keycode) this.release(id, held);
     if (wrap) this.fake(KeyPress, wrap);
     for (const key of unwrap) this.fake(KeyRelease, key.detail);
+    this.options.injecting?.(place.keycode);
     this.fake(KeyPress, place.keycode);
     for (const key of unwrap) this.fake(KeyPress, key.detail);
     if (wrap) this.fake(KeyRelease, wrap);

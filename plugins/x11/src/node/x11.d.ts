@@ -65,7 +65,8 @@ declare module 'x11' {
     | { readonly name: 'RRScreenChangeNotify'; readonly width: number; readonly height: number }
     | { readonly name: 'XIMotion' | 'XIRawMotion' }
     /** `detail` is the keycode or the button. */
-    | { readonly name: 'XIRawKeyPress' | 'XIRawKeyRelease' | 'XIRawButtonPress' | 'XIRawButtonRelease'; readonly detail: number }
+    /** `sourceId` is the slave device that produced it, e.g. the XTEST keyboard. */
+    | { readonly name: 'XIRawKeyPress' | 'XIRawKeyRelease' | 'XIRawButtonPress' | 'XIRawButtonRelease'; readonly detail: number; readonly sourceId: number }
     /** `request`: 0 modifiers, 1 keyboard, 2 pointer. */
     | { readonly name: 'MappingNotify'; readonly request: number }
     /** A device was added, removed, enabled, disabled, attached to a master or detached; the body is left raw. */
