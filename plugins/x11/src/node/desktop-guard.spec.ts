@@ -3,9 +3,10 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { IndicatorActions, IndicatorHelper } from '@ra/plugin-session/api';
 import { until } from '@ra/kernel/testing';
+import type { ScreenRect } from '@ra/plugin-screen/api';
 import { screenshot, withXvfb } from '@ra/test-kit';
 import { DesktopGuards } from './desktop-guard.js';
-import { BORDER_PX, CONTROLLING_RGB, WATCHING_RGB } from './indicator-windows.js';
+import { BAR_RGB, BORDER_PX, CONTROLLING_RGB, ROW_PX, WATCHING_RGB } from './indicator-windows.js';
 import { InputProbe } from './testing/input-probe.js';
 import { Painter } from './testing/painter.js';
 import { RecordingSink } from './testing/recording-sink.js';
@@ -17,11 +18,34 @@ import { X11InputSink } from './x11-input-sink.js';
 const run = promisify(execFile);
 const ROOT_RGB = 0x336699;
 const BANK_RGB = 0x00c853;
+const TERMINAL_RGB = 0x8e24aa;
 const BANK = { x: 300, y: 300, width: 200, height: 120 };
 const hank: IndicatorHelper = { sessionId: 's1', name: 'Hank', rights: ['view'] };
 
 /** The sink's copy of the screen, as 0xRRGGBB at (x, y). */
 const seen = (sink: RecordingSink, x: number, y: number) => sink.screen.readUInt32LE((y * sink.geometry.width + x) * 4) & 0xffffff;
+
+/** Counts the updates in which any pixel is `rgb`, as they come, before the next one paints over them. */
+class LeakSink extends RecordingSink {
+  leaks = 0;
+  constructor(private readonly secret: number) {
+    super();
+  }
+  override update(u: Parameters<RecordingSink['update']>[0]): void {
+    const [b, g, r] = [this.secret & 255, (this.secret >> 8) & 255, this.secret >> 16];
+    let leaked = false;
+    for (let row = 0; row < u.height && !leaked; row++) {
+      for (let at = row * u.stride, end = at + u.width * 4; at < end; at += 4) {
+        if (u.data[at] === b && u.data[at + 1] === g && u.data[at + 2] === r) {
+          leaked = true;
+          break;
+        }
+      }
+    }
+    if (leaked) this.leaks++;
+    super.update(u);
+  }
+}
 
 describe('the desktop guard and indicator on Xvfb', function () {
   this.timeout(30_000);
@@ -48,6 +72,14 @@ describe('the desktop guard and indicator on Xvfb', function () {
   });
 
   const real = () => screenshot(xvfb().env);
+
+  /** Where the indicator's bar is: of its windows, the one thicker than the border both ways. */
+  async function barGeometry(): Promise<ScreenRect> {
+    const tree = (await run('xwininfo', ['-root', '-children'], { env: xvfb().env })).stdout;
+    const windows = [...tree.matchAll(/"RA desktop indicator".*?(\d+)x(\d+)\+(\d+)\+(\d+)/g)].map((m) => m.slice(1).map(Number));
+    const [width, height, x, y] = windows.find(([w, h]) => w > BORDER_PX && h > BORDER_PX) ?? assert.fail(`no bar among the root's children:\n${tree}`);
+    return { x, y, width, height };
+  }
 
   it('draws a border and a bar as override-redirect windows: amber while watched, red in control, gone when nobody is connected', async () => {
     await indicator.show([hank], actions);
@@ -120,6 +152,78 @@ describe('the desktop guard and indicator on Xvfb', function () {
     } finally {
       await target.dispose();
       await probe.close();
+    }
+  });
+
+  it('shows a window above a protected one and lets helper clicks reach it: only what shows of the protected window is hidden', async () => {
+    const sink = new RecordingSink();
+    const stream = await new X11CaptureSource({ guards }).start(xvfb().display, sink);
+    const probe = await InputProbe.open(xvfb().display);
+    const target = await new X11InputSink(undefined, guards).open(xvfb().display);
+    try {
+      // A protected window as large as the screen, as the novice's browser showing RA's page may be, and a terminal in front of it.
+      await painter.window({ x: 0, y: 0, width: 1024, height: 700 }, BANK_RGB, 'My Bank - Online');
+      const terminal = { x: 200, y: 150, width: 300, height: 200 };
+      await painter.window(terminal, TERMINAL_RGB, 'Terminal');
+      await until(() => seen(sink, 350, 250) === TERMINAL_RGB, 5000, 'the terminal in the picture');
+      await until(() => seen(sink, 100, 100) === 0, 5000, 'the page around it black');
+      await target.pointer({ kind: 'down', button: 'left', x: 350, y: 250 });
+      await target.pointer({ kind: 'up', button: 'left', x: 350, y: 250 });
+      await assert.rejects(target.pointer({ kind: 'down', button: 'left', x: 100, y: 100 }), /is protected on this computer/);
+      await probe.sync();
+      assert.equal(probe.strokes.filter((s) => s.type === 'button' && s.down).length, 1, 'the click on the terminal arrived, the one on the page did not');
+    } finally {
+      await target.dispose();
+      await probe.close();
+      await stream.dispose();
+    }
+  });
+
+  it('never sends a frame showing a protected window while it moves about, comes and goes', async () => {
+    const sink = new LeakSink(BANK_RGB);
+    const stream = await new X11CaptureSource({ guards, sharedMemory: false }).start(xvfb().display, sink);
+    try {
+      const bank = await painter.window(BANK, BANK_RGB, 'My Bank - Online');
+      for (let i = 0; i < 300; i++) {
+        await painter.move(bank, (i * 37) % 800, (i * 53) % 560);
+        if (i % 10 === 5) await painter.shown(bank, false);
+        if (i % 10 === 6) await painter.shown(bank, true);
+        if (i % 4 === 0) await new Promise((r) => setTimeout(r, 2));
+      }
+      await sink.settled();
+      assert.ok(sink.updates.length > 20, `${sink.updates.length} updates`);
+      assert.equal(sink.leaks, 0, `${sink.leaks} of ${sink.updates.length} updates showed the protected window`);
+    } finally {
+      await stream.dispose();
+    }
+  });
+
+  it('gives several helpers a row each with their own Disconnect, and a note row; the taller bar stays out of the picture', async () => {
+    const sink = new RecordingSink();
+    const stream = await new X11CaptureSource({ guards }).start(xvfb().display, sink);
+    try {
+      await painter.window(BANK, BANK_RGB, 'My Bank - Online');
+      const ann = { sessionId: 's2', name: 'Ann', rights: ['view', 'control'] };
+      await indicator.show([hank, ann], actions);
+      const env = xvfb().env;
+      // Rows: the headline, Hank, Ann, and the note of what is hidden from them.
+      const { width, height, x: left, y: top } = await barGeometry();
+      assert.equal(height, 4 + 4 * ROW_PX);
+      await until(async () => (await real()).rgb(left + 10, top + height - 5) === BAR_RGB, 5000, 'the bar drawn to its last row');
+      await sink.settled();
+      assert.equal(seen(sink, left + 10, top + height - 5), ROOT_RGB, "the bar's last row is not in the picture");
+      const click = (row: number, fromRight: number) =>
+        run('xdotool', ['mousemove', String(left + width - fromRight), String(top + 2 + row * ROW_PX + ROW_PX / 2), 'click', '1'], { env });
+      await click(2, 20);
+      await until(() => pressed.length === 1, 5000, "Ann's Disconnect pressed");
+      assert.deepEqual(pressed, ['disconnect s2']);
+      await click(0, 20);
+      await until(() => pressed.length === 3, 5000, 'Disconnect all pressed');
+      assert.deepEqual(pressed.slice(1), ['disconnect s1', 'disconnect s2']);
+      await indicator.show([hank], actions);
+      assert.equal((await barGeometry()).height, 4 + 2 * ROW_PX, 'the headline and the note');
+    } finally {
+      await stream.dispose();
     }
   });
 

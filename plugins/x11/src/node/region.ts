@@ -51,6 +51,19 @@ export function intersect(a: ScreenRect, b: ScreenRect): ScreenRect | undefined 
   return width > 0 && height > 0 ? { x, y, width, height } : undefined;
 }
 
+/** The parts of `a` outside `b`: up to four rectangles. */
+export function subtract(a: ScreenRect, b: ScreenRect): ScreenRect[] {
+  const o = intersect(a, b);
+  if (!o) return [a];
+  const parts: ScreenRect[] = [
+    { x: a.x, y: a.y, width: a.width, height: o.y - a.y },
+    { x: a.x, y: o.y + o.height, width: a.width, height: a.y + a.height - (o.y + o.height) },
+    { x: a.x, y: o.y, width: o.x - a.x, height: o.height },
+    { x: o.x + o.width, y: o.y, width: a.x + a.width - (o.x + o.width), height: o.height },
+  ];
+  return parts.filter((r) => r.width > 0 && r.height > 0);
+}
+
 export function contains(r: ScreenRect, x: number, y: number): boolean {
   return x >= r.x && y >= r.y && x < r.x + r.width && y < r.y + r.height;
 }

@@ -141,11 +141,7 @@ export class X11CaptureStream implements CaptureStream {
     this.conn.client.on('event', (e) => this.onEvent(e));
     this.conn.onLost((reason) => this.end(reason));
     // A window that became protected, or stopped being, is grabbed again to be painted as it now must be.
-    this.guarding = this.options.guard?.onChange((areas) => {
-      if (this.stopped) return;
-      this.damaged.push(...areas);
-      this.schedule();
-    });
+    this.guarding = this.options.guard?.onChange((areas) => this.regrab(areas));
     // Damage first: whatever is drawn while the first frame is read comes as damage after it.
     damage.Create(this.damageId, root, damage.ReportLevel.RawRectangles);
     randr?.SelectInput(root, randr.NotifyMask.ScreenChange);
@@ -246,16 +242,26 @@ export class X11CaptureStream implements CaptureStream {
     }
   }
 
-  /** Grabs through MIT-SHM, and on its failure through core GetImage, for good if that works. */
+  /** Grabs `rect` as helpers may see it: see DesktopGuard.beginGrab. */
   private async grab(rect: ScreenRect): Promise<Grab> {
-    const guard = this.options.guard;
-    // Never ahead of a window RA just heard of: it may be one to hide.
-    await guard?.settled();
+    const mask = this.options.guard?.beginGrab();
     const grab = await this.rawGrab(rect);
-    guard?.paint(rect, grab);
+    if (!mask) return grab;
+    // An SHM grab's buffer is the next grab's too: grabs run one at a time, so it stays this one's until sent.
+    const unsure = await mask.finish(rect, grab);
+    this.regrab(unsure);
     return grab;
   }
 
+  /** What is hidden changed there, or was not known during a grab: those areas are grabbed again. */
+  private regrab(areas: readonly ScreenRect[]): void {
+    if (this.stopped || areas.length === 0) return;
+    this.damaged.push(...areas);
+    if (this.damaged.length > MAX_PENDING_RECTS) this.damaged = [this.damaged.reduce(union)];
+    this.schedule();
+  }
+
+  /** Grabs through MIT-SHM, and on its failure through core GetImage, for good if that works. */
   private async rawGrab(rect: ScreenRect): Promise<Grab> {
     try {
       return await this.grabber.grab(rect);

@@ -1,6 +1,7 @@
 import type { Disposable, Logger } from '@ra/kernel';
 import type { DesktopIndicator, IndicatorActions, IndicatorHelper } from '@ra/plugin-session/api';
 import type { DesktopGuards, GuardLease } from './desktop-guard.js';
+import { barRows, type BarAction, type BarView } from './indicator-bar.js';
 import { IndicatorWindows } from './indicator-windows.js';
 
 export interface IndicatorDeps {
@@ -14,7 +15,9 @@ export interface IndicatorDeps {
 interface Shown {
   readonly windows: IndicatorWindows;
   readonly lease: GuardLease;
-  readonly watching: Disposable;
+  readonly watching: Disposable[];
+  /** What the bar shows now. */
+  key: string;
 }
 
 /**
@@ -59,35 +62,50 @@ export class X11Indicator implements DesktopIndicator, Disposable {
     const display = this.deps.display();
     if (!display || !this.deps.enabled() || this.helpers.length === 0) return this.hide();
     const shown = this.shown && this.shown.windows.alive ? this.shown : await this.open(display);
-    const controlling = this.helpers.filter((h) => h.rights.includes('control'));
-    const watching = this.helpers.filter((h) => !h.rights.includes('control'));
-    const hidden = [...new Set(shown.lease.guard.protectedWindows.map((w) => w.name))];
-    const parts = [
-      ...controlling.map((h) => `${h.name} controls your computer`),
-      watching.length ? `${names(watching)} ${watching.length === 1 ? 'sees' : 'see'} your screen` : '',
-      hidden.length ? `Hidden from them: ${hidden.join(', ')}` : '',
-    ].filter(Boolean);
-    const actions = this.actions!;
-    const buttons = [
-      ...(controlling.length ? [{ label: 'Stop Control', press: () => controlling.forEach((h) => actions.stopControl(h.sessionId)) }] : []),
-      { label: 'Disconnect', press: () => this.helpers.forEach((h) => actions.disconnect(h.sessionId)) },
-    ];
-    await shown.windows.show(controlling.length > 0, `RA: ${parts.join('. ')}`, buttons);
+    const { guard } = shown.lease;
+    const view: BarView = {
+      helpers: this.helpers,
+      hidden: [...new Set(guard.protectedWindows.map((w) => w.name))],
+      dropped: [...guard.dropped.values()].reduce((a, b) => a + b, 0),
+    };
+    const key = JSON.stringify(view);
+    if (key === shown.key) return;
+    await shown.windows.show(
+      this.helpers.some((h) => h.rights.includes('control')),
+      barRows(view),
+      (action) => this.press(action),
+    );
+    shown.key = key;
+  }
+
+  /** The novice's own click on the bar. */
+  private press(action: BarAction): void {
+    const actions = this.actions;
+    if (!actions) return;
+    for (const id of action.sessionIds) {
+      try {
+        if (action.kind === 'stop-control') actions.stopControl(id);
+        else actions.disconnect(id);
+      } catch (e) {
+        this.deps.logger?.warn(`ra.x11: the desktop indicator's ${action.kind} did nothing: ${(e as Error).message}`);
+      }
+    }
   }
 
   private async open(display: string): Promise<Shown> {
     await this.hide();
     const lease = await this.deps.guards.lease(display);
     try {
-      const windows = await IndicatorWindows.open(display);
-      lease.guard.setCovers(windows.covers);
+      const windows = await IndicatorWindows.open(display, (covers) => lease.guard.setCovers(covers));
       await windows.map();
-      // The hidden windows' names are part of the bar's line.
-      const watching = lease.guard.onChange(() => void this.apply());
+      // What is hidden and how much was dropped are part of the bar.
+      const later = () => void this.apply().catch((e: Error) => this.deps.logger?.warn(`ra.x11: cannot update the desktop indicator: ${e.message}`));
+      const watching = [lease.guard.onChange(later), lease.guard.onDrop(later)];
       windows.onLost((reason) => this.deps.logger?.warn(`ra.x11: the desktop indicator is gone: ${reason}`));
-      this.shown = { windows, lease, watching };
+      this.shown = { windows, lease, watching, key: '' };
       return this.shown;
     } catch (e) {
+      lease.guard.setCovers([]);
       lease.dispose();
       throw e;
     }
@@ -97,14 +115,10 @@ export class X11Indicator implements DesktopIndicator, Disposable {
     const shown = this.shown;
     if (!shown) return;
     this.shown = undefined;
-    shown.watching.dispose();
+    for (const w of shown.watching) w.dispose();
     await shown.windows.close();
+    // Once the server took them down: a grab in between still shows what lay under them.
     shown.lease.guard.setCovers([]);
     shown.lease.dispose();
   }
-}
-
-function names(helpers: readonly IndicatorHelper[]): string {
-  const all = helpers.map((h) => h.name);
-  return all.length > 1 ? `${all.slice(0, -1).join(', ')} and ${all.at(-1)}` : all[0];
 }

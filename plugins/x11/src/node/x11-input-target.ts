@@ -20,6 +20,9 @@ const SHIFT_MASK = 0x1;
 const LOCK_MASK = 0x2;
 const STRUCTURE_NOTIFY_MASK = 0x20000;
 
+/** Keys (by code or key name) that make a shortcut of the next one: Control, (left) Alt, Super; AltGr only types. */
+const CHORD_KEY = /^(Control|AltLeft$|Alt$|Meta|OS|Super|Hyper)/;
+
 export interface TargetOptions {
   readonly timeoutMs: number;
   readonly logger?: Logger;
@@ -127,10 +130,13 @@ export class X11InputTarget implements InputTarget {
       throw new Error(`the point (${e.x}, ${e.y}) is outside the ${width}x${height} screen of ${this.conn.name}; nothing was injected`);
     }
     const { MotionNotify, ButtonPress, ButtonRelease } = this.xtest;
-    // A release always goes out: it cannot click anything by itself, and a held button must not stick.
-    const guard = this.options.guard;
-    const refusal = e.kind === 'move' ? guard?.moveRefusal(x, y) : e.kind === 'up' ? undefined : await guard?.pressRefusal(x, y);
-    if (refusal) throw new Error(`${refusal}; nothing was injected`);
+    const refusal = await this.options.guard?.pointerRefusal(e.kind, x, y);
+    if (refusal) {
+      // A held button is let go where the pointer is: it must not stick, nor drop what it drags onto a protected window.
+      const held = e.kind === 'up' ? this.held.get(`button:${e.button}`) : undefined;
+      if (held) this.release(`button:${e.button}`, held);
+      throw new Error(`${refusal}; nothing was injected`);
+    }
     switch (e.kind) {
       case 'move':
         return this.fake(MotionNotify, 0, x, y);
@@ -186,7 +192,8 @@ export class X11InputTarget implements InputTarget {
       if (held) this.release(id, held);
       return;
     }
-    const refusal = await this.options.guard?.keyRefusal(() => this.pointerAt());
+    const chord = [...this.held.keys()].some((id) => CHORD_KEY.test(id));
+    const refusal = await this.options.guard?.keyRefusal(() => this.pointerAt(), chord);
     if (refusal) throw new Error(`${refusal}; nothing was injected`);
     // Everything is looked up before the first event goes out, so a failure injects nothing.
     const { KeyPress, KeyRelease } = this.xtest;
@@ -236,12 +243,13 @@ export class X11InputTarget implements InputTarget {
     return { shift: (keyMask & SHIFT_MASK) !== 0, lock: (keyMask & LOCK_MASK) !== 0 };
   }
 
-  /** A round trip: the server handled every event sent before, or refused one of them. */
+  /** Where the pointer is now. */
   private async pointerAt(): Promise<{ x: number; y: number }> {
     const p = await this.conn.request<PointerPosition>((cb) => this.conn.client.QueryPointer(this.conn.screen.root, cb));
     return { x: p.rootX, y: p.rootY };
   }
 
+  /** A round trip: the server handled every event sent before, or refused one of them. */
   private async sync(): Promise<void> {
     await this.conn.request((cb) => this.conn.client.GetInputFocus(cb));
     const refusal = this.refusal;

@@ -35,6 +35,12 @@ declare module 'x11' {
     readonly height: number;
   }
 
+  export interface FontInfo {
+    readonly maxBounds: { readonly characterWidth: number };
+    readonly fontAscent: number;
+    readonly fontDescent: number;
+  }
+
   export interface PointerPosition {
     readonly rootX: number;
     readonly rootY: number;
@@ -80,8 +86,22 @@ declare module 'x11' {
         readonly y: number;
         readonly width: number;
         readonly height: number;
+        readonly borderWidth: number;
       }
-    | { readonly name: 'MapNotify' | 'UnmapNotify' | 'DestroyNotify'; readonly wid: number }
+    /** From SubstructureNotify on `parent`. */
+    | {
+        readonly name: 'CreateNotify';
+        readonly parent: number;
+        readonly wid: number;
+        readonly x: number;
+        readonly y: number;
+        readonly width: number;
+        readonly height: number;
+        readonly borderWidth: number;
+      }
+    /** `parent` is the new parent. */
+    | { readonly name: 'ReparentNotify'; readonly wid: number; readonly parent: number }
+    | { readonly name: 'MapNotify' | 'UnmapNotify' | 'DestroyNotify' | 'CirculateNotify' | 'GravityNotify'; readonly wid: number }
     | { readonly name: 'PropertyNotify'; readonly wid: number; readonly atom: number }
     | { readonly name: 'Expose'; readonly wid: number; readonly count: number }
     /** `state`: 0 unobscured, 1 partially obscured, 2 fully obscured. */
@@ -164,6 +184,7 @@ declare module 'x11' {
     UnmapWindow(window: number): void;
     DestroyWindow(window: number): void;
     OpenFont(font: number, name: string): void;
+    QueryFont(font: number, callback: XCallback<FontInfo>): void;
     CreateGC(gc: number, drawable: number, values: { readonly foreground?: number; readonly background?: number; readonly font?: number }): void;
     ChangeGC(gc: number, values: { readonly foreground?: number; readonly background?: number }): void;
     FreeGC(gc: number): void;

@@ -84,4 +84,28 @@ describe('what each helper may do: rights, taking one back, and the desktop indi
       driving.dispose();
     }
   });
+
+  it('shows the helpers on an indicator that came after they connected, and on one that failed before', async () => {
+    const indicators: DesktopIndicator[] = [];
+    const driving = driveIndicators(pair.novice, () => indicators, quietLogger);
+    try {
+      await pair.connected();
+      // ra.x11 enabled, or restarted, while Hank is connected; the other's display was not there the first time.
+      const late: string[][] = [];
+      indicators.push({ id: 'late', show: async (helpers) => void late.push(helpers.map((h) => h.name)) });
+      let failures = 1;
+      const flaky: string[][] = [];
+      indicators.push({
+        id: 'flaky',
+        show: async (helpers) => {
+          if (failures-- > 0) throw new Error('cannot open display');
+          flaky.push(helpers.map((h) => h.name));
+        },
+      });
+      await eventually(() => late.at(-1)?.[0] === 'Hank', 'Hank on the late indicator');
+      await eventually(() => flaky.at(-1)?.[0] === 'Hank', 'Hank on the indicator that failed once');
+    } finally {
+      driving.dispose();
+    }
+  });
 });

@@ -32,6 +32,19 @@ export class Painter {
     return id;
   }
 
+  /** Moves a window `window()` showed to (`x`, `y`). */
+  async move(id: number, x: number, y: number): Promise<void> {
+    this.conn.client.ConfigureWindow(id, { x, y });
+    await this.sync();
+  }
+
+  /** Unmaps (`shown` false) or maps a window `window()` showed. */
+  async shown(id: number, shown: boolean): Promise<void> {
+    if (shown) this.conn.client.MapWindow(id);
+    else this.conn.client.UnmapWindow(id);
+    await this.sync();
+  }
+
   /** Takes a window `window()` showed off the screen. */
   async destroy(id: number): Promise<void> {
     this.conn.client.DestroyWindow(id);
