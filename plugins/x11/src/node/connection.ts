@@ -12,6 +12,9 @@ const EXTENSION_NAMES: Record<keyof XExtensions, string> = {
   xtest: 'XTEST',
 };
 
+/** The last of the atoms every X server predefines (WM_NAME, STRING, …), the same numbers everywhere. */
+const LAST_PREDEFINED_ATOM = 68;
+
 /** How long `close()` waits for the server to hang up before dropping the socket. */
 const CLOSE_TIMEOUT_MS = 1000;
 
@@ -79,6 +82,7 @@ export class XConnection {
           if (settled || !socket) return display.client.terminate();
           settled = true;
           clearTimeout(timer);
+          ownAtoms(display.client);
           const screen = display.screen[Number(x11.parseDisplay(name).screenNum)] ?? display.screen[0];
           resolve(new XConnection(name, display.client, display, screen, socket, segments, options.onProtocolError ?? (() => undefined)));
         });
@@ -167,4 +171,15 @@ export class XConnection {
     for (const reject of this.pending) reject(error);
     this.pending.clear();
   }
+}
+
+/**
+ * The `x11` package keeps one table of interned atoms for all its clients, whatever their server,
+ * and answers InternAtom from it: a name interned on a server that ended (or another display)
+ * would come back with that server's number. Each connection starts from the predefined atoms.
+ */
+function ownAtoms(client: XClient): void {
+  const predefined = Object.entries(client.atoms).filter(([, atom]) => atom <= LAST_PREDEFINED_ATOM);
+  client.atoms = Object.fromEntries(predefined);
+  client.atom_names = Object.fromEntries(predefined.map(([name, atom]) => [atom, name]));
 }

@@ -2,15 +2,17 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { IndicatorActions, IndicatorHelper } from '@ra/plugin-session/api';
+import sinon from 'sinon';
 import { until } from '@ra/kernel/testing';
 import type { ScreenRect } from '@ra/plugin-screen/api';
-import { screenshot, withXvfb } from '@ra/test-kit';
+import { screenshot, startXvfb, withXvfb, type Xvfb } from '@ra/test-kit';
 import { DesktopGuards } from './desktop-guard.js';
 import { BAR_RGB, BORDER_PX, CONTROLLING_RGB, ROW_PX, WATCHING_RGB } from './indicator-windows.js';
 import { InputProbe } from './testing/input-probe.js';
 import { Painter } from './testing/painter.js';
 import { RecordingSink } from './testing/recording-sink.js';
 import { DEFAULT_PROTECTED_WINDOWS } from './window-rules.js';
+import { WindowSurvey } from './window-survey.js';
 import { X11CaptureSource } from './x11-capture-source.js';
 import { X11Indicator } from './x11-indicator.js';
 import { X11InputSink } from './x11-input-sink.js';
@@ -24,6 +26,15 @@ const hank: IndicatorHelper = { sessionId: 's1', name: 'Hank', rights: ['view'] 
 
 /** The sink's copy of the screen, as 0xRRGGBB at (x, y). */
 const seen = (sink: RecordingSink, x: number, y: number) => sink.screen.readUInt32LE((y * sink.geometry.width + x) * 4) & 0xffffff;
+
+/** The indicator's windows on a display, from `xwininfo`. */
+async function indicatorGeometries(x: Xvfb): Promise<ScreenRect[]> {
+  const tree = (await run('xwininfo', ['-root', '-children'], { env: x.env })).stdout;
+  return [...tree.matchAll(/"RA desktop indicator".*?(\d+)x(\d+)\+(\d+)\+(\d+)/g)].map((m) => {
+    const [width, height, x, y] = m.slice(1).map(Number);
+    return { x, y, width, height };
+  });
+}
 
 /** Counts the updates in which any pixel is `rgb`, as they come, before the next one paints over them. */
 class LeakSink extends RecordingSink {
@@ -75,10 +86,8 @@ describe('the desktop guard and indicator on Xvfb', function () {
 
   /** Where the indicator's bar is: of its windows, the one thicker than the border both ways. */
   async function barGeometry(): Promise<ScreenRect> {
-    const tree = (await run('xwininfo', ['-root', '-children'], { env: xvfb().env })).stdout;
-    const windows = [...tree.matchAll(/"RA desktop indicator".*?(\d+)x(\d+)\+(\d+)\+(\d+)/g)].map((m) => m.slice(1).map(Number));
-    const [width, height, x, y] = windows.find(([w, h]) => w > BORDER_PX && h > BORDER_PX) ?? assert.fail(`no bar among the root's children:\n${tree}`);
-    return { x, y, width, height };
+    const windows = await indicatorGeometries(xvfb());
+    return windows.find(({ width, height }) => width > BORDER_PX && height > BORDER_PX) ?? assert.fail(`no bar among ${JSON.stringify(windows)}`);
   }
 
   it('draws a border and a bar as override-redirect windows: amber while watched, red in control, gone when nobody is connected', async () => {
@@ -224,6 +233,44 @@ describe('the desktop guard and indicator on Xvfb', function () {
       assert.equal((await barGeometry()).height, 4 + 2 * ROW_PX, 'the headline and the note');
     } finally {
       await stream.dispose();
+    }
+  });
+
+  it('shows nothing and lets no press through while the windows cannot be read, and all again once they can', async () => {
+    const sink = new RecordingSink();
+    const stream = await new X11CaptureSource({ guards }).start(xvfb().display, sink);
+    const target = await new X11InputSink(undefined, guards).open(xvfb().display);
+    const failing = sinon.stub(WindowSurvey.prototype, 'windows').rejects(new Error('the X server at :9 refused a request: Bad atom'));
+    try {
+      await (await guards.current(xvfb().display))!.update();
+      await assert.rejects(target.pointer({ kind: 'down', button: 'left', x: 100, y: 100 }), /cannot be read \(.*Bad atom\): helper input is dropped/);
+      await until(() => seen(sink, 100, 100) === 0 && seen(sink, 900, 600) === 0, 5000, 'the picture black');
+      failing.restore();
+      await target.pointer({ kind: 'down', button: 'left', x: 100, y: 100 });
+      await target.pointer({ kind: 'up', button: 'left', x: 100, y: 100 });
+      await until(() => seen(sink, 100, 100) === ROOT_RGB && seen(sink, 900, 600) === ROOT_RGB, 5000, 'the desktop in the picture again');
+    } finally {
+      failing.restore();
+      await target.dispose();
+      await stream.dispose();
+    }
+  });
+
+  it('draws itself again around the screen when it changes size', async () => {
+    const small = await startXvfb({ width: 1024, height: 768 });
+    const shrinker = await Painter.open(small.display);
+    const there = new X11Indicator({ display: () => small.display, enabled: () => true, guards });
+    try {
+      await there.show([hank], actions);
+      await shrinker.shrinkScreen(800, 600);
+      await until(async () => (await screenshot(small.env)).rgb(798, 300) === WATCHING_RGB, 5000, 'the right edge at the new size');
+      const screen = await screenshot(small.env);
+      assert.equal(screen.rgb(400, 598), WATCHING_RGB, 'the bottom edge at the new size');
+      assert.equal((await indicatorGeometries(small)).length, 5, 'the old windows gone');
+    } finally {
+      await there.dispose();
+      await shrinker.close();
+      await small.stop();
     }
   });
 

@@ -74,6 +74,8 @@ export class DesktopGuard implements Disposable {
   private surveying: Promise<void> = Promise.resolve();
   /** Until when the last press let through may still change what is in front. */
   private settling = 0;
+  /** Why the windows could not be read last time: until they can, nothing is shown and no press goes through. */
+  private unreadable?: string;
   private queued = false;
   private readonly listeners = new Set<(areas: ScreenRect[]) => void>();
   private readonly dropListeners = new Set<() => void>();
@@ -152,7 +154,8 @@ export class DesktopGuard implements Disposable {
   async fresh(): Promise<void> {
     // The reply comes after every event sent before it, and each of those queued a survey.
     await this.conn.request((cb) => this.conn.client.GetInputFocus(cb));
-    await this.surveying;
+    // After a failure, each look tries again.
+    await (this.unreadable ? this.update() : this.surveying);
   }
 
   /** Shows RA's own windows to the guard: helpers keep the old pixels there, and the guarded ones take no helper input. */
@@ -185,7 +188,7 @@ export class DesktopGuard implements Disposable {
         } finally {
           this.grabs.delete(unsure);
         }
-        this.paint(rect, grab, [...before, ...this.hidden(), ...unsure]);
+        this.paint(rect, grab, this.unreadable ? [rect] : [...before, ...this.hidden(), ...unsure]);
         return unsure.flatMap((r) => intersect(rect, r) ?? []);
       },
     };
@@ -217,6 +220,7 @@ export class DesktopGuard implements Disposable {
       await this.fresh();
       return this.letThrough(this.refusalAt(x, y, true), chord);
     }
+    if (this.unreadable) return `${this.unreadable}: helper input is dropped until they can be`;
     const name = focused && !this.isCover(focused.id) ? this.nameOf(focused) : undefined;
     return this.letThrough(name && this.refuse(name, true), chord);
   }
@@ -240,6 +244,7 @@ export class DesktopGuard implements Disposable {
   }
 
   private refusalAt(x: number, y: number, counted: boolean): string | undefined {
+    if (this.unreadable) return `${this.unreadable}: helper input is dropped until they can be`;
     if (this.covers.some((c) => c.guarded && contains(c.rect, x, y))) return this.refuse("RA's desktop indicator", counted);
     // The window that gets a click there: the topmost one, not what lies under it.
     const top = this.windows.findLast((w) => w.viewable && !this.isCover(w.id) && contains(w.rect, x, y));
@@ -342,9 +347,20 @@ export class DesktopGuard implements Disposable {
       this.windows = seen.map((w) => ({ ...w, name: this.isCover(w.id) ? undefined : this.nameOf(w) }));
       this.inSurvey = [];
       for (const [id, { survey: by }] of [...this.latest]) if (by < survey) this.latest.delete(id);
+      const recovered = this.unreadable !== undefined;
+      this.unreadable = undefined;
       this.tellChanges();
+      if (recovered) {
+        this.logger?.info(`ra.x11: the windows of ${this.conn.name} can be read again`);
+        for (const listener of this.listeners) listener([EVERYWHERE]);
+      }
     } catch (e) {
-      if (this.conn.alive) this.logger?.warn(`ra.x11: cannot read the windows of ${this.conn.name}: ${(e as Error).message}`);
+      if (!this.conn.alive) return;
+      const why = `the windows of ${this.conn.name} cannot be read (${(e as Error).message})`;
+      if (why !== this.unreadable) this.logger?.warn(`ra.x11: ${why}; helpers see nothing and their input is dropped until they can`);
+      this.unreadable = why;
+      // Everything is to be grabbed again once they can.
+      for (const listener of this.listeners) listener([EVERYWHERE]);
     }
   }
 

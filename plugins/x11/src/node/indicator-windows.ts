@@ -25,6 +25,7 @@ const INPUT_OUTPUT = 1;
 const EXPOSURE = 0x8000;
 const BUTTON_PRESS = 0x4;
 const VISIBILITY_CHANGE = 0x10000;
+const STRUCTURE_NOTIFY = 0x20000;
 const [STRING, WM_NAME, WM_CLASS] = [31, 39, 67];
 /** WM_CLASS of the indicator's windows, so tools (and specs) can tell them. */
 export const INDICATOR_CLASS = 'ra-desktop-indicator';
@@ -46,11 +47,15 @@ export class IndicatorWindows {
   private act: (action: BarAction) => void = () => undefined;
   private lastRaise = 0;
   private raiseTimer?: NodeJS.Timeout;
+  /** Set once the screen changed size: these windows fit the old one. */
+  private outdated = false;
+  private outdatedListener: () => void = () => undefined;
 
   private constructor(
     private readonly conn: XConnection,
     private readonly edges: readonly Cover[],
     private readonly bar: number,
+    private readonly screen: { readonly width: number; readonly height: number },
     /** The bar at its tallest, and what lies under that. */
     box: ScreenRect,
     private readonly under: Buffer,
@@ -107,7 +112,9 @@ export class IndicatorWindows {
         edges.push({ id, rect, under: await under(rect), guarded: false });
       }
       const bar = create({ ...box, height: PAD_PX * 2 + ROW_PX }, BAR_RGB, EXPOSURE | BUTTON_PRESS | VISIBILITY_CHANGE);
-      return new IndicatorWindows(conn, edges, bar, box, await under(box), font, setCovers);
+      // The root's ConfigureNotify says when the screen changes size.
+      conn.client.ChangeWindowAttributes(conn.screen.root, { eventMask: STRUCTURE_NOTIFY });
+      return new IndicatorWindows(conn, edges, bar, { width, height }, box, await under(box), font, setCovers);
     } catch (e) {
       await conn.close();
       throw e;
@@ -140,8 +147,14 @@ export class IndicatorWindows {
     return this.conn.close();
   }
 
+  /** False once the connection is gone or the screen changed size: then a new set of windows is due. */
   get alive(): boolean {
-    return this.conn.alive;
+    return this.conn.alive && !this.outdated;
+  }
+
+  /** Calls `listener` once the screen changed size. */
+  onOutdated(listener: () => void): void {
+    this.outdatedListener = listener;
   }
 
   onLost(listener: (reason: string) => void): void {
@@ -199,7 +212,10 @@ export class IndicatorWindows {
   }
 
   private onEvent(e: XEvent): void {
-    if (e.name === 'Expose' && e.wid === this.bar && e.count === 0) this.draw();
+    if (e.name === 'ConfigureNotify' && e.wid === this.conn.screen.root && (e.width !== this.screen.width || e.height !== this.screen.height)) {
+      this.outdated = true;
+      this.outdatedListener();
+    } else if (e.name === 'Expose' && e.wid === this.bar && e.count === 0) this.draw();
     else if (e.name === 'ButtonPress' && e.wid === this.bar && e.keycode === 1) {
       const hit = this.hits.find((h) => contains(h.rect, e.x, e.y));
       if (hit) this.act(hit.action);

@@ -41,10 +41,11 @@ export class WindowSurvey {
     const tree = await this.tree(this.conn.screen.root);
     const seen = await Promise.all(
       tree.children.map((id) =>
-        this.window(id).catch(() => {
-          // Gone meanwhile: its DestroyNotify is on its way.
+        this.window(id).catch((e: Error) => {
           this.forgetTop(id);
-          return undefined;
+          // Gone meanwhile, and its DestroyNotify on its way; anything else fails the survey.
+          if (vanished(e)) return undefined;
+          throw e;
         }),
       ),
     );
@@ -73,8 +74,13 @@ export class WindowSurvey {
     if (focus === 0 || focus === root) return undefined;
     if (focus === 1) return 'pointer';
     let top = focus;
-    for (let tree = await this.tree(top); tree.parent !== root && tree.parent !== 0; tree = await this.tree(top)) top = tree.parent;
-    return this.window(top).catch(() => undefined);
+    try {
+      for (let tree = await this.tree(top); tree.parent !== root && tree.parent !== 0; tree = await this.tree(top)) top = tree.parent;
+      return await this.window(top);
+    } catch (e) {
+      if (vanished(e as Error)) return undefined;
+      throw e;
+    }
   }
 
   private async window(id: number): Promise<SeenWindow | undefined> {
@@ -125,4 +131,9 @@ export class WindowSurvey {
   private tree(id: number): Promise<WindowTree> {
     return this.conn.request<WindowTree>((cb) => this.conn.client.QueryTree(id, cb));
   }
+}
+
+/** Whether a request failed because its window went away, as windows may between two requests. */
+function vanished(e: Error): boolean {
+  return /Bad (window|drawable)/.test(e.message);
 }

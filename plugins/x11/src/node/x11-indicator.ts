@@ -102,6 +102,8 @@ export class X11Indicator implements DesktopIndicator, Disposable {
       const later = () => void this.apply().catch((e: Error) => this.deps.logger?.warn(`ra.x11: cannot update the desktop indicator: ${e.message}`));
       const watching = [lease.guard.onChange(later), lease.guard.onDrop(later)];
       windows.onLost((reason) => this.deps.logger?.warn(`ra.x11: the desktop indicator is gone: ${reason}`));
+      // Drawn again around the screen's new size.
+      windows.onOutdated(later);
       this.shown = { windows, lease, watching, key: '' };
       return this.shown;
     } catch (e) {

@@ -166,6 +166,9 @@ declare module 'x11' {
     on(event: 'error', listener: (error: XError) => void): this;
     on(event: 'end', listener: () => void): this;
     require<N extends keyof XExtensions>(name: N, callback: XCallback<XExtensions[N]>): void;
+    /** Atoms interned so far, by name, and their names by atom: what InternAtom and GetAtomName answer without asking. */
+    atoms: Record<string, number>;
+    atom_names: Record<number, string>;
     AllocID(): number;
     /** Flushes what is queued and ends the connection. */
     terminate(): void;
@@ -220,6 +223,7 @@ declare module 'x11' {
     /** 32 bytes, one bit per keycode that is down. */
     QueryKeymap(callback: XCallback<Buffer>): void;
     InternAtom(onlyIfExists: boolean, name: string, callback: XCallback<number>): void;
+    GetAtomName(atom: number, callback: XCallback<string>): void;
     /** Resolves to the status, 0 when grabbed. Modes: 0 synchronous, 1 asynchronous; time 0 is CurrentTime. */
     GrabKeyboard(window: number, ownerEvents: number, time: number, pointerMode: number, keyboardMode: number, callback: XCallback<number>): void;
     GrabPointer(
