@@ -52,6 +52,8 @@ describe("end to end: the novice's desktop shows who is connected, and keeps pro
       novicePlugins: { 'ra.control': { allowControl: true } },
     });
     ({ desktop, novice, helper, helperPage } = roles);
+    // A desktop colour that is neither black nor the indicator's, so the pictures speak for themselves.
+    await run('xsetroot', ['-solid', '#336699'], { env: desktop.env });
   });
 
   after(async () => {
