@@ -281,11 +281,17 @@ describe('InvitationStore', () => {
     const reread = (await (await InvitationStore.open(home)).get(r.invitationId))!;
     assert.deepEqual(reread.delivery, { transport: 'messenger', target: 'hank', state: 'accepted', detail: 'by Hank Helper', at });
     assert.equal(await store.updateDelivery('gone', () => ({ transport: 'x', target: '', state: 'sent', at })), undefined);
-    await refused(store.updateDelivery(r.invitationId, () => ({ transport: 'x', target: '', state: 'read' as 'sent', at })), /unknown delivery state read/);
+    await refused(
+      store.updateDelivery(r.invitationId, () => ({ transport: 'x', target: '', state: 'read' as 'sent', at })),
+      /unknown delivery state read/,
+    );
   });
 
   it('refuses a well-formed file with bad contents, naming the invitation', async () => {
-    await writeFile(file(), JSON.stringify({ version: 2, invitations: [{ ...record(), delivery: { transport: 'x', target: 'y', state: 'sent', at: 'soon' } }] }));
+    await writeFile(
+      file(),
+      JSON.stringify({ version: 2, invitations: [{ ...record(), delivery: { transport: 'x', target: 'y', state: 'sent', at: 'soon' } }] }),
+    );
     await refused((await InvitationStore.open(home)).list(), /is damaged \(invitation 1: bad delivery date\)/);
     await writeFile(file(), JSON.stringify({ version: 2, invitations: [{ ...record(), status: 'ajar' }] }));
     await refused((await InvitationStore.open(home)).list(), /is damaged \(invitation 1: unknown status ajar\)/);
