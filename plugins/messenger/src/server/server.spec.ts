@@ -201,7 +201,15 @@ describe('messenger server over WebSocket and TLS', function () {
     await client();
     await assert.rejects(TestClient.connect(server!.port, server!.fingerprint));
     assert.deepEqual(await a.closed, { code: 1008, reason: 'sign in within 0.5 s' });
-    await until(async () => (await TestClient.connect(server!.port, server!.fingerprint).then((c) => clients.push(c), () => 0)) > 0, 5000, 'a free slot');
+    await until(
+      async () =>
+        (await TestClient.connect(server!.port, server!.fingerprint).then(
+          (c) => clients.push(c),
+          () => 0,
+        )) > 0,
+      5000,
+      'a free slot',
+    );
   });
 });
 

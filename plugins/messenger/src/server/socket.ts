@@ -64,7 +64,8 @@ export class MessengerSocket {
     } catch (e) {
       return this.refuse(e as RefError);
     }
-    if (!this.client.receive(frame)) this.send({ type: 'error', ref: frame.id, code: 'rate-limited', message: 'too many requests are waiting for an answer; wait for them' });
+    if (!this.client.receive(frame))
+      this.send({ type: 'error', ref: frame.id, code: 'rate-limited', message: 'too many requests are waiting for an answer; wait for them' });
   }
 
   private refuse(e: RefError): void {
