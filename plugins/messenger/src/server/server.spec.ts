@@ -5,7 +5,8 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { until } from '@ra/kernel/testing';
-import { PING_MS, type ServerFrame } from '../common/protocol.js';
+import { PING_MS, type ServerFrame, type SessionGrant } from '../common/protocol.js';
+import { openRelay } from '../node/paths/index.js';
 import { MessengerServer, type ServerOptions } from './server.js';
 import { TestClient } from './testing/client.js';
 import { CHEAP_SCRYPT } from './testing/harness.js';
@@ -106,6 +107,33 @@ describe('messenger server over WebSocket and TLS', function () {
     await nora.expect('presence', { user: 'hugo', presence: 'offline' });
     const offline = await nora.request(invite('hugo', 'inv-2'));
     assert.equal(code(offline), 'recipient-offline');
+  });
+
+  it('session.request grants each side a token for the relay on this server, over raw TLS and WebSocket', async () => {
+    await start();
+    const nora = await client();
+    const hugo = await client();
+    await nora.register('nora', 'nora-password');
+    await hugo.register('hugo', 'hugo-password');
+    await nora.ok({ type: 'contact.request', user: 'hugo' });
+    await hugo.ok({ type: 'contact.accept', user: 'nora' });
+    for (const [noviceVia, helperVia] of [
+      ['tcp', 'websocket'],
+      ['websocket', 'websocket'],
+    ] as const) {
+      const helper = (await hugo.ok({ type: 'session.request', to: 'nora', invitationId: 'inv-1' })) as SessionGrant;
+      const novice = await nora.expect('session.start', { session: helper.session });
+      assert.deepEqual([helper.relay.tcpPort, helper.relay.wsPort], [server!.relayPort, server!.port]);
+      const open = (grant: SessionGrant, via: 'tcp' | 'websocket') =>
+        openRelay({ host: '127.0.0.1', ...grant.relay, trust: { fingerprint: server!.fingerprint } }, { timeoutMs: 10_000, via });
+      const [a, b] = await Promise.all([open(novice, noviceVia), open(helper, helperVia)]);
+      assert.deepEqual([a.via, b.via], [noviceVia, helperVia]);
+      b.stream.write('hello through the relay');
+      const [chunk] = await once(a.stream, 'data');
+      assert.equal(String(chunk), 'hello through the relay');
+      a.stream.destroy();
+      b.stream.destroy();
+    }
   });
 
   it('a pending invitation survives a server restart, and the recipient finds it when it reconnects', async () => {

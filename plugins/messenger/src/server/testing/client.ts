@@ -125,7 +125,10 @@ export class TestClient {
   async close(): Promise<void> {
     if (this.ws.readyState !== WebSocket.CLOSED) {
       this.ws.close();
+      // A socket a spec froze answers no close handshake.
+      const timer = setTimeout(() => this.ws.terminate(), 1000);
       await this.closed;
+      clearTimeout(timer);
     }
   }
 
