@@ -97,8 +97,10 @@ export class SignedInView {
         ...asking.map((c) =>
           h(
             'li',
-            { class: 'ra-messenger-contact', 'data-user': c.user },
-            h('span', { class: 'ra-messenger-name' }, h('strong', {}, c.displayName), ` (${c.user}) wants to add you`),
+            { class: 'ra-messenger-contact', 'data-user': c.user, 'data-relation': c.relation },
+            h('span', { class: 'ra-presence-dot', 'data-presence': 'none', 'aria-hidden': 'true' }),
+            h('span', { class: 'ra-messenger-name' }, h('strong', {}, c.displayName), ` (${c.user})`),
+            h('span', { class: 'ra-messenger-state' }, 'Wants to add you'),
             h(
               'span',
               { class: 'ra-messenger-actions' },
@@ -113,17 +115,22 @@ export class SignedInView {
 
   private row(c: ContactView): HTMLElement {
     const mutual = c.relation === 'mutual';
+    const withdraw = c.relation === 'asked' ? 'Withdraw' : 'Remove';
     const state = mutual ? PRESENCE_TEXT[c.presence] : c.relation === 'asked' ? 'Waiting for them to accept' : 'Blocked';
     const actions =
       this.removing === c.user
         ? [
             h('span', {}, `Remove ${c.displayName}?`),
             this.button('Remove', '/contacts/remove', c.user, 'danger'),
-            h('button', { class: 'ra-btn secondary', type: 'button', onclick: () => this.confirmRemove(undefined) }, 'Keep'),
+            h('button', { class: 'ra-btn secondary', type: 'button', 'aria-label': `Keep ${c.user}`, onclick: () => this.confirmRemove(undefined) }, 'Keep'),
           ]
         : [
             c.relation === 'blocked' ? this.button('Unblock', '/contacts/unblock', c.user, 'secondary') : this.button('Block', '/contacts/block', c.user, 'secondary'),
-            h('button', { class: 'ra-btn secondary', type: 'button', onclick: () => this.confirmRemove(c.user) }, c.relation === 'asked' ? 'Withdraw' : 'Remove'),
+            h(
+              'button',
+              { class: 'ra-btn secondary', type: 'button', 'aria-label': `${withdraw} ${c.user}`, onclick: () => this.confirmRemove(c.user) },
+              withdraw,
+            ),
           ];
     return h(
       'li',
@@ -131,7 +138,7 @@ export class SignedInView {
       h('span', { class: 'ra-presence-dot', 'data-presence': mutual ? c.presence : 'none', 'aria-hidden': 'true' }),
       h('span', { class: 'ra-messenger-name' }, h('strong', {}, c.displayName), ` (${c.user})`),
       h('span', { class: 'ra-messenger-state', 'data-presence': mutual ? c.presence : c.relation }, state),
-      h('span', { class: 'ra-messenger-actions' }, ...actions),
+      h('span', { class: this.removing === c.user ? 'ra-messenger-actions ra-messenger-confirm' : 'ra-messenger-actions' }, ...actions),
     );
   }
 

@@ -23,7 +23,7 @@ export function messengerPanel(workbench: Workbench): HomePanel {
       const draw = () => {
         problem.replaceChildren(...(client.problem ? [errorLine(`The messenger cannot be reached on this computer: ${client.problem}`)] : []));
         const status = client.status;
-        if (!status) return;
+        if (!status) return void (client.problem && body.replaceChildren());
         const view = status.signedIn ? signedIn.element : signIn.element;
         if (status.signedIn) signedIn.update();
         else signIn.remember(status.server);

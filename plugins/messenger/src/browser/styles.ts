@@ -2,6 +2,7 @@
 export const MESSENGER_CSS = `
 .ra-messenger { display: grid; gap: .75rem; }
 .ra-messenger h2 { margin: 0; }
+.ra-messenger > div:empty { display: none; }
 .ra-messenger h3 { margin: .25rem 0 0; font-size: 1rem; }
 .ra-messenger .ra-form { max-width: none; }
 .ra-messenger-lead { margin: 0; }
@@ -17,13 +18,16 @@ export const MESSENGER_CSS = `
 .ra-messenger-connection[data-state="offline"] { color: var(--ra-danger-text); }
 .ra-messenger-connection[data-state="offline"]::before { content: "○ "; }
 .ra-messenger-contacts { list-style: none; margin: 0; padding: 0; display: grid; gap: .35rem; }
-.ra-messenger-contact { display: flex; flex-wrap: wrap; align-items: center; gap: .25rem .5rem; padding: .4rem .5rem; border: 1px solid #e3e8ef; border-radius: .5rem; }
-.ra-messenger-name { flex: 1 1 8rem; min-width: 0; overflow-wrap: anywhere; }
-.ra-messenger-state { font-size: .9rem; color: var(--ra-muted); }
+.ra-messenger-contact { display: grid; grid-template-columns: auto minmax(0, 1fr) auto; align-items: center; gap: .1rem .6rem; padding: .4rem .5rem; border: 1px solid #e3e8ef; border-radius: .5rem; }
+.ra-messenger-contact > .ra-presence-dot { grid-row: 1; }
+.ra-messenger-name { grid-column: 2; overflow-wrap: anywhere; }
+.ra-messenger-state { grid-column: 2; font-size: .9rem; color: var(--ra-muted); }
 .ra-messenger-state[data-presence="busy"] { color: #a3261c; font-weight: 600; }
 .ra-messenger-state[data-presence="online"] { color: #1e6b2d; font-weight: 600; }
-.ra-messenger-actions { display: flex; gap: .35rem; flex-wrap: wrap; align-items: center; margin-left: auto; }
-.ra-messenger-actions .ra-btn { padding: .2rem .6rem; font-size: .85rem; }
+.ra-messenger-actions { grid-column: 3; grid-row: 1 / span 2; display: flex; gap: .35rem; flex-wrap: wrap; align-items: center; justify-content: flex-end; }
+.ra-messenger-confirm { grid-column: 1 / -1; grid-row: auto; }
+.ra-messenger-actions > span { font-size: .9rem; }
+.ra-messenger-actions .ra-btn { min-height: 2.1rem; padding: .15rem .6rem; font-size: .85rem; }
 .ra-messenger-empty { color: var(--ra-muted); }
 .ra-messenger-add label { font-weight: 600; }
 .ra-messenger-add .ra-row input { flex: 1; min-width: 8rem; }
