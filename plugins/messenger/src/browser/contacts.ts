@@ -54,13 +54,7 @@ export class SignedInView {
     this.element = h(
       'div',
       { class: 'ra-messenger-in' },
-      h(
-        'div',
-        { class: 'ra-messenger-me' },
-        this.who,
-        h('label', { class: 'ra-messenger-presence' }, 'Your status', this.presence),
-        this.connection,
-      ),
+      h('div', { class: 'ra-messenger-me' }, this.who, h('label', { class: 'ra-messenger-presence' }, 'Your status', this.presence), this.connection),
       this.problem,
       this.requests,
       h('h3', {}, 'Contacts'),
@@ -125,7 +119,9 @@ export class SignedInView {
             h('button', { class: 'ra-btn secondary', type: 'button', 'aria-label': `Keep ${c.user}`, onclick: () => this.confirmRemove(undefined) }, 'Keep'),
           ]
         : [
-            c.relation === 'blocked' ? this.button('Unblock', '/contacts/unblock', c.user, 'secondary') : this.button('Block', '/contacts/block', c.user, 'secondary'),
+            c.relation === 'blocked'
+              ? this.button('Unblock', '/contacts/unblock', c.user, 'secondary')
+              : this.button('Block', '/contacts/block', c.user, 'secondary'),
             h(
               'button',
               { class: 'ra-btn secondary', type: 'button', 'aria-label': `${withdraw} ${c.user}`, onclick: () => this.confirmRemove(c.user) },

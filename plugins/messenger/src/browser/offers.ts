@@ -202,7 +202,11 @@ class OfferCard implements Disposable {
     this.step = 'closed';
     window.clearTimeout(this.expiry);
     const text =
-      why === 'cancelled' ? `${this.offer.fromName} ${CLOSED.cancelled}.` : isClosed(why) ? `${CLOSED[why]}.` : `${this.offer.fromName}’s request is no longer open.`;
+      why === 'cancelled'
+        ? `${this.offer.fromName} ${CLOSED.cancelled}.`
+        : isClosed(why)
+          ? `${CLOSED[why]}.`
+          : `${this.offer.fromName}’s request is no longer open.`;
     this.body.replaceChildren(
       h('p', { role: 'status' }, text),
       h('div', { class: 'ra-row' }, h('button', { class: 'ra-btn secondary', type: 'button', onclick: () => this.done() }, 'Close')),
