@@ -1,12 +1,11 @@
 import type { Disposable, PageSocket, Workbench } from '@ra/kernel';
-import type { ContactView, LiveChange, MessengerStatus, OfferView } from './views.js';
+import { MESSENGER_LIVE_PATH, type ContactView, type MessengerChange, type MessengerStatus, type OfferView } from '../common/api.js';
 
 /** The live socket comes back by itself: 250 ms doubling to 5 s. */
 const FIRST_RETRY_MS = 250;
 const MAX_RETRY_MS = 5_000;
-export const LIVE_PATH = '/api/messenger/live';
 
-type Part = LiveChange['what'];
+type Part = MessengerChange['what'];
 
 /**
  * The page's copy of this RA's messenger client: who is signed in, the contacts, the offers. The `messenger-live`
@@ -85,15 +84,15 @@ export class MessengerClient implements Disposable {
   }
 
   private open(): void {
-    const socket = this.workbench.connect(LIVE_PATH);
+    const socket = this.workbench.connect(MESSENGER_LIVE_PATH);
     this.socket = socket;
     void this.refresh('status', 'contacts', 'offers');
     socket.onMessage((data) => {
       if (socket !== this.socket || typeof data !== 'string') return;
       this.retries = 0;
-      let change: Partial<LiveChange>;
+      let change: Partial<MessengerChange>;
       try {
-        change = JSON.parse(data) as Partial<LiveChange>;
+        change = JSON.parse(data) as Partial<MessengerChange>;
       } catch {
         return;
       }

@@ -1,7 +1,7 @@
 import type { OwnPresence, PresenceState } from '../common/protocol.js';
 import type { MessengerClient } from './client.js';
 import { errorLine, field, h } from './dom.js';
-import type { ContactView } from './views.js';
+import type { ContactView } from '../common/api.js';
 import { connectionText, OWN_PRESENCE, PRESENCE_TEXT } from './words.js';
 
 /** Online contacts first (online, busy, away), then the rest, each group by name. */

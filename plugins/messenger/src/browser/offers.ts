@@ -1,23 +1,11 @@
 import type { Disposable } from '@ra/kernel';
 import type { MessengerClient } from './client.js';
 import { errorLine, h, when } from './dom.js';
-import type { OfferView } from './views.js';
-
-/** Offer states after which nobody can answer it any more. */
-const CLOSED: Record<string, string> = {
-  cancelled: 'cancelled the request',
-  expired: 'The request expired',
-  accepted: 'You answered this request on another computer',
-  declined: 'You answered this request on another computer',
-};
+import type { OfferView } from '../common/api.js';
 
 /** What `POST /api/invitations/preview` says of the invitation behind an offer (ra.session's InvitationPreview). */
 interface Preview {
   readonly passwordRequired: boolean;
-}
-
-function isClosed(state: string): boolean {
-  return Object.hasOwn(CLOSED, state);
 }
 
 type Step = 'offered' | 'answering' | 'password' | 'connecting' | 'closed';
@@ -46,7 +34,7 @@ export class OfferDialogs implements Disposable {
   update(): void {
     const offers = new Map(this.client.offers.map((o) => [o.invite, o]));
     for (const offer of offers.values()) {
-      if (this.seen.has(offer.invite) || isClosed(offer.state)) continue;
+      if (this.seen.has(offer.invite) || offer.state !== 'open') continue;
       this.seen.add(offer.invite);
       const card = new OfferCard(this.client, offer, () => this.remove(offer.invite));
       this.cards.set(offer.invite, card);
@@ -83,13 +71,13 @@ class OfferCard implements Disposable {
     private offer: OfferView,
     private readonly done: () => void,
   ) {
-    this.source = `messenger:${offer.invite}`;
+    this.source = offer.source;
     const title = h('h2', { id: `ra-offer-title-${offer.invite}` }, `${offer.fromName} would like your help`);
     this.element = h('div', { class: 'ra-messenger-offer', 'data-invite': offer.invite, 'aria-labelledby': title.id }, title, this.body, this.status);
     // What the invitation needs is read locally from its signed ticket, before anything is answered.
     this.preview = client.workbench.request<Preview>('POST', '/api/invitations/preview', { source: this.source }).catch(() => undefined);
     const left = new Date(offer.expiresAt).getTime() - Date.now();
-    this.expiry = window.setTimeout(() => this.close('expired'), Math.min(Math.max(left, 0), 2 ** 31 - 1));
+    this.expiry = window.setTimeout(() => this.close('it expired'), Math.min(Math.max(left, 0), 2 ** 31 - 1));
     this.draw();
   }
 
@@ -97,8 +85,7 @@ class OfferCard implements Disposable {
   update(offer: OfferView | undefined): void {
     if (offer) this.offer = offer;
     if (this.step !== 'offered') return;
-    if (!offer) this.close('gone');
-    else if (isClosed(offer.state)) this.close(offer.state);
+    if (!offer || offer.state !== 'open') this.close();
   }
 
   dispose(): void {
@@ -197,18 +184,15 @@ class OfferCard implements Disposable {
     }
   }
 
-  private close(why: string): void {
+  /** Closed before it was answered here: cancelled by the sender, expired, or answered on another computer. */
+  private close(expired?: string): void {
     if (this.step !== 'offered') return;
     this.step = 'closed';
     window.clearTimeout(this.expiry);
-    const text =
-      why === 'cancelled'
-        ? `${this.offer.fromName} ${CLOSED.cancelled}.`
-        : isClosed(why)
-          ? `${CLOSED[why]}.`
-          : `${this.offer.fromName}’s request is no longer open.`;
+    const o = this.offer;
+    const why = expired ?? (o.state === 'closed' ? o.reason : o.state === 'open' ? undefined : 'you answered it elsewhere');
     this.body.replaceChildren(
-      h('p', { role: 'status' }, text),
+      h('p', { role: 'status' }, `The request from ${o.fromName} is no longer open${why ? `: ${why}` : ''}.`),
       h('div', { class: 'ra-row' }, h('button', { class: 'ra-btn secondary', type: 'button', onclick: () => this.done() }, 'Close')),
     );
     this.status.replaceChildren();

@@ -1,5 +1,5 @@
 import type { OwnPresence, PresenceState } from '../common/protocol.js';
-import type { MessengerStatus } from './views.js';
+import type { MessengerStatus } from '../common/api.js';
 
 /** How a contact's presence reads; the dot beside it has a shape of its own too, so colour is never the only sign. */
 export const PRESENCE_TEXT: Record<PresenceState, string> = {
