@@ -148,18 +148,16 @@ describe('end to end: the messenger: sign in, contacts, presence, an invitation 
     await form.getByLabel('Password (tell it to your helper by phone, not in the invitation)').fill(PASSWORD);
     await form.getByLabel('Type the password again').fill(PASSWORD);
     await form.locator('#ra-via').selectOption('messenger');
-    await form.locator('#ra-target').selectOption(HANK.user);
+    const picker = form.getByLabel('Whom to send it to');
+    await picker.locator(`option[value="${HANK.user}"]`).waitFor({ state: 'attached' });
+    await picker.selectOption(HANK.user);
     await snap(novicePage, 'messenger-06-novice-invite-form');
     await form.getByRole('button', { name: 'Create invitation' }).click();
     const offer = helperPage.getByRole('dialog', { name: 'Requests for your help' });
     await offer.getByRole('heading', { name: `${NORA.name} would like your help` }).waitFor();
     assert.match((await offer.textContent()) ?? '', /My printer stopped working, can you look\?/);
     await snap(helperPage, 'messenger-07-helper-would-like-your-help');
-    await novicePage
-      .locator('#ra-invitations tbody tr')
-      .first()
-      .getByText(/delivered/i)
-      .waitFor();
+    await delivery(novicePage, 'delivered', `Delivered to ${HANK.user}`);
     await snap(novicePage, 'messenger-08-novice-invitation-delivered');
   });
 
@@ -183,13 +181,16 @@ describe('end to end: the messenger: sign in, contacts, presence, an invitation 
       .getByText(/Relayed through/)
       .first()
       .waitFor();
-    await novicePage
-      .locator('#ra-invitations tbody tr')
-      .first()
-      .getByText(/accepted/i)
-      .waitFor();
+    await delivery(novicePage, 'accepted', /accepted/);
     await snap(novicePage, 'messenger-12-novice-session-relayed');
   });
+
+  /** Waits until the novice's newest invitation shows that delivery step, and checks its words. */
+  async function delivery(page: Page, state: string, words: string | RegExp): Promise<void> {
+    const cell = page.locator(`#ra-invitations tbody tr:first-child .ra-delivery[data-state="${state}"]`);
+    await cell.waitFor({ timeout: 30_000 });
+    assert.match((await cell.textContent()) ?? '', typeof words === 'string' ? new RegExp(`^${words}`) : words);
+  }
 
   /** Waits until `page` shows `user` with that presence, in words. */
   async function presence(page: Page, user: string, word: string): Promise<void> {
