@@ -216,6 +216,11 @@ export class Client implements DeviceLink {
     return true;
   }
 
+  /** Resolves when the requests queued so far are done. */
+  settled(): Promise<void> {
+    return this.chain;
+  }
+
   /** The socket closed: once its requests are done it goes offline. */
   closed(): Promise<void> {
     this.run(() => this.messenger.leave(this));
