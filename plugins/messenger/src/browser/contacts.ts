@@ -1,4 +1,4 @@
-import type { OwnPresence, PresenceState } from '../common/protocol.js';
+import { normaliseUser, type OwnPresence, type PresenceState } from '../common/protocol.js';
 import type { MessengerClient } from './client.js';
 import { errorLine, field, h } from './dom.js';
 import type { ContactView } from '../common/api.js';
@@ -22,6 +22,8 @@ export class SignedInView {
   private readonly problem = h('div', { 'aria-live': 'polite' });
   private readonly addStatus = h('div', { 'aria-live': 'polite' });
   private drawn = '';
+  /** Whom "Add" last asked: its note goes once they answer. */
+  private asked?: string;
   /** The contact whose Remove waits for a second click. */
   private removing?: string;
 
@@ -30,7 +32,7 @@ export class SignedInView {
     this.presence.addEventListener('change', () => void this.act('/presence', { state: this.presence.value as OwnPresence }));
     const add = h(
       'form',
-      { class: 'ra-messenger-add', 'aria-label': 'Add a contact' },
+      { class: 'ra-messenger-add' },
       h('label', { for: 'ra-messenger-add-user' }, 'Add a contact'),
       h(
         'div',
@@ -46,6 +48,7 @@ export class SignedInView {
       void this.client.post('/contacts/add', { user }, ['contacts']).then(
         () => {
           add.reset();
+          this.asked = normaliseUser(user);
           this.addStatus.replaceChildren(h('p', { class: 'ra-messenger-hint' }, `Asked ${user}. They show here as soon as they accept.`));
         },
         (e: Error) => this.addStatus.replaceChildren(errorLine(e.message)),
@@ -71,6 +74,10 @@ export class SignedInView {
     this.connection.textContent = connectionText(status);
     this.connection.dataset.state = status.connection;
     const contacts = this.client.contacts;
+    if (this.asked && contacts.some((c) => c.user === this.asked && c.relation !== 'asked')) {
+      this.asked = undefined;
+      this.addStatus.replaceChildren();
+    }
     const key = JSON.stringify([contacts, this.removing]);
     if (key === this.drawn) return;
     this.drawn = key;

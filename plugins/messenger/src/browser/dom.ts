@@ -27,6 +27,8 @@ export function when(iso: string): string {
   return at.toLocaleString(undefined, today ? { timeStyle: 'short' } : { dateStyle: 'medium', timeStyle: 'short' });
 }
 
+/** An error as a sentence: the API's messages are lower-case clauses ("the user name or the password is wrong"). */
 export function errorLine(message: string): HTMLElement {
-  return h('p', { class: 'ra-error', role: 'alert' }, message);
+  const sentence = message.charAt(0).toUpperCase() + message.slice(1);
+  return h('p', { class: 'ra-error', role: 'alert' }, /[.!?…]$/.test(sentence) ? sentence : `${sentence}.`);
 }

@@ -41,5 +41,6 @@ export const MESSENGER_CSS = `
 .ra-presence-dot[data-presence="none"] { border: 2px dashed #b8c4d3; }
 .ra-messenger-offers > .ra-messenger-offer-stack { display: grid; gap: 1rem; max-width: 32rem; width: calc(100% - 2rem); }
 .ra-messenger-offer h2 { margin-top: 0; font-size: 1.35rem; color: #1d4f85; }
+.ra-messenger-offer .ra-form p { margin: 0; }
 .ra-messenger-offer-message q { font-style: italic; }
 `;

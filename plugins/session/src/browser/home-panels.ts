@@ -52,7 +52,7 @@ function close(d: Disposable): void {
 
 /** The page's main column and the panels' column side by side; one column under each other when narrow. */
 export const HOME_PANELS_CSS = `
-.ra-page:has(> .ra-home-panels:not([hidden])) { display: grid; grid-template-columns: minmax(0, 1fr) minmax(18rem, 24rem); gap: 1.5rem; align-items: start; }
+.ra-page:has(> .ra-home-panels:not([hidden])) { max-width: 94rem; display: grid; grid-template-columns: minmax(0, 1fr) minmax(17rem, 21rem); gap: 1.5rem; align-items: start; }
 @media (max-width: 60rem) { .ra-page:has(> .ra-home-panels:not([hidden])) { grid-template-columns: minmax(0, 1fr); } }
 .ra-home-panels { display: grid; gap: 1rem; }
 `;
