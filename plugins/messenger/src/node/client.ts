@@ -1,4 +1,4 @@
-import { readSmallFile } from '@ra/kernel/node';
+import { readSmallFile, within } from '@ra/kernel/node';
 import { ApiError, toDisposable, type Disposable, type Logger } from '@ra/kernel';
 import { normaliseUser, USER_NAME, type Contact, type OwnPresence, type SentInvite, type ServerFrame, type SessionGrant } from '../common/protocol.js';
 import type { ConnectionState, MessengerChange, MessengerStatus } from '../common/api.js';
@@ -33,7 +33,7 @@ export type StepListener = (sent: SentInvite, detail?: string) => void;
 
 /** A CA file is a certificate or two, never more. */
 const MAX_CA_BYTES = 256 * 1024;
-/** How long a sign-in waits for the signed-in connection before answering with where it stands. */
+/** How long a sign-in waits for the server's welcome after the token. */
 const SETTLE_MS = 10_000;
 
 /**
@@ -144,6 +144,14 @@ export class MessengerClient implements Disposable {
     const trust = await readTrust({ fingerprint: pinned, caFile });
     const device = await this.deps.accounts.device();
     const link = await Link.open(server, trust, { timeoutMs: 10_000 });
+    // The server signs this very link in: its welcome and first pushes may come before the token is read.
+    const frames: ServerFrame[] = [];
+    let welcomed: () => void = () => undefined;
+    const welcome = new Promise<void>((resolve) => (welcomed = resolve));
+    link.onPush((frame) => {
+      frames.push(frame);
+      if (frame.type === 'welcome') welcomed();
+    });
     let token: Extract<ServerFrame, { type: 'token' }>;
     try {
       const frame: Request = request.register
@@ -151,8 +159,10 @@ export class MessengerClient implements Disposable {
         : { type: 'login', user, password: request.password, device };
       token = await link.request(frame);
       if (token.type !== 'token') throw new Error(`the server answered '${token.type}' instead of a token`);
-    } finally {
+      await within(welcome, SETTLE_MS, 'the server signed in but sent nothing more');
+    } catch (e) {
       link.close();
+      throw e;
     }
     if (this.account) await this.signOut();
     this.account = {
@@ -167,8 +177,7 @@ export class MessengerClient implements Disposable {
     this.deps.logger.info(`signed in to the messenger at ${this.account.server} as ${token.user}`);
     this.refusal = undefined;
     this.own ??= settings.presence;
-    this.connect(this.account, device);
-    await this.settled();
+    this.connect(this.account, device, { link, frames });
     return this.status();
   }
 
@@ -214,7 +223,7 @@ export class MessengerClient implements Disposable {
     };
   }
 
-  private connect(account: Account, device: string): void {
+  private connect(account: Account, device: string, signedIn?: { link: Link; frames: readonly ServerFrame[] }): void {
     this.connection?.stop();
     const connection: Connection = new Connection(
       { server: parseServer(account.server), trust: () => readTrust(account), token: account.token, device },
@@ -239,7 +248,7 @@ export class MessengerClient implements Disposable {
       this.deps.connection,
     );
     this.connection = connection;
-    connection.start();
+    connection.start(signedIn);
   }
 
   /** On every (re)connection, what this user chose to show: the setting when RA started, their latest choice since. */
@@ -265,22 +274,6 @@ export class MessengerClient implements Disposable {
 
   private changed(what: MessengerChange['what']): void {
     for (const listener of this.changes) listener(what);
-  }
-
-  /** Resolves once the connection is up, has given up, or SETTLE_MS passed. */
-  private settled(): Promise<void> {
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        subscription.dispose();
-        resolve();
-      };
-      const timer = setTimeout(done, SETTLE_MS);
-      const subscription = this.onChange(() => {
-        if (this.state === 'connected' || this.state === 'offline') done();
-      });
-      if (this.state === 'connected') done();
-    });
   }
 }
 

@@ -74,9 +74,20 @@ export class Connection {
     return this.lastError;
   }
 
-  start(): void {
+  /**
+   * Starts, on the link a sign-in made when there is one (its welcome among `frames`, the pushes that
+   * came with it), else by connecting; either way it reconnects by itself from then on.
+   */
+  start(signedIn?: { link: Link; frames: readonly ServerFrame[] }): void {
     this.stopped = false;
-    void this.connect();
+    if (!signedIn) return void this.connect();
+    this.use(signedIn.link);
+    this.link = signedIn.link;
+    this.set('connected');
+    for (const frame of signedIn.frames) {
+      if (frame.type === 'welcome') this.events.frame(frame);
+      else this.pushed(frame);
+    }
   }
 
   stop(): void {
@@ -104,8 +115,7 @@ export class Connection {
     try {
       link = await this.open(this.credentials.server, await this.credentials.trust(), { timeoutMs: this.timeoutMs });
       if (this.stopped) return link.close();
-      link.onPush((frame) => this.pushed(frame));
-      link.onClose((why) => this.dropped(link!, why));
+      this.use(link);
       const welcome = await link.request<Welcome>({ type: 'hello', token: this.credentials.token, device: this.credentials.device, version: PROTOCOL_VERSION });
       if (this.stopped) return link.close();
       if (welcome.type !== 'welcome') throw new Error(`the server answered hello with '${welcome.type}'`);
@@ -119,6 +129,11 @@ export class Connection {
       link?.close();
       this.failed(e as Error);
     }
+  }
+
+  private use(link: Link): void {
+    link.onPush((frame) => this.pushed(frame));
+    link.onClose((why) => this.dropped(link, why));
   }
 
   private pushed(frame: ServerFrame): void {

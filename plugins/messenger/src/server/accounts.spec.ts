@@ -29,7 +29,10 @@ describe('messenger server: accounts', () => {
     const third = rig.device();
     const refused = await third.request({ type: 'hello', token, device: 'laptop', version: PROTOCOL_VERSION });
     assert.deepEqual([refused.type, (refused as { code: string }).code], ['error', 'bad-token']);
-    assert.ok(rig.log.every((line) => !line.includes(token) && !line.includes('long enough')), 'neither token nor password is logged');
+    assert.ok(
+      rig.log.every((line) => !line.includes(token) && !line.includes('long enough')),
+      'neither token nor password is logged',
+    );
   });
 
   it('refuses short passwords, taken names, bad names, and registration when it is off', async () => {
@@ -66,7 +69,9 @@ describe('messenger server: accounts', () => {
   it('a sign-in flood beyond the hashing queue is answered busy at once', async () => {
     rig = await MessengerRig.start({ gate: new Semaphore(1, 2), limits: { signInFreeFailures: { account: 100, address: 100 } } });
     await rig.user('nora');
-    const replies = await Promise.all(Array.from({ length: 8 }, () => rig.device().request({ type: 'login', user: 'nora', password: 'wrong password', device: 'x' })));
+    const replies = await Promise.all(
+      Array.from({ length: 8 }, () => rig.device().request({ type: 'login', user: 'nora', password: 'wrong password', device: 'x' })),
+    );
     const codes = replies.map((r) => (r as { code: string }).code);
     assert.ok(codes.includes('busy'), codes.join());
     assert.ok(codes.includes('bad-credentials'), codes.join());

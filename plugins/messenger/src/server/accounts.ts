@@ -41,7 +41,8 @@ export class Accounts {
   }
 
   async register(frame: { user: string; displayName: string; password: string; device: string }, address: string): Promise<SignIn> {
-    if (!this.registration) throw new FrameError('registration-closed', "this server takes no new accounts; ask its operator to add you with 'ra messenger user add'");
+    if (!this.registration)
+      throw new FrameError('registration-closed', "this server takes no new accounts; ask its operator to add you with 'ra messenger user add'");
     const name = userName(frame.user);
     const displayName = checkDisplayName(frame.displayName);
     checkPassword(frame.password);
@@ -73,7 +74,8 @@ export class Accounts {
   }
 
   async hello(frame: { token: string; version: number }, address: string): Promise<SignIn> {
-    if (frame.version !== PROTOCOL_VERSION) throw new FrameError('bad-frame', `this server speaks messenger protocol ${PROTOCOL_VERSION}, the client ${frame.version}`);
+    if (frame.version !== PROTOCOL_VERSION)
+      throw new FrameError('bad-frame', `this server speaks messenger protocol ${PROTOCOL_VERSION}, the client ${frame.version}`);
     const wait = this.perAddress.wait(address);
     if (wait > 0) throw new FrameError('rate-limited', `too many failed sign-ins from your address; try again in ${seconds(wait)} s`);
     const tokenHash = hashToken(frame.token);
@@ -155,7 +157,8 @@ export function hashToken(token: string): string {
 export function checkDisplayName(text: string): string {
   const name = text.normalize('NFC').trim();
   // eslint-disable-next-line no-control-regex
-  if (!name || name.length > 64 || /[\u0000-\u001f\u007f-\u009f]/.test(name)) throw new FrameError('bad-frame', 'a display name is 1 to 64 characters, no control characters');
+  if (!name || name.length > 64 || /[\u0000-\u001f\u007f-\u009f]/.test(name))
+    throw new FrameError('bad-frame', 'a display name is 1 to 64 characters, no control characters');
   return name;
 }
 

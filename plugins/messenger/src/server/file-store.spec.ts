@@ -67,7 +67,10 @@ describe('messenger server: the file store', () => {
     await store.setRelations([{ owner: 'nora', other: 'hugo', value: { state: 'asked' } }]);
     const before = await readFile(join(dir, STATE_FILE), 'utf8');
     fail.on = true;
-    await assert.rejects(store.addUser(user('hugo')), (e) => e instanceof StoreWriteError && /could not save the change to .*state\.json: ENOSPC/.test(e.message));
+    await assert.rejects(
+      store.addUser(user('hugo')),
+      (e) => e instanceof StoreWriteError && /could not save the change to .*state\.json: ENOSPC/.test(e.message),
+    );
     await assert.rejects(store.setRelations([{ owner: 'nora', other: 'hugo', value: undefined }]), StoreWriteError);
     await assert.rejects(store.removeUser('nora'), StoreWriteError);
     assert.equal(await store.user('hugo'), undefined, 'the failed change is undone');
@@ -97,7 +100,10 @@ describe('messenger server: the file store', () => {
       await assert.rejects(store.addUser(user('hugo', 'H'.repeat(100_000))), (e) => e instanceof StoreWriteError && /ENOSPC/.test(e.message));
       assert.equal(await store.user('hugo'), undefined);
       assert.equal(await readFile(join(disk, STATE_FILE), 'utf8'), before);
-      assert.deepEqual((await readdir(disk)).filter((f) => f.endsWith('.tmp')), []);
+      assert.deepEqual(
+        (await readdir(disk)).filter((f) => f.endsWith('.tmp')),
+        [],
+      );
       await store.addUser(user('hugo'));
       await store.close();
       store = undefined;
@@ -159,7 +165,10 @@ describe('messenger server: the file store', () => {
 
   it('a corrupt state file refuses to start, naming the file, and is left as it was', async () => {
     const path = join(dir, STATE_FILE);
-    for (const text of ['{"format":"ra-messenger-state", "users": [', '{"format":"ra-messenger-state","version":1,"users":{},"tokens":{},"relations":{},"invites":[]}']) {
+    for (const text of [
+      '{"format":"ra-messenger-state", "users": [',
+      '{"format":"ra-messenger-state","version":1,"users":{},"tokens":{},"relations":{},"invites":[]}',
+    ]) {
       await writeFile(path, text);
       await assert.rejects(
         FileStore.open(dir),

@@ -28,12 +28,19 @@ describe('messenger server: frames', () => {
     assert.deepEqual(refusal('not json'), { code: 'bad-frame', message: 'a frame must be one JSON object' });
     assert.deepEqual(refusal('[1]'), { code: 'bad-frame', message: 'a frame must be one JSON object' });
     assert.deepEqual(refusal('{"id":"7"}'), { code: 'bad-frame', message: "a frame needs a string 'type'", ref: '7' });
-    assert.deepEqual(refusal('{"type":"launch.missiles","id":"8"}'), { code: 'unknown-type', message: "this server does not know frames of type 'launch.missiles'", ref: '8' });
+    assert.deepEqual(refusal('{"type":"launch.missiles","id":"8"}'), {
+      code: 'unknown-type',
+      message: "this server does not know frames of type 'launch.missiles'",
+      ref: '8',
+    });
     const missing = refusal('{"type":"login","id":"9","user":"nora"}');
     assert.deepEqual([missing.code, missing.ref], ['bad-frame', '9']);
     assert.match(missing.message, /the login frame is malformed: .*must have required property 'password'/);
     assert.match(refusal('{"type":"logout","id":"1","extra":true}').message, /unknown key 'extra'/);
-    assert.match(refusal('{"type":"presence.set","id":"1","state":"sleeping"}').message, /must be equal to one of the allowed values \(online, busy, away, appear-offline\)/);
+    assert.match(
+      refusal('{"type":"presence.set","id":"1","state":"sleeping"}').message,
+      /must be equal to one of the allowed values \(online, busy, away, appear-offline\)/,
+    );
   });
 
   it('refuses a frame over 64 KiB as too-large without parsing it, and a ticket that is not base64', () => {

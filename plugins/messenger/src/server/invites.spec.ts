@@ -129,7 +129,10 @@ describe('messenger server: invitations', () => {
     rig = await MessengerRig.start({ dir });
     const back = rig.device();
     await back.ok({ type: 'login', user: 'hugo', password: 'hugo-password', device: 'laptop' });
-    assert.deepEqual(back.take('welcome').offers, [{ ...offer, type: undefined }].map(({ type: _, ...o }) => o));
+    assert.deepEqual(
+      back.take('welcome').offers,
+      [{ ...offer, type: undefined }].map(({ type: _, ...o }) => o),
+    );
     const sender = rig.device();
     await sender.ok({ type: 'login', user: 'nora', password: 'nora-password', device: 'laptop' });
     assert.deepEqual(sender.take('welcome').sent, [{ invite: offer.invite, invitationId: 'inv-1', to: 'hugo', state: 'delivered' }]);
@@ -163,7 +166,9 @@ describe('messenger server: invitations', () => {
   it('a failed write refuses the invitation with a clear error and sends nothing', async () => {
     const fail = { on: false };
     const { writeFileAtomic } = await import('@ra/kernel/node');
-    await pair({ store: { write: async (path, text) => (fail.on ? Promise.reject(new Error('ENOSPC: no space left on device')) : writeFileAtomic(path, text)) } });
+    await pair({
+      store: { write: async (path, text) => (fail.on ? Promise.reject(new Error('ENOSPC: no space left on device')) : writeFileAtomic(path, text)) },
+    });
     fail.on = true;
     const refused = await nora.request(send('hugo'));
     assert.equal(code(refused), 'internal');

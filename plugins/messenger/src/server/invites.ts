@@ -59,7 +59,8 @@ export class Invites {
     const { openInvitesPerPair, openInvitesPerSender, invites } = this.hub.limits;
     if (open.filter((i) => i.to === to).length >= openInvitesPerPair)
       throw new FrameError('rate-limited', `you already have ${openInvitesPerPair} invitations waiting for ${to}; cancel one first`);
-    if (open.length >= openInvitesPerSender) throw new FrameError('rate-limited', `you already have ${openInvitesPerSender} invitations waiting; cancel some first`);
+    if (open.length >= openInvitesPerSender)
+      throw new FrameError('rate-limited', `you already have ${openInvitesPerSender} invitations waiting; cancel some first`);
     if ((await this.hub.store.allInvites()).length >= invites) throw new FrameError('busy', 'the server holds as many invitations as it can; try again later');
     const invite: InviteRecord = {
       id: randomBytes(12).toString('base64url'),
@@ -115,7 +116,9 @@ export class Invites {
 
   /** What `user` sent and the server still keeps, for `welcome`. */
   async sent(user: string): Promise<SentInvite[]> {
-    return (await this.hub.store.invitesOf(user)).filter((i) => i.from === user).map((i) => ({ invite: i.id, invitationId: i.invitationId, to: i.to, state: i.state }));
+    return (await this.hub.store.invitesOf(user))
+      .filter((i) => i.from === user)
+      .map((i) => ({ invite: i.id, invitationId: i.invitationId, to: i.to, state: i.state }));
   }
 
   /** A removed user's invitations are gone: the other side hears it. */
@@ -165,14 +168,17 @@ export class Invites {
   /** At its expiry an open invitation expires; an answered one is forgotten then (until then `welcome.sent` shows how it ended). */
   private schedule(invite: InviteRecord, delay = invite.expiresAt - this.hub.now()): void {
     clearTimeout(this.timers.get(invite.id));
-    const timer = setTimeout(() => {
-      this.timers.delete(invite.id);
-      if (invite.expiresAt > this.hub.now()) return this.schedule(invite);
-      this.expire(invite.id).catch((e: Error) => {
-        this.hub.log(`invitation ${invite.id} could not expire (${e.message}); trying again in a minute`);
-        this.schedule(invite, RETRY_MS);
-      });
-    }, Math.min(MAX_DELAY_MS, Math.max(0, delay)));
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(invite.id);
+        if (invite.expiresAt > this.hub.now()) return this.schedule(invite);
+        this.expire(invite.id).catch((e: Error) => {
+          this.hub.log(`invitation ${invite.id} could not expire (${e.message}); trying again in a minute`);
+          this.schedule(invite, RETRY_MS);
+        });
+      },
+      Math.min(MAX_DELAY_MS, Math.max(0, delay)),
+    );
     timer.unref();
     this.timers.set(invite.id, timer);
   }

@@ -29,7 +29,10 @@ describe('messenger server: limits', () => {
   it('a rate limit allows a burst, refills over its window, and keeps its keys bounded', () => {
     let now = 0;
     const limit = new RateLimit(3, 3000, 10, () => now);
-    assert.deepEqual([1, 2, 3, 4].map(() => limit.take('a')), [true, true, true, false]);
+    assert.deepEqual(
+      [1, 2, 3, 4].map(() => limit.take('a')),
+      [true, true, true, false],
+    );
     assert.equal(limit.take('b'), true, 'keys are independent');
     now += 999;
     assert.equal(limit.take('a'), false);

@@ -28,7 +28,13 @@ describe('messenger server: passwords', () => {
   });
 
   it('refuses hashes it cannot check, and keeps checking hashes made at another cost', async () => {
-    for (const bad of ['', 'bcrypt$x', 'scrypt$1000$8$1$c2FsdA==$aGFzaA==', 'scrypt$1024$8$1$c2FsdA==$c2hvcnQ=', 'scrypt$2097152$8$1$c2FsdA==$' + 'A'.repeat(43) + '='])
+    for (const bad of [
+      '',
+      'bcrypt$x',
+      'scrypt$1000$8$1$c2FsdA==$aGFzaA==',
+      'scrypt$1024$8$1$c2FsdA==$c2hvcnQ=',
+      'scrypt$2097152$8$1$c2FsdA==$' + 'A'.repeat(43) + '=',
+    ])
       assert.equal(isPasswordHash(bad), false, bad);
     const cheap = await new PasswordHasher({ N: 1024, r: 8, p: 1 }).hash('password one');
     assert.equal(await new PasswordHasher().verify('password one', cheap), true);

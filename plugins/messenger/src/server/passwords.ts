@@ -51,7 +51,14 @@ function derive(password: string, salt: Buffer, cost: ScryptCost): Promise<Buffe
 function parse(stored: string): { cost: ScryptCost; salt: Buffer; key: Buffer } | undefined {
   const [kind, N, r, p, salt, key] = stored.split('$');
   const cost = { N: Number(N), r: Number(r), p: Number(p) };
-  const sane = kind === 'scrypt' && [cost.N, cost.r, cost.p].every((n) => Number.isSafeInteger(n) && n > 0) && cost.N > 1 && (cost.N & (cost.N - 1)) === 0 && cost.N <= 2 ** 20 && cost.r <= 32 && cost.p <= 16;
+  const sane =
+    kind === 'scrypt' &&
+    [cost.N, cost.r, cost.p].every((n) => Number.isSafeInteger(n) && n > 0) &&
+    cost.N > 1 &&
+    (cost.N & (cost.N - 1)) === 0 &&
+    cost.N <= 2 ** 20 &&
+    cost.r <= 32 &&
+    cost.p <= 16;
   if (!sane || !salt || !key) return undefined;
   const bytes = Buffer.from(key, 'base64');
   return bytes.length === KEY_BYTES ? { cost, salt: Buffer.from(salt, 'base64'), key: bytes } : undefined;

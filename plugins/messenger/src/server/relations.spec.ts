@@ -50,7 +50,14 @@ describe('messenger server: the contact state machine', () => {
     ]);
     assert.deepEqual([removed.a, removed.b], [undefined, undefined]);
     assert.throws(() => play([['a', 'accept']]), /b has not asked to be your contact/);
-    assert.throws(() => play([['a', 'request'], ['a', 'decline']]), (e: Error & { code?: string }) => e.code === 'not-contact');
+    assert.throws(
+      () =>
+        play([
+          ['a', 'request'],
+          ['a', 'decline'],
+        ]),
+      (e: Error & { code?: string }) => e.code === 'not-contact',
+    );
   });
 
   it('a request to a user who does not exist looks the same to the asker as one to a user who does', () => {

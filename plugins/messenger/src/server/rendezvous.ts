@@ -35,7 +35,8 @@ export class Rendezvous {
     if (novice === helper) throw new FrameError('bad-frame', 'you cannot help yourself');
     if (!this.requests.take(helper)) throw new FrameError('rate-limited', 'too many session requests just now; wait a minute');
     const pair = await this.contacts.pair(helper, novice);
-    if (pair.mine?.state !== 'mutual' || pair.mine.blocked) throw new FrameError('not-contact', `${novice} is not your contact: both must accept each other first`);
+    if (pair.mine?.state !== 'mutual' || pair.mine.blocked)
+      throw new FrameError('not-contact', `${novice} is not your contact: both must accept each other first`);
     // A novice who blocks the helper, or has no RA connected, is simply not there.
     if (pair.theirs?.state !== 'mutual' || pair.theirs.blocked || !(await this.hub.bus.devices(novice)).length)
       throw new FrameError('novice-offline', `${novice}'s RA is off or signed out of the messenger; ask ${novice} to start RA and sign in, then try again`);

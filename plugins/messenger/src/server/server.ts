@@ -13,6 +13,8 @@ import type { Hub } from './hub.js';
 import { Semaphore } from './limits.js';
 import { Messenger } from './messenger.js';
 import { OWASP_SCRYPT, PasswordHasher, type ScryptCost } from './passwords.js';
+import { DEFAULT_RELAY_LIMITS } from './relay/limits.js';
+import { Relay, type RelayLimits } from './relay/relay.js';
 import { RelayTokens } from './relay/tokens.js';
 import { MessengerSocket } from './socket.js';
 
@@ -33,10 +35,12 @@ export interface ServerOptions {
   scrypt?: ScryptCost;
   /** How often the server pings each client; one that misses a ping is cut at the next. */
   pingMs?: number;
+  /** Tighter or looser relay caps than DEFAULT_RELAY_LIMITS. */
+  relayLimits?: Partial<RelayLimits>;
 }
 
-/** Answers an HTTP upgrade that is not the messenger's, and drops the socket. */
-type Upgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => void;
+/** A relay WebSocket frame carries coalesced TLS records, up to this size. */
+const MAX_RELAY_FRAME_BYTES = 1024 * 1024;
 
 /**
  * `ra messenger serve`: WebSocket over TLS at MESSENGER_PATH on one HTTPS port, the store in the data
@@ -53,6 +57,7 @@ export class MessengerServer {
     private readonly store: FileStore,
     private readonly messenger: Messenger,
     private readonly admin: AdminServer,
+    private readonly relay: Relay,
     readonly port: number,
     readonly relayPort: number,
     readonly fingerprint: string,
@@ -74,19 +79,27 @@ export class MessengerServer {
       const hub: Hub = { store, bus: new LocalBus(), limits, now: Date.now, log };
       const hasher = new PasswordHasher(options.scrypt ?? OWASP_SCRYPT, new Semaphore(2, 32));
       let ports = { tcpPort: 0, wsPort: 0 };
-      const messenger = new Messenger(hub, hasher, options.registration, new RelayTokens(), () => ports);
+      const tokens = new RelayTokens();
+      const messenger = new Messenger(hub, hasher, options.registration, tokens, () => ports);
       await messenger.start();
       cleanup.push(async () => messenger.stop());
       const admin = await AdminServer.listen(options.data, messengerAdmin(messenger));
       cleanup.push(() => admin.close());
+      const relay = new Relay(tokens, { ...DEFAULT_RELAY_LIMITS, ...options.relayLimits }, log);
+      cleanup.push(() => relay.close());
       const https = createServer({ key: certificate.key, cert: certificate.cert, handshakeTimeout: 10_000, requestTimeout: 10_000, headersTimeout: 10_000 });
       https.maxConnections = limits.connections;
       const port = await listen(https, options.host, options.port);
       cleanup.push(() => new Promise((resolve) => https.close(resolve)));
-      const relayPort = options.relayPort ?? (options.port === 0 ? 0 : options.port + 1);
+      const wanted = options.relayPort ?? (options.port === 0 ? 0 : options.port + 1);
+      const relayPort = await relay
+        .listenTls({ host: options.host, port: wanted, key: certificate.key, cert: certificate.cert })
+        .catch((e: NodeJS.ErrnoException) => {
+          throw e.code === 'EADDRINUSE' ? new Error(`the relay port ${wanted} on ${options.host} is in use; pick another with --relay-port`) : e;
+        });
       ports = { tcpPort: relayPort, wsPort: port };
-      const server = new MessengerServer(https, store, messenger, admin, port, relayPort, certificate.fingerprint, options.pingMs ?? PING_MS);
-      server.serve(limits, (_request, socket) => refuseUpgrade(socket, 503, 'the relay is not running on this server'));
+      const server = new MessengerServer(https, store, messenger, admin, relay, port, relayPort, certificate.fingerprint, options.pingMs ?? PING_MS);
+      server.serve(limits);
       log(`messenger on ${options.host}:${port}, relay port ${relayPort}, fingerprint ${certificate.fingerprint}`);
       return server;
     } catch (e) {
@@ -100,8 +113,10 @@ export class MessengerServer {
     return (this.closing ??= this.shutdown());
   }
 
-  private serve(limits: MessengerLimits, relay: Upgrade): void {
+  private serve(limits: MessengerLimits): void {
+    // A frame over 64 KiB is answered `too-large` and the socket stays; only one past 4 times that closes it (1009).
     const wss = new WebSocketServer({ noServer: true, maxPayload: 4 * MAX_FRAME_BYTES, perMessageDeflate: false });
+    const relayWss = new WebSocketServer({ noServer: true, maxPayload: MAX_RELAY_FRAME_BYTES, perMessageDeflate: false });
     this.https.on('connection', (socket: Socket) => {
       const address = remote(socket.remoteAddress);
       const count = (this.perAddress.get(address) ?? 0) + 1;
@@ -121,7 +136,10 @@ export class MessengerServer {
     });
     this.https.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
       if (this.closing) return refuseUpgrade(socket, 503, 'the server is stopping');
-      if (path(request) === RELAY_PATH) return relay(request, socket, head);
+      if (path(request) === RELAY_PATH)
+        return relayWss.handleUpgrade(request, socket, head, (ws) =>
+          this.relay.acceptWebSocket(ws, { address: remote(request.socket.remoteAddress), port: request.socket.remotePort ?? 0 }),
+        );
       if (path(request) !== MESSENGER_PATH) return refuseUpgrade(socket, 404, `no WebSocket here; the messenger is at ${MESSENGER_PATH}`);
       wss.handleUpgrade(request, socket, head, (ws) => {
         const connection = new MessengerSocket(ws, remote(request.socket.remoteAddress), this.messenger, limits);
@@ -134,11 +152,16 @@ export class MessengerServer {
   private async shutdown(): Promise<void> {
     clearInterval(this.pinger);
     const stopped = new Promise((resolve) => this.https.close(resolve));
-    for (const socket of this.sockets) socket.close(1001, 'the server is stopping');
-    await new Promise((resolve) => setTimeout(resolve, this.sockets.size ? 500 : 0));
+    // Says goodbye, then cuts whoever has not answered within a second.
+    const sockets = [...this.sockets];
+    for (const socket of sockets) socket.close(1001, 'the server is stopping');
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.all(sockets.map((s) => s.closed)), new Promise((resolve) => (timer = setTimeout(resolve, 1000)))]);
+    clearTimeout(timer);
     for (const socket of this.sockets) socket.terminate();
     this.https.closeAllConnections();
     await stopped;
+    await this.relay.close();
     this.messenger.stop();
     await this.admin.close();
     await this.store.close();

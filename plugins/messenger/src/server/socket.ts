@@ -17,6 +17,7 @@ export class MessengerSocket {
   private readonly signInTimer: NodeJS.Timeout;
   /** Cleared at each ping, set by the pong: a socket still clear at the next ping is dead. */
   alive = true;
+  readonly closed: Promise<void>;
 
   constructor(
     private readonly ws: WebSocket,
@@ -32,10 +33,13 @@ export class MessengerSocket {
     ws.on('message', (data, binary) => this.message(data, binary));
     ws.on('pong', () => (this.alive = true));
     ws.on('error', () => ws.terminate());
-    ws.once('close', () => {
-      clearTimeout(this.signInTimer);
-      void this.client.closed();
-    });
+    this.closed = new Promise((resolve) =>
+      ws.once('close', () => {
+        clearTimeout(this.signInTimer);
+        void this.client.closed();
+        resolve();
+      }),
+    );
   }
 
   /** Pings the client, or cuts it when it did not answer the last ping. */
@@ -64,7 +68,8 @@ export class MessengerSocket {
     } catch (e) {
       return this.refuse(e as RefError);
     }
-    if (!this.client.receive(frame)) this.send({ type: 'error', ref: frame.id, code: 'rate-limited', message: 'too many requests are waiting for an answer; wait for them' });
+    if (!this.client.receive(frame))
+      this.send({ type: 'error', ref: frame.id, code: 'rate-limited', message: 'too many requests are waiting for an answer; wait for them' });
   }
 
   private refuse(e: RefError): void {

@@ -95,7 +95,11 @@ export class TestClient {
   }
 
   /** A frame of this type (and these fields) arrives. */
-  expect<K extends ServerFrame['type']>(type: K, fields: Partial<Extract<ServerFrame, { type: K }>> = {}, timeoutMs?: number): Promise<Extract<ServerFrame, { type: K }>> {
+  expect<K extends ServerFrame['type']>(
+    type: K,
+    fields: Partial<Extract<ServerFrame, { type: K }>> = {},
+    timeoutMs?: number,
+  ): Promise<Extract<ServerFrame, { type: K }>> {
     const match = (f: ServerFrame) => f.type === type && Object.entries(fields).every(([k, v]) => JSON.stringify((f as never)[k]) === JSON.stringify(v));
     return this.wait(match, timeoutMs, `${type} ${JSON.stringify(fields)}`) as Promise<Extract<ServerFrame, { type: K }>>;
   }
@@ -121,7 +125,10 @@ export class TestClient {
   async close(): Promise<void> {
     if (this.ws.readyState !== WebSocket.CLOSED) {
       this.ws.close();
+      // A socket a spec froze answers no close handshake.
+      const timer = setTimeout(() => this.ws.terminate(), 1000);
       await this.closed;
+      clearTimeout(timer);
     }
   }
 
