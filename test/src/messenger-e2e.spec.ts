@@ -108,7 +108,7 @@ describe('end to end: the messenger: sign in, contacts, presence, an invitation 
     await form.getByLabel('Password').fill(who.password);
     if (register) {
       await form.getByLabel('Create an account').check();
-      await form.getByLabel('Your name, as your contacts will see it').fill(who.name);
+      await form.getByLabel('The name your contacts will see').fill(who.name);
     }
     await form.getByRole('button', { name: register ? 'Create the account' : 'Sign in' }).click();
   }
@@ -195,6 +195,7 @@ describe('end to end: the messenger: sign in, contacts, presence, an invitation 
       .first()
       .waitFor();
     await delivery(novicePage, 'accepted', /accepted/);
+    await novicePage.locator('#ra-invitations').scrollIntoViewIfNeeded();
     await snap(novicePage, 'messenger-12-novice-session-relayed');
   });
 

@@ -128,7 +128,7 @@ export class SignedInView {
         : [
             c.relation === 'blocked'
               ? this.button('Unblock', '/contacts/unblock', c.user, 'secondary')
-              : this.button('Block', '/contacts/block', c.user, 'secondary'),
+              : mutual && this.button('Block', '/contacts/block', c.user, 'secondary'),
             h(
               'button',
               { class: 'ra-btn secondary', type: 'button', 'aria-label': `${withdraw} ${c.user}`, onclick: () => this.confirmRemove(c.user) },

@@ -20,29 +20,30 @@ export class OfferDialogs implements Disposable {
   private readonly stack = h('div', { class: 'ra-messenger-offer-stack' });
   private readonly dialog = h(
     'div',
-    { class: 'ra-dialog ra-messenger-offers', role: 'dialog', 'aria-modal': 'true', 'aria-label': 'Requests for your help', hidden: true },
+    { class: 'ra-dialog ra-messenger-offers', role: 'dialog', 'aria-modal': 'true', 'aria-label': 'Requests for your help' },
     this.stack,
   );
   private readonly cards = new Map<string, OfferCard>();
   /** Each offer gets one card: once answered or closed here, a late copy of the list never brings it back. */
   private readonly seen = new Set<string>();
 
-  constructor(private readonly client: MessengerClient) {
-    document.body.append(this.dialog);
-  }
+  constructor(private readonly client: MessengerClient) {}
 
   update(): void {
     const offers = new Map(this.client.offers.map((o) => [o.invite, o]));
+    let fresh: OfferCard | undefined;
     for (const offer of offers.values()) {
       if (this.seen.has(offer.invite) || offer.state !== 'open') continue;
       this.seen.add(offer.invite);
       const card = new OfferCard(this.client, offer, () => this.remove(offer.invite));
       this.cards.set(offer.invite, card);
       this.stack.append(card.element);
-      card.element.querySelector<HTMLButtonElement>('button')?.focus();
+      fresh = card;
     }
     for (const [invite, card] of this.cards) card.update(offers.get(invite));
-    this.dialog.hidden = this.cards.size === 0;
+    this.place();
+    // The newest request takes the focus, on its Accept, as a dialog that just opened does.
+    fresh?.element.querySelector('button')?.focus();
   }
 
   dispose(): void {
@@ -53,7 +54,13 @@ export class OfferDialogs implements Disposable {
   private remove(invite: string): void {
     this.cards.get(invite)?.dispose();
     this.cards.delete(invite);
-    this.dialog.hidden = this.cards.size === 0;
+    this.place();
+  }
+
+  /** On the page only while it asks something, so the page has no second dialog lying about. */
+  private place(): void {
+    if (this.cards.size === 0) this.dialog.remove();
+    else if (!this.dialog.isConnected) document.body.append(this.dialog);
   }
 }
 

@@ -14,7 +14,7 @@ export class SignInForm {
   private readonly nameRow = h(
     'label',
     { hidden: true },
-    'Your name, as your contacts will see it',
+    'The name your contacts will see',
     h('input', { name: 'displayName', maxlength: '64', autocomplete: 'name' }),
   );
   private readonly submit = h('button', { class: 'ra-btn', type: 'submit' }, 'Sign in');

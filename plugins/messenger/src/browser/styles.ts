@@ -11,22 +11,25 @@ export const MESSENGER_CSS = `
 .ra-messenger-in { display: grid; gap: .75rem; }
 .ra-messenger-me { display: grid; gap: .4rem; padding: .6rem .75rem; border-radius: .5rem; background: #f1f5fa; }
 .ra-messenger-me p { margin: 0; }
-.ra-messenger-presence { display: flex; gap: .6rem; align-items: center; font-weight: 600; }
+.ra-messenger-presence { display: flex; gap: .6rem; align-items: center; font-weight: 600; white-space: nowrap; }
+.ra-messenger-presence select { flex: 1; min-width: 0; }
 .ra-messenger-connection::before { content: "● "; }
 .ra-messenger-connection[data-state="connected"]::before { color: #2e9d46; }
 .ra-messenger-connection[data-state="connecting"]::before { content: "◌ "; color: #a86b00; }
 .ra-messenger-connection[data-state="offline"] { color: var(--ra-danger-text); }
 .ra-messenger-connection[data-state="offline"]::before { content: "○ "; }
 .ra-messenger-contacts { list-style: none; margin: 0; padding: 0; display: grid; gap: .35rem; }
-.ra-messenger-contact { display: grid; grid-template-columns: auto minmax(0, 1fr) auto; align-items: center; gap: .1rem .6rem; padding: .4rem .5rem; border: 1px solid #e3e8ef; border-radius: .5rem; }
+/* A contact: the dot and the name on the first line, the presence in words and the actions on the second. */
+.ra-messenger-contact { display: grid; grid-template-columns: auto minmax(0, 1fr) auto; align-items: center; gap: .15rem .6rem; padding: .4rem .5rem; border: 1px solid #e3e8ef; border-radius: .5rem; }
 .ra-messenger-contact > .ra-presence-dot { grid-row: 1; }
-.ra-messenger-name { grid-column: 2; overflow-wrap: anywhere; }
+.ra-messenger-name { grid-column: 2 / -1; overflow-wrap: anywhere; }
 .ra-messenger-state { grid-column: 2; font-size: .9rem; color: var(--ra-muted); }
 .ra-messenger-state[data-presence="busy"] { color: #a3261c; font-weight: 600; }
 .ra-messenger-state[data-presence="online"] { color: #1e6b2d; font-weight: 600; }
-.ra-messenger-actions { grid-column: 3; grid-row: 1 / span 2; display: flex; gap: .35rem; flex-wrap: wrap; align-items: center; justify-content: flex-end; }
+.ra-messenger-actions { grid-column: 3; grid-row: 2; display: flex; gap: .35rem; flex-wrap: wrap; align-items: center; justify-content: flex-end; }
 .ra-messenger-confirm { grid-column: 1 / -1; grid-row: auto; }
 .ra-messenger-actions > span { font-size: .9rem; }
+.ra-messenger-confirm > span { flex: 1 0 100%; text-align: right; }
 .ra-messenger-actions .ra-btn { min-height: 2.1rem; padding: .15rem .6rem; font-size: .85rem; }
 .ra-messenger-empty { color: var(--ra-muted); }
 .ra-messenger-add label { font-weight: 600; }
