@@ -7,7 +7,7 @@ const PROBE = fileURLToPath(new URL('probe.js', import.meta.url));
 const AGENT = fileURLToPath(new URL('mapper-agent.js', import.meta.url));
 const PORT = 7010;
 
-describe('NAT lab: ra.upnp maps the novice port on a miniupnpd router', function () {
+describe('NAT lab: ra.upnp asks the novice router (miniupnpd) to open its port', function () {
   this.timeout(60_000);
   let lab: NatLab | undefined;
   let router: Miniupnpd | undefined;
@@ -26,6 +26,15 @@ describe('NAT lab: ra.upnp maps the novice port on a miniupnpd router', function
     const probe = l.node('helper', PROBE, ['connect', address, '3000']);
     return (await probe.waitFor(/^(connected|failed) (.*)$/m, 10_000))[0];
   }
+
+  it('a router with neither UPnP nor NAT-PMP: the mapper gives up within a few seconds, naming why for each', async () => {
+    lab = await NatLab.create({ natA: 'cone', natB: 'none' });
+    const agent = lab.node('novice', AGENT, [String(PORT)]);
+    const started = Date.now();
+    const [line] = await agent.waitFor(/^(mapped|failed) .*$/m, 20_000);
+    assert.equal(line, 'failed UPnP: no gateway answered within 3000 ms; NAT-PMP: 10.1.0.1 did not answer within 3000 ms');
+    assert.ok(Date.now() - started < 10_000, `${Date.now() - started} ms`);
+  });
 
   for (const [protocol, serve] of [
     ['UPnP', { upnp: true, natpmp: true }],

@@ -106,6 +106,7 @@ export class PortMapper {
     const request = () =>
       gateway.map(port, lan, { protocol: 'tcp', description: DESCRIPTION, ttl, autoRefresh: false, signal: AbortSignal.timeout(this.options.requestMs) });
     const mapped = await request().catch((e: Error) => {
+      if (e.name === 'TimeoutError' || e.name === 'AbortError') throw new Error(`${gateway.host} did not answer within ${this.options.requestMs} ms`);
       throw new Error(`${gateway.host} refused to map port ${port}: ${e.message || e.name}`);
     });
     const external = `${mapped.externalHost}:${mapped.externalPort}`;
