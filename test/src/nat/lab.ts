@@ -234,9 +234,9 @@ export class NatLab {
   }
 
   /** Runs a command to its end in `host`'s namespace; its standard output, or an error with what it printed. */
-  async run(host: Host, command: string, args: readonly string[], input?: string): Promise<string> {
-    const child = execFile('ip', ['netns', 'exec', this.ns(host), command, ...args], { timeout: 30_000 });
-    if (input !== undefined) child.stdin!.end(input);
+  async run(host: Host, command: string, args: readonly string[], options: { input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<string> {
+    const child = execFile('ip', ['netns', 'exec', this.ns(host), command, ...args], { timeout: 30_000, env: options.env ?? process.env });
+    if (options.input !== undefined) child.stdin!.end(options.input);
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (d) => (stdout += d));
@@ -264,7 +264,7 @@ export class NatLab {
   /** Ends every process it started (by pid) and deletes its namespaces. */
   async close(): Promise<void> {
     await Promise.all([...this.processes].map((p) => p.stop()));
-    for (const ns of this.made.splice(0).reverse()) await run('ip', ['netns', 'del', ns]).catch(() => undefined);
+    for (const ns of this.made.splice(0).reverse()) await deleteNamespace(ns);
     open.delete(this);
   }
 
@@ -286,14 +286,19 @@ async function removeStaleLabs(): Promise<void> {
   const { stdout } = await run('ip', ['netns', 'list']);
   for (const match of stdout.matchAll(/^(ranat(\d+)x\d+-\w+)/gm)) {
     if (Number(match[2]) === process.pid || processAlive(Number(match[2]))) continue;
-    const pids = await run('ip', ['netns', 'pids', match[1]]).catch(() => ({ stdout: '' }));
-    for (const pid of pids.stdout.split(/\s+/).filter(Boolean)) {
-      try {
-        process.kill(Number(pid), 'SIGKILL');
-      } catch {
-        // gone already
-      }
-    }
-    await run('ip', ['netns', 'del', match[1]]).catch(() => undefined);
+    await deleteNamespace(match[1]);
   }
+}
+
+/** Ends whatever still runs in a lab namespace (a browser a spec left, a child of a child), then deletes it. */
+async function deleteNamespace(ns: string): Promise<void> {
+  const pids = await run('ip', ['netns', 'pids', ns]).catch(() => ({ stdout: '' }));
+  for (const pid of pids.stdout.split(/\s+/).filter(Boolean)) {
+    try {
+      process.kill(Number(pid), 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  }
+  await run('ip', ['netns', 'del', ns]).catch(() => undefined);
 }

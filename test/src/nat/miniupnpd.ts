@@ -25,7 +25,7 @@ export class Miniupnpd {
   ) {}
 
   static async start(lab: NatLab, serve: { upnp: boolean; natpmp: boolean }): Promise<Miniupnpd> {
-    await lab.run('natA', 'nft', ['-f', '-'], CHAINS);
+    await lab.run('natA', 'nft', ['-f', '-'], { input: CHAINS });
     const folder = await mkdtemp(join(tmpdir(), 'ra-nat-miniupnpd-'));
     const config = join(folder, 'miniupnpd.conf');
     await writeFile(
