@@ -23,7 +23,8 @@ const routes = [
   { id: 'inv-create', method: 'POST', path: '/api/invitations', handle: ({ body }) => {
     log('invite ' + JSON.stringify(body));
     const invitation = { invitationId: 'T' + (invitations.size + 1), noviceName: body.name, message: body.message ?? '', createdAt: new Date(Date.UTC(2030, 0, 2, 3, 4)),
-      expiresAt: new Date(Date.UTC(2030, 0, 2, 4, 4)), passwordRequired: !!body.password, status: 'open', failedAttempts: 0 };
+      expiresAt: new Date(Date.UTC(2030, 0, 2, 4, 4)), passwordRequired: !!body.password, status: 'open', failedAttempts: 0,
+      delivery: { transport: body.via, target: body.target || 'RAInvitation.msrcincident', state: body.via === 'file' ? 'sent' : 'delivered', at: new Date() } };
     invitations.set(invitation.invitationId, invitation);
     return { invitation, receipt: { transport: body.via, target: body.target, deliveredAt: new Date() } };
   } },
@@ -35,7 +36,8 @@ const routes = [
     log('open ' + JSON.stringify(body));
     const refused = body.password === 'refused' ? { state: 'ended', endedBy: 'refused', reason: 'wrong password; 4 tries left before this invitation locks' } : {};
     const session = { id: 'S' + (sessions.size + 1), invitationId: 'T1', role: 'helper', peerName: 'Ann', state: 'awaiting-consent',
-      safetyCode: body.password === 'wrong' ? undefined : '123456', startedAt: new Date(Date.UTC(2030, 0, 2, 3, 5)).toISOString(), ...refused };
+      safetyCode: body.password === 'wrong' ? undefined : '123456', path: { kind: 'relayed', via: 'msg.example.org' },
+      startedAt: new Date(Date.UTC(2030, 0, 2, 3, 5)).toISOString(), ...refused };
     sessions.set(session.id, session);
     return session;
   } },
@@ -66,6 +68,14 @@ async function commandsOf(plugin: string): Promise<unknown[]> {
     raPlugin: { contributes: { CliCommand: unknown[] } };
   };
   return manifest.raPlugin.contributes.CliCommand;
+}
+
+/** A table the CLI printed, as rows of cells: columns are two or more spaces apart. */
+function cells(table: string): string[][] {
+  return table
+    .trimEnd()
+    .split('\n')
+    .map((line) => line.trimEnd().split(/ {2,}/));
 }
 
 interface Run {
@@ -187,12 +197,23 @@ describe('api: CLI commands on the local API', () => {
     assert.equal(json.invitation.invitationId, 'T2');
     assert.equal(json.invitation.passwordRequired, false);
 
-    assert.equal(
-      await ok('invitations'),
-      'INVITATION  STATUS  NAME  CREATED           EXPIRES/ENDED     PASSWORD  WRONG TRIES\n' +
-        'T1          open    Ann   2030-01-02 03:04  2030-01-02 04:04  yes       0\n' +
-        'T2          open    Bob   2030-01-02 03:04  2030-01-02 04:04  no        0\n',
-    );
+    assert.deepEqual(cells(await ok('invitations')), [
+      ['INVITATION', 'STATUS', 'NAME', 'CREATED', 'EXPIRES/ENDED', 'PASSWORD', 'WRONG TRIES', 'DELIVERY'],
+      ['T1', 'open', 'Ann', '2030-01-02 03:04', '2030-01-02 04:04', 'yes', '0', `Sent to ${target}`],
+      ['T2', 'open', 'Bob', '2030-01-02 03:04', '2030-01-02 04:04', 'no', '0', 'Sent to RAInvitation.msrcincident'],
+    ]);
+    // Another transport's recipient is --to; a file goes where --out says, and the two do not mix.
+    assert.equal(await ok('invite', '--via', 'messenger', '--to', 'hank', '--no-password'), 'Invitation T3 sent by messenger to hank; expires 2030-01-02 04:04; NO PASSWORD: anyone who gets the file may ask to connect\n');
+    assert.equal(JSON.parse((await pluginLog()).at(-1)!.slice('invite '.length)).target, 'hank');
+    assert.equal(cells(await ok('invitations')).at(-1)!.at(-1), 'Delivered to hank');
+    for (const [args, why] of [
+      [['--to', 'hank'], '--to names whom another transport sends to; a file goes where --out says'],
+      [['--via', 'messenger', '--to', 'hank', '--out', 'x'], 'ra invite takes --out (a file) or --to (a recipient), not both'],
+    ]) {
+      const wrong = await ra('invite', ...args, '--no-password');
+      assert.deepEqual([wrong.code, wrong.stderr], [2, `ra: ${why} (see ra --help)\n`]);
+    }
+    await ok('invitations', 'delete', 'T3');
     assert.equal(await ok('invitations', 'expire', 'T1'), 'Invitation T1 expired\n');
     const list = JSON.parse(await ok('invitations', 'list', '--json'));
     assert.deepEqual(
@@ -218,10 +239,10 @@ describe('api: CLI commands on the local API', () => {
       password: 'pw',
       helperName: 'Helen',
     });
-    assert.equal(
-      await ok('sessions', 'list'),
-      'ID  ROLE    PEER  STATE             SAFETY CODE  STARTED           ENDED\n' + 'S1  helper  Ann   awaiting-consent  123456       2030-01-02 03:05\n',
-    );
+    assert.deepEqual(cells(await ok('sessions', 'list')), [
+      ['ID', 'ROLE', 'PEER', 'STATE', 'SAFETY CODE', 'PATH', 'STARTED', 'ENDED'],
+      ['S1', 'helper', 'Ann', 'awaiting-consent', '123456', 'Relayed through msg.example.org', '2030-01-02 03:05'],
+    ]);
     assert.equal(JSON.parse(await ok('sessions', 'accept', 'S1', '--json')).state, 'open');
     assert.deepEqual(await opening.done, {
       code: 0,

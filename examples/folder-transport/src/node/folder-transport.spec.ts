@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvitationTransport } from '@ra/plugin-session/api';
 import { bootPlugin } from '@ra/kernel/testing';
-import { describeInvitationTransportContract, sampleEnvelope } from '@ra/plugin-session/testing';
+import { describeInvitationTransportContract, recordProgress, sampleEnvelope } from '@ra/plugin-session/testing';
 
 const PLUGIN_DIR = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -37,7 +37,7 @@ describe('example.folder', () => {
 
   it('copies the invitation into the configured folder as <invitationId>.msrcincident', async () => {
     booted = await boot(inOutbox);
-    const receipt = await booted.transport.deliver(sampleEnvelope({ invitationId: 'T-42' }), '');
+    const receipt = await booted.transport.deliver(sampleEnvelope({ invitationId: 'T-42' }), '', recordProgress());
     assert.equal(receipt.target, join(booted.home, 'outbox', 'T-42.msrcincident'));
     assert.deepEqual(await readdir(join(booted.home, 'outbox')), ['T-42.msrcincident']);
   });
@@ -47,7 +47,7 @@ describe('example.folder', () => {
     booted = await boot(() => ({}));
     process.env.HOME = booted.home;
     try {
-      const receipt = await booted.transport.deliver(sampleEnvelope(), '');
+      const receipt = await booted.transport.deliver(sampleEnvelope(), '', recordProgress());
       assert.equal(receipt.target, join(booted.home, 'RA Invitations', 'ticket-0001.msrcincident'));
     } finally {
       process.env.HOME = home;
@@ -56,12 +56,12 @@ describe('example.folder', () => {
 
   it('refuses a invitation id that would leave the folder', async () => {
     booted = await boot(inOutbox);
-    await assert.rejects(booted.transport.deliver(sampleEnvelope({ invitationId: '../escape' }), ''), /invitation id '\.\.\/escape' cannot name a file/);
+    await assert.rejects(booted.transport.deliver(sampleEnvelope({ invitationId: '../escape' }), '', recordProgress()), /invitation id '\.\.\/escape' cannot name a file/);
   });
 
   it('logs its own deliveries from the invitationSent hook, and no one else’s', async () => {
     booted = await boot(inOutbox);
-    const receipt = await booted.transport.deliver(sampleEnvelope(), '');
+    const receipt = await booted.transport.deliver(sampleEnvelope(), '', recordProgress());
     // Fired as ra.session, the hook's owner, fires it after a delivery.
     await booted.kernel.hooks.call('ra.session', 'invitationSent', [{ ...receipt, invitationId: 'ticket-0001' }]);
     await booted.kernel.hooks.call('ra.session', 'invitationSent', [{ ...receipt, transport: 'file', invitationId: 'ticket-0002' }]);

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { bootPlugin } from '@ra/kernel/testing';
 import { InvitationTransport } from '@ra/plugin-session/api';
-import { describeInvitationTransportContract, sampleEnvelope } from '@ra/plugin-session/testing';
+import { describeInvitationTransportContract, recordProgress, sampleEnvelope } from '@ra/plugin-session/testing';
 
 const PLUGIN_DIR = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -52,8 +52,24 @@ describe('example.http', () => {
       await assert.rejects(transport.receive!(`${box.url}/nothing`), /has no invitation: HTTP 404/);
       await box.close();
       await assert.rejects(transport.receive!(box.url), /cannot reach http:\/\/127\.0\.0\.1:\d+: .*ECONNREFUSED/);
-      await assert.rejects(transport.deliver(sampleEnvelope(), 'ftp://example.org/x'), /'ftp:\/\/example\.org\/x' is not a web address/);
+      const progress = recordProgress();
+      await assert.rejects(transport.deliver(sampleEnvelope(), 'ftp://example.org/x', progress), /'ftp:\/\/example\.org\/x' is not a web address/);
+      assert.deepEqual(progress.steps, [], 'reported a step for an invitation it never sent');
     } finally {
+      await dispose();
+    }
+  });
+
+  it('reports the invitation delivered once the endpoint took it', async () => {
+    const { transport, dispose } = await boot();
+    const box = await dropBox();
+    try {
+      const progress = recordProgress();
+      const receipt = await transport.deliver(sampleEnvelope(), `${box.url}/nora`, progress);
+      assert.equal(receipt.target, `${box.url}/nora`);
+      assert.deepEqual(progress.steps, [{ state: 'delivered' }]);
+    } finally {
+      await box.close();
       await dispose();
     }
   });

@@ -1,4 +1,4 @@
-import { MAX_INVITATION_BYTES, type DeliveryReceipt, type InvitationEnvelope, type InvitationTransport } from '@ra/plugin-session/api';
+import { MAX_INVITATION_BYTES, type DeliveryProgress, type DeliveryReceipt, type InvitationEnvelope, type InvitationTransport } from '@ra/plugin-session/api';
 
 const WEB_ADDRESS = /^https?:\/\/[^\s/]+/i;
 
@@ -12,13 +12,15 @@ export class HttpTransport implements InvitationTransport {
   readonly title = 'Put it at a web address';
   readonly target = { label: 'Web address to put it at (http:// or https://)', placeholder: 'https://helpdesk.example.org/drop/ann', required: true };
 
-  async deliver(envelope: InvitationEnvelope, target: string): Promise<DeliveryReceipt> {
+  async deliver(envelope: InvitationEnvelope, target: string, progress: DeliveryProgress): Promise<DeliveryReceipt> {
     const size = envelope.data.byteLength;
     if (size === 0) throw new Error(`invitation ${envelope.invitationId} is empty`);
     if (size > MAX_INVITATION_BYTES) throw new Error(`invitation ${envelope.invitationId} is ${size} bytes, more than the ${MAX_INVITATION_BYTES} allowed`);
     const url = webAddress(target);
     const response = await request(url, { method: 'PUT', headers: { 'Content-Type': envelope.mediaType }, body: Buffer.from(envelope.data) });
     if (!response.ok) throw new Error(`${url} refused the invitation: HTTP ${response.status}`);
+    // The endpoint holds it now: the novice's page says "Delivered to …" rather than only "Sent".
+    progress('delivered');
     // The endpoint may say where the invitation now lives; the helper opens that.
     const location = response.headers.get('Location');
     return { transport: this.id, target: location ? new URL(location, url).href : url.href, deliveredAt: new Date() };

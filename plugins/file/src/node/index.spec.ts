@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InvitationTransport } from '@ra/plugin-session/api';
 import { bootPlugin, type BootedPlugin } from '@ra/kernel/testing';
-import { sampleEnvelope } from '@ra/plugin-session/testing';
+import { recordProgress, sampleEnvelope } from '@ra/plugin-session/testing';
 
 const PLUGIN_DIR = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -30,7 +30,7 @@ describe('ra.file in the kernel', () => {
     const { kernel, home } = booted;
     const transport = kernel.contributions(InvitationTransport).find((t) => t.id === 'file');
     assert.ok(transport, 'no InvitationTransport with id file');
-    const receipt = await transport.deliver(sampleEnvelope(), '');
+    const receipt = await transport.deliver(sampleEnvelope(), '', recordProgress());
     assert.equal(receipt.target, join(home, 'Invitations', 'RAInvitation.msrcincident'));
     assert.deepEqual(await readdir(join(home, 'Invitations')), ['RAInvitation.msrcincident']);
   });

@@ -1,5 +1,5 @@
 import type { Disposable } from '@ra/kernel';
-import type { SessionView } from '../common/views.js';
+import { pathText, type SessionView } from '../common/views.js';
 import type { SessionApp } from './app.js';
 import { h } from './dom.js';
 import { sessionPanels, Toolbar } from './panels.js';
@@ -75,6 +75,7 @@ class Desk implements Disposable {
   private readonly state = h('span', { id: 'ra-session-state' });
   private readonly code = h('span', { class: 'ra-code', id: 'ra-safety-code' });
   private readonly codeBox = h('span', { class: 'ra-status-code' }, 'Safety code ', this.code);
+  private readonly path = h('span', { class: 'ra-status-path', id: 'ra-session-path' });
   private readonly disconnect: HTMLButtonElement;
   private readonly toolbar = new Toolbar();
   private readonly main = h('div', { class: 'ra-dock-main' });
@@ -104,7 +105,7 @@ class Desk implements Disposable {
         'div',
         { class: 'ra-toolbar', role: 'toolbar', 'aria-label': `Session with ${first.peerName}` },
         this.toolbar.element,
-        h('span', { class: 'ra-status' }, this.state, this.codeBox, this.disconnect),
+        h('span', { class: 'ra-status' }, this.state, this.codeBox, this.path, this.disconnect),
       ),
       h('div', { class: 'ra-work' }, this.main, this.side, this.card),
     );
@@ -115,6 +116,9 @@ class Desk implements Disposable {
     this.state.textContent = STATE_TEXT[view.state];
     this.code.textContent = view.safetyCode ?? '—';
     this.codeBox.hidden = view.state === 'ended';
+    this.path.textContent = view.path ? pathText(view.path) : '';
+    this.path.dataset.path = view.path?.kind ?? '';
+    this.path.hidden = view.state === 'ended' || !view.path;
     this.disconnect.hidden = view.state === 'ended';
     if (view.state === 'open' && !this.panels) {
       this.card.replaceChildren();

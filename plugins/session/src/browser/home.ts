@@ -1,5 +1,5 @@
-import type { TargetField } from '../common/api.js';
-import { DOWNLOAD, MAX_PASSWORD_ATTEMPTS, type InvitationPreview, type InvitationView, type InviteOptions } from '../common/views.js';
+import type { TargetField, TransportTarget } from '../common/api.js';
+import { deliveryText, DOWNLOAD, MAX_PASSWORD_ATTEMPTS, type InvitationPreview, type InvitationView, type InviteOptions } from '../common/views.js';
 import type { SessionApp } from './app.js';
 import { field, h, when } from './dom.js';
 
@@ -8,7 +8,12 @@ interface TransportView {
   readonly id: string;
   readonly title: string;
   readonly target: TargetField;
+  /** Its targets are picked from a list (`GET /api/transports/:id/targets`), not typed. */
+  readonly picker: boolean;
 }
+
+/** How often the picker asks again while the form is shown: contacts come online and go. */
+const PICKER_REFRESH_MS = 10_000;
 
 /** A wrong password tried this recently shows as a notice on the home page. */
 const NOTICE_MS = 60 * 60_000;
@@ -93,7 +98,7 @@ function invitationTable(app: SessionApp): HTMLElement {
       : h(
           'table',
           { class: 'ra-table', id: 'ra-invitations' },
-          h('thead', {}, h('tr', {}, ...['Status', 'Name', 'Made', 'Expires or ended', 'Password', ''].map((t) => h('th', {}, t)))),
+          h('thead', {}, h('tr', {}, ...['Status', 'Sent', 'Name', 'Made', 'Expires or ended', 'Password', ''].map((t) => h('th', {}, t)))),
           h('tbody', {}, ...rows),
         ),
   );
@@ -106,6 +111,11 @@ function invitationRow(app: SessionApp, inv: InvitationView): HTMLElement {
     'tr',
     { 'data-invitation': inv.invitationId },
     h('td', { class: open ? 'ra-status-open' : '' }, invitationStatus(inv)),
+    h(
+      'td',
+      { class: 'ra-delivery', 'data-state': inv.delivery?.state, title: inv.delivery ? `As of ${when(inv.delivery.at)}` : undefined },
+      inv.delivery ? deliveryText(inv.delivery) : '—',
+    ),
     h('td', {}, inv.noviceName),
     h('td', {}, when(inv.createdAt)),
     h('td', {}, open ? `Expires ${when(inv.expiresAt)}` : `Ended ${when(inv.endedAt ?? inv.expiresAt)}`),
@@ -113,7 +123,7 @@ function invitationRow(app: SessionApp, inv: InvitationView): HTMLElement {
     h(
       'td',
       { class: 'ra-row' },
-      open && h('button', { class: 'ra-btn secondary', onclick: act('POST', `/api/invitations/${inv.invitationId}/expire`) }, 'Expire now'),
+      open && h('button', { class: 'ra-btn secondary', onclick: act('POST', `/api/invitations/${inv.invitationId}/expire`) }, 'End invitation'),
       inv.status !== 'deleted' && h('button', { class: 'ra-btn secondary', onclick: act('DELETE', `/api/invitations/${inv.invitationId}`) }, 'Delete'),
     ),
   );
@@ -125,10 +135,12 @@ export function inviteForm(app: SessionApp): HTMLElement {
   const lifetimes = h('select', { name: 'expires', id: 'ra-expires' });
   const cap = h('span', { class: 'ra-hint', id: 'ra-expires-cap' });
   const status = h('div', { 'aria-live': 'polite' });
-  // Each transport asks for its own target: a folder for a file (filled in), an address for e-mail; a download needs none.
+  // Each transport asks for its own target: a folder for a file (filled in), an address for e-mail, a contact picked from
+  // its list for a messenger; a download needs none.
   const targetLabel = h('span', {}, 'Send to');
   const target = h('input', { name: 'target', id: 'ra-target' });
-  const targetRow = h('label', {}, targetLabel, target);
+  const picker = targetPicker(app);
+  const targetRow = h('label', {}, targetLabel, target, picker.element);
   let offered: TransportView[] = [];
   const fit = () => {
     const chosen = offered.find((t) => t.id === transports.value);
@@ -137,6 +149,9 @@ export function inviteForm(app: SessionApp): HTMLElement {
     target.placeholder = chosen?.target.placeholder ?? '';
     target.value = chosen?.target.default ?? '';
     target.required = chosen?.target.required === true;
+    // A picker stands in for the text field; only one of them is the form's `target`.
+    target.hidden = target.disabled = chosen?.picker === true;
+    picker.show(chosen?.picker ? chosen.id : undefined);
   };
   transports.addEventListener('change', fit);
   void app.workbench.request<TransportView[]>('GET', '/api/transports').then((list) => {
@@ -183,7 +198,7 @@ export function inviteForm(app: SessionApp): HTMLElement {
       return void status.replaceChildren(error(new Error('Choose a password, or tick “No password” to make an invitation anyone who gets it may use.')));
     const body = {
       via: field(form, 'via'),
-      target: targetRow.hidden ? '' : field(form, 'target'),
+      target: targetRow.hidden ? '' : target.disabled ? picker.value() : field(form, 'target'),
       password,
       noPassword: !password && noPassword.checked,
       expires: field(form, 'expires'),
@@ -194,7 +209,9 @@ export function inviteForm(app: SessionApp): HTMLElement {
     app.workbench.request<Made>('POST', '/api/invitations', body).then(
       ({ invitation, receipt, file }) => {
         if (file) download(file);
-        const where = file ? `Invitation downloaded as ${file.name} (see your browser's downloads).` : `Invitation saved to ${receipt.target}.`;
+        const where = file
+          ? `Invitation downloaded as ${file.name} (see your browser's downloads).`
+          : `${invitation.delivery ? deliveryText(invitation.delivery) : `Sent to ${receipt.target}`}.`;
         app.show(
           'home',
           h(
@@ -209,6 +226,50 @@ export function inviteForm(app: SessionApp): HTMLElement {
     );
   });
   return h('section', { class: 'ra-card' }, h('h2', {}, 'Invite someone to help you'), form);
+}
+
+/**
+ * The invite form's list of whom to send to, for a transport that offers one (online contacts): refreshed while it
+ * shows, the choice kept; those who cannot take an invitation now are listed, disabled, with the transport's note.
+ */
+function targetPicker(app: SessionApp) {
+  const select = h('select', { id: 'ra-target-picker', 'aria-label': 'Whom to send it to' });
+  const note = h('span', { class: 'ra-hint', id: 'ra-target-note', role: 'status' });
+  const element = h('span', { class: 'ra-picker', hidden: true }, select, note);
+  let shown: string | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const load = () => {
+    clearTimeout(timer);
+    const transport = shown;
+    if (!transport) return;
+    void app.workbench.request<TransportTarget[]>('GET', `/api/transports/${encodeURIComponent(transport)}/targets`).then(
+      (list) => {
+        if (transport !== shown) return;
+        const kept = select.value;
+        select.replaceChildren(
+          ...list.map((t) =>
+            h('option', { value: t.value, disabled: t.disabled === true, selected: t.value === kept && !t.disabled }, t.note ? `${t.label} (${t.note})` : t.label),
+          ),
+        );
+        const usable = list.filter((t) => !t.disabled).length;
+        note.textContent = list.length === 0 ? 'Nobody to send it to yet.' : usable === 0 ? 'Nobody can take an invitation now.' : '';
+      },
+      (e: Error) => transport === shown && (select.replaceChildren(), (note.textContent = e.message)),
+    );
+    // Asked again while the form is on the page; a page that left it stops asking.
+    timer = setTimeout(() => (element.isConnected ? load() : undefined), PICKER_REFRESH_MS);
+  };
+  return {
+    element,
+    show(transport: string | undefined) {
+      shown = transport;
+      element.hidden = !transport;
+      select.replaceChildren();
+      note.textContent = '';
+      load();
+    },
+    value: () => select.value,
+  };
 }
 
 /** Hands the invitation to the browser's own download, as any saved file. */

@@ -1,5 +1,5 @@
 import type { Disposable } from '@ra/kernel';
-import type { SessionView } from '../common/views.js';
+import { pathText, type SessionView } from '../common/views.js';
 import type { SessionApp } from './app.js';
 import { h } from './dom.js';
 import { sessionPanels, Toolbar } from './panels.js';
@@ -51,6 +51,7 @@ export class NoviceBar {
     const name = first.peerName;
     const rights = h('ul', { class: 'ra-rights', 'aria-label': `What ${name} may do` });
     const code = h('span', { class: 'ra-person-code' });
+    const path = h('span', { class: 'ra-person-path' });
     const note = h('span', { class: 'ra-person-note', role: 'status' });
     const stop = h('button', { class: 'ra-btn warn ra-person-stop', 'aria-label': `Stop Control for ${name}`, onclick: act('revoke/control') }, 'Stop Control');
     const disconnect = h(
@@ -64,6 +65,7 @@ export class NoviceBar {
       h('strong', { class: 'ra-person-name' }, name),
       rights,
       code,
+      path,
       note,
       h('span', { class: 'ra-person-actions' }, stop, disconnect),
     );
@@ -72,6 +74,8 @@ export class NoviceBar {
       element.title = `${name} ${abilities(view.rights)}`;
       rights.replaceChildren(...view.rights.map((r) => h('li', { class: 'ra-right', 'data-right': r }, rightLabel(r))));
       code.textContent = view.safetyCode ? `Code ${view.safetyCode}` : '';
+      path.textContent = view.path ? pathText(view.path) : '';
+      path.dataset.path = view.path?.kind ?? '';
       stop.hidden = !view.rights.includes('control');
     };
     return { element, update };

@@ -23,7 +23,8 @@ export const SESSION_CSS = `
 .ra-person { display: flex; flex-wrap: wrap; align-items: center; gap: .35rem .9rem; padding: .35rem .4rem .35rem .75rem; background: rgba(255, 255, 255, .12); border-radius: .5rem; }
 .ra-person-name { font-size: 1.05rem; }
 .ra-person-code { font-size: .85rem; opacity: .85; }
-.ra-person-note:empty { display: none; }
+.ra-person-path { font-size: .85rem; opacity: .85; }
+.ra-person-path:empty, .ra-person-note:empty { display: none; }
 .ra-rights { list-style: none; display: flex; gap: .3rem; margin: 0; padding: 0; flex-wrap: wrap; }
 .ra-right { font-size: .8rem; font-weight: 600; padding: .05rem .55rem; border-radius: 999px; background: #fff; color: #1d4f85; }
 .ra-right[data-right="control"] { background: #ffd9b3; color: #6b2a00; }
@@ -66,6 +67,10 @@ export const SESSION_CSS = `
 .ra-toolbar .ra-btn[aria-pressed="true"] { background: #fff; color: #1d4f85; }
 .ra-status { margin-left: auto; display: flex; gap: .75rem; align-items: center; white-space: nowrap; font-size: .95rem; }
 .ra-toolbar .ra-code { font-size: 1rem; }
+.ra-status-path { font-size: .85rem; opacity: .9; }
+.ra-delivery { font-size: .9rem; }
+.ra-delivery[data-state="accepted"] { color: #1e6b2d; font-weight: 600; }
+.ra-delivery[data-state="declined"], .ra-delivery[data-state="failed"] { color: var(--ra-danger-text); }
 .ra-work { flex: 1; min-height: 0; display: flex; background: #2b2f36; }
 .ra-dock-main { flex: 1; min-width: 0; min-height: 0; display: flex; flex-direction: column; }
 .ra-dock-main:empty { display: none; }

@@ -1,5 +1,5 @@
 import type { CliContext } from '@ra/kernel';
-import { ending, type InvitationView, type SessionView } from '../common/views.js';
+import { deliveryText, ending, pathText, type InvitationView, type SessionView } from '../common/views.js';
 
 export function invitationTable(ctx: CliContext, invitations: readonly InvitationView[]): string {
   const rows = invitations.map((i) => [
@@ -10,11 +10,12 @@ export function invitationTable(ctx: CliContext, invitations: readonly Invitatio
     i.status === 'open' ? ctx.localTime(i.expiresAt) : `ended ${ctx.localTime(i.endedAt ?? i.expiresAt)}`,
     i.passwordRequired ? 'yes' : 'no',
     `${i.failedAttempts}`,
+    i.delivery ? deliveryText(i.delivery) : '-',
   ]);
-  return ctx.table([['INVITATION', 'STATUS', 'NAME', 'CREATED', 'EXPIRES/ENDED', 'PASSWORD', 'WRONG TRIES'], ...rows]);
+  return ctx.table([['INVITATION', 'STATUS', 'NAME', 'CREATED', 'EXPIRES/ENDED', 'PASSWORD', 'WRONG TRIES', 'DELIVERY'], ...rows]);
 }
 
 export function sessionTable(ctx: CliContext, sessions: readonly SessionView[]): string {
-  const rows = sessions.map((s) => [s.id, s.role, s.peerName, s.state, s.safetyCode ?? '-', ctx.localTime(s.startedAt), ending(s)]);
-  return ctx.table([['ID', 'ROLE', 'PEER', 'STATE', 'SAFETY CODE', 'STARTED', 'ENDED'], ...rows]);
+  const rows = sessions.map((s) => [s.id, s.role, s.peerName, s.state, s.safetyCode ?? '-', s.path ? pathText(s.path) : '-', ctx.localTime(s.startedAt), ending(s)]);
+  return ctx.table([['ID', 'ROLE', 'PEER', 'STATE', 'SAFETY CODE', 'PATH', 'STARTED', 'ENDED'], ...rows]);
 }

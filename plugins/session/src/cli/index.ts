@@ -13,8 +13,11 @@ export default defineCommands({
     if (ctx.args.length) throw new UsageError(`ra invite takes options only, not '${ctx.args[0]}'`);
     const via = ctx.text('via') ?? 'file';
     const out = ctx.text('out');
+    const to = ctx.text('to');
+    if (via === 'file' && to !== undefined) throw new UsageError('--to names whom another transport sends to; a file goes where --out says');
+    if (out !== undefined && to !== undefined) throw new UsageError('ra invite takes --out (a file) or --to (a recipient), not both');
     // The running RA has its own working folder: a path the user typed is made absolute here.
-    const target = out === undefined ? '' : via === 'file' ? resolve(ctx.cwd, out) : out;
+    const target = to ?? (out === undefined ? '' : via === 'file' ? resolve(ctx.cwd, out) : out);
     const noPassword = ctx.options['no-password'] === true;
     const password = noPassword ? undefined : await ctx.password();
     if (noPassword && (ctx.options['password-file'] !== undefined || ctx.options['password-stdin'] !== undefined))

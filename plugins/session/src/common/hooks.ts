@@ -34,6 +34,23 @@ export interface ConsentEvent {
   readonly reason?: string;
 }
 
+/**
+ * A route began to listen on a local port. A tap may return it with `addresses` added (a router's public address
+ * once it mapped the port): invitations made while it listens list them too.
+ */
+export interface RouteOpened {
+  /** The route's id: `direct`. */
+  readonly route: string;
+  readonly port: number;
+  readonly addresses: readonly string[];
+}
+
+/** That route stopped listening on the port. */
+export interface RouteClosed {
+  readonly route: string;
+  readonly port: number;
+}
+
 /** The hooks of the invitation and session flows, which `ra.session` owns and alone fires. */
 export interface SessionHooks {
   readonly invitationCreated: PluginHook<[InvitationRecord]>;
@@ -47,6 +64,8 @@ export interface SessionHooks {
   readonly consentRequested: PluginHook<[ConsentEvent]>;
   readonly consentGranted: PluginHook<[ConsentEvent]>;
   readonly consentRevoked: PluginHook<[ConsentEvent]>;
+  readonly routeOpened: PluginHook<[RouteOpened], RouteOpened>;
+  readonly routeClosed: PluginHook<[RouteClosed]>;
 }
 
 const NAMES: readonly (keyof SessionHooks)[] = [
@@ -60,6 +79,8 @@ const NAMES: readonly (keyof SessionHooks)[] = [
   'consentRequested',
   'consentGranted',
   'consentRevoked',
+  'routeOpened',
+  'routeClosed',
 ];
 
 /** The session hooks, typed, as webpack's `getCompilationHooks` gives a plugin the hooks another owns. */

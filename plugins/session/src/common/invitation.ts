@@ -23,14 +23,55 @@ export interface DeliveryReceipt {
 /** Invitations are small; anything larger is refused before parsing. */
 export const MAX_INVITATION_BYTES = 64 * 1024;
 
+/**
+ * How far an invitation got, as its transport reports it: `sent` (it left, or a server took it), `delivered` (the
+ * helper's computer has it), then the helper `accepted` or `declined` it, the novice `cancelled` it, it `expired`
+ * unanswered, or it `failed` on the way.
+ */
+export type DeliveryState = 'sent' | 'delivered' | 'accepted' | 'declined' | 'cancelled' | 'expired' | 'failed';
+
+export const DELIVERY_STATES: readonly DeliveryState[] = ['sent', 'delivered', 'accepted', 'declined', 'cancelled', 'expired', 'failed'];
+
+/**
+ * A transport reports each step with it, during `deliver` and after (a helper may accept hours later). `detail`: a
+ * short reason or note in the transport's words (`recipient-offline`). Steps back are ignored; so is every step
+ * after `declined`, `cancelled`, `expired` or `failed`.
+ */
+export type DeliveryProgress = (state: DeliveryState, detail?: string) => void;
+
+/** The latest step of an invitation's delivery, kept on its record. */
+export interface Delivery {
+  readonly transport: string;
+  /** Where it went, as the receipt says once `deliver` resolved (until then, as the novice asked). */
+  readonly target: string;
+  readonly state: DeliveryState;
+  readonly detail?: string;
+  readonly at: Date;
+}
+
+/** One choice of the invite form's picker (`targets()`): an online contact, say; an offline one `disabled`, with a `note`. */
+export interface TransportTarget {
+  readonly value: string;
+  readonly label: string;
+  readonly disabled?: boolean;
+  readonly note?: string;
+}
+
 /** Carries invitations from novice to helper: file, e-mail, instant messenger, a third party's own. */
 export interface InvitationTransport {
   readonly id: string;
   readonly title: string;
   /** How the invite form asks for `target`: the field's label, and an example. */
   readonly target: TargetField;
-  /** Novice side: hands the invitation to `target`, whose meaning the transport documents. */
-  deliver(envelope: InvitationEnvelope, target: string): Promise<DeliveryReceipt>;
+  /**
+   * Novice side: hands the invitation to `target`, whose meaning the transport documents. Resolving means it left
+   * (`sent`, unless `progress` said more); `progress` reports each later step as it happens.
+   */
+  deliver(envelope: InvitationEnvelope, target: string, progress: DeliveryProgress): Promise<DeliveryReceipt>;
+  /** Novice side: the novice ended the invitation; withdraw it where the transport can (a pending offer). Then it reads `cancelled`. */
+  cancel?(invitationId: string): Promise<void>;
+  /** The targets the invite form offers in a picker instead of a text field: online contacts, say. */
+  targets?(): Promise<TransportTarget[]>;
   /** Helper side: whether `source` (a path, an address) is something `receive` can fetch. Transports that only send omit both. */
   accepts?(source: string): boolean;
   /** Helper side: fetches the invitation bytes from `source`; `receive(receipt.target)` gives back what was delivered. */
@@ -66,4 +107,6 @@ export interface InvitationRecord {
   readonly endedAt?: Date;
   /** When the latest wrong password was tried. */
   readonly lastFailedAt?: Date;
+  /** How far its transport got it; none for one still being made. */
+  readonly delivery?: Delivery;
 }

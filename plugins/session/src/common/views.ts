@@ -1,5 +1,5 @@
 import type { Role } from '@ra/kernel';
-import type { InvitationRecord } from './api.js';
+import type { Delivery, InvitationRecord } from './api.js';
 
 /** Wrong passwords (and unfinished proofs) an invitation survives; the fifth locks it. */
 export const MAX_PASSWORD_ATTEMPTS = 5;
@@ -9,6 +9,15 @@ export type SessionState = 'connecting' | 'verifying' | 'awaiting-consent' | 'op
 
 /** `refused`: the novice's computer turned the helper away (a wrong password, an expired invitation): no person ended it. */
 export type EndedBy = 'novice' | 'helper' | 'network' | 'refused';
+
+/** What a path to the novice is: a connection straight between the two computers, or one a relay carries. */
+export type PathKind = 'direct' | 'relayed';
+
+/** The path a session runs over. `via`: the address reached (direct) or the relay that carries it (relayed). */
+export interface SessionPath {
+  readonly kind: PathKind;
+  readonly via: string;
+}
 
 export interface SessionView {
   readonly id: string;
@@ -26,6 +35,8 @@ export interface SessionView {
   readonly rights: readonly string[];
   /** Six digits both people can compare by phone, once the password proof is done. */
   readonly safetyCode?: string;
+  /** How the two computers are connected, once they are. */
+  readonly path?: SessionPath;
   readonly endedBy?: EndedBy;
   readonly reason?: string;
   readonly startedAt: string;
@@ -34,11 +45,12 @@ export interface SessionView {
 }
 
 /** JSON record of an invitation as the API sends it (dates as ISO strings). */
-export type InvitationView = Omit<InvitationRecord, 'createdAt' | 'expiresAt' | 'endedAt' | 'lastFailedAt'> & {
+export type InvitationView = Omit<InvitationRecord, 'createdAt' | 'expiresAt' | 'endedAt' | 'lastFailedAt' | 'delivery'> & {
   createdAt: string;
   expiresAt: string;
   endedAt?: string;
   lastFailedAt?: string;
+  delivery?: Omit<Delivery, 'at'> & { at: string };
 };
 
 /** Text messages on the live socket; binary messages carry channel frames (see `live-frame.ts`). */
@@ -50,6 +62,31 @@ export function describeSession(s: SessionView): string {
   const code = s.safetyCode && s.state !== 'ended' ? `; safety code ${s.safetyCode}` : '';
   const end = s.state === 'ended' ? ` ${ending(s)}` : '';
   return `Session ${s.id} with ${s.peerName}: ${s.state}${end}${code}`;
+}
+
+/** The path as both consoles and `ra sessions list` name it: "Direct connection", "Relayed through msg.example.org". */
+export function pathText(path: SessionPath): string {
+  return path.kind === 'direct' ? 'Direct connection' : `Relayed through ${path.via}`;
+}
+
+/** How far an invitation got, in a few words: "Delivered to hank", "hank accepted", "Could not reach hank: offline". */
+export function deliveryText(delivery: Pick<Delivery, 'transport' | 'state' | 'target' | 'detail'>): string {
+  if (delivery.transport === DOWNLOAD) return `Downloaded as ${delivery.target}`;
+  const to = delivery.target || 'the helper';
+  const words: Record<Delivery['state'], string> = {
+    sent: `Sent to ${to}`,
+    delivered: `Delivered to ${to}`,
+    accepted: `${capitalized(to)} accepted`,
+    declined: `${capitalized(to)} declined`,
+    cancelled: `Cancelled for ${to}`,
+    expired: `Expired before ${to} answered`,
+    failed: `Could not reach ${to}`,
+  };
+  return `${words[delivery.state] ?? delivery.state}${delivery.detail ? `: ${delivery.detail}` : ''}`;
+}
+
+function capitalized(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 /** Who ended a session and why, or nothing while it runs. */

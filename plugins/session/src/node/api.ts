@@ -1,31 +1,61 @@
 import type { Duplex } from 'node:stream';
 import { token, type Disposable } from '@ra/kernel';
+import type { PathKind } from '../common/views.js';
+
+export type { PathKind, SessionPath } from '../common/views.js';
 
 /**
  * What `ra.session` publishes for Node-side plugins (`@ra/plugin-session/node`): the ways a helper
  * reaches the novice. The session's security (pinned TLS, SPAKE2, the safety code) runs over
- * whatever byte stream a route yields, so a route sees only TLS.
+ * whatever byte stream a route yields, so a route sees only TLS. A route says what kind each path
+ * is; the policy (`network.relay`) decides which kinds may be used, and routes are told as `kinds`.
  */
 export interface NoviceRoute {
   readonly id: string;
   readonly title: string;
   /**
    * Novice side: starts taking helpers' connections, each handed to `accept` with where it came
-   * from; resolves with the addresses helpers reach this computer at, which invitations carry.
+   * from (for a relayed path, the relay) and its kind; resolves with the addresses helpers reach this
+   * computer at, which invitations carry. A route offers only the `kinds` the policy allows; one that
+   * can offer none of them rejects, saying why.
    */
-  listen(accept: (stream: Duplex, from: string) => void): Promise<RouteListening>;
+  listen(accept: (stream: Duplex, from: string, kind: PathKind) => void, options: ListenOptions): Promise<RouteListening>;
   /** Helper side: whether this route can reach `address`, one of an invitation's addresses. */
   reaches(address: string): boolean;
   /**
-   * Helper side: a byte stream to the novice at `address`, failing with a reason after `timeoutMs`.
-   * It must stay readable after the novice ends writing (a half-open socket), so TLS reads the
-   * novice's last words, a refusal, before the stream ends.
+   * Helper side: the paths this route tries to the novice at `address`, at once; only of the
+   * allowed `kinds` (none when it has no such path). The session runs pinned TLS over each and keeps
+   * one. Each stream fails with a reason after `timeoutMs`, and must stay readable after the novice
+   * ends writing (a half-open socket), so TLS reads the novice's last words, a refusal, before the
+   * stream ends.
    */
-  connect(address: string, timeoutMs: number): Promise<Duplex>;
+  connect(address: string, options: ConnectOptions): PathAttempt[];
+}
+
+export interface ListenOptions {
+  /** The kinds of path the policy allows. */
+  readonly kinds: readonly PathKind[];
+}
+
+export interface ConnectOptions {
+  readonly timeoutMs: number;
+  /** The invitation the helper opens: a rendezvous names the session by it. */
+  readonly invitationId: string;
+  readonly kinds: readonly PathKind[];
+}
+
+/** One path a route tries. */
+export interface PathAttempt {
+  readonly kind: PathKind;
+  /** Where it goes, as people read it: `192.0.2.4:3389` for a direct path, the relay's host (`msg.example.org`) for a relayed one. */
+  readonly via: string;
+  readonly stream: Promise<Duplex>;
 }
 
 export interface RouteListening extends Disposable {
   readonly addresses: readonly string[];
+  /** The local TCP port it listens on, when it has one: `routeOpened` lets a plugin map it on the router. */
+  readonly port?: number;
 }
 
 export const NoviceRoute = token<NoviceRoute>('NoviceRoute');

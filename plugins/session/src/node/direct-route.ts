@@ -2,7 +2,7 @@ import { connect, type Socket } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import type { Listening, NetworkListener } from '@ra/kernel/node';
 import { within } from '@ra/kernel/node';
-import type { NoviceRoute, RouteListening } from './api.js';
+import type { ConnectOptions, ListenOptions, NoviceRoute, PathAttempt, PathKind, RouteListening } from './api.js';
 import { formatAddress, parseAddress } from './invitation/address.js';
 
 export interface DirectSettings {
@@ -23,19 +23,21 @@ export class DirectRoute implements NoviceRoute {
     private readonly settings: () => DirectSettings,
   ) {}
 
-  async listen(accept: (stream: Socket, from: string) => void): Promise<RouteListening> {
+  async listen(accept: (stream: Socket, from: string, kind: PathKind) => void, { kinds }: ListenOptions): Promise<RouteListening> {
     const { port, host, addresses } = this.settings();
     if (port === 'off') throw new Error('this RA only helps others (RA_PORT=off)');
+    if (!kinds.includes('direct')) throw new Error("this computer's policy allows only relayed connections, so it does not listen for direct ones");
     let listening: Listening;
     try {
       listening = await this.network().listen({ host, port }, (socket) =>
-        accept(socket, formatAddress({ host: socket.remoteAddress ?? 'unknown', port: socket.remotePort ?? 0 })),
+        accept(socket, formatAddress({ host: socket.remoteAddress ?? 'unknown', port: socket.remotePort ?? 0 }), 'direct'),
       );
     } catch (e) {
       throw new Error(`cannot listen on ${host}:${port}: ${(e as Error).message}`);
     }
     try {
-      return { addresses: addresses?.length ? addresses.map((a) => configured(a, listening.port)) : own(listening), dispose: () => listening.dispose() };
+      const listed = addresses?.length ? addresses.map((a) => configured(a, listening.port)) : own(listening);
+      return { addresses: listed, port: listening.port, dispose: () => listening.dispose() };
     } catch (e) {
       await listening.dispose();
       throw new Error(`the addresses setting is wrong: ${(e as Error).message}`);
@@ -51,7 +53,13 @@ export class DirectRoute implements NoviceRoute {
     }
   }
 
-  async connect(address: string, timeoutMs: number): Promise<Socket> {
+  /** One direct path, a TCP connection to `address`; none when the policy allows only relayed paths. */
+  connect(address: string, { timeoutMs, kinds }: ConnectOptions): PathAttempt[] {
+    if (!kinds.includes('direct')) return [];
+    return [{ kind: 'direct', via: address, stream: this.open(address, timeoutMs) }];
+  }
+
+  private async open(address: string, timeoutMs: number): Promise<Socket> {
     const { host, port } = parseAddress(address, true);
     // Half-open: TLS, not the raw socket, decides when the stream ends, so a refusal the novice
     // sends just before closing is read rather than cut off with the socket.

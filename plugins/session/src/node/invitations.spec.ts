@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import sinon from 'sinon';
 import { DAY_MINUTES } from '@ra/kernel';
 import { type InvitationTransport } from '../common/api.js';
-import { stubHooks } from '@ra/kernel/testing';
+import { quietLogger, stubHooks } from '@ra/kernel/testing';
 import { INVITATION_FILE_NAME, sessionHooks, type SolicitedPolicy } from '../common/api.js';
 import { readInvitation } from './invitation/format.js';
 import { NoviceIdentity } from './invitation/identity.js';
@@ -49,6 +49,8 @@ describe('invitations: lifetime, policy and delivery', () => {
       limits: () => inviteLimits(policy, settings, policy !== SOLICITED),
       transports: () => [transport],
       defaultName: () => 'nora',
+      logger: quietLogger,
+      changed: () => undefined,
       mint: { mint: (fields) => store.mint({ ...fields, addresses: ['127.0.0.1:3389'] }, identity) },
     });
   });

@@ -1,6 +1,7 @@
-import { ApiError, DAY_MINUTES, MINUTE } from '@ra/kernel';
-import { durationMinutes } from '@ra/kernel/node';
-import { cleanName, type InvitationRecord, type InvitationTransport } from '../common/api.js';
+import { ApiError, DAY_MINUTES, MINUTE, type Logger } from '@ra/kernel';
+import { durationMinutes, within } from '@ra/kernel/node';
+import { cleanName, DELIVERY_STATES, type Delivery, type DeliveryState, type InvitationRecord, type InvitationTransport } from '../common/api.js';
+import type { TransportTarget } from '../common/api.js';
 import { INVITATION_FILE_NAME, INVITATION_MEDIA_TYPE, type SessionHooks, type SolicitedPolicy } from '../common/api.js';
 import { DOWNLOAD, LIFETIMES, type CapBy, type InviteOptions } from '../common/views.js';
 import type { InvitationStore } from './invitation/store.js';
@@ -49,12 +50,36 @@ export interface InvitationMint {
 }
 
 export interface InvitationDeps {
-  readonly store: Pick<InvitationStore, 'get' | 'list' | 'setStatus' | 'remove'>;
+  readonly store: Pick<InvitationStore, 'get' | 'list' | 'setStatus' | 'remove' | 'updateDelivery'>;
   readonly mint: InvitationMint;
   readonly hooks: SessionHooks;
+  readonly logger: Logger;
   limits(): InviteLimits;
   transports(): InvitationTransport[];
   defaultName(): string;
+  /** An invitation changed without a request: a transport reported a step. */
+  changed(): void;
+}
+
+/** How long a transport may take to withdraw an invitation, or to list its targets, before RA goes on without. */
+export const TRANSPORT_CALL_MS = 5_000;
+
+/** The most picker entries the invite form shows. */
+const MAX_TARGETS = 500;
+const MAX_TEXT = 300;
+
+/** A step after one of these changes nothing: the invitation's delivery is over. */
+const FINAL: readonly DeliveryState[] = ['declined', 'cancelled', 'expired', 'failed'];
+
+/**
+ * The delivery after a step: steps only go forward (sent, delivered, then accepted or an end), and nothing
+ * follows an end; `undefined` when the step changes nothing.
+ */
+export function nextDelivery(current: Delivery | undefined, step: Omit<Delivery, 'at'>, at = new Date()): Delivery | undefined {
+  const rank = (state: DeliveryState) => (FINAL.includes(state) ? 3 : DELIVERY_STATES.indexOf(state));
+  if (current && (FINAL.includes(current.state) || rank(step.state) < rank(current.state))) return undefined;
+  const detail = step.detail === undefined ? undefined : clipText(step.detail);
+  return { transport: step.transport, target: clipText(step.target), state: step.state, ...(detail && { detail }), at };
 }
 
 /** The file itself, for `via: download`: the page hands it to the browser's own download. */
@@ -127,14 +152,45 @@ export class Invitations {
     const sent = outgoing?.envelope ?? envelope;
     if (!transport) {
       const receipt = { transport: DOWNLOAD, target: sent.fileName, deliveredAt: new Date() };
+      const invitation = (await this.report(record.invitationId, () => ({ transport: DOWNLOAD, target: sent.fileName, state: 'sent' }))) ?? record;
       await this.deps.hooks.invitationSent.call({ ...receipt, invitationId: record.invitationId });
-      return { invitation: record, receipt, file: { name: sent.fileName, mediaType: sent.mediaType, text: new TextDecoder().decode(sent.data) } };
+      return { invitation, receipt, file: { name: sent.fileName, mediaType: sent.mediaType, text: new TextDecoder().decode(sent.data) } };
     }
-    const receipt = await transport.deliver(sent, outgoing?.target ?? target).catch((e: Error) => {
+    const to = outgoing?.target ?? target;
+    const id = record.invitationId;
+    const progress = (state: DeliveryState, detail?: string) => {
+      if (!DELIVERY_STATES.includes(state) || (detail !== undefined && typeof detail !== 'string'))
+        return this.deps.logger.warn(`${transport.title} reported '${String(state)}' for invitation ${id}, which is no delivery step; ignored`);
+      // The receipt's target, once there is one, names where it went better than what the novice typed.
+      void this.report(id, (current) => ({ transport: transport.id, target: current?.target ?? to, state, detail }));
+    };
+    const receipt = await transport.deliver(sent, to, progress).catch((e: Error) => {
       throw new ApiError(400, `the invitation could not be sent by ${transport.title}: ${e.message}`);
     });
-    await this.deps.hooks.invitationSent.call({ ...receipt, invitationId: record.invitationId });
-    return { invitation: record, receipt };
+    // Resolving means it left: `sent`, unless the transport already said how far it got.
+    const invitation =
+      (await this.report(id, (current) => ({ transport: transport.id, target: receipt.target, state: current?.state ?? 'sent', detail: current?.detail }), true)) ??
+      record;
+    await this.deps.hooks.invitationSent.call({ ...receipt, invitationId: id });
+    return { invitation, receipt };
+  }
+
+  /**
+   * Records a delivery step and tells the pages. `receipt`: the step that names the receipt's target, which
+   * replaces the current one whatever its state. A failure to save it is logged: the invitation itself stands.
+   */
+  private async report(invitationId: string, step: (current?: Delivery) => Omit<Delivery, 'at'>, receipt = false): Promise<InvitationRecord | undefined> {
+    try {
+      const record = await this.deps.store.updateDelivery(invitationId, (current) => {
+        const next = step(current);
+        return receipt ? nextDelivery(undefined, next, current?.at) : nextDelivery(current, next);
+      });
+      this.deps.changed();
+      return record;
+    } catch (e) {
+      this.deps.logger.warn(`cannot record how far invitation ${invitationId} got: ${(e as Error).message}`);
+      return undefined;
+    }
   }
 
   /** Open ones, and ended ones for a day after they ended; deleted ones never. `all`: everything the store keeps. */
@@ -144,19 +200,56 @@ export class Invitations {
     return records.filter((r) => r.status === 'open' || (r.status !== 'deleted' && Date.now() - (r.endedAt ?? r.expiresAt).getTime() < ENDED_LISTED_MS));
   }
 
+  /** The novice ends an open invitation: nobody can use it any more, and its transport withdraws it where it can. */
   async expire(invitationId: string): Promise<InvitationRecord> {
     const record = await this.existing(invitationId);
     if (record.status !== 'open') throw new ApiError(409, `invitation ${invitationId} is already ${record.status}`);
     await this.deps.store.setStatus(invitationId, 'expired');
-    const expired = (await this.deps.store.get(invitationId))!;
-    await this.deps.hooks.invitationExpired.call(expired);
-    return expired;
+    await this.deps.hooks.invitationExpired.call((await this.deps.store.get(invitationId))!);
+    await this.cancel(record);
+    return (await this.deps.store.get(invitationId))!;
   }
 
   async delete(invitationId: string): Promise<InvitationRecord> {
     const record = await this.existing(invitationId);
     if (record.status !== 'deleted') await this.deps.store.setStatus(invitationId, 'deleted');
+    if (record.status === 'open') await this.cancel(record);
     return (await this.deps.store.get(invitationId))!;
+  }
+
+  /**
+   * Asks the invitation's transport to withdraw it (a pending offer), if it can and the delivery is not over;
+   * then it reads `cancelled`. The invitation is ended here either way: RA refuses anyone who comes with it.
+   */
+  private async cancel(record: InvitationRecord): Promise<void> {
+    const delivery = record.delivery;
+    const transport = delivery && this.deps.transports().find((t) => t.id === delivery.transport);
+    if (!delivery || !transport?.cancel || FINAL.includes(delivery.state)) return;
+    try {
+      await within(transport.cancel(record.invitationId), TRANSPORT_CALL_MS, `no answer within ${TRANSPORT_CALL_MS / 1000} s`);
+    } catch (e) {
+      return this.deps.logger.warn(`${transport.title} could not withdraw invitation ${record.invitationId}: ${(e as Error).message}`);
+    }
+    await this.report(record.invitationId, (current) => ({ transport: transport.id, target: current?.target ?? delivery.target, state: 'cancelled' }));
+  }
+
+  /** What the invite form's picker offers for `transportId`: its targets, checked and bounded. */
+  async targets(transportId: string): Promise<TransportTarget[]> {
+    const transport = this.deps.transports().find((t) => t.id === transportId);
+    if (!transport) throw new ApiError(404, `no invitation transport '${transportId}' is enabled`);
+    if (!transport.targets) throw new ApiError(404, `${transport.title} has no list to choose from; type the target`);
+    let list: unknown;
+    try {
+      list = await within(transport.targets(), TRANSPORT_CALL_MS, `no answer within ${TRANSPORT_CALL_MS / 1000} s`);
+    } catch (e) {
+      throw new ApiError(502, `${transport.title} could not list whom to send to: ${(e as Error).message}`);
+    }
+    if (!Array.isArray(list)) throw new ApiError(502, `${transport.title} listed its targets as something other than a list`);
+    return list.slice(0, MAX_TARGETS).flatMap((t: Partial<TransportTarget>) => {
+      if (typeof t?.value !== 'string' || typeof t.label !== 'string') return [];
+      const note = typeof t.note === 'string' && t.note ? clipText(t.note) : undefined;
+      return [{ value: t.value.slice(0, 4096), label: clipText(t.label), ...(t.disabled === true && { disabled: true }), ...(note && { note }) }];
+    });
   }
 
   private async existing(invitationId: string): Promise<InvitationRecord> {
@@ -174,6 +267,10 @@ export function lifetime(text: string, capMinutes: number, capBy: InviteLimits['
   const by = { policy: 'set by your organization', setting: 'your setting “The longest time an invitation stays open”', default: 'RA’s own limit' }[capBy];
   if (minutes > capMinutes) throw new ApiError(400, `an invitation may last at most ${describe(capMinutes)} on this computer (${by}); '${text}' is longer`);
   return minutes;
+}
+
+function clipText(text: string): string {
+  return text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT - 1)}…` : text;
 }
 
 function describe(minutes: number): string {

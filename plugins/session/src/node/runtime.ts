@@ -2,15 +2,19 @@ import { userInfo } from 'node:os';
 import { ApiError, HostEnvironment, PolicyService, toDisposable, type Disposable, type Logger } from '@ra/kernel';
 import type { PluginContext } from '@ra/kernel/node';
 import {
+  allowedPaths,
   DesktopIndicator,
   InvitationTransport,
+  NETWORK_SECTION,
   SessionChannel,
   sessionHooks,
   SOLICITED_SECTION,
+  type NetworkPolicy,
   type SessionHooks,
   type SolicitedPolicy,
 } from '../common/api.js';
-import { NoviceRoute, type RouteListening } from './api.js';
+import { NoviceRoute, type PathKind, type RouteListening } from './api.js';
+import { checkAddress } from './invitation/address.js';
 import { InvitationError, readInvitation } from './invitation/format.js';
 import { NoviceIdentity } from './invitation/identity.js';
 import { InvitationStore } from './invitation/store.js';
@@ -31,7 +35,7 @@ export class SessionRuntime {
   store!: InvitationStore;
   registry!: SessionRegistry;
   invitations!: Invitations;
-  private readonly listening: RouteListening[] = [];
+  private readonly listening: Opened[] = [];
   private listenError?: string;
   /** Opening and closing the routes, one change at a time. */
   private listenChange: Promise<void> = Promise.resolve();
@@ -42,6 +46,8 @@ export class SessionRuntime {
   private expiryTimer?: NodeJS.Timeout;
   /** The settings the routes listen with; a change reopens them. */
   private routeKey = '';
+  /** The kinds of path the `network` policy allows. */
+  private kinds: () => readonly PathKind[] = () => ['direct', 'relayed'];
 
   get logger(): Logger {
     return this.context!.logger;
@@ -60,6 +66,7 @@ export class SessionRuntime {
     this.store = await InvitationStore.open(environment.home);
     this.registry = new SessionRegistry(() => ctx.contributions(SessionChannel), this.hooks, ctx.logger);
     const policy = () => ctx.get(PolicyService).section<SolicitedPolicy>(SOLICITED_SECTION);
+    this.kinds = () => allowedPaths(ctx.get(PolicyService).section<NetworkPolicy>(NETWORK_SECTION));
     // What the signed file itself says, defaults left out: only that is "set by your organization".
     const policyFile = () => ctx.get(PolicyService).current().policy.sections[SOLICITED_SECTION] as Partial<SolicitedPolicy> | undefined;
     this.invitations = new Invitations({
@@ -68,6 +75,8 @@ export class SessionRuntime {
       limits: () => inviteLimits(policy(), ctx.settings, policyFile()?.maxLifetime !== undefined),
       transports: () => this.transports(),
       defaultName: () => userInfo().username,
+      logger: ctx.logger,
+      changed: () => this.invitationsChanged(),
       mint: {
         mint: async (fields) => {
           this.minting++;
@@ -86,6 +95,7 @@ export class SessionRuntime {
       hooks: this.hooks,
       logger: ctx.logger,
       slots: new HandshakeSlots(),
+      kinds: () => this.kinds(),
       // The user's "Allow Remote Assistance on this computer" turns helpers away as the policy does.
       policy: () => ({ ...policy(), allowed: policy().allowed && ctx.settings.allowed !== false }),
     };
@@ -124,16 +134,28 @@ export class SessionRuntime {
   private async reachable(): Promise<string[]> {
     await (this.listenChange = this.listenChange.then(() => this.listen()));
     if (!this.listening.length) throw new ApiError(503, `helpers cannot reach this computer, so an invitation would not work: ${this.listenError}`);
-    return this.listening.flatMap((l) => l.addresses);
+    const addresses = [...new Set(this.listening.flatMap((l) => l.addresses))];
+    if (addresses.length > MAX_ADDRESSES) this.logger.warn(`an invitation lists at most ${MAX_ADDRESSES} addresses; left out ${addresses.slice(MAX_ADDRESSES).join(', ')}`);
+    return addresses.slice(0, MAX_ADDRESSES);
   }
 
-  /** The novice's side of every route: each takes helpers' connections and says where helpers find this computer. */
+  /**
+   * The novice's side of every route: each takes helpers' connections over the kinds of path the policy allows
+   * and says where helpers find this computer. One that listens on a port fires `routeOpened`, whose taps may add
+   * addresses (a router's, once it mapped the port).
+   */
   private async listen(): Promise<void> {
     if (this.listening.length) return;
     const failures: string[] = [];
+    const kinds = this.kinds();
     for (const route of this.context!.contributions(NoviceRoute)) {
       try {
-        this.listening.push(await route.listen((stream, from) => void admitHelper(stream, from, this.admission!)));
+        const listening = await route.listen((stream, from, kind) => void admitHelper(stream, from, kind, this.admission!), { kinds });
+        const addresses = await this.opened(route.id, listening).catch((e: Error) => {
+          this.logger.warn(`routeOpened failed for ${route.title}: ${e.message}`);
+          return [...listening.addresses];
+        });
+        this.listening.push({ route: route.id, listening, addresses });
       } catch (e) {
         failures.push(`${route.title}: ${(e as Error).message}`);
       }
@@ -162,8 +184,27 @@ export class SessionRuntime {
     this.invitationsChanged();
   }
 
+  /** `routeOpened` for a route listening on a port: the addresses its taps leave, each checked. */
+  private async opened(route: string, listening: RouteListening): Promise<string[]> {
+    if (listening.port === undefined) return [...listening.addresses];
+    const result = await this.hooks.routeOpened.call({ route, port: listening.port, addresses: [...listening.addresses] });
+    const addresses = Array.isArray(result?.addresses) ? (result.addresses as unknown[]) : listening.addresses;
+    return addresses.flatMap((a) => {
+      try {
+        return [checkAddress(String(a), true)];
+      } catch (e) {
+        this.logger.warn(`left an address a routeOpened tap gave out of invitations: ${(e as Error).message}`);
+        return [];
+      }
+    });
+  }
+
   private async stopListening(): Promise<void> {
-    for (const listening of this.listening.splice(0)) await listening.dispose();
+    for (const { route, listening } of this.listening.splice(0)) {
+      await listening.dispose();
+      // When RA stops, ra.session's hooks go before its routes close; the tappers have stopped first.
+      if (listening.port !== undefined) await this.hooks.routeClosed.call({ route, port: listening.port }).catch(() => undefined);
+    }
   }
 
   private desk() {
@@ -238,6 +279,7 @@ export class SessionRuntime {
       registry: this.registry,
       logger: this.logger,
       routes: () => routes,
+      kinds: () => this.kinds(),
       open: (s) => this.registry.openHelper(s),
     });
     return session.view();
@@ -277,6 +319,16 @@ export class SessionRuntime {
     void this.syncListening();
   }
 }
+
+/** A route listening now, and the addresses invitations list for it. */
+interface Opened {
+  readonly route: string;
+  readonly listening: RouteListening;
+  readonly addresses: readonly string[];
+}
+
+/** As the invitation format allows. */
+const MAX_ADDRESSES = 16;
 
 function routeKey(settings: Readonly<Record<string, unknown>>): string {
   return JSON.stringify([settings.port, settings.listenHost, settings.addresses]);

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
-import { MAX_INVITATION_BYTES, type DeliveryReceipt, type InvitationEnvelope, type InvitationTransport } from '../common/api.js';
+import { MAX_INVITATION_BYTES, type DeliveryProgress, type DeliveryReceipt, type InvitationEnvelope, type InvitationTransport } from '../common/api.js';
 import { failingChecks } from '@ra/kernel/testing';
-import { describeInvitationTransportContract, invitationTransportContract, sampleEnvelope, type InvitationTransportFixture } from './transport-contract.js';
+import {
+  describeInvitationTransportContract,
+  invitationTransportContract,
+  recordProgress,
+  sampleEnvelope,
+  type InvitationTransportFixture,
+} from './transport-contract.js';
 
 /** Keeps invitations in memory by mailbox name: the smallest transport that honours the contract. */
 class MailboxTransport implements InvitationTransport {
@@ -10,12 +16,25 @@ class MailboxTransport implements InvitationTransport {
   readonly target = { label: 'Mailbox name' };
   readonly boxes = new Map<string, Uint8Array>();
 
-  async deliver(envelope: InvitationEnvelope, target: string): Promise<DeliveryReceipt> {
+  /** Which box each invitation went to, so it can be withdrawn. */
+  readonly sent = new Map<string, string>();
+
+  async deliver(envelope: InvitationEnvelope, target: string, progress: DeliveryProgress): Promise<DeliveryReceipt> {
     const size = envelope.data.byteLength;
     if (size === 0) throw new Error(`invitation ${envelope.invitationId} is empty`);
     if (size > MAX_INVITATION_BYTES) throw new Error(`invitation is ${size} bytes, more than the ${MAX_INVITATION_BYTES} allowed`);
     this.boxes.set(target, envelope.data.slice());
+    this.sent.set(envelope.invitationId, target);
+    progress('delivered');
     return { transport: this.id, target, deliveredAt: new Date() };
+  }
+
+  async cancel(invitationId: string): Promise<void> {
+    this.boxes.delete(this.sent.get(invitationId) ?? '');
+  }
+
+  async targets() {
+    return [...this.boxes.keys()].map((box) => ({ value: box, label: `Mailbox ${box}` }));
   }
 
   accepts(source: string): boolean {
@@ -35,8 +54,8 @@ class DropBoxTransport implements InvitationTransport {
   readonly title = 'In-memory drop box';
   readonly target = { label: 'Drop box name' };
   readonly mailbox = new MailboxTransport();
-  deliver(envelope: InvitationEnvelope, target: string): Promise<DeliveryReceipt> {
-    return this.mailbox.deliver(envelope, target).then((r) => ({ ...r, transport: this.id }));
+  deliver(envelope: InvitationEnvelope, target: string, progress: DeliveryProgress): Promise<DeliveryReceipt> {
+    return this.mailbox.deliver(envelope, target, progress).then((r) => ({ ...r, transport: this.id }));
   }
 }
 
@@ -55,6 +74,9 @@ const UNTOUCHED = 'leaves the envelope it was given untouched';
 const PLAIN = 'its receipt is plain data and repeats none of the invitation';
 const LABEL = 'labels its field in the invite form';
 const OPENS = 'opens what it delivered, by accepts() and receive() together, or has neither';
+const STEPS = 'reports only delivery steps, each a known state with text or no detail';
+const TARGETS = 'lists its targets, if it has a list, as plain values and labels';
+const CANCEL = 'withdraws what it delivered, if it can, without throwing';
 
 /** What a transport that treats the invitation as text does to binary bytes. */
 const throughText = (data: Uint8Array) => new TextEncoder().encode(new TextDecoder().decode(data));
@@ -66,6 +88,26 @@ const BROKEN: { what: string; transport: () => InvitationTransport; fails: strin
   { what: 'no label for its field', transport: () => Object.assign(new MailboxTransport(), { target: { label: '' } }), fails: [LABEL] },
   { what: 'receive() but no accepts()', transport: () => Object.assign(new MailboxTransport(), { accepts: undefined }), fails: [OPENS] },
   { what: 'accepts() refusing its own targets', transport: () => Object.assign(new MailboxTransport(), { accepts: () => false }), fails: [OPENS] },
+  {
+    what: 'a step that is no delivery state',
+    transport: () => wrap((e, t, deliver, progress) => deliver(e, t, () => (progress as (s: string) => void)('read'))),
+    fails: [STEPS],
+  },
+  {
+    what: 'targets without labels',
+    transport: () => Object.assign(new MailboxTransport(), { targets: async () => [{ value: 'box-1', label: '' }] }),
+    fails: [TARGETS],
+  },
+  {
+    what: 'a cancel() that throws',
+    transport: () =>
+      Object.assign(new MailboxTransport(), {
+        cancel: async () => {
+          throw new Error('not connected');
+        },
+      }),
+    fails: [CANCEL],
+  },
   {
     what: 'a receipt in another transport’s name',
     transport: () => wrap((e, t, deliver) => deliver(e, t).then((r) => ({ ...r, transport: 'mail' }))),
@@ -119,11 +161,14 @@ const BROKEN: { what: string; transport: () => InvitationTransport; fails: strin
   },
 ];
 
+type Deliver = (e: InvitationEnvelope, target: string, progress?: DeliveryProgress) => Promise<DeliveryReceipt>;
+
 /** A mailbox whose deliver() goes through `change`, which may call the honest one. */
-function wrap(change: (e: InvitationEnvelope, target: string, deliver: MailboxTransport['deliver']) => Promise<DeliveryReceipt>): InvitationTransport {
+function wrap(change: (e: InvitationEnvelope, target: string, deliver: Deliver, progress: DeliveryProgress) => Promise<DeliveryReceipt>): InvitationTransport {
   const honest = new MailboxTransport();
-  const deliver = honest.deliver.bind(honest);
-  return Object.assign(honest, { deliver: (e: InvitationEnvelope, t: string) => change(e, t, deliver) });
+  const original = honest.deliver.bind(honest);
+  const deliver: Deliver = (e, t, progress = () => undefined) => original(e, t, progress);
+  return Object.assign(honest, { deliver: (e: InvitationEnvelope, t: string, progress: DeliveryProgress) => change(e, t, deliver, progress) });
 }
 
 function receipt(target: string): DeliveryReceipt {
@@ -146,6 +191,13 @@ describe('InvitationTransport contract', () => {
 
   it('fails a send-only transport whose fixture cannot read back', async () => {
     assert.deepEqual(await failingChecks(invitationTransportContract, async () => fixture(new DropBoxTransport())), [EXACT, AT_MAX]);
+  });
+
+  it('recordProgress() keeps the steps a transport reports, in order', async () => {
+    const progress = recordProgress();
+    await new MailboxTransport().deliver(sampleEnvelope(), 'box-1', progress);
+    progress('accepted', 'by Hank');
+    assert.deepEqual(progress.steps, [{ state: 'delivered' }, { state: 'accepted', detail: 'by Hank' }]);
   });
 
   it('sampleEnvelope() builds a UTF-8 invitation around the given id and takes overrides', () => {

@@ -1,5 +1,14 @@
 import assert from 'node:assert/strict';
-import { INVITATION_FILE_NAME, INVITATION_MEDIA_TYPE, MAX_INVITATION_BYTES, type InvitationEnvelope, type InvitationTransport } from '../common/api.js';
+import {
+  DELIVERY_STATES,
+  INVITATION_FILE_NAME,
+  INVITATION_MEDIA_TYPE,
+  MAX_INVITATION_BYTES,
+  type DeliveryProgress,
+  type DeliveryState,
+  type InvitationEnvelope,
+  type InvitationTransport,
+} from '../common/api.js';
 import { checkIdAndTitle, describeContract, type Contract, type Fixture } from '@ra/kernel/testing';
 
 export interface InvitationTransportFixture extends Fixture {
@@ -35,6 +44,12 @@ export function sampleEnvelope(overrides: Partial<InvitationEnvelope> = {}): Inv
   };
 }
 
+/** A `progress` for `deliver` that keeps every step reported, in order. */
+export function recordProgress(): DeliveryProgress & { readonly steps: { state: DeliveryState; detail?: string }[] } {
+  const steps: { state: DeliveryState; detail?: string }[] = [];
+  return Object.assign((state: DeliveryState, detail?: string) => void steps.push(detail === undefined ? { state } : { state, detail }), { steps });
+}
+
 /** The rules every InvitationTransport keeps; each check is exported so a spec can call it directly. */
 export const invitationTransportContract: Contract<InvitationTransportFixture> = {
   'has an id a manifest can declare and a title': async (f) => checkIdAndTitle(f.transport),
@@ -48,12 +63,12 @@ export const invitationTransportContract: Contract<InvitationTransportFixture> =
     const { accepts, receive } = f.transport;
     assert.equal(typeof accepts, typeof receive, 'accepts() and receive() come together: `ra open` finds a transport by accepts()');
     if (!accepts) return;
-    const receipt = await f.transport.deliver(sampleEnvelope(), await f.target());
+    const receipt = await f.transport.deliver(sampleEnvelope(), await f.target(), recordProgress());
     assert.ok(f.transport.accepts!(receipt.target), `accepts('${receipt.target}') must be true for the receipt's own target`);
   },
 
   'deliver() resolves a receipt naming the transport, a target and the time': async (f) => {
-    const receipt = await f.transport.deliver(sampleEnvelope(), await f.target());
+    const receipt = await f.transport.deliver(sampleEnvelope(), await f.target(), recordProgress());
     assert.equal(receipt.transport, f.transport.id, 'receipt.transport must be the transport id');
     assert.equal(typeof receipt.target, 'string', 'receipt.target must be a string');
     assert.notEqual(receipt.target, '', 'receipt.target must say where the invitation went');
@@ -64,36 +79,63 @@ export const invitationTransportContract: Contract<InvitationTransportFixture> =
   'delivers exactly the envelope bytes: nothing added, dropped or re-encoded': async (f) => {
     const binary = new Uint8Array(512).map((_, i) => i % 256);
     for (const envelope of [sampleEnvelope(), sampleEnvelope({ invitationId: 'ticket-0002', data: binary })]) {
-      const receipt = await f.transport.deliver(envelope, await f.target());
+      const receipt = await f.transport.deliver(envelope, await f.target(), recordProgress());
       sameBytes(await readBack(f, receipt.target), envelope.data, `what ${receipt.target} holds`);
     }
   },
 
   'accepts an invitation of exactly MAX_INVITATION_BYTES': async (f) => {
     const envelope = sampleEnvelope({ data: new Uint8Array(MAX_INVITATION_BYTES).fill(0x41) });
-    const receipt = await f.transport.deliver(envelope, await f.target());
+    const receipt = await f.transport.deliver(envelope, await f.target(), recordProgress());
     sameBytes(await readBack(f, receipt.target), envelope.data, `what ${receipt.target} holds`);
   },
 
   'refuses an envelope with empty data, saying it is empty': async (f) => {
-    const delivery = f.transport.deliver(sampleEnvelope({ data: new Uint8Array(0) }), await f.target());
+    const delivery = f.transport.deliver(sampleEnvelope({ data: new Uint8Array(0) }), await f.target(), recordProgress());
     await rejectsWith(delivery, /empty/i, 'an empty invitation');
   },
 
   'refuses an envelope over MAX_INVITATION_BYTES, saying it is too large': async (f) => {
-    const delivery = f.transport.deliver(sampleEnvelope({ data: new Uint8Array(MAX_INVITATION_BYTES + 1) }), await f.target());
+    const delivery = f.transport.deliver(sampleEnvelope({ data: new Uint8Array(MAX_INVITATION_BYTES + 1) }), await f.target(), recordProgress());
     await rejectsWith(delivery, /too (large|big)|larger|more than|exceeds|limit/i, 'an oversized invitation');
   },
 
   'leaves the envelope it was given untouched': async (f) => {
     const envelope = sampleEnvelope();
     const before = { ...envelope, data: envelope.data.slice() };
-    await f.transport.deliver(envelope, await f.target());
+    await f.transport.deliver(envelope, await f.target(), recordProgress());
     assert.deepEqual(envelope, before, 'deliver() must not change the envelope');
   },
 
+  'reports only delivery steps, each a known state with text or no detail': async (f) => {
+    const progress = recordProgress();
+    await f.transport.deliver(sampleEnvelope(), await f.target(), progress);
+    for (const step of progress.steps) {
+      assert.ok(DELIVERY_STATES.includes(step.state), `'${String(step.state)}' is not a DeliveryState`);
+      assert.ok(step.detail === undefined || typeof step.detail === 'string', "a step's detail is text");
+    }
+  },
+
+  'lists its targets, if it has a list, as plain values and labels': async (f) => {
+    if (!f.transport.targets) return;
+    const list = await f.transport.targets();
+    assert.ok(Array.isArray(list), 'targets() resolves a list');
+    for (const t of list) {
+      assert.equal(typeof t.value, 'string', 'each target has a value');
+      assert.ok(typeof t.label === 'string' && t.label.trim(), 'each target has a label');
+      assert.ok(t.note === undefined || typeof t.note === 'string', "a target's note is text");
+    }
+  },
+
+  'withdraws what it delivered, if it can, without throwing': async (f) => {
+    if (!f.transport.cancel) return;
+    const envelope = sampleEnvelope({ invitationId: 'ticket-cancel' });
+    await f.transport.deliver(envelope, await f.target(), recordProgress());
+    await f.transport.cancel(envelope.invitationId);
+  },
+
   'its receipt is plain data and repeats none of the invitation': async (f) => {
-    const receipt = await f.transport.deliver(sampleEnvelope(), await f.target());
+    const receipt = await f.transport.deliver(sampleEnvelope(), await f.target(), recordProgress());
     const json = JSON.stringify(receipt);
     const parsed = JSON.parse(json) as Record<string, unknown>;
     assert.equal(parsed.transport, receipt.transport, 'receipt must survive JSON: hooks and logs pass it on');

@@ -31,6 +31,33 @@ export function parseAddress(text: string, requirePort = false): Address {
   return { host, port };
 }
 
+/** Longest route address (`scheme://…`) an invitation carries. */
+export const MAX_ROUTE_ADDRESS = 255;
+
+/**
+ * A route's own address, `scheme://…` (`messenger://nora@msg.example.org:8443`): a lowercase scheme, then
+ * printable ASCII without spaces, `;` (which separates an invitation's addresses) or `,` (the connection
+ * string's separator).
+ */
+const ROUTE_ADDRESS = /^[a-z][a-z0-9+.-]*:\/\/[!-+\--:<-~]+$/;
+
+export function isRouteAddress(text: string): boolean {
+  return text.length <= MAX_ROUTE_ADDRESS && ROUTE_ADDRESS.test(text);
+}
+
+/**
+ * Checks an invitation address: `host:port` (`requirePort`: as files spell it), or a route's own `scheme://…`.
+ * Returns the text as invitations carry it: a host's port spelled out, a route address as it is.
+ */
+export function checkAddress(text: string, requirePort = false): string {
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(text)) {
+    if (text.length > MAX_ROUTE_ADDRESS) throw new Error(`'${clip(text)}' is longer than ${MAX_ROUTE_ADDRESS} characters`);
+    if (!isRouteAddress(text)) throw new Error(`'${clip(text)}' is not a route address: a lowercase scheme://, then no spaces, ';' or ','`);
+    return text;
+  }
+  return formatAddress(parseAddress(text, requirePort));
+}
+
 export function formatAddress({ host, port }: Address): string {
   return `${host.includes(':') ? `[${host}]` : host}:${port}`;
 }

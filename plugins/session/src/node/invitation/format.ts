@@ -1,6 +1,6 @@
 import { createPublicKey } from 'node:crypto';
 import { MAX_INVITATION_BYTES } from '../../common/api.js';
-import { formatAddress, parseAddress } from './address.js';
+import { checkAddress } from './address.js';
 import { clip, InvitationError } from './error.js';
 import { keyFingerprint, NoviceIdentity } from './identity.js';
 import { parseInvitationXml } from './xml.js';
@@ -28,7 +28,7 @@ export interface InvitationFields {
   readonly expiresAt: Date;
   /** 128 random bits, base64url (22 characters). */
   readonly invitationId: string;
-  /** `host:port`; a missing port is 3389. */
+  /** `host:port` (a missing port is 3389), or a route's own `scheme://…` (`messenger://nora@msg.example.org:8443`). */
   readonly addresses: readonly string[];
   readonly passwordRequired: boolean;
   /** 32 random bytes: the salt of the password scalar, so the password alone is not enough. */
@@ -236,7 +236,7 @@ function checkRsaKey(spki: Uint8Array): void {
 
 function writableAddress(text: string): string {
   try {
-    return formatAddress(parseAddress(text));
+    return checkAddress(text);
   } catch (e) {
     throw new InvitationError(`the invitation’s address list is invalid: ${(e as Error).message}`);
   }
@@ -244,7 +244,7 @@ function writableAddress(text: string): string {
 
 /** Files spell every port out; the text is kept as signed. */
 function fileAddress(text: string): string {
-  parseAddress(text, true);
+  checkAddress(text, true);
   return text;
 }
 

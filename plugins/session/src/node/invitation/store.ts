@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { RaError } from '@ra/kernel';
-import { MAX_PASSWORD_ATTEMPTS, type InvitationRecord, type InvitationStatus } from '../../common/api.js';
+import { DELIVERY_STATES, MAX_PASSWORD_ATTEMPTS, type Delivery, type InvitationRecord, type InvitationStatus } from '../../common/api.js';
 import { isMissing, parseJson, readSmallFile, writeFileAtomic } from '@ra/kernel/node';
 import { INVITATION_SECRET_BYTES, passwordScalar } from '../pake/password.js';
 import { writeInvitation, type InvitationSigner } from './format.js';
@@ -135,6 +135,20 @@ export class InvitationStore {
     return view(entries.get(invitationId)!.record);
   }
 
+  /**
+   * Replaces how far the invitation's delivery got with what `next` makes of the current step; `undefined` leaves
+   * it. An invitation that is gone (its creation failed) is left alone: a transport may report late.
+   */
+  async updateDelivery(invitationId: string, next: (current: Delivery | undefined) => Delivery | undefined): Promise<InvitationRecord | undefined> {
+    const entries = await this.#change((entries) => {
+      const entry = entries.get(invitationId);
+      const delivery = entry && next(entry.record.delivery);
+      return entry && delivery ? [{ ...entry, record: { ...entry.record, delivery: checkDelivery(delivery) } }] : [];
+    });
+    const entry = entries.get(invitationId);
+    return entry && view(entry.record);
+  }
+
   /** Forgets an invitation altogether: one whose creation failed, so no ghost row stays. */
   async remove(invitationId: string): Promise<void> {
     await this.#enqueue(async () => {
@@ -218,6 +232,7 @@ function view(record: InvitationRecord): InvitationRecord {
     status: status(record),
     ...(ended && { endedAt: new Date(ended) }),
     ...(record.lastFailedAt && { lastFailedAt: new Date(record.lastFailedAt) }),
+    ...(record.delivery && { delivery: Object.freeze({ ...record.delivery, at: new Date(record.delivery.at) }) }),
   });
 }
 
@@ -238,6 +253,7 @@ function serialise(entries: ReadonlyMap<string, Entry>): string {
     expiresAt: record.expiresAt.toISOString(),
     endedAt: record.endedAt?.toISOString(),
     lastFailedAt: record.lastFailedAt?.toISOString(),
+    delivery: record.delivery && { ...record.delivery, at: record.delivery.at.toISOString() },
     ...(secrets && { invitationSecret: Buffer.from(secrets.invitationSecret).toString('base64'), w: secrets.w.toString(16) }),
   }));
   return `${JSON.stringify({ version: 2, invitations: list }, null, 2)}\n`;
@@ -257,8 +273,8 @@ function deserialise(json: unknown): Map<string, Entry> {
     list.map((entry: Record<string, unknown>, i): [string, Entry] => {
       const fail = (why: string) => new Error(`invitation ${i + 1}: ${why}`);
       if (typeof entry !== 'object' || entry === null) throw fail('not an object');
-      const { invitationSecret, w, createdAt, expiresAt, endedAt, lastFailedAt, ...rest } = entry;
-      const optional = { endedAt: optionalDate(endedAt), lastFailedAt: optionalDate(lastFailedAt) };
+      const { invitationSecret, w, createdAt, expiresAt, endedAt, lastFailedAt, delivery, ...rest } = entry;
+      const optional = { endedAt: optionalDate(endedAt), lastFailedAt: optionalDate(lastFailedAt), delivery: storedDelivery(delivery) };
       const record = checkRecord({ ...rest, createdAt: date(createdAt), expiresAt: date(expiresAt), ...optional } as unknown as InvitationRecord, fail);
       if (invitationSecret === undefined && w === undefined) return [record.invitationId, { record }];
       if (typeof invitationSecret !== 'string' || typeof w !== 'string' || !/^[0-9a-f]{1,64}$/.test(w)) throw fail('bad secrets');
@@ -289,7 +305,8 @@ function checkRecord(r: InvitationRecord, fail = (why: string) => new Invitation
   if (!STATUSES.includes(r.status)) throw fail(`unknown status ${String(r.status)}`);
   if (!Number.isSafeInteger(r.failedAttempts) || r.failedAttempts < 0) throw fail('bad failedAttempts');
   if ((r.endedAt && !validDate(r.endedAt)) || (r.lastFailedAt && !validDate(r.lastFailedAt))) throw fail('bad dates');
-  const { invitationId, noviceName, message, createdAt, expiresAt, passwordRequired, status, failedAttempts, endedAt, lastFailedAt } = r;
+  const { invitationId, noviceName, message, createdAt, expiresAt, passwordRequired, status, failedAttempts, endedAt, lastFailedAt, delivery } = r;
+  if (delivery) checkDelivery(delivery, fail);
   return {
     invitationId,
     noviceName,
@@ -301,7 +318,27 @@ function checkRecord(r: InvitationRecord, fail = (why: string) => new Invitation
     failedAttempts,
     ...(endedAt && { endedAt }),
     ...(lastFailedAt && { lastFailedAt }),
+    ...(delivery && { delivery }),
   };
+}
+
+/** The longest text a delivery keeps of a transport's target or detail. */
+const MAX_DELIVERY_TEXT = 300;
+
+function checkDelivery(d: Delivery, fail = (why: string) => new InvitationStoreError(`invalid invitation record: ${why}`)): Delivery {
+  if (typeof d !== 'object' || d === null) throw fail('bad delivery');
+  const { transport, target, state, detail, at } = d;
+  const text = (value: unknown) => typeof value === 'string' && value.length <= MAX_DELIVERY_TEXT;
+  if (!text(transport) || !text(target) || (detail !== undefined && !text(detail))) throw fail('bad delivery transport, target or detail');
+  if (!DELIVERY_STATES.includes(state)) throw fail(`unknown delivery state ${String(state)}`);
+  if (!validDate(at)) throw fail('bad delivery date');
+  return { transport, target, state, ...(detail !== undefined && { detail }), at };
+}
+
+function storedDelivery(value: unknown): Delivery | undefined {
+  if (value === undefined) return undefined;
+  const d = value as Record<string, unknown>;
+  return typeof d === 'object' && d !== null ? ({ ...d, at: date(d.at) } as unknown as Delivery) : (value as Delivery);
 }
 
 function checkSecrets(s: InvitationSecrets, fail = (why: string) => new InvitationStoreError(`invalid invitation secrets: ${why}`)): InvitationSecrets {

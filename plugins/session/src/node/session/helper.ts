@@ -1,15 +1,16 @@
 import type { Logger } from '@ra/kernel';
 import { cleanName } from '../../common/api.js';
-import type { NoviceRoute } from '../api.js';
+import type { NoviceRoute, PathKind } from '../api.js';
 import { Spake2Error } from '../pake/error.js';
 import { passwordScalar } from '../pake/password.js';
 import { ProtocolError } from '../wire/framing.js';
-import { channelBinding, connectPinned, PinMismatchError } from '../wire/tls.js';
+import { channelBinding, PinMismatchError } from '../wire/tls.js';
 import { Wire, type WireTiming } from '../wire/wire.js';
 import { bytes, CONSENT_MS, HANDSHAKE_MS, PROTOCOL_VERSION, text } from './messages.js';
 import type { SessionRegistry } from './registry.js';
 import type { Session } from './session.js';
 import type { EndedBy } from '../../common/views.js';
+import { reachNovice } from './reach.js';
 
 /** What the helper takes from an invitation to reach the novice. */
 export interface Destination {
@@ -25,6 +26,8 @@ export interface HelperDeps {
   readonly logger: Logger;
   /** The ways to reach a novice; each address goes by the first route that reaches it. */
   routes(): readonly NoviceRoute[];
+  /** The kinds of path this computer's policy allows; both unless said. */
+  kinds?(): readonly PathKind[];
   open(session: Session): Promise<void>;
   readonly timing?: WireTiming;
   /** How long the helper waits for Accept or Decline; HELPER_CONSENT_MS unless a spec shortens it. */
@@ -65,8 +68,10 @@ class Refused extends Error {
 
 async function run(session: Session, to: Destination, password: string, helperName: string, deps: HelperDeps): Promise<void> {
   const w = await passwordScalar(to.invitationSecret, password);
-  const wire = new Wire(await reach(to, deps.routes()), { peer: 'novice', holdAfter: 'consent', timing: deps.timing });
-  session.verifying(wire);
+  const kinds = deps.kinds?.() ?? ['direct', 'relayed'];
+  const { socket, path } = await reachNovice(to, deps.routes(), { connectMs: CONNECT_MS, kinds });
+  const wire = new Wire(socket, { peer: 'novice', holdAfter: 'consent', timing: deps.timing });
+  session.verifying(wire, path);
   // Loaded on the first connection: the curve library costs ~40 ms of every start otherwise.
   const { Spake2, safetyCode } = await import('../pake/index.js');
   const helper = new Spake2('A', w, { idA: helperName, idB: to.invitationId }, channelBinding(wire.socket));
@@ -90,33 +95,6 @@ async function run(session: Session, to: Destination, password: string, helperNa
   if (consent.t === 'bye') throw new Refused(text(consent, 'reason', 300) || 'the novice declined', byWhom(consent));
   if (consent.t !== 'consent' || consent.granted !== true) throw new ProtocolError(`malformed message: expected consent, got '${consent.t}'`);
   await deps.open(session);
-}
-
-/**
- * Tries every address at once and keeps the first that shows the pinned key, so a dead address
- * (a VPN, a Docker bridge) costs nothing; a key mismatch is reported over a plain failure.
- */
-async function reach(to: Destination, routes: readonly NoviceRoute[]) {
-  const attempts = to.addresses.map(async (address) => {
-    const route = routes.find((r) => r.reaches(address));
-    if (!route) throw new Error(`no enabled way to reach ${address}`);
-    return connectPinned(await route.connect(address, CONNECT_MS), address, to.keyFingerprint, CONNECT_MS);
-  });
-  try {
-    const socket = await Promise.any(attempts);
-    for (const attempt of attempts)
-      void attempt.then(
-        (other) => other !== socket && other.destroy(),
-        () => undefined,
-      );
-    return socket;
-  } catch (e) {
-    const failures = (e as AggregateError).errors as Error[];
-    throw (
-      failures.find((f) => f instanceof PinMismatchError) ??
-      new ProtocolError(`could not reach ${to.noviceName}'s computer: ${failures.map((f) => f.message).join('; ')}`)
-    );
-  }
 }
 
 /** A refusal from the novice ends the attempt with the novice's own words. */

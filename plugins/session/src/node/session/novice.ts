@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
 import type { Logger } from '@ra/kernel';
-import { cleanName, MAX_PASSWORD_ATTEMPTS, type InvitationRecord, type SessionHooks, type SolicitedPolicy } from '../../common/api.js';
+import { cleanName, MAX_PASSWORD_ATTEMPTS, type InvitationRecord, type PathKind, type SessionHooks, type SolicitedPolicy } from '../../common/api.js';
 import { Spake2Error } from '../pake/error.js';
 import { acceptTls, channelBinding } from '../wire/tls.js';
 import { ProtocolError } from '../wire/framing.js';
@@ -9,7 +9,7 @@ import { bytes, CONSENT_MS, HANDSHAKE_MS, PROTOCOL_VERSION, text } from './messa
 import type { SessionRegistry } from './registry.js';
 import type { Session } from './session.js';
 import type { HandshakeSlots } from './slots.js';
-import { ago } from '../../common/views.js';
+import { ago, type SessionPath } from '../../common/views.js';
 
 /** What the novice's side needs to know about its invitations. */
 export interface InvitationDesk {
@@ -33,17 +33,20 @@ export interface NoviceDeps {
   readonly consentMs?: number;
   readonly timing?: WireTiming;
   policy(): SolicitedPolicy;
+  /** The kinds of path the `network` policy allows now; both unless said. */
+  kinds?(): readonly PathKind[];
 }
 
 /** Refused: the helper hears `message` and the connection closes. */
 class Refusal extends Error {}
 
 /**
- * A helper reached the novice by one of its routes. Within a few seconds it must name an open
- * invitation and prove the password; then the novice decides. Every failure is told to the helper
- * in one line, and a proof begun and not finished counts as a wrong password.
+ * A helper reached the novice by one of its routes, from `from` (for a relayed path, the relay), over a
+ * path of `kind`. Within a few seconds it must name an open invitation and prove the password; then the
+ * novice decides. Every failure is told to the helper in one line, and a proof begun and not finished
+ * counts as a wrong password.
  */
-export async function admitHelper(raw: Duplex, from: string, deps: NoviceDeps): Promise<void> {
+export async function admitHelper(raw: Duplex, from: string, kind: PathKind, deps: NoviceDeps): Promise<void> {
   raw.on('error', () => undefined);
   let wire: Wire | undefined;
   const slot = deps.slots.claim(from, (why) => {
@@ -67,7 +70,7 @@ export async function admitHelper(raw: Duplex, from: string, deps: NoviceDeps): 
     return deps.logger.info(`a connection from ${from} failed before it began: ${(e as Error).message}`);
   }
   try {
-    await handshake(wire, from, deadline, deps);
+    await handshake(wire, { kind, via: from }, deadline, deps);
   } catch (e) {
     const known = e instanceof Refusal || e instanceof ProtocolError || e instanceof Spake2Error;
     const message = known ? (e as Error).message : `internal error: ${(e as Error).message}`;
@@ -78,9 +81,13 @@ export async function admitHelper(raw: Duplex, from: string, deps: NoviceDeps): 
   }
 }
 
-async function handshake(wire: Wire, from: string, deadline: number, deps: NoviceDeps): Promise<void> {
+async function handshake(wire: Wire, path: SessionPath, deadline: number, deps: NoviceDeps): Promise<void> {
+  const from = path.via;
   const policy = deps.policy();
   if (!policy.allowed) throw new Refusal('Remote Assistance is turned off on this computer');
+  // A route should not offer what the policy forbids; this holds even if one does.
+  const kinds = deps.kinds?.() ?? ['direct', 'relayed'];
+  if (!kinds.includes(path.kind)) throw new Refusal(`this computer's policy allows only ${kinds.join(' and ')} connections, not ${path.kind} ones`);
   const hello = await wire.next(deadline - Date.now(), 'greeting');
   if (hello.t !== 'hello' || hello.v !== PROTOCOL_VERSION)
     throw new Refusal(`this computer speaks RA protocol ${PROTOCOL_VERSION}; the helper sent something else`);
@@ -93,7 +100,7 @@ async function handshake(wire: Wire, from: string, deadline: number, deps: Novic
   const session = deps.registry.create(invitationId, 'novice', helperName, record.noviceName, from);
   let proving = false;
   try {
-    session.verifying(wire);
+    session.verifying(wire, path);
     const veto = await deps.hooks.sessionConnecting.call({ invitationId, kind: 'solicited', helperName, remoteAddress: from });
     if (veto) throw new Refusal(veto);
     // From here the helper's half of the proof is in: whatever stops it counts as a try.

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ApiError, type Logger, type Role } from '@ra/kernel';
 import type { ChannelEndpoint, ChannelLink, ConsentStep, SessionChannel, SessionInfo } from '../../common/api.js';
-import type { EndedBy, SessionState, SessionView } from '../../common/views.js';
+import type { EndedBy, SessionPath, SessionState, SessionView } from '../../common/views.js';
 import { FrameKind, HANDSHAKE_FRAME_BYTES, MAX_FRAME_BYTES, type Frame } from '../wire/framing.js';
 import { HeldFrames } from '../wire/held.js';
 import type { Wire } from '../wire/wire.js';
@@ -22,6 +22,7 @@ export class Session {
   private state: SessionState = 'connecting';
   private wire?: Wire;
   private safetyCode?: string;
+  private path?: SessionPath;
   private endedBy?: EndedBy;
   private reason?: string;
   private openedAt?: string;
@@ -57,15 +58,16 @@ export class Session {
   }
 
   view(): SessionView {
-    const { id, invitationId, role, peer: peerName, localName, peerAddress, state, safetyCode, endedBy, reason, openedAt } = this;
+    const { id, invitationId, role, peer: peerName, localName, peerAddress, state, safetyCode, path, endedBy, reason, openedAt } = this;
     const rights = state === 'open' ? ['view', ...this.granted] : [];
     const startedAt = this.startedAt.toISOString();
-    return { id, invitationId, role, peerName, localName, peerAddress, state, rights, safetyCode, endedBy, reason, startedAt, openedAt };
+    return { id, invitationId, role, peerName, localName, peerAddress, state, rights, safetyCode, path, endedBy, reason, startedAt, openedAt };
   }
 
-  /** The connection is up and the password proof is under way. */
-  verifying(wire: Wire): void {
+  /** The connection is up, over `path`, and the password proof is under way. */
+  verifying(wire: Wire, path: SessionPath): void {
     this.wire = wire;
+    this.path = path;
     wire.onClose((why, bye) => {
       // A helper that gives up waiting says so before it hangs up: the novice reads who left, not a lost connection.
       if (bye && (bye.by === 'novice' || bye.by === 'helper') && typeof bye.reason === 'string') return this.end(bye.by, bye.reason.slice(0, 300), true);

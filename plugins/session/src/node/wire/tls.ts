@@ -25,9 +25,17 @@ export class PinMismatchError extends Error {
  * The helper's side: TLS over a route's stream to `address`, accepting only the key the invitation
  * pins. The certificate is self-signed, so the pin is the whole check; nothing is sent before it passes.
  */
-export async function connectPinned(stream: Duplex, address: string, fingerprint: string, timeoutMs: number): Promise<TLSSocket> {
+export async function connectPinned(stream: Duplex, address: string, fingerprint: string, timeoutMs: number, signal?: AbortSignal): Promise<TLSSocket> {
   const socket = connect({ socket: stream, rejectUnauthorized: false, minVersion: 'TLSv1.3' });
-  await settle(socket, 'secureConnect', timeoutMs, `connection to ${address}`);
+  // TLS takes the stream over: closing the stream alone may leave the connection open, so an abort closes TLS.
+  const abort = () => socket.destroy();
+  signal?.addEventListener('abort', abort);
+  try {
+    if (signal?.aborted) socket.destroy();
+    await settle(socket, 'secureConnect', timeoutMs, `connection to ${address}`);
+  } finally {
+    signal?.removeEventListener('abort', abort);
+  }
   const presented = keyFingerprint(socket.getPeerX509Certificate()!.publicKey.export({ type: 'spki', format: 'der' }));
   if (presented !== fingerprint.toLowerCase()) {
     socket.destroy();

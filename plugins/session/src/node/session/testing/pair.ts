@@ -3,7 +3,8 @@ import { mkdtemp } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { quietLogger, stubHooks } from '@ra/kernel/testing';
-import { sessionHooks, type SessionChannel, type SolicitedPolicy } from '../../../common/api.js';
+import { sessionHooks, type PathKind, type SessionChannel, type SolicitedPolicy } from '../../../common/api.js';
+import type { NoviceRoute } from '../../api.js';
 import { DirectRoute } from '../../direct-route.js';
 import { readInvitation, type Invitation } from '../../invitation/format.js';
 import type { NoviceIdentity } from '../../invitation/identity.js';
@@ -37,10 +38,15 @@ export interface PairOptions {
 export class SessionPair {
   policy = SOLICITED;
   veto?: string;
+  /** The kinds of path the novice's policy allows. */
+  kinds: readonly PathKind[] = ['direct', 'relayed'];
   readonly novice: SessionRegistry;
   readonly helper: SessionRegistry;
   port = 0;
+  /** Where the novice takes helpers as if a relay (`relay.test`) carried them. */
+  relayPort = 0;
   private readonly server: Server;
+  private readonly relay: Server;
 
   private constructor(
     readonly store: InvitationStore,
@@ -62,14 +68,17 @@ export class SessionPair {
       consentMs: options.consentMs,
       timing: options.timing,
       policy: () => this.policy,
+      kinds: () => this.kinds,
     };
-    this.server = createServer((socket) => void admitHelper(socket, `${socket.remoteAddress}:${socket.remotePort}`, deps));
+    this.server = createServer((socket) => void admitHelper(socket, `${socket.remoteAddress}:${socket.remotePort}`, 'direct', deps));
+    this.relay = createServer((socket) => void admitHelper(socket, 'relay.test', 'relayed', deps));
   }
 
   static async start(home: string, identity: NoviceIdentity, options: PairOptions = {}): Promise<SessionPair> {
     const pair = new SessionPair(await InvitationStore.open(await mkdtemp(join(home, 'store-'))), identity, options);
-    await new Promise<void>((r) => pair.server.listen(0, '127.0.0.1', r));
+    for (const server of [pair.server, pair.relay]) await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     pair.port = (pair.server.address() as { port: number }).port;
+    pair.relayPort = (pair.relay.address() as { port: number }).port;
     return pair;
   }
 
@@ -81,11 +90,20 @@ export class SessionPair {
     return readInvitation(file);
   }
 
-  open(invitation: Invitation, password: string, addresses = invitation.addresses, name = 'Hank'): Session {
+  /** The helper opens the invitation, by `routes` (the direct one unless said) under a policy allowing `kinds`. */
+  open(
+    invitation: Invitation,
+    password: string,
+    addresses = invitation.addresses,
+    name = 'Hank',
+    routes: readonly NoviceRoute[] = [direct],
+    kinds: readonly PathKind[] = ['direct', 'relayed'],
+  ): Session {
     return connectToNovice({ ...invitation, addresses }, password, name, {
       registry: this.helper,
       logger: quietLogger,
-      routes: () => [direct],
+      routes: () => routes,
+      kinds: () => kinds,
       open: (s) => this.helper.openHelper(s),
       timing: this.options.timing,
       consentMs: this.options.helperConsentMs,
@@ -108,7 +126,7 @@ export class SessionPair {
   async stop(): Promise<void> {
     this.novice.dispose();
     this.helper.dispose();
-    await new Promise((r) => this.server.close(r));
+    for (const server of [this.server, this.relay]) await new Promise((r) => server.close(r));
   }
 }
 
