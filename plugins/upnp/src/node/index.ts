@@ -1,7 +1,8 @@
 import { definePlugin } from '@ra/kernel';
 import type { PluginContext } from '@ra/kernel/node';
+import { sessionHooks } from '@ra/plugin-session/api';
 import { PortMapper } from './port-mapper.js';
-import { RouteMappings, type RouteClosed, type RouteOpened } from './route-mappings.js';
+import { RouteMappings } from './route-mappings.js';
 
 /**
  * `ra.upnp`: with the `portMapping` setting on, asks the router to forward the direct route's port while
@@ -12,8 +13,9 @@ export default definePlugin<PluginContext>({
   activate(ctx) {
     if (ctx.settings.portMapping !== true) return;
     const mappings = new RouteMappings(new PortMapper(ctx.logger), ctx.logger);
-    ctx.subscriptions.add(ctx.hooks.hook<[RouteOpened], RouteOpened>('routeOpened').tap((opened) => mappings.opened(opened)));
-    ctx.subscriptions.add(ctx.hooks.hook<[RouteClosed]>('routeClosed').tap((closed) => mappings.closed(closed)));
+    const hooks = sessionHooks(ctx.hooks);
+    ctx.subscriptions.add(hooks.routeOpened.tap((opened) => mappings.opened(opened)));
+    ctx.subscriptions.add(hooks.routeClosed.tap((closed) => mappings.closed(closed)));
     // Deactivation (settings changed, plugin off, RA stopping) removes what is still mapped.
     ctx.subscriptions.add({ dispose: () => mappings.releaseAll() });
   },

@@ -33,7 +33,8 @@ export interface MapperOptions {
   readonly leaseMs: number;
 }
 
-export const DEFAULT_OPTIONS: MapperOptions = { discoveryMs: 3_000, requestMs: 3_000, leaseMs: 3_600_000 };
+// Worst case, both protocols time out: 2.5 + 2.5 + 2.5 s, within the 10 s a hook tap may take.
+export const DEFAULT_OPTIONS: MapperOptions = { discoveryMs: 2_500, requestMs: 2_500, leaseMs: 3_600_000 };
 const DEFAULT_DEPS: MapperDeps = { upnpNat, pmpNat, defaultGateway, localAddressToward };
 const DESCRIPTION = 'RA Remote Assistance: helpers reach the invitation';
 

@@ -1,17 +1,6 @@
 import type { Logger } from '@ra/kernel';
+import type { RouteClosed, RouteOpened } from '@ra/plugin-session/api';
 import type { PortMapping, PortMapper } from './port-mapper.js';
-
-/** What ra.session's `routeOpened` hands its taps: a tap may add addresses (docs/messenger.md). */
-export interface RouteOpened {
-  readonly route: string;
-  readonly port: number;
-  readonly addresses: readonly string[];
-}
-
-export interface RouteClosed {
-  readonly route: string;
-  readonly port: number;
-}
 
 interface Entry {
   users: number;
