@@ -12,12 +12,10 @@ describe('ra.upnp as the kernel loads it', () => {
       const record = booted.kernel.records().find((r) => r.id === 'ra.upnp');
       assert.equal(record?.state, 'active', JSON.stringify(record));
       const setting = booted.kernel.settingViews().find((v) => v.id === 'ra.upnp.portMapping');
-      assert.deepEqual([setting?.title, setting?.type, setting?.default, setting?.value], [
-        'Ask the router to open a port for helpers (UPnP / NAT-PMP)',
-        'boolean',
-        false,
-        false,
-      ]);
+      assert.deepEqual(
+        [setting?.title, setting?.type, setting?.default, setting?.value],
+        ['Ask the router to open a port for helpers (UPnP / NAT-PMP)', 'boolean', false, false],
+      );
     } finally {
       await booted.dispose();
     }
