@@ -203,9 +203,17 @@ describe('api: CLI commands on the local API', () => {
       ['T2', 'open', 'Bob', '2030-01-02 03:04', '2030-01-02 04:04', 'no', '0', 'Sent to RAInvitation.msrcincident'],
     ]);
     // Another transport's recipient is --to; a file goes where --out says, and the two do not mix.
-    assert.equal(await ok('invite', '--via', 'messenger', '--to', 'hank', '--no-password'), 'Invitation T3 sent by messenger to hank; expires 2030-01-02 04:04; NO PASSWORD: anyone who gets the file may ask to connect\n');
+    assert.equal(
+      await ok('invite', '--via', 'messenger', '--to', 'hank', '--no-password'),
+      'Invitation T3 sent by messenger to hank; expires 2030-01-02 04:04; NO PASSWORD: anyone who gets the file may ask to connect\n',
+    );
     assert.equal(JSON.parse((await pluginLog()).at(-1)!.slice('invite '.length)).target, 'hank');
-    assert.equal(cells(await ok('invitations')).at(-1)!.at(-1), 'Delivered to hank');
+    assert.equal(
+      cells(await ok('invitations'))
+        .at(-1)!
+        .at(-1),
+      'Delivered to hank',
+    );
     for (const [args, why] of [
       [['--to', 'hank'], '--to names whom another transport sends to; a file goes where --out says'],
       [['--via', 'messenger', '--to', 'hank', '--out', 'x'], 'ra invite takes --out (a file) or --to (a recipient), not both'],

@@ -56,7 +56,10 @@ describe('example.folder', () => {
 
   it('refuses a invitation id that would leave the folder', async () => {
     booted = await boot(inOutbox);
-    await assert.rejects(booted.transport.deliver(sampleEnvelope({ invitationId: '../escape' }), '', recordProgress()), /invitation id '\.\.\/escape' cannot name a file/);
+    await assert.rejects(
+      booted.transport.deliver(sampleEnvelope({ invitationId: '../escape' }), '', recordProgress()),
+      /invitation id '\.\.\/escape' cannot name a file/,
+    );
   });
 
   it('logs its own deliveries from the invitationSent hook, and no one else’s', async () => {

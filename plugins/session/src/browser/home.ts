@@ -248,7 +248,11 @@ function targetPicker(app: SessionApp) {
         const kept = select.value;
         select.replaceChildren(
           ...list.map((t) =>
-            h('option', { value: t.value, disabled: t.disabled === true, selected: t.value === kept && !t.disabled }, t.note ? `${t.label} (${t.note})` : t.label),
+            h(
+              'option',
+              { value: t.value, disabled: t.disabled === true, selected: t.value === kept && !t.disabled },
+              t.note ? `${t.label} (${t.note})` : t.label,
+            ),
           ),
         );
         const usable = list.filter((t) => !t.disabled).length;

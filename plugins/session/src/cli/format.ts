@@ -16,6 +16,15 @@ export function invitationTable(ctx: CliContext, invitations: readonly Invitatio
 }
 
 export function sessionTable(ctx: CliContext, sessions: readonly SessionView[]): string {
-  const rows = sessions.map((s) => [s.id, s.role, s.peerName, s.state, s.safetyCode ?? '-', s.path ? pathText(s.path) : '-', ctx.localTime(s.startedAt), ending(s)]);
+  const rows = sessions.map((s) => [
+    s.id,
+    s.role,
+    s.peerName,
+    s.state,
+    s.safetyCode ?? '-',
+    s.path ? pathText(s.path) : '-',
+    ctx.localTime(s.startedAt),
+    ending(s),
+  ]);
   return ctx.table([['ID', 'ROLE', 'PEER', 'STATE', 'SAFETY CODE', 'PATH', 'STARTED', 'ENDED'], ...rows]);
 }

@@ -42,6 +42,8 @@ export interface ConnectOptions {
   /** The invitation the helper opens: a rendezvous names the session by it. */
   readonly invitationId: string;
   readonly kinds: readonly PathKind[];
+  /** Aborted once the session kept a path (or gave up): a route may stop what it still tries. Streams that arrive later are closed. */
+  readonly signal?: AbortSignal;
 }
 
 /** One path a route tries. */

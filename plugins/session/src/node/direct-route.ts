@@ -54,12 +54,12 @@ export class DirectRoute implements NoviceRoute {
   }
 
   /** One direct path, a TCP connection to `address`; none when the policy allows only relayed paths. */
-  connect(address: string, { timeoutMs, kinds }: ConnectOptions): PathAttempt[] {
+  connect(address: string, { timeoutMs, kinds, signal }: ConnectOptions): PathAttempt[] {
     if (!kinds.includes('direct')) return [];
-    return [{ kind: 'direct', via: address, stream: this.open(address, timeoutMs) }];
+    return [{ kind: 'direct', via: address, stream: this.open(address, timeoutMs, signal) }];
   }
 
-  private async open(address: string, timeoutMs: number): Promise<Socket> {
+  private async open(address: string, timeoutMs: number, signal?: AbortSignal): Promise<Socket> {
     const { host, port } = parseAddress(address, true);
     // Half-open: TLS, not the raw socket, decides when the stream ends, so a refusal the novice
     // sends just before closing is read rather than cut off with the socket.
@@ -68,6 +68,8 @@ export class DirectRoute implements NoviceRoute {
     const connected = new Promise<void>((resolve, reject) => {
       failed = reject;
       socket.once('connect', resolve).once('error', reject);
+      // Another path was kept: an address still connecting (one that never answers) is given up at once.
+      signal?.addEventListener('abort', () => reject(new Error('another path was kept')), { once: true });
     });
     try {
       await within(connected, timeoutMs, `no answer within ${Math.round(timeoutMs / 1000)} s`);

@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sinon from 'sinon';
 import { DAY_MINUTES } from '@ra/kernel';
-import { type InvitationTransport } from '../common/api.js';
+import { type DeliveryProgress, type InvitationTransport } from '../common/api.js';
 import { quietLogger, stubHooks } from '@ra/kernel/testing';
 import { INVITATION_FILE_NAME, sessionHooks, type SolicitedPolicy } from '../common/api.js';
 import { readInvitation } from './invitation/format.js';
 import { NoviceIdentity } from './invitation/identity.js';
 import { InvitationStore } from './invitation/store.js';
-import { ENDED_LISTED_MS, Invitations, inviteLimits, lifetime } from './invitations.js';
+import { ENDED_LISTED_MS, Invitations, inviteLimits, lifetime, nextDelivery, TRANSPORT_CALL_MS } from './invitations.js';
 
 /** The `solicited` section's defaults, as ra.session's manifest declares them. */
 const SOLICITED: SolicitedPolicy = { allowed: true, allowControl: true, maxLifetime: '30d' };
@@ -24,6 +24,9 @@ describe('invitations: lifetime, policy and delivery', () => {
   let veto: string | undefined;
   let transport: InvitationTransport & { deliver: sinon.SinonStub };
   let invitations: Invitations;
+  let deps: ConstructorParameters<typeof Invitations>[0];
+  let changed: number;
+  let warnings: string[];
 
   before(async () => {
     home = await mkdtemp(join(tmpdir(), 'ra-invitations-'));
@@ -41,18 +44,22 @@ describe('invitations: lifetime, policy and delivery', () => {
       target: { label: 'Save to' },
       deliver: sinon.stub().callsFake(async (_e, target: string) => ({ transport: 'file', target, deliveredAt: new Date() })),
     };
+    changed = 0;
+    warnings = [];
     const hooks = sessionHooks(stubHooks({ invitationBeforeSend: async (o: object) => ({ ...o, veto }) }));
-    invitations = new Invitations({
-      store,
-      hooks,
-      // A spec that sets `policy` stands for a signed policy file naming its values.
-      limits: () => inviteLimits(policy, settings, policy !== SOLICITED),
-      transports: () => [transport],
-      defaultName: () => 'nora',
-      logger: quietLogger,
-      changed: () => undefined,
-      mint: { mint: (fields) => store.mint({ ...fields, addresses: ['127.0.0.1:3389'] }, identity) },
-    });
+    invitations = new Invitations(
+      (deps = {
+        store,
+        hooks,
+        // A spec that sets `policy` stands for a signed policy file naming its values.
+        limits: () => inviteLimits(policy, settings, policy !== SOLICITED),
+        transports: () => [transport],
+        defaultName: () => 'nora',
+        logger: { ...quietLogger, warn: (line: string) => void warnings.push(line) },
+        changed: () => void changed++,
+        mint: { mint: (fields) => store.mint({ ...fields, addresses: ['127.0.0.1:3389'] }, identity) },
+      }),
+    );
   });
 
   it('reads lifetimes in minutes, hours and days, within the cap', () => {
@@ -176,5 +183,147 @@ describe('invitations: lifetime, policy and delivery', () => {
     await assert.rejects(invitations.expire(invitation.invitationId), /already expired/);
     assert.equal((await invitations.delete(invitation.invitationId)).status, 'deleted');
     await assert.rejects(invitations.delete('nope'), /no invitation 'nope'/);
+  });
+
+  describe('delivery: each step a transport reports, kept and shown; cancel; targets', () => {
+    /** A transport like a messenger's: it reports steps during deliver and after, can withdraw, and lists contacts. */
+    let later: DeliveryProgress;
+    let messenger: InvitationTransport & { cancel: sinon.SinonStub; targets: sinon.SinonStub };
+    beforeEach(() => {
+      messenger = {
+        id: 'messenger',
+        title: 'Messenger',
+        target: { label: 'Contact' },
+        deliver: async (e, target, progress) => {
+          progress('sent');
+          later = progress;
+          return { transport: 'messenger', target, deliveredAt: new Date() };
+        },
+        cancel: sinon.stub().resolves(),
+        targets: sinon.stub().resolves([
+          { value: 'hank', label: 'Hank Helper' },
+          { value: 'olga', label: 'Olga', disabled: true, note: 'offline' },
+        ]),
+      };
+      const plain = transport;
+      invitations = new Invitations({ ...deps, transports: () => [plain, messenger] });
+    });
+    const delivery = async (id: string) => (await store.get(id))?.delivery;
+    const settle = () => new Promise((r) => setTimeout(r, 20));
+
+    it('keeps every step on the record, persisted, and tells the pages each time', async () => {
+      const { invitation } = await invitations.create({ via: 'messenger', target: 'hank', password: 'pw' });
+      assert.deepEqual([invitation.delivery?.state, invitation.delivery?.target, invitation.delivery?.transport], ['sent', 'hank', 'messenger']);
+      const before = changed;
+      later('delivered');
+      await settle();
+      assert.equal((await delivery(invitation.invitationId))?.state, 'delivered');
+      later('accepted', 'on Hank’s laptop');
+      await settle();
+      assert.deepEqual(
+        { ...(await (await InvitationStore.open(store.path.replace(/\/invitations\.json$/, ''))).get(invitation.invitationId))!.delivery, at: undefined },
+        { transport: 'messenger', target: 'hank', state: 'accepted', detail: 'on Hank’s laptop', at: undefined },
+      );
+      assert.equal(changed - before, 2, 'each step told the pages');
+    });
+
+    it('a transport that reports nothing leaves its invitation sent, to the receipt’s target', async () => {
+      const { invitation } = await invitations.create({ via: 'file', target: '/tmp/x.msrcincident', password: 'pw' });
+      assert.deepEqual([invitation.delivery?.state, invitation.delivery?.target], ['sent', '/tmp/x.msrcincident']);
+      const made = await invitations.create({ via: 'download', password: 'pw' });
+      assert.deepEqual([made.invitation.delivery?.transport, made.invitation.delivery?.state], ['download', 'sent']);
+    });
+
+    it('steps go forward only, nothing follows an end, and a step that is no state is logged and ignored', async () => {
+      const { invitation } = await invitations.create({ via: 'messenger', target: 'hank', password: 'pw' });
+      later('delivered');
+      later('sent');
+      await settle();
+      assert.equal((await delivery(invitation.invitationId))?.state, 'delivered');
+      later('declined', 'busy');
+      later('accepted');
+      (later as (s: string) => void)('read');
+      await settle();
+      assert.deepEqual([(await delivery(invitation.invitationId))?.state, (await delivery(invitation.invitationId))?.detail], ['declined', 'busy']);
+      assert.match(warnings.join('\n'), /Messenger reported 'read' for invitation .*, which is no delivery step; ignored/);
+      const at = new Date();
+      const step = { transport: 't', target: 'x' };
+      assert.equal(
+        nextDelivery({ ...step, state: 'accepted', at }, { ...step, state: 'cancelled' })?.state,
+        'cancelled',
+        'the novice may still end an accepted one',
+      );
+      assert.equal(nextDelivery({ ...step, state: 'expired', at }, { ...step, state: 'delivered' }), undefined);
+      assert.equal(nextDelivery(undefined, { ...step, state: 'sent', detail: 'd'.repeat(400) })?.detail?.length, 300);
+    });
+
+    it('a step after a failed creation, for an invitation that is gone, is dropped', async () => {
+      messenger.deliver = async (_e, _t, progress) => {
+        later = progress;
+        throw new Error('hank is offline');
+      };
+      await assert.rejects(invitations.create({ via: 'messenger', target: 'hank', password: 'pw' }), /could not be sent by Messenger: hank is offline/);
+      later('delivered');
+      await settle();
+      assert.deepEqual(await store.list(), []);
+    });
+
+    it('ending an invitation withdraws it through its transport and reads cancelled; deleting an open one too', async () => {
+      const { invitation } = await invitations.create({ via: 'messenger', target: 'hank', password: 'pw' });
+      later('delivered');
+      await settle();
+      const ended = await invitations.expire(invitation.invitationId);
+      sinon.assert.calledOnceWithExactly(messenger.cancel, invitation.invitationId);
+      assert.deepEqual([ended.status, ended.delivery?.state, ended.delivery?.target], ['expired', 'cancelled', 'hank']);
+      const other = (await invitations.create({ via: 'messenger', target: 'olga', password: 'pw' })).invitation;
+      assert.equal((await invitations.delete(other.invitationId)).delivery?.state, 'cancelled');
+      sinon.assert.calledTwice(messenger.cancel);
+    });
+
+    it('a transport that cannot withdraw leaves the invitation ended and its delivery as it was, and says so in the log', async () => {
+      const { invitation } = await invitations.create({ via: 'messenger', target: 'hank', password: 'pw' });
+      messenger.cancel.rejects(new Error('not signed in'));
+      const ended = await invitations.expire(invitation.invitationId);
+      assert.deepEqual([ended.status, ended.delivery?.state], ['expired', 'sent']);
+      assert.match(warnings.join('\n'), /Messenger could not withdraw invitation .*: not signed in/);
+      const hung = (await invitations.create({ via: 'messenger', target: 'hank', password: 'pw' })).invitation;
+      messenger.cancel.returns(new Promise(() => undefined));
+      const clock = sinon.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+      try {
+        let ended = false;
+        const ending = invitations.expire(hung.invitationId).finally(() => (ended = true));
+        // The store writes for real in between, so the clock moves on until the expiry comes back (for 10 real seconds at most).
+        for (const stop = performance.now() + 10_000; !ended && performance.now() < stop;) {
+          await clock.tickAsync(500);
+          await new Promise((r) => setImmediate(r));
+        }
+        assert.equal((await ending).status, 'expired');
+        assert.match(warnings.join('\n'), new RegExp(`could not withdraw invitation .*: no answer within ${TRANSPORT_CALL_MS / 1000} s`));
+      } finally {
+        clock.restore();
+      }
+      // Nothing to withdraw: a declined invitation, or a transport with no cancel().
+      const declined = (await invitations.create({ via: 'messenger', target: 'hank', password: 'pw' })).invitation;
+      later('declined');
+      await settle();
+      messenger.cancel.resetHistory();
+      await invitations.expire(declined.invitationId);
+      sinon.assert.notCalled(messenger.cancel);
+    });
+
+    it('lists a transport’s targets for the picker, checked; says which transports have none', async () => {
+      assert.deepEqual(await invitations.targets('messenger'), [
+        { value: 'hank', label: 'Hank Helper' },
+        { value: 'olga', label: 'Olga', disabled: true, note: 'offline' },
+      ]);
+      messenger.targets.resolves([{ value: 'x' }, { value: 'ok', label: 'OK', disabled: 'yes', note: 7 }, 'nobody']);
+      assert.deepEqual(await invitations.targets('messenger'), [{ value: 'ok', label: 'OK' }], 'malformed entries are left out');
+      messenger.targets.resolves(Array.from({ length: 600 }, (_, i) => ({ value: `u${i}`, label: `User ${i}` })));
+      assert.equal((await invitations.targets('messenger')).length, 500);
+      messenger.targets.rejects(new Error('not signed in'));
+      await assert.rejects(invitations.targets('messenger'), /Messenger could not list whom to send to: not signed in/);
+      await assert.rejects(invitations.targets('file'), /Invitation file has no list to choose from; type the target/);
+      await assert.rejects(invitations.targets('pigeon'), /no invitation transport 'pigeon' is enabled/);
+    });
   });
 });

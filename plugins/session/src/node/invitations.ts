@@ -169,8 +169,11 @@ export class Invitations {
     });
     // Resolving means it left: `sent`, unless the transport already said how far it got.
     const invitation =
-      (await this.report(id, (current) => ({ transport: transport.id, target: receipt.target, state: current?.state ?? 'sent', detail: current?.detail }), true)) ??
-      record;
+      (await this.report(
+        id,
+        (current) => ({ transport: transport.id, target: receipt.target, state: current?.state ?? 'sent', detail: current?.detail }),
+        true,
+      )) ?? record;
     await this.deps.hooks.invitationSent.call({ ...receipt, invitationId: id });
     return { invitation, receipt };
   }

@@ -135,7 +135,8 @@ export class SessionRuntime {
     await (this.listenChange = this.listenChange.then(() => this.listen()));
     if (!this.listening.length) throw new ApiError(503, `helpers cannot reach this computer, so an invitation would not work: ${this.listenError}`);
     const addresses = [...new Set(this.listening.flatMap((l) => l.addresses))];
-    if (addresses.length > MAX_ADDRESSES) this.logger.warn(`an invitation lists at most ${MAX_ADDRESSES} addresses; left out ${addresses.slice(MAX_ADDRESSES).join(', ')}`);
+    if (addresses.length > MAX_ADDRESSES)
+      this.logger.warn(`an invitation lists at most ${MAX_ADDRESSES} addresses; left out ${addresses.slice(MAX_ADDRESSES).join(', ')}`);
     return addresses.slice(0, MAX_ADDRESSES);
   }
 

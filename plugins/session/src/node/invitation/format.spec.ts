@@ -90,6 +90,14 @@ describe('invitation format', () => {
       assert.deepEqual(readInvitation(relaid), readInvitation(xml));
     });
 
+    it("carries a route's own address (scheme://…) beside host:port, signed like the others", () => {
+      const addresses = ['192.168.1.65:3389', 'messenger://nora@msg.example.org:8443'];
+      const file = writeInvitation(fields({ addresses }), identity);
+      assert.deepEqual(readInvitation(file).addresses, addresses);
+      assert.match(file, /RCTICKET="65538,1,192\.168\.1\.65:3389;messenger:\/\/nora@msg\.example\.org:8443,\*,/);
+      refuses(file.replaceAll('nora@msg', 'hank@msg'), /signature does not match/);
+    });
+
     it('keeps an invitation without a password apart', () => {
       const open = writeInvitation(fields({ passwordRequired: false }), identity);
       assert.ok(open.includes('RCTICKETENCRYPTED="0"'));
@@ -169,6 +177,10 @@ describe('invitation format', () => {
         ['RAADDRESSES', 'jeff-pc:0389', /RAADDRESSES is invalid/],
         ['RAADDRESSES', '[fe80::1%eth0]:3389', /RAADDRESSES is invalid/],
         ['RAADDRESSES', '', /RAADDRESSES is invalid/],
+        ['RAADDRESSES', 'Messenger://nora@x:8443', /RAADDRESSES is invalid: 'Messenger:\/\/nora@x:8443' is not a route address: a lowercase scheme/],
+        ['RAADDRESSES', 'messenger://nora,x:8443', /RAADDRESSES is invalid: .* is not a route address/],
+        ['RAADDRESSES', 'messenger://nora x', /RAADDRESSES is invalid: .* is not a route address/],
+        ['RAADDRESSES', `messenger://${'n'.repeat(250)}`, /RAADDRESSES is invalid: .* is longer than 255 characters/],
         ['RASECRET', '!!notbase64!!', /RASECRET is invalid: it is not base64/],
         ['RASECRET', 'AAAA', /invitation secret is not 32 bytes/],
         ['RAPUBLICKEY', 'AAAA', /fingerprint does not match|not an RSA key/],
@@ -267,6 +279,7 @@ describe('invitation format', () => {
       cannot({ createdAt: new Date(NaN) }, /creation date is invalid/);
       cannot({ invitationSecret: new Uint8Array(16) }, /invitation secret is not 32 bytes/);
       cannot({ addresses: ['a b'] }, /address list is invalid: 'a b' is not an IP address or host name/);
+      cannot({ addresses: ['relay://x;y'] }, /address list is invalid: 'relay:\/\/x;y' is not a route address/);
       assert.doesNotThrow(() => writeInvitation(fields({ noviceName: 'n'.repeat(256), message: 'm'.repeat(4000) }), identity));
     });
 

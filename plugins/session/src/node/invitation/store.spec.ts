@@ -264,7 +264,35 @@ describe('InvitationStore', () => {
     assert.equal((await fresh.list()).length, 1);
   });
 
+  it('keeps how far the delivery got, on disk, step by step; an invitation that is gone is left alone', async () => {
+    const r = record();
+    await store.put(r, secrets());
+    const at = new Date('2030-01-02T03:04:05Z');
+    const seen: (string | undefined)[] = [];
+    for (const state of ['sent', 'delivered', 'accepted'] as const) {
+      const updated = await store.updateDelivery(r.invitationId, (current) => {
+        seen.push(current?.state);
+        return { transport: 'messenger', target: 'hank', state, ...(state === 'accepted' && { detail: 'by Hank Helper' }), at };
+      });
+      assert.equal(updated?.delivery?.state, state);
+    }
+    assert.deepEqual(seen, [undefined, 'sent', 'delivered']);
+    assert.equal(await store.updateDelivery(r.invitationId, () => undefined).then((u) => u?.delivery?.state), 'accepted', 'undefined leaves it');
+    const reread = (await (await InvitationStore.open(home)).get(r.invitationId))!;
+    assert.deepEqual(reread.delivery, { transport: 'messenger', target: 'hank', state: 'accepted', detail: 'by Hank Helper', at });
+    assert.equal(await store.updateDelivery('gone', () => ({ transport: 'x', target: '', state: 'sent', at })), undefined);
+    await refused(
+      store.updateDelivery(r.invitationId, () => ({ transport: 'x', target: '', state: 'read' as 'sent', at })),
+      /unknown delivery state read/,
+    );
+  });
+
   it('refuses a well-formed file with bad contents, naming the invitation', async () => {
+    await writeFile(
+      file(),
+      JSON.stringify({ version: 2, invitations: [{ ...record(), delivery: { transport: 'x', target: 'y', state: 'sent', at: 'soon' } }] }),
+    );
+    await refused((await InvitationStore.open(home)).list(), /is damaged \(invitation 1: bad delivery date\)/);
     await writeFile(file(), JSON.stringify({ version: 2, invitations: [{ ...record(), status: 'ajar' }] }));
     await refused((await InvitationStore.open(home)).list(), /is damaged \(invitation 1: unknown status ajar\)/);
     await writeFile(file(), JSON.stringify({ version: 3, invitations: [] }));

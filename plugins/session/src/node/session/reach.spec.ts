@@ -106,7 +106,9 @@ describe('reaching the novice: every path at once, a direct one preferred, the p
     assert.deepEqual(view.path, { kind: 'direct', via: '192.0.2.4:3389' });
     assert.equal(pair.pendingNovice()?.path?.kind, 'direct', 'the novice names the path it was reached by');
     await eventually(() => relay.closed() === 1, 'the relayed path was closed');
-    assert.deepEqual(route.asked[0], { timeoutMs: 8000, invitationId: view.invitationId, kinds: ['direct', 'relayed'] });
+    const { signal, ...asked } = route.asked[0];
+    assert.deepEqual(asked, { timeoutMs: 8000, invitationId: view.invitationId, kinds: ['direct', 'relayed'] });
+    assert.equal(signal?.aborted, true, 'the route heard that a path was kept');
   });
 
   it('uses a verified relayed path once no direct path verified within 3 s, and closes the direct one that hangs', async () => {
@@ -157,7 +159,10 @@ describe('reaching the novice: every path at once, a direct one preferred, the p
       const relay = track(await relayTo(pair.relayPort));
       const { view } = await openBy(new ScriptedRoute(() => [relayed(tcp(relay.port))]), ['direct']);
       assert.equal(view.state, 'ended');
-      assert.equal(view.reason, "could not reach Nora's computer: this computer's policy allows only direct connections, and Scripted paths has no way to test://nora");
+      assert.equal(
+        view.reason,
+        "could not reach Nora's computer: this computer's policy allows only direct connections, and Scripted paths has no way to test://nora",
+      );
       await eventually(() => relay.closed() === relay.sockets.length, 'the unused relayed stream was closed');
     });
 
@@ -176,7 +181,7 @@ describe('reaching the novice: every path at once, a direct one preferred, the p
       assert.equal(pair.novice.list().length, 0, 'nothing reached the novice');
     });
 
-    it("forbid on the novice: a helper who comes relayed is refused with the reason, and no session is listed", async () => {
+    it('forbid on the novice: a helper who comes relayed is refused with the reason, and no session is listed', async () => {
       pair.kinds = ['direct'];
       const { view } = await openBy(new ScriptedRoute(() => [relayed(tcp(pair.relayPort))]));
       assert.deepEqual([view.state, view.endedBy], ['ended', 'refused']);

@@ -45,7 +45,7 @@ export function reachNovice(to: Target, routes: readonly NoviceRoute[], options:
     let directPending = 0;
     let held: (Reached & { raw: Duplex }) | undefined;
     let done = false;
-    /** Closes the TLS handshakes still under way once one path is kept. */
+    /** Once one path is kept (or none can be): tells the routes, and closes the TLS handshakes still under way. */
     const losers = new AbortController();
     const grace = setTimeout(() => check(), options.relayGraceMs ?? RELAY_GRACE_MS);
     const started = Date.now();
@@ -123,14 +123,19 @@ export function reachNovice(to: Target, routes: readonly NoviceRoute[], options:
       }
       let paths: PathAttempt[];
       try {
-        paths = route.connect(address, { timeoutMs: options.connectMs, invitationId: to.invitationId, kinds: options.kinds });
+        paths = route.connect(address, { timeoutMs: options.connectMs, invitationId: to.invitationId, kinds: options.kinds, signal: losers.signal });
       } catch (e) {
         failures.push(new Error(`connection to ${address} failed: ${(e as Error).message}`));
         continue;
       }
       const allowed = paths.filter((p) => options.kinds.includes(p.kind));
       // A route that offers a kind the policy forbids anyway: its stream is closed unused.
-      for (const p of paths) if (!allowed.includes(p)) p.stream.then((s) => s.destroy(), () => undefined);
+      for (const p of paths)
+        if (!allowed.includes(p))
+          p.stream.then(
+            (s) => s.destroy(),
+            () => undefined,
+          );
       if (!allowed.length) {
         const only = options.kinds.length === 1 ? `this computer's policy allows only ${options.kinds[0]} connections, and ` : '';
         failures.push(new Error(`${only}${route.title} has no way to ${address}`));
