@@ -1,4 +1,102 @@
-import type { CliHandler } from '@ra/kernel';
+import { homedir, hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import { UsageError, type CliContext, type CliHandler } from '@ra/kernel';
+import { MESSENGER_PATH } from '../common/protocol.js';
+import { runningServer, type UserAdmin } from '../server/admin.js';
+import { LocalBus } from '../server/bus.js';
+import { DEFAULT_LIMITS } from '../server/config.js';
+import { FileStore } from '../server/file-store.js';
+import { FolderLocked } from '../server/lock.js';
+import { Messenger } from '../server/messenger.js';
+import { PasswordHasher } from '../server/passwords.js';
+import { RelayTokens } from '../server/relay/tokens.js';
+import { MessengerServer, messengerAdmin } from '../server/server.js';
 
-/** `serve` and `user`: filled in by the server's author (issue 11). */
-export const serverVerbs: Readonly<Record<string, CliHandler>> = {};
+/** `ra messenger serve` and `ra messenger user add|remove|list`. */
+export const serverVerbs: Readonly<Record<string, CliHandler>> = {
+  async serve(ctx) {
+    if (ctx.args.length > 1) throw new UsageError(`ra messenger serve takes no words after it; got '${ctx.args[1]}'`);
+    const host = ctx.text('host') ?? '0.0.0.0';
+    const port = portOption(ctx, 'port') ?? 8443;
+    const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+    const server = await MessengerServer.start({
+      data: dataFolder(ctx),
+      host,
+      port,
+      relayPort: portOption(ctx, 'relay-port'),
+      registration: ctx.options['no-registration'] !== true,
+      log,
+    });
+    const url = `wss://${host === '0.0.0.0' || host === '::' ? hostname() : host}:${server.port}${MESSENGER_PATH}`;
+    if (ctx.json) ctx.printJson({ url, port: server.port, relayPort: server.relayPort, fingerprint: server.fingerprint });
+    else ctx.print(`RA messenger at ${url}, relay port ${server.relayPort}, fingerprint ${server.fingerprint}`);
+    const signal = await new Promise<string>((done) => {
+      process.once('SIGINT', () => done('SIGINT'));
+      process.once('SIGTERM', () => done('SIGTERM'));
+    });
+    log(`${signal}: stopping`);
+    await server.close();
+  },
+
+  async user(ctx) {
+    const [, action, name, ...extra] = ctx.args;
+    const needsName = action === 'add' || action === 'remove';
+    if (!['add', 'remove', 'list'].includes(action ?? '') || (needsName && !name) || extra.length || (!needsName && name))
+      throw new UsageError('ra messenger user takes: add NAME --name "Display Name" --password-file FILE | remove NAME | list');
+    if (action === 'add') {
+      const password = await ctx.password();
+      if (password === undefined) throw new UsageError('ra messenger user add needs the password: --password-file FILE or --password-stdin');
+      const displayName = ctx.text('name') ?? name;
+      await withAdmin(dataFolder(ctx), (admin) => admin.add(name, displayName, password));
+      return ctx.json ? ctx.printJson({ added: name }) : ctx.print(`Added ${name} (${displayName}).`);
+    }
+    if (action === 'remove') {
+      if (!(await withAdmin(dataFolder(ctx), (admin) => admin.remove(name)))) throw new Error(`there is no user ${name}`);
+      return ctx.json ? ctx.printJson({ removed: name }) : ctx.print(`Removed ${name}: their devices are signed out, their contacts and invitations gone.`);
+    }
+    const users = await withAdmin(dataFolder(ctx), (admin) => admin.list());
+    if (ctx.json) return ctx.printJson(users);
+    if (!users.length) return ctx.print('No users yet.');
+    ctx.print(ctx.table([['USER', 'CREATED', 'NAME'], ...users.map((u) => [u.user, ctx.localTime(u.created), u.displayName])]));
+  },
+};
+
+function dataFolder(ctx: CliContext): string {
+  const data = ctx.text('data');
+  return data ? resolve(ctx.cwd, data) : join(homedir(), '.local', 'share', 'ra-messenger');
+}
+
+function portOption(ctx: CliContext, name: string): number | undefined {
+  const text = ctx.text(name);
+  if (text === undefined) return undefined;
+  const port = Number(text);
+  if (!/^\d{1,5}$/.test(text) || port > 65535) throw new UsageError(`--${name} must be a port number, 0 to 65535; got '${text}'`);
+  return port;
+}
+
+/**
+ * Runs `task` through the server running on `data` (its admin socket), so its live state stays right;
+ * with none running, on the store itself, holding the folder's lock meanwhile.
+ */
+async function withAdmin<T>(data: string, task: (admin: UserAdmin) => Promise<T>): Promise<T> {
+  const running = await runningServer(data);
+  if (running) return task(running);
+  let store: FileStore;
+  try {
+    store = await FileStore.open(data);
+  } catch (e) {
+    if (!(e instanceof FolderLocked)) throw e;
+    // A server may have started just now: its socket answers once it is up.
+    await new Promise((done) => setTimeout(done, 1000));
+    const started = await runningServer(data);
+    if (started) return task(started);
+    throw new Error(`${e.message}, which does not answer on its admin socket; try again when it has started or stopped`);
+  }
+  try {
+    const hub = { store, bus: new LocalBus(), limits: DEFAULT_LIMITS, now: Date.now, log: () => undefined };
+    const messenger = new Messenger(hub, new PasswordHasher(), false, new RelayTokens(), () => ({ tcpPort: 0, wsPort: 0 }));
+    return await task(messengerAdmin(messenger));
+  } finally {
+    await store.close();
+  }
+}

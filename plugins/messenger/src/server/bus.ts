@@ -1,0 +1,72 @@
+import type { OwnPresence, ServerFrame } from '../common/protocol.js';
+
+/** One signed-in device's connection, as the bus reaches it. */
+export interface DeviceLink {
+  readonly user: string;
+  readonly device: string;
+  /** Sends a frame; a `signed-out` frame also signs the connection out. */
+  send(frame: ServerFrame): void;
+  /** The same device connected again: this older connection closes. */
+  replaced(): void;
+}
+
+export interface DevicePresence {
+  readonly device: string;
+  readonly presence: OwnPresence;
+}
+
+/**
+ * Who is online on which device, and routing frames to a user's devices. In one process this is
+ * LocalBus; a later issue puts it on Redis (presence keys with expiry, a channel per user), so every
+ * method is async.
+ */
+export interface MessengerBus {
+  /** The device comes online. A link of the same user and device already there is replaced and returned. */
+  attach(link: DeviceLink, presence: OwnPresence): Promise<DeviceLink | undefined>;
+  /** The device goes offline; false when the link was not attached (already replaced or gone). */
+  detach(link: DeviceLink): Promise<boolean>;
+  setPresence(link: DeviceLink, presence: OwnPresence): Promise<void>;
+  devices(user: string): Promise<DevicePresence[]>;
+  /** Sends to each online device of `user` (all but `except`, or only `only`); how many got it. */
+  publish(user: string, frame: ServerFrame, to?: { except?: string; only?: string }): Promise<number>;
+}
+
+/** The bus of one process: a map of users to their devices' links. */
+export class LocalBus implements MessengerBus {
+  private readonly online = new Map<string, Map<string, { link: DeviceLink; presence: OwnPresence }>>();
+
+  async attach(link: DeviceLink, presence: OwnPresence): Promise<DeviceLink | undefined> {
+    let devices = this.online.get(link.user);
+    if (!devices) this.online.set(link.user, (devices = new Map()));
+    const old = devices.get(link.device)?.link;
+    devices.set(link.device, { link, presence });
+    return old === link ? undefined : old;
+  }
+
+  async detach(link: DeviceLink): Promise<boolean> {
+    const devices = this.online.get(link.user);
+    if (devices?.get(link.device)?.link !== link) return false;
+    devices.delete(link.device);
+    if (!devices.size) this.online.delete(link.user);
+    return true;
+  }
+
+  async setPresence(link: DeviceLink, presence: OwnPresence): Promise<void> {
+    const entry = this.online.get(link.user)?.get(link.device);
+    if (entry?.link === link) entry.presence = presence;
+  }
+
+  async devices(user: string): Promise<DevicePresence[]> {
+    return [...(this.online.get(user) ?? [])].map(([device, e]) => ({ device, presence: e.presence }));
+  }
+
+  async publish(user: string, frame: ServerFrame, to: { except?: string; only?: string } = {}): Promise<number> {
+    let sent = 0;
+    for (const [device, { link }] of [...(this.online.get(user) ?? [])]) {
+      if (device === to.except || (to.only !== undefined && device !== to.only)) continue;
+      link.send(frame);
+      sent++;
+    }
+    return sent;
+  }
+}

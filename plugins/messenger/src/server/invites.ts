@@ -1,0 +1,199 @@
+import { randomBytes } from 'node:crypto';
+import { MAX_FRAME_BYTES, type ClientFrame, type InviteState, type Offer, type SentInvite, type ServerFrame } from '../common/protocol.js';
+import type { Contacts } from './contacts.js';
+import { FrameError } from './errors.js';
+import { userName, type Hub } from './hub.js';
+import { RateLimit } from './limits.js';
+import { mutual } from './relations.js';
+import { OPEN_INVITE, type InviteRecord, type RemovedUser } from './store.js';
+
+type Send = Extract<ClientFrame, { type: 'invite.send' }>;
+/** A timer callback that fails (the store could not write) tries again after this. */
+const RETRY_MS = 60_000;
+/** setTimeout's longest delay; a later expiry waits in steps. */
+const MAX_DELAY_MS = 2 ** 31 - 1;
+
+/**
+ * Invitations delivered through the messenger: sent → delivered → accepted | declined | cancelled |
+ * expired. They live in the store until they expire, so a restart loses none; the first answer wins
+ * (the store moves an invitation only from an open state).
+ */
+export class Invites {
+  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly perSender: RateLimit;
+  private readonly perRecipient: RateLimit;
+
+  constructor(
+    private readonly hub: Hub,
+    private readonly contacts: Contacts,
+  ) {
+    const { invitesPerSender: s, invitesPerRecipient: r } = hub.limits;
+    this.perSender = new RateLimit(s.burst, s.windowMs, 100_000, () => hub.now());
+    this.perRecipient = new RateLimit(r.burst, r.windowMs, 100_000, () => hub.now());
+  }
+
+  /** Sets the expiry timers of the invitations in the store (after a restart: those that expired meanwhile expire now). */
+  async start(): Promise<void> {
+    for (const invite of await this.hub.store.allInvites()) this.schedule(invite);
+  }
+
+  stop(): void {
+    for (const timer of this.timers.values()) clearTimeout(timer);
+    this.timers.clear();
+  }
+
+  /** Stores the invitation and offers it to the recipient's devices; returns the `sent` status for the requesting device. */
+  async send(from: string, device: string, frame: Send): Promise<ServerFrame> {
+    const to = userName(frame.to);
+    if (to === from) throw new FrameError('bad-frame', 'you cannot invite yourself');
+    if (!this.perSender.take(from)) throw new FrameError('rate-limited', 'you have sent too many invitations just now; wait a minute');
+    const pair = await this.contacts.pair(from, to);
+    if (pair.mine?.blocked) throw new FrameError('not-contact', `you block ${to}; unblock them first`);
+    if (pair.mine?.state !== 'mutual') throw new FrameError('not-contact', `${to} is not your contact: you can invite only contacts who accepted you`);
+    // Blocked by them looks exactly like offline.
+    if (!mutual(pair) || (await this.contacts.presence(to)) === 'offline')
+      throw new FrameError('recipient-offline', `${to} is offline; nothing was sent. Invite them when they are online, or send the invitation another way`);
+    if (!this.perRecipient.take(to)) throw new FrameError('rate-limited', `${to} has been sent too many invitations just now; try again in a minute`);
+    const expiresAt = this.expiry(frame.expiresAt);
+    const open = (await this.hub.store.invitesOf(from)).filter((i) => i.from === from && OPEN_INVITE.includes(i.state));
+    const { openInvitesPerPair, openInvitesPerSender, invites } = this.hub.limits;
+    if (open.filter((i) => i.to === to).length >= openInvitesPerPair)
+      throw new FrameError('rate-limited', `you already have ${openInvitesPerPair} invitations waiting for ${to}; cancel one first`);
+    if (open.length >= openInvitesPerSender)
+      throw new FrameError('rate-limited', `you already have ${openInvitesPerSender} invitations waiting; cancel some first`);
+    if ((await this.hub.store.allInvites()).length >= invites) throw new FrameError('busy', 'the server holds as many invitations as it can; try again later');
+    const invite: InviteRecord = {
+      id: randomBytes(12).toString('base64url'),
+      invitationId: frame.invitationId,
+      from,
+      to,
+      ticket: frame.ticket,
+      message: frame.message,
+      expiresAt,
+      created: this.hub.now(),
+      state: 'sent',
+    };
+    const offer: ServerFrame = { type: 'invite.offer', ...(await this.offer(invite)) };
+    if (Buffer.byteLength(JSON.stringify(offer)) > MAX_FRAME_BYTES)
+      throw new FrameError('too-large', `the invitation and its message do not fit in one ${MAX_FRAME_BYTES}-byte frame; shorten the message`);
+    await this.hub.store.addInvite(invite);
+    this.schedule(invite);
+    this.hub.log(`invitation ${invite.id} from ${from} to ${to}`);
+    await this.hub.bus.publish(from, status(invite, 'sent'), { except: device });
+    await this.hub.bus.publish(to, offer);
+    return { ...status(invite, 'sent'), ref: frame.id };
+  }
+
+  /** A recipient's device has the offer: the sender hears `delivered`. */
+  async received(user: string, id: string): Promise<void> {
+    const invite = await this.mine(user, id, 'to');
+    if (invite.state !== 'sent') return;
+    const moved = await this.hub.store.moveInvite(id, ['sent'], 'delivered');
+    if (moved) await this.hub.bus.publish(moved.from, status(moved, 'delivered'));
+  }
+
+  async respond(user: string, device: string, id: string, accept: boolean): Promise<void> {
+    const invite = await this.mine(user, id, 'to');
+    if (OPEN_INVITE.includes(invite.state) && invite.expiresAt <= this.hub.now()) {
+      await this.expire(id);
+      throw new FrameError('expired', `the invitation from ${invite.from} has expired`);
+    }
+    const moved = await this.close(invite, accept ? 'accepted' : 'declined');
+    await this.hub.bus.publish(user, { type: 'invite.closed', invite: id, reason: `${moved.state} on another device` }, { except: device });
+  }
+
+  async cancel(user: string, id: string): Promise<void> {
+    const moved = await this.close(await this.mine(user, id, 'from'), 'cancelled');
+    await this.hub.bus.publish(moved.to, { type: 'invite.closed', invite: id, reason: `${moved.from} cancelled the invitation` });
+  }
+
+  /** Open offers to `user`, for `welcome`. */
+  async offers(user: string): Promise<Offer[]> {
+    const now = this.hub.now();
+    const open = (await this.hub.store.invitesOf(user)).filter((i) => i.to === user && OPEN_INVITE.includes(i.state) && i.expiresAt > now);
+    return Promise.all(open.map((i) => this.offer(i)));
+  }
+
+  /** What `user` sent and the server still keeps, for `welcome`. */
+  async sent(user: string): Promise<SentInvite[]> {
+    return (await this.hub.store.invitesOf(user))
+      .filter((i) => i.from === user)
+      .map((i) => ({ invite: i.id, invitationId: i.invitationId, to: i.to, state: i.state }));
+  }
+
+  /** A removed user's invitations are gone: the other side hears it. */
+  async removed(gone: RemovedUser): Promise<void> {
+    const name = gone.user.name;
+    for (const invite of gone.invites) {
+      clearTimeout(this.timers.get(invite.id));
+      this.timers.delete(invite.id);
+      if (!OPEN_INVITE.includes(invite.state)) continue;
+      if (invite.from === name) await this.hub.bus.publish(invite.to, { type: 'invite.closed', invite: invite.id, reason: `${name}'s account was removed` });
+      else await this.hub.bus.publish(invite.from, status(invite, 'cancelled', `${name}'s account was removed`));
+    }
+  }
+
+  private async mine(user: string, id: string, side: 'from' | 'to'): Promise<InviteRecord> {
+    const invite = await this.hub.store.invite(id);
+    if (!invite || invite[side] !== user) throw new FrameError('unknown-invite', 'there is no such invitation of yours on this server');
+    return invite;
+  }
+
+  /** The first answer wins: a second one is told what happened. */
+  private async close(invite: InviteRecord, state: InviteState): Promise<InviteRecord> {
+    const moved = await this.hub.store.moveInvite(invite.id, OPEN_INVITE, state);
+    if (!moved) {
+      const now = await this.hub.store.invite(invite.id);
+      throw new FrameError('invite-closed', `the invitation is no longer open: it was ${now?.state ?? 'removed'}`);
+    }
+    this.schedule(moved);
+    await this.hub.bus.publish(moved.from, status(moved, state));
+    return moved;
+  }
+
+  private expiry(text: string): number {
+    const at = Date.parse(text);
+    if (Number.isNaN(at)) throw new FrameError('bad-frame', `expiresAt '${text}' is not an ISO time`);
+    const now = this.hub.now();
+    if (at <= now) throw new FrameError('expired', 'the invitation has already expired');
+    return Math.min(at, now + this.hub.limits.inviteMaxMs);
+  }
+
+  private async offer(invite: InviteRecord): Promise<Offer> {
+    const fromName = (await this.hub.store.user(invite.from))?.displayName ?? invite.from;
+    const { id, from, invitationId, message, ticket } = invite;
+    return { invite: id, from, fromName, invitationId, message, ticket, expiresAt: new Date(invite.expiresAt).toISOString() };
+  }
+
+  /** At its expiry an open invitation expires; an answered one is forgotten then (until then `welcome.sent` shows how it ended). */
+  private schedule(invite: InviteRecord, delay = invite.expiresAt - this.hub.now()): void {
+    clearTimeout(this.timers.get(invite.id));
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(invite.id);
+        if (invite.expiresAt > this.hub.now()) return this.schedule(invite);
+        this.expire(invite.id).catch((e: Error) => {
+          this.hub.log(`invitation ${invite.id} could not expire (${e.message}); trying again in a minute`);
+          this.schedule(invite, RETRY_MS);
+        });
+      },
+      Math.min(MAX_DELAY_MS, Math.max(0, delay)),
+    );
+    timer.unref();
+    this.timers.set(invite.id, timer);
+  }
+
+  private async expire(id: string): Promise<void> {
+    const moved = await this.hub.store.moveInvite(id, OPEN_INVITE, 'expired');
+    clearTimeout(this.timers.get(id));
+    this.timers.delete(id);
+    await this.hub.store.removeInvite(id);
+    if (!moved) return;
+    await this.hub.bus.publish(moved.from, status(moved, 'expired'));
+    await this.hub.bus.publish(moved.to, { type: 'invite.closed', invite: id, reason: 'the invitation expired' });
+  }
+}
+
+function status(invite: InviteRecord, state: InviteState, detail?: string): Extract<ServerFrame, { type: 'invite.status' }> {
+  return { type: 'invite.status', invite: invite.id, invitationId: invite.invitationId, to: invite.to, state, ...(detail ? { detail } : {}) };
+}

@@ -1,0 +1,193 @@
+import { once } from 'node:events';
+import { createServer, type Server, type TLSSocket } from 'node:tls';
+import type { WebSocket } from 'ws';
+import { type EndHost, type RelayEnd } from './end.js';
+import { checkLimits, TokenBucket, type RelayLimits } from './limits.js';
+import { Pipe, type Side } from './pipe.js';
+import { TcpEnd } from './tcp-end.js';
+import type { RelayTicket, RelayTokens } from './tokens.js';
+import { WsEnd } from './ws-end.js';
+
+export type { RelayLimits } from './limits.js';
+
+/** A connection must name its token this soon after it is accepted (TLS handshake included). */
+const HELLO_MS = 10_000;
+
+interface Waiter extends Side {
+  readonly timer: NodeJS.Timeout;
+}
+
+/**
+ * The relay: pairs the two sides of a session by their one-time tokens, then forwards opaque bytes both
+ * ways (RA's own TLS: the relay cannot read or steer it). Raw TLS and WebSocket ends pair with each other.
+ */
+export class Relay implements EndHost {
+  private readonly live = new Set<RelayEnd>();
+  /** Ends that have not named their token yet, with their deadline. */
+  private readonly hello = new Map<RelayEnd, NodeJS.Timeout>();
+  /** The first side of each session, by session and by end. */
+  private readonly waiting = new Map<string, Waiter>();
+  private readonly waiters = new Map<RelayEnd, Waiter>();
+  private readonly pipes = new Map<string, Pipe>();
+  /** Relays (waiting or paired) by account. */
+  private readonly accounts = new Map<string, number>();
+  private readonly sweeper: NodeJS.Timeout;
+  private server?: Server;
+  private finishedBytes = 0;
+  private closing = false;
+
+  constructor(
+    private readonly tokens: RelayTokens,
+    private readonly limits: RelayLimits,
+    private readonly log: (line: string) => void,
+  ) {
+    checkLimits(limits);
+    this.sweeper = setInterval(() => this.sweep(), Math.min(1000, Math.max(50, limits.idleMs / 4))).unref();
+  }
+
+  async listenTls(options: { host: string; port: number; key: string; cert: string }): Promise<number> {
+    const server = createServer({ key: options.key, cert: options.cert, allowHalfOpen: true, handshakeTimeout: HELLO_MS });
+    // Every paired or waiting relay holds two connections at most; the rest is room for hellos.
+    server.maxConnections = this.limits.total * 2 + this.helloRoom();
+    server.on('secureConnection', (socket: TLSSocket) => this.admit(new TcpEnd(socket, this)));
+    server.on('tlsClientError', () => undefined);
+    server.listen(options.port, options.host);
+    await Promise.race([once(server, 'listening'), once(server, 'error').then(([e]) => Promise.reject(e as Error))]);
+    this.server = server;
+    const port = (server.address() as { port: number }).port;
+    this.log(`relay: raw TLS on ${options.host}:${port}`);
+    return port;
+  }
+
+  acceptWebSocket(socket: WebSocket, remote: { address: string; port: number }): void {
+    this.admit(new WsEnd(socket, remote, this));
+  }
+
+  stats(): { waiting: number; paired: number; bytes: number; buffered: number; hello: number } {
+    let bytes = this.finishedBytes;
+    let buffered = 0;
+    for (const pipe of this.pipes.values()) {
+      bytes += pipe.bytes;
+      buffered += pipe.buffered();
+    }
+    return { waiting: this.waiting.size, paired: this.pipes.size, bytes, buffered, hello: this.hello.size };
+  }
+
+  async close(): Promise<void> {
+    this.closing = true;
+    clearInterval(this.sweeper);
+    const closed = this.server ? new Promise<void>((resolve) => this.server!.close(() => resolve())) : Promise.resolve();
+    for (const pipe of [...this.pipes.values()]) pipe.cut('the relay is shutting down');
+    for (const end of [...this.live]) end.cut('the relay is shutting down');
+    await closed;
+  }
+
+  // ---- EndHost ----
+
+  arrive(end: RelayEnd, token: string): void {
+    clearTimeout(this.hello.get(end));
+    this.hello.delete(end);
+    let ticket: RelayTicket;
+    try {
+      ticket = this.tokens.take(token);
+    } catch (e) {
+      return end.refuse((e as Error).message);
+    }
+    if (this.pipes.has(ticket.session)) return end.refuse('this session is already relayed');
+    const waiter = this.waiting.get(ticket.session);
+    if (waiter?.ticket.side === ticket.side) return end.refuse(`the ${ticket.side} side of this session is already at the relay`);
+    if (!waiter && this.waiting.size + this.pipes.size >= this.limits.total) return end.refuse('busy: this relay carries as many sessions as it may');
+    if ((this.accounts.get(ticket.user) ?? 0) >= this.limits.perAccount) {
+      return end.refuse(`the account ${ticket.user} already has ${this.limits.perAccount} relays open, the most it may`);
+    }
+    this.count(ticket.user, 1);
+    if (waiter) return this.pair(waiter, { end, ticket });
+    const timer = setTimeout(() => end.refuse(`the other side did not come within ${seconds(this.limits.waitMs)}`), this.limits.waitMs);
+    const entry = { end, ticket, timer };
+    this.waiting.set(ticket.session, entry);
+    this.waiters.set(end, entry);
+  }
+
+  refused(end: RelayEnd, reason: string): void {
+    this.forget(end);
+    this.log(`relay: refused a ${end.via} connection from ${end.seenAt}: ${reason}`);
+  }
+
+  gone(end: RelayEnd): void {
+    this.live.delete(end);
+    this.forget(end);
+  }
+
+  // ----
+
+  private admit(end: RelayEnd): void {
+    this.live.add(end);
+    if (this.closing) return end.cut('the relay is shutting down');
+    if (this.hello.size >= this.helloRoom()) return end.refuse('busy: too many connections are being set up; try again shortly');
+    this.hello.set(
+      end,
+      setTimeout(() => end.refuse(`no relay token within ${seconds(HELLO_MS)}`), HELLO_MS),
+    );
+  }
+
+  /** Drops an end that is not paired from the maps that hold it. */
+  private forget(end: RelayEnd): void {
+    clearTimeout(this.hello.get(end));
+    this.hello.delete(end);
+    const waiter = this.waiters.get(end);
+    if (!waiter) return;
+    this.unwait(waiter);
+    this.count(waiter.ticket.user, -1);
+  }
+
+  private unwait(waiter: Waiter): void {
+    clearTimeout(waiter.timer);
+    this.waiting.delete(waiter.ticket.session);
+    this.waiters.delete(waiter.end);
+  }
+
+  private pair(waiter: Waiter, arriving: Side): void {
+    this.unwait(waiter);
+    const pipe = new Pipe(waiter, arriving, new TokenBucket(this.limits.bytesPerSecond), (p, why) => this.ended(p, why));
+    this.pipes.set(waiter.ticket.session, pipe);
+    this.log(`relay: paired ${describe(waiter)} with ${describe(arriving)}`);
+    pipe.start();
+  }
+
+  private ended(pipe: Pipe, why: string): void {
+    this.pipes.delete(pipe.a.ticket.session);
+    this.count(pipe.a.ticket.user, -1);
+    this.count(pipe.b.ticket.user, -1);
+    this.finishedBytes += pipe.bytes;
+    this.log(`relay: ended ${describe(pipe.a)} with ${describe(pipe.b)} after ${seconds(Date.now() - pipe.started)} and ${pipe.bytes} bytes: ${why}`);
+  }
+
+  /** The duration and idle caps, checked for every pipe at a fraction of the idle time. */
+  private sweep(): void {
+    const now = Date.now();
+    for (const pipe of [...this.pipes.values()]) {
+      if (now - pipe.started >= this.limits.maxSessionMs) pipe.cut(`the relayed session reached its limit of ${seconds(this.limits.maxSessionMs)}`);
+      else if (now - pipe.lastActive >= this.limits.idleMs) pipe.cut(`nothing was relayed for ${seconds(this.limits.idleMs)}`);
+    }
+  }
+
+  private count(user: string, delta: number): void {
+    const n = (this.accounts.get(user) ?? 0) + delta;
+    if (n > 0) this.accounts.set(user, n);
+    else this.accounts.delete(user);
+  }
+
+  private helloRoom(): number {
+    return Math.max(64, this.limits.total);
+  }
+}
+
+/** For the log: who and how, never the token. */
+function describe(side: Side): string {
+  return `${side.ticket.user} (${side.ticket.side}, ${side.end.via} from ${side.end.seenAt})`;
+}
+
+function seconds(ms: number): string {
+  if (ms >= 120_000) return `${Math.round(ms / 60_000)} min`;
+  return ms >= 10_000 ? `${Math.round(ms / 1000)} s` : `${(ms / 1000).toFixed(1)} s`;
+}

@@ -1,0 +1,76 @@
+import type { TLSSocket } from 'node:tls';
+import { formatSeenAt, HELLO_BYTES, LINGER_MS, RelayEnd, type EndHost } from './end.js';
+
+const HELLO = /^RELAY1 ([A-Za-z0-9_-]{1,56})\r?$/;
+
+/** A raw TLS relay connection: `RELAY1 <token>\n`, then `PAIRED <ip>:<port>\n` or `ERROR <reason>\n`, then bytes. */
+export class TcpEnd extends RelayEnd {
+  readonly via = 'tcp';
+  private line = Buffer.alloc(0);
+
+  constructor(
+    private readonly socket: TLSSocket,
+    host: EndHost,
+  ) {
+    super(formatSeenAt(socket.remoteAddress, socket.remotePort), host);
+    socket.on('data', (chunk: Buffer) => (this.stage === 'hello' ? this.read(chunk) : this.bytes(chunk)));
+    socket.on('drain', () => this.drained());
+    socket.on('end', () => this.ended());
+    socket.on('close', () => this.closed());
+    // 'close' follows every error; the reason of a reset is of no use to the other side.
+    socket.on('error', () => undefined);
+  }
+
+  send(chunk: Buffer): void {
+    this.socket.write(chunk);
+  }
+
+  buffered(): number {
+    return this.socket.writableLength;
+  }
+
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
+  finish(): void {
+    this.socket.end();
+    this.linger();
+  }
+
+  cut(): void {
+    this.socket.destroy();
+  }
+
+  protected announce(peerSeenAt: string): void {
+    this.socket.write(`PAIRED ${peerSeenAt}\n`);
+  }
+
+  protected reject(reason: string): void {
+    this.socket.end(`ERROR ${reason}\n`);
+    this.linger();
+  }
+
+  private linger(): void {
+    setTimeout(() => this.socket.destroy(), LINGER_MS).unref();
+  }
+
+  private read(chunk: Buffer): void {
+    if (!this.spend(chunk.length)) return;
+    this.line = Buffer.concat([this.line, chunk]);
+    const end = this.line.indexOf(10);
+    if (end < 0) {
+      if (this.line.length >= HELLO_BYTES) this.refuse('the first line must be RELAY1 and the token');
+      return;
+    }
+    const hello = HELLO.exec(this.line.subarray(0, end).toString('latin1'));
+    const rest = this.line.subarray(end + 1);
+    this.line = Buffer.alloc(0);
+    if (!hello) return this.refuse('the first line must be RELAY1 and the token');
+    this.hello(hello[1], rest);
+  }
+}

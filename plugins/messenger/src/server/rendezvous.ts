@@ -1,0 +1,63 @@
+import { randomBytes } from 'node:crypto';
+import { RELAY_TOKEN_MS, type ServerFrame, type SessionGrant } from '../common/protocol.js';
+import type { Contacts } from './contacts.js';
+import { FrameError } from './errors.js';
+import { userName, type Hub } from './hub.js';
+import { RateLimit } from './limits.js';
+import { RelayTokens } from './relay/tokens.js';
+
+/** Where clients reach the relay: the raw TLS port and the messenger's own port (WebSocket relay). */
+export interface RelayPorts {
+  readonly tcpPort: number;
+  readonly wsPort: number;
+}
+
+/**
+ * `session.request`: the helper's RA asks to meet the novice. The server checks the two may meet,
+ * mints one relay token per side and hands each side its own.
+ */
+export class Rendezvous {
+  private readonly requests: RateLimit;
+
+  constructor(
+    private readonly hub: Hub,
+    private readonly contacts: Contacts,
+    private readonly tokens: RelayTokens,
+    private readonly ports: () => RelayPorts,
+  ) {
+    const { burst, windowMs } = hub.limits.sessionRequests;
+    this.requests = new RateLimit(burst, windowMs, 100_000, () => hub.now());
+  }
+
+  /** Sends `session.start` to the novice's devices and returns the helper's. */
+  async request(helper: string, ref: string, target: string, invitationId: string): Promise<ServerFrame> {
+    const novice = userName(target);
+    if (novice === helper) throw new FrameError('bad-frame', 'you cannot help yourself');
+    if (!this.requests.take(helper)) throw new FrameError('rate-limited', 'too many session requests just now; wait a minute');
+    const pair = await this.contacts.pair(helper, novice);
+    if (pair.mine?.state !== 'mutual' || pair.mine.blocked)
+      throw new FrameError('not-contact', `${novice} is not your contact: both must accept each other first`);
+    // A novice who blocks the helper, or has no RA connected, is simply not there.
+    if (pair.theirs?.state !== 'mutual' || pair.theirs.blocked || !(await this.hub.bus.devices(novice)).length)
+      throw new FrameError('novice-offline', `${novice}'s RA is off or signed out of the messenger; ask ${novice} to start RA and sign in, then try again`);
+    const session = randomBytes(16).toString('base64url');
+    const expiresAt = new Date(this.hub.now() + RELAY_TOKEN_MS).toISOString();
+    let tokens: [string, string];
+    try {
+      tokens = [this.tokens.mint({ session, side: 'novice', user: novice }), this.tokens.mint({ session, side: 'helper', user: helper })];
+    } catch (e) {
+      throw new FrameError('busy', (e as Error).message);
+    }
+    const grant = (side: 'novice' | 'helper', peer: string, token: string): SessionGrant => ({
+      session,
+      side,
+      peer,
+      invitationId,
+      relay: { token, ...this.ports() },
+      expiresAt,
+    });
+    this.hub.log(`session ${session}: ${helper} meets ${novice}`);
+    await this.hub.bus.publish(novice, { type: 'session.start', ...grant('novice', helper, tokens[0]) });
+    return { type: 'session.start', ref, ...grant('helper', novice, tokens[1]) };
+  }
+}
