@@ -1,0 +1,159 @@
+import { PROTOCOL_VERSION, type ServerFrame } from '../common/protocol.js';
+import type { ConnectionState } from '../common/api.js';
+import { Link, MessengerError, type Request } from './link.js';
+import { NetworkError, TrustError, type Trust } from './secure-socket.js';
+import type { ServerAddress } from './server-address.js';
+
+type Welcome = Extract<ServerFrame, { type: 'welcome' }>;
+
+/** What the connection signs in with; the token is read fresh for every attempt. */
+export interface Credentials {
+  readonly server: ServerAddress;
+  readonly trust: () => Promise<Trust>;
+  readonly token: string;
+  readonly device: string;
+}
+
+export interface ConnectionEvents {
+  /** Every frame the server pushes, the `welcome` of each (re)connection first, once connected. */
+  frame(frame: ServerFrame): void;
+  state(state: ConnectionState, error?: string): void;
+  /** The server no longer takes the token (revoked, expired): sign in again. */
+  signedOut(reason: string): void;
+}
+
+export interface ConnectionOptions {
+  readonly open?: typeof Link.open;
+  /** 0 ≤ random() < 1, for the jitter. */
+  readonly random?: () => number;
+  readonly timeoutMs?: number;
+}
+
+export const FIRST_RETRY_MS = 1_000;
+export const MAX_RETRY_MS = 30_000;
+
+/** The wait before retry `attempt` (0 first): doubling from 1 s to at most 30 s, each ±25 % so clients a restart dropped do not return together. */
+export function retryDelay(attempt: number, random: () => number): number {
+  const base = Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** Math.min(attempt, 16));
+  return Math.min(MAX_RETRY_MS, Math.round(base * (0.75 + random() / 2)));
+}
+
+/**
+ * The signed-in connection to the messenger: `hello` with the saved token on every (re)connection,
+ * and by itself again after a drop or a server restart, backing off. Stops only when told, when the
+ * server refuses the token, or when the server is not the one the user trusts.
+ */
+export class Connection {
+  private link?: Link;
+  private attempt = 0;
+  private timer?: NodeJS.Timeout;
+  private stopped = false;
+  private current: ConnectionState = 'offline';
+  private lastError?: string;
+  /** The error last told to `events.state`, so a repeat of the same is not told again. */
+  private lastReported?: string;
+  private readonly open: typeof Link.open;
+  private readonly random: () => number;
+  private readonly timeoutMs: number;
+
+  constructor(
+    private readonly credentials: Credentials,
+    private readonly events: ConnectionEvents,
+    options: ConnectionOptions = {},
+  ) {
+    this.open = options.open ?? Link.open.bind(Link);
+    this.random = options.random ?? Math.random;
+    this.timeoutMs = options.timeoutMs ?? 10_000;
+  }
+
+  get state(): ConnectionState {
+    return this.current;
+  }
+
+  get error(): string | undefined {
+    return this.lastError;
+  }
+
+  start(): void {
+    this.stopped = false;
+    void this.connect();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.link?.close();
+    this.link = undefined;
+    this.set('offline');
+  }
+
+  /** A request over the live link, or a plain failure saying why there is none. */
+  request<T extends Awaited<ReturnType<Link['request']>>>(frame: Request): Promise<T> {
+    if (!this.link || this.current !== 'connected') {
+      const server = `${this.credentials.server.host}:${this.credentials.server.port}`;
+      return Promise.reject(new NetworkError(`not connected to the messenger at ${server}${this.lastError ? `: ${this.lastError}` : ''}`));
+    }
+    return this.link.request<T>(frame);
+  }
+
+  private async connect(): Promise<void> {
+    clearTimeout(this.timer);
+    if (this.stopped) return;
+    this.set('connecting', this.lastError);
+    let link: Link | undefined;
+    try {
+      link = await this.open(this.credentials.server, await this.credentials.trust(), { timeoutMs: this.timeoutMs });
+      if (this.stopped) return link.close();
+      link.onPush((frame) => this.pushed(frame));
+      link.onClose((why) => this.dropped(link!, why));
+      const welcome = await link.request<Welcome>({ type: 'hello', token: this.credentials.token, device: this.credentials.device, version: PROTOCOL_VERSION });
+      if (this.stopped) return link.close();
+      if (welcome.type !== 'welcome') throw new Error(`the server answered hello with '${welcome.type}'`);
+      this.link = link;
+      this.attempt = 0;
+      this.lastError = undefined;
+      this.set('connected');
+      // Told once connected, so what the welcome sets off (acknowledging offers) can use the link.
+      this.events.frame(welcome);
+    } catch (e) {
+      link?.close();
+      this.failed(e as Error);
+    }
+  }
+
+  private pushed(frame: ServerFrame): void {
+    if (frame.type === 'signed-out') return this.refused(`the server signed this computer out: ${frame.reason}`);
+    // The welcome answers hello: `connect` passes it on.
+    if (frame.type !== 'welcome') this.events.frame(frame);
+  }
+
+  private dropped(link: Link, why: string): void {
+    if (link !== this.link || this.stopped) return;
+    this.link = undefined;
+    this.failed(new Error(why));
+  }
+
+  private failed(e: Error): void {
+    if (this.stopped) return;
+    if (e instanceof MessengerError && e.code === 'bad-token') return this.refused(`the server no longer accepts this sign-in (${e.message}); sign in again`);
+    this.lastError = e.message;
+    // The wrong server stays wrong: retrying would only knock on an impostor's door every 30 s.
+    if (e instanceof TrustError) return this.set('offline', e.message);
+    this.set('connecting', e.message);
+    this.timer = setTimeout(() => void this.connect(), retryDelay(this.attempt++, this.random));
+  }
+
+  private refused(reason: string): void {
+    this.stop();
+    this.lastError = reason;
+    this.set('offline', reason);
+    this.events.signedOut(reason);
+  }
+
+  private set(state: ConnectionState, error?: string): void {
+    const changed = state !== this.current || error !== this.lastReported;
+    this.current = state;
+    this.lastReported = error;
+    if (changed) this.events.state(state, error);
+  }
+}

@@ -1,0 +1,144 @@
+import type { Duplex } from 'node:stream';
+import type { Logger } from '@ra/kernel';
+import type { NoviceRoute, PathAttempt, PathKind, RouteListening } from '@ra/plugin-session/node';
+import { normaliseUser, RELAY_WAIT_MS, type ServerFrame, type SessionGrant } from '../common/protocol.js';
+import type { MessengerClient } from './client.js';
+import { MessengerError } from './link.js';
+import type { RelayPath, RelayTarget } from './paths/index.js';
+import { formatServer, parseServer, sameServer, type ServerAddress } from './server-address.js';
+
+/** The client's paths to a peer (`src/node/paths/`), passed in so specs can watch them. */
+export interface Paths {
+  openRelay(target: RelayTarget, options: { timeoutMs: number; signal?: AbortSignal }): Promise<RelayPath>;
+  punch(localPort: number, peer: string, deadlineMs: number, signal?: AbortSignal): Promise<Duplex>;
+}
+
+/** How long both sides try TCP simultaneous open once the relay told them where the other is. */
+export const PUNCH_MS = 5_000;
+/** Sessions the novice's side is meeting at once; more are refused rather than queued. */
+const MAX_MEETINGS = 8;
+const ADDRESS = /^messenger:\/\/([^@/\s]+)@([^/\s]+)$/;
+
+/** `messenger://nora@msg.example.org:8443`: the user to ask for, at that server. */
+export function parseMessengerAddress(address: string): { user: string; server: ServerAddress } | undefined {
+  const m = ADDRESS.exec(address);
+  if (!m) return undefined;
+  try {
+    return { user: normaliseUser(decodeURIComponent(m[1])), server: parseServer(m[2]) };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The messenger as a way to reach the novice across NATs: the helper asks the server for a session
+ * with the novice named in the invitation's `messenger://` address; the server hands each side a
+ * one-time relay token; each opens the relay, which carries bytes at once and tells each side where
+ * the other is seen from, and both try TCP simultaneous open to that from the relay's own local port.
+ * The session takes whichever path verifies the pinned key: a direct one first.
+ */
+export class MessengerRoute implements NoviceRoute {
+  readonly id = 'messenger';
+  readonly title = 'Through the messenger';
+
+  constructor(
+    private readonly client: MessengerClient,
+    private readonly paths: Paths,
+    private readonly logger: Logger,
+  ) {}
+
+  async listen(accept: (stream: Duplex, from: string, kind: PathKind) => void, { kinds }: { kinds: readonly PathKind[] }): Promise<RouteListening> {
+    const { server, user } = this.client;
+    if (!server || !user) throw new Error('not signed in to a messenger');
+    if (this.client.state === 'offline')
+      throw new Error(`the messenger at ${formatServer(server)} is offline: ${this.client.status().error ?? 'not connected'}`);
+    if (!kinds.length) throw new Error('the policy allows no kind of connection');
+    const meetings = new Set<AbortController>();
+    const subscription = this.client.onSessionStart((grant) => {
+      if (meetings.size >= MAX_MEETINGS) return this.logger.warn(`turned away ${grant.peer}'s session: ${MAX_MEETINGS} are being set up already`);
+      const meeting = new AbortController();
+      meetings.add(meeting);
+      this.meet(grant, accept, kinds, meeting.signal)
+        .catch((e: Error) => this.logger.warn(`could not meet ${grant.peer} through the messenger: ${e.message}`))
+        .finally(() => meetings.delete(meeting));
+    });
+    return {
+      addresses: [`messenger://${encodeURIComponent(user)}@${formatServer(server)}`],
+      dispose: () => {
+        subscription.dispose();
+        for (const meeting of meetings) meeting.abort(new Error('the invitation closed'));
+      },
+    };
+  }
+
+  /** Any `messenger://` address: one this RA is not signed in for fails in `connect`, saying so. */
+  reaches(address: string): boolean {
+    return parseMessengerAddress(address) !== undefined;
+  }
+
+  connect(address: string, { timeoutMs, invitationId, kinds }: { timeoutMs: number; invitationId: string; kinds: readonly PathKind[] }): PathAttempt[] {
+    const to = parseMessengerAddress(address);
+    if (!to) throw new Error(`'${address}' is not a messenger address`);
+    const server = this.client.server;
+    if (!server || !sameServer(server, to.server))
+      throw new Error(`to reach ${to.user} through the messenger at ${formatServer(to.server)}, sign in to it first`);
+    // Gives up what is still under way after `timeoutMs`; never touches a path once it is handed over.
+    const giveUp = new AbortController();
+    const timer = setTimeout(() => giveUp.abort(new Error(`no answer within ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
+    const signal = giveUp.signal;
+    const relay = this.session(to.user, invitationId).then(async (grant) => this.paths.openRelay(await this.client.relayTarget(grant), { timeoutMs, signal }));
+    const attempts: PathAttempt[] = [];
+    if (kinds.includes('relayed')) attempts.push({ kind: 'relayed', via: server.host, stream: relay.then((r) => r.stream) });
+    if (kinds.includes('direct')) {
+      let seen: string | undefined;
+      const punched = relay.then((r) => {
+        seen = r.peerSeenAt;
+        return this.paths.punch(r.localPort, r.peerSeenAt, PUNCH_MS, signal);
+      });
+      // Without a relayed attempt the relay only told where the novice is: it goes once the punch is done.
+      if (!kinds.includes('relayed')) void relay.then((r) => punched.finally(() => r.stream.destroy())).catch(() => undefined);
+      attempts.push({
+        kind: 'direct',
+        get via() {
+          return seen ?? `${to.user}'s address, from the relay`;
+        },
+        stream: punched,
+      });
+    }
+    // The session settles every attempt it is given; these only keep a loser from being an unhandled rejection.
+    for (const a of attempts) a.stream.catch(() => undefined);
+    void Promise.allSettled(attempts.map((a) => a.stream)).then(() => clearTimeout(timer));
+    return attempts;
+  }
+
+  /** `session.request`: the server's grant for the helper's side, or why not in the helper's words. */
+  private async session(user: string, invitationId: string): Promise<SessionGrant> {
+    const name = this.client.contacts().find((c) => c.user === user)?.displayName ?? user;
+    try {
+      const grant = await this.client.request<Extract<ServerFrame, { type: 'session.start' }>>({ type: 'session.request', to: user, invitationId });
+      if (grant.type !== 'session.start') throw new Error(`the messenger answered '${grant.type}' instead of a session`);
+      return grant;
+    } catch (e) {
+      if (!(e instanceof MessengerError)) throw e;
+      if (e.code === 'novice-offline') throw new Error(`${name}'s RA is not signed in to the messenger: it may be off`, { cause: e });
+      if (e.code === 'not-contact') throw new Error(`${name} is not your contact on the messenger, so it will not connect you`, { cause: e });
+      throw new Error(`the messenger will not connect you to ${name}: ${e.message}`, { cause: e });
+    }
+  }
+
+  /** The novice's side of `session.start`: the relay, handed over as the relayed path, and the punch to the helper as the direct one. */
+  private async meet(grant: SessionGrant, accept: (stream: Duplex, from: string, kind: PathKind) => void, kinds: readonly PathKind[], signal: AbortSignal) {
+    const target = await this.client.relayTarget(grant);
+    const relay = await this.paths.openRelay(target, { timeoutMs: RELAY_WAIT_MS + 5_000, signal });
+    const punched = kinds.includes('direct') ? this.paths.punch(relay.localPort, relay.peerSeenAt, PUNCH_MS, signal) : undefined;
+    if (kinds.includes('relayed')) accept(relay.stream, target.host, 'relayed');
+    if (!punched) return;
+    try {
+      accept(await punched, relay.peerSeenAt, 'direct');
+    } catch (e) {
+      this.logger.info(`no direct path to ${grant.peer} (${(e as Error).message})${kinds.includes('relayed') ? '; the relay carries the session' : ''}`);
+    } finally {
+      if (!kinds.includes('relayed')) relay.stream.destroy();
+    }
+  }
+}
