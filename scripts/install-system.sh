@@ -2,7 +2,9 @@
 # Installs the Debian packages RA needs that are missing, with apt as root or through sudo, saying
 # which; names them and how to install them when it cannot.
 #   product  what `npm start` needs: Xvfb and xterm for the virtual desktop
-#   test     what `npm test` needs: those, xdotool, xdpyinfo, xwd (x11-apps), xmodmap (x11-xserver-utils), xinput and Chromium
+#   test     what `npm test` needs: those, xdotool, xdpyinfo, xwd (x11-apps), xmodmap (x11-xserver-utils), xinput and Chromium,
+#            and for the NAT lab (test/src/nat, network namespaces, as root): ip (iproute2), iptables, nft (nftables)
+#            and miniupnpd (miniupnpd-nftables, which ships no service: the lab starts it)
 #   all      those, and TigerVNC's x0vncserver for `npm run bench:screen` (the default)
 # For `product` a failure is only a warning: RA still runs, and says why helpers see no screen.
 set -euo pipefail
@@ -12,8 +14,8 @@ BINARIES=(Xvfb xterm)
 case "$WHAT" in
   product) ;;
   test | all)
-    PACKAGES+=(xdotool x11-utils x11-apps x11-xserver-utils xinput chromium)
-    BINARIES+=(xdotool xdpyinfo xwd xmodmap xinput chromium)
+    PACKAGES+=(xdotool x11-utils x11-apps x11-xserver-utils xinput chromium iproute2 iptables nftables miniupnpd-nftables)
+    BINARIES+=(xdotool xdpyinfo xwd xmodmap xinput chromium ip iptables nft miniupnpd)
     if [ "$WHAT" = all ]; then PACKAGES+=(tigervnc-scraping-server); BINARIES+=(X0tigervnc); fi
     ;;
   *) echo "usage: $0 [product|test|all]" >&2; exit 2 ;;
