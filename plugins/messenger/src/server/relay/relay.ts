@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
 import type { WebSocket } from 'ws';
+import { MAX_FRAME_BYTES } from '../../common/protocol.js';
 import { type EndHost, type RelayEnd } from './end.js';
 import { checkLimits, TokenBucket, type RelayLimits } from './limits.js';
 import { Pipe, type Side } from './pipe.js';
@@ -9,7 +10,13 @@ import { TcpEnd } from './tcp-end.js';
 import type { RelayTicket, RelayTokens } from './tokens.js';
 import { WsEnd } from './ws-end.js';
 
-export type { RelayLimits } from './limits.js';
+export { DEFAULT_RELAY_LIMITS, type RelayLimits } from './limits.js';
+
+/**
+ * What the server core's WebSocketServer at `RELAY_PATH` must use: clients send frames of at most
+ * `MAX_FRAME_BYTES`, and relayed bytes are TLS, which compression only slows down.
+ */
+export const RELAY_WS_OPTIONS = { maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false } as const;
 
 /** A connection must name its token this soon after it is accepted (TLS handshake included). */
 const HELLO_MS = 10_000;
