@@ -29,4 +29,9 @@ const runner = mocha.run((failures) => {
   const { passes = 0 } = runner.stats ?? {};
   console.log(`\n${passes} passed, ${failures} failed`);
   process.exitCode = failures > 0 ? 1 : 0;
+  // A spec that leaves a socket or timer open would hold the run (and CI's lock) forever: name it and end.
+  setTimeout(() => {
+    console.error(`a spec left these open after the run: ${process.getActiveResourcesInfo().join(', ')}`);
+    process.exit(process.exitCode || 1);
+  }, 10_000).unref();
 });

@@ -86,7 +86,10 @@ describe('messenger client against the real server', function () {
     await running.server.close();
     await until(() => nora.client.state === 'connecting' && hank.client.state === 'connecting', 'both to notice');
     assert.match(nora.client.status().error!, /server is going away|connection|cannot reach/);
-    running = { ...running, ...(await startServer({ data: running.data, port, relayPort })), stop: running.stop };
+    // The restarted server is stopped at the end, then the first one's data folder goes with it.
+    const first = running;
+    const again = await startServer({ data: first.data, port, relayPort });
+    running = { ...again, stop: () => again.stop().then(() => first.stop()) };
     await until(() => nora.client.state === 'connected' && hank.client.state === 'connected', 'both back', 40_000);
     await until(() => nora.client.contacts()[0]?.presence === 'away', "hank's chosen presence, again");
   });
