@@ -660,6 +660,24 @@ describe('plugin loader', () => {
       assertState('test.p', 'active');
     });
 
+    it('keeps both of two settings changed at once, even when the first one reads settings.json slowly', async () => {
+      const schema = { type: 'object', properties: { a: { type: 'string' }, b: { type: 'boolean' } }, additionalProperties: false };
+      await ws.plugin('test.two', { settings: schema });
+      await boot();
+      const read = kernel!.settingsStore.read.bind(kernel!.settingsStore);
+      const slowFirst = sinon.stub(kernel!.settingsStore, 'read');
+      // The page sends two at once: a text field's change as it loses focus, and the click on a checkbox that took it.
+      slowFirst.onFirstCall().callsFake(async () => {
+        const settings = await read();
+        await new Promise((r) => setTimeout(r, 100));
+        return settings;
+      });
+      slowFirst.callThrough();
+      const [a, b] = await Promise.all([kernel!.changeSetting('test.two.a', 'x'), kernel!.changeSetting('test.two.b', false)]);
+      assert.deepEqual([a.value, b.value], ['x', false]);
+      assert.deepEqual(JSON.parse(await readFile(join(ws.home, 'settings.json'), 'utf8')).plugins['test.two'].settings, { a: 'x', b: false });
+    });
+
     it('activates nothing once stopping, even when settings change during the stop', async () => {
       await ws.plugin(
         'test.slow',

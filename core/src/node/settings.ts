@@ -39,6 +39,7 @@ export const SETTINGS_FILE = 'settings.json';
 
 export class SettingsStore {
   readonly path: string;
+  private updating: Promise<unknown> = Promise.resolve();
 
   constructor(readonly home: string) {
     this.path = join(home, SETTINGS_FILE);
@@ -60,11 +61,19 @@ export class SettingsStore {
     }
   }
 
-  async update(change: (settings: UserSettings) => void): Promise<UserSettings> {
-    const settings = await this.read();
-    change(settings);
-    await writeFileAtomic(this.path, `${JSON.stringify(settings, null, 2)}\n`);
-    return settings;
+  /**
+   * Reads, changes and writes settings.json, one update at a time: two at once (a text field's change on
+   * blur and the click that blurred it) would each read the file before the other wrote it, and one would be lost.
+   */
+  update(change: (settings: UserSettings) => void): Promise<UserSettings> {
+    const done = this.updating.then(async () => {
+      const settings = await this.read();
+      change(settings);
+      await writeFileAtomic(this.path, `${JSON.stringify(settings, null, 2)}\n`);
+      return settings;
+    });
+    this.updating = done.catch(() => undefined);
+    return done;
   }
 
   /** Calls `listener` after settings.json changes; watches the folder because saves replace the file. */
