@@ -44,6 +44,11 @@ describe('messenger server: accounts', () => {
     await rig.user('nora');
     assert.equal(await code({ type: 'register', user: 'NORA', displayName: 'N', password: 'long enough', device: 'x' }), 'user-taken');
     await rig.stop();
+    rig = await MessengerRig.start({ limits: { users: 1 } });
+    await rig.user('nora');
+    const full = await rig.device().request({ type: 'register', user: 'hugo', displayName: 'H', password: 'long enough', device: 'x' });
+    assert.equal((full as { message: string }).message, 'this server keeps at most 1 accounts, and has them');
+    await rig.stop();
     rig = await MessengerRig.start({ registration: false });
     const closed = await rig.device().request({ type: 'register', user: 'nora', displayName: 'N', password: 'long enough', device: 'x' });
     assert.equal((closed as { code: string }).code, 'registration-closed');

@@ -48,6 +48,7 @@ export class Accounts {
     checkPassword(frame.password);
     if (!this.registrations.take(address)) throw new FrameError('rate-limited', 'too many accounts were made from your address lately; try again later');
     if (await this.hub.store.user(name)) throw new FrameError('user-taken', `the user name ${name} is taken`);
+    await this.room();
     const user: UserRecord = { name, displayName, hash: await this.hash(frame.password), created: this.hub.now() };
     const { token, stored } = this.mint(name, frame.device);
     try {
@@ -107,6 +108,7 @@ export class Accounts {
     const user: UserRecord = { name: userName(name), displayName: checkDisplayName(displayName), hash: '', created: this.hub.now() };
     checkPassword(password);
     if (await this.hub.store.user(user.name)) throw new FrameError('user-taken', `the user name ${user.name} is taken`);
+    await this.room();
     const added = { ...user, hash: await this.hash(password) };
     await this.hub.store.addUser(added);
     this.hub.log(`added ${user.name}`);
@@ -132,6 +134,11 @@ export class Accounts {
     }
     this.perAccount.succeed(name);
     return user;
+  }
+
+  private async room(): Promise<void> {
+    const cap = this.hub.limits.users;
+    if ((await this.hub.store.users()).length >= cap) throw new FrameError('registration-closed', `this server keeps at most ${cap} accounts, and has them`);
   }
 
   private async hash(password: string): Promise<string> {

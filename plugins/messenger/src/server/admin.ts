@@ -54,6 +54,7 @@ export class AdminServer {
 
   static async listen(dir: string, admin: UserAdmin): Promise<AdminServer> {
     const path = join(dir, ADMIN_SOCKET);
+    if (Buffer.byteLength(path) > 107) throw new Error(`the admin socket ${path} would be longer than a Unix socket path may be; use a shorter data folder`);
     // The folder's lock is ours, so a socket file left here is a crashed server's.
     await rm(path, { force: true });
     const server = createServer((socket) => serve(socket, admin));
@@ -76,14 +77,15 @@ function serve(socket: Socket, admin: UserAdmin): void {
   let text = '';
   socket.setTimeout(TIMEOUT_MS, () => socket.destroy());
   socket.on('error', () => socket.destroy());
-  socket.on('data', (chunk) => {
+  const onData = (chunk: Buffer) => {
     text += chunk.toString('utf8');
-    if (text.length > MAX_LINE) return reply(socket, { ok: false, error: 'the admin request is too long' });
     const end = text.indexOf('\n');
-    if (end < 0) return;
-    socket.pause();
-    answer(text.slice(0, end), admin).then((r) => reply(socket, r));
-  });
+    if (end < 0 && text.length <= MAX_LINE) return;
+    socket.off('data', onData);
+    if (end < 0) return reply(socket, { ok: false, error: 'the admin request is too long' });
+    void answer(text.slice(0, end), admin).then((r) => reply(socket, r));
+  };
+  socket.on('data', onData);
 }
 
 async function answer(line: string, admin: UserAdmin): Promise<Reply> {

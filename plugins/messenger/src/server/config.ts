@@ -10,6 +10,8 @@ export interface Rate {
 
 /** Every bound the server keeps. Tests shrink them; operators get the defaults. */
 export interface MessengerLimits {
+  /** Accounts the server keeps: the file store rewrites its one file on each change, so it stays a few MB. */
+  readonly users: number;
   /** Relations (contacts, requests, blocks) one user may have: the list must fit in one welcome frame. */
   readonly contactsPerUser: number;
   readonly contactRequests: Rate;
@@ -21,8 +23,11 @@ export interface MessengerLimits {
   readonly invitesPerRecipient: Rate;
   readonly openInvitesPerPair: number;
   readonly openInvitesPerSender: number;
-  /** Invitations (open and answered) the server keeps in all. */
+  /** Invitations (open and answered) the server keeps in all, and the bytes of their tickets. */
   readonly invites: number;
+  readonly inviteBytes: number;
+  /** Invitations (open and answered) one sender has on the server: `welcome.sent` lists them. */
+  readonly invitesKeptPerSender: number;
   /** An invitation's expiry is cut to this. */
   readonly inviteMaxMs: number;
   readonly sessionRequests: Rate;
@@ -41,6 +46,7 @@ export interface MessengerLimits {
 }
 
 export const DEFAULT_LIMITS: MessengerLimits = {
+  users: 10_000,
   contactsPerUser: 300,
   contactRequests: { burst: 20, windowMs: DAY },
   registrationsPerAddress: { burst: 5, windowMs: HOUR },
@@ -50,7 +56,9 @@ export const DEFAULT_LIMITS: MessengerLimits = {
   invitesPerRecipient: { burst: 20, windowMs: MINUTE },
   openInvitesPerPair: 3,
   openInvitesPerSender: 20,
-  invites: 10_000,
+  invites: 5000,
+  inviteBytes: 16 * 1024 * 1024,
+  invitesKeptPerSender: 50,
   inviteMaxMs: 7 * DAY,
   sessionRequests: { burst: 10, windowMs: MINUTE },
   devicesPerUser: 10,

@@ -94,6 +94,23 @@ describe('messenger server: invitations', () => {
     assert.match((second as { message: string }).message, /hugo has been sent too many invitations just now/);
   });
 
+  it('keeps an answered invitation an hour at most, and bounds what one sender and the whole server keep', async () => {
+    const clock = sinon.useFakeTimers({ now: Date.now(), toFake: ['Date', 'setTimeout', 'clearTimeout'] });
+    await pair({ limits: { invitesKeptPerSender: 2, inviteBytes: 100 } });
+    await nora.ok(send('hugo', 24 * 60 * MINUTE));
+    const offer = hugo.take('invite.offer');
+    await hugo.ok({ type: 'invite.respond', invite: offer.invite, accept: false });
+    await nora.ok(send('hugo', 24 * 60 * MINUTE, 'inv-2'));
+    const kept = await nora.request(send('hugo', 24 * 60 * MINUTE, 'inv-3'));
+    assert.match((kept as { message: string }).message, /you sent 2 invitations in the last hour/);
+    await clock.tickAsync(60 * MINUTE + 10);
+    for (let i = 0; i < 10_000 && (await rig.store.invite(offer.invite)); i++) await new Promise((r) => setImmediate(r));
+    assert.equal(await rig.store.invite(offer.invite), undefined, 'the answered one is gone after an hour');
+    assert.equal((await rig.store.allInvites()).length, 1, 'the open one stays');
+    const big = await nora.request({ ...send('hugo', 24 * 60 * MINUTE, 'inv-4'), ticket: 'A'.repeat(100) });
+    assert.deepEqual([code(big), (big as { message: string }).message], ['busy', 'the server holds as many invitations as it can; try again later']);
+  });
+
   it('caps the expiry, and refuses one already past or a time it cannot read', async () => {
     await pair({ limits: { inviteMaxMs: 60 * MINUTE } });
     await nora.ok(send('hugo', 30 * 24 * 60 * MINUTE));

@@ -8,8 +8,10 @@ import { mutual } from './relations.js';
 import { OPEN_INVITE, type InviteRecord, type RemovedUser } from './store.js';
 
 type Send = Extract<ClientFrame, { type: 'invite.send' }>;
-/** A timer callback that fails (the store could not write) tries again after this. */
+/** An expiry that fails (the store could not write) tries again after this. */
 const RETRY_MS = 60_000;
+/** An answered invitation stays this long at most, so the sender's RA can read how it ended after a reconnect. */
+const ANSWERED_KEPT_MS = 60 * 60_000;
 /** setTimeout's longest delay; a later expiry waits in steps. */
 const MAX_DELAY_MS = 2 ** 31 - 1;
 
@@ -55,13 +57,7 @@ export class Invites {
       throw new FrameError('recipient-offline', `${to} is offline; nothing was sent. Invite them when they are online, or send the invitation another way`);
     if (!this.perRecipient.take(to)) throw new FrameError('rate-limited', `${to} has been sent too many invitations just now; try again in a minute`);
     const expiresAt = this.expiry(frame.expiresAt);
-    const open = (await this.hub.store.invitesOf(from)).filter((i) => i.from === from && OPEN_INVITE.includes(i.state));
-    const { openInvitesPerPair, openInvitesPerSender, invites } = this.hub.limits;
-    if (open.filter((i) => i.to === to).length >= openInvitesPerPair)
-      throw new FrameError('rate-limited', `you already have ${openInvitesPerPair} invitations waiting for ${to}; cancel one first`);
-    if (open.length >= openInvitesPerSender)
-      throw new FrameError('rate-limited', `you already have ${openInvitesPerSender} invitations waiting; cancel some first`);
-    if ((await this.hub.store.allInvites()).length >= invites) throw new FrameError('busy', 'the server holds as many invitations as it can; try again later');
+    await this.room(from, to, frame.ticket.length);
     const invite: InviteRecord = {
       id: randomBytes(12).toString('base64url'),
       invitationId: frame.invitationId,
@@ -151,6 +147,22 @@ export class Invites {
     return moved;
   }
 
+  /** Refuses an invitation beyond the bounds per pair, per sender and on the server. */
+  private async room(from: string, to: string, ticketBytes: number): Promise<void> {
+    const { openInvitesPerPair, openInvitesPerSender, invitesKeptPerSender, invites, inviteBytes } = this.hub.limits;
+    const mine = (await this.hub.store.invitesOf(from)).filter((i) => i.from === from);
+    const open = mine.filter((i) => OPEN_INVITE.includes(i.state));
+    if (open.filter((i) => i.to === to).length >= openInvitesPerPair)
+      throw new FrameError('rate-limited', `you already have ${openInvitesPerPair} invitations waiting for ${to}; cancel one first`);
+    if (open.length >= openInvitesPerSender)
+      throw new FrameError('rate-limited', `you already have ${openInvitesPerSender} invitations waiting; cancel some first`);
+    if (mine.length >= invitesKeptPerSender)
+      throw new FrameError('rate-limited', `you sent ${invitesKeptPerSender} invitations in the last hour; wait a while`);
+    const all = await this.hub.store.allInvites();
+    if (all.length >= invites || all.reduce((n, i) => n + i.ticket.length, ticketBytes) > inviteBytes)
+      throw new FrameError('busy', 'the server holds as many invitations as it can; try again later');
+  }
+
   private expiry(text: string): number {
     const at = Date.parse(text);
     if (Number.isNaN(at)) throw new FrameError('bad-frame', `expiresAt '${text}' is not an ISO time`);
@@ -166,21 +178,26 @@ export class Invites {
   }
 
   /** At its expiry an open invitation expires; an answered one is forgotten then (until then `welcome.sent` shows how it ended). */
-  private schedule(invite: InviteRecord, delay = invite.expiresAt - this.hub.now()): void {
+  private schedule(invite: InviteRecord, due = this.due(invite)): void {
     clearTimeout(this.timers.get(invite.id));
     const timer = setTimeout(
       () => {
         this.timers.delete(invite.id);
-        if (invite.expiresAt > this.hub.now()) return this.schedule(invite);
+        if (due > this.hub.now()) return this.schedule(invite, due); // past setTimeout's longest delay
         this.expire(invite.id).catch((e: Error) => {
           this.hub.log(`invitation ${invite.id} could not expire (${e.message}); trying again in a minute`);
-          this.schedule(invite, RETRY_MS);
+          this.schedule(invite, this.hub.now() + RETRY_MS);
         });
       },
-      Math.min(MAX_DELAY_MS, Math.max(0, delay)),
+      Math.min(MAX_DELAY_MS, Math.max(0, due - this.hub.now())),
     );
     timer.unref();
     this.timers.set(invite.id, timer);
+  }
+
+  /** An open invitation ends at its expiry; an answered one is kept an hour at most, for `welcome.sent`. */
+  private due(invite: InviteRecord): number {
+    return OPEN_INVITE.includes(invite.state) ? invite.expiresAt : Math.min(invite.expiresAt, this.hub.now() + ANSWERED_KEPT_MS);
   }
 
   private async expire(id: string): Promise<void> {

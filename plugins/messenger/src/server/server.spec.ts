@@ -281,7 +281,7 @@ describe('ra messenger serve and ra messenger user', function () {
     }
   });
 
-  it('edits the store directly when no server runs, and a corrupt store refuses to start naming the file', async () => {
+  it('edits the store directly when no server runs; --no-registration admits only those users; a corrupt store refuses to start naming the file', async () => {
     const password = join(data, 'password');
     await writeFile(password, 'ida-password\n');
     const added = await ra(env, ['messenger', 'user', 'add', 'ida', '--password-file', password, '--data', data]);
@@ -293,6 +293,17 @@ describe('ra messenger serve and ra messenger user', function () {
     const noPassword = await ra(env, ['messenger', 'user', 'add', 'bob', '--data', data]);
     assert.equal(noPassword.code, 2);
     assert.equal(JSON.parse(await readFile(join(data, 'state.json'), 'utf8')).users[0].name, 'ida');
+    const served = await serve(env, ['--port', '0', '--host', '127.0.0.1', '--data', data, '--no-registration']);
+    try {
+      const c = await TestClient.connect(served.port, served.fingerprint);
+      const refused = await c.request({ type: 'register', user: 'bob', displayName: 'Bob', password: 'bob-password', device: 'x' });
+      assert.equal(code(refused), 'registration-closed');
+      await c.login('ida', 'ida-password');
+      process.kill(served.child.pid!, 'SIGINT');
+      assert.equal((await once(served.child, 'exit'))[0], 0, served.stderr());
+    } finally {
+      served.child.kill('SIGKILL');
+    }
     await writeFile(join(data, 'state.json'), '{"format": "ra-messenger-state"');
     const refused = await ra(env, ['messenger', 'serve', '--port', '0', '--host', '127.0.0.1', '--data', data]);
     assert.equal(refused.code, 1);
