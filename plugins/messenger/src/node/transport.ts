@@ -79,6 +79,8 @@ export class MessengerTransport implements InvitationTransport {
   async cancel(invitationId: string): Promise<void> {
     const sent = this.client.roster.sentInvite(invitationId);
     if (!sent) throw new Error(`invitation ${invitationId} was not sent through the messenger from this computer`);
+    // Answered or over already: there is no offer left to withdraw.
+    if (sent.state !== 'sent' && sent.state !== 'delivered') return;
     await this.client.request({ type: 'invite.cancel', invite: sent.invite });
   }
 

@@ -53,9 +53,9 @@ export async function clientIn(
   };
 }
 
-export async function until(done: () => boolean, what: string, ms = 10_000): Promise<void> {
+export async function until(done: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
   const end = Date.now() + ms;
-  while (!done()) {
+  while (!(await done())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
   }
