@@ -61,6 +61,7 @@ describe('end to end: an invitation, a password, consent and a live View Only sc
     assert.match(text, /<UPLOADINFO TYPE="Escalated">/);
     assert.ok(!text.includes(PASSWORD), 'the password is not in the invitation');
     assert.match((await novicePage.locator('#ra-invitations').textContent()) ?? '', /Open/);
+    assert.equal(await novicePage.locator('#ra-invitations .ra-delivery').textContent(), `Sent to ${invitationPath}`);
     await snap(novicePage, '02-novice-invitation-saved');
   });
 
@@ -97,6 +98,9 @@ describe('end to end: an invitation, a password, consent and a live View Only sc
     assert.equal(await sessionState(helperPage), 'Connected');
     await novicePage.locator('.ra-person[data-rights="view"]').waitFor();
     assert.match((await novicePage.locator('.ra-person').textContent()) ?? '', /Hank Helper\s*Sees your screen/);
+    // Both say how the computers are connected, beside the safety code.
+    assert.equal(await helperPage.locator('#ra-session-path').textContent(), 'Direct connection');
+    assert.equal(await novicePage.locator('.ra-person-path').textContent(), 'Direct connection');
   });
 
   it("shows the novice's real X screen on the helper's canvas, pixel for pixel", async () => {

@@ -5,71 +5,9 @@ import { join } from 'node:path';
 import { ApiRoute, ApiSocket, type UiSocket } from '@ra/kernel';
 import { Kernel, StreamLogger } from '@ra/kernel/node';
 import { until } from '@ra/kernel/testing';
-import type { DeliveryProgress, InvitationView, LiveEvent, SessionView } from '@ra/plugin-session/api';
+import type { InvitationView, LiveEvent, SessionView } from '@ra/plugin-session/api';
 import { REPO, Workspace } from './fixtures.js';
-
-/**
- * A third party's way to the novice and transport, on ra.session's public points only: a `loop` route whose
- * relayed paths are TCP connections to its own listener (as a relay would carry them), a `post` transport that
- * reports steps, withdraws and lists contacts, and taps of `routeOpened`/`routeClosed` that add a router's address.
- */
-const PATHS_PLUGIN = `
-import { createServer, connect } from 'node:net';
-const state = (globalThis.__raPaths ??= { progress: new Map(), cancelled: [], opened: [], closed: [], asked: [] });
-const loop = {
-  id: 'loop',
-  title: 'Loop relay',
-  async listen(accept, { kinds }) {
-    if (!kinds.includes('relayed')) throw new Error('the policy here forbids relayed connections');
-    const server = createServer((socket) => accept(socket, 'loop.test', 'relayed'));
-    await new Promise((r) => server.listen(0, '127.0.0.1', r));
-    return { addresses: ['loop://127.0.0.1:' + server.address().port], dispose: () => void server.close() };
-  },
-  reaches: (address) => address.startsWith('loop://'),
-  connect(address, options) {
-    state.asked.push({ ...options, signal: options.signal instanceof AbortSignal });
-    if (!options.kinds.includes('relayed')) return [];
-    const port = Number(address.split(':').pop());
-    const stream = new Promise((resolve, reject) => {
-      const s = connect({ host: '127.0.0.1', port, allowHalfOpen: true });
-      s.once('connect', () => resolve(s)).once('error', reject);
-    });
-    return [{ kind: 'relayed', via: 'loop.test', stream }];
-  },
-};
-const post = {
-  id: 'post',
-  title: 'Post',
-  target: { label: 'Whom to send it to' },
-  async deliver(envelope, target, progress) {
-    state.progress.set(envelope.invitationId, progress);
-    state.envelope = envelope;
-    progress('sent');
-    return { transport: 'post', target, deliveredAt: new Date() };
-  },
-  async cancel(invitationId) { state.cancelled.push(invitationId); },
-  async targets() { return [{ value: 'hank', label: 'Hank Helper' }, { value: 'olga', label: 'Olga', disabled: true, note: 'offline' }]; },
-};
-export default definePlugin({
-  module: new ContainerModule(({ bind }) => {
-    bind(ra.token('NoviceRoute')).toConstantValue(loop);
-    bind(ra.token('InvitationTransport')).toConstantValue(post);
-  }),
-  activate(ctx) {
-    ctx.hooks.hook('routeOpened').tap((o) => (state.opened.push(o), { ...o, addresses: [...o.addresses, '203.0.113.7:' + o.port, 'not an address'] }));
-    ctx.hooks.hook('routeClosed').tap((c) => void state.closed.push(c));
-  },
-});`;
-
-interface PathsState {
-  progress: Map<string, DeliveryProgress>;
-  cancelled: string[];
-  opened: { route: string; port: number; addresses: string[] }[];
-  closed: { route: string; port: number }[];
-  asked: { kinds: string[]; invitationId: string; timeoutMs: number; signal: boolean }[];
-  envelope?: { data: Uint8Array };
-}
-const state = () => (globalThis as unknown as { __raPaths: PathsState }).__raPaths;
+import { PATHS_MANIFEST, PATHS_PLUGIN, pathsState as state } from './paths-plugin.js';
 
 /** Calls a route of the kernel's API by id, through JSON as over HTTP. */
 async function api<T>(kernel: Kernel, id: string, params: Record<string, string> = {}, body?: unknown): Promise<T> {
@@ -106,11 +44,7 @@ describe('session paths: a third party route and transport on ra.session, the ne
 
   async function start(policy?: object): Promise<void> {
     ws = await Workspace.create();
-    const plugin = await ws.plugin(
-      'test.paths',
-      { requires: ['ra.session'], permissions: ['network'], contributes: { NoviceRoute: ['loop'], InvitationTransport: ['post'] } },
-      PATHS_PLUGIN,
-    );
+    const plugin = await ws.plugin('test.paths', PATHS_MANIFEST, PATHS_PLUGIN);
     if (policy) await ws.signedPolicy(policy);
     await ws.settings({ plugins: { 'ra.session': { settings: { listenHost: '127.0.0.1' } } } });
     const boot = (home: string, listenPort: number | 'off', withPolicy: boolean) =>

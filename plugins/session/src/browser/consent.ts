@@ -17,7 +17,8 @@ export function consentDialog(app: SessionApp, view: SessionView, others: readon
     h(
       'p',
       {},
-      'They connect from ',
+      // A relayed helper's own address is the relay's to know: the page names the relay instead.
+      view.path?.kind === 'relayed' ? 'They connect through the relay ' : 'They connect from ',
       h('strong', { id: 'ra-consent-address' }, view.peerAddress),
       '. The name is only what they typed: accept only if you expect them.',
     ),

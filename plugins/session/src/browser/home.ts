@@ -98,7 +98,7 @@ function invitationTable(app: SessionApp): HTMLElement {
       : h(
           'table',
           { class: 'ra-table', id: 'ra-invitations' },
-          h('thead', {}, h('tr', {}, ...['Status', 'Sent', 'Name', 'Made', 'Expires or ended', 'Password', ''].map((t) => h('th', {}, t)))),
+          h('thead', {}, h('tr', {}, ...['Status', 'Delivery', 'Name', 'Made', 'Expires or ended', 'Password', ''].map((t) => h('th', {}, t)))),
           h('tbody', {}, ...rows),
         ),
   );

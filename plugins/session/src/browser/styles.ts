@@ -15,6 +15,8 @@ export const SESSION_CSS = `
 .ra-choice:hover, .ra-choice:focus { background: #e6f0fb; outline: 2px solid #2f6fb3; }
 .ra-choice strong { display: block; font-size: 1.25rem; margin-bottom: .3rem; color: #1d4f85; }
 .ra-status-open { color: #1e6b2d; font-weight: 600; }
+.ra-picker { display: grid; gap: .25rem; }
+.ra-picker[hidden] { display: none; }
 
 .ra-session-bar { flex: none; display: grid; gap: .45rem; padding: .6rem 1.25rem .7rem; background: #1d4f85; color: #fff; box-shadow: 0 2px 8px rgba(0, 0, 0, .25); position: relative; z-index: 5; }
 .ra-session-bar[data-control="true"] { background: #9a3d00; }
