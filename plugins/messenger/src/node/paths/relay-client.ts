@@ -116,6 +116,8 @@ function connectRaw(target: RelayTarget, address: string, local: Local, trust: P
         return reject(e as Error);
       }
       socket.off('error', reject).off('end', closed).off('close', closed);
+      // As the WebSocket relay does: a session's small writes (input, pings) must not wait for Nagle.
+      socket.setNoDelay(true);
       resolve(socket);
     });
     return () => socket.destroy();

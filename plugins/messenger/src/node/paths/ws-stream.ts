@@ -55,6 +55,7 @@ export class WebSocketStream extends Duplex {
 
   override _destroy(error: Error | null, callback: (error?: Error | null) => void): void {
     this.pending = [];
+    this.pendingBytes = 0;
     if (this.ws.readyState === this.ws.OPEN) this.ws.close(error ? 1011 : 1000);
     else if (this.ws.readyState !== this.ws.CLOSED) this.ws.terminate();
     callback(error);

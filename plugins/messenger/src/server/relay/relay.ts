@@ -1,6 +1,8 @@
 import { once } from 'node:events';
+import type { Socket } from 'node:net';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
 import type { WebSocket } from 'ws';
+import { MAX_FRAME_BYTES } from '../../common/protocol.js';
 import { type EndHost, type RelayEnd } from './end.js';
 import { checkLimits, TokenBucket, type RelayLimits } from './limits.js';
 import { Pipe, type Side } from './pipe.js';
@@ -8,7 +10,13 @@ import { TcpEnd } from './tcp-end.js';
 import type { RelayTicket, RelayTokens } from './tokens.js';
 import { WsEnd } from './ws-end.js';
 
-export type { RelayLimits } from './limits.js';
+export { DEFAULT_RELAY_LIMITS, type RelayLimits } from './limits.js';
+
+/**
+ * What the server core's WebSocketServer at `RELAY_PATH` must use: clients send frames of at most
+ * `MAX_FRAME_BYTES`, and relayed bytes are TLS, which compression only slows down.
+ */
+export const RELAY_WS_OPTIONS = { maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false } as const;
 
 /** A connection must name its token this soon after it is accepted (TLS handshake included). */
 const HELLO_MS = 10_000;
@@ -23,6 +31,8 @@ interface Waiter extends Side {
  */
 export class Relay implements EndHost {
   private readonly live = new Set<RelayEnd>();
+  /** Every raw TCP connection, so that shutting down also ends those still in their TLS handshake. */
+  private readonly sockets = new Set<Socket>();
   /** Ends that have not named their token yet, with their deadline. */
   private readonly hello = new Map<RelayEnd, NodeJS.Timeout>();
   /** The first side of each session, by session and by end. */
@@ -50,7 +60,12 @@ export class Relay implements EndHost {
     // Every paired or waiting relay holds two connections at most; the rest is room for hellos.
     server.maxConnections = this.limits.total * 2 + this.helloRoom();
     server.on('secureConnection', (socket: TLSSocket) => this.admit(new TcpEnd(socket, this)));
-    server.on('tlsClientError', () => undefined);
+    server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
+    // A failed or timed-out handshake (a scanner, a client that gave up) is not worth a log line; it must be closed.
+    server.on('tlsClientError', (_e, socket) => socket.destroy());
     server.listen(options.port, options.host);
     await Promise.race([once(server, 'listening'), once(server, 'error').then(([e]) => Promise.reject(e as Error))]);
     this.server = server;
@@ -79,6 +94,7 @@ export class Relay implements EndHost {
     const closed = this.server ? new Promise<void>((resolve) => this.server!.close(() => resolve())) : Promise.resolve();
     for (const pipe of [...this.pipes.values()]) pipe.cut('the relay is shutting down');
     for (const end of [...this.live]) end.cut('the relay is shutting down');
+    for (const socket of this.sockets) socket.destroy();
     await closed;
   }
 

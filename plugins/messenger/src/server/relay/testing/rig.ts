@@ -1,10 +1,10 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:https';
 import { WebSocketServer } from 'ws';
-import { MAX_FRAME_BYTES, RELAY_PATH } from '../../../common/protocol.js';
+import { RELAY_PATH } from '../../../common/protocol.js';
 import type { RelayTarget } from '../../../node/paths/index.js';
 import { DEFAULT_RELAY_LIMITS, type RelayLimits } from '../limits.js';
-import { Relay } from '../relay.js';
+import { Relay, RELAY_WS_OPTIONS } from '../relay.js';
 import { RelayTokens } from '../tokens.js';
 import { throwawayCertificate, type Certificate } from './certificates.js';
 
@@ -39,7 +39,7 @@ export class RelayRig {
     });
     const tcpPort = await relay.listenTls({ host, port: 0, key: cert.key, cert: cert.cert });
     const https = createServer({ key: cert.key, cert: cert.cert });
-    const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
+    const wss = new WebSocketServer({ noServer: true, ...RELAY_WS_OPTIONS });
     https.on('upgrade', (request, socket, head) => {
       if (request.url !== RELAY_PATH) return socket.destroy();
       wss.handleUpgrade(request, socket, head, (ws) =>
