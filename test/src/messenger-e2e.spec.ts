@@ -1,227 +1,224 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateOpsKeyPair, signDetached } from '@ra/kernel/node';
+import { promisify } from 'node:util';
 import { until } from '@ra/kernel/testing';
-import type { InvitationView, SessionView } from '@ra/plugin-session/api';
-import type { ContactView, MessengerStatus, OfferView } from '@ra/plugin-messenger/api';
+import { generateOpsKeyPair, signDetached } from '@ra/kernel/node';
+import { startXvfb, type Xvfb } from '@ra/test-kit';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, snap } from './e2e/browser.js';
 import { RaProcess } from './e2e/ra-process.js';
 import { RA_BIN } from './fixtures.js';
 
-const ACCOUNT_PASSWORD = 'correct horse battery';
-const INVITATION_PASSWORD = 'quiet-harbour-7';
+const run = promisify(execFile);
 
-/** A port nothing listens on now. */
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
-}
+const SERVER_PORT = 34671;
+/** The raw TLS relay listens on the next port. */
+const PORTS = { novice: 34673, helper: 34674 } as const;
+const SERVER = `127.0.0.1:${SERVER_PORT}`;
+const PASSWORD = 'cedar-lantern-5';
+const DESKTOP_RGB = 0x336699;
+const NORA = { user: 'nora', name: 'Nora Novice', password: 'nora-account-pass-1' };
+const HANK = { user: 'hank', name: 'Hank Helper', password: 'hank-account-pass-1' };
 
-/** `ra …` as a user types it, against the RA that `env` names; the password on stdin. */
-function ra(env: NodeJS.ProcessEnv, args: string[], stdin = ''): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    const child = execFile(process.execPath, [RA_BIN, ...args], { env, timeout: 60_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number(error.code ?? 1) : 0, out: `${stdout}${stderr}` }),
-    );
-    child.stdin!.end(stdin);
-  });
-}
-
-/** `ra messenger serve` in its own process, its data kept across restarts. */
-class Served {
-  private constructor(
-    readonly child: ChildProcess,
-    readonly fingerprint: string,
-  ) {}
-
-  static async start(env: NodeJS.ProcessEnv, data: string, port: number, relayPort: number): Promise<Served> {
-    const args = ['messenger', 'serve', '--host', '127.0.0.1', '--port', String(port), '--relay-port', String(relayPort), '--data', data];
-    const child = spawn(process.execPath, [RA_BIN, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout!.on('data', (d) => (out += d));
-    child.stderr!.on('data', (d) => (out += d));
-    const fingerprint = await new Promise<string>((resolve, reject) => {
-      child.stdout!.on('data', () => {
-        const m = /fingerprint ([0-9A-F:]{95})/.exec(out);
-        if (m) resolve(m[1]);
-      });
-      child.once('exit', (code) => reject(new Error(`ra messenger serve exited ${code}: ${out}`)));
-    });
-    return new Served(child, fingerprint);
-  }
-
-  /** Stops it by its PID, as an operator's restart does. */
-  async stop(): Promise<void> {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
-    const exited = once(this.child, 'exit');
-    process.kill(this.child.pid!, 'SIGTERM');
-    await exited;
-  }
-}
-
-describe('end to end: invitations through the messenger, and the session over its relay', function () {
+/**
+ * A real `ra messenger serve`, two real RAs (the novice's on a virtual desktop) whose signed policy forces the relay, and
+ * a Chromium page for each: the whole messenger flow as two people would click it.
+ */
+describe('end to end: the messenger: sign in, contacts, presence, an invitation in real time, and a session through the relay', function () {
   this.timeout(240_000);
-  let serverEnv: NodeJS.ProcessEnv;
-  let data: string;
-  let ports: { messenger: number; relay: number };
-  let served: Served;
-  let server: string;
+  let folder: string;
+  let server: ChildProcess;
+  let serverOutput = '';
+  let fingerprint: string;
+  let desktop: Xvfb;
   let novice: RaProcess;
   let helper: RaProcess;
-  let policyDir: string;
-
-  const api = async <T>(who: RaProcess, method: string, path: string, body?: unknown): Promise<T> => {
-    const { status, body: answer } = await who.api<T>(method, path, body);
-    assert.equal(status, 200, `${method} ${path}: ${JSON.stringify(answer)}`);
-    return answer;
-  };
-  const status = (who: RaProcess) => api<MessengerStatus>(who, 'GET', '/api/messenger');
-  const offers = (who: RaProcess) => api<OfferView[]>(who, 'GET', '/api/messenger/offers');
-  const invitation = async (id: string) => (await api<InvitationView[]>(novice, 'GET', '/api/invitations')).find((i) => i.invitationId === id)!;
-  const invite = async () => {
-    const made = await ra(
-      novice.env,
-      ['invite', '--via', 'messenger', '--to', 'hank', '--name', 'Nora Novice', '--password-stdin', '--json'],
-      INVITATION_PASSWORD,
-    );
-    assert.equal(made.code, 0, made.out);
-    return (JSON.parse(made.out) as { invitation: InvitationView }).invitation.invitationId;
-  };
-  const openOffer = async (invitationId: string) => {
-    await until(async () => (await offers(helper)).some((o) => o.invitationId === invitationId && o.state === 'open'), 20_000, 'the offer at the helper', 100);
-    return (await offers(helper)).find((o) => o.invitationId === invitationId)!;
-  };
+  let browser: Browser;
+  let novicePage: Page;
+  let helperPage: Page;
 
   before(async () => {
-    data = await mkdtemp(join(tmpdir(), 'ra-e2e-messenger-data-'));
-    serverEnv = { ...process.env, RA_HOME: await mkdtemp(join(tmpdir(), 'ra-e2e-messenger-server-')), RA_UNMANAGED: '1', RA_PLUGIN_PATH: '' };
-    ports = { messenger: await freePort(), relay: await freePort() };
-    served = await Served.start(serverEnv, data, ports.messenger, ports.relay);
-    server = `127.0.0.1:${ports.messenger}`;
-    // The novice's organization forces the relay, so the session must run over it even on one machine.
-    policyDir = await mkdtemp(join(tmpdir(), 'ra-e2e-messenger-policy-'));
+    folder = await mkdtemp(join(tmpdir(), 'ra-e2e-messenger-'));
+    const data = join(folder, 'server');
+    server = spawn(process.execPath, [RA_BIN, 'messenger', 'serve', '--host', '127.0.0.1', '--port', String(SERVER_PORT), '--data', data], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    server.stdout!.on('data', (d) => (serverOutput += d));
+    server.stderr!.on('data', (d) => (serverOutput += d));
+    const written = () =>
+      readFile(join(data, 'fingerprint'), 'utf8').then(
+        (f) => Boolean((fingerprint = f.trim())),
+        () => false,
+      );
+    await until(written, 30_000, 'the messenger server wrote its fingerprint', 100).catch((e: Error) => {
+      throw new Error(`${e.message}:\n${serverOutput}`);
+    });
     const { publicPem, privatePem } = generateOpsKeyPair();
     const policy = Buffer.from(JSON.stringify({ network: { relay: 'force' } }));
-    await writeFile(join(policyDir, 'policy.json'), policy);
-    await writeFile(join(policyDir, 'policy.json.sig'), signDetached(privatePem, policy));
-    await writeFile(join(policyDir, 'ops.pub'), publicPem);
-    novice = await RaProcess.start('messenger-novice', {
-      port: await freePort(),
-      env: { RA_POLICY: join(policyDir, 'policy.json'), RA_OPS_KEY: join(policyDir, 'ops.pub') },
-    });
-    helper = await RaProcess.start('messenger-helper', { port: await freePort() });
+    await writeFile(join(folder, 'policy.json'), policy);
+    await writeFile(join(folder, 'policy.json.sig'), signDetached(privatePem, policy));
+    await writeFile(join(folder, 'ops-key.pub'), publicPem);
+    const env = { RA_POLICY: join(folder, 'policy.json'), RA_OPS_KEY: join(folder, 'ops-key.pub') };
+    desktop = await startXvfb({ width: 1024, height: 768 });
+    // A desktop colour that is neither black nor the indicator's, so the helper's picture says it is the desktop.
+    await run('xsetroot', ['-solid', '#336699'], { env: desktop.env });
+    novice = await RaProcess.start('messenger-novice', { port: PORTS.novice, display: desktop.display, env });
+    helper = await RaProcess.start('messenger-helper', { port: PORTS.helper, env });
+    browser = await launchChromium();
+    novicePage = await browser.newPage({ viewport: { width: 1280, height: 1100 } });
+    helperPage = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
+    await novicePage.goto(novice.url);
+    await helperPage.goto(helper.url);
+  });
+
+  afterEach(async function () {
+    // What each process said, and both pages, are the only trace of a failure across three processes.
+    if (this.currentTest?.state !== 'failed') return;
+    await snap(novicePage, 'messenger-failed-novice').catch(() => undefined);
+    await snap(helperPage, 'messenger-failed-helper').catch(() => undefined);
+    for (const [name, text] of [
+      ['server', serverOutput],
+      ['novice', novice?.output() ?? ''],
+      ['helper', helper?.output() ?? ''],
+    ])
+      console.log(`--- ${name} ---\n${text.slice(-4000)}`);
   });
 
   after(async () => {
-    await novice?.stop();
+    await browser?.close().catch(() => undefined);
     await helper?.stop();
-    await served?.stop();
-    for (const dir of [data, serverEnv?.RA_HOME, policyDir]) if (dir) await rm(dir, { recursive: true, force: true });
+    await novice?.stop();
+    if (server?.pid && server.exitCode === null) process.kill(server.pid);
+    await desktop?.stop();
+    if (folder) await rm(folder, { recursive: true, force: true });
   });
 
-  it('signs both in from the CLI, makes them contacts, and shows each other online', async () => {
-    for (const [who, user, name] of [
-      [novice, 'nora', 'Nora Novice'],
-      [helper, 'hank', 'Hank Helper'],
-    ] as const) {
-      const login = await ra(
-        who.env,
-        ['messenger', 'login', '--server', server, '--fingerprint', served.fingerprint, '--user', user, '--register', '--name', name, '--password-stdin'],
-        ACCOUNT_PASSWORD,
-      );
-      assert.equal(login.code, 0, login.out);
-      assert.match(
-        login.out,
-        new RegExp(`^Made the account and signed in to ${server} as ${user} \\(${name}\\)\\nConnected; your contacts see you online\\n$`),
-      );
+  const panel = (page: Page) => page.locator('#ra-messenger');
+  const contact = (page: Page, user: string) => panel(page).locator(`.ra-messenger-contact[data-user="${user}"]`);
+
+  /** Fills the panel's sign-in form; `register` makes the account first. */
+  async function signIn(page: Page, who: typeof NORA, register: boolean): Promise<void> {
+    const form = panel(page).getByRole('form', { name: 'Sign in to a messenger' });
+    await form.getByLabel('Server (host:port)').fill(SERVER);
+    await form.getByLabel('Server fingerprint').fill(fingerprint);
+    await form.getByLabel('User name').fill(who.user);
+    await form.getByLabel('Password').fill(who.password);
+    if (register) {
+      await form.getByLabel('Create an account').check();
+      await form.getByLabel('The name your contacts will see').fill(who.name);
     }
-    const add = await ra(novice.env, ['messenger', 'add', 'hank']);
-    assert.equal(add.out, 'Asked hank to be your contact; they see you once they accept\n');
-    await until(async () => (await api<ContactView[]>(helper, 'GET', '/api/messenger/contacts')).length === 1, 10_000, 'the request at hank', 100);
-    const accept = await ra(helper.env, ['messenger', 'accept', 'nora']);
-    assert.equal(accept.code, 0, accept.out);
-    await until(async () => (await ra(novice.env, ['messenger', 'contacts'])).out.includes('online'), 10_000, 'hank online for nora', 200);
-    const contacts = await ra(novice.env, ['messenger', 'contacts']);
-    assert.match(contacts.out, /^User +Name +Presence +Contact\nhank +Hank Helper +online +yes\n$/);
-    const shown = await ra(helper.env, ['messenger', 'status']);
-    assert.equal(shown.out, `Signed in to ${server} as hank (Hank Helper)\nConnected; your contacts see you online\n`);
+    await form.getByRole('button', { name: register ? 'Create the account' : 'Sign in' }).click();
+  }
+
+  it('signs both in from their pages, after showing the server’s refusal plainly', async () => {
+    await signIn(novicePage, NORA, false);
+    const refusal = panel(novicePage).getByRole('alert');
+    await refusal.waitFor();
+    assert.equal(await refusal.textContent(), 'The user name or the password is wrong.');
+    await snap(novicePage, 'messenger-01-novice-sign-in-refused');
+    await signIn(novicePage, NORA, true);
+    await signIn(helperPage, HANK, true);
+    for (const [page, who] of [
+      [novicePage, NORA],
+      [helperPage, HANK],
+    ] as const) {
+      await panel(page).locator('#ra-messenger-connection[data-state="connected"]').waitFor();
+      assert.equal(await panel(page).locator('#ra-messenger-who').textContent(), `${who.name} (${who.user})`);
+    }
+    await snap(helperPage, 'messenger-02-helper-signed-in');
   });
 
-  it('sends the invitation to the helper at once; the helper accepts, opens it with the password, and the session runs over the relay with chat', async () => {
-    const invitationId = await invite();
-    const offer = await openOffer(invitationId);
-    assert.deepEqual([offer.from, offer.fromName], ['nora', 'Nora Novice']);
-    await until(async () => (await invitation(invitationId)).delivery?.state === 'delivered', 10_000, 'delivered', 100);
-    await api(helper, 'POST', `/api/messenger/offers/${offer.invite}/accept`);
-    await until(async () => (await invitation(invitationId)).delivery?.state === 'accepted', 10_000, 'accepted at the novice', 100);
-    const opened = await api<SessionView>(helper, 'POST', '/api/sessions/open', {
-      source: offer.source,
-      password: INVITATION_PASSWORD,
-      helperName: 'Hank Helper',
-    });
-    const pending = async () => (await api<SessionView[]>(novice, 'GET', '/api/sessions')).find((s) => s.state === 'awaiting-consent');
-    await until(async () => (await pending()) !== undefined, 30_000, 'the helper at the novice’s door', 100).catch(async (e: Error) => {
-      // What the helper's attempt ended with says more than the timeout.
-      throw new Error(`${e.message}: ${JSON.stringify(await api(helper, 'GET', '/api/sessions'))}`);
-    });
-    const noviceSession = (await pending())!;
-    assert.deepEqual(noviceSession.path, { kind: 'relayed', via: '127.0.0.1' });
-    await api(novice, 'POST', `/api/sessions/${noviceSession.id}/accept`);
-    const helperView = async () => (await api<SessionView[]>(helper, 'GET', '/api/sessions')).find((s) => s.id === opened.id)!;
-    await until(async () => (await helperView()).state === 'open', 20_000, 'the session open at the helper', 100);
-    assert.deepEqual((await helperView()).path, { kind: 'relayed', via: '127.0.0.1' });
-    await api(helper, 'POST', `/api/chat/${opened.id}`, { text: 'Hallo Nora, ich sehe deinen Bildschirm 👋' });
-    await until(
-      async () =>
-        (await api<{ text: string }[]>(novice, 'GET', `/api/chat/${noviceSession.id}`)).some((m) => m.text === 'Hallo Nora, ich sehe deinen Bildschirm 👋'),
-      10_000,
-      'the chat message at the novice',
-      100,
-    );
-    await api(novice, 'POST', `/api/sessions/${noviceSession.id}/disconnect`);
-    await api(novice, 'POST', `/api/invitations/${invitationId}/expire`);
+  it('the novice adds the helper, the helper accepts, and each sees the other Online', async () => {
+    await panel(novicePage).getByRole('textbox', { name: 'Add a contact' }).fill(HANK.user);
+    await panel(novicePage).getByRole('button', { name: 'Add', exact: true }).click();
+    await contact(novicePage, HANK.user).and(novicePage.locator('[data-relation="asked"]')).waitFor();
+    const request = panel(helperPage).getByRole('region', { name: 'Contact requests' });
+    await request.getByText(`${NORA.name}`).waitFor();
+    await snap(helperPage, 'messenger-03-helper-contact-request');
+    await request.getByRole('button', { name: `Accept ${NORA.user}` }).click();
+    await presence(novicePage, HANK.user, 'Online');
+    await presence(helperPage, NORA.user, 'Online');
+    await snap(novicePage, 'messenger-04-novice-sees-helper-online');
   });
 
-  it('keeps a pending invitation across a server restart: both RAs reconnect by themselves, and the offer is still there to accept', async () => {
-    const invitationId = await invite();
-    await openOffer(invitationId);
-    await served.stop();
-    await until(
-      async () => (await status(novice)).connection === 'connecting' && (await status(helper)).connection === 'connecting',
-      10_000,
-      'both to notice',
-      100,
-    );
-    assert.match((await status(novice)).error ?? '', /going away|cannot reach|connection/);
-    served = await Served.start(serverEnv, data, ports.messenger, ports.relay);
-    await until(async () => (await status(novice)).connection === 'connected' && (await status(helper)).connection === 'connected', 60_000, 'both back', 250);
-    const offer = await openOffer(invitationId);
-    await api(helper, 'POST', `/api/messenger/offers/${offer.invite}/accept`);
-    await until(async () => (await invitation(invitationId)).delivery?.state === 'accepted', 10_000, 'accepted after the restart', 100);
-    await api(novice, 'POST', `/api/invitations/${invitationId}/expire`);
+  it('shows a presence change at once: the helper is Busy, then Online again', async () => {
+    await panel(helperPage).getByLabel('Your status').selectOption('busy');
+    await presence(novicePage, HANK.user, 'Busy');
+    assert.equal(await contact(novicePage, HANK.user).locator('.ra-presence-dot').getAttribute('data-presence'), 'busy');
+    await snap(novicePage, 'messenger-05-novice-sees-helper-busy');
+    await panel(helperPage).getByLabel('Your status').selectOption('online');
+    await presence(novicePage, HANK.user, 'Online');
   });
 
-  it('tells the helper plainly that the novice’s RA is off when it was stopped before the helper connects', async () => {
-    const invitationId = await invite();
-    const offer = await openOffer(invitationId);
-    await api(helper, 'POST', `/api/messenger/offers/${offer.invite}/accept`);
-    await novice.stop();
-    await until(async () => (await api<ContactView[]>(helper, 'GET', '/api/messenger/contacts'))[0].presence === 'offline', 10_000, 'nora offline', 100);
-    const opened = await api<SessionView>(helper, 'POST', '/api/sessions/open', {
-      source: offer.source,
-      password: INVITATION_PASSWORD,
-      helperName: 'Hank Helper',
-    });
-    const view = async () => (await api<SessionView[]>(helper, 'GET', '/api/sessions')).find((s) => s.id === opened.id)!;
-    await until(async () => (await view()).state === 'ended', 30_000, 'the attempt to end', 100);
-    assert.match((await view()).reason ?? '', /Nora Novice's RA is not signed in to the messenger: it may be off/);
+  it('the novice invites the helper from the invite form, and the helper’s page asks at once', async () => {
+    await novicePage.locator('#ra-invite').click();
+    const form = novicePage.locator('#ra-invite-form');
+    await form.getByLabel('Your name').fill(NORA.name);
+    await form.getByLabel('Message for your helper').fill('My printer stopped working, can you look?');
+    await form.getByLabel('Password (tell it to your helper by phone, not in the invitation)').fill(PASSWORD);
+    await form.getByLabel('Type the password again').fill(PASSWORD);
+    await form.locator('#ra-via').selectOption('messenger');
+    const picker = form.getByLabel('Whom to send it to');
+    await picker.locator(`option[value="${HANK.user}"]`).waitFor({ state: 'attached' });
+    await picker.selectOption(HANK.user);
+    await snap(novicePage, 'messenger-06-novice-invite-form');
+    await form.getByRole('button', { name: 'Create invitation' }).click();
+    const offer = helperPage.getByRole('dialog', { name: 'Requests for your help' });
+    await offer.getByRole('heading', { name: `${NORA.name} would like your help` }).waitFor();
+    assert.match((await offer.textContent()) ?? '', /My printer stopped working, can you look\?/);
+    await snap(helperPage, 'messenger-07-helper-would-like-your-help');
+    await delivery(novicePage, 'delivered', `Delivered to ${HANK.user}`);
+    await snap(novicePage, 'messenger-08-novice-invitation-delivered');
   });
+
+  it('the helper accepts with the password, the novice consents, and the helper sees the desktop through the relay', async () => {
+    const offer = helperPage.getByRole('dialog', { name: 'Requests for your help' });
+    await offer.getByRole('button', { name: 'Accept', exact: true }).click();
+    await offer.getByLabel('Password').fill(PASSWORD);
+    await snap(helperPage, 'messenger-09-helper-password');
+    await offer.getByRole('button', { name: 'Connect' }).click();
+    await novicePage.locator('#ra-accept').waitFor();
+    await snap(novicePage, 'messenger-10-novice-consent');
+    await novicePage.locator('#ra-accept').click();
+    await helperPage.locator('canvas#ra-screen[data-ready="true"]').waitFor({ timeout: 60_000 });
+    await until(async () => (await helperSees(helperPage, 512, 384)) === DESKTOP_RGB, 30_000, 'the helper’s picture shows the desktop', 200);
+    await helperPage
+      .getByText(/Relayed through/)
+      .first()
+      .waitFor();
+    await snap(helperPage, 'messenger-11-helper-sees-desktop-relayed');
+    await novicePage
+      .getByText(/Relayed through/)
+      .first()
+      .waitFor();
+    await delivery(novicePage, 'accepted', /accepted/);
+    await novicePage.locator('#ra-invitations').scrollIntoViewIfNeeded();
+    await snap(novicePage, 'messenger-12-novice-session-relayed');
+  });
+
+  /** Waits until the novice's newest invitation shows that delivery step, and checks its words. */
+  async function delivery(page: Page, state: string, words: string | RegExp): Promise<void> {
+    const cell = page.locator(`#ra-invitations tbody tr:first-child .ra-delivery[data-state="${state}"]`);
+    await cell.waitFor({ timeout: 30_000 });
+    assert.match((await cell.textContent()) ?? '', typeof words === 'string' ? new RegExp(`^${words}`) : words);
+  }
+
+  /** Waits until `page` shows `user` with that presence, in words. */
+  async function presence(page: Page, user: string, word: string): Promise<void> {
+    await contact(page, user).locator('.ra-messenger-state').getByText(word, { exact: true }).waitFor({ timeout: 30_000 });
+  }
 });
+
+/** The helper's canvas pixel at a point of the remote screen, as 0xRRGGBB. */
+async function helperSees(page: Page, x: number, y: number): Promise<number> {
+  return page.evaluate(
+    ([px, py]) => {
+      const [r, g, b] = document.querySelector<HTMLCanvasElement>('canvas#ra-screen')!.getContext('2d')!.getImageData(px, py, 1, 1).data;
+      return (r << 16) | (g << 8) | b;
+    },
+    [x, y],
+  );
+}

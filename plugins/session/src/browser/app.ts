@@ -5,6 +5,7 @@ import { consentDialog } from './consent.js';
 import { HelperConsole } from './console.js';
 import { h } from './dom.js';
 import { helpForm, homePage, inviteForm } from './home.js';
+import { HomePanels } from './home-panels.js';
 import { settingsPage } from './settings.js';
 import { LiveLink } from './live.js';
 import { NoviceBar, NoviceSessions } from './novice.js';
@@ -28,7 +29,9 @@ export class SessionApp {
   private notice?: HTMLElement;
   private live?: LiveLink;
   private readonly frameListeners = new Map<string, Set<FrameListener>>();
-  private readonly pageHost = h('div', { class: 'ra-page' });
+  private readonly pageView = h('div', { class: 'ra-page-view' });
+  private homePanels?: HomePanels;
+  private readonly pageHost = h('div', { class: 'ra-page' }, this.pageView);
   private readonly dialogHost = h('div');
   private dialogKey = '';
   private readonly lost = h('p', { class: 'ra-lost', role: 'alert', id: 'ra-lost', hidden: true });
@@ -46,6 +49,8 @@ export class SessionApp {
   start(): void {
     const app = h('div', { class: 'ra-app' }, this.lost, this.bar.element, this.console.tabs, this.console.area, this.scroll);
     this.workbench.main.replaceChildren(app, this.dialogHost);
+    this.homePanels = new HomePanels(this.workbench);
+    this.pageHost.append(this.homePanels.element);
     this.live = new LiveLink(this.workbench, '/api/sessions/live', {
       message: (data) => (typeof data === 'string' ? this.event(JSON.parse(data) as LiveEvent) : this.frame(data)),
       lost: (reason, restarted) => {
@@ -64,7 +69,8 @@ export class SessionApp {
     if (notice || page !== this.page) this.notice = notice;
     this.page = page;
     const view = page === 'invite' ? inviteForm(this) : page === 'help' ? helpForm(this) : page === 'settings' ? settingsPage(this) : homePage(this);
-    this.pageHost.replaceChildren(...(this.notice ? [this.notice] : []), view);
+    this.pageView.replaceChildren(...(this.notice ? [this.notice] : []), view);
+    this.homePanels?.show(page === 'home');
   }
 
   /** Shows one of the helper's sessions in the console, or Home (undefined). */

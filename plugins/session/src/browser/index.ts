@@ -1,12 +1,13 @@
 import type { BrowserPlugin } from '@ra/kernel';
 import { SessionApp } from './app.js';
+import { HOME_PANELS_CSS } from './home-panels.js';
 import { SESSION_CSS } from './styles.js';
 
 /** `ra.session` in the browser: the home page, the invitation forms, consent, and the session console. */
 const plugin: BrowserPlugin = {
   activate(workbench) {
     const sheet = new CSSStyleSheet();
-    sheet.replaceSync(SESSION_CSS);
+    sheet.replaceSync(SESSION_CSS + HOME_PANELS_CSS);
     document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
     new SessionApp(workbench).start();
   },

@@ -29,9 +29,22 @@ export interface UiPanel {
   render(host: HTMLElement, context: UiContext): Disposable;
 }
 
+/**
+ * A panel of its own on the home page, beside the invitations (the Messenger). Rendered once per page and kept while the
+ * page changes, so it may hold a socket and half-typed input.
+ */
+export interface HomePanel {
+  readonly id: string;
+  readonly title: string;
+  /** Lowest first; unset is 50. */
+  readonly order?: number;
+  render(host: HTMLElement): Disposable;
+}
+
 declare module '@ra/kernel' {
-  /** ra.session's browser point: `workbench.contribute('UiPanel', panel)`. */
+  /** ra.session's browser points: `workbench.contribute('UiPanel', panel)`, `workbench.contribute('HomePanel', panel)`. */
   interface BrowserPoints {
     UiPanel: UiPanel;
+    HomePanel: HomePanel;
   }
 }

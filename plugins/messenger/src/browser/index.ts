@@ -1,0 +1,15 @@
+import type { BrowserPlugin } from '@ra/kernel';
+import { messengerPanel } from './panel.js';
+import { MESSENGER_CSS } from './styles.js';
+
+/** `ra.messenger` in the browser: the Messenger panel on the home page and the helper's "would like your help" dialog. */
+const plugin: BrowserPlugin = {
+  activate(workbench) {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(MESSENGER_CSS);
+    document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
+    workbench.contribute('HomePanel', messengerPanel(workbench));
+  },
+};
+
+export default plugin;
