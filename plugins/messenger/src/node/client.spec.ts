@@ -75,6 +75,24 @@ describe('messenger client against the real server', function () {
     await until(() => nora.client.contacts()[0].presence === 'offline', 'hank gone');
   });
 
+  it('shows the presence the settings choose when RA starts, and the user’s latest choice after a reconnection', async () => {
+    const [nora, hank] = [await client(), await client()];
+    await nora.client.signIn({ server, fingerprint, user: 'nora', password: PASSWORD, register: { displayName: 'Nora' } });
+    await hank.client.signIn({ server, fingerprint, user: 'hank', password: PASSWORD, register: { displayName: 'Hank' } });
+    await nora.client.request({ type: 'contact.request', user: 'hank' });
+    await hank.client.request({ type: 'contact.accept', user: 'nora' });
+    hank.client.dispose();
+    const away = await client(hank.home, { settings: { presence: 'away' } });
+    await until(() => nora.client.contacts()[0]?.presence === 'away', 'hank away from the start');
+    assert.equal(away.client.status().presence, 'away');
+    await away.client.setPresence('busy');
+    const { port, relayPort } = running.server;
+    await running.server.close();
+    running = { ...running, ...(await startServer({ data: running.data, port, relayPort })), stop: running.stop };
+    await until(() => away.client.state === 'connected' && nora.client.state === 'connected', 'both back', 40_000);
+    await until(() => nora.client.contacts()[0]?.presence === 'busy', 'hank still busy');
+  });
+
   it('comes back by itself after the server restarts, with its contacts and presence', async () => {
     const [nora, hank] = [await client(), await client()];
     await nora.client.signIn({ server, fingerprint, user: 'nora', password: PASSWORD, register: { displayName: 'Nora' } });
