@@ -57,7 +57,7 @@ describe('NAT lab, whole sessions: the novice router opens its port through ra.u
       await helperPage.getByRole('button', { name: /Help someone who has invited you/ }).click();
       await helperPage.locator('#ra-invitation-file').setInputFiles(path);
       await helperPage.locator('#ra-password').fill(PASSWORD);
-      await helperPage.getByLabel(/Your name/).fill('Hank Helper');
+      await helperPage.getByLabel('Your name, as the other person will see it').fill('Hank Helper');
       await helperPage.locator('#ra-connect').click();
       const sessions = await s.noviceAccepts();
       assert.deepEqual(sessions.helper.path, { kind: 'direct', via: mapped });
