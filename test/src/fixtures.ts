@@ -162,5 +162,7 @@ export class RunningRa {
 
 /** Settings that keep the built-in plugins out of a spec that brings its own routes and services. */
 export const NO_BUILTINS = {
-  plugins: Object.fromEntries(['ra.chat', 'ra.control', 'ra.file', 'ra.messenger', 'ra.session', 'ra.screen', 'ra.upnp', 'ra.x11'].map((id) => [id, { enabled: false }])),
+  plugins: Object.fromEntries(
+    ['ra.chat', 'ra.control', 'ra.file', 'ra.messenger', 'ra.session', 'ra.screen', 'ra.upnp', 'ra.x11'].map((id) => [id, { enabled: false }]),
+  ),
 };
