@@ -230,5 +230,9 @@ export class Wire {
 }
 
 function connectionError(e: Error & { code?: string }): string {
-  return e.code === 'ECONNRESET' ? 'the connection was reset' : `connection error: ${e.message}`;
+  if (e.code === 'ECONNRESET') return 'the connection was reset';
+  // TLS found a record that does not authenticate: something between the two computers changed it.
+  if (e.code?.includes('BAD_RECORD_MAC') || e.code?.includes('DECRYPT'))
+    return 'the data was changed on the way (by a relay or a network device), so the session was ended to keep it safe';
+  return `connection error: ${e.message}`;
 }
