@@ -204,7 +204,7 @@ describe('api: CLI commands on the local API', () => {
     ]);
     // Another transport's recipient is --to; a file goes where --out says, and the two do not mix.
     assert.equal(
-      await ok('invite', '--via', 'messenger', '--to', 'hank', '--no-password'),
+      await ok('invite', '--via', 'messenger', '--to', 'hank', '--name', 'Cy', '--no-password'),
       'Invitation T3 sent by messenger to hank; expires 2030-01-02 04:04; NO PASSWORD: anyone who gets the file may ask to connect\n',
     );
     assert.equal(JSON.parse((await pluginLog()).at(-1)!.slice('invite '.length)).target, 'hank');
