@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -48,13 +48,16 @@ describe('end to end: the messenger: sign in, contacts, presence, an invitation 
     });
     server.stdout!.on('data', (d) => (serverOutput += d));
     server.stderr!.on('data', (d) => (serverOutput += d));
-    const written = () =>
-      readFile(join(data, 'fingerprint'), 'utf8').then(
-        (f) => Boolean((fingerprint = f.trim())),
-        () => false,
-      );
-    await until(written, 30_000, 'the messenger server wrote its fingerprint', 100).catch((e: Error) => {
-      throw new Error(`${e.message}:\n${serverOutput}`);
+    // Listening, with its fingerprint, or why not (a port in use): never a stranger's server on the same port.
+    fingerprint = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`ra messenger serve did not start within 30 s:\n${serverOutput}`)), 30_000);
+      const look = () => {
+        const started = new RegExp(`messenger on 127\\.0\\.0\\.1:${SERVER_PORT}, relay port \\d+, fingerprint ([0-9A-F:]{95})`).exec(serverOutput);
+        if (started) (clearTimeout(timer), resolve(started[1]));
+      };
+      server.stdout!.on('data', look);
+      server.stderr!.on('data', look);
+      server.once('exit', (code) => (clearTimeout(timer), reject(new Error(`ra messenger serve exited with ${code}:\n${serverOutput}`))));
     });
     const { publicPem, privatePem } = generateOpsKeyPair();
     const policy = Buffer.from(JSON.stringify({ network: { relay: 'force' } }));
