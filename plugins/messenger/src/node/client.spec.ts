@@ -32,6 +32,13 @@ describe('messenger client against the real server', function () {
     await running.stop();
   });
 
+  /** Starts the server again on its data folder and ports; the spec's end stops it, then the first one's folder goes. */
+  async function restart(port: number, relayPort: number): Promise<void> {
+    const first = running;
+    const again = await startServer({ data: first.data, port, relayPort });
+    running = { ...again, stop: () => again.stop().then(() => first.stop()) };
+  }
+
   it('makes an account, saves the token 0600 and never logs it, and signs in again with it after a restart of RA', async () => {
     const nora = await client();
     const status = await nora.client.signIn({
@@ -88,7 +95,7 @@ describe('messenger client against the real server', function () {
     await away.client.setPresence('busy');
     const { port, relayPort } = running.server;
     await running.server.close();
-    running = { ...running, ...(await startServer({ data: running.data, port, relayPort })), stop: running.stop };
+    await restart(port, relayPort);
     await until(() => away.client.state === 'connected' && nora.client.state === 'connected', 'both back', 40_000);
     await until(() => nora.client.contacts()[0]?.presence === 'busy', 'hank still busy');
   });
@@ -104,10 +111,7 @@ describe('messenger client against the real server', function () {
     await running.server.close();
     await until(() => nora.client.state === 'connecting' && hank.client.state === 'connecting', 'both to notice');
     assert.match(nora.client.status().error!, /server is going away|connection|cannot reach/);
-    // The restarted server is stopped at the end, then the first one's data folder goes with it.
-    const first = running;
-    const again = await startServer({ data: first.data, port, relayPort });
-    running = { ...again, stop: () => again.stop().then(() => first.stop()) };
+    await restart(port, relayPort);
     await until(() => nora.client.state === 'connected' && hank.client.state === 'connected', 'both back', 40_000);
     await until(() => nora.client.contacts()[0]?.presence === 'away', "hank's chosen presence, again");
   });
