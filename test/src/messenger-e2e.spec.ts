@@ -53,7 +53,9 @@ describe('end to end: the messenger: sign in, contacts, presence, an invitation 
       const timer = setTimeout(() => reject(new Error(`ra messenger serve did not start within 30 s:\n${serverOutput}`)), 30_000);
       const look = () => {
         const started = new RegExp(`messenger on 127\\.0\\.0\\.1:${SERVER_PORT}, relay port \\d+, fingerprint ([0-9A-F:]{95})`).exec(serverOutput);
-        if (started) (clearTimeout(timer), resolve(started[1]));
+        if (!started) return;
+        clearTimeout(timer);
+        resolve(started[1]);
       };
       server.stdout!.on('data', look);
       server.stderr!.on('data', look);
