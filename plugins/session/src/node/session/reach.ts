@@ -47,8 +47,9 @@ export function reachNovice(to: Target, routes: readonly NoviceRoute[], options:
     let done = false;
     /** Once one path is kept (or none can be): tells the routes, and closes the TLS handshakes still under way. */
     const losers = new AbortController();
-    const grace = setTimeout(() => check(), options.relayGraceMs ?? RELAY_GRACE_MS);
-    const started = Date.now();
+    // Set by the timer itself: Node may fire a timer a little before Date.now() says it is due.
+    let graceOver = false;
+    const grace = setTimeout(() => ((graceOver = true), check()), options.relayGraceMs ?? RELAY_GRACE_MS);
 
     const finish = (winner?: Reached & { raw: Duplex }) => {
       done = true;
@@ -63,7 +64,7 @@ export function reachNovice(to: Target, routes: readonly NoviceRoute[], options:
     };
     const check = () => {
       if (done) return;
-      if (held && (directPending === 0 || Date.now() - started >= (options.relayGraceMs ?? RELAY_GRACE_MS))) return finish(held);
+      if (held && (directPending === 0 || graceOver)) return finish(held);
       if (pending === 0 && !held) finish();
     };
 
