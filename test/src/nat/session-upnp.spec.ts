@@ -70,4 +70,21 @@ describe('NAT lab, whole sessions: the novice router opens its port through ra.u
       await until(async () => !(await router.redirects()).includes(`dport ${NOVICE_PORT}`), 15_000, 'the mapping was not removed with the invitation', 250);
     });
   }
+
+  it('a router with neither UPnP nor NAT-PMP: the invitation is made all the same within seconds, and the log says why', async () => {
+    const s = (stage = new Stage());
+    await s.start({ natA: 'cone', natB: 'cone', novicePlugins: { 'ra.upnp': { portMapping: true } } });
+    const path = join(folder, 'RAInvitation.msrcincident');
+    const started = Date.now();
+    const made = await s.novice.api('POST', '/api/invitations', { via: 'file', target: path, password: PASSWORD, name: 'Nora Novice' });
+    const ms = Date.now() - started;
+    assert.equal(made.status, 200, JSON.stringify(made.body));
+    assert.ok(ms < 9_000, `the invitation took ${ms} ms`);
+    const text = await readFile(path, 'utf8');
+    assert.ok(text.includes(`10.1.0.2:${NOVICE_PORT}`) && !text.includes(s.lab.noviceSeenAs), text);
+    assert.match(
+      s.novice.output(),
+      /could not ask the router to open port 3389 for helpers outside this network \(UPnP: no gateway answered within 2500 ms; NAT-PMP: 10\.1\.0\.1 did not answer within 2500 ms\); the invitation goes on without it/,
+    );
+  });
 });

@@ -22,6 +22,14 @@ describe('ra.upnp RouteMappings', () => {
     assert.deepEqual(await mappings.opened(direct), { ...direct, addresses: ['192.168.1.20:3389', '198.51.100.7:3389'] });
   });
 
+  it('asks nothing for a direct route listening on loopback only', async () => {
+    const map = sinon.stub();
+    const mappings = new RouteMappings({ map }, logs().logger);
+    assert.equal(await mappings.opened({ route: 'direct', port: 3389, addresses: ['127.0.0.1:3389'] }), undefined);
+    await mappings.closed({ route: 'direct', port: 3389 });
+    sinon.assert.notCalled(map);
+  });
+
   it('leaves other routes alone', async () => {
     const map = sinon.stub();
     const mappings = new RouteMappings({ map }, logs().logger);

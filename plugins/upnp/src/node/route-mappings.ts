@@ -2,6 +2,8 @@ import type { Logger } from '@ra/kernel';
 import type { RouteClosed, RouteOpened } from '@ra/plugin-session/api';
 import type { PortMapping, PortMapper } from './port-mapper.js';
 
+const LOOPBACK = /^(127\.|\[::1\]:|localhost:)/;
+
 interface Entry {
   users: number;
   readonly mapping: Promise<PortMapping | undefined>;
@@ -22,6 +24,8 @@ export class RouteMappings {
 
   async opened(opened: RouteOpened): Promise<RouteOpened | undefined> {
     if (opened.route !== 'direct') return undefined;
+    // Listening on loopback only (listenHost 127.0.0.1): a router can forward nothing to it.
+    if (opened.addresses.every((a) => LOOPBACK.test(a))) return undefined;
     let entry = this.ports.get(opened.port);
     if (!entry) {
       entry = { users: 0, mapping: this.request(opened.port) };
