@@ -4,7 +4,8 @@
 #   product  what `npm start` needs: Xvfb and xterm for the virtual desktop
 #   test     what `npm test` needs: those, xdotool, xdpyinfo, xwd (x11-apps), xmodmap (x11-xserver-utils), xinput and Chromium,
 #            and for the NAT lab (test/src/nat, network namespaces, as root): ip (iproute2), iptables, nft (nftables)
-#            and miniupnpd (miniupnpd-nftables, which ships no service: the lab starts it)
+#            and miniupnpd (miniupnpd-nftables, which ships no service: the lab starts it),
+#            and redis-server for the messenger's scale-out specs (they start their own; no service is needed)
 #   all      those, and TigerVNC's x0vncserver for `npm run bench:screen` (the default)
 # For `product` a failure is only a warning: RA still runs, and says why helpers see no screen.
 set -euo pipefail
@@ -14,8 +15,8 @@ BINARIES=(Xvfb xterm)
 case "$WHAT" in
   product) ;;
   test | all)
-    PACKAGES+=(xdotool x11-utils x11-apps x11-xserver-utils xinput chromium iproute2 iptables nftables miniupnpd-nftables)
-    BINARIES+=(xdotool xdpyinfo xwd xmodmap xinput chromium ip iptables nft miniupnpd)
+    PACKAGES+=(xdotool x11-utils x11-apps x11-xserver-utils xinput chromium iproute2 iptables nftables miniupnpd-nftables redis-server)
+    BINARIES+=(xdotool xdpyinfo xwd xmodmap xinput chromium ip iptables nft miniupnpd redis-server)
     if [ "$WHAT" = all ]; then PACKAGES+=(tigervnc-scraping-server); BINARIES+=(X0tigervnc); fi
     ;;
   *) echo "usage: $0 [product|test|all]" >&2; exit 2 ;;

@@ -9,7 +9,7 @@ const rig = await RelayRig.start({
 });
 
 process.on('message', (message: { grant?: number; stats?: true; stop?: true }) => {
-  if (message.grant) process.send!({ grants: Array.from({ length: message.grant }, () => rig.grant()) });
+  if (message.grant) void Promise.all(Array.from({ length: message.grant }, () => rig.grant())).then((grants) => process.send!({ grants }));
   if (message.stats) process.send!({ stats: rig.relay.stats() });
   if (message.stop) void rig.close().then(() => process.exit(0));
 });

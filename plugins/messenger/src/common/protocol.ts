@@ -49,6 +49,8 @@ export type ErrorCode =
   | 'invite-closed'
   | 'expired'
   | 'busy'
+  /** The server cannot reach what it keeps its state in (Redis); nothing changed, try again shortly. */
+  | 'unavailable'
   | 'internal';
 
 // ---- client → server ----
@@ -123,7 +125,12 @@ export interface SessionGrant {
   readonly invitationId: string;
   readonly relay: {
     readonly token: string;
-    /** The raw TLS relay's port on the host this client reaches the messenger at; the WebSocket relay is at `RELAY_PATH` on `wsPort`. */
+    /**
+     * The relay node both sides meet at, when the messenger runs on several nodes; absent: the host this
+     * client reaches the messenger at. A client that cannot reach it uses its own node, which forwards.
+     */
+    readonly host?: string;
+    /** The raw TLS relay's port on that host; the WebSocket relay is at `RELAY_PATH` on `wsPort`. */
     readonly tcpPort: number;
     readonly wsPort: number;
   };

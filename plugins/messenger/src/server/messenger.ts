@@ -9,9 +9,9 @@ import { BusyError } from './limits.js';
 import type { PasswordHasher } from './passwords.js';
 import { aggregate } from './presence.js';
 import type { ContactVerb } from './relations.js';
-import type { RelayTokens } from './relay/tokens.js';
+import type { RelayTokenStore } from './relay/tokens.js';
 import { Rendezvous, type RelayPorts } from './rendezvous.js';
-import { StoreWriteError, type UserRecord } from './store.js';
+import { StoreUnavailable, StoreWriteError, type UserRecord } from './store.js';
 
 /** A client connection as the messenger sees it: where it comes from, and a way to answer. */
 export interface Peer {
@@ -39,7 +39,7 @@ export class Messenger {
     readonly hub: Hub,
     hasher: PasswordHasher,
     registration: boolean,
-    tokens: RelayTokens,
+    tokens: RelayTokenStore,
     ports: () => RelayPorts,
   ) {
     this.accounts = new Accounts(hub, hasher, registration);
@@ -243,6 +243,8 @@ export class Client implements DeviceLink {
     else if (e instanceof StoreWriteError) {
       hub.log(e.message);
       error = new FrameError('internal', 'the server could not save this change (its disk may be full); nothing changed, try again later');
+    } else if (e instanceof StoreUnavailable) {
+      error = new FrameError('unavailable', 'the server cannot reach its database just now; nothing changed, try again in a few seconds');
     } else {
       hub.log(`a request failed: ${(e as Error)?.stack ?? String(e)}`);
       error = new FrameError('internal', 'the server failed to do this; its operator can see why in its log');

@@ -21,9 +21,9 @@ describe('messenger server: session rendezvous', () => {
     assert.deepEqual(helper.relay.wsPort, 4000);
     assert.deepEqual(helper.relay.tcpPort, 4001);
     assert.notEqual(helper.relay.token, novice.relay.token);
-    assert.deepEqual(rig.tokens.take(novice.relay.token), { session: novice.session, side: 'novice', user: 'nora' });
-    assert.deepEqual(rig.tokens.take(helper.relay.token), { session: novice.session, side: 'helper', user: 'hugo' });
-    assert.throws(() => rig.tokens.take(helper.relay.token), /already used/);
+    assert.deepEqual(await rig.tokens.take(novice.relay.token), { session: novice.session, side: 'novice', user: 'nora' });
+    assert.deepEqual(await rig.tokens.take(helper.relay.token), { session: novice.session, side: 'helper', user: 'hugo' });
+    await assert.rejects(rig.tokens.take(helper.relay.token), /already used/);
   });
 
   it("refuses strangers, says plainly when the novice's RA is off, and is rate-limited", async () => {

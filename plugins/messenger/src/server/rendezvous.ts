@@ -4,7 +4,7 @@ import type { Contacts } from './contacts.js';
 import { FrameError } from './errors.js';
 import { userName, type Hub } from './hub.js';
 import { RateLimit } from './limits.js';
-import { RelayTokens } from './relay/tokens.js';
+import { RelayTokenError, type RelayTokenStore } from './relay/tokens.js';
 
 /** Where clients reach the relay: the raw TLS port and the messenger's own port (WebSocket relay). */
 export interface RelayPorts {
@@ -22,7 +22,7 @@ export class Rendezvous {
   constructor(
     private readonly hub: Hub,
     private readonly contacts: Contacts,
-    private readonly tokens: RelayTokens,
+    private readonly tokens: RelayTokenStore,
     private readonly ports: () => RelayPorts,
   ) {
     const { burst, windowMs } = hub.limits.sessionRequests;
@@ -44,9 +44,10 @@ export class Rendezvous {
     const expiresAt = new Date(this.hub.now() + RELAY_TOKEN_MS).toISOString();
     let tokens: [string, string];
     try {
-      tokens = [this.tokens.mint({ session, side: 'novice', user: novice }), this.tokens.mint({ session, side: 'helper', user: helper })];
+      tokens = [await this.tokens.mint({ session, side: 'novice', user: novice }), await this.tokens.mint({ session, side: 'helper', user: helper })];
     } catch (e) {
-      throw new FrameError('busy', (e as Error).message);
+      if (e instanceof RelayTokenError) throw new FrameError('busy', e.message);
+      throw e;
     }
     const grant = (side: 'novice' | 'helper', peer: string, token: string): SessionGrant => ({
       session,

@@ -102,4 +102,7 @@ export class StoreConflict extends Error {}
 /** The store could not save a change; the change was undone and nothing else was lost. */
 export class StoreWriteError extends Error {}
 
+/** The store (Redis) cannot be reached just now: nothing changed; the node refuses new work until it is back. */
+export class StoreUnavailable extends Error {}
+
 export const OPEN_INVITE: readonly InviteState[] = ['sent', 'delivered'];

@@ -33,7 +33,7 @@ describe('messenger paths: openRelay against a real relay on 127.0.0.1', functio
     it(`carries a session's own pinned TLS over the ${via} relay`, async () => {
       rig = await RelayRig.start({ cert });
       const inner = await throwawayCertificate();
-      const g = rig.grant();
+      const g = await rig.grant();
       const [novice, helper] = await Promise.all([
         open(rig.target(g.novice), { timeoutMs: 20_000, via }),
         open(rig.target(g.helper), { timeoutMs: 20_000, via }),
@@ -57,7 +57,7 @@ describe('messenger paths: openRelay against a real relay on 127.0.0.1', functio
   it('falls back to the WebSocket relay at once when nothing listens on the raw TLS port', async () => {
     rig = await RelayRig.start({ cert });
     const closed = await unusedPort();
-    const g = rig.grant();
+    const g = await rig.grant();
     const started = Date.now();
     const [novice, helper] = await Promise.all([open({ ...rig.target(g.novice), tcpPort: closed }), open(rig.target(g.helper))]);
     assert.deepEqual([novice.via, helper.via], ['websocket', 'tcp']);
@@ -68,7 +68,7 @@ describe('messenger paths: openRelay against a real relay on 127.0.0.1', functio
   it('falls back to the WebSocket relay when raw TLS does not answer within 3 s', async () => {
     rig = await RelayRig.start({ cert });
     const silent = await silentServer();
-    const g = rig.grant();
+    const g = await rig.grant();
     const started = Date.now();
     const novice = open({ ...rig.target(g.novice), tcpPort: silent.port });
     const helper = await open(rig.target(g.helper), { timeoutMs: 20_000, via: 'websocket' });
@@ -81,7 +81,7 @@ describe('messenger paths: openRelay against a real relay on 127.0.0.1', functio
   for (const via of ['tcp', 'websocket'] as const) {
     it(`sends no token to a ${via} server whose certificate does not match the pin`, async () => {
       rig = await RelayRig.start({ cert });
-      const g = rig.grant();
+      const g = await rig.grant();
       const wrong = { fingerprint: (await throwawayCertificate()).fingerprint };
       await assert.rejects(open(rig.target(g.novice, wrong), { timeoutMs: 10_000, via }), {
         name: 'RelayTrustError',
@@ -97,7 +97,7 @@ describe('messenger paths: openRelay against a real relay on 127.0.0.1', functio
   it('trusts a server by a CA instead of a fingerprint, checking the host name', async () => {
     const signed = await throwawayCertificate({ signedByCa: true });
     rig = await RelayRig.start({ cert: signed });
-    const g = rig.grant();
+    const g = await rig.grant();
     const trust = { ca: signed.ca! };
     const [novice, helper] = await Promise.all([
       open({ ...rig.target(g.novice, trust), host: 'localhost' }),
@@ -106,14 +106,14 @@ describe('messenger paths: openRelay against a real relay on 127.0.0.1', functio
     assert.deepEqual([novice.via, helper.via], ['tcp', 'websocket']);
     const other = await throwawayCertificate({ signedByCa: true });
     await assert.rejects(
-      open(rig.target(rig.grant().novice, { ca: other.ca! }), { timeoutMs: 10_000, via: 'tcp' }),
+      open(rig.target((await rig.grant()).novice, { ca: other.ca! }), { timeoutMs: 10_000, via: 'tcp' }),
       /self.signed|unable to verify|certificate/i,
     );
   });
 
   it("gives the relay's refusal in its words, without trying the other way", async () => {
     rig = await RelayRig.start({ cert });
-    const g = rig.grant();
+    const g = await rig.grant();
     const first = open(rig.target(g.novice));
     await eventuallyWaiting(rig);
     await assert.rejects(open(rig.target(g.novice)), { name: 'RelayRefusedError', message: 'the relay token is unknown or was already used' });
@@ -127,12 +127,12 @@ describe('messenger paths: openRelay against a real relay on 127.0.0.1', functio
   it('gives up when the other side does not come in time, and when cancelled', async () => {
     rig = await RelayRig.start({ cert });
     const started = Date.now();
-    await assert.rejects(open(rig.target(rig.grant().novice), { timeoutMs: 600 }), {
+    await assert.rejects(open(rig.target((await rig.grant()).novice), { timeoutMs: 600 }), {
       message: `the relay at 127.0.0.1 (raw TLS port ${rig.tcpPort}) failed: the other side did not come in time`,
     });
     assert.ok(Date.now() - started < 2000);
     const abort = new AbortController();
-    const opening = open(rig.target(rig.grant().novice), { timeoutMs: 20_000, signal: abort.signal, via: 'websocket' });
+    const opening = open(rig.target((await rig.grant()).novice), { timeoutMs: 20_000, signal: abort.signal, via: 'websocket' });
     await eventuallyWaiting(rig);
     abort.abort();
     await assert.rejects(opening, { name: 'AbortError' });
@@ -154,7 +154,7 @@ describe('messenger paths: openRelay against a real relay on 127.0.0.1', functio
 
   it('coalesces the writes made in one turn of the event loop into one WebSocket frame of at most 64 KiB', async () => {
     rig = await RelayRig.start({ cert });
-    const g = rig.grant();
+    const g = await rig.grant();
     const peer = await wsConnect(rig);
     closers.push(() => peer.terminate());
     peer.send(g.helper);

@@ -37,8 +37,8 @@ describe('messenger relay: pairing, caps and backpressure over real TLS on 127.0
   });
 
   const start = async (limits: Partial<RelayLimits> = {}, store?: RelayTokens) => (rig = await RelayRig.start({ cert, limits, tokens: store }));
-  const grant = (novice?: string, helper?: string) => {
-    const g = rig.grant(novice, helper);
+  const grant = async (novice?: string, helper?: string) => {
+    const g = await rig.grant(novice, helper);
     tokens.push(g.novice, g.helper);
     return g;
   };
@@ -57,7 +57,7 @@ describe('messenger relay: pairing, caps and backpressure over real TLS on 127.0
   ] as const) {
     it(`pairs a ${vias[0]} novice with a ${vias[1]} helper, says where each sees the other, and passes random bytes unchanged both ways`, async () => {
       await start();
-      const [novice, helper] = await pair(grant(), [...vias]);
+      const [novice, helper] = await pair(await grant(), [...vias]);
       assert.deepEqual([novice.via, helper.via], vias);
       assert.equal(novice.peerSeenAt, `127.0.0.1:${helper.localPort}`);
       assert.equal(helper.peerSeenAt, `127.0.0.1:${novice.localPort}`);
@@ -81,10 +81,10 @@ describe('messenger relay: pairing, caps and backpressure over real TLS on 127.0
 
   it('tells only the second connection why it is refused (same side, used token, unknown token); the first keeps waiting', async () => {
     await start();
-    const g = grant();
+    const g = await grant();
     const waiting = open(g.novice);
     await eventually(() => rig.relay.stats().waiting === 1, 'the novice waits');
-    const again = rig.tokens.mint({ session: g.session, side: 'novice', user: 'nora' });
+    const again = await rig.tokens.mint({ session: g.session, side: 'novice', user: 'nora' });
     tokens.push(again);
     const refusals = [];
     for (const token of [again, g.novice, 'A'.repeat(43)]) {
@@ -106,7 +106,7 @@ describe('messenger relay: pairing, caps and backpressure over real TLS on 127.0
   it('refuses an expired token, on either kind of connection', async () => {
     let now = Date.now();
     await start({}, new RelayTokens({ ttlMs: 60_000, now: () => now }));
-    const g = grant();
+    const g = await grant();
     now += 61_000;
     const socket = await rawConnect(rig);
     socket.write(`RELAY1 ${g.novice}\n`);
@@ -120,16 +120,16 @@ describe('messenger relay: pairing, caps and backpressure over real TLS on 127.0
 
   it('tells the first side when the other does not come within the wait, and frees its place', async () => {
     await start({ waitMs: 300, perAccount: 1 });
-    const g = grant();
+    const g = await grant();
     await assert.rejects(open(g.novice), { name: 'RelayRefusedError', message: 'the other side did not come within 0.3 s' });
     assert.deepEqual(rig.relay.stats(), { waiting: 0, paired: 0, bytes: 0, buffered: 0, hello: 0 });
-    await pair(grant());
+    await pair(await grant());
   });
 
   it('refuses a first line that is not RELAY1 and a token, and more than 64 bytes before pairing', async () => {
     await start();
     const answers = [];
-    for (const hello of ['GET / HTTP/1.1\r\n', 'x'.repeat(65), `RELAY1 ${grant().novice}\n${'y'.repeat(20)}`]) {
+    for (const hello of ['GET / HTTP/1.1\r\n', 'x'.repeat(65), `RELAY1 ${(await grant()).novice}\n${'y'.repeat(20)}`]) {
       const socket = await rawConnect(rig);
       socket.write(hello);
       answers.push(await firstLine(socket));
@@ -141,10 +141,10 @@ describe('messenger relay: pairing, caps and backpressure over real TLS on 127.0
       'ERROR more than 64 bytes arrived before the relay paired this connection',
     ]);
     const binary = await wsConnect(rig);
-    binary.send(Buffer.from(grant().novice));
+    binary.send(Buffer.from((await grant()).novice));
     assert.deepEqual(await firstMessage(binary), { error: 'the first frame must be a text frame with the token' });
     const chatty = await wsConnect(rig);
-    chatty.send(grant().novice);
+    chatty.send((await grant()).novice);
     chatty.send('hello');
     assert.deepEqual(await firstMessage(chatty), { error: 'after the token the relay carries binary frames only' });
     assert.equal(rig.relay.stats().waiting, 0);
@@ -152,7 +152,7 @@ describe('messenger relay: pairing, caps and backpressure over real TLS on 127.0
 
   it('passes on what a side sent with its token before the other came', async () => {
     await start();
-    const g = grant();
+    const g = await grant();
     const socket = await rawConnect(rig);
     socket.write(`RELAY1 ${g.novice}\nearly`);
     await eventually(() => rig.relay.stats().waiting === 1, 'the novice waits');
@@ -165,7 +165,7 @@ describe('messenger relay: pairing, caps and backpressure over real TLS on 127.0
 
   it('ends a session at its longest duration, closing both sides', async () => {
     await start({ maxSessionMs: 700 });
-    const [novice, helper] = await pair(grant(), ['tcp', 'websocket']);
+    const [novice, helper] = await pair(await grant(), ['tcp', 'websocket']);
     const ticking = setInterval(() => novice.stream.write('tick'), 50);
     const started = Date.now();
     const [raw, ws] = await Promise.all([ended(novice), ended(helper)]).finally(() => clearInterval(ticking));
@@ -177,43 +177,43 @@ describe('messenger relay: pairing, caps and backpressure over real TLS on 127.0
 
   it('ends a session nothing crosses for the idle time, closing both sides', async () => {
     await start({ idleMs: 400 });
-    const [novice, helper] = await pair(grant(), ['websocket', 'tcp']);
+    const [novice, helper] = await pair(await grant(), ['websocket', 'tcp']);
     assert.deepEqual(await Promise.all([ended(novice), ended(helper)]), ['the relay closed the connection: nothing was relayed for 0.4 s', 'end']);
     assert.match(rig.lines.join('\n'), /ended .* nothing was relayed for 0.4 s/);
   });
 
   it('limits the relays one account holds, and frees the place when one ends', async () => {
     await start({ perAccount: 1 });
-    const [first] = await pair(grant('nora', 'hugo'));
-    await assert.rejects(open(grant('nora', 'hal').novice), {
+    const [first] = await pair(await grant('nora', 'hugo'));
+    await assert.rejects(open((await grant('nora', 'hal')).novice), {
       name: 'RelayRefusedError',
       message: 'the account nora already has 1 relays open, the most it may',
     });
     // The second side of a session is held to its own account's limit; the first keeps waiting.
-    const g = grant('nina', 'hugo');
+    const g = await grant('nina', 'hugo');
     const nina = open(g.novice);
     await eventually(() => rig.relay.stats().waiting === 1, 'nina waits');
     await assert.rejects(open(g.helper), { message: 'the account hugo already has 1 relays open, the most it may' });
     assert.equal(rig.relay.stats().waiting, 1);
     first.stream.destroy();
     await eventually(() => rig.relay.stats().paired === 0, 'the first session ends');
-    const h = rig.tokens.mint({ session: g.session, side: 'helper', user: 'hugo' });
+    const h = await rig.tokens.mint({ session: g.session, side: 'helper', user: 'hugo' });
     tokens.push(h);
     await Promise.all([nina, open(h)]);
   });
 
   it('limits the relays on the node', async () => {
     await start({ total: 1 });
-    const waiting = open(grant('nora', 'hugo').novice).catch(() => 'closed');
+    const waiting = open((await grant('nora', 'hugo')).novice).catch(() => 'closed');
     await eventually(() => rig.relay.stats().waiting === 1, 'the first waits');
-    await assert.rejects(open(grant('nina', 'hal').novice, 'websocket'), { message: 'busy: this relay carries as many sessions as it may' });
+    await assert.rejects(open((await grant('nina', 'hal')).novice, 'websocket'), { message: 'busy: this relay carries as many sessions as it may' });
     await rig.relay.close();
     await waiting;
   });
 
   it('holds a session to its byte rate, both directions together', async () => {
     await start({ bytesPerSecond: 512 * 1024 });
-    const [novice, helper] = await pair(grant());
+    const [novice, helper] = await pair(await grant());
     const n = 2 * MiB;
     const started = Date.now();
     const [sent, got] = await Promise.all([send(novice.stream, n), receive(helper.stream, n)]);
@@ -226,7 +226,7 @@ describe('messenger relay: pairing, caps and backpressure over real TLS on 127.0
   for (const via of ['tcp', 'websocket'] as const) {
     it(`makes a fast ${via} writer wait for a slow reader: the relay holds about 1 MiB, not the stream`, async () => {
       await start({ bytesPerSecond: 1024 * MiB });
-      const [writer, reader] = await pair(grant(), [via, via]);
+      const [writer, reader] = await pair(await grant(), [via, via]);
       const n = 48 * MiB;
       const sending = send(writer.stream, n);
       let most = 0;
@@ -245,8 +245,8 @@ describe('messenger relay: pairing, caps and backpressure over real TLS on 127.0
 
   it('closes waiting and paired connections when it shuts down', async () => {
     await start();
-    const [novice, helper] = await pair(grant(), ['tcp', 'websocket']);
-    const waiting = open(grant('nina', 'hal').novice).then(
+    const [novice, helper] = await pair(await grant(), ['tcp', 'websocket']);
+    const waiting = open((await grant('nina', 'hal')).novice).then(
       () => 'paired',
       (e: Error) => e.message,
     );

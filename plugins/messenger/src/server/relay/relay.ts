@@ -7,7 +7,7 @@ import { type EndHost, type RelayEnd } from './end.js';
 import { checkLimits, TokenBucket, type RelayLimits } from './limits.js';
 import { Pipe, type Side } from './pipe.js';
 import { TcpEnd } from './tcp-end.js';
-import type { RelayTicket, RelayTokens } from './tokens.js';
+import { RelayTokenError, type RelayTicket, type RelayTokenStore } from './tokens.js';
 import { WsEnd } from './ws-end.js';
 
 export { DEFAULT_RELAY_LIMITS, type RelayLimits } from './limits.js';
@@ -47,7 +47,7 @@ export class Relay implements EndHost {
   private closing = false;
 
   constructor(
-    private readonly tokens: RelayTokens,
+    private readonly tokens: RelayTokenStore,
     private readonly limits: RelayLimits,
     private readonly log: (line: string) => void,
   ) {
@@ -103,12 +103,32 @@ export class Relay implements EndHost {
   arrive(end: RelayEnd, token: string): void {
     clearTimeout(this.hello.get(end));
     this.hello.delete(end);
+    void this.claim(end, token);
+  }
+
+  refused(end: RelayEnd, reason: string): void {
+    this.forget(end);
+    this.log(`relay: refused a ${end.via} connection from ${end.seenAt}: ${reason}`);
+  }
+
+  gone(end: RelayEnd): void {
+    this.live.delete(end);
+    this.forget(end);
+  }
+
+  // ----
+
+  /** Uses the end's token up, then pairs it or lets it wait for the other side. */
+  private async claim(end: RelayEnd, token: string): Promise<void> {
     let ticket: RelayTicket;
     try {
-      ticket = this.tokens.take(token);
+      ticket = await this.tokens.take(token);
     } catch (e) {
-      return end.refuse((e as Error).message);
+      return end.refuse(e instanceof RelayTokenError ? e.message : 'the relay cannot check its tokens just now; try again in a few seconds');
     }
+    // It hung up, or the relay began to close, while the token was checked.
+    if (!this.live.has(end)) return;
+    if (this.closing) return end.cut('the relay is shutting down');
     if (this.pipes.has(ticket.session)) return end.refuse('this session is already relayed');
     const waiter = this.waiting.get(ticket.session);
     if (waiter?.ticket.side === ticket.side) return end.refuse(`the ${ticket.side} side of this session is already at the relay`);
@@ -123,18 +143,6 @@ export class Relay implements EndHost {
     this.waiting.set(ticket.session, entry);
     this.waiters.set(end, entry);
   }
-
-  refused(end: RelayEnd, reason: string): void {
-    this.forget(end);
-    this.log(`relay: refused a ${end.via} connection from ${end.seenAt}: ${reason}`);
-  }
-
-  gone(end: RelayEnd): void {
-    this.live.delete(end);
-    this.forget(end);
-  }
-
-  // ----
 
   private admit(end: RelayEnd): void {
     this.live.add(end);

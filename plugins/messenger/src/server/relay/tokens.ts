@@ -6,15 +6,27 @@ export interface RelayTicket {
   readonly session: string;
   readonly side: 'novice' | 'helper';
   readonly user: string;
+  /** The node both sides were sent to, when the messenger runs on several; another node forwards there. */
+  readonly node?: string;
 }
 
 export class RelayTokenError extends Error {}
+
+/** Where one-time relay tokens live: RelayTokens in one process, Redis across nodes. */
+export interface RelayTokenStore {
+  /** A new token for one side; throws RelayTokenError when too many are live. */
+  mint(ticket: RelayTicket): Promise<string>;
+  /** The ticket without using the token (to forward it to its node); undefined when unknown or expired. */
+  peek(token: string): Promise<RelayTicket | undefined>;
+  /** Uses the token up; throws RelayTokenError when it is unknown, used or expired. */
+  take(token: string): Promise<RelayTicket>;
+}
 
 /**
  * One-time relay tokens (TURN REST's idea, kept in memory): 32 random bytes, single use, side-bound,
  * expiring after `ttlMs`. Only their SHA-256 is kept, so a dump of the map lets nobody in.
  */
-export class RelayTokens {
+export class RelayTokens implements RelayTokenStore {
   private readonly live = new Map<string, RelayTicket & { expires: number }>();
   private readonly ttlMs: number;
   private readonly max: number;
@@ -26,7 +38,7 @@ export class RelayTokens {
     this.now = options.now ?? Date.now;
   }
 
-  mint(ticket: RelayTicket): string {
+  async mint(ticket: RelayTicket): Promise<string> {
     this.sweep();
     if (this.live.size >= this.max) throw new RelayTokenError('busy: too many relays are being set up on this server; try again in a minute');
     const token = randomBytes(32).toString('base64url');
@@ -34,13 +46,18 @@ export class RelayTokens {
     return token;
   }
 
-  take(token: string): RelayTicket {
+  async peek(token: string): Promise<RelayTicket | undefined> {
+    const entry = this.live.get(hash(token));
+    return entry && entry.expires > this.now() ? ticketOf(entry) : undefined;
+  }
+
+  async take(token: string): Promise<RelayTicket> {
     const key = hash(token);
     const entry = this.live.get(key);
     this.live.delete(key);
     if (!entry) throw new RelayTokenError('the relay token is unknown or was already used');
     if (entry.expires <= this.now()) throw new RelayTokenError('the relay token expired');
-    return { session: entry.session, side: entry.side, user: entry.user };
+    return ticketOf(entry);
   }
 
   get size(): number {
@@ -53,6 +70,10 @@ export class RelayTokens {
   }
 }
 
-function hash(token: string): string {
+function ticketOf(entry: RelayTicket): RelayTicket {
+  return { session: entry.session, side: entry.side, user: entry.user, ...(entry.node ? { node: entry.node } : {}) };
+}
+
+export function hash(token: string): string {
   return createHash('sha256').update(token).digest('base64url');
 }

@@ -3,3 +3,4 @@ export { MessengerServer, type ServerOptions } from '../server.js';
 export { TestClient } from './client.js';
 export { CHEAP_SCRYPT } from './harness.js';
 export { ra, raEnv, serve, type Served } from './ra.js';
+export { RedisRig } from './redis.js';

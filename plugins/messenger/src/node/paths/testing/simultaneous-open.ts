@@ -8,7 +8,7 @@ import { openRelay, punch } from '../index.js';
 
 const rig = await RelayRig.start();
 try {
-  const g = rig.grant();
+  const g = await rig.grant();
   const [novice, helper] = await Promise.all([openRelay(rig.target(g.novice), { timeoutMs: 10_000 }), openRelay(rig.target(g.helper), { timeoutMs: 10_000 })]);
   const started = Date.now();
   // The helper starts a little later, as a real peer would.

@@ -52,12 +52,12 @@ export class RelayRig {
   }
 
   /** One token per side of a fresh session, as `session.request` mints them. */
-  grant(novice = 'nora', helper = 'hugo'): { session: string; novice: string; helper: string } {
+  async grant(novice = 'nora', helper = 'hugo'): Promise<{ session: string; novice: string; helper: string }> {
     const session = `s${++this.sessions}`;
     return {
       session,
-      novice: this.tokens.mint({ session, side: 'novice', user: novice }),
-      helper: this.tokens.mint({ session, side: 'helper', user: helper }),
+      novice: await this.tokens.mint({ session, side: 'novice', user: novice }),
+      helper: await this.tokens.mint({ session, side: 'helper', user: helper }),
     };
   }
 
