@@ -1,5 +1,5 @@
-/** The most a client may send before its relay is paired: `RELAY1 <token>\n` fits with room to spare. */
-export const HELLO_BYTES = 64;
+/** The most a client may send before its relay is paired: `RELAY1 <token> <seen-at>\n` (a node forwarding) fits. */
+export const HELLO_BYTES = 128;
 /** A refused or finished client gets this long to read what is left before its connection is destroyed. */
 export const LINGER_MS = 5_000;
 /** Pause a source while its sink holds more than this; resume when the sink drains. */
@@ -7,8 +7,8 @@ export const HIGH_WATER = 1024 * 1024;
 
 /** What the relay does with an end before it is paired. */
 export interface EndHost {
-  /** The end named its token. */
-  arrive(end: RelayEnd, token: string): void;
+  /** The end named its token; `seenAt` when it says it forwards a client seen there (honoured only from a node). */
+  arrive(end: RelayEnd, token: string, seenAt?: string): void;
   /** The end was refused (for the log). */
   refused(end: RelayEnd, reason: string): void;
   /** The end's connection closed, at whatever stage. */
@@ -29,7 +29,8 @@ export interface Flow {
  * send before pairing (at most `HELLO_BYTES` in all, kept for the other side), then opaque bytes.
  */
 export abstract class RelayEnd {
-  abstract readonly via: 'tcp' | 'websocket';
+  /** How the client came: raw TLS, WebSocket, or a forwarding node's connection (this node dialled it). */
+  abstract readonly via: 'tcp' | 'websocket' | 'node';
   protected stage: 'hello' | 'waiting' | 'paired' | 'closed' = 'hello';
   private spent = 0;
   private early: Buffer[] = [];
@@ -37,9 +38,23 @@ export abstract class RelayEnd {
 
   constructor(
     /** Where the relay sees this connection from, `ip:port`: the rendezvous for TCP simultaneous open. */
-    readonly seenAt: string,
+    private where: string,
     protected readonly host: EndHost,
   ) {}
+
+  get seenAt(): string {
+    return this.where;
+  }
+
+  /** Where the client is seen from, when the node that forwards it says so. */
+  get remoteAddress(): string {
+    return this.where.replace(/^\[?(.*?)\]?:\d+$/, '$1');
+  }
+
+  /** A node forwards this connection: the client is seen from `seenAt`, not from the node. */
+  forwardedFrom(seenAt: string): void {
+    this.where = seenAt;
+  }
 
   /** Tells the client it is paired and where its peer is seen from; returns what it sent early, for the peer. */
   pair(peerSeenAt: string, flow: Flow): Buffer[] {
@@ -75,10 +90,10 @@ export abstract class RelayEnd {
   protected abstract reject(reason: string): void;
 
   /** The client named its token; `rest` came after it, already counted against `HELLO_BYTES`. */
-  protected hello(token: string, rest?: Buffer): void {
+  protected hello(token: string, rest?: Buffer, seenAt?: string): void {
     this.stage = 'waiting';
     if (rest?.length) this.early.push(rest);
-    this.host.arrive(this, token);
+    this.host.arrive(this, token, seenAt);
   }
 
   /** Counts bytes received before pairing against `HELLO_BYTES`; false when the end was refused for it. */

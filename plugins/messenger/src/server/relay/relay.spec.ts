@@ -122,14 +122,14 @@ describe('messenger relay: pairing, caps and backpressure over real TLS on 127.0
     await start({ waitMs: 300, perAccount: 1 });
     const g = await grant();
     await assert.rejects(open(g.novice), { name: 'RelayRefusedError', message: 'the other side did not come within 0.3 s' });
-    assert.deepEqual(rig.relay.stats(), { waiting: 0, paired: 0, bytes: 0, buffered: 0, hello: 0 });
+    assert.deepEqual(rig.relay.stats(), { waiting: 0, paired: 0, forwarded: 0, bytes: 0, buffered: 0, hello: 0 });
     await pair(await grant());
   });
 
-  it('refuses a first line that is not RELAY1 and a token, and more than 64 bytes before pairing', async () => {
+  it('refuses a first line that is not RELAY1 and a token, and more than 128 bytes before pairing', async () => {
     await start();
     const answers = [];
-    for (const hello of ['GET / HTTP/1.1\r\n', 'x'.repeat(65), `RELAY1 ${(await grant()).novice}\n${'y'.repeat(20)}`]) {
+    for (const hello of ['GET / HTTP/1.1\r\n', 'x'.repeat(129), `RELAY1 ${(await grant()).novice}\n${'y'.repeat(80)}`]) {
       const socket = await rawConnect(rig);
       socket.write(hello);
       answers.push(await firstLine(socket));
@@ -137,8 +137,8 @@ describe('messenger relay: pairing, caps and backpressure over real TLS on 127.0
     }
     assert.deepEqual(answers, [
       'ERROR the first line must be RELAY1 and the token',
-      'ERROR more than 64 bytes arrived before the relay paired this connection',
-      'ERROR more than 64 bytes arrived before the relay paired this connection',
+      'ERROR more than 128 bytes arrived before the relay paired this connection',
+      'ERROR more than 128 bytes arrived before the relay paired this connection',
     ]);
     const binary = await wsConnect(rig);
     binary.send(Buffer.from((await grant()).novice));

@@ -4,6 +4,7 @@ import { createServer, type Server, type TLSSocket } from 'node:tls';
 import type { WebSocket } from 'ws';
 import { MAX_FRAME_BYTES } from '../../common/protocol.js';
 import { type EndHost, type RelayEnd } from './end.js';
+import { dialNode, NodeEnd, type RelayCluster } from './forward.js';
 import { checkLimits, TokenBucket, type RelayLimits } from './limits.js';
 import { Pipe, type Side } from './pipe.js';
 import { TcpEnd } from './tcp-end.js';
@@ -38,7 +39,11 @@ export class Relay implements EndHost {
   /** The first side of each session, by session and by end. */
   private readonly waiting = new Map<string, Waiter>();
   private readonly waiters = new Map<RelayEnd, Waiter>();
+  /** Pipes by session, and forwarded sides by session and side. */
   private readonly pipes = new Map<string, Pipe>();
+  /** Ends whose session meets on another node, while this node dials it. */
+  private readonly forwarding = new Map<RelayEnd, RelayTicket>();
+  private readonly stopping = new AbortController();
   /** Relays (waiting or paired) by account. */
   private readonly accounts = new Map<string, number>();
   private readonly sweeper: NodeJS.Timeout;
@@ -50,6 +55,8 @@ export class Relay implements EndHost {
     private readonly tokens: RelayTokenStore,
     private readonly limits: RelayLimits,
     private readonly log: (line: string) => void,
+    /** Set when the messenger runs on several nodes: a token of another node's session is forwarded there. */
+    private readonly cluster?: RelayCluster,
   ) {
     checkLimits(limits);
     this.sweeper = setInterval(() => this.sweep(), Math.min(1000, Math.max(50, limits.idleMs / 4))).unref();
@@ -78,18 +85,22 @@ export class Relay implements EndHost {
     this.admit(new WsEnd(socket, remote, this));
   }
 
-  stats(): { waiting: number; paired: number; bytes: number; buffered: number; hello: number } {
+  /** `forwarded`: of the pipes, those carrying a client to another node. */
+  stats(): { waiting: number; paired: number; forwarded: number; bytes: number; buffered: number; hello: number } {
     let bytes = this.finishedBytes;
     let buffered = 0;
+    let forwarded = 0;
     for (const pipe of this.pipes.values()) {
       bytes += pipe.bytes;
       buffered += pipe.buffered();
+      if (pipe.b.end instanceof NodeEnd) forwarded++;
     }
-    return { waiting: this.waiting.size, paired: this.pipes.size, bytes, buffered, hello: this.hello.size };
+    return { waiting: this.waiting.size, paired: this.pipes.size, forwarded, bytes, buffered, hello: this.hello.size };
   }
 
   async close(): Promise<void> {
     this.closing = true;
+    this.stopping.abort();
     clearInterval(this.sweeper);
     const closed = this.server ? new Promise<void>((resolve) => this.server!.close(() => resolve())) : Promise.resolve();
     for (const pipe of [...this.pipes.values()]) pipe.cut('the relay is shutting down');
@@ -100,9 +111,13 @@ export class Relay implements EndHost {
 
   // ---- EndHost ----
 
-  arrive(end: RelayEnd, token: string): void {
+  arrive(end: RelayEnd, token: string, seenAt?: string): void {
     clearTimeout(this.hello.get(end));
     this.hello.delete(end);
+    if (seenAt) {
+      if (!this.cluster?.isNode(end.remoteAddress)) return end.refuse('only a messenger node may say where a client is seen from');
+      end.forwardedFrom(seenAt);
+    }
     void this.claim(end, token);
   }
 
@@ -118,10 +133,12 @@ export class Relay implements EndHost {
 
   // ----
 
-  /** Uses the end's token up, then pairs it or lets it wait for the other side. */
+  /** Uses the end's token up, then pairs it or lets it wait for the other side; forwards it when its session is another node's. */
   private async claim(end: RelayEnd, token: string): Promise<void> {
     let ticket: RelayTicket;
     try {
+      const elsewhere = this.cluster && (await this.tokens.peek(token));
+      if (elsewhere && elsewhere.node && elsewhere.node !== this.cluster!.node) return this.forward(end, token, elsewhere);
       ticket = await this.tokens.take(token);
     } catch (e) {
       return end.refuse(e instanceof RelayTokenError ? e.message : 'the relay cannot check its tokens just now; try again in a few seconds');
@@ -132,7 +149,7 @@ export class Relay implements EndHost {
     if (this.pipes.has(ticket.session)) return end.refuse('this session is already relayed');
     const waiter = this.waiting.get(ticket.session);
     if (waiter?.ticket.side === ticket.side) return end.refuse(`the ${ticket.side} side of this session is already at the relay`);
-    if (!waiter && this.waiting.size + this.pipes.size >= this.limits.total) return end.refuse('busy: this relay carries as many sessions as it may');
+    if (!waiter && this.carried() >= this.limits.total) return end.refuse('busy: this relay carries as many sessions as it may');
     if ((this.accounts.get(ticket.user) ?? 0) >= this.limits.perAccount) {
       return end.refuse(`the account ${ticket.user} already has ${this.limits.perAccount} relays open, the most it may`);
     }
@@ -142,6 +159,43 @@ export class Relay implements EndHost {
     const entry = { end, ticket, timer };
     this.waiting.set(ticket.session, entry);
     this.waiters.set(end, entry);
+  }
+
+  /**
+   * The client reached this node, but its session meets on another: this node dials that node, which
+   * pairs the two sides, and pipes this client's bytes there. It counts against this node's caps too.
+   */
+  private async forward(end: RelayEnd, token: string, ticket: RelayTicket): Promise<void> {
+    if (!this.live.has(end)) return;
+    if (this.carried() >= this.limits.total) return end.refuse('busy: this relay carries as many sessions as it may');
+    if ((this.accounts.get(ticket.user) ?? 0) >= this.limits.perAccount)
+      return end.refuse(`the account ${ticket.user} already has ${this.limits.perAccount} relays open, the most it may`);
+    this.count(ticket.user, 1);
+    this.forwarding.set(end, ticket);
+    let upstream: { socket: TLSSocket; peerSeenAt: string };
+    try {
+      upstream = await dialNode(this.cluster!, ticket.node!, { token, seenAt: end.seenAt }, this.limits.waitMs + 5000, this.stopping.signal);
+    } catch (e) {
+      return end.refuse((e as Error).message);
+    }
+    // Forgotten meanwhile: the client hung up, or the relay began to close.
+    if (!this.forwarding.delete(end) || this.closing) {
+      upstream.socket.destroy();
+      return end.cut('the relay is shutting down');
+    }
+    const node = new NodeEnd(upstream.socket, upstream.peerSeenAt, this);
+    this.live.add(node);
+    const far: RelayTicket = { session: ticket.session, side: ticket.side === 'novice' ? 'helper' : 'novice', user: `node ${ticket.node}` };
+    const key = `${ticket.session}/${ticket.side}`;
+    const pipe = new Pipe({ end, ticket }, { end: node, ticket: far }, new TokenBucket(this.limits.bytesPerSecond), (p, why) => this.ended(p, why, key));
+    this.pipes.set(key, pipe);
+    this.log(`relay: forwarding ${describe({ end, ticket })} to node ${ticket.node}`);
+    pipe.start();
+  }
+
+  /** Sessions waiting, paired or being forwarded on this node. */
+  private carried(): number {
+    return this.waiting.size + this.pipes.size + this.forwarding.size;
   }
 
   private admit(end: RelayEnd): void {
@@ -158,6 +212,8 @@ export class Relay implements EndHost {
   private forget(end: RelayEnd): void {
     clearTimeout(this.hello.get(end));
     this.hello.delete(end);
+    const forwarded = this.forwarding.get(end);
+    if (forwarded && this.forwarding.delete(end)) this.count(forwarded.user, -1);
     const waiter = this.waiters.get(end);
     if (!waiter) return;
     this.unwait(waiter);
@@ -178,10 +234,11 @@ export class Relay implements EndHost {
     pipe.start();
   }
 
-  private ended(pipe: Pipe, why: string): void {
-    this.pipes.delete(pipe.a.ticket.session);
+  private ended(pipe: Pipe, why: string, key = pipe.a.ticket.session): void {
+    this.pipes.delete(key);
     this.count(pipe.a.ticket.user, -1);
-    this.count(pipe.b.ticket.user, -1);
+    // A forwarding connection is not an account's: only the client it carries was counted.
+    if (!(pipe.b.end instanceof NodeEnd)) this.count(pipe.b.ticket.user, -1);
     this.finishedBytes += pipe.bytes;
     this.log(`relay: ended ${describe(pipe.a)} with ${describe(pipe.b)} after ${seconds(Date.now() - pipe.started)} and ${pipe.bytes} bytes: ${why}`);
   }

@@ -1,7 +1,8 @@
 import type { TLSSocket } from 'node:tls';
 import { formatSeenAt, HELLO_BYTES, LINGER_MS, RelayEnd, type EndHost } from './end.js';
 
-const HELLO = /^RELAY1 ([A-Za-z0-9_-]{1,56})\r?$/;
+/** `RELAY1 <token>`, and from a node forwarding a client, where that client is seen from. */
+const HELLO = /^RELAY1 ([A-Za-z0-9_-]{1,56})(?: ((?:\[[0-9a-fA-F:.]{2,45}\]|[0-9.]{7,15}):\d{1,5}))?\r?$/;
 
 /** A raw TLS relay connection: `RELAY1 <token>\n`, then `PAIRED <ip>:<port>\n` or `ERROR <reason>\n`, then bytes. */
 export class TcpEnd extends RelayEnd {
@@ -73,6 +74,6 @@ export class TcpEnd extends RelayEnd {
     const rest = this.line.subarray(end + 1);
     this.line = Buffer.alloc(0);
     if (!hello) return this.refuse('the first line must be RELAY1 and the token');
-    this.hello(hello[1], rest);
+    this.hello(hello[1], rest, hello[2]);
   }
 }

@@ -4,6 +4,7 @@ import { WebSocketServer } from 'ws';
 import { RELAY_PATH } from '../../../common/protocol.js';
 import type { RelayTarget } from '../../../node/paths/index.js';
 import { DEFAULT_RELAY_LIMITS, type RelayLimits } from '../limits.js';
+import type { RelayCluster } from '../forward.js';
 import { Relay, RELAY_WS_OPTIONS } from '../relay.js';
 import { RelayTokens } from '../tokens.js';
 import { throwawayCertificate, type Certificate } from './certificates.js';
@@ -27,16 +28,21 @@ export class RelayRig {
   ) {}
 
   static async start(
-    options: { limits?: Partial<RelayLimits>; tokens?: RelayTokens; cert?: Certificate; host?: string; log?: boolean } = {},
+    options: { limits?: Partial<RelayLimits>; tokens?: RelayTokens; cert?: Certificate; host?: string; log?: boolean; cluster?: RelayCluster } = {},
   ): Promise<RelayRig> {
     const cert = options.cert ?? (await throwawayCertificate());
     const tokens = options.tokens ?? new RelayTokens();
     const host = options.host ?? '127.0.0.1';
     const lines: string[] = [];
-    const relay = new Relay(tokens, { ...DEFAULT_RELAY_LIMITS, ...options.limits }, (line) => {
-      lines.push(line);
-      if (options.log) console.log(line);
-    });
+    const relay = new Relay(
+      tokens,
+      { ...DEFAULT_RELAY_LIMITS, ...options.limits },
+      (line) => {
+        lines.push(line);
+        if (options.log) console.log(line);
+      },
+      options.cluster,
+    );
     const tcpPort = await relay.listenTls({ host, port: 0, key: cert.key, cert: cert.cert });
     const https = createServer({ key: cert.key, cert: cert.cert });
     const wss = new WebSocketServer({ noServer: true, ...RELAY_WS_OPTIONS });
