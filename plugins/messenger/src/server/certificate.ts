@@ -4,6 +4,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { isMissing, readSmallFile, writeFileAtomic } from '@ra/kernel/node';
+import type { RedisLink } from './redis/link.js';
 
 export interface ServerCertificate {
   readonly key: string;
@@ -85,4 +86,33 @@ async function readText(path: string): Promise<string | undefined> {
     if (isMissing(e)) return undefined;
     throw new Error(`cannot read ${path}: ${(e as Error).message}`);
   }
+}
+
+/** Where the nodes of one messenger keep the certificate they all show. */
+const CLUSTER_KEY = 'ra:cert';
+
+/**
+ * With several nodes, clients pin one fingerprint whichever node they reach, so every node shows the
+ * same certificate: the first node's, kept in Redis. A node's own pair (`<data>/server.key`) is offered
+ * first; when Redis already holds another, the node says so and uses the cluster's.
+ */
+export async function clusterCertificate(dir: string, redis: RedisLink, log: (line: string) => void): Promise<ServerCertificate> {
+  const own = await serverCertificate(dir);
+  await redis.run((r) => r.set(CLUSTER_KEY, JSON.stringify({ key: own.key, cert: own.cert }), { NX: true }));
+  const stored = await redis.run((r) => r.get(CLUSTER_KEY));
+  let pair: { key: string; cert: string };
+  let fingerprint: string;
+  try {
+    pair = JSON.parse(stored ?? '') as { key: string; cert: string };
+    const x509 = new X509Certificate(pair.cert);
+    if (!x509.checkPrivateKey(createPrivateKey(pair.key))) throw new Error('its key is not its certificate’s');
+    fingerprint = x509.fingerprint256;
+  } catch (e) {
+    throw new Error(
+      `the cluster certificate in Redis (${CLUSTER_KEY}) is not usable (${(e as Error).message}); delete that key to let the next node store its own`,
+    );
+  }
+  if (fingerprint !== own.fingerprint) log(`this node shows the cluster's certificate ${fingerprint} from Redis, not its own ${own.fingerprint} in ${dir}`);
+  await writeFileAtomic(join(dir, 'fingerprint'), `${fingerprint}\n`, 0o644);
+  return { ...pair, fingerprint };
 }

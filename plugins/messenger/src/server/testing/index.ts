@@ -4,3 +4,4 @@ export { TestClient } from './client.js';
 export { CHEAP_SCRYPT } from './harness.js';
 export { ra, raEnv, serve, type Served } from './ra.js';
 export { RedisRig } from './redis.js';
+export { openRelay, type RelayPath } from '../../node/paths/index.js';
