@@ -11,6 +11,7 @@ import { Messenger } from '../server/messenger.js';
 import { PasswordHasher } from '../server/passwords.js';
 import { RelayTokens } from '../server/relay/tokens.js';
 import { MessengerServer, messengerAdmin } from '../server/server.js';
+import { redisUrl } from './redis-url.js';
 
 /** `ra messenger serve` and `ra messenger user add|remove|list`. */
 export const serverVerbs: Readonly<Record<string, CliHandler>> = {
@@ -19,6 +20,8 @@ export const serverVerbs: Readonly<Record<string, CliHandler>> = {
     const host = ctx.text('host') ?? '0.0.0.0';
     const port = portOption(ctx, 'port') ?? 8443;
     const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
+    const redis = await redisUrl(ctx);
+    if (!redis && (ctx.text('public') || ctx.text('internal'))) throw new UsageError('--public and --internal name a node of a messenger on Redis: add --redis URL');
     const server = await MessengerServer.start({
       data: dataFolder(ctx),
       host,
@@ -26,8 +29,9 @@ export const serverVerbs: Readonly<Record<string, CliHandler>> = {
       relayPort: portOption(ctx, 'relay-port'),
       registration: ctx.options['no-registration'] !== true,
       log,
+      ...(redis ? { cluster: { redis, public: ctx.text('public') ?? publicHost(host), internal: ctx.text('internal') } } : {}),
     });
-    const url = `wss://${host === '0.0.0.0' || host === '::' ? hostname() : host}:${server.port}${MESSENGER_PATH}`;
+    const url = `wss://${publicHost(host)}:${server.port}${MESSENGER_PATH}`;
     if (ctx.json) ctx.printJson({ url, port: server.port, relayPort: server.relayPort, fingerprint: server.fingerprint });
     else ctx.print(`RA messenger at ${url}, relay port ${server.relayPort}, fingerprint ${server.fingerprint}`);
     const signal = await new Promise<string>((done) => {
@@ -60,6 +64,11 @@ export const serverVerbs: Readonly<Record<string, CliHandler>> = {
     ctx.print(ctx.table([['USER', 'CREATED', 'NAME'], ...users.map((u) => [u.user, ctx.localTime(u.created), u.displayName])]));
   },
 };
+
+/** Where clients reach a node that listens on every address: this machine's name. */
+function publicHost(host: string): string {
+  return host === '0.0.0.0' || host === '::' ? hostname() : host;
+}
 
 function dataFolder(ctx: CliContext): string {
   const data = ctx.text('data');

@@ -138,7 +138,7 @@ export class Accounts {
 
   private async room(): Promise<void> {
     const cap = this.hub.limits.users;
-    if ((await this.hub.store.users()).length >= cap) throw new FrameError('registration-closed', `this server keeps at most ${cap} accounts, and has them`);
+    if ((await this.hub.store.userCount()) >= cap) throw new FrameError('registration-closed', `this server keeps at most ${cap} accounts, and has them`);
   }
 
   private async hash(password: string): Promise<string> {

@@ -9,6 +9,7 @@ import { writeFileAtomic } from '@ra/kernel/node';
 import { FileStore, STATE_FILE, StoreCorrupt } from './file-store.js';
 import { FolderLocked } from './lock.js';
 import { StoreConflict, StoreWriteError, type InviteRecord, type UserRecord } from './store.js';
+import { storeContract } from './testing/store-contract.js';
 
 const HASH = `scrypt$1024$8$1$c2FsdHNhbHRzYWx0c2FsdA==$${Buffer.alloc(32, 7).toString('base64')}`;
 const user = (name: string, displayName = name): UserRecord => ({ name, displayName, hash: HASH, created: 1 });
@@ -23,6 +24,13 @@ const invite = (id: string): InviteRecord => ({
   created: 1,
   state: 'sent',
 });
+
+const contractDirs: string[] = [];
+storeContract('FileStore', async () => {
+  contractDirs.push(await mkdtemp(join(tmpdir(), 'ra-messenger-contract-')));
+  return FileStore.open(contractDirs.at(-1)!);
+});
+after(() => Promise.all(contractDirs.map((d) => rm(d, { recursive: true, force: true }))));
 
 describe('messenger server: the file store', () => {
   let dir: string;
@@ -141,26 +149,6 @@ describe('messenger server: the file store', () => {
     const [a, b] = await Promise.all([store.moveInvite('i1', ['sent', 'delivered'], 'accepted'), store.moveInvite('i1', ['sent', 'delivered'], 'declined')]);
     assert.equal(a?.state, 'accepted');
     assert.equal(b, undefined);
-  });
-
-  it('removing a user takes their tokens, their relations on both sides and their invitations', async () => {
-    store = await FileStore.open(dir);
-    await store.addUser(user('nora'), { hash: 'h1', user: 'nora', device: 'laptop', created: 1, lastSeen: 1 });
-    await store.addUser(user('hugo'));
-    await store.setRelations([
-      { owner: 'nora', other: 'hugo', value: { state: 'mutual' } },
-      { owner: 'hugo', other: 'nora', value: { state: 'mutual' } },
-      { owner: 'ida', other: 'nora', value: { state: 'asked' } },
-    ]);
-    await store.addInvite(invite('i1'));
-    const gone = await store.removeUser('nora');
-    assert.deepEqual(gone?.others.sort(), ['hugo', 'ida']);
-    assert.equal(gone?.invites.length, 1);
-    assert.equal(await store.token('h1'), undefined);
-    assert.equal((await store.relations('hugo')).size, 0);
-    assert.equal((await store.relations('ida')).size, 0);
-    assert.equal(await store.invite('i1'), undefined);
-    assert.equal(await store.removeUser('nora'), undefined);
   });
 
   it('a corrupt state file refuses to start, naming the file, and is left as it was', async () => {

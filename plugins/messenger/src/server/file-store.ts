@@ -74,6 +74,10 @@ export class FileStore implements MessengerStore {
     return [...this.state.users.values()];
   }
 
+  async userCount(): Promise<number> {
+    return this.state.users.size;
+  }
+
   addUser(user: UserRecord, token?: StoredToken): Promise<void> {
     return this.update((tx) => {
       if (this.state.users.has(user.name)) throw new StoreConflict(`the user name ${user.name} is taken`);
@@ -170,6 +174,12 @@ export class FileStore implements MessengerStore {
 
   async allInvites(): Promise<InviteRecord[]> {
     return [...this.state.invites.values()];
+  }
+
+  async inviteTotals(): Promise<{ count: number; bytes: number }> {
+    let bytes = 0;
+    for (const invite of this.state.invites.values()) bytes += invite.ticket.length;
+    return { count: this.state.invites.size, bytes };
   }
 
   addInvite(invite: InviteRecord): Promise<void> {

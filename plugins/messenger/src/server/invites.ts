@@ -158,8 +158,8 @@ export class Invites {
       throw new FrameError('rate-limited', `you already have ${openInvitesPerSender} invitations waiting; cancel some first`);
     if (mine.length >= invitesKeptPerSender)
       throw new FrameError('rate-limited', `you sent ${invitesKeptPerSender} invitations in the last hour; wait a while`);
-    const all = await this.hub.store.allInvites();
-    if (all.length >= invites || all.reduce((n, i) => n + i.ticket.length, ticketBytes) > inviteBytes)
+    const all = await this.hub.store.inviteTotals();
+    if (all.count >= invites || all.bytes + ticketBytes > inviteBytes)
       throw new FrameError('busy', 'the server holds as many invitations as it can; try again later');
   }
 

@@ -7,6 +7,8 @@ import type { InviteState } from '../common/protocol.js';
 export interface MessengerStore {
   user(name: string): Promise<UserRecord | undefined>;
   users(): Promise<UserRecord[]>;
+  /** How many users there are, without reading them (the cap is checked at every registration). */
+  userCount(): Promise<number>;
   /** Adds a user, with its first token when it signs in at once. Throws StoreConflict when the name is taken. */
   addUser(user: UserRecord, token?: StoredToken): Promise<void>;
   /** Replaces the password hash and revokes every token of the user but `keep`; returns the revoked ones. */
@@ -32,6 +34,8 @@ export interface MessengerStore {
   /** Invitations from or to `user`. */
   invitesOf(user: string): Promise<InviteRecord[]>;
   allInvites(): Promise<InviteRecord[]>;
+  /** How many invitations there are and the bytes of their tickets, without reading them. */
+  inviteTotals(): Promise<{ count: number; bytes: number }>;
   addInvite(invite: InviteRecord): Promise<void>;
   /** Moves an invitation to `state` only when it is in one of `from` (the first answer wins); the new record, or undefined. */
   moveInvite(id: string, from: readonly InviteState[], state: InviteState): Promise<InviteRecord | undefined>;
