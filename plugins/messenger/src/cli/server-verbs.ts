@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { UsageError, type CliContext, type CliHandler } from '@ra/kernel';
 import { MESSENGER_PATH } from '../common/protocol.js';
 import { runningServer, type UserAdmin } from '../server/admin.js';
-import { LocalBus } from '../server/bus.js';
+import { localHub } from '../server/hub.js';
 import { DEFAULT_LIMITS } from '../server/config.js';
 import { FileStore } from '../server/file-store.js';
 import { FolderLocked } from '../server/lock.js';
@@ -21,7 +21,8 @@ export const serverVerbs: Readonly<Record<string, CliHandler>> = {
     const port = portOption(ctx, 'port') ?? 8443;
     const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
     const redis = await redisUrl(ctx);
-    if (!redis && (ctx.text('public') || ctx.text('internal'))) throw new UsageError('--public and --internal name a node of a messenger on Redis: add --redis URL');
+    if (!redis && (ctx.text('public') || ctx.text('internal')))
+      throw new UsageError('--public and --internal name a node of a messenger on Redis: add --redis URL');
     const server = await MessengerServer.start({
       data: dataFolder(ctx),
       host,
@@ -102,7 +103,7 @@ async function withAdmin<T>(data: string, task: (admin: UserAdmin) => Promise<T>
     throw new Error(`${e.message}, which does not answer on its admin socket; try again when it has started or stopped`);
   }
   try {
-    const hub = { store, bus: new LocalBus(), limits: DEFAULT_LIMITS, now: Date.now, log: () => undefined };
+    const hub = localHub(store, DEFAULT_LIMITS, () => undefined);
     const messenger = new Messenger(hub, new PasswordHasher(), false, new RelayTokens(), () => ({ tcpPort: 0, wsPort: 0 }));
     return await task(messengerAdmin(messenger));
   } finally {

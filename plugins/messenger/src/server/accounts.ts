@@ -2,8 +2,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import { normaliseUser, PROTOCOL_VERSION, USER_NAME } from '../common/protocol.js';
 import { FrameError } from './errors.js';
 import { userName, type Hub } from './hub.js';
-import { Backoff, BusyError, RateLimit, seconds } from './limits.js';
+import { BusyError, seconds } from './limits.js';
 import { MIN_PASSWORD, type PasswordHasher } from './passwords.js';
+import type { BackoffRule } from './rates.js';
 import { StoreConflict, type StoredToken, type UserRecord } from './store.js';
 
 /** A signed-in device: `token` only when it was just issued (login, register). */
@@ -24,20 +25,19 @@ const SAME_ANSWER = 'the user name or the password is wrong';
  * same answer as a wrong password; failed sign-ins back off per account and per address.
  */
 export class Accounts {
-  private readonly perAccount: Backoff;
-  private readonly perAddress: Backoff;
-  private readonly registrations: RateLimit;
+  /** Back-off after failed sign-ins, per account and per address. */
+  private readonly perAccount: BackoffRule;
+  private readonly perAddress: BackoffRule;
 
   constructor(
     private readonly hub: Hub,
     private readonly hasher: PasswordHasher,
     readonly registration: boolean,
   ) {
-    const { signInFreeFailures: free, signInBackoffMs: ms, registrationsPerAddress: r } = hub.limits;
-    const backoff = (n: number) => new Backoff({ free: n, baseMs: ms.base, maxMs: ms.max, forgetMs: ms.max * 4, now: () => hub.now() });
-    this.perAccount = backoff(free.account);
-    this.perAddress = backoff(free.address);
-    this.registrations = new RateLimit(r.burst, r.windowMs, 100_000, () => hub.now());
+    const { signInFreeFailures: free, signInBackoffMs: ms } = hub.limits;
+    const rule = (n: number): BackoffRule => ({ free: n, baseMs: ms.base, maxMs: ms.max, forgetMs: ms.max * 4 });
+    this.perAccount = rule(free.account);
+    this.perAddress = rule(free.address);
   }
 
   async register(frame: { user: string; displayName: string; password: string; device: string }, address: string): Promise<SignIn> {
@@ -46,7 +46,8 @@ export class Accounts {
     const name = userName(frame.user);
     const displayName = checkDisplayName(frame.displayName);
     checkPassword(frame.password);
-    if (!this.registrations.take(address)) throw new FrameError('rate-limited', 'too many accounts were made from your address lately; try again later');
+    if (!(await this.hub.rates.take('registrations', address, this.hub.limits.registrationsPerAddress)))
+      throw new FrameError('rate-limited', 'too many accounts were made from your address lately; try again later');
     if (await this.hub.store.user(name)) throw new FrameError('user-taken', `the user name ${name} is taken`);
     await this.room();
     const user: UserRecord = { name, displayName, hash: await this.hash(frame.password), created: this.hub.now() };
@@ -77,7 +78,7 @@ export class Accounts {
   async hello(frame: { token: string; version: number }, address: string): Promise<SignIn> {
     if (frame.version !== PROTOCOL_VERSION)
       throw new FrameError('bad-frame', `this server speaks messenger protocol ${PROTOCOL_VERSION}, the client ${frame.version}`);
-    const wait = this.perAddress.wait(address);
+    const wait = await this.hub.rates.wait('sign-in-address', address, this.perAddress);
     if (wait > 0) throw new FrameError('rate-limited', `too many failed sign-ins from your address; try again in ${seconds(wait)} s`);
     const tokenHash = hashToken(frame.token);
     const token = await this.hub.store.token(tokenHash);
@@ -85,7 +86,7 @@ export class Accounts {
     const now = this.hub.now();
     if (!token || !user || token.lastSeen + this.hub.limits.tokenIdleMs <= now) {
       if (token) await this.hub.store.revokeToken(tokenHash);
-      this.perAddress.fail(address);
+      await this.hub.rates.fail('sign-in-address', address, this.perAddress);
       throw new FrameError('bad-token', 'this sign-in has expired or was revoked; sign in again with your password');
     }
     if (now - token.lastSeen > TOUCH_MS) await this.hub.store.touchToken(tokenHash, now);
@@ -117,7 +118,8 @@ export class Accounts {
 
   /** The user when `password` is theirs; else the same refusal for an unknown user as for a wrong password, after the same work. */
   private async check(name: string, password: string, address: string): Promise<UserRecord> {
-    const wait = Math.max(this.perAccount.wait(name), this.perAddress.wait(address));
+    const rates = this.hub.rates;
+    const wait = Math.max(await rates.wait('sign-in-account', name, this.perAccount), await rates.wait('sign-in-address', address, this.perAddress));
     if (wait > 0) throw new FrameError('rate-limited', `too many failed sign-ins; try again in ${seconds(wait)} s`);
     const user = USER_NAME.test(name) ? await this.hub.store.user(name) : undefined;
     let ok: boolean;
@@ -128,11 +130,11 @@ export class Accounts {
       throw e;
     }
     if (!ok || !user) {
-      this.perAccount.fail(name);
-      this.perAddress.fail(address);
+      await rates.fail('sign-in-account', name, this.perAccount);
+      await rates.fail('sign-in-address', address, this.perAddress);
       throw new FrameError('bad-credentials', SAME_ANSWER);
     }
-    this.perAccount.succeed(name);
+    await rates.succeed('sign-in-account', name);
     return user;
   }
 

@@ -1,18 +1,13 @@
 import type { Contact, PresenceState, ServerFrame } from '../common/protocol.js';
 import { FrameError } from './errors.js';
 import { userName, type Hub } from './hub.js';
-import { RateLimit } from './limits.js';
 import { aggregate } from './presence.js';
 import { contactTransition, mutual, relationOf, showsName, type ContactVerb, type Pair } from './relations.js';
 import type { RelationChange, RelationRecord, RemovedUser } from './store.js';
 
 /** Contacts and the presence they see of each other. */
 export class Contacts {
-  private readonly requests: RateLimit;
-
-  constructor(private readonly hub: Hub) {
-    this.requests = new RateLimit(hub.limits.contactRequests.burst, hub.limits.contactRequests.windowMs, 100_000, () => hub.now());
-  }
+  constructor(private readonly hub: Hub) {}
 
   async pair(a: string, b: string): Promise<Pair> {
     return { mine: await this.hub.store.relation(a, b), theirs: await this.hub.store.relation(b, a) };
@@ -49,7 +44,7 @@ export class Contacts {
   async change(owner: string, verb: ContactVerb, target: string): Promise<void> {
     const other = userName(target);
     if (other === owner) throw new FrameError('bad-frame', 'you cannot be your own contact');
-    if (verb === 'request' && !this.requests.take(owner))
+    if (verb === 'request' && !(await this.hub.rates.take('contact-requests', owner, this.hub.limits.contactRequests)))
       throw new FrameError('rate-limited', 'you have sent too many contact requests lately; try again tomorrow');
     const pair = await this.pair(owner, other);
     const exists = (await this.hub.store.user(other)) !== undefined;

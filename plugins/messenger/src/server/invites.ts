@@ -3,17 +3,12 @@ import { MAX_FRAME_BYTES, type ClientFrame, type InviteState, type Offer, type S
 import type { Contacts } from './contacts.js';
 import { FrameError } from './errors.js';
 import { userName, type Hub } from './hub.js';
-import { RateLimit } from './limits.js';
 import { mutual } from './relations.js';
 import { OPEN_INVITE, type InviteRecord, type RemovedUser } from './store.js';
 
 type Send = Extract<ClientFrame, { type: 'invite.send' }>;
-/** An expiry that fails (the store could not write) tries again after this. */
-const RETRY_MS = 60_000;
 /** An answered invitation stays this long at most, so the sender's RA can read how it ended after a reconnect. */
 const ANSWERED_KEPT_MS = 60 * 60_000;
-/** setTimeout's longest delay; a later expiry waits in steps. */
-const MAX_DELAY_MS = 2 ** 31 - 1;
 
 /**
  * Invitations delivered through the messenger: sent → delivered → accepted | declined | cancelled |
@@ -21,41 +16,35 @@ const MAX_DELAY_MS = 2 ** 31 - 1;
  * (the store moves an invitation only from an open state).
  */
 export class Invites {
-  private readonly timers = new Map<string, NodeJS.Timeout>();
-  private readonly perSender: RateLimit;
-  private readonly perRecipient: RateLimit;
-
   constructor(
     private readonly hub: Hub,
     private readonly contacts: Contacts,
-  ) {
-    const { invitesPerSender: s, invitesPerRecipient: r } = hub.limits;
-    this.perSender = new RateLimit(s.burst, s.windowMs, 100_000, () => hub.now());
-    this.perRecipient = new RateLimit(r.burst, r.windowMs, 100_000, () => hub.now());
-  }
+  ) {}
 
-  /** Sets the expiry timers of the invitations in the store (after a restart: those that expired meanwhile expire now). */
+  /** Schedules the expiry of the invitations in the store (after a restart: those that expired meanwhile expire now). */
   async start(): Promise<void> {
-    for (const invite of await this.hub.store.allInvites()) this.schedule(invite);
+    this.hub.schedule.start((id) => this.expire(id));
+    for (const invite of await this.hub.store.allInvites()) await this.schedule(invite);
   }
 
   stop(): void {
-    for (const timer of this.timers.values()) clearTimeout(timer);
-    this.timers.clear();
+    this.hub.schedule.stop();
   }
 
   /** Stores the invitation and offers it to the recipient's devices; returns the `sent` status for the requesting device. */
   async send(from: string, device: string, frame: Send): Promise<ServerFrame> {
     const to = userName(frame.to);
     if (to === from) throw new FrameError('bad-frame', 'you cannot invite yourself');
-    if (!this.perSender.take(from)) throw new FrameError('rate-limited', 'you have sent too many invitations just now; wait a minute');
+    if (!(await this.hub.rates.take('invites-sender', from, this.hub.limits.invitesPerSender)))
+      throw new FrameError('rate-limited', 'you have sent too many invitations just now; wait a minute');
     const pair = await this.contacts.pair(from, to);
     if (pair.mine?.blocked) throw new FrameError('not-contact', `you block ${to}; unblock them first`);
     if (pair.mine?.state !== 'mutual') throw new FrameError('not-contact', `${to} is not your contact: you can invite only contacts who accepted you`);
     // Blocked by them looks exactly like offline.
     if (!mutual(pair) || (await this.contacts.presence(to)) === 'offline')
       throw new FrameError('recipient-offline', `${to} is offline; nothing was sent. Invite them when they are online, or send the invitation another way`);
-    if (!this.perRecipient.take(to)) throw new FrameError('rate-limited', `${to} has been sent too many invitations just now; try again in a minute`);
+    if (!(await this.hub.rates.take('invites-recipient', to, this.hub.limits.invitesPerRecipient)))
+      throw new FrameError('rate-limited', `${to} has been sent too many invitations just now; try again in a minute`);
     const expiresAt = this.expiry(frame.expiresAt);
     await this.room(from, to, frame.ticket.length);
     const invite: InviteRecord = {
@@ -73,7 +62,7 @@ export class Invites {
     if (Buffer.byteLength(JSON.stringify(offer)) > MAX_FRAME_BYTES)
       throw new FrameError('too-large', `the invitation and its message do not fit in one ${MAX_FRAME_BYTES}-byte frame; shorten the message`);
     await this.hub.store.addInvite(invite);
-    this.schedule(invite);
+    await this.schedule(invite);
     this.hub.log(`invitation ${invite.id} from ${from} to ${to}`);
     await this.hub.bus.publish(from, status(invite, 'sent'), { except: device });
     await this.hub.bus.publish(to, offer);
@@ -121,8 +110,7 @@ export class Invites {
   async removed(gone: RemovedUser): Promise<void> {
     const name = gone.user.name;
     for (const invite of gone.invites) {
-      clearTimeout(this.timers.get(invite.id));
-      this.timers.delete(invite.id);
+      await this.hub.schedule.cancel(invite.id);
       if (!OPEN_INVITE.includes(invite.state)) continue;
       if (invite.from === name) await this.hub.bus.publish(invite.to, { type: 'invite.closed', invite: invite.id, reason: `${name}'s account was removed` });
       else await this.hub.bus.publish(invite.from, status(invite, 'cancelled', `${name}'s account was removed`));
@@ -142,7 +130,7 @@ export class Invites {
       const now = await this.hub.store.invite(invite.id);
       throw new FrameError('invite-closed', `the invitation is no longer open: it was ${now?.state ?? 'removed'}`);
     }
-    this.schedule(moved);
+    await this.schedule(moved);
     await this.hub.bus.publish(moved.from, status(moved, state));
     return moved;
   }
@@ -178,21 +166,8 @@ export class Invites {
   }
 
   /** At its expiry an open invitation expires; an answered one is forgotten then (until then `welcome.sent` shows how it ended). */
-  private schedule(invite: InviteRecord, due = this.due(invite)): void {
-    clearTimeout(this.timers.get(invite.id));
-    const timer = setTimeout(
-      () => {
-        this.timers.delete(invite.id);
-        if (due > this.hub.now()) return this.schedule(invite, due); // past setTimeout's longest delay
-        this.expire(invite.id).catch((e: Error) => {
-          this.hub.log(`invitation ${invite.id} could not expire (${e.message}); trying again in a minute`);
-          this.schedule(invite, this.hub.now() + RETRY_MS);
-        });
-      },
-      Math.min(MAX_DELAY_MS, Math.max(0, due - this.hub.now())),
-    );
-    timer.unref();
-    this.timers.set(invite.id, timer);
+  private schedule(invite: InviteRecord): Promise<void> {
+    return this.hub.schedule.at(invite.id, this.due(invite));
   }
 
   /** An open invitation ends at its expiry; an answered one is kept an hour at most, for `welcome.sent`. */
@@ -202,8 +177,7 @@ export class Invites {
 
   private async expire(id: string): Promise<void> {
     const moved = await this.hub.store.moveInvite(id, OPEN_INVITE, 'expired');
-    clearTimeout(this.timers.get(id));
-    this.timers.delete(id);
+    await this.hub.schedule.cancel(id);
     await this.hub.store.removeInvite(id);
     if (!moved) return;
     await this.hub.bus.publish(moved.from, status(moved, 'expired'));

@@ -3,7 +3,6 @@ import { RELAY_TOKEN_MS, type ServerFrame, type SessionGrant } from '../common/p
 import type { Contacts } from './contacts.js';
 import { FrameError } from './errors.js';
 import { userName, type Hub } from './hub.js';
-import { RateLimit } from './limits.js';
 import { RelayTokenError, type RelayTokenStore } from './relay/tokens.js';
 
 /** Where clients reach the relay: the raw TLS port and the messenger's own port (WebSocket relay). */
@@ -17,23 +16,19 @@ export interface RelayPorts {
  * mints one relay token per side and hands each side its own.
  */
 export class Rendezvous {
-  private readonly requests: RateLimit;
-
   constructor(
     private readonly hub: Hub,
     private readonly contacts: Contacts,
     private readonly tokens: RelayTokenStore,
     private readonly ports: () => RelayPorts,
-  ) {
-    const { burst, windowMs } = hub.limits.sessionRequests;
-    this.requests = new RateLimit(burst, windowMs, 100_000, () => hub.now());
-  }
+  ) {}
 
   /** Sends `session.start` to the novice's devices and returns the helper's. */
   async request(helper: string, ref: string, target: string, invitationId: string): Promise<ServerFrame> {
     const novice = userName(target);
     if (novice === helper) throw new FrameError('bad-frame', 'you cannot help yourself');
-    if (!this.requests.take(helper)) throw new FrameError('rate-limited', 'too many session requests just now; wait a minute');
+    if (!(await this.hub.rates.take('session-requests', helper, this.hub.limits.sessionRequests)))
+      throw new FrameError('rate-limited', 'too many session requests just now; wait a minute');
     const pair = await this.contacts.pair(helper, novice);
     if (pair.mine?.state !== 'mutual' || pair.mine.blocked)
       throw new FrameError('not-contact', `${novice} is not your contact: both must accept each other first`);

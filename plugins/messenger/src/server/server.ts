@@ -5,11 +5,10 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { MAX_FRAME_BYTES, MESSENGER_PATH, PING_MS, RELAY_PATH } from '../common/protocol.js';
 import { AdminServer, type UserAdmin } from './admin.js';
-import { LocalBus } from './bus.js';
 import { serverCertificate } from './certificate.js';
 import { DEFAULT_LIMITS, type MessengerLimits } from './config.js';
 import { FileStore } from './file-store.js';
-import type { Hub } from './hub.js';
+import { localHub } from './hub.js';
 import { Semaphore } from './limits.js';
 import { Messenger } from './messenger.js';
 import { OWASP_SCRYPT, PasswordHasher, type ScryptCost } from './passwords.js';
@@ -76,7 +75,7 @@ export class MessengerServer {
     const cleanup: (() => Promise<unknown>)[] = [() => store.close()];
     try {
       const certificate = await serverCertificate(options.data);
-      const hub: Hub = { store, bus: new LocalBus(), limits, now: Date.now, log };
+      const hub = localHub(store, limits, log);
       const hasher = new PasswordHasher(options.scrypt ?? OWASP_SCRYPT, new Semaphore(2, 32));
       let ports = { tcpPort: 0, wsPort: 0 };
       const tokens = new RelayTokens();
