@@ -9,6 +9,11 @@ import { FileStore } from '../server/file-store.js';
 import { FolderLocked } from '../server/lock.js';
 import { Messenger } from '../server/messenger.js';
 import { PasswordHasher } from '../server/passwords.js';
+import { RedisBus } from '../server/redis/bus.js';
+import { RedisLink } from '../server/redis/link.js';
+import { RedisRates } from '../server/redis/rates.js';
+import { RedisRelayTokens } from '../server/redis/relay-tokens.js';
+import { RedisStore } from '../server/redis/store.js';
 import { RelayTokens } from '../server/relay/tokens.js';
 import { MessengerServer, messengerAdmin } from '../server/server.js';
 import { redisUrl } from './redis-url.js';
@@ -52,14 +57,14 @@ export const serverVerbs: Readonly<Record<string, CliHandler>> = {
       const password = await ctx.password();
       if (password === undefined) throw new UsageError('ra messenger user add needs the password: --password-file FILE or --password-stdin');
       const displayName = ctx.text('name') ?? name;
-      await withAdmin(dataFolder(ctx), (admin) => admin.add(name, displayName, password));
+      await withAdmin(ctx, (admin) => admin.add(name, displayName, password));
       return ctx.json ? ctx.printJson({ added: name }) : ctx.print(`Added ${name} (${displayName}).`);
     }
     if (action === 'remove') {
-      if (!(await withAdmin(dataFolder(ctx), (admin) => admin.remove(name)))) throw new Error(`there is no user ${name}`);
+      if (!(await withAdmin(ctx, (admin) => admin.remove(name)))) throw new Error(`there is no user ${name}`);
       return ctx.json ? ctx.printJson({ removed: name }) : ctx.print(`Removed ${name}: their devices are signed out, their contacts and invitations gone.`);
     }
-    const users = await withAdmin(dataFolder(ctx), (admin) => admin.list());
+    const users = await withAdmin(ctx, (admin) => admin.list());
     if (ctx.json) return ctx.printJson(users);
     if (!users.length) return ctx.print('No users yet.');
     ctx.print(ctx.table([['USER', 'CREATED', 'NAME'], ...users.map((u) => [u.user, ctx.localTime(u.created), u.displayName])]));
@@ -84,11 +89,34 @@ function portOption(ctx: CliContext, name: string): number | undefined {
   return port;
 }
 
+/** With --redis, on Redis (every node sees the change; a removed user's devices are signed out wherever they are); else on the data folder. */
+async function withAdmin<T>(ctx: CliContext, task: (admin: UserAdmin) => Promise<T>): Promise<T> {
+  const redis = await redisUrl(ctx);
+  return redis ? withCluster(redis, task) : withFolder(dataFolder(ctx), task);
+}
+
+async function withCluster<T>(url: string, task: (admin: UserAdmin) => Promise<T>): Promise<T> {
+  const link = await RedisLink.open(url, () => undefined);
+  const bus = new RedisBus(
+    link,
+    `admin-${process.pid}`,
+    async () => undefined,
+    () => undefined,
+  );
+  try {
+    const hub = { ...localHub(new RedisStore(link), DEFAULT_LIMITS, () => undefined), bus, rates: new RedisRates(link) };
+    return await task(messengerAdmin(new Messenger(hub, new PasswordHasher(), false, new RedisRelayTokens(link), () => ({ tcpPort: 0, wsPort: 0 }))));
+  } finally {
+    bus.close();
+    await link.close();
+  }
+}
+
 /**
  * Runs `task` through the server running on `data` (its admin socket), so its live state stays right;
  * with none running, on the store itself, holding the folder's lock meanwhile.
  */
-async function withAdmin<T>(data: string, task: (admin: UserAdmin) => Promise<T>): Promise<T> {
+async function withFolder<T>(data: string, task: (admin: UserAdmin) => Promise<T>): Promise<T> {
   const running = await runningServer(data);
   if (running) return task(running);
   let store: FileStore;

@@ -27,13 +27,20 @@ export interface MessengerBus {
   detach(link: DeviceLink): Promise<boolean>;
   setPresence(link: DeviceLink, presence: OwnPresence): Promise<void>;
   devices(user: string): Promise<DevicePresence[]>;
-  /** Sends to each online device of `user` (all but `except`, or only `only`); how many got it. */
-  publish(user: string, frame: ServerFrame, to?: { except?: string; only?: string }): Promise<number>;
+  /** Sends to each online device of `user` (all but `except`, or only `only`), on whatever node holds it. */
+  publish(user: string, frame: ServerFrame, to?: { except?: string; only?: string }): Promise<void>;
+  /** What `user` last chose (a device that signs in takes it, so "appear offline" survives a reconnect); undefined: online. */
+  chosen(user: string): Promise<OwnPresence | undefined>;
+  choose(user: string, presence: OwnPresence): Promise<void>;
+  /** Forgets a removed user's choice. */
+  forget(user: string): Promise<void>;
 }
 
 /** The bus of one process: a map of users to their devices' links. */
 export class LocalBus implements MessengerBus {
   private readonly online = new Map<string, Map<string, { link: DeviceLink; presence: OwnPresence }>>();
+  /** Bounded by the users the store keeps: a choice is only kept for a user who made one. */
+  private readonly choices = new Map<string, OwnPresence>();
 
   async attach(link: DeviceLink, presence: OwnPresence): Promise<DeviceLink | undefined> {
     let devices = this.online.get(link.user);
@@ -60,13 +67,23 @@ export class LocalBus implements MessengerBus {
     return [...(this.online.get(user) ?? [])].map(([device, e]) => ({ device, presence: e.presence }));
   }
 
-  async publish(user: string, frame: ServerFrame, to: { except?: string; only?: string } = {}): Promise<number> {
-    let sent = 0;
+  async publish(user: string, frame: ServerFrame, to: { except?: string; only?: string } = {}): Promise<void> {
     for (const [device, { link }] of [...(this.online.get(user) ?? [])]) {
       if (device === to.except || (to.only !== undefined && device !== to.only)) continue;
       link.send(frame);
-      sent++;
     }
-    return sent;
+  }
+
+  async chosen(user: string): Promise<OwnPresence | undefined> {
+    return this.choices.get(user);
+  }
+
+  async choose(user: string, presence: OwnPresence): Promise<void> {
+    if (presence === 'online') this.choices.delete(user);
+    else this.choices.set(user, presence);
+  }
+
+  async forget(user: string): Promise<void> {
+    this.choices.delete(user);
   }
 }

@@ -65,15 +65,23 @@ export class Contacts {
   /** `user`'s presence went from `before` to what it is now: tells the contacts who see it. */
   async presenceChanged(user: string, before: PresenceState): Promise<void> {
     const presence = await this.presence(user);
-    if (presence === before) return;
-    for (const other of (await this.hub.store.relations(user)).keys()) {
-      if (await this.mutual(user, other)) await this.hub.bus.publish(other, { type: 'presence', user, presence });
-    }
+    if (presence !== before) await this.broadcast(user, presence);
+  }
+
+  /** Tells `user`'s contacts their presence whether or not it changed: after Redis was away, or their node died, they may have missed it. */
+  async announce(user: string): Promise<void> {
+    await this.broadcast(user, await this.presence(user));
   }
 
   /** A removed user's contacts see them go. */
   async removed(gone: RemovedUser): Promise<void> {
     for (const other of gone.others) await this.hub.bus.publish(other, { type: 'contact.gone', user: gone.user.name });
+  }
+
+  private async broadcast(user: string, presence: PresenceState): Promise<void> {
+    for (const other of (await this.hub.store.relations(user)).keys()) {
+      if (await this.mutual(user, other)) await this.hub.bus.publish(other, { type: 'presence', user, presence });
+    }
   }
 
   private async tell(to: string, about: string, before: Contact | undefined, after: Contact | undefined): Promise<void> {

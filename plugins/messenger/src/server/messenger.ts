@@ -32,8 +32,6 @@ export class Messenger {
   readonly contacts: Contacts;
   readonly invites: Invites;
   readonly rendezvous: Rendezvous;
-  /** What each user last chose: a device that signs in takes it, so "appear offline" survives a reconnect. */
-  private readonly chosen = new Map<string, OwnPresence>();
 
   constructor(
     readonly hub: Hub,
@@ -69,7 +67,7 @@ export class Messenger {
   async removeUser(name: string): Promise<boolean> {
     const gone = await this.hub.store.removeUser(name);
     if (!gone) return false;
-    this.chosen.delete(name);
+    await this.hub.bus.forget(name);
     await this.hub.bus.publish(name, { type: 'signed-out', reason: 'your account was removed from this server' });
     await this.contacts.removed(gone);
     await this.invites.removed(gone);
@@ -104,8 +102,7 @@ export class Messenger {
       }
       case 'presence.set': {
         const before = await this.contacts.presence(user);
-        if (frame.state === 'online') this.chosen.delete(user);
-        else this.chosen.set(user, frame.state);
+        await this.hub.bus.choose(user, frame.state);
         await this.hub.bus.setPresence(client, frame.state);
         client.send(ok);
         return this.contacts.presenceChanged(user, before);
@@ -142,9 +139,14 @@ export class Messenger {
     const cap = this.hub.limits.devicesPerUser;
     if (!devices.some((d) => d.device === signIn.device) && devices.length >= cap)
       throw new FrameError('busy', `you are connected on ${cap} devices, the most this server allows; sign out on one first`);
-    const presence = this.chosen.get(name) ?? 'online';
+    const presence = (await this.hub.bus.chosen(name)) ?? 'online';
     client.signIn = signIn;
-    (await this.hub.bus.attach(client, presence))?.replaced();
+    try {
+      (await this.hub.bus.attach(client, presence))?.replaced();
+    } catch (e) {
+      client.signIn = undefined;
+      throw e;
+    }
     if (signIn.token) client.send({ type: 'token', ref, token: signIn.token, user: name, displayName: signIn.user.displayName });
     for (const frame of await this.welcome(signIn.user, presence, ref)) client.send(frame);
     await this.contacts.presenceChanged(name, aggregate(devices));

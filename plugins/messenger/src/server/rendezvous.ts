@@ -5,10 +5,15 @@ import { FrameError } from './errors.js';
 import { userName, type Hub } from './hub.js';
 import { RelayTokenError, type RelayTokenStore } from './relay/tokens.js';
 
-/** Where clients reach the relay: the raw TLS port and the messenger's own port (WebSocket relay). */
+/**
+ * Where clients reach the relay: the raw TLS port and the messenger's own port (WebSocket relay); with
+ * several nodes also the node's host for clients and its id, so both sides meet on this one node.
+ */
 export interface RelayPorts {
   readonly tcpPort: number;
   readonly wsPort: number;
+  readonly host?: string;
+  readonly node?: string;
 }
 
 /**
@@ -39,7 +44,12 @@ export class Rendezvous {
     const expiresAt = new Date(this.hub.now() + RELAY_TOKEN_MS).toISOString();
     let tokens: [string, string];
     try {
-      tokens = [await this.tokens.mint({ session, side: 'novice', user: novice }), await this.tokens.mint({ session, side: 'helper', user: helper })];
+      const { node } = this.ports();
+      const at = node ? { node } : {};
+      tokens = [
+        await this.tokens.mint({ session, side: 'novice', user: novice, ...at }),
+        await this.tokens.mint({ session, side: 'helper', user: helper, ...at }),
+      ];
     } catch (e) {
       if (e instanceof RelayTokenError) throw new FrameError('busy', e.message);
       throw e;
@@ -49,11 +59,15 @@ export class Rendezvous {
       side,
       peer,
       invitationId,
-      relay: { token, ...this.ports() },
+      relay: { token, ...relayOf(this.ports()) },
       expiresAt,
     });
     this.hub.log(`session ${session}: ${helper} meets ${novice}`);
     await this.hub.bus.publish(novice, { type: 'session.start', ...grant('novice', helper, tokens[0]) });
     return { type: 'session.start', ref, ...grant('helper', novice, tokens[1]) };
   }
+}
+
+function relayOf({ tcpPort, wsPort, host }: RelayPorts): { tcpPort: number; wsPort: number; host?: string } {
+  return host ? { host, tcpPort, wsPort } : { tcpPort, wsPort };
 }

@@ -5,16 +5,15 @@ import type { Duplex } from 'node:stream';
 import { WebSocketServer } from 'ws';
 import { MAX_FRAME_BYTES, MESSENGER_PATH, PING_MS, RELAY_PATH } from '../common/protocol.js';
 import { AdminServer, type UserAdmin } from './admin.js';
-import { serverCertificate } from './certificate.js';
 import { DEFAULT_LIMITS, type MessengerLimits } from './config.js';
-import { FileStore } from './file-store.js';
-import { localHub } from './hub.js';
+import { clusterBackend, localBackend, type Backend, type ClusterOptions } from './backend.js';
 import { Semaphore } from './limits.js';
 import { Messenger } from './messenger.js';
 import { OWASP_SCRYPT, PasswordHasher, type ScryptCost } from './passwords.js';
 import { DEFAULT_RELAY_LIMITS } from './relay/limits.js';
 import { Relay, type RelayLimits } from './relay/relay.js';
-import { RelayTokens } from './relay/tokens.js';
+import type { NodeStats } from './redis/nodes.js';
+import type { RelayPorts } from './rendezvous.js';
 import { MessengerSocket } from './socket.js';
 
 export interface ServerOptions {
@@ -36,6 +35,8 @@ export interface ServerOptions {
   pingMs?: number;
   /** Tighter or looser relay caps than DEFAULT_RELAY_LIMITS. */
   relayLimits?: Partial<RelayLimits>;
+  /** One node of a messenger on several sharing Redis; without it, one process keeps its state in `data`. */
+  cluster?: ClusterOptions;
 }
 
 /** A relay WebSocket frame carries coalesced TLS records, up to this size. */
@@ -53,7 +54,7 @@ export class MessengerServer {
 
   private constructor(
     private readonly https: Server,
-    private readonly store: FileStore,
+    private readonly backend: Backend,
     private readonly messenger: Messenger,
     private readonly admin: AdminServer,
     private readonly relay: Relay,
@@ -71,20 +72,18 @@ export class MessengerServer {
   static async start(options: ServerOptions): Promise<MessengerServer> {
     const log = options.log ?? (() => undefined);
     const limits: MessengerLimits = { ...DEFAULT_LIMITS, ...options.limits };
-    const store = await FileStore.open(options.data);
-    const cleanup: (() => Promise<unknown>)[] = [() => store.close()];
+    const backend = options.cluster ? await clusterBackend(options.cluster, options.data, limits, log) : await localBackend(options.data, limits, log);
+    const cleanup: (() => Promise<unknown>)[] = [() => backend.close()];
     try {
-      const certificate = await serverCertificate(options.data);
-      const hub = localHub(store, limits, log);
+      const { hub, tokens, certificate, node } = backend;
       const hasher = new PasswordHasher(options.scrypt ?? OWASP_SCRYPT, new Semaphore(2, 32));
-      let ports = { tcpPort: 0, wsPort: 0 };
-      const tokens = new RelayTokens();
+      let ports: RelayPorts = { tcpPort: 0, wsPort: 0 };
       const messenger = new Messenger(hub, hasher, options.registration, tokens, () => ports);
       await messenger.start();
       cleanup.push(async () => messenger.stop());
       const admin = await AdminServer.listen(options.data, messengerAdmin(messenger));
       cleanup.push(() => admin.close());
-      const relay = new Relay(tokens, { ...DEFAULT_RELAY_LIMITS, ...options.relayLimits }, log);
+      const relay = new Relay(tokens, { ...DEFAULT_RELAY_LIMITS, ...options.relayLimits }, log, node?.cluster);
       cleanup.push(() => relay.close());
       const https = createServer({ key: certificate.key, cert: certificate.cert, handshakeTimeout: 10_000, requestTimeout: 10_000, headersTimeout: 10_000 });
       https.maxConnections = limits.connections;
@@ -96,15 +95,28 @@ export class MessengerServer {
         .catch((e: NodeJS.ErrnoException) => {
           throw e.code === 'EADDRINUSE' ? new Error(`the relay port ${wanted} on ${options.host} is in use; pick another with --relay-port`) : e;
         });
-      ports = { tcpPort: relayPort, wsPort: port };
-      const server = new MessengerServer(https, store, messenger, admin, relay, port, relayPort, certificate.fingerprint, options.pingMs ?? PING_MS);
+      ports = { tcpPort: relayPort, wsPort: port, ...(node ? { host: node.host, node: node.id } : {}) };
+      const server = new MessengerServer(https, backend, messenger, admin, relay, port, relayPort, certificate.fingerprint, options.pingMs ?? PING_MS);
       server.serve(limits);
+      await backend.started(
+        { port, relayPort },
+        () => server.stats(),
+        (user) => messenger.contacts.announce(user),
+      );
       log(`messenger on ${options.host}:${port}, relay port ${relayPort}, fingerprint ${certificate.fingerprint}`);
       return server;
     } catch (e) {
       for (const undo of cleanup.reverse()) await undo().catch(() => undefined);
       throw e;
     }
+  }
+
+  /** What the node registry shows of this node. */
+  stats(): NodeStats {
+    const relays = this.relay.stats();
+    let signedIn = 0;
+    for (const socket of this.sockets) if (socket.signedIn) signedIn++;
+    return { clients: this.sockets.size, signedIn, relays: relays.paired, waiting: relays.waiting };
   }
 
   /** Says goodbye to every client, then stops listening and gives the data folder back. */
@@ -163,7 +175,7 @@ export class MessengerServer {
     await this.relay.close();
     this.messenger.stop();
     await this.admin.close();
-    await this.store.close();
+    await this.backend.close();
   }
 }
 

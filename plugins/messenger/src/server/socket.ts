@@ -12,6 +12,11 @@ import type { Client, Messenger } from './messenger.js';
  */
 export class MessengerSocket {
   private readonly client: Client;
+
+  get signedIn(): boolean {
+    return this.client.signIn !== undefined;
+  }
+
   private readonly frames: RateLimit;
   private readonly bad: number[] = [];
   private readonly signInTimer: NodeJS.Timeout;

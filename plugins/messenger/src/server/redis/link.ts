@@ -72,20 +72,29 @@ export class RedisLink {
   }
 
   /** Runs Redis commands, turning a lost or slow Redis into StoreUnavailable. */
-  async run<T>(task: (redis: RedisClient) => Promise<T>): Promise<T> {
-    if (!this.healthy) throw unavailable(this.url);
-    try {
-      return await task(this.commands);
-    } catch (e) {
-      if (isConnectionError(e)) throw unavailable(this.url);
-      throw e;
-    }
+  run<T>(task: (redis: RedisClient) => Promise<T>): Promise<T> {
+    return this.guard(task, this.commands);
+  }
+
+  /** Subscribes or unsubscribes, on the subscription connection, as `run` does commands. */
+  listen<T>(task: (subscriber: RedisClient) => Promise<T>): Promise<T> {
+    return this.guard(task, this.subscriber);
   }
 
   async close(): Promise<void> {
     this.closing = true;
     for (const client of [this.subscriber, this.commands]) {
       if (client.isOpen) await client.close().catch(() => client.destroy());
+    }
+  }
+
+  private async guard<T>(task: (client: RedisClient) => Promise<T>, client: RedisClient): Promise<T> {
+    if (!this.healthy) throw unavailable(this.url);
+    try {
+      return await task(client);
+    } catch (e) {
+      if (isConnectionError(e)) throw unavailable(this.url);
+      throw e;
     }
   }
 
