@@ -20,7 +20,7 @@ export const OWN_PRESENCE: readonly (readonly [OwnPresence, string])[] = [
 /** The connection to the messenger server as one line, with the reason when there is none. */
 export function connectionText(status: MessengerStatus): string {
   const where = status.server ? ` to ${status.server}` : '';
-  if (status.connection === 'connected') return `Connected${where}`;
+  if (status.connection === 'connected') return `Connected${status.node ? ` to ${status.node}, one of ${status.server}` : where}`;
   if (status.connection === 'connecting') return `Reconnecting${where}…`;
   return `Offline${status.error ? `: ${status.error}` : ''}`;
 }

@@ -4,7 +4,7 @@ import type { ContactVerb, ContactView, MessengerStatus } from '../common/api.js
 /** Each asks the running RA's local API once; RA keeps the connection, the token never reaches the command line. */
 export const clientVerbs: Readonly<Record<string, CliHandler>> = {
   async login(ctx) {
-    only(ctx, 0, 'ra messenger login --server HOST:PORT --fingerprint AA:BB:… --user NAME [--register --name "Your Name"] --password-file FILE');
+    only(ctx, 0, 'ra messenger login --server HOST:PORT[,HOST:PORT…] --fingerprint AA:BB:… --user NAME [--register --name "Your Name"] --password-file FILE');
     const user = ctx.text('user');
     if (!user) throw new UsageError('say who you are: --user NAME');
     const register = ctx.options.register === true;
@@ -80,7 +80,8 @@ function only(ctx: CliContext, count: number, usage: string): void {
 }
 
 function describe(s: MessengerStatus): string {
-  if (s.connection === 'connected') return `Connected; your contacts see you ${s.presence === 'appear-offline' ? 'offline' : s.presence}`;
+  if (s.connection === 'connected')
+    return `Connected${s.node ? ` to the node ${s.node}` : ''}; your contacts see you ${s.presence === 'appear-offline' ? 'offline' : s.presence}`;
   if (s.connection === 'connecting') return `Connecting${s.error ? ` (${s.error})` : ''}; RA keeps trying by itself`;
   return `Offline${s.error ? `: ${s.error}` : ''}`;
 }

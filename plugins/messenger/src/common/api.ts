@@ -8,7 +8,7 @@ export type ConnectionState = 'connected' | 'connecting' | 'offline';
 
 /** `GET /api/messenger`. */
 export interface MessengerStatus {
-  /** `host:port` of the account's server, or the one the settings name before anyone signed in. */
+  /** `host:port` of the account's server (its nodes, comma-separated), or what the settings name before anyone signed in. */
   readonly server?: string;
   readonly signedIn: boolean;
   readonly user?: string;
@@ -16,6 +16,8 @@ export interface MessengerStatus {
   /** What this user shows their contacts; `offline` while not connected. */
   readonly presence: OwnPresence | 'offline';
   readonly connection: ConnectionState;
+  /** While connected, the node of the messenger this RA is on (`host:port`, with the address when the name has several). */
+  readonly node?: string;
   /** Why it is not connected, in words: "cannot reach msg.example.org:8443: connection refused". */
   readonly error?: string;
 }

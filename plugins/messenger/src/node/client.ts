@@ -7,8 +7,8 @@ import { Connection, type ConnectionOptions } from './connection.js';
 import { Link, type Request } from './link.js';
 import { serverRefusal, type MessengerPolicy, type MessengerSettings } from './policy.js';
 import { Roster } from './roster.js';
-import { TrustError, type Trust } from './secure-socket.js';
-import { formatServer, normaliseFingerprint, parseServer, sameServer, type ServerAddress } from './server-address.js';
+import { NetworkError, TrustError, type Trust } from './secure-socket.js';
+import { formatServer, formatServers, normaliseFingerprint, parseServers, type ServerAddress } from './server-address.js';
 
 export interface ClientDeps {
   readonly accounts: AccountFile;
@@ -62,7 +62,7 @@ export class MessengerClient implements Disposable {
     this.account = await this.deps.accounts.account();
     if (!this.account) return;
     this.own = this.deps.settings().presence;
-    this.refusal = serverRefusal(parseServer(this.account.server), this.deps.policy());
+    this.refusal = serverRefusal(parseServers(this.account.server), this.deps.policy());
     if (this.refusal) this.deps.logger.warn(`not signing in to the messenger at ${this.account.server}: ${this.refusal}`);
     else this.connect(this.account, await this.deps.accounts.device());
   }
@@ -76,9 +76,14 @@ export class MessengerClient implements Disposable {
     return this.account !== undefined;
   }
 
-  /** The account's server, while signed in. */
-  get server(): ServerAddress | undefined {
-    return this.account && parseServer(this.account.server);
+  /** The account's messenger: its nodes, while signed in. */
+  get servers(): ServerAddress[] | undefined {
+    return this.account && parseServers(this.account.server);
+  }
+
+  /** The node this RA is connected to, while connected. */
+  get node(): ServerAddress | undefined {
+    return this.connection?.node;
   }
 
   get user(): string | undefined {
@@ -99,8 +104,16 @@ export class MessengerClient implements Disposable {
       ...(a ? { user: a.user, displayName: this.roster.displayName ?? a.displayName } : {}),
       presence: state === 'connected' ? (this.roster.presence ?? 'online') : 'offline',
       connection: state,
+      ...(this.nodeShown() ? { node: this.nodeShown() } : {}),
       ...(error && state !== 'connected' ? { error } : {}),
     };
+  }
+
+  /** The node connected to, worth showing when the messenger has several (nodes, or addresses of one name). */
+  private nodeShown(): string | undefined {
+    const node = this.node;
+    if (!node || ((this.servers?.length ?? 0) < 2 && !node.address)) return undefined;
+    return node.address ? `${formatServer(node)} (${node.address})` : formatServer(node);
   }
 
   onChange(listener: (what: MessengerChange['what']) => void): Disposable {
@@ -126,8 +139,8 @@ export class MessengerClient implements Disposable {
     const settings = this.deps.settings();
     const serverText = request.server ?? settings.server;
     if (!serverText) throw new ApiError(400, "say which messenger server: 'server' (host:port) is missing");
-    const server = invalid(() => parseServer(serverText));
-    const refusal = serverRefusal(server, this.deps.policy());
+    const servers = invalid(() => parseServers(serverText));
+    const refusal = serverRefusal(servers, this.deps.policy());
     if (refusal) throw new ApiError(403, refusal);
     if (request.register && !this.deps.policy().allowRegistration)
       throw new ApiError(403, 'your organization does not allow making messenger accounts here; ask for an account to sign in with');
@@ -135,15 +148,15 @@ export class MessengerClient implements Disposable {
     if (!USER_NAME.test(user)) throw new ApiError(400, `'${request.user}' is not a messenger user name: 3 to 32 of a-z, 0-9, dot, dash and underscore`);
     if (!request.password) throw new ApiError(400, 'the password is missing');
     // The settings' fingerprint or CA vouch for the settings' server only.
-    const fromSettings = settings.server !== undefined && sameServer(parseServer(settings.server), server);
+    const fromSettings = settings.server !== undefined && formatServers(invalid(() => parseServers(settings.server!))) === formatServers(servers);
     const fingerprint = request.fingerprint ?? (fromSettings ? settings.fingerprint : undefined);
     const caFile = request.caFile ?? (fromSettings ? settings.caFile : undefined);
     if (!fingerprint && !caFile)
-      throw new ApiError(400, `give the fingerprint ${formatServer(server)} printed on its first start, or a CA file, so RA knows it is the real server`);
+      throw new ApiError(400, `give the fingerprint ${formatServers(servers)} printed on its first start, or a CA file, so RA knows it is the real server`);
     const pinned = fingerprint ? invalid(() => normaliseFingerprint(fingerprint)) : undefined;
     const trust = await readTrust({ fingerprint: pinned, caFile });
     const device = await this.deps.accounts.device();
-    const link = await Link.open(server, trust, { timeoutMs: 10_000 });
+    const link = await openAny(servers, trust);
     // The server signs this very link in: its welcome and first pushes may come before the token is read.
     const frames: ServerFrame[] = [];
     let welcomed: () => void = () => undefined;
@@ -166,7 +179,7 @@ export class MessengerClient implements Disposable {
     }
     if (this.account) await this.signOut();
     this.account = {
-      server: formatServer(server),
+      server: formatServers(servers),
       ...(pinned ? { fingerprint: pinned } : {}),
       ...(caFile ? { caFile } : {}),
       user: token.user,
@@ -212,7 +225,7 @@ export class MessengerClient implements Disposable {
   async relayTarget(grant: SessionGrant) {
     const account = this.account;
     if (!account) throw new ApiError(503, 'not signed in to a messenger');
-    const { host } = parseServer(account.server);
+    const host = grant.relay.host ?? (this.node ?? parseServers(account.server)[0]).host;
     const trust = await readTrust(account);
     return {
       host,
@@ -226,7 +239,7 @@ export class MessengerClient implements Disposable {
   private connect(account: Account, device: string, signedIn?: { link: Link; frames: readonly ServerFrame[] }): void {
     this.connection?.stop();
     const connection: Connection = new Connection(
-      { server: parseServer(account.server), trust: () => readTrust(account), token: account.token, device },
+      { servers: parseServers(account.server), trust: () => readTrust(account), token: account.token, device },
       {
         frame: (frame) => {
           if (connection !== this.connection) return;
@@ -293,4 +306,20 @@ async function readTrust({ fingerprint, caFile }: { fingerprint?: string; caFile
   } catch (e) {
     throw new TrustError(`cannot read the CA file: ${(e as Error).message}`);
   }
+}
+
+/** A link to the first of the nodes that answers; if none does, why each did not. */
+async function openAny(servers: readonly ServerAddress[], trust: Awaited<ReturnType<typeof readTrust>>): Promise<Link> {
+  const failures: Error[] = [];
+  for (const server of servers) {
+    try {
+      return await Link.open(server, trust, { timeoutMs: 10_000 });
+    } catch (e) {
+      // A server that is not the trusted one fails the sign-in at once: nothing is sent to the next either.
+      if (e instanceof TrustError) throw e;
+      failures.push(e as Error);
+    }
+  }
+  if (failures.length === 1) throw failures[0];
+  throw new NetworkError(failures.map((e) => e.message).join('; '));
 }

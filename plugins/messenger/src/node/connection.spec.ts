@@ -34,7 +34,9 @@ function recorder() {
   return { states, frames, signedOut, events };
 }
 
-const credentials = { server: { host: 'msg.example.org', port: 8443 }, trust: async () => ({ fingerprint: 'AA' }), token: 'secret-token', device: 'd1' };
+const credentials = { servers: [{ host: 'msg.example.org', port: 8443 }], trust: async () => ({ fingerprint: 'AA' }), token: 'secret-token', device: 'd1' };
+/** The specs' names resolve to nothing: no DNS is asked. */
+const noDns = async () => [];
 const refused = () => Promise.reject(new NetworkError('cannot reach msg.example.org:8443: connection refused'));
 
 describe('messenger connection: reconnecting by itself', () => {
@@ -71,7 +73,7 @@ describe('messenger connection: reconnecting by itself', () => {
   it('keeps trying an unreachable server on that schedule, saying why it is not connected', async () => {
     const open = sinon.stub().callsFake(refused);
     const { states, events } = recorder();
-    const connection = new Connection(credentials, events, { open: open as unknown as typeof Link.open, random: () => 0.5 });
+    const connection = new Connection(credentials, events, { resolve: noDns, open: open as unknown as typeof Link.open, random: () => 0.5 });
     connection.start();
     await clock.tickAsync(0);
     assert.equal(open.callCount, 1);
@@ -98,7 +100,7 @@ describe('messenger connection: reconnecting by itself', () => {
     open.onSecondCall().callsFake(refused);
     open.onThirdCall().resolves(links[1]);
     const { states, frames, events } = recorder();
-    const connection = new Connection(credentials, events, { open: open as unknown as typeof Link.open, random: () => 0.5 });
+    const connection = new Connection(credentials, events, { resolve: noDns, open: open as unknown as typeof Link.open, random: () => 0.5 });
     connection.start();
     await clock.tickAsync(0);
     assert.equal(connection.state, 'connected');
@@ -132,11 +134,46 @@ describe('messenger connection: reconnecting by itself', () => {
     connection.stop();
   });
 
+  it('with several nodes, or a name with several addresses, tries the next at once, starts from a random one, and after a drop tries the others first', async () => {
+    const links = [0, 1, 2].map(() => linkAnswering(async () => WELCOME));
+    const tried: string[] = [];
+    let answer = 0;
+    const open = sinon.stub().callsFake(async (server: { host: string; port: number; address?: string }) => {
+      tried.push(`${server.host}:${server.port}${server.address ? `@${server.address}` : ''}`);
+      if (server.host === 'a.example.org') throw new NetworkError('cannot reach a.example.org:8443: connection refused');
+      return links[answer++];
+    });
+    const resolve = async (host: string) => (host === 'b.example.org' ? ['192.0.2.1', '192.0.2.2'] : []);
+    const servers = [
+      { host: 'a.example.org', port: 8443 },
+      { host: 'b.example.org', port: 8443 },
+    ];
+    const { events } = recorder();
+    const connection = new Connection({ ...credentials, servers }, events, { resolve, open: open as unknown as typeof Link.open, random: () => 0 });
+    connection.start();
+    await clock.tickAsync(0);
+    assert.deepEqual(tried, ['a.example.org:8443', 'b.example.org:8443@192.0.2.1'], 'a refused: the next node at once, at each address of its name');
+    assert.equal(connection.state, 'connected');
+    assert.deepEqual(connection.node, { host: 'b.example.org', port: 8443, address: '192.0.2.1' });
+    links[0].drop('the connection was lost');
+    await clock.tickAsync(1);
+    assert.deepEqual(tried.slice(2), ['a.example.org:8443', 'b.example.org:8443@192.0.2.2'], 'the dropped node last');
+    assert.equal(connection.state, 'connected');
+    assert.equal(connection.node?.address, '192.0.2.2');
+    connection.stop();
+    const spread = new Connection({ ...credentials, servers }, events, { resolve, open: open as unknown as typeof Link.open, random: () => 0.7 });
+    tried.length = 0;
+    spread.start();
+    await clock.tickAsync(0);
+    assert.equal(tried[0], 'b.example.org:8443@192.0.2.2', 'another client starts elsewhere');
+    spread.stop();
+  });
+
   it('gives up and signs out when the server no longer takes the token', async () => {
     const link = linkAnswering(() => Promise.reject(new MessengerError('bad-token', 'this sign-in is no longer valid')));
     const open = sinon.stub().resolves(link);
     const { states, signedOut, events } = recorder();
-    const connection = new Connection(credentials, events, { open: open as unknown as typeof Link.open });
+    const connection = new Connection(credentials, events, { resolve: noDns, open: open as unknown as typeof Link.open });
     connection.start();
     await clock.tickAsync(120_000);
     assert.equal(open.callCount, 1);
@@ -149,7 +186,7 @@ describe('messenger connection: reconnecting by itself', () => {
   it('signs out when the server pushes signed-out, as after a password change elsewhere', async () => {
     const link = linkAnswering(async () => WELCOME);
     const { signedOut, events } = recorder();
-    const connection = new Connection(credentials, events, { open: sinon.stub().resolves(link) as unknown as typeof Link.open });
+    const connection = new Connection(credentials, events, { resolve: noDns, open: sinon.stub().resolves(link) as unknown as typeof Link.open });
     connection.start();
     await clock.tickAsync(0);
     (link.onPush.firstCall.args[0] as (f: ServerFrame) => void)({ type: 'signed-out', reason: 'the password was changed' });
@@ -160,7 +197,7 @@ describe('messenger connection: reconnecting by itself', () => {
   it('does not knock again on a server whose certificate is wrong', async () => {
     const open = sinon.stub().rejects(new TrustError("the server's certificate does not match the fingerprint you were given"));
     const { states, events } = recorder();
-    const connection = new Connection(credentials, events, { open: open as unknown as typeof Link.open });
+    const connection = new Connection(credentials, events, { resolve: noDns, open: open as unknown as typeof Link.open });
     connection.start();
     await clock.tickAsync(120_000);
     assert.equal(open.callCount, 1);
@@ -178,7 +215,7 @@ describe('messenger connection: a real server restart', function () {
     const port = peer.port;
     const { states, events } = recorder();
     const connection = new Connection(
-      { ...credentials, server: { host: '127.0.0.1', port }, trust: async () => ({ fingerprint: server.fingerprint }) },
+      { ...credentials, servers: [{ host: '127.0.0.1', port }], trust: async () => ({ fingerprint: server.fingerprint }) },
       events,
     );
     try {

@@ -2,13 +2,15 @@ import { PROTOCOL_VERSION, type ServerFrame } from '../common/protocol.js';
 import type { ConnectionState } from '../common/api.js';
 import { Link, MessengerError, type Request } from './link.js';
 import { NetworkError, TrustError, type Trust } from './secure-socket.js';
-import type { ServerAddress } from './server-address.js';
+import { lookup } from 'node:dns/promises';
+import { formatServers, type ServerAddress } from './server-address.js';
 
 type Welcome = Extract<ServerFrame, { type: 'welcome' }>;
 
 /** What the connection signs in with; the token is read fresh for every attempt. */
 export interface Credentials {
-  readonly server: ServerAddress;
+  /** The messenger's nodes: any of them serves. */
+  readonly servers: readonly ServerAddress[];
   readonly trust: () => Promise<Trust>;
   readonly token: string;
   readonly device: string;
@@ -27,7 +29,12 @@ export interface ConnectionOptions {
   /** 0 ≤ random() < 1, for the jitter. */
   readonly random?: () => number;
   readonly timeoutMs?: number;
+  /** A host's IP addresses (DNS), so a name that resolves to several nodes is tried at each. */
+  readonly resolve?: (host: string) => Promise<string[]>;
 }
+
+/** After one node failed, the next is tried at once: a small jitter only, so a dead node's clients spread. */
+const NEXT_NODE_MS = 200;
 
 export const FIRST_RETRY_MS = 1_000;
 export const MAX_RETRY_MS = 30_000;
@@ -40,11 +47,19 @@ export function retryDelay(attempt: number, random: () => number): number {
 
 /**
  * The signed-in connection to the messenger: `hello` with the saved token on every (re)connection,
- * and by itself again after a drop or a server restart, backing off. Stops only when told, when the
- * server refuses the token, or when the server is not the one the user trusts.
+ * and by itself again after a drop or a server restart. With several nodes (or a name with several
+ * addresses) it tries the next at once, starting from a random one so clients spread, and backs off
+ * only once every one failed. Stops only when told, when the server refuses the token, or when the
+ * server is not the one the user trusts.
  */
 export class Connection {
   private link?: Link;
+  /** The nodes still to try before backing off; the one connected to, while connected. */
+  private round: ServerAddress[] = [];
+  private connectedTo?: ServerAddress;
+  /** Every node at each address, as last resolved. */
+  private known: ServerAddress[] = [];
+  private readonly resolve: (host: string) => Promise<string[]>;
   private attempt = 0;
   private timer?: NodeJS.Timeout;
   private stopped = false;
@@ -64,6 +79,12 @@ export class Connection {
     this.open = options.open ?? Link.open.bind(Link);
     this.random = options.random ?? Math.random;
     this.timeoutMs = options.timeoutMs ?? 10_000;
+    this.resolve = options.resolve ?? (async (host) => (await lookup(host, { all: true })).map((a) => a.address));
+  }
+
+  /** The node this connection is on, while connected. */
+  get node(): ServerAddress | undefined {
+    return this.current === 'connected' ? this.connectedTo : undefined;
   }
 
   get state(): ConnectionState {
@@ -83,6 +104,7 @@ export class Connection {
     if (!signedIn) return void this.connect();
     this.use(signedIn.link);
     this.link = signedIn.link;
+    this.connectedTo = signedIn.link.server;
     this.set('connected');
     for (const frame of signedIn.frames) {
       if (frame.type === 'welcome') this.events.frame(frame);
@@ -101,8 +123,8 @@ export class Connection {
   /** A request over the live link, or a plain failure saying why there is none. */
   request<T extends Awaited<ReturnType<Link['request']>>>(frame: Request): Promise<T> {
     if (!this.link || this.current !== 'connected') {
-      const server = `${this.credentials.server.host}:${this.credentials.server.port}`;
-      return Promise.reject(new NetworkError(`not connected to the messenger at ${server}${this.lastError ? `: ${this.lastError}` : ''}`));
+      const servers = formatServers(this.credentials.servers);
+      return Promise.reject(new NetworkError(`not connected to the messenger at ${servers}${this.lastError ? `: ${this.lastError}` : ''}`));
     }
     return this.link.request<T>(frame);
   }
@@ -112,14 +134,18 @@ export class Connection {
     if (this.stopped) return;
     this.set('connecting', this.lastError);
     let link: Link | undefined;
+    if (!this.round.length) this.round = await this.nodes();
+    const server = this.round.shift()!;
     try {
-      link = await this.open(this.credentials.server, await this.credentials.trust(), { timeoutMs: this.timeoutMs });
+      link = await this.open(server, await this.credentials.trust(), { timeoutMs: this.timeoutMs });
       if (this.stopped) return link.close();
       this.use(link);
       const welcome = await link.request<Welcome>({ type: 'hello', token: this.credentials.token, device: this.credentials.device, version: PROTOCOL_VERSION });
       if (this.stopped) return link.close();
       if (welcome.type !== 'welcome') throw new Error(`the server answered hello with '${welcome.type}'`);
       this.link = link;
+      this.connectedTo = server;
+      this.round = [];
       this.attempt = 0;
       this.lastError = undefined;
       this.set('connected');
@@ -142,10 +168,27 @@ export class Connection {
     if (frame.type !== 'welcome') this.events.frame(frame);
   }
 
+  /** The node dropped the connection (it may have died): with several, the others are tried at once, it last. */
   private dropped(link: Link, why: string): void {
     if (link !== this.link || this.stopped) return;
     this.link = undefined;
+    const gone = this.connectedTo;
+    if (gone && this.known.length > 1) this.round = [...this.known.filter((n) => !same(n, gone)), gone];
     this.failed(new Error(why));
+  }
+
+  /** Every configured node at each of its addresses, starting from a random one. */
+  private async nodes(): Promise<ServerAddress[]> {
+    const all: ServerAddress[] = [];
+    for (const server of this.credentials.servers) {
+      // A name that does not resolve now is tried as it is: connecting says why it fails.
+      const addresses = await this.resolve(server.host).catch(() => [] as string[]);
+      if (addresses.length <= 1) all.push(server);
+      else for (const address of addresses) all.push({ ...server, address });
+    }
+    this.known = all;
+    const start = Math.floor(this.random() * all.length);
+    return [...all.slice(start), ...all.slice(0, start)];
   }
 
   private failed(e: Error): void {
@@ -155,7 +198,8 @@ export class Connection {
     // The wrong server stays wrong: retrying would only knock on an impostor's door every 30 s.
     if (e instanceof TrustError) return this.set('offline', e.message);
     this.set('connecting', e.message);
-    this.timer = setTimeout(() => void this.connect(), retryDelay(this.attempt++, this.random));
+    const delay = this.round.length ? Math.round(NEXT_NODE_MS * this.random()) : retryDelay(this.attempt++, this.random);
+    this.timer = setTimeout(() => void this.connect(), delay);
   }
 
   private refused(reason: string): void {
@@ -171,4 +215,8 @@ export class Connection {
     this.lastReported = error;
     if (changed) this.events.state(state, error);
   }
+}
+
+function same(a: ServerAddress, b: ServerAddress): boolean {
+  return a.host === b.host && a.port === b.port && a.address === b.address;
 }

@@ -23,12 +23,15 @@ export function readSettings(raw: Readonly<Record<string, unknown>>): MessengerS
   return { server: text('server'), fingerprint: text('fingerprint'), caFile: text('caFile'), presence: (text('presence') as OwnPresence) ?? 'online' };
 }
 
-/** Why the policy forbids `server`, or undefined when it allows it. */
-export function serverRefusal(server: ServerAddress, policy: MessengerPolicy): string | undefined {
+/** Why the policy forbids one of `servers` (the nodes of one messenger), or undefined when it allows them all. */
+export function serverRefusal(servers: readonly ServerAddress[], policy: MessengerPolicy): string | undefined {
   if (!policy.servers.length) return undefined;
-  const allowed = policy.servers.some((entry) => {
-    const listed = parseServer(entry);
-    return /:\d+$/.test(entry.trim()) ? formatServer(listed) === formatServer(server) : listed.host === server.host;
-  });
-  return allowed ? undefined : `your organization allows only these messenger servers: ${policy.servers.join(', ')}`;
+  const allows = (server: ServerAddress) =>
+    policy.servers.some((entry) => {
+      const listed = parseServer(entry);
+      return /:\d+$/.test(entry.trim()) ? formatServer(listed) === formatServer(server) : listed.host === server.host;
+    });
+  const refused = servers.find((server) => !allows(server));
+  if (!refused) return undefined;
+  return `your organization allows only these messenger servers: ${policy.servers.join(', ')}${servers.length > 1 ? `; ${formatServer(refused)} is not one` : ''}`;
 }

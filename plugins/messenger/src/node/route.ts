@@ -5,11 +5,11 @@ import { normaliseUser, RELAY_WAIT_MS, type ServerFrame, type SessionGrant } fro
 import type { MessengerClient } from './client.js';
 import { MessengerError } from './link.js';
 import type { RelayPath, RelayTarget } from './paths/index.js';
-import { formatServer, parseServer, sameServer, type ServerAddress } from './server-address.js';
+import { formatServer, formatServers, parseServer, sameServer, type ServerAddress } from './server-address.js';
 
 /** The client's paths to a peer (`src/node/paths/`), passed in so specs can watch them. */
 export interface Paths {
-  openRelay(target: RelayTarget, options: { timeoutMs: number; signal?: AbortSignal }): Promise<RelayPath>;
+  openRelay(target: RelayTarget, options: { timeoutMs: number; signal?: AbortSignal; via?: 'tcp' | 'websocket' }): Promise<RelayPath>;
   punch(localPort: number, peer: string, deadlineMs: number, signal?: AbortSignal): Promise<Duplex>;
 }
 
@@ -52,10 +52,10 @@ export class MessengerRoute implements NoviceRoute {
   ) {}
 
   async listen(accept: (stream: Duplex, from: string, kind: PathKind) => void, { kinds }: ListenOptions): Promise<RouteListening> {
-    const { server, user } = this.client;
-    if (!server || !user) throw new Error('not signed in to a messenger');
+    const { servers, user } = this.client;
+    if (!servers || !user) throw new Error('not signed in to a messenger');
     if (this.client.state === 'offline')
-      throw new Error(`the messenger at ${formatServer(server)} is offline: ${this.client.status().error ?? 'not connected'}`);
+      throw new Error(`the messenger at ${formatServers(servers)} is offline: ${this.client.status().error ?? 'not connected'}`);
     if (!kinds.length) throw new Error('the policy allows no kind of connection');
     const meetings = new Set<AbortController>();
     const subscription = this.client.onSessionStart((grant) => {
@@ -67,7 +67,8 @@ export class MessengerRoute implements NoviceRoute {
         .finally(() => meetings.delete(meeting));
     });
     return {
-      addresses: [`messenger://${encodeURIComponent(user)}@${formatServer(server)}`],
+      // Any node of the messenger names it; the helper's RA finds it among the nodes it knows.
+      addresses: [`messenger://${encodeURIComponent(user)}@${formatServer(servers[0])}`],
       dispose: () => {
         subscription.dispose();
         for (const meeting of meetings) meeting.abort(new Error('the invitation closed'));
@@ -83,16 +84,16 @@ export class MessengerRoute implements NoviceRoute {
   connect(address: string, { timeoutMs, invitationId, kinds, signal: kept }: ConnectOptions): PathAttempt[] {
     const to = parseMessengerAddress(address);
     if (!to) throw new Error(`'${address}' is not a messenger address`);
-    const server = this.client.server;
-    if (!server || !sameServer(server, to.server))
+    const servers = this.client.servers;
+    if (!servers?.some((s) => sameServer(s, to.server)))
       throw new Error(`to reach ${to.user} through the messenger at ${formatServer(to.server)}, sign in to it first`);
     // What is still under way stops after `timeoutMs`, or once the session kept a path; a path already handed over is the session's.
     const giveUp = new AbortController();
     const timer = setTimeout(() => giveUp.abort(), timeoutMs);
     const signal = kept ? AbortSignal.any([kept, giveUp.signal]) : giveUp.signal;
-    const relay = this.session(to.user, invitationId).then(async (grant) => this.paths.openRelay(await this.client.relayTarget(grant), { timeoutMs, signal }));
+    const relay = this.session(to.user, invitationId).then((grant) => this.relay(grant, timeoutMs, signal));
     const attempts: PathAttempt[] = [];
-    if (kinds.includes('relayed')) attempts.push({ kind: 'relayed', via: server.host, stream: relay.then((r) => r.stream) });
+    if (kinds.includes('relayed')) attempts.push({ kind: 'relayed', via: to.server.host, stream: relay.then((r) => r.stream) });
     if (kinds.includes('direct')) {
       let seen: string | undefined;
       const punched = relay.then((r) => {
@@ -115,6 +116,22 @@ export class MessengerRoute implements NoviceRoute {
     return attempts;
   }
 
+  /**
+   * The relay the grant names (the node both sides were sent to); when this RA cannot reach that node, the
+   * node it is signed in to, over WebSocket, which forwards there.
+   */
+  private async relay(grant: SessionGrant, timeoutMs: number, signal: AbortSignal): Promise<RelayPath> {
+    const target = await this.client.relayTarget(grant);
+    try {
+      return await this.paths.openRelay(target, { timeoutMs, signal });
+    } catch (e) {
+      const node = this.client.node;
+      if (!node || node.host === target.host || signal.aborted || !/cannot be reached|was not found/.test((e as Error).message)) throw e;
+      this.logger.info(`the relay node ${target.host} cannot be reached (${(e as Error).message}); going through ${formatServer(node)}, which forwards`);
+      return this.paths.openRelay({ ...target, host: node.host, wsPort: node.port }, { timeoutMs, signal, via: 'websocket' });
+    }
+  }
+
   /** `session.request`: the server's grant for the helper's side, or why not in the helper's words. */
   private async session(user: string, invitationId: string): Promise<SessionGrant> {
     const name = this.client.contacts().find((c) => c.user === user)?.displayName ?? user;
@@ -133,7 +150,7 @@ export class MessengerRoute implements NoviceRoute {
   /** The novice's side of `session.start`: the relay, handed over as the relayed path, and the punch to the helper as the direct one. */
   private async meet(grant: SessionGrant, accept: (stream: Duplex, from: string, kind: PathKind) => void, kinds: readonly PathKind[], signal: AbortSignal) {
     const target = await this.client.relayTarget(grant);
-    const relay = await this.paths.openRelay(target, { timeoutMs: RELAY_WAIT_MS + 5_000, signal });
+    const relay = await this.relay(grant, RELAY_WAIT_MS + 5_000, signal);
     const punched = kinds.includes('direct') ? this.paths.punch(relay.localPort, relay.peerSeenAt, PUNCH_MS, signal) : undefined;
     if (kinds.includes('relayed')) accept(relay.stream, target.host, 'relayed');
     if (!punched) return;

@@ -110,7 +110,7 @@ function signIn(body: unknown, register: boolean) {
   const b = object(body);
   const displayName = register ? text(b, 'displayName', 64)?.trim() || text(b, 'user', 64, true)! : undefined;
   return {
-    server: text(b, 'server', 300),
+    server: text(b, 'server', 600),
     fingerprint: text(b, 'fingerprint', 200),
     caFile: text(b, 'caFile', 4096),
     user: text(b, 'user', 64, true)!,

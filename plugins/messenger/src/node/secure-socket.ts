@@ -29,7 +29,7 @@ export class NetworkError extends Error {
  */
 export async function connectServer(server: ServerAddress, trust: Trust, timeoutMs: number): Promise<TLSSocket> {
   const socket = connect({
-    host: server.host,
+    host: server.address ?? server.host,
     port: server.port,
     servername: isIP(server.host) ? undefined : server.host,
     ca: trust.ca,

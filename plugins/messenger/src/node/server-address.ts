@@ -2,7 +2,12 @@
 export interface ServerAddress {
   readonly host: string;
   readonly port: number;
+  /** One of the IP addresses `host` resolves to, to connect to (the name still goes in TLS and messages). */
+  readonly address?: string;
 }
+
+/** The nodes of one messenger a client may list; a longer list is a mistake. */
+export const MAX_NODES = 8;
 
 /** The port `ra messenger serve` listens on unless told otherwise. */
 export const DEFAULT_PORT = 8443;
@@ -22,6 +27,29 @@ export function formatServer({ host, port }: ServerAddress): string {
 
 export function sameServer(a: ServerAddress, b: ServerAddress): boolean {
   return a.host === b.host && a.port === b.port;
+}
+
+/**
+ * The nodes of one messenger: `a.example.org:8443, b.example.org:8443` (any of them serves; a name may
+ * also resolve to several addresses). Each entry is checked; the message names the one that is wrong.
+ */
+export function parseServers(text: string): ServerAddress[] {
+  const entries = text
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e);
+  if (!entries.length) throw new Error('no messenger server is given: give its host and port, like msg.example.org:8443');
+  if (entries.length > MAX_NODES) throw new Error(`${entries.length} messenger servers are listed; at most ${MAX_NODES} nodes of one messenger may be`);
+  const servers: ServerAddress[] = [];
+  for (const entry of entries) {
+    const server = parseServer(entry);
+    if (!servers.some((s) => sameServer(s, server))) servers.push(server);
+  }
+  return servers;
+}
+
+export function formatServers(servers: readonly ServerAddress[]): string {
+  return servers.map(formatServer).join(', ');
 }
 
 /**
