@@ -81,6 +81,8 @@ class Desk implements Disposable {
   private readonly main = h('div', { class: 'ra-dock-main' });
   private readonly side = h('aside', { class: 'ra-dock-side' });
   private readonly card = h('div', { class: 'ra-desk-card' });
+  /** While the path is down: what happened, in a line the helper reads above the (frozen) screen. */
+  private readonly outage = h('p', { class: 'ra-outage', role: 'status', id: 'ra-outage', hidden: true });
   private panels?: Disposable;
 
   constructor(
@@ -107,13 +109,18 @@ class Desk implements Disposable {
         this.toolbar.element,
         h('span', { class: 'ra-status' }, this.state, this.codeBox, this.path, this.disconnect),
       ),
+      this.outage,
       h('div', { class: 'ra-work' }, this.main, this.side, this.card),
     );
   }
 
   update(view: SessionView): void {
     this.element.dataset.state = view.state;
-    this.state.textContent = STATE_TEXT[view.state];
+    this.state.textContent = view.reconnecting ? 'Reconnecting…' : STATE_TEXT[view.state];
+    this.outage.hidden = !view.reconnecting;
+    this.outage.textContent = view.reconnecting
+      ? `The connection to ${view.peerName}'s computer was lost (${view.reconnecting.reason}). Reconnecting… the session goes on where it was.`
+      : '';
     this.code.textContent = view.safetyCode ?? '—';
     this.codeBox.hidden = view.state === 'ended';
     this.path.textContent = view.path ? pathText(view.path) : '';

@@ -77,6 +77,9 @@ export class NoviceBar {
       path.textContent = view.path ? pathText(view.path) : '';
       path.dataset.path = view.path?.kind ?? '';
       stop.hidden = !view.rights.includes('control');
+      // Still connected as far as the novice is concerned: the same helper, coming back, never in control meanwhile.
+      element.dataset.reconnecting = view.reconnecting ? 'true' : '';
+      note.textContent = view.reconnecting ? `The connection was lost; ${name}'s computer is reconnecting…` : '';
     };
     return { element, update };
   }

@@ -70,6 +70,7 @@ export const SESSION_CSS = `
 .ra-status { margin-left: auto; display: flex; gap: .75rem; align-items: center; white-space: nowrap; font-size: .95rem; }
 .ra-toolbar .ra-code { font-size: 1rem; }
 .ra-status-path { font-size: .85rem; opacity: .9; }
+.ra-outage { margin: 0; padding: .4rem .75rem; background: #fff4ce; color: #5c4400; border-bottom: 1px solid #e8d48a; font-weight: 600; }
 .ra-delivery { font-size: .9rem; }
 .ra-delivery[data-state="accepted"] { color: #1e6b2d; font-weight: 600; }
 .ra-delivery[data-state="declined"], .ra-delivery[data-state="failed"] { color: var(--ra-danger-text); }

@@ -8,7 +8,8 @@ import { channelBinding, PinMismatchError } from '../wire/tls.js';
 import { Wire, type WireTiming } from '../wire/wire.js';
 import { bytes, CONSENT_MS, HANDSHAKE_MS, PROTOCOL_VERSION, text } from './messages.js';
 import type { SessionRegistry } from './registry.js';
-import type { Session } from './session.js';
+import { checkProof, resumeKeys, resumeProof, ResumeRefused, type ResumeKeys } from './resume.js';
+import type { Reconnect, Session } from './session.js';
 import type { EndedBy } from '../../common/views.js';
 import { reachNovice } from './reach.js';
 
@@ -94,7 +95,43 @@ async function run(session: Session, to: Destination, password: string, helperNa
   });
   if (consent.t === 'bye') throw new Refused(text(consent, 'reason', 300) || 'the novice declined', byWhom(consent));
   if (consent.t !== 'consent' || consent.granted !== true) throw new ProtocolError(`malformed message: expected consent, got '${consent.t}'`);
+  const keys = resumeKeys(proof.sharedKey);
+  session.resumable(keys, redial(session, to, keys, deps));
   await deps.open(session);
+}
+
+/**
+ * After the path drops, reaches the novice again by the same routes, over pinned TLS as before, and
+ * resumes: each side proves it holds the session's key on this very connection, and says how many
+ * frames it received.
+ */
+function redial(session: Session, to: Destination, keys: ResumeKeys, deps: HelperDeps): Reconnect {
+  return async (signal) => {
+    const { socket, path } = await reachNovice(to, deps.routes(), { connectMs: CONNECT_MS, kinds: deps.kinds?.() ?? ['direct', 'relayed'] });
+    // The novice's frames may follow its answer at once: they wait until the session takes the wire.
+    const wire = new Wire(socket, { peer: 'novice', holdAfter: 'resumed', timing: deps.timing });
+    try {
+      if (signal.aborted) throw new ProtocolError('the session ended');
+      const binding = channelBinding(socket);
+      wire.send({
+        t: 'resume',
+        v: PROTOCOL_VERSION,
+        id: keys.id,
+        proof: resumeProof(keys, 'helper', binding).toString('base64'),
+        received: session.receivedFrames,
+      });
+      const answer = await wire.next(HANDSHAKE_MS, 'answer to the resume');
+      if (answer.t === 'refused') throw new ResumeRefused(text(answer, 'message', 300));
+      if (answer.t !== 'resumed' || !checkProof(keys, 'novice', binding, bytes(answer, 'proof')))
+        throw new ProtocolError('the computer reached could not prove it is the novice of this session');
+      const received = answer.received;
+      if (typeof received !== 'number' || !Number.isInteger(received) || received < 0) throw new ProtocolError("malformed message: 'received' must be a count");
+      return { wire, path, received };
+    } catch (e) {
+      wire.close((e as Error).message);
+      throw e;
+    }
+  };
 }
 
 /** A refusal from the novice ends the attempt with the novice's own words. */

@@ -7,6 +7,7 @@ import { ProtocolError } from '../wire/framing.js';
 import { Wire, type WireTiming } from '../wire/wire.js';
 import { bytes, CONSENT_MS, HANDSHAKE_MS, PROTOCOL_VERSION, text } from './messages.js';
 import type { SessionRegistry } from './registry.js';
+import { checkProof, resumeKeys, resumeProof } from './resume.js';
 import type { Session } from './session.js';
 import type { HandshakeSlots } from './slots.js';
 import { ago, type SessionPath } from '../../common/views.js';
@@ -89,6 +90,7 @@ async function handshake(wire: Wire, path: SessionPath, deadline: number, deps: 
   const kinds = deps.kinds?.() ?? ['direct', 'relayed'];
   if (!kinds.includes(path.kind)) throw new Refusal(`this computer's policy allows only ${kinds.join(' and ')} connections, not ${path.kind} ones`);
   const hello = await wire.next(deadline - Date.now(), 'greeting');
+  if (hello.t === 'resume' && hello.v === PROTOCOL_VERSION) return resume(wire, hello, path, deps);
   if (hello.t !== 'hello' || hello.v !== PROTOCOL_VERSION)
     throw new Refusal(`this computer speaks RA protocol ${PROTOCOL_VERSION}; the helper sent something else`);
   const invitationId = text(hello, 'invitation', 64);
@@ -114,6 +116,7 @@ async function handshake(wire: Wire, path: SessionPath, deadline: number, deps: 
     proving = false;
     if (confirm.t !== 'confirm' || !proof.verify(bytes(confirm, 'mac'))) throw new Refusal(`wrong password; ${await failedTry(invitationId, deps)}`);
     wire.send({ t: 'confirm', mac: Buffer.from(proof.confirmation).toString('base64') });
+    session.resumable(resumeKeys(proof.sharedKey));
     session.awaitingConsent(safetyCode(proof.sharedKey));
     awaitAnswer(session, deps.consentMs ?? CONSENT_MS);
     await deps.hooks.consentRequested.call({ session: session.info, scope: 'connect' });
@@ -123,6 +126,26 @@ async function handshake(wire: Wire, path: SessionPath, deadline: number, deps: 
     session.end(error instanceof Refusal ? 'refused' : 'network', error instanceof Error ? error.message : String(error), true);
     throw error;
   }
+}
+
+/**
+ * The helper of an open session whose path dropped is back on a new one: it proves it holds the session's
+ * key on this connection, the novice proves it back, and the session goes on where it was. The invitation
+ * may have ended meanwhile: the session it opened has not.
+ */
+async function resume(wire: Wire, hello: { [k: string]: unknown }, path: SessionPath, deps: NoviceDeps): Promise<void> {
+  const message = hello as { t: string; [k: string]: unknown };
+  const session = deps.registry.resumable(text(message, 'id', 64));
+  if (!session?.resumeKeys) throw new Refusal('there is no session to resume here: it has ended');
+  const binding = channelBinding(wire.socket);
+  if (!checkProof(session.resumeKeys, 'helper', binding, bytes(message, 'proof'))) {
+    session.resumeRefused();
+    throw new Refusal('the resume proof failed: this is not the helper of that session');
+  }
+  const received = message.received;
+  if (typeof received !== 'number' || !Number.isInteger(received) || received < 0) throw new ProtocolError("malformed message: 'received' must be a count");
+  wire.send({ t: 'resumed', proof: resumeProof(session.resumeKeys, 'novice', binding).toString('base64'), received: session.receivedFrames });
+  session.resumeOn(wire, path, received);
 }
 
 /**

@@ -2,6 +2,7 @@ import { ApiError, toDisposable, type Disposable, type Logger, type Role } from 
 import { type SessionChannel } from '../../common/api.js';
 import type { SessionHooks } from '../../common/api.js';
 import type { SessionView } from '../../common/views.js';
+import { RESUME_MS } from './resume.js';
 import { Session, type SessionEvents } from './session.js';
 
 export interface RegistryListener {
@@ -22,10 +23,12 @@ export class SessionRegistry {
     private readonly channels: () => SessionChannel[],
     private readonly hooks: SessionHooks,
     private readonly logger: Logger,
+    /** How long a session whose path dropped waits to resume; RESUME_MS unless a spec shortens it. */
+    private readonly resumeMs = RESUME_MS,
   ) {}
 
   create(invitationId: string, role: Role, peerName: string, localName: string, peerAddress: string): Session {
-    const session = new Session(invitationId, role, peerName, localName, peerAddress, this.events, this.logger);
+    const session = new Session(invitationId, role, peerName, localName, peerAddress, this.events, this.logger, this.resumeMs);
     this.sessions.set(session.id, session);
     this.prune();
     this.notify();
@@ -45,6 +48,11 @@ export class SessionRegistry {
   /** Whether a helper holds this invitation now, handshake included. */
   busy(invitationId: string): boolean {
     return [...this.sessions.values()].some((s) => s.role === 'novice' && s.invitationId === invitationId && !s.ended);
+  }
+
+  /** The novice's open session a resuming helper names, by the id both derived from the password proof. */
+  resumable(resumeId: string): Session | undefined {
+    return [...this.sessions.values()].find((s) => s.role === 'novice' && !s.ended && s.resumeId !== undefined && s.resumeId === resumeId);
   }
 
   /** The novice lets the helper in: only now does anything of the screen leave the machine. */

@@ -5,6 +5,14 @@ import type { EndedBy, SessionPath, SessionState, SessionView } from '../../comm
 import { FrameKind, HANDSHAKE_FRAME_BYTES, MAX_FRAME_BYTES, type Frame } from '../wire/framing.js';
 import { HeldFrames } from '../wire/held.js';
 import type { Wire } from '../wire/wire.js';
+import { Journal } from './journal.js';
+import { MAX_RESUME_FAILURES, RESUME_MS, ResumeRefused, type ResumeKeys } from './resume.js';
+
+/** How often each side tells the other how many channel frames it received, so the other's journal stays small. */
+const ACK_MS = 250;
+
+/** The helper's way back to the novice after the path dropped: a new wire, checked, and how many frames the novice had. */
+export type Reconnect = (signal: AbortSignal) => Promise<{ wire: Wire; path: SessionPath; received: number }>;
 
 export interface SessionEvents {
   changed(session: Session): void;
@@ -34,6 +42,19 @@ export class Session {
   private readonly granted = new Set<string>();
   /** The peer's frames while this side's channels open; released once they are up. */
   private held: HeldFrames | undefined = new HeldFrames(1024, 2 * MAX_FRAME_BYTES);
+  /** What this side sent and the peer has not acknowledged, and how many frames this side received. */
+  private readonly journal = new Journal();
+  private received = 0;
+  private acked = 0;
+  private ackTimer?: NodeJS.Timeout;
+  private frameLimit = HANDSHAKE_FRAME_BYTES;
+  private readonly drains = new Set<() => void>();
+  /** Set once the password proof passed: the session may then resume after its path drops. */
+  private keys?: ResumeKeys;
+  private reconnect?: Reconnect;
+  /** While the path is down: since when, why, and what gives up. */
+  private outage?: { since: string; reason: string; timer: NodeJS.Timeout; abort: AbortController };
+  private resumeFailures = 0;
 
   constructor(
     readonly invitationId: string,
@@ -43,6 +64,7 @@ export class Session {
     private readonly peerAddress: string,
     private readonly events: SessionEvents,
     private readonly logger: Logger,
+    private readonly resumeMs = RESUME_MS,
   ) {}
 
   get info(): SessionInfo {
@@ -61,19 +83,143 @@ export class Session {
     const { id, invitationId, role, peer: peerName, localName, peerAddress, state, safetyCode, path, endedBy, reason, openedAt } = this;
     const rights = state === 'open' ? ['view', ...this.granted] : [];
     const startedAt = this.startedAt.toISOString();
-    return { id, invitationId, role, peerName, localName, peerAddress, state, rights, safetyCode, path, endedBy, reason, startedAt, openedAt };
+    const reconnecting = this.outage && state === 'open' ? { since: this.outage.since, reason: this.outage.reason } : undefined;
+    return { id, invitationId, role, peerName, localName, peerAddress, state, rights, safetyCode, path, endedBy, reason, startedAt, openedAt, reconnecting };
+  }
+
+  /** The id a resuming helper names this session by; set once the password proof passed. */
+  get resumeId(): string | undefined {
+    return this.keys?.id;
+  }
+
+  get resumeKeys(): ResumeKeys | undefined {
+    return this.keys;
+  }
+
+  /** The password proof passed: from now on a dropped path is resumed (the helper's side dials again with `reconnect`). */
+  resumable(keys: ResumeKeys, reconnect?: Reconnect): void {
+    this.keys = keys;
+    this.reconnect = reconnect;
   }
 
   /** The connection is up, over `path`, and the password proof is under way. */
   verifying(wire: Wire, path: SessionPath): void {
+    this.use(wire, path);
+    this.move('verifying');
+  }
+
+  /**
+   * The session goes on over a new path: the peer received `received` of this side's frames, so the
+   * rest are sent again; consent granted before the drop was taken back at the drop.
+   */
+  resumeOn(wire: Wire, path: SessionPath, received: number): void {
+    const replay = this.journal.after(received);
+    if (this.state !== 'open' || !replay) {
+      const why =
+        this.state !== 'open' ? `this session is ${this.state}` : 'more was sent while the connection was down than this computer keeps to send again';
+      wire.close(why, { t: 'bye', by: 'system', reason: why });
+      if (replay) return;
+      return this.end('network', `the connection was lost and the session could not be resumed: ${why}`);
+    }
+    const old = this.wire;
+    this.use(wire, path);
+    old?.close('the session moved to a new connection');
+    this.endOutage();
+    wire.openFrames(this.frameLimit);
+    wire.onFrame((frame) => this.route(frame));
+    for (const entry of replay) wire.sendChannel(entry.channel, entry.payload);
+    this.startAcks();
+    this.events.changed(this);
+    for (const drain of this.drains) drain();
+  }
+
+  /** A resume proof that failed: after a few, someone is guessing, and the session ends. */
+  resumeRefused(): void {
+    if (++this.resumeFailures < MAX_RESUME_FAILURES) return;
+    const why = `the session ended after ${MAX_RESUME_FAILURES} failed attempts to resume it`;
+    const wire = this.wire;
+    this.end('network', why, true);
+    wire?.close(why, { t: 'bye', by: 'system', reason: why });
+  }
+
+  /** How many channel frames this side received: what a resuming peer need not send again. */
+  get receivedFrames(): number {
+    return this.received;
+  }
+
+  private use(wire: Wire, path: SessionPath): void {
     this.wire = wire;
     this.path = path;
-    wire.onClose((why, bye) => {
+    wire.onClose((why, bye, final) => {
+      if (wire !== this.wire) return;
       // A helper that gives up waiting says so before it hangs up: the novice reads who left, not a lost connection.
       if (bye && (bye.by === 'novice' || bye.by === 'helper') && typeof bye.reason === 'string') return this.end(bye.by, bye.reason.slice(0, 300), true);
+      // Said goodbye (a stall, a bad frame, a refused resume): over. Only a path that just broke comes back.
+      if (bye) return this.end('network', typeof bye.reason === 'string' ? bye.reason.slice(0, 300) : why, true);
+      if (this.state === 'open' && this.keys && !final) return this.suspend(why);
       this.end('network', this.state === 'open' ? `the connection was lost: ${why}` : why, true);
     });
-    this.move('verifying');
+    wire.onDrain(() => {
+      if (wire === this.wire) for (const drain of this.drains) drain();
+    });
+  }
+
+  /**
+   * The path dropped with no goodbye: the session waits for a new one instead of ending. What either
+   * side sends meanwhile is kept; consent granted over the lost path (control) is taken back at once.
+   */
+  private suspend(why: string): void {
+    clearInterval(this.ackTimer);
+    if (this.outage) return;
+    const abort = new AbortController();
+    const timer = setTimeout(() => {
+      abort.abort();
+      this.end('network', `the connection was lost and could not be resumed within ${Math.round(this.resumeMs / 1000)} s: ${this.outage?.reason ?? why}`);
+    }, this.resumeMs);
+    this.outage = { since: new Date().toISOString(), reason: why, timer, abort };
+    this.logger.info(`session ${this.id}: the connection was lost (${why}); resuming`);
+    if (this.role === 'novice')
+      for (const scope of [...this.granted]) {
+        this.takeBack(scope, 'the connection was lost');
+        if (this.granted.has(scope)) this.consent(scope, 'revoked', 'the connection was lost');
+      }
+    this.events.changed(this);
+    if (this.reconnect) void this.redial(this.reconnect, abort.signal);
+  }
+
+  /** The helper's side dials again until it is back or the outage times out. */
+  private async redial(reconnect: Reconnect, signal: AbortSignal): Promise<void> {
+    while (!signal.aborted && !this.ended) {
+      try {
+        const { wire, path, received } = await reconnect(signal);
+        if (signal.aborted || this.ended) return wire.close('the session ended');
+        return this.resumeOn(wire, path, received);
+      } catch (e) {
+        // The novice's computer answered no: the session there is over, or this is not its helper.
+        if (e instanceof ResumeRefused) return this.end('network', `the connection was lost and the session could not be resumed: ${e.message}`);
+        if (this.outage) this.outage.reason = (e as Error).message;
+        this.events.changed(this);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
+  }
+
+  private endOutage(): void {
+    if (!this.outage) return;
+    clearTimeout(this.outage.timer);
+    this.outage.abort.abort();
+    this.logger.info(`session ${this.id}: resumed ${Date.now() - Date.parse(this.outage.since)} ms after the connection was lost`);
+    this.outage = undefined;
+  }
+
+  private startAcks(): void {
+    clearInterval(this.ackTimer);
+    this.ackTimer = setInterval(() => {
+      if (this.received === this.acked || !this.wire || this.outage) return;
+      this.acked = this.received;
+      this.wire.send({ t: 'ack', n: this.received });
+    }, ACK_MS);
+    this.ackTimer.unref();
   }
 
   /** The password proof passed; the novice decides now. */
@@ -104,18 +250,25 @@ export class Session {
     }
     wire.onFrame((frame) => (this.held ? this.hold(frame) : this.route(frame)));
     // A channel frame carries a kind byte, the id's length and the id (at most 255 bytes) besides the payload.
-    wire.openFrames(Math.max(HANDSHAKE_FRAME_BYTES, ...channels.map((c) => c.maxFrameBytes + 257)));
+    this.frameLimit = Math.max(HANDSHAKE_FRAME_BYTES, ...channels.map((c) => c.maxFrameBytes + 257));
+    wire.openFrames(this.frameLimit);
     this.openedAt = new Date().toISOString();
     this.move('open');
+    this.startAcks();
     if (consent) wire.send({ t: 'consent', granted: true });
     for (const channel of channels) {
       try {
+        const session = this;
         const link: ChannelLink = {
-          send: (payload) => wire.sendChannel(channel.id, payload),
+          send: (payload) => this.transmit(channel.id, payload),
+          // While the path is down nothing drains: a sender that watches this (the screen) waits for the resume.
           get buffered() {
-            return wire.buffered;
+            return session.wire && !session.outage ? session.wire.buffered : Number.MAX_SAFE_INTEGER;
           },
-          onDrain: (listener) => wire.onDrain(listener),
+          onDrain: (listener) => {
+            this.drains.add(listener);
+            return { dispose: () => void this.drains.delete(listener) };
+          },
           close: (why) => this.disconnect(this.role, why),
           consent: (step, reason) => this.consent(channel.consentScope ?? channel.id, step, reason),
         };
@@ -133,13 +286,24 @@ export class Session {
 
   /** A frame from the local UI for the peer, within its channel's limit. */
   post(channel: string, payload: string | Uint8Array): void {
-    if (this.state === 'open' && this.fits(channel, payload, 'this page')) this.wire?.sendChannel(channel, payload);
+    if (this.state === 'open' && this.fits(channel, payload, 'this page')) this.transmit(channel, payload);
+  }
+
+  /** Every channel frame is numbered and kept until the peer has it; while the path is down it only waits. */
+  private transmit(channel: string, payload: string | Uint8Array): void {
+    if (this.ended) return;
+    this.journal.record(channel, payload);
+    if (!this.outage) this.wire?.sendChannel(channel, payload);
   }
 
   /** The novice takes back a consent scope: each channel asking for it ends what it was granted; the session goes on. */
   revoke(scope: string, reason: string): void {
     if (this.state !== 'open') throw new ApiError(409, `this session is ${this.state}`);
     if (!this.granted.has(scope)) throw new ApiError(409, `${this.peer} has no '${scope}' to take back`);
+    this.takeBack(scope, reason);
+  }
+
+  private takeBack(scope: string, reason: string): void {
     for (const [id, endpoint] of this.endpoints) {
       if (this.scopes.get(id) !== scope) continue;
       try {
@@ -161,6 +325,11 @@ export class Session {
   /** Marks the session ended; `quiet` when the wire already reported it. */
   end(by: EndedBy, reason: string, quiet = false): void {
     if (this.ended) return;
+    clearInterval(this.ackTimer);
+    if (this.outage) {
+      clearTimeout(this.outage.timer);
+      this.outage.abort.abort();
+    }
     this.endedBy = by;
     this.reason = reason;
     this.move('ended');
@@ -184,6 +353,7 @@ export class Session {
 
   private route(frame: Frame): void {
     if (frame.kind === FrameKind.Control) {
+      if (frame.message.t === 'ack') return this.journal.ack(Number(frame.message.n));
       if (frame.message.t === 'bye') {
         const by = frame.message.by === 'novice' || frame.message.by === 'helper' ? frame.message.by : 'network';
         const reason = typeof frame.message.reason === 'string' ? frame.message.reason.slice(0, 300) : 'no reason given';
@@ -191,6 +361,7 @@ export class Session {
       }
       return;
     }
+    this.received++;
     const endpoint = this.endpoints.get(frame.channel);
     if (!endpoint) return this.logger.debug(`session ${this.id}: dropped a frame for unknown channel '${frame.channel}'`);
     if (!this.fits(frame.channel, frame.payload, this.peer)) return;

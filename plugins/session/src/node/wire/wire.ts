@@ -46,7 +46,9 @@ export class Wire {
   private holding = false;
   private waiter?: Waiter;
   private frameListener?: (frame: Frame) => void;
-  private closeListeners: ((reason: string, farewell?: ControlMessage) => void)[] = [];
+  private closeListeners: ((reason: string, farewell?: ControlMessage, final?: boolean) => void)[] = [];
+  /** This side ended the wire on purpose (a stall, a bad frame), or the data was tampered with: not a path to come back over. */
+  private final = false;
   /** A `bye` that came before anything read it (the helper withdrawing its request): who left, and why. */
   private farewell?: ControlMessage;
   private closedReason?: string;
@@ -63,7 +65,7 @@ export class Wire {
   ) {
     this.timing = options.timing ?? WIRE_TIMING;
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
-    socket.on('error', (e) => this.fail(connectionError(e)));
+    socket.on('error', (e) => this.fail(connectionError(e), tampered(e)));
     socket.on('close', () => this.fail('the connection closed'));
     this.pingTimer = setInterval(() => this.ping(), this.timing.pingMs).unref();
   }
@@ -118,8 +120,9 @@ export class Wire {
     for (const frame of this.held.drain()) listener(frame);
   }
 
-  onClose(listener: (reason: string, farewell?: ControlMessage) => void): void {
-    if (this.closedReason) listener(this.closedReason, this.farewell);
+  /** `final`: this side closed it on purpose, or the data was tampered with; otherwise the path broke and may come back. */
+  onClose(listener: (reason: string, farewell?: ControlMessage, final?: boolean) => void): void {
+    if (this.closedReason) listener(this.closedReason, this.farewell, this.final);
     else this.closeListeners.push(listener);
   }
 
@@ -135,7 +138,7 @@ export class Wire {
   close(reason: string, last?: ControlMessage): void {
     if (this.closed) return;
     if (last) this.socket.write(encodeControl(last));
-    this.fail(reason);
+    this.fail(reason, true);
     this.socket.end();
     setTimeout(() => this.socket.destroy(), 2000).unref();
   }
@@ -145,7 +148,7 @@ export class Wire {
     this.socket.write(frame);
     if (this.socket.writableLength > MAX_UNSENT_BYTES) {
       const why = `the ${this.options.peer}'s computer stopped reading: ${describeBytes(this.socket.writableLength)} waited to be sent`;
-      this.fail(why);
+      this.fail(why, true);
       this.socket.destroy();
     }
   }
@@ -218,21 +221,25 @@ export class Wire {
     this.send({ t: 'ping', k: key });
   }
 
-  private fail(reason: string): void {
+  private fail(reason: string, final = false): void {
     if (this.closedReason) return;
     this.closedReason = reason;
+    this.final = final;
     clearInterval(this.pingTimer);
     for (const f of this.held.drain()) if (f.kind === FrameKind.Control && f.message.t === 'bye') this.farewell = f.message as ControlMessage;
     this.interrupt(reason);
     if (!this.socket.destroyed && reason !== 'the connection closed') this.socket.end();
-    for (const listener of this.closeListeners.splice(0)) listener(reason, this.farewell);
+    for (const listener of this.closeListeners.splice(0)) listener(reason, this.farewell, final);
   }
+}
+
+/** TLS found a record that does not authenticate: something between the two computers changed it. */
+function tampered(e: Error & { code?: string }): boolean {
+  return !!(e.code?.includes('BAD_RECORD_MAC') || e.code?.includes('DECRYPT'));
 }
 
 function connectionError(e: Error & { code?: string }): string {
   if (e.code === 'ECONNRESET') return 'the connection was reset';
-  // TLS found a record that does not authenticate: something between the two computers changed it.
-  if (e.code?.includes('BAD_RECORD_MAC') || e.code?.includes('DECRYPT'))
-    return 'the data was changed on the way (by a relay or a network device), so the session was ended to keep it safe';
+  if (tampered(e)) return 'the data was changed on the way (by a relay or a network device), so the session was ended to keep it safe';
   return `connection error: ${e.message}`;
 }

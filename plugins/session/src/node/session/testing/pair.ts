@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { mkdtemp } from 'node:fs/promises';
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { quietLogger, stubHooks } from '@ra/kernel/testing';
 import { sessionHooks, type PathKind, type SessionChannel, type SolicitedPolicy } from '../../../common/api.js';
@@ -32,6 +32,8 @@ export interface PairOptions {
   readonly helperConsentMs?: number;
   readonly timing?: WireTiming;
   readonly slots?: SlotLimits;
+  /** How long a dropped session waits to resume. */
+  readonly resumeMs?: number;
 }
 
 /** A novice listening on 127.0.0.1 with the real handshake, and a helper registry to connect from. */
@@ -47,6 +49,7 @@ export class SessionPair {
   relayPort = 0;
   private readonly server: Server;
   private readonly relay: Server;
+  private readonly accepted = new Set<Socket>();
 
   private constructor(
     readonly store: InvitationStore,
@@ -55,8 +58,8 @@ export class SessionPair {
   ) {
     const hooks = () => sessionHooks(stubHooks({ sessionConnecting: async () => this.veto }));
     const channels = () => [...(options.channels ?? [])];
-    this.novice = new SessionRegistry(channels, hooks(), quietLogger);
-    this.helper = new SessionRegistry(channels, hooks(), quietLogger);
+    this.novice = new SessionRegistry(channels, hooks(), quietLogger, options.resumeMs);
+    this.helper = new SessionRegistry(channels, hooks(), quietLogger, options.resumeMs);
     const deps = {
       identity,
       desk: store,
@@ -70,7 +73,11 @@ export class SessionPair {
       policy: () => this.policy,
       kinds: () => this.kinds,
     };
-    this.server = createServer((socket) => void admitHelper(socket, `${socket.remoteAddress}:${socket.remotePort}`, 'direct', deps));
+    this.server = createServer((socket) => {
+      this.accepted.add(socket);
+      socket.once('close', () => this.accepted.delete(socket));
+      void admitHelper(socket, `${socket.remoteAddress}:${socket.remotePort}`, 'direct', deps);
+    });
     this.relay = createServer((socket) => void admitHelper(socket, 'relay.test', 'relayed', deps));
   }
 
@@ -123,10 +130,20 @@ export class SessionPair {
     return session;
   }
 
+  /** The path between them breaks, as when a relay node dies: every connection the novice took is reset. */
+  cut(): void {
+    for (const socket of this.accepted) socket.resetAndDestroy();
+  }
+
+  /** The novice stops taking connections (a resume cannot come back) until `listen`. */
+  deafen(): void {
+    this.server.close();
+  }
+
   async stop(): Promise<void> {
     this.novice.dispose();
     this.helper.dispose();
-    for (const server of [this.server, this.relay]) await new Promise((r) => server.close(r));
+    for (const server of [this.server, this.relay]) if (server.listening) await new Promise((r) => server.close(r));
   }
 }
 

@@ -1,0 +1,170 @@
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateOpsKeyPair, signDetached } from '@ra/kernel/node';
+import { until } from '@ra/kernel/testing';
+import type { InvitationView, SessionView } from '@ra/plugin-session/api';
+import type { ContactView, MessengerStatus, OfferView } from '@ra/plugin-messenger/api';
+import { ra, RedisRig, serve, type Served } from '@ra/plugin-messenger/testing';
+import { RaProcess } from './e2e/ra-process.js';
+
+const ACCOUNT_PASSWORD = 'correct horse battery';
+const INVITATION_PASSWORD = 'quiet-harbour-7';
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+/**
+ * Two real RAs on a messenger of two real nodes sharing one real Redis, the novice's policy forcing the
+ * relay. The node that carries their relayed session is killed with SIGKILL mid-chat: both RAs move to the
+ * other node by themselves, the session resumes over a new relay within 5 s, and no chat message is lost
+ * or doubled.
+ */
+describe('end to end: a messenger node dies under a relayed session', function () {
+  this.timeout(240_000);
+  let redis: RedisRig;
+  let nodeEnv: NodeJS.ProcessEnv;
+  const nodes: Served[] = [];
+  let novice: RaProcess;
+  let helper: RaProcess;
+  let policyDir: string;
+
+  const api = async <T>(who: RaProcess, method: string, path: string, body?: unknown): Promise<T> => {
+    const { status, body: answer } = await who.api<T>(method, path, body);
+    assert.equal(status, 200, `${method} ${path}: ${JSON.stringify(answer)}`);
+    return answer;
+  };
+  const status = (who: RaProcess) => api<MessengerStatus>(who, 'GET', '/api/messenger');
+  const chat = (who: RaProcess, id: string) => api<{ text: string }[]>(who, 'GET', `/api/chat/${id}`);
+
+  before(async () => {
+    redis = await RedisRig.start();
+    nodeEnv = { ...process.env, RA_HOME: await mkdtemp(join(tmpdir(), 'ra-e2e-nodes-')), RA_UNMANAGED: '1', RA_PLUGIN_PATH: '' };
+    for (let i = 0; i < 2; i++) {
+      const data = await mkdtemp(join(tmpdir(), `ra-e2e-node${i}-`));
+      nodes.push(
+        await serve(nodeEnv, ['--redis', redis.url, '--host', '127.0.0.1', '--public', '127.0.0.1', '--port', '0', '--relay-port', '0', '--data', data]),
+      );
+    }
+    policyDir = await mkdtemp(join(tmpdir(), 'ra-e2e-failover-policy-'));
+    const { publicPem, privatePem } = generateOpsKeyPair();
+    const policy = Buffer.from(JSON.stringify({ network: { relay: 'force' } }));
+    await writeFile(join(policyDir, 'policy.json'), policy);
+    await writeFile(join(policyDir, 'policy.json.sig'), signDetached(privatePem, policy));
+    await writeFile(join(policyDir, 'ops.pub'), publicPem);
+    novice = await RaProcess.start('failover-novice', {
+      port: await freePort(),
+      env: { RA_POLICY: join(policyDir, 'policy.json'), RA_OPS_KEY: join(policyDir, 'ops.pub') },
+    });
+    helper = await RaProcess.start('failover-helper', { port: await freePort() });
+  });
+
+  after(async () => {
+    await novice?.stop();
+    await helper?.stop();
+    for (const node of nodes) {
+      if (node.child.exitCode !== null || node.child.signalCode !== null) continue;
+      const exited = once(node.child, 'exit');
+      process.kill(node.child.pid!, 'SIGTERM');
+      await exited;
+    }
+    await redis?.stop();
+    for (const dir of [nodeEnv?.RA_HOME, policyDir]) if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('moves both RAs to the other node, and resumes the relayed session within 5 s with every chat message once', async () => {
+    const servers = nodes.map((n) => `127.0.0.1:${n.port}`).join(',');
+    for (const [who, user, name] of [
+      [novice, 'nora', 'Nora Novice'],
+      [helper, 'hank', 'Hank Helper'],
+    ] as const) {
+      const login = await ra(
+        who.env,
+        ['messenger', 'login', '--server', servers, '--fingerprint', nodes[0].fingerprint, '--user', user, '--register', '--name', name, '--password-stdin'],
+        ACCOUNT_PASSWORD,
+      );
+      assert.equal(login.code, 0, login.stdout + login.stderr);
+    }
+    await ra(novice.env, ['messenger', 'add', 'hank']);
+    await until(async () => (await api<ContactView[]>(helper, 'GET', '/api/messenger/contacts')).length === 1, 10_000, 'the request at hank', 100);
+    await ra(helper.env, ['messenger', 'accept', 'nora']);
+    await until(
+      async () => (await api<ContactView[]>(novice, 'GET', '/api/messenger/contacts'))[0]?.presence === 'online',
+      10_000,
+      'hank online for nora',
+      100,
+    );
+    const made = await ra(
+      novice.env,
+      ['invite', '--via', 'messenger', '--to', 'hank', '--name', 'Nora Novice', '--password-stdin', '--json'],
+      INVITATION_PASSWORD,
+    );
+    assert.equal(made.code, 0, made.stderr);
+    const { invitationId } = (JSON.parse(made.stdout) as { invitation: InvitationView }).invitation;
+    await until(
+      async () => (await api<OfferView[]>(helper, 'GET', '/api/messenger/offers')).some((o) => o.invitationId === invitationId),
+      20_000,
+      'the offer',
+      100,
+    );
+    const offer = (await api<OfferView[]>(helper, 'GET', '/api/messenger/offers')).find((o) => o.invitationId === invitationId)!;
+    await api(helper, 'POST', `/api/messenger/offers/${offer.invite}/accept`);
+    const opened = await api<SessionView>(helper, 'POST', '/api/sessions/open', {
+      source: offer.source,
+      password: INVITATION_PASSWORD,
+      helperName: 'Hank Helper',
+    });
+    const pending = async () => (await api<SessionView[]>(novice, 'GET', '/api/sessions')).find((s) => s.state === 'awaiting-consent');
+    await until(async () => (await pending()) !== undefined, 30_000, 'the helper at the door', 100);
+    const noviceSession = (await pending())!;
+    await api(novice, 'POST', `/api/sessions/${noviceSession.id}/accept`);
+    const helperView = async () => (await api<SessionView[]>(helper, 'GET', '/api/sessions')).find((s) => s.id === opened.id)!;
+    await until(async () => (await helperView()).state === 'open', 20_000, 'open at the helper', 100);
+    assert.equal((await helperView()).path?.kind, 'relayed');
+
+    // The session met on the helper's node: that is the one to kill.
+    const helperNode = (await status(helper)).node ?? '';
+    const dying = nodes.findIndex((n) => helperNode === `127.0.0.1:${n.port}`);
+    assert.ok(dying >= 0, `the helper's node ${helperNode} is one of ${servers}`);
+    const survivor = nodes[1 - dying];
+
+    let sent = 0;
+    const say = async () => {
+      sent++;
+      await api(helper, 'POST', `/api/chat/${opened.id}`, { text: `hank ${sent}` });
+      await api(novice, 'POST', `/api/chat/${noviceSession.id}`, { text: `nora ${sent}` });
+    };
+    for (let i = 0; i < 10; i++) await say();
+    const killed = Date.now();
+    process.kill(nodes[dying].child.pid!, 'SIGKILL');
+    // Both keep typing while the path is down.
+    for (let i = 0; i < 10; i++) await say();
+    await until(async () => (await helperView()).reconnecting === undefined && (await helperView()).state === 'open', 20_000, 'the session back', 50).catch(
+      async (e: Error) => {
+        throw new Error(`${e.message}: ${JSON.stringify(await helperView())}`);
+      },
+    );
+    const resumedIn = Date.now() - killed;
+    const texts = async (who: RaProcess, id: string, from: string) => (await chat(who, id)).map((m) => m.text).filter((t) => t.startsWith(from));
+    const expected = (from: string) => Array.from({ length: sent }, (_, i) => `${from} ${i + 1}`);
+    await until(async () => (await texts(novice, noviceSession.id, 'hank')).length >= sent, 10_000, 'every message at nora', 100);
+    await until(async () => (await texts(helper, opened.id, 'nora')).length >= sent, 10_000, 'every message at hank', 100);
+    assert.deepEqual(await texts(novice, noviceSession.id, 'hank'), expected('hank'), 'each of hank’s messages once, in order');
+    assert.deepEqual(await texts(helper, opened.id, 'nora'), expected('nora'), 'each of nora’s messages once, in order');
+    assert.ok(resumedIn <= 5000, `the session resumed ${resumedIn} ms after the node died`);
+    const [h, n] = [await status(helper), await status(novice)];
+    assert.deepEqual([h.connection, n.connection], ['connected', 'connected']);
+    assert.deepEqual([h.node, n.node], [`127.0.0.1:${survivor.port}`, `127.0.0.1:${survivor.port}`], 'both moved to the surviving node');
+    assert.equal((await helperView()).path?.kind, 'relayed');
+    console.log(`      figures: relayed session resumed ${resumedIn} ms after SIGKILL of its relay node; ${2 * sent} chat messages, none lost or doubled`);
+  });
+});
