@@ -4,13 +4,7 @@ import type { MessengerLimits } from './config.js';
 import { FileStore } from './file-store.js';
 import { localHub, type Hub } from './hub.js';
 import { lockFolder } from './lock.js';
-import { RedisBus } from './redis/bus.js';
-import { RedisLink } from './redis/link.js';
-import { NodeRegistry, type NodeStats } from './redis/nodes.js';
-import { RedisRates } from './redis/rates.js';
-import { RedisRelayTokens } from './redis/relay-tokens.js';
-import { RedisSchedule } from './redis/schedule.js';
-import { RedisStore } from './redis/store.js';
+import { RedisLink, RedisNode, type NodeStats } from './redis/index.js';
 import type { RelayCluster } from './relay/forward.js';
 import { RelayTokens, type RelayTokenStore } from './relay/tokens.js';
 
@@ -65,42 +59,26 @@ export async function clusterBackend(options: ClusterOptions, data: string, limi
   try {
     const certificate = await clusterCertificate(data, link, log);
     const id = randomBytes(6).toString('hex');
-    let tell: (user: string) => Promise<void> = async () => undefined;
-    const announce = (user: string) => tell(user);
-    const bus = new RedisBus(link, id, announce, log);
-    const hub: Hub = {
-      store: new RedisStore(link),
-      bus,
-      rates: new RedisRates(link),
-      schedule: new RedisSchedule(link, Date.now, log),
-      limits,
-      now: Date.now,
-      log,
-    };
     let place: NodePlace = { port: 0, relayPort: 0 };
     const internal = options.internal ?? options.public;
-    const registry = new NodeRegistry(
-      link,
-      id,
-      () => ({ public: options.public, internal, ...place }),
-      { fingerprint: certificate.fingerprint },
-      announce,
+    const node = new RedisNode(link, id, {
+      limits,
       log,
-    );
+      place: () => ({ public: options.public, internal, ...place }),
+      trust: { fingerprint: certificate.fingerprint },
+    });
     log(`node ${id} of the messenger on Redis at ${link.url}`);
     return {
-      hub,
-      tokens: new RedisRelayTokens(link),
+      hub: node.hub,
+      tokens: node.tokens,
       certificate,
-      node: { id, host: options.public, cluster: registry },
-      async started(at, stats, announceWith) {
+      node: { id, host: options.public, cluster: node.registry },
+      async started(at, stats, announce) {
         place = at;
-        tell = announceWith;
-        await registry.start(stats);
+        await node.start(announce, stats);
       },
       async close() {
-        await registry.close();
-        bus.close();
+        await node.close();
         await link.close();
         await release();
       },

@@ -156,10 +156,15 @@ export class Messenger {
   async leave(client: Client): Promise<void> {
     const name = client.signIn?.user.name;
     if (!name) return;
-    const before = await this.contacts.presence(name);
-    const detached = await this.hub.bus.detach(client);
-    client.signIn = undefined;
-    if (detached) await this.contacts.presenceChanged(name, before);
+    // The device goes even when presence cannot be read (Redis away): a link kept would show it online for ever.
+    const before = await this.contacts.presence(name).catch(() => undefined);
+    let detached: boolean;
+    try {
+      detached = await this.hub.bus.detach(client);
+    } finally {
+      client.signIn = undefined;
+    }
+    if (detached) await (before === undefined ? this.contacts.announce(name) : this.contacts.presenceChanged(name, before));
   }
 
   /** The snapshot: contacts, sent invitations, and the offers that fit in the one frame; the rest follow as `invite.offer`. */

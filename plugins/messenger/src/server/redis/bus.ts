@@ -45,6 +45,8 @@ export class RedisBus implements MessengerBus {
   private readonly missed = new Set<string>();
   private readonly refresher: NodeJS.Timeout;
   private readonly stopWatching: () => void;
+  /** One listener for every channel: subscribing a user twice (a quick detach and attach) must not hear each message twice. */
+  private readonly hear = (text: string, channel: string) => this.receive(channel.slice(KEY.channel('').length), text);
 
   constructor(
     private readonly link: RedisLink,
@@ -56,7 +58,7 @@ export class RedisBus implements MessengerBus {
     this.refresher = setInterval(() => void this.refresh().catch(() => undefined), REFRESH_MS);
     this.refresher.unref();
     this.stopWatching = link.onChange((up) => {
-      if (up) void this.reassert();
+      if (up) void this.reassert('Redis is back');
       else for (const user of this.online.keys()) this.missed.add(user);
     });
   }
@@ -132,6 +134,12 @@ export class RedisBus implements MessengerBus {
     await this.link.run((r) => r.del(KEY.chosen(user)));
   }
 
+  /** The node had been taken for dead and its devices removed from presence (NodeRegistry): it writes them again. */
+  async rejoin(): Promise<void> {
+    for (const user of this.online.keys()) this.missed.add(user);
+    await this.reassert('this node had been taken for dead');
+  }
+
   /** Stops refreshing; the node's fields go with its registry entry (NodeRegistry.close) or expire. */
   close(): void {
     clearInterval(this.refresher);
@@ -154,12 +162,16 @@ export class RedisBus implements MessengerBus {
   }
 
   private async listen(user: string): Promise<void> {
-    await this.link.listen((s) => s.subscribe(KEY.channel(user), (text) => this.receive(user, text)));
+    await this.link.listen((s) => s.subscribe(KEY.channel(user), this.hear));
   }
 
+  /**
+   * Stops hearing a user this node no longer holds. It checks and sends in one turn: an attach of the
+   * same user meanwhile either is seen here or subscribes after this unsubscribe, never before it.
+   */
   private async mute(user: string): Promise<void> {
-    await this.link.listen((s) => s.unsubscribe(KEY.channel(user)));
-    await this.link.run((r) => r.sRem(KEY.nodeUsers(this.node), user));
+    if (this.online.has(user)) return;
+    await Promise.all([this.link.listen((s) => s.unsubscribe(KEY.channel(user))), this.link.run((r) => r.sRem(KEY.nodeUsers(this.node), user))]);
   }
 
   private receive(user: string, text: string): void {
@@ -195,8 +207,12 @@ export class RedisBus implements MessengerBus {
     await this.link.run((r) => Promise.all(users.map((user) => r.pExpire(KEY.presence(user), PRESENCE_TTL_MS))));
   }
 
-  /** Redis is back: write what this node holds again (Redis may have restarted empty or reaped it), then have presence told anew. */
-  private async reassert(): Promise<void> {
+  /**
+   * Writes what this node holds again (Redis may have restarted empty, or the node was reaped) and removes
+   * what it let go of meanwhile, then has those users' presence told anew: pub/sub lost what happened.
+   * node-redis subscribes its channels again by itself on reconnecting.
+   */
+  private async reassert(why: string): Promise<void> {
     const missed = [...this.missed];
     this.missed.clear();
     try {
@@ -208,13 +224,13 @@ export class RedisBus implements MessengerBus {
             await this.link.run((r) => r.eval(RELEASE, { keys: [KEY.presence(user)], arguments: [device, this.node] }));
         }
         for (const [device, { presence }] of devices ?? []) await this.write(user, device, presence);
-        if (!devices) await this.mute(user);
+        await this.mute(user);
       }
       for (const user of missed) await this.announce(user);
-      this.log(`Redis is back: wrote the presence of ${missed.length} users again and told their contacts`);
+      this.log(`${why}: wrote the presence of ${missed.length} users again and told their contacts`);
     } catch (e) {
       for (const user of missed) this.missed.add(user);
-      this.log(`could not write presence again after Redis came back (${(e as Error).message}); trying when it is back again`);
+      this.log(`${why}, yet presence could not be written again (${(e as Error).message}); trying when Redis is back again`);
     }
   }
 }
