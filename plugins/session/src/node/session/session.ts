@@ -258,12 +258,11 @@ export class Session {
     if (consent) wire.send({ t: 'consent', granted: true });
     for (const channel of channels) {
       try {
-        const session = this;
+        const buffered = () => this.buffered();
         const link: ChannelLink = {
           send: (payload) => this.transmit(channel.id, payload),
-          // While the path is down nothing drains: a sender that watches this (the screen) waits for the resume.
           get buffered() {
-            return session.wire && !session.outage ? session.wire.buffered : Number.MAX_SAFE_INTEGER;
+            return buffered();
           },
           onDrain: (listener) => {
             this.drains.add(listener);
@@ -287,6 +286,11 @@ export class Session {
   /** A frame from the local UI for the peer, within its channel's limit. */
   post(channel: string, payload: string | Uint8Array): void {
     if (this.state === 'open' && this.fits(channel, payload, 'this page')) this.transmit(channel, payload);
+  }
+
+  /** While the path is down nothing drains: a sender that watches this (the screen) waits for the resume. */
+  private buffered(): number {
+    return this.wire && !this.outage ? this.wire.buffered : Number.MAX_SAFE_INTEGER;
   }
 
   /** Every channel frame is numbered and kept until the peer has it; while the path is down it only waits. */
