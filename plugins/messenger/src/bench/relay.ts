@@ -9,6 +9,7 @@ import { connect as connectTls, createServer as createTlsServer, type TLSSocket 
 import { openRelay, type RelayPath } from '../node/paths/index.js';
 import { throwawayCertificate } from '../server/relay/testing/certificates.js';
 import { cpuMs, Messenger, percentile, roundTrips, rssMiB, sleep, throughput } from './measure.js';
+import { table } from './table.js';
 
 type Via = 'tcp' | 'websocket';
 interface Ready {
@@ -161,12 +162,6 @@ for (const via of ['tcp', 'websocket'] as const) {
 child.send({ stop: true });
 await once(child, 'exit');
 const loadAfter = loadavg();
-
-function table(header: string[], body: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i].length)));
-  const line = (r: string[]) => '| ' + r.map((c, i) => c.padEnd(widths[i])).join(' | ') + ' |';
-  return [line(header), '|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|', ...body.map(line)].join('\n');
-}
 
 console.log(`\nrelay bench: node ${process.version}, ${pinned ? 'relay pinned to CPU 0, load generator to CPU 1' : 'not pinned (no taskset)'}`);
 console.log(`load average before: ${loadBefore.map((l) => l.toFixed(2)).join(' ')}\n`);

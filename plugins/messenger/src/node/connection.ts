@@ -173,7 +173,10 @@ export class Connection {
     if (link !== this.link || this.stopped) return;
     this.link = undefined;
     const gone = this.connectedTo;
-    if (gone && this.known.length > 1) this.round = [...this.known.filter((n) => !same(n, gone)), gone];
+    // Signed in by `start(link)`, nothing was resolved yet: the configured nodes stand for themselves.
+    const known = this.known.length ? this.known : [...this.credentials.servers];
+    const isGone = (n: ServerAddress) => (n.address === undefined ? n.host === gone?.host && n.port === gone?.port : same(n, gone!));
+    if (gone && known.length > 1) this.round = [...known.filter((n) => !isGone(n)), gone];
     this.failed(new Error(why));
   }
 

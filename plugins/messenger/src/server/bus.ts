@@ -27,8 +27,11 @@ export interface MessengerBus {
   detach(link: DeviceLink): Promise<boolean>;
   setPresence(link: DeviceLink, presence: OwnPresence): Promise<void>;
   devices(user: string): Promise<DevicePresence[]>;
-  /** Sends to each online device of `user` (all but `except`, or only `only`), on whatever node holds it. */
-  publish(user: string, frame: ServerFrame, to?: { except?: string; only?: string }): Promise<void>;
+  /**
+   * Sends to each online device of `user` (all but `except`, or only `only`), on whatever node holds it.
+   * Resolves with how many connections (one process) or nodes (Redis) took it: 0, nobody holds the user now.
+   */
+  publish(user: string, frame: ServerFrame, to?: { except?: string; only?: string }): Promise<number>;
   /** What `user` last chose (a device that signs in takes it, so "appear offline" survives a reconnect); undefined: online. */
   chosen(user: string): Promise<OwnPresence | undefined>;
   choose(user: string, presence: OwnPresence): Promise<void>;
@@ -67,11 +70,14 @@ export class LocalBus implements MessengerBus {
     return [...(this.online.get(user) ?? [])].map(([device, e]) => ({ device, presence: e.presence }));
   }
 
-  async publish(user: string, frame: ServerFrame, to: { except?: string; only?: string } = {}): Promise<void> {
+  async publish(user: string, frame: ServerFrame, to: { except?: string; only?: string } = {}): Promise<number> {
+    let sent = 0;
     for (const [device, { link }] of [...(this.online.get(user) ?? [])]) {
       if (device === to.except || (to.only !== undefined && device !== to.only)) continue;
       link.send(frame);
+      sent++;
     }
+    return sent;
   }
 
   async chosen(user: string): Promise<OwnPresence | undefined> {

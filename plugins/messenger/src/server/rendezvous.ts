@@ -38,8 +38,7 @@ export class Rendezvous {
     if (pair.mine?.state !== 'mutual' || pair.mine.blocked)
       throw new FrameError('not-contact', `${novice} is not your contact: both must accept each other first`);
     // A novice who blocks the helper, or has no RA connected, is simply not there.
-    if (pair.theirs?.state !== 'mutual' || pair.theirs.blocked || !(await this.hub.bus.devices(novice)).length)
-      throw new FrameError('novice-offline', `${novice}'s RA is off or signed out of the messenger; ask ${novice} to start RA and sign in, then try again`);
+    if (pair.theirs?.state !== 'mutual' || pair.theirs.blocked || !(await this.hub.bus.devices(novice)).length) throw offline(novice);
     const session = randomBytes(16).toString('base64url');
     const expiresAt = new Date(this.hub.now() + RELAY_TOKEN_MS).toISOString();
     let tokens: [string, string];
@@ -63,11 +62,16 @@ export class Rendezvous {
       expiresAt,
     });
     this.hub.log(`session ${session}: ${helper} meets ${novice}`);
-    await this.hub.bus.publish(novice, { type: 'session.start', ...grant('novice', helper, tokens[0]) });
+    // Presence may still list a device of a node that just died: only a node that took the grant counts.
+    if (!(await this.hub.bus.publish(novice, { type: 'session.start', ...grant('novice', helper, tokens[0]) }))) throw offline(novice);
     return { type: 'session.start', ref, ...grant('helper', novice, tokens[1]) };
   }
 }
 
 function relayOf({ tcpPort, wsPort, host }: RelayPorts): { tcpPort: number; wsPort: number; host?: string } {
   return host ? { host, tcpPort, wsPort } : { tcpPort, wsPort };
+}
+
+function offline(novice: string): FrameError {
+  return new FrameError('novice-offline', `${novice}'s RA is off or signed out of the messenger; ask ${novice} to start RA and sign in, then try again`);
 }

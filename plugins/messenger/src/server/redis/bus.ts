@@ -117,8 +117,8 @@ export class RedisBus implements MessengerBus {
     return Object.entries(all).map(([device, json]) => ({ device, presence: (JSON.parse(json) as { presence: OwnPresence }).presence }));
   }
 
-  async publish(user: string, frame: ServerFrame, to: { except?: string; only?: string } = {}): Promise<void> {
-    await this.send(user, { frame, ...to });
+  async publish(user: string, frame: ServerFrame, to: { except?: string; only?: string } = {}): Promise<number> {
+    return this.send(user, { frame, ...to });
   }
 
   async chosen(user: string): Promise<OwnPresence | undefined> {
@@ -146,8 +146,9 @@ export class RedisBus implements MessengerBus {
     this.stopWatching();
   }
 
-  private async send(user: string, message: Message): Promise<void> {
-    await this.link.run((r) => r.publish(KEY.channel(user), JSON.stringify(message)));
+  /** How many nodes hold the user: Redis counts the subscribers (a dead node's went with its connection). */
+  private send(user: string, message: Message): Promise<number> {
+    return this.link.run((r) => r.publish(KEY.channel(user), JSON.stringify(message)));
   }
 
   private async write(user: string, device: string, presence: OwnPresence): Promise<void> {

@@ -39,6 +39,8 @@ export interface HelperDeps {
 export const HELPER_CONSENT_MS = CONSENT_MS + 30_000;
 
 const CONNECT_MS = 8_000;
+/** How long a resume waits for a direct path once a relayed one verified (a first connection waits RELAY_GRACE_MS). */
+const RESUME_GRACE_MS = 1_000;
 
 /**
  * The helper's side: reach the novice at one of the invitation's addresses, by whichever route
@@ -107,7 +109,9 @@ async function run(session: Session, to: Destination, password: string, helperNa
  */
 function redial(session: Session, to: Destination, keys: ResumeKeys, deps: HelperDeps): Reconnect {
   return async (signal) => {
-    const { socket, path } = await reachNovice(to, deps.routes(), { connectMs: CONNECT_MS, kinds: deps.kinds?.() ?? ['direct', 'relayed'] });
+    // Back fast first: a relayed path waits only a second for a direct one to verify.
+    const options = { connectMs: CONNECT_MS, kinds: deps.kinds?.() ?? (['direct', 'relayed'] as const), relayGraceMs: RESUME_GRACE_MS };
+    const { socket, path } = await reachNovice(to, deps.routes(), options);
     // The novice's frames may follow its answer at once: they wait until the session takes the wire.
     const wire = new Wire(socket, { peer: 'novice', holdAfter: 'resumed', timing: deps.timing });
     try {
