@@ -1,29 +1,20 @@
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateOpsKeyPair, signDetached } from '@ra/kernel/node';
 import { until } from '@ra/kernel/testing';
 import type { InvitationView, SessionView } from '@ra/plugin-session/api';
 import type { ContactView, MessengerStatus, OfferView } from '@ra/plugin-messenger/api';
-import { RaProcess } from './e2e/ra-process.js';
+import type { RaProcess } from './e2e/ra-process.js';
+import { freePort, relayForcedPair } from './e2e/relayed-pair.js';
 import { RA_BIN } from './fixtures.js';
 
 const ACCOUNT_PASSWORD = 'correct horse battery';
 const INVITATION_PASSWORD = 'quiet-harbour-7';
 
 /** A port nothing listens on now. */
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
-}
 
 /** `ra …` as a user types it, against the RA that `env` names; the password on stdin. */
 function ra(env: NodeJS.ProcessEnv, args: string[], stdin = ''): Promise<{ code: number; out: string }> {
@@ -106,18 +97,7 @@ describe('end to end: invitations through the messenger, and the session over it
     ports = { messenger: await freePort(), relay: await freePort() };
     served = await Served.start(serverEnv, data, ports.messenger, ports.relay);
     server = `127.0.0.1:${ports.messenger}`;
-    // The novice's organization forces the relay, so the session must run over it even on one machine.
-    policyDir = await mkdtemp(join(tmpdir(), 'ra-e2e-messenger-policy-'));
-    const { publicPem, privatePem } = generateOpsKeyPair();
-    const policy = Buffer.from(JSON.stringify({ network: { relay: 'force' } }));
-    await writeFile(join(policyDir, 'policy.json'), policy);
-    await writeFile(join(policyDir, 'policy.json.sig'), signDetached(privatePem, policy));
-    await writeFile(join(policyDir, 'ops.pub'), publicPem);
-    novice = await RaProcess.start('messenger-novice', {
-      port: await freePort(),
-      env: { RA_POLICY: join(policyDir, 'policy.json'), RA_OPS_KEY: join(policyDir, 'ops.pub') },
-    });
-    helper = await RaProcess.start('messenger-helper', { port: await freePort() });
+    ({ novice, helper, policyDir } = await relayForcedPair('messenger'));
   });
 
   after(async () => {

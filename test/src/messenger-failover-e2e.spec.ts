@@ -1,27 +1,18 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { generateOpsKeyPair, signDetached } from '@ra/kernel/node';
 import { until } from '@ra/kernel/testing';
 import type { InvitationView, SessionView } from '@ra/plugin-session/api';
 import type { ContactView, MessengerStatus, OfferView } from '@ra/plugin-messenger/api';
-import { ra, RedisRig, serve, type Served } from '@ra/plugin-messenger/testing';
-import { RaProcess } from './e2e/ra-process.js';
+import { ra, RedisRig, serve, stopServed, type Served } from '@ra/plugin-messenger/testing';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, snap } from './e2e/browser.js';
+import type { RaProcess } from './e2e/ra-process.js';
+import { relayForcedPair } from './e2e/relayed-pair.js';
 
 const ACCOUNT_PASSWORD = 'correct horse battery';
 const INVITATION_PASSWORD = 'quiet-harbour-7';
-
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
-}
 
 /**
  * Two real RAs on a messenger of two real nodes sharing one real Redis, the novice's policy forcing the
@@ -37,6 +28,9 @@ describe('end to end: a messenger node dies under a relayed session', function (
   let novice: RaProcess;
   let helper: RaProcess;
   let policyDir: string;
+  let browser: Browser | undefined;
+  let helperPage: Page;
+  let novicePage: Page;
 
   const api = async <T>(who: RaProcess, method: string, path: string, body?: unknown): Promise<T> => {
     const { status, body: answer } = await who.api<T>(method, path, body);
@@ -55,28 +49,14 @@ describe('end to end: a messenger node dies under a relayed session', function (
         await serve(nodeEnv, ['--redis', redis.url, '--host', '127.0.0.1', '--public', '127.0.0.1', '--port', '0', '--relay-port', '0', '--data', data]),
       );
     }
-    policyDir = await mkdtemp(join(tmpdir(), 'ra-e2e-failover-policy-'));
-    const { publicPem, privatePem } = generateOpsKeyPair();
-    const policy = Buffer.from(JSON.stringify({ network: { relay: 'force' } }));
-    await writeFile(join(policyDir, 'policy.json'), policy);
-    await writeFile(join(policyDir, 'policy.json.sig'), signDetached(privatePem, policy));
-    await writeFile(join(policyDir, 'ops.pub'), publicPem);
-    novice = await RaProcess.start('failover-novice', {
-      port: await freePort(),
-      env: { RA_POLICY: join(policyDir, 'policy.json'), RA_OPS_KEY: join(policyDir, 'ops.pub') },
-    });
-    helper = await RaProcess.start('failover-helper', { port: await freePort() });
+    ({ novice, helper, policyDir } = await relayForcedPair('failover'));
   });
 
   after(async () => {
+    await browser?.close();
     await novice?.stop();
     await helper?.stop();
-    for (const node of nodes) {
-      if (node.child.exitCode !== null || node.child.signalCode !== null) continue;
-      const exited = once(node.child, 'exit');
-      process.kill(node.child.pid!, 'SIGTERM');
-      await exited;
-    }
+    await stopServed(nodes);
     await redis?.stop();
     for (const dir of [nodeEnv?.RA_HOME, policyDir]) if (dir) await rm(dir, { recursive: true, force: true });
   });
@@ -130,6 +110,12 @@ describe('end to end: a messenger node dies under a relayed session', function (
     const helperView = async () => (await api<SessionView[]>(helper, 'GET', '/api/sessions')).find((s) => s.id === opened.id)!;
     await until(async () => (await helperView()).state === 'open', 20_000, 'open at the helper', 100);
     assert.equal((await helperView()).path?.kind, 'relayed');
+    browser = await launchChromium();
+    helperPage = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    novicePage = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await helperPage.goto(helper.url);
+    await novicePage.goto(novice.url);
+    await helperPage.locator(`[data-session="${opened.id}"]`).waitFor();
 
     // The session met on the helper's node: that is the one to kill.
     const helperNode = (await status(helper)).node ?? '';
@@ -146,6 +132,15 @@ describe('end to end: a messenger node dies under a relayed session', function (
     for (let i = 0; i < 10; i++) await say();
     const killed = Date.now();
     process.kill(nodes[dying].child.pid!, 'SIGKILL');
+    // Both consoles say what is going on while the path is down: the helper's banner, the novice's note.
+    const outage = helperPage.locator('#ra-outage');
+    await outage.waitFor({ state: 'visible', timeout: 5000 });
+    await snap(helperPage, 'failover-01-helper-reconnecting');
+    assert.match(
+      (await outage.textContent()) ?? '',
+      /The connection to Nora Novice's computer was lost \(.+\)\. Reconnecting… the session goes on where it was\./,
+    );
+    await snap(novicePage, 'failover-02-novice-reconnecting').catch(() => undefined);
     // Both keep typing while the path is down.
     for (let i = 0; i < 10; i++) await say();
     await until(async () => (await helperView()).reconnecting === undefined && (await helperView()).state === 'open', 20_000, 'the session back', 50).catch(
@@ -165,6 +160,10 @@ describe('end to end: a messenger node dies under a relayed session', function (
     assert.deepEqual([h.connection, n.connection], ['connected', 'connected']);
     assert.deepEqual([h.node, n.node], [`127.0.0.1:${survivor.port}`, `127.0.0.1:${survivor.port}`], 'both moved to the surviving node');
     assert.equal((await helperView()).path?.kind, 'relayed');
+    await outage.waitFor({ state: 'hidden', timeout: 5000 });
+    await helperPage.getByText(`nora ${sent}`, { exact: true }).waitFor();
+    await snap(helperPage, 'failover-03-helper-resumed');
+    await snap(novicePage, 'failover-04-novice-resumed');
     console.log(`      figures: relayed session resumed ${resumedIn} ms after SIGKILL of its relay node; ${2 * sent} chat messages, none lost or doubled`);
   });
 });

@@ -4,7 +4,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ServerFrame } from '@ra/plugin-messenger/api';
-import { openRelay, ra, raEnv, RedisRig, serve, TestClient, type RelayPath, type Served } from '@ra/plugin-messenger/testing';
+import { openRelay, ra, raEnv, RedisRig, serve, stopServed, TestClient, type RelayPath, type Served } from '@ra/plugin-messenger/testing';
 
 type Grant = Extract<ServerFrame, { type: 'session.start' }>;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -51,12 +51,7 @@ describe('messenger on three nodes sharing one Redis (real redis-server, real ra
     await Promise.all(clients.splice(0).map((c) => c.close()));
   });
   after(async () => {
-    for (const node of nodes) {
-      if (node.child.exitCode !== null || node.child.signalCode !== null) continue;
-      const exited = once(node.child, 'exit');
-      process.kill(node.child.pid!, 'SIGTERM');
-      await exited;
-    }
+    await stopServed(nodes);
     await redis?.stop();
   });
 

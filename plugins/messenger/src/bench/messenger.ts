@@ -33,12 +33,27 @@ const loadBefore = loadavg();
 
 pin(1, process.pid);
 const redis = await RedisRig.start();
+// Whatever happens to the bench, it leaves no server behind.
+const children: number[] = [];
+process.on('exit', () => {
+  for (const pid of children) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+});
+children.push(redis.pid!);
 pin(0, redis.pid!);
 const env = await raEnv();
 const nodes: Served[] = [];
 for (let i = 0; i < 2; i++) {
   const data = await mkdtemp(join(tmpdir(), `ra-bench-node${i}-`));
-  nodes.push(await serve(env, ['--redis', redis.url, '--host', '127.0.0.1', '--public', '127.0.0.1', '--port', '0', '--relay-port', '0', '--data', data]));
+  // Every client of the bench comes from 127.0.0.1, as through one load balancer.
+  const args = ['--redis', redis.url, '--host', '127.0.0.1', '--public', '127.0.0.1', '--port', '0', '--relay-port', '0', '--data', data];
+  nodes.push(await serve(env, [...args, '--per-address', String(CLIENTS + 100)]));
+  children.push(nodes[i].child.pid!);
   pin(0, nodes[i].child.pid!);
 }
 const name = (i: number) => `u${String(i).padStart(5, '0')}`;
@@ -71,6 +86,7 @@ for (let i = 0; i < CLIENTS; i += 500) {
 await link.close();
 
 // ---- 10,000 clients signed in, half on each node, then idle ----
+const baseline = nodes.map((n) => rssMiB(n.child.pid!));
 progress(`signing in ${CLIENTS} clients`);
 const clients: BenchClient[] = [];
 const signInStarted = performance.now();
@@ -186,8 +202,15 @@ console.log(`load average before: ${loadBefore.map((l) => l.toFixed(2)).join(' '
 console.log(`${CLIENTS} clients signed in (${CONTACTS} contacts each, half on each node) in ${fmt(signInSeconds)} s, then idle:`);
 console.log(
   table(
-    ['node', 'clients', 'RSS MiB', 'MiB per 10,000 clients', 'idle CPU % of a core'],
-    nodes.map((_, i) => [String(i), String(CLIENTS / 2), fmt(idle[i].rss, 0), fmt((idle[i].rss / (CLIENTS / 2)) * 10_000, 0), fmt(idleCpu[i])]),
+    ['node', 'clients', 'RSS MiB before', 'RSS MiB signed in', 'MiB per 1,000 clients', 'idle CPU % of a core'],
+    nodes.map((_, i) => [
+      String(i),
+      String(CLIENTS / 2),
+      fmt(baseline[i], 0),
+      fmt(idle[i].rss, 0),
+      fmt(((idle[i].rss - baseline[i]) / (CLIENTS / 2)) * 1000, 1),
+      fmt(idleCpu[i]),
+    ]),
   ),
 );
 console.log(

@@ -35,6 +35,7 @@ export const serverVerbs: Readonly<Record<string, CliHandler>> = {
       relayPort: portOption(ctx, 'relay-port'),
       registration: ctx.options['no-registration'] !== true,
       log,
+      ...perAddress(ctx),
       ...(redis ? { cluster: { redis, public: ctx.text('public') ?? publicHost(host), internal: ctx.text('internal') } } : {}),
     });
     const url = `wss://${publicHost(host)}:${server.port}${MESSENGER_PATH}`;
@@ -79,6 +80,14 @@ function publicHost(host: string): string {
 function dataFolder(ctx: CliContext): string {
   const data = ctx.text('data');
   return data ? resolve(ctx.cwd, data) : join(homedir(), '.local', 'share', 'ra-messenger');
+}
+
+function perAddress(ctx: CliContext): { limits?: { connectionsPerAddress: number } } {
+  const text = ctx.text('per-address');
+  if (text === undefined) return {};
+  const n = Number(text);
+  if (!/^\d{1,6}$/.test(text) || n < 1) throw new UsageError(`--per-address must be a number of connections, at least 1; got '${text}'`);
+  return { limits: { connectionsPerAddress: n } };
 }
 
 function portOption(ctx: CliContext, name: string): number | undefined {

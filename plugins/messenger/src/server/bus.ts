@@ -71,13 +71,7 @@ export class LocalBus implements MessengerBus {
   }
 
   async publish(user: string, frame: ServerFrame, to: { except?: string; only?: string } = {}): Promise<number> {
-    let sent = 0;
-    for (const [device, { link }] of [...(this.online.get(user) ?? [])]) {
-      if (device === to.except || (to.only !== undefined && device !== to.only)) continue;
-      link.send(frame);
-      sent++;
-    }
-    return sent;
+    return deliver(this.online.get(user), frame, to);
   }
 
   async chosen(user: string): Promise<OwnPresence | undefined> {
@@ -92,4 +86,19 @@ export class LocalBus implements MessengerBus {
   async forget(user: string): Promise<void> {
     this.choices.delete(user);
   }
+}
+
+/** Sends `frame` to the devices `to` names (all but `except`, or only `only`) of a user's links; how many took it. */
+export function deliver(
+  devices: ReadonlyMap<string, { readonly link: DeviceLink }> | undefined,
+  frame: ServerFrame,
+  to: { except?: string; only?: string },
+): number {
+  let sent = 0;
+  for (const [device, { link }] of [...(devices ?? [])]) {
+    if (device === to.except || (to.only !== undefined && device !== to.only)) continue;
+    link.send(frame);
+    sent++;
+  }
+  return sent;
 }

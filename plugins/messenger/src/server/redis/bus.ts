@@ -1,5 +1,5 @@
 import type { OwnPresence, ServerFrame } from '../../common/protocol.js';
-import type { DeviceLink, DevicePresence, MessengerBus } from '../bus.js';
+import { deliver, type DeviceLink, type DevicePresence, type MessengerBus } from '../bus.js';
 import type { RedisLink } from './link.js';
 
 /** A user's presence key lives this long unless the node holding a device refreshes it: every node dead, it goes by itself. */
@@ -196,10 +196,7 @@ export class RedisBus implements MessengerBus {
       }
       return entry.link.replaced();
     }
-    for (const [device, { link }] of [...devices]) {
-      if (device === message.except || (message.only !== undefined && device !== message.only)) continue;
-      link.send(message.frame);
-    }
+    deliver(devices, message.frame, message);
   }
 
   private async refresh(): Promise<void> {

@@ -1,6 +1,7 @@
 import { connect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import { pinning, type RelayTrust } from '../../node/paths/trust.js';
-import { LINGER_MS, RelayEnd, type EndHost } from './end.js';
+import type { EndHost } from './end.js';
+import { SocketEnd } from './tcp-end.js';
 
 /** The messenger nodes: where each relays, and the certificate they share. */
 export interface RelayCluster {
@@ -84,47 +85,13 @@ export function dialNode(
 }
 
 /** The forwarding connection to the session's relay node, as one end of this node's pipe: its peer is the far client. */
-export class NodeEnd extends RelayEnd {
+export class NodeEnd extends SocketEnd {
   readonly via = 'node';
 
-  constructor(
-    private readonly socket: TLSSocket,
-    peerSeenAt: string,
-    host: EndHost,
-  ) {
-    super(peerSeenAt, host);
+  constructor(socket: TLSSocket, peerSeenAt: string, host: EndHost) {
     // Already answered by the relay node; the pipe is made in this same tick, before the socket flows.
+    super(socket, peerSeenAt, host, (chunk) => this.bytes(chunk));
     this.stage = 'waiting';
-    socket.on('data', (chunk: Buffer) => this.bytes(chunk));
-    socket.on('drain', () => this.drained());
-    socket.on('end', () => this.ended());
-    socket.on('close', () => this.closed());
-    socket.on('error', () => undefined);
-  }
-
-  send(chunk: Buffer): void {
-    this.socket.write(chunk);
-  }
-
-  buffered(): number {
-    return this.socket.writableLength;
-  }
-
-  pause(): void {
-    this.socket.pause();
-  }
-
-  resume(): void {
-    this.socket.resume();
-  }
-
-  finish(): void {
-    this.socket.end();
-    setTimeout(() => this.socket.destroy(), LINGER_MS).unref();
-  }
-
-  cut(): void {
-    this.socket.destroy();
   }
 
   /** The relay node already told its client; this node's client hears it from its own end. */

@@ -4,19 +4,18 @@ import { formatSeenAt, HELLO_BYTES, LINGER_MS, RelayEnd, type EndHost } from './
 /** `RELAY1 <token>`, and from a node forwarding a client, where that client is seen from. */
 const HELLO = /^RELAY1 ([A-Za-z0-9_-]{1,56})(?: ((?:\[[0-9a-fA-F:.]{2,45}\]|[0-9.]{7,15}):\d{1,5}))?\r?$/;
 
-/** A raw TLS relay connection: `RELAY1 <token>\n`, then `PAIRED <ip>:<port>\n` or `ERROR <reason>\n`, then bytes. */
-export class TcpEnd extends RelayEnd {
-  readonly via = 'tcp';
-  private line = Buffer.alloc(0);
-
+/** A relay end on a TLS socket: what a client's raw connection and a forwarding node's connection share. */
+export abstract class SocketEnd extends RelayEnd {
   constructor(
-    private readonly socket: TLSSocket,
+    protected readonly socket: TLSSocket,
+    seenAt: string,
     host: EndHost,
+    first: (chunk: Buffer) => void,
   ) {
-    super(formatSeenAt(socket.remoteAddress, socket.remotePort), host);
+    super(seenAt, host);
     // Interactive bytes (a key, a pointer move) leave at once: Nagle and delayed ACKs cost 40 ms a round.
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => (this.stage === 'hello' ? this.read(chunk) : this.bytes(chunk)));
+    socket.on('data', (chunk: Buffer) => (this.stage === 'hello' ? first(chunk) : this.bytes(chunk)));
     socket.on('drain', () => this.drained());
     socket.on('end', () => this.ended());
     socket.on('close', () => this.closed());
@@ -49,6 +48,20 @@ export class TcpEnd extends RelayEnd {
     this.socket.destroy();
   }
 
+  protected linger(): void {
+    setTimeout(() => this.socket.destroy(), LINGER_MS).unref();
+  }
+}
+
+/** A raw TLS relay connection: `RELAY1 <token>\n`, then `PAIRED <ip>:<port>\n` or `ERROR <reason>\n`, then bytes. */
+export class TcpEnd extends SocketEnd {
+  readonly via = 'tcp';
+  private line = Buffer.alloc(0);
+
+  constructor(socket: TLSSocket, host: EndHost) {
+    super(socket, formatSeenAt(socket.remoteAddress, socket.remotePort), host, (chunk) => this.read(chunk));
+  }
+
   protected announce(peerSeenAt: string): void {
     this.socket.write(`PAIRED ${peerSeenAt}\n`);
   }
@@ -56,10 +69,6 @@ export class TcpEnd extends RelayEnd {
   protected reject(reason: string): void {
     this.socket.end(`ERROR ${reason}\n`);
     this.linger();
-  }
-
-  private linger(): void {
-    setTimeout(() => this.socket.destroy(), LINGER_MS).unref();
   }
 
   private read(chunk: Buffer): void {

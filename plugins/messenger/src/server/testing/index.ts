@@ -2,6 +2,6 @@
 export { MessengerServer, type ServerOptions } from '../server.js';
 export { TestClient } from './client.js';
 export { CHEAP_SCRYPT } from './harness.js';
-export { ra, raEnv, serve, type Served } from './ra.js';
+export { ra, raEnv, serve, stopServed, type Served } from './ra.js';
 export { RedisRig } from './redis.js';
 export { openRelay, type RelayPath } from '../../node/paths/index.js';

@@ -1,4 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,4 +44,14 @@ export function serve(env: NodeJS.ProcessEnv, args: string[]): Promise<Served> {
     });
     child.once('exit', (code) => reject(new Error(`ra messenger serve exited ${code} before it served: ${err.trim() || out.trim()}`)));
   });
+}
+
+/** Stops each server still running, by its PID, as an operator's restart does (SIGTERM), and waits for it. */
+export async function stopServed(servers: readonly Served[]): Promise<void> {
+  for (const { child } of servers) {
+    if (child.exitCode !== null || child.signalCode !== null) continue;
+    const exited = once(child, 'exit');
+    process.kill(child.pid!, 'SIGTERM');
+    await exited;
+  }
 }

@@ -1,0 +1,35 @@
+import { once } from 'node:events';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateOpsKeyPair, signDetached } from '@ra/kernel/node';
+import { RaProcess } from './ra-process.js';
+
+export async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as { port: number };
+  server.close();
+  await once(server, 'close');
+  return port;
+}
+
+/**
+ * A novice whose organization forces the relay (a signed policy), so a session must run over it even on
+ * one machine, and a helper: two real RAs named `<name>-novice` and `<name>-helper`.
+ */
+export async function relayForcedPair(name: string): Promise<{ novice: RaProcess; helper: RaProcess; policyDir: string }> {
+  const policyDir = await mkdtemp(join(tmpdir(), `ra-e2e-${name}-policy-`));
+  const { publicPem, privatePem } = generateOpsKeyPair();
+  const policy = Buffer.from(JSON.stringify({ network: { relay: 'force' } }));
+  await writeFile(join(policyDir, 'policy.json'), policy);
+  await writeFile(join(policyDir, 'policy.json.sig'), signDetached(privatePem, policy));
+  await writeFile(join(policyDir, 'ops.pub'), publicPem);
+  const novice = await RaProcess.start(`${name}-novice`, {
+    port: await freePort(),
+    env: { RA_POLICY: join(policyDir, 'policy.json'), RA_OPS_KEY: join(policyDir, 'ops.pub') },
+  });
+  const helper = await RaProcess.start(`${name}-helper`, { port: await freePort() });
+  return { novice, helper, policyDir };
+}
