@@ -115,7 +115,7 @@ describe('end to end: a messenger node dies under a relayed session', function (
     novicePage = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await helperPage.goto(helper.url);
     await novicePage.goto(novice.url);
-    await helperPage.locator(`[data-session="${opened.id}"]`).waitFor();
+    await helperPage.locator(`section.ra-desk[data-session="${opened.id}"]`).waitFor();
 
     // The session met on the helper's node: that is the one to kill.
     const helperNode = (await status(helper)).node ?? '';

@@ -39,7 +39,11 @@ export interface HelperDeps {
 export const HELPER_CONSENT_MS = CONSENT_MS + 30_000;
 
 const CONNECT_MS = 8_000;
-/** How long a resume waits for a direct path once a relayed one verified (a first connection waits RELAY_GRACE_MS). */
+/**
+ * A resume tries again rather than wait: each attempt gets 3 s (the novice is known to be there; a grant
+ * that reached no node costs no more), and a relayed path waits 1 s for a direct one (a first connection 3 s).
+ */
+const RESUME_CONNECT_MS = 3_000;
 const RESUME_GRACE_MS = 1_000;
 
 /**
@@ -110,7 +114,7 @@ async function run(session: Session, to: Destination, password: string, helperNa
 function redial(session: Session, to: Destination, keys: ResumeKeys, deps: HelperDeps): Reconnect {
   return async (signal) => {
     // Back fast first: a relayed path waits only a second for a direct one to verify.
-    const options = { connectMs: CONNECT_MS, kinds: deps.kinds?.() ?? (['direct', 'relayed'] as const), relayGraceMs: RESUME_GRACE_MS };
+    const options = { connectMs: RESUME_CONNECT_MS, kinds: deps.kinds?.() ?? (['direct', 'relayed'] as const), relayGraceMs: RESUME_GRACE_MS };
     const { socket, path } = await reachNovice(to, deps.routes(), options);
     // The novice's frames may follow its answer at once: they wait until the session takes the wire.
     const wire = new Wire(socket, { peer: 'novice', holdAfter: 'resumed', timing: deps.timing });
