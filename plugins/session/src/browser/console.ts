@@ -32,6 +32,7 @@ export class HelperConsole {
         tab({
           label: label(s),
           state: s.state,
+          reconnecting: s.reconnecting !== undefined,
           session: s.id,
           selected: s.id === selected,
           onclick: () => this.app.select(s.id),
@@ -53,16 +54,24 @@ export class HelperConsole {
   }
 }
 
-function tab(t: { label: string; state?: SessionView['state']; session?: string; selected: boolean; onclick(): void; dismiss?: () => void }): HTMLElement {
+function tab(t: {
+  label: string;
+  state?: SessionView['state'];
+  reconnecting?: boolean;
+  session?: string;
+  selected: boolean;
+  onclick(): void;
+  dismiss?: () => void;
+}): HTMLElement {
   const button = h(
     'button',
     { class: 'ra-tab-button', role: 'tab', 'aria-selected': String(t.selected), onclick: t.onclick },
     h('span', { class: 'ra-tab-name' }, t.label),
-    t.state && h('span', { class: 'ra-tab-state' }, STATE_TEXT[t.state]),
+    t.state && h('span', { class: 'ra-tab-state' }, t.reconnecting ? 'Reconnecting…' : STATE_TEXT[t.state]),
   );
   return h(
     'div',
-    { class: 'ra-tab', 'data-session': t.session, 'data-state': t.state },
+    { class: 'ra-tab', 'data-session': t.session, 'data-state': t.reconnecting ? 'reconnecting' : t.state },
     button,
     t.dismiss && h('button', { class: 'ra-tab-close', 'aria-label': `Dismiss the ended session with ${t.label}`, title: 'Dismiss', onclick: t.dismiss }, '×'),
   );

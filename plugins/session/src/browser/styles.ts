@@ -53,6 +53,7 @@ export const SESSION_CSS = `
 .ra-tab-button[aria-selected="true"] { color: #fff; }
 .ra-tab-state { font-weight: normal; font-size: .8rem; opacity: .8; }
 .ra-tab[data-state="open"] .ra-tab-state::before { content: "● "; color: #2e9d46; }
+.ra-tab[data-state="reconnecting"] .ra-tab-state::before { content: "● "; color: #b58100; }
 .ra-tab[data-state="ended"] .ra-tab-name { text-decoration: line-through; text-decoration-thickness: 1px; }
 .ra-tab-close { min-height: 0; padding: 0 .65rem; background: transparent; color: inherit; font-size: 1.2rem; line-height: 1; }
 .ra-tab:has(> [aria-selected="true"]) .ra-tab-close { color: #fff; }
