@@ -6,6 +6,7 @@ import { until } from '@ra/kernel/testing';
 import type { InvitationView, SessionView } from '@ra/plugin-session/api';
 import type { ContactView, MessengerStatus, OfferView } from '@ra/plugin-messenger/api';
 import { ra, RedisRig, serve, stopServed, type Served } from '@ra/plugin-messenger/testing';
+import { startXvfb, type Xvfb } from '@ra/test-kit';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, snap } from './e2e/browser.js';
 import type { RaProcess } from './e2e/ra-process.js';
@@ -29,6 +30,7 @@ describe('end to end: a messenger node dies under a relayed session', function (
   let helper: RaProcess;
   let policyDir: string;
   let browser: Browser | undefined;
+  let desktop: Xvfb | undefined;
   let helperPage: Page;
   let novicePage: Page;
 
@@ -49,7 +51,9 @@ describe('end to end: a messenger node dies under a relayed session', function (
         await serve(nodeEnv, ['--redis', redis.url, '--host', '127.0.0.1', '--public', '127.0.0.1', '--port', '0', '--relay-port', '0', '--data', data]),
       );
     }
-    ({ novice, helper, policyDir } = await relayForcedPair('failover'));
+    // The novice's real desktop streams to the helper across the relay, and on after the resume.
+    desktop = await startXvfb({ width: 1024, height: 768 });
+    ({ novice, helper, policyDir } = await relayForcedPair('failover', { display: desktop.display }));
   });
 
   after(async () => {
@@ -58,6 +62,7 @@ describe('end to end: a messenger node dies under a relayed session', function (
     await helper?.stop();
     await stopServed(nodes);
     await redis?.stop();
+    await desktop?.stop();
     for (const dir of [nodeEnv?.RA_HOME, policyDir]) if (dir) await rm(dir, { recursive: true, force: true });
   });
 

@@ -19,17 +19,15 @@ export async function freePort(): Promise<number> {
  * A novice whose organization forces the relay (a signed policy), so a session must run over it even on
  * one machine, and a helper: two real RAs named `<name>-novice` and `<name>-helper`.
  */
-export async function relayForcedPair(name: string): Promise<{ novice: RaProcess; helper: RaProcess; policyDir: string }> {
+export async function relayForcedPair(name: string, novice: { display?: string } = {}): Promise<{ novice: RaProcess; helper: RaProcess; policyDir: string }> {
   const policyDir = await mkdtemp(join(tmpdir(), `ra-e2e-${name}-policy-`));
   const { publicPem, privatePem } = generateOpsKeyPair();
   const policy = Buffer.from(JSON.stringify({ network: { relay: 'force' } }));
   await writeFile(join(policyDir, 'policy.json'), policy);
   await writeFile(join(policyDir, 'policy.json.sig'), signDetached(privatePem, policy));
   await writeFile(join(policyDir, 'ops.pub'), publicPem);
-  const novice = await RaProcess.start(`${name}-novice`, {
-    port: await freePort(),
-    env: { RA_POLICY: join(policyDir, 'policy.json'), RA_OPS_KEY: join(policyDir, 'ops.pub') },
-  });
+  const env = { RA_POLICY: join(policyDir, 'policy.json'), RA_OPS_KEY: join(policyDir, 'ops.pub') };
+  const started = await RaProcess.start(`${name}-novice`, { port: await freePort(), display: novice.display, env });
   const helper = await RaProcess.start(`${name}-helper`, { port: await freePort() });
-  return { novice, helper, policyDir };
+  return { novice: started, helper, policyDir };
 }
