@@ -52,7 +52,7 @@ describe('end to end: a messenger node dies under a relayed session', function (
       );
     }
     // The novice's real desktop streams to the helper across the relay, and on after the resume.
-    desktop = await startXvfb({ width: 1024, height: 768 });
+    desktop = await startXvfb({ width: 1024, height: 768, xterm: true });
     ({ novice, helper, policyDir } = await relayForcedPair('failover', { display: desktop.display }));
   });
 
@@ -135,11 +135,14 @@ describe('end to end: a messenger node dies under a relayed session', function (
       await api(novice, 'POST', `/api/chat/${noviceSession.id}`, { text: `nora ${sent}` });
     };
     for (let i = 0; i < 10; i++) await say();
+    // The helper's page in front: a background tab's page runs its frames slowly.
+    await helperPage.bringToFront();
     const killed = Date.now();
     process.kill(nodes[dying].child.pid!, 'SIGKILL');
     // Both consoles say what is going on while the path is down: the helper's banner, the novice's note.
+    await until(async () => (await helperView()).reconnecting !== undefined, 5000, 'the helper to notice', 20);
     const outage = helperPage.locator('#ra-outage');
-    await outage.waitFor({ state: 'visible', timeout: 5000 });
+    await outage.waitFor({ state: 'visible', timeout: 3000 });
     await snap(helperPage, 'failover-01-helper-reconnecting');
     assert.match(
       (await outage.textContent()) ?? '',
