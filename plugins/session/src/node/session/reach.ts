@@ -59,7 +59,10 @@ export function reachNovice(to: Target, routes: readonly NoviceRoute[], options:
       if (winner) return resolve({ socket: winner.socket, path: winner.path });
       reject(
         failures.find((f) => f instanceof PinMismatchError) ??
-          new ProtocolError(`could not reach ${to.noviceName}'s computer: ${failures.map((f) => f.message).join('; ') || 'the invitation has no address'}`),
+          // Two paths through one route often fail for one reason: it is said once.
+          new ProtocolError(
+            `could not reach ${to.noviceName}'s computer: ${[...new Set(failures.map((f) => f.message))].join('; ') || 'the invitation has no address'}`,
+          ),
       );
     };
     const check = () => {
