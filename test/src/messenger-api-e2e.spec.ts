@@ -8,7 +8,7 @@ import { until } from '@ra/kernel/testing';
 import type { InvitationView, SessionView } from '@ra/plugin-session/api';
 import type { ContactView, MessengerStatus, OfferView } from '@ra/plugin-messenger/api';
 import type { RaProcess } from './e2e/ra-process.js';
-import { freePort, relayForcedPair } from './e2e/relayed-pair.js';
+import { apiOk, freePort, relayForcedPair } from './e2e/relayed-pair.js';
 import { RA_BIN } from './fixtures.js';
 
 const ACCOUNT_PASSWORD = 'correct horse battery';
@@ -69,11 +69,7 @@ describe('end to end: invitations through the messenger, and the session over it
   let helper: RaProcess;
   let policyDir: string;
 
-  const api = async <T>(who: RaProcess, method: string, path: string, body?: unknown): Promise<T> => {
-    const { status, body: answer } = await who.api<T>(method, path, body);
-    assert.equal(status, 200, `${method} ${path}: ${JSON.stringify(answer)}`);
-    return answer;
-  };
+  const api = apiOk;
   const status = (who: RaProcess) => api<MessengerStatus>(who, 'GET', '/api/messenger');
   const offers = (who: RaProcess) => api<OfferView[]>(who, 'GET', '/api/messenger/offers');
   const invitation = async (id: string) => (await api<InvitationView[]>(novice, 'GET', '/api/invitations')).find((i) => i.invitationId === id)!;

@@ -10,7 +10,7 @@ import { startXvfb, type Xvfb } from '@ra/test-kit';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, snap } from './e2e/browser.js';
 import type { RaProcess } from './e2e/ra-process.js';
-import { relayForcedPair } from './e2e/relayed-pair.js';
+import { apiOk, relayForcedPair } from './e2e/relayed-pair.js';
 
 const ACCOUNT_PASSWORD = 'correct horse battery';
 const INVITATION_PASSWORD = 'quiet-harbour-7';
@@ -34,11 +34,7 @@ describe('end to end: a messenger node dies under a relayed session', function (
   let helperPage: Page;
   let novicePage: Page;
 
-  const api = async <T>(who: RaProcess, method: string, path: string, body?: unknown): Promise<T> => {
-    const { status, body: answer } = await who.api<T>(method, path, body);
-    assert.equal(status, 200, `${method} ${path}: ${JSON.stringify(answer)}`);
-    return answer;
-  };
+  const api = apiOk;
   const status = (who: RaProcess) => api<MessengerStatus>(who, 'GET', '/api/messenger');
   const chat = (who: RaProcess, id: string) => api<{ text: string }[]>(who, 'GET', `/api/chat/${id}`);
 
@@ -116,8 +112,8 @@ describe('end to end: a messenger node dies under a relayed session', function (
     await until(async () => (await helperView()).state === 'open', 20_000, 'open at the helper', 100);
     assert.equal((await helperView()).path?.kind, 'relayed');
     browser = await launchChromium();
-    helperPage = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    novicePage = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    helperPage = await browser.newPage({ viewport: { width: 1024, height: 700 } });
+    novicePage = await browser.newPage({ viewport: { width: 1024, height: 700 } });
     await helperPage.goto(helper.url);
     await novicePage.goto(novice.url);
     await helperPage.locator(`section.ra-desk[data-session="${opened.id}"]`).waitFor();

@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -30,4 +31,11 @@ export async function relayForcedPair(name: string, novice: { display?: string }
   const started = await RaProcess.start(`${name}-novice`, { port: await freePort(), display: novice.display, env });
   const helper = await RaProcess.start(`${name}-helper`, { port: await freePort() });
   return { novice: started, helper, policyDir };
+}
+
+/** A call on a RA's local API that must answer 200; the answer's body. */
+export async function apiOk<T>(who: RaProcess, method: string, path: string, body?: unknown): Promise<T> {
+  const { status, body: answer } = await who.api<T>(method, path, body);
+  assert.equal(status, 200, `${method} ${path}: ${JSON.stringify(answer)}`);
+  return answer;
 }

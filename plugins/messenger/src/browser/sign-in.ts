@@ -33,7 +33,13 @@ export class SignInForm {
       'form',
       { class: 'ra-form ra-messenger-signin', 'aria-label': 'Sign in to a messenger' },
       h('p', { class: 'ra-messenger-lead' }, 'Sign in to see which of your contacts are online and to invite them in an instant.'),
-      h('label', {}, 'Server (host:port; several nodes: comma-separated)', this.server),
+      h(
+        'label',
+        {},
+        'Server (host:port)',
+        this.server,
+        h('span', { class: 'ra-messenger-hint' }, 'A messenger on several servers: list them all, with commas between them.'),
+      ),
       h(
         'label',
         {},

@@ -39,39 +39,79 @@ export interface MessengerBus {
   forget(user: string): Promise<void>;
 }
 
-/** The bus of one process: a map of users to their devices' links. */
+type Held = { readonly link: DeviceLink; presence: OwnPresence };
+
+/** The device links this process holds, by user and device: what both buses keep in memory. */
+export class Holdings {
+  private readonly byUser = new Map<string, Map<string, Held>>();
+
+  /** Holds `link`; the link it replaces (same user and device), and whether it is the user's first here. */
+  add(link: DeviceLink, presence: OwnPresence): { old?: DeviceLink; first: boolean } {
+    let devices = this.byUser.get(link.user);
+    const first = !devices;
+    if (!devices) this.byUser.set(link.user, (devices = new Map()));
+    const old = devices.get(link.device)?.link;
+    devices.set(link.device, { link, presence });
+    return { old: old === link ? undefined : old, first };
+  }
+
+  /** Lets go of the device's link if it is `link` (or whatever it is, without one); whether it did, and whether it was the user's last. */
+  remove(user: string, device: string, link?: DeviceLink): { removed?: Held; last: boolean } {
+    const devices = this.byUser.get(user);
+    const held = devices?.get(device);
+    if (!devices || !held || (link && held.link !== link)) return { last: !devices };
+    devices.delete(device);
+    if (!devices.size) this.byUser.delete(user);
+    return { removed: held, last: !devices.size };
+  }
+
+  get(link: DeviceLink): Held | undefined {
+    const held = this.byUser.get(link.user)?.get(link.device);
+    return held?.link === link ? held : undefined;
+  }
+
+  devices(user: string): ReadonlyMap<string, Held> | undefined {
+    return this.byUser.get(user);
+  }
+
+  has(user: string): boolean {
+    return this.byUser.has(user);
+  }
+
+  users(): string[] {
+    return [...this.byUser.keys()];
+  }
+
+  get size(): number {
+    return this.byUser.size;
+  }
+}
+
+/** The bus of one process: the devices it holds, and each user's choice. */
 export class LocalBus implements MessengerBus {
-  private readonly online = new Map<string, Map<string, { link: DeviceLink; presence: OwnPresence }>>();
+  private readonly online = new Holdings();
   /** Bounded by the users the store keeps: a choice is only kept for a user who made one. */
   private readonly choices = new Map<string, OwnPresence>();
 
   async attach(link: DeviceLink, presence: OwnPresence): Promise<DeviceLink | undefined> {
-    let devices = this.online.get(link.user);
-    if (!devices) this.online.set(link.user, (devices = new Map()));
-    const old = devices.get(link.device)?.link;
-    devices.set(link.device, { link, presence });
-    return old === link ? undefined : old;
+    return this.online.add(link, presence).old;
   }
 
   async detach(link: DeviceLink): Promise<boolean> {
-    const devices = this.online.get(link.user);
-    if (devices?.get(link.device)?.link !== link) return false;
-    devices.delete(link.device);
-    if (!devices.size) this.online.delete(link.user);
-    return true;
+    return this.online.remove(link.user, link.device, link).removed !== undefined;
   }
 
   async setPresence(link: DeviceLink, presence: OwnPresence): Promise<void> {
-    const entry = this.online.get(link.user)?.get(link.device);
-    if (entry?.link === link) entry.presence = presence;
+    const held = this.online.get(link);
+    if (held) held.presence = presence;
   }
 
   async devices(user: string): Promise<DevicePresence[]> {
-    return [...(this.online.get(user) ?? [])].map(([device, e]) => ({ device, presence: e.presence }));
+    return [...(this.online.devices(user) ?? [])].map(([device, e]) => ({ device, presence: e.presence }));
   }
 
   async publish(user: string, frame: ServerFrame, to: { except?: string; only?: string } = {}): Promise<number> {
-    return deliver(this.online.get(user), frame, to);
+    return deliver(this.online.devices(user), frame, to);
   }
 
   async chosen(user: string): Promise<OwnPresence | undefined> {

@@ -1,5 +1,5 @@
 import type { OwnPresence, ServerFrame } from '../../common/protocol.js';
-import { deliver, type DeviceLink, type DevicePresence, type MessengerBus } from '../bus.js';
+import { deliver, Holdings, type DeviceLink, type DevicePresence, type MessengerBus } from '../bus.js';
 import type { RedisLink } from './link.js';
 
 /** A user's presence key lives this long unless the node holding a device refreshes it: every node dead, it goes by itself. */
@@ -31,8 +31,6 @@ for i = 1, #fields, 2 do
 end
 return n`;
 
-type Local = Map<string, { link: DeviceLink; presence: OwnPresence }>;
-
 /**
  * Presence and routing across nodes. Who is online is `ra:pres:<user>` (device → node and presence),
  * refreshed by the node holding each device. A frame for a user is published on `ra:u:<user>`, which
@@ -40,7 +38,7 @@ type Local = Map<string, { link: DeviceLink; presence: OwnPresence }>;
  * node keeps its own devices and, once it is back, writes them again and has their presence told anew.
  */
 export class RedisBus implements MessengerBus {
-  private readonly online = new Map<string, Local>();
+  private readonly online = new Holdings();
   /** Users whose presence others may have missed while Redis was away: told again once it is back. */
   private readonly missed = new Set<string>();
   private readonly refresher: NodeJS.Timeout;
@@ -59,7 +57,7 @@ export class RedisBus implements MessengerBus {
     this.refresher.unref();
     this.stopWatching = link.onChange((up) => {
       if (up) void this.reassert('Redis is back');
-      else for (const user of this.online.keys()) this.missed.add(user);
+      else for (const user of this.online.users()) this.missed.add(user);
     });
   }
 
@@ -72,31 +70,24 @@ export class RedisBus implements MessengerBus {
     const { user, device } = link;
     const held = await this.link.run((r) => r.hGet(KEY.presence(user), device));
     if (held && (JSON.parse(held) as { node: string }).node !== this.node) await this.send(user, { replace: device, by: this.node });
-    let devices = this.online.get(user);
-    const first = !devices;
-    if (!devices) this.online.set(user, (devices = new Map()));
-    const old = devices.get(device)?.link;
-    devices.set(device, { link, presence });
+    const { old, first } = this.online.add(link, presence);
     try {
       if (first) await this.listen(user);
       await this.write(user, device, presence);
     } catch (e) {
       // Not online after all: the sign-in is refused and this node holds nothing of it.
-      if (devices.get(device)?.link === link) devices.delete(device);
-      if (!devices.size) this.online.delete(user);
+      this.online.remove(user, device, link);
       throw e;
     }
-    return old === link ? undefined : old;
+    return old;
   }
 
   async detach(link: DeviceLink): Promise<boolean> {
-    const devices = this.online.get(link.user);
-    if (devices?.get(link.device)?.link !== link) return false;
-    devices.delete(link.device);
-    if (!devices.size) this.online.delete(link.user);
+    const { removed, last } = this.online.remove(link.user, link.device, link);
+    if (!removed) return false;
     try {
       await this.link.run((r) => r.eval(RELEASE, { keys: [KEY.presence(link.user)], arguments: [link.device, this.node] }));
-      if (!devices.size) await this.mute(link.user);
+      if (last) await this.mute(link.user);
     } catch (e) {
       // Redis is away: its field stays until Redis is back, when this node removes what it no longer holds.
       this.missed.add(link.user);
@@ -106,9 +97,9 @@ export class RedisBus implements MessengerBus {
   }
 
   async setPresence(link: DeviceLink, presence: OwnPresence): Promise<void> {
-    const entry = this.online.get(link.user)?.get(link.device);
-    if (entry?.link !== link) return;
-    entry.presence = presence;
+    const held = this.online.get(link);
+    if (!held) return;
+    held.presence = presence;
     await this.write(link.user, link.device, presence);
   }
 
@@ -136,7 +127,7 @@ export class RedisBus implements MessengerBus {
 
   /** The node had been taken for dead and its devices removed from presence (NodeRegistry): it writes them again. */
   async rejoin(): Promise<void> {
-    for (const user of this.online.keys()) this.missed.add(user);
+    for (const user of this.online.users()) this.missed.add(user);
     await this.reassert('this node had been taken for dead');
   }
 
@@ -182,26 +173,20 @@ export class RedisBus implements MessengerBus {
     } catch {
       return this.log(`a garbled message on ${KEY.channel(user)} was dropped`);
     }
-    const devices = this.online.get(user);
-    if (!devices) return;
     if ('replace' in message) {
       if (message.by === this.node) return;
-      const entry = devices.get(message.replace);
-      if (!entry) return;
       // The device is another node's now: its field is that node's, so this node only lets go.
-      devices.delete(message.replace);
-      if (!devices.size) {
-        this.online.delete(user);
-        void this.mute(user).catch(() => undefined);
-      }
-      return entry.link.replaced();
+      const { removed, last } = this.online.remove(user, message.replace);
+      if (!removed) return;
+      if (last) void this.mute(user).catch(() => undefined);
+      return removed.link.replaced();
     }
-    deliver(devices, message.frame, message);
+    deliver(this.online.devices(user), message.frame, message);
   }
 
   private async refresh(): Promise<void> {
     if (!this.link.up) return;
-    const users = [...this.online.keys()];
+    const users = this.online.users();
     await this.link.run((r) => Promise.all(users.map((user) => r.pExpire(KEY.presence(user), PRESENCE_TTL_MS))));
   }
 
@@ -215,7 +200,7 @@ export class RedisBus implements MessengerBus {
     this.missed.clear();
     try {
       for (const user of missed) {
-        const devices = this.online.get(user);
+        const devices = this.online.devices(user);
         const held = await this.link.run((r) => r.hGetAll(KEY.presence(user)));
         for (const [device, json] of Object.entries(held)) {
           if ((JSON.parse(json) as { node: string }).node === this.node && !devices?.has(device))

@@ -1,4 +1,16 @@
-import { createClient, type RedisClientType } from '@redis/client';
+import {
+  AbortError,
+  ClientClosedError,
+  ClientOfflineError,
+  ConnectionTimeoutError,
+  createClient,
+  DisconnectsClientError,
+  SocketClosedUnexpectedlyError,
+  SocketTimeoutError,
+  TimeoutError,
+  TimeoutReadError,
+  type RedisClientType,
+} from '@redis/client';
 import { StoreUnavailable } from '../store.js';
 
 /** A command Redis has not answered within this is failed: a node must answer its clients, not hang with Redis. */
@@ -118,10 +130,21 @@ function unavailable(url: string): StoreUnavailable {
   return new StoreUnavailable(`Redis at ${url} is unreachable`);
 }
 
+/** node-redis's errors for a Redis that is gone or too slow; a Redis error reply (a bad script) is not one of them. */
+const UNREACHABLE = [
+  AbortError,
+  ClientClosedError,
+  ClientOfflineError,
+  ConnectionTimeoutError,
+  DisconnectsClientError,
+  SocketClosedUnexpectedlyError,
+  SocketTimeoutError,
+  TimeoutError,
+  TimeoutReadError,
+];
+
 function isConnectionError(e: unknown): boolean {
-  const name = (e as Error)?.name ?? '';
-  const message = (e as Error)?.message ?? '';
-  return /Timeout|Abort|ClientClosed|ClientOffline|SocketClosed|Connection|Reconnect/i.test(name) || /closed|offline|ECONN|EPIPE|socket/i.test(message);
+  return UNREACHABLE.some((kind) => e instanceof kind) || ['ECONNREFUSED', 'ECONNRESET', 'EPIPE'].includes((e as NodeJS.ErrnoException)?.code ?? '');
 }
 
 /** The URL without its password, for logs and messages. */

@@ -116,14 +116,19 @@ export class RedisStore implements MessengerStore {
     await this.script(REVOKE_TOKEN, [KEY.token(hash)], [hash, 'ra:tokens:']);
   }
 
+  /**
+   * Every node sweeps at its start: one of them an hour is enough, so the first claims the sweep. Users are
+   * read in batches, each batch's tokens in one round of parallel reads, not one round trip per user.
+   */
   async sweepTokens(before: number): Promise<number> {
+    if (!(await this.run((r) => r.set('ra:swept', '1', { NX: true, EX: 3600 })))) return 0;
+    const names = await this.run((r) => r.sMembers(KEY.users));
     let swept = 0;
-    for (const name of await this.run((r) => r.sMembers(KEY.users))) {
-      for (const token of await this.tokensOf(name)) {
-        if (token.lastSeen >= before) continue;
-        await this.revokeToken(token.hash);
-        swept++;
-      }
+    for (let i = 0; i < names.length; i += BATCH) {
+      const tokens = (await Promise.all(names.slice(i, i + BATCH).map((name) => this.tokensOf(name)))).flat();
+      const old = tokens.filter((t) => t.lastSeen < before);
+      await Promise.all(old.map((t) => this.revokeToken(t.hash)));
+      swept += old.length;
     }
     return swept;
   }

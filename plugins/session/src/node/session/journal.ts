@@ -54,6 +54,12 @@ export class Journal {
     return this.entries;
   }
 
+  /** Forgets every frame: the session is over. */
+  clear(): void {
+    this.entries = [];
+    this.bytes = 0;
+  }
+
   get size(): { frames: number; bytes: number } {
     return { frames: this.entries.length, bytes: this.bytes };
   }

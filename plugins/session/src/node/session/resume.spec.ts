@@ -142,6 +142,8 @@ describe('session resume: the journal and the proofs', () => {
       [3, 4],
     );
     assert.equal(journal.after(5), undefined, 'a peer cannot have received more than was sent');
+    journal.clear();
+    assert.deepEqual(journal.size, { frames: 0, bytes: 0 });
   });
 
   it('binds each proof to its side and its connection', () => {

@@ -339,6 +339,9 @@ export class Session {
     this.move('ended');
     if (!quiet) this.wire?.close(reason);
     this.closeEndpoints();
+    // An ended session stays listed a while: it keeps none of its frames, and calls no sender back.
+    this.journal.clear();
+    this.drains.clear();
     this.events.ended(this);
   }
 
