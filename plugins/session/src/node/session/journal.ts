@@ -7,7 +7,7 @@ interface Entry {
 }
 
 /** Unacknowledged frames a session keeps; past this the oldest go, and a resume needing them fails. */
-export const JOURNAL_BYTES = 32 * 1024 * 1024;
+export const JOURNAL_BYTES = 8 * 1024 * 1024;
 const JOURNAL_FRAMES = 100_000;
 
 /**

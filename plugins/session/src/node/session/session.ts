@@ -10,6 +10,7 @@ import { MAX_RESUME_FAILURES, RESUME_MS, ResumeRefused, type ResumeKeys } from '
 
 /** How often each side tells the other how many channel frames it received, so the other's journal stays small. */
 const ACK_MS = 250;
+const ACK_BYTES = 256 * 1024;
 
 /** The helper's way back to the novice after the path dropped: a new wire, checked, and how many frames the novice had. */
 export type Reconnect = (signal: AbortSignal) => Promise<{ wire: Wire; path: SessionPath; received: number }>;
@@ -46,6 +47,7 @@ export class Session {
   private readonly journal = new Journal();
   private received = 0;
   private acked = 0;
+  private unackedBytes = 0;
   private ackTimer?: NodeJS.Timeout;
   private frameLimit = HANDSHAKE_FRAME_BYTES;
   private readonly drains = new Set<() => void>();
@@ -214,12 +216,15 @@ export class Session {
 
   private startAcks(): void {
     clearInterval(this.ackTimer);
-    this.ackTimer = setInterval(() => {
-      if (this.received === this.acked || !this.wire || this.outage) return;
-      this.acked = this.received;
-      this.wire.send({ t: 'ack', n: this.received });
-    }, ACK_MS);
+    this.ackTimer = setInterval(() => this.ack(), ACK_MS);
     this.ackTimer.unref();
+  }
+
+  private ack(): void {
+    if (this.received === this.acked || !this.wire || this.outage) return;
+    this.acked = this.received;
+    this.unackedBytes = 0;
+    this.wire.send({ t: 'ack', n: this.received });
   }
 
   /** The password proof passed; the novice decides now. */
@@ -369,6 +374,9 @@ export class Session {
       return;
     }
     this.received++;
+    // A busy stream (the screen) is acknowledged by volume too, so the sender's journal holds little of it.
+    this.unackedBytes += typeof frame.payload === 'string' ? frame.payload.length : frame.payload.byteLength;
+    if (this.unackedBytes >= ACK_BYTES) this.ack();
     const endpoint = this.endpoints.get(frame.channel);
     if (!endpoint) return this.logger.debug(`session ${this.id}: dropped a frame for unknown channel '${frame.channel}'`);
     if (!this.fits(frame.channel, frame.payload, this.peer)) return;
