@@ -9,7 +9,7 @@ import { errorLine, field, h } from './dom.js';
 export class SignInForm {
   readonly element: HTMLFormElement;
   private readonly status = h('div', { 'aria-live': 'polite' });
-  private readonly server = h('input', { name: 'server', required: true, placeholder: 'messenger.example.org:8443', autocomplete: 'url', maxlength: '300' });
+  private readonly server = h('input', { name: 'server', required: true, placeholder: 'messenger.example.org:8443', autocomplete: 'url', maxlength: '600' });
   private readonly register = h('input', { name: 'register', type: 'checkbox', id: 'ra-messenger-register' });
   private readonly nameRow = h(
     'label',

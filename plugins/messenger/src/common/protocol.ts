@@ -86,7 +86,21 @@ export type ServerFrame =
   | { type: 'error'; ref?: string; code: ErrorCode; message: string }
   /** The answer to `register` and `login`: keep `token`, send it in `hello` from then on. */
   | { type: 'token'; ref: string; token: string; user: string; displayName: string }
-  | { type: 'welcome'; ref: string; user: string; displayName: string; presence: OwnPresence; contacts: Contact[]; offers: Offer[]; sent: SentInvite[] }
+  | {
+      type: 'welcome';
+      ref: string;
+      user: string;
+      displayName: string;
+      presence: OwnPresence;
+      contacts: Contact[];
+      offers: Offer[];
+      sent: SentInvite[];
+      /**
+       * This node's own relay ports (optional; absent: its WebSocket relay on the port the client reached it at):
+       * where the client goes when it cannot reach the relay node a grant names, since this node forwards there.
+       */
+      relay?: NodeRelay;
+    }
   | { type: 'contact'; contact: Contact }
   | { type: 'contact.gone'; user: string }
   | { type: 'presence'; user: string; presence: PresenceState }
@@ -114,6 +128,12 @@ export interface SentInvite {
   readonly invitationId: string;
   readonly to: string;
   readonly state: InviteState;
+}
+
+/** Where a node's relay listens: raw TLS on `tcpPort`, the WebSocket relay at `RELAY_PATH` on `wsPort`. */
+export interface NodeRelay {
+  readonly tcpPort: number;
+  readonly wsPort: number;
 }
 
 /** What each side gets to meet the other: its own one-time relay token and where the relay listens. */

@@ -1,14 +1,33 @@
 import { readSmallFile, within } from '@ra/kernel/node';
 import { ApiError, toDisposable, type Disposable, type Logger } from '@ra/kernel';
-import { normaliseUser, USER_NAME, type Contact, type OwnPresence, type SentInvite, type ServerFrame, type SessionGrant } from '../common/protocol.js';
+import {
+  normaliseUser,
+  USER_NAME,
+  type Contact,
+  type NodeRelay,
+  type OwnPresence,
+  type SentInvite,
+  type ServerFrame,
+  type SessionGrant,
+} from '../common/protocol.js';
 import type { ConnectionState, MessengerChange, MessengerStatus } from '../common/api.js';
 import type { Account, AccountFile } from './account.js';
 import { Connection, type ConnectionOptions } from './connection.js';
 import { Link, type Request } from './link.js';
 import { serverRefusal, type MessengerPolicy, type MessengerSettings } from './policy.js';
+import { relayPlan, type RelayPlan } from './relay-plan.js';
 import { Roster } from './roster.js';
 import { NetworkError, TrustError, type Trust } from './secure-socket.js';
-import { formatServer, formatServers, normaliseFingerprint, parseServers, type ServerAddress } from './server-address.js';
+import {
+  describeNode,
+  formatServers,
+  fromRandom,
+  normaliseFingerprint,
+  parseServers,
+  resolveHost,
+  resolveNodes,
+  type ServerAddress,
+} from './server-address.js';
 
 export interface ClientDeps {
   readonly accounts: AccountFile;
@@ -44,6 +63,8 @@ export class MessengerClient implements Disposable {
   private account?: Account;
   private connection?: Connection;
   private own?: OwnPresence;
+  /** The relay of the node connected to, as its welcome told. */
+  private nodeRelay?: NodeRelay;
   private refusal?: string;
   private readonly changes = new Set<(what: MessengerChange['what']) => void>();
   private readonly steps = new Set<StepListener>();
@@ -113,7 +134,7 @@ export class MessengerClient implements Disposable {
   private nodeShown(): string | undefined {
     const node = this.node;
     if (!node || ((this.servers?.length ?? 0) < 2 && !node.address)) return undefined;
-    return node.address ? `${formatServer(node)} (${node.address})` : formatServer(node);
+    return describeNode(node);
   }
 
   onChange(listener: (what: MessengerChange['what']) => void): Disposable {
@@ -156,7 +177,7 @@ export class MessengerClient implements Disposable {
     const pinned = fingerprint ? invalid(() => normaliseFingerprint(fingerprint)) : undefined;
     const trust = await readTrust({ fingerprint: pinned, caFile });
     const device = await this.deps.accounts.device();
-    const link = await openAny(servers, trust);
+    const link = await openAny(await resolveNodes(servers, this.deps.connection?.resolve ?? resolveHost), trust, this.deps.connection?.random ?? Math.random);
     // The server signs this very link in: its welcome and first pushes may come before the token is read.
     const frames: ServerFrame[] = [];
     let welcomed: () => void = () => undefined;
@@ -221,19 +242,16 @@ export class MessengerClient implements Disposable {
     return this.connection.request<T>(frame);
   }
 
-  /** Where to meet the peer of `grant`: the relay on this account's server, trusted as the server is. */
-  async relayTarget(grant: SessionGrant) {
+  /**
+   * Where to meet the peer of `grant`: the relay node it names (else the node this RA is on), trusted as the
+   * messenger is (its nodes share one certificate), and this RA's own node when the grant names another.
+   */
+  async relayPlan(grant: SessionGrant): Promise<RelayPlan> {
     const account = this.account;
     if (!account) throw new ApiError(503, 'not signed in to a messenger');
-    const host = grant.relay.host ?? (this.node ?? parseServers(account.server)[0]).host;
+    const node = this.node;
     const trust = await readTrust(account);
-    return {
-      host,
-      tcpPort: grant.relay.tcpPort,
-      wsPort: grant.relay.wsPort,
-      token: grant.relay.token,
-      trust: { fingerprint: trust.fingerprint, ca: trust.ca },
-    };
+    return relayPlan(grant, node ?? parseServers(account.server)[0], node && this.nodeRelay, { fingerprint: trust.fingerprint, ca: trust.ca });
   }
 
   private connect(account: Account, device: string, signedIn?: { link: Link; frames: readonly ServerFrame[] }): void {
@@ -244,7 +262,7 @@ export class MessengerClient implements Disposable {
         frame: (frame) => {
           if (connection !== this.connection) return;
           this.roster.apply(frame);
-          if (frame.type === 'welcome') this.welcomed(frame.presence);
+          if (frame.type === 'welcome') this.welcomed(frame);
         },
         state: (state, error) => {
           if (connection !== this.connection) return;
@@ -265,7 +283,8 @@ export class MessengerClient implements Disposable {
   }
 
   /** On every (re)connection, what this user chose to show: the setting when RA started, their latest choice since. */
-  private welcomed(presence: OwnPresence): void {
+  private welcomed({ presence, relay }: Extract<ServerFrame, { type: 'welcome' }>): void {
+    this.nodeRelay = relay;
     const want = this.own ?? this.deps.settings().presence;
     if (want !== presence) void this.setPresence(want).catch((e: Error) => this.deps.logger.warn(`cannot set presence: ${e.message}`));
   }
@@ -308,10 +327,10 @@ async function readTrust({ fingerprint, caFile }: { fingerprint?: string; caFile
   }
 }
 
-/** A link to the first of the nodes that answers; if none does, why each did not. */
-async function openAny(servers: readonly ServerAddress[], trust: Awaited<ReturnType<typeof readTrust>>): Promise<Link> {
+/** A link to the first of the nodes (from a random one, so that clients spread) that answers; if none does, why each did not. */
+async function openAny(nodes: readonly ServerAddress[], trust: Awaited<ReturnType<typeof readTrust>>, random: () => number): Promise<Link> {
   const failures: Error[] = [];
-  for (const server of servers) {
+  for (const server of fromRandom(nodes, random)) {
     try {
       return await Link.open(server, trust, { timeoutMs: 10_000 });
     } catch (e) {

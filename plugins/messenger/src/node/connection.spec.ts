@@ -169,6 +169,26 @@ describe('messenger connection: reconnecting by itself', () => {
     spread.stop();
   });
 
+  it('signed in by the link of its sign-in to a name with several addresses: at the first drop, the next address at once', async () => {
+    const first = { ...linkAnswering(async () => WELCOME), server: { host: 'nodes.example.org', port: 8443, address: '192.0.2.1' } };
+    const next = linkAnswering(async () => WELCOME);
+    const tried: string[] = [];
+    const open = sinon.stub().callsFake(async (server: { address?: string }) => (tried.push(server.address ?? 'the name'), next));
+    const resolve = async () => ['192.0.2.1', '192.0.2.2'];
+    const servers = [{ host: 'nodes.example.org', port: 8443 }];
+    const { frames, events } = recorder();
+    const connection = new Connection({ ...credentials, servers }, events, { resolve, open: open as unknown as typeof Link.open, random: () => 0.5 });
+    connection.start({ link: first as unknown as Link, frames: [WELCOME] });
+    await clock.tickAsync(0);
+    assert.deepEqual(connection.node, first.server);
+    first.drop('the connection was lost');
+    await clock.tickAsync(200);
+    assert.deepEqual(tried, ['192.0.2.2'], 'the other address, without the 1 s back-off');
+    assert.equal(connection.state, 'connected');
+    assert.deepEqual(frames, ['welcome', 'welcome']);
+    connection.stop();
+  });
+
   it('gives up and signs out when the server no longer takes the token', async () => {
     const link = linkAnswering(() => Promise.reject(new MessengerError('bad-token', 'this sign-in is no longer valid')));
     const open = sinon.stub().resolves(link);

@@ -2,8 +2,7 @@ import { PROTOCOL_VERSION, type ServerFrame } from '../common/protocol.js';
 import type { ConnectionState } from '../common/api.js';
 import { Link, MessengerError, type Request } from './link.js';
 import { NetworkError, TrustError, type Trust } from './secure-socket.js';
-import { lookup } from 'node:dns/promises';
-import { formatServers, type ServerAddress } from './server-address.js';
+import { formatServers, fromRandom, resolveHost, resolveNodes, type Resolve, type ServerAddress } from './server-address.js';
 
 type Welcome = Extract<ServerFrame, { type: 'welcome' }>;
 
@@ -30,7 +29,7 @@ export interface ConnectionOptions {
   readonly random?: () => number;
   readonly timeoutMs?: number;
   /** A host's IP addresses (DNS), so a name that resolves to several nodes is tried at each. */
-  readonly resolve?: (host: string) => Promise<string[]>;
+  readonly resolve?: Resolve;
 }
 
 /** After one node failed, the next is tried at once: a small jitter only, so a dead node's clients spread. */
@@ -59,7 +58,7 @@ export class Connection {
   private connectedTo?: ServerAddress;
   /** Every node at each address, as last resolved. */
   private known: ServerAddress[] = [];
-  private readonly resolve: (host: string) => Promise<string[]>;
+  private readonly resolve: Resolve;
   private attempt = 0;
   private timer?: NodeJS.Timeout;
   private stopped = false;
@@ -79,7 +78,7 @@ export class Connection {
     this.open = options.open ?? Link.open.bind(Link);
     this.random = options.random ?? Math.random;
     this.timeoutMs = options.timeoutMs ?? 10_000;
-    this.resolve = options.resolve ?? (async (host) => (await lookup(host, { all: true })).map((a) => a.address));
+    this.resolve = options.resolve ?? resolveHost;
   }
 
   /** The node this connection is on, while connected. */
@@ -102,6 +101,8 @@ export class Connection {
   start(signedIn?: { link: Link; frames: readonly ServerFrame[] }): void {
     this.stopped = false;
     if (!signedIn) return void this.connect();
+    // Known before the first drop, so it moves at once to another address of a name with several.
+    void this.nodes();
     this.use(signedIn.link);
     this.link = signedIn.link;
     this.connectedTo = signedIn.link.server;
@@ -182,16 +183,8 @@ export class Connection {
 
   /** Every configured node at each of its addresses, starting from a random one. */
   private async nodes(): Promise<ServerAddress[]> {
-    const all: ServerAddress[] = [];
-    for (const server of this.credentials.servers) {
-      // A name that does not resolve now is tried as it is: connecting says why it fails.
-      const addresses = await this.resolve(server.host).catch(() => [] as string[]);
-      if (addresses.length <= 1) all.push(server);
-      else for (const address of addresses) all.push({ ...server, address });
-    }
-    this.known = all;
-    const start = Math.floor(this.random() * all.length);
-    return [...all.slice(start), ...all.slice(0, start)];
+    this.known = await resolveNodes(this.credentials.servers, this.resolve);
+    return fromRandom(this.known, this.random);
   }
 
   private failed(e: Error): void {

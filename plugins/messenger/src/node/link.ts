@@ -1,7 +1,7 @@
 import { WebSocket } from 'ws';
 import { MAX_FRAME_BYTES, MESSENGER_PATH, PING_MS, type ClientFrame, type ErrorCode, type ServerFrame } from '../common/protocol.js';
 import { connectServer, NetworkError, type Trust } from './secure-socket.js';
-import { formatServer, type ServerAddress } from './server-address.js';
+import { describeNode, formatServer, type ServerAddress } from './server-address.js';
 
 /** The server said no: its stable code, and its message, already readable. */
 export class MessengerError extends Error {
@@ -72,7 +72,7 @@ export class Link {
     } catch (e) {
       ws.terminate();
       socket.destroy();
-      throw new NetworkError(`cannot reach ${formatServer(server)}: ${(e as Error).message}`, { cause: e });
+      throw new NetworkError(`cannot reach ${describeNode(server)}: ${(e as Error).message}`, { cause: e });
     }
     return new Link(ws, server);
   }

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
+import { createServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { PathKind } from '@ra/plugin-session/node';
 import sinon from 'sinon';
 import { openRelay, punch } from './paths/index.js';
-import { MessengerRoute, parseMessengerAddress } from './route.js';
+import type { SessionGrant } from '../common/protocol.js';
+import { MessengerRoute, parseMessengerAddress, REACH_MS } from './route.js';
 import { recordingLogger, until } from './testing/messenger.js';
 import { noraAndHank } from './testing/pair.js';
 
@@ -27,18 +29,46 @@ describe('messenger route: reaching the novice through the server', function () 
   };
   let novice: MessengerRoute;
   let helper: MessengerRoute;
+  let noviceLog: ReturnType<typeof recordingLogger>;
   const streams: Duplex[] = [];
+  const closers: (() => void)[] = [];
 
   beforeEach(async () => {
     pair = await noraAndHank();
     paths = { openRelay: sinon.spy(openRelay), punch: sinon.spy(punch) };
-    novice = new MessengerRoute(pair.nora.client, paths, recordingLogger());
+    noviceLog = recordingLogger();
+    novice = new MessengerRoute(pair.nora.client, paths, noviceLog);
     helper = new MessengerRoute(pair.hank.client, paths, recordingLogger());
   });
   afterEach(async () => {
+    sinon.restore();
     for (const s of streams.splice(0)) s.destroy();
+    for (const close of closers.splice(0)) close();
     await pair.stop();
   });
+
+  /** A port that accepts TCP and never answers, as a node that hangs or a firewall that swallows does. */
+  async function blackHole(): Promise<number> {
+    const sockets: Socket[] = [];
+    const server = createServer((socket) => sockets.push(socket)).listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    closers.push(() => (sockets.forEach((s) => s.destroy()), server.close()));
+    return (server.address() as { port: number }).port;
+  }
+
+  async function unusedPort(): Promise<number> {
+    const server = createServer().listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const { port } = server.address() as { port: number };
+    await new Promise((resolve) => server.close(resolve));
+    return port;
+  }
+
+  /** The grants as a messenger of several nodes gives them: the relay node named, here at `ports`. */
+  function sendTo(client: Pair['nora']['client'], ports: { tcpPort: number; wsPort: number }) {
+    const real = client.relayPlan.bind(client);
+    sinon.stub(client, 'relayPlan').callsFake((grant: SessionGrant) => real({ ...grant, relay: { ...grant.relay, host: '127.0.0.1', ...ports } }));
+  }
 
   async function meet(kinds: PathKind[]) {
     const accepted: Accepted[] = [];
@@ -108,6 +138,32 @@ describe('messenger route: reaching the novice through the server', function () 
     const relays = await Promise.all(paths.openRelay.getCalls().map((c) => c.returnValue));
     await until(() => relays.every((r) => r.stream.destroyed), 'both relay streams closed');
     assert.ok(accepted.every((a) => a.kind === 'direct'));
+  });
+
+  it('goes through its own node when the relay node the grant names does not answer within 2 s, or refuses', async () => {
+    const closed = await unusedPort();
+    sendTo(pair.nora.client, { tcpPort: await blackHole(), wsPort: await blackHole() });
+    sendTo(pair.hank.client, { tcpPort: closed, wsPort: closed });
+    const started = Date.now();
+    const { accepted, attempts } = await meet(['relayed']);
+    const stream = await attempts[0].stream;
+    streams.push(stream);
+    await until(() => accepted.length === 1, 'the novice to take the relay');
+    const took = Date.now() - started;
+    await carries(stream, accepted[0].stream, 'through the node each is on');
+    await carries(accepted[0].stream, stream, 'and back');
+    const port = pair.running.server.port;
+    const dialled = paths.openRelay.getCalls().map((c) => [c.args[0].wsPort, c.args[1].reachMs]);
+    assert.deepEqual(dialled.filter(([p]) => p === port).length, 2, 'each side went to its own node after the named one');
+    assert.deepEqual(
+      dialled.filter(([p]) => p !== port).map(([, reach]) => reach),
+      [REACH_MS, REACH_MS],
+    );
+    assert.ok(took >= REACH_MS - 100 && took < REACH_MS + 3000, `met ${took} ms after asking`);
+    assert.match(
+      noviceLog.lines.join('\n'),
+      /the relay node 127\.0\.0\.1 cannot be reached \(.*no answer within 1 s.*\); going through 127\.0\.0\.1, which forwards/,
+    );
   });
 
   it('tells the helper plainly when the novice’s RA is off', async () => {

@@ -4,12 +4,12 @@ import type { ConnectOptions, ListenOptions, NoviceRoute, PathAttempt, PathKind,
 import { normaliseUser, RELAY_WAIT_MS, type ServerFrame, type SessionGrant } from '../common/protocol.js';
 import type { MessengerClient } from './client.js';
 import { MessengerError } from './link.js';
-import type { RelayPath, RelayTarget } from './paths/index.js';
+import { RelayUnreachableError, type RelayOptions, type RelayPath, type RelayTarget } from './paths/index.js';
 import { formatServer, formatServers, parseServer, sameServer, type ServerAddress } from './server-address.js';
 
 /** The client's paths to a peer (`src/node/paths/`), passed in so specs can watch them. */
 export interface Paths {
-  openRelay(target: RelayTarget, options: { timeoutMs: number; signal?: AbortSignal; via?: 'tcp' | 'websocket' }): Promise<RelayPath>;
+  openRelay(target: RelayTarget, options: RelayOptions): Promise<RelayPath>;
   punch(localPort: number, peer: string, deadlineMs: number, signal?: AbortSignal): Promise<Duplex>;
 }
 
@@ -19,6 +19,11 @@ export interface Paths {
  * verified relay once no direct path verified within its 3 s grace, which began before the relay paired.
  */
 export const PUNCH_MS = 2_500;
+/**
+ * How long the relay node a grant names gets to answer before this RA goes through its own node instead,
+ * which forwards: a dead or unreachable node costs this much, not the whole wait for the peer.
+ */
+export const REACH_MS = 2_000;
 /** Sessions the novice's side is meeting at once; more are refused rather than queued. */
 const MAX_MEETINGS = 8;
 const ADDRESS = /^messenger:\/\/([^@/\s]+)@([^/\s]+)$/;
@@ -91,7 +96,7 @@ export class MessengerRoute implements NoviceRoute {
     const giveUp = new AbortController();
     const timer = setTimeout(() => giveUp.abort(), timeoutMs);
     const signal = kept ? AbortSignal.any([kept, giveUp.signal]) : giveUp.signal;
-    const relay = this.session(to.user, invitationId).then((grant) => this.relay(grant, timeoutMs, signal));
+    const relay = this.session(to.user, invitationId).then(async (grant) => (await this.relay(grant, timeoutMs, signal)).path);
     const attempts: PathAttempt[] = [];
     if (kinds.includes('relayed')) attempts.push({ kind: 'relayed', via: to.server.host, stream: relay.then((r) => r.stream) });
     if (kinds.includes('direct')) {
@@ -117,18 +122,18 @@ export class MessengerRoute implements NoviceRoute {
   }
 
   /**
-   * The relay the grant names (the node both sides were sent to); when this RA cannot reach that node, the
-   * node it is signed in to, over WebSocket, which forwards there.
+   * The relay the grant names (the node both sides were sent to); when this RA cannot reach that node
+   * within `REACH_MS`, the node it is signed in to, which forwards there. `host`: where it met.
    */
-  private async relay(grant: SessionGrant, timeoutMs: number, signal: AbortSignal): Promise<RelayPath> {
-    const target = await this.client.relayTarget(grant);
+  private async relay(grant: SessionGrant, timeoutMs: number, signal: AbortSignal): Promise<{ path: RelayPath; host: string }> {
+    const { target, fallback } = await this.client.relayPlan(grant);
+    const started = Date.now();
     try {
-      return await this.paths.openRelay(target, { timeoutMs, signal });
+      return { path: await this.paths.openRelay(target, { timeoutMs, signal, ...(fallback ? { reachMs: REACH_MS } : {}) }), host: target.host };
     } catch (e) {
-      const node = this.client.node;
-      if (!node || node.host === target.host || signal.aborted || !/cannot be reached|was not found/.test((e as Error).message)) throw e;
-      this.logger.info(`the relay node ${target.host} cannot be reached (${(e as Error).message}); going through ${formatServer(node)}, which forwards`);
-      return this.paths.openRelay({ ...target, host: node.host, wsPort: node.port }, { timeoutMs, signal, via: 'websocket' });
+      if (!fallback || !(e instanceof RelayUnreachableError) || signal.aborted) throw e;
+      this.logger.info(`the relay node ${target.host} cannot be reached (${e.message}); going through ${fallback.host}, which forwards`);
+      return { path: await this.paths.openRelay(fallback, { timeoutMs: timeoutMs - (Date.now() - started), signal }), host: fallback.host };
     }
   }
 
@@ -149,10 +154,9 @@ export class MessengerRoute implements NoviceRoute {
 
   /** The novice's side of `session.start`: the relay, handed over as the relayed path, and the punch to the helper as the direct one. */
   private async meet(grant: SessionGrant, accept: (stream: Duplex, from: string, kind: PathKind) => void, kinds: readonly PathKind[], signal: AbortSignal) {
-    const target = await this.client.relayTarget(grant);
-    const relay = await this.relay(grant, RELAY_WAIT_MS + 5_000, signal);
+    const { path: relay, host } = await this.relay(grant, RELAY_WAIT_MS + 5_000, signal);
     const punched = kinds.includes('direct') ? this.paths.punch(relay.localPort, relay.peerSeenAt, PUNCH_MS, signal) : undefined;
-    if (kinds.includes('relayed')) accept(relay.stream, target.host, 'relayed');
+    if (kinds.includes('relayed')) accept(relay.stream, host, 'relayed');
     if (!punched) return;
     try {
       accept(await punched, relay.peerSeenAt, 'direct');

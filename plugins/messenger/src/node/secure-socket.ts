@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { connect, type TLSSocket } from 'node:tls';
-import { formatServer, type ServerAddress } from './server-address.js';
+import { describeNode, formatServer, type ServerAddress } from './server-address.js';
 
 /** How the client knows the server is the real one: its certificate's fingerprint, a CA, or both. */
 export interface Trust {
@@ -75,5 +75,5 @@ function describeFailure(server: ServerAddress, trust: Trust, e: NodeJS.ErrnoExc
   const code = e.code ?? '';
   if (trust.ca && (/CERT|SIGNATURE|ISSUER|SELF_SIGNED/.test(code) || code === 'ERR_TLS_CERT_ALTNAME_INVALID'))
     return new TrustError(`the certificate of ${formatServer(server)} is not trusted by ${trust.caFile ?? 'the CA file you gave'}: ${e.message}`);
-  return new NetworkError(`cannot reach ${formatServer(server)}: ${WHY[code] ?? e.message}`, { cause: e });
+  return new NetworkError(`cannot reach ${describeNode(server)}: ${WHY[code] ?? e.message}`, { cause: e });
 }

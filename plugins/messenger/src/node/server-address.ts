@@ -1,3 +1,6 @@
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+
 /** Where the messenger server is, and how this client knows it is the real one. */
 export interface ServerAddress {
   readonly host: string;
@@ -50,6 +53,36 @@ export function parseServers(text: string): ServerAddress[] {
 
 export function formatServers(servers: readonly ServerAddress[]): string {
   return servers.map(formatServer).join(', ');
+}
+
+/** A host's IP addresses, as the system resolves it (DNS, /etc/hosts); an address is its own. */
+export type Resolve = (host: string) => Promise<string[]>;
+
+export const resolveHost: Resolve = async (host) => (isIP(host) ? [host] : (await lookup(host, { all: true })).map((a) => a.address));
+
+/**
+ * Every node of `servers` at each address its name resolves to, so a name for several nodes is tried at
+ * each; a name with one address, or none just now, stays as it is (connecting to it says why it fails).
+ */
+export async function resolveNodes(servers: readonly ServerAddress[], resolve: Resolve): Promise<ServerAddress[]> {
+  const all: ServerAddress[] = [];
+  for (const server of servers) {
+    const addresses = [...new Set(await resolve(server.host).catch(() => [] as string[]))];
+    if (addresses.length <= 1) all.push(server);
+    else for (const address of addresses) all.push({ ...server, address });
+  }
+  return all;
+}
+
+/** `nodes` from a random one on, so that clients spread over the nodes. */
+export function fromRandom<T>(nodes: readonly T[], random: () => number): T[] {
+  const start = Math.floor(random() * nodes.length);
+  return [...nodes.slice(start), ...nodes.slice(0, start)];
+}
+
+/** `msg.example.org:8443`, or `msg.example.org:8443 (192.0.2.7)` when the name was resolved to pick one of its addresses. */
+export function describeNode(node: ServerAddress): string {
+  return node.address ? `${formatServer(node)} (${node.address})` : formatServer(node);
 }
 
 /**

@@ -140,6 +140,57 @@ describe('messenger paths: openRelay against a real relay on 127.0.0.1', functio
     assert.equal(rig.relay.stats().waiting, 0, 'the relay saw the cancelled side go');
   });
 
+  it('gives a relay that answers on neither port up within reachMs, as unreachable, without spending the token', async () => {
+    rig = await RelayRig.start({ cert });
+    const [silentRaw, silentWs] = [await silentServer(), await silentServer()];
+    const g = await rig.grant();
+    const started = Date.now();
+    await assert.rejects(open({ ...rig.target(g.novice), tcpPort: silentRaw.port, wsPort: silentWs.port }, { timeoutMs: 20_000, reachMs: 1500 }), {
+      name: 'RelayUnreachableError',
+      message: new RegExp(
+        `^the relay at 127.0.0.1 cannot be reached: raw TLS on port ${silentRaw.port}: no answer within 1 s; WebSocket on port ${silentWs.port}: no answer within 0\\.\\d s$`,
+      ),
+    });
+    const took = Date.now() - started;
+    assert.ok(took >= 1400 && took < 2500, `took ${took} ms`);
+    // Refused on both ports: unreachable at once.
+    const [closedRaw, closedWs] = [await unusedPort(), await unusedPort()];
+    const refusedAt = Date.now();
+    await assert.rejects(open({ ...rig.target(g.novice), tcpPort: closedRaw, wsPort: closedWs }, { timeoutMs: 20_000, reachMs: 1500 }), {
+      name: 'RelayUnreachableError',
+      message: `the relay at 127.0.0.1 cannot be reached: raw TLS on port ${closedRaw}: nothing is listening there; WebSocket on port ${closedWs}: nothing is listening there`,
+    });
+    assert.ok(Date.now() - refusedAt < 1000);
+    await assert.rejects(open({ ...rig.target(g.novice), host: 'no-such-node.invalid' }, { timeoutMs: 20_000, reachMs: 1500 }), {
+      name: 'RelayUnreachableError',
+      message: /^the messenger server no-such-node\.invalid was not found/,
+    });
+    // A relay that answers but whose other side is slow to come is waited for as long as `timeoutMs` says.
+    const novice = open(rig.target(g.novice), { timeoutMs: 20_000, reachMs: 500 });
+    await new Promise((r) => setTimeout(r, 1000));
+    await Promise.all([novice, open(rig.target(g.helper))]);
+  });
+
+  it("dials the target's address when it has one, naming the host in TLS; with no raw TLS port, the WebSocket relay only", async () => {
+    const signed = await throwawayCertificate({ signedByCa: true });
+    rig = await RelayRig.start({ cert: signed });
+    const g = await rig.grant();
+    const trust = { ca: signed.ca! };
+    // `localhost` is the name the certificate is for; `.invalid` would never resolve: the address is what is dialled.
+    const [novice, helper] = await Promise.all([
+      open({ ...rig.target(g.novice, trust), host: 'localhost', address: '127.0.0.1' }),
+      open({ ...rig.target(g.helper, trust), host: 'localhost', address: '127.0.0.1', tcpPort: undefined }),
+    ]);
+    assert.deepEqual([novice.via, helper.via], ['tcp', 'websocket']);
+    const other = await rig.grant();
+    await assert.rejects(open({ ...rig.target(other.novice, trust), host: 'node.invalid', address: '127.0.0.1' }, { timeoutMs: 10_000, via: 'tcp' }), {
+      message: /Hostname\/IP does not match|altnames/,
+    });
+    await assert.rejects(open({ ...rig.target(other.novice), tcpPort: undefined }, { timeoutMs: 1000, via: 'tcp' }), {
+      message: 'the relay target names no raw TLS port, and only raw TLS was asked for',
+    });
+  });
+
   it('says what is wrong with a target', async () => {
     const target: RelayTarget = { host: '127.0.0.1', tcpPort: 1, wsPort: 2, token: 'abc', trust: { fingerprint: 'AA' } };
     await assert.rejects(openRelay({ ...target, tcpPort: 70_000 }, { timeoutMs: 100 }), { message: "the relay target's tcpPort 70000 is not a port" });

@@ -42,6 +42,12 @@ export function pinning(trust: RelayTrust, host: string): Pinning {
   throw new RelayTrustError('the messenger server cannot be trusted: neither its certificate fingerprint nor a CA is known');
 }
 
+/** A TLS error that is the CA's verdict on the certificate (not the network's fault), as a trust error; else undefined. */
+export function refusedCertificate(e: NodeJS.ErrnoException, host: string): RelayTrustError | undefined {
+  if (!/CERT|SIGNATURE|ISSUER|SELF_SIGNED/.test(e.code ?? '')) return undefined;
+  return new RelayTrustError(`the certificate of the messenger server at ${host} is not trusted: ${e.message}; nothing was sent`);
+}
+
 function normalise(fingerprint: string): string {
   const hex = fingerprint.replace(/:/g, '').toLowerCase();
   if (!/^[0-9a-f]{64}$/.test(hex)) throw new RelayTrustError(`"${fingerprint}" is not a SHA-256 certificate fingerprint (64 hex digits, colons allowed)`);

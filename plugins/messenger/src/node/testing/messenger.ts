@@ -5,6 +5,7 @@ import type { Logger } from '@ra/kernel';
 import { MessengerServer, type ServerOptions } from '../../server/server.js';
 import { AccountFile } from '../account.js';
 import { MessengerClient } from '../client.js';
+import type { ConnectionOptions } from '../connection.js';
 import type { MessengerPolicy, MessengerSettings } from '../policy.js';
 
 /** The real server in this process, in a fresh data folder, with a cheap scrypt so specs do not wait on hashing. */
@@ -31,7 +32,7 @@ export function recordingLogger(): Logger & { lines: string[] } {
 /** A client as the plugin makes it, in its own RA home. */
 export async function clientIn(
   home?: string,
-  options: { settings?: Partial<MessengerSettings>; policy?: Partial<MessengerPolicy> } = {},
+  options: { settings?: Partial<MessengerSettings>; policy?: Partial<MessengerPolicy>; connection?: ConnectionOptions } = {},
 ): Promise<{ client: MessengerClient; home: string; log: string[]; dispose(): Promise<void> }> {
   const dir = home ?? (await mkdtemp(join(tmpdir(), 'ra-messenger-home-')));
   const logger = recordingLogger();
@@ -40,6 +41,7 @@ export async function clientIn(
     settings: () => ({ presence: 'online', ...options.settings }),
     policy: () => ({ servers: [], allowRegistration: true, ...options.policy }),
     logger,
+    ...(options.connection ? { connection: options.connection } : {}),
   });
   await client.start();
   return {
