@@ -53,7 +53,7 @@ export class Session {
   private keys?: ResumeKeys;
   private reconnect?: Reconnect;
   /** While the path is down: since when, why, and what gives up. */
-  private outage?: { since: string; reason: string; timer: NodeJS.Timeout; abort: AbortController };
+  private outage?: { since: string; reason: string; attempt?: string; timer: NodeJS.Timeout; abort: AbortController };
   private resumeFailures = 0;
 
   constructor(
@@ -83,7 +83,7 @@ export class Session {
     const { id, invitationId, role, peer: peerName, localName, peerAddress, state, safetyCode, path, endedBy, reason, openedAt } = this;
     const rights = state === 'open' ? ['view', ...this.granted] : [];
     const startedAt = this.startedAt.toISOString();
-    const reconnecting = this.outage && state === 'open' ? { since: this.outage.since, reason: this.outage.reason } : undefined;
+    const reconnecting = this.outage && state === 'open' ? { since: this.outage.since, reason: this.outage.reason, attempt: this.outage.attempt } : undefined;
     return { id, invitationId, role, peerName, localName, peerAddress, state, rights, safetyCode, path, endedBy, reason, startedAt, openedAt, reconnecting };
   }
 
@@ -124,7 +124,7 @@ export class Session {
     const old = this.wire;
     this.use(wire, path);
     old?.close('the session moved to a new connection');
-    this.endOutage();
+    this.endOutage(replay.length);
     wire.openFrames(this.frameLimit);
     wire.onFrame((frame) => this.route(frame));
     for (const entry of replay) wire.sendChannel(entry.channel, entry.payload);
@@ -174,10 +174,19 @@ export class Session {
     const abort = new AbortController();
     const timer = setTimeout(() => {
       abort.abort();
-      this.end('network', `the connection was lost and could not be resumed within ${Math.round(this.resumeMs / 1000)} s: ${this.outage?.reason ?? why}`);
+      const attempt = this.outage?.attempt ? `; the last attempt: ${this.outage.attempt}` : '';
+      this.end('network', `the connection was lost and could not be resumed within ${Math.round(this.resumeMs / 1000)} s: ${why}${attempt}`);
     }, this.resumeMs);
     this.outage = { since: new Date().toISOString(), reason: why, timer, abort };
     this.logger.info(`session ${this.id}: the connection was lost (${why}); resuming`);
+    for (const [id, endpoint] of this.endpoints) {
+      try {
+        endpoint.pathLost?.(why);
+      } catch (e) {
+        this.logger.error(`channel '${id}' failed to end what the lost path carried in session ${this.id}: ${(e as Error).message}`);
+      }
+    }
+    // A channel that does not end its grant itself has it taken back.
     if (this.role === 'novice')
       for (const scope of [...this.granted]) {
         this.takeBack(scope, 'the connection was lost');
@@ -197,19 +206,20 @@ export class Session {
       } catch (e) {
         // The novice's computer answered no: the session there is over, or this is not its helper.
         if (e instanceof ResumeRefused) return this.end('network', `the connection was lost and the session could not be resumed: ${e.message}`);
-        if (this.outage) this.outage.reason = (e as Error).message;
+        if (this.outage) this.outage.attempt = (e as Error).message;
         this.events.changed(this);
         await new Promise((resolve) => setTimeout(resolve, 500));
       }
     }
   }
 
-  private endOutage(): void {
-    if (!this.outage) return;
-    clearTimeout(this.outage.timer);
-    this.outage.abort.abort();
-    this.logger.info(`session ${this.id}: resumed ${Date.now() - Date.parse(this.outage.since)} ms after the connection was lost`);
+  private endOutage(replayed: number): void {
+    const outage = this.outage;
     this.outage = undefined;
+    clearTimeout(outage?.timer);
+    outage?.abort.abort();
+    const after = outage ? `${Date.now() - Date.parse(outage.since)} ms after the connection was lost` : 'before this side noticed the loss';
+    this.logger.info(`session ${this.id}: resumed ${after}; sent ${replayed} channel frame${replayed === 1 ? '' : 's'} again`);
   }
 
   private startAcks(): void {
@@ -296,8 +306,14 @@ export class Session {
   /** Every channel frame is numbered and kept until the peer has it; while the path is down it only waits. */
   private transmit(channel: string, payload: string | Uint8Array): void {
     if (this.ended) return;
-    this.journal.record(channel, payload);
-    if (!this.outage) this.wire?.sendChannel(channel, payload);
+    const kept = this.journal.record(channel, payload);
+    if (!this.outage) return this.wire?.sendChannel(channel, payload);
+    // Frames the peer never had were let go: no resume can deliver them, so waiting longer is pointless.
+    if (!kept)
+      this.end(
+        'network',
+        `the connection was lost and the session could not be resumed: more was sent while it was down than this computer keeps (${this.journal.bounds})`,
+      );
   }
 
   /** The novice takes back a consent scope: each channel asking for it ends what it was granted; the session goes on. */
