@@ -174,6 +174,43 @@ describe('session resume: a dropped path comes back with nothing lost or doubled
     assert.equal(pair.novice.list()[0].state, 'open');
   });
 
+  it('does not resume a session the novice ended while the path was down: the helper reads who ended it and why', async () => {
+    const t = talk();
+    pair = await SessionPair.start(await mkdtemp(join(tmpdir(), 'ra-resume-')), identity, { channels: [t.channel] });
+    const detour = await Detour.start(pair.port);
+    try {
+      const helper = await opened(pair, [detour.address]);
+      const nora = pair.novice.list()[0].id;
+      detour.cut(1500);
+      await eventually(() => pair!.novice.get(nora).view().reconnecting !== undefined, 'the novice notices');
+      pair.novice.disconnect(nora);
+      const ended = await until(helper, ['ended'], 10_000);
+      assert.deepEqual([ended.endedBy, ended.reason], ['novice', 'the novice disconnected']);
+      assert.ok(detour.connections > 1, 'the helper came back to hear it');
+    } finally {
+      await detour.stop();
+    }
+  });
+
+  it('tells the novice when the helper left while the path was down, instead of leaving her to wait', async () => {
+    const t = talk();
+    pair = await SessionPair.start(await mkdtemp(join(tmpdir(), 'ra-resume-')), identity, { channels: [t.channel] });
+    const detour = await Detour.start(pair.port);
+    try {
+      const helper = await opened(pair, [detour.address]);
+      const nora = pair.novice.list()[0].id;
+      detour.cut(1500);
+      await eventually(() => helper.view().reconnecting !== undefined, 'the helper notices');
+      pair.helper.disconnect(helper.id);
+      const started = Date.now();
+      await eventually(() => pair!.novice.get(nora).ended, 'the novice hears it', 10_000);
+      assert.deepEqual([pair.novice.get(nora).view().endedBy, pair.novice.get(nora).view().reason], ['helper', 'the helper disconnected']);
+      assert.ok(Date.now() - started < 5000, 'as soon as the path is back, not at the end of the wait');
+    } finally {
+      await detour.stop();
+    }
+  });
+
   it('ends at once when more is sent while the path is down than the journal keeps', async () => {
     const t = talk(1024 * 1024);
     pair = await SessionPair.start(await mkdtemp(join(tmpdir(), 'ra-resume-')), identity, { channels: [t.channel] });

@@ -11,6 +11,15 @@ import { MAX_RESUME_FAILURES, RESUME_MS, ResumeRefused, type ResumeKeys } from '
 /** How often each side tells the other how many channel frames it received, so the other's journal stays small. */
 const ACK_MS = 250;
 
+/**
+ * The pause after a failed attempt to resume: 500 ms for the first four (most paths are back within a few
+ * seconds), then doubling to 4 s, so a route that asks a server each time (the messenger's rate of session
+ * requests) is not spent on a path that stays down.
+ */
+function retryMs(attempt: number): number {
+  return attempt < 4 ? 500 : Math.min(500 * 2 ** (attempt - 3), 4000);
+}
+
 /** The helper's way back to the novice after the path dropped: a new wire, checked, and how many frames the novice had. */
 export type Reconnect = (signal: AbortSignal) => Promise<{ wire: Wire; path: SessionPath; received: number }>;
 
@@ -198,17 +207,18 @@ export class Session {
 
   /** The helper's side dials again until it is back or the outage times out. */
   private async redial(reconnect: Reconnect, signal: AbortSignal): Promise<void> {
-    while (!signal.aborted && !this.ended) {
+    for (let attempt = 0; !signal.aborted && !this.ended; attempt++) {
       try {
         const { wire, path, received } = await reconnect(signal);
         if (signal.aborted || this.ended) return wire.close('the session ended');
         return this.resumeOn(wire, path, received);
       } catch (e) {
         // The novice's computer answered no: the session there is over, or this is not its helper.
-        if (e instanceof ResumeRefused) return this.end('network', `the connection was lost and the session could not be resumed: ${e.message}`);
+        if (e instanceof ResumeRefused)
+          return e.by ? this.end(e.by, e.message) : this.end('network', `the connection was lost and the session could not be resumed: ${e.message}`);
         if (this.outage) this.outage.attempt = (e as Error).message;
         this.events.changed(this);
-        await new Promise((resolve) => setTimeout(resolve, 500));
+        await new Promise((resolve) => setTimeout(resolve, retryMs(attempt)));
       }
     }
   }
@@ -338,8 +348,24 @@ export class Session {
   disconnect(by: Role, reason: string): void {
     if (this.ended) return;
     const wire = this.wire;
+    const { outage, reconnect } = this;
     this.end(by, reason, true);
-    wire?.close(reason, { t: 'bye', by, reason });
+    const bye = { t: 'bye', by, reason };
+    wire?.close(reason, bye);
+    // The helper leaves while the path is down: its RA still comes back, only to say so, or the novice waits for nobody.
+    if (outage && reconnect) void this.farewell(reconnect, Date.parse(outage.since) + this.resumeMs, bye);
+  }
+
+  private async farewell(reconnect: Reconnect, until: number, bye: { t: string; reason: string }): Promise<void> {
+    for (let attempt = 0; Date.now() < until; attempt++) {
+      try {
+        const { wire } = await reconnect(new AbortController().signal);
+        return wire.close(bye.reason, bye);
+      } catch (e) {
+        if (e instanceof ResumeRefused) return;
+        await new Promise((resolve) => setTimeout(resolve, retryMs(attempt)));
+      }
+    }
   }
 
   /** Marks the session ended; `quiet` when the wire already reported it. */
