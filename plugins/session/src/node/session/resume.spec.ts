@@ -155,6 +155,34 @@ describe('session resume: a dropped path comes back with nothing lost or doubled
     }
   });
 
+  it('ends control at the novice too when only the helper saw the path die, before any frame of the new path is read', async () => {
+    const t = talk();
+    const c = control();
+    pair = await SessionPair.start(await mkdtemp(join(tmpdir(), 'ra-resume-')), identity, {
+      channels: [t.channel, c.channel],
+      timing: { pingMs: 200, silenceMs: 60_000, stallMs: 60_000 },
+      helperTiming: { pingMs: 200, silenceMs: 1000, stallMs: 5000 },
+    });
+    const detour = await Detour.start(pair.port);
+    try {
+      const seen = outages(pair);
+      await opened(pair, [detour.address]);
+      const nora = pair.novice.list()[0].id;
+      assert.deepEqual(pair.novice.get(nora).view().rights, ['view', 'control']);
+      t.say(5);
+      detour.blackhole();
+      t.say(5);
+      await eventually(t.complete, 'every line on both sides', 10_000);
+      assert.deepEqual([t.got.novice, t.got.helper], [t.heard('h'), t.heard('n')]);
+      assert.equal(seen.novice.size, 0, 'the novice never saw the path down');
+      assert.deepEqual(t.lost.novice, ["the helper's computer lost the connection and came back on a new one"]);
+      assert.deepEqual(pair.novice.get(nora).view().rights, ['view']);
+      assert.deepEqual(c.revoked, ['the connection was lost']);
+    } finally {
+      await detour.stop();
+    }
+  });
+
   it('resumes after the invitation expired and was deleted, as often as the path drops', async () => {
     const t = talk();
     pair = await SessionPair.start(await mkdtemp(join(tmpdir(), 'ra-resume-')), identity, { channels: [t.channel] });

@@ -131,12 +131,15 @@ export class Session {
       return this.end('network', `the connection was lost and the session could not be resumed: ${why}`);
     }
     const old = this.wire;
+    const noticed = this.outage !== undefined;
     this.use(wire, path);
     old?.close('the session moved to a new connection');
     this.endOutage(replay.length);
     wire.openFrames(this.frameLimit);
     wire.onFrame((frame) => this.route(frame));
     for (const entry of replay) wire.sendChannel(entry.channel, entry.payload);
+    // The peer lost the path before this side saw it: what must not span a drop ends here too, before any new frame is read.
+    if (!noticed) this.lose(`the ${this.role === 'novice' ? 'helper' : 'novice'}'s computer lost the connection and came back on a new one`);
     this.startAcks();
     this.events.changed(this);
     for (const drain of this.drains) drain();
@@ -163,7 +166,7 @@ export class Session {
       if (wire !== this.wire) return;
       // A helper that gives up waiting says so before it hangs up: the novice reads who left, not a lost connection.
       if (bye && (bye.by === 'novice' || bye.by === 'helper') && typeof bye.reason === 'string') return this.end(bye.by, bye.reason.slice(0, 300), true);
-      // Said goodbye (a stall, a bad frame, a refused resume): over. Only a path that just broke comes back.
+      // Said goodbye (a bad frame, too much sent, a refused resume): over. Only a path that just broke comes back.
       if (bye) return this.end('network', typeof bye.reason === 'string' ? bye.reason.slice(0, 300) : why, true);
       if (this.state === 'open' && this.keys && !final) return this.suspend(why);
       this.end('network', this.state === 'open' ? `the connection was lost: ${why}` : why, true);
@@ -188,6 +191,13 @@ export class Session {
     }, this.resumeMs);
     this.outage = { since: new Date().toISOString(), reason: why, timer, abort };
     this.logger.info(`session ${this.id}: the connection was lost (${why}); resuming`);
+    this.lose(why);
+    this.events.changed(this);
+    if (this.reconnect) void this.redial(this.reconnect, abort.signal);
+  }
+
+  /** Every channel ends what must not span a drop (control); a scope a channel leaves granted is taken back. */
+  private lose(why: string): void {
     for (const [id, endpoint] of this.endpoints) {
       try {
         endpoint.pathLost?.(why);
@@ -195,14 +205,11 @@ export class Session {
         this.logger.error(`channel '${id}' failed to end what the lost path carried in session ${this.id}: ${(e as Error).message}`);
       }
     }
-    // A channel that does not end its grant itself has it taken back.
     if (this.role === 'novice')
       for (const scope of [...this.granted]) {
         this.takeBack(scope, 'the connection was lost');
         if (this.granted.has(scope)) this.consent(scope, 'revoked', 'the connection was lost');
       }
-    this.events.changed(this);
-    if (this.reconnect) void this.redial(this.reconnect, abort.signal);
   }
 
   /** The helper's side dials again until it is back or the outage times out. */
@@ -363,7 +370,8 @@ export class Session {
         return wire.close(bye.reason, bye);
       } catch (e) {
         if (e instanceof ResumeRefused) return;
-        await new Promise((resolve) => setTimeout(resolve, retryMs(attempt)));
+        // Unref'd: RA stopping does not wait for a goodbye.
+        await new Promise((resolve) => setTimeout(resolve, retryMs(attempt)).unref());
       }
     }
   }
