@@ -119,4 +119,50 @@ describe('control: who may share control', () => {
     assert.equal(hub.views()[0].phase, 'shared');
     end.dispose();
   });
+
+  it('ends shared control and a pending request when the path drops, on both sides, with the reason each person reads', async () => {
+    const hub = new ControlHub();
+    const recording = new RecordingInputSink();
+    const channel = new ControlChannel({
+      hub,
+      logger: quietLogger,
+      policy: () => SOLICITED,
+      display: () => ':99',
+      settings: () => ({ allowControl: true, maxEventsPerSecond: 100 }),
+      sinks: () => [recording],
+      limits: () => ({ pauseMs: 0, periodMs: 0 }),
+    });
+    const consents: [string, string | undefined][] = [];
+    const link = {
+      send() {},
+      close() {},
+      consent: (step: string, why?: string) => void consents.push([step, why]),
+      buffered: 0,
+      onDrain: () => ({ dispose() {} }),
+    };
+    const nora = channel.open(novice, link);
+    const hank = channel.open({ ...novice, id: 'h1', role: 'helper', peerName: 'Nora', localName: 'Hank' }, link);
+    const answer = () => hub.routes.find((r) => r.id === 'control-answer')!.handle({ params: { sessionId: 's1' }, body: { grant: true } } as never);
+    const view = (id: string) => hub.views().find((v) => v.sessionId === id)!;
+
+    nora.receive('{"t":"request"}');
+    answer();
+    hank.receive(JSON.stringify({ t: 'status', view: { phase: 'shared', dropped: 0 } }));
+    nora.pathLost!('the connection was reset');
+    hank.pathLost!('the connection was reset');
+    assert.deepEqual(consents.at(-1), ['revoked', 'control ended: the connection was lost (the connection was reset)']);
+    assert.deepEqual([view('s1').phase, view('s1').note], ['view-only', 'control ended: the connection was lost (the connection was reset)']);
+    assert.deepEqual([view('h1').phase, view('h1').note], ['view-only', 'control ended: the connection was lost (the connection was reset)']);
+    nora.receive(JSON.stringify({ t: 'pointer', event: { kind: 'move', x: 1, y: 1 } }));
+    await new Promise((r) => setImmediate(r));
+    assert.equal(view('s1').dropped, 1, 'input in flight from before the drop lands nowhere');
+
+    // A request still waiting for the novice's Yes ends too: her Yes must not reach a helper who is not there.
+    nora.receive('{"t":"request"}');
+    nora.pathLost!("nothing came from the helper's computer for 15 s");
+    assert.deepEqual(consents.at(-1), ['revoked', "the request ended: the connection was lost (nothing came from the helper's computer for 15 s)"]);
+    assert.throws(() => answer(), /there is no control request to accept/);
+    nora.dispose();
+    hank.dispose();
+  });
 });

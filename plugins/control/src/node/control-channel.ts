@@ -32,7 +32,7 @@ export class ControlChannel implements SessionChannel {
     if (session.role === 'helper') {
       const end = new HelperControl(link, this.deps.logger, () => hub.changed(session.id));
       const registration = hub.add(session.id, 'helper', session.peerName, end);
-      return { receive: (p) => end.receive(p), dispose: () => registration.dispose() };
+      return { receive: (p) => end.receive(p), pathLost: (why) => end.pathLost(why), dispose: () => registration.dispose() };
     }
     const end: NoviceControl = new NoviceControl(session, link, {
       unavailable: () => this.unavailable(session),
@@ -49,6 +49,7 @@ export class ControlChannel implements SessionChannel {
     return {
       receive: (p) => end.receive(p),
       revoke: () => void end.stop('novice-stop'),
+      pathLost: (why) => end.pathLost(why),
       dispose: () => {
         end.dispose();
         registration.dispose();

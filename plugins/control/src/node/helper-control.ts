@@ -30,6 +30,14 @@ export class HelperControl implements ChannelEndpoint {
     this.link.send(JSON.stringify({ t: 'stop', cause: 'button' }));
   }
 
+  /** The path dropped: the novice's side ends control (or the request) too; this page stops sending input now, not after the resume. */
+  pathLost(why: string): void {
+    if (this.status.phase === 'view-only') return;
+    const { unavailable, dropped } = this.status;
+    this.status = { phase: 'view-only', unavailable, dropped, note: `control ended: the connection was lost (${why})` };
+    this.publish(this.status);
+  }
+
   dispose(): void {}
 
   /** At most one log line a second, so a flood of bad messages cannot flood the log. */

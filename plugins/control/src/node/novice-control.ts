@@ -166,16 +166,27 @@ export class NoviceControl implements ChannelEndpoint {
     this.announce();
   }
 
-  /** Ends a shared period (or a pending request); the session carries on View Only. */
-  stop(cause: StopCause): ControlStep {
+  /** Ends a shared period (or a pending request); the session carries on View Only. `note` says why, when the cause alone does not. */
+  stop(cause: StopCause, note?: string): ControlStep {
     const step = this.state.apply({ type: 'stop', cause });
     if (step.refused) return step;
     const who = cause.startsWith('novice') || cause === 'time-box' ? this.session.localName : this.session.peerName;
-    this.note = `${who} ${STOP_WORDS[cause]}: control ended`;
+    this.note = note ?? `${who} ${STOP_WORDS[cause]}: control ended`;
     this.finish();
     this.link.consent('revoked', this.note);
     this.announce();
     return step;
+  }
+
+  /**
+   * The path to the helper dropped: control granted or asked over it ends now, whether or not the session
+   * comes back; the novice asks again if she wants. The helper reads why once the path is back.
+   */
+  pathLost(why: string): void {
+    // Both pages show the note: it names neither side's computer as "yours".
+    const lost = `the connection was lost (${why})`;
+    if (this.state.phase === 'requested') this.withdraw(`the request ended: ${lost}`);
+    else if (this.state.phase === 'shared') this.stop('disconnect', `control ended: ${lost}`);
   }
 
   /** The session ended, or ra.control stopped: control ends and this end takes nothing more. */

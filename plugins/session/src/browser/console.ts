@@ -128,7 +128,8 @@ class Desk implements Disposable {
     this.state.textContent = view.reconnecting ? 'Reconnecting…' : STATE_TEXT[view.state];
     this.outage.hidden = !view.reconnecting;
     this.outage.textContent = view.reconnecting
-      ? `The connection to ${view.peerName}'s computer was lost (${view.reconnecting.reason}). Reconnecting… the session goes on where it was.`
+      ? `The connection to ${view.peerName}'s computer was lost (${view.reconnecting.reason}). Reconnecting… the session goes on where it was.` +
+        (view.reconnecting.attempt ? ` Last attempt: ${view.reconnecting.attempt}.` : '')
       : '';
     this.code.textContent = view.safetyCode ?? '—';
     this.codeBox.hidden = view.state === 'ended';

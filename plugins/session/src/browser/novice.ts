@@ -79,7 +79,9 @@ export class NoviceBar {
       stop.hidden = !view.rights.includes('control');
       // Still connected as far as the novice is concerned: the same helper, coming back, never in control meanwhile.
       element.dataset.reconnecting = view.reconnecting ? 'true' : '';
-      note.textContent = view.reconnecting ? `The connection was lost; ${name}'s computer is reconnecting…` : '';
+      note.textContent = view.reconnecting
+        ? `Reconnecting… the connection to ${name}'s computer was lost (${view.reconnecting.reason}); it comes back by itself, and control, if shared, has ended.`
+        : '';
     };
     return { element, update };
   }

@@ -20,7 +20,7 @@ export function sessionTable(ctx: CliContext, sessions: readonly SessionView[]):
     s.id,
     s.role,
     s.peerName,
-    s.state,
+    s.reconnecting ? 'open, reconnecting' : s.state,
     s.safetyCode ?? '-',
     s.path ? pathText(s.path) : '-',
     ctx.localTime(s.startedAt),

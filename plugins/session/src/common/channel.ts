@@ -30,6 +30,12 @@ export interface ChannelEndpoint extends Disposable {
   receive(payload: Uint8Array | string): void;
   /** The novice takes back what this channel's consent granted (Stop Control in the session bar or on the desktop); the session goes on. */
   revoke?(reason: string): void;
+  /**
+   * The session's path dropped and RA is getting it back (docs/architecture.md, "Sessions resume"): on both
+   * sides, end what was granted or asked over the lost path (Take Control does not survive a drop). Frames
+   * sent meanwhile are kept and arrive after the resume; a consent still granted after this is taken back.
+   */
+  pathLost?(reason: string): void;
 }
 
 /** A named stream inside a session: chat, control, file transfer. */

@@ -37,8 +37,11 @@ export interface SessionView {
   readonly safetyCode?: string;
   /** How the two computers are connected, once they are. */
   readonly path?: SessionPath;
-  /** While an open session's path is down and RA is getting it back: since when (ISO) and why it dropped. */
-  readonly reconnecting?: { readonly since: string; readonly reason: string };
+  /**
+   * While an open session's path is down and RA is getting it back: since when (ISO), why it dropped, and why
+   * the helper's last attempt to reach the novice again failed, if one did.
+   */
+  readonly reconnecting?: { readonly since: string; readonly reason: string; readonly attempt?: string };
   readonly endedBy?: EndedBy;
   readonly reason?: string;
   readonly startedAt: string;

@@ -130,6 +130,8 @@ function redial(session: Session, to: Destination, keys: ResumeKeys, deps: Helpe
       });
       const answer = await wire.next(HANDSHAKE_MS, 'answer to the resume');
       if (answer.t === 'refused') throw new ResumeRefused(text(answer, 'message', 300));
+      // The novice ended the session while the path was down: her reason, as if the goodbye had come in time.
+      if (answer.t === 'bye' && (answer.by === 'novice' || answer.by === 'helper')) throw new ResumeRefused(text(answer, 'reason', 300), answer.by);
       if (answer.t !== 'resumed' || !checkProof(keys, 'novice', binding, bytes(answer, 'proof')))
         throw new ProtocolError('the computer reached could not prove it is the novice of this session');
       const received = answer.received;

@@ -1,3 +1,5 @@
+import { describeBytes } from '../wire/held.js';
+
 /** What one side sent on its channels and the peer has not acknowledged: what a resumed session sends again. */
 interface Entry {
   readonly seq: number;
@@ -28,15 +30,23 @@ export class Journal {
     private readonly maxFrames = JOURNAL_FRAMES,
   ) {}
 
-  record(channel: string, payload: string | Uint8Array): void {
+  /** Keeps the frame; false when, to stay within the bounds, older unacknowledged frames were let go. */
+  record(channel: string, payload: string | Uint8Array): boolean {
     const bytes = typeof payload === 'string' ? Buffer.byteLength(payload) : payload.byteLength;
     this.entries.push({ seq: ++this.sent, channel, payload, bytes });
     this.bytes += bytes;
-    while (this.entries.length && (this.bytes > this.maxBytes || this.entries.length > this.maxFrames)) {
-      const dropped = this.entries.shift()!;
-      this.bytes -= dropped.bytes;
-      this.lost = dropped.seq;
+    let drop = 0;
+    while (drop < this.entries.length && (this.bytes > this.maxBytes || this.entries.length - drop > this.maxFrames)) {
+      this.bytes -= this.entries[drop].bytes;
+      this.lost = this.entries[drop++].seq;
     }
+    if (drop) this.entries = this.entries.slice(drop);
+    return drop === 0;
+  }
+
+  /** The bounds, as people read them. */
+  get bounds(): string {
+    return `${this.maxFrames} frames or ${describeBytes(this.maxBytes)}`;
   }
 
   /** The peer received every frame up to `n`. */

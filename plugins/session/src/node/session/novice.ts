@@ -135,13 +135,17 @@ async function handshake(wire: Wire, path: SessionPath, deadline: number, deps: 
  */
 async function resume(wire: Wire, hello: { [k: string]: unknown }, path: SessionPath, deps: NoviceDeps): Promise<void> {
   const message = hello as { t: string; [k: string]: unknown };
-  const session = deps.registry.resumable(text(message, 'id', 64));
+  const session = deps.registry.byResumeId(text(message, 'id', 64));
   if (!session?.resumeKeys) throw new Refusal('there is no session to resume here: it has ended');
   const binding = channelBinding(wire.socket);
   if (!checkProof(session.resumeKeys, 'helper', binding, bytes(message, 'proof'))) {
     session.resumeRefused();
     throw new Refusal('the resume proof failed: this is not the helper of that session');
   }
+  // Ended while the path was down: its own helper, proven, hears who ended it and why, as the lost goodbye said.
+  const { endedBy, reason } = session.view();
+  if (session.ended && (endedBy === 'novice' || endedBy === 'helper')) return wire.close(reason ?? '', { t: 'bye', by: endedBy, reason });
+  if (session.ended) throw new Refusal(`there is no session to resume here: it ended (${reason})`);
   const received = message.received;
   if (typeof received !== 'number' || !Number.isInteger(received) || received < 0) throw new ProtocolError("malformed message: 'received' must be a count");
   wire.send({ t: 'resumed', proof: resumeProof(session.resumeKeys, 'novice', binding).toString('base64'), received: session.receivedFrames });

@@ -50,9 +50,9 @@ export class SessionRegistry {
     return [...this.sessions.values()].some((s) => s.role === 'novice' && s.invitationId === invitationId && !s.ended);
   }
 
-  /** The novice's open session a resuming helper names, by the id both derived from the password proof. */
-  resumable(resumeId: string): Session | undefined {
-    return [...this.sessions.values()].find((s) => s.role === 'novice' && !s.ended && s.resumeId !== undefined && s.resumeId === resumeId);
+  /** The novice's session a resuming helper names, by the id both derived from the password proof; an ended one too, to say who ended it. */
+  byResumeId(resumeId: string): Session | undefined {
+    return [...this.sessions.values()].find((s) => s.role === 'novice' && s.resumeId !== undefined && s.resumeId === resumeId);
   }
 
   /** The novice lets the helper in: only now does anything of the screen leave the machine. */

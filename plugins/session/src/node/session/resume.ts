@@ -7,12 +7,22 @@ export const RESUME_MS = 30_000;
 export const MAX_RESUME_FAILURES = 5;
 
 /**
+ * The novice's computer refused the resume: the session there is over, or the proof failed. Not worth another
+ * try. `by`: the person who ended it there meanwhile, whose reason this is.
+ */
+export class ResumeRefused extends Error {
+  constructor(
+    message: string,
+    readonly by?: 'novice' | 'helper',
+  ) {
+    super(message);
+  }
+}
+
+/**
  * What lets exactly these two resume a session: an id to find it by and a key to prove it with, both
  * derived from the password proof's shared key, so only the two that proved the password have them.
  */
-/** The novice's computer refused the resume: the session there is over, or the proof failed. Not worth another try. */
-export class ResumeRefused extends Error {}
-
 export interface ResumeKeys {
   readonly id: string;
   readonly key: Buffer;

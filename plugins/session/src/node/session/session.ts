@@ -12,6 +12,15 @@ import { MAX_RESUME_FAILURES, RESUME_MS, ResumeRefused, type ResumeKeys } from '
 const ACK_MS = 250;
 const ACK_BYTES = 256 * 1024;
 
+/**
+ * The pause after a failed attempt to resume: 500 ms for the first four (most paths are back within a few
+ * seconds), then doubling to 4 s, so a route that asks a server each time (the messenger's rate of session
+ * requests) is not spent on a path that stays down.
+ */
+function retryMs(attempt: number): number {
+  return attempt < 4 ? 500 : Math.min(500 * 2 ** (attempt - 3), 4000);
+}
+
 /** The helper's way back to the novice after the path dropped: a new wire, checked, and how many frames the novice had. */
 export type Reconnect = (signal: AbortSignal) => Promise<{ wire: Wire; path: SessionPath; received: number }>;
 
@@ -55,7 +64,7 @@ export class Session {
   private keys?: ResumeKeys;
   private reconnect?: Reconnect;
   /** While the path is down: since when, why, and what gives up. */
-  private outage?: { since: string; reason: string; timer: NodeJS.Timeout; abort: AbortController };
+  private outage?: { since: string; reason: string; attempt?: string; timer: NodeJS.Timeout; abort: AbortController };
   private resumeFailures = 0;
 
   constructor(
@@ -85,7 +94,7 @@ export class Session {
     const { id, invitationId, role, peer: peerName, localName, peerAddress, state, safetyCode, path, endedBy, reason, openedAt } = this;
     const rights = state === 'open' ? ['view', ...this.granted] : [];
     const startedAt = this.startedAt.toISOString();
-    const reconnecting = this.outage && state === 'open' ? { since: this.outage.since, reason: this.outage.reason } : undefined;
+    const reconnecting = this.outage && state === 'open' ? { since: this.outage.since, reason: this.outage.reason, attempt: this.outage.attempt } : undefined;
     return { id, invitationId, role, peerName, localName, peerAddress, state, rights, safetyCode, path, endedBy, reason, startedAt, openedAt, reconnecting };
   }
 
@@ -124,12 +133,15 @@ export class Session {
       return this.end('network', `the connection was lost and the session could not be resumed: ${why}`);
     }
     const old = this.wire;
+    const noticed = this.outage !== undefined;
     this.use(wire, path);
     old?.close('the session moved to a new connection');
-    this.endOutage();
+    this.endOutage(replay.length);
     wire.openFrames(this.frameLimit);
     wire.onFrame((frame) => this.route(frame));
     for (const entry of replay) wire.sendChannel(entry.channel, entry.payload);
+    // The peer lost the path before this side saw it: what must not span a drop ends here too, before any new frame is read.
+    if (!noticed) this.lose(`the ${this.role === 'novice' ? 'helper' : 'novice'}'s computer lost the connection and came back on a new one`);
     this.startAcks();
     this.events.changed(this);
     for (const drain of this.drains) drain();
@@ -156,7 +168,7 @@ export class Session {
       if (wire !== this.wire) return;
       // A helper that gives up waiting says so before it hangs up: the novice reads who left, not a lost connection.
       if (bye && (bye.by === 'novice' || bye.by === 'helper') && typeof bye.reason === 'string') return this.end(bye.by, bye.reason.slice(0, 300), true);
-      // Said goodbye (a stall, a bad frame, a refused resume): over. Only a path that just broke comes back.
+      // Said goodbye (a bad frame, too much sent, a refused resume): over. Only a path that just broke comes back.
       if (bye) return this.end('network', typeof bye.reason === 'string' ? bye.reason.slice(0, 300) : why, true);
       if (this.state === 'open' && this.keys && !final) return this.suspend(why);
       this.end('network', this.state === 'open' ? `the connection was lost: ${why}` : why, true);
@@ -176,42 +188,57 @@ export class Session {
     const abort = new AbortController();
     const timer = setTimeout(() => {
       abort.abort();
-      this.end('network', `the connection was lost and could not be resumed within ${Math.round(this.resumeMs / 1000)} s: ${this.outage?.reason ?? why}`);
+      const attempt = this.outage?.attempt ? `; the last attempt: ${this.outage.attempt}` : '';
+      this.end('network', `the connection was lost and could not be resumed within ${Math.round(this.resumeMs / 1000)} s: ${why}${attempt}`);
     }, this.resumeMs);
     this.outage = { since: new Date().toISOString(), reason: why, timer, abort };
     this.logger.info(`session ${this.id}: the connection was lost (${why}); resuming`);
+    this.lose(why);
+    this.events.changed(this);
+    if (this.reconnect) void this.redial(this.reconnect, abort.signal);
+  }
+
+  /** Every channel ends what must not span a drop (control); a scope a channel leaves granted is taken back. */
+  private lose(why: string): void {
+    for (const [id, endpoint] of this.endpoints) {
+      try {
+        endpoint.pathLost?.(why);
+      } catch (e) {
+        this.logger.error(`channel '${id}' failed to end what the lost path carried in session ${this.id}: ${(e as Error).message}`);
+      }
+    }
     if (this.role === 'novice')
       for (const scope of [...this.granted]) {
         this.takeBack(scope, 'the connection was lost');
         if (this.granted.has(scope)) this.consent(scope, 'revoked', 'the connection was lost');
       }
-    this.events.changed(this);
-    if (this.reconnect) void this.redial(this.reconnect, abort.signal);
   }
 
   /** The helper's side dials again until it is back or the outage times out. */
   private async redial(reconnect: Reconnect, signal: AbortSignal): Promise<void> {
-    while (!signal.aborted && !this.ended) {
+    for (let attempt = 0; !signal.aborted && !this.ended; attempt++) {
       try {
         const { wire, path, received } = await reconnect(signal);
         if (signal.aborted || this.ended) return wire.close('the session ended');
         return this.resumeOn(wire, path, received);
       } catch (e) {
         // The novice's computer answered no: the session there is over, or this is not its helper.
-        if (e instanceof ResumeRefused) return this.end('network', `the connection was lost and the session could not be resumed: ${e.message}`);
-        if (this.outage) this.outage.reason = (e as Error).message;
+        if (e instanceof ResumeRefused)
+          return e.by ? this.end(e.by, e.message) : this.end('network', `the connection was lost and the session could not be resumed: ${e.message}`);
+        if (this.outage) this.outage.attempt = (e as Error).message;
         this.events.changed(this);
-        await new Promise((resolve) => setTimeout(resolve, 500));
+        await new Promise((resolve) => setTimeout(resolve, retryMs(attempt)));
       }
     }
   }
 
-  private endOutage(): void {
-    if (!this.outage) return;
-    clearTimeout(this.outage.timer);
-    this.outage.abort.abort();
-    this.logger.info(`session ${this.id}: resumed ${Date.now() - Date.parse(this.outage.since)} ms after the connection was lost`);
+  private endOutage(replayed: number): void {
+    const outage = this.outage;
     this.outage = undefined;
+    clearTimeout(outage?.timer);
+    outage?.abort.abort();
+    const after = outage ? `${Date.now() - Date.parse(outage.since)} ms after the connection was lost` : 'before this side noticed the loss';
+    this.logger.info(`session ${this.id}: resumed ${after}; sent ${replayed} channel frame${replayed === 1 ? '' : 's'} again`);
   }
 
   private startAcks(): void {
@@ -301,8 +328,14 @@ export class Session {
   /** Every channel frame is numbered and kept until the peer has it; while the path is down it only waits. */
   private transmit(channel: string, payload: string | Uint8Array): void {
     if (this.ended) return;
-    this.journal.record(channel, payload);
-    if (!this.outage) this.wire?.sendChannel(channel, payload);
+    const kept = this.journal.record(channel, payload);
+    if (!this.outage) return this.wire?.sendChannel(channel, payload);
+    // Frames the peer never had were let go: no resume can deliver them, so waiting longer is pointless.
+    if (!kept)
+      this.end(
+        'network',
+        `the connection was lost and the session could not be resumed: more was sent while it was down than this computer keeps (${this.journal.bounds})`,
+      );
   }
 
   /** The novice takes back a consent scope: each channel asking for it ends what it was granted; the session goes on. */
@@ -327,8 +360,25 @@ export class Session {
   disconnect(by: Role, reason: string): void {
     if (this.ended) return;
     const wire = this.wire;
+    const { outage, reconnect } = this;
     this.end(by, reason, true);
-    wire?.close(reason, { t: 'bye', by, reason });
+    const bye = { t: 'bye', by, reason };
+    wire?.close(reason, bye);
+    // The helper leaves while the path is down: its RA still comes back, only to say so, or the novice waits for nobody.
+    if (outage && reconnect) void this.farewell(reconnect, Date.parse(outage.since) + this.resumeMs, bye);
+  }
+
+  private async farewell(reconnect: Reconnect, until: number, bye: { t: string; reason: string }): Promise<void> {
+    for (let attempt = 0; Date.now() < until; attempt++) {
+      try {
+        const { wire } = await reconnect(new AbortController().signal);
+        return wire.close(bye.reason, bye);
+      } catch (e) {
+        if (e instanceof ResumeRefused) return;
+        // Unref'd: RA stopping does not wait for a goodbye.
+        await new Promise((resolve) => setTimeout(resolve, retryMs(attempt)).unref());
+      }
+    }
   }
 
   /** Marks the session ended; `quiet` when the wire already reported it. */

@@ -8,13 +8,17 @@ export type ControlMessage = Readonly<Record<string, unknown>> & { readonly t: s
 
 type Waiter = { resolve(m: ControlMessage): void; reject(e: Error): void; timer: NodeJS.Timeout };
 
-/** How often the wire checks that the peer still reads, and how long it may read nothing. */
+/**
+ * How often the wire pings; how long the peer may send nothing at all (it pings too, so silence means the
+ * path is dead: 3 pings by default); and how long it may leave a ping unanswered (it no longer reads).
+ */
 export interface WireTiming {
   readonly pingMs: number;
+  readonly silenceMs?: number;
   readonly stallMs: number;
 }
 
-export const WIRE_TIMING: WireTiming = { pingMs: 5_000, stallMs: 30_000 };
+export const WIRE_TIMING: WireTiming = { pingMs: 5_000, silenceMs: 15_000, stallMs: 30_000 };
 
 /** Before anything reads them, only a few small control messages may wait: a handshake needs one at a time. */
 const WAITING = { frames: 16, bytes: 4 * HANDSHAKE_FRAME_BYTES };
@@ -55,6 +59,8 @@ export class Wire {
   private interrupted?: string;
   /** Pings not yet answered, by key, with when they were sent; a stalled peer ends the wire before this grows. */
   private readonly pings = new Map<string, number>();
+  /** When the last byte came from the peer. */
+  private heard = Date.now();
   private readonly pingTimer: NodeJS.Timeout;
   private readonly answers = new RateLimit({ max: 10, windowMs: 1000 });
   private readonly timing: WireTiming;
@@ -154,6 +160,7 @@ export class Wire {
   }
 
   private receive(chunk: Buffer): void {
+    this.heard = Date.now();
     let frames: Frame[];
     try {
       frames = this.reader.push(chunk);
@@ -205,20 +212,24 @@ export class Wire {
     return true;
   }
 
+  /**
+   * A peer that sends nothing (not even its pings) or answers no ping is out of reach: the path died, or the
+   * peer froze. That is a lost path, not a verdict, so no `bye`: an open session comes back over a new one.
+   */
   private ping(): void {
     const now = Date.now();
-    const oldest = Math.min(...this.pings.values());
-    if (now - oldest >= this.timing.stallMs) {
-      const seconds = Math.round(this.timing.stallMs / 1000);
-      return this.close(`the ${this.options.peer}'s computer read nothing for ${seconds} s`, {
-        t: 'bye',
-        by: 'system',
-        reason: `this computer read nothing for ${seconds} s, so the other side ended the session`,
-      });
-    }
+    const silenceMs = this.timing.silenceMs ?? 3 * this.timing.pingMs;
+    if (now - this.heard >= silenceMs) return this.lost(`nothing came from the ${this.options.peer}'s computer for ${seconds(silenceMs)} s`);
+    if (now - Math.min(...this.pings.values()) >= this.timing.stallMs)
+      return this.lost(`the ${this.options.peer}'s computer read nothing for ${seconds(this.timing.stallMs)} s`);
     const key = randomBytes(8).toString('hex');
     this.pings.set(key, now);
     this.send({ t: 'ping', k: key });
+  }
+
+  private lost(why: string): void {
+    this.fail(why);
+    this.socket.destroy();
   }
 
   private fail(reason: string, final = false): void {
@@ -231,6 +242,10 @@ export class Wire {
     if (!this.socket.destroyed && reason !== 'the connection closed') this.socket.end();
     for (const listener of this.closeListeners.splice(0)) listener(reason, this.farewell, final);
   }
+}
+
+function seconds(ms: number): number {
+  return Math.max(1, Math.round(ms / 1000));
 }
 
 /** TLS found a record that does not authenticate: something between the two computers changed it. */

@@ -31,6 +31,8 @@ export interface PairOptions {
   /** How long the helper waits for the answer. */
   readonly helperConsentMs?: number;
   readonly timing?: WireTiming;
+  /** The helper's own, when it must differ from the novice's. */
+  readonly helperTiming?: WireTiming;
   readonly slots?: SlotLimits;
   /** How long a dropped session waits to resume. */
   readonly resumeMs?: number;
@@ -112,7 +114,7 @@ export class SessionPair {
       routes: () => routes,
       kinds: () => kinds,
       open: (s) => this.helper.openHelper(s),
-      timing: this.options.timing,
+      timing: this.options.helperTiming ?? this.options.timing,
       consentMs: this.options.helperConsentMs,
     });
   }
