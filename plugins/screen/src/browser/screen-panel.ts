@@ -3,7 +3,12 @@ import type { RemoteSurface } from '../common/api.js';
 import type { UiContext, UiPanel } from '@ra/plugin-session/api';
 import { ScreenDecoder } from '../common/decoder.js';
 import { encodeRefresh, NO_SCREEN } from '../common/frame.js';
+import { encodeCaps, encodeHelperSync, type PictureMode, type SyncMark } from '../common/messages.js';
 import { StreamInflater } from './inflater.js';
+import { PaintQueue } from './paint-queue.js';
+import { pictureChoice, savedPictureMode } from './picture-mode.js';
+import { ScreenStats } from './screen-stats.js';
+import { decodableCodecs, VideoPainter } from './video-painter.js';
 
 type Mode = 'actual' | 'scaled';
 
@@ -41,8 +46,12 @@ export function screenPanel(workbench: Workbench): UiPanel {
 }
 
 class ScreenView {
-  private readonly decoder = new ScreenDecoder(new StreamInflater());
   private readonly canvas = document.createElement('canvas');
+  private readonly paints = new PaintQueue(this.canvas);
+  private readonly video = new VideoPainter(this.canvas, () => this.paints.flush());
+  private readonly decoder = new ScreenDecoder(new StreamInflater(), this.video.paint);
+  private readonly stats = new ScreenStats();
+  private pictureMode: PictureMode = savedPictureMode();
   private readonly pointer = document.createElement('canvas');
   private readonly frame = document.createElement('div');
   private readonly note = document.createElement('p');
@@ -81,7 +90,14 @@ class ScreenView {
     this.note.className = 'ra-error ra-screen-note';
     this.note.hidden = true;
     host.append(this.note, this.frame);
-    this.subscriptions = [context.toolbar(zoom, 0), context.onMessage('screen', (payload) => this.receive(payload))];
+    this.frame.append(this.stats.element);
+    this.subscriptions = [
+      context.toolbar(zoom, 0),
+      context.toolbar(pictureChoice(this.pictureMode, (mode) => this.choose(mode)), 1),
+      context.toolbar(this.stats.toggle, 2),
+      context.onMessage('screen', (payload) => this.receive(payload)),
+    ];
+    void this.sayCaps();
     this.show(this.mode);
     this.resized.observe(this.frame);
     // Opened midway (another session's tab was on show, or the page reloaded) on a still screen, nothing would come to
@@ -95,6 +111,19 @@ class ScreenView {
     window.clearTimeout(this.joinTimer);
     for (const s of this.subscriptions) s.dispose();
     this.resized.disconnect();
+    this.paints.dispose();
+    this.video.dispose();
+    this.stats.dispose();
+  }
+
+  /** Tells the novice what this browser decodes and the picture the helper chose; it sends video only after this. */
+  private async sayCaps(): Promise<void> {
+    this.context.post('screen', encodeCaps({ mode: this.pictureMode, codecs: await decodableCodecs() }));
+  }
+
+  private choose(mode: PictureMode): void {
+    this.pictureMode = mode;
+    void this.sayCaps();
   }
 
   /** Maps a client point to screen pixels through the canvas's current size, so both zooms agree. */
@@ -128,13 +157,18 @@ class ScreenView {
 
   private receive(payload: string | Uint8Array): void {
     if (typeof payload === 'string') return this.say(noScreenReason(payload));
+    this.stats.received(payload.byteLength);
     this.decoder.apply(payload).then(
       (event) => {
-        this.asked = false;
+        if (event.type !== 'sync') this.asked = false;
         if (event.type === 'reset') this.resize(event.geometry.width, event.geometry.height);
-        else if (event.type === 'update') for (const r of event.dirty) this.paint(r);
+        else if (event.type === 'update') this.paints.add(event.dirty);
+        else if (event.type === 'video') this.stats.painted(true);
         else if (event.type === 'cursor') this.drawCursor(event.shapeChanged);
-        if (this.decoder.complete) this.canvas.dataset.ready = 'true';
+        else if (event.type === 'sync') this.answer(event.mark);
+        this.canvas.dataset.ready = String(this.decoder.complete);
+        this.canvas.dataset.exact = String(this.decoder.exact);
+        this.stats.exact = this.decoder.exact;
       },
       () => {
         // The stream broke (or this page joined midway): one refresh brings a fresh full frame.
@@ -148,16 +182,19 @@ class ScreenView {
     this.asked = true;
   }
 
+  /** Everything before the mark is applied: the novice may send its next frame. */
+  private answer(mark: SyncMark): void {
+    this.context.post('screen', encodeHelperSync(mark.n));
+    this.stats.mark(mark);
+  }
+
   private resize(width: number, height: number): void {
     this.canvas.width = width;
     this.canvas.height = height;
     this.canvas.dataset.ready = 'false';
     this.image = new ImageData(this.decoder.framebuffer as Uint8ClampedArray<ArrayBuffer>, width, height);
+    this.paints.reset(this.image, () => this.stats.painted(false));
     this.show(this.mode);
-  }
-
-  private paint(r: { x: number; y: number; width: number; height: number }): void {
-    if (this.image) this.canvas.getContext('2d')!.putImageData(this.image, 0, 0, r.x, r.y, r.width, r.height);
   }
 
   private drawCursor(shapeChanged: boolean): void {

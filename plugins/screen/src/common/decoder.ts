@@ -13,11 +13,18 @@ import {
 } from './frame.js';
 import type { ScreenRect } from './api.js';
 import type { Inflater } from './inflater.js';
+import { LossyBlocks } from './lossy-blocks.js';
+import { readSync, readVideo, type SyncMark, type VideoFrame } from './messages.js';
+
+/** Decodes and paints a video frame's areas; resolves once they are on show, so later messages paint over them. */
+export type VideoPainter = (frame: VideoFrame) => Promise<void>;
 
 /** What one message changed. `skipped`: a message of a stream broken by an earlier error, before the next reset. */
 export type ScreenEvent =
   | { readonly type: 'reset'; readonly geometry: ScreenGeometry }
   | { readonly type: 'update'; readonly dirty: readonly ScreenRect[]; readonly complete: boolean }
+  | { readonly type: 'video'; readonly frame: VideoFrame }
+  | { readonly type: 'sync'; readonly mark: SyncMark }
   | { readonly type: 'cursor'; readonly cursor: CursorState; readonly shapeChanged: boolean }
   | { readonly type: 'skipped' };
 
@@ -42,12 +49,17 @@ export class ScreenDecoder {
   #seen?: Uint8Array;
   #missing = 0;
   #cursor?: CursorState;
+  /** Areas shown from video, not yet sent exactly. */
+  #lossy = new LossyBlocks({ width: 0, height: 0 });
+  readonly #video?: VideoPainter;
   readonly #lut = new Uint32Array(256);
   readonly #colour = new Uint8Array(4);
   readonly #colour32 = new Uint32Array(this.#colour.buffer);
 
-  constructor(inflater: Inflater) {
+  /** Without a `video` painter, video frames only mark their areas as not yet known exactly. */
+  constructor(inflater: Inflater, video?: VideoPainter) {
     this.#inflater = inflater;
+    this.#video = video;
   }
 
   get geometry(): ScreenGeometry | undefined {
@@ -59,9 +71,14 @@ export class ScreenDecoder {
     return this.#rgba;
   }
 
-  /** Whether every pixel has been received since the last reset. */
+  /** Whether every pixel has been received since the last reset, exactly or as video. */
   get complete(): boolean {
     return this.#state !== 'idle' && this.#seen === undefined;
+  }
+
+  /** Whether the picture is complete and every pixel exactly the novice's (no video area awaits its exact pixels). */
+  get exact(): boolean {
+    return this.complete && this.#lossy.count === 0;
   }
 
   /** True after an error, until the next reset. */
@@ -90,15 +107,17 @@ export class ScreenDecoder {
     try {
       const reader = new ByteReader(message, 'screen message');
       const length = reader.varint();
-      if (length === 0) {
-        const kind = readPlainKind(reader);
-        if (kind === MessageKind.reset) return this.#reset(reader);
-        if (kind !== MessageKind.cursor)
-          throw new ScreenFrameError(`a ${kind === MessageKind.refresh ? 'refresh' : 'plain update'} message cannot come from the novice`);
+      const plain = length === 0 ? readPlainKind(reader) : undefined;
+      if (plain === MessageKind.reset) return this.#reset(reader);
+      // A sync mark is answered even by a broken stream, so the novice's pacing never waits on a refresh.
+      if (plain === MessageKind.sync) return { type: 'sync', mark: readSync(reader) };
+      if (plain !== undefined && plain !== MessageKind.cursor && plain !== MessageKind.video) {
+        throw new ScreenFrameError(`a screen message of kind ${plain} cannot come from the novice`);
       }
       if (this.#state === 'broken') return { type: 'skipped' };
       if (this.#state === 'idle') throw new ScreenFrameError('screen message before any reset');
-      if (length === 0) return this.#cursorMove(reader);
+      if (plain === MessageKind.video) return await this.#videoFrame(reader);
+      if (plain === MessageKind.cursor) return this.#cursorMove(reader);
       const payload = await this.#inflate(reader, length);
       const kind = payload.u8();
       if (kind === MessageKind.update) return this.#update(payload);
@@ -128,7 +147,24 @@ export class ScreenDecoder {
     this.#y = 0;
     this.#seen = new Uint8Array(width * height);
     this.#missing = width * height;
+    this.#lossy = new LossyBlocks({ width, height });
     return { type: 'reset', geometry: { width, height } };
+  }
+
+  async #videoFrame(reader: ByteReader): Promise<ScreenEvent> {
+    const frame = readVideo(reader, { width: this.#width, height: this.#height });
+    if (this.#video) {
+      try {
+        await this.#video(frame);
+      } catch (error) {
+        throw new ScreenFrameError(`cannot decode a video frame: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    for (const r of frame.rects) {
+      this.#lossy.mark(r);
+      this.#cover(r.x, r.y, r.width, r.height);
+    }
+    return { type: 'video', frame };
   }
 
   /** Inflates the rest of a message, deflate data without its sync-flush tail, to `length` bytes. */
@@ -172,6 +208,7 @@ export class ScreenDecoder {
     else if (mode === RectMode.raw) this.#raw(reader, x, y, width, height);
     else throw new ScreenFrameError(`unknown rect mode ${mode}`);
     this.#cover(x, y, width, height);
+    this.#lossy.clear({ x, y, width, height });
     return { x, y, width, height };
   }
 

@@ -8,6 +8,14 @@
  *                the whole screen follows in updates.
  *   cursor  (2)  novice → helper: i16 x, i16 y. The pointer moved; its shape did not change.
  *   refresh (3)  helper → novice: nothing more. Asks for a reset and the whole screen.
+ *   caps    (4)  helper → novice: u8 picture mode (0 automatic, 1 best picture, 2 least data), u8 codecs the
+ *                helper's browser decodes (bit 0: VP9 profile 1, 4:4:4). Until one comes the novice sends lossless
+ *                only, and none of the kinds below.
+ *   video   (5)  novice → helper: u8 codec (1 VP9), u8 flags (bit 0: key frame), u16 count, count × u16 x, y, w, h:
+ *                the areas this frame paints (the rest of the picture stays as it is), then the encoded frame.
+ *                Lossy: a `update` brings the exact pixels once the area is still (see messages.ts).
+ *   sync    (6)  novice → helper: u32 n, u16 round trip ms, u32 link bytes/s, u8 codec in use (0 lossless);
+ *                helper → novice: u32 n, once everything before it was applied. The novice's flow control.
  * n > 0: a compressed message, novice → helper: the next segment of the stream's raw deflate data, ended
  *   by a sync flush whose final 00 00 FF FF is left off (as in RFC 7692). It inflates to exactly n bytes,
  *   u8 kind first:
@@ -30,7 +38,7 @@ export const SCREEN_FORMAT_VERSION = 1;
 /** Sent as JSON text `{ type, reason }` when the novice has no screen to show; the helper's page says why. */
 export const NO_SCREEN = 'no-screen';
 
-export const MessageKind = { reset: 0, update: 1, cursor: 2, refresh: 3 } as const;
+export const MessageKind = { reset: 0, update: 1, cursor: 2, refresh: 3, caps: 4, video: 5, sync: 6 } as const;
 export type MessageKind = (typeof MessageKind)[keyof typeof MessageKind];
 
 export const RectMode = { raw: 0, palette: 1 } as const;
@@ -64,7 +72,7 @@ export function readPlainKind(reader: ByteReader): MessageKind {
     throw new ScreenFrameError(`screen message has format version ${version}, expected ${SCREEN_FORMAT_VERSION}`);
   }
   const kind = byte & 15;
-  if (kind > MessageKind.refresh) throw new ScreenFrameError(`unknown screen message kind ${kind}`);
+  if (kind > MessageKind.sync) throw new ScreenFrameError(`unknown screen message kind ${kind}`);
   return kind as MessageKind;
 }
 
@@ -77,15 +85,6 @@ export function encodeReset(width: number, height: number): Uint8Array {
 
 export function encodeRefresh(): Uint8Array {
   return Uint8Array.of(...plainHeader(MessageKind.refresh));
-}
-
-/** Checks a helper → novice message; today the only one is `refresh`. */
-export function decodeHelperMessage(message: Uint8Array): { readonly type: 'refresh' } {
-  const reader = new ByteReader(message, 'helper message');
-  if (reader.varint() !== 0 || readPlainKind(reader) !== MessageKind.refresh || reader.remaining !== 0) {
-    throw new ScreenFrameError('expected a refresh message from the helper');
-  }
-  return { type: 'refresh' };
 }
 
 /** A growable byte buffer. */
@@ -109,6 +108,11 @@ export class ByteWriter {
     this.ensure(2);
     this.bytes[this.length++] = value & 255;
     this.bytes[this.length++] = (value >> 8) & 255;
+  }
+
+  u32(value: number): void {
+    this.u16(value & 0xffff);
+    this.u16(value >>> 16);
   }
 
   varint(value: number): void {
@@ -165,6 +169,10 @@ export class ByteReader {
   u16(): number {
     const at = this.need(2);
     return this.bytes[at] | (this.bytes[at + 1] << 8);
+  }
+
+  u32(): number {
+    return this.u16() + this.u16() * 0x10000;
   }
 
   i16(): number {

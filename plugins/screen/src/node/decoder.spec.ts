@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { constants, deflateRawSync } from 'node:zlib';
 import { ScreenDecoder } from '../common/decoder.js';
-import { ByteWriter, decodeHelperMessage, encodeRefresh, encodeReset, ScreenFrameError } from '../common/frame.js';
+import { ByteWriter, encodeRefresh, encodeReset, ScreenFrameError } from '../common/frame.js';
+import { decodeHelperMessage } from '../common/messages.js';
 import { Canvas, INFLATERS } from './testing/codec-fixtures.js';
 import { ScreenEncoder } from './encoder.js';
 

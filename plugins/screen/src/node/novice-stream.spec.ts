@@ -3,6 +3,7 @@ import { setImmediate as tick } from 'node:timers/promises';
 import { quietLogger, until } from '@ra/kernel/testing';
 import { RecordingLink } from '@ra/plugin-session/testing';
 import type { CaptureSink, CaptureSource, ScreenUpdate } from '../common/api.js';
+import { encodeCaps } from '../common/messages.js';
 import { HIGH_WATER_BYTES, MAX_HELD_BYTES, NoviceScreenStream } from './novice-stream.js';
 
 const WIDTH = 256;
@@ -33,13 +34,15 @@ function source() {
   return { capture, paint, move, refreshes: () => refreshes };
 }
 
-/** A stream on the painted source, once its first frame went out. */
+/** A stream on the painted source, once its first frame went out, for a helper that asked for exact pixels only. */
 async function started() {
   const link = new RecordingLink();
   const screen = source();
   const stream = new NoviceScreenStream(link, quietLogger);
   await stream.start(screen.capture, ':0');
+  stream.receive(encodeCaps({ mode: 'best', codecs: [] }));
   await until(() => link.sent.length === 1, 2000, 'no first frame');
+  await settle();
   return { link, screen, stream };
 }
 

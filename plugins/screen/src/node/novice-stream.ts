@@ -1,14 +1,26 @@
 import type { Disposable, Logger } from '@ra/kernel';
 import type { CaptureSource, CaptureStream, CursorState, ScreenGeometry, ScreenUpdate } from '../common/api.js';
 import type { ChannelEndpoint, ChannelLink } from '@ra/plugin-session/api';
-import { decodeHelperMessage, NO_SCREEN, ScreenFrameError } from '../common/frame.js';
+import type { ScreenRect } from '../common/api.js';
+import { NO_SCREEN, ScreenFrameError } from '../common/frame.js';
+import { decodeHelperMessage, encodeSync, VideoCodec, type Caps } from '../common/messages.js';
 import { ScreenEncoder } from './encoder.js';
+import { LinkMeter } from './video/link-meter.js';
+import { Mirror } from './video/mirror.js';
+import { VideoPath } from './video/video-path.js';
+import { VideoLane } from './video/video-lane.js';
 
 const REFRESH_MS = 1000;
 /** Above this many unsent bytes the helper is reading slower than the screen changes: stop encoding, keep only what changed. */
 export const HIGH_WATER_BYTES = 1024 * 1024;
 /** Changes kept while the link is full; past this they are dropped for one fresh full picture once it drains. */
 export const MAX_HELD_BYTES = 16 * 1024 * 1024;
+/** The first picture waits this long for the helper's capabilities, so a browser that decodes video gets it as video. */
+export const CAPS_WAIT_MS = 1000;
+/** A helper that answers no sync mark for this long has no page open: video stops until one says it decodes again. */
+export const ANSWER_TIMEOUT_MS = 5000;
+/** A lossless batch this big is followed by a sync mark, so the link's rate is measured on it too. */
+const MARKED_BYTES = 16 * 1024;
 
 /**
  * The novice's end of the `screen` channel: capture → encode → link, strictly in call order.
@@ -16,6 +28,9 @@ export const MAX_HELD_BYTES = 16 * 1024 * 1024;
  * which the session plugin allows only after the novice's Accept. When the helper reads slower
  * than the screen changes, nothing stale queues: changes wait, bounded, until the link drains,
  * and then go out as one batch, or as one full picture when too much changed meanwhile.
+ *
+ * Once the helper's page says it decodes VP9 (`caps`), big changes go as video (VideoPath) and are topped off with
+ * exact pixels once still; small ones stay exact. Until then, or without ffmpeg, everything is exact.
  */
 export class NoviceScreenStream implements ChannelEndpoint {
   private readonly encoder = new ScreenEncoder();
@@ -34,12 +49,24 @@ export class NoviceScreenStream implements ChannelEndpoint {
   private heldCursor?: CursorState;
   private stale = false;
   private readonly drain: Disposable;
+  private readonly meter = new LinkMeter();
+  private mirror?: Mirror;
+  private caps?: Caps;
+  /** Set until the helper's capabilities came (or CAPS_WAIT_MS passed): the stream holds its first picture until then. */
+  private holding?: NodeJS.Timeout;
+  private video?: VideoPath;
+  /** Why video is off although the helper decodes it, once said. */
+  private videoOff?: string;
+  private firstPicture = true;
+  private answerTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly link: ChannelLink,
     private readonly logger: Logger,
   ) {
     this.drain = link.onDrain(() => this.resume());
+    this.holding = setTimeout(() => this.capsArrived(undefined), CAPS_WAIT_MS);
+    void VideoLane.unavailable();
   }
 
   async start(source: CaptureSource, display: string): Promise<void> {
@@ -63,11 +90,85 @@ export class NoviceScreenStream implements ChannelEndpoint {
   receive(payload: Uint8Array | string): void {
     try {
       if (typeof payload === 'string') throw new ScreenFrameError('expected a binary screen message from the helper');
-      decodeHelperMessage(payload);
+      const message = decodeHelperMessage(payload);
+      if (message.type === 'refresh') this.refresh();
+      else if (message.type === 'caps') this.capsArrived(message);
+      else {
+        this.meter.answered(message.n);
+        this.expectAnswers();
+        this.video?.pump();
+      }
     } catch (e) {
-      return this.logger.warn(`ignored a screen message from the helper: ${(e as Error).message}`);
+      this.logger.warn(`ignored a screen message from the helper: ${(e as Error).message}`);
     }
-    this.refresh();
+  }
+
+  /** The helper's page said what it decodes and which picture it wants; undefined: none said so in time. */
+  private capsArrived(caps: Caps | undefined): void {
+    if (caps) this.caps = caps;
+    const release = (): void => {
+      if (!this.holding) return;
+      clearTimeout(this.holding);
+      this.holding = undefined;
+      if (!this.caps) this.stopVideo();
+      this.resume();
+    };
+    this.prepareVideo().then(release, release);
+  }
+
+  /** The mode video runs in: none for Best picture, a browser without VP9, or after the encoder failed. */
+  private videoMode(): 'automatic' | 'least' | undefined {
+    if (this.videoOff) return undefined;
+    // Before the helper's page says anything, the encoder starts anyway: its ~0.6 s start then costs the first picture nothing.
+    if (!this.caps) return this.holding ? 'automatic' : undefined;
+    return this.caps.mode !== 'best' && this.caps.codecs.includes(VideoCodec.vp9) ? this.caps.mode : undefined;
+  }
+
+  private async prepareVideo(): Promise<void> {
+    const mode = this.videoMode();
+    if (this.video && this.video.mode !== mode) this.stopVideo();
+    if (!mode || this.video || !this.mirror) return;
+    const why = await VideoLane.unavailable();
+    if (why) {
+      this.logger.info(`ra.screen: big changes go lossless: ${why}`);
+      this.videoOff = why;
+      return;
+    }
+    if (this.disposed || this.video || !this.mirror || this.videoMode() !== mode) return;
+    this.video = new VideoPath(this.mirror, mode, {
+      meter: this.meter,
+      room: () => this.link.buffered <= HIGH_WATER_BYTES,
+      video: (message) => this.mark(Promise.resolve(message)),
+      exact: (areas) => this.mark(this.encoder.encode(areas.map((r) => this.mirror!.view(r)))),
+      failed: (reason) => {
+        this.logger.warn(`ra.screen: ${reason}; the screen goes on losslessly`);
+        this.videoOff = reason;
+        this.stopVideo();
+        // Areas shown as video get their exact pixels with a fresh picture.
+        if (this.geometry) this.reset(this.geometry);
+        this.stream?.refresh();
+      },
+    });
+  }
+
+  private stopVideo(): void {
+    this.video?.dispose();
+    this.video = undefined;
+    clearTimeout(this.answerTimer);
+    this.answerTimer = undefined;
+    this.meter.forget();
+  }
+
+  /** Marks are out: a page that answers none of them for a while is gone, and video waits for the next one's `caps`. */
+  private expectAnswers(): void {
+    clearTimeout(this.answerTimer);
+    this.answerTimer = undefined;
+    if (this.meter.outstanding === 0 || !this.video) return;
+    this.answerTimer = setTimeout(() => {
+      this.logger.info('ra.screen: the helper\'s page answers no more; big changes go lossless until a page says it decodes video');
+      this.caps = undefined;
+      this.stopVideo();
+    }, ANSWER_TIMEOUT_MS);
   }
 
   /** A full frame again, at most one a second: a page that keeps asking cannot keep the novice grabbing. */
@@ -90,6 +191,8 @@ export class NoviceScreenStream implements ChannelEndpoint {
     this.drain.dispose();
     this.held = [];
     clearTimeout(this.refreshTimer);
+    clearTimeout(this.holding);
+    this.stopVideo();
     this.stream?.dispose();
     this.stream = undefined;
   }
@@ -100,11 +203,16 @@ export class NoviceScreenStream implements ChannelEndpoint {
     this.held = [];
     this.heldBytes = 0;
     this.stale = false;
+    this.firstPicture = true;
+    if (this.mirror?.geometry.width !== geometry.width || this.mirror.geometry.height !== geometry.height) this.mirror = new Mirror(geometry);
+    if (this.video) this.video.reset(this.mirror);
+    else void this.prepareVideo();
     this.send(Promise.resolve(this.encoder.reset(geometry)));
   }
 
   private update(update: ScreenUpdate): void {
-    if (this.link.buffered > HIGH_WATER_BYTES || this.held.length || this.stale) return this.hold(update);
+    this.mirror?.apply(update);
+    if (this.holding || this.link.buffered > HIGH_WATER_BYTES || this.held.length || this.stale) return this.hold(update);
     this.batch.push(update);
     if (this.batch.length === 1) queueMicrotask(() => this.flush());
   }
@@ -124,7 +232,7 @@ export class NoviceScreenStream implements ChannelEndpoint {
 
   /** The link drained: what changed meanwhile goes out, newest pixels only. */
   private resume(): void {
-    if (this.disposed || this.link.buffered > HIGH_WATER_BYTES) return;
+    if (this.disposed || this.holding || this.link.buffered > HIGH_WATER_BYTES) return;
     if (this.stale && this.geometry) {
       this.reset(this.geometry);
       return this.stream?.refresh();
@@ -134,18 +242,41 @@ export class NoviceScreenStream implements ChannelEndpoint {
     this.held = [];
     this.heldBytes = 0;
     this.heldCursor = undefined;
-    if (held.length) this.send(this.encoder.encode(held));
+    if (held.length) this.route(held);
     if (cursor) this.cursor(cursor);
+    this.video?.pump();
   }
 
   private flush(): void {
     const batch = this.batch;
     this.batch = [];
-    if (batch.length) this.send(this.encoder.encode(batch));
+    if (batch.length) this.route(batch);
+  }
+
+  /** A big change goes as video when the helper decodes it; anything else exactly. */
+  private route(batch: readonly ScreenUpdate[]): void {
+    const areas: ScreenRect[] = batch.map(({ x, y, width, height }) => ({ x, y, width, height }));
+    const first = this.firstPicture;
+    this.firstPicture = false;
+    if (this.video?.wants(areas, first)) return this.video.add(areas);
+    this.video?.exactSent(areas);
+    const message = this.encoder.encode(batch);
+    if (batch.reduce((sum, u) => sum + u.width * u.height * 4, 0) >= MARKED_BYTES && this.video) this.mark(message);
+    else this.send(message);
+  }
+
+  /** Sends the message and then a sync mark, which the helper answers once it applied both. */
+  private mark(message: Promise<Uint8Array | undefined>): void {
+    this.send(message);
+    this.send(() => {
+      if (!this.answerTimer) this.expectAnswers();
+      const { rttMs, bytesPerSecond } = this.meter;
+      return encodeSync({ n: this.meter.mark(), rttMs, bytesPerSecond, codec: this.video?.codec ?? 0 });
+    });
   }
 
   private cursor(state: CursorState): void {
-    if (this.link.buffered > HIGH_WATER_BYTES || this.held.length || this.stale) {
+    if (this.holding || this.link.buffered > HIGH_WATER_BYTES || this.held.length || this.stale) {
       // Only the newest position is worth sending later, with the last shape not yet sent.
       this.heldCursor = { ...state, image: state.image ?? this.heldCursor?.image };
       return;
@@ -156,10 +287,14 @@ export class NoviceScreenStream implements ChannelEndpoint {
   }
 
   /** Keeps messages in call order even though compression is asynchronous. */
-  private send(message: Promise<Uint8Array | undefined>): void {
+  private send(message: Promise<Uint8Array | undefined> | (() => Uint8Array)): void {
     this.tail = this.tail
-      .then(() => message)
-      .then((m) => m && !this.disposed && this.link.send(m))
+      .then(() => (typeof message === 'function' ? message() : message))
+      .then((m) => {
+        if (!m || this.disposed) return;
+        this.meter.sent(m.byteLength);
+        this.link.send(m);
+      })
       .catch((e: Error) => this.link.close(`the screen could not be encoded: ${e.message}`));
   }
 }

@@ -70,7 +70,7 @@ export class RemoteScreens implements RemoteScreen {
     decoder.apply(payload).then(
       (event) => {
         watch.reset ||= event.type === 'reset';
-        if (!decoder.complete || watch.decoder !== decoder) return;
+        if (!decoder.exact || watch.decoder !== decoder) return;
         const picture = decoder.snapshot();
         this.settle(watch, (w) => w.resolve(picture));
       },

@@ -1,0 +1,82 @@
+import { VideoCodec, type SyncMark } from '../common/messages.js';
+
+const WINDOW_MS = 1000;
+
+/** The statistics overlay over the screen: frames painted and bytes received per second, the link's delay, the codec. */
+export class ScreenStats {
+  readonly element = document.createElement('div');
+  readonly toggle = document.createElement('button');
+  private frames: number[] = [];
+  private bytes: { at: number; n: number }[] = [];
+  private link?: SyncMark;
+  private video = false;
+  exact = false;
+  private readonly timer: number;
+
+  constructor() {
+    this.element.className = 'ra-screen-stats';
+    this.element.id = 'ra-screen-stats';
+    this.element.hidden = true;
+    this.element.setAttribute('aria-live', 'off');
+    this.toggle.className = 'ra-btn secondary';
+    this.toggle.textContent = 'Statistics';
+    this.toggle.setAttribute('aria-pressed', 'false');
+    this.toggle.addEventListener('click', () => {
+      this.element.hidden = !this.element.hidden;
+      this.toggle.setAttribute('aria-pressed', String(!this.element.hidden));
+      this.render();
+    });
+    this.timer = window.setInterval(() => this.render(), 500);
+  }
+
+  received(bytes: number): void {
+    this.bytes.push({ at: performance.now(), n: bytes });
+  }
+
+  painted(video: boolean): void {
+    this.frames.push(performance.now());
+    this.video ||= video;
+  }
+
+  mark(mark: SyncMark): void {
+    this.link = mark;
+    this.video = mark.codec === VideoCodec.vp9;
+  }
+
+  dispose(): void {
+    window.clearInterval(this.timer);
+  }
+
+  private render(): void {
+    const since = performance.now() - WINDOW_MS;
+    this.frames = this.frames.filter((t) => t > since);
+    this.bytes = this.bytes.filter((b) => b.at > since);
+    if (this.element.hidden) return;
+    const rate = this.bytes.reduce((sum, b) => sum + b.n, 0);
+    const rows: [string, string][] = [
+      ['Frames', `${this.frames.length} per second`],
+      ['Data', `${formatBytes(rate)}/s`],
+      ['Delay', this.link ? `${this.link.rttMs} ms round trip` : 'not measured yet'],
+      ['Link', this.link?.bytesPerSecond ? `${formatBytes(this.link.bytesPerSecond)}/s at best` : 'not measured yet'],
+      ['Codec', this.video ? 'VP9 4:4:4 video for big changes, exact pixels for the rest' : 'exact pixels only (lossless)'],
+      ['Picture', this.exact ? 'exact' : 'being refined'],
+    ];
+    this.element.replaceChildren(
+      ...rows.map(([name, value]) => {
+        const row = document.createElement('div');
+        const label = document.createElement('span');
+        label.textContent = `${name}: `;
+        const text = document.createElement('b');
+        text.textContent = value;
+        row.append(label, text);
+        return row;
+      }),
+    );
+  }
+}
+
+function formatBytes(n: number): string {
+  if (n >= 1024 * 1024) return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+  if (n >= 1024) return `${Math.round(n / 1024)} KiB`;
+  return `${Math.round(n)} B`;
+}

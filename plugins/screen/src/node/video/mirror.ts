@@ -1,0 +1,34 @@
+import type { ScreenGeometry, ScreenRect, ScreenUpdate } from '../../common/api.js';
+
+/** The novice's whole screen as last captured, BGRX: what the video encoder reads and exact top-offs are cut from. */
+export class Mirror {
+  readonly pixels: Buffer;
+  /** A copy handed to the encoder, which reads it while the screen goes on changing. */
+  private readonly frame: Buffer;
+
+  constructor(readonly geometry: ScreenGeometry) {
+    this.pixels = Buffer.alloc(geometry.width * geometry.height * 4);
+    this.frame = Buffer.alloc(this.pixels.length);
+  }
+
+  apply({ x, y, width, height, stride, data }: ScreenUpdate): void {
+    const rowBytes = width * 4;
+    const screenStride = this.geometry.width * 4;
+    for (let row = 0; row < height; row++) {
+      const from = data.byteOffset + row * stride;
+      this.pixels.set(new Uint8Array(data.buffer, from, rowBytes), (y + row) * screenStride + x * 4);
+    }
+  }
+
+  /** The area as an update that reads the mirror in place: valid until the mirror next changes. */
+  view({ x, y, width, height }: ScreenRect): ScreenUpdate {
+    const stride = this.geometry.width * 4;
+    return { x, y, width, height, stride, data: this.pixels.subarray(y * stride + x * 4) };
+  }
+
+  /** The screen now, in the buffer the encoder reads. */
+  snapshot(): Buffer {
+    this.pixels.copy(this.frame);
+    return this.frame;
+  }
+}

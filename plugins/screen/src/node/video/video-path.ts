@@ -1,0 +1,195 @@
+import type { ScreenGeometry, ScreenRect } from '../../common/api.js';
+import { BLOCK, LossyBlocks } from '../../common/lossy-blocks.js';
+import { encodeVideo, MAX_VIDEO_RECTS, VideoCodec, type PictureMode } from '../../common/messages.js';
+import type { LinkMeter } from './link-meter.js';
+import type { Mirror } from './mirror.js';
+import { dueAreas, overlaps, toBlocks } from './areas.js';
+import { VideoLane } from './video-lane.js';
+
+/** A batch changing at least this many pixels goes as video: a scroll, a drag, a photo; typing and menus stay exact. */
+export const VIDEO_AREA = 256 * 256;
+/** An area shown as video gets its exact pixels once it has been still this long (the issue allows 500 ms in all). */
+export const REFINE_MS = 200;
+/** At most this many raw bytes of exact pixels per top-off round, so typing never waits behind a whole screen of them. */
+const REFINE_BYTES = 512 * 1024;
+/** The first picture waits this long for an encoder still starting, then goes exact instead. */
+const START_WAIT_MS = 1500;
+/** Fastest video frame rate, and the slowest the pacing falls to while the link is full. */
+const MIN_FRAME_MS = 33;
+const MAX_FRAME_MS = 500;
+/** Queueing beyond the link's own delay that counts as congestion. */
+const CONGESTED_MS = 40;
+/** The encoder's constant quality per picture mode: lower is sharper and bigger. */
+const CRF: Record<Exclude<PictureMode, 'best'>, number> = { automatic: 38, least: 50 };
+
+export interface VideoPathDeps {
+  readonly meter: LinkMeter;
+  /** Whether the channel has room: the link's own buffer is below its high water. */
+  room(): boolean;
+  /** Sends a video message, then a sync mark; in order with everything else. */
+  video(message: Uint8Array): void;
+  /** Sends these areas' exact pixels from the mirror, then a sync mark. */
+  exact(areas: readonly ScreenRect[]): void;
+  /** The encoder failed: the stream goes on lossless. */
+  failed(reason: string): void;
+}
+
+/**
+ * The video half of the hybrid screen stream: big changes go to a VP9 encoder as whole frames of the mirror, and
+ * the helper paints only the areas that changed. Each area shown as video is tracked in 16×16 blocks, and once still
+ * for REFINE_MS its exact pixels follow, so the picture is bit-exact soon after the screen stops. Frames are paced by
+ * the helper's answers: at most one frame beyond the one the link is draining; the frame interval grows while queues
+ * build, and shrinks again when they empty.
+ */
+export class VideoPath {
+  private lane?: VideoLane;
+  private starting?: Promise<void>;
+  private key?: Uint8Array;
+  private lossy: LossyBlocks;
+  private pending: ScreenRect[] = [];
+  /** Exact areas sent while a frame encoded: the frame may paint older pixels over them, so they are sent again after it. */
+  private sentDuring: ScreenRect[] = [];
+  private encoding = false;
+  private lastFrameAt = -Infinity;
+  private frameMs = MIN_FRAME_MS;
+  private timer?: NodeJS.Timeout;
+  private disposed = false;
+
+  constructor(
+    private mirror: Mirror,
+    readonly mode: Exclude<PictureMode, 'best'>,
+    private readonly deps: VideoPathDeps,
+  ) {
+    this.lossy = new LossyBlocks(mirror.geometry);
+    this.restart();
+  }
+
+  /** The codec of the frames, for the statistics. */
+  readonly codec = VideoCodec.vp9;
+
+  /** A new picture (a refresh or a new size): a new encoder, so the helper's decoder starts from a key frame. */
+  reset(mirror: Mirror): void {
+    this.mirror = mirror;
+    this.lossy = new LossyBlocks(mirror.geometry);
+    this.pending = [];
+    this.sentDuring = [];
+    this.restart();
+  }
+
+  /** Whether this batch should go as video. The first picture does whenever an encoder is on its way. */
+  wants(areas: readonly ScreenRect[], firstPicture: boolean): boolean {
+    if (this.disposed || !(this.lane?.alive || this.starting)) return false;
+    return firstPicture || areas.reduce((sum, r) => sum + r.width * r.height, 0) >= VIDEO_AREA;
+  }
+
+  add(areas: readonly ScreenRect[]): void {
+    this.pending.push(...areas);
+    if (this.pending.length > MAX_VIDEO_RECTS) this.pending = [this.pending.reduce(unite)];
+    this.pump();
+  }
+
+  /** Exact pixels of these areas went out (ordinary lossless changes). */
+  exactSent(areas: readonly ScreenRect[]): void {
+    for (const r of areas) this.lossy.clear(r);
+    if (this.encoding) this.sentDuring.push(...areas);
+  }
+
+  /** The helper answered a mark, or the link drained: a frame or a top-off may go now. */
+  pump(): void {
+    if (this.disposed) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.pending.length) this.frame();
+    else this.refine();
+    if (!this.timer && (this.pending.length || this.lossy.count)) this.timer = setTimeout(() => this.pump(), this.pending.length ? this.frameMs : REFINE_MS / 2);
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    clearTimeout(this.timer);
+    this.lane?.dispose();
+  }
+
+  private paced(): boolean {
+    return this.deps.meter.outstanding <= 1 && this.deps.room();
+  }
+
+  private frame(): void {
+    const lane = this.lane;
+    if (this.encoding || !lane?.alive || !this.key || !this.paced()) return;
+    const now = performance.now();
+    if (now - this.lastFrameAt < this.frameMs) return;
+    this.adapt();
+    this.lastFrameAt = now;
+    const areas = toBlocks(this.pending, this.mirror.geometry, MAX_VIDEO_RECTS);
+    this.pending = [];
+    this.encoding = true;
+    const key = this.key;
+    lane.encode(this.mirror.snapshot()).then(
+      (data) => {
+        this.encoding = false;
+        if (this.disposed || lane !== this.lane) return;
+        if (key.length) this.deps.video(encodeVideo({ codec: this.codec, key: true, rects: [], data: key }));
+        this.key = new Uint8Array(0);
+        this.deps.video(encodeVideo({ codec: this.codec, key: false, rects: areas, data }));
+        const at = performance.now();
+        for (const r of areas) this.lossy.mark(r, at);
+        const again = this.sentDuring.filter((r) => areas.some((a) => overlaps(a, r)));
+        this.sentDuring = [];
+        if (again.length) this.deps.exact(again);
+        this.pump();
+      },
+      (e: Error) => this.fail(lane, e),
+    );
+  }
+
+  /** Slower frames while the helper's answers queue; faster again once they do not. */
+  private adapt(): void {
+    const congested = this.deps.meter.queueMs > CONGESTED_MS;
+    this.frameMs = congested ? Math.min(this.frameMs * 2, MAX_FRAME_MS) : Math.max(this.frameMs * 0.75, MIN_FRAME_MS);
+  }
+
+  private refine(): void {
+    if (this.lossy.count === 0 || this.encoding || !this.paced()) return;
+    const areas = dueAreas(this.lossy, performance.now() - REFINE_MS, Math.floor(REFINE_BYTES / (BLOCK * BLOCK * 3)));
+    if (!areas.length) return;
+    for (const r of areas) this.lossy.clear(r);
+    this.deps.exact(areas);
+  }
+
+  private restart(): void {
+    this.lane?.dispose();
+    this.lane = undefined;
+    this.key = undefined;
+    const geometry: ScreenGeometry = this.mirror.geometry;
+    const starting = VideoLane.start(geometry, CRF[this.mode]).then(
+      ({ lane, key }) => {
+        if (this.starting !== starting || this.disposed) return lane.dispose();
+        this.starting = undefined;
+        this.lane = lane;
+        this.key = key;
+        this.pump();
+      },
+      (e: Error) => {
+        if (this.starting === starting && !this.disposed) this.deps.failed(`the video encoder did not start: ${e.message}`);
+      },
+    );
+    this.starting = starting;
+    // A first picture that waits for an encoder stuck in starting goes exact.
+    setTimeout(() => {
+      if (this.starting === starting && this.pending.length) this.deps.exact(this.pending.splice(0));
+    }, START_WAIT_MS).unref();
+  }
+
+  private fail(lane: VideoLane, e: Error): void {
+    this.encoding = false;
+    if (this.disposed || lane !== this.lane) return;
+    this.deps.failed(`the video encoder failed: ${e.message}`);
+  }
+}
+
+function unite(a: ScreenRect, b: ScreenRect): ScreenRect {
+  const x = Math.min(a.x, b.x);
+  const y = Math.min(a.y, b.y);
+  return { x, y, width: Math.max(a.x + a.width, b.x + b.width) - x, height: Math.max(a.y + a.height, b.y + b.height) - y };
+}
