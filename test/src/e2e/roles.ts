@@ -55,7 +55,10 @@ export class TwoRoles {
       const novicePage = await browser.newPage({ viewport: nv });
       const helperPage = await browser.newPage({ viewport: hv });
       // An uncaught error in a page shows in the test's output, beside the failure it explains.
-      for (const page of [novicePage, helperPage]) page.on('pageerror', (e) => console.error(`[page] ${e.stack ?? e.message}`));
+      for (const page of [novicePage, helperPage]) {
+        page.on('pageerror', (e) => console.error(`[page] ${e.stack ?? e.message}`));
+        page.on('crash', () => console.error('[page] crashed'));
+      }
       await novicePage.goto(novice.url);
       await helperPage.goto(helper.url);
       return new TwoRoles(desktop, novice, helper, browser, novicePage, helperPage, folder, options);

@@ -59,6 +59,7 @@ export class NoviceScreenStream implements ChannelEndpoint {
   private videoOff?: string;
   private firstPicture = true;
   private answerTimer?: NodeJS.Timeout;
+  private turns = 0;
 
   constructor(
     private readonly link: ChannelLink,
@@ -106,8 +107,10 @@ export class NoviceScreenStream implements ChannelEndpoint {
   /** The helper's page said what it decodes and which picture it wants; undefined: none said so in time. */
   private capsArrived(caps: Caps | undefined): void {
     if (caps) this.caps = caps;
+    const turn = ++this.turns;
     const release = (): void => {
-      if (!this.holding) return;
+      // Only the latest call lets the held picture go: an earlier one may finish before the encoder is on its way.
+      if (!this.holding || turn !== this.turns) return;
       clearTimeout(this.holding);
       this.holding = undefined;
       if (!this.caps) this.stopVideo();
@@ -143,10 +146,7 @@ export class NoviceScreenStream implements ChannelEndpoint {
       failed: (reason) => {
         this.logger.warn(`ra.screen: ${reason}; the screen goes on losslessly`);
         this.videoOff = reason;
-        this.stopVideo();
-        // Areas shown as video get their exact pixels with a fresh picture.
-        if (this.geometry) this.reset(this.geometry);
-        this.stream?.refresh();
+        this.lossless();
       },
     });
   }
@@ -167,8 +167,15 @@ export class NoviceScreenStream implements ChannelEndpoint {
     this.answerTimer = setTimeout(() => {
       this.logger.info('ra.screen: the helper\'s page answers no more; big changes go lossless until a page says it decodes video');
       this.caps = undefined;
-      this.stopVideo();
+      this.lossless();
     }, ANSWER_TIMEOUT_MS);
+  }
+
+  /** Video stops; what it showed, or was about to, comes exactly with a fresh picture. */
+  private lossless(): void {
+    this.stopVideo();
+    if (this.geometry) this.reset(this.geometry);
+    this.stream?.refresh();
   }
 
   /** A full frame again, at most one a second: a page that keeps asking cannot keep the novice grabbing. */
@@ -204,9 +211,17 @@ export class NoviceScreenStream implements ChannelEndpoint {
     this.heldBytes = 0;
     this.stale = false;
     this.firstPicture = true;
+    // Marks sent before a new picture will not all be answered: a page that asked for it may have dropped them.
+    this.meter.forget();
+    clearTimeout(this.answerTimer);
+    this.answerTimer = undefined;
     if (this.mirror?.geometry.width !== geometry.width || this.mirror.geometry.height !== geometry.height) this.mirror = new Mirror(geometry);
     if (this.video) this.video.reset(this.mirror);
-    else void this.prepareVideo();
+    else if (this.videoMode()) {
+      // The first picture waits for the encoder's process to be on its way (a moment), not for it to be ready.
+      this.holding ??= setTimeout(() => this.capsArrived(undefined), CAPS_WAIT_MS);
+      this.capsArrived(undefined);
+    }
     this.send(Promise.resolve(this.encoder.reset(geometry)));
   }
 

@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { quietLogger, until } from '@ra/kernel/testing';
+import { RecordingLink } from '@ra/plugin-session/testing';
+import type { CaptureSink, CaptureSource } from '../common/api.js';
+import { ScreenDecoder, type ScreenEvent } from '../common/decoder.js';
+import { MessageKind } from '../common/frame.js';
+import { encodeCaps, encodeHelperSync, VideoCodec, type PictureMode } from '../common/messages.js';
+import { NodeInflater } from './inflater.js';
+import { NoviceScreenStream } from './novice-stream.js';
+import { REFINE_MS } from './video/video-path.js';
+
+const W = 480;
+const H = 320;
+
+/** A photo-like screen: gradients with noise, which exact pixels cost ~3 bytes each for. */
+function photo(shift: number): Uint8Array {
+  const pixels = new Uint8Array(W * H * 4);
+  for (let y = 0; y < H; y++) {
+    for (let x = 0; x < W; x++) {
+      const i = (y * W + x) * 4;
+      const noise = Math.imul((x + shift) * 31 + y, 2654435761) >>> 28;
+      pixels.set([(x + shift + noise) & 255, (y * 2 + noise) & 255, ((x + y) / 2 + noise) & 255, 0], i);
+    }
+  }
+  return pixels;
+}
+
+/** The novice's stream on a source the test paints, and a helper that decodes what comes and answers each mark. */
+async function pair(mode: PictureMode) {
+  const link = new RecordingLink();
+  let sink!: CaptureSink;
+  const capture: CaptureSource = {
+    id: 'photo',
+    title: 'Photo',
+    available: async () => true,
+    async start(_display, s) {
+      sink = s;
+      s.resize({ width: W, height: H });
+      s.update({ x: 0, y: 0, width: W, height: H, stride: W * 4, data: photo(0) });
+      return { geometry: { width: W, height: H }, refresh: () => undefined, dispose() {} };
+    },
+  };
+  const stream = new NoviceScreenStream(link, quietLogger);
+  const helper = new ScreenDecoder(new NodeInflater());
+  const kinds: string[] = [];
+  let read = 0;
+  let exactAt = 0;
+  const pump = setInterval(() => {
+    for (; read < link.sent.length; read++) {
+      const message = link.sent[read] as Uint8Array;
+      kinds.push(message[0] === 0 ? Object.keys(MessageKind)[message[1] & 15] : 'update');
+      void helper.apply(message).then((event: ScreenEvent) => {
+        if (event.type === 'sync') stream.receive(encodeHelperSync(event.mark.n));
+        if (helper.exact && !exactAt) exactAt = performance.now();
+        if (!helper.exact) exactAt = 0;
+      });
+    }
+  }, 2);
+  stream.receive(encodeCaps({ mode, codecs: [VideoCodec.vp9] }));
+  await stream.start(capture, ':0');
+  return {
+    stream,
+    helper,
+    kinds,
+    paint: (shift: number) => sink.update({ x: 0, y: 0, width: W, height: H, stride: W * 4, data: photo(shift) }),
+    exactAt: () => exactAt,
+    stop: () => {
+      clearInterval(pump);
+      stream.dispose();
+    },
+  };
+}
+
+function sameAsScreen(helper: ScreenDecoder, shift: number): boolean {
+  const want = photo(shift);
+  const got = helper.snapshot().rgba;
+  for (let i = 0; i < W * H; i++) {
+    if (got[i * 4] !== want[i * 4 + 2] || got[i * 4 + 1] !== want[i * 4 + 1] || got[i * 4 + 2] !== want[i * 4]) return false;
+  }
+  return true;
+}
+
+describe('screen: the hybrid stream (real ffmpeg), big changes as video, exact once still', function () {
+  this.timeout(20_000);
+
+  it('sends the first picture as video, then its exact pixels, bit-exact within 500 ms of the screen going still', async () => {
+    const p = await pair('automatic');
+    try {
+      await until(() => p.helper.exact, 5000, 'the picture never became exact');
+      assert.deepEqual(p.kinds.filter((k) => k !== 'sync').slice(0, 3), ['reset', 'video', 'video'], `key frame, then the first picture: ${p.kinds.join(' ')}`);
+      assert.ok(sameAsScreen(p.helper, 0));
+      // A scroll over the photo: a big change again, as video, then exact.
+      const before = p.kinds.length;
+      p.paint(40);
+      const stillAt = performance.now();
+      await until(() => p.kinds.length > before && p.helper.exact, 5000, 'the scroll never became exact');
+      assert.ok(p.kinds.slice(before).includes('video'), `the scroll went as ${p.kinds.slice(before).join(' ')}`);
+      assert.ok(sameAsScreen(p.helper, 40), 'exactly the novice pixels');
+      const exactMs = p.exactAt() - stillAt;
+      assert.ok(exactMs <= 500 && exactMs >= REFINE_MS, `bit-exact ${Math.round(exactMs)} ms after the screen went still`);
+    } finally {
+      p.stop();
+    }
+  });
+
+  it('sends exact pixels only when the helper chose Best picture', async () => {
+    const p = await pair('best');
+    try {
+      await until(() => p.helper.exact, 5000, 'no picture');
+      p.paint(40);
+      await until(() => sameAsScreen(p.helper, 40), 5000, 'the change never came');
+      assert.ok(!p.kinds.includes('video'), p.kinds.join(' '));
+    } finally {
+      p.stop();
+    }
+  });
+});
