@@ -1,0 +1,79 @@
+import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { until } from '@ra/kernel/testing';
+import type { Page } from 'playwright-core';
+import { canvasRegion, snap } from './e2e/browser.js';
+import { showPhoto } from './e2e/photo.js';
+import { TwoRoles } from './e2e/roles.js';
+import { differingPixels, xScreenshot } from './e2e/xwd.js';
+
+const PASSWORD = 'amber-harbour-19';
+const SCREEN = { width: 1024, height: 700 };
+/** The screen inside the border RA's indicator draws on the novice's desktop (which helpers never see). */
+const INSIDE = { x: 64, y: 96, width: 896, height: 540 };
+
+/** Waits for the canvas's state attribute, and says how long that took since `from`. */
+async function canvasState(page: Page, state: 'ready' | 'exact', from: number): Promise<number> {
+  await page.locator(`canvas#ra-screen[data-${state}="true"]`).waitFor({ timeout: 15_000 });
+  return Math.round(performance.now() - from);
+}
+
+describe('end to end: a photo-like desktop as video first, then bit-exact (hybrid screen)', function () {
+  this.timeout(120_000);
+  let roles: TwoRoles;
+  let photo: ChildProcess | undefined;
+
+  before(async () => {
+    roles = await TwoRoles.start('hybrid', { ports: [34621, 34622], screen: SCREEN });
+    photo = await showPhoto(roles.desktop.display, join(roles.folder, 'photo.xwd'), SCREEN.width, SCREEN.height);
+  });
+  after(async () => {
+    photo?.kill();
+    await roles?.stop();
+  });
+
+  it('shows the first picture whole quickly as VP9 video, then exactly the X screen, and says so in the statistics', async () => {
+    const { novicePage, helperPage, folder } = roles;
+    await novicePage.getByRole('button', { name: /Invite someone to help you/ }).click();
+    const form = novicePage.locator('#ra-invite-form');
+    await form.getByLabel('Your name').fill('Nora Novice');
+    await form.getByLabel(/^Password/).fill(PASSWORD);
+    await form.getByLabel('Type the password again').fill(PASSWORD);
+    const invitation = join(folder, 'RAInvitation.msrcincident');
+    await form.getByLabel(/Save to/).fill(invitation);
+    await form.getByRole('button', { name: 'Create invitation' }).click();
+    await novicePage.locator('#ra-invite-done').waitFor();
+    await helperPage.getByRole('button', { name: /Help someone who has invited you/ }).click();
+    await helperPage.locator('#ra-invitation-file').setInputFiles(invitation);
+    await helperPage.locator('#ra-password').fill(PASSWORD);
+    await helperPage.getByLabel(/Your name/).fill('Hank Helper');
+    await helperPage.locator('#ra-connect').click();
+    await novicePage.getByRole('dialog').waitFor();
+    const accepted = performance.now();
+    await novicePage.locator('#ra-accept').click();
+    const whole = await canvasState(helperPage, 'ready', accepted);
+    const exact = await canvasState(helperPage, 'exact', accepted);
+    await until(async () => differingPixels(await xScreenshot(roles.desktop.display), await canvasRegion(helperPage, INSIDE), INSIDE) === 0, 10_000, 'the canvas is not the X screen', 100);
+    await helperPage.getByRole('button', { name: 'Statistics' }).click();
+    const stats = helperPage.locator('#ra-screen-stats');
+    await until(async () => /VP9 4:4:4 video for big changes/.test((await stats.textContent()) ?? ''), 5000, 'the statistics do not name VP9', 100);
+    assert.match((await stats.textContent()) ?? '', /Picture: exact/);
+    console.log(`      figures: first picture whole ${whole} ms after Accept, bit-exact ${exact} ms after Accept`);
+    await snap(helperPage, 'hybrid-01-photo-exact-with-statistics');
+  });
+
+  it('sends a scroll over the photo as video, exact again within 500 ms of the screen going still', async () => {
+    const { helperPage, desktop, folder } = roles;
+    const old = photo;
+    photo = await showPhoto(desktop.display, join(folder, 'photo-2.xwd'), SCREEN.width, SCREEN.height, 48);
+    old?.kill();
+    const changed = performance.now();
+    await helperPage.locator('canvas#ra-screen[data-exact="false"]').waitFor({ timeout: 10_000 });
+    const exact = await canvasState(helperPage, 'exact', changed);
+    await until(async () => differingPixels(await xScreenshot(desktop.display), await canvasRegion(helperPage, INSIDE), INSIDE) === 0, 10_000, 'the canvas is not the X screen', 100);
+    console.log(`      figures: bit-exact ${exact} ms after the new picture was drawn on the novice's X screen`);
+    assert.ok(exact < 2000, `exact ${exact} ms after the change`);
+    await snap(helperPage, 'hybrid-02-scrolled-exact');
+  });
+});
