@@ -1,17 +1,17 @@
 #!/usr/bin/env bash
 # Installs the Debian packages RA needs that are missing, with apt as root or through sudo, saying
 # which; names them and how to install them when it cannot.
-#   product  what `npm start` needs: Xvfb and xterm for the virtual desktop
+#   product  what `npm start` needs: Xvfb and xterm for the virtual desktop, and ffmpeg (libvpx) for the screen's VP9 video
 #   test     what `npm test` needs: those, xdotool, xdpyinfo, xwd (x11-apps), xmodmap (x11-xserver-utils), xinput and Chromium,
 #            and for the NAT lab (test/src/nat, network namespaces, as root): ip (iproute2), iptables, nft (nftables)
 #            and miniupnpd (miniupnpd-nftables, which ships no service: the lab starts it),
 #            and redis-server for the messenger's scale-out specs (they start their own; no service is needed)
 #   all      those, and TigerVNC's x0vncserver for `npm run bench:screen` (the default)
-# For `product` a failure is only a warning: RA still runs, and says why helpers see no screen.
+# For `product` a failure is only a warning: RA still runs, and says why helpers see no screen (or get exact pixels only).
 set -euo pipefail
 WHAT=${1:-all}
-PACKAGES=(xvfb xterm)
-BINARIES=(Xvfb xterm)
+PACKAGES=(xvfb xterm ffmpeg)
+BINARIES=(Xvfb xterm ffmpeg)
 case "$WHAT" in
   product) ;;
   test | all)

@@ -54,7 +54,12 @@ describe('end to end: a photo-like desktop as video first, then bit-exact (hybri
     await novicePage.locator('#ra-accept').click();
     const whole = await canvasState(helperPage, 'ready', accepted);
     const exact = await canvasState(helperPage, 'exact', accepted);
-    await until(async () => differingPixels(await xScreenshot(roles.desktop.display), await canvasRegion(helperPage, INSIDE), INSIDE) === 0, 10_000, 'the canvas is not the X screen', 100);
+    await until(
+      async () => differingPixels(await xScreenshot(roles.desktop.display), await canvasRegion(helperPage, INSIDE), INSIDE) === 0,
+      10_000,
+      'the canvas is not the X screen',
+      100,
+    );
     await helperPage.getByRole('button', { name: 'Statistics' }).click();
     const stats = helperPage.locator('#ra-screen-stats');
     await until(async () => /VP9 4:4:4 video for big changes/.test((await stats.textContent()) ?? ''), 5000, 'the statistics do not name VP9', 100);
@@ -71,7 +76,12 @@ describe('end to end: a photo-like desktop as video first, then bit-exact (hybri
     const changed = performance.now();
     await helperPage.locator('canvas#ra-screen[data-exact="false"]').waitFor({ timeout: 10_000 });
     const exact = await canvasState(helperPage, 'exact', changed);
-    await until(async () => differingPixels(await xScreenshot(desktop.display), await canvasRegion(helperPage, INSIDE), INSIDE) === 0, 10_000, 'the canvas is not the X screen', 100);
+    await until(
+      async () => differingPixels(await xScreenshot(desktop.display), await canvasRegion(helperPage, INSIDE), INSIDE) === 0,
+      10_000,
+      'the canvas is not the X screen',
+      100,
+    );
     console.log(`      figures: bit-exact ${exact} ms after the new picture was drawn on the novice's X screen`);
     assert.ok(exact < 2000, `exact ${exact} ms after the change`);
     await snap(helperPage, 'hybrid-02-scrolled-exact');

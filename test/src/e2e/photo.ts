@@ -6,7 +6,11 @@ import { once } from 'node:events';
 export function photoPixel(x: number, y: number, shift = 0): [number, number, number] {
   const u = x + shift;
   const noise = Math.imul(u * 31 + y * 7919, 2654435761) >>> 27;
-  return [(96 + 80 * Math.sin(u / 97) + 40 * Math.cos(y / 61) + noise) & 255, (88 + 70 * Math.sin((u + y) / 131) + noise) & 255, (120 + 90 * Math.cos(u / 173 - y / 89) + noise) & 255];
+  return [
+    (96 + 80 * Math.sin(u / 97) + 40 * Math.cos(y / 61) + noise) & 255,
+    (88 + 70 * Math.sin((u + y) / 131) + noise) & 255,
+    (120 + 90 * Math.cos(u / 173 - y / 89) + noise) & 255,
+  ];
 }
 
 /** An XWD file (X Window Dump, 24-bit TrueColor, most significant byte first) of the photo, as `xwud` shows it. */

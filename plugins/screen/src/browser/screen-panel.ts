@@ -93,7 +93,10 @@ class ScreenView {
     this.frame.append(this.stats.element);
     this.subscriptions = [
       context.toolbar(zoom, 0),
-      context.toolbar(pictureChoice(this.pictureMode, (mode) => this.choose(mode)), 1),
+      context.toolbar(
+        pictureChoice(this.pictureMode, (mode) => this.choose(mode)),
+        1,
+      ),
       context.toolbar(this.stats.toggle, 2),
       context.onMessage('screen', (payload) => this.receive(payload)),
     ];

@@ -41,7 +41,11 @@ export interface SyncMark {
 export type HelperMessage = { readonly type: 'refresh' } | ({ readonly type: 'caps' } & Caps) | { readonly type: 'sync'; readonly n: number };
 
 export function encodeCaps({ mode, codecs }: Caps): Uint8Array {
-  return Uint8Array.of(...plainHeader(MessageKind.caps), PictureModes.indexOf(mode), codecs.reduce((bits, c) => bits | (1 << (c - 1)), 0));
+  return Uint8Array.of(
+    ...plainHeader(MessageKind.caps),
+    PictureModes.indexOf(mode),
+    codecs.reduce((bits, c) => bits | (1 << (c - 1)), 0),
+  );
 }
 
 export function encodeHelperSync(n: number): Uint8Array {

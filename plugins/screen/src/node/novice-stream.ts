@@ -165,7 +165,7 @@ export class NoviceScreenStream implements ChannelEndpoint {
     this.answerTimer = undefined;
     if (this.meter.outstanding === 0 || !this.video) return;
     this.answerTimer = setTimeout(() => {
-      this.logger.info('ra.screen: the helper\'s page answers no more; big changes go lossless until a page says it decodes video');
+      this.logger.info("ra.screen: the helper's page answers no more; big changes go lossless until a page says it decodes video");
       this.caps = undefined;
       this.lossless();
     }, ANSWER_TIMEOUT_MS);

@@ -10,7 +10,12 @@ export function toBlocks(areas: readonly ScreenRect[], screen: ScreenGeometry, m
   const grown = areas.map((r) => {
     const x = Math.floor(r.x / BLOCK) * BLOCK;
     const y = Math.floor(r.y / BLOCK) * BLOCK;
-    return { x, y, width: Math.min(Math.ceil((r.x + r.width) / BLOCK) * BLOCK, screen.width) - x, height: Math.min(Math.ceil((r.y + r.height) / BLOCK) * BLOCK, screen.height) - y };
+    return {
+      x,
+      y,
+      width: Math.min(Math.ceil((r.x + r.width) / BLOCK) * BLOCK, screen.width) - x,
+      height: Math.min(Math.ceil((r.y + r.height) / BLOCK) * BLOCK, screen.height) - y,
+    };
   });
   if (grown.length <= max) return grown;
   const x = Math.min(...grown.map((r) => r.x));
@@ -33,7 +38,8 @@ export function dueAreas(lossy: LossyBlocks, before: number, maxBlocks: number):
       const mark = marks[row * columns + column];
       if (mark === 0 || mark > before) continue;
       let end = column;
-      while (end + 1 < columns && taken + end + 1 - column < maxBlocks && marks[row * columns + end + 1] !== 0 && marks[row * columns + end + 1] <= before) end++;
+      while (end + 1 < columns && taken + end + 1 - column < maxBlocks && marks[row * columns + end + 1] !== 0 && marks[row * columns + end + 1] <= before)
+        end++;
       const span = `${column}:${end}`;
       const above = open.get(span);
       if (above) above.height++;

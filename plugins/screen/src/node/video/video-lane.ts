@@ -40,7 +40,9 @@ export class VideoLane {
     child.stdout.on('data', (chunk: Buffer) => this.read(chunk));
     child.stderr.on('data', (chunk: Buffer) => (this.stderr = (this.stderr + chunk.toString()).slice(-STDERR_KEEP)));
     child.on('error', (e) => this.end(`ffmpeg could not run: ${e.message}`));
-    child.on('exit', (code, signal) => this.end(`ffmpeg stopped (${signal ?? `exit code ${code}`})${this.stderr ? `: ${this.stderr.trim().split('\n').pop()}` : ''}`));
+    child.on('exit', (code, signal) =>
+      this.end(`ffmpeg stopped (${signal ?? `exit code ${code}`})${this.stderr ? `: ${this.stderr.trim().split('\n').pop()}` : ''}`),
+    );
     child.stdin.on('error', () => undefined);
   }
 
@@ -80,7 +82,8 @@ export class VideoLane {
     if (this.ended) return Promise.reject(new Error(this.ended));
     if (this.waiting) return Promise.reject(new Error('the encoder is busy with a frame'));
     const { width, height } = this.geometry;
-    if (frame.length !== width * height * 4) return Promise.reject(new RangeError(`a ${width}×${height} frame has ${width * height * 4} bytes, not ${frame.length}`));
+    if (frame.length !== width * height * 4)
+      return Promise.reject(new RangeError(`a ${width}×${height} frame has ${width * height * 4} bytes, not ${frame.length}`));
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => this.end(`ffmpeg took over ${ENCODE_TIMEOUT_MS / 1000} s for a frame`), ENCODE_TIMEOUT_MS);
       this.waiting = { resolve, reject, timer };

@@ -101,7 +101,8 @@ export class VideoPath {
     this.timer = undefined;
     if (this.pending.length) this.frame();
     else this.refine();
-    if (!this.timer && (this.pending.length || this.lossy.count)) this.timer = setTimeout(() => this.pump(), this.pending.length ? this.frameMs : REFINE_MS / 2);
+    if (!this.timer && (this.pending.length || this.lossy.count))
+      this.timer = setTimeout(() => this.pump(), this.pending.length ? this.frameMs : REFINE_MS / 2);
   }
 
   dispose(): void {
