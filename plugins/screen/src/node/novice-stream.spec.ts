@@ -39,8 +39,8 @@ async function started() {
   const link = new RecordingLink();
   const screen = source();
   const stream = new NoviceScreenStream(link, quietLogger);
-  await stream.start(screen.capture, ':0');
   stream.receive(encodeCaps({ mode: 'best', codecs: [] }));
+  await stream.start(screen.capture, ':0');
   await until(() => link.sent.length === 1, 2000, 'no first frame');
   await settle();
   return { link, screen, stream };

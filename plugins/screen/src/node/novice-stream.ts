@@ -141,12 +141,13 @@ export class NoviceScreenStream implements ChannelEndpoint {
     this.video = new VideoPath(this.mirror, mode, {
       meter: this.meter,
       room: () => this.link.buffered <= HIGH_WATER_BYTES,
-      video: (message) => this.mark(Promise.resolve(message)),
+      video: (message, marked) => (marked ? this.mark(Promise.resolve(message)) : this.send(Promise.resolve(message))),
       exact: (areas) => this.mark(this.encoder.encode(areas.map((r) => this.mirror!.view(r)))),
-      failed: (reason) => {
+      failed: (reason, shown) => {
         this.logger.warn(`ra.screen: ${reason}; the screen goes on losslessly`);
         this.videoOff = reason;
-        this.lossless();
+        if (shown) this.lossless();
+        else this.stopVideo();
       },
     });
   }

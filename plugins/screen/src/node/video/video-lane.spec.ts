@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { VideoLane } from './video-lane.js';
+import { MAX_LANES, VideoLane } from './video-lane.js';
 
 const geometry = { width: 320, height: 240 };
 
@@ -38,5 +38,15 @@ describe('screen video lane: VP9 4:4:4 through a real ffmpeg child process', fun
     lane.dispose();
     assert.equal(lane.alive, false);
     await assert.rejects(lane.encode(frame), /the video encoder was stopped/);
+  });
+
+  it('runs at most MAX_LANES encoders at once, and says why a further one does not start', async () => {
+    const lanes = await Promise.all(Array.from({ length: MAX_LANES }, () => VideoLane.start(geometry, 38)));
+    try {
+      await assert.rejects(VideoLane.start(geometry, 38), new RegExp(`${MAX_LANES} video encoders already run on this computer`));
+    } finally {
+      for (const { lane } of lanes) lane.dispose();
+    }
+    (await VideoLane.start(geometry, 38)).lane.dispose();
   });
 });

@@ -6,6 +6,9 @@ const ENCODE_TIMEOUT_MS = 5000;
 const STDERR_KEEP = 2000;
 const IVF_HEADER = 32;
 const IVF_FRAME_HEADER = 12;
+/** Encoders running at once on this machine: each holds ~180–270 MB at 1080p, so more helpers get exact pixels only. */
+export const MAX_LANES = 2;
+let running = 0;
 
 /** VP9 profile 1 (4:4:4, so coloured text keeps its edges), realtime, every frame out at once, no key frames after the first. */
 function ffmpegArgs({ width, height }: ScreenGeometry, crf: number): string[] {
@@ -37,6 +40,7 @@ export class VideoLane {
     readonly geometry: ScreenGeometry,
     readonly crf: number,
   ) {
+    running++;
     child.stdout.on('data', (chunk: Buffer) => this.read(chunk));
     child.stderr.on('data', (chunk: Buffer) => (this.stderr = (this.stderr + chunk.toString()).slice(-STDERR_KEEP)));
     child.on('error', (e) => this.end(`ffmpeg could not run: ${e.message}`));
@@ -60,6 +64,7 @@ export class VideoLane {
 
   /** Starts ffmpeg for `geometry` and resolves with the lane and its key frame once that came out. */
   static async start(geometry: ScreenGeometry, crf: number): Promise<{ lane: VideoLane; key: Uint8Array }> {
+    if (running >= MAX_LANES) throw new Error(`${MAX_LANES} video encoders already run on this computer, each holding ~200 MB`);
     const lane = new VideoLane(spawn('ffmpeg', ffmpegArgs(geometry, crf), { stdio: 'pipe' }), geometry, crf);
     try {
       return { lane, key: await lane.encode(Buffer.alloc(geometry.width * geometry.height * 4)) };
@@ -119,6 +124,7 @@ export class VideoLane {
   private end(reason: string): void {
     if (this.ended) return;
     this.ended = reason;
+    running--;
     const waiting = this.waiting;
     this.waiting = undefined;
     if (waiting) {

@@ -26,12 +26,12 @@ export interface VideoPathDeps {
   readonly meter: LinkMeter;
   /** Whether the channel has room: the link's own buffer is below its high water. */
   room(): boolean;
-  /** Sends a video message, then a sync mark; in order with everything else. */
-  video(message: Uint8Array): void;
+  /** Sends a video message in order with everything else, then (`marked`) a sync mark. */
+  video(message: Uint8Array, marked: boolean): void;
   /** Sends these areas' exact pixels from the mirror, then a sync mark. */
   exact(areas: readonly ScreenRect[]): void;
-  /** The encoder failed: the stream goes on lossless. */
-  failed(reason: string): void;
+  /** The encoder failed: the stream goes on lossless; `shown` when the helper has video areas to be made exact. */
+  failed(reason: string, shown: boolean): void;
 }
 
 /**
@@ -130,9 +130,9 @@ export class VideoPath {
       (data) => {
         this.encoding = false;
         if (this.disposed || lane !== this.lane) return;
-        if (key.length) this.deps.video(encodeVideo({ codec: this.codec, key: true, rects: [], data: key }));
+        if (key.length) this.deps.video(encodeVideo({ codec: this.codec, key: true, rects: [], data: key }), false);
         this.key = new Uint8Array(0);
-        this.deps.video(encodeVideo({ codec: this.codec, key: false, rects: areas, data }));
+        this.deps.video(encodeVideo({ codec: this.codec, key: false, rects: areas, data }), true);
         const at = performance.now();
         for (const r of areas) this.lossy.mark(r, at);
         const again = this.sentDuring.filter((r) => areas.some((a) => overlaps(a, r)));
@@ -172,7 +172,10 @@ export class VideoPath {
         this.pump();
       },
       (e: Error) => {
-        if (this.starting === starting && !this.disposed) this.deps.failed(`the video encoder did not start: ${e.message}`);
+        if (this.starting !== starting || this.disposed) return;
+        // What waited for the encoder goes exactly; nothing was shown as video unless a previous encoder ran.
+        if (this.pending.length) this.deps.exact(this.pending.splice(0));
+        this.deps.failed(`the video encoder did not start: ${e.message}`, this.lossy.count > 0);
       },
     );
     this.starting = starting;
@@ -185,7 +188,7 @@ export class VideoPath {
   private fail(lane: VideoLane, e: Error): void {
     this.encoding = false;
     if (this.disposed || lane !== this.lane) return;
-    this.deps.failed(`the video encoder failed: ${e.message}`);
+    this.deps.failed(`the video encoder failed: ${e.message}`, true);
   }
 }
 
