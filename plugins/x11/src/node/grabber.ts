@@ -14,6 +14,8 @@ export type GrabMethod = 'shm' | 'core';
 export interface Grabber {
   readonly method: GrabMethod;
   grab(rect: ScreenRect): Promise<Grab>;
+  /** Reads them all in one round trip to the X server: the requests go out together, the replies come back together. */
+  grabAll(rects: readonly ScreenRect[]): Promise<Grab[]>;
   /** Makes room for a screen of this size. */
   resize(geometry: ScreenGeometry): Promise<void>;
   dispose(): Promise<void>;
@@ -29,6 +31,10 @@ export class CoreGrabber implements Grabber {
     const root = this.conn.screen.root;
     const image = await this.conn.request<Image>((cb) => this.conn.client.GetImage(Z_PIXMAP, root, r.x, r.y, r.width, r.height, PLANES, cb));
     return { data: image.data, stride: r.width * 4 };
+  }
+
+  grabAll(rects: readonly ScreenRect[]): Promise<Grab[]> {
+    return Promise.all(rects.map((r) => this.grab(r)));
   }
 
   async resize(): Promise<void> {}
@@ -58,9 +64,31 @@ export class ShmGrabber implements Grabber {
   }
 
   async grab(r: ScreenRect): Promise<Grab> {
+    return (await this.grabAll([r]))[0];
+  }
+
+  /** Each rectangle into its own part of the segment; more than it holds (overlapping rects) go in turns. */
+  async grabAll(rects: readonly ScreenRect[]): Promise<Grab[]> {
     const root = this.conn.screen.root;
-    await this.conn.request((cb) => this.segment.getImage(root, r.x, r.y, r.width, r.height, PLANES, Z_PIXMAP, 0, cb));
-    return { data: this.segment.buffer, stride: r.width * 4 };
+    const segment = this.segment;
+    const grabs: Grab[] = [];
+    let offset = 0;
+    const round: Promise<unknown>[] = [];
+    for (const r of rects) {
+      const bytes = r.width * r.height * 4;
+      if (offset + bytes > this.size) {
+        // The segment is full: what it holds is copied out before the next turn overwrites it.
+        await Promise.all(round.splice(0));
+        grabs.splice(0, grabs.length, ...grabs.map((g) => ({ data: Buffer.from(g.data), stride: g.stride })));
+        offset = 0;
+      }
+      const at = offset;
+      round.push(this.conn.request((cb) => segment.getImage(root, r.x, r.y, r.width, r.height, PLANES, Z_PIXMAP, at, cb)));
+      grabs.push({ data: segment.buffer.subarray(at, at + bytes), stride: r.width * 4 });
+      offset += bytes;
+    }
+    await Promise.all(round);
+    return grabs;
   }
 
   async resize(geometry: ScreenGeometry): Promise<void> {

@@ -230,27 +230,30 @@ export class X11CaptureStream implements CaptureStream {
       const update = this.shadow.replace(all, grab);
       this.tell(() => this.sink.update(update));
     } else {
-      for (const rect of mergeNearby(this.damaged.splice(0), MERGE_GAP_PX, MAX_GRABS)) {
-        const onScreen = clip(rect, this.screen);
-        if (!onScreen) continue;
-        const grab = await this.grab(onScreen);
-        // A resize makes this batch moot; a refresh resends everything anyway.
-        if (this.stopped || this.resizeTo || this.fullPending) return;
-        const update = this.shadow.changes(onScreen, grab);
+      const rects = mergeNearby(this.damaged.splice(0), MERGE_GAP_PX, MAX_GRABS).flatMap((r) => clip(r, this.screen) ?? []);
+      const grabs = await this.grabAll(rects);
+      // A resize makes this batch moot; a refresh resends everything anyway.
+      if (this.stopped || this.resizeTo || this.fullPending) return;
+      // Told in one tick, so the screen plugin sends the batch as one message.
+      rects.forEach((rect, i) => {
+        const update = this.shadow.changes(rect, grabs[i]);
         if (update) this.tell(() => this.sink.update(update));
-      }
+      });
     }
   }
 
   /** Grabs `rect` as helpers may see it: see DesktopGuard.beginGrab. */
   private async grab(rect: ScreenRect): Promise<Grab> {
-    const mask = this.options.guard?.beginGrab();
-    const grab = await this.rawGrab(rect);
-    if (!mask) return grab;
+    return (await this.grabAll([rect]))[0];
+  }
+
+  /** Grabs every rect in one round trip, each as helpers may see it. */
+  private async grabAll(rects: readonly ScreenRect[]): Promise<Grab[]> {
+    const masks = rects.map(() => this.options.guard?.beginGrab());
+    const grabs = await this.rawGrab(rects);
     // An SHM grab's buffer is the next grab's too: grabs run one at a time, so it stays this one's until sent.
-    const unsure = await mask.finish(rect, grab);
-    this.regrab(unsure);
-    return grab;
+    for (const [i, mask] of masks.entries()) if (mask) this.regrab(await mask.finish(rects[i], grabs[i]));
+    return grabs;
   }
 
   /** What is hidden changed there, or was not known during a grab: those areas are grabbed again. */
@@ -262,13 +265,13 @@ export class X11CaptureStream implements CaptureStream {
   }
 
   /** Grabs through MIT-SHM, and on its failure through core GetImage, for good if that works. */
-  private async rawGrab(rect: ScreenRect): Promise<Grab> {
+  private async rawGrab(rects: readonly ScreenRect[]): Promise<Grab[]> {
     try {
-      return await this.grabber.grab(rect);
+      return await this.grabber.grabAll(rects);
     } catch (e) {
       if (this.grabber.method !== 'shm' || !this.conn.alive) throw e;
       const core = new CoreGrabber(this.conn);
-      const grab = await core.grab(rect);
+      const grab = await core.grabAll(rects);
       this.options.logger?.warn(`ra.x11: MIT-SHM grab failed (${(e as Error).message}); using core GetImage from now on`);
       void this.grabber.dispose();
       this.grabber = core;
