@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { until } from '@ra/kernel/testing';
 import type { Page } from 'playwright-core';
 import { canvasRegion, snap } from './e2e/browser.js';
-import { showPhoto } from './e2e/photo.js';
+import { showPhoto } from '@ra/test-kit';
 import { TwoRoles } from './e2e/roles.js';
 import { differingPixels, xScreenshot } from './e2e/xwd.js';
 

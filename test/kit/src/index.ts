@@ -7,3 +7,4 @@ export * from './process.js';
 export * from './with-xvfb.js';
 export * from './xvfb.js';
 export * from './xwd.js';
+export * from './photo.js';

@@ -5,19 +5,20 @@
  * helper RA, and its live socket.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { startXvfb, type Xvfb } from '@ra/host/xvfb';
 import WebSocket from 'ws';
-import { background, cpuMs, median, run, sleep, waitFor } from './processes.js';
+import { background, cpuMs, median, run, sleep } from './processes.js';
+import { browserBench } from './browser.js';
+import { requestSession, startRa, type Api } from './ra-pair.js';
 import { RaViewer } from './ra-viewer.js';
 
 const REPO = fileURLToPath(new URL('../../../..', import.meta.url));
 const BENCH = process.env.RA_BENCH_DIR ?? join(REPO, '..', 'shared', 'bench');
-const RA = join(REPO, 'host', 'dist', 'node', 'main.js');
 /** The bench desktop's display, once main() started it. */
 let DISPLAY = '';
 const TRIALS = 5;
@@ -82,48 +83,12 @@ async function vnc(encoding: string, work: string): Promise<Row> {
 }
 
 async function ra(work: string): Promise<Row> {
-  const start = async (role: string, port: number) => {
-    const home = join(work, role);
-    await mkdir(home, { recursive: true });
-    await writeFile(join(home, 'settings.json'), JSON.stringify({ plugins: { 'ra.control': { settings: { allowControl: true } } } }));
-    const env = {
-      ...process.env,
-      RA_UNMANAGED: '1',
-      RA_HOME: home,
-      RA_POLICY: join(work, 'none.json'),
-      RA_OPS_KEY: join(work, 'none.pub'),
-      RA_PLUGIN_PATH: '',
-      DISPLAY,
-    };
-    const p = background('node', [RA, 'start', '--port', String(port), '--ui-port', '0'], env);
-    const [, url] = await waitFor(p.output, /Open RA: (\S+)/, `RA ${role} start`);
-    const secret = new URL(url).searchParams.get('k')!;
-    const api = async (method: string, path: string, body?: unknown) => {
-      const res = await fetch(new URL(path, url), {
-        method,
-        headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const json = (await res.json()) as Record<string, unknown>;
-      if (!res.ok) throw new Error(`${role} ${method} ${path}: ${json.error}`);
-      return json;
-    };
-    return { ...p, url, secret, api };
-  };
-  const novice = await start('novice', 34590);
-  const helper = await start('helper', 34591);
+  const novice = await startRa(work, 'novice', 34590, DISPLAY);
+  const helper = await startRa(work, 'helper', 34591, DISPLAY);
   const viewer = new RaViewer();
   try {
-    const file = join(work, 'bench.msrcincident');
-    await novice.api('POST', '/api/invitations', { via: 'file', target: file, password: 'bench-password', name: 'Bench' });
     await viewer.connect(helper.url, helper.secret);
-    await helper.api('POST', '/api/sessions/open', { invitation: await readFile(file, 'utf8'), password: 'bench-password', helperName: 'Bench helper' });
-    let pending: { id: string } | undefined;
-    for (let i = 0; i < 100 && !pending; i++, await sleep(50)) {
-      const sessions = (await novice.api('GET', '/api/sessions')) as unknown as { id: string; state: string }[];
-      pending = sessions.find((s) => s.state === 'awaiting-consent');
-    }
-    if (!pending) throw new Error('the novice never saw the request');
+    const pending = await requestSession(work, novice, helper);
     const t0 = performance.now();
     await novice.api('POST', `/api/sessions/${pending.id}/accept`);
     while (viewer.completeAt === undefined) await sleep(5);
@@ -170,8 +135,6 @@ async function ra(work: string): Promise<Row> {
 const round = (v: number) => Math.round(v * 10) / 10;
 /** Measured in the RA run; printed under the table. */
 let escMs = NaN;
-
-type Api = (method: string, path: string, body?: unknown) => Promise<Record<string, unknown>>;
 
 /**
  * Key echo as rfb-measure.js does it: a key sent over the connection (the helper's control channel,
@@ -259,7 +222,8 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((e: Error) => {
+const bench = process.argv.includes('--browser') ? browserBench : main;
+bench().catch((e: Error) => {
   console.error(`bench:screen failed: ${e.message}`);
   process.exitCode = 1;
 });

@@ -112,7 +112,8 @@ export class ScreenDecoder {
       // A sync mark is answered even by a broken stream, so the novice's pacing never waits on a refresh.
       if (plain === MessageKind.sync) return { type: 'sync', mark: readSync(reader) };
       if (plain !== undefined && plain !== MessageKind.cursor && plain !== MessageKind.video) {
-        throw new ScreenFrameError(`a screen message of kind ${plain} cannot come from the novice`);
+        const name = { [MessageKind.update]: 'plain update', [MessageKind.refresh]: 'refresh', [MessageKind.caps]: 'caps' }[plain] ?? `kind ${plain}`;
+        throw new ScreenFrameError(`a ${name} message cannot come from the novice`);
       }
       if (this.#state === 'broken') return { type: 'skipped' };
       if (this.#state === 'idle') throw new ScreenFrameError('screen message before any reset');

@@ -1,0 +1,125 @@
+import { screenshot } from '@ra/test-kit';
+import type { Page } from 'playwright-core';
+
+export interface Region {
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+/** Points of the screen sampled to know when a canvas shows all of it. */
+const SAMPLES = 400;
+/** A lossy viewer shows the screen "whole" when every sample is within this of the X server's pixel. */
+const WHOLE_TOLERANCE = 32;
+
+/**
+ * Canvas probes run in the page: each polls the canvas (every ~1 ms, off animation frames, so neither viewer's
+ * painting schedule is favoured) and answers in epoch milliseconds (`timeOrigin + now`), comparable with the bench's.
+ */
+export async function installProbe(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const w = window as unknown as Record<string, unknown>;
+    const read = (selector: string, r: { x: number; y: number; width: number; height: number }) => {
+      const canvas = document.querySelector<HTMLCanvasElement>(selector);
+      return canvas?.width ? canvas.getContext('2d')!.getImageData(r.x, r.y, r.width, r.height).data : undefined;
+    };
+    const now = () => performance.timeOrigin + performance.now();
+    w.raProbeChange = (selector: string, r: { x: number; y: number; width: number; height: number }) => {
+      const base = read(selector, r);
+      return new Promise<number>((resolve) => {
+        const limit = now() + 5000;
+        const tick = () => {
+          const data = read(selector, r);
+          if (!data || !base || now() > limit || data.some((v, i) => v !== base[i])) return resolve(now());
+          setTimeout(tick, 1);
+        };
+        tick();
+      });
+    };
+    w.raProbeSettled = (selector: string, r: { x: number; y: number; width: number; height: number }, quietMs: number) => {
+      let last = read(selector, r);
+      let changedAt = now();
+      return new Promise<number>((resolve) => {
+        const limit = now() + 20_000;
+        const tick = () => {
+          const data = read(selector, r);
+          if (data && last && data.some((v, i) => v !== last![i])) changedAt = now();
+          last = data;
+          if (now() - changedAt > quietMs || now() > limit) return resolve(changedAt);
+          setTimeout(tick, 2);
+        };
+        setTimeout(tick, quietMs / 2);
+      });
+    };
+    w.raProbeWhole = (selector: string, points: [number, number, number][], tolerance: number) =>
+      new Promise<{ whole: number; exact: number }>((resolve) => {
+        let whole = 0;
+        const limit = now() + 30_000;
+        const tick = () => {
+          const canvas = document.querySelector<HTMLCanvasElement>(selector);
+          const context = canvas?.width ? canvas.getContext('2d') : undefined;
+          let near = !!context;
+          let same = !!context;
+          for (const [x, y, rgb] of context ? points : []) {
+            const [r, g, b] = context!.getImageData(x, y, 1, 1).data;
+            const d = Math.max(Math.abs(r - (rgb >> 16)), Math.abs(g - ((rgb >> 8) & 255)), Math.abs(b - (rgb & 255)));
+            near &&= d <= tolerance;
+            same &&= d === 0;
+          }
+          if (near && !whole) whole = now();
+          if ((same && whole) || now() > limit) return resolve({ whole: whole || now(), exact: now() });
+          setTimeout(tick, 2);
+        };
+        tick();
+      });
+  });
+}
+
+/** Starts watching a region; the returned function resolves with when it changed (or 5 s passed). */
+export async function probeChange(page: Page, canvas: string, region: Region): Promise<() => Promise<number>> {
+  const handle = await page.evaluateHandle(([s, r]) => (window as unknown as { raProbeChange(s: string, r: Region): Promise<number> }).raProbeChange(s, r), [
+    canvas,
+    region,
+  ] as const);
+  return () => handle.jsonValue() as Promise<number>;
+}
+
+/** Starts watching a region; resolves with its last change once it was still for `quietMs`. */
+export async function probeSettled(page: Page, canvas: string, region: Region, quietMs: number): Promise<() => Promise<number>> {
+  const handle = await page.evaluateHandle(
+    ([s, r, q]) => (window as unknown as { raProbeSettled(s: string, r: Region, q: number): Promise<number> }).raProbeSettled(s, r, q),
+    [canvas, region, quietMs] as const,
+  );
+  return () => handle.jsonValue() as Promise<number>;
+}
+
+/** When the canvas first showed the whole X screen (every sample within tolerance) and when exactly (every sample equal). */
+export async function probeWhole(page: Page, canvas: string, display: string, width: number, height: number): Promise<{ whole: number; exact: number }> {
+  const screen = await screenshot({ ...process.env, DISPLAY: display });
+  let seed = 99;
+  const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) >>> 0) % n;
+  // Inside RA's indicator border on the novice's desktop, which no viewer is meant to show.
+  const points = Array.from({ length: SAMPLES }, () => {
+    const [x, y] = [64 + rnd(width - 128), 96 + rnd(height - 160)];
+    return [x, y, screen.rgb(x, y)] as [number, number, number];
+  });
+  return page.evaluate(
+    ([s, p, t]) =>
+      (window as unknown as { raProbeWhole(s: string, p: [number, number, number][], t: number): Promise<{ whole: number; exact: number }> }).raProbeWhole(
+        s,
+        p,
+        t,
+      ),
+    [canvas, points, WHOLE_TOLERANCE] as const,
+  );
+}
+
+/** The page's main-thread busy time so far (Chrome's TaskDuration), in ms. */
+export async function pageCpuMs(page: Page): Promise<number> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Performance.enable');
+  const { metrics } = await cdp.send('Performance.getMetrics');
+  await cdp.detach();
+  return (metrics.find((m) => m.name === 'TaskDuration')?.value ?? 0) * 1000;
+}
