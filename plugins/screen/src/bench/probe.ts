@@ -76,22 +76,27 @@ export async function installProbe(page: Page): Promise<void> {
   });
 }
 
+/** A probe started in the page and left running there: evaluate() would wait for its promise, so it is kept by number. */
+async function started(page: Page, name: string, args: readonly unknown[]): Promise<() => Promise<number>> {
+  const id = await page.evaluate(
+    ([n, a]) => {
+      const w = window as unknown as { raProbes?: Promise<number>[] } & Record<string, (...args: unknown[]) => Promise<number>>;
+      w.raProbes ??= [];
+      return w.raProbes.push(w[n](...a)) - 1;
+    },
+    [name, args] as const,
+  );
+  return () => page.evaluate((i) => (window as unknown as { raProbes: Promise<number>[] }).raProbes[i], id);
+}
+
 /** Starts watching a region; the returned function resolves with when it changed (or 5 s passed). */
-export async function probeChange(page: Page, canvas: string, region: Region): Promise<() => Promise<number>> {
-  const handle = await page.evaluateHandle(([s, r]) => (window as unknown as { raProbeChange(s: string, r: Region): Promise<number> }).raProbeChange(s, r), [
-    canvas,
-    region,
-  ] as const);
-  return () => handle.jsonValue() as Promise<number>;
+export function probeChange(page: Page, canvas: string, region: Region): Promise<() => Promise<number>> {
+  return started(page, 'raProbeChange', [canvas, region]);
 }
 
 /** Starts watching a region; resolves with its last change once it was still for `quietMs`. */
-export async function probeSettled(page: Page, canvas: string, region: Region, quietMs: number): Promise<() => Promise<number>> {
-  const handle = await page.evaluateHandle(
-    ([s, r, q]) => (window as unknown as { raProbeSettled(s: string, r: Region, q: number): Promise<number> }).raProbeSettled(s, r, q),
-    [canvas, region, quietMs] as const,
-  );
-  return () => handle.jsonValue() as Promise<number>;
+export function probeSettled(page: Page, canvas: string, region: Region, quietMs: number): Promise<() => Promise<number>> {
+  return started(page, 'raProbeSettled', [canvas, region, quietMs]);
 }
 
 /** When the canvas first showed the whole X screen (every sample within tolerance) and when exactly (every sample equal). */

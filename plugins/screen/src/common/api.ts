@@ -52,6 +52,8 @@ export interface CaptureSource {
   /** Whether this source can capture `display` on this machine. */
   available(display: string): Promise<boolean>;
   start(display: string, sink: CaptureSink): Promise<CaptureStream>;
+  /** The screen's size, read without any pixel: lets the screen plugin start its encoder while the novice decides. */
+  geometry?(display: string): Promise<ScreenGeometry>;
 }
 
 export const CaptureSource = token<CaptureSource>('CaptureSource');

@@ -5,6 +5,7 @@ import type { ScreenRect } from '../common/api.js';
 import { NO_SCREEN, ScreenFrameError } from '../common/frame.js';
 import { decodeHelperMessage, encodeSync, VideoCodec, type Caps } from '../common/messages.js';
 import { ScreenEncoder } from './encoder.js';
+import { LanePool } from './video/lane-pool.js';
 import { LinkMeter } from './video/link-meter.js';
 import { Mirror } from './video/mirror.js';
 import { VideoPath } from './video/video-path.js';
@@ -61,11 +62,15 @@ export class NoviceScreenStream implements ChannelEndpoint {
   private answerTimer?: NodeJS.Timeout;
   private turns = 0;
 
+  private readonly lease: Disposable;
+
   constructor(
     private readonly link: ChannelLink,
     private readonly logger: Logger,
+    private readonly lanes = new LanePool(),
   ) {
     this.drain = link.onDrain(() => this.resume());
+    this.lease = lanes.lease();
     this.holding = setTimeout(() => this.capsArrived(undefined), CAPS_WAIT_MS);
     void VideoLane.unavailable();
   }
@@ -93,8 +98,12 @@ export class NoviceScreenStream implements ChannelEndpoint {
       if (typeof payload === 'string') throw new ScreenFrameError('expected a binary screen message from the helper');
       const message = decodeHelperMessage(payload);
       if (message.type === 'refresh') this.refresh();
-      else if (message.type === 'caps') this.capsArrived(message);
-      else {
+      else if (message.type === 'caps') {
+        // Capabilities once the picture went out come from a page that joined (or a new picture choice): it gets a fresh one.
+        const joined = !this.holding && this.geometry !== undefined;
+        this.capsArrived(message);
+        if (joined) this.refresh();
+      } else {
         this.meter.answered(message.n);
         this.expectAnswers();
         this.video?.pump();
@@ -140,6 +149,7 @@ export class NoviceScreenStream implements ChannelEndpoint {
     if (this.disposed || this.video || !this.mirror || this.videoMode() !== mode) return;
     this.video = new VideoPath(this.mirror, mode, {
       meter: this.meter,
+      lanes: this.lanes,
       room: () => this.link.buffered <= HIGH_WATER_BYTES,
       video: (message, marked) => (marked ? this.mark(Promise.resolve(message)) : this.send(Promise.resolve(message))),
       exact: (areas) => this.mark(this.encoder.encode(areas.map((r) => this.mirror!.view(r)))),
@@ -201,6 +211,7 @@ export class NoviceScreenStream implements ChannelEndpoint {
     clearTimeout(this.refreshTimer);
     clearTimeout(this.holding);
     this.stopVideo();
+    this.lease.dispose();
     this.stream?.dispose();
     this.stream = undefined;
   }

@@ -1,7 +1,8 @@
 import type { Disposable, Logger } from '@ra/kernel';
-import type { CaptureSink, CaptureSource } from '@ra/plugin-screen/api';
+import type { CaptureSink, CaptureSource, ScreenGeometry } from '@ra/plugin-screen/api';
 import { CONNECT_TIMEOUT_MS, XConnection } from './connection.js';
 import type { DesktopGuards, GuardLease } from './desktop-guard.js';
+import { screenSize } from './screen.js';
 import { X11CaptureStream } from './x11-capture-stream.js';
 
 export interface X11CaptureOptions {
@@ -27,6 +28,15 @@ export class X11CaptureSource implements CaptureSource, Disposable {
       return true;
     } catch {
       return false;
+    }
+  }
+
+  async geometry(display: string): Promise<ScreenGeometry> {
+    const conn = await XConnection.open(display, { timeoutMs: CONNECT_TIMEOUT_MS, sharedMemory: false });
+    try {
+      return await screenSize(conn);
+    } finally {
+      await conn.close();
     }
   }
 

@@ -4,7 +4,8 @@ import { encodeVideo, MAX_VIDEO_RECTS, VideoCodec, type PictureMode } from '../.
 import type { LinkMeter } from './link-meter.js';
 import type { Mirror } from './mirror.js';
 import { dueAreas, overlaps, toBlocks } from './areas.js';
-import { VideoLane } from './video-lane.js';
+import type { LanePool } from './lane-pool.js';
+import type { VideoLane } from './video-lane.js';
 
 /** A batch changing at least this many pixels goes as video: a scroll, a drag, a photo; typing and menus stay exact. */
 export const VIDEO_AREA = 256 * 256;
@@ -22,8 +23,14 @@ const CONGESTED_MS = 40;
 /** The encoder's constant quality per picture mode: lower is sharper and bigger. */
 const CRF: Record<Exclude<PictureMode, 'best'>, number> = { automatic: 38, least: 50 };
 
+export function crfFor(mode: Exclude<PictureMode, 'best'>): number {
+  return CRF[mode];
+}
+
 export interface VideoPathDeps {
   readonly meter: LinkMeter;
+  /** Where encoders come from: a primed spare when there is one. */
+  readonly lanes: LanePool;
   /** Whether the channel has room: the link's own buffer is below its high water. */
   room(): boolean;
   /** Sends a video message in order with everything else, then (`marked`) a sync mark. */
@@ -163,7 +170,7 @@ export class VideoPath {
     this.lane = undefined;
     this.key = undefined;
     const geometry: ScreenGeometry = this.mirror.geometry;
-    const starting = VideoLane.start(geometry, CRF[this.mode]).then(
+    const starting = this.deps.lanes.take(geometry, crfFor(this.mode)).then(
       ({ lane, key }) => {
         if (this.starting !== starting || this.disposed) return lane.dispose();
         this.starting = undefined;

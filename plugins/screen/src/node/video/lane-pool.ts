@@ -1,0 +1,78 @@
+import type { Disposable } from '@ra/kernel';
+import type { ScreenGeometry } from '../../common/api.js';
+import { VideoLane } from './video-lane.js';
+
+/** A spare nobody took within this long (the novice declined, the session ended) is stopped: it holds ~200 MB. */
+const SPARE_IDLE_MS = 60_000;
+
+type Started = Promise<{ lane: VideoLane; key: Uint8Array }>;
+
+interface Spare {
+  readonly geometry: ScreenGeometry;
+  readonly crf: number;
+  readonly ready: Started;
+  readonly timer: NodeJS.Timeout;
+}
+
+/**
+ * Keeps one primed encoder ready, so neither a new session's first picture nor a viewer's refresh waits the ~0.7 s
+ * libvpx needs to start: one is warmed while the novice decides on a connection, and refilled after each take while
+ * a stream runs.
+ */
+export class LanePool implements Disposable {
+  private spare?: Spare;
+  private streams = 0;
+
+  /** Starts a spare for this screen unless one is ready. */
+  warm(geometry: ScreenGeometry, crf: number): void {
+    if (this.spare && fits(this.spare, geometry, crf)) return;
+    this.drop();
+    const ready = VideoLane.start(geometry, crf);
+    const spare: Spare = { geometry, crf, ready, timer: setTimeout(() => this.spare === spare && this.drop(), SPARE_IDLE_MS).unref() };
+    // A spare that cannot start (ffmpeg missing, too many encoders) is simply not there.
+    ready.catch(() => this.spare === spare && this.drop());
+    this.spare = spare;
+  }
+
+  /** An encoder for this screen: the spare when it fits, else a new one; a stream running refills the spare. */
+  take(geometry: ScreenGeometry, crf: number): Started {
+    const spare = this.spare;
+    let taken: Started;
+    if (spare && fits(spare, geometry, crf)) {
+      clearTimeout(spare.timer);
+      this.spare = undefined;
+      taken = spare.ready;
+    } else taken = VideoLane.start(geometry, crf);
+    if (this.streams > 0) void taken.then(() => this.streams > 0 && this.warm(geometry, crf)).catch(() => undefined);
+    return taken;
+  }
+
+  /** A stream is running: the pool keeps a spare for its refreshes until every such lease is disposed. */
+  lease(): Disposable {
+    this.streams++;
+    let ended = false;
+    return {
+      dispose: () => {
+        if (ended) return;
+        ended = true;
+        if (--this.streams === 0) this.drop();
+      },
+    };
+  }
+
+  dispose(): void {
+    this.drop();
+  }
+
+  private drop(): void {
+    const spare = this.spare;
+    this.spare = undefined;
+    if (!spare) return;
+    clearTimeout(spare.timer);
+    spare.ready.then(({ lane }) => lane.dispose()).catch(() => undefined);
+  }
+}
+
+function fits(spare: Spare, geometry: ScreenGeometry, crf: number): boolean {
+  return spare.geometry.width === geometry.width && spare.geometry.height === geometry.height && spare.crf === crf;
+}
