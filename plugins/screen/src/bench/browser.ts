@@ -48,7 +48,7 @@ async function desktop(kind: 'plain' | 'photo', work: string): Promise<{ xvfb: X
   const photo = kind === 'photo' ? await showPhoto(xvfb.display, join(work, 'photo.xwd'), W, H) : undefined;
   if (kind === 'plain') await run('xsetroot', ['-solid', '#3a6ea5'], { env: { ...process.env, DISPLAY: xvfb.display } });
   await sleep(500);
-  xvfb.spawn('xterm', ['-geometry', '100x30+40+40', '-title', 'labterm', '-e', 'bash']);
+  xvfb.spawn('xterm', ['-geometry', '100x30+40+40', '-title', 'labterm', '-e', 'bash', '--norc', '--noprofile']);
   await sleep(1000);
   return {
     xvfb,
@@ -120,8 +120,10 @@ function count(viewer: Viewer): void {
 }
 
 async function trial(viewers: readonly Viewer[], display: string, figures: Map<string, Figures>): Promise<void> {
-  // A typed character: key to canvas, both pages probing the same line.
-  await xdo(display, 'type', '--delay', '0', 'clear\n');
+  // A typed character: key to canvas, both pages probing the same line. The pointer gives the xterm the keyboard.
+  await xdo(display, 'mousemove', '300', '200');
+  await xdo(display, 'type', '--delay', '0', 'clear');
+  await xdo(display, 'key', 'Return');
   await sleep(600);
   const cpu = viewers.map((v) => ({ novice: cpuMs(v.novicePid), page: 0 }));
   for (const [i, v] of viewers.entries()) cpu[i].page = await pageCpuMs(v.page);
@@ -137,17 +139,19 @@ async function trial(viewers: readonly Viewer[], display: string, figures: Map<s
     figures.get(v.name)!.noviceCpuPerKeyMs.push((cpuMs(v.novicePid) - cpu[i].novice) / KEYS);
     figures.get(v.name)!.pageCpuPerKeyMs.push(((await pageCpuMs(v.page)) - cpu[i].page) / KEYS);
   }
-  // `seq 1 200`: until each canvas is still for 300 ms.
+  // `seq 1 200`: from Return until each canvas is still for 300 ms.
   await xdo(display, 'key', 'ctrl+u');
+  await xdo(display, 'type', '--delay', '0', 'seq 1 200');
   await sleep(500);
   const bytes = viewers.map((v) => v.bytes);
   const settled = await Promise.all(viewers.map((v) => probeSettled(v.page, v.canvas, TERM, 300)));
   const t = performance.timeOrigin + performance.now();
-  await xdo(display, 'type', '--delay', '0', 'seq 1 200\n');
+  await xdo(display, 'key', 'Return');
   const last = await Promise.all(settled.map((p) => p()));
   viewers.forEach((v, i) => {
     figures.get(v.name)!.seqMs.push(last[i] - t);
     figures.get(v.name)!.seqBytes.push(v.bytes - bytes[i]);
+    console.error(`[bench] ${v.name} seq ${Math.round(last[i] - t)} ms ${v.bytes - bytes[i]} B`);
   });
 }
 
@@ -157,6 +161,7 @@ async function firstPicture(viewer: Viewer, display: string, figures: Figures): 
   const t = performance.timeOrigin + performance.now();
   await viewer.page.reload();
   await viewer.page.locator(viewer.canvas).waitFor({ timeout: 30_000 });
+  console.error(`[bench] ${viewer.name} canvas after ${Math.round(performance.timeOrigin + performance.now() - t)} ms`);
   await installProbe(viewer.page);
   const { whole, exact } = await probeWhole(viewer.page, viewer.canvas, display, W, H);
   figures.firstWholeMs.push(whole - t);

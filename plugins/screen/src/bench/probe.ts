@@ -10,8 +10,8 @@ export interface Region {
 
 /** Points of the screen sampled to know when a canvas shows all of it. */
 const SAMPLES = 400;
-/** A lossy viewer shows the screen "whole" when every sample is within this of the X server's pixel. */
-const WHOLE_TOLERANCE = 32;
+/** A viewer shows the screen "whole" (coarse) when every sample is within this of the X server's pixel. */
+export const WHOLE_TOLERANCE = 64;
 
 /**
  * Canvas probes run in the page: each polls the canvas (every ~1 ms, off animation frames, so neither viewer's

@@ -188,7 +188,7 @@ async function escToRevoke(noviceUrl: string, noviceSecret: string): Promise<num
 /** The desktop of ../shared/bench/start-desktop.sh, on a free display: 1920×1080 with an xterm, xclock and xeyes. */
 async function startDesktop(): Promise<Xvfb> {
   const desktop = await startXvfb({ width: 1920, height: 1080 });
-  desktop.spawn('xterm', ['-geometry', '100x30+40+40', '-title', 'labterm', '-e', 'bash']);
+  desktop.spawn('xterm', ['-geometry', '100x30+40+40', '-title', 'labterm', '-e', 'bash', '--norc', '--noprofile']);
   desktop.spawn('xclock', ['-geometry', '200x200+1000+40', '-update', '60']);
   desktop.spawn('xeyes', ['-geometry', '200x150+1300+40']);
   await sleep(1000);
