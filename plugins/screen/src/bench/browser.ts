@@ -11,7 +11,11 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { background, cpuMs, median, run, sleep } from './processes.js';
 import { requestSession, startRa, type RaProcess } from './ra-pair.js';
 import { showPhoto } from '@ra/test-kit';
+import { xtestKeyboard } from './xtest-keys.js';
+
 import { installProbe, pageCpuMs, probeChange, probeSettled, probeWhole, type Region } from './probe.js';
+
+type Keyboard = Awaited<ReturnType<typeof xtestKeyboard>>;
 
 const W = 1920;
 const H = 1080;
@@ -119,7 +123,7 @@ function count(viewer: Viewer): void {
   );
 }
 
-async function trial(viewers: readonly Viewer[], display: string, figures: Map<string, Figures>): Promise<void> {
+async function trial(viewers: readonly Viewer[], display: string, keyboard: Keyboard, figures: Map<string, Figures>): Promise<void> {
   // A typed character: key to canvas, both pages probing the same line. The pointer gives the xterm the keyboard.
   await xdo(display, 'mousemove', '300', '200');
   await xdo(display, 'type', '--delay', '0', 'clear');
@@ -130,7 +134,7 @@ async function trial(viewers: readonly Viewer[], display: string, figures: Map<s
   for (let k = 0; k < KEYS; k++) {
     const probes = await Promise.all(viewers.map((v) => probeChange(v.page, v.canvas, LINE)));
     const t = performance.timeOrigin + performance.now();
-    await xdo(display, 'key', String.fromCharCode(0x61 + k));
+    await keyboard.press(String.fromCharCode(0x61 + k));
     const seen = await Promise.all(probes.map((p) => p()));
     viewers.forEach((v, i) => figures.get(v.name)!.keyMs.push(seen[i] - t));
     await sleep(150);
@@ -188,6 +192,7 @@ export async function browserBench(): Promise<void> {
       const display = desk.xvfb.display;
       const ra = await raViewer(browser, join(work, kind), display);
       const vnc = await vncViewer(browser, display);
+      const keyboard = await xtestKeyboard(display);
       const viewers = [ra.viewer, vnc.viewer];
       for (const v of viewers) await installProbe(v.page);
       const figures = new Map(
@@ -198,10 +203,11 @@ export async function browserBench(): Promise<void> {
       );
       try {
         for (let i = 0; i < TRIALS; i++) {
-          await trial(i % 2 ? [...viewers].reverse() : viewers, display, figures);
+          await trial(i % 2 ? [...viewers].reverse() : viewers, display, keyboard, figures);
           for (const v of i % 2 ? [...viewers].reverse() : viewers) await firstPicture(v, display, figures.get(v.name)!);
         }
       } finally {
+        keyboard.close();
         await vnc.stop();
         await ra.helper.stop();
         await ra.novice.stop();

@@ -10,8 +10,12 @@ export interface Region {
 
 /** Points of the screen sampled to know when a canvas shows all of it. */
 const SAMPLES = 400;
-/** A viewer shows the screen "whole" (coarse) when every sample is within this of the X server's pixel. */
-export const WHOLE_TOLERANCE = 64;
+/**
+ * A viewer shows the screen "whole" (a coarse picture) once every sample is painted near its pixel (within ±96: not
+ * the blank canvas) and the samples' mean error is at most 10 per channel: a photo through a video codec is that.
+ */
+export const WHOLE_TOLERANCE = 96;
+const WHOLE_MEAN_ERROR = 10;
 
 /**
  * Canvas probes run in the page: each polls the canvas (every ~1 ms, off animation frames, so neither viewer's
@@ -52,7 +56,7 @@ export async function installProbe(page: Page): Promise<void> {
         setTimeout(tick, quietMs / 2);
       });
     };
-    w.raProbeWhole = (selector: string, points: [number, number, number][], tolerance: number) =>
+    w.raProbeWhole = (selector: string, points: [number, number, number][], tolerance: number, meanError: number) =>
       new Promise<{ whole: number; exact: number }>((resolve) => {
         let whole = 0;
         const limit = now() + 30_000;
@@ -61,12 +65,15 @@ export async function installProbe(page: Page): Promise<void> {
           const context = canvas?.width ? canvas.getContext('2d') : undefined;
           let near = !!context;
           let same = !!context;
+          let error = 0;
           for (const [x, y, rgb] of context ? points : []) {
             const [r, g, b] = context!.getImageData(x, y, 1, 1).data;
-            const d = Math.max(Math.abs(r - (rgb >> 16)), Math.abs(g - ((rgb >> 8) & 255)), Math.abs(b - (rgb & 255)));
-            near &&= d <= tolerance;
-            same &&= d === 0;
+            const e = [Math.abs(r - (rgb >> 16)), Math.abs(g - ((rgb >> 8) & 255)), Math.abs(b - (rgb & 255))];
+            near &&= Math.max(...e) <= tolerance;
+            same &&= e.every((v) => v === 0);
+            error += (e[0] + e[1] + e[2]) / 3 / points.length;
           }
+          near &&= error <= meanError;
           if (near && !whole) whole = now();
           if ((same && whole) || now() > limit) return resolve({ whole: whole || now(), exact: now() });
           setTimeout(tick, 2);
@@ -109,15 +116,13 @@ export async function probeWhole(page: Page, canvas: string, display: string, wi
     const [x, y] = [64 + rnd(width - 128), 96 + rnd(height - 160)];
     return [x, y, screen.rgb(x, y)] as [number, number, number];
   });
-  return page.evaluate(
-    ([s, p, t]) =>
-      (window as unknown as { raProbeWhole(s: string, p: [number, number, number][], t: number): Promise<{ whole: number; exact: number }> }).raProbeWhole(
-        s,
-        p,
-        t,
-      ),
-    [canvas, points, WHOLE_TOLERANCE] as const,
-  );
+  type Whole = (s: string, p: [number, number, number][], t: number, m: number) => Promise<{ whole: number; exact: number }>;
+  return page.evaluate(([s, p, t, m]) => (window as unknown as { raProbeWhole: Whole }).raProbeWhole(s, p, t, m), [
+    canvas,
+    points,
+    WHOLE_TOLERANCE,
+    WHOLE_MEAN_ERROR,
+  ] as const);
 }
 
 /** The page's main-thread busy time so far (Chrome's TaskDuration), in ms. */
