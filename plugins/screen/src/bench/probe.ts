@@ -1,5 +1,5 @@
 import { screenshot } from '@ra/test-kit';
-import type { Page } from 'playwright-core';
+import type { CDPSession, Page } from 'playwright-core';
 
 export interface Region {
   readonly x: number;
@@ -125,11 +125,18 @@ export async function probeWhole(page: Page, canvas: string, display: string, wi
   ] as const);
 }
 
-/** The page's main-thread busy time so far (Chrome's TaskDuration), in ms. */
+const sessions = new WeakMap<Page, Promise<CDPSession>>();
+
+/** The page's main-thread busy time so far (Chrome's TaskDuration, counted from the first call), in ms. */
 export async function pageCpuMs(page: Page): Promise<number> {
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send('Performance.enable');
-  const { metrics } = await cdp.send('Performance.getMetrics');
-  await cdp.detach();
+  let session = sessions.get(page);
+  if (!session) {
+    session = page
+      .context()
+      .newCDPSession(page)
+      .then(async (cdp) => (await cdp.send('Performance.enable'), cdp));
+    sessions.set(page, session);
+  }
+  const { metrics } = await (await session).send('Performance.getMetrics');
   return (metrics.find((m) => m.name === 'TaskDuration')?.value ?? 0) * 1000;
 }

@@ -2,16 +2,21 @@ import type { ScreenRect } from '../common/api.js';
 
 /** More waiting areas than this are painted as their bounding box: one copy, not hundreds. */
 const MAX_AREAS = 64;
+/** One display frame at 60 Hz: a change after a quiet frame paints at once, later ones wait for the next frame. */
+const FRAME_MS = 1000 / 60;
 
 /**
- * Exact pixels reach the canvas once per animation frame, however many messages brought them: the decoder writes
- * into the framebuffer, and the areas it changed wait here for the next frame (or for a video frame about to draw).
+ * Exact pixels reach the canvas at most once per display frame, however many messages brought them: the decoder writes
+ * into the framebuffer, and the areas it changed wait here for the next animation frame (or for a video frame about
+ * to draw). A change after a quiet frame (a typed character) is painted at once: waiting for the frame would add
+ * up to 17 ms to every keystroke.
  */
 export class PaintQueue {
   private areas: ScreenRect[] = [];
   private image?: ImageData;
   private painted?: () => void;
   private frame?: number;
+  private paintedAt = -Infinity;
 
   constructor(private readonly canvas: HTMLCanvasElement) {}
 
@@ -24,6 +29,7 @@ export class PaintQueue {
   add(areas: readonly ScreenRect[]): void {
     this.areas.push(...areas);
     if (this.areas.length > MAX_AREAS) this.areas = [bounds(this.areas)];
+    if (this.frame === undefined && performance.now() - this.paintedAt >= FRAME_MS) return this.flush();
     this.frame ??= requestAnimationFrame(() => this.flush());
   }
 
@@ -33,6 +39,7 @@ export class PaintQueue {
     const areas = this.areas;
     this.areas = [];
     if (!this.image || areas.length === 0) return;
+    this.paintedAt = performance.now();
     const context = this.canvas.getContext('2d')!;
     for (const r of areas) context.putImageData(this.image, 0, 0, r.x, r.y, r.width, r.height);
     this.painted?.();
