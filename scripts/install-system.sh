@@ -6,7 +6,7 @@
 #            and for the NAT lab (test/src/nat, network namespaces, as root): ip (iproute2), iptables, nft (nftables)
 #            and miniupnpd (miniupnpd-nftables, which ships no service: the lab starts it),
 #            and redis-server for the messenger's scale-out specs (they start their own; no service is needed)
-#   all      those, and TigerVNC's x0vncserver for `npm run bench:screen` (the default)
+#   all      those, and TigerVNC's x0vncserver, websockify and noVNC for `npm run bench:screen` (the default)
 # For `product` a failure is only a warning: RA still runs, and says why helpers see no screen (or get exact pixels only).
 set -euo pipefail
 WHAT=${1:-all}
@@ -17,14 +17,16 @@ case "$WHAT" in
   test | all)
     PACKAGES+=(xdotool x11-utils x11-apps x11-xserver-utils xinput chromium iproute2 iptables nftables miniupnpd-nftables redis-server)
     BINARIES+=(xdotool xdpyinfo xwd xmodmap xinput chromium ip iptables nft miniupnpd redis-server)
-    if [ "$WHAT" = all ]; then PACKAGES+=(tigervnc-scraping-server); BINARIES+=(X0tigervnc); fi
+    if [ "$WHAT" = all ]; then PACKAGES+=(tigervnc-scraping-server websockify novnc); BINARIES+=(X0tigervnc websockify /usr/share/novnc/vnc_lite.html); fi
     ;;
   *) echo "usage: $0 [product|test|all]" >&2; exit 2 ;;
 esac
 
 missing=()
 for i in "${!BINARIES[@]}"; do
-  command -v "${BINARIES[$i]}" >/dev/null 2>&1 || missing+=("${PACKAGES[$i]}")
+  # A path names a file the package installs; anything else a command.
+  if [[ "${BINARIES[$i]}" == /* ]]; then [ -e "${BINARIES[$i]}" ] || missing+=("${PACKAGES[$i]}")
+  else command -v "${BINARIES[$i]}" >/dev/null 2>&1 || missing+=("${PACKAGES[$i]}"); fi
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 

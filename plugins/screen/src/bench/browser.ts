@@ -182,6 +182,16 @@ function row(name: string, f: Figures): string {
 }
 
 export async function browserBench(): Promise<void> {
+  for (const [tool, check] of [
+    ['websockify', 'command -v websockify'],
+    ['novnc', 'test -e /usr/share/novnc/vnc_lite.html'],
+    ['chromium', 'command -v chromium'],
+    ['X0tigervnc', 'command -v X0tigervnc'],
+  ]) {
+    await run('sh', ['-c', check]).catch(() => {
+      throw new Error(`${tool} is missing; run scripts/install-system.sh`);
+    });
+  }
   const work = await mkdtemp(join(tmpdir(), 'ra-bench-browser-'));
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
