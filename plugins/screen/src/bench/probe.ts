@@ -11,10 +11,11 @@ export interface Region {
 /** Points of the screen sampled to know when a canvas shows all of it. */
 const SAMPLES = 400;
 /**
- * A viewer shows the screen "whole" (a coarse picture) once every sample is painted near its pixel (within ±96: not
- * the blank canvas) and the samples' mean error is at most 10 per channel: a photo through a video codec is that.
+ * A viewer shows the screen "whole" (a coarse picture) once the samples' mean error is at most 10 per channel and
+ * none is off by more than 160 (a blank part of the canvas shows in the mean): VP9 at crf 38 on the bench's noisy
+ * photo averages 8.0 with rare pixels 140 off.
  */
-export const WHOLE_TOLERANCE = 96;
+export const WHOLE_TOLERANCE = 160;
 const WHOLE_MEAN_ERROR = 10;
 
 /**
