@@ -4,11 +4,11 @@ import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { until } from '@ra/kernel/testing';
+import { freePort, until } from '@ra/kernel/testing';
 import type { InvitationView, SessionView } from '@ra/plugin-session/api';
 import type { ContactView, MessengerStatus, OfferView } from '@ra/plugin-messenger/api';
 import type { RaProcess } from './e2e/ra-process.js';
-import { apiOk, freePort, relayForcedPair } from './e2e/relayed-pair.js';
+import { apiOk, relayForcedPair } from './e2e/relayed-pair.js';
 import { RA_BIN } from './fixtures.js';
 
 const ACCOUNT_PASSWORD = 'correct horse battery';

@@ -1,12 +1,11 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { until } from '@ra/kernel/testing';
+import { freePort, until } from '@ra/kernel/testing';
 import type { SessionView } from '@ra/plugin-session/api';
 import { Detour } from '@ra/plugin-session/testing';
 import { snap } from './e2e/browser.js';
 import type { RaProcess } from './e2e/ra-process.js';
-import { freePort } from './e2e/relayed-pair.js';
 import { TwoRoles } from './e2e/roles.js';
 import { Workspace } from './fixtures.js';
 

@@ -5,3 +5,4 @@
 export * from './boot-plugin.js';
 export * from './contract.js';
 export * from './stubs.js';
+export * from './ports.js';

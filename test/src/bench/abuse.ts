@@ -6,14 +6,16 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeControl, readInvitation, RogueHelper, RogueNovice } from '@ra/plugin-session/testing';
+import { encodeCaps, encodeHelperSync, VideoCodec } from '@ra/plugin-screen/testing';
+import { encodeChannel, encodeControl, readInvitation, RogueHelper, RogueNovice } from '@ra/plugin-session/testing';
+import { execFileSync } from 'node:child_process';
 import { startXvfb } from '@ra/test-kit';
 import { RaProcess } from '../e2e/ra-process.js';
 
 const MiB = 1024 * 1024;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
-/** The attacks named on the command line (`floods`, `slots`, `stall`), or all of them. */
+/** The attacks named on the command line (`floods`, `slots`, `stall`, `video`), or all of them. */
 const wanted = (name: string) => process.argv.length <= 2 || process.argv.slice(2).includes(name);
 const noise = encodeControl({ t: 'noise', pad: 'x'.repeat(60_000) });
 
@@ -92,6 +94,7 @@ async function main(): Promise<void> {
     if (wanted('floods')) await floods(novice, helper, folder);
     if (wanted('slots')) await slots(novice, helper, folder);
     if (wanted('stall')) await stall(novice, folder);
+    if (wanted('video')) await video(novice, folder);
     console.log(
       `load average at end ${loadavg()
         .map((l) => l.toFixed(2))
@@ -181,6 +184,51 @@ async function stall(novice: RaProcess, folder: string): Promise<void> {
     });
     const outcome = Number.isNaN(m.result) ? 'the session ran on' : `the novice ended it after ${(m.result / 1000).toFixed(1)} s`;
     line(`helper ${reads ? 'reads everything' : 'reads nothing'} for 60 s (busy screen)`, m, `; ${outcome}`);
+  }
+}
+
+/** ffmpeg processes running now: the novice's VP9 encoders. */
+const encoders = () => Number(execFileSync('sh', ['-c', 'pgrep -c -x ffmpeg || true']).toString().trim());
+
+/**
+ * A helper that says it decodes VP9, on a busy screen: one floods picture choices and sync answers (10,000 a second
+ * for 20 s) while reading everything; one reads nothing for 60 s.
+ */
+async function video(novice: RaProcess, folder: string): Promise<void> {
+  for (const attack of ['floods choices and answers', 'reads nothing']) {
+    const text = await invite(novice, folder, `bench-video-${attack.length}.msrcincident`);
+    let most = 0;
+    const m = await peak(novice.pid, async () => {
+      const rogue = await RogueHelper.connect(novice.port);
+      await rogue.prove(readInvitation(text), 'pass');
+      const pending = (await novice.api<{ id: string; state: string }[]>('GET', '/api/sessions')).body.find((x) => x.state === 'awaiting-consent');
+      await novice.api('POST', `/api/sessions/${pending!.id}/accept`);
+      await rogue.next('consent');
+      rogue.socket.write(encodeChannel('screen', encodeCaps({ mode: 'automatic', codecs: [VideoCodec.vp9] })));
+      const flooding = attack.startsWith('floods');
+      if (!flooding) rogue.socket.pause();
+      const started = Date.now();
+      let endedAfter = NaN;
+      for (let tick = 0; Date.now() - started < (flooding ? 20_000 : 60_000); tick++) {
+        if (flooding) {
+          for (let i = 0; i < 100; i++) {
+            const mode = i % 2 ? 'least' : 'automatic';
+            rogue.socket.write(encodeChannel('screen', encodeCaps({ mode, codecs: [VideoCodec.vp9] })));
+            rogue.socket.write(encodeChannel('screen', encodeHelperSync(Math.floor(Math.random() * 2 ** 32))));
+          }
+        }
+        most = Math.max(most, encoders());
+        if (tick % 50 === 0) {
+          const s = (await novice.api<{ id: string; state: string }[]>('GET', '/api/sessions')).body.find((x) => x.id === pending!.id);
+          if (s?.state === 'ended' && Number.isNaN(endedAfter)) endedAfter = Date.now() - started;
+        }
+        await sleep(10);
+      }
+      rogue.destroy();
+      return endedAfter;
+    });
+    const outcome = Number.isNaN(m.result) ? 'the session ran on' : `the novice ended it after ${(m.result / 1000).toFixed(1)} s`;
+    line(`helper with VP9 ${attack} (busy screen)`, m, `; at most ${most} encoders ran; ${outcome}`);
   }
 }
 

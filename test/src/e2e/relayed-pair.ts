@@ -1,20 +1,10 @@
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { mkdtemp, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateOpsKeyPair, signDetached } from '@ra/kernel/node';
+import { freePort } from '@ra/kernel/testing';
 import { RaProcess } from './ra-process.js';
-
-export async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
-}
 
 /**
  * A novice whose organization forces the relay (a signed policy), so a session must run over it even on

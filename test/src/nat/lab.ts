@@ -40,8 +40,7 @@ export function skipUnlessLab(context: Mocha.Context): void {
   const why = labUnavailable();
   if (!why) return;
   console.log(`      skipped: ${why}`);
-  // Skipped only where the lab cannot exist (not root: no network namespaces); `.ci/run` runs as root, where it runs.
-  context.skip();
+  context.skip(); // Only where the lab cannot exist (not root: no network namespaces); `.ci/run` runs as root, where it runs.
 }
 
 /** A command started in a namespace, tracked by its pid, with what it printed. */

@@ -7,6 +7,7 @@ import { Link, MessengerError } from './link.js';
 import { NetworkError, TrustError } from './secure-socket.js';
 import { issue, type Issued } from './testing/certificates.js';
 import { welcoming, WssPeer } from './testing/wss-peer.js';
+import { freePort } from '@ra/kernel/testing';
 
 const TIMEOUT = { timeoutMs: 5_000 };
 const local = (port: number) => ({ host: '127.0.0.1', port });
@@ -142,14 +143,6 @@ describe('messenger link: pinned TLS, then the WebSocket', function () {
     assert.ok(link.closed);
   });
 });
-
-async function freePort(): Promise<number> {
-  const s = createServer().listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 async function until(done: () => boolean, ms = 5_000): Promise<void> {
   const end = Date.now() + ms;

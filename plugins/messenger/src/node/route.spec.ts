@@ -9,6 +9,7 @@ import type { SessionGrant } from '../common/protocol.js';
 import { MessengerRoute, parseMessengerAddress, REACH_MS } from './route.js';
 import { recordingLogger, until } from './testing/messenger.js';
 import { noraAndHank } from './testing/pair.js';
+import { freePort } from '@ra/kernel/testing';
 
 type Pair = Awaited<ReturnType<typeof noraAndHank>>;
 type Accepted = { stream: Duplex; from: string; kind: PathKind };
@@ -54,14 +55,6 @@ describe('messenger route: reaching the novice through the server', function () 
     await once(server, 'listening');
     closers.push(() => (sockets.forEach((s) => s.destroy()), server.close()));
     return (server.address() as { port: number }).port;
-  }
-
-  async function unusedPort(): Promise<number> {
-    const server = createServer().listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    const { port } = server.address() as { port: number };
-    await new Promise((resolve) => server.close(resolve));
-    return port;
   }
 
   /** The grants as a messenger of several nodes gives them: the relay node named, here at `ports`. */
@@ -141,7 +134,7 @@ describe('messenger route: reaching the novice through the server', function () 
   });
 
   it('goes through its own node when the relay node the grant names does not answer within 2 s, or refuses', async () => {
-    const closed = await unusedPort();
+    const closed = await freePort();
     sendTo(pair.nora.client, { tcpPort: await blackHole(), wsPort: await blackHole() });
     sendTo(pair.hank.client, { tcpPort: closed, wsPort: closed });
     const started = Date.now();

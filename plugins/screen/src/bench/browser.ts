@@ -8,7 +8,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startXvfb, type Xvfb } from '@ra/host/xvfb';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { background, cpuMs, median, run, sleep } from './processes.js';
+import { background, cpuMs, median, run, sleep, x0vncserver } from './processes.js';
 import { requestSession, startRa, type RaProcess } from './ra-pair.js';
 import { showPhoto } from '@ra/test-kit';
 import { xtestKeyboard } from './xtest-keys.js';
@@ -89,19 +89,7 @@ async function raViewer(browser: Browser, work: string, display: string): Promis
 }
 
 async function vncViewer(browser: Browser, display: string): Promise<{ viewer: Viewer; stop(): Promise<void> }> {
-  const server = background('X0tigervnc', [
-    '-display',
-    display,
-    '-rfbport',
-    '5997',
-    '-localhost=1',
-    '-interface',
-    '127.0.0.1',
-    '-UseIPv6=0',
-    '-SecurityTypes',
-    'None',
-    '-AlwaysShared=1',
-  ]);
+  const server = x0vncserver(display, 5997);
   const proxy = background('websockify', ['--web', '/usr/share/novnc', '6097', '127.0.0.1:5997']);
   await sleep(1500);
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });

@@ -50,3 +50,21 @@ export function median(values: number[]): number {
   const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
   return sorted[sorted.length >> 1];
 }
+
+/** TigerVNC's x0vncserver on `display`, on 127.0.0.1:`port` only, without authentication, shared by every viewer. */
+export function x0vncserver(display: string, port: number): ReturnType<typeof background> {
+  const args = [
+    '-display',
+    display,
+    '-rfbport',
+    String(port),
+    '-localhost=1',
+    '-interface',
+    '127.0.0.1',
+    '-UseIPv6=0',
+    '-SecurityTypes',
+    'None',
+    '-AlwaysShared=1',
+  ];
+  return background('X0tigervnc', args);
+}

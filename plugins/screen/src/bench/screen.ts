@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { startXvfb, type Xvfb } from '@ra/host/xvfb';
 import WebSocket from 'ws';
-import { background, cpuMs, median, run, sleep } from './processes.js';
+import { cpuMs, median, run, sleep, x0vncserver } from './processes.js';
 import { browserBench } from './browser.js';
 import { requestSession, startRa, type Api } from './ra-pair.js';
 import { RaViewer } from './ra-viewer.js';
@@ -45,19 +45,7 @@ interface Row {
 }
 
 async function vnc(encoding: string, work: string): Promise<Row> {
-  const server = background('X0tigervnc', [
-    '-display',
-    DISPLAY,
-    '-rfbport',
-    '5998',
-    '-localhost=1',
-    '-interface',
-    '127.0.0.1',
-    '-UseIPv6=0',
-    '-SecurityTypes',
-    'None',
-    '-AlwaysShared=1',
-  ]);
+  const server = x0vncserver(DISPLAY, 5998);
   try {
     await sleep(1000);
     const env = { ...process.env, DISPLAY, SERVER_PID: String(server.child.pid), IDLE_MS: String(IDLE_MS), TRIALS: String(TRIALS) };

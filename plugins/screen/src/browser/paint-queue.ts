@@ -1,4 +1,5 @@
 import type { ScreenRect } from '../common/api.js';
+import { bounds } from '../common/rects.js';
 
 /** More waiting areas than this are painted as their bounding box: one copy, not hundreds. */
 const MAX_AREAS = 64;
@@ -49,10 +50,4 @@ export class PaintQueue {
     if (this.frame !== undefined) cancelAnimationFrame(this.frame);
     this.areas = [];
   }
-}
-
-function bounds(areas: readonly ScreenRect[]): ScreenRect {
-  const x = Math.min(...areas.map((r) => r.x));
-  const y = Math.min(...areas.map((r) => r.y));
-  return { x, y, width: Math.max(...areas.map((r) => r.x + r.width)) - x, height: Math.max(...areas.map((r) => r.y + r.height)) - y };
 }

@@ -126,6 +126,7 @@ class ScreenView {
 
   private choose(mode: PictureMode): void {
     this.pictureMode = mode;
+    this.stats.chose(mode);
     void this.sayCaps();
   }
 

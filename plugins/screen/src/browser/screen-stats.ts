@@ -1,4 +1,4 @@
-import { VideoCodec, type SyncMark } from '../common/messages.js';
+import { VideoCodec, type PictureMode, type SyncMark } from '../common/messages.js';
 
 const WINDOW_MS = 1000;
 
@@ -36,6 +36,11 @@ export class ScreenStats {
   painted(video: boolean): void {
     this.frames.push(performance.now());
     this.video ||= video;
+  }
+
+  /** Best picture: nothing goes as video from now on, whatever the last mark said. */
+  chose(mode: PictureMode): void {
+    if (mode === 'best') this.video = false;
   }
 
   mark(mark: SyncMark): void {

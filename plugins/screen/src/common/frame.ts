@@ -13,7 +13,7 @@
  *                only, and none of the kinds below.
  *   video   (5)  novice → helper: u8 codec (1 VP9), u8 flags (bit 0: key frame), u16 count, count × u16 x, y, w, h:
  *                the areas this frame paints (the rest of the picture stays as it is), then the encoded frame.
- *                Lossy: a `update` brings the exact pixels once the area is still (see messages.ts).
+ *                Lossy: an `update` brings the exact pixels once the area is still (see messages.ts).
  *   sync    (6)  novice → helper: u32 n, u16 round trip ms, u32 link bytes/s, u8 codec in use (0 lossless);
  *                helper → novice: u32 n, once everything before it was applied. The novice's flow control.
  * n > 0: a compressed message, novice → helper: the next segment of the stream's raw deflate data, ended

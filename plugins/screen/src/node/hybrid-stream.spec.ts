@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
 import { quietLogger, until } from '@ra/kernel/testing';
 import { RecordingLink } from '@ra/plugin-session/testing';
-import type { CaptureSink, CaptureSource } from '../common/api.js';
 import { ScreenDecoder, type ScreenEvent } from '../common/decoder.js';
 import { MessageKind } from '../common/frame.js';
 import { encodeCaps, encodeHelperSync, VideoCodec, type PictureMode } from '../common/messages.js';
 import { NodeInflater } from './inflater.js';
 import { NoviceScreenStream } from './novice-stream.js';
+import { scriptedSource } from './testing/scripted-source.js';
+import sinon from 'sinon';
+import { LanePool } from './video/lane-pool.js';
 import { REFINE_MS } from './video/video-path.js';
 
 const W = 480;
@@ -26,21 +28,10 @@ function photo(shift: number): Uint8Array {
 }
 
 /** The novice's stream on a source the test paints, and a helper that decodes what comes and answers each mark. */
-async function pair(mode: PictureMode) {
+async function pair(mode: PictureMode, lanes = new LanePool()) {
   const link = new RecordingLink();
-  let sink!: CaptureSink;
-  const capture: CaptureSource = {
-    id: 'photo',
-    title: 'Photo',
-    available: async () => true,
-    async start(_display, s) {
-      sink = s;
-      s.resize({ width: W, height: H });
-      s.update({ x: 0, y: 0, width: W, height: H, stride: W * 4, data: photo(0) });
-      return { geometry: { width: W, height: H }, refresh: () => undefined, dispose() {} };
-    },
-  };
-  const stream = new NoviceScreenStream(link, quietLogger);
+  const { capture, sink } = scriptedSource({ width: W, height: H }, photo(0));
+  const stream = new NoviceScreenStream(link, quietLogger, lanes);
   const helper = new ScreenDecoder(new NodeInflater());
   const kinds: string[] = [];
   let read = 0;
@@ -62,7 +53,7 @@ async function pair(mode: PictureMode) {
     stream,
     helper,
     kinds,
-    paint: (shift: number) => sink.update({ x: 0, y: 0, width: W, height: H, stride: W * 4, data: photo(shift) }),
+    paint: (shift: number) => sink().update({ x: 0, y: 0, width: W, height: H, stride: W * 4, data: photo(shift) }),
     exactAt: () => exactAt,
     stop: () => {
       clearInterval(pump);
@@ -112,6 +103,27 @@ describe('screen: the hybrid stream (real ffmpeg), big changes as video, exact o
       assert.ok(!p.kinds.includes('video'), p.kinds.join(' '));
     } finally {
       p.stop();
+    }
+  });
+
+  it('applies a flood of picture choices at most once a second: a helper cannot make it start encoder after encoder', async () => {
+    const lanes = new LanePool();
+    const take = sinon.spy(lanes, 'take');
+    const p = await pair('automatic', lanes);
+    try {
+      await until(() => p.helper.exact, 5000, 'no picture');
+      const before = take.callCount;
+      const started = performance.now();
+      for (let i = 0; i < 500; i++) p.stream.receive(encodeCaps({ mode: i % 2 ? 'least' : 'automatic', codecs: [VideoCodec.vp9] }));
+      await new Promise((r) => setTimeout(r, 1500));
+      const seconds = (performance.now() - started) / 1000;
+      assert.ok(take.callCount - before <= 2 * Math.ceil(seconds), `${take.callCount - before} encoders asked for in ${seconds.toFixed(1)} s`);
+      // The last choice wins, and the screen goes on.
+      p.paint(40);
+      await until(() => p.helper.exact && sameAsScreen(p.helper, 40), 5000, 'the screen stopped after the flood');
+    } finally {
+      p.stop();
+      lanes.dispose();
     }
   });
 });

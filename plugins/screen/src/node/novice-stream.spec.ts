@@ -2,36 +2,26 @@ import assert from 'node:assert/strict';
 import { setImmediate as tick } from 'node:timers/promises';
 import { quietLogger, until } from '@ra/kernel/testing';
 import { RecordingLink } from '@ra/plugin-session/testing';
-import type { CaptureSink, CaptureSource, ScreenUpdate } from '../common/api.js';
+import type { ScreenUpdate } from '../common/api.js';
 import { encodeCaps } from '../common/messages.js';
 import { HIGH_WATER_BYTES, MAX_HELD_BYTES, NoviceScreenStream } from './novice-stream.js';
+import { scriptedSource } from './testing/scripted-source.js';
 
 const WIDTH = 256;
 const HEIGHT = 256;
 
 /** A capture source the test drives: every `paint` changes a 64x64 square to a new colour. */
 function source() {
-  let sink!: CaptureSink;
-  let refreshes = 0;
+  const { capture, sink, refreshes } = scriptedSource({ width: WIDTH, height: HEIGHT });
   let colour = 0;
-  const capture: CaptureSource = {
-    id: 'painted',
-    title: 'Painted',
-    available: async () => true,
-    async start(_display, s) {
-      sink = s;
-      s.resize({ width: WIDTH, height: HEIGHT });
-      return { geometry: { width: WIDTH, height: HEIGHT }, refresh: () => void refreshes++, dispose() {} };
-    },
-  };
   const paint = (x = 0, y = 0): ScreenUpdate => {
     const data = new Uint8Array(64 * 64 * 4).fill(++colour % 251);
     const update = { x, y, width: 64, height: 64, stride: 64 * 4, data };
-    sink.update(update);
+    sink().update(update);
     return update;
   };
-  const move = (x: number, y: number) => sink.cursor({ x, y });
-  return { capture, paint, move, refreshes: () => refreshes };
+  const move = (x: number, y: number) => sink().cursor({ x, y });
+  return { capture, paint, move, refreshes };
 }
 
 /** A stream on the painted source, once its first frame went out, for a helper that asked for exact pixels only. */

@@ -12,6 +12,8 @@ import { VideoPath } from './video/video-path.js';
 import { VideoLane } from './video/video-lane.js';
 
 const REFRESH_MS = 1000;
+/** Capabilities are applied at most this often. */
+const CAPS_MS = 1000;
 /** Above this many unsent bytes the helper is reading slower than the screen changes: stop encoding, keep only what changed. */
 export const HIGH_WATER_BYTES = 1024 * 1024;
 /** Changes kept while the link is full; past this they are dropped for one fresh full picture once it drains. */
@@ -61,6 +63,8 @@ export class NoviceScreenStream implements ChannelEndpoint {
   private firstPicture = true;
   private answerTimer?: NodeJS.Timeout;
   private turns = 0;
+  private capsAt = -Infinity;
+  private capsLater?: NodeJS.Timeout;
 
   private readonly lease: Disposable;
 
@@ -98,12 +102,8 @@ export class NoviceScreenStream implements ChannelEndpoint {
       if (typeof payload === 'string') throw new ScreenFrameError('expected a binary screen message from the helper');
       const message = decodeHelperMessage(payload);
       if (message.type === 'refresh') this.refresh();
-      else if (message.type === 'caps') {
-        // Capabilities once the picture went out come from a page that joined (or a new picture choice): it gets a fresh one.
-        const joined = !this.holding && this.geometry !== undefined;
-        this.capsArrived(message);
-        if (joined) this.refresh();
-      } else {
+      else if (message.type === 'caps') this.capsFromHelper(message);
+      else {
         this.meter.answered(message.n);
         this.expectAnswers();
         this.video?.pump();
@@ -111,6 +111,24 @@ export class NoviceScreenStream implements ChannelEndpoint {
     } catch (e) {
       this.logger.warn(`ignored a screen message from the helper: ${(e as Error).message}`);
     }
+  }
+
+  /**
+   * Capabilities take effect at most once a second (the latest wins): each may start or stop an encoder, which a
+   * page that keeps sending them must not turn into a stream of processes. Once the picture went out they come
+   * from a page that joined (or a new picture choice): it gets a fresh picture.
+   */
+  private capsFromHelper(caps: Caps): void {
+    clearTimeout(this.capsLater);
+    const wait = this.capsAt + CAPS_MS - Date.now();
+    if (wait > 0) {
+      this.capsLater = setTimeout(() => this.capsFromHelper(caps), wait);
+      return;
+    }
+    this.capsAt = Date.now();
+    const joined = !this.holding && this.geometry !== undefined;
+    this.capsArrived(caps);
+    if (joined) this.refresh();
   }
 
   /** The helper's page said what it decodes and which picture it wants; undefined: none said so in time. */
@@ -210,6 +228,7 @@ export class NoviceScreenStream implements ChannelEndpoint {
     this.held = [];
     clearTimeout(this.refreshTimer);
     clearTimeout(this.holding);
+    clearTimeout(this.capsLater);
     this.stopVideo();
     this.lease.dispose();
     this.stream?.dispose();
@@ -238,7 +257,8 @@ export class NoviceScreenStream implements ChannelEndpoint {
   }
 
   private update(update: ScreenUpdate): void {
-    this.mirror?.apply(update);
+    // The mirror serves video and its top-off only: kept while an encoder is on or may start for the first picture.
+    if (this.video || this.holding) this.mirror?.apply(update);
     if (this.holding || this.link.buffered > HIGH_WATER_BYTES || this.held.length || this.stale) return this.hold(update);
     this.batch.push(update);
     if (this.batch.length === 1) queueMicrotask(() => this.flush());

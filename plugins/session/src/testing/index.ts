@@ -3,5 +3,5 @@ export * from './channel-contract.js';
 export * from './transport-contract.js';
 export * from './rogue.js';
 export * from './detour.js';
-export { encodeControl } from '../node/wire/framing.js';
+export { encodeChannel, encodeControl } from '../node/wire/framing.js';
 export { readInvitation, type Invitation } from '../node/invitation/format.js';

@@ -5,6 +5,7 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { parsePeer, punch } from './index.js';
+import { freePort } from '@ra/kernel/testing';
 
 const run = promisify(execFile);
 
@@ -12,15 +13,6 @@ async function listen(server: Server): Promise<number> {
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   return (server.address() as { port: number }).port;
-}
-
-/** A port nothing listens on (a listener's, closed again). */
-async function unusedPort(): Promise<number> {
-  const server = createServer();
-  const port = await listen(server);
-  server.close();
-  await once(server, 'close');
-  return port;
 }
 
 const tcpHandles = () => process.getActiveResourcesInfo().filter((r) => r === 'TCPSocketWrap').length;
@@ -56,7 +48,7 @@ describe('messenger paths: punch (TCP simultaneous open)', function () {
   });
 
   it('gives up at its deadline with the last reason, and leaves no socket behind', async () => {
-    const [local, closed] = [await unusedPort(), await unusedPort()];
+    const [local, closed] = [await freePort(), await freePort()];
     const before = tcpHandles();
     const started = Date.now();
     await assert.rejects(punch(local, `127.0.0.1:${closed}`, 700), {
@@ -70,7 +62,7 @@ describe('messenger paths: punch (TCP simultaneous open)', function () {
 
   it('stops when cancelled, and says why a peer is not an address', async () => {
     const abort = new AbortController();
-    const trying = punch(await unusedPort(), `127.0.0.1:${await unusedPort()}`, 10_000, abort.signal);
+    const trying = punch(await freePort(), `127.0.0.1:${await freePort()}`, 10_000, abort.signal);
     setTimeout(() => abort.abort(), 100);
     await assert.rejects(trying, { name: 'AbortError' });
     assert.throws(() => parsePeer('example.org:80'), { message: '"example.org:80" is not an address and port (ip:port)' });

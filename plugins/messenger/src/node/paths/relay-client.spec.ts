@@ -7,6 +7,7 @@ import { firstMessage, wsConnect } from '../../server/relay/testing/clients.js';
 import { throwawayCertificate, type Certificate } from '../../server/relay/testing/certificates.js';
 import { RelayRig } from '../../server/relay/testing/rig.js';
 import { openRelay, type RelayPath, type RelayTarget } from './index.js';
+import { freePort } from '@ra/kernel/testing';
 
 describe('messenger paths: openRelay against a real relay on 127.0.0.1', function () {
   this.timeout(60_000);
@@ -56,7 +57,7 @@ describe('messenger paths: openRelay against a real relay on 127.0.0.1', functio
 
   it('falls back to the WebSocket relay at once when nothing listens on the raw TLS port', async () => {
     rig = await RelayRig.start({ cert });
-    const closed = await unusedPort();
+    const closed = await freePort();
     const g = await rig.grant();
     const started = Date.now();
     const [novice, helper] = await Promise.all([open({ ...rig.target(g.novice), tcpPort: closed }), open(rig.target(g.helper))]);
@@ -154,7 +155,7 @@ describe('messenger paths: openRelay against a real relay on 127.0.0.1', functio
     const took = Date.now() - started;
     assert.ok(took >= 1400 && took < 2500, `took ${took} ms`);
     // Refused on both ports: unreachable at once.
-    const [closedRaw, closedWs] = [await unusedPort(), await unusedPort()];
+    const [closedRaw, closedWs] = [await freePort(), await freePort()];
     const refusedAt = Date.now();
     await assert.rejects(open({ ...rig.target(g.novice), tcpPort: closedRaw, wsPort: closedWs }, { timeoutMs: 20_000, reachMs: 1500 }), {
       name: 'RelayUnreachableError',
@@ -249,14 +250,6 @@ function collect(ws: WebSocket): { sizes: number[]; bytes(): Buffer; until(n: nu
 async function eventuallyWaiting(rig: RelayRig): Promise<void> {
   for (let i = 0; i < 200 && rig.relay.stats().waiting === 0; i++) await new Promise((r) => setTimeout(r, 20));
   assert.equal(rig.relay.stats().waiting, 1);
-}
-
-async function unusedPort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** Accepts TCP and never answers: a raw TLS port a firewall swallows. */

@@ -1,9 +1,6 @@
 import type { ScreenGeometry, ScreenRect } from '../../common/api.js';
 import { BLOCK, type LossyBlocks } from '../../common/lossy-blocks.js';
-
-export function overlaps(a: ScreenRect, b: ScreenRect): boolean {
-  return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
-}
+import { bounds } from '../../common/rects.js';
 
 /** The areas grown to whole blocks (clipped to the screen), so their top-off covers every block they touch; too many become one. */
 export function toBlocks(areas: readonly ScreenRect[], screen: ScreenGeometry, max: number): ScreenRect[] {
@@ -17,10 +14,7 @@ export function toBlocks(areas: readonly ScreenRect[], screen: ScreenGeometry, m
       height: Math.min(Math.ceil((r.y + r.height) / BLOCK) * BLOCK, screen.height) - y,
     };
   });
-  if (grown.length <= max) return grown;
-  const x = Math.min(...grown.map((r) => r.x));
-  const y = Math.min(...grown.map((r) => r.y));
-  return [{ x, y, width: Math.max(...grown.map((r) => r.x + r.width)) - x, height: Math.max(...grown.map((r) => r.y + r.height)) - y }];
+  return grown.length <= max ? grown : [bounds(grown)];
 }
 
 /**

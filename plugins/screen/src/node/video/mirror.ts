@@ -3,12 +3,11 @@ import type { ScreenGeometry, ScreenRect, ScreenUpdate } from '../../common/api.
 /** The novice's whole screen as last captured, BGRX: what the video encoder reads and exact top-offs are cut from. */
 export class Mirror {
   readonly pixels: Buffer;
-  /** A copy handed to the encoder, which reads it while the screen goes on changing. */
-  private readonly frame: Buffer;
+  /** A copy handed to the encoder, which reads it while the screen goes on changing; made at the first frame. */
+  private frame?: Buffer;
 
   constructor(readonly geometry: ScreenGeometry) {
     this.pixels = Buffer.alloc(geometry.width * geometry.height * 4);
-    this.frame = Buffer.alloc(this.pixels.length);
   }
 
   apply({ x, y, width, height, stride, data }: ScreenUpdate): void {
@@ -28,6 +27,7 @@ export class Mirror {
 
   /** The screen now, in the buffer the encoder reads. */
   snapshot(): Buffer {
+    this.frame ??= Buffer.allocUnsafe(this.pixels.length);
     this.pixels.copy(this.frame);
     return this.frame;
   }

@@ -3,7 +3,8 @@ import { BLOCK, LossyBlocks } from '../../common/lossy-blocks.js';
 import { encodeVideo, MAX_VIDEO_RECTS, VideoCodec, type PictureMode } from '../../common/messages.js';
 import type { LinkMeter } from './link-meter.js';
 import type { Mirror } from './mirror.js';
-import { dueAreas, overlaps, toBlocks } from './areas.js';
+import { bounds, overlaps } from '../../common/rects.js';
+import { dueAreas, toBlocks } from './areas.js';
 import type { LanePool } from './lane-pool.js';
 import type { VideoLane } from './video-lane.js';
 
@@ -91,14 +92,16 @@ export class VideoPath {
 
   add(areas: readonly ScreenRect[]): void {
     this.pending.push(...areas);
-    if (this.pending.length > MAX_VIDEO_RECTS) this.pending = [this.pending.reduce(unite)];
+    if (this.pending.length > MAX_VIDEO_RECTS) this.pending = [bounds(this.pending)];
     this.pump();
   }
 
   /** Exact pixels of these areas went out (ordinary lossless changes). */
   exactSent(areas: readonly ScreenRect[]): void {
     for (const r of areas) this.lossy.clear(r);
-    if (this.encoding) this.sentDuring.push(...areas);
+    if (!this.encoding) return;
+    this.sentDuring.push(...areas);
+    if (this.sentDuring.length > MAX_VIDEO_RECTS) this.sentDuring = [bounds(this.sentDuring)];
   }
 
   /** The helper answered a mark, or the link drained: a frame or a top-off may go now. */
@@ -108,8 +111,9 @@ export class VideoPath {
     this.timer = undefined;
     if (this.pending.length) this.frame();
     else this.refine();
-    if (!this.timer && (this.pending.length || this.lossy.count))
-      this.timer = setTimeout(() => this.pump(), this.pending.length ? this.frameMs : REFINE_MS / 2);
+    // Waiting for an encoder to start needs no timer: its start pumps.
+    const due = this.key ? this.pending.length > 0 || this.lossy.count > 0 : false;
+    if (!this.timer && due) this.timer = setTimeout(() => this.pump(), this.pending.length ? this.frameMs : REFINE_MS / 2);
   }
 
   dispose(): void {
@@ -197,10 +201,4 @@ export class VideoPath {
     if (this.disposed || lane !== this.lane) return;
     this.deps.failed(`the video encoder failed: ${e.message}`, true);
   }
-}
-
-function unite(a: ScreenRect, b: ScreenRect): ScreenRect {
-  const x = Math.min(a.x, b.x);
-  const y = Math.min(a.y, b.y);
-  return { x, y, width: Math.max(a.x + a.width, b.x + b.width) - x, height: Math.max(a.y + a.height, b.y + b.height) - y };
 }
