@@ -12,6 +12,8 @@ import { VideoPath } from './video/video-path.js';
 import { VideoLane } from './video/video-lane.js';
 
 const REFRESH_MS = 1000;
+/** More screen messages than this in a second from the helper end the session. */
+export const MAX_HELPER_MESSAGES = 300;
 /** Capabilities are applied at most this often. */
 const CAPS_MS = 1000;
 /** Above this many unsent bytes the helper is reading slower than the screen changes: stop encoding, keep only what changed. */
@@ -64,6 +66,8 @@ export class NoviceScreenStream implements ChannelEndpoint {
   private answerTimer?: NodeJS.Timeout;
   private turns = 0;
   private capsAt = -Infinity;
+  private windowAt = 0;
+  private inWindow = 0;
   private capsLater?: NodeJS.Timeout;
 
   private readonly lease: Disposable;
@@ -98,6 +102,7 @@ export class NoviceScreenStream implements ChannelEndpoint {
   }
 
   receive(payload: Uint8Array | string): void {
+    if (this.flooding()) return;
     try {
       if (typeof payload === 'string') throw new ScreenFrameError('expected a binary screen message from the helper');
       const message = decodeHelperMessage(payload);
@@ -111,6 +116,18 @@ export class NoviceScreenStream implements ChannelEndpoint {
     } catch (e) {
       this.logger.warn(`ignored a screen message from the helper: ${(e as Error).message}`);
     }
+  }
+
+  /**
+   * A page sends a sync answer per mark (at most a few dozen a second), and a refresh or capabilities now and then:
+   * a helper sending far more is not a page, and the session ends saying so.
+   */
+  private flooding(): boolean {
+    const now = Date.now();
+    if (now - this.windowAt >= 1000) [this.windowAt, this.inWindow] = [now, 0];
+    if (++this.inWindow <= MAX_HELPER_MESSAGES) return false;
+    if (this.inWindow === MAX_HELPER_MESSAGES + 1) this.link.close(`the helper sent more than ${MAX_HELPER_MESSAGES} screen messages in a second`);
+    return true;
   }
 
   /**
