@@ -11,7 +11,7 @@ interface Carried {
 /**
  * A path to a novice that a spec can break: a TCP forwarder on 127.0.0.1 to `target`, for a helper to dial
  * instead of the novice. `cut` resets every connection it carries, as a dying relay node or a network blip
- * does; `blackhole` leaves them open but carries nothing more, as a pulled cable does. Either may turn new
+ * does; `end` closes them with a FIN; `blackhole` leaves them open but carries nothing more, as a pulled cable does. Either may turn new
  * connections away for a while, so the path stays down as long as a spec needs.
  */
 export class Detour {
@@ -43,6 +43,12 @@ export class Detour {
     this.refusingUntil = Date.now() + refuseMs;
     for (const c of this.carried) for (const s of [c.from, c.to]) s.resetAndDestroy();
     this.carried.clear();
+  }
+
+  /** Ends every connection through it the polite TCP way (FIN, as a killed relay with nothing unread does), with no goodbye inside. */
+  end(refuseMs = 0): void {
+    this.refusingUntil = Date.now() + refuseMs;
+    for (const c of this.carried) for (const s of [c.from, c.to]) s.end();
   }
 
   /** Carries nothing more on the connections it holds, and closes none of them. */

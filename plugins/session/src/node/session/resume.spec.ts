@@ -155,6 +155,29 @@ describe('session resume: a dropped path comes back with nothing lost or doubled
     }
   });
 
+  it('notices at once a path whose far end closed with no goodbye (a half-open relay socket), not at the next ping', async () => {
+    const t = talk();
+    pair = await SessionPair.start(await mkdtemp(join(tmpdir(), 'ra-resume-')), identity, { channels: [t.channel] });
+    const detour = await Detour.start(pair.port);
+    try {
+      const seen = outages(pair);
+      const helper = await opened(pair, [detour.address]);
+      t.say(20);
+      detour.end();
+      const endedAt = Date.now();
+      await eventually(() => seen.helper.size > 0, 'the helper notices');
+      const noticedIn = Date.now() - endedAt;
+      t.say(20);
+      await eventually(t.complete, 'every line on both sides', 10_000);
+      assert.deepEqual(t.got.novice, t.heard('h'));
+      assert.deepEqual(t.got.helper, t.heard('n'));
+      assert.ok(noticedIn < 1000, `noticed ${noticedIn} ms after the far end closed (the wire pings every 5 s)`);
+      assert.equal(helper.current, 'open');
+    } finally {
+      await detour.stop();
+    }
+  });
+
   it('ends control at the novice too when only the helper saw the path die, before any frame of the new path is read', async () => {
     const t = talk();
     const c = control();

@@ -72,6 +72,9 @@ export class Wire {
     this.timing = options.timing ?? WIRE_TIMING;
     socket.on('data', (chunk: Buffer) => this.receive(chunk));
     socket.on('error', (e) => this.fail(connectionError(e), tampered(e)));
+    // Once open, a stream that ends is a lost path, even over a half-open relay socket that stays writable.
+    // (In the handshake a refusal is read, then the end: `next` still hands it over.)
+    socket.on('end', () => this.frameListener && this.fail('the connection closed'));
     socket.on('close', () => this.fail('the connection closed'));
     this.pingTimer = setInterval(() => this.ping(), this.timing.pingMs).unref();
   }
