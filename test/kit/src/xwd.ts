@@ -12,9 +12,15 @@ export interface Screenshot {
 }
 
 /** Runs `xwd -root -silent` on the display in `env` and parses its 32-bit ZPixmap output. */
-export async function screenshot(env: NodeJS.ProcessEnv): Promise<Screenshot> {
-  const { stdout } = await run('xwd', ['-root', '-silent'], { env, encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 });
-  return parseXwd(stdout);
+export async function screenshot(env: NodeJS.ProcessEnv, tries = 3): Promise<Screenshot> {
+  try {
+    const { stdout } = await run('xwd', ['-root', '-silent'], { env, encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 });
+    return parseXwd(stdout);
+  } catch (e) {
+    // xwd walks the window tree; a window closing meanwhile (a desktop that is changing) fails it with BadWindow.
+    if (tries > 1 && String((e as { stderr?: Buffer }).stderr ?? '').includes('BadWindow')) return screenshot(env, tries - 1);
+    throw e;
+  }
 }
 
 /** XWD: a header of big-endian 32-bit fields, the window name, a colour map, then the pixels. */
