@@ -1,4 +1,4 @@
-import { VideoCodec, type PictureMode, type SyncMark } from '../common/messages.js';
+import { VIDEO_QUALITY_STEPS, VideoCodec, type PictureMode, type SyncMark } from '../common/messages.js';
 
 const WINDOW_MS = 1000;
 
@@ -64,6 +64,7 @@ export class ScreenStats {
       ['Delay', this.link ? `${this.link.rttMs} ms round trip` : 'not measured yet'],
       ['Link', this.link?.bytesPerSecond ? `${formatBytes(this.link.bytesPerSecond)}/s at best` : 'not measured yet'],
       ['Codec', this.video ? 'VP9 4:4:4 video for big changes, exact pixels for the rest' : 'exact pixels only (lossless)'],
+      ...(this.video && this.link?.quality ? [['Video quality', qualityText(this.link.quality)] as [string, string]] : []),
       ['Picture', this.exact ? 'exact' : 'being refined'],
     ];
     this.element.replaceChildren(
@@ -78,6 +79,10 @@ export class ScreenStats {
       }),
     );
   }
+}
+
+function qualityText(level: number): string {
+  return level === 1 ? 'sharpest' : `step ${level} of ${VIDEO_QUALITY_STEPS}, coarser while the link is busy`;
 }
 
 function formatBytes(n: number): string {

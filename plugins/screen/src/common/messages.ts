@@ -29,6 +29,9 @@ export interface VideoFrame {
   readonly data: Uint8Array;
 }
 
+/** How many quality steps the novice's video has (its encoder's ladder): the statistics say which one is in use. */
+export const VIDEO_QUALITY_STEPS = 5;
+
 /** What the novice says with each mark: its view of the link, shown in the helper's statistics. */
 export interface SyncMark {
   readonly n: number;
@@ -36,6 +39,8 @@ export interface SyncMark {
   readonly bytesPerSecond: number;
   /** The codec of the last big change: 0 when everything went lossless. */
   readonly codec: number;
+  /** The video's quality step, 1 the sharpest (it coarsens while the link is congested); 0 without video. */
+  readonly quality: number;
 }
 
 export type HelperMessage = { readonly type: 'refresh' } | ({ readonly type: 'caps' } & Caps) | { readonly type: 'sync'; readonly n: number };
@@ -55,13 +60,14 @@ export function encodeHelperSync(n: number): Uint8Array {
   return w.take();
 }
 
-export function encodeSync({ n, rttMs, bytesPerSecond, codec }: SyncMark): Uint8Array {
+export function encodeSync({ n, rttMs, bytesPerSecond, codec, quality }: SyncMark): Uint8Array {
   const w = new ByteWriter();
   w.append(Uint8Array.from(plainHeader(MessageKind.sync)));
   w.u32(n);
   w.u16(Math.min(Math.round(rttMs), 0xffff));
   w.u32(Math.min(Math.round(bytesPerSecond), 0xffffffff));
   w.u8(codec);
+  w.u8(quality);
   return w.take();
 }
 
@@ -116,7 +122,7 @@ export function readVideo(reader: ByteReader, screen: { width: number; height: n
 }
 
 export function readSync(reader: ByteReader): SyncMark {
-  const mark = { n: reader.u32(), rttMs: reader.u16(), bytesPerSecond: reader.u32(), codec: reader.u8() };
+  const mark = { n: reader.u32(), rttMs: reader.u16(), bytesPerSecond: reader.u32(), codec: reader.u8(), quality: reader.u8() };
   if (reader.remaining !== 0) throw new ScreenFrameError('sync message is too long');
   return mark;
 }

@@ -29,6 +29,9 @@ function photo(shift: number): Uint8Array {
 
 /** The novice's stream on a source the test paints, and a helper that decodes what comes and answers each mark. */
 async function pair(mode: PictureMode, lanes = new LanePool()) {
+  /** How long the helper takes to answer a mark: a link that queues. */
+  const answer = { delayMs: 0 };
+  const levels: number[] = [];
   const link = new RecordingLink();
   const { capture, sink } = scriptedSource({ width: W, height: H }, photo(0));
   const stream = new NoviceScreenStream(link, quietLogger, lanes);
@@ -41,7 +44,12 @@ async function pair(mode: PictureMode, lanes = new LanePool()) {
       const message = link.sent[read] as Uint8Array;
       kinds.push(message[0] === 0 ? Object.keys(MessageKind)[message[1] & 15] : 'update');
       void helper.apply(message).then((event: ScreenEvent) => {
-        if (event.type === 'sync') stream.receive(encodeHelperSync(event.mark.n));
+        if (event.type === 'sync') {
+          levels.push(event.mark.quality);
+          const n = encodeHelperSync(event.mark.n);
+          if (answer.delayMs) setTimeout(() => stream.receive(n), answer.delayMs);
+          else stream.receive(n);
+        }
         if (helper.exact && !exactAt) exactAt = performance.now();
         if (!helper.exact) exactAt = 0;
       });
@@ -54,6 +62,8 @@ async function pair(mode: PictureMode, lanes = new LanePool()) {
     link,
     helper,
     kinds,
+    answer,
+    levels,
     paint: (shift: number) => sink().update({ x: 0, y: 0, width: W, height: H, stride: W * 4, data: photo(shift) }),
     exactAt: () => exactAt,
     stop: () => {
@@ -91,6 +101,29 @@ describe('screen: the hybrid stream (real ffmpeg), big changes as video, exact o
       const exactMs = p.exactAt() - stillAt;
       assert.ok(exactMs <= 500 && exactMs >= REFINE_MS, `bit-exact ${Math.round(exactMs)} ms after the screen went still`);
     } finally {
+      p.stop();
+    }
+  });
+
+  it('coarsens the video on a link that queues, keeps the picture going, and sharpens it again once the link is calm', async function () {
+    this.timeout(40_000);
+    const p = await pair('automatic');
+    let shift = 0;
+    const moving = setInterval(() => p.paint((shift += 8)), 40);
+    try {
+      await until(() => p.levels.some((l) => l > 0), 5000, 'no video');
+      // Answers now wait 300 ms more than the link's own delay: congestion.
+      p.answer.delayMs = 300;
+      await until(() => p.levels.at(-1)! >= 2, 10_000, `the quality never went down: ${p.levels.join(' ')}`);
+      p.answer.delayMs = 0;
+      await until(() => p.levels.at(-1) === 1, 20_000, `the quality never came back: ${p.levels.slice(-20).join(' ')}`);
+      clearInterval(moving);
+      await until(() => p.helper.exact && sameAsScreen(p.helper, shift), 5000, 'the picture never became exact');
+      console.log(
+        `      figures: quality steps in turn ${p.levels.filter((l, i) => l !== p.levels[i - 1]).join(' → ')}; ${p.kinds.filter((k) => k === 'video').length} video messages`,
+      );
+    } finally {
+      clearInterval(moving);
       p.stop();
     }
   });

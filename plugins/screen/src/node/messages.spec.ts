@@ -22,7 +22,7 @@ describe('screen messages: caps, video and sync', () => {
   it('round-trips a video frame and a sync mark', () => {
     const frame = { codec: VideoCodec.vp9, key: true, rects: [{ x: 16, y: 32, width: 64, height: 48 }], data: Uint8Array.of(1, 2, 3) };
     assert.deepEqual(readVideo(body(encodeVideo(frame)), screen), frame);
-    const mark = { n: 7, rttMs: 42, bytesPerSecond: 1_250_000, codec: VideoCodec.vp9 };
+    const mark = { n: 7, rttMs: 42, bytesPerSecond: 1_250_000, codec: VideoCodec.vp9, quality: 2 };
     assert.deepEqual(readSync(body(encodeSync(mark))), mark);
   });
 

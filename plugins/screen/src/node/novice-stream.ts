@@ -335,7 +335,7 @@ export class NoviceScreenStream implements ChannelEndpoint {
     this.send(() => {
       if (!this.answerTimer) this.expectAnswers();
       const { rttMs, bytesPerSecond } = this.meter;
-      return encodeSync({ n: this.meter.mark(), rttMs, bytesPerSecond, codec: this.video?.codec ?? 0 });
+      return encodeSync({ n: this.meter.mark(), rttMs, bytesPerSecond, codec: this.video?.codec ?? 0, quality: this.video?.level ?? 0 });
     });
   }
 

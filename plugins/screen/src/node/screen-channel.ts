@@ -5,7 +5,7 @@ import { MAX_MESSAGE_BYTES } from '../common/frame.js';
 import { NoviceScreenStream } from './novice-stream.js';
 import type { LanePool } from './video/lane-pool.js';
 import { VideoLane } from './video/video-lane.js';
-import { crfFor } from './video/video-path.js';
+import { startingCrf } from './video/quality.js';
 import type { RemoteScreens } from './remote-screens.js';
 
 /** The `screen` channel: the novice streams the desktop, the helper decodes it. View Only. */
@@ -38,7 +38,7 @@ export class ScreenChannel implements SessionChannel {
     const display = this.display();
     const source = this.sources().find((s) => s.geometry);
     if (!display || !source?.geometry || (await VideoLane.unavailable())) return;
-    this.lanes.warm(await source.geometry(display), crfFor('automatic'));
+    this.lanes.warm(await source.geometry(display), startingCrf('automatic'));
   }
 
   /** Tries each capture source in turn; if none can read the display, the helper is told why. */

@@ -51,4 +51,23 @@ describe('screen lane pool: a primed encoder ready before anyone waits', functio
       pool.dispose();
     }
   });
+
+  it('primes a spare at another quality beside a running encoder: the old spare gives up its place at once', async () => {
+    const pool = new LanePool();
+    const lease = pool.lease();
+    const running = await pool.take(small, 38);
+    try {
+      await until(() => pool['spare'] !== undefined, 2000, 'no refill');
+      // The running encoder and the refilled spare fill MAX_LANES: the primed one must replace the spare, not wait for it.
+      const primed = await pool.prime(small, 44);
+      assert.equal(primed.lane.crf, 44);
+      const taken = await pool.take(small, 44);
+      assert.equal(taken.lane, primed.lane, 'the primed encoder is the one taken');
+      taken.lane.dispose();
+    } finally {
+      running.lane.dispose();
+      lease.dispose();
+      pool.dispose();
+    }
+  });
 });

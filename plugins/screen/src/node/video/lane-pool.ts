@@ -12,6 +12,8 @@ interface Spare {
   readonly crf: number;
   readonly ready: Started;
   readonly timer: NodeJS.Timeout;
+  /** Stops the spare's encoder at once, started or not. */
+  readonly stop: AbortController;
 }
 
 /**
@@ -27,11 +29,18 @@ export class LanePool implements Disposable {
   warm(geometry: ScreenGeometry, crf: number): void {
     if (this.spare && fits(this.spare, geometry, crf)) return;
     this.drop();
-    const ready = VideoLane.start(geometry, crf);
-    const spare: Spare = { geometry, crf, ready, timer: setTimeout(() => this.spare === spare && this.drop(), SPARE_IDLE_MS).unref() };
+    const stop = new AbortController();
+    const ready = VideoLane.start(geometry, crf, stop.signal);
+    const spare: Spare = { geometry, crf, ready, stop, timer: setTimeout(() => this.spare === spare && this.drop(), SPARE_IDLE_MS).unref() };
     // A spare that cannot start (ffmpeg missing, too many encoders) is simply not there.
     ready.catch(() => this.spare === spare && this.drop());
     this.spare = spare;
+  }
+
+  /** The spare for this screen at this quality, started unless it is there: ready when `take` would get it at once. */
+  prime(geometry: ScreenGeometry, crf: number): Started {
+    this.warm(geometry, crf);
+    return this.spare?.ready ?? Promise.reject(new Error('no encoder could be primed'));
   }
 
   /** An encoder for this screen: the spare when it fits, else a new one; a stream running refills the spare. */
@@ -69,7 +78,8 @@ export class LanePool implements Disposable {
     this.spare = undefined;
     if (!spare) return;
     clearTimeout(spare.timer);
-    spare.ready.then(({ lane }) => lane.dispose()).catch(() => undefined);
+    spare.stop.abort();
+    spare.ready.catch(() => undefined);
   }
 }
 

@@ -62,10 +62,12 @@ export class VideoLane {
     return found;
   }
 
-  /** Starts ffmpeg for `geometry` and resolves with the lane and its key frame once that came out. */
-  static async start(geometry: ScreenGeometry, crf: number): Promise<{ lane: VideoLane; key: Uint8Array }> {
+  /** Starts ffmpeg for `geometry` and resolves with the lane and its key frame once that came out; `signal` stops it. */
+  static async start(geometry: ScreenGeometry, crf: number, signal?: AbortSignal): Promise<{ lane: VideoLane; key: Uint8Array }> {
     if (running >= MAX_LANES) throw new Error(`${MAX_LANES} video encoders already run on this computer, each holding ~200 MB`);
     const lane = new VideoLane(spawn('ffmpeg', ffmpegArgs(geometry, crf), { stdio: 'pipe' }), geometry, crf);
+    // Aborted: stopped at once, so its place under MAX_LANES is free for the caller's next start.
+    signal?.addEventListener('abort', () => lane.dispose(), { once: true });
     try {
       return { lane, key: await lane.encode(Buffer.alloc(geometry.width * geometry.height * 4)) };
     } catch (e) {

@@ -7,6 +7,7 @@ import { bounds, overlaps } from '../../common/rects.js';
 import { dueAreas, toBlocks } from './areas.js';
 import type { LanePool } from './lane-pool.js';
 import type { VideoLane } from './video-lane.js';
+import { QUALITY_STEPS, VideoQuality } from './quality.js';
 
 /** A batch changing at least this many pixels goes as video: a scroll, a drag, a photo; typing and menus stay exact. */
 export const VIDEO_AREA = 256 * 256;
@@ -21,12 +22,8 @@ const MIN_FRAME_MS = 33;
 const MAX_FRAME_MS = 500;
 /** Queueing beyond the link's own delay that counts as congestion. */
 const CONGESTED_MS = 40;
-/** The encoder's constant quality per picture mode: lower is sharper and bigger. */
-const CRF: Record<Exclude<PictureMode, 'best'>, number> = { automatic: 38, least: 50 };
-
-export function crfFor(mode: Exclude<PictureMode, 'best'>): number {
-  return CRF[mode];
-}
+/** The frame interval counted as the full frame rate, for recovering quality. */
+const FULL_RATE_MS = 2 * MIN_FRAME_MS;
 
 export interface VideoPathDeps {
   readonly meter: LinkMeter;
@@ -62,6 +59,9 @@ export class VideoPath {
   private frameMs = MIN_FRAME_MS;
   private timer?: NodeJS.Timeout;
   private disposed = false;
+  private readonly quality: VideoQuality;
+  /** A quality step whose encoder is being primed: the path moves to it between frames once it is ready. */
+  private switching?: { crf: number; ready: boolean };
 
   constructor(
     private mirror: Mirror,
@@ -69,11 +69,17 @@ export class VideoPath {
     private readonly deps: VideoPathDeps,
   ) {
     this.lossy = new LossyBlocks(mirror.geometry);
+    this.quality = new VideoQuality(mode);
     this.restart();
   }
 
   /** The codec of the frames, for the statistics. */
   readonly codec = VideoCodec.vp9;
+
+  /** The quality step of the encoder in use, 1 the sharpest: for the statistics. */
+  get level(): number {
+    return this.lane ? QUALITY_STEPS.indexOf(this.lane.crf as (typeof QUALITY_STEPS)[number]) + 1 : this.quality.level;
+  }
 
   /** A new picture (a refresh or a new size): a new encoder, so the helper's decoder starts from a key frame. */
   reset(mirror: Mirror): void {
@@ -129,6 +135,8 @@ export class VideoPath {
   private frame(): void {
     const lane = this.lane;
     if (this.encoding || !lane?.alive || !this.key || !this.paced()) return;
+    // Between frames: nothing in flight is lost when the encoder changes.
+    if (this.switching?.ready) return this.restart();
     const now = performance.now();
     if (now - this.lastFrameAt < this.frameMs) return;
     this.adapt();
@@ -155,10 +163,23 @@ export class VideoPath {
     );
   }
 
-  /** Slower frames while the helper's answers queue; faster again once they do not. */
+  /** Slower frames while the helper's answers queue, then coarser ones; faster and sharper again once they do not. */
   private adapt(): void {
     const congested = this.deps.meter.queueMs > CONGESTED_MS;
     this.frameMs = congested ? Math.min(this.frameMs * 2, MAX_FRAME_MS) : Math.max(this.frameMs * 0.75, MIN_FRAME_MS);
+    const crf = this.quality.update(congested, this.frameMs, this.frameMs <= FULL_RATE_MS);
+    if (crf === undefined) return;
+    // libvpx cannot change its quality while running: a primed encoder at the new step takes over between frames.
+    const switching = { crf, ready: false };
+    this.switching = switching;
+    this.deps.lanes.prime(this.mirror.geometry, crf).then(
+      () => {
+        if (this.switching !== switching) return;
+        switching.ready = true;
+        this.pump();
+      },
+      () => this.switching === switching && (this.switching = undefined),
+    );
   }
 
   private refine(): void {
@@ -173,8 +194,9 @@ export class VideoPath {
     this.lane?.dispose();
     this.lane = undefined;
     this.key = undefined;
+    this.switching = undefined;
     const geometry: ScreenGeometry = this.mirror.geometry;
-    const starting = this.deps.lanes.take(geometry, crfFor(this.mode)).then(
+    const starting = this.deps.lanes.take(geometry, this.quality.crf).then(
       ({ lane, key }) => {
         if (this.starting !== starting || this.disposed) return lane.dispose();
         this.starting = undefined;
