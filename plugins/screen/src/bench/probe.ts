@@ -57,6 +57,21 @@ export async function installProbe(page: Page): Promise<void> {
         setTimeout(tick, quietMs / 2);
       });
     };
+    w.raProbeFrames = (selector: string, r: { x: number; y: number; width: number; height: number }, ms: number) => {
+      let last = read(selector, r);
+      let frames = 0;
+      return new Promise<number>((resolve) => {
+        const end = now() + ms;
+        const tick = () => {
+          const data = read(selector, r);
+          if (data && last && data.some((v, i) => v !== last![i])) frames++;
+          last = data;
+          if (now() > end) return resolve(frames);
+          setTimeout(tick, 4);
+        };
+        tick();
+      });
+    };
     w.raProbeWhole = (selector: string, points: [number, number, number][], tolerance: number, meanError: number) =>
       new Promise<{ whole: number; exact: number }>((resolve) => {
         let whole = 0;
@@ -105,6 +120,11 @@ export function probeChange(page: Page, canvas: string, region: Region): Promise
 /** Starts watching a region; resolves with its last change once it was still for `quietMs`. */
 export function probeSettled(page: Page, canvas: string, region: Region, quietMs: number): Promise<() => Promise<number>> {
   return started(page, 'raProbeSettled', [canvas, region, quietMs]);
+}
+
+/** Starts counting how many times a region changes within `ms`: the frames a viewer showed of a video there. */
+export function probeFrames(page: Page, canvas: string, region: Region, ms: number): Promise<() => Promise<number>> {
+  return started(page, 'raProbeFrames', [canvas, region, ms]);
 }
 
 /** When the canvas first showed the whole X screen (every sample within tolerance) and when exactly (every sample equal). */

@@ -1,14 +1,29 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
+import type { ShapedLink } from './shaped-link.js';
 
 export const run = promisify(execFile);
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** User + system CPU time of a process so far, in ms (from /proc, 10 ms ticks). */
+/** User + system CPU time of a process and every process it started (RA's video encoder), so far, in ms (10 ms ticks). */
 export function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
+  const stats = readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .flatMap((name) => {
+      try {
+        const fields = readFileSync(`/proc/${name}/stat`, 'utf8').split(') ')[1].split(' ');
+        return [{ pid: Number(name), parent: Number(fields[1]), ms: (Number(fields[11]) + Number(fields[12])) * 10 }];
+      } catch {
+        return []; // It ended meanwhile.
+      }
+    });
+  const tree = new Set([pid]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const p of stats) if (!tree.has(p.pid) && tree.has(p.parent)) grew = tree.add(p.pid) !== undefined;
+  }
+  return stats.filter((p) => tree.has(p.pid)).reduce((sum, p) => sum + p.ms, 0);
 }
 
 /** Starts a background process and returns a stop function that waits for it to exit. */
@@ -51,8 +66,8 @@ export function median(values: number[]): number {
   return sorted[sorted.length >> 1];
 }
 
-/** TigerVNC's x0vncserver on `display`, on 127.0.0.1:`port` only, without authentication, shared by every viewer. */
-export function x0vncserver(display: string, port: number): ReturnType<typeof background> {
+/** TigerVNC's x0vncserver on `display`, on 127.0.0.1:`port` only (in the shaped link's namespace when given), without authentication, shared by every viewer. */
+export function x0vncserver(display: string, port: number, link?: ShapedLink): ReturnType<typeof background> {
   const args = [
     '-display',
     display,
@@ -66,5 +81,5 @@ export function x0vncserver(display: string, port: number): ReturnType<typeof ba
     'None',
     '-AlwaysShared=1',
   ];
-  return background('X0tigervnc', args);
+  return link ? background(...link.wrap('X0tigervnc', args)) : background('X0tigervnc', args);
 }

@@ -1,7 +1,9 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { spawn } from 'node:child_process';
 import { background, sleep, waitFor } from './processes.js';
+import type { ShapedLink } from './shaped-link.js';
 
 const RA = fileURLToPath(new URL('../../../../host/dist/node/main.js', import.meta.url));
 
@@ -13,8 +15,11 @@ export interface RaProcess extends ReturnType<typeof background> {
   readonly api: Api;
 }
 
-/** A real RA (`ra start`) for the bench, in its own home under `work`, control allowed, on `display`. */
-export async function startRa(work: string, role: string, port: number, display: string): Promise<RaProcess> {
+/**
+ * A real RA (`ra start`) for the bench, in its own home under `work`, control allowed, on `display`; inside the
+ * shaped link's namespace when given (its API is reached from inside it too).
+ */
+export async function startRa(work: string, role: string, port: number, display: string, link?: ShapedLink): Promise<RaProcess> {
   const home = join(work, role);
   await mkdir(home, { recursive: true });
   await writeFile(join(home, 'settings.json'), JSON.stringify({ plugins: { 'ra.control': { settings: { allowControl: true } } } }));
@@ -27,20 +32,54 @@ export async function startRa(work: string, role: string, port: number, display:
     RA_PLUGIN_PATH: '',
     DISPLAY: display,
   };
-  const p = background('node', [RA, 'start', '--port', String(port), '--ui-port', '0'], env);
+  const args = [RA, 'start', '--port', String(port), '--ui-port', '0'];
+  const p = link ? background(...link.wrap('node', args), env) : background('node', args, env);
   const [, url] = await waitFor(p.output, /Open RA: (\S+)/, `RA ${role} start`);
   const secret = new URLSearchParams(new URL(url).hash.slice(1)).get('token')!;
+  const request = link ? (r: Request) => inNamespace(link, r) : (r: Request) => call(r);
   const api: Api = async (method, path, body) => {
-    const res = await fetch(new URL(path, url), {
-      method,
-      headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const json = (await res.json()) as Record<string, unknown>;
-    if (!res.ok) throw new Error(`${role} ${method} ${path}: ${json.error}`);
+    const { ok, json } = await request({ url: new URL(path, url).href, method, secret, body });
+    if (!ok) throw new Error(`${role} ${method} ${path}: ${json.error}`);
     return json;
   };
   return { ...p, url, secret, api };
+}
+
+interface Request {
+  readonly url: string;
+  readonly method: string;
+  readonly secret: string;
+  readonly body?: unknown;
+}
+
+type Answer = { ok: boolean; json: Record<string, unknown> };
+
+async function call({ url, method, secret, body }: Request): Promise<Answer> {
+  const res = await fetch(url, {
+    method,
+    headers: { authorization: `Bearer ${secret}`, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  return { ok: res.ok, json: (await res.json()) as Record<string, unknown> };
+}
+
+/** The same call made by a node inside the namespace (its UI listens on that loopback); the token goes on stdin. */
+function inNamespace(link: ShapedLink, request: Request): Promise<Answer> {
+  const script = `let s='';process.stdin.on('data',d=>s+=d).on('end',async()=>{const r=JSON.parse(s);const res=await fetch(r.url,{method:r.method,headers:{authorization:'Bearer '+r.secret,'content-type':'application/json'},body:r.body===undefined?undefined:JSON.stringify(r.body)});process.stdout.write(JSON.stringify({ok:res.ok,json:await res.json()}))})`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(...link.wrap('node', ['-e', script]), { stdio: ['pipe', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('error', reject);
+    child.on('exit', () => {
+      try {
+        resolve(JSON.parse(out) as Answer);
+      } catch {
+        reject(new Error(`no answer from RA inside ${link.ns}: ${out}`));
+      }
+    });
+    child.stdin.end(JSON.stringify(request));
+  });
 }
 
 /** An invitation file from the novice, opened by the helper: resolves with the novice's session awaiting Accept. */

@@ -1,0 +1,54 @@
+import { run } from './processes.js';
+
+/** The link the shaped run puts between the helper's side and the novice's: each way 20 ms and 10 Mbit/s. */
+export const SHAPE = { rate: '10mbit', delayMs: 20 };
+
+/**
+ * A network namespace for the novice's side, joined to this one by a veth pair shaped with `tc netem` on both ends:
+ * 10 Mbit/s each way and 40 ms round trip. Nothing routes out of it. The novice's processes run in it with
+ * `ip netns exec` (which execs, so their PIDs are the ones to stop); the X server's socket file is shared.
+ */
+export class ShapedLink {
+  readonly helperAddress = '10.77.0.1';
+  readonly noviceAddress = '10.77.0.2';
+
+  private constructor(
+    readonly ns: string,
+    private readonly veth: string,
+  ) {}
+
+  static async start(): Promise<ShapedLink> {
+    if (process.getuid?.() !== 0) throw new Error('the shaped link makes a network namespace and needs root');
+    const ns = `rabench${process.pid}`;
+    const veth = `rbh${process.pid % 100000}`;
+    const link = new ShapedLink(ns, veth);
+    const ip = (...args: string[]) => run('ip', args);
+    const inside = (...args: string[]) => run('ip', ['netns', 'exec', ns, ...args]);
+    const shape = ['root', 'netem', 'delay', `${SHAPE.delayMs}ms`, 'rate', SHAPE.rate, 'limit', '10000'];
+    try {
+      await ip('netns', 'add', ns);
+      await ip('link', 'add', veth, 'type', 'veth', 'peer', 'name', 'rbn', 'netns', ns);
+      await ip('addr', 'add', `${link.helperAddress}/24`, 'dev', veth);
+      await ip('link', 'set', veth, 'up');
+      await inside('ip', 'addr', 'add', `${link.noviceAddress}/24`, 'dev', 'rbn');
+      await inside('ip', 'link', 'set', 'rbn', 'up');
+      await inside('ip', 'link', 'set', 'lo', 'up');
+      await run('tc', ['qdisc', 'add', 'dev', veth, ...shape]);
+      await inside('tc', 'qdisc', 'add', 'dev', 'rbn', ...shape);
+    } catch (e) {
+      await link.stop();
+      throw e;
+    }
+    return link;
+  }
+
+  /** `command` run inside the namespace. */
+  wrap(command: string, args: readonly string[]): [string, string[]] {
+    return ['ip', ['netns', 'exec', this.ns, command, ...args]];
+  }
+
+  async stop(): Promise<void> {
+    await run('ip', ['link', 'del', this.veth]).catch(() => undefined);
+    await run('ip', ['netns', 'del', this.ns]).catch(() => undefined);
+  }
+}
