@@ -24,6 +24,11 @@ export const MAX_HELD_BYTES = 16 * 1024 * 1024;
 export const CAPS_WAIT_MS = 1000;
 /** A helper that answers no sync mark for this long has no page open: video stops until one says it decodes again. */
 export const ANSWER_TIMEOUT_MS = 5000;
+/**
+ * Sync marks the page may leave unapplied before changes wait: beyond them the page, not the link, is behind (it
+ * decodes slower than the screen changes), and whatever is sent would only queue in it, typed characters included.
+ */
+const MARKS_AHEAD = 2;
 /** A lossless batch this big is followed by a sync mark, so the link's rate is measured on it too. */
 const MARKED_BYTES = 16 * 1024;
 
@@ -111,7 +116,7 @@ export class NoviceScreenStream implements ChannelEndpoint {
       else {
         this.meter.answered(message.n);
         this.expectAnswers();
-        this.video?.pump();
+        this.resume();
       }
     } catch (e) {
       this.logger.warn(`ignored a screen message from the helper: ${(e as Error).message}`);
@@ -276,9 +281,14 @@ export class NoviceScreenStream implements ChannelEndpoint {
   private update(update: ScreenUpdate): void {
     // The mirror serves video and its top-off only: kept while an encoder is on or may start for the first picture.
     if (this.video || this.holding) this.mirror?.apply(update);
-    if (this.holding || this.link.buffered > HIGH_WATER_BYTES || this.held.length || this.stale) return this.hold(update);
+    if (this.holding || this.full() || this.held.length || this.stale) return this.hold(update);
     this.batch.push(update);
     if (this.batch.length === 1) queueMicrotask(() => this.flush());
+  }
+
+  /** The link, or the page at its end, has more than it can take now. */
+  private full(): boolean {
+    return this.link.buffered > HIGH_WATER_BYTES || (this.video !== undefined && this.meter.outstanding > MARKS_AHEAD);
   }
 
   /** The link is full: keep the change for later, or give up on details and ask for a full picture then. */
@@ -296,7 +306,7 @@ export class NoviceScreenStream implements ChannelEndpoint {
 
   /** The link drained: what changed meanwhile goes out, newest pixels only. */
   private resume(): void {
-    if (this.disposed || this.holding || this.link.buffered > HIGH_WATER_BYTES) return;
+    if (this.disposed || this.holding || this.full()) return;
     if (this.stale && this.geometry) {
       this.reset(this.geometry);
       return this.stream?.refresh();
@@ -340,7 +350,7 @@ export class NoviceScreenStream implements ChannelEndpoint {
   }
 
   private cursor(state: CursorState): void {
-    if (this.holding || this.link.buffered > HIGH_WATER_BYTES || this.held.length || this.stale) {
+    if (this.holding || this.full() || this.held.length || this.stale) {
       // Only the newest position is worth sending later, with the last shape not yet sent.
       this.heldCursor = { ...state, image: state.image ?? this.heldCursor?.image };
       return;
