@@ -21,8 +21,6 @@ export interface Figures {
   dragMs: number[];
   videoFps: number[];
   videoBytesPerSecond: number[];
-  /** A typed character while the video plays. */
-  videoKeyMs: number[];
   /** The novice's CPU per second of video. */
   videoNoviceCpuMs: number[];
   firstWholeMs: number[];
@@ -43,7 +41,6 @@ export const noFigures = (): Figures => ({
   dragMs: [],
   videoFps: [],
   videoBytesPerSecond: [],
-  videoKeyMs: [],
   videoNoviceCpuMs: [],
   firstWholeMs: [],
   streamWholeMs: [],
@@ -69,6 +66,11 @@ const VIDEO_MS = 4000;
 
 const now = () => performance.timeOrigin + performance.now();
 const xdo = (display: string, ...args: string[]) => run('xdotool', args, { env: { ...process.env, DISPLAY: display } });
+
+/** The bench's xterm window. */
+async function xterm(display: string): Promise<number> {
+  return Number((await xdo(display, 'search', '--name', 'labterm')).stdout.trim().split('\n')[0]);
+}
 
 /** Each viewer's time from `act` until its canvas changes in `region`. */
 async function timed(viewers: readonly Viewer[], region: Region, act: () => Promise<void>): Promise<number[]> {
@@ -116,12 +118,12 @@ export async function trial(viewers: readonly Viewer[], display: string, keyboar
     viewers.map((v, i) => v.bytes - bytes[i]),
   );
   await drag(viewers, display, keyboard, add);
-  await video(viewers, display, keyboard, add);
+  await video(viewers, display, add);
 }
 
 /** The xterm dragged 20 steps: from each move until each canvas changes where the window was and went. */
 async function drag(viewers: readonly Viewer[], display: string, keyboard: Keyboard, add: (key: keyof Figures, v: number[]) => void): Promise<void> {
-  const window = Number((await xdo(display, 'search', '--name', 'labterm')).stdout.trim().split('\n')[0]);
+  const window = await xterm(display);
   for (let s = 1; s <= DRAG_STEPS; s++) {
     const x = TERM_AT.x + DRAG_PX * s;
     add('dragMs', await timed(viewers, { ...TERM, x: x - DRAG_PX, width: TERM.width + DRAG_PX }, () => keyboard.move(window, x, TERM_AT.y)));
@@ -131,8 +133,8 @@ async function drag(viewers: readonly Viewer[], display: string, keyboard: Keybo
   await sleep(800);
 }
 
-/** A 640×400 video for 4 s: frames each viewer showed, its bytes and the novice's CPU; a character typed meanwhile. */
-async function video(viewers: readonly Viewer[], display: string, keyboard: Keyboard, add: (key: keyof Figures, v: number[]) => void): Promise<void> {
+/** A 640×400 video for 4 s: frames each viewer showed, its bytes and the novice's CPU. */
+async function video(viewers: readonly Viewer[], display: string, add: (key: keyof Figures, v: number[]) => void): Promise<void> {
   const player = background(
     'ffplay',
     [
@@ -142,19 +144,11 @@ async function video(viewers: readonly Viewer[], display: string, keyboard: Keyb
     { ...process.env, DISPLAY: display },
   );
   try {
-    // The player took the keyboard when it mapped: the xterm gets it back, its prompt on the first row the probes watch.
-    await xdo(display, 'search', '--name', 'labterm', 'windowfocus');
-    await xdo(display, 'type', '--delay', '0', 'clear');
-    await xdo(display, 'key', 'Return');
-    await sleep(1000);
+    await sleep(1500);
     const bytes = viewers.map((v) => v.bytes);
     const cpu = viewers.map((v) => cpuMs(v.novicePid));
     const counting = await Promise.all(viewers.map((v) => probeFrames(v.page, v.canvas, VIDEO, VIDEO_MS)));
     const started = now();
-    for (let k = 0; k < 5; k++) {
-      await sleep(400);
-      add('videoKeyMs', await timed(viewers, LINE, () => keyboard.press(String.fromCharCode(0x61 + k))));
-    }
     const frames = await Promise.all(counting.map((c) => c()));
     const seconds = (now() - started) / 1000;
     add(
@@ -172,7 +166,6 @@ async function video(viewers: readonly Viewer[], display: string, keyboard: Keyb
   } finally {
     await player.stop();
   }
-  await xdo(display, 'key', 'ctrl+u');
   await sleep(800);
 }
 

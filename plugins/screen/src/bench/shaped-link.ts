@@ -12,6 +12,9 @@ export class ShapedLink {
   readonly helperAddress = '10.77.0.1';
   readonly noviceAddress = '10.77.0.2';
 
+  /** What the link does, for the table: netem's delay needs sch_netem, which some kernels lack (then only the rate is shaped). */
+  shape = `${SHAPE.rate}/s and ${2 * SHAPE.delayMs} ms round trip (tc netem)`;
+
   private constructor(
     readonly ns: string,
     private readonly veth: string,
@@ -33,8 +36,17 @@ export class ShapedLink {
       await inside('ip', 'addr', 'add', `${link.noviceAddress}/24`, 'dev', 'rbn');
       await inside('ip', 'link', 'set', 'rbn', 'up');
       await inside('ip', 'link', 'set', 'lo', 'up');
-      await run('tc', ['qdisc', 'add', 'dev', veth, ...shape]);
-      await inside('tc', 'qdisc', 'add', 'dev', 'rbn', ...shape);
+      try {
+        await run('tc', ['qdisc', 'add', 'dev', veth, ...shape]);
+        await inside('tc', 'qdisc', 'add', 'dev', 'rbn', ...shape);
+      } catch (e) {
+        if (!String((e as { stderr?: string }).stderr).includes('qdisc kind is unknown')) throw e;
+        const rate = ['root', 'tbf', 'rate', SHAPE.rate, 'burst', '32kbit', 'latency', '400ms'];
+        await run('tc', ['qdisc', 'replace', 'dev', veth, ...rate]);
+        await inside('tc', 'qdisc', 'replace', 'dev', 'rbn', ...rate);
+        link.shape = `${SHAPE.rate}/s (tc tbf) with no added delay: this kernel has no sch_netem`;
+        console.log(`note: ${link.shape}`);
+      }
     } catch (e) {
       await link.stop();
       throw e;
