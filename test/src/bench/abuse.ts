@@ -166,17 +166,12 @@ async function stall(novice: RaProcess, folder: string): Promise<void> {
   for (const reads of [true, false]) {
     const text = await invite(novice, folder, `bench-${reads}.msrcincident`);
     const m = await peak(novice.pid, async () => {
-      const rogue = await RogueHelper.connect(novice.port);
-      await rogue.prove(readInvitation(text), 'pass');
-      const pending = (await novice.api<{ id: string; state: string }[]>('GET', '/api/sessions')).body.find((x) => x.state === 'awaiting-consent');
-      await novice.api('POST', `/api/sessions/${pending!.id}/accept`);
-      await rogue.next('consent');
+      const { rogue, id } = await acceptedRogue(novice, text);
       if (!reads) rogue.socket.pause();
       const started = Date.now();
       let endedAfter = NaN;
       while (Date.now() - started < 60_000) {
-        const s = (await novice.api<{ id: string; state: string }[]>('GET', '/api/sessions')).body.find((x) => x.id === pending!.id);
-        if (s?.state === 'ended' && Number.isNaN(endedAfter)) endedAfter = Date.now() - started;
+        if (Number.isNaN(endedAfter) && (await ended(novice, id))) endedAfter = Date.now() - started;
         await sleep(500);
       }
       rogue.destroy();
@@ -185,6 +180,22 @@ async function stall(novice: RaProcess, folder: string): Promise<void> {
     const outcome = Number.isNaN(m.result) ? 'the session ran on' : `the novice ended it after ${(m.result / 1000).toFixed(1)} s`;
     line(`helper ${reads ? 'reads everything' : 'reads nothing'} for 60 s (busy screen)`, m, `; ${outcome}`);
   }
+}
+
+/** A rogue helper with the right password, accepted by the novice: the session is open to it. */
+async function acceptedRogue(novice: RaProcess, text: string): Promise<{ rogue: RogueHelper; id: string }> {
+  const rogue = await RogueHelper.connect(novice.port);
+  await rogue.prove(readInvitation(text), 'pass');
+  const pending = (await novice.api<{ id: string; state: string }[]>('GET', '/api/sessions')).body.find((x) => x.state === 'awaiting-consent');
+  await novice.api('POST', `/api/sessions/${pending!.id}/accept`);
+  await rogue.next('consent');
+  return { rogue, id: pending!.id };
+}
+
+/** Whether the novice ended session `id`. */
+async function ended(novice: RaProcess, id: string): Promise<boolean> {
+  const s = (await novice.api<{ id: string; state: string }[]>('GET', '/api/sessions')).body.find((x) => x.id === id);
+  return s?.state === 'ended';
 }
 
 /** ffmpeg processes running now: the novice's VP9 encoders. */
@@ -199,11 +210,7 @@ async function video(novice: RaProcess, folder: string): Promise<void> {
     const text = await invite(novice, folder, `bench-video-${attack.length}.msrcincident`);
     let most = 0;
     const m = await peak(novice.pid, async () => {
-      const rogue = await RogueHelper.connect(novice.port);
-      await rogue.prove(readInvitation(text), 'pass');
-      const pending = (await novice.api<{ id: string; state: string }[]>('GET', '/api/sessions')).body.find((x) => x.state === 'awaiting-consent');
-      await novice.api('POST', `/api/sessions/${pending!.id}/accept`);
-      await rogue.next('consent');
+      const { rogue, id } = await acceptedRogue(novice, text);
       rogue.socket.write(encodeChannel('screen', encodeCaps({ mode: 'automatic', codecs: [VideoCodec.vp9] })));
       const flooding = attack.startsWith('floods');
       if (!flooding) rogue.socket.pause();
@@ -219,8 +226,7 @@ async function video(novice: RaProcess, folder: string): Promise<void> {
         }
         most = Math.max(most, encoders());
         if (tick % 50 === 0) {
-          const s = (await novice.api<{ id: string; state: string }[]>('GET', '/api/sessions')).body.find((x) => x.id === pending!.id);
-          if (s?.state === 'ended' && Number.isNaN(endedAfter)) endedAfter = Date.now() - started;
+          if (Number.isNaN(endedAfter) && (await ended(novice, id))) endedAfter = Date.now() - started;
         }
         await sleep(10);
       }
