@@ -59,8 +59,10 @@ export class X11Indicator implements DesktopIndicator, Disposable {
   }
 
   private async render(): Promise<void> {
+    // Nobody to show (as at dispose, when the plugin's services are gone): hide without asking for them.
+    if (this.helpers.length === 0) return this.hide();
     const display = this.deps.display();
-    if (!display || !this.deps.enabled() || this.helpers.length === 0) return this.hide();
+    if (!display || !this.deps.enabled()) return this.hide();
     const shown = this.shown && this.shown.windows.alive ? this.shown : await this.open(display);
     const { guard } = shown.lease;
     const view: BarView = {
