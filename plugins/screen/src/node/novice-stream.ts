@@ -10,6 +10,7 @@ import { LinkMeter } from './video/link-meter.js';
 import { Mirror } from './video/mirror.js';
 import { VideoPath } from './video/video-path.js';
 import { VideoLane } from './video/video-lane.js';
+import { sortByDetail } from './video/detail.js';
 
 const REFRESH_MS = 1000;
 /** More screen messages than this in a second from the helper end the session. */
@@ -42,6 +43,10 @@ const MARKED_BYTES = 16 * 1024;
  * Once the helper's page says it decodes VP9 (`caps`), big changes go as video (VideoPath) and are topped off with
  * exact pixels once still; small ones stay exact. Until then, or without ffmpeg, everything is exact.
  */
+function rect({ x, y, width, height }: ScreenRect): ScreenRect {
+  return { x, y, width, height };
+}
+
 export class NoviceScreenStream implements ChannelEndpoint {
   private readonly encoder = new ScreenEncoder();
   private tail: Promise<unknown> = Promise.resolve();
@@ -327,12 +332,20 @@ export class NoviceScreenStream implements ChannelEndpoint {
     if (batch.length) this.route(batch);
   }
 
-  /** A big change goes as video when the helper decodes it; anything else exactly. */
+  /** Photo-like parts of a big change go as video when the helper decodes it; anything else exactly. */
   private route(batch: readonly ScreenUpdate[]): void {
-    const areas: ScreenRect[] = batch.map(({ x, y, width, height }) => ({ x, y, width, height }));
     const first = this.firstPicture;
     this.firstPicture = false;
-    if (this.video?.wants(areas, first)) return this.video.add(areas);
+    if (this.video?.ready) {
+      const { busy, plain } = sortByDetail(batch);
+      const video = busy.map(rect);
+      if (this.video.wants(video, first)) {
+        this.video.add(video);
+        if (!plain.length) return;
+        batch = plain;
+      }
+    }
+    const areas = batch.map(rect);
     this.video?.exactSent(areas);
     const message = this.encoder.encode(batch);
     if (batch.reduce((sum, u) => sum + u.width * u.height * 4, 0) >= MARKED_BYTES && this.video) this.mark(message);

@@ -9,7 +9,7 @@ import type { LanePool } from './lane-pool.js';
 import type { VideoLane } from './video-lane.js';
 import { QUALITY_STEPS, VideoQuality } from './quality.js';
 
-/** A batch changing at least this many pixels goes as video: a scroll, a drag, a photo; typing and menus stay exact. */
+/** Photo-like changes of at least this many pixels go as video (a scroll or drag over a photo, a film); typing and menus stay exact. */
 export const VIDEO_AREA = 256 * 256;
 /** An area shown as video gets its exact pixels once it has been still this long (the issue allows 500 ms in all). */
 export const REFINE_MS = 200;
@@ -90,10 +90,14 @@ export class VideoPath {
     this.restart();
   }
 
-  /** Whether this batch should go as video. The first picture does whenever an encoder is on its way. */
+  /** Whether an encoder runs or is on its way. */
+  get ready(): boolean {
+    return !this.disposed && (this.lane?.alive === true || this.starting !== undefined);
+  }
+
+  /** Whether these photo-like areas should go as video: any of the first picture, else only big ones. */
   wants(areas: readonly ScreenRect[], firstPicture: boolean): boolean {
-    if (this.disposed || !(this.lane?.alive || this.starting)) return false;
-    return firstPicture || areas.reduce((sum, r) => sum + r.width * r.height, 0) >= VIDEO_AREA;
+    return areas.length > 0 && (firstPicture || areas.reduce((sum, r) => sum + r.width * r.height, 0) >= VIDEO_AREA);
   }
 
   add(areas: readonly ScreenRect[]): void {
