@@ -139,7 +139,11 @@ describe('screen: the hybrid stream (real ffmpeg), big changes as video, exact o
       const before = p.kinds.length;
       p.show(text);
       await until(() => p.helper.snapshot().rgba[5 * 4] === 255, 5000, 'the page never came');
-      assert.deepEqual(p.kinds.slice(before).filter((k) => k !== 'sync'), ['update'], 'one exact update, no video');
+      assert.deepEqual(
+        p.kinds.slice(before).filter((k) => k !== 'sync'),
+        ['update'],
+        'one exact update, no video',
+      );
       assert.ok(p.helper.exact);
     } finally {
       p.stop();
