@@ -32,7 +32,12 @@ export class VideoPainter {
     try {
       this.beforeDraw();
       const context = this.canvas.getContext('2d')!;
-      for (const r of frame.rects) context.drawImage(picture, r.x, r.y, r.width, r.height, r.x, r.y, r.width, r.height);
+      for (const r of frame.rects) {
+        const [x, y] = [r.x - frame.x, r.y - frame.y];
+        if (x + r.width > picture.displayWidth || y + r.height > picture.displayHeight)
+          throw new Error(`video area ${r.width}×${r.height} at ${r.x},${r.y} is outside its ${picture.displayWidth}×${picture.displayHeight} frame`);
+        context.drawImage(picture, x, y, r.width, r.height, r.x, r.y, r.width, r.height);
+      }
     } finally {
       picture.close();
     }

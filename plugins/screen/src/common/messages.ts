@@ -25,6 +25,10 @@ export interface Caps {
 export interface VideoFrame {
   readonly codec: VideoCodec;
   readonly key: boolean;
+  /** Where the frame's top left corner is on the screen: the novice encodes only the part of the screen that changes. */
+  readonly x: number;
+  readonly y: number;
+  /** Screen areas to paint from the frame; they lie within it. */
   readonly rects: readonly ScreenRect[];
   readonly data: Uint8Array;
 }
@@ -71,13 +75,15 @@ export function encodeSync({ n, rttMs, bytesPerSecond, codec, quality }: SyncMar
   return w.take();
 }
 
-export function encodeVideo({ codec, key, rects, data }: VideoFrame): Uint8Array {
+export function encodeVideo({ codec, key, x, y, rects, data }: VideoFrame): Uint8Array {
   if (rects.length > MAX_VIDEO_RECTS) throw new RangeError(`a video frame paints at most ${MAX_VIDEO_RECTS} areas, not ${rects.length}`);
   const w = new ByteWriter();
-  w.ensure(6 + rects.length * 8 + data.length);
+  w.ensure(10 + rects.length * 8 + data.length);
   w.append(Uint8Array.from(plainHeader(MessageKind.video)));
   w.u8(codec);
   w.u8(key ? 1 : 0);
+  w.u16(x);
+  w.u16(y);
   w.u16(rects.length);
   for (const r of rects) [r.x, r.y, r.width, r.height].forEach((v) => w.u16(v));
   w.append(data);
@@ -107,18 +113,21 @@ export function readVideo(reader: ByteReader, screen: { width: number; height: n
   const codec = reader.u8();
   if (codec !== VideoCodec.vp9) throw new ScreenFrameError(`unknown video codec ${codec}`);
   const key = (reader.u8() & 1) === 1;
+  const [x, y] = [reader.u16(), reader.u16()];
+  if (x >= screen.width || y >= screen.height) throw new ScreenFrameError(`a video frame at ${x},${y} is outside the ${screen.width}×${screen.height} screen`);
   const count = reader.u16();
   if (count > MAX_VIDEO_RECTS) throw new ScreenFrameError(`a video frame names ${count} areas, more than ${MAX_VIDEO_RECTS}`);
   const rects: ScreenRect[] = [];
   for (let i = 0; i < count; i++) {
-    const [x, y, width, height] = [reader.u16(), reader.u16(), reader.u16(), reader.u16()];
-    if (width < 1 || height < 1 || x + width > screen.width || y + height > screen.height) {
-      throw new ScreenFrameError(`video area ${width}×${height} at ${x},${y} is outside the ${screen.width}×${screen.height} screen`);
+    const r = { x: reader.u16(), y: reader.u16(), width: reader.u16(), height: reader.u16() };
+    if (r.width < 1 || r.height < 1 || r.x + r.width > screen.width || r.y + r.height > screen.height) {
+      throw new ScreenFrameError(`video area ${r.width}×${r.height} at ${r.x},${r.y} is outside the ${screen.width}×${screen.height} screen`);
     }
-    rects.push({ x, y, width, height });
+    if (r.x < x || r.y < y) throw new ScreenFrameError(`video area at ${r.x},${r.y} starts before its frame at ${x},${y}`);
+    rects.push(r);
   }
   if (reader.remaining === 0) throw new ScreenFrameError('a video message carries no frame');
-  return { codec, key, rects, data: reader.bytes.subarray(reader.offset) };
+  return { codec, key, x, y, rects, data: reader.bytes.subarray(reader.offset) };
 }
 
 export function readSync(reader: ByteReader): SyncMark {

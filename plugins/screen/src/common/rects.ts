@@ -15,3 +15,7 @@ export function bounds(rects: readonly ScreenRect[]): ScreenRect {
 export function overlaps(a: ScreenRect, b: ScreenRect): boolean {
   return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
 }
+
+export function contains(outer: ScreenRect, inner: ScreenRect): boolean {
+  return inner.x >= outer.x && inner.y >= outer.y && inner.x + inner.width <= outer.x + outer.width && inner.y + inner.height <= outer.y + outer.height;
+}

@@ -40,7 +40,7 @@ const CASES: [string, Uint8Array, RegExp][] = [
   ['a refresh from the novice', encodeRefresh(), /refresh message cannot come from the novice/],
   ['a plain update', Uint8Array.of(0, 0x11), /plain update message cannot come from the novice/],
   ['capabilities from the novice', Uint8Array.of(0, 0x14, 0, 1), /caps message cannot come from the novice/],
-  ['a video frame outside the screen', Uint8Array.of(0, 0x15, 1, 0, 1, 0, 0, 0, 0, 0, 64, 0, 64, 0, 9), /video area 64×64 at 0,0 is outside/],
+  ['a video frame outside the screen', Uint8Array.of(0, 0x15, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 64, 0, 64, 0, 9), /video area 64×64 at 0,0 is outside/],
   ['a truncated reset', Uint8Array.of(0, 0x10, 64), /truncated/],
   ['a reset with extra bytes', Uint8Array.of(...encodeReset(WIDTH, HEIGHT), 0), /reset message is too long/],
   ['a reset to an empty screen', Uint8Array.of(0, 0x10, 0, 0, 32, 0), /unsupported screen size 0×32/],

@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { quietLogger, until } from '@ra/kernel/testing';
 import { RecordingLink } from '@ra/plugin-session/testing';
 import { ScreenDecoder, type ScreenEvent } from '../common/decoder.js';
-import { MessageKind } from '../common/frame.js';
-import { encodeCaps, encodeHelperSync, VideoCodec, type PictureMode } from '../common/messages.js';
+import type { ScreenGeometry, ScreenRect } from '../common/api.js';
+import { ByteReader, MessageKind } from '../common/frame.js';
+import { encodeCaps, encodeHelperSync, readVideo, VideoCodec, type PictureMode, type VideoFrame } from '../common/messages.js';
 import { NodeInflater } from './inflater.js';
 import { MAX_HELPER_MESSAGES, NoviceScreenStream } from './novice-stream.js';
 import { scriptedSource } from './testing/scripted-source.js';
@@ -15,11 +16,11 @@ const W = 480;
 const H = 320;
 
 /** A photo-like screen: gradients with noise, which exact pixels cost ~3 bytes each for. */
-function photo(shift: number): Uint8Array {
-  const pixels = new Uint8Array(W * H * 4);
-  for (let y = 0; y < H; y++) {
-    for (let x = 0; x < W; x++) {
-      const i = (y * W + x) * 4;
+function photo(shift: number, width = W, height = H): Uint8Array {
+  const pixels = new Uint8Array(width * height * 4);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = (y * width + x) * 4;
       const noise = Math.imul((x + shift) * 31 + y, 2654435761) >>> 28;
       pixels.set([(x + shift + noise) & 255, (y * 2 + noise) & 255, ((x + y) / 2 + noise) & 255, 0], i);
     }
@@ -28,21 +29,26 @@ function photo(shift: number): Uint8Array {
 }
 
 /** The novice's stream on a source the test paints, and a helper that decodes what comes and answers each mark. */
-async function pair(mode: PictureMode, lanes = new LanePool()) {
+async function pair(mode: PictureMode, lanes = new LanePool(), size: ScreenGeometry = { width: W, height: H }) {
+  /** What the novice's screen shows now, BGRX. */
+  const screen = photo(0, size.width, size.height);
   /** How long the helper takes to answer a mark: a link that queues. */
   const answer = { delayMs: 0 };
   const levels: number[] = [];
   const link = new RecordingLink();
-  const { capture, sink } = scriptedSource({ width: W, height: H }, photo(0));
+  const { capture, sink } = scriptedSource(size, screen.slice());
   const stream = new NoviceScreenStream(link, quietLogger, lanes);
   const helper = new ScreenDecoder(new NodeInflater());
   const kinds: string[] = [];
+  const videos: VideoFrame[] = [];
   let read = 0;
   let exactAt = 0;
   const pump = setInterval(() => {
     for (; read < link.sent.length; read++) {
       const message = link.sent[read] as Uint8Array;
-      kinds.push(message[0] === 0 ? Object.keys(MessageKind)[message[1] & 15] : 'update');
+      const kind = message[0] === 0 ? Object.keys(MessageKind)[message[1] & 15] : 'update';
+      kinds.push(kind);
+      if (kind === 'video') videos.push(readVideo(new ByteReader(message.subarray(2), 'video'), size));
       void helper.apply(message).then((event: ScreenEvent) => {
         if (event.type === 'sync') {
           levels.push(event.mark.quality);
@@ -57,30 +63,36 @@ async function pair(mode: PictureMode, lanes = new LanePool()) {
   }, 2);
   stream.receive(encodeCaps({ mode, codecs: [VideoCodec.vp9] }));
   await stream.start(capture, ':0');
-  return {
+  const p = {
     stream,
     link,
     helper,
     kinds,
+    videos,
     answer,
     levels,
-    paint: (shift: number) => sink().update({ x: 0, y: 0, width: W, height: H, stride: W * 4, data: photo(shift) }),
-    show: (pixels: Uint8Array) => sink().update({ x: 0, y: 0, width: W, height: H, stride: W * 4, data: pixels }),
+    /** Shows these pixels in this part of the screen (all of it by default). */
+    show: (pixels: Uint8Array, { x, y, width, height }: ScreenRect = { x: 0, y: 0, ...size }) => {
+      for (let row = 0; row < height; row++) screen.set(pixels.subarray(row * width * 4, (row + 1) * width * 4), ((y + row) * size.width + x) * 4);
+      sink().update({ x, y, width, height, stride: width * 4, data: pixels });
+    },
+    /** A scroll over the photo: all of it moves by `shift`. */
+    paint: (shift: number) => p.show(photo(shift, size.width, size.height)),
+    /** Whether the helper's picture is exactly the screen's. */
+    same: () => {
+      const got = helper.snapshot().rgba;
+      for (let i = 0; i < size.width * size.height; i++) {
+        if (got[i * 4] !== screen[i * 4 + 2] || got[i * 4 + 1] !== screen[i * 4 + 1] || got[i * 4 + 2] !== screen[i * 4]) return false;
+      }
+      return true;
+    },
     exactAt: () => exactAt,
     stop: () => {
       clearInterval(pump);
       stream.dispose();
     },
   };
-}
-
-function sameAsScreen(helper: ScreenDecoder, shift: number): boolean {
-  const want = photo(shift);
-  const got = helper.snapshot().rgba;
-  for (let i = 0; i < W * H; i++) {
-    if (got[i * 4] !== want[i * 4 + 2] || got[i * 4 + 1] !== want[i * 4 + 1] || got[i * 4 + 2] !== want[i * 4]) return false;
-  }
-  return true;
+  return p;
 }
 
 describe('screen: the hybrid stream (real ffmpeg), big changes as video, exact once still', function () {
@@ -91,14 +103,14 @@ describe('screen: the hybrid stream (real ffmpeg), big changes as video, exact o
     try {
       await until(() => p.helper.exact, 5000, 'the picture never became exact');
       assert.deepEqual(p.kinds.filter((k) => k !== 'sync').slice(0, 3), ['reset', 'video', 'video'], `key frame, then the first picture: ${p.kinds.join(' ')}`);
-      assert.ok(sameAsScreen(p.helper, 0));
+      assert.ok(p.same());
       // A scroll over the photo: a big change again, as video, then exact.
       const before = p.kinds.length;
       p.paint(40);
       const stillAt = performance.now();
       await until(() => p.kinds.length > before && p.helper.exact, 5000, 'the scroll never became exact');
       assert.ok(p.kinds.slice(before).includes('video'), `the scroll went as ${p.kinds.slice(before).join(' ')}`);
-      assert.ok(sameAsScreen(p.helper, 40), 'exactly the novice pixels');
+      assert.ok(p.same(), 'exactly the novice pixels');
       const exactMs = p.exactAt() - stillAt;
       assert.ok(exactMs <= 500 && exactMs >= REFINE_MS, `bit-exact ${Math.round(exactMs)} ms after the screen went still`);
     } finally {
@@ -119,13 +131,45 @@ describe('screen: the hybrid stream (real ffmpeg), big changes as video, exact o
       p.answer.delayMs = 0;
       await until(() => p.levels.at(-1) === 1, 20_000, `the quality never came back: ${p.levels.slice(-20).join(' ')}`);
       clearInterval(moving);
-      await until(() => p.helper.exact && sameAsScreen(p.helper, shift), 5000, 'the picture never became exact');
+      await until(() => p.helper.exact && p.same(), 5000, 'the picture never became exact');
       console.log(
         `      figures: quality steps in turn ${p.levels.filter((l, i) => l !== p.levels[i - 1]).join(' → ')}; ${p.kinds.filter((k) => k === 'video').length} video messages`,
       );
     } finally {
       clearInterval(moving);
       p.stop();
+    }
+  });
+
+  it('encodes only the part of the screen where a film plays, and the whole screen again once a change leaves it', async function () {
+    this.timeout(30_000);
+    const lanes = new LanePool();
+    const take = sinon.spy(lanes, 'take');
+    const screen = { width: 1280, height: 720 };
+    const p = await pair('automatic', lanes, screen);
+    const film = { x: 400, y: 200, width: 320, height: 240 };
+    let shift = 0;
+    const playing = setInterval(() => p.show(photo((shift += 8), film.width, film.height), film), 40);
+    try {
+      await until(() => p.videos.some((v) => v.x > 0), 10_000, 'the encoder never shrank to the film');
+      clearInterval(playing);
+      const sizes = take.getCalls().map((c) => c.args[0]);
+      assert.deepEqual(sizes.at(-1), { width: 384, height: 320 }, 'the film grown to whole blocks, with a margin');
+      const framed = p.videos.filter((v) => !v.key && v.x > 0);
+      for (const v of framed) assert.ok(v.x <= film.x && v.y <= film.y && v.rects.every((r) => r.x >= v.x && r.y >= v.y));
+      await until(() => p.helper.exact && p.same(), 5000, 'the film never became exact');
+      // A scroll of the whole photo: the small encoder cannot show it; exactly at once, then the whole screen's encoder.
+      const before = p.videos.length;
+      p.paint(24);
+      await until(() => p.helper.exact && p.same(), 5000, 'the scroll never became exact');
+      p.paint(48);
+      await until(() => p.videos.slice(before).some((v) => !v.key && v.rects.some((r) => r.width === screen.width)), 5000, 'no whole-screen video again');
+      assert.deepEqual(take.lastCall.args[0], screen);
+      await until(() => p.helper.exact && p.same(), 5000, 'the last scroll never became exact');
+    } finally {
+      clearInterval(playing);
+      p.stop();
+      lanes.dispose();
     }
   });
 
@@ -155,7 +199,7 @@ describe('screen: the hybrid stream (real ffmpeg), big changes as video, exact o
     try {
       await until(() => p.helper.exact, 5000, 'no picture');
       p.paint(40);
-      await until(() => sameAsScreen(p.helper, 40), 5000, 'the change never came');
+      await until(() => p.same(), 5000, 'the change never came');
       assert.ok(!p.kinds.includes('video'), p.kinds.join(' '));
     } finally {
       p.stop();
@@ -181,7 +225,7 @@ describe('screen: the hybrid stream (real ffmpeg), big changes as video, exact o
       assert.equal(p.link.closed, undefined, '200 choices a second is within what a page may send');
       // The last choice wins, and the screen goes on.
       p.paint(40);
-      await until(() => p.helper.exact && sameAsScreen(p.helper, 40), 5000, 'the screen stopped after the flood');
+      await until(() => p.helper.exact && p.same(), 5000, 'the screen stopped after the flood');
     } finally {
       p.stop();
       lanes.dispose();

@@ -20,19 +20,23 @@ describe('screen messages: caps, video and sync', () => {
   });
 
   it('round-trips a video frame and a sync mark', () => {
-    const frame = { codec: VideoCodec.vp9, key: true, rects: [{ x: 16, y: 32, width: 64, height: 48 }], data: Uint8Array.of(1, 2, 3) };
+    const frame = { codec: VideoCodec.vp9, key: true, x: 16, y: 16, rects: [{ x: 16, y: 32, width: 64, height: 48 }], data: Uint8Array.of(1, 2, 3) };
     assert.deepEqual(readVideo(body(encodeVideo(frame)), screen), frame);
     const mark = { n: 7, rttMs: 42, bytesPerSecond: 1_250_000, codec: VideoCodec.vp9, quality: 2 };
     assert.deepEqual(readSync(body(encodeSync(mark))), mark);
   });
 
-  it('refuses a video frame that paints outside the screen, names an unknown codec, or carries nothing', () => {
-    const outside = encodeVideo({ codec: VideoCodec.vp9, key: false, rects: [{ x: 600, y: 0, width: 64, height: 16 }], data: Uint8Array.of(1) });
+  it('refuses a video frame that paints outside the screen or its frame, names an unknown codec, or carries nothing', () => {
+    const outside = encodeVideo({ codec: VideoCodec.vp9, key: false, x: 0, y: 0, rects: [{ x: 600, y: 0, width: 64, height: 16 }], data: Uint8Array.of(1) });
     assert.throws(() => readVideo(body(outside), screen), /video area 64×16 at 600,0 is outside the 640×480 screen/);
-    const empty = encodeVideo({ codec: VideoCodec.vp9, key: false, rects: [], data: new Uint8Array(0) });
+    const empty = encodeVideo({ codec: VideoCodec.vp9, key: false, x: 0, y: 0, rects: [], data: new Uint8Array(0) });
     assert.throws(() => readVideo(body(empty), screen), /carries no frame/);
-    const unknown = encodeVideo({ codec: VideoCodec.vp9, key: false, rects: [], data: Uint8Array.of(1) });
+    const unknown = encodeVideo({ codec: VideoCodec.vp9, key: false, x: 0, y: 0, rects: [], data: Uint8Array.of(1) });
     unknown[2] = 9;
     assert.throws(() => readVideo(body(unknown), screen), /unknown video codec 9/);
+    const before = encodeVideo({ codec: VideoCodec.vp9, key: false, x: 32, y: 0, rects: [{ x: 16, y: 0, width: 16, height: 16 }], data: Uint8Array.of(1) });
+    assert.throws(() => readVideo(body(before), screen), /video area at 16,0 starts before its frame at 32,0/);
+    const away = encodeVideo({ codec: VideoCodec.vp9, key: false, x: 640, y: 0, rects: [], data: Uint8Array.of(1) });
+    assert.throws(() => readVideo(body(away), screen), /a video frame at 640,0 is outside the 640×480 screen/);
   });
 });

@@ -1,6 +1,6 @@
 import type { ScreenGeometry, ScreenRect } from '../../common/api.js';
 import { BLOCK, type LossyBlocks } from '../../common/lossy-blocks.js';
-import { bounds } from '../../common/rects.js';
+import { bounds, contains } from '../../common/rects.js';
 
 /** The areas grown to whole blocks (clipped to the screen), so their top-off covers every block they touch; too many become one. */
 export function toBlocks(areas: readonly ScreenRect[], screen: ScreenGeometry, max: number): ScreenRect[] {
@@ -52,4 +52,21 @@ export function dueAreas(lossy: LossyBlocks, before: number, maxBlocks: number):
     const y = r.y * BLOCK;
     return { x, y, width: Math.min((r.x + r.width) * BLOCK, width) - x, height: Math.min((r.y + r.height) * BLOCK, height) - y };
   });
+}
+
+/** Room around the areas an encoder is sized to, so a video that shifts a little stays inside it. */
+const MARGIN = 32;
+
+/** The size of an encoder for areas within `box`: the box with a margin, in whole blocks, within the screen. */
+export function laneSize(box: ScreenRect, screen: ScreenGeometry): ScreenGeometry {
+  const grown = (extent: number, whole: number): number => Math.min(Math.ceil((extent + 2 * MARGIN) / BLOCK) * BLOCK, whole);
+  return { width: grown(box.width, screen.width), height: grown(box.height, screen.height) };
+}
+
+/** Where a frame of `size` goes to hold `box`: where it was while that still holds it (its encoder's past helps), else centred on it. */
+export function place(box: ScreenRect, size: ScreenGeometry, screen: ScreenGeometry, last?: ScreenRect): ScreenRect {
+  if (last && last.width === size.width && last.height === size.height && contains(last, box)) return last;
+  const at = (start: number, extent: number, frame: number, whole: number): number =>
+    Math.max(0, Math.min(Math.floor((start + extent / 2 - frame / 2) / BLOCK) * BLOCK, whole - frame));
+  return { x: at(box.x, box.width, size.width, screen.width), y: at(box.y, box.height, size.height, screen.height), ...size };
 }

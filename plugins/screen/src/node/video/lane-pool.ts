@@ -43,8 +43,11 @@ export class LanePool implements Disposable {
     return this.spare?.ready ?? Promise.reject(new Error('no encoder could be primed'));
   }
 
-  /** An encoder for this screen: the spare when it fits, else a new one; a stream running refills the spare. */
-  take(geometry: ScreenGeometry, crf: number): Started {
+  /**
+   * An encoder of this size: the spare when it fits, else a new one. A stream running refills the spare, for its
+   * `screen` (the size a refresh needs, or a video that leaves a smaller encoder).
+   */
+  take(geometry: ScreenGeometry, crf: number, screen = geometry): Started {
     const spare = this.spare;
     let taken: Started;
     if (spare && fits(spare, geometry, crf)) {
@@ -52,7 +55,7 @@ export class LanePool implements Disposable {
       this.spare = undefined;
       taken = spare.ready;
     } else taken = VideoLane.start(geometry, crf);
-    if (this.streams > 0) void taken.then(() => this.streams > 0 && this.warm(geometry, crf)).catch(() => undefined);
+    if (this.streams > 0) void taken.then(() => this.streams > 0 && this.warm(screen, crf)).catch(() => undefined);
     return taken;
   }
 

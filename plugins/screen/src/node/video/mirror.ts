@@ -25,10 +25,15 @@ export class Mirror {
     return { x, y, width, height, stride, data: this.pixels.subarray(y * stride + x * 4) };
   }
 
-  /** The screen now, in the buffer the encoder reads. */
-  snapshot(): Buffer {
-    this.frame ??= Buffer.allocUnsafe(this.pixels.length);
-    this.pixels.copy(this.frame);
+  /** This part of the screen now, in the buffer the encoder reads. */
+  snapshot({ x, y, width, height }: ScreenRect): Buffer {
+    const rowBytes = width * 4;
+    if (this.frame?.length !== rowBytes * height) this.frame = Buffer.allocUnsafe(rowBytes * height);
+    if (width === this.geometry.width) this.pixels.copy(this.frame, 0, y * rowBytes, (y + height) * rowBytes);
+    else {
+      const stride = this.geometry.width * 4;
+      for (let row = 0; row < height; row++) this.pixels.copy(this.frame, row * rowBytes, (y + row) * stride + x * 4, (y + row) * stride + x * 4 + rowBytes);
+    }
     return this.frame;
   }
 }

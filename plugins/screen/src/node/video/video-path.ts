@@ -3,8 +3,8 @@ import { BLOCK, LossyBlocks } from '../../common/lossy-blocks.js';
 import { encodeVideo, MAX_VIDEO_RECTS, VideoCodec, type PictureMode } from '../../common/messages.js';
 import type { LinkMeter } from './link-meter.js';
 import type { Mirror } from './mirror.js';
-import { bounds, overlaps } from '../../common/rects.js';
-import { dueAreas, toBlocks } from './areas.js';
+import { bounds, contains, overlaps } from '../../common/rects.js';
+import { dueAreas, laneSize, place, toBlocks } from './areas.js';
 import type { LanePool } from './lane-pool.js';
 import type { VideoLane } from './video-lane.js';
 import { QUALITY_STEPS, VideoQuality } from './quality.js';
@@ -24,6 +24,8 @@ const MAX_FRAME_MS = 500;
 const CONGESTED_MS = 40;
 /** The frame interval counted as the full frame rate, for recovering quality. */
 const FULL_RATE_MS = 2 * MIN_FRAME_MS;
+/** Frames whose areas stayed within a part of the screen before the encoder shrinks to that part. */
+const SETTLED_FRAMES = 8;
 
 export interface VideoPathDeps {
   readonly meter: LinkMeter;
@@ -40,8 +42,9 @@ export interface VideoPathDeps {
 }
 
 /**
- * The video half of the hybrid screen stream: big changes go to a VP9 encoder as whole frames of the mirror, and
- * the helper paints only the areas that changed. Each area shown as video is tracked in 16×16 blocks, and once still
+ * The video half of the hybrid screen stream: big photo-like changes go to a VP9 encoder as frames of the mirror,
+ * and the helper paints only the areas that changed. Where video stays in one part of the screen (a film, an
+ * animation), the encoder shrinks to that part, and the novice copies, encodes and the helper decodes only it. Each area shown as video is tracked in 16×16 blocks, and once still
  * for REFINE_MS its exact pixels follow, so the picture is bit-exact soon after the screen stops. Frames are paced by
  * the helper's answers: at most one frame beyond the one the link is draining; the frame interval grows while queues
  * build, and shrinks again when they empty.
@@ -60,8 +63,12 @@ export class VideoPath {
   private timer?: NodeJS.Timeout;
   private disposed = false;
   private readonly quality: VideoQuality;
-  /** A quality step whose encoder is being primed: the path moves to it between frames once it is ready. */
-  private switching?: { crf: number; ready: boolean };
+  /** An encoder being primed (another quality step or size): the path moves to it between frames once it is ready. */
+  private switching?: { size: ScreenGeometry; crf: number; ready: boolean };
+  /** The part of the screen the last frame showed. */
+  private window?: ScreenRect;
+  /** Bounds of the last frames' areas, newest last, at most SETTLED_FRAMES. */
+  private recent: ScreenRect[] = [];
 
   constructor(
     private mirror: Mirror,
@@ -70,7 +77,7 @@ export class VideoPath {
   ) {
     this.lossy = new LossyBlocks(mirror.geometry);
     this.quality = new VideoQuality(mode);
-    this.restart();
+    this.restart(mirror.geometry);
   }
 
   /** The codec of the frames, for the statistics. */
@@ -87,7 +94,9 @@ export class VideoPath {
     this.lossy = new LossyBlocks(mirror.geometry);
     this.pending = [];
     this.sentDuring = [];
-    this.restart();
+    this.window = undefined;
+    this.recent = [];
+    this.restart(mirror.geometry);
   }
 
   /** Whether an encoder runs or is on its way. */
@@ -140,25 +149,35 @@ export class VideoPath {
     const lane = this.lane;
     if (this.encoding || !lane?.alive || !this.key || !this.paced()) return;
     // Between frames: nothing in flight is lost when the encoder changes.
-    if (this.switching?.ready) return this.restart();
+    if (this.switching?.ready) return this.restart(this.switching.size);
     const now = performance.now();
     if (now - this.lastFrameAt < this.frameMs) return;
-    this.adapt();
+    this.adapt(lane);
     this.lastFrameAt = now;
     const areas = toBlocks(this.pending, this.mirror.geometry, MAX_VIDEO_RECTS);
     this.pending = [];
+    const box = bounds(areas);
+    const window = place(box, lane.geometry, this.mirror.geometry, this.window);
+    this.window = window;
+    const inside = areas.filter((r) => contains(window, r));
+    this.fit(lane, box, inside.length < areas.length);
+    // Areas the smaller encoder cannot show go exactly, while one for the whole screen takes over.
+    const outside = areas.filter((r) => !contains(window, r));
+    for (const r of outside) this.lossy.clear(r);
+    if (outside.length) this.deps.exact(outside);
+    if (!inside.length) return;
     this.encoding = true;
     const key = this.key;
-    lane.encode(this.mirror.snapshot()).then(
+    lane.encode(this.mirror.snapshot(window)).then(
       (data) => {
         this.encoding = false;
         if (this.disposed || lane !== this.lane) return;
-        if (key.length) this.deps.video(encodeVideo({ codec: this.codec, key: true, rects: [], data: key }), false);
+        if (key.length) this.deps.video(encodeVideo({ codec: this.codec, key: true, x: 0, y: 0, rects: [], data: key }), false);
         this.key = new Uint8Array(0);
-        this.deps.video(encodeVideo({ codec: this.codec, key: false, rects: areas, data }), true);
+        this.deps.video(encodeVideo({ codec: this.codec, key: false, x: window.x, y: window.y, rects: inside, data }), true);
         const at = performance.now();
-        for (const r of areas) this.lossy.mark(r, at);
-        const again = this.sentDuring.filter((r) => areas.some((a) => overlaps(a, r)));
+        for (const r of inside) this.lossy.mark(r, at);
+        const again = this.sentDuring.filter((r) => inside.some((a) => overlaps(a, r)));
         this.sentDuring = [];
         if (again.length) this.deps.exact(again);
         this.pump();
@@ -168,15 +187,41 @@ export class VideoPath {
   }
 
   /** Slower frames while the helper's answers queue, then coarser ones; faster and sharper again once they do not. */
-  private adapt(): void {
+  private adapt(lane: VideoLane): void {
     const congested = this.deps.meter.queueMs > CONGESTED_MS;
     this.frameMs = congested ? Math.min(this.frameMs * 2, MAX_FRAME_MS) : Math.max(this.frameMs * 0.75, MIN_FRAME_MS);
-    const crf = this.quality.update(congested, this.frameMs, this.frameMs <= FULL_RATE_MS);
-    if (crf === undefined) return;
     // libvpx cannot change its quality while running: a primed encoder at the new step takes over between frames.
-    const switching = { crf, ready: false };
+    if (this.quality.update(congested, this.frameMs, this.frameMs <= FULL_RATE_MS) !== undefined) this.switchTo(this.switching?.size ?? lane.geometry, lane);
+  }
+
+  /** Shrinks the encoder to the part of the screen the video kept to for a while; back to the whole screen once it leaves. */
+  private fit(lane: VideoLane, box: ScreenRect, left: boolean): void {
+    const screen = this.mirror.geometry;
+    if (left) {
+      this.recent = [];
+      return this.switchTo(screen, lane);
+    }
+    this.recent.push(box);
+    if (this.recent.length > SETTLED_FRAMES) this.recent.shift();
+    if (this.recent.length < SETTLED_FRAMES) return;
+    const size = laneSize(bounds(this.recent), screen);
+    const current = this.switching?.size ?? lane.geometry;
+    // A new encoder costs a key frame and its start: only for at most half the pixels.
+    if (2 * size.width * size.height <= current.width * current.height) this.switchTo(size, lane);
+  }
+
+  /** Primes an encoder of this size at the quality wanted now, unless the lane in use or the one on its way is one. */
+  private switchTo(size: ScreenGeometry, lane: VideoLane): void {
+    const crf = this.quality.crf;
+    const same = (s: { size: ScreenGeometry; crf: number }): boolean => s.crf === crf && s.size.width === size.width && s.size.height === size.height;
+    if (this.switching && same(this.switching)) return;
+    if (same({ size: lane.geometry, crf: lane.crf })) {
+      this.switching = undefined;
+      return;
+    }
+    const switching = { size, crf, ready: false };
     this.switching = switching;
-    this.deps.lanes.prime(this.mirror.geometry, crf).then(
+    this.deps.lanes.prime(size, crf).then(
       () => {
         if (this.switching !== switching) return;
         switching.ready = true;
@@ -194,13 +239,13 @@ export class VideoPath {
     this.deps.exact(areas);
   }
 
-  private restart(): void {
+  private restart(size: ScreenGeometry): void {
     this.lane?.dispose();
     this.lane = undefined;
     this.key = undefined;
     this.switching = undefined;
-    const geometry: ScreenGeometry = this.mirror.geometry;
-    const starting = this.deps.lanes.take(geometry, this.quality.crf).then(
+    this.window = undefined;
+    const starting = this.deps.lanes.take(size, this.quality.crf, this.mirror.geometry).then(
       ({ lane, key }) => {
         if (this.starting !== starting || this.disposed) return lane.dispose();
         this.starting = undefined;
