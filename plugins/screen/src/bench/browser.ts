@@ -38,14 +38,15 @@ async function desktop(kind: 'plain' | 'photo', work: string): Promise<{ xvfb: X
 
 /** The helper's page in a session with the novice, RA's own way. */
 async function raViewer(browser: Browser, work: string, display: string, link?: ShapedLink): Promise<{ viewer: Viewer; novice: RaProcess; helper: RaProcess }> {
-  const novice = await startRa(work, 'novice', 34690, display, link);
+  const reach = await link?.reach(34690);
+  const novice = await startRa(work, 'novice', 34690, display, link, reach && [`${reach.host}:${reach.port}`]);
   const helper = await startRa(work, 'helper', 34691, display).catch(async (e: Error) => {
     await novice.stop();
     throw e;
   });
   try {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    const viewer: Viewer = { name: 'RA', page, canvas: 'canvas#ra-screen', novicePid: novice.child.pid!, bytes: 0 };
+    const viewer: Viewer = { name: 'RA', page, canvas: 'canvas#ra-screen', novicePid: novice.child.pid!, bytes: 0, received: [] };
     count(viewer);
     await page.goto(helper.url);
     const pending = await requestSession(work, novice, helper);
@@ -65,11 +66,11 @@ async function vncViewer(browser: Browser, display: string, link?: ShapedLink): 
     ? background(...link.wrap('websockify', ['--web', '/usr/share/novnc', '6097', '127.0.0.1:5997']))
     : background('websockify', ['--web', '/usr/share/novnc', '127.0.0.1:6097', '127.0.0.1:5997']);
   await sleep(1500);
-  const host = link?.noviceAddress ?? '127.0.0.1';
+  const { host, port } = (await link?.reach(6097)) ?? { host: '127.0.0.1', port: 6097 };
   const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-  const viewer: Viewer = { name: 'noVNC', page, canvas: '#screen canvas', novicePid: server.child.pid!, bytes: 0 };
+  const viewer: Viewer = { name: 'noVNC', page, canvas: '#screen canvas', novicePid: server.child.pid!, bytes: 0, received: [] };
   count(viewer);
-  await page.goto(`http://${host}:6097/vnc_lite.html?host=${host}&port=6097&view_only=true`);
+  await page.goto(`http://${host}:${port}/vnc_lite.html?host=${host}&port=${port}&view_only=true`);
   await page.locator('#screen canvas').waitFor({ timeout: 30_000 });
   return {
     viewer,
@@ -83,7 +84,10 @@ async function vncViewer(browser: Browser, display: string, link?: ShapedLink): 
 /** Counts the bytes each page's WebSockets receive: RA's live socket, noVNC's websockify. */
 function count(viewer: Viewer): void {
   viewer.page.on('websocket', (ws) =>
-    ws.on('framereceived', (f) => (viewer.bytes += typeof f.payload === 'string' ? Buffer.byteLength(f.payload) : f.payload.length)),
+    ws.on('framereceived', (f) => {
+      viewer.bytes += typeof f.payload === 'string' ? Buffer.byteLength(f.payload) : f.payload.length;
+      viewer.received.push([performance.timeOrigin + performance.now(), viewer.bytes]);
+    }),
   );
 }
 
@@ -96,7 +100,7 @@ function row(name: string, f: Figures): string {
     `${r(median(f.keyMs))} / ${r(p(f.keyMs, 0.95))} ms`,
     `${r(median(f.seqMs))} ms, ${kib(median(f.seqBytes))} KiB`,
     `${r(median(f.dragMs))} / ${r(p(f.dragMs, 0.95))} ms`,
-    `${r(median(f.videoFps))} fps, ${kib(median(f.videoBytesPerSecond))} KiB/s, novice ${r(median(f.videoNoviceCpuMs) / 10)} %`,
+    `${r(median(f.videoFps))} fps, ${kib(median(f.videoBytesPerSecond))} KiB/s, key ${r(median(f.videoKeyMs))} / ${r(p(f.videoKeyMs, 0.95))} ms, novice ${r(median(f.videoNoviceCpuMs) / 10)} %`,
     `${r(median(f.firstWholeMs))} ms (${r(median(f.streamWholeMs))} after the page was up), ${kib(median(f.firstBytes))} KiB`,
     `${r(median(f.exactMs))} ms`,
     `${r(median(f.noviceCpuPerKeyMs))} / ${r(median(f.pageCpuPerKeyMs))} ms, first picture ${r(median(f.firstNoviceCpuMs))} ms`,
@@ -155,7 +159,7 @@ export async function browserBench(): Promise<void> {
         `\n${kind} desktop, 1920×1080, over ${over}, ${TRIALS} trials interleaved (load average ${load.toFixed(2)} at the start, ${loadavg()[0].toFixed(2)} now)\n`,
       );
       console.log(
-        '| Viewer | Key to canvas p50 / p95 | `seq 1 200`: until still, bytes | 20-step drag p50 / p95 | 640×400 video: frames, bytes, novice CPU | First picture: whole, bytes | Bit-exact | Novice / page CPU per key; novice CPU for a first picture |',
+        '| Viewer | Key to canvas p50 / p95 | `seq 1 200`: until still, bytes | 20-step drag p50 / p95 | 640×400 video: frames, bytes, key p50 / p95, novice CPU | First picture: whole, bytes until whole | Bit-exact | Novice / page CPU per key; novice CPU for a first picture |',
       );
       console.log('|---|---|---|---|---|---|---|---|');
       for (const [name, f] of figures) console.log(`| ${row(name, f)} |`);

@@ -6,14 +6,17 @@ import type { ShapedLink } from './shaped-link.js';
 export const run = promisify(execFile);
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** User + system CPU time of a process and every process it started (RA's video encoder), so far, in ms (10 ms ticks). */
+/**
+ * User + system CPU time of a process and every process it started (RA's video encoders), so far, in ms (10 ms ticks):
+ * those running, and those that ended (their parent's cutime and cstime), so an encoder stopped meanwhile still counts.
+ */
 export function cpuMs(pid: number): number {
   const stats = readdirSync('/proc')
     .filter((name) => /^\d+$/.test(name))
     .flatMap((name) => {
       try {
         const fields = readFileSync(`/proc/${name}/stat`, 'utf8').split(') ')[1].split(' ');
-        return [{ pid: Number(name), parent: Number(fields[1]), ms: (Number(fields[11]) + Number(fields[12])) * 10 }];
+        return [{ pid: Number(name), parent: Number(fields[1]), ms: fields.slice(11, 15).reduce((sum, f) => sum + Number(f), 0) * 10 }];
       } catch {
         return []; // It ended meanwhile.
       }

@@ -17,12 +17,13 @@ export interface RaProcess extends ReturnType<typeof background> {
 
 /**
  * A real RA (`ra start`) for the bench, in its own home under `work`, control allowed, on `display`; inside the
- * shaped link's namespace when given (its API is reached from inside it too).
+ * shaped link's namespace when given (its API is reached from inside it too), its invitations listing `addresses`.
  */
-export async function startRa(work: string, role: string, port: number, display: string, link?: ShapedLink): Promise<RaProcess> {
+export async function startRa(work: string, role: string, port: number, display: string, link?: ShapedLink, addresses?: string[]): Promise<RaProcess> {
   const home = join(work, role);
   await mkdir(home, { recursive: true });
-  await writeFile(join(home, 'settings.json'), JSON.stringify({ plugins: { 'ra.control': { settings: { allowControl: true } } } }));
+  const plugins = { 'ra.control': { settings: { allowControl: true } }, 'ra.session': { settings: { addresses } } };
+  await writeFile(join(home, 'settings.json'), JSON.stringify({ plugins }));
   const env = {
     ...process.env,
     RA_UNMANAGED: '1',

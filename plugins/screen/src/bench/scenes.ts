@@ -12,6 +12,8 @@ export interface Viewer {
   /** Process of the novice's side: RA's novice, or x0vncserver. */
   readonly novicePid: number;
   bytes: number;
+  /** When each message came (epoch milliseconds) and `bytes` then: what a picture cost until it was whole. */
+  readonly received: [at: number, bytes: number][];
 }
 
 export interface Figures {
@@ -21,11 +23,14 @@ export interface Figures {
   dragMs: number[];
   videoFps: number[];
   videoBytesPerSecond: number[];
+  /** A typed character while the video plays. */
+  videoKeyMs: number[];
   /** The novice's CPU per second of video. */
   videoNoviceCpuMs: number[];
   firstWholeMs: number[];
   /** From the canvas being there (the page loaded) to the whole picture: the stream's part alone. */
   streamWholeMs: number[];
+  /** Bytes until the picture was whole, as the issue counts them; the exact top-off follows. */
   firstBytes: number[];
   /** The novice's CPU from the reload until the picture was exact. */
   firstNoviceCpuMs: number[];
@@ -41,6 +46,7 @@ export const noFigures = (): Figures => ({
   dragMs: [],
   videoFps: [],
   videoBytesPerSecond: [],
+  videoKeyMs: [],
   videoNoviceCpuMs: [],
   firstWholeMs: [],
   streamWholeMs: [],
@@ -118,7 +124,7 @@ export async function trial(viewers: readonly Viewer[], display: string, keyboar
     viewers.map((v, i) => v.bytes - bytes[i]),
   );
   await drag(viewers, display, keyboard, add);
-  await video(viewers, display, add);
+  await video(viewers, display, keyboard, add);
 }
 
 /** The xterm dragged 20 steps: from each move until each canvas changes where the window was and went. */
@@ -133,8 +139,8 @@ async function drag(viewers: readonly Viewer[], display: string, keyboard: Keybo
   await sleep(800);
 }
 
-/** A 640×400 video for 4 s: frames each viewer showed, its bytes and the novice's CPU. */
-async function video(viewers: readonly Viewer[], display: string, add: (key: keyof Figures, v: number[]) => void): Promise<void> {
+/** A 640×400 video for 4 s: frames each viewer showed, its bytes and the novice's CPU; characters typed meanwhile. */
+async function video(viewers: readonly Viewer[], display: string, keyboard: Keyboard, add: (key: keyof Figures, v: number[]) => void): Promise<void> {
   const player = background(
     'ffplay',
     [
@@ -144,11 +150,20 @@ async function video(viewers: readonly Viewer[], display: string, add: (key: key
     { ...process.env, DISPLAY: display },
   );
   try {
-    await sleep(1500);
+    // The player takes the keyboard once its window maps: then the xterm gets it back, its prompt on the row the probes watch.
+    await xdo(display, 'search', '--sync', '--name', 'testsrc2');
+    await xdo(display, 'search', '--name', 'labterm', 'windowfocus');
+    await xdo(display, 'type', '--delay', '0', 'clear');
+    await xdo(display, 'key', 'Return');
+    await sleep(1000);
     const bytes = viewers.map((v) => v.bytes);
     const cpu = viewers.map((v) => cpuMs(v.novicePid));
     const counting = await Promise.all(viewers.map((v) => probeFrames(v.page, v.canvas, VIDEO, VIDEO_MS)));
     const started = now();
+    for (let k = 0; k < 5; k++) {
+      await sleep(400);
+      add('videoKeyMs', await timed(viewers, LINE, () => keyboard.press(String.fromCharCode(0x61 + k))));
+    }
     const frames = await Promise.all(counting.map((c) => c()));
     const seconds = (now() - started) / 1000;
     add(
@@ -166,6 +181,7 @@ async function video(viewers: readonly Viewer[], display: string, add: (key: key
   } finally {
     await player.stop();
   }
+  await xdo(display, 'key', 'ctrl+u');
   await sleep(800);
 }
 
@@ -182,6 +198,6 @@ export async function firstPicture(viewer: Viewer, display: string, figures: Fig
   figures.firstWholeMs.push(whole - t);
   figures.streamWholeMs.push(whole - canvasAt);
   figures.exactMs.push(exact - t);
-  figures.firstBytes.push(viewer.bytes - before);
+  figures.firstBytes.push((viewer.received.findLast(([at]) => at <= whole)?.[1] ?? before) - before);
   figures.firstNoviceCpuMs.push(cpuMs(viewer.novicePid) - cpu);
 }

@@ -1,3 +1,4 @@
+import { DelayProxy } from './delay-proxy.js';
 import { run } from './processes.js';
 
 /** The link the shaped run puts between the helper's side and the novice's: each way 20 ms and 10 Mbit/s. */
@@ -5,15 +6,18 @@ export const SHAPE = { rate: '10mbit', delayMs: 20 };
 
 /**
  * A network namespace for the novice's side, joined to this one by a veth pair shaped with `tc netem` on both ends:
- * 10 Mbit/s each way and 40 ms round trip. Nothing routes out of it. The novice's processes run in it with
+ * 10 Mbit/s each way and 40 ms round trip. Without sch_netem, tbf shapes the rate and a forwarder in the bench
+ * (`reach`) adds the delay. Nothing routes out of it. The novice's processes run in it with
  * `ip netns exec` (which execs, so their PIDs are the ones to stop); the X server's socket file is shared.
  */
 export class ShapedLink {
   readonly helperAddress = '10.77.0.1';
   readonly noviceAddress = '10.77.0.2';
 
-  /** What the link does, for the table: netem's delay needs sch_netem, which some kernels lack (then only the rate is shaped). */
+  /** What the link does, for the table. */
   shape = `${SHAPE.rate}/s and ${2 * SHAPE.delayMs} ms round trip (tc netem)`;
+  /** Set when the kernel has no sch_netem: the delay comes from forwarders, one per port reached. */
+  private proxies?: DelayProxy[];
 
   private constructor(
     readonly ns: string,
@@ -44,7 +48,8 @@ export class ShapedLink {
         const rate = ['root', 'tbf', 'rate', SHAPE.rate, 'burst', '32kbit', 'latency', '400ms'];
         await run('tc', ['qdisc', 'replace', 'dev', veth, ...rate]);
         await inside('tc', 'qdisc', 'replace', 'dev', 'rbn', ...rate);
-        link.shape = `${SHAPE.rate}/s (tc tbf) with no added delay: this kernel has no sch_netem`;
+        link.proxies = [];
+        link.shape = `${SHAPE.rate}/s (tc tbf) and ${2 * SHAPE.delayMs} ms round trip (a forwarder in the bench: this kernel has no sch_netem)`;
         console.log(`note: ${link.shape}`);
       }
     } catch (e) {
@@ -59,7 +64,16 @@ export class ShapedLink {
     return ['ip', ['netns', 'exec', this.ns, command, ...args]];
   }
 
+  /** Where the helper's side reaches the novice's `port`: straight, or through a forwarder that adds the delay. */
+  async reach(port: number): Promise<{ host: string; port: number }> {
+    if (!this.proxies) return { host: this.noviceAddress, port };
+    const proxy = await DelayProxy.start(this.helperAddress, { host: this.noviceAddress, port }, SHAPE.delayMs);
+    this.proxies.push(proxy);
+    return { host: this.helperAddress, port: proxy.port };
+  }
+
   async stop(): Promise<void> {
+    for (const proxy of this.proxies ?? []) await proxy.close();
     await run('ip', ['link', 'del', this.veth]).catch(() => undefined);
     await run('ip', ['netns', 'del', this.ns]).catch(() => undefined);
   }
