@@ -36,7 +36,7 @@ async function pair(mode: PictureMode, lanes = new LanePool(), size: ScreenGeome
   const answer = { delayMs: 0 };
   const levels: number[] = [];
   const link = new RecordingLink();
-  const { capture, sink } = scriptedSource(size, screen.slice());
+  const { capture, sink, refreshes } = scriptedSource(size, screen.slice());
   const stream = new NoviceScreenStream(link, quietLogger, lanes);
   const helper = new ScreenDecoder(new NodeInflater());
   const kinds: string[] = [];
@@ -69,6 +69,7 @@ async function pair(mode: PictureMode, lanes = new LanePool(), size: ScreenGeome
     helper,
     kinds,
     videos,
+    refreshes,
     answer,
     levels,
     /** Shows these pixels in this part of the screen (all of it by default). */
@@ -170,6 +171,24 @@ describe('screen: the hybrid stream (real ffmpeg), big changes as video, exact o
       clearInterval(playing);
       p.stop();
       lanes.dispose();
+    }
+  });
+
+  it('gives a page that joins the screen as the mirror holds it, without a new grab', async () => {
+    const p = await pair('automatic');
+    try {
+      await until(() => p.helper.exact, 5000, 'no picture');
+      p.paint(16);
+      await until(() => p.helper.exact && p.same(), 5000, 'the scroll never came');
+      // A reloaded page says what it decodes again (capabilities count once a second).
+      await new Promise((r) => setTimeout(r, 1000));
+      const before = p.kinds.length;
+      p.stream.receive(encodeCaps({ mode: 'automatic', codecs: [VideoCodec.vp9] }));
+      await until(() => p.kinds.slice(before).includes('reset') && p.helper.exact, 5000, 'no new picture');
+      assert.ok(p.same(), 'the new picture is the screen now');
+      assert.equal(p.refreshes(), 0, 'the capture was not asked to grab the screen again');
+    } finally {
+      p.stop();
     }
   });
 

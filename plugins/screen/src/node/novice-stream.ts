@@ -66,6 +66,8 @@ export class NoviceScreenStream implements ChannelEndpoint {
   private readonly drain: Disposable;
   private readonly meter = new LinkMeter();
   private mirror?: Mirror;
+  /** Whether the mirror has held the whole screen since a whole picture was captured. */
+  private mirrorWhole = false;
   private caps?: Caps;
   /** Set until the helper's capabilities came (or CAPS_WAIT_MS passed): the stream holds its first picture until then. */
   private holding?: NodeJS.Timeout;
@@ -155,7 +157,7 @@ export class NoviceScreenStream implements ChannelEndpoint {
     this.capsAt = Date.now();
     const joined = !this.holding && this.geometry !== undefined;
     this.capsArrived(caps);
-    if (joined) this.refresh();
+    if (joined) this.refresh(true);
   }
 
   /** The helper's page said what it decodes and which picture it wants; undefined: none said so in time. */
@@ -234,19 +236,23 @@ export class NoviceScreenStream implements ChannelEndpoint {
     this.stream?.refresh();
   }
 
-  /** A full frame again, at most one a second: a page that keeps asking cannot keep the novice grabbing. */
-  private refresh(): void {
+  /**
+   * A full frame again, at most one a second: a page that keeps asking cannot keep the novice grabbing. A page that
+   * `joined` gets the screen as the mirror holds it, when it holds all of it, without waiting for a new grab.
+   */
+  private refresh(joined = false): void {
     const wait = this.lastRefresh + REFRESH_MS - Date.now();
     if (wait > 0) {
       this.refreshTimer ??= setTimeout(() => {
         this.refreshTimer = undefined;
-        this.refresh();
+        this.refresh(joined);
       }, wait);
       return;
     }
     this.lastRefresh = Date.now();
     if (this.geometry) this.reset(this.geometry);
-    this.stream?.refresh();
+    if (joined && this.video && this.mirrorWhole && this.geometry) this.queue(this.mirror!.view({ x: 0, y: 0, ...this.geometry }));
+    else this.stream?.refresh();
   }
 
   dispose(): void {
@@ -273,7 +279,10 @@ export class NoviceScreenStream implements ChannelEndpoint {
     this.meter.forget();
     clearTimeout(this.answerTimer);
     this.answerTimer = undefined;
-    if (this.mirror?.geometry.width !== geometry.width || this.mirror.geometry.height !== geometry.height) this.mirror = new Mirror(geometry);
+    if (this.mirror?.geometry.width !== geometry.width || this.mirror.geometry.height !== geometry.height) {
+      this.mirror = new Mirror(geometry);
+      this.mirrorWhole = false;
+    }
     if (this.video) this.video.reset(this.mirror);
     else if (this.videoMode()) {
       // The first picture waits for the encoder's process to be on its way (a moment), not for it to be ready.
@@ -285,7 +294,14 @@ export class NoviceScreenStream implements ChannelEndpoint {
 
   private update(update: ScreenUpdate): void {
     // The mirror serves video and its top-off only: kept while an encoder is on or may start for the first picture.
-    if (this.video || this.holding) this.mirror?.apply(update);
+    if ((this.video || this.holding) && this.mirror) {
+      this.mirror.apply(update);
+      if (update.width === this.mirror.geometry.width && update.height === this.mirror.geometry.height) this.mirrorWhole = true;
+    } else this.mirrorWhole = false;
+    this.queue(update);
+  }
+
+  private queue(update: ScreenUpdate): void {
     if (this.holding || this.full() || this.held.length || this.stale) return this.hold(update);
     this.batch.push(update);
     if (this.batch.length === 1) queueMicrotask(() => this.flush());
