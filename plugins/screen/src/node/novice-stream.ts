@@ -10,7 +10,7 @@ import { LinkMeter } from './video/link-meter.js';
 import { Mirror } from './video/mirror.js';
 import { VideoPath } from './video/video-path.js';
 import { VideoLane } from './video/video-lane.js';
-import { sortByDetail } from './video/detail.js';
+import { Motion, sortChanges } from './video/detail.js';
 
 const REFRESH_MS = 1000;
 /** More screen messages than this in a second from the helper end the session. */
@@ -68,6 +68,7 @@ export class NoviceScreenStream implements ChannelEndpoint {
   private mirror?: Mirror;
   /** Whether the mirror has held the whole screen since a whole picture was captured. */
   private mirrorWhole = false;
+  private motion?: Motion;
   private caps?: Caps;
   /** Set until the helper's capabilities came (or CAPS_WAIT_MS passed): the stream holds its first picture until then. */
   private holding?: NodeJS.Timeout;
@@ -282,6 +283,7 @@ export class NoviceScreenStream implements ChannelEndpoint {
     if (this.mirror?.geometry.width !== geometry.width || this.mirror.geometry.height !== geometry.height) {
       this.mirror = new Mirror(geometry);
       this.mirrorWhole = false;
+      this.motion = new Motion(geometry);
     }
     if (this.video) this.video.reset(this.mirror);
     else if (this.videoMode()) {
@@ -348,12 +350,12 @@ export class NoviceScreenStream implements ChannelEndpoint {
     if (batch.length) this.route(batch);
   }
 
-  /** Photo-like parts of a big change go as video when the helper decodes it; anything else exactly. */
+  /** Photo-like or moving parts of a big change go as video when the helper decodes it; anything else exactly. */
   private route(batch: readonly ScreenUpdate[]): void {
     const first = this.firstPicture;
     this.firstPicture = false;
     if (this.video?.ready) {
-      const { busy, plain } = sortByDetail(batch);
+      const { busy, plain } = sortChanges(batch, this.motion!);
       const video = busy.map(rect);
       if (this.video.wants(video, first)) {
         this.video.add(video);

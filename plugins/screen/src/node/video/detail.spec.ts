@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { ScreenUpdate } from '../../common/api.js';
-import { sortByDetail, TILE } from './detail.js';
+import { Motion, sortChanges, TILE } from './detail.js';
 
 const W = 3 * TILE;
 const H = 2 * TILE;
@@ -20,10 +20,11 @@ function desktop(): ScreenUpdate {
 }
 
 const rect = ({ x, y, width, height }: ScreenUpdate) => ({ x, y, width, height });
+const still = () => new Motion({ width: W, height: H });
 
 describe('screen video: sorting a change into photo-like and plain areas', () => {
   it('sends photo-like tiles as video and text around them exactly, joining neighbours in a row', () => {
-    const { busy, plain } = sortByDetail([desktop()]);
+    const { busy, plain } = sortChanges([desktop()], still());
     assert.deepEqual(busy.map(rect), [{ x: TILE, y: 0, width: TILE, height: TILE }]);
     assert.deepEqual(plain.map(rect), [
       { x: 0, y: 0, width: TILE, height: TILE },
@@ -35,7 +36,7 @@ describe('screen video: sorting a change into photo-like and plain areas', () =>
   it('cuts along the screen grid, reading the pixels in place', () => {
     const screen = desktop();
     const part: ScreenUpdate = { ...screen, x: 100, y: 10, width: 200, height: 150, data: screen.data.subarray(10 * screen.stride + 100 * 4) };
-    const { busy, plain } = sortByDetail([part]);
+    const { busy, plain } = sortChanges([part], still());
     assert.deepEqual(busy.map(rect), [{ x: TILE, y: 10, width: TILE, height: TILE - 10 }]);
     assert.deepEqual(plain.map(rect), [
       { x: 100, y: 10, width: TILE - 100, height: TILE - 10 },
@@ -46,10 +47,14 @@ describe('screen video: sorting a change into photo-like and plain areas', () =>
     assert.equal(first.data[0], screen.data[10 * screen.stride + TILE * 4], 'the piece starts at its own first pixel');
   });
 
-  it('keeps changes smaller than a tile plain, however busy', () => {
-    const noisy = Uint8Array.from({ length: 64 * 64 * 4 }, (_, i) => Math.imul(i, 2654435761) >>> 24);
-    const { busy, plain } = sortByDetail([{ x: 0, y: 0, width: 64, height: 64, stride: 256, data: noisy }]);
-    assert.equal(busy.length, 0);
-    assert.equal(plain.length, 1);
+  it('sends a plain tile as video once it keeps changing, and counts the rectangles of one change once', () => {
+    const motion = still();
+    const text = desktop();
+    // The same change as two rectangles: each tile counts one change.
+    const busyArea = (at: number) => sortChanges([text, text], motion, at).busy.reduce((sum, r) => sum + r.width * r.height, 0);
+    assert.equal(busyArea(0), 2 * TILE * TILE, 'the photo only');
+    assert.equal(busyArea(200), 2 * TILE * TILE, 'changed twice: the photo only');
+    assert.equal(busyArea(400), 2 * W * H, 'changed three times in a row: all of it is moving');
+    assert.equal(busyArea(1000), 2 * TILE * TILE, 'after a pause it is plain again');
   });
 });

@@ -1,4 +1,4 @@
-import type { ScreenUpdate } from '../../common/api.js';
+import type { ScreenGeometry, ScreenUpdate } from '../../common/api.js';
 
 /** Side of the screen-aligned tiles a big change is sorted in (a multiple of the 16-pixel video block). */
 export const TILE = 128;
@@ -6,26 +6,53 @@ export const TILE = 128;
 const PLAIN_SHARE = 0.5;
 /** Every this many rows of a tile is sampled: enough to tell a photo from text, at a quarter of the reads. */
 const SAMPLE_EVERY = 4;
+/** A tile that changed this many times in a row, each within MOVING_MS of the last, is moving: a film, an animation, a drag. */
+const MOVES = 3;
+const MOVING_MS = 300;
+/** Changes closer together than this are one change (several rectangles of one batch). */
+const SAME_CHANGE_MS = 10;
+
+/** When each TILE of the screen last changed, and how many changes in a row came close together. */
+export class Motion {
+  private readonly columns: number;
+  private readonly last: Float64Array;
+  private readonly run: Uint8Array;
+
+  constructor(screen: ScreenGeometry) {
+    this.columns = Math.ceil(screen.width / TILE);
+    const tiles = this.columns * Math.ceil(screen.height / TILE);
+    this.last = new Float64Array(tiles).fill(-Infinity);
+    this.run = new Uint8Array(tiles);
+  }
+
+  /** Notes a change of the tile holding x,y at `now`; whether that tile is moving. */
+  changed(x: number, y: number, now: number): boolean {
+    const i = Math.floor(y / TILE) * this.columns + Math.floor(x / TILE);
+    const apart = now - this.last[i];
+    if (apart >= SAME_CHANGE_MS) {
+      this.run[i] = apart <= MOVING_MS ? Math.min(this.run[i] + 1, MOVES) : 1;
+      this.last[i] = now;
+    }
+    return this.run[i] >= MOVES;
+  }
+}
 
 export interface Sorted {
-  /** Photo-like areas: video sends them in a fraction of the bytes deflate needs. */
+  /** Photo-like or moving areas: video sends them in a fraction of the bytes deflate needs. */
   readonly busy: ScreenUpdate[];
   /** Text and flat areas: deflate packs them small, and they stay exact. */
   readonly plain: ScreenUpdate[];
 }
 
-/** Sorts changes by how much detail they carry, tile by tile along the screen's TILE grid; changes under a tile are plain. */
-export function sortByDetail(updates: readonly ScreenUpdate[]): Sorted {
+/** Sorts changes tile by tile along the screen's TILE grid: by whether the tile keeps changing, else by its detail. */
+export function sortChanges(updates: readonly ScreenUpdate[], motion: Motion, now = performance.now()): Sorted {
   const sorted: Sorted = { busy: [], plain: [] };
-  for (const u of updates) {
-    if (u.width * u.height < TILE * TILE) sorted.plain.push(u);
-    else sortTiles(u, sorted);
-  }
+  for (const u of updates) sortTiles(u, motion, now, sorted);
   return sorted;
 }
 
 /** One update's tiles, each row's neighbours of the same kind joined into one run. */
-function sortTiles(u: ScreenUpdate, sorted: Sorted): void {
+function sortTiles(u: ScreenUpdate, motion: Motion, now: number, sorted: Sorted): void {
   const view = new DataView(u.data.buffer, u.data.byteOffset, u.data.byteLength);
   for (let top = u.y; top < u.y + u.height; top = nextLine(top)) {
     const height = Math.min(nextLine(top), u.y + u.height) - top;
@@ -35,7 +62,7 @@ function sortTiles(u: ScreenUpdate, sorted: Sorted): void {
     };
     for (let left = u.x; left < u.x + u.width; left = nextLine(left)) {
       const width = Math.min(nextLine(left), u.x + u.width) - left;
-      const busy = plainShare(view, u, left, top, width, height) < PLAIN_SHARE;
+      const busy = motion.changed(left, top, now) || plainShare(view, u, left, top, width, height) < PLAIN_SHARE;
       if (run?.busy === busy) continue;
       close(left);
       run = { x: left, busy };
