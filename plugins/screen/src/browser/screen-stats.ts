@@ -62,7 +62,7 @@ export class ScreenStats {
       ['Frames', `${this.frames.length} per second`],
       ['Data', `${formatBytes(rate)}/s`],
       ['Delay', this.link ? `${this.link.rttMs} ms round trip` : 'not measured yet'],
-      ['Link', this.link?.bytesPerSecond ? `${formatBytes(this.link.bytesPerSecond)}/s at best` : 'not measured yet'],
+      ['Link', this.link?.bytesPerSecond ? `${formatBytes(this.link.bytesPerSecond)}/s while busy` : 'not measured yet'],
       ['Codec', this.video ? 'VP9 4:4:4 video for big changes, exact pixels for the rest' : 'exact pixels only (lossless)'],
       ...(this.video && this.link?.quality ? [['Video quality', qualityText(this.link.quality)] as [string, string]] : []),
       ['Picture', this.exact ? 'exact' : 'being refined'],

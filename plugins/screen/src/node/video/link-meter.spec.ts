@@ -40,6 +40,21 @@ describe('screen link meter: round trip, queueing and rate from sync marks', () 
     assert.equal(meter.bytesPerSecond, 1_000_000, 'a mark after an idle pause does not measure the link');
   });
 
+  it('times the link only with answers at least 50 ms apart, and takes the median of what it saw', () => {
+    let now = 0;
+    const meter = new LinkMeter(() => now);
+    // Marks sent together, answered as the link delivers them.
+    const marks = [10_000, 50_000, 50_000, 50_000, 200_000].map((bytes) => (meter.sent(bytes), meter.mark()));
+    const answer = (at: number, i: number) => ((now = at), meter.answered(marks[i]));
+    answer(10, 0);
+    answer(110, 1);
+    answer(111, 2);
+    assert.equal(meter.bytesPerSecond, 500_000, 'the answer 1 ms later (a page catching up) times nothing');
+    answer(210, 3);
+    answer(310, 4);
+    assert.equal(meter.bytesPerSecond, 1_000_000, 'the median of 0.5, 1 and 2 MB/s');
+  });
+
   it('keeps a bounded number of unanswered marks, and forgets them on request', () => {
     const meter = new LinkMeter(() => 0);
     for (let i = 0; i < 1000; i++) meter.mark();

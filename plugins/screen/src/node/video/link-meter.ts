@@ -1,7 +1,12 @@
 /** Marks not yet answered that are kept; past this the oldest are forgotten (a helper that never answers). */
 const MAX_MARKS = 64;
-/** The fastest delivery seen this recently is the link's rate; the slowest trip, its delay without queueing. */
+/** The rate is the median delivery of this recent past; the smallest trip, the link's delay without queueing. */
 const WINDOW_MS = 10_000;
+/**
+ * Answers closer together than this do not time the link: a page that was busy answers several marks at once, and
+ * their bytes came long before. The rate is then taken with a later answer.
+ */
+const RATE_SPAN_MS = 50;
 
 interface Mark {
   readonly at: number;
@@ -10,8 +15,8 @@ interface Mark {
 
 /**
  * The novice's view of the link to one helper, from sync marks: each goes out after a batch and comes back once
- * the helper applied it. Round trip = answer − send; rate = bytes delivered between two answers over their time
- * apart, while the link was busy; queueing = the latest round trip above the smallest.
+ * the helper applied it. Round trip = answer − send; rate = bytes delivered between two answers at least
+ * RATE_SPAN_MS apart over that time, while the link was busy; queueing = the latest round trip above the smallest.
  */
 export class LinkMeter {
   private readonly marks = new Map<number, Mark>();
@@ -51,8 +56,9 @@ export class LinkMeter {
     this.rttMs = now - mark.at;
     this.rtts = [...this.rtts.filter((s) => now - s.at < WINDOW_MS), { at: now, ms: this.rttMs }];
     const last = this.last;
+    if (last && now - last.at < RATE_SPAN_MS) return;
     // Only bytes that queued behind the previous answer measure the link, not the screen's pace.
-    if (last && mark.at < last.at && mark.bytes > last.bytes && now > last.at) {
+    if (last && mark.at < last.at && mark.bytes > last.bytes) {
       this.rates = [...this.rates.filter((s) => now - s.at < WINDOW_MS), { at: now, bps: ((mark.bytes - last.bytes) * 1000) / (now - last.at) }];
     }
     this.last = { n, at: now, bytes: mark.bytes };
@@ -72,9 +78,10 @@ export class LinkMeter {
     return Math.max(0, this.rttMs - this.minRttMs);
   }
 
-  /** Bytes per second the link delivered at best recently; 0 until measured. */
+  /** Bytes per second the link delivered recently while busy (the median); 0 until measured. */
   get bytesPerSecond(): number {
-    return this.rates.length ? Math.max(...this.rates.map((s) => s.bps)) : 0;
+    const sorted = this.rates.map((s) => s.bps).sort((a, b) => a - b);
+    return sorted.length ? sorted[Math.floor(sorted.length / 2)] : 0;
   }
 
   /** Forgets unanswered marks, e.g. when the helper's page went away. */
