@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { join } from 'node:path';
 import { until } from '@ra/kernel/testing';
 import type { Page } from 'playwright-core';
 import { canvasRegion, snap } from './e2e/browser.js';
 import { showPhoto } from '@ra/test-kit';
 import { TwoRoles } from './e2e/roles.js';
-import { differingPixels, xScreenshot } from './e2e/xwd.js';
+import { differingPixels, meanDifference, xScreenshot } from './e2e/xwd.js';
 
 const PASSWORD = 'amber-harbour-19';
 const SCREEN = { width: 1024, height: 700 };
@@ -86,5 +87,38 @@ describe('end to end: a photo-like desktop as video first, then bit-exact (hybri
     console.log(`      figures: bit-exact ${exact} ms after the new picture was drawn on the novice's X screen`);
     assert.ok(exact < 2000, `exact ${exact} ms after the change`);
     await snap(helperPage, 'hybrid-02-scrolled-exact');
+  });
+
+  it('plays a film in one part of the screen as video of that part only, close to the X screen, then exact', async () => {
+    const { helperPage, desktop } = roles;
+    const film = { x: 320, y: 256, width: 320, height: 240 };
+    // Slowly moving gradients: a frame or two apart, the film differs little, so the canvas can be held against the X screen.
+    const source = `gradients=s=${film.width}x${film.height}:r=25:speed=0.002:c0=0x2060c0:c1=0xe0a040:seed=7`;
+    const args = ['-loglevel', 'error', '-an', '-noborder', '-left', String(film.x), '-top', String(film.y), '-f', 'lavfi', '-i', source];
+    const player = spawn('ffplay', args, { env: { ...process.env, DISPLAY: desktop.display }, stdio: 'ignore' });
+    const stats = helperPage.locator('#ra-screen-stats');
+    try {
+      // The film grown to whole 16-pixel blocks with a 32-pixel margin: 384×304 of the 1024×700 screen.
+      await until(async () => /Video area: 384×304 of the screen/.test((await stats.textContent()) ?? ''), 15_000, 'the video never kept to the film', 100);
+      const differences: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const [screen, canvas] = await Promise.all([xScreenshot(desktop.display), canvasRegion(helperPage, film)]);
+        differences.push(meanDifference(screen, canvas, film));
+      }
+      await snap(helperPage, 'hybrid-03-film-playing');
+      console.log(`      figures: the playing film differs from the X screen by ${differences.map((d) => d.toFixed(1)).join(', ')} per channel on average`);
+      assert.ok(Math.max(...differences) < 8, `the film on the canvas is not the one on the X screen: ${differences.join(', ')}`);
+    } finally {
+      const ended = once(player, 'exit');
+      player.kill();
+      await ended;
+    }
+    await until(
+      async () => differingPixels(await xScreenshot(desktop.display), await canvasRegion(helperPage, INSIDE), INSIDE) === 0,
+      10_000,
+      'the canvas is not the X screen once the film ended',
+      100,
+    );
+    await snap(helperPage, 'hybrid-04-film-ended-exact');
   });
 });

@@ -22,10 +22,14 @@ export async function snap(page: Page, name: string): Promise<void> {
 
 /** The helper's canvas pixels of a region, RGBA. */
 export async function canvasRegion(page: Page, region: { x: number; y: number; width: number; height: number }): Promise<Uint8Array> {
+  // As a Latin-1 string: an array of numbers for a whole screen takes the page seconds to serialise.
   const data = await page.evaluate(({ x, y, width, height }) => {
     const canvas = document.querySelector<HTMLCanvasElement>('canvas#ra-screen');
     if (!canvas) throw new Error('no screen canvas');
-    return Array.from(canvas.getContext('2d')!.getImageData(x, y, width, height).data);
+    const bytes = canvas.getContext('2d')!.getImageData(x, y, width, height).data;
+    const parts: string[] = [];
+    for (let i = 0; i < bytes.length; i += 0x8000) parts.push(String.fromCharCode(...bytes.subarray(i, i + 0x8000)));
+    return parts.join('');
   }, region);
-  return Uint8Array.from(data);
+  return Uint8Array.from(Buffer.from(data, 'latin1'));
 }

@@ -22,6 +22,19 @@ export function differingPixels(screen: Screenshot, pixels: Uint8Array, region: 
   return differ;
 }
 
+/** The mean difference per colour channel over `region` between the X screen and `pixels`, that region's RGBA. */
+export function meanDifference(screen: Screenshot, pixels: Uint8Array, region: { x: number; y: number; width: number; height: number }): number {
+  let sum = 0;
+  for (let y = 0; y < region.height; y++) {
+    for (let x = 0; x < region.width; x++) {
+      const rgb = screen.rgb(region.x + x, region.y + y);
+      const p = (y * region.width + x) * 4;
+      sum += Math.abs((rgb >> 16) - pixels[p]) + Math.abs(((rgb >> 8) & 255) - pixels[p + 1]) + Math.abs((rgb & 255) - pixels[p + 2]);
+    }
+  }
+  return sum / (region.width * region.height * 3);
+}
+
 /** Saves the X screen as `test/artifacts/NAME.png`, for a person to look at what the novice saw. */
 export async function saveXScreen(display: string, name: string): Promise<void> {
   const screen = await xScreenshot(display);

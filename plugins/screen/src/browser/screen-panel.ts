@@ -167,7 +167,7 @@ class ScreenView {
         if (event.type !== 'sync') this.asked = false;
         if (event.type === 'reset') this.resize(event.geometry.width, event.geometry.height);
         else if (event.type === 'update') this.paints.add(event.dirty);
-        else if (event.type === 'video') this.stats.painted(true);
+        else if (event.type === 'video') this.stats.painted(true, this.video.size);
         else if (event.type === 'cursor') this.drawCursor(event.shapeChanged);
         else if (event.type === 'sync') this.answer(event.mark);
         this.canvas.dataset.ready = String(this.decoder.complete);

@@ -10,6 +10,7 @@ export class ScreenStats {
   private bytes: { at: number; n: number }[] = [];
   private link?: SyncMark;
   private video = false;
+  private area?: { readonly width: number; readonly height: number };
   exact = false;
   private readonly timer: number;
 
@@ -33,9 +34,11 @@ export class ScreenStats {
     this.bytes.push({ at: performance.now(), n: bytes });
   }
 
-  painted(video: boolean): void {
+  /** A picture was painted; `area`, the size of a video frame's part of the screen. */
+  painted(video: boolean, area?: { readonly width: number; readonly height: number }): void {
     this.frames.push(performance.now());
     this.video ||= video;
+    if (area) this.area = area;
   }
 
   /** Best picture: nothing goes as video from now on, whatever the last mark said. */
@@ -65,6 +68,7 @@ export class ScreenStats {
       ['Link', this.link?.bytesPerSecond ? `${formatBytes(this.link.bytesPerSecond)}/s while busy` : 'not measured yet'],
       ['Codec', this.video ? 'VP9 4:4:4 video for big changes, exact pixels for the rest' : 'exact pixels only (lossless)'],
       ...(this.video && this.link?.quality ? [['Video quality', qualityText(this.link.quality)] as [string, string]] : []),
+      ...(this.video && this.area ? [['Video area', `${this.area.width}×${this.area.height} of the screen`] as [string, string]] : []),
       ['Picture', this.exact ? 'exact' : 'being refined'],
     ];
     this.element.replaceChildren(

@@ -16,6 +16,8 @@ export class VideoPainter {
   private decoder?: VideoDecoder;
   private waiting?: { resolve(frame: VideoFrame): void; reject(error: Error): void };
   private timestamp = 0;
+  /** The size of the last decoded frame: the part of the screen the novice encodes, for the statistics. */
+  size?: { readonly width: number; readonly height: number };
 
   constructor(
     private readonly canvas: HTMLCanvasElement,
@@ -29,6 +31,7 @@ export class VideoPainter {
     const decoded = new Promise<VideoFrame>((resolve, reject) => (this.waiting = { resolve, reject }));
     this.decoder.decode(new EncodedVideoChunk({ type: frame.key ? 'key' : 'delta', timestamp: this.timestamp++, data: frame.data }));
     const picture = await decoded;
+    this.size = { width: picture.displayWidth, height: picture.displayHeight };
     try {
       this.beforeDraw();
       const context = this.canvas.getContext('2d')!;
