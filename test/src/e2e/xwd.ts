@@ -9,29 +9,30 @@ export function xScreenshot(display: string): Promise<Screenshot> {
   return screenshot({ ...process.env, DISPLAY: display });
 }
 
-/** How many pixels of `region` differ between the X screen and `pixels`, that region's RGBA. */
-export function differingPixels(screen: Screenshot, pixels: Uint8Array, region: { x: number; y: number; width: number; height: number }): number {
-  let differ = 0;
+type Region = { x: number; y: number; width: number; height: number };
+
+/** The per-channel differences of each pixel of `region` between the X screen and `pixels`, that region's RGBA. */
+function* differences(screen: Screenshot, pixels: Uint8Array, region: Region): Generator<[number, number, number]> {
   for (let y = 0; y < region.height; y++) {
     for (let x = 0; x < region.width; x++) {
       const rgb = screen.rgb(region.x + x, region.y + y);
       const p = (y * region.width + x) * 4;
-      if (rgb >> 16 !== pixels[p] || ((rgb >> 8) & 255) !== pixels[p + 1] || (rgb & 255) !== pixels[p + 2]) differ++;
+      yield [Math.abs((rgb >> 16) - pixels[p]), Math.abs(((rgb >> 8) & 255) - pixels[p + 1]), Math.abs((rgb & 255) - pixels[p + 2])];
     }
   }
+}
+
+/** How many pixels of `region` differ between the X screen and `pixels`, that region's RGBA. */
+export function differingPixels(screen: Screenshot, pixels: Uint8Array, region: Region): number {
+  let differ = 0;
+  for (const [r, g, b] of differences(screen, pixels, region)) if (r || g || b) differ++;
   return differ;
 }
 
 /** The mean difference per colour channel over `region` between the X screen and `pixels`, that region's RGBA. */
-export function meanDifference(screen: Screenshot, pixels: Uint8Array, region: { x: number; y: number; width: number; height: number }): number {
+export function meanDifference(screen: Screenshot, pixels: Uint8Array, region: Region): number {
   let sum = 0;
-  for (let y = 0; y < region.height; y++) {
-    for (let x = 0; x < region.width; x++) {
-      const rgb = screen.rgb(region.x + x, region.y + y);
-      const p = (y * region.width + x) * 4;
-      sum += Math.abs((rgb >> 16) - pixels[p]) + Math.abs(((rgb >> 8) & 255) - pixels[p + 1]) + Math.abs((rgb & 255) - pixels[p + 2]);
-    }
-  }
+  for (const [r, g, b] of differences(screen, pixels, region)) sum += r + g + b;
   return sum / (region.width * region.height * 3);
 }
 
