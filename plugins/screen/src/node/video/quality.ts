@@ -17,8 +17,8 @@ export function startingCrf(mode: Exclude<PictureMode, 'best'>): number {
 }
 
 /**
- * The video's quality for one stream. The frame rate gives way first (the path halves it while the helper's answers
- * queue); once frames are down to a few per second and the link is still congested, each frame gets coarser too.
+ * The video's quality for one stream. The frame rate gives way first (frames wait for the helper's answers, so they
+ * slow down with the link); once frames are down to a few per second and the link is still congested, each frame gets coarser too.
  * After the link has been calm for a while at the full frame rate, the quality climbs back, one step at a time.
  */
 export class VideoQuality {

@@ -17,9 +17,8 @@ export const REFINE_MS = 200;
 const REFINE_BYTES = 512 * 1024;
 /** The first picture waits this long for an encoder still starting, then goes exact instead. */
 const START_WAIT_MS = 1500;
-/** Fastest video frame rate, and the slowest the pacing falls to while the link is full. */
+/** Fastest video frame rate; below it, frames go as fast as the helper's answers let them. */
 const MIN_FRAME_MS = 33;
-const MAX_FRAME_MS = 500;
 /** Queueing beyond the link's own delay that counts as congestion. */
 const CONGESTED_MS = 40;
 /** The frame interval counted as the full frame rate, for recovering quality. */
@@ -46,8 +45,7 @@ export interface VideoPathDeps {
  * and the helper paints only the areas that changed. Where video stays in one part of the screen (a film, an
  * animation), the encoder shrinks to that part, and the novice copies, encodes and the helper decodes only it. Each area shown as video is tracked in 16×16 blocks, and once still
  * for REFINE_MS its exact pixels follow, so the picture is bit-exact soon after the screen stops. Frames are paced by
- * the helper's answers: at most one frame beyond the one the link is draining; the frame interval grows while queues
- * build, and shrinks again when they empty.
+ * the helper's answers: at most one frame beyond the one the link is draining.
  */
 export class VideoPath {
   private lane?: VideoLane;
@@ -59,7 +57,8 @@ export class VideoPath {
   private sentDuring: ScreenRect[] = [];
   private encoding = false;
   private lastFrameAt = -Infinity;
-  private frameMs = MIN_FRAME_MS;
+  /** When the oldest area waiting for a frame changed. */
+  private pendingSince = 0;
   private timer?: NodeJS.Timeout;
   private disposed = false;
   private readonly quality: VideoQuality;
@@ -110,6 +109,7 @@ export class VideoPath {
   }
 
   add(areas: readonly ScreenRect[]): void {
+    if (!this.pending.length) this.pendingSince = performance.now();
     this.pending.push(...areas);
     if (this.pending.length > MAX_VIDEO_RECTS) this.pending = [bounds(this.pending)];
     this.pump();
@@ -132,7 +132,7 @@ export class VideoPath {
     else this.refine();
     // Waiting for an encoder to start needs no timer: its start pumps.
     const due = this.key ? this.pending.length > 0 || this.lossy.count > 0 : false;
-    if (!this.timer && due) this.timer = setTimeout(() => this.pump(), this.pending.length ? this.frameMs : REFINE_MS / 2);
+    if (!this.timer && due) this.timer = setTimeout(() => this.pump(), this.pending.length ? MIN_FRAME_MS : REFINE_MS / 2);
   }
 
   dispose(): void {
@@ -151,8 +151,8 @@ export class VideoPath {
     // Between frames: nothing in flight is lost when the encoder changes.
     if (this.switching?.ready) return this.restart(this.switching.size);
     const now = performance.now();
-    if (now - this.lastFrameAt < this.frameMs) return;
-    this.adapt(lane);
+    if (now - this.lastFrameAt < MIN_FRAME_MS) return;
+    this.adapt(lane, now);
     this.lastFrameAt = now;
     const areas = toBlocks(this.pending, this.mirror.geometry, MAX_VIDEO_RECTS);
     this.pending = [];
@@ -186,12 +186,15 @@ export class VideoPath {
     );
   }
 
-  /** Slower frames while the helper's answers queue, then coarser ones; faster and sharper again once they do not. */
-  private adapt(lane: VideoLane): void {
+  /**
+   * Frames go no faster than the helper's answers (see paced), so the frame rate falls by itself when the link or the
+   * page drains slower. Once it is down to a few frames a second while answers still queue, frames get coarser; a
+   * calm link at the full rate makes them sharper again. A change after a quiet spell counts as the full rate.
+   */
+  private adapt(lane: VideoLane, now: number): void {
     const congested = this.deps.meter.queueMs > CONGESTED_MS;
-    this.frameMs = congested ? Math.min(this.frameMs * 2, MAX_FRAME_MS) : Math.max(this.frameMs * 0.75, MIN_FRAME_MS);
-    // libvpx cannot change its quality while running: a primed encoder at the new step takes over between frames.
-    if (this.quality.update(congested, this.frameMs, this.frameMs <= FULL_RATE_MS) !== undefined) this.switchTo(this.switching?.size ?? lane.geometry, lane);
+    const interval = this.pendingSince - this.lastFrameAt < FULL_RATE_MS ? now - this.lastFrameAt : MIN_FRAME_MS;
+    if (this.quality.update(congested, interval, interval <= FULL_RATE_MS) !== undefined) this.switchTo(this.switching?.size ?? lane.geometry, lane);
   }
 
   /** Shrinks the encoder to the part of the screen the video kept to for a while; back to the whole screen once it leaves. */
