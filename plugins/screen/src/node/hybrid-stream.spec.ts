@@ -6,7 +6,7 @@ import type { ScreenGeometry, ScreenRect } from '../common/api.js';
 import { ByteReader, MessageKind } from '../common/frame.js';
 import { encodeCaps, encodeHelperSync, readVideo, VideoCodec, type PictureMode, type VideoFrame } from '../common/messages.js';
 import { NodeInflater } from './inflater.js';
-import { MAX_HELPER_MESSAGES, NoviceScreenStream } from './novice-stream.js';
+import { HIGH_WATER_BYTES, MAX_HELPER_MESSAGES, NoviceScreenStream } from './novice-stream.js';
 import { scriptedSource } from './testing/scripted-source.js';
 import sinon from 'sinon';
 import { LanePool } from './video/lane-pool.js';
@@ -171,6 +171,43 @@ describe('screen: the hybrid stream (real ffmpeg), big changes as video, exact o
       clearInterval(playing);
       p.stop();
       lanes.dispose();
+    }
+  });
+
+  it('moves a plain animation exactly while the link keeps up, and as video once the link holds its changes', async function () {
+    this.timeout(20_000);
+    const p = await pair('automatic');
+    const cartoon = { x: 80, y: 40, width: 320, height: 240 };
+    /** Text-like strokes on white, moved by `shift`: plain tiles that keep changing. */
+    const frame = (shift: number) => {
+      const pixels = new Uint8Array(cartoon.width * cartoon.height * 4).fill(255);
+      for (let i = 0; i < cartoon.width * cartoon.height; i++)
+        if (Math.floor(i / cartoon.width) % 12 < 8 && (i + shift) % 7 < 2) pixels.fill(0, i * 4, i * 4 + 3);
+      return pixels;
+    };
+    let shift = 0;
+    // From the first picture on, off the 16-pixel grid: exact pixels around it must clear the video of the first picture.
+    const playing = setInterval(() => p.show(frame(++shift), cartoon), 40);
+    try {
+      await until(() => p.helper.exact, 5000, 'the first picture never became exact');
+      const before = p.kinds.length;
+      await new Promise((r) => setTimeout(r, 800));
+      assert.ok(!p.kinds.slice(before).includes('video'), `exact while the link keeps up: ${p.kinds.slice(before).join(' ')}`);
+      // The link holds what it is given for a moment: the changes meanwhile wait, then go as video, and so does what follows.
+      p.link.buffered = HIGH_WATER_BYTES + 1;
+      await new Promise((r) => setTimeout(r, 200));
+      const full = p.kinds.length;
+      p.link.drain();
+      await until(
+        () => p.kinds.slice(full).filter((k) => k === 'video').length >= 5,
+        5000,
+        `no video once the link was full: ${p.kinds.slice(full).join(' ')}`,
+      );
+      clearInterval(playing);
+      await until(() => p.helper.exact && p.same(), 5000, 'the animation never became exact');
+    } finally {
+      clearInterval(playing);
+      p.stop();
     }
   });
 

@@ -30,6 +30,8 @@ export const ANSWER_TIMEOUT_MS = 5000;
  * decodes slower than the screen changes), and whatever is sent would only queue in it, typed characters included.
  */
 const MARKS_AHEAD = 2;
+/** A link that held changes this recently is full: plain parts that keep changing go as video (see Motion). */
+const FULL_LINK_MS = 1000;
 /** A lossless batch this big is followed by a sync mark, so the link's rate is measured on it too. */
 const MARKED_BYTES = 16 * 1024;
 
@@ -69,6 +71,8 @@ export class NoviceScreenStream implements ChannelEndpoint {
   /** Whether the mirror has held the whole screen since a whole picture was captured. */
   private mirrorWhole = false;
   private motion?: Motion;
+  /** When the link last had more than it could take. */
+  private fullAt = -Infinity;
   private caps?: Caps;
   /** Set until the helper's capabilities came (or CAPS_WAIT_MS passed): the stream holds its first picture until then. */
   private holding?: NodeJS.Timeout;
@@ -304,7 +308,9 @@ export class NoviceScreenStream implements ChannelEndpoint {
   }
 
   private queue(update: ScreenUpdate): void {
-    if (this.holding || this.full() || this.held.length || this.stale) return this.hold(update);
+    const full = this.full();
+    if (full) this.fullAt = performance.now();
+    if (this.holding || full || this.held.length || this.stale) return this.hold(update);
     this.batch.push(update);
     if (this.batch.length === 1) queueMicrotask(() => this.flush());
   }
@@ -355,7 +361,8 @@ export class NoviceScreenStream implements ChannelEndpoint {
     const first = this.firstPicture;
     this.firstPicture = false;
     if (this.video?.ready) {
-      const { busy, plain } = sortChanges(batch, this.motion!);
+      const now = performance.now();
+      const { busy, plain } = sortChanges(batch, this.motion!, now - this.fullAt < FULL_LINK_MS, now);
       const video = busy.map(rect);
       if (this.video.wants(video, first)) {
         this.video.add(video);

@@ -25,6 +25,20 @@ describe('screen video areas: 16×16 blocks shown as video and their exact top-o
     assert.equal(lossy.count, 0, "a block cut by the screen's edge is covered up to the edge");
   });
 
+  it('clears a block that several exact rects covered between them, and forgets their parts when video marks it again', () => {
+    const lossy = new LossyBlocks(screen);
+    lossy.mark({ x: 16, y: 16, width: 16, height: 16 });
+    lossy.clear({ x: 0, y: 0, width: 20, height: 40 });
+    lossy.clear({ x: 20, y: 0, width: 40, height: 24 });
+    assert.equal(lossy.count, 1, 'the bottom right quarter is not covered yet');
+    lossy.mark({ x: 16, y: 16, width: 1, height: 1 });
+    lossy.clear({ x: 20, y: 24, width: 12, height: 8 });
+    assert.equal(lossy.count, 1, 'video came again: the earlier parts no longer count');
+    lossy.clear({ x: 16, y: 16, width: 4, height: 16 });
+    lossy.clear({ x: 20, y: 16, width: 12, height: 8 });
+    assert.equal(lossy.count, 0);
+  });
+
   it('tops off still blocks as few rectangles, newest changes later, at most so many blocks', () => {
     const lossy = new LossyBlocks(screen);
     lossy.mark({ x: 0, y: 0, width: 48, height: 32 }, 10);

@@ -24,7 +24,7 @@ const still = () => new Motion({ width: W, height: H });
 
 describe('screen video: sorting a change into photo-like and plain areas', () => {
   it('sends photo-like tiles as video and text around them exactly, joining neighbours in a row', () => {
-    const { busy, plain } = sortChanges([desktop()], still());
+    const { busy, plain } = sortChanges([desktop()], still(), true);
     assert.deepEqual(busy.map(rect), [{ x: TILE, y: 0, width: TILE, height: TILE }]);
     assert.deepEqual(plain.map(rect), [
       { x: 0, y: 0, width: TILE, height: TILE },
@@ -36,7 +36,7 @@ describe('screen video: sorting a change into photo-like and plain areas', () =>
   it('cuts along the screen grid, reading the pixels in place', () => {
     const screen = desktop();
     const part: ScreenUpdate = { ...screen, x: 100, y: 10, width: 200, height: 150, data: screen.data.subarray(10 * screen.stride + 100 * 4) };
-    const { busy, plain } = sortChanges([part], still());
+    const { busy, plain } = sortChanges([part], still(), true);
     assert.deepEqual(busy.map(rect), [{ x: TILE, y: 10, width: TILE, height: TILE - 10 }]);
     assert.deepEqual(plain.map(rect), [
       { x: 100, y: 10, width: TILE - 100, height: TILE - 10 },
@@ -47,14 +47,18 @@ describe('screen video: sorting a change into photo-like and plain areas', () =>
     assert.equal(first.data[0], screen.data[10 * screen.stride + TILE * 4], 'the piece starts at its own first pixel');
   });
 
-  it('sends a plain tile as video once it keeps changing, and counts the rectangles of one change once', () => {
+  it('sends a plain tile as video once it keeps changing while the link is full, and counts the rectangles of one change once', () => {
     const motion = still();
     const text = desktop();
     // The same change as two rectangles: each tile counts one change.
-    const busyArea = (at: number) => sortChanges([text, text], motion, at).busy.reduce((sum, r) => sum + r.width * r.height, 0);
+    const busyArea = (at: number, linkFull = true) => sortChanges([text, text], motion, linkFull, at).busy.reduce((sum, r) => sum + r.width * r.height, 0);
     assert.equal(busyArea(0), 2 * TILE * TILE, 'the photo only');
     assert.equal(busyArea(200), 2 * TILE * TILE, 'changed twice: the photo only');
     assert.equal(busyArea(400), 2 * W * H, 'changed three times in a row: all of it is moving');
+    assert.equal(busyArea(600, false), 2 * W * H, 'moving on: video until it stops, though the link has room again');
     assert.equal(busyArea(1000), 2 * TILE * TILE, 'after a pause it is plain again');
+    for (const at of [1100, 1200]) busyArea(at, false);
+    assert.equal(busyArea(1300, false), 2 * TILE * TILE, 'moving, but its exact pixels keep up with the link');
+    assert.equal(busyArea(1400), 2 * W * H, 'the link is full: video');
   });
 });

@@ -12,28 +12,37 @@ const MOVING_MS = 300;
 /** Changes closer together than this are one change (several rectangles of one batch). */
 const SAME_CHANGE_MS = 10;
 
-/** When each TILE of the screen last changed, and how many changes in a row came close together. */
+/**
+ * When each TILE of the screen last changed, and how many changes in a row came close together. A tile that keeps
+ * changing goes as video once the link was full during its run, and stays video until it stops: exact pixels of a
+ * plain tile that moves (a window dragged, a cartoon) are small enough on a link that keeps up, and show at once;
+ * once they outrun the link, video sends them in a fraction of the bytes.
+ */
 export class Motion {
   private readonly columns: number;
   private readonly last: Float64Array;
   private readonly run: Uint8Array;
+  private readonly video: Uint8Array;
 
   constructor(screen: ScreenGeometry) {
     this.columns = Math.ceil(screen.width / TILE);
     const tiles = this.columns * Math.ceil(screen.height / TILE);
     this.last = new Float64Array(tiles).fill(-Infinity);
     this.run = new Uint8Array(tiles);
+    this.video = new Uint8Array(tiles);
   }
 
-  /** Notes a change of the tile holding x,y at `now`; whether that tile is moving. */
-  changed(x: number, y: number, now: number): boolean {
+  /** Notes a change of the tile holding x,y at `now`; whether that tile goes as video for its motion. */
+  changed(x: number, y: number, now: number, linkFull: boolean): boolean {
     const i = Math.floor(y / TILE) * this.columns + Math.floor(x / TILE);
     const apart = now - this.last[i];
     if (apart >= SAME_CHANGE_MS) {
       this.run[i] = apart <= MOVING_MS ? Math.min(this.run[i] + 1, MOVES) : 1;
       this.last[i] = now;
     }
-    return this.run[i] >= MOVES;
+    if (this.run[i] < MOVES) this.video[i] = 0;
+    else if (linkFull) this.video[i] = 1;
+    return this.video[i] === 1;
   }
 }
 
@@ -44,15 +53,15 @@ export interface Sorted {
   readonly plain: ScreenUpdate[];
 }
 
-/** Sorts changes tile by tile along the screen's TILE grid: by whether the tile keeps changing, else by its detail. */
-export function sortChanges(updates: readonly ScreenUpdate[], motion: Motion, now = performance.now()): Sorted {
+/** Sorts changes tile by tile along the screen's TILE grid: by their motion (see Motion), else by their detail. */
+export function sortChanges(updates: readonly ScreenUpdate[], motion: Motion, linkFull: boolean, now = performance.now()): Sorted {
   const sorted: Sorted = { busy: [], plain: [] };
-  for (const u of updates) sortTiles(u, motion, now, sorted);
+  for (const u of updates) sortTiles(u, (x, y) => motion.changed(x, y, now, linkFull), sorted);
   return sorted;
 }
 
 /** One update's tiles, each row's neighbours of the same kind joined into one run. */
-function sortTiles(u: ScreenUpdate, motion: Motion, now: number, sorted: Sorted): void {
+function sortTiles(u: ScreenUpdate, moving: (x: number, y: number) => boolean, sorted: Sorted): void {
   const view = new DataView(u.data.buffer, u.data.byteOffset, u.data.byteLength);
   for (let top = u.y; top < u.y + u.height; top = nextLine(top)) {
     const height = Math.min(nextLine(top), u.y + u.height) - top;
@@ -62,7 +71,7 @@ function sortTiles(u: ScreenUpdate, motion: Motion, now: number, sorted: Sorted)
     };
     for (let left = u.x; left < u.x + u.width; left = nextLine(left)) {
       const width = Math.min(nextLine(left), u.x + u.width) - left;
-      const busy = motion.changed(left, top, now) || plainShare(view, u, left, top, width, height) < PLAIN_SHARE;
+      const busy = moving(left, top) || plainShare(view, u, left, top, width, height) < PLAIN_SHARE;
       if (run?.busy === busy) continue;
       close(left);
       run = { x: left, busy };
