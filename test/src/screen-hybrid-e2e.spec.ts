@@ -66,6 +66,7 @@ describe('end to end: a photo-like desktop as video first, then bit-exact (hybri
     await until(async () => /VP9 4:4:4 video for big changes/.test((await stats.textContent()) ?? ''), 5000, 'the statistics do not name VP9', 100);
     assert.match((await stats.textContent()) ?? '', /Picture: exact/);
     assert.match((await stats.textContent()) ?? '', /Video quality: sharpest/, 'a calm local link keeps the sharpest video');
+    assert.match((await stats.textContent()) ?? '', /Delay: \d+ ms round trip.*Link: (keeps up with every change so far|[\d.]+ (B|KiB|MiB)\/s while busy)/);
     console.log(`      figures: first picture whole ${whole} ms after Accept, bit-exact ${exact} ms after Accept`);
     await snap(helperPage, 'hybrid-01-photo-exact-with-statistics');
   });

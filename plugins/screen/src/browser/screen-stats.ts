@@ -55,6 +55,12 @@ export class ScreenStats {
     window.clearInterval(this.timer);
   }
 
+  /** The link's rate is measured only while changes queue on it: until then it has kept up with all of them. */
+  private linkText(): string {
+    if (!this.link) return 'not measured yet';
+    return this.link.bytesPerSecond ? `${formatBytes(this.link.bytesPerSecond)}/s while busy` : 'keeps up with every change so far';
+  }
+
   private render(): void {
     const since = performance.now() - WINDOW_MS;
     this.frames = this.frames.filter((t) => t > since);
@@ -65,7 +71,7 @@ export class ScreenStats {
       ['Frames', `${this.frames.length} per second`],
       ['Data', `${formatBytes(rate)}/s`],
       ['Delay', this.link ? `${this.link.rttMs} ms round trip` : 'not measured yet'],
-      ['Link', this.link?.bytesPerSecond ? `${formatBytes(this.link.bytesPerSecond)}/s while busy` : 'not measured yet'],
+      ['Link', this.linkText()],
       ['Codec', this.video ? 'VP9 4:4:4 video for big changes, exact pixels for the rest' : 'exact pixels only (lossless)'],
       ...(this.video && this.link?.quality ? [['Video quality', qualityText(this.link.quality)] as [string, string]] : []),
       ...(this.video && this.area ? [['Video area', `${this.area.width}×${this.area.height} of the screen`] as [string, string]] : []),
