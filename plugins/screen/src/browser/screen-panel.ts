@@ -12,9 +12,6 @@ import { decodableCodecs, VideoPainter } from './video-painter.js';
 
 type Mode = 'actual' | 'scaled';
 
-/** How long a new view waits for the stream's first picture before it asks for one. */
-const JOIN_WAIT_MS = 700;
-
 const MODES: readonly [Mode, string][] = [
   ['actual', 'Actual size'],
   ['scaled', 'Scale to window'],
@@ -56,8 +53,12 @@ class ScreenView {
   private readonly frame = document.createElement('div');
   private readonly note = document.createElement('p');
   private image?: ImageData;
-  private asked = false;
-  private joinTimer?: number;
+  /**
+   * A fresh picture is on its way: the capabilities this view sends on opening bring one (the stream's first, or one
+   * for a view that joined midway), and so does a refresh. Until it comes, what arrives from before cannot be decoded,
+   * and asking again would only bring a second picture a second later.
+   */
+  private asked = true;
   private mode: Mode = 'scaled';
   private readonly buttons = new Map<Mode, HTMLButtonElement>();
   private readonly subscriptions: Disposable[];
@@ -103,15 +104,9 @@ class ScreenView {
     void this.sayCaps();
     this.show(this.mode);
     this.resized.observe(this.frame);
-    // Opened midway (another session's tab was on show, or the page reloaded) on a still screen, nothing would come to
-    // break the decoder and ask for a picture: ask once, unless the stream's own first picture is on its way.
-    this.joinTimer = window.setTimeout(() => {
-      if (!this.image && !this.asked) this.refresh();
-    }, JOIN_WAIT_MS);
   }
 
   dispose(): void {
-    window.clearTimeout(this.joinTimer);
     for (const s of this.subscriptions) s.dispose();
     this.resized.disconnect();
     this.paints.dispose();
@@ -164,7 +159,7 @@ class ScreenView {
     this.stats.received(payload.byteLength);
     this.decoder.apply(payload).then(
       (event) => {
-        if (event.type !== 'sync') this.asked = false;
+        if (event.type === 'reset') this.asked = false;
         if (event.type === 'reset') this.resize(event.geometry.width, event.geometry.height);
         else if (event.type === 'update') this.paints.add(event.dirty);
         else if (event.type === 'video') this.stats.painted(true, this.video.size);
