@@ -148,6 +148,11 @@ describe('web: local server', () => {
     for (const path of ['/workbench.js', '/access.js', '/token.js', '/plugins/test.web/browser/index.js'])
       assert.equal((await call('GET', path)).status, 200, path);
     assert.match((await call('GET', '/shell.css')).headers['content-type']!, /^text\/css/);
+    const tag = shell.headers.etag;
+    assert.ok(tag, 'scripts carry a tag to revalidate with');
+    assert.equal(shell.headers['cache-control'], 'no-cache');
+    assert.equal((await call('GET', '/shell.js', { headers: { 'If-None-Match': String(tag) } })).status, 304, 'a page that has the script gets "not modified"');
+    assert.equal((await call('GET', '/shell.js', { headers: { 'If-None-Match': 'W/"other"' } })).status, 200);
     for (const reply of [page, shell, await api('GET', '/api/ui/plugins')]) {
       assert.equal(reply.headers['set-cookie'], undefined);
       assert.ok(!reply.text.includes(ra.secret));

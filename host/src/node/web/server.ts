@@ -106,13 +106,13 @@ export class WebServer {
     if (api) return this.api(request, response, method, url);
     if (method !== 'GET' && method !== 'HEAD') return sendText(response, 405, `${method} is not allowed here\n`);
     const shell = SHELL_FILES[url.pathname];
-    if (shell) return sendFile(response, shell);
+    if (shell) return sendFile(request, response, shell);
     const [, id, rest] = /^\/plugins\/([^/]+)\/(.+)$/.exec(url.pathname) ?? [];
     const root = id ? this.plugins.root(id) : /^\/[^/]+$/.test(url.pathname) ? SHELL_SCRIPTS : undefined;
     if (!root) return sendText(response, 404, `not found: ${url.pathname}\n`);
     const file = await fileInside(root, rest ?? url.pathname.slice(1));
     if ('status' in file) return sendText(response, file.status, `refused: ${url.pathname}\n`);
-    return sendFile(response, file);
+    return sendFile(request, response, file);
   }
 
   /** Someone without the secret, or with it in the query (the old address): says where the right address is. */

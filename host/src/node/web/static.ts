@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -48,10 +48,20 @@ export async function fileInside(root: string, relative: string): Promise<{ path
   }
 }
 
-/** Streams a file; `no-cache` because a plugin may be rebuilt or swapped while RA runs. */
-export async function sendFile(response: ServerResponse, file: { path: string; type: string }): Promise<void> {
-  const { size } = await stat(file.path);
-  response.writeHead(200, { 'Content-Type': file.type, 'Content-Length': size, 'Cache-Control': 'no-cache' });
+/**
+ * Streams a file; `no-cache` because a plugin may be rebuilt or swapped while RA runs. Its size and modification time
+ * tag it, so a page that reloads gets "not modified" for what it has, not every script again over a slow link.
+ */
+export async function sendFile(request: IncomingMessage, response: ServerResponse, file: { path: string; type: string }): Promise<void> {
+  const { size, mtimeMs } = await stat(file.path);
+  const tag = `W/"${size.toString(36)}-${Math.floor(mtimeMs).toString(36)}"`;
+  response.setHeader('Cache-Control', 'no-cache');
+  response.setHeader('ETag', tag);
+  if (request.headers['if-none-match'] === tag) {
+    response.writeHead(304).end();
+    return;
+  }
+  response.writeHead(200, { 'Content-Type': file.type, 'Content-Length': size });
   await new Promise<void>((done, fail) => {
     createReadStream(file.path).once('error', fail).once('end', done).pipe(response);
   });
