@@ -211,6 +211,45 @@ describe('screen: the hybrid stream (real ffmpeg), big changes as video, exact o
     }
   });
 
+  it('lets a typed character past changes the page has not applied yet, unless it overlaps one still held', async function () {
+    this.timeout(20_000);
+    const p = await pair('automatic');
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    const area = { x: 200, y: 100, width: 160, height: 120 };
+    /** Text-like strokes on white, different each time: a plain change big enough to be followed by a mark. */
+    const text = (n: number) => {
+      const pixels = new Uint8Array(area.width * area.height * 4).fill(255);
+      for (let i = 0; i < area.width * area.height; i++) if ((i + n) % 5 === 0) pixels.fill(0, i * 4, i * 4 + 3);
+      return pixels;
+    };
+    const glyph = (at: { x: number; y: number }) => ({ ...at, width: 8, height: 16 });
+    const white = new Uint8Array(8 * 16 * 4).fill(255);
+    const shows = ({ x, y }: { x: number; y: number }) => {
+      const rgba = p.helper.snapshot().rgba;
+      for (let row = y; row < y + 16; row++) for (let col = x; col < x + 8; col++) if (rgba[(row * W + col) * 4 + 1] !== 255) return false;
+      return true;
+    };
+    try {
+      await until(() => p.helper.exact, 5000, 'no picture');
+      await sleep(300);
+      // The page stops answering: three marked changes are out, and the fourth waits.
+      p.answer.delayMs = 3000;
+      for (let n = 1; n <= 4; n++) {
+        p.show(text(n), area);
+        await sleep(20);
+      }
+      const apart = { x: 8, y: 8 };
+      const over = { x: 210, y: 110 };
+      p.show(white, glyph(apart));
+      p.show(white, glyph(over));
+      await until(() => shows(apart), 1000, 'a character apart from the held change waited for the page to answer');
+      assert.ok(!shows(over), 'a character over the held change went before it');
+      await until(() => shows(over) && p.helper.exact && p.same(), 8000, 'the held changes never came');
+    } finally {
+      p.stop();
+    }
+  });
+
   it('gives a page that joins the screen as the mirror holds it, without a new grab', async () => {
     const p = await pair('automatic');
     try {

@@ -11,6 +11,7 @@ import { Mirror } from './video/mirror.js';
 import { VideoPath } from './video/video-path.js';
 import { VideoLane } from './video/video-lane.js';
 import { Motion, sortChanges } from './video/detail.js';
+import { overlaps } from '../common/rects.js';
 
 const REFRESH_MS = 1000;
 /** More screen messages than this in a second from the helper end the session. */
@@ -32,6 +33,11 @@ export const ANSWER_TIMEOUT_MS = 5000;
 const MARKS_AHEAD = 2;
 /** A link that held changes this recently is full: plain parts that keep changing go as video (see Motion). */
 const FULL_LINK_MS = 1000;
+/**
+ * A change this small (a typed character, a menu) goes out past the page's unapplied marks when the link itself has
+ * room and nothing held overlaps it: waiting for an answer would add a round trip to every keystroke during a film.
+ */
+const SMALL_BYTES = 64 * 1024;
 /** A lossless batch this big is followed by a sync mark, so the link's rate is measured on it too. */
 const MARKED_BYTES = 16 * 1024;
 
@@ -310,9 +316,15 @@ export class NoviceScreenStream implements ChannelEndpoint {
   private queue(update: ScreenUpdate): void {
     const full = this.full();
     if (full) this.fullAt = performance.now();
-    if (this.holding || full || this.held.length || this.stale) return this.hold(update);
+    if (this.holding || this.stale || ((full || this.held.length) && !this.passes(update))) return this.hold(update);
     this.batch.push(update);
     if (this.batch.length === 1) queueMicrotask(() => this.flush());
+  }
+
+  /** A small change the page can take now: it queues behind frames the page has not applied, not behind the link. */
+  private passes(update: ScreenUpdate): boolean {
+    if (update.width * update.height * 4 > SMALL_BYTES || this.link.buffered > HIGH_WATER_BYTES) return false;
+    return !this.held.some((h) => overlaps(h, update));
   }
 
   /** The link, or the page at its end, has more than it can take now. */
@@ -387,12 +399,15 @@ export class NoviceScreenStream implements ChannelEndpoint {
     });
   }
 
+  /** The pointer is a few bytes: it waits only while the link itself is full, not for the page's answers. */
   private cursor(state: CursorState): void {
-    if (this.holding || this.full() || this.held.length || this.stale) {
-      // Only the newest position is worth sending later, with the last shape not yet sent.
-      this.heldCursor = { ...state, image: state.image ?? this.heldCursor?.image };
+    // Only the newest position is worth sending, with the last shape not yet sent.
+    state = { ...state, image: state.image ?? this.heldCursor?.image };
+    if (this.holding || this.stale || this.link.buffered > HIGH_WATER_BYTES) {
+      this.heldCursor = state;
       return;
     }
+    this.heldCursor = undefined;
     this.flush();
     // A cursor the stream cannot carry is skipped; it must never end the session.
     this.send(this.encoder.cursor(state).catch((e: Error) => void this.logger.warn(`skipped a cursor shape: ${e.message}`)));
