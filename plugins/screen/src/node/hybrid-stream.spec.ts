@@ -3,7 +3,7 @@ import { quietLogger, until } from '@ra/kernel/testing';
 import { RecordingLink } from '@ra/plugin-session/testing';
 import { ScreenDecoder, type ScreenEvent } from '../common/decoder.js';
 import type { ScreenGeometry, ScreenRect } from '../common/api.js';
-import { ByteReader, MessageKind } from '../common/frame.js';
+import { ByteReader, encodeRefresh, MessageKind } from '../common/frame.js';
 import { encodeCaps, encodeHelperSync, readVideo, VideoCodec, type PictureMode, type VideoFrame } from '../common/messages.js';
 import { NodeInflater } from './inflater.js';
 import { HIGH_WATER_BYTES, MAX_HELPER_MESSAGES, NoviceScreenStream } from './novice-stream.js';
@@ -129,6 +129,14 @@ describe('screen: the hybrid stream (real ffmpeg), big changes as video, exact o
       // Answers now wait 300 ms more than the link's own delay: congestion.
       p.answer.delayMs = 300;
       await until(() => p.levels.at(-1)! >= 2, 10_000, `the quality never went down: ${p.levels.join(' ')}`);
+      // A new picture (a page that reloads, a refresh) starts sharp again: a coarse whole picture would wait for its exact pixels.
+      const before = p.kinds.length;
+      p.stream.receive(encodeRefresh());
+      await until(() => p.kinds.slice(before).includes('reset'), 5000, 'no new picture');
+      const from = p.levels.length;
+      await until(() => p.levels.length > from, 5000, 'no mark after the new picture');
+      assert.equal(p.levels[from], 1, 'the new picture is at the sharpest step');
+      await until(() => p.levels.at(-1)! >= 2, 10_000, `the quality never went down again: ${p.levels.slice(from).join(' ')}`);
       p.answer.delayMs = 0;
       await until(() => p.levels.at(-1) === 1, 20_000, `the quality never came back: ${p.levels.slice(-20).join(' ')}`);
       clearInterval(moving);

@@ -52,6 +52,22 @@ describe('screen lane pool: a primed encoder ready before anyone waits', functio
     }
   });
 
+  it('refills the spare at the quality a new picture starts at, whatever the running encoder uses', async () => {
+    const pool = new LanePool();
+    const lease = pool.lease();
+    const running = await pool.take(small, 56, small, 38);
+    try {
+      await until(() => pool['spare'] !== undefined, 2000, 'no refill');
+      const { lane } = await pool['spare']!.ready;
+      assert.equal(lane.crf, 38);
+      assert.equal(running.lane.crf, 56);
+    } finally {
+      running.lane.dispose();
+      lease.dispose();
+      pool.dispose();
+    }
+  });
+
   it('primes a spare at another quality beside a running encoder: the old spare gives up its place at once', async () => {
     const pool = new LanePool();
     const lease = pool.lease();

@@ -45,9 +45,9 @@ export class LanePool implements Disposable {
 
   /**
    * An encoder of this size: the spare when it fits, else a new one. A stream running refills the spare, for its
-   * `screen` (the size a refresh needs, or a video that leaves a smaller encoder).
+   * `screen` (the size a refresh needs, or a video that leaves a smaller encoder) at `spareCrf` (where a new picture starts).
    */
-  take(geometry: ScreenGeometry, crf: number, screen = geometry): Started {
+  take(geometry: ScreenGeometry, crf: number, screen = geometry, spareCrf = crf): Started {
     const spare = this.spare;
     let taken: Started;
     if (spare && fits(spare, geometry, crf)) {
@@ -55,7 +55,7 @@ export class LanePool implements Disposable {
       this.spare = undefined;
       taken = spare.ready;
     } else taken = VideoLane.start(geometry, crf);
-    if (this.streams > 0) void taken.then(() => this.streams > 0 && this.warm(screen, crf)).catch(() => undefined);
+    if (this.streams > 0) void taken.then(() => this.streams > 0 && this.warm(screen, spareCrf)).catch(() => undefined);
     return taken;
   }
 

@@ -7,7 +7,7 @@ import { bounds, contains, overlaps } from '../../common/rects.js';
 import { dueAreas, laneSize, place, toBlocks } from './areas.js';
 import type { LanePool } from './lane-pool.js';
 import type { VideoLane } from './video-lane.js';
-import { QUALITY_STEPS, VideoQuality } from './quality.js';
+import { QUALITY_STEPS, startingCrf, VideoQuality } from './quality.js';
 
 /** Photo-like changes of at least this many pixels go as video (a scroll or drag over a photo, a film); typing and menus stay exact. */
 export const VIDEO_AREA = 256 * 256;
@@ -61,7 +61,7 @@ export class VideoPath {
   private pendingSince = 0;
   private timer?: NodeJS.Timeout;
   private disposed = false;
-  private readonly quality: VideoQuality;
+  private quality: VideoQuality;
   /** An encoder being primed (another quality step or size): the path moves to it between frames once it is ready. */
   private switching?: { size: ScreenGeometry; crf: number; ready: boolean };
   /** The part of the screen the last frame showed. */
@@ -87,9 +87,13 @@ export class VideoPath {
     return this.lane ? QUALITY_STEPS.indexOf(this.lane.crf as (typeof QUALITY_STEPS)[number]) + 1 : this.quality.level;
   }
 
-  /** A new picture (a refresh or a new size): a new encoder, so the helper's decoder starts from a key frame. */
+  /**
+   * A new picture (a refresh, a page that joined, a new size): a new encoder, so the helper's decoder starts from a
+   * key frame, at the quality the mode starts at: a whole picture too coarse to read would wait for its exact pixels.
+   */
   reset(mirror: Mirror): void {
     this.mirror = mirror;
+    this.quality = new VideoQuality(this.mode);
     this.lossy = new LossyBlocks(mirror.geometry);
     this.pending = [];
     this.sentDuring = [];
@@ -248,7 +252,7 @@ export class VideoPath {
     this.key = undefined;
     this.switching = undefined;
     this.window = undefined;
-    const starting = this.deps.lanes.take(size, this.quality.crf, this.mirror.geometry).then(
+    const starting = this.deps.lanes.take(size, this.quality.crf, this.mirror.geometry, startingCrf(this.mode)).then(
       ({ lane, key }) => {
         if (this.starting !== starting || this.disposed) return lane.dispose();
         this.starting = undefined;
