@@ -10,6 +10,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const entries = [{ folder: join(root, 'host'), entry: 'dist/browser/shell.js' }];
 for (const name of readdirSync(join(root, 'plugins'))) {
   const folder = join(root, 'plugins', name);
+  if (!existsSync(join(folder, 'package.json'))) continue;
   const entry = JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8')).raPlugin?.entries?.browser;
   if (entry) entries.push({ folder, entry });
 }

@@ -49,12 +49,13 @@ export async function fileInside(root: string, relative: string): Promise<{ path
 }
 
 /**
- * Streams a file; `no-cache` because a plugin may be rebuilt or swapped while RA runs. Its size and modification time
+ * Streams a file; `no-cache` because a plugin may be rebuilt or swapped while RA runs. Its size, inode and times
  * tag it, so a page that reloads gets "not modified" for what it has, not every script again over a slow link.
  */
 export async function sendFile(request: IncomingMessage, response: ServerResponse, file: { path: string; type: string }): Promise<void> {
-  const { size, mtimeMs } = await stat(file.path);
-  const tag = `W/"${size.toString(36)}-${Math.floor(mtimeMs).toString(36)}"`;
+  const { size, mtimeMs, ctimeMs, ino } = await stat(file.path);
+  // npm sets every installed file's mtime to one date: the inode and change time tell an upgraded file apart.
+  const tag = `W/"${[size, ino, mtimeMs, ctimeMs].map((n) => Math.floor(n).toString(36)).join('-')}"`;
   response.setHeader('Cache-Control', 'no-cache');
   response.setHeader('ETag', tag);
   if (request.headers['if-none-match'] === tag) {

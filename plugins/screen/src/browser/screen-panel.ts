@@ -12,6 +12,12 @@ import { decodableCodecs, VideoPainter } from './video-painter.js';
 
 type Mode = 'actual' | 'scaled';
 
+/**
+ * A view opened while the novice still held its first picture waiting for capabilities gets that picture without
+ * the reset before it (sent before the view existed): with no picture this long after opening, it asks once.
+ */
+const JOIN_WAIT_MS = 2500;
+
 const MODES: readonly [Mode, string][] = [
   ['actual', 'Actual size'],
   ['scaled', 'Scale to window'],
@@ -59,6 +65,7 @@ class ScreenView {
    * and asking again would only bring a second picture a second later.
    */
   private asked = true;
+  private joinTimer?: number;
   private mode: Mode = 'scaled';
   private readonly buttons = new Map<Mode, HTMLButtonElement>();
   private readonly subscriptions: Disposable[];
@@ -104,9 +111,13 @@ class ScreenView {
     void this.sayCaps();
     this.show(this.mode);
     this.resized.observe(this.frame);
+    this.joinTimer = window.setTimeout(() => {
+      if (!this.image) this.refresh();
+    }, JOIN_WAIT_MS);
   }
 
   dispose(): void {
+    window.clearTimeout(this.joinTimer);
     for (const s of this.subscriptions) s.dispose();
     this.resized.disconnect();
     this.paints.dispose();

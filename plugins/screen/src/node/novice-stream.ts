@@ -385,7 +385,8 @@ export class NoviceScreenStream implements ChannelEndpoint {
     const areas = batch.map(rect);
     this.video?.exactSent(areas);
     const message = this.encoder.encode(batch);
-    if (batch.reduce((sum, u) => sum + u.width * u.height * 4, 0) >= MARKED_BYTES && this.video) this.mark(message);
+    // A change let past a full page (passes) carries no mark: it must not keep the page counted as behind.
+    if (batch.reduce((sum, u) => sum + u.width * u.height * 4, 0) >= MARKED_BYTES && this.video && !this.full()) this.mark(message);
     else this.send(message);
   }
 

@@ -21,8 +21,8 @@ const START_WAIT_MS = 1500;
 const MIN_FRAME_MS = 33;
 /** Queueing beyond the link's own delay that counts as congestion. */
 const CONGESTED_MS = 40;
-/** The frame interval counted as the full frame rate, for recovering quality. */
-const FULL_RATE_MS = 2 * MIN_FRAME_MS;
+/** A change this soon after the last frame was waiting while that frame went: the screen kept changing. */
+const BUSY_MS = 2 * MIN_FRAME_MS;
 /** Frames whose areas stayed within a part of the screen before the encoder shrinks to that part. */
 const SETTLED_FRAMES = 8;
 
@@ -192,13 +192,14 @@ export class VideoPath {
 
   /**
    * Frames go no faster than the helper's answers (see paced), so the frame rate falls by itself when the link or the
-   * page drains slower. Once it is down to a few frames a second while answers still queue, frames get coarser; a
-   * calm link at the full rate makes them sharper again. A change after a quiet spell counts as the full rate.
+   * page drains slower. Once it is down to a few frames a second while answers still queue, frames get coarser.
+   * Calm is judged by the answers alone: frames slowed by the novice's own busy encoder are no reason to stay coarse,
+   * and frames that fill a slow link show as queueing. After a quiet spell, only how long the change waited counts.
    */
   private adapt(lane: VideoLane, now: number): void {
     const congested = this.deps.meter.queueMs > CONGESTED_MS;
-    const interval = this.pendingSince - this.lastFrameAt < FULL_RATE_MS ? now - this.lastFrameAt : MIN_FRAME_MS;
-    if (this.quality.update(congested, interval, interval <= FULL_RATE_MS) !== undefined) this.switchTo(this.switching?.size ?? lane.geometry, lane);
+    const interval = this.pendingSince - this.lastFrameAt < BUSY_MS ? now - this.lastFrameAt : MIN_FRAME_MS + now - this.pendingSince;
+    if (this.quality.update(congested, interval, true) !== undefined) this.switchTo(this.switching?.size ?? lane.geometry, lane);
   }
 
   /** Shrinks the encoder to the part of the screen the video kept to for a while; back to the whole screen once it leaves. */
