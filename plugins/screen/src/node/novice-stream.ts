@@ -11,7 +11,7 @@ import { Mirror } from './video/mirror.js';
 import { VideoPath } from './video/video-path.js';
 import { VideoLane } from './video/video-lane.js';
 import { Motion, sortChanges } from './video/detail.js';
-import { overlaps } from '../common/rects.js';
+import { bounds, overlaps } from '../common/rects.js';
 
 const REFRESH_MS = 1000;
 /** More screen messages than this in a second from the helper end the session. */
@@ -68,6 +68,8 @@ export class NoviceScreenStream implements ChannelEndpoint {
   private held: ScreenUpdate[] = [];
   /** Bytes of the changes held now; never above MAX_HELD_BYTES. */
   heldBytes = 0;
+  /** The bounds of the changes held now: a small change outside them cannot be painted over by them (see passes). */
+  private heldArea?: ScreenRect;
   /** The newest cursor while the link is full. */
   private heldCursor?: CursorState;
   private stale = false;
@@ -269,7 +271,7 @@ export class NoviceScreenStream implements ChannelEndpoint {
   dispose(): void {
     this.disposed = true;
     this.drain.dispose();
-    this.held = [];
+    this.takeHeld();
     clearTimeout(this.refreshTimer);
     clearTimeout(this.holding);
     clearTimeout(this.capsLater);
@@ -282,8 +284,7 @@ export class NoviceScreenStream implements ChannelEndpoint {
   private reset(geometry: ScreenGeometry): void {
     this.geometry = geometry;
     this.batch = [];
-    this.held = [];
-    this.heldBytes = 0;
+    this.takeHeld();
     this.stale = false;
     this.firstPicture = true;
     // Marks sent before a new picture will not all be answered: a page that asked for it may have dropped them.
@@ -324,7 +325,7 @@ export class NoviceScreenStream implements ChannelEndpoint {
   /** A small change the page can take now: it queues behind frames the page has not applied, not behind the link. */
   private passes(update: ScreenUpdate): boolean {
     if (update.width * update.height * 4 > SMALL_BYTES || this.link.buffered > HIGH_WATER_BYTES) return false;
-    return !this.held.some((h) => overlaps(h, update));
+    return !this.heldArea || !overlaps(this.heldArea, update);
   }
 
   /** The link, or the page at its end, has more than it can take now. */
@@ -337,12 +338,21 @@ export class NoviceScreenStream implements ChannelEndpoint {
     if (this.stale) return;
     this.heldBytes += update.data.byteLength;
     if (this.heldBytes > MAX_HELD_BYTES) {
-      this.held = [];
-      this.heldBytes = 0;
+      this.takeHeld();
       this.stale = true;
       return;
     }
     this.held.push(update);
+    this.heldArea = bounds(this.heldArea ? [this.heldArea, update] : [update]);
+  }
+
+  /** The changes held, which are no longer. */
+  private takeHeld(): ScreenUpdate[] {
+    const held = this.held;
+    this.held = [];
+    this.heldBytes = 0;
+    this.heldArea = undefined;
+    return held;
   }
 
   /** The link drained: what changed meanwhile goes out, newest pixels only. */
@@ -352,10 +362,8 @@ export class NoviceScreenStream implements ChannelEndpoint {
       this.reset(this.geometry);
       return this.stream?.refresh();
     }
-    const held = this.held;
+    const held = this.takeHeld();
     const cursor = this.heldCursor;
-    this.held = [];
-    this.heldBytes = 0;
     this.heldCursor = undefined;
     if (held.length) this.route(held);
     if (cursor) this.cursor(cursor);
