@@ -12,7 +12,13 @@ for (const name of readdirSync(join(root, 'plugins'))) {
   const folder = join(root, 'plugins', name);
   if (!existsSync(join(folder, 'package.json'))) continue;
   const entry = JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8')).raPlugin?.entries?.browser;
-  if (entry) entries.push({ folder, entry });
+  if (!entry) continue;
+  entries.push({ folder, entry });
+  // A worker the entry starts (new Worker(new URL('./x-worker.js', import.meta.url))) is a file of its own beside it.
+  const browser = join(folder, 'src/browser');
+  for (const file of existsSync(browser) ? readdirSync(browser) : []) {
+    if (file.endsWith('-worker.ts')) entries.push({ folder, entry: `dist/browser/${file.replace(/\.ts$/, '.js')}` });
+  }
 }
 await Promise.all(
   entries.map(({ folder, entry }) => {

@@ -34,7 +34,7 @@ describe('end to end: a photo-like desktop as video first, then bit-exact (hybri
     await roles?.stop();
   });
 
-  it('shows the first picture whole quickly as VP9 video, then exactly the X screen, and says so in the statistics', async () => {
+  it('shows the first picture whole quickly as VP9 video, then exactly the X screen (decoded in a worker), and says so in the statistics', async () => {
     const { novicePage, helperPage, folder } = roles;
     await novicePage.getByRole('button', { name: /Invite someone to help you/ }).click();
     const form = novicePage.locator('#ra-invite-form');
@@ -60,6 +60,10 @@ describe('end to end: a photo-like desktop as video first, then bit-exact (hybri
       10_000,
       'the canvas is not the X screen',
       100,
+    );
+    assert.ok(
+      helperPage.workers().some((w) => w.url().endsWith('/plugins/ra.screen/browser/decoder-worker.js')),
+      "the exact pixels are decoded in a worker, off the page's main thread",
     );
     await helperPage.getByRole('button', { name: 'Statistics' }).click();
     const stats = helperPage.locator('#ra-screen-stats');
@@ -121,5 +125,31 @@ describe('end to end: a photo-like desktop as video first, then bit-exact (hybri
       100,
     );
     await snap(helperPage, 'hybrid-04-film-ended-exact');
+  });
+
+  it('decodes on the page when its decoder worker cannot load, and says so in the console', async () => {
+    const { helperPage, desktop } = roles;
+    const worker = '**/plugins/ra.screen/browser/decoder-worker.js';
+    const warnings: string[] = [];
+    helperPage.on('console', (m) => void (m.type() === 'warning' && warnings.push(m.text())));
+    await helperPage.route(worker, (route) => route.abort());
+    try {
+      await helperPage.reload();
+      await canvasState(helperPage, 'exact', performance.now());
+      await until(
+        async () => differingPixels(await xScreenshot(desktop.display), await canvasRegion(helperPage, INSIDE), INSIDE) === 0,
+        10_000,
+        'the canvas is not the X screen without the worker',
+        100,
+      );
+      assert.equal(helperPage.workers().length, 0);
+      assert.ok(
+        warnings.some((w) => /screen decoder worker stopped .*decoding on the page instead/.test(w)),
+        warnings.join('\n'),
+      );
+      await snap(helperPage, 'hybrid-05-no-worker-exact');
+    } finally {
+      await helperPage.unroute(worker);
+    }
   });
 });

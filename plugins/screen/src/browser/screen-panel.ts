@@ -1,14 +1,13 @@
 import type { Disposable, Workbench } from '@ra/kernel';
 import type { RemoteSurface } from '../common/api.js';
 import type { UiContext, UiPanel } from '@ra/plugin-session/api';
-import { ScreenDecoder } from '../common/decoder.js';
 import { encodeRefresh, NO_SCREEN } from '../common/frame.js';
 import { encodeCaps, encodeHelperSync, type PictureMode, type SyncMark } from '../common/messages.js';
-import { StreamInflater } from './inflater.js';
 import { PaintQueue } from './paint-queue.js';
 import { pictureChoice, savedPictureMode } from './picture-mode.js';
 import { ScreenStats } from './screen-stats.js';
 import { decodableCodecs, VideoPainter } from './video-painter.js';
+import { WorkerDecoder } from './worker-decoder.js';
 
 type Mode = 'actual' | 'scaled';
 
@@ -52,7 +51,7 @@ class ScreenView {
   private readonly canvas = document.createElement('canvas');
   private readonly paints = new PaintQueue(this.canvas);
   private readonly video = new VideoPainter(this.canvas, () => this.paints.flush());
-  private readonly decoder = new ScreenDecoder(new StreamInflater(), this.video.paint);
+  private readonly decoder = new WorkerDecoder(this.video.paint);
   private readonly stats = new ScreenStats();
   private pictureMode: PictureMode = savedPictureMode();
   private readonly pointer = document.createElement('canvas');
@@ -121,6 +120,7 @@ class ScreenView {
     for (const s of this.subscriptions) s.dispose();
     this.resized.disconnect();
     this.paints.dispose();
+    this.decoder.dispose();
     this.video.dispose();
     this.stats.dispose();
   }

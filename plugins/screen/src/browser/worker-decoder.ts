@@ -1,0 +1,105 @@
+import type { CursorState } from '../common/api.js';
+import { ScreenDecoder, type ScreenEvent, type VideoPainter } from '../common/decoder.js';
+import { ScreenFrameError } from '../common/frame.js';
+import type { DecodedReply } from './decoded.js';
+import { StreamInflater } from './inflater.js';
+import { pasteRects } from './rect-pixels.js';
+
+/**
+ * The page's side of the decoder worker, with ScreenDecoder's face: messages go to the worker in order, and its answers
+ * are applied here in the same order, updates pasted into this framebuffer and video frames drawn (WebCodecs decodes
+ * them off the main thread already). Where no worker runs (it failed to load), messages are decoded here instead.
+ */
+export class WorkerDecoder {
+  #worker?: Worker;
+  #local?: ScreenDecoder;
+  readonly #replies: ((reply: DecodedReply) => void)[] = [];
+  #queue: Promise<unknown> = Promise.resolve();
+  #rgba: Uint8ClampedArray<ArrayBuffer> = new Uint8ClampedArray(0);
+  #width = 0;
+  #complete = false;
+  #exact = false;
+  #cursor?: CursorState;
+
+  constructor(private readonly video: VideoPainter) {
+    try {
+      const worker = new Worker(new URL('./decoder-worker.js', import.meta.url), { type: 'module', name: 'ra-screen-decoder' });
+      worker.onmessage = ({ data }: MessageEvent<DecodedReply>) => this.#replies.shift()?.(data);
+      worker.onerror = (event) => this.#fail(event.message || 'it did not load');
+      worker.onmessageerror = () => this.#fail('an answer could not be read');
+      this.#worker = worker;
+    } catch (error) {
+      this.#fail(String(error));
+    }
+  }
+
+  get framebuffer(): Uint8ClampedArray<ArrayBuffer> {
+    return this.#local?.framebuffer ?? this.#rgba;
+  }
+
+  get complete(): boolean {
+    return this.#local?.complete ?? this.#complete;
+  }
+
+  get exact(): boolean {
+    return this.#local?.exact ?? this.#exact;
+  }
+
+  get cursor(): CursorState | undefined {
+    return this.#local ? this.#local.cursor : this.#cursor;
+  }
+
+  /** Applies one message after those passed before it; rejects with ScreenFrameError as ScreenDecoder does. */
+  apply(message: Uint8Array): Promise<ScreenEvent> {
+    if (this.#local || !this.#worker) return (this.#local ??= this.#fallback()).apply(message);
+    const reply = new Promise<DecodedReply>((resolve) => this.#replies.push(resolve));
+    // A copy: the message is a view into the socket's frame, which is not ours to hand over.
+    const copy = message.slice();
+    this.#worker.postMessage(copy, [copy.buffer]);
+    const result = this.#queue.then(() => reply).then((answer) => this.#take(answer));
+    this.#queue = result.catch(() => undefined);
+    return result;
+  }
+
+  dispose(): void {
+    this.#worker?.terminate();
+    this.#worker = undefined;
+  }
+
+  async #take(reply: DecodedReply): Promise<ScreenEvent> {
+    if ('error' in reply) throw new ScreenFrameError(reply.error);
+    const { event, pixels } = reply;
+    if (event.type === 'reset') this.#reset(event.geometry.width, event.geometry.height);
+    else if (event.type === 'update' && pixels) pasteRects(this.#rgba, this.#width, event.dirty, pixels);
+    else if (event.type === 'cursor') this.#cursor = event.cursor;
+    else if (event.type === 'video') {
+      try {
+        await this.video(event.frame);
+      } catch (error) {
+        throw new ScreenFrameError(`cannot decode a video frame: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+    this.#complete = reply.complete;
+    this.#exact = reply.exact;
+    return event;
+  }
+
+  /** A new screen starts black and opaque, as the worker's does. */
+  #reset(width: number, height: number): void {
+    this.#width = width;
+    this.#rgba = new Uint8ClampedArray(width * height * 4);
+    for (let i = 3; i < this.#rgba.length; i += 4) this.#rgba[i] = 255;
+  }
+
+  /** Messages in flight are lost: their answers say so, and the page asks for a fresh picture decoded here. */
+  #fail(reason: string): void {
+    this.#worker?.terminate();
+    this.#worker = undefined;
+    console.warn(`RA: the screen decoder worker stopped (${reason}); decoding on the page instead`);
+    for (const resolve of this.#replies.splice(0)) resolve({ error: `the screen decoder stopped: ${reason}` });
+  }
+
+  #fallback(): ScreenDecoder {
+    return new ScreenDecoder(new StreamInflater(), this.video);
+  }
+}
