@@ -10,6 +10,7 @@ import { HIGH_WATER_BYTES, MAX_HELPER_MESSAGES, NoviceScreenStream } from './nov
 import { scriptedSource } from './testing/scripted-source.js';
 import sinon from 'sinon';
 import { LanePool } from './video/lane-pool.js';
+import { VideoLane } from './video/video-lane.js';
 import { REFINE_MS } from './video/video-path.js';
 
 const W = 480;
@@ -278,6 +279,41 @@ describe('screen: the hybrid stream (real ffmpeg), big changes as video, exact o
       assert.ok(p.same(), 'the new picture is the screen now');
       assert.equal(p.refreshes(), 0, 'the capture was not asked to grab the screen again');
     } finally {
+      p.stop();
+    }
+  });
+
+  it('gives a page that reloads a picture the spare encoded ahead while the screen was still, without encoding it again', async () => {
+    const lanes = new LanePool();
+    const ahead = sinon.spy(lanes, 'ahead');
+    const p = await pair('automatic', lanes);
+    const encode = sinon.spy(VideoLane.prototype, 'encode');
+    try {
+      await until(() => p.helper.exact, 5000, 'no picture');
+      p.paint(16);
+      await until(() => p.helper.exact && p.same(), 5000, 'the scroll never came');
+      await until(() => ahead.returnValues.includes(true) && !lanes['spare']?.ahead, 8000, 'nothing was encoded ahead');
+      const [encodes, videos] = [encode.callCount, p.videos.length];
+      p.stream.receive(encodeCaps({ mode: 'automatic', codecs: [VideoCodec.vp9] }));
+      await until(() => p.videos.length >= videos + 2 && p.helper.exact, 5000, 'no new picture');
+      assert.ok(p.same(), 'the new picture is the screen now');
+      const frames = p.videos.slice(videos);
+      assert.deepEqual(
+        frames.slice(0, 2).map((f) => [f.key, f.rects.length > 0]),
+        [
+          [true, false],
+          [false, true],
+        ],
+        "the spare's key frame, then the picture it encoded ahead, shown",
+      );
+      // The spare's refill encodes its black key frame; nothing else was encoded for the new picture.
+      const pictures = encode
+        .getCalls()
+        .slice(encodes)
+        .filter((c) => c.args[0].some((b) => b !== 0));
+      assert.equal(pictures.length, 0, 'the picture was not encoded again');
+    } finally {
+      encode.restore();
       p.stop();
     }
   });

@@ -19,7 +19,7 @@ describe('screen lane pool: a primed encoder ready before anyone waits', functio
       const first = await pool.take(small, 38);
       lanes.push(first.lane);
       assert.ok(performance.now() - started < 50, 'the spare was primed already');
-      assert.ok(first.key.length > 0);
+      assert.ok(first.frames[0].length > 0, 'the key frame came with it');
       // The refill: the next take (a refresh, which stops the encoder it replaces first) is instant too.
       await new Promise((r) => setTimeout(r, 1500));
       first.lane.dispose();
@@ -82,6 +82,40 @@ describe('screen lane pool: a primed encoder ready before anyone waits', functio
       taken.lane.dispose();
     } finally {
       running.lane.dispose();
+      lease.dispose();
+      pool.dispose();
+    }
+  });
+
+  it('encodes a still screen ahead on the spare, hands that chain over, and starts a chain grown too long afresh', async () => {
+    const pool = new LanePool();
+    const lease = pool.lease();
+    const picture = (value: number) => () => Buffer.alloc(small.width * small.height * 4, value);
+    const lanes: VideoLane[] = [];
+    try {
+      pool.warm(small, 38);
+      assert.equal(pool.ahead(small, 44, picture(90), 1), false, 'a spare of another quality does not');
+      assert.equal(pool.ahead(small, 38, picture(90), 1), true);
+      assert.equal(pool.ahead(small, 38, picture(91), 2), false, 'one picture at a time');
+      // A take while it encodes waits for it: the picture is soon there.
+      const taken = await pool.take(small, 38);
+      lanes.push(taken.lane);
+      assert.equal(taken.frames.length, 2, 'the key frame and the picture');
+      assert.equal(taken.shows, 1);
+      assert.ok((await taken.lane.encode(Buffer.alloc(small.width * small.height * 4, 92))).length > 0, 'the encoder goes on from there');
+      await until(() => pool['spare'] !== undefined, 5000, 'no refill');
+      const spare = pool['spare']!;
+      for (let shows = 10; shows < 30 && pool['spare'] === spare; shows++) {
+        await until(() => pool.ahead(small, 38, picture(shows), shows), 5000, 'the spare stayed busy');
+        await spare.ahead;
+      }
+      assert.notEqual(pool['spare'], spare, 'a chain past its bound makes way for a new spare');
+      const fresh = await pool.take(small, 38);
+      lanes.push(fresh.lane);
+      assert.equal(fresh.frames.length, 1);
+      assert.equal(fresh.shows, undefined);
+    } finally {
+      for (const lane of lanes) lane.dispose();
       lease.dispose();
       pool.dispose();
     }

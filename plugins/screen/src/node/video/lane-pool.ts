@@ -5,7 +5,21 @@ import { VideoLane } from './video-lane.js';
 /** A spare nobody took within this long (the novice declined, the session ended) is stopped: it holds ~200 MB. */
 const SPARE_IDLE_MS = 60_000;
 
-type Started = Promise<{ lane: VideoLane; key: Uint8Array }>;
+/** A picture encoded ahead costs one frame; its chain is started afresh past this many frames or bytes. */
+const MAX_AHEAD_FRAMES = 8;
+const MAX_AHEAD_BYTES = 4 * 1024 * 1024;
+
+/**
+ * A started encoder and the frames it made so far, which a helper's decoder needs before its next one: the key frame,
+ * then any pictures encoded ahead, the last of them showing the mirror as it was at `shows` (Mirror.version).
+ */
+export interface Primed {
+  readonly lane: VideoLane;
+  readonly frames: Uint8Array[];
+  shows?: number;
+}
+
+type Started = Promise<Primed>;
 
 interface Spare {
   readonly geometry: ScreenGeometry;
@@ -14,6 +28,8 @@ interface Spare {
   readonly timer: NodeJS.Timeout;
   /** Stops the spare's encoder at once, started or not. */
   readonly stop: AbortController;
+  /** A picture being encoded ahead: a take waits for it, it is soon done and most likely what the taker wants. */
+  ahead?: Promise<void>;
 }
 
 /**
@@ -30,7 +46,7 @@ export class LanePool implements Disposable {
     if (this.spare && fits(this.spare, geometry, crf)) return;
     this.drop();
     const stop = new AbortController();
-    const ready = VideoLane.start(geometry, crf, stop.signal);
+    const ready = VideoLane.start(geometry, crf, stop.signal).then(({ lane, key }): Primed => ({ lane, frames: [key] }));
     const spare: Spare = { geometry, crf, ready, stop, timer: setTimeout(() => this.spare === spare && this.drop(), SPARE_IDLE_MS).unref() };
     // A spare that cannot start (ffmpeg missing, too many encoders) is simply not there.
     ready.catch(() => this.spare === spare && this.drop());
@@ -53,10 +69,35 @@ export class LanePool implements Disposable {
     if (spare && fits(spare, geometry, crf)) {
       clearTimeout(spare.timer);
       this.spare = undefined;
-      taken = spare.ready;
-    } else taken = VideoLane.start(geometry, crf);
+      taken = (spare.ahead ?? Promise.resolve()).then(() => spare.ready);
+    } else taken = VideoLane.start(geometry, crf).then(({ lane, key }) => ({ lane, frames: [key] }));
     if (this.streams > 0) void taken.then(() => this.streams > 0 && this.warm(screen, spareCrf)).catch(() => undefined);
     return taken;
+  }
+
+  /**
+   * While the screen is still, the spare encodes it ahead (`picture()` copies it, whole BGRX; `shows` is its version), so a page that reloads or asks for a refresh gets a picture that is already made. A busy spare, or one
+   * of another size or quality, skips it (false); a chain grown too long starts over with a new spare.
+   */
+  ahead(geometry: ScreenGeometry, crf: number, picture: () => Buffer, shows: number): boolean {
+    const spare = this.spare;
+    if (!spare || spare.ahead || !fits(spare, geometry, crf)) return false;
+    const copy = picture();
+    const ahead = spare.ready
+      .then(async (primed) => {
+        const bytes = primed.frames.reduce((sum, f) => sum + f.length, 0);
+        if (primed.frames.length > MAX_AHEAD_FRAMES || bytes > MAX_AHEAD_BYTES) throw new Error('the chain is too long');
+        primed.frames.push(await primed.lane.encode(copy));
+        primed.shows = shows;
+      })
+      .catch(() => {
+        if (this.spare !== spare) return;
+        this.drop();
+        if (this.streams > 0) this.warm(geometry, crf);
+      })
+      .finally(() => spare.ahead === ahead && (spare.ahead = undefined));
+    spare.ahead = ahead;
+    return true;
   }
 
   /** A stream is running: the pool keeps a spare for its refreshes until every such lease is disposed. */

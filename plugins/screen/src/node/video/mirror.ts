@@ -1,10 +1,15 @@
 import type { ScreenGeometry, ScreenRect, ScreenUpdate } from '../../common/api.js';
 
+/** Counted across mirrors, so a version names one state of one mirror. */
+let versions = 0;
+
 /** The novice's whole screen as last captured, BGRX: what the video encoder reads and exact top-offs are cut from. */
 export class Mirror {
   readonly pixels: Buffer;
   /** A copy handed to the encoder, which reads it while the screen goes on changing; made at the first frame. */
   private frame?: Buffer;
+  /** Changes with every update applied. */
+  version = ++versions;
 
   constructor(readonly geometry: ScreenGeometry) {
     this.pixels = Buffer.alloc(geometry.width * geometry.height * 4);
@@ -13,6 +18,7 @@ export class Mirror {
   apply({ x, y, width, height, stride, data }: ScreenUpdate): void {
     const rowBytes = width * 4;
     const screenStride = this.geometry.width * 4;
+    this.version = ++versions;
     for (let row = 0; row < height; row++) {
       const from = data.byteOffset + row * stride;
       this.pixels.set(new Uint8Array(data.buffer, from, rowBytes), (y + row) * screenStride + x * 4);

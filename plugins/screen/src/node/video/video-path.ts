@@ -5,7 +5,7 @@ import type { LinkMeter } from './link-meter.js';
 import type { Mirror } from './mirror.js';
 import { bounds, contains, overlaps } from '../../common/rects.js';
 import { dueAreas, laneSize, place, toBlocks } from './areas.js';
-import type { LanePool } from './lane-pool.js';
+import type { LanePool, Primed } from './lane-pool.js';
 import type { VideoLane } from './video-lane.js';
 import { QUALITY_STEPS, startingCrf, VideoQuality } from './quality.js';
 
@@ -25,6 +25,8 @@ const CONGESTED_MS = 40;
 const BUSY_MS = 2 * MIN_FRAME_MS;
 /** Frames whose areas stayed within a part of the screen before the encoder shrinks to that part. */
 const SETTLED_FRAMES = 8;
+/** The screen still this long after a change: the spare encodes it ahead for the next new picture (LanePool.ahead). */
+const AHEAD_STILL_MS = 1000;
 
 export interface VideoPathDeps {
   readonly meter: LinkMeter;
@@ -50,7 +52,8 @@ export interface VideoPathDeps {
 export class VideoPath {
   private lane?: VideoLane;
   private starting?: Promise<void>;
-  private key?: Uint8Array;
+  /** What the lane encoded before the helper's decoder knows it (its key frame, pictures encoded ahead); unset while it starts. */
+  private before?: Primed;
   private lossy: LossyBlocks;
   private pending: ScreenRect[] = [];
   /** Exact areas sent while a frame encoded: the frame may paint older pixels over them, so they are sent again after it. */
@@ -68,6 +71,9 @@ export class VideoPath {
   private window?: ScreenRect;
   /** Bounds of the last frames' areas, newest last, at most SETTLED_FRAMES. */
   private recent: ScreenRect[] = [];
+  private aheadTimer?: NodeJS.Timeout;
+  /** The mirror's version the spare last encoded ahead. */
+  private aheadOf?: number;
 
   constructor(
     private mirror: Mirror,
@@ -114,6 +120,7 @@ export class VideoPath {
 
   add(areas: readonly ScreenRect[]): void {
     if (!this.pending.length) this.pendingSince = performance.now();
+    this.changed();
     this.pending.push(...areas);
     if (this.pending.length > MAX_VIDEO_RECTS) this.pending = [bounds(this.pending)];
     this.pump();
@@ -122,6 +129,7 @@ export class VideoPath {
   /** Exact pixels of these areas went out (ordinary lossless changes). */
   exactSent(areas: readonly ScreenRect[]): void {
     for (const r of areas) this.lossy.clear(r);
+    this.changed();
     if (!this.encoding) return;
     this.sentDuring.push(...areas);
     if (this.sentDuring.length > MAX_VIDEO_RECTS) this.sentDuring = [bounds(this.sentDuring)];
@@ -135,14 +143,31 @@ export class VideoPath {
     if (this.pending.length) this.frame();
     else this.refine();
     // Waiting for an encoder to start needs no timer: its start pumps.
-    const due = this.key ? this.pending.length > 0 || this.lossy.count > 0 : false;
+    const due = this.before ? this.pending.length > 0 || this.lossy.count > 0 : false;
     if (!this.timer && due) this.timer = setTimeout(() => this.pump(), this.pending.length ? MIN_FRAME_MS : REFINE_MS / 2);
   }
 
   dispose(): void {
     this.disposed = true;
     clearTimeout(this.timer);
+    clearTimeout(this.aheadTimer);
     this.lane?.dispose();
+  }
+
+  /** Once the screen has been still a while, the spare encodes it ahead; every change puts that off. */
+  private changed(): void {
+    clearTimeout(this.aheadTimer);
+    this.aheadTimer = setTimeout(() => this.ahead(), AHEAD_STILL_MS).unref();
+  }
+
+  /** A spare not there yet (refilled after a take), or busy, is asked again a while later. */
+  private ahead(): void {
+    const { mirror } = this;
+    if (this.disposed || this.aheadOf === mirror.version) return;
+    const ready = !this.encoding && !this.pending.length;
+    if (ready && this.deps.lanes.ahead(mirror.geometry, startingCrf(this.mode), () => Buffer.from(mirror.pixels), mirror.version))
+      this.aheadOf = mirror.version;
+    else this.changed();
   }
 
   private paced(): boolean {
@@ -151,7 +176,8 @@ export class VideoPath {
 
   private frame(): void {
     const lane = this.lane;
-    if (this.encoding || !lane?.alive || !this.key || !this.paced()) return;
+    const before = this.before;
+    if (this.encoding || !lane?.alive || !before || !this.paced()) return;
     // Between frames: nothing in flight is lost when the encoder changes.
     if (this.switching?.ready) return this.restart(this.switching.size);
     const now = performance.now();
@@ -170,24 +196,33 @@ export class VideoPath {
     for (const r of outside) this.lossy.clear(r);
     if (outside.length) this.deps.exact(outside);
     if (!inside.length) return;
+    // The spare encoded this very picture ahead (a still screen, a page that reloaded): it goes as it is.
+    if (before.shows === this.mirror.version && window.width === this.mirror.geometry.width && window.height === this.mirror.geometry.height) {
+      return this.shown(before.frames.pop()!, window, inside);
+    }
     this.encoding = true;
-    const key = this.key;
     lane.encode(this.mirror.snapshot(window)).then(
       (data) => {
         this.encoding = false;
         if (this.disposed || lane !== this.lane) return;
-        if (key.length) this.deps.video(encodeVideo({ codec: this.codec, key: true, x: 0, y: 0, rects: [], data: key }), false);
-        this.key = new Uint8Array(0);
-        this.deps.video(encodeVideo({ codec: this.codec, key: false, x: window.x, y: window.y, rects: inside, data }), true);
-        const at = performance.now();
-        for (const r of inside) this.lossy.mark(r, at);
-        const again = this.sentDuring.filter((r) => inside.some((a) => overlaps(a, r)));
-        this.sentDuring = [];
-        if (again.length) this.deps.exact(again);
+        this.shown(data, window, inside);
         this.pump();
       },
       (e: Error) => this.fail(lane, e),
     );
+  }
+
+  /** Sends a frame, after the frames the helper's decoder needs first, and marks what it showed as not yet exact. */
+  private shown(data: Uint8Array, window: ScreenRect, inside: readonly ScreenRect[]): void {
+    for (const [i, frame] of this.before!.frames.entries())
+      this.deps.video(encodeVideo({ codec: this.codec, key: i === 0, x: 0, y: 0, rects: [], data: frame }), false);
+    this.before = { lane: this.before!.lane, frames: [] };
+    this.deps.video(encodeVideo({ codec: this.codec, key: false, x: window.x, y: window.y, rects: inside, data }), true);
+    const at = performance.now();
+    for (const r of inside) this.lossy.mark(r, at);
+    const again = this.sentDuring.filter((r) => inside.some((a) => overlaps(a, r)));
+    this.sentDuring = [];
+    if (again.length) this.deps.exact(again);
   }
 
   /**
@@ -250,15 +285,18 @@ export class VideoPath {
   private restart(size: ScreenGeometry): void {
     this.lane?.dispose();
     this.lane = undefined;
-    this.key = undefined;
+    this.before = undefined;
     this.switching = undefined;
     this.window = undefined;
     const starting = this.deps.lanes.take(size, this.quality.crf, this.mirror.geometry, startingCrf(this.mode)).then(
-      ({ lane, key }) => {
-        if (this.starting !== starting || this.disposed) return lane.dispose();
+      (primed) => {
+        if (this.starting !== starting || this.disposed) return primed.lane.dispose();
         this.starting = undefined;
-        this.lane = lane;
-        this.key = key;
+        this.lane = primed.lane;
+        this.before = primed;
+        // The spare taken, its refill has nothing encoded ahead.
+        this.aheadOf = undefined;
+        this.changed();
         this.pump();
       },
       (e: Error) => {
