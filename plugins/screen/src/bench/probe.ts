@@ -77,19 +77,20 @@ export async function installProbe(page: Page): Promise<void> {
         tick();
       });
     };
+    // The whole canvas read once per poll: 400 one-pixel reads cost the page more than one read of all of it.
     w.raProbeWhole = (selector: string, points: [number, number, number][], tolerance: number, meanError: number) =>
       new Promise<{ whole: number; exact: number }>((resolve) => {
         let whole = 0;
         const limit = now() + 30_000;
         const tick = () => {
           const canvas = document.querySelector<HTMLCanvasElement>(selector);
-          const context = canvas?.width ? canvas.getContext('2d') : undefined;
-          let near = !!context;
-          let same = !!context;
+          const pixels = canvas?.width ? canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data : undefined;
+          let near = !!pixels;
+          let same = !!pixels;
           let error = 0;
-          for (const [x, y, rgb] of context ? points : []) {
-            const [r, g, b] = context!.getImageData(x, y, 1, 1).data;
-            const e = [Math.abs(r - (rgb >> 16)), Math.abs(g - ((rgb >> 8) & 255)), Math.abs(b - (rgb & 255))];
+          for (const [x, y, rgb] of pixels ? points : []) {
+            const at = (y * canvas!.width + x) * 4;
+            const e = [Math.abs(pixels![at] - (rgb >> 16)), Math.abs(pixels![at + 1] - ((rgb >> 8) & 255)), Math.abs(pixels![at + 2] - (rgb & 255))];
             near &&= Math.max(...e) <= tolerance;
             same &&= e.every((v) => v === 0);
             error += (e[0] + e[1] + e[2]) / 3 / points.length;
@@ -105,16 +106,16 @@ export async function installProbe(page: Page): Promise<void> {
 }
 
 /** A probe started in the page and left running there: evaluate() would wait for its promise, so it is kept by number. */
-async function started(page: Page, name: string, args: readonly unknown[]): Promise<() => Promise<number>> {
+async function started<T = number>(page: Page, name: string, args: readonly unknown[]): Promise<() => Promise<T>> {
   const id = await page.evaluate(
     ([n, a]) => {
-      const w = window as unknown as { raProbes?: Promise<number>[] } & Record<string, (...args: unknown[]) => Promise<number>>;
+      const w = window as unknown as { raProbes?: Promise<unknown>[] } & Record<string, (...args: unknown[]) => Promise<unknown>>;
       w.raProbes ??= [];
       return w.raProbes.push(w[n](...a)) - 1;
     },
     [name, args] as const,
   );
-  return () => page.evaluate((i) => (window as unknown as { raProbes: Promise<number>[] }).raProbes[i], id);
+  return () => page.evaluate((i) => (window as unknown as { raProbes: Promise<T>[] }).raProbes[i], id);
 }
 
 /** Starts watching a region; the returned function resolves with when it changed (or 5 s passed). */
@@ -132,23 +133,26 @@ export function probeFrames(page: Page, canvas: string, region: Region, ms: numb
   return started(page, 'raProbeFrames', [canvas, region, ms]);
 }
 
-/** When the canvas first showed the whole X screen (every sample within tolerance) and when exactly (every sample equal). */
-export async function probeWhole(page: Page, canvas: string, display: string, width: number, height: number): Promise<{ whole: number; exact: number }> {
+/** Points of a still X screen and their colours, for probeWhole. */
+export type Samples = [number, number, number][];
+
+export async function sampleScreen(display: string, width: number, height: number): Promise<Samples> {
   const screen = await screenshot({ ...process.env, DISPLAY: display });
   let seed = 99;
   const rnd = (n: number) => (seed = (seed * 1103515245 + 12345) >>> 0) % n;
   // Inside RA's indicator border on the novice's desktop, which no viewer is meant to show.
-  const points = Array.from({ length: SAMPLES }, () => {
+  return Array.from({ length: SAMPLES }, () => {
     const [x, y] = [64 + rnd(width - 128), 96 + rnd(height - 160)];
     return [x, y, screen.rgb(x, y)] as [number, number, number];
   });
-  type Whole = (s: string, p: [number, number, number][], t: number, m: number) => Promise<{ whole: number; exact: number }>;
-  return page.evaluate(([s, p, t, m]) => (window as unknown as { raProbeWhole: Whole }).raProbeWhole(s, p, t, m), [
-    canvas,
-    points,
-    WHOLE_TOLERANCE,
-    WHOLE_MEAN_ERROR,
-  ] as const);
+}
+
+/**
+ * Starts watching for when the canvas first shows the samples whole (every one within tolerance) and when exactly
+ * (every one equal); the returned function resolves with both. Started as the page loads, it polls until a canvas is there.
+ */
+export function probeWhole(page: Page, canvas: string, samples: Samples): Promise<() => Promise<{ whole: number; exact: number }>> {
+  return started<{ whole: number; exact: number }>(page, 'raProbeWhole', [canvas, samples, WHOLE_TOLERANCE, WHOLE_MEAN_ERROR]);
 }
 
 const sessions = new WeakMap<Page, Promise<CDPSession>>();

@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { background, cpuMs, run, sleep } from './processes.js';
-import { installProbe, pageCpuMs, probeChange, probeFrames, probeSettled, probeWhole, type Region } from './probe.js';
+import { installProbe, pageCpuMs, probeChange, probeFrames, probeSettled, probeWhole, sampleScreen, type Region } from './probe.js';
 import type { xtestKeyboard } from './xtest-keys.js';
 
 export type Keyboard = Awaited<ReturnType<typeof xtestKeyboard>>;
@@ -185,16 +185,23 @@ async function video(viewers: readonly Viewer[], display: string, keyboard: Keyb
   await sleep(800);
 }
 
+/** A desktop that has been still this long before a viewer joins, as a helper who reloads mostly finds it. */
+const STILL_MS = 1500;
+
 /** A viewer joining: the page reloads, and the whole screen must come again. */
 export async function firstPicture(viewer: Viewer, display: string, figures: Figures): Promise<void> {
+  await sleep(STILL_MS);
+  // Sampled before: the desktop is still, and the probe then watches the page from its first moment.
+  const samples = await sampleScreen(display, W, H);
   const before = viewer.bytes;
   const cpu = cpuMs(viewer.novicePid);
   const t = now();
-  await viewer.page.reload();
+  await viewer.page.reload({ waitUntil: 'commit' });
+  await installProbe(viewer.page);
+  const probe = await probeWhole(viewer.page, viewer.canvas, samples);
   await viewer.page.locator(viewer.canvas).waitFor({ timeout: 30_000 });
   const canvasAt = now();
-  await installProbe(viewer.page);
-  const { whole, exact } = await probeWhole(viewer.page, viewer.canvas, display, W, H);
+  const { whole, exact } = await probe();
   figures.firstWholeMs.push(whole - t);
   figures.streamWholeMs.push(whole - canvasAt);
   figures.exactMs.push(exact - t);

@@ -14,6 +14,9 @@ export async function decodableCodecs(): Promise<VideoCodec[]> {
  */
 export class VideoPainter {
   private decoder?: VideoDecoder;
+  /** Configured ahead for the next key frame: making one (its threads, its codec) would otherwise delay that picture. */
+  private next?: VideoDecoder;
+  private nextTimer?: number;
   private waiting?: { resolve(frame: VideoFrame): void; reject(error: Error): void };
   private timestamp = 0;
   /** The size of the last decoded frame: the part of the screen the novice encodes, for the statistics. */
@@ -23,7 +26,9 @@ export class VideoPainter {
     private readonly canvas: HTMLCanvasElement,
     /** Paints what is waiting for the next animation frame first, so it stays under this frame. */
     private readonly beforeDraw: () => void,
-  ) {}
+  ) {
+    if (typeof VideoDecoder !== 'undefined') this.next = this.make();
+  }
 
   paint = async (frame: ScreenVideoFrame): Promise<void> => {
     if (frame.key) this.open();
@@ -60,25 +65,43 @@ export class VideoPainter {
   }
 
   dispose(): void {
+    this.close();
+    window.clearTimeout(this.nextTimer);
+    if (this.next?.state !== 'closed') this.next?.close();
+    this.next = undefined;
+  }
+
+  private close(): void {
     if (this.decoder?.state !== 'closed') this.decoder?.close();
     this.decoder = undefined;
   }
 
+  /** Takes the decoder configured ahead, and configures the next one once this picture had the machine to itself. */
   private open(): void {
-    this.dispose();
-    this.decoder = new VideoDecoder({
+    this.close();
+    this.decoder = this.next ?? this.make();
+    this.next = undefined;
+    window.clearTimeout(this.nextTimer);
+    this.nextTimer = window.setTimeout(() => (this.next ??= this.make()), 1000);
+  }
+
+  private make(): VideoDecoder {
+    const decoder: VideoDecoder = new VideoDecoder({
       output: (picture) => {
         const waiting = this.waiting;
         this.waiting = undefined;
-        if (waiting) waiting.resolve(picture);
+        if (waiting && decoder === this.decoder) waiting.resolve(picture);
         else picture.close();
       },
       error: (e) => {
+        if (decoder === this.next) this.next = undefined;
+        if (decoder !== this.decoder) return;
         this.waiting?.reject(e);
         this.waiting = undefined;
         this.decoder = undefined;
       },
     });
-    this.decoder.configure({ codec: VP9_444, optimizeForLatency: true });
+    decoder.configure({ codec: VP9_444, optimizeForLatency: true });
+    return decoder;
   }
 }

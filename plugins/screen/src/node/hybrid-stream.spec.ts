@@ -172,8 +172,13 @@ describe('screen: the hybrid stream (real ffmpeg), big changes as video, exact o
       const before = p.videos.length;
       p.paint(24);
       await until(() => p.helper.exact && p.same(), 5000, 'the scroll never became exact');
-      p.paint(48);
-      await until(() => p.videos.slice(before).some((v) => !v.key && v.rects.some((r) => r.width === screen.width)), 5000, 'no whole-screen video again');
+      // Scrolling on: once the whole screen's encoder is primed, the scroll goes as its video.
+      const scrolling = setInterval(() => p.paint((shift += 24)), 300);
+      try {
+        await until(() => p.videos.slice(before).some((v) => !v.key && v.rects.some((r) => r.width === screen.width)), 5000, 'no whole-screen video again');
+      } finally {
+        clearInterval(scrolling);
+      }
       assert.deepEqual(take.lastCall.args[0], screen);
       await until(() => p.helper.exact && p.same(), 5000, 'the last scroll never became exact');
     } finally {

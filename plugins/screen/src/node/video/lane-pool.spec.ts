@@ -20,15 +20,15 @@ describe('screen lane pool: a primed encoder ready before anyone waits', functio
       lanes.push(first.lane);
       assert.ok(performance.now() - started < 50, 'the spare was primed already');
       assert.ok(first.frames[0].length > 0, 'the key frame came with it');
-      // The refill: the next take (a refresh, which stops the encoder it replaces first) is instant too.
-      await new Promise((r) => setTimeout(r, 1500));
+      // The refill, a second later: the next take (a refresh, which stops the encoder it replaces first) is instant too.
+      await new Promise((r) => setTimeout(r, 2500));
       first.lane.dispose();
       const again = performance.now();
       const second = await pool.take(small, 38);
       lanes.push(second.lane);
       assert.ok(performance.now() - again < 50);
       assert.notEqual(second.lane, first.lane);
-      await new Promise((r) => setTimeout(r, 1500));
+      await new Promise((r) => setTimeout(r, 2500));
       const spare = pool['spare'];
       assert.ok(spare, 'a spare waits while the stream runs');
       const { lane } = await spare.ready;
@@ -57,7 +57,7 @@ describe('screen lane pool: a primed encoder ready before anyone waits', functio
     const lease = pool.lease();
     const running = await pool.take(small, 56, small, 38);
     try {
-      await until(() => pool['spare'] !== undefined, 2000, 'no refill');
+      await until(() => pool['spare'] !== undefined, 4000, 'no refill');
       const { lane } = await pool['spare']!.ready;
       assert.equal(lane.crf, 38);
       assert.equal(running.lane.crf, 56);
@@ -73,7 +73,7 @@ describe('screen lane pool: a primed encoder ready before anyone waits', functio
     const lease = pool.lease();
     const running = await pool.take(small, 38);
     try {
-      await until(() => pool['spare'] !== undefined, 2000, 'no refill');
+      await until(() => pool['spare'] !== undefined, 4000, 'no refill');
       // The running encoder and the refilled spare fill MAX_LANES: the primed one must replace the spare, not wait for it.
       const primed = await pool.prime(small, 44);
       assert.equal(primed.lane.crf, 44);

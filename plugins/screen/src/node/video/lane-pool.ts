@@ -5,6 +5,8 @@ import { VideoLane } from './video-lane.js';
 /** A spare nobody took within this long (the novice declined, the session ended) is stopped: it holds ~200 MB. */
 const SPARE_IDLE_MS = 60_000;
 
+/** How long after a take the spare is refilled. */
+const REFILL_MS = 1000;
 /** A picture encoded ahead costs one frame; its chain is started afresh past this many frames or bytes. */
 const MAX_AHEAD_FRAMES = 8;
 const MAX_AHEAD_BYTES = 4 * 1024 * 1024;
@@ -71,7 +73,10 @@ export class LanePool implements Disposable {
       this.spare = undefined;
       taken = (spare.ahead ?? Promise.resolve()).then(() => spare.ready);
     } else taken = VideoLane.start(geometry, crf).then(({ lane, key }) => ({ lane, frames: [key] }));
-    if (this.streams > 0) void taken.then(() => this.streams > 0 && this.warm(screen, spareCrf)).catch(() => undefined);
+    // Refilled a moment later: libvpx's start (~0.6 s of a core at 1080p) would slow the picture the taker is making.
+    // A spare primed meanwhile (a switch on its way) stays.
+    const refill = () => setTimeout(() => this.streams > 0 && !this.spare && this.warm(screen, spareCrf), REFILL_MS).unref();
+    if (this.streams > 0) void taken.then(refill).catch(() => undefined);
     return taken;
   }
 
