@@ -1,6 +1,7 @@
 import type { BrowserPlugin } from '@ra/kernel';
 import { screenPanel } from './screen-panel.js';
 import { SCREEN_CSS } from './styles.js';
+import { startDecoderWorker } from './worker-decoder.js';
 
 /** `ra.screen` in the browser: the helper's screen panel. */
 const plugin: BrowserPlugin = {
@@ -9,6 +10,7 @@ const plugin: BrowserPlugin = {
     sheet.replaceSync(SCREEN_CSS);
     document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
     workbench.contribute('UiPanel', screenPanel(workbench));
+    startDecoderWorker();
   },
 };
 

@@ -6,6 +6,26 @@ import { StreamInflater } from './inflater.js';
 import { pasteRects } from './rect-pixels.js';
 
 /**
+ * A worker started before any view needs it: its start (a thread, its script) would otherwise delay the first picture.
+ * `failed` keeps why it stopped before a view took it.
+ */
+let started: { worker: Worker; failed?: string } | undefined;
+
+/** Starts the worker the next view takes; the plugin calls it as the page loads. */
+export function startDecoderWorker(): void {
+  if (started) return;
+  try {
+    const next: { worker: Worker; failed?: string } = {
+      worker: new Worker(new URL('./decoder-worker.js', import.meta.url), { type: 'module', name: 'ra-screen-decoder' }),
+    };
+    next.worker.onerror = (event) => (next.failed = event.message || 'it did not load');
+    started = next;
+  } catch {
+    // The view finds none and decodes on the page.
+  }
+}
+
+/**
  * The page's side of the decoder worker, with ScreenDecoder's face: messages go to the worker in order, and its answers
  * are applied here in the same order, updates pasted into this framebuffer and video frames drawn (WebCodecs decodes
  * them off the main thread already). Where no worker runs (it failed to load), messages are decoded here instead.
@@ -22,15 +42,19 @@ export class WorkerDecoder {
   #cursor?: CursorState;
 
   constructor(private readonly video: VideoPainter) {
-    try {
-      const worker = new Worker(new URL('./decoder-worker.js', import.meta.url), { type: 'module', name: 'ra-screen-decoder' });
-      worker.onmessage = ({ data }: MessageEvent<DecodedReply>) => this.#replies.shift()?.(data);
-      worker.onerror = (event) => this.#fail(event.message || 'it did not load');
-      worker.onmessageerror = () => this.#fail('an answer could not be read');
-      this.#worker = worker;
-    } catch (error) {
-      this.#fail(String(error));
+    startDecoderWorker();
+    const next = started;
+    started = undefined;
+    if (!next || next.failed) {
+      next?.worker.terminate();
+      this.#fail(next?.failed ?? 'it could not be started');
+      return;
     }
+    const { worker } = next;
+    worker.onmessage = ({ data }: MessageEvent<DecodedReply>) => this.#replies.shift()?.(data);
+    worker.onerror = (event) => this.#fail(event.message || 'it did not load');
+    worker.onmessageerror = () => this.#fail('an answer could not be read');
+    this.#worker = worker;
   }
 
   get framebuffer(): Uint8ClampedArray<ArrayBuffer> {
@@ -61,9 +85,11 @@ export class WorkerDecoder {
     return result;
   }
 
+  /** Its worker stops; the next view's starts now. */
   dispose(): void {
     this.#worker?.terminate();
     this.#worker = undefined;
+    startDecoderWorker();
   }
 
   async #take(reply: DecodedReply): Promise<ScreenEvent> {
