@@ -190,11 +190,12 @@ const STILL_MS = 1500;
 
 /** A viewer joining: the page reloads, and the whole screen must come again. */
 export async function firstPicture(viewer: Viewer, display: string, figures: Figures): Promise<void> {
+  // The novice's CPU counts from before the still spell: what RA encodes ahead during it is part of the picture's cost.
+  const cpu = cpuMs(viewer.novicePid);
   await sleep(STILL_MS);
   // Sampled before: the desktop is still, and the probe then watches the page from its first moment.
   const samples = await sampleScreen(display, W, H);
   const before = viewer.bytes;
-  const cpu = cpuMs(viewer.novicePid);
   const t = now();
   await viewer.page.reload({ waitUntil: 'commit' });
   await installProbe(viewer.page);

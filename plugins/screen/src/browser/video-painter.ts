@@ -79,7 +79,9 @@ export class VideoPainter {
   /** Takes the decoder configured ahead, and configures the next one once this picture had the machine to itself. */
   private open(): void {
     this.close();
-    this.decoder = this.next ?? this.make();
+    // The browser may have reclaimed an idle decoder.
+    this.decoder = this.next?.state === 'configured' ? this.next : this.make();
+    if (this.next !== this.decoder && this.next?.state !== 'closed') this.next?.close();
     this.next = undefined;
     window.clearTimeout(this.nextTimer);
     this.nextTimer = window.setTimeout(() => (this.next ??= this.make()), 1000);
@@ -88,10 +90,10 @@ export class VideoPainter {
   private make(): VideoDecoder {
     const decoder: VideoDecoder = new VideoDecoder({
       output: (picture) => {
-        const waiting = this.waiting;
+        const waiting = decoder === this.decoder ? this.waiting : undefined;
+        if (!waiting) return picture.close();
         this.waiting = undefined;
-        if (waiting && decoder === this.decoder) waiting.resolve(picture);
-        else picture.close();
+        waiting.resolve(picture);
       },
       error: (e) => {
         if (decoder === this.next) this.next = undefined;

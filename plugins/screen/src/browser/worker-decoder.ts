@@ -75,14 +75,19 @@ export class WorkerDecoder {
 
   /** Applies one message after those passed before it; rejects with ScreenFrameError as ScreenDecoder does. */
   apply(message: Uint8Array): Promise<ScreenEvent> {
-    if (this.#local || !this.#worker) return (this.#local ??= this.#fallback()).apply(message);
+    const decode = this.#worker && !this.#local ? this.#send(this.#worker, message) : undefined;
+    // Decoded here only after the answers still due from the worker, so events stay in order.
+    const result = this.#queue.then(() => (decode ? decode.then((reply) => this.#take(reply)) : (this.#local ??= this.#fallback()).apply(message)));
+    this.#queue = result.catch(() => undefined);
+    return result;
+  }
+
+  #send(worker: Worker, message: Uint8Array): Promise<DecodedReply> {
     const reply = new Promise<DecodedReply>((resolve) => this.#replies.push(resolve));
     // A copy: the message is a view into the socket's frame, which is not ours to hand over.
     const copy = message.slice();
-    this.#worker.postMessage(copy, [copy.buffer]);
-    const result = this.#queue.then(() => reply).then((answer) => this.#take(answer));
-    this.#queue = result.catch(() => undefined);
-    return result;
+    worker.postMessage(copy, [copy.buffer]);
+    return reply;
   }
 
   /** Its worker stops; the next view's starts now. */

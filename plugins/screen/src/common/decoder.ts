@@ -5,6 +5,7 @@ import {
   MAX_CURSOR_SIDE,
   MAX_PAYLOAD,
   MAX_SIDE,
+  maxUpdatePixels,
   MessageKind,
   readPlainKind,
   RectMode,
@@ -45,6 +46,8 @@ export class ScreenDecoder {
   #pixels = new Uint32Array(0);
   #x = 0;
   #y = 0;
+  /** Pixels the update being read may still paint. */
+  #budget = 0;
   /** Pixels not yet received since the reset, until the first complete frame. */
   #seen?: Uint8Array;
   #missing = 0;
@@ -183,6 +186,7 @@ export class ScreenDecoder {
 
   #update(reader: ByteReader): ScreenEvent {
     const dirty: ScreenRect[] = [];
+    this.#budget = maxUpdatePixels(this.#width, this.#height);
     while (reader.remaining > 0) {
       const rect = this.#rect(reader);
       const last = dirty[dirty.length - 1];
@@ -202,6 +206,8 @@ export class ScreenDecoder {
     if (width < 1 || height < 1 || x < 0 || y < 0 || x + width > this.#width || y + height > this.#height) {
       throw new ScreenFrameError(`rect ${width}×${height} at ${x},${y} is outside the ${this.#width}×${this.#height} screen`);
     }
+    this.#budget -= width * height;
+    if (this.#budget < 0) throw new ScreenFrameError(`an update paints more than ${maxUpdatePixels(this.#width, this.#height)} pixels`);
     this.#x = x;
     this.#y = y;
     const mode = reader.u8();

@@ -50,6 +50,11 @@ export const SYNC_FLUSH_TAIL: Uint8Array = Uint8Array.of(0x00, 0x00, 0xff, 0xff)
 export const MAX_SIDE = 16384;
 export const MAX_AREA = 8192 * 8192;
 export const MAX_PAYLOAD = 1 << 28;
+/**
+ * Pixels one update may paint: a screen many times over (changes held on a slow link overlap, up to 16 MiB of them),
+ * but not without bound, or a few bytes per full-screen rect could keep a decoder busy for good.
+ */
+export const maxUpdatePixels = (width: number, height: number): number => 16 * width * height + (1 << 22);
 /** The largest screen message on the wire, the channel's frame limit: a 4K frame of noise, deflated, fits. */
 export const MAX_MESSAGE_BYTES = 32 * 1024 * 1024;
 export const MAX_CURSOR_SIDE = 256;

@@ -56,6 +56,11 @@ const CASES: [string, Uint8Array, RegExp][] = [
   ['a declared length too short', compressed(PIXEL, PIXEL.length - 1), new RegExp(`cannot inflate.*more than the expected ${PIXEL.length - 1}`)],
   ['truncated deflate data', compressed(update(0, 0, 8, 8, [0, ...Array.from({ length: 192 }, (_, i) => (i * 73) & 255)])).subarray(0, 20), /cannot inflate/],
   ['an unknown compressed kind', compressed([9]), /unknown compressed message kind 9/],
+  [
+    'an update that paints the screen thousands of times over',
+    compressed([...update(0, 0, WIDTH, HEIGHT, [1, 0, ...RED]), ...Array.from({ length: 2100 }, () => [0, 0, WIDTH, HEIGHT, 1, 0, ...RED]).flat()]),
+    /an update paints more than 4227072 pixels/,
+  ],
   ['a rect past the right edge', compressed(update(60, 0, 5, 1, [1, 0, ...RED])), /rect 5×1 at 60,0 is outside the 64×32 screen/],
   ['a rect past the bottom edge', compressed(update(0, 31, 1, 2, [1, 0, ...RED])), /rect 1×2 at 0,31 is outside/],
   ['a rect left of the screen', compressed(update(-1, 0, 1, 1, [1, 0, ...RED])), /rect 1×1 at -1,0 is outside/],

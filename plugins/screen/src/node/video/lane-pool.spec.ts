@@ -87,6 +87,23 @@ describe('screen lane pool: a primed encoder ready before anyone waits', functio
     }
   });
 
+  it('never hands out a spare whose encoder died: a new one starts', async () => {
+    const pool = new LanePool();
+    const lease = pool.lease();
+    try {
+      pool.warm(small, 38);
+      const dead = (await pool['spare']!.ready).lane;
+      dead.dispose();
+      const taken = await pool.take(small, 38);
+      assert.notEqual(taken.lane, dead);
+      assert.ok(taken.lane.alive);
+      taken.lane.dispose();
+    } finally {
+      lease.dispose();
+      pool.dispose();
+    }
+  });
+
   it('encodes a still screen ahead on the spare, hands that chain over, and starts a chain grown too long afresh', async () => {
     const pool = new LanePool();
     const lease = pool.lease();

@@ -2,8 +2,10 @@ import type { Disposable } from '@ra/kernel';
 import type { ScreenGeometry } from '../../common/api.js';
 import { VideoLane } from './video-lane.js';
 
-/** A spare nobody took within this long (the novice declined, the session ended) is stopped: it holds ~200 MB. */
+/** A spare nobody took within this long while no stream runs (the novice declined) is stopped: it holds ~200 MB. */
 const SPARE_IDLE_MS = 60_000;
+/** A spare primed for a switch that nobody took within this long was given up: a spare for new pictures replaces it. */
+const ORPHAN_MS = 5000;
 
 /** How long after a take the spare is refilled. */
 const REFILL_MS = 1000;
@@ -27,7 +29,8 @@ interface Spare {
   readonly geometry: ScreenGeometry;
   readonly crf: number;
   readonly ready: Started;
-  readonly timer: NodeJS.Timeout;
+  readonly since: number;
+  readonly timer?: NodeJS.Timeout;
   /** Stops the spare's encoder at once, started or not. */
   readonly stop: AbortController;
   /** A picture being encoded ahead: a take waits for it, it is soon done and most likely what the taker wants. */
@@ -42,14 +45,17 @@ interface Spare {
 export class LanePool implements Disposable {
   private spare?: Spare;
   private streams = 0;
+  private disposed = false;
 
   /** Starts a spare for this screen unless one is ready. */
   warm(geometry: ScreenGeometry, crf: number): void {
     if (this.spare && fits(this.spare, geometry, crf)) return;
     this.drop();
     const stop = new AbortController();
-    const ready = VideoLane.start(geometry, crf, stop.signal).then(({ lane, key }): Primed => ({ lane, frames: [key] }));
-    const spare: Spare = { geometry, crf, ready, stop, timer: setTimeout(() => this.spare === spare && this.drop(), SPARE_IDLE_MS).unref() };
+    const ready = start(geometry, crf, stop.signal);
+    // While a stream runs, its spare stays: a still screen is when it encodes ahead.
+    const timer = this.streams ? undefined : setTimeout(() => this.spare === spare && this.drop(), SPARE_IDLE_MS).unref();
+    const spare: Spare = { geometry, crf, ready, stop, since: performance.now(), timer };
     // A spare that cannot start (ffmpeg missing, too many encoders) is simply not there.
     ready.catch(() => this.spare === spare && this.drop());
     this.spare = spare;
@@ -71,11 +77,12 @@ export class LanePool implements Disposable {
     if (spare && fits(spare, geometry, crf)) {
       clearTimeout(spare.timer);
       this.spare = undefined;
-      taken = (spare.ahead ?? Promise.resolve()).then(() => spare.ready);
-    } else taken = VideoLane.start(geometry, crf).then(({ lane, key }) => ({ lane, frames: [key] }));
+      // An encoder that died meanwhile (its picture ahead failed) is no use: a new one starts.
+      taken = (spare.ahead ?? Promise.resolve()).then(() => spare.ready).then((primed) => (primed.lane.alive ? primed : start(geometry, crf)));
+    } else taken = start(geometry, crf);
     // Refilled a moment later: libvpx's start (~0.6 s of a core at 1080p) would slow the picture the taker is making.
     // A spare primed meanwhile (a switch on its way) stays.
-    const refill = () => setTimeout(() => this.streams > 0 && !this.spare && this.warm(screen, spareCrf), REFILL_MS).unref();
+    const refill = () => setTimeout(() => !this.disposed && this.streams > 0 && !this.spare && this.warm(screen, spareCrf), REFILL_MS).unref();
     if (this.streams > 0) void taken.then(refill).catch(() => undefined);
     return taken;
   }
@@ -86,6 +93,7 @@ export class LanePool implements Disposable {
    */
   ahead(geometry: ScreenGeometry, crf: number, picture: () => Buffer, shows: number): boolean {
     const spare = this.spare;
+    if (spare && !fits(spare, geometry, crf) && performance.now() - spare.since > ORPHAN_MS) this.warm(geometry, crf);
     if (!spare || spare.ahead || !fits(spare, geometry, crf)) return false;
     const copy = picture();
     const ahead = spare.ready
@@ -119,6 +127,7 @@ export class LanePool implements Disposable {
   }
 
   dispose(): void {
+    this.disposed = true;
     this.drop();
   }
 
@@ -130,6 +139,10 @@ export class LanePool implements Disposable {
     spare.stop.abort();
     spare.ready.catch(() => undefined);
   }
+}
+
+function start(geometry: ScreenGeometry, crf: number, signal?: AbortSignal): Started {
+  return VideoLane.start(geometry, crf, signal).then(({ lane, key }) => ({ lane, frames: [key] }));
 }
 
 function fits(spare: Spare, geometry: ScreenGeometry, crf: number): boolean {

@@ -25,8 +25,13 @@ const CONGESTED_MS = 40;
 const BUSY_MS = 2 * MIN_FRAME_MS;
 /** Frames whose areas stayed within a part of the screen before the encoder shrinks to that part. */
 const SETTLED_FRAMES = 8;
-/** The screen still this long after a change: the spare encodes it ahead for the next new picture (LanePool.ahead). */
+/**
+ * The screen still this long after a change: the spare encodes it ahead for the next new picture (LanePool.ahead).
+ * Each picture encoded ahead that no new picture used doubles the wait, up to the longest: a screen that changes every
+ * few seconds must not keep the novice's second core busy for a reload that may never come.
+ */
 const AHEAD_STILL_MS = 1000;
+const AHEAD_LONGEST_MS = 16_000;
 
 export interface VideoPathDeps {
   readonly meter: LinkMeter;
@@ -74,6 +79,7 @@ export class VideoPath {
   private aheadTimer?: NodeJS.Timeout;
   /** The mirror's version the spare last encoded ahead. */
   private aheadOf?: number;
+  private aheadWait = AHEAD_STILL_MS;
 
   constructor(
     private mirror: Mirror,
@@ -157,7 +163,7 @@ export class VideoPath {
   /** Once the screen has been still a while, the spare encodes it ahead; every change puts that off. */
   private changed(): void {
     clearTimeout(this.aheadTimer);
-    this.aheadTimer = setTimeout(() => this.ahead(), AHEAD_STILL_MS).unref();
+    this.aheadTimer = setTimeout(() => this.ahead(), this.aheadWait).unref();
   }
 
   /** A spare not there yet (refilled after a take), or busy, is asked again a while later. */
@@ -165,9 +171,10 @@ export class VideoPath {
     const { mirror } = this;
     if (this.disposed || this.aheadOf === mirror.version) return;
     const ready = !this.encoding && !this.pending.length;
-    if (ready && this.deps.lanes.ahead(mirror.geometry, startingCrf(this.mode), () => Buffer.from(mirror.pixels), mirror.version))
+    if (ready && this.deps.lanes.ahead(mirror.geometry, startingCrf(this.mode), () => Buffer.from(mirror.pixels), mirror.version)) {
       this.aheadOf = mirror.version;
-    else this.changed();
+      this.aheadWait = Math.min(2 * this.aheadWait, AHEAD_LONGEST_MS);
+    } else this.changed();
   }
 
   private paced(): boolean {
@@ -177,7 +184,9 @@ export class VideoPath {
   private frame(): void {
     const lane = this.lane;
     const before = this.before;
-    if (this.encoding || !lane?.alive || !before || !this.paced()) return;
+    // An encoder that stopped between frames (ffmpeg died) ends video as a failed encode would.
+    if (lane && !lane.alive && !this.encoding) return this.fail(lane, new Error('the encoder stopped'));
+    if (this.encoding || !lane || !before || !this.paced()) return;
     // Between frames: nothing in flight is lost when the encoder changes.
     if (this.switching?.ready) return this.restart(this.switching.size);
     const now = performance.now();
@@ -296,6 +305,7 @@ export class VideoPath {
         this.before = primed;
         // The spare taken, its refill has nothing encoded ahead.
         this.aheadOf = undefined;
+        this.aheadWait = AHEAD_STILL_MS;
         this.changed();
         this.pump();
       },
