@@ -1,9 +1,20 @@
-import type { CursorState } from '../common/api.js';
+import type { CursorState, ScreenRect } from '../common/api.js';
 import { ScreenDecoder, type ScreenEvent, type VideoPainter } from '../common/decoder.js';
 import { ScreenFrameError } from '../common/frame.js';
 import type { DecodedReply } from './decoded.js';
 import { StreamInflater } from './inflater.js';
 import { pasteRects } from './rect-pixels.js';
+import type { VideoFrame as ScreenVideoFrame } from '../common/messages.js';
+import { overlaps } from '../common/rects.js';
+
+/** A message applied: `shown` once it is on the canvas, `next` when the message after it may be applied. */
+interface Step {
+  readonly shown: Promise<ScreenEvent>;
+  readonly next: Promise<unknown>;
+}
+
+/** A step the next message waits for in full. */
+const now = (shown: Promise<ScreenEvent>): Step => ({ shown, next: shown });
 
 /**
  * A worker started before any view needs it: its start (a thread, its script) would otherwise delay the first picture.
@@ -40,6 +51,8 @@ export class WorkerDecoder {
   #complete = false;
   #exact = false;
   #cursor?: CursorState;
+  /** Video frames decoding and drawing, oldest first: an update elsewhere on the screen need not wait for them. */
+  readonly #drawing: { readonly rects: readonly ScreenRect[]; done: Promise<void> }[] = [];
 
   constructor(private readonly video: VideoPainter) {
     startDecoderWorker();
@@ -73,13 +86,17 @@ export class WorkerDecoder {
     return this.#local ? this.#local.cursor : this.#cursor;
   }
 
-  /** Applies one message after those passed before it; rejects with ScreenFrameError as ScreenDecoder does. */
+  /**
+   * Applies one message after those passed before it; rejects with ScreenFrameError as ScreenDecoder does. An update
+   * elsewhere on the screen than the video frames still decoding goes ahead of them (a character typed while a film
+   * plays); sync marks and resets wait for everything before them.
+   */
   apply(message: Uint8Array): Promise<ScreenEvent> {
     const decode = this.#worker && !this.#local ? this.#send(this.#worker, message) : undefined;
     // Decoded here only after the answers still due from the worker, so events stay in order.
-    const result = this.#queue.then(() => (decode ? decode.then((reply) => this.#take(reply)) : (this.#local ??= this.#fallback()).apply(message)));
-    this.#queue = result.catch(() => undefined);
-    return result;
+    const step = this.#queue.then(() => (decode ? decode.then((reply) => this.#take(reply)) : this.#decodeHere(message)));
+    this.#queue = step.then((s) => s.next).catch(() => undefined);
+    return step.then((s) => s.shown);
   }
 
   #send(worker: Worker, message: Uint8Array): Promise<DecodedReply> {
@@ -97,22 +114,49 @@ export class WorkerDecoder {
     startDecoderWorker();
   }
 
-  async #take(reply: DecodedReply): Promise<ScreenEvent> {
-    if ('error' in reply) throw new ScreenFrameError(reply.error);
+  /** Applies an answer; `shown` settles once it is on the canvas, which the next message waits for unless it is video. */
+  #take(reply: DecodedReply): Step {
+    if ('error' in reply) return now(this.#drawn().then(() => Promise.reject(new ScreenFrameError(reply.error))));
     const { event, pixels } = reply;
-    if (event.type === 'reset') this.#reset(event.geometry.width, event.geometry.height);
-    else if (event.type === 'update' && pixels) pasteRects(this.#rgba, this.#width, event.dirty, pixels);
-    else if (event.type === 'cursor') this.#cursor = event.cursor;
-    else if (event.type === 'video') {
-      try {
-        await this.video(event.frame);
-      } catch (error) {
-        throw new ScreenFrameError(`cannot decode a video frame: ${error instanceof Error ? error.message : String(error)}`);
-      }
-    }
     this.#complete = reply.complete;
     this.#exact = reply.exact;
-    return event;
+    if (event.type === 'cursor') {
+      this.#cursor = event.cursor;
+      return now(Promise.resolve(event));
+    }
+    if (event.type === 'video') return this.#draw(event, event.frame);
+    const before = event.type === 'update' ? this.#drawn(event.dirty) : this.#drawn();
+    return now(
+      before.then(() => {
+        if (event.type === 'reset') this.#reset(event.geometry.width, event.geometry.height);
+        else if (event.type === 'update' && pixels) pasteRects(this.#rgba, this.#width, event.dirty, pixels);
+        return event;
+      }),
+    );
+  }
+
+  /** Video frames draw one after another; the next message need not wait for this one. */
+  #draw(event: ScreenEvent, frame: ScreenVideoFrame): Step {
+    const drawing = { rects: frame.rects, done: Promise.resolve() };
+    drawing.done = this.#drawn().then(() =>
+      this.video(frame).catch((error: unknown) => {
+        throw new ScreenFrameError(`cannot decode a video frame: ${error instanceof Error ? error.message : String(error)}`);
+      }),
+    );
+    this.#drawing.push(drawing);
+    const forget = () => this.#drawing.splice(this.#drawing.indexOf(drawing), 1);
+    drawing.done.then(forget, forget);
+    return { shown: drawing.done.then(() => event), next: Promise.resolve() };
+  }
+
+  /** Once the video frames still drawing are on the canvas: all of them, or those overlapping `areas`. */
+  #drawn(areas?: readonly ScreenRect[]): Promise<unknown> {
+    const waits = this.#drawing.filter((d) => !areas || d.rects.some((r) => areas.some((a) => overlaps(a, r))));
+    return Promise.all(waits.map((d) => d.done.catch(() => undefined)));
+  }
+
+  #decodeHere(message: Uint8Array): Step {
+    return now((this.#local ??= this.#fallback()).apply(message));
   }
 
   /** A new screen starts black and opaque, as the worker's does. */
