@@ -125,6 +125,7 @@ describe('screen lane pool: a primed encoder ready before anyone waits', functio
       for (let shows = 10; shows < 30 && pool['spare'] === spare; shows++) {
         await until(() => pool.ahead(small, 38, picture(shows), shows), 5000, 'the spare stayed busy');
         await spare.ahead;
+        if (shows === 10) assert.equal(pool.ahead(small, 38, picture(99), 99), false, 'it rests after each picture: its share of the core');
       }
       assert.notEqual(pool['spare'], spare, 'a chain past its bound makes way for a new spare');
       const fresh = await pool.take(small, 38);

@@ -12,6 +12,12 @@ const REFILL_MS = 1000;
 /** A picture encoded ahead costs one frame; its chain is started afresh past this many frames or bytes. */
 const MAX_AHEAD_FRAMES = 8;
 const MAX_AHEAD_BYTES = 4 * 1024 * 1024;
+/**
+ * Pictures encoded ahead take at most about 1/AHEAD_SHARE of the time: after one that took t, the next waits AHEAD_SHARE × t.
+ * A typed character costs a few ms and can be encoded ahead often; a whole new screen ~150 ms, then three seconds' rest,
+ * so a screen that changes every few seconds does not keep a core busy for a reload that may never come.
+ */
+const AHEAD_SHARE = 20;
 
 /**
  * A started encoder and the frames it made so far, which a helper's decoder needs before its next one: the key frame,
@@ -46,6 +52,8 @@ export class LanePool implements Disposable {
   private spare?: Spare;
   private streams = 0;
   private disposed = false;
+  /** No picture is encoded ahead before this (performance.now()). */
+  private aheadAfter = 0;
 
   /** Starts a spare for this screen unless one is ready. */
   warm(geometry: ScreenGeometry, crf: number): void {
@@ -88,20 +96,22 @@ export class LanePool implements Disposable {
   }
 
   /**
-   * While the screen is still, the spare encodes it ahead (`picture()` copies it, whole BGRX; `shows` is its version), so a page that reloads or asks for a refresh gets a picture that is already made. A busy spare, or one
+   * While the screen is still, the spare encodes it ahead (`picture()` copies it, whole BGRX; `shows` is its version), so a page that reloads or asks for a refresh gets a picture that is already made. A busy spare, one over its share (AHEAD_SHARE), or one
    * of another size or quality, skips it (false); a chain grown too long starts over with a new spare.
    */
   ahead(geometry: ScreenGeometry, crf: number, picture: () => Buffer, shows: number): boolean {
     const spare = this.spare;
     if (spare && !fits(spare, geometry, crf) && performance.now() - spare.since > ORPHAN_MS) this.warm(geometry, crf);
-    if (!spare || spare.ahead || !fits(spare, geometry, crf)) return false;
+    if (!spare || spare.ahead || !fits(spare, geometry, crf) || performance.now() < this.aheadAfter) return false;
     const copy = picture();
+    const started = performance.now();
     const ahead = spare.ready
       .then(async (primed) => {
         const bytes = primed.frames.reduce((sum, f) => sum + f.length, 0);
         if (primed.frames.length > MAX_AHEAD_FRAMES || bytes > MAX_AHEAD_BYTES) throw new Error('the chain is too long');
         primed.frames.push(await primed.lane.encode(copy));
         primed.shows = shows;
+        this.aheadAfter = performance.now() + AHEAD_SHARE * (performance.now() - started);
       })
       .catch(() => {
         if (this.spare !== spare) return;

@@ -25,13 +25,8 @@ const CONGESTED_MS = 40;
 const BUSY_MS = 2 * MIN_FRAME_MS;
 /** Frames whose areas stayed within a part of the screen before the encoder shrinks to that part. */
 const SETTLED_FRAMES = 8;
-/**
- * The screen still this long after a change: the spare encodes it ahead for the next new picture (LanePool.ahead).
- * Each picture encoded ahead that no new picture used doubles the wait, up to the longest: a screen that changes every
- * few seconds must not keep the novice's second core busy for a reload that may never come.
- */
+/** The screen still this long after a change: the spare encodes it ahead for the next new picture (LanePool.ahead). */
 const AHEAD_STILL_MS = 1000;
-const AHEAD_LONGEST_MS = 16_000;
 
 export interface VideoPathDeps {
   readonly meter: LinkMeter;
@@ -79,7 +74,6 @@ export class VideoPath {
   private aheadTimer?: NodeJS.Timeout;
   /** The mirror's version the spare last encoded ahead. */
   private aheadOf?: number;
-  private aheadWait = AHEAD_STILL_MS;
 
   constructor(
     private mirror: Mirror,
@@ -163,17 +157,16 @@ export class VideoPath {
   /** Once the screen has been still a while, the spare encodes it ahead; every change puts that off. */
   private changed(): void {
     clearTimeout(this.aheadTimer);
-    this.aheadTimer = setTimeout(() => this.ahead(), this.aheadWait).unref();
+    this.aheadTimer = setTimeout(() => this.ahead(), AHEAD_STILL_MS).unref();
   }
 
-  /** A spare not there yet (refilled after a take), or busy, is asked again a while later. */
+  /** A spare not there yet (refilled after a take), busy or over its share of the core, is asked again a while later. */
   private ahead(): void {
     const { mirror } = this;
     if (this.disposed || this.aheadOf === mirror.version) return;
     const ready = !this.encoding && !this.pending.length;
     if (ready && this.deps.lanes.ahead(mirror.geometry, startingCrf(this.mode), () => Buffer.from(mirror.pixels), mirror.version)) {
       this.aheadOf = mirror.version;
-      this.aheadWait = Math.min(2 * this.aheadWait, AHEAD_LONGEST_MS);
     } else this.changed();
   }
 
@@ -305,7 +298,6 @@ export class VideoPath {
         this.before = primed;
         // The spare taken, its refill has nothing encoded ahead.
         this.aheadOf = undefined;
-        this.aheadWait = AHEAD_STILL_MS;
         this.changed();
         this.pump();
       },
