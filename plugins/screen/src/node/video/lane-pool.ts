@@ -116,7 +116,11 @@ export class LanePool implements Disposable {
       .catch(() => {
         if (this.spare !== spare) return;
         this.drop();
-        if (this.streams > 0) this.warm(geometry, crf);
+        if (this.streams === 0) return;
+        // A new encoder's start (~0.6 s of a core at 1080p) counts against the share too.
+        const begun = performance.now();
+        this.warm(geometry, crf);
+        this.spare?.ready.then(() => (this.aheadAfter = performance.now() + AHEAD_SHARE * (performance.now() - begun))).catch(() => undefined);
       })
       .finally(() => spare.ahead === ahead && (spare.ahead = undefined));
     spare.ahead = ahead;
