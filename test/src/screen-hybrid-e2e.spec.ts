@@ -69,6 +69,7 @@ describe('end to end: a photo-like desktop as video first, then bit-exact (hybri
     const stats = helperPage.locator('#ra-screen-stats');
     await until(async () => /VP9 4:4:4 video for big changes/.test((await stats.textContent()) ?? ''), 5000, 'the statistics do not name VP9', 100);
     assert.match((await stats.textContent()) ?? '', /Picture: exact/);
+    assert.match((await stats.textContent()) ?? '', /Decoding: in a worker, off the page/);
     assert.match((await stats.textContent()) ?? '', /Video quality: sharpest/, 'a calm local link keeps the sharpest video');
     assert.match((await stats.textContent()) ?? '', /Delay: \d+ ms round trip.*Link: (keeps up with every change so far|[\d.]+ (B|KiB|MiB)\/s while busy)/);
     console.log(`      figures: first picture whole ${whole} ms after Accept, bit-exact ${exact} ms after Accept`);
@@ -146,6 +147,14 @@ describe('end to end: a photo-like desktop as video first, then bit-exact (hybri
       assert.ok(
         warnings.some((w) => /screen decoder worker stopped .*decoding on the page instead/.test(w)),
         warnings.join('\n'),
+      );
+      await helperPage.getByRole('button', { name: 'Statistics' }).click();
+      const stats = helperPage.locator('#ra-screen-stats');
+      await until(
+        async () => /Decoding: on the page \(its worker did not load\)/.test((await stats.textContent()) ?? ''),
+        5000,
+        'the statistics do not say where it decodes',
+        100,
       );
       await snap(helperPage, 'hybrid-05-no-worker-exact');
     } finally {

@@ -179,6 +179,7 @@ class ScreenView {
         this.canvas.dataset.ready = String(this.decoder.complete);
         this.canvas.dataset.exact = String(this.decoder.exact);
         this.stats.exact = this.decoder.exact;
+        this.stats.onPage = this.decoder.onPage;
       },
       () => {
         // The stream broke (or this page joined midway): one refresh brings a fresh full frame.

@@ -12,6 +12,8 @@ export class ScreenStats {
   private video = false;
   private area?: { readonly width: number; readonly height: number };
   exact = false;
+  /** The page decodes exact pixels on its main thread: its worker did not load. */
+  onPage = false;
   private readonly timer: number;
 
   constructor() {
@@ -76,6 +78,7 @@ export class ScreenStats {
       ...(this.video && this.link?.quality ? [['Video quality', qualityText(this.link.quality)] as [string, string]] : []),
       ...(this.video && this.area ? [['Video area', `${this.area.width}×${this.area.height} of the screen`] as [string, string]] : []),
       ['Picture', this.exact ? 'exact' : 'being refined'],
+      ['Decoding', this.onPage ? 'on the page (its worker did not load)' : 'in a worker, off the page'],
     ];
     this.element.replaceChildren(
       ...rows.map(([name, value]) => {

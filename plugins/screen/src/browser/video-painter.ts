@@ -10,7 +10,8 @@ export async function decodableCodecs(): Promise<VideoCodec[]> {
 
 /**
  * Decodes the novice's video frames with WebCodecs and draws each frame's areas on the canvas; the rest of the canvas
- * keeps its pixels. Each frame is drawn before the next message is applied, so exact pixels that follow paint over it.
+ * keeps its pixels. One frame at a time: the WorkerDecoder orders them, and holds back exact pixels that overlap one
+ * until it is drawn, so they paint over it.
  */
 export class VideoPainter {
   private decoder?: VideoDecoder;

@@ -20,13 +20,18 @@ const now = (shown: Promise<ScreenEvent>): Step => ({ shown, next: shown });
  * A worker started before any view needs it: its start (a thread, its script) would otherwise delay the first picture.
  * `failed` keeps why it stopped before a view took it.
  */
-let started: { worker: Worker; failed?: string } | undefined;
+let started: Started | undefined;
+
+interface Started {
+  readonly worker: Worker;
+  failed?: string;
+}
 
 /** Starts the worker the next view takes; the plugin calls it as the page loads. */
 export function startDecoderWorker(): void {
   if (started) return;
   try {
-    const next: { worker: Worker; failed?: string } = {
+    const next: Started = {
       worker: new Worker(new URL('./decoder-worker.js', import.meta.url), { type: 'module', name: 'ra-screen-decoder' }),
     };
     next.worker.onerror = (event) => (next.failed = event.message || 'it did not load');
@@ -82,6 +87,11 @@ export class WorkerDecoder {
     return this.#local?.exact ?? this.#exact;
   }
 
+  /** Whether messages are decoded on the page's main thread, the worker having failed. */
+  get onPage(): boolean {
+    return this.#worker === undefined;
+  }
+
   get cursor(): CursorState | undefined {
     return this.#local ? this.#local.cursor : this.#cursor;
   }
@@ -92,7 +102,7 @@ export class WorkerDecoder {
    * plays); sync marks and resets wait for everything before them.
    */
   apply(message: Uint8Array): Promise<ScreenEvent> {
-    const decode = this.#worker && !this.#local ? this.#send(this.#worker, message) : undefined;
+    const decode = this.#worker ? this.#send(this.#worker, message) : undefined;
     // Decoded here only after the answers still due from the worker, so events stay in order.
     const step = this.#queue.then(() => (decode ? decode.then((reply) => this.#take(reply)) : this.#decodeHere(message)));
     this.#queue = step.then((s) => s.next).catch(() => undefined);

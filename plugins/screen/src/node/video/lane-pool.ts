@@ -96,8 +96,9 @@ export class LanePool implements Disposable {
   }
 
   /**
-   * While the screen is still, the spare encodes it ahead (`picture()` copies it, whole BGRX; `shows` is its version), so a page that reloads or asks for a refresh gets a picture that is already made. A busy spare, one over its share (AHEAD_SHARE), or one
-   * of another size or quality, skips it (false); a chain grown too long starts over with a new spare.
+   * While the screen is still, the spare encodes it ahead (`picture()` copies it, whole BGRX; `shows` is its version),
+   * so a page that reloads or asks for a refresh gets a picture that is already made. A busy spare, one over its share
+   * (AHEAD_SHARE), or one of another size or quality skips it (false); a chain grown too long starts over with a new spare.
    */
   ahead(geometry: ScreenGeometry, crf: number, picture: () => Buffer, shows: number): boolean {
     const spare = this.spare;
@@ -111,7 +112,7 @@ export class LanePool implements Disposable {
         if (primed.frames.length > MAX_AHEAD_FRAMES || bytes > MAX_AHEAD_BYTES) throw new Error('the chain is too long');
         primed.frames.push(await primed.lane.encode(copy));
         primed.shows = shows;
-        this.aheadAfter = performance.now() + AHEAD_SHARE * (performance.now() - started);
+        this.rest(started);
       })
       .catch(() => {
         if (this.spare !== spare) return;
@@ -120,7 +121,7 @@ export class LanePool implements Disposable {
         // A new encoder's start (~0.6 s of a core at 1080p) counts against the share too.
         const begun = performance.now();
         this.warm(geometry, crf);
-        this.spare?.ready.then(() => (this.aheadAfter = performance.now() + AHEAD_SHARE * (performance.now() - begun))).catch(() => undefined);
+        this.spare?.ready.then(() => this.rest(begun)).catch(() => undefined);
       })
       .finally(() => spare.ahead === ahead && (spare.ahead = undefined));
     spare.ahead = ahead;
@@ -143,6 +144,12 @@ export class LanePool implements Disposable {
   dispose(): void {
     this.disposed = true;
     this.drop();
+  }
+
+  /** Work ahead that began at `since` just ended: the next waits its share. */
+  private rest(since: number): void {
+    const now = performance.now();
+    this.aheadAfter = now + AHEAD_SHARE * (now - since);
   }
 
   private drop(): void {

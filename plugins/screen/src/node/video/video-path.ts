@@ -5,7 +5,7 @@ import type { LinkMeter } from './link-meter.js';
 import type { Mirror } from './mirror.js';
 import { bounds, contains, overlaps } from '../../common/rects.js';
 import { dueAreas, laneSize, place, toBlocks } from './areas.js';
-import type { LanePool, Primed } from './lane-pool.js';
+import type { LanePool } from './lane-pool.js';
 import type { VideoLane } from './video-lane.js';
 import { QUALITY_STEPS, startingCrf, VideoQuality } from './quality.js';
 
@@ -52,8 +52,10 @@ export interface VideoPathDeps {
 export class VideoPath {
   private lane?: VideoLane;
   private starting?: Promise<void>;
-  /** What the lane encoded before the helper's decoder knows it (its key frame, pictures encoded ahead); unset while it starts. */
-  private before?: Primed;
+  /** What the lane encoded that the helper's decoder needs first (its key frame, pictures encoded ahead); unset while it starts. */
+  private before?: Uint8Array[];
+  /** The mirror's version the last of `before` shows, when it is a picture encoded ahead. */
+  private shows?: number;
   private lossy: LossyBlocks;
   private pending: ScreenRect[] = [];
   /** Exact areas sent while a frame encoded: the frame may paint older pixels over them, so they are sent again after it. */
@@ -72,6 +74,7 @@ export class VideoPath {
   /** Bounds of the last frames' areas, newest last, at most SETTLED_FRAMES. */
   private recent: ScreenRect[] = [];
   private aheadTimer?: NodeJS.Timeout;
+  private changedAt = 0;
   /** The mirror's version the spare last encoded ahead. */
   private aheadOf?: number;
 
@@ -154,16 +157,22 @@ export class VideoPath {
     this.lane?.dispose();
   }
 
-  /** Once the screen has been still a while, the spare encodes it ahead; every change puts that off. */
+  /** Once the screen has been still a while, the spare encodes it ahead; every change puts that off (one timer, not one per change). */
   private changed(): void {
-    clearTimeout(this.aheadTimer);
-    this.aheadTimer = setTimeout(() => this.ahead(), AHEAD_STILL_MS).unref();
+    this.changedAt = performance.now();
+    this.aheadTimer ??= setTimeout(() => this.ahead(), AHEAD_STILL_MS).unref();
   }
 
   /** A spare not there yet (refilled after a take), busy or over its share of the core, is asked again a while later. */
   private ahead(): void {
+    this.aheadTimer = undefined;
     const { mirror } = this;
     if (this.disposed || this.aheadOf === mirror.version) return;
+    const still = performance.now() - this.changedAt;
+    if (still < AHEAD_STILL_MS) {
+      this.aheadTimer = setTimeout(() => this.ahead(), AHEAD_STILL_MS - still).unref();
+      return;
+    }
     const ready = !this.encoding && !this.pending.length;
     if (ready && this.deps.lanes.ahead(mirror.geometry, startingCrf(this.mode), () => Buffer.from(mirror.pixels), mirror.version)) {
       this.aheadOf = mirror.version;
@@ -199,8 +208,8 @@ export class VideoPath {
     if (outside.length) this.deps.exact(outside);
     if (!inside.length) return;
     // The spare encoded this very picture ahead (a still screen, a page that reloaded): it goes as it is.
-    if (before.shows === this.mirror.version && window.width === this.mirror.geometry.width && window.height === this.mirror.geometry.height) {
-      return this.shown(before.frames.pop()!, window, inside);
+    if (this.shows === this.mirror.version && window.width === this.mirror.geometry.width && window.height === this.mirror.geometry.height) {
+      return this.shown(before.pop()!, window, inside);
     }
     this.encoding = true;
     lane.encode(this.mirror.snapshot(window)).then(
@@ -216,9 +225,10 @@ export class VideoPath {
 
   /** Sends a frame, after the frames the helper's decoder needs first, and marks what it showed as not yet exact. */
   private shown(data: Uint8Array, window: ScreenRect, inside: readonly ScreenRect[]): void {
-    for (const [i, frame] of this.before!.frames.entries())
+    for (const [i, frame] of (this.before ?? []).entries())
       this.deps.video(encodeVideo({ codec: this.codec, key: i === 0, x: 0, y: 0, rects: [], data: frame }), false);
-    this.before = { lane: this.before!.lane, frames: [] };
+    this.before = [];
+    this.shows = undefined;
     this.deps.video(encodeVideo({ codec: this.codec, key: false, x: window.x, y: window.y, rects: inside, data }), true);
     const at = performance.now();
     for (const r of inside) this.lossy.mark(r, at);
@@ -288,6 +298,7 @@ export class VideoPath {
     this.lane?.dispose();
     this.lane = undefined;
     this.before = undefined;
+    this.shows = undefined;
     this.switching = undefined;
     this.window = undefined;
     const starting = this.deps.lanes.take(size, this.quality.crf, this.mirror.geometry, startingCrf(this.mode)).then(
@@ -295,7 +306,8 @@ export class VideoPath {
         if (this.starting !== starting || this.disposed) return primed.lane.dispose();
         this.starting = undefined;
         this.lane = primed.lane;
-        this.before = primed;
+        this.before = primed.frames;
+        this.shows = primed.shows;
         // The spare taken, its refill has nothing encoded ahead.
         this.aheadOf = undefined;
         this.changed();
