@@ -144,6 +144,8 @@ describe('end to end: a photo-like desktop as video first, then bit-exact (hybri
         100,
       );
       assert.equal(helperPage.workers().length, 0);
+      // The reloaded view has the pointer's shape although the pointer has not moved since.
+      await helperPage.locator('#ra-screen-cursor:not([hidden])').waitFor({ timeout: 5000 });
       assert.ok(
         warnings.some((w) => /screen decoder worker stopped .*decoding on the page instead/.test(w)),
         warnings.join('\n'),

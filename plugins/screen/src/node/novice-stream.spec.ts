@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { setImmediate as tick } from 'node:timers/promises';
 import { quietLogger, until } from '@ra/kernel/testing';
 import { RecordingLink } from '@ra/plugin-session/testing';
-import type { ScreenUpdate } from '../common/api.js';
+import type { CursorState, ScreenUpdate } from '../common/api.js';
+import { ScreenDecoder } from '../common/decoder.js';
+import { encodeRefresh } from '../common/frame.js';
+import { NodeInflater } from './inflater.js';
 import { encodeCaps } from '../common/messages.js';
 import { HIGH_WATER_BYTES, MAX_HELD_BYTES, NoviceScreenStream } from './novice-stream.js';
 import { scriptedSource } from './testing/scripted-source.js';
@@ -21,7 +24,8 @@ function source() {
     return update;
   };
   const move = (x: number, y: number) => sink().cursor({ x, y });
-  return { capture, paint, move, refreshes };
+  const shape = (x: number, y: number, image: NonNullable<CursorState['image']>) => sink().cursor({ x, y, image });
+  return { capture, paint, move, shape, refreshes };
 }
 
 /** A stream on the painted source, once its first frame went out, for a helper that asked for exact pixels only. */
@@ -94,6 +98,26 @@ describe('screen: the novice stream adapts to its reader', () => {
     assert.equal(link.sent.length, before, 'no cursor goes to a stalled helper');
     link.drain();
     await until(() => link.sent.length === before + 1, 2000, 'the newest cursor was not sent');
+    stream.dispose();
+  });
+
+  it("brings the pointer's shape again with a new picture: a page that reloads shows it before the pointer changes", async () => {
+    const { link, screen, stream } = await started();
+    const image = { width: 2, height: 2, hotX: 0, hotY: 0, rgba: new Uint8Array(16).fill(200) };
+    screen.shape(5, 6, image);
+    await until(() => link.sent.length === 2, 2000, 'the shape was not sent');
+    const helper = new ScreenDecoder(new NodeInflater());
+    for (const m of link.sent) await helper.apply(m as Uint8Array);
+    stream.receive(encodeRefresh());
+    await until(() => link.sent.length >= 4, 2000, 'no new picture');
+    const events = [];
+    for (const m of link.sent.slice(2)) events.push(await helper.apply(m as Uint8Array));
+    assert.deepEqual(
+      events.slice(0, 2).map((e) => e.type),
+      ['reset', 'cursor'],
+    );
+    assert.deepEqual([helper.cursor?.x, helper.cursor?.y], [5, 6]);
+    assert.deepEqual([...(helper.cursor?.image?.rgba ?? [])], [...image.rgba]);
     stream.dispose();
   });
 

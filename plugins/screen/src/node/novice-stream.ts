@@ -72,6 +72,8 @@ export class NoviceScreenStream implements ChannelEndpoint {
   private heldArea?: ScreenRect;
   /** The newest cursor while the link is full. */
   private heldCursor?: CursorState;
+  /** The pointer's latest position and shape: a new picture brings them again, for a view that never had the shape. */
+  private pointer?: CursorState;
   private stale = false;
   private readonly drain: Disposable;
   private readonly meter = new LinkMeter();
@@ -303,6 +305,7 @@ export class NoviceScreenStream implements ChannelEndpoint {
       this.capsArrived(undefined);
     }
     this.send(Promise.resolve(this.encoder.reset(geometry)));
+    if (this.pointer?.image) this.cursor(this.pointer);
   }
 
   private update(update: ScreenUpdate): void {
@@ -410,6 +413,7 @@ export class NoviceScreenStream implements ChannelEndpoint {
 
   /** The pointer is a few bytes: it waits only while the link itself is full, not for the page's answers. */
   private cursor(state: CursorState): void {
+    this.pointer = { x: state.x, y: state.y, image: state.image ?? this.pointer?.image };
     // Only the newest position is worth sending, with the last shape not yet sent.
     state = { ...state, image: state.image ?? this.heldCursor?.image };
     if (this.holding || this.stale || this.link.buffered > HIGH_WATER_BYTES) {
