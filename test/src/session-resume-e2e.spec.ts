@@ -112,7 +112,7 @@ describe('end to end: a session whose direct path drops resumes in both consoles
     assert.equal(await person.locator('.ra-person-name').textContent(), 'Hank Helper');
     await until(async () => (await phase(novice)) === 'view-only', 5000, 'control ended at the novice', 50);
     await until(async () => (await phase(helper)) === 'view-only', 5000, 'control ended at the helper', 50);
-    await novicePage.locator('#ra-control-note', { hasText: 'control ended: the connection was lost (' }).waitFor({ timeout: 5000 });
+    await novicePage.locator('#ra-control-note', { hasText: 'Control ended: the connection was lost (' }).waitFor({ timeout: 5000 });
     await snap(helperPage, 'resume-01-helper-reconnecting');
     await snap(novicePage, 'resume-02-novice-reconnecting');
 

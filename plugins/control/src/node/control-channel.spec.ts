@@ -150,9 +150,9 @@ describe('control: who may share control', () => {
     hank.receive(JSON.stringify({ t: 'status', view: { phase: 'shared', dropped: 0 } }));
     nora.pathLost!('the connection was reset');
     hank.pathLost!('the connection was reset');
-    assert.deepEqual(consents.at(-1), ['revoked', 'control ended: the connection was lost (the connection was reset)']);
-    assert.deepEqual([view('s1').phase, view('s1').note], ['view-only', 'control ended: the connection was lost (the connection was reset)']);
-    assert.deepEqual([view('h1').phase, view('h1').note], ['view-only', 'control ended: the connection was lost (the connection was reset)']);
+    assert.deepEqual(consents.at(-1), ['revoked', 'Control ended: the connection was lost (the connection was reset)']);
+    assert.deepEqual([view('s1').phase, view('s1').note], ['view-only', 'Control ended: the connection was lost (the connection was reset)']);
+    assert.deepEqual([view('h1').phase, view('h1').note], ['view-only', 'Control ended: the connection was lost (the connection was reset)']);
     nora.receive(JSON.stringify({ t: 'pointer', event: { kind: 'move', x: 1, y: 1 } }));
     await new Promise((r) => setImmediate(r));
     assert.equal(view('s1').dropped, 1, 'input in flight from before the drop lands nowhere');

@@ -89,7 +89,7 @@ describe('control: the guards against scammers, on a controllable clock', () => 
     off = 'Nora\'s computer does not allow remote control: the setting "Allow this computer to be controlled remotely" is off';
     control.recheck();
     assert.equal(control.phase, 'view-only');
-    assert.match(status().note, /^control ended: Nora's computer does not allow remote control/);
+    assert.match(status().note, /^Control ended: Nora's computer does not allow remote control/);
     assert.match(status().unavailable, /is off/);
     off = undefined;
     control.recheck();

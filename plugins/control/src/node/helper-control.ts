@@ -34,7 +34,7 @@ export class HelperControl implements ChannelEndpoint {
   pathLost(why: string): void {
     if (this.status.phase === 'view-only') return;
     const { unavailable, dropped } = this.status;
-    this.status = { phase: 'view-only', unavailable, dropped, note: `control ended: the connection was lost (${why})` };
+    this.status = { phase: 'view-only', unavailable, dropped, note: `Control ended: the connection was lost (${why})` };
     this.publish(this.status);
   }
 

@@ -152,7 +152,7 @@ export class NoviceControl implements ChannelEndpoint {
     if (this.state.phase !== 'view-only' && why) {
       if (this.state.phase === 'requested') return this.withdraw(`the request ended: ${why}`);
       this.stop('disconnect');
-      this.note = `control ended: ${why}`;
+      this.note = `Control ended: ${why}`;
     }
     this.announce();
   }
@@ -186,7 +186,7 @@ export class NoviceControl implements ChannelEndpoint {
     // Both pages show the note: it names neither side's computer as "yours".
     const lost = `the connection was lost (${why})`;
     if (this.state.phase === 'requested') this.withdraw(`the request ended: ${lost}`);
-    else if (this.state.phase === 'shared') this.stop('disconnect', `control ended: ${lost}`);
+    else if (this.state.phase === 'shared') this.stop('disconnect', `Control ended: ${lost}`);
   }
 
   /** The session ended, or ra.control stopped: control ends and this end takes nothing more. */
