@@ -168,6 +168,7 @@ class ScreenView {
   private receive(payload: string | Uint8Array): void {
     if (typeof payload === 'string') return this.say(noScreenReason(payload));
     this.stats.received(payload.byteLength);
+    const came = performance.now();
     this.decoder.apply(payload).then(
       (event) => {
         if (event.type === 'reset') this.asked = false;
@@ -175,7 +176,7 @@ class ScreenView {
         else if (event.type === 'update') this.paints.add(event.dirty);
         else if (event.type === 'video') this.stats.painted(true, this.video.size);
         else if (event.type === 'cursor') this.drawCursor(event.shapeChanged);
-        else if (event.type === 'sync') this.answer(event.mark);
+        else if (event.type === 'sync') this.answer(event.mark, came);
         this.canvas.dataset.ready = String(this.decoder.complete);
         this.canvas.dataset.exact = String(this.decoder.exact);
         this.stats.exact = this.decoder.exact;
@@ -193,9 +194,9 @@ class ScreenView {
     this.asked = true;
   }
 
-  /** Everything before the mark is applied: the novice may send its next frame. */
-  private answer(mark: SyncMark): void {
-    this.context.post('screen', encodeHelperSync(mark.n));
+  /** Everything before the mark is applied: the novice may send its next frame, and learns how long this page took. */
+  private answer(mark: SyncMark, came: number): void {
+    this.context.post('screen', encodeHelperSync(mark.n, performance.now() - came));
     this.stats.mark(mark);
   }
 

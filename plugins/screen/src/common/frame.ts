@@ -15,7 +15,8 @@
  *                the areas this frame paints (the rest of the picture stays as it is), then the encoded frame.
  *                Lossy: an `update` brings the exact pixels once the area is still (see messages.ts).
  *   sync    (6)  novice → helper: u32 n, u16 round trip ms, u32 link bytes/s, u8 codec in use (0 lossless);
- *                helper → novice: u32 n, once everything before it was applied. The novice's flow control.
+ *                helper → novice: u32 n, u16 ms the page held it after it came, once everything before it was
+ *                applied. The novice's flow control.
  * n > 0: a compressed message, novice → helper: the next segment of the stream's raw deflate data, ended
  *   by a sync flush whose final 00 00 FF FF is left off (as in RFC 7692). It inflates to exactly n bytes,
  *   u8 kind first:

@@ -47,7 +47,8 @@ export interface SyncMark {
   readonly quality: number;
 }
 
-export type HelperMessage = { readonly type: 'refresh' } | ({ readonly type: 'caps' } & Caps) | { readonly type: 'sync'; readonly n: number };
+export type HelperMessage =
+  { readonly type: 'refresh' } | ({ readonly type: 'caps' } & Caps) | { readonly type: 'sync'; readonly n: number; readonly heldMs: number };
 
 export function encodeCaps({ mode, codecs }: Caps): Uint8Array {
   return Uint8Array.of(
@@ -57,10 +58,12 @@ export function encodeCaps({ mode, codecs }: Caps): Uint8Array {
   );
 }
 
-export function encodeHelperSync(n: number): Uint8Array {
+/** The helper applied everything up to mark `n`, which it held `heldMs` after it came (decoding and painting what was before it). */
+export function encodeHelperSync(n: number, heldMs = 0): Uint8Array {
   const w = new ByteWriter();
   w.append(Uint8Array.from(plainHeader(MessageKind.sync)));
   w.u32(n);
+  w.u16(Math.min(Math.max(0, Math.round(heldMs)), 0xffff));
   return w.take();
 }
 
@@ -102,7 +105,7 @@ export function decodeHelperMessage(message: Uint8Array): HelperMessage {
     if (!mode) throw new ScreenFrameError('the helper asked for an unknown picture mode');
     const bits = reader.u8();
     decoded = { type: 'caps', mode, codecs: Object.values(VideoCodec).filter((c) => bits & (1 << (c - 1))) };
-  } else if (kind === MessageKind.sync) decoded = { type: 'sync', n: reader.u32() };
+  } else if (kind === MessageKind.sync) decoded = { type: 'sync', n: reader.u32(), heldMs: reader.u16() };
   else throw new ScreenFrameError(`a helper does not send screen message kind ${kind}`);
   if (reader.remaining !== 0) throw new ScreenFrameError(`the helper's ${decoded.type} message is too long`);
   return decoded;

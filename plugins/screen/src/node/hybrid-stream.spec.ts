@@ -29,12 +29,22 @@ function photo(shift: number, width = W, height = H): Uint8Array {
   return pixels;
 }
 
+/**
+ * The way to the helper: how long it takes to answer a mark (answers held up on the way, or, `page`, a page slow to
+ * paint, which says so), and a link that carries `bytesPerSecond` (0: as fast as it comes), marks after what went before.
+ */
+interface Way {
+  delayMs: number;
+  page: boolean;
+  bytesPerSecond: number;
+}
+
 /** The novice's stream on a source the test paints, and a helper that decodes what comes and answers each mark. */
-async function pair(mode: PictureMode, lanes = new LanePool(), size: ScreenGeometry = { width: W, height: H }) {
+async function pair(mode: PictureMode, lanes = new LanePool(), size: ScreenGeometry = { width: W, height: H }, way: Partial<Way> = {}) {
   /** What the novice's screen shows now, BGRX. */
   const screen = photo(0, size.width, size.height);
-  /** How long the helper takes to answer a mark: a link that queues. */
-  const answer = { delayMs: 0 };
+  const answer: Way = { delayMs: 0, page: false, bytesPerSecond: 0, ...way };
+  let free = 0;
   const levels: number[] = [];
   const link = new RecordingLink();
   const { capture, sink, refreshes } = scriptedSource(size, screen.slice());
@@ -49,12 +59,15 @@ async function pair(mode: PictureMode, lanes = new LanePool(), size: ScreenGeome
       const message = link.sent[read] as Uint8Array;
       const kind = message[0] === 0 ? Object.keys(MessageKind)[message[1] & 15] : 'update';
       kinds.push(kind);
+      if (answer.bytesPerSecond) free = Math.max(free, performance.now()) + (message.byteLength * 1000) / answer.bytesPerSecond;
+      const delivered = free;
       if (kind === 'video') videos.push(readVideo(new ByteReader(message.subarray(2), 'video'), size));
       void helper.apply(message).then((event: ScreenEvent) => {
         if (event.type === 'sync') {
           levels.push(event.mark.quality);
-          const n = encodeHelperSync(event.mark.n);
-          if (answer.delayMs) setTimeout(() => stream.receive(n), answer.delayMs);
+          const n = encodeHelperSync(event.mark.n, answer.page ? answer.delayMs : 0);
+          const delay = answer.delayMs + Math.max(0, delivered - performance.now());
+          if (delay) setTimeout(() => stream.receive(n), delay);
           else stream.receive(n);
         }
         if (helper.exact && !exactAt) exactAt = performance.now();
@@ -122,13 +135,12 @@ describe('screen: the hybrid stream (real ffmpeg), big changes as video, exact o
 
   it('coarsens the video on a link that queues, keeps the picture going, and sharpens it again once the link is calm', async function () {
     this.timeout(40_000);
-    const p = await pair('automatic');
+    // A link of 100 KB/s, less than the video would take: its marks queue behind its frames.
+    const p = await pair('automatic', undefined, undefined, { bytesPerSecond: 100_000 });
     let shift = 0;
     const moving = setInterval(() => p.paint((shift += 8)), 40);
     try {
-      await until(() => p.levels.some((l) => l > 0), 5000, 'no video');
-      // Answers now wait 300 ms more than the link's own delay: congestion.
-      p.answer.delayMs = 300;
+      await until(() => p.levels.some((l) => l > 0), 10_000, 'no video');
       await until(() => p.levels.at(-1)! >= 2, 10_000, `the quality never went down: ${p.levels.join(' ')}`);
       // A new picture (a page that reloads, a refresh) starts sharp again: a coarse whole picture would wait for its exact pixels.
       const before = p.kinds.length;
@@ -138,7 +150,7 @@ describe('screen: the hybrid stream (real ffmpeg), big changes as video, exact o
       await until(() => p.levels.length > from, 5000, 'no mark after the new picture');
       assert.equal(p.levels[from], 1, 'the new picture is at the sharpest step');
       await until(() => p.levels.at(-1)! >= 2, 10_000, `the quality never went down again: ${p.levels.slice(from).join(' ')}`);
-      p.answer.delayMs = 0;
+      p.answer.bytesPerSecond = 0;
       await until(() => p.levels.at(-1) === 1, 20_000, `the quality never came back: ${p.levels.slice(-20).join(' ')}`);
       clearInterval(moving);
       await until(() => p.helper.exact && p.same(), 5000, 'the picture never became exact');
@@ -148,6 +160,34 @@ describe('screen: the hybrid stream (real ffmpeg), big changes as video, exact o
     } finally {
       clearInterval(moving);
       p.stop();
+    }
+  });
+
+  it('slows frames down for a page slow to paint them, or a busy computer on the way, without coarsening them', async function () {
+    this.timeout(30_000);
+    // Coarser frames would neither paint faster nor pass a busy relay faster when the link itself has room.
+    for (const page of [true, false]) {
+      // Answers take 20 ms, as on a LAN; the first picture's exact pixels show what the link carries.
+      const p = await pair('automatic', undefined, undefined, { delayMs: 20 });
+      await until(() => p.helper.exact, 5000, 'the first picture never became exact');
+      let shift = 0;
+      const moving = setInterval(() => p.paint((shift += 8)), 40);
+      try {
+        await until(() => p.levels.some((l) => l > 0), 5000, 'no video');
+        Object.assign(p.answer, { delayMs: 300, page });
+        const from = p.levels.length;
+        await new Promise((r) => setTimeout(r, 5000));
+        const marks = p.levels.slice(from);
+        // At most one frame beyond the one the page is on: two per 300 ms answer, not the 25 a second the screen changes.
+        assert.ok(marks.length >= 5 && marks.length <= 40, `frames did not keep pace with the answers: ${marks.length} marks in 5 s`);
+        assert.ok(
+          marks.every((l) => l === 1),
+          `the quality went down (${page ? 'a slow page' : 'a busy way'}): ${marks.join(' ')}`,
+        );
+      } finally {
+        clearInterval(moving);
+        p.stop();
+      }
     }
   });
 

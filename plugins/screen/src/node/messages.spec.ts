@@ -9,7 +9,7 @@ describe('screen messages: caps, video and sync', () => {
   it('round-trips what the helper says', () => {
     assert.deepEqual(decodeHelperMessage(encodeCaps({ mode: 'least', codecs: [VideoCodec.vp9] })), { type: 'caps', mode: 'least', codecs: [VideoCodec.vp9] });
     assert.deepEqual(decodeHelperMessage(encodeCaps({ mode: 'best', codecs: [] })), { type: 'caps', mode: 'best', codecs: [] });
-    assert.deepEqual(decodeHelperMessage(encodeHelperSync(4_000_000_000)), { type: 'sync', n: 4_000_000_000 });
+    assert.deepEqual(decodeHelperMessage(encodeHelperSync(4_000_000_000, 12.4)), { type: 'sync', n: 4_000_000_000, heldMs: 12 });
   });
 
   it('names what is wrong with a helper message', () => {

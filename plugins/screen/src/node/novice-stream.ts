@@ -136,7 +136,7 @@ export class NoviceScreenStream implements ChannelEndpoint {
       if (message.type === 'refresh') this.refresh();
       else if (message.type === 'caps') this.capsFromHelper(message);
       else {
-        this.meter.answered(message.n);
+        this.meter.answered(message.n, message.heldMs);
         this.expectAnswers();
         this.resume();
       }

@@ -82,11 +82,16 @@ export class ShadowScreen {
   private take(rect: ScreenRect, grab: Grab, dx: number, dy: number, width: number, height: number): ScreenUpdate {
     const rowBytes = width * 4;
     const data = Buffer.allocUnsafe(rowBytes * height);
-    for (let row = 0; row < height; row++) {
-      const from = (dy + row) * grab.stride + dx * 4;
-      grab.data.copy(data, row * rowBytes, from, from + rowBytes);
-      grab.data.copy(this.pixels, this.offset(rect.x + dx, rect.y + dy + row), from, from + rowBytes);
-    }
+    // Whole rows of the grab, and rows as wide as the screen, are one block each: one copy instead of one per row.
+    const whole = rowBytes === grab.stride;
+    if (whole) grab.data.copy(data, 0, dy * grab.stride, (dy + height) * grab.stride);
+    if (whole && width === this.geometry.width) data.copy(this.pixels, this.offset(0, rect.y + dy));
+    else
+      for (let row = 0; row < height; row++) {
+        const from = (dy + row) * grab.stride + dx * 4;
+        if (!whole) grab.data.copy(data, row * rowBytes, from, from + rowBytes);
+        grab.data.copy(this.pixels, this.offset(rect.x + dx, rect.y + dy + row), from, from + rowBytes);
+      }
     return { x: rect.x + dx, y: rect.y + dy, width, height, stride: rowBytes, data };
   }
 

@@ -21,6 +21,8 @@ const START_WAIT_MS = 1500;
 const MIN_FRAME_MS = 33;
 /** Queueing beyond the link's own delay that counts as congestion. */
 const CONGESTED_MS = 40;
+/** Video that takes this share of what the link carries fills it: coarser frames would help. */
+const FILLING_SHARE = 0.5;
 /** A change this soon after the last frame was waiting while that frame went: the screen kept changing. */
 const BUSY_MS = 2 * MIN_FRAME_MS;
 /** Frames whose areas stayed within a part of the screen before the encoder shrinks to that part. */
@@ -77,6 +79,8 @@ export class VideoPath {
   private changedAt = 0;
   /** The mirror's version the spare last encoded ahead. */
   private aheadOf?: number;
+  /** Video bytes sent in the last second, when. */
+  private sentVideo: { at: number; bytes: number }[] = [];
 
   constructor(
     private mirror: Mirror,
@@ -225,26 +229,42 @@ export class VideoPath {
 
   /** Sends a frame, after the frames the helper's decoder needs first, and marks what it showed as not yet exact. */
   private shown(data: Uint8Array, window: ScreenRect, inside: readonly ScreenRect[]): void {
+    const at = performance.now();
     for (const [i, frame] of (this.before ?? []).entries())
-      this.deps.video(encodeVideo({ codec: this.codec, key: i === 0, x: 0, y: 0, rects: [], data: frame }), false);
+      this.send(encodeVideo({ codec: this.codec, key: i === 0, x: 0, y: 0, rects: [], data: frame }), false, at);
     this.before = [];
     this.shows = undefined;
-    this.deps.video(encodeVideo({ codec: this.codec, key: false, x: window.x, y: window.y, rects: inside, data }), true);
-    const at = performance.now();
+    this.send(encodeVideo({ codec: this.codec, key: false, x: window.x, y: window.y, rects: inside, data }), true, at);
     for (const r of inside) this.lossy.mark(r, at);
     const again = this.sentDuring.filter((r) => inside.some((a) => overlaps(a, r)));
     this.sentDuring = [];
     if (again.length) this.deps.exact(again);
   }
 
+  private send(message: Uint8Array, marked: boolean, at: number): void {
+    this.deps.video(message, marked);
+    this.sentVideo = [...this.sentVideo.filter((s) => at - s.at < 1000), { at, bytes: message.byteLength }];
+  }
+
+  /**
+   * Whether coarser frames would help: the video takes much of what the link was seen to carry (or that is not known
+   * yet). Answers that queue while it takes little mean a busy computer on the way, which fewer frames alone help.
+   */
+  private filling(now: number): boolean {
+    const capacity = this.deps.meter.capacity;
+    const bytes = this.sentVideo.reduce((sum, s) => sum + (now - s.at < 1000 ? s.bytes : 0), 0);
+    return capacity === 0 || bytes >= FILLING_SHARE * capacity;
+  }
+
   /**
    * Frames go no faster than the helper's answers (see paced), so the frame rate falls by itself when the link or the
-   * page drains slower. Once it is down to a few frames a second while answers still queue, frames get coarser.
+   * page drains slower. Once it is down to a few frames a second while answers still queue, and the video fills the
+   * link, frames get coarser.
    * Calm is judged by the answers alone: frames slowed by the novice's own busy encoder are no reason to stay coarse,
    * and frames that fill a slow link show as queueing. After a quiet spell, only how long the change waited counts.
    */
   private adapt(lane: VideoLane, now: number): void {
-    const congested = this.deps.meter.queueMs > CONGESTED_MS;
+    const congested = this.deps.meter.queueMs > CONGESTED_MS && this.filling(now);
     const interval = this.pendingSince - this.lastFrameAt < BUSY_MS ? now - this.lastFrameAt : MIN_FRAME_MS + now - this.pendingSince;
     if (this.quality.update(congested, interval, true) !== undefined) this.switchTo(this.switching?.size ?? lane.geometry, lane);
   }
