@@ -9,6 +9,8 @@ const WINDOW_MS = 10_000;
 const RATE_SPAN_MS = 50;
 /** What the link can carry is the most it was seen to carry this recently. */
 const CAPACITY_MS = 30_000;
+/** The most rates kept for it: the newest, each lower than the one before (the oldest go first). */
+const MAX_CARRIED = 64;
 /** Sends closer together than this are one burst. */
 const BURST_GAP_MS = 10;
 
@@ -118,7 +120,7 @@ export class LinkMeter {
   }
 
   private carry(at: number, bps: number): void {
-    this.carried = [...this.carried.filter((s) => s.bps > bps && at - s.at < CAPACITY_MS), { at, bps }];
+    this.carried = [...this.carried.filter((s) => s.bps > bps && at - s.at < CAPACITY_MS), { at, bps }].slice(-MAX_CARRIED);
   }
 
   /** Forgets unanswered marks, e.g. when the helper's page went away. */
