@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { appendFile, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -364,6 +364,27 @@ describe('ra CLI: ra open against a real novice', function () {
     assert.match(done.stdout, new RegExp(`: awaiting-consent; safety code ${code}\n(.*\n)*Session \\S+ with Nora: open; safety code ${code}\n`));
     const opened = (await helper.api<{ id: string; state: string }[]>('GET', '/api/sessions')).body.find((s) => s.state === 'open')!;
     await helper.api('POST', `/api/sessions/${opened.id}/disconnect`);
+  });
+
+  it('sends an open invitation again (ra invitations resend): the same ticket and expiry, the earlier delivery kept', async () => {
+    const first = await invite('resent');
+    const [made] = (await novice.api<{ invitationId: string; expiresAt: string }[]>('GET', '/api/invitations')).body.slice(-1);
+    const again = join(folder, 'resent-again.msrcincident');
+    const run = spawnSync(process.execPath, [RA, 'invitations', 'resend', made.invitationId, '--via', 'file', '--out', again], {
+      env: novice.env,
+      encoding: 'utf8',
+    });
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, new RegExp(`^Invitation ${made.invitationId} saved to ${again}; expires .*; password required\n$`));
+    const ticket = (file: string) => readFile(file, 'utf8').then((xml) => /RATICKETID="([^"]+)"/.exec(xml)![1]);
+    assert.equal(await ticket(again), await ticket(first));
+    const listed = (
+      await novice.api<{ invitationId: string; expiresAt: string; delivery: { target: string }; history: { target: string }[] }[]>('GET', '/api/invitations')
+    ).body;
+    const record = listed.find((i) => i.invitationId === made.invitationId)!;
+    assert.deepEqual([record.expiresAt, record.delivery.target, record.history.map((d) => d.target)], [made.expiresAt, again, [first]]);
+    const wrong = spawnSync(process.execPath, [RA, 'invitations', 'resend', made.invitationId], { env: novice.env, encoding: 'utf8' });
+    assert.deepEqual([wrong.status, wrong.stderr], [2, 'ra: ra invitations resend needs --via: the transport to send it by (see ra --help)\n']);
   });
 
   it('exits 1 with the reason when the novice declines', async () => {

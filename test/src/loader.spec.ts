@@ -787,6 +787,7 @@ describe('plugin loader', () => {
         fileName: 'RAInvitation.msrcincident',
         mediaType: 'application/xml',
         data: new Uint8Array([1]),
+        link: 'ra-invite:AQ',
         noviceName: 'Ann',
         message: '',
         expiresAt: new Date(),

@@ -1,5 +1,14 @@
 import type { TargetField, TransportTarget } from '../common/api.js';
-import { deliveryText, DOWNLOAD, MAX_PASSWORD_ATTEMPTS, type InvitationPreview, type InvitationView, type InviteOptions } from '../common/views.js';
+import {
+  deliveryText,
+  timesSent,
+  DOWNLOAD,
+  MAX_PASSWORD_ATTEMPTS,
+  type DeliveryView,
+  type InvitationPreview,
+  type InvitationView,
+  type InviteOptions,
+} from '../common/views.js';
 import type { SessionApp } from './app.js';
 import { field, h, when } from './dom.js';
 
@@ -115,6 +124,7 @@ function invitationRow(app: SessionApp, inv: InvitationView): HTMLElement {
       'td',
       { class: 'ra-delivery', 'data-state': inv.delivery?.state, title: inv.delivery ? `As of ${when(inv.delivery.at)}` : undefined },
       inv.delivery ? deliveryText(inv.delivery) : '—',
+      inv.history?.length ? h('span', { class: 'ra-hint ra-history', title: history(inv.history) }, timesSent(inv.history)) : false,
     ),
     h('td', {}, inv.noviceName),
     h('td', {}, when(inv.createdAt)),
@@ -123,18 +133,121 @@ function invitationRow(app: SessionApp, inv: InvitationView): HTMLElement {
     h(
       'td',
       { class: 'ra-row' },
+      open && h('button', { class: 'ra-btn secondary', onclick: () => app.show('home', resendForm(app, inv)) }, 'Send again'),
       open && h('button', { class: 'ra-btn secondary', onclick: act('POST', `/api/invitations/${inv.invitationId}/expire`) }, 'End invitation'),
       inv.status !== 'deleted' && h('button', { class: 'ra-btn secondary', onclick: act('DELETE', `/api/invitations/${inv.invitationId}`) }, 'Delete'),
     ),
   );
 }
 
+/** Each earlier delivery on a line: when, and how far it got. */
+function history(deliveries: readonly DeliveryView[]): string {
+  return deliveries.map((d) => `${when(d.at)}: ${deliveryText(d)}`).join('\n');
+}
+
 /** The novice's form: who, a message, a password given by phone, how long (within the caps), and how to hand it over. */
 export function inviteForm(app: SessionApp): HTMLElement {
-  const transports = h('select', { name: 'via', id: 'ra-via' });
   const lifetimes = h('select', { name: 'expires', id: 'ra-expires' });
   const cap = h('span', { class: 'ra-hint', id: 'ra-expires-cap' });
   const status = h('div', { 'aria-live': 'polite' });
+  const chooser = transportChooser(app);
+  void app.workbench.request<InviteOptions>('GET', '/api/invitations/options').then((o) => {
+    lifetimes.replaceChildren(...o.lifetimes.map((l) => h('option', { value: l.value, selected: l.value === o.defaultLifetime }, l.label)));
+    cap.textContent = `At most ${o.max}, ${{ policy: 'set by your organization', setting: 'as your settings say', default: 'RA’s own limit' }[o.capBy]}.`;
+    if (o.off) status.replaceChildren(error(new Error(o.off)));
+  });
+  const noPassword = h('input', { name: 'noPassword', type: 'checkbox', id: 'ra-no-password' });
+  const form = h(
+    'form',
+    { class: 'ra-form', id: 'ra-invite-form' },
+    h('label', {}, 'Your name', h('input', { name: 'name', maxlength: '64', autocomplete: 'name' })),
+    h('label', {}, 'Message for your helper', h('textarea', { name: 'message', maxlength: '1000', rows: '3' })),
+    h(
+      'label',
+      {},
+      'Password (tell it to your helper by phone, not in the invitation)',
+      h('input', { name: 'password', type: 'password', autocomplete: 'new-password', maxlength: '256' }),
+    ),
+    h('label', {}, 'Type the password again', h('input', { name: 'confirm', type: 'password', autocomplete: 'new-password', maxlength: '256' })),
+    h('label', { class: 'ra-check' }, noPassword, 'No password: anyone who gets the invitation may ask to connect'),
+    h('label', {}, 'The invitation expires after', lifetimes, cap),
+    ...chooser.elements,
+    h(
+      'div',
+      { class: 'ra-row' },
+      h('button', { class: 'ra-btn', type: 'submit' }, 'Create invitation'),
+      h('button', { class: 'ra-btn secondary', type: 'button', onclick: () => app.show('home') }, 'Back'),
+    ),
+    status,
+  );
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const password = field(form, 'password');
+    if (password !== field(form, 'confirm')) return void status.replaceChildren(error(new Error('The two passwords are not the same.')));
+    if (!password && !noPassword.checked)
+      return void status.replaceChildren(error(new Error('Choose a password, or tick “No password” to make an invitation anyone who gets it may use.')));
+    const body = {
+      ...chooser.value(),
+      password,
+      noPassword: !password && noPassword.checked,
+      expires: field(form, 'expires'),
+      name: field(form, 'name'),
+      message: field(form, 'message'),
+    };
+    app.workbench.request<Made>('POST', '/api/invitations', body).then(
+      (made) => app.show('home', madeNote(made)),
+      (e: Error) => status.replaceChildren(error(e)),
+    );
+  });
+  return h('section', { class: 'ra-card' }, h('h2', {}, 'Invite someone to help you'), form);
+}
+
+/** An open invitation sent again, by any transport: the same ticket, password and expiry. */
+function resendForm(app: SessionApp, inv: InvitationView): HTMLElement {
+  const status = h('div', { 'aria-live': 'polite' });
+  const chooser = transportChooser(app);
+  const form = h(
+    'form',
+    { class: 'ra-form', id: 'ra-resend-form' },
+    h('p', {}, `The same invitation, with the same password, open until ${when(inv.expiresAt)}.`),
+    ...chooser.elements,
+    h(
+      'div',
+      { class: 'ra-row' },
+      h('button', { class: 'ra-btn', type: 'submit' }, 'Send again'),
+      h('button', { class: 'ra-btn secondary', type: 'button', onclick: () => app.show('home') }, 'Cancel'),
+    ),
+    status,
+  );
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    app.workbench.request<Made>('POST', `/api/invitations/${encodeURIComponent(inv.invitationId)}/resend`, chooser.value()).then(
+      (made) => app.show('home', madeNote(made)),
+      (e: Error) => status.replaceChildren(error(e)),
+    );
+  });
+  return h('section', { class: 'ra-card', 'aria-label': 'Send the invitation again' }, h('h2', {}, 'Send the invitation again'), form);
+}
+
+type Made = { invitation: InvitationView; receipt: { target: string }; file?: { name: string; mediaType: string; text: string } };
+
+/** Where the invitation went, when it expires, and the password reminder; a download starts the browser's own. */
+function madeNote({ invitation, receipt, file }: Made): HTMLElement {
+  if (file) download(file);
+  const where = file
+    ? `Invitation downloaded as ${file.name} (see your browser's downloads).`
+    : `${invitation.delivery ? deliveryText(invitation.delivery) : `Sent to ${receipt.target}`}.`;
+  return h(
+    'p',
+    { class: 'ra-note', role: 'status', id: 'ra-invite-done' },
+    `${where} It expires ${when(invitation.expiresAt)}.`,
+    invitation.passwordRequired ? ' Give your helper the password by phone.' : ' It has no password.',
+  );
+}
+
+/** “Send it as” and the chosen transport's own target field or picker; `value()` is the request's `via` and `target`. */
+function transportChooser(app: SessionApp) {
+  const transports = h('select', { name: 'via', id: 'ra-via' });
   // Each transport asks for its own target: a folder for a file (filled in), an address for e-mail, a contact picked from
   // its list for a messenger; a download needs none.
   const targetLabel = h('span', {}, 'Send to');
@@ -160,72 +273,10 @@ export function inviteForm(app: SessionApp): HTMLElement {
     transports.replaceChildren(...list.map((t) => h('option', { value: t.id }, t.title)), download);
     fit();
   });
-  void app.workbench.request<InviteOptions>('GET', '/api/invitations/options').then((o) => {
-    lifetimes.replaceChildren(...o.lifetimes.map((l) => h('option', { value: l.value, selected: l.value === o.defaultLifetime }, l.label)));
-    cap.textContent = `At most ${o.max}, ${{ policy: 'set by your organization', setting: 'as your settings say', default: 'RA’s own limit' }[o.capBy]}.`;
-    if (o.off) status.replaceChildren(error(new Error(o.off)));
-  });
-  const noPassword = h('input', { name: 'noPassword', type: 'checkbox', id: 'ra-no-password' });
-  const form = h(
-    'form',
-    { class: 'ra-form', id: 'ra-invite-form' },
-    h('label', {}, 'Your name', h('input', { name: 'name', maxlength: '64', autocomplete: 'name' })),
-    h('label', {}, 'Message for your helper', h('textarea', { name: 'message', maxlength: '1000', rows: '3' })),
-    h(
-      'label',
-      {},
-      'Password (tell it to your helper by phone, not in the invitation)',
-      h('input', { name: 'password', type: 'password', autocomplete: 'new-password', maxlength: '256' }),
-    ),
-    h('label', {}, 'Type the password again', h('input', { name: 'confirm', type: 'password', autocomplete: 'new-password', maxlength: '256' })),
-    h('label', { class: 'ra-check' }, noPassword, 'No password: anyone who gets the invitation may ask to connect'),
-    h('label', {}, 'The invitation expires after', lifetimes, cap),
-    h('label', {}, 'Send it as', transports),
-    targetRow,
-    h(
-      'div',
-      { class: 'ra-row' },
-      h('button', { class: 'ra-btn', type: 'submit' }, 'Create invitation'),
-      h('button', { class: 'ra-btn secondary', type: 'button', onclick: () => app.show('home') }, 'Back'),
-    ),
-    status,
-  );
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
-    const password = field(form, 'password');
-    if (password !== field(form, 'confirm')) return void status.replaceChildren(error(new Error('The two passwords are not the same.')));
-    if (!password && !noPassword.checked)
-      return void status.replaceChildren(error(new Error('Choose a password, or tick “No password” to make an invitation anyone who gets it may use.')));
-    const body = {
-      via: field(form, 'via'),
-      target: targetRow.hidden ? '' : target.disabled ? picker.value() : field(form, 'target'),
-      password,
-      noPassword: !password && noPassword.checked,
-      expires: field(form, 'expires'),
-      name: field(form, 'name'),
-      message: field(form, 'message'),
-    };
-    type Made = { invitation: InvitationView; receipt: { target: string }; file?: { name: string; mediaType: string; text: string } };
-    app.workbench.request<Made>('POST', '/api/invitations', body).then(
-      ({ invitation, receipt, file }) => {
-        if (file) download(file);
-        const where = file
-          ? `Invitation downloaded as ${file.name} (see your browser's downloads).`
-          : `${invitation.delivery ? deliveryText(invitation.delivery) : `Sent to ${receipt.target}`}.`;
-        app.show(
-          'home',
-          h(
-            'p',
-            { class: 'ra-note', role: 'status', id: 'ra-invite-done' },
-            `${where} It expires ${when(invitation.expiresAt)}.`,
-            invitation.passwordRequired ? ' Give your helper the password by phone.' : ' It has no password.',
-          ),
-        );
-      },
-      (e: Error) => status.replaceChildren(error(e)),
-    );
-  });
-  return h('section', { class: 'ra-card' }, h('h2', {}, 'Invite someone to help you'), form);
+  return {
+    elements: [h('label', {}, 'Send it as', transports), targetRow],
+    value: () => ({ via: transports.value, target: targetRow.hidden ? '' : target.disabled ? picker.value() : target.value }),
+  };
 }
 
 /**

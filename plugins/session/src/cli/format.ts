@@ -1,5 +1,5 @@
 import type { CliContext } from '@ra/kernel';
-import { deliveryText, ending, pathText, type InvitationView, type SessionView } from '../common/views.js';
+import { deliveryText, ending, timesSent, pathText, type InvitationView, type SessionView } from '../common/views.js';
 
 export function invitationTable(ctx: CliContext, invitations: readonly InvitationView[]): string {
   const rows = invitations.map((i) => [
@@ -10,7 +10,7 @@ export function invitationTable(ctx: CliContext, invitations: readonly Invitatio
     i.status === 'open' ? ctx.localTime(i.expiresAt) : `ended ${ctx.localTime(i.endedAt ?? i.expiresAt)}`,
     i.passwordRequired ? 'yes' : 'no',
     `${i.failedAttempts}`,
-    i.delivery ? deliveryText(i.delivery) : '-',
+    (i.delivery ? deliveryText(i.delivery) : '-') + timesSent(i.history),
   ]);
   return ctx.table([['INVITATION', 'STATUS', 'NAME', 'CREATED', 'EXPIRES/ENDED', 'PASSWORD', 'WRONG TRIES', 'DELIVERY'], ...rows]);
 }

@@ -11,13 +11,7 @@ const WATCH_MS = 250;
 export default defineCommands({
   async invite(ctx) {
     if (ctx.args.length) throw new UsageError(`ra invite takes options only, not '${ctx.args[0]}'`);
-    const via = ctx.text('via') ?? 'file';
-    const out = ctx.text('out');
-    const to = ctx.text('to');
-    if (via === 'file' && to !== undefined) throw new UsageError('--to names whom another transport sends to; a file goes where --out says');
-    if (out !== undefined && to !== undefined) throw new UsageError('ra invite takes --out (a file) or --to (a recipient), not both');
-    // The running RA has its own working folder: a path the user typed is made absolute here.
-    const target = to ?? (out === undefined ? '' : via === 'file' ? resolve(ctx.cwd, out) : out);
+    const { via, target } = destination(ctx, 'invite', 'file');
     const noPassword = ctx.options['no-password'] === true;
     const password = noPassword ? undefined : await ctx.password();
     if (noPassword && (ctx.options['password-file'] !== undefined || ctx.options['password-stdin'] !== undefined))
@@ -27,18 +21,15 @@ export default defineCommands({
         'ra invite needs a password (--password-file FILE or --password-stdin), or --no-password to confirm that anyone who gets the file may ask to connect',
       );
     const body = { via, target, password, noPassword, expires: ctx.text('expires'), name: ctx.text('name'), message: ctx.text('message') };
-    const result = await (await ctx.api()).call<{ invitation: InvitationView; receipt: DeliveryReceipt }>('POST', '/api/invitations', body);
+    const result = await (await ctx.api()).call<Sent>('POST', '/api/invitations', body);
     if (ctx.json) return ctx.printJson(result);
-    const { invitation: i, receipt } = result;
-    const where = via === 'file' ? 'saved to' : `sent by ${via} to`;
-    ctx.print(
-      `Invitation ${i.invitationId} ${where} ${receipt.target}; expires ${ctx.localTime(i.expiresAt)}; ${i.passwordRequired ? 'password required' : 'NO PASSWORD: anyone who gets the file may ask to connect'}`,
-    );
+    printSent(ctx, via, result);
   },
 
   async invitations(ctx) {
-    const [verb, id] = action(ctx, 'invitations', ['list', 'expire', 'delete']);
+    const [verb, id] = action(ctx, 'invitations', ['list', 'resend', 'expire', 'delete']);
     const api = await ctx.api();
+    if (verb === 'resend') return resend(ctx, api, id!);
     if (verb === 'list') {
       const list = await api.call<InvitationView[]>('GET', ctx.options.all === true ? '/api/invitations?all' : '/api/invitations');
       if (ctx.json) return ctx.printJson(list);
@@ -88,6 +79,33 @@ async function openRequest(ctx: CliContext): Promise<Record<string, unknown>> {
 }
 
 /** `list` (the default, no argument) or one of `verbs` with one id. */
+/** `--via` and its target: `--to` a recipient, or `--out` a file (made absolute here: the running RA has its own folder). */
+function destination(ctx: CliContext, command: string, fallback?: string): { via: string; target: string } {
+  const via = ctx.text('via') ?? fallback;
+  if (!via) throw new UsageError(`ra ${command} needs --via: the transport to send it by`);
+  const out = ctx.text('out');
+  const to = ctx.text('to');
+  if (via === 'file' && to !== undefined) throw new UsageError('--to names whom another transport sends to; a file goes where --out says');
+  if (out !== undefined && to !== undefined) throw new UsageError(`ra ${command} takes --out (a file) or --to (a recipient), not both`);
+  return { via, target: to ?? (out === undefined ? '' : via === 'file' ? resolve(ctx.cwd, out) : out) };
+}
+
+async function resend(ctx: CliContext, api: ApiClient, id: string): Promise<void> {
+  const { via, target } = destination(ctx, 'invitations resend');
+  const result = await api.call<Sent>('POST', `/api/invitations/${encodeURIComponent(id)}/resend`, { via, target });
+  if (ctx.json) return ctx.printJson(result);
+  printSent(ctx, via, result);
+}
+
+type Sent = { invitation: InvitationView; receipt: DeliveryReceipt };
+
+function printSent(ctx: CliContext, via: string, { invitation: i, receipt }: Sent): void {
+  const where = via === 'file' ? 'saved to' : `sent by ${via} to`;
+  ctx.print(
+    `Invitation ${i.invitationId} ${where} ${receipt.target}; expires ${ctx.localTime(i.expiresAt)}; ${i.passwordRequired ? 'password required' : 'NO PASSWORD: anyone who gets the file may ask to connect'}`,
+  );
+}
+
 function action(ctx: CliContext, command: string, verbs: string[]): [string, string | undefined] {
   const [verb = 'list', ...rest] = ctx.args;
   if (!verbs.includes(verb)) throw new UsageError(`ra ${command} has no '${verb}'; use ${verbs.join(', ')}`);

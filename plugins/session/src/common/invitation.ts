@@ -7,6 +7,11 @@ export interface InvitationEnvelope {
   readonly fileName: string;
   readonly mediaType: string;
   readonly data: Uint8Array;
+  /**
+   * The same invitation as an `ra-invite:` link (about 950 characters), signed alike but without the message: for a
+   * message that carries a link instead of the file. `ra open` and the helper's page open it like the file.
+   */
+  readonly link: string;
   readonly noviceName: string;
   readonly message: string;
   readonly expiresAt: Date;
@@ -109,4 +114,6 @@ export interface InvitationRecord {
   readonly lastFailedAt?: Date;
   /** How far its transport got it; none for one still being made. */
   readonly delivery?: Delivery;
+  /** Its earlier deliveries, the newest last, when it was sent again. */
+  readonly history?: readonly Delivery[];
 }

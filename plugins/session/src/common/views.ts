@@ -50,12 +50,15 @@ export interface SessionView {
 }
 
 /** JSON record of an invitation as the API sends it (dates as ISO strings). */
-export type InvitationView = Omit<InvitationRecord, 'createdAt' | 'expiresAt' | 'endedAt' | 'lastFailedAt' | 'delivery'> & {
+export type DeliveryView = Omit<Delivery, 'at'> & { at: string };
+
+export type InvitationView = Omit<InvitationRecord, 'createdAt' | 'expiresAt' | 'endedAt' | 'lastFailedAt' | 'delivery' | 'history'> & {
   createdAt: string;
   expiresAt: string;
   endedAt?: string;
   lastFailedAt?: string;
-  delivery?: Omit<Delivery, 'at'> & { at: string };
+  delivery?: DeliveryView;
+  history?: readonly DeliveryView[];
 };
 
 /** Text messages on the live socket; binary messages carry channel frames (see `live-frame.ts`). */
@@ -72,6 +75,11 @@ export function describeSession(s: SessionView): string {
 /** The path as both consoles and `ra sessions list` name it: "Direct connection", "Relayed through msg.example.org". */
 export function pathText(path: SessionPath): string {
   return path.kind === 'direct' ? 'Direct connection' : `Relayed through ${path.via}`;
+}
+
+/** " (sent 3 times)" after the delivery of an invitation that was sent again; nothing for one sent once. */
+export function timesSent(history: readonly unknown[] | undefined): string {
+  return history?.length ? ` (sent ${history.length + 1} times)` : '';
 }
 
 /** How far an invitation got, in a few words: "Delivered to hank", "hank accepted", "Could not reach hank: offline". */

@@ -8,6 +8,7 @@ import { type DeliveryProgress, type InvitationTransport } from '../common/api.j
 import { quietLogger, stubHooks } from '@ra/kernel/testing';
 import { INVITATION_FILE_NAME, sessionHooks, type SolicitedPolicy } from '../common/api.js';
 import { readInvitation } from './invitation/format.js';
+import { readInvitationLink } from './invitation/link.js';
 import { NoviceIdentity } from './invitation/identity.js';
 import { InvitationStore } from './invitation/store.js';
 import { ENDED_LISTED_MS, Invitations, inviteLimits, lifetime, nextDelivery, TRANSPORT_CALL_MS } from './invitations.js';
@@ -106,6 +107,39 @@ describe('invitations: lifetime, policy and delivery', () => {
     veto = undefined;
     await assert.rejects(invitations.create({ via: 'file', password: 'pw' }), /could not be sent by Invitation file: disk full/);
     assert.deepEqual(await store.list(), []);
+  });
+
+  it('sends an open invitation again, the same ticket and expiry, and keeps the earlier delivery in its history', async () => {
+    const { invitation } = await invitations.create({ via: 'file', target: '/tmp/a.msrcincident', password: 'pw' });
+    const first = transport.deliver.firstCall.args[0];
+    assert.equal(readInvitationLink(first.link).invitationId, invitation.invitationId, 'the envelope carries the link too');
+    const { invitation: again } = await invitations.resend(invitation.invitationId, { via: 'file', target: '/tmp/b.msrcincident' });
+    const second = transport.deliver.secondCall.args[0];
+    assert.deepEqual(second.data, first.data, 'the very same signed file');
+    assert.equal(second.link, first.link);
+    assert.deepEqual(again.expiresAt, invitation.expiresAt);
+    assert.equal(again.delivery?.target, '/tmp/b.msrcincident');
+    assert.deepEqual(
+      again.history?.map((d) => [d.state, d.target]),
+      [['sent', '/tmp/a.msrcincident']],
+    );
+    // A resend that fails says why, is recorded as failed, and leaves the invitation open to try again.
+    transport.deliver.rejects(new Error('disk full'));
+    await assert.rejects(invitations.resend(invitation.invitationId, { via: 'file', target: '/full' }), /could not be sent by Invitation file: disk full/);
+    const failed = (await store.get(invitation.invitationId))!;
+    assert.equal(failed.status, 'open');
+    assert.equal(failed.delivery?.state, 'failed');
+    assert.match(failed.delivery?.detail ?? '', /disk full/);
+    assert.equal(failed.history?.length, 2);
+  });
+
+  it('refuses to send again what is not open, unknown, or by a transport that is not enabled', async () => {
+    const { invitation } = await invitations.create({ via: 'file', password: 'pw' });
+    await assert.rejects(invitations.resend(invitation.invitationId, { via: 'pigeon' }), /no invitation transport 'pigeon' is enabled/);
+    await assert.rejects(invitations.resend('nope', { via: 'file' }), /there is no invitation nope/);
+    await invitations.expire(invitation.invitationId);
+    await assert.rejects(invitations.resend(invitation.invitationId, { via: 'file' }), /is expired: only an open invitation can be sent again/);
+    assert.equal(transport.deliver.callCount, 1);
   });
 
   it('refuses an invitation without a password unless that is confirmed', async () => {

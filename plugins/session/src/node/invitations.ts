@@ -4,7 +4,7 @@ import { cleanName, DELIVERY_STATES, type Delivery, type DeliveryState, type Inv
 import type { TransportTarget } from '../common/api.js';
 import { INVITATION_FILE_NAME, INVITATION_MEDIA_TYPE, type SessionHooks, type SolicitedPolicy } from '../common/api.js';
 import { DOWNLOAD, LIFETIMES, type CapBy, type InviteOptions } from '../common/views.js';
-import type { InvitationStore } from './invitation/store.js';
+import type { Handed, InvitationStore } from './invitation/store.js';
 
 export const DEFAULT_LIFETIME = '1h';
 
@@ -46,11 +46,11 @@ export function inviteLimits(policy: SolicitedPolicy, settings: Readonly<Record<
 
 /** Mints an invitation: stores its record and secrets and returns the signed invitation file. */
 export interface InvitationMint {
-  mint(fields: { noviceName: string; message: string; expiresAt: Date; password: string }): Promise<{ record: InvitationRecord; file: string }>;
+  mint(fields: { noviceName: string; message: string; expiresAt: Date; password: string }): Promise<{ record: InvitationRecord } & Handed>;
 }
 
 export interface InvitationDeps {
-  readonly store: Pick<InvitationStore, 'get' | 'list' | 'setStatus' | 'remove' | 'updateDelivery'>;
+  readonly store: Pick<InvitationStore, 'get' | 'list' | 'setStatus' | 'remove' | 'updateDelivery' | 'handed' | 'resending'>;
   readonly mint: InvitationMint;
   readonly hooks: SessionHooks;
   readonly logger: Logger;
@@ -107,19 +107,14 @@ export class Invitations {
   async create(request: InviteRequest): Promise<{ invitation: InvitationRecord; receipt: unknown; file?: DownloadedFile }> {
     const limits = this.deps.limits();
     if (limits.off) throw new ApiError(403, limits.off);
-    const download = request.via === DOWNLOAD;
-    const transport = this.deps.transports().find((t) => t.id === request.via);
-    if (!transport && !download) {
-      const enabled = [DOWNLOAD, ...this.deps.transports().map((t) => t.id)].join(', ');
-      throw new ApiError(400, `no invitation transport '${request.via}' is enabled; enabled: ${enabled}`);
-    }
+    const transport = this.transport(request.via);
     if (!request.password && request.noPassword !== true)
       throw new ApiError(
         400,
         'give the invitation a password, or confirm that anyone who gets the file may ask to connect without one (noPassword: true, ra invite --no-password)',
       );
     const minutes = lifetime(request.expires ?? DEFAULT_LIFETIME, limits.maxMinutes, limits.capBy);
-    const { record, file } = await this.deps.mint.mint({
+    const { record, ...handed } = await this.deps.mint.mint({
       noviceName: cleanName(request.name ?? '') || cleanName(this.deps.defaultName()),
       message: request.message?.trim() ?? '',
       expiresAt: new Date(Date.now() + minutes * MINUTE),
@@ -127,20 +122,55 @@ export class Invitations {
     });
     // Whatever stops it from here, the invitation was never handed over: it goes, and leaves no row behind.
     try {
-      return await this.send(record, file, request, transport);
+      await this.deps.hooks.invitationCreated.call(record);
+      return await this.send(record, handed, request, transport);
     } catch (e) {
       await this.deps.store.remove(record.invitationId);
       throw e;
     }
   }
 
-  private async send(record: InvitationRecord, file: string, request: InviteRequest, transport: InvitationTransport | undefined) {
-    await this.deps.hooks.invitationCreated.call(record);
+  /**
+   * Sends an open invitation again, through any transport: the same file, so the same ticket and expiry. The
+   * delivery before joins the invitation's history; one that fails is recorded as failed, and the invitation stays open.
+   */
+  async resend(
+    invitationId: string,
+    request: Pick<InviteRequest, 'via' | 'target'>,
+  ): Promise<{ invitation: InvitationRecord; receipt: unknown; file?: DownloadedFile }> {
+    const record = await this.deps.store.get(invitationId);
+    if (!record) throw new ApiError(404, `there is no invitation ${invitationId}`);
+    if (record.status !== 'open') throw new ApiError(409, `invitation ${invitationId} is ${record.status}: only an open invitation can be sent again`);
+    const off = this.deps.limits().off;
+    if (off) throw new ApiError(403, off);
+    const transport = this.transport(request.via);
+    const handed = await this.deps.store.handed(invitationId);
+    if (!handed) throw new ApiError(409, `invitation ${invitationId} was made before RA kept invitations to send again; make a new one`);
+    await this.deps.store.resending(invitationId);
+    try {
+      return await this.send(record, handed, request, transport);
+    } catch (e) {
+      const step = { transport: transport?.id ?? DOWNLOAD, target: request.target ?? '', state: 'failed', detail: (e as Error).message } as const;
+      await this.report(invitationId, () => step, true);
+      throw e;
+    }
+  }
+
+  /** The enabled transport by this id; undefined for the browser's own download. */
+  private transport(via: string): InvitationTransport | undefined {
+    const transport = this.deps.transports().find((t) => t.id === via);
+    if (transport || via === DOWNLOAD) return transport;
+    const enabled = [DOWNLOAD, ...this.deps.transports().map((t) => t.id)].join(', ');
+    throw new ApiError(400, `no invitation transport '${via}' is enabled; enabled: ${enabled}`);
+  }
+
+  private async send(record: InvitationRecord, handed: Handed, request: Pick<InviteRequest, 'via' | 'target'>, transport: InvitationTransport | undefined) {
     const envelope = {
       invitationId: record.invitationId,
       fileName: INVITATION_FILE_NAME,
       mediaType: INVITATION_MEDIA_TYPE,
-      data: new TextEncoder().encode(file),
+      data: new TextEncoder().encode(handed.file),
+      link: handed.link,
       noviceName: record.noviceName,
       message: record.message,
       expiresAt: record.expiresAt,

@@ -15,6 +15,7 @@ const table: [id: string, method: ApiRoute['method'], path: string, handle: Hand
   ['invitations-options', 'GET', '/api/invitations/options', (rt) => rt.invitations.options()],
   ['invitations-preview', 'POST', '/api/invitations/preview', (rt, r) => rt.preview(openRequest(r.body))],
   ['invitations-create', 'POST', '/api/invitations', (rt, r) => rt.invite(inviteRequest(r.body))],
+  ['invitations-resend', 'POST', '/api/invitations/:id/resend', (rt, r) => rt.resend(r.params.id, resendRequest(r.body))],
   ['invitations-expire', 'POST', '/api/invitations/:id/expire', (rt, r) => rt.changeInvitation('expire', r.params.id)],
   ['invitations-delete', 'DELETE', '/api/invitations/:id', (rt, r) => rt.changeInvitation('delete', r.params.id)],
   ['sessions-list', 'GET', '/api/sessions', (rt) => rt.registry.list()],
@@ -41,13 +42,21 @@ function optionalText(b: Record<string, unknown>, field: string, max: number): s
   return value;
 }
 
-function inviteRequest(value: unknown) {
-  const b = body(value);
+/** Where an invitation goes: its transport and that transport's target. */
+function sendRequest(b: Record<string, unknown>) {
   const via = optionalText(b, 'via', 64);
   if (!via) throw new ApiError(400, "say how to send the invitation: 'via' is missing");
+  return { via, target: optionalText(b, 'target', 4096) };
+}
+
+function resendRequest(value: unknown) {
+  return sendRequest(body(value));
+}
+
+function inviteRequest(value: unknown) {
+  const b = body(value);
   return {
-    via,
-    target: optionalText(b, 'target', 4096),
+    ...sendRequest(b),
     password: optionalText(b, 'password', 256),
     noPassword: b.noPassword === true,
     expires: optionalText(b, 'expires', 16),

@@ -15,7 +15,8 @@ import {
 } from '../common/api.js';
 import { NoviceRoute, type PathKind, type RouteListening } from './api.js';
 import { checkAddress } from './invitation/address.js';
-import { InvitationError, readInvitation } from './invitation/format.js';
+import { InvitationError, readInvitation, type Invitation } from './invitation/format.js';
+import { isInvitationLink, readInvitationLink } from './invitation/link.js';
 import { NoviceIdentity } from './invitation/identity.js';
 import { InvitationStore } from './invitation/store.js';
 import { Invitations, inviteLimits, type InviteRequest } from './invitations.js';
@@ -255,6 +256,14 @@ export class SessionRuntime {
     return result;
   }
 
+  async resend(invitationId: string, request: { via: string; target?: string }) {
+    try {
+      return await this.invitations.resend(invitationId, request);
+    } finally {
+      this.invitationsChanged();
+    }
+  }
+
   async changeInvitation(what: 'expire' | 'delete', invitationId: string) {
     const record = await this.invitations[what](invitationId);
     for (const s of this.registry.list()) {
@@ -271,7 +280,7 @@ export class SessionRuntime {
 
   /** The helper opens an invitation, given as text or fetched by a transport, and connects. */
   async open(request: OpenRequest) {
-    const invitation = readInvitation(await this.invitationBytes(request));
+    const invitation = await this.readOpened(request);
     if (invitation.expiresAt.getTime() <= Date.now())
       throw new ApiError(400, `this invitation expired on ${readableTime(invitation.expiresAt)}; ask for a new one`);
     if (invitation.passwordRequired && !request.password) throw new ApiError(400, 'this invitation needs the password the other person chose');
@@ -288,7 +297,7 @@ export class SessionRuntime {
 
   /** What an invitation says, its signature and key checked, before the helper types a password or anything connects. */
   async preview(request: Omit<OpenRequest, 'password' | 'helperName'>): Promise<InvitationPreview> {
-    const i = readInvitation(await this.invitationBytes(request));
+    const i = await this.readOpened(request);
     return {
       noviceName: i.noviceName,
       message: i.message,
@@ -297,6 +306,13 @@ export class SessionRuntime {
       passwordRequired: i.passwordRequired,
       addresses: i.addresses,
     };
+  }
+
+  /** The invitation the helper gave: a file, its text, or an `ra-invite:` link (which needs no transport to fetch it). */
+  private async readOpened(request: Omit<OpenRequest, 'password' | 'helperName'>): Promise<Invitation> {
+    const given = request.invitation ?? request.source;
+    if (typeof given === 'string' && isInvitationLink(given)) return readInvitationLink(given);
+    return readInvitation(await this.invitationBytes(request));
   }
 
   private async invitationBytes(request: Omit<OpenRequest, 'password' | 'helperName'>): Promise<string | Uint8Array> {

@@ -36,6 +36,7 @@ export function sampleEnvelope(overrides: Partial<InvitationEnvelope> = {}): Inv
     fileName: INVITATION_FILE_NAME,
     mediaType: INVITATION_MEDIA_TYPE,
     data: new TextEncoder().encode(xml),
+    link: `ra-invite:${Buffer.from(invitationId).toString('base64url')}`,
     noviceName,
     message: 'My printer stopped working, can you have a look?',
     expiresAt,

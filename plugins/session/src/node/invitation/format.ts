@@ -140,11 +140,17 @@ export function readInvitation(input: string | Uint8Array): Invitation {
   for (const name of ['RCTICKET', 'DtLength'] as const) {
     if (raw.get(name) !== expected[name]) throw new InvitationError(`the invitation’s ${name} does not agree with its RA fields`);
   }
+  return verified(invitation, field('RASIGNATURE', fromBase64));
+}
+
+/** The invitation, frozen, once its fields, key and signature check out; else the InvitationError that names what does not. */
+export function verified(invitation: Invitation, signature: Uint8Array): Invitation {
+  checkFields(invitation);
   if (keyFingerprint(invitation.publicKey) !== invitation.keyFingerprint) {
     throw new InvitationError('the invitation’s key fingerprint does not match its public key');
   }
   checkRsaKey(invitation.publicKey);
-  if (!NoviceIdentity.verify(invitation.publicKey, signedBytes(invitation), field('RASIGNATURE', fromBase64))) {
+  if (!NoviceIdentity.verify(invitation.publicKey, signedBytes(invitation), signature)) {
     throw new InvitationError('the invitation was changed after it was made: its signature does not match');
   }
   return Object.freeze({ ...invitation, addresses: Object.freeze([...invitation.addresses]) });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { InvitationRecord, InvitationStatus } from '../../common/api.js';
 import { passwordScalar } from '../pake/password.js';
 import { readInvitation } from './format.js';
+import { readInvitationLink } from './link.js';
 import { NoviceIdentity } from './identity.js';
 import { MAX_PASSWORD_ATTEMPTS } from '../../common/api.js';
 import { ENDED_KEPT_MS, InvitationStore, InvitationStoreError, type InvitationSecrets } from './store.js';
@@ -50,9 +51,10 @@ describe('InvitationStore', () => {
   describe('minting', () => {
     const request = { noviceName: 'Jeff', message: 'my printer', expiresAt: new Date(Date.now() + HOUR), addresses: ['10.0.0.2'] };
 
-    it('stores an open record and its secrets, and returns the signed file', async () => {
-      const { record: made, file: xml } = await store.mint({ ...request, password: 'hunter2' }, identity);
+    it('stores an open record and its secrets, and returns the signed file and its link', async () => {
+      const { record: made, file: xml, link } = await store.mint({ ...request, password: 'hunter2' }, identity);
       const invitation = readInvitation(xml);
+      assert.deepEqual(readInvitationLink(link), { ...invitation, message: '' });
       assert.equal(invitation.invitationId, made.invitationId);
       assert.match(made.invitationId, /^[A-Za-z0-9_-]{22}$/);
       assert.equal(invitation.keyFingerprint, identity.fingerprint);
@@ -73,8 +75,8 @@ describe('InvitationStore', () => {
 
     it('never writes the password, to the invitation or to the store', async () => {
       const password = 'Correct-Horse-Battery';
-      const { file: xml } = await store.mint({ ...request, password }, identity);
-      assert.ok(!xml.includes(password));
+      const { file: xml, link } = await store.mint({ ...request, password }, identity);
+      assert.ok(!xml.includes(password) && !link.includes(password));
       assert.ok(!(await readFile(file(), 'utf8')).includes(password));
     });
 

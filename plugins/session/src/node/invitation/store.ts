@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { RaError } from '@ra/kernel';
-import { DELIVERY_STATES, MAX_PASSWORD_ATTEMPTS, type Delivery, type InvitationRecord, type InvitationStatus } from '../../common/api.js';
+import { DELIVERY_STATES, MAX_INVITATION_BYTES, MAX_PASSWORD_ATTEMPTS, type Delivery, type InvitationRecord, type InvitationStatus } from '../../common/api.js';
 import { isMissing, parseJson, readSmallFile, writeFileAtomic } from '@ra/kernel/node';
 import { INVITATION_SECRET_BYTES, passwordScalar } from '../pake/password.js';
-import { writeInvitation, type InvitationSigner } from './format.js';
+import { readInvitation, writeInvitation, type InvitationSigner } from './format.js';
+import { writeInvitationLink } from './link.js';
 
 export const INVITATIONS_FILE = 'invitations.json';
 
@@ -13,7 +14,18 @@ export interface InvitationSecrets {
   readonly invitationSecret: Uint8Array;
   /** passwordScalar(invitationSecret, password), with '' for an invitation without a password. */
   readonly w: bigint;
+  /** The signed file and its link as they were handed over, for a resend; none in stores from before RA kept them. */
+  readonly handed?: Handed;
 }
+
+export interface Handed {
+  readonly file: string;
+  readonly link: string;
+}
+
+/** Earlier deliveries kept on a record that was sent again, the newest last. */
+export const MAX_HISTORY = 20;
+const MAX_LINK_CHARS = 4096;
 
 export interface MintRequest {
   readonly noviceName: string;
@@ -53,8 +65,8 @@ export class InvitationStore {
     return new InvitationStore(join(home, INVITATIONS_FILE));
   }
 
-  /** Makes an invitation: its id and secret, the password scalar, the signed file. Returns the file's XML. */
-  async mint(request: MintRequest, signer: InvitationSigner): Promise<{ record: InvitationRecord; file: string }> {
+  /** Makes an invitation: its id and secret, the password scalar, the signed file. Returns the file's XML and its link. */
+  async mint(request: MintRequest, signer: InvitationSigner): Promise<{ record: InvitationRecord; file: string; link: string }> {
     const invitationSecret = new Uint8Array(randomBytes(INVITATION_SECRET_BYTES));
     const record: InvitationRecord = {
       invitationId: randomBytes(16).toString('base64url'),
@@ -67,8 +79,9 @@ export class InvitationStore {
       failedAttempts: 0,
     };
     const file = writeInvitation({ ...record, addresses: request.addresses, invitationSecret }, signer);
-    await this.put(record, { invitationSecret, w: await passwordScalar(invitationSecret, request.password) });
-    return { record: view(record), file };
+    const link = writeInvitationLink(readInvitation(file), signer);
+    await this.put(record, { invitationSecret, w: await passwordScalar(invitationSecret, request.password), handed: { file, link } });
+    return { record: view(record), file, link };
   }
 
   /** Adds an invitation; ids are never reused. Without `secrets` it is listed but cannot start a session. */
@@ -96,7 +109,23 @@ export class InvitationStore {
     return this.#read((entries) => {
       const entry = entries.get(invitationId);
       if (!entry?.secrets || status(entry.record) !== 'open') return undefined;
-      return Object.freeze({ invitationSecret: new Uint8Array(entry.secrets.invitationSecret), w: entry.secrets.w });
+      const { invitationSecret, w, handed } = entry.secrets;
+      return Object.freeze({ invitationSecret: new Uint8Array(invitationSecret), w, ...(handed && { handed }) });
+    });
+  }
+
+  /** The file and link of an open invitation, to send it again: the same ticket, the same expiry. */
+  async handed(invitationId: string): Promise<Handed | undefined> {
+    return (await this.secrets(invitationId))?.handed;
+  }
+
+  /** Before a resend: the current delivery joins the record's history, and the new one starts afresh. */
+  async resending(invitationId: string): Promise<void> {
+    await this.#change((entries) => {
+      const entry = existing(entries, invitationId);
+      const { delivery, history = [], ...record } = entry.record;
+      if (!delivery) return [];
+      return [{ ...entry, record: { ...record, history: [...history, delivery].slice(-MAX_HISTORY) } }];
     });
   }
 
@@ -233,6 +262,7 @@ function view(record: InvitationRecord): InvitationRecord {
     ...(ended && { endedAt: new Date(ended) }),
     ...(record.lastFailedAt && { lastFailedAt: new Date(record.lastFailedAt) }),
     ...(record.delivery && { delivery: Object.freeze({ ...record.delivery, at: new Date(record.delivery.at) }) }),
+    ...(record.history && { history: Object.freeze(record.history.map((d) => Object.freeze({ ...d, at: new Date(d.at) }))) }),
   });
 }
 
@@ -254,7 +284,8 @@ function serialise(entries: ReadonlyMap<string, Entry>): string {
     endedAt: record.endedAt?.toISOString(),
     lastFailedAt: record.lastFailedAt?.toISOString(),
     delivery: record.delivery && { ...record.delivery, at: record.delivery.at.toISOString() },
-    ...(secrets && { invitationSecret: Buffer.from(secrets.invitationSecret).toString('base64'), w: secrets.w.toString(16) }),
+    history: record.history?.map((d) => ({ ...d, at: d.at.toISOString() })),
+    ...(secrets && { invitationSecret: Buffer.from(secrets.invitationSecret).toString('base64'), w: secrets.w.toString(16), ...secrets.handed }),
   }));
   return `${JSON.stringify({ version: 2, invitations: list }, null, 2)}\n`;
 }
@@ -273,12 +304,20 @@ function deserialise(json: unknown): Map<string, Entry> {
     list.map((entry: Record<string, unknown>, i): [string, Entry] => {
       const fail = (why: string) => new Error(`invitation ${i + 1}: ${why}`);
       if (typeof entry !== 'object' || entry === null) throw fail('not an object');
-      const { invitationSecret, w, createdAt, expiresAt, endedAt, lastFailedAt, delivery, ...rest } = entry;
-      const optional = { endedAt: optionalDate(endedAt), lastFailedAt: optionalDate(lastFailedAt), delivery: storedDelivery(delivery) };
+      const { invitationSecret, w, file, link, createdAt, expiresAt, endedAt, lastFailedAt, delivery, history, ...rest } = entry;
+      if (history !== undefined && !(Array.isArray(history) && history.length <= MAX_HISTORY)) throw fail('bad history');
+      const optional = {
+        endedAt: optionalDate(endedAt),
+        lastFailedAt: optionalDate(lastFailedAt),
+        delivery: storedDelivery(delivery),
+        history: history?.map(storedDelivery),
+      };
       const record = checkRecord({ ...rest, createdAt: date(createdAt), expiresAt: date(expiresAt), ...optional } as unknown as InvitationRecord, fail);
       if (invitationSecret === undefined && w === undefined) return [record.invitationId, { record }];
       if (typeof invitationSecret !== 'string' || typeof w !== 'string' || !/^[0-9a-f]{1,64}$/.test(w)) throw fail('bad secrets');
-      return [record.invitationId, { record, secrets: checkSecrets({ invitationSecret: Buffer.from(invitationSecret, 'base64'), w: BigInt(`0x${w}`) }, fail) }];
+      const handed = file === undefined && link === undefined ? undefined : ({ file, link } as Handed);
+      const secrets = { invitationSecret: Buffer.from(invitationSecret, 'base64'), w: BigInt(`0x${w}`), ...(handed && { handed }) };
+      return [record.invitationId, { record, secrets: checkSecrets(secrets, fail) }];
     }),
   );
   if (entries.size !== list.length) throw new Error('an invitation id appears twice');
@@ -305,8 +344,9 @@ function checkRecord(r: InvitationRecord, fail = (why: string) => new Invitation
   if (!STATUSES.includes(r.status)) throw fail(`unknown status ${String(r.status)}`);
   if (!Number.isSafeInteger(r.failedAttempts) || r.failedAttempts < 0) throw fail('bad failedAttempts');
   if ((r.endedAt && !validDate(r.endedAt)) || (r.lastFailedAt && !validDate(r.lastFailedAt))) throw fail('bad dates');
-  const { invitationId, noviceName, message, createdAt, expiresAt, passwordRequired, status, failedAttempts, endedAt, lastFailedAt, delivery } = r;
+  const { invitationId, noviceName, message, createdAt, expiresAt, passwordRequired, status, failedAttempts, endedAt, lastFailedAt, delivery, history } = r;
   if (delivery) checkDelivery(delivery, fail);
+  for (const d of history ?? []) checkDelivery(d, fail);
   return {
     invitationId,
     noviceName,
@@ -319,6 +359,7 @@ function checkRecord(r: InvitationRecord, fail = (why: string) => new Invitation
     ...(endedAt && { endedAt }),
     ...(lastFailedAt && { lastFailedAt }),
     ...(delivery && { delivery }),
+    ...(history?.length && { history }),
   };
 }
 
@@ -344,5 +385,11 @@ function storedDelivery(value: unknown): Delivery | undefined {
 function checkSecrets(s: InvitationSecrets, fail = (why: string) => new InvitationStoreError(`invalid invitation secrets: ${why}`)): InvitationSecrets {
   if (s.invitationSecret.length !== INVITATION_SECRET_BYTES) throw fail(`the entry secret is not ${INVITATION_SECRET_BYTES} bytes`);
   if (s.w <= 0n) throw fail('the password scalar is zero');
-  return { invitationSecret: new Uint8Array(s.invitationSecret), w: s.w };
+  const { handed } = s;
+  if (
+    handed &&
+    !(typeof handed.file === 'string' && handed.file.length <= MAX_INVITATION_BYTES && typeof handed.link === 'string' && handed.link.length <= MAX_LINK_CHARS)
+  )
+    throw fail('a bad invitation file or link');
+  return { invitationSecret: new Uint8Array(s.invitationSecret), w: s.w, ...(handed && { handed: { file: handed.file, link: handed.link } }) };
 }
