@@ -8,3 +8,4 @@ export * from './with-xvfb.js';
 export * from './xvfb.js';
 export * from './xwd.js';
 export * from './photo.js';
+export * from './certificates.js';

@@ -3,7 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Link } from './link.js';
 import { clientIn, startServer, until } from './testing/messenger.js';
-import { issue } from './testing/certificates.js';
+import { issue } from '@ra/test-kit';
 
 type Started = Awaited<ReturnType<typeof startServer>>;
 type Client = Awaited<ReturnType<typeof clientIn>>;

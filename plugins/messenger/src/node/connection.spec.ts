@@ -4,7 +4,7 @@ import type { ServerFrame } from '../common/protocol.js';
 import { Connection, MAX_RETRY_MS, retryDelay, type ConnectionEvents } from './connection.js';
 import { Link, MessengerError } from './link.js';
 import { NetworkError, TrustError } from './secure-socket.js';
-import { issue } from './testing/certificates.js';
+import { issue } from '@ra/test-kit';
 import { welcoming, WssPeer } from './testing/wss-peer.js';
 
 const WELCOME: ServerFrame = { type: 'welcome', ref: '1', user: 'nora', displayName: 'Nora Novice', presence: 'online', contacts: [], offers: [], sent: [] };

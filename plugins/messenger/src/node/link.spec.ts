@@ -5,7 +5,7 @@ import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { MAX_FRAME_BYTES } from '../common/protocol.js';
 import { Link, MessengerError } from './link.js';
 import { NetworkError, TrustError } from './secure-socket.js';
-import { issue, type Issued } from './testing/certificates.js';
+import { issue, type Issued } from '@ra/test-kit';
 import { welcoming, WssPeer } from './testing/wss-peer.js';
 import { freePort } from '@ra/kernel/testing';
 

@@ -54,5 +54,10 @@ function close(d: Disposable): void {
 export const HOME_PANELS_CSS = `
 .ra-page:has(> .ra-home-panels:not([hidden])) { max-width: 94rem; display: grid; grid-template-columns: minmax(0, 1fr) minmax(17rem, 21rem); gap: 1.5rem; align-items: start; }
 @media (max-width: 60rem) { .ra-page:has(> .ra-home-panels:not([hidden])) { grid-template-columns: minmax(0, 1fr); } }
-.ra-home-panels { display: grid; gap: 1rem; }
+.ra-home-panels { display: grid; gap: 1rem; min-width: 0; }
+/* The main column keeps to its track: a wide table scrolls in its card rather than run under the panels. */
+.ra-page-view, .ra-page-view > *, .ra-home > * { min-width: 0; }
+.ra-table-scroll { overflow-x: auto; }
+/* A long choice in a panel's form wraps its column no wider than the column. */
+.ra-home-panel select, .ra-home-panel input { max-width: 100%; min-width: 0; box-sizing: border-box; }
 `;

@@ -1,4 +1,4 @@
-import type { TargetField, TransportTarget } from '../common/api.js';
+import type { TransportTarget } from '../common/api.js';
 import {
   deliveryText,
   timesSent,
@@ -8,18 +8,13 @@ import {
   type InvitationPreview,
   type InvitationView,
   type InviteOptions,
+  type TransportView,
 } from '../common/views.js';
 import type { SessionApp } from './app.js';
 import { field, h, when } from './dom.js';
 
-/** `GET /api/transports`: each enabled transport and its field in the invite form. */
-interface TransportView {
-  readonly id: string;
-  readonly title: string;
-  readonly target: TargetField;
-  /** Its targets are picked from a list (`GET /api/transports/:id/targets`), not typed. */
-  readonly picker: boolean;
-}
+/** Where the invite form keeps the way the novice last sent an invitation. */
+const LAST_VIA = 'ra.lastVia';
 
 /** How often the picker asks again while the form is shown: contacts come online and go. */
 const PICKER_REFRESH_MS = 10_000;
@@ -105,10 +100,14 @@ function invitationTable(app: SessionApp): HTMLElement {
     rows.length === 0
       ? h('p', {}, 'You have not invited anyone yet.')
       : h(
-          'table',
-          { class: 'ra-table', id: 'ra-invitations' },
-          h('thead', {}, h('tr', {}, ...['Status', 'Delivery', 'Name', 'Made', 'Expires or ended', 'Password', ''].map((t) => h('th', {}, t)))),
-          h('tbody', {}, ...rows),
+          'div',
+          { class: 'ra-table-scroll' },
+          h(
+            'table',
+            { class: 'ra-table', id: 'ra-invitations' },
+            h('thead', {}, h('tr', {}, ...['Status', 'Delivery', 'Name', 'Made', 'Expires or ended', 'Password', ''].map((t) => h('th', {}, t)))),
+            h('tbody', {}, ...rows),
+          ),
         ),
   );
 }
@@ -270,12 +269,22 @@ function transportChooser(app: SessionApp) {
   void app.workbench.request<TransportView[]>('GET', '/api/transports').then((list) => {
     offered = list;
     const download = h('option', { value: DOWNLOAD }, 'Download it with your browser');
-    transports.replaceChildren(...list.map((t) => h('option', { value: t.id }, t.title)), download);
+    // One that cannot send now stays in the list, greyed, saying why: the novice learns what to set up.
+    const options = list.map((t) =>
+      h('option', { value: t.id, disabled: t.unavailable !== undefined }, t.unavailable ? `${t.title} (${t.unavailable})` : t.title),
+    );
+    transports.replaceChildren(...options, download);
+    // The way used last, else a file: what a novice is most likely to hand over again.
+    const usable = (id: string | null) => id !== null && (id === DOWNLOAD || list.some((t) => t.id === id && !t.unavailable));
+    transports.value = [localStorage.getItem(LAST_VIA), 'file', list.find((t) => !t.unavailable)?.id ?? DOWNLOAD].find(usable) ?? DOWNLOAD;
     fit();
   });
   return {
     elements: [h('label', {}, 'Send it as', transports), targetRow],
-    value: () => ({ via: transports.value, target: targetRow.hidden ? '' : target.disabled ? picker.value() : target.value }),
+    value: () => {
+      localStorage.setItem(LAST_VIA, transports.value);
+      return { via: transports.value, target: targetRow.hidden ? '' : target.disabled ? picker.value() : target.value };
+    },
   };
 }
 

@@ -73,6 +73,8 @@ export interface InvitationTransport {
    * (`sent`, unless `progress` said more); `progress` reports each later step as it happens.
    */
   deliver(envelope: InvitationEnvelope, target: string, progress: DeliveryProgress): Promise<DeliveryReceipt>;
+  /** Why it cannot send now (the policy or a setting forbids it, an account is not set up), in words; undefined when it can. */
+  unavailable?(): string | undefined | Promise<string | undefined>;
   /** Novice side: the novice ended the invitation; withdraw it where the transport can (a pending offer). Then it reads `cancelled`. */
   cancel?(invitationId: string): Promise<void>;
   /** The targets the invite form offers in a picker instead of a text field: online contacts, say. */

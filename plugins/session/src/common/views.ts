@@ -1,5 +1,5 @@
 import type { Role } from '@ra/kernel';
-import type { Delivery, InvitationRecord } from './api.js';
+import type { Delivery, InvitationRecord, TargetField } from './api.js';
 
 /** Wrong passwords (and unfinished proofs) an invitation survives; the fifth locks it. */
 export const MAX_PASSWORD_ATTEMPTS = 5;
@@ -51,6 +51,19 @@ export interface SessionView {
 
 /** JSON record of an invitation as the API sends it (dates as ISO strings). */
 export type DeliveryView = Omit<Delivery, 'at'> & { at: string };
+
+/** `GET /api/transports`: each enabled transport and its field in the invite form. */
+export interface TransportView {
+  readonly id: string;
+  readonly title: string;
+  readonly target: TargetField;
+  /** It fetches invitations for `ra open` too. */
+  readonly opens: boolean;
+  /** Its targets are picked from a list (`GET /api/transports/:id/targets`), not typed. */
+  readonly picker: boolean;
+  /** Why it cannot send now, in its own words; the form shows it greyed with this. */
+  readonly unavailable?: string;
+}
 
 export type InvitationView = Omit<InvitationRecord, 'createdAt' | 'expiresAt' | 'endedAt' | 'lastFailedAt' | 'delivery' | 'history'> & {
   createdAt: string;

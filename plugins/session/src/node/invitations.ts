@@ -3,7 +3,7 @@ import { durationMinutes, within } from '@ra/kernel/node';
 import { cleanName, DELIVERY_STATES, type Delivery, type DeliveryState, type InvitationRecord, type InvitationTransport } from '../common/api.js';
 import type { TransportTarget } from '../common/api.js';
 import { INVITATION_FILE_NAME, INVITATION_MEDIA_TYPE, type SessionHooks, type SolicitedPolicy } from '../common/api.js';
-import { DOWNLOAD, LIFETIMES, type CapBy, type InviteOptions } from '../common/views.js';
+import { DOWNLOAD, LIFETIMES, type CapBy, type InviteOptions, type TransportView } from '../common/views.js';
 import type { Handed, InvitationStore } from './invitation/store.js';
 
 export const DEFAULT_LIFETIME = '1h';
@@ -107,7 +107,7 @@ export class Invitations {
   async create(request: InviteRequest): Promise<{ invitation: InvitationRecord; receipt: unknown; file?: DownloadedFile }> {
     const limits = this.deps.limits();
     if (limits.off) throw new ApiError(403, limits.off);
-    const transport = this.transport(request.via);
+    const transport = await this.transport(request.via);
     if (!request.password && request.noPassword !== true)
       throw new ApiError(
         400,
@@ -143,7 +143,7 @@ export class Invitations {
     if (record.status !== 'open') throw new ApiError(409, `invitation ${invitationId} is ${record.status}: only an open invitation can be sent again`);
     const off = this.deps.limits().off;
     if (off) throw new ApiError(403, off);
-    const transport = this.transport(request.via);
+    const transport = await this.transport(request.via);
     const handed = await this.deps.store.handed(invitationId);
     if (!handed) throw new ApiError(409, `invitation ${invitationId} was made before RA kept invitations to send again; make a new one`);
     await this.deps.store.resending(invitationId);
@@ -156,12 +156,47 @@ export class Invitations {
     }
   }
 
-  /** The enabled transport by this id; undefined for the browser's own download. */
-  private transport(via: string): InvitationTransport | undefined {
+  /** The transports for the invite form: each one's field, whether it opens invitations or offers a picker, and why it cannot send now. */
+  async offered(): Promise<TransportView[]> {
+    return Promise.all(
+      this.deps.transports().map(async (t) => {
+        const unavailable = await this.unavailable(t);
+        return {
+          id: t.id,
+          title: t.title,
+          target: t.target,
+          opens: t.receive !== undefined,
+          picker: t.targets !== undefined,
+          ...(unavailable && { unavailable }),
+        };
+      }),
+    );
+  }
+
+  /** The enabled transport by this id, if it can send now; undefined for the browser's own download. */
+  private async transport(via: string): Promise<InvitationTransport | undefined> {
     const transport = this.deps.transports().find((t) => t.id === via);
-    if (transport || via === DOWNLOAD) return transport;
-    const enabled = [DOWNLOAD, ...this.deps.transports().map((t) => t.id)].join(', ');
-    throw new ApiError(400, `no invitation transport '${via}' is enabled; enabled: ${enabled}`);
+    if (!transport && via !== DOWNLOAD) {
+      const enabled = [DOWNLOAD, ...this.deps.transports().map((t) => t.id)].join(', ');
+      throw new ApiError(400, `no invitation transport '${via}' is enabled; enabled: ${enabled}`);
+    }
+    const why = transport && (await this.unavailable(transport));
+    if (why) throw new ApiError(400, `${transport!.title} cannot send now: ${why}`);
+    return transport;
+  }
+
+  /** A transport's own reason, bounded in time and length like its other answers; one that fails to say counts as able. */
+  private async unavailable(t: InvitationTransport): Promise<string | undefined> {
+    if (!t.unavailable) return undefined;
+    const why = await within(
+      Promise.resolve().then(() => t.unavailable!()),
+      TRANSPORT_CALL_MS,
+      `${t.title} did not say whether it can send`,
+    ).catch((e: Error) => {
+      this.deps.logger.warn(e.message);
+      return undefined;
+    });
+    return typeof why === 'string' && why ? clipText(why) : undefined;
   }
 
   private async send(record: InvitationRecord, handed: Handed, request: Pick<InviteRequest, 'via' | 'target'>, transport: InvitationTransport | undefined) {

@@ -4,12 +4,7 @@ import type { SessionRuntime } from './runtime.js';
 type Handler = (rt: SessionRuntime, request: ApiRequest) => unknown;
 
 const table: [id: string, method: ApiRoute['method'], path: string, handle: Handler][] = [
-  [
-    'transports',
-    'GET',
-    '/api/transports',
-    (rt) => rt.transports().map((t) => ({ id: t.id, title: t.title, target: t.target, opens: t.receive !== undefined, picker: t.targets !== undefined })),
-  ],
+  ['transports', 'GET', '/api/transports', (rt) => rt.invitations.offered()],
   ['transports-targets', 'GET', '/api/transports/:id/targets', (rt, r) => rt.invitations.targets(r.params.id)],
   ['invitations-list', 'GET', '/api/invitations', (rt, r) => rt.invitations.list(r.query.has('all'))],
   ['invitations-options', 'GET', '/api/invitations/options', (rt) => rt.invitations.options()],

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { MESSENGER_PATH, type ClientFrame, type ServerFrame } from '../../common/protocol.js';
-import type { Issued } from './certificates.js';
+import type { Issued } from '@ra/test-kit';
 
 export type Script = (frame: ClientFrame, socket: WebSocket, send: (frame: ServerFrame) => void) => void;
 

@@ -9,7 +9,7 @@ export interface Issued {
 }
 
 /**
- * Certificates for specs: self-signed as `ra messenger serve` makes its own, or signed by a CA of the
+ * Certificates for specs: self-signed (as `ra messenger serve` makes its own, or an SMTP server), or signed by a CA of the
  * spec's, for `localhost` and 127.0.0.1.
  */
 export function issue(options: { ca?: Issued; isCa?: boolean; name?: string } = {}): Issued {
