@@ -1,22 +1,25 @@
 #!/usr/bin/env bash
 # Installs the Debian packages RA needs that are missing, with apt as root or through sudo, saying
 # which; names them and how to install them when it cannot.
-#   product  what `npm start` needs: Xvfb and xterm for the virtual desktop, and ffmpeg (libvpx) for the screen's VP9 video
+#   product  what `npm start` needs: Xvfb and xterm for the virtual desktop, ffmpeg (libvpx) for the screen's VP9 video,
+#            and xdg-utils to hand e-mail invitations to the mail program and to install the desktop integration
 #   test     what `npm test` needs: those, xdotool, xdpyinfo, xwd (x11-apps), xmodmap (x11-xserver-utils), xinput and Chromium,
 #            and for the NAT lab (test/src/nat, network namespaces, as root): ip (iproute2), iptables, nft (nftables)
 #            and miniupnpd (miniupnpd-nftables, which ships no service: the lab starts it),
-#            and redis-server for the messenger's scale-out specs (they start their own; no service is needed)
+#            and redis-server for the messenger's scale-out specs (they start their own; no service is needed),
+#            desktop-file-utils (desktop-file-validate) and libfile-mimeinfo-perl (mimetype, which xdg-utils needs to
+#            know an invitation file in a session without a desktop environment) for the desktop integration's specs
 #   all      those, and TigerVNC's x0vncserver, websockify and noVNC for `npm run bench:screen` (the default)
 # For `product` a failure is only a warning: RA still runs, and says why helpers see no screen (or get exact pixels only).
 set -euo pipefail
 WHAT=${1:-all}
-PACKAGES=(xvfb xterm ffmpeg)
-BINARIES=(Xvfb xterm ffmpeg)
+PACKAGES=(xvfb xterm ffmpeg xdg-utils)
+BINARIES=(Xvfb xterm ffmpeg xdg-email)
 case "$WHAT" in
   product) ;;
   test | all)
-    PACKAGES+=(xdotool x11-utils x11-apps x11-xserver-utils xinput chromium iproute2 iptables nftables miniupnpd-nftables redis-server)
-    BINARIES+=(xdotool xdpyinfo xwd xmodmap xinput chromium ip iptables nft miniupnpd redis-server)
+    PACKAGES+=(xdotool x11-utils x11-apps x11-xserver-utils xinput chromium iproute2 iptables nftables miniupnpd-nftables redis-server desktop-file-utils libfile-mimeinfo-perl)
+    BINARIES+=(xdotool xdpyinfo xwd xmodmap xinput chromium ip iptables nft miniupnpd redis-server desktop-file-validate mimetype)
     if [ "$WHAT" = all ]; then PACKAGES+=(tigervnc-scraping-server websockify novnc); BINARIES+=(X0tigervnc websockify /usr/share/novnc/vnc_lite.html); fi
     ;;
   *) echo "usage: $0 [product|test|all]" >&2; exit 2 ;;

@@ -15,6 +15,8 @@ export interface RolesOptions {
   readonly viewports?: readonly [{ width: number; height: number }, { width: number; height: number }];
   /** Extra plugin folders both RAs load, as RA_PLUGIN_PATH. */
   readonly pluginPath?: string;
+  /** Extra variables for the novice's RA (a sandboxed mail program's HOME and XDG folders). */
+  readonly noviceEnv?: NodeJS.ProcessEnv;
 }
 
 /** A virtual desktop, a novice RA on it, a helper RA, and a Chromium page for each: one e2e stage. */
@@ -43,6 +45,7 @@ export class TwoRoles {
           display: desktop.display,
           plugins: options.novicePlugins,
           pluginPath: options.pluginPath,
+          env: options.noviceEnv,
         }),
       );
       const helper = track(await RaProcess.start(`${name}-helper`, { port: options.ports[1], pluginPath: options.pluginPath }));

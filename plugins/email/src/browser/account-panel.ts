@@ -98,13 +98,19 @@ function accountForm(): HTMLFormElement {
       'Your address (the sender)',
       h('input', { name: 'from', type: 'email', placeholder: 'the user name, if it is an address', maxlength: '254' }),
     ),
+    h(
+      'label',
+      {},
+      "Your company's CA file (if your helpdesk gave you one)",
+      h('input', { name: 'caFile', placeholder: '/etc/ssl/certs/company-ca.pem', maxlength: '4096', spellcheck: 'false' }),
+    ),
   );
 }
 
 function fill(form: HTMLFormElement, account: AccountView | undefined): void {
   if (!account) return;
-  for (const name of ['host', 'security', 'port', 'user', 'auth', 'from'] as const) {
-    (form.elements.namedItem(name) as HTMLInputElement | HTMLSelectElement).value = String(account[name]);
+  for (const name of ['host', 'security', 'port', 'user', 'auth', 'from', 'caFile'] as const) {
+    (form.elements.namedItem(name) as HTMLInputElement | HTMLSelectElement).value = String(account[name] ?? '');
   }
   (form.elements.namedItem('secret') as HTMLInputElement).value = '';
 }
@@ -118,6 +124,7 @@ function read(form: HTMLFormElement): Record<string, unknown> {
     auth: field(form, 'auth'),
     secret: field(form, 'secret'),
     from: field(form, 'from'),
+    caFile: field(form, 'caFile'),
   };
 }
 

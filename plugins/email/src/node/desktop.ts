@@ -12,7 +12,11 @@ const OUTBOX_KEPT_MS = 24 * 3600_000;
  * to Windows' Simple MAPI: the novice reviews and sends it), `xdg-open mailto:` a message with a link.
  */
 export class DesktopMail {
-  constructor(private readonly home: string) {}
+  /** `env`: the mail program's environment, for specs that sandbox it; RA's own otherwise. */
+  constructor(
+    private readonly home: string,
+    private readonly env?: NodeJS.ProcessEnv,
+  ) {}
 
   /** Opens a draft to `to` with the file attached: written first under `<RA home>/email/outbox`, 0600. */
   async draft(to: string, subject: string, body: string, attachment: { invitationId: string; fileName: string; data: Uint8Array }): Promise<void> {
@@ -22,12 +26,12 @@ export class DesktopMail {
     await mkdir(folder, { recursive: true, mode: 0o700 });
     const file = join(folder, attachment.fileName);
     await writeFile(file, attachment.data, { mode: 0o600 });
-    await run('xdg-email', ['--utf8', '--subject', subject, '--body', body, '--attach', file, to]);
+    await run('xdg-email', ['--utf8', '--subject', subject, '--body', body, '--attach', file, to], this.env);
   }
 
   /** Opens a `mailto:` URL in the mail program. */
   async open(url: string): Promise<void> {
-    await run('xdg-open', [url]);
+    await run('xdg-open', [url], this.env);
   }
 
   private async prune(outbox: string): Promise<void> {
@@ -47,9 +51,9 @@ const EXIT: Record<number, string> = {
   4: 'the mail program did not open',
 };
 
-function run(command: string, args: string[]): Promise<void> {
+function run(command: string, args: string[], env?: NodeJS.ProcessEnv): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'], env });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-500)));
     const timer = setTimeout(() => child.kill('SIGKILL'), RUN_MS);

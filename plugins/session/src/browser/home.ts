@@ -360,7 +360,7 @@ export function helpForm(app: SessionApp): HTMLElement {
     'form',
     { class: 'ra-form', id: 'ra-help-form' },
     h('label', {}, 'Invitation file', fileInput),
-    h('label', {}, 'or where the invitation is (an address one of your transports can open)', sourceInput),
+    h('label', {}, 'or its link (ra-invite:…), or where it is (an address one of your transports can open)', sourceInput),
     preview,
     h('label', {}, 'Password', h('input', { name: 'password', type: 'password', autocomplete: 'off', maxlength: '256', id: 'ra-password' })),
     h('label', {}, 'Your name, as the other person will see it', h('input', { name: 'helperName', maxlength: '64' })),

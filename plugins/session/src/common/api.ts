@@ -13,4 +13,5 @@ export * from './policy.js';
 export * from './views.js';
 
 export const INVITATION_FILE_NAME = 'RAInvitation.msrcincident';
-export const INVITATION_MEDIA_TYPE = 'application/x-msrcincident+xml';
+/** The invitation file's type: the one `ra integrate desktop` registers, so a double-click opens RA. */
+export const INVITATION_MEDIA_TYPE = 'application/x-msrcincident';
