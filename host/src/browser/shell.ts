@@ -89,6 +89,4 @@ async function boot(token: string): Promise<void> {
   }
 }
 
-const token = takeToken();
-if (token) void boot(token);
-else stranger();
+void takeToken().then((token) => (token ? boot(token) : stranger()));

@@ -16,6 +16,11 @@ const HELP = `ra ${VERSION}: RA Remote Assistance
 
 Usage:
   ra [start] [START OPTIONS]         run RA and its web UI until Ctrl+C; settings changes apply live
+  ra show [INVITATION]               RA's page in the browser, starting RA if needed; with an invitation (a file
+                                     or an ra-invite: link), opened on Help someone, asking for the password
+  ra integrate desktop [--uninstall] [--system]
+                                     make .msrcincident files and ra-invite: links open RA (ra show): the
+                                     file type, a launcher and the defaults, for you (or everyone, as root)
   ra plugins list [--json]           every plugin: id, version, state, reason, ms
   ra plugins enable ID               enable a plugin (refused if policy blocks it)
   ra plugins disable ID              disable a plugin (refused if policy locks it)
@@ -69,10 +74,12 @@ const OPTIONS = {
   'ui-port': { type: 'string' },
   display: { type: 'string' },
   'virtual-desktop': { type: 'boolean' },
+  uninstall: { type: 'boolean' },
+  system: { type: 'boolean' },
 } as const;
 
 /** The host's own verbs; every other is a command an active plugin contributes. */
-const BUILTIN = new Set(['start', 'plugins', 'policy', 'settings']);
+const BUILTIN = new Set(['start', 'show', 'integrate', 'plugins', 'policy', 'settings']);
 
 async function main(argv: string[]): Promise<void> {
   const verb = firstWord(argv);
@@ -102,6 +109,10 @@ async function main(argv: string[]): Promise<void> {
     virtualDesktop: o['virtual-desktop'] ?? false,
   });
   if (command === 'settings') return settingsCommand(env, sub ?? 'list', rest, json);
+  if (command === 'show') {
+    if (rest.length) throw new UsageError('ra show takes at most one invitation');
+    return void process.stdout.write(`${await (await import('./show.js')).showPage(env, sub, process.cwd())}\n`);
+  }
   switch (`${command} ${sub ?? ''}`.trim()) {
     case 'start':
       return (await import('./start.js')).start(env, VERSION, startOptions());
@@ -124,6 +135,11 @@ async function main(argv: string[]): Promise<void> {
       return verify(env, rest[0], o.key);
     case 'policy show':
       return show(env, json);
+    case 'integrate desktop': {
+      if (rest.length) throw new UsageError('ra integrate desktop takes only --uninstall and --system');
+      const done = await (await import('./integrate.js')).integrateDesktop({ uninstall: o.uninstall ?? false, system: o.system ?? false });
+      return void process.stdout.write(`${done.join('\n')}\n`);
+    }
     default:
       throw new UsageError(`unknown command '${[command, sub].filter(Boolean).join(' ')}'`);
   }

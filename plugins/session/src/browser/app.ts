@@ -15,6 +15,8 @@ export type Page = 'home' | 'invite' | 'help' | 'settings';
 type FrameListener = (payload: string | Uint8Array) => void;
 
 /** Ended sessions the person dismissed, kept for the tab so a reload does not bring them back. */
+/** The address's field naming an invitation to open, as `ra show` writes it. */
+const OPEN_FIELD = 'open';
 const DISMISSED_KEY = 'ra.session.dismissed';
 
 /**
@@ -62,13 +64,15 @@ export class SessionApp {
       },
       back: () => (this.lost.hidden = true),
     });
-    this.show('home');
+    const given = openedWith();
+    this.show(given ? 'help' : 'home', undefined, given);
   }
 
-  show(page: Page, notice?: HTMLElement): void {
+  /** `given`: an invitation the Help page opens at once (`ra show FILE`, a double-clicked invitation). */
+  show(page: Page, notice?: HTMLElement, given?: string): void {
     if (notice || page !== this.page) this.notice = notice;
     this.page = page;
-    const view = page === 'invite' ? inviteForm(this) : page === 'help' ? helpForm(this) : page === 'settings' ? settingsPage(this) : homePage(this);
+    const view = page === 'invite' ? inviteForm(this) : page === 'help' ? helpForm(this, given) : page === 'settings' ? settingsPage(this) : homePage(this);
     this.pageView.replaceChildren(...(this.notice ? [this.notice] : []), view);
     this.homePanels?.show(page === 'home');
   }
@@ -170,4 +174,15 @@ function readDismissed(): string[] {
 
 function writeDismissed(ids: Set<string>): void {
   sessionStorage.setItem(DISMISSED_KEY, JSON.stringify([...ids]));
+}
+
+/** The invitation the address names (`#open=…`, from `ra show`), taken out of the address so a reload does not open it again. */
+function openedWith(): string | undefined {
+  const fragment = new URLSearchParams(location.hash.slice(1));
+  const given = fragment.get(OPEN_FIELD);
+  if (given === null) return undefined;
+  fragment.delete(OPEN_FIELD);
+  const rest = fragment.toString();
+  history.replaceState(history.state, '', `${location.pathname}${location.search}${rest ? `#${rest}` : ''}`);
+  return given.trim() || undefined;
 }

@@ -350,7 +350,7 @@ function download(file: { name: string; mediaType: string; text: string }): void
  * The helper's form: the invitation (a file, or where it is), then what it says (who, their message,
  * until when) before any password is asked for; then the password and the helper's own name.
  */
-export function helpForm(app: SessionApp): HTMLElement {
+export function helpForm(app: SessionApp, given?: string): HTMLElement {
   const status = h('div', { 'aria-live': 'polite' });
   const preview = h('div', { id: 'ra-preview', 'aria-live': 'polite' });
   const connect = h('button', { class: 'ra-btn', type: 'submit', id: 'ra-connect', disabled: true }, 'Connect');
@@ -401,6 +401,12 @@ export function helpForm(app: SessionApp): HTMLElement {
     clearTimeout(typing);
     typing = setTimeout(look, 600);
   });
+  // Opened with an invitation (`ra show FILE`, a double-click): what it says shows at once, the password is next.
+  if (given) {
+    sourceInput.value = given;
+    look();
+    queueMicrotask(() => form.querySelector<HTMLInputElement>('#ra-password')?.focus());
+  }
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     const who = { password: field(form, 'password'), helperName: field(form, 'helperName') };
