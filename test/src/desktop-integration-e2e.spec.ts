@@ -3,6 +3,7 @@ import { execFile } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { until } from '@ra/kernel/testing';
 import type { Browser } from 'playwright-core';
@@ -16,8 +17,9 @@ const PASSWORD = 'silver-kite-8';
 /**
  * `ra integrate desktop` in a sandboxed HOME and XDG folders: the invitation type, the launcher and the defaults,
  * checked with xdg-mime and desktop-file-validate; then the launcher's Exec line run as a double-click runs it, for a
- * helper whose RA is not running yet: RA starts, the browser (a recorder) gets RA's address with a one-time pass, and
- * Chromium opening it shows the invitation with the password prompt; the helper connects. `--uninstall` undoes it all.
+ * helper whose RA is not running yet: RA starts, the browser (a recorder) is asked to open a 0600 file that redirects to
+ * RA's page, and Chromium opening it shows the invitation with the password prompt; the helper connects. `--uninstall`
+ * undoes it all.
  */
 describe('end to end: the desktop opens invitations (ra integrate desktop, ra show)', function () {
   this.timeout(120_000);
@@ -36,16 +38,16 @@ describe('end to end: the desktop opens invitations (ra integrate desktop, ra sh
     invitation = join(dir, 'Invitation from Nora.msrcincident');
     const made = await novice.api('POST', '/api/invitations', { via: 'file', target: invitation, password: PASSWORD, name: 'Nora' });
     assert.equal(made.status, 200, JSON.stringify(made.body));
-    // The helper's browser: the default for http in the sandbox, writing down the address it was asked to open.
+    // The helper's browser: the default for http and HTML files in the sandbox, writing down the address it was asked to open.
     opened = join(dir, 'browser.txt');
     await mkdir(join(dir, 'data', 'applications'), { recursive: true });
     await writeFile(join(dir, 'browser.sh'), `#!/bin/sh\nprintf '%s\\n' "$1" >> '${opened}'\n`);
     await chmod(join(dir, 'browser.sh'), 0o755);
     await writeFile(
       join(dir, 'data', 'applications', 'e2e-browser.desktop'),
-      `[Desktop Entry]\nType=Application\nName=Browser\nExec=${join(dir, 'browser.sh')} %u\nMimeType=x-scheme-handler/http;\n`,
+      `[Desktop Entry]\nType=Application\nName=Browser\nExec=${join(dir, 'browser.sh')} %u\nMimeType=x-scheme-handler/http;text/html;\n`,
     );
-    await run('xdg-mime', ['default', 'e2e-browser.desktop', 'x-scheme-handler/http'], { env: { ...process.env, ...xdg } });
+    await run('xdg-mime', ['default', 'e2e-browser.desktop', 'x-scheme-handler/http', 'text/html'], { env: { ...process.env, ...xdg } });
     helperHome = join(dir, 'helper-ra');
     await mkdir(helperHome, { recursive: true });
     await writeFile(join(helperHome, 'settings.json'), JSON.stringify({ plugins: { 'ra.session': { settings: { listenHost: '127.0.0.1', port: 34582 } } } }));
@@ -93,14 +95,17 @@ describe('end to end: the desktop opens invitations (ra integrate desktop, ra sh
       },
     });
     assert.equal(shown.stdout, `RA opens the invitation in your browser: ${invitation}\n`);
-    await until(async () => (await readFile(opened, 'utf8').catch(() => '')).includes('http://'), 10_000, 'no browser was opened');
-    const address = new URL((await readFile(opened, 'utf8')).trim().split('\n').at(-1)!);
-    const fragment = new URLSearchParams(address.hash.slice(1));
-    assert.equal(fragment.get('open'), invitation);
-    assert.ok(fragment.get('pass'), 'a one-time pass');
-    assert.equal(fragment.get('token'), null, "never RA's secret: the browser's command line is readable by any local user");
+    await until(async () => (await readFile(opened, 'utf8').catch(() => '')).includes('/run/show-'), 10_000, 'no browser was opened');
+    // xdg-open hands a file:// address to the browser as a path or as the URL, as the browser's launcher asks.
+    const given = (await readFile(opened, 'utf8')).trim().split('\n').at(-1)!;
+    const address = given.startsWith('file://') ? given : pathToFileURL(given).href;
+    // The browser's command line, readable by any local user, names a file only this user can read.
+    const { secret } = JSON.parse(await readFile(join(helperHome, 'run', 'host.json'), 'utf8')).api;
+    assert.ok(!given.includes(secret) && !given.includes('token'), given);
+    const redirect = fileURLToPath(address);
+    assert.equal((await stat(redirect)).mode & 0o777, 0o600);
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    await page.goto(address.href);
+    await page.goto(address);
     await until(
       async () =>
         /Nora/.test(
@@ -113,15 +118,8 @@ describe('end to end: the desktop opens invitations (ra integrate desktop, ra sh
       'the invitation was not shown',
     );
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'ra-password', 'the password is asked for next');
-    assert.equal(new URL(page.url()).hash, '', 'the pass and the invitation are gone from the address');
+    assert.equal(new URL(page.url()).hash, '', 'the secret and the invitation are gone from the address bar');
     await snap(page, 'desktop-01-double-clicked-invitation');
-    // The pass was spent: the same address opened again gets nowhere.
-    const again = await fetch(new URL('/api/ui/claim', address), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ pass: fragment.get('pass') }),
-    });
-    assert.equal(again.status, 403);
     await page.locator('#ra-password').fill(PASSWORD);
     await page.getByLabel(/Your name/).fill('Hank');
     await page.locator('#ra-connect').click();

@@ -14,6 +14,3 @@ export const TOKEN_PROTOCOL = 'ra-token.';
 
 /** The name of the fragment's field, as in `http://127.0.0.1:PORT/#token=…`. */
 export const TOKEN_FIELD = 'token';
-
-/** A one-time pass in the fragment instead (`#pass=…`), from `ra show`: the page trades it for the secret. */
-export const PASS_FIELD = 'pass';

@@ -89,4 +89,6 @@ async function boot(token: string): Promise<void> {
   }
 }
 
-void takeToken().then((token) => (token ? boot(token) : stranger()));
+const token = takeToken();
+if (token) void boot(token);
+else stranger();

@@ -62,7 +62,11 @@ export async function integrateDesktop(options: { uninstall: boolean; system: bo
       await writeFile(join(mime, 'packages', MIME_FILE), MIME_XML);
       await mkdir(apps, { recursive: true });
       await writeFile(join(apps, DESKTOP_FILE), desktopEntry());
-      await validate(join(apps, DESKTOP_FILE));
+      // A launcher the desktop would refuse is not left behind.
+      await validate(join(apps, DESKTOP_FILE)).catch(async (e: Error) => {
+        await rm(join(apps, DESKTOP_FILE), { force: true });
+        throw e;
+      });
       await setDefaults(defaults, DESKTOP_FILE);
       done.push(`Installed the type ${INVITATION_TYPE} (*.msrcincident): ${join(mime, 'packages', MIME_FILE)}`);
       done.push(`Installed the launcher for invitation files and ra-invite: links: ${join(apps, DESKTOP_FILE)}`);
@@ -104,9 +108,11 @@ function desktopEntry(): string {
   ].join('\n');
 }
 
+/** The Desktop Entry spec's quoting: `"`, `` ` ``, `$` and `\` escaped inside the quotes, then every `\` again (it is a string value). */
 function quote(arg: string): string {
   if (/^[A-Za-z0-9_./+-]+$/.test(arg)) return arg;
-  return `"${arg.replace(/["`$\\]/g, (c) => `\\\\${c}`).replace(/%/g, '%%')}"`;
+  const inQuotes = arg.replace(/["`$\\]/g, '\\$&').replace(/\\/g, '\\\\');
+  return `"${inQuotes.replace(/%/g, '%%')}"`;
 }
 
 /** desktop-file-validate, when installed, must pass the launcher. */
@@ -120,8 +126,10 @@ async function validate(path: string): Promise<void> {
 /** Sets (or with no desktop file, removes) RA as the default for its two types in a mimeapps.list, keeping the rest. */
 async function setDefaults(path: string, desktop: string | undefined): Promise<void> {
   const text = await readFile(path, 'utf8').catch(() => '');
-  const ours = (line: string) => line.startsWith(`${INVITATION_TYPE}=`) || line.startsWith(`${LINK_TYPE}=`);
-  const lines = text.split('\n').filter((line) => !ours(line));
+  // Only RA's own lines: another program the user chose for these types stays chosen on --uninstall.
+  const ours = (line: string) => line === `${INVITATION_TYPE}=${DESKTOP_FILE}` || line === `${LINK_TYPE}=${DESKTOP_FILE}`;
+  const theirs = (line: string) => line.startsWith(`${INVITATION_TYPE}=`) || line.startsWith(`${LINK_TYPE}=`);
+  const lines = text.split('\n').filter((line) => !ours(line) && !(desktop && theirs(line)));
   if (desktop) {
     let at = lines.findIndex((line) => line.trim() === '[Default Applications]');
     if (at < 0) at = lines.push('[Default Applications]') - 1;

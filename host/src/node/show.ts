@@ -1,32 +1,51 @@
 import { spawn } from 'node:child_process';
-import { mkdir, open, readFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { PASS_FIELD } from '../browser/access.js';
-import { HttpApiClient } from './api-client.js';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { TOKEN_FIELD } from '../browser/access.js';
 import { CliError } from './cli-error.js';
 import type { Environment } from './environment.js';
 import { readStatus, type HostStatus } from './status.js';
-import { PASS_NEW } from './web/server.js';
 
 /** How long a started RA may take to serve its page. */
 const START_MS = 30_000;
 /** The page's field naming an invitation to open (ra.session reads it). */
 const OPEN_FIELD = 'open';
+/** Redirect files are removed by the next `ra show` once this old: the browser read them long before. */
+const REDIRECT_KEPT_MS = 60_000;
 
 /**
  * `ra show [INVITATION]`: RA's page in the browser, RA started first when it is not running, which is what a
  * double-clicked invitation or a clicked `ra-invite:` link runs. With an invitation (a file, `file://` URI or link),
  * the page opens it on Help someone, showing who sent it and asking for the password. The browser's command line,
- * which any local user can read, carries a one-time pass, never the secret.
+ * which any local user can read, names only a 0600 file that redirects to the page's secret address.
  */
 export async function showPage(env: Environment, invitation: string | undefined, cwd: string): Promise<string> {
   const status = (await readStatus(env.home)) ?? (await startDetached(env));
   const api = status.api!;
-  const { pass } = await new HttpApiClient(api.url, api.secret).call<{ pass: string }>('POST', PASS_NEW);
   const open = invitation ? `&${OPEN_FIELD}=${encodeURIComponent(source(invitation, cwd))}` : '';
-  await browse(`${api.url}#${PASS_FIELD}=${pass}${open}`);
+  await browse(await redirect(env, `${api.url}#${TOKEN_FIELD}=${api.secret}${open}`));
   return invitation ? `RA opens the invitation in your browser: ${invitation}` : 'RA opens in your browser';
+}
+
+/** A page in `<RA home>/run`, readable by this user only, that sends the browser on to `url`; its `file://` address. */
+async function redirect(env: Environment, url: string): Promise<string> {
+  const run = join(env.home, 'run');
+  await mkdir(run, { recursive: true, mode: 0o700 });
+  for (const name of await readdir(run)) {
+    const old = join(run, name);
+    if (/^show-.+\.html$/.test(name) && Date.now() - ((await stat(old).catch(() => undefined))?.mtimeMs ?? Date.now()) > REDIRECT_KEPT_MS)
+      await rm(old, { force: true });
+  }
+  const path = join(run, `show-${randomBytes(8).toString('hex')}.html`);
+  const attr = url.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+  await writeFile(
+    path,
+    `<!doctype html><meta charset="utf-8"><meta http-equiv="refresh" content="0;url=${attr}"><title>RA</title><a href="${attr}">Open RA</a>\n`,
+    { mode: 0o600 },
+  );
+  return pathToFileURL(path).href;
 }
 
 /** A path as RA's file transport reads it (absolute), a `file://` URI as its path, a link as it is. */

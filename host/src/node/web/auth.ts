@@ -8,15 +8,9 @@ import { TOKEN_PROTOCOL } from '../../browser/access.js';
  * other server on 127.0.0.1. Holds the checks against DNS rebinding (Host) and cross-site requests
  * (Origin).
  */
-/** A pass to the page lasts this long, once; a browser that needs longer to start gets a new one from `ra show`. */
-const PASS_MS = 120_000;
-const MAX_PASSES = 8;
-
 export class Gate {
   readonly secret = randomBytes(32).toString('base64url');
   private port = 0;
-  /** One-time passes, with when each runs out. */
-  private readonly passes = new Map<string, number>();
 
   /** Set once the server listens: Host and Origin checks need the real port. */
   listening(port: number): void {
@@ -50,25 +44,6 @@ export class Gate {
     const offered = (request.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim());
     const token = offered.find((p) => p.startsWith(TOKEN_PROTOCOL))?.slice(TOKEN_PROTOCOL.length);
     return this.authenticated(request) || (token !== undefined && this.matches(token));
-  }
-
-  /**
-   * A one-time pass for a page that `ra show` opens: the browser's command line, which any local user can read,
-   * carries it instead of the secret. The page trades it once for the secret (`claim`).
-   */
-  pass(): string {
-    const now = Date.now();
-    for (const [code, until] of this.passes) if (until <= now || this.passes.size >= MAX_PASSES) this.passes.delete(code);
-    const code = randomBytes(24).toString('base64url');
-    this.passes.set(code, now + PASS_MS);
-    return code;
-  }
-
-  /** The secret, for a pass given out and not yet used nor run out; the pass is spent either way. */
-  claim(code: string): string | undefined {
-    const until = this.passes.get(code);
-    this.passes.delete(code);
-    return until !== undefined && until > Date.now() ? this.secret : undefined;
   }
 
   /** Compares digests, so neither the secret's content nor its length shows in the timing. */

@@ -11,10 +11,6 @@ import { settingsRoutes } from './settings-routes.js';
 import { SocketHub } from './sockets.js';
 import { fileInside, SHELL_FILES, SHELL_SCRIPTS, sendFile } from './static.js';
 
-/** `ra show` asks for a one-time pass (with the secret); the page it opens trades the pass for the secret. */
-export const PASS_NEW = '/api/ui/pass';
-const PASS_CLAIM = '/api/ui/claim';
-
 export type WebKernel = Pick<Kernel, 'records' | 'contributions' | 'onDidChange' | 'policy' | 'settingViews' | 'changeSetting'>;
 
 /** The host's routes and the plugins' routes, in that order: one table for HTTP and in-process calls. */
@@ -106,9 +102,7 @@ export class WebServer {
     const refused = this.gate.refuseHost(request) ?? (method === 'GET' || method === 'HEAD' ? undefined : this.gate.refuseOrigin(request));
     if (refused) return api ? sendJson(response, 403, { error: refused }) : sendText(response, 403, `${refused}\n`);
     if (url.searchParams.has('k')) return this.stranger(response, api, true);
-    if (api && method === 'POST' && url.pathname === PASS_CLAIM) return this.claim(request, response);
     if (api && !this.gate.authenticated(request)) return this.stranger(response, api);
-    if (api && method === 'POST' && url.pathname === PASS_NEW) return sendJson(response, 200, { pass: this.gate.pass() });
     if (api) return this.api(request, response, method, url);
     if (method !== 'GET' && method !== 'HEAD') return sendText(response, 405, `${method} is not allowed here\n`);
     const shell = SHELL_FILES[url.pathname];
@@ -119,14 +113,6 @@ export class WebServer {
     const file = await fileInside(root, rest ?? url.pathname.slice(1));
     if ('status' in file) return sendText(response, file.status, `refused: ${url.pathname}\n`);
     return sendFile(request, response, file);
-  }
-
-  /** A page opened by `ra show` trades its one-time pass for the secret. */
-  private async claim(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const body = (await readJsonBody(request).catch(() => undefined)) as { pass?: unknown } | undefined;
-    const token = typeof body?.pass === 'string' ? this.gate.claim(body.pass) : undefined;
-    if (token) return sendJson(response, 200, { token });
-    sendJson(response, 403, { error: 'this link to RA was used already or has run out; open RA again from its menu' });
   }
 
   /** Someone without the secret, or with it in the query (the old address): says where the right address is. */

@@ -21,9 +21,10 @@ describe('e-mail account file', () => {
     assert.deepEqual(view, { host: 'smtp.example.org', port: 587, security: 'starttls', user: 'nora@example.org', auth: 'password', from: 'nora@example.org' });
     assert.equal((await stat(file.path)).mode & 0o777, 0o600);
     assert.equal((await file.load())?.secret, 's3cret-pass');
-    // Saved again without a secret: the one saved stays.
-    await file.save({ ...FORM, host: 'mail.example.org', secret: '' });
-    assert.deepEqual([(await file.load())?.host, (await file.load())?.secret], ['mail.example.org', 's3cret-pass']);
+    // Saved again without a secret: the one saved stays, for the same server and user only.
+    await file.save({ ...FORM, port: 465, security: 'tls', secret: '' });
+    assert.deepEqual([(await file.load())?.port, (await file.load())?.secret], [465, 's3cret-pass']);
+    await assert.rejects(file.save({ ...FORM, host: 'mail.example.org', secret: '' }), /give the password/);
     await file.remove();
     assert.equal(await file.load(), undefined);
   });

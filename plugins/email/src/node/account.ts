@@ -46,7 +46,10 @@ export class AccountFile {
   /** Saves what the page sent; an empty secret keeps the saved one. Returns the account without its secret. */
   async save(form: unknown): Promise<AccountView> {
     const given = checkAccount(form, false);
-    const secret = given.secret || (await this.load().catch(() => undefined))?.secret;
+    // The saved secret stays only for the same server, user and way of signing in: never sent to a new server.
+    const saved = await this.load().catch(() => undefined);
+    const same = saved && saved.host === given.host && saved.user === given.user && saved.auth === given.auth;
+    const secret = given.secret || (same ? saved.secret : undefined);
     if (!secret) throw new ApiError(400, given.auth === 'oauth2' ? 'give the OAuth2 access token' : 'give the password');
     await writeFileAtomic(this.path, JSON.stringify({ ...given, secret }, null, 2), 0o600);
     return view(given);

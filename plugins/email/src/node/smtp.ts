@@ -25,14 +25,16 @@ export async function sendMail(account: Account, mail: Mail): Promise<string> {
   const ca = account.caFile
     ? await readFile(account.caFile, 'utf8').catch((e: Error) => fail(`cannot read the CA file ${account.caFile}: ${e.message}`))
     : undefined;
+  // An IPv6 address is written in brackets, as in a URL; the socket takes it without them.
+  const host = account.host.replace(/^\[(.*)\]$/, '$1');
   const transport = nodemailer.createTransport({
-    host: account.host,
+    host,
     port: account.port,
     secure: account.security === 'tls',
     requireTLS: account.security === 'starttls',
     auth: account.auth === 'oauth2' ? { type: 'OAuth2', user: account.user, accessToken: account.secret } : { user: account.user, pass: account.secret },
     // SNI takes names only; an address is checked against the certificate all the same.
-    tls: { ...(isIP(account.host) ? {} : { servername: account.host }), minVersion: 'TLSv1.2', rejectUnauthorized: true, ...(ca && { ca }) },
+    tls: { ...(isIP(host) ? {} : { servername: host }), minVersion: 'TLSv1.2', rejectUnauthorized: true, ...(ca && { ca }) },
     connectionTimeout: TIMEOUT_MS,
     greetingTimeout: TIMEOUT_MS,
     socketTimeout: TIMEOUT_MS,
@@ -80,14 +82,18 @@ function explain(e: NodemailerError, account: Account, to: string): string {
       : `${server} refused the user name or password for ${account.user}${said}`;
   if (CERTIFICATE.test(detail))
     return `${server} showed a certificate RA cannot trust (${(cause?.code ?? e.message).slice(0, 120)}): check the server name, or give your company's CA file`;
-  if (/STARTTLS/i.test(e.message) || (code === 'ETLS' && account.security === 'starttls'))
+  // nodemailer's words when the server refuses STARTTLS or never offers it (smtp-connection, requireTLS).
+  if (/^Error upgrading connection with STARTTLS|does not support required STARTTLS/.test(e.message))
     return `${server} offers no STARTTLS, and RA never sends mail in plain text: ask your provider for the secure port (587 with STARTTLS or 465 with TLS)`;
-  if (code === 'ETLS' || /wrong version number|WRONG_VERSION/i.test(detail))
+  if (/wrong version number|WRONG_VERSION/i.test(detail))
     return `${server} does not speak TLS on this port: check the port and the security (465 with TLS, 587 with STARTTLS)`;
   if (e.responseCode === 552 || e.responseCode === 523 || /too (big|large)|size/i.test(e.response ?? '')) return `the message is too big for ${server}${said}`;
   if (code === 'EENVELOPE') return `${server} refused to send to ${to}${said}`;
   if (/ECONNREFUSED/.test(detail)) return `nothing answers at ${server}: check the server name and port, and that the server is up`;
   if (/ENOTFOUND|EAI_AGAIN|EDNS/.test(detail)) return `there is no server called ${account.host}: check its name`;
+  if (code === 'ETLS') return `the secure connection to ${server} failed: ${e.message.replace(/^Error initiating TLS - /, '').slice(0, 160)}`;
+  if (code === 'ETIMEDOUT' && /greeting/i.test(e.message))
+    return `${server} never greeted RA: check the port and the security (465 takes TLS from the start, 587 STARTTLS)`;
   if (code === 'ETIMEDOUT') return `${server} did not answer in time`;
   if (code === 'ECONNECTION' || /ECONNRESET|EPIPE|closed/i.test(detail)) return `${server} closed the connection before the message was sent; try again`;
   return `${server} could not send it${said || `: ${e.message.slice(0, 160)}`}`;

@@ -14,9 +14,9 @@ export type Page = 'home' | 'invite' | 'help' | 'settings';
 
 type FrameListener = (payload: string | Uint8Array) => void;
 
-/** Ended sessions the person dismissed, kept for the tab so a reload does not bring them back. */
 /** The address's field naming an invitation to open, as `ra show` writes it. */
 const OPEN_FIELD = 'open';
+/** Ended sessions the person dismissed, kept for the tab so a reload does not bring them back. */
 const DISMISSED_KEY = 'ra.session.dismissed';
 
 /**

@@ -78,7 +78,6 @@ async function openRequest(ctx: CliContext): Promise<Record<string, unknown>> {
   return { source: ctx.existingPath(ctx.args[0]), password: await ctx.password(), helperName: ctx.text('name') };
 }
 
-/** `list` (the default, no argument) or one of `verbs` with one id. */
 /** `--via` and its target: `--to` a recipient, or `--out` a file (made absolute here: the running RA has its own folder). */
 function destination(ctx: CliContext, command: string, fallback?: string): { via: string; target: string } {
   const via = ctx.text('via') ?? fallback;
@@ -106,6 +105,7 @@ function printSent(ctx: CliContext, via: string, { invitation: i, receipt }: Sen
   );
 }
 
+/** `list` (the default, no argument) or one of `verbs` with one id. */
 function action(ctx: CliContext, command: string, verbs: string[]): [string, string | undefined] {
   const [verb = 'list', ...rest] = ctx.args;
   if (!verbs.includes(verb)) throw new UsageError(`ra ${command} has no '${verb}'; use ${verbs.join(', ')}`);

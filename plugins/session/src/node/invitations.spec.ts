@@ -245,6 +245,19 @@ describe('invitations: lifetime, policy and delivery', () => {
     const delivery = async (id: string) => (await store.get(id))?.delivery;
     const settle = () => new Promise((r) => setTimeout(r, 20));
 
+    it('drops the steps an earlier send reports after the invitation was sent again', async () => {
+      const { invitation } = await invitations.create({ via: 'messenger', target: 'hank', password: 'pw' });
+      const first = later;
+      await invitations.resend(invitation.invitationId, { via: 'file', target: '/tmp/again.msrcincident' });
+      first('accepted');
+      await settle();
+      assert.deepEqual(
+        [(await delivery(invitation.invitationId))?.transport, (await delivery(invitation.invitationId))?.state],
+        ['file', 'sent'],
+        "the messenger's late answer does not land on the file's delivery",
+      );
+    });
+
     it('keeps every step on the record, persisted, and tells the pages each time', async () => {
       const { invitation } = await invitations.create({ via: 'messenger', target: 'hank', password: 'pw' });
       assert.deepEqual([invitation.delivery?.state, invitation.delivery?.target, invitation.delivery?.transport], ['sent', 'hank', 'messenger']);

@@ -64,6 +64,8 @@ export interface InvitationDeps {
 /** How long a transport may take to withdraw an invitation, or to list its targets, before RA goes on without. */
 export const TRANSPORT_CALL_MS = 5_000;
 
+/** Invitations whose latest send is remembered; one older than these has long stopped reporting. */
+const MAX_SENDS = 1000;
 /** The most picker entries the invite form shows. */
 const MAX_TARGETS = 500;
 const MAX_TEXT = 300;
@@ -94,6 +96,9 @@ export const ENDED_LISTED_MS = 24 * 3600_000;
 
 /** The novice's invitations: made under policy, sent through a transport (or downloaded), expired or deleted at will. */
 export class Invitations {
+  /** The latest send of each invitation, so late steps of an earlier one are dropped; the oldest go past MAX_SENDS. */
+  private readonly sends = new Map<string, object>();
+
   constructor(private readonly deps: InvitationDeps) {}
 
   /** What the invite form may offer: only lifetimes within the cap. */
@@ -223,7 +228,13 @@ export class Invitations {
     }
     const to = outgoing?.target ?? target;
     const id = record.invitationId;
+    // Steps a transport reports late for an earlier send (a messenger's "accepted" after a resend by e-mail) are not this one's.
+    const send = {};
+    this.sends.delete(id);
+    this.sends.set(id, send);
+    if (this.sends.size > MAX_SENDS) this.sends.delete(this.sends.keys().next().value!);
     const progress = (state: DeliveryState, detail?: string) => {
+      if (this.sends.get(id) !== send) return;
       if (!DELIVERY_STATES.includes(state) || (detail !== undefined && typeof detail !== 'string'))
         return this.deps.logger.warn(`${transport.title} reported '${String(state)}' for invitation ${id}, which is no delivery step; ignored`);
       // The receipt's target, once there is one, names where it went better than what the novice typed.

@@ -146,6 +146,13 @@ export function readInvitation(input: string | Uint8Array): Invitation {
 /** The invitation, frozen, once its fields, key and signature check out; else the InvitationError that names what does not. */
 export function verified(invitation: Invitation, signature: Uint8Array): Invitation {
   checkFields(invitation);
+  for (const address of invitation.addresses) {
+    try {
+      fileAddress(address);
+    } catch (e) {
+      throw new InvitationError(`the invitation’s address list is invalid: ${(e as Error).message}`);
+    }
+  }
   if (keyFingerprint(invitation.publicKey) !== invitation.keyFingerprint) {
     throw new InvitationError('the invitation’s key fingerprint does not match its public key');
   }

@@ -61,12 +61,15 @@ describe('invitation link (ra-invite:)', () => {
       refuses(link.slice(0, at) + c + link.slice(at + 1), /changed|does not|invalid|not text|not after|too far/);
     }
     refuses(`${link}%20`, /characters a link never has/);
+    // Broken across lines by a mail program, and quoted in a reply: still the same link.
+    const quoted = `${link.slice(0, 300)}\n> ${link.slice(300, 700)}\r\n> ${link.slice(700)}`;
+    assert.deepEqual(readInvitationLink(quoted), { ...invitation, message: '' });
     refuses(`${link}AAAA`, /signature does not match/);
   });
 
   it('refuses what is no RA link, or one too long to be one', () => {
     refuses('https://example.org/', /not an RA invitation link/);
-    refuses(`ra-invite:${'A'.repeat(5000)}`, /too long/);
+    refuses(`ra-invite:${'A'.repeat(20_000)}`, /too long/);
     refuses('ra-invite:Ag', /version 2/);
   });
 });

@@ -9,12 +9,12 @@ import { INVITATION_VERSION, signedBytes, verified, type Invitation, type Invita
  * canonical bytes as the file (`signedBytes`), with the message left out: a mail program takes about 2,000
  * characters of `mailto:` URL, room for the key and the signature but not for a long message. It never holds the
  * password. Layout: u8 version, 16 B id, u32 created, u32 expires (Unix seconds), u8 flags (bit 0: a password),
- * 32 B secret, u8 + name, u16 + addresses joined by `;`, u16 + public key (SPKI DER), then the signature.
+ * 32 B secret, u16 + name, u16 + addresses joined by `;`, u16 + public key (SPKI DER), then the signature.
  */
 export const LINK_SCHEME = 'ra-invite:';
 
-/** Longer than any link RA writes (about 950 characters): anything longer is refused before it is decoded. */
-const MAX_LINK_CHARS = 4096;
+/** Longer than any link RA writes (about 950 characters, more with many addresses): anything longer is refused before it is decoded. */
+export const MAX_LINK_CHARS = 16_384;
 const ID_BYTES = 16;
 const SECRET_BYTES = 32;
 const LAST_SECOND = 2 ** 32;
@@ -30,8 +30,8 @@ export function writeInvitationLink(invitation: Invitation, signer: Pick<Invitat
   const addresses = Buffer.from(linked.addresses.join(';'), 'utf8');
   const created = seconds(linked.createdAt);
   const expires = seconds(linked.expiresAt);
-  if (name.length > 255) throw new InvitationError('cannot make a link: the name is over 255 bytes');
-  if (addresses.length > 0xffff || expires >= LAST_SECOND) throw new InvitationError('cannot make a link: its addresses or expiry do not fit one');
+  if (name.length > 0xffff || addresses.length > 0xffff || expires >= LAST_SECOND)
+    throw new InvitationError('cannot make a link: its name, addresses or expiry do not fit one');
   const head = Buffer.alloc(1 + ID_BYTES + 9);
   head.writeUInt8(linked.version, 0);
   Buffer.from(linked.invitationId, 'base64url').copy(head, 1);
@@ -41,7 +41,7 @@ export function writeInvitationLink(invitation: Invitation, signer: Pick<Invitat
   const token = Buffer.concat([
     head,
     linked.invitationSecret,
-    Uint8Array.of(name.length),
+    u16(name.length),
     name,
     u16(addresses.length),
     addresses,
@@ -56,7 +56,8 @@ export function writeInvitationLink(invitation: Invitation, signer: Pick<Invitat
 export function readInvitationLink(text: string): Invitation {
   const trimmed = text.trim();
   if (!isInvitationLink(trimmed)) throw new InvitationError(`this is not an RA invitation link: it does not start with ${LINK_SCHEME}`);
-  const token = trimmed.slice(LINK_SCHEME.length);
+  // A mail program may break a long link across lines, and a reply quotes them with '>': both go.
+  const token = trimmed.slice(LINK_SCHEME.length).replace(/[\s>]+/g, '');
   if (token.length > MAX_LINK_CHARS) throw new InvitationError(`the invitation link is too long: ${token.length} characters`);
   if (!/^[A-Za-z0-9_-]+$/.test(token)) throw new InvitationError('the invitation link holds characters a link never has: it was changed on the way');
   const bytes = Buffer.from(token, 'base64url');
@@ -75,7 +76,7 @@ export function readInvitationLink(text: string): Invitation {
   const flags = take(1)[0];
   if (flags > 1) throw new InvitationError('the invitation link has flags this RA does not know');
   const invitationSecret = new Uint8Array(take(SECRET_BYTES));
-  const noviceName = utf8(take(take(1)[0]), 'name');
+  const noviceName = utf8(take(take(2).readUInt16BE()), 'name');
   const addresses = utf8(take(take(2).readUInt16BE()), 'addresses').split(';');
   const publicKey = new Uint8Array(take(take(2).readUInt16BE()));
   const signature = bytes.subarray(at);

@@ -5,7 +5,7 @@ import { DELIVERY_STATES, MAX_INVITATION_BYTES, MAX_PASSWORD_ATTEMPTS, type Deli
 import { isMissing, parseJson, readSmallFile, writeFileAtomic } from '@ra/kernel/node';
 import { INVITATION_SECRET_BYTES, passwordScalar } from '../pake/password.js';
 import { readInvitation, writeInvitation, type InvitationSigner } from './format.js';
-import { writeInvitationLink } from './link.js';
+import { MAX_LINK_CHARS, writeInvitationLink } from './link.js';
 
 export const INVITATIONS_FILE = 'invitations.json';
 
@@ -23,9 +23,10 @@ export interface Handed {
   readonly link: string;
 }
 
+/** Open invitations at most. */
+export const MAX_OPEN = 500;
 /** Earlier deliveries kept on a record that was sent again, the newest last. */
 export const MAX_HISTORY = 20;
-const MAX_LINK_CHARS = 4096;
 
 export interface MintRequest {
   readonly noviceName: string;
@@ -88,6 +89,9 @@ export class InvitationStore {
   async put(record: InvitationRecord, secrets?: InvitationSecrets): Promise<void> {
     await this.#change((entries) => {
       if (entries.has(record.invitationId)) throw new InvitationStoreError(`invitation ${record.invitationId} already exists`);
+      // Each open one keeps its file and link (~5 KB): the store stays far below what it reads back.
+      const open = [...entries.values()].filter((e) => status(e.record) === 'open').length;
+      if (open >= MAX_OPEN) throw new InvitationStoreError(`${open} invitations are open already; end some you no longer need before making another`);
       const entry = { record: checkRecord({ ...record }), secrets: secrets && checkSecrets(secrets) };
       return [entry];
     });
