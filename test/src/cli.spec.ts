@@ -155,13 +155,16 @@ describe('ra CLI', () => {
   });
 
   it('lists, reads and sets settings from the plugins’ schemas, refusing what the policy fixes or caps and what the schema does not allow', async () => {
-    await ws.signedPolicy({ solicited: { allowControl: false, maxLifetime: '6h' } });
+    await ws.signedPolicy({ solicited: { allowControl: false, maxLifetime: '6h' }, email: { methods: ['draft'] } });
     const list = await ra('settings');
     assert.equal(list.code, 0, list.stderr);
     assert.match(list.stdout, /^SETTING +VALUE +SOURCE +WHAT\n/);
     assert.match(list.stdout, /\nra\.control\.allowControl +off +locked: set by your organization +Allow this computer to be controlled remotely\n/);
     assert.match(list.stdout, /\nra\.session\.maxLifetime +6h +at most 6h \(policy\) +The longest time an invitation stays open\n/);
     assert.match(list.stdout, /\nra\.session\.listenOnlyWhileInvited +on +default +Listen for helpers only while an invitation is open\n/);
+    assert.match(list.stdout, /\nra\.email\.methods +\["draft"\] +locked: set by your organization +Ways to send invitations by e-mail\n/);
+    const email = await ra('settings', 'set', 'ra.email.methods', 'smtp');
+    assert.deepEqual([email.code, email.stderr], [5, 'ra: ra.email.methods is set by your organization (policy email.methods: ["draft"])\n']);
     assert.equal((await ra('settings', 'get', 'ra.session.allowed')).stdout, 'on\n');
     const locked = await ra('settings', 'set', 'ra.control.allowControl', 'on');
     assert.deepEqual([locked.code, locked.stderr], [5, 'ra: ra.control.allowControl is set by your organization (policy solicited.allowControl: false)\n']);
