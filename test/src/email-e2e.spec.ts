@@ -26,6 +26,7 @@ describe('end to end: invitations by e-mail, from the page to a real SMTP server
   let helperPage: Page;
   let folder: string;
   let opened: string;
+  let mailerDir: string;
 
   before(async () => {
     lab = await SmtpLab.start();
@@ -38,13 +39,24 @@ describe('end to end: invitations by e-mail, from the page to a real SMTP server
   after(async () => {
     await roles?.stop();
     await lab?.stop();
+    if (mailerDir) await rm(mailerDir, { recursive: true, force: true });
   });
 
   /** A mail program for the novice, the default for mailto: in a home of its own, that writes down what it opens. */
   async function sandboxedMailer(): Promise<{ env: NodeJS.ProcessEnv; opened: string }> {
     const dir = join(await import('node:os').then((os) => os.tmpdir()), `ra-e2e-mailer-${process.pid}`);
     await rm(dir, { recursive: true, force: true });
-    const env = { HOME: join(dir, 'home'), XDG_DATA_HOME: join(dir, 'data'), XDG_CONFIG_HOME: join(dir, 'config') };
+    // Whatever desktop the test runs under is left out: only the sandbox's mail program is found.
+    const env = {
+      HOME: join(dir, 'home'),
+      XDG_DATA_HOME: join(dir, 'data'),
+      XDG_CONFIG_HOME: join(dir, 'config'),
+      XDG_DATA_DIRS: '/usr/share',
+      XDG_CONFIG_DIRS: '/etc/xdg',
+      XDG_CURRENT_DESKTOP: '',
+      DESKTOP_SESSION: '',
+      BROWSER: '',
+    };
     await mkdir(join(dir, 'data', 'applications'), { recursive: true });
     await mkdir(join(dir, 'config'), { recursive: true });
     const file = join(dir, 'opened.txt');
@@ -55,6 +67,7 @@ describe('end to end: invitations by e-mail, from the page to a real SMTP server
       `[Desktop Entry]\nType=Application\nName=Mailer\nExec=${join(dir, 'mailer.sh')} %u\nMimeType=x-scheme-handler/mailto;\n`,
     );
     await run('xdg-mime', ['default', 'e2e-mailer.desktop', 'x-scheme-handler/mailto'], { env: { ...process.env, ...env } });
+    mailerDir = dir;
     return { env, opened: file };
   }
 

@@ -29,30 +29,28 @@ export function accountPanel(workbench: Workbench): HomePanel {
         remove.hidden = test.hidden = !s.account;
         methods.textContent = `Ways allowed: ${s.methods.join(', ') || 'none'}${s.locked ? ` (${s.locked})` : ''}.`;
       };
-      const call = <T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) =>
-        workbench.request<T>(method, path, body).catch((e: Error) => {
-          say(e.message, true);
-          throw e;
-        });
+      // A refusal is said in the panel; the caller then gets nothing to act on.
+      const call = <T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T | undefined> =>
+        workbench.request<T>(method, path, body).catch((e: Error) => void say(e.message, true));
       const methods = h('p', { class: 'ra-hint', id: 'ra-email-methods' });
       const test = h('button', { class: 'ra-btn secondary', type: 'button', id: 'ra-email-test' }, 'Send a test message');
       const remove = h('button', { class: 'ra-btn secondary', type: 'button', id: 'ra-email-remove' }, 'Remove the account');
       test.addEventListener(
         'click',
-        () => void call<{ sentTo: string }>('POST', `${EMAIL_ACCOUNT_PATH}/test`, {}).then((r) => say(`A test message went to ${r.sentTo}`)),
+        () => void call<{ sentTo: string }>('POST', `${EMAIL_ACCOUNT_PATH}/test`, {}).then((r) => r && say(`A test message went to ${r.sentTo}`)),
       );
       remove.addEventListener(
         'click',
-        () => void call<EmailStatus>('DELETE', EMAIL_ACCOUNT_PATH).then((s) => (show(s), say('The account and its password are removed'))),
+        () => void call<EmailStatus>('DELETE', EMAIL_ACCOUNT_PATH).then((s) => s && (show(s), say('The account and its password are removed'))),
       );
       form.addEventListener('submit', (event) => {
         event.preventDefault();
-        void call<EmailStatus>('POST', EMAIL_ACCOUNT_PATH, read(form)).then((s) => (show(s), say('Saved. Send a test message to be sure it works')));
+        void call<EmailStatus>('POST', EMAIL_ACCOUNT_PATH, read(form)).then((s) => s && (show(s), say('Saved. Send a test message to be sure it works')));
       });
       form.append(h('div', { class: 'ra-row' }, h('button', { class: 'ra-btn', type: 'submit' }, 'Save'), test, remove), status);
       const card = h('section', { class: 'ra-card', 'aria-label': 'E-mail', id: 'ra-email' }, h('h2', {}, 'E-mail'), summary, methods, form);
       host.append(card);
-      void call<EmailStatus>('GET', EMAIL_ACCOUNT_PATH).then(show, () => undefined);
+      void call<EmailStatus>('GET', EMAIL_ACCOUNT_PATH).then((s) => s && show(s));
       return { dispose: () => card.remove() };
     },
   };

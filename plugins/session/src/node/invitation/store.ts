@@ -70,7 +70,7 @@ export class InvitationStore {
   async mint(request: MintRequest, signer: InvitationSigner): Promise<{ record: InvitationRecord; file: string; link: string }> {
     const invitationSecret = new Uint8Array(randomBytes(INVITATION_SECRET_BYTES));
     const record: InvitationRecord = {
-      invitationId: randomBytes(16).toString('base64url'),
+      invitationId: newInvitationId(),
       noviceName: request.noviceName,
       message: request.message,
       createdAt: wholeSecond(new Date()),
@@ -241,6 +241,14 @@ export class InvitationStore {
         `${this.path} is damaged (${(e as Error).message}); RA leaves it untouched and saves no invitation until it is repaired or removed`,
       );
     }
+  }
+}
+
+/** 128 random bits, base64url; never starting with '-', which `ra invitations resend ID` would take for an option. */
+function newInvitationId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
   }
 }
 
