@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { until } from '@ra/kernel/testing';
+import { xdgSandbox, type XdgSandbox } from '@ra/test-kit';
 import type { Browser } from 'playwright-core';
 import { launchChromium, snap } from './e2e/browser.js';
 import { RaProcess } from './e2e/ra-process.js';
@@ -29,25 +30,17 @@ describe('end to end: the desktop opens invitations (ra integrate desktop, ra sh
   let browser: Browser;
   let invitation: string;
   let helperHome: string;
-  let opened: string;
+  let browserSandbox: XdgSandbox;
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'ra-e2e-desktop-'));
-    xdg = { HOME: join(dir, 'home'), XDG_DATA_HOME: join(dir, 'data'), XDG_CONFIG_HOME: join(dir, 'config'), XDG_DATA_DIRS: '/usr/share' };
+    // The helper's browser: the default for http and HTML files in a desktop of its own, writing down what it opens.
+    browserSandbox = await xdgSandbox(dir, ['x-scheme-handler/http', 'text/html']);
+    xdg = browserSandbox.env;
     novice = await RaProcess.start('desktop-novice', { port: 34581 });
     invitation = join(dir, 'Invitation from Nora.msrcincident');
     const made = await novice.api('POST', '/api/invitations', { via: 'file', target: invitation, password: PASSWORD, name: 'Nora' });
     assert.equal(made.status, 200, JSON.stringify(made.body));
-    // The helper's browser: the default for http and HTML files in the sandbox, writing down the address it was asked to open.
-    opened = join(dir, 'browser.txt');
-    await mkdir(join(dir, 'data', 'applications'), { recursive: true });
-    await writeFile(join(dir, 'browser.sh'), `#!/bin/sh\nprintf '%s\\n' "$1" >> '${opened}'\n`);
-    await chmod(join(dir, 'browser.sh'), 0o755);
-    await writeFile(
-      join(dir, 'data', 'applications', 'e2e-browser.desktop'),
-      `[Desktop Entry]\nType=Application\nName=Browser\nExec=${join(dir, 'browser.sh')} %u\nMimeType=x-scheme-handler/http;text/html;\n`,
-    );
-    await run('xdg-mime', ['default', 'e2e-browser.desktop', 'x-scheme-handler/http', 'text/html'], { env: { ...process.env, ...xdg } });
     helperHome = join(dir, 'helper-ra');
     await mkdir(helperHome, { recursive: true });
     await writeFile(join(helperHome, 'settings.json'), JSON.stringify({ plugins: { 'ra.session': { settings: { listenHost: '127.0.0.1', port: 34582 } } } }));
@@ -95,9 +88,8 @@ describe('end to end: the desktop opens invitations (ra integrate desktop, ra sh
       },
     });
     assert.equal(shown.stdout, `RA opens the invitation in your browser: ${invitation}\n`);
-    await until(async () => (await readFile(opened, 'utf8').catch(() => '')).includes('/run/show-'), 10_000, 'no browser was opened');
     // xdg-open hands a file:// address to the browser as a path or as the URL, as the browser's launcher asks.
-    const given = (await readFile(opened, 'utf8')).trim().split('\n').at(-1)!;
+    const given = await browserSandbox.next('/run/show-');
     const address = given.startsWith('file://') ? given : pathToFileURL(given).href;
     // The browser's command line, readable by any local user, names a file only this user can read.
     const { secret } = JSON.parse(await readFile(join(helperHome, 'run', 'host.json'), 'utf8')).api;

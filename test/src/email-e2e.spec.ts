@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { until } from '@ra/kernel/testing';
+import { xdgSandbox, type XdgSandbox } from '@ra/test-kit';
 import { PASSWORD as ACCOUNT_PASSWORD, SmtpLab, USER } from '@ra/plugin-email/testing';
 import type { Page } from 'playwright-core';
 import { snap } from './e2e/browser.js';
 import { TwoRoles } from './e2e/roles.js';
 
-const run = promisify(execFile);
 const PASSWORD = 'amber-teapot-31';
 
 /**
@@ -25,14 +24,15 @@ describe('end to end: invitations by e-mail, from the page to a real SMTP server
   let novicePage: Page;
   let helperPage: Page;
   let folder: string;
-  let opened: string;
+  let mailer: XdgSandbox;
   let mailerDir: string;
 
   before(async () => {
     lab = await SmtpLab.start();
-    const mail = await sandboxedMailer();
-    opened = mail.opened;
-    roles = await TwoRoles.start('email', { ports: [34571, 34572], screen: { width: 1024, height: 768, xterm: true }, noviceEnv: mail.env });
+    // The novice's mail program: the default for mailto: in a desktop of its own, writing down what it opens.
+    mailerDir = await mkdtemp(join(tmpdir(), 'ra-e2e-mailer-'));
+    mailer = await xdgSandbox(mailerDir, ['x-scheme-handler/mailto']);
+    roles = await TwoRoles.start('email', { ports: [34571, 34572], screen: { width: 1024, height: 768, xterm: true }, noviceEnv: mailer.env });
     ({ novicePage, helperPage, folder } = roles);
     await writeFile(join(folder, 'lab-ca.pem'), lab.ca.cert);
   });
@@ -41,35 +41,6 @@ describe('end to end: invitations by e-mail, from the page to a real SMTP server
     await lab?.stop();
     if (mailerDir) await rm(mailerDir, { recursive: true, force: true });
   });
-
-  /** A mail program for the novice, the default for mailto: in a home of its own, that writes down what it opens. */
-  async function sandboxedMailer(): Promise<{ env: NodeJS.ProcessEnv; opened: string }> {
-    const dir = join(await import('node:os').then((os) => os.tmpdir()), `ra-e2e-mailer-${process.pid}`);
-    await rm(dir, { recursive: true, force: true });
-    // Whatever desktop the test runs under is left out: only the sandbox's mail program is found.
-    const env = {
-      HOME: join(dir, 'home'),
-      XDG_DATA_HOME: join(dir, 'data'),
-      XDG_CONFIG_HOME: join(dir, 'config'),
-      XDG_DATA_DIRS: '/usr/share',
-      XDG_CONFIG_DIRS: '/etc/xdg',
-      XDG_CURRENT_DESKTOP: '',
-      DESKTOP_SESSION: '',
-      BROWSER: '',
-    };
-    await mkdir(join(dir, 'data', 'applications'), { recursive: true });
-    await mkdir(join(dir, 'config'), { recursive: true });
-    const file = join(dir, 'opened.txt');
-    await writeFile(join(dir, 'mailer.sh'), `#!/bin/sh\nprintf '%s\\n' "$1" >> '${file}'\n`);
-    await chmod(join(dir, 'mailer.sh'), 0o755);
-    await writeFile(
-      join(dir, 'data', 'applications', 'e2e-mailer.desktop'),
-      `[Desktop Entry]\nType=Application\nName=Mailer\nExec=${join(dir, 'mailer.sh')} %u\nMimeType=x-scheme-handler/mailto;\n`,
-    );
-    await run('xdg-mime', ['default', 'e2e-mailer.desktop', 'x-scheme-handler/mailto'], { env: { ...process.env, ...env } });
-    mailerDir = dir;
-    return { env, opened: file };
-  }
 
   async function invite(via: RegExp, to: string): Promise<string> {
     await novicePage.getByRole('button', { name: /Invite someone to help you/ }).click();
@@ -169,8 +140,7 @@ describe('end to end: invitations by e-mail, from the page to a real SMTP server
     await novicePage.locator('#ra-invite-done').waitFor();
     assert.match((await novicePage.locator('#ra-invitations .ra-delivery').first().textContent()) ?? '', /sent 2 times/);
     await snap(novicePage, 'email-05-sent-again-as-link');
-    await until(async () => (await readFile(opened, 'utf8').catch(() => '')).includes('mailto:'), 10_000, 'the mail program opened nothing');
-    const url = new URL((await readFile(opened, 'utf8')).trim().split('\n').at(-1)!);
+    const url = new URL(await mailer.next('mailto:'));
     assert.ok(url.href.length <= 1800, `${url.href.length} characters`);
     assert.equal(url.pathname, 'ada@example.org');
     const body = url.searchParams.get('body') ?? '';

@@ -9,3 +9,4 @@ export * from './xvfb.js';
 export * from './xwd.js';
 export * from './photo.js';
 export * from './certificates.js';
+export * from './xdg-sandbox.js';

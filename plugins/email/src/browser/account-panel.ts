@@ -1,6 +1,6 @@
 import type { Workbench } from '@ra/kernel';
 import type { HomePanel } from '@ra/plugin-session/api';
-import { field, h } from '@ra/plugin-session/dom';
+import { field, h, sentence } from '@ra/plugin-session/dom';
 import { EMAIL_ACCOUNT_PATH, type AccountView, type EmailStatus } from '../common/api.js';
 
 /** Ports by security, as providers document them (RFC 8314 prefers 465). */
@@ -124,10 +124,4 @@ function read(form: HTMLFormElement): Record<string, unknown> {
     from: field(form, 'from'),
     caFile: field(form, 'caFile'),
   };
-}
-
-/** The API's lower-case clauses as sentences. */
-function sentence(text: string): string {
-  const s = text.charAt(0).toUpperCase() + text.slice(1);
-  return /[.!?…]$/.test(s) ? s : `${s}.`;
 }

@@ -1,44 +1,23 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { until } from '@ra/kernel/testing';
+import { xdgSandbox, type XdgSandbox } from '@ra/test-kit';
 import { DesktopMail } from './desktop.js';
-
-const run = promisify(execFile);
 
 describe('e-mail through the desktop mail program (real xdg-email and xdg-open, a sandboxed mailto: handler)', function () {
   this.timeout(20_000);
   let dir: string;
   let env: NodeJS.ProcessEnv;
-  let opened: string;
+  let mailer: XdgSandbox;
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'ra-desktop-mail-'));
-    opened = join(dir, 'opened.txt');
     // A mail program that writes down what it was asked to open, as the default for mailto: in a sandboxed home.
-    env = { PATH: process.env.PATH, HOME: join(dir, 'home'), XDG_DATA_HOME: join(dir, 'data'), XDG_CONFIG_HOME: join(dir, 'config'), DISPLAY: ':99' };
-    const apps = join(dir, 'data', 'applications');
-    await mkdir(apps, { recursive: true });
-    await mkdir(join(dir, 'config'), { recursive: true });
-    await writeFile(join(dir, 'mailer.sh'), `#!/bin/sh\nprintf '%s\\n' "$1" >> '${opened}'\n`);
-    await chmod(join(dir, 'mailer.sh'), 0o755);
-    await writeFile(
-      join(apps, 'spec-mailer.desktop'),
-      `[Desktop Entry]\nType=Application\nName=Spec mailer\nExec=${join(dir, 'mailer.sh')} %u\nMimeType=x-scheme-handler/mailto;\n`,
-    );
-    await run('xdg-mime', ['default', 'spec-mailer.desktop', 'x-scheme-handler/mailto'], { env });
+    mailer = await xdgSandbox(dir, ['x-scheme-handler/mailto']);
+    env = { PATH: process.env.PATH, ...mailer.env, DISPLAY: ':99' };
   });
   after(() => rm(dir, { recursive: true, force: true }));
-
-  const lastOpened = async () => {
-    await until(async () => (await readFile(opened, 'utf8').catch(() => '')).trim() !== '', 5000, 'the mail program opened nothing');
-    const lines = (await readFile(opened, 'utf8')).trim().split('\n');
-    await rm(opened);
-    return lines.at(-1)!;
-  };
 
   it('opens a draft to the helper with the invitation attached, the file kept 0600 for the mail program', async () => {
     const mail = new DesktopMail(join(dir, 'ra'), env);
@@ -48,7 +27,7 @@ describe('e-mail through the desktop mail program (real xdg-email and xdg-open, 
       fileName: 'RAInvitation.msrcincident',
       data,
     });
-    const url = new URL(await lastOpened());
+    const url = new URL(await mailer.next('mailto:'));
     assert.equal(url.protocol, 'mailto:');
     assert.equal(url.pathname, 'ada@example.org');
     assert.equal(url.searchParams.get('subject'), 'Remote Assistance invitation from Nora');
@@ -63,7 +42,7 @@ describe('e-mail through the desktop mail program (real xdg-email and xdg-open, 
   it('opens a mailto: link as it is', async () => {
     const url = 'mailto:ada@example.org?subject=Hi&body=ra-invite%3AAAAA';
     await new DesktopMail(join(dir, 'ra'), env).open(url);
-    assert.equal(await lastOpened(), url);
+    assert.equal(await mailer.next('mailto:'), url);
   });
 
   it('says when no mail program is set up, or xdg-utils is not installed', async () => {

@@ -6,7 +6,7 @@ import { EMAIL_METHODS, type EmailMethod } from '../common/api.js';
 import { AccountFile } from './account.js';
 import { DesktopMail } from './desktop.js';
 import { emailRoutes, ROUTE_IDS } from './routes.js';
-import { DraftTransport, LinkTransport, SmtpTransport, type EmailDeps } from './transports.js';
+import { EmailTransport, WAYS, type EmailDeps } from './transports.js';
 
 const EmailDeps = Symbol('EmailDeps');
 
@@ -27,9 +27,9 @@ export default definePlugin<PluginContext>({
         };
       })
       .inSingletonScope();
-    for (const Transport of [SmtpTransport, DraftTransport, LinkTransport])
+    for (const way of WAYS)
       bind(InvitationTransport)
-        .toDynamicValue((c) => new Transport(c.get<EmailDeps>(EmailDeps)))
+        .toDynamicValue((c) => new EmailTransport(c.get<EmailDeps>(EmailDeps), way))
         .inSingletonScope();
     ROUTE_IDS.forEach((_, i) => bind(ApiRoute).toDynamicValue((c) => emailRoutes(c.get<EmailDeps>(EmailDeps))[i]));
   }),

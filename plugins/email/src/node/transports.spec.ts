@@ -8,7 +8,7 @@ import { AccountFile } from './account.js';
 import { DesktopMail } from './desktop.js';
 import { emailRoutes } from './routes.js';
 import { SmtpLab, PASSWORD, USER } from './testing/smtp-lab.js';
-import { DraftTransport, LinkTransport, SmtpTransport, type EmailDeps } from './transports.js';
+import { EmailTransport, WAYS, type EmailDeps } from './transports.js';
 
 describe('e-mail transports: what the settings and policy allow, and the account API', function () {
   this.timeout(20_000);
@@ -30,17 +30,22 @@ describe('e-mail transports: what the settings and policy allow, and the account
   });
   afterEach(() => rm(home, { recursive: true, force: true }));
 
+  const way = (method: EmailMethod) =>
+    new EmailTransport(
+      deps,
+      WAYS.find((w) => w.method === method)!,
+    );
   const route = (id: string) => emailRoutes(deps).find((r) => r.id === id)!;
   const call = (id: string, body?: unknown) => Promise.resolve(route(id).handle({ body, params: {}, query: new URLSearchParams() } as never));
 
   it('says why a way cannot send now: not set up, turned off in Settings, or not allowed by the organization', async () => {
-    const smtp = new SmtpTransport(deps);
+    const smtp = way('smtp');
     assert.equal(await smtp.unavailable(), 'set up your e-mail account first (E-mail, on the home page)');
     methods = ['smtp'];
-    assert.equal(await new DraftTransport(deps).unavailable(), 'turned off in Settings (E-mail)');
+    assert.equal(await way('draft').unavailable(), 'turned off in Settings (E-mail)');
     locked = true;
-    assert.equal(await new LinkTransport(deps).unavailable(), 'your organization does not allow this way of sending');
-    await assert.rejects(new LinkTransport(deps).deliver(sampleEnvelope(), 'ada@example.org', recordProgress()), /your organization does not allow/);
+    assert.equal(await way('link').unavailable(), 'your organization does not allow this way of sending');
+    await assert.rejects(way('link').deliver(sampleEnvelope(), 'ada@example.org', recordProgress()), /your organization does not allow/);
   });
 
   it('keeps the secret out of every answer, sends a test message, and sends the invitation with the account', async () => {
@@ -50,11 +55,11 @@ describe('e-mail transports: what the settings and policy allow, and the account
     assert.equal(JSON.stringify(saved).includes(PASSWORD), false);
     assert.equal(JSON.stringify(await call('email-account')).includes(PASSWORD), false);
     assert.deepEqual(await call('email-account-test', { to: 'ada@example.org' }), { sentTo: 'ada@example.org' });
-    const receipt = await new SmtpTransport(deps).deliver(sampleEnvelope(), ' ada@example.org ', recordProgress());
+    const receipt = await way('smtp').deliver(sampleEnvelope(), ' ada@example.org ', recordProgress());
     assert.equal(receipt.target, 'ada@example.org');
     assert.equal(lab.received.at(-1)?.mail.attachments[0].filename, 'RAInvitation.msrcincident');
     await assert.rejects(
-      new SmtpTransport(deps).deliver(sampleEnvelope(), 'ada@example.org, bob@example.org', recordProgress()),
+      way('smtp').deliver(sampleEnvelope(), 'ada@example.org, bob@example.org', recordProgress()),
       /is not an e-mail address: write one address/,
     );
     await call('email-account-remove');

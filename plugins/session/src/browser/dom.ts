@@ -23,3 +23,9 @@ export function field(form: HTMLFormElement, name: string): string {
   const value = el?.value ?? '';
   return el?.type === 'password' ? value : value.trim();
 }
+
+/** The API's messages are lower-case clauses ("the server refused …"): as a sentence, to show on their own. */
+export function sentence(text: string): string {
+  const s = text.charAt(0).toUpperCase() + text.slice(1);
+  return /[.!?…]$/.test(s) ? s : `${s}.`;
+}

@@ -171,12 +171,7 @@ export function inviteForm(app: SessionApp): HTMLElement {
     h('label', { class: 'ra-check' }, noPassword, 'No password: anyone who gets the invitation may ask to connect'),
     h('label', {}, 'The invitation expires after', lifetimes, cap),
     ...chooser.elements,
-    h(
-      'div',
-      { class: 'ra-row' },
-      h('button', { class: 'ra-btn', type: 'submit' }, 'Create invitation'),
-      h('button', { class: 'ra-btn secondary', type: 'button', onclick: () => app.show('home') }, 'Back'),
-    ),
+    formButtons(app, 'Create invitation', 'Back'),
     status,
   );
   form.addEventListener('submit', (event) => {
@@ -193,10 +188,7 @@ export function inviteForm(app: SessionApp): HTMLElement {
       name: field(form, 'name'),
       message: field(form, 'message'),
     };
-    app.workbench.request<Made>('POST', '/api/invitations', body).then(
-      (made) => app.show('home', madeNote(made)),
-      (e: Error) => status.replaceChildren(error(e)),
-    );
+    hand(app, status, '/api/invitations', body);
   });
   return h('section', { class: 'ra-card' }, h('h2', {}, 'Invite someone to help you'), form);
 }
@@ -210,22 +202,32 @@ function resendForm(app: SessionApp, inv: InvitationView): HTMLElement {
     { class: 'ra-form', id: 'ra-resend-form' },
     h('p', {}, `The same invitation, with the same password, open until ${when(inv.expiresAt)}.`),
     ...chooser.elements,
-    h(
-      'div',
-      { class: 'ra-row' },
-      h('button', { class: 'ra-btn', type: 'submit' }, 'Send again'),
-      h('button', { class: 'ra-btn secondary', type: 'button', onclick: () => app.show('home') }, 'Cancel'),
-    ),
+    formButtons(app, 'Send again', 'Cancel'),
     status,
   );
   form.addEventListener('submit', (event) => {
     event.preventDefault();
-    app.workbench.request<Made>('POST', `/api/invitations/${encodeURIComponent(inv.invitationId)}/resend`, chooser.value()).then(
-      (made) => app.show('home', madeNote(made)),
-      (e: Error) => status.replaceChildren(error(e)),
-    );
+    hand(app, status, `/api/invitations/${encodeURIComponent(inv.invitationId)}/resend`, chooser.value());
   });
   return h('section', { class: 'ra-card', 'aria-label': 'Send the invitation again' }, h('h2', {}, 'Send the invitation again'), form);
+}
+
+/** The form's submit button and the way back home. */
+function formButtons(app: SessionApp, submit: string, back: string): HTMLElement {
+  return h(
+    'div',
+    { class: 'ra-row' },
+    h('button', { class: 'ra-btn', type: 'submit' }, submit),
+    h('button', { class: 'ra-btn secondary', type: 'button', onclick: () => app.show('home') }, back),
+  );
+}
+
+/** Hands the invitation over: the home page then says where it went, or the form says why it could not. */
+function hand(app: SessionApp, status: HTMLElement, path: string, body: unknown): void {
+  app.workbench.request<Made>('POST', path, body).then(
+    (made) => app.show('home', madeNote(made)),
+    (e: Error) => status.replaceChildren(error(e)),
+  );
 }
 
 type Made = { invitation: InvitationView; receipt: { target: string }; file?: { name: string; mediaType: string; text: string } };
