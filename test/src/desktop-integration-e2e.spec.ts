@@ -111,7 +111,7 @@ describe('end to end: the desktop opens invitations (ra integrate desktop, ra sh
     );
     assert.equal(await page.evaluate(() => document.activeElement?.id), 'ra-password', 'the password is asked for next');
     assert.equal(new URL(page.url()).hash, '', 'the secret and the invitation are gone from the address bar');
-    await snap(page, 'desktop-01-double-clicked-invitation');
+    await snap(page, 'integrate-01-double-clicked-invitation');
     await page.locator('#ra-password').fill(PASSWORD);
     await page.getByLabel(/Your name/).fill('Hank');
     await page.locator('#ra-connect').click();
@@ -127,7 +127,7 @@ describe('end to end: the desktop opens invitations (ra integrate desktop, ra sh
     );
     await novice.api('POST', `/api/sessions/${id}/accept`);
     await page.waitForFunction(() => document.querySelector('#ra-session-state')?.textContent === 'Connected');
-    await snap(page, 'desktop-02-helper-connected');
+    await snap(page, 'integrate-02-helper-connected');
     await page.close();
   });
 

@@ -21,13 +21,17 @@ export function accountPanel(workbench: Workbench): HomePanel {
       const form = accountForm();
       const say = (text: string, error = false) =>
         status.replaceChildren(h('p', { class: error ? 'ra-error' : 'ra-note', role: error ? 'alert' : 'status' }, sentence(text)));
+      // The account's fields fold away: most people send from their own mail program, and need none of them.
+      const toggle = h('summary', {});
+      const details = h('details', { id: 'ra-email-account' }, toggle, form);
       const show = (s: EmailStatus) => {
         summary.textContent = s.account
           ? `Invitations by e-mail go from ${s.account.from}, through ${s.account.host}:${s.account.port}.`
-          : 'Set up the account RA sends invitations from, or send them from your own mail program.';
+          : 'RA can send invitations from your e-mail account, once it is set up here.';
+        toggle.textContent = s.account ? 'Change the account' : 'Set up the account';
         fill(form, s.account);
-        remove.hidden = test.hidden = !s.account;
-        methods.textContent = `Ways allowed: ${s.methods.join(', ') || 'none'}${s.locked ? ` (${s.locked})` : ''}.`;
+        row.hidden = !s.account;
+        methods.textContent = ways(s);
       };
       // A refusal is said in the panel; the caller then gets nothing to act on.
       const call = <T>(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<T | undefined> =>
@@ -47,8 +51,9 @@ export function accountPanel(workbench: Workbench): HomePanel {
         event.preventDefault();
         void call<EmailStatus>('POST', EMAIL_ACCOUNT_PATH, read(form)).then((s) => s && (show(s), say('Saved. Send a test message to be sure it works')));
       });
-      form.append(h('div', { class: 'ra-row' }, h('button', { class: 'ra-btn', type: 'submit' }, 'Save'), test, remove), status);
-      const card = h('section', { class: 'ra-card', 'aria-label': 'E-mail', id: 'ra-email' }, h('h2', {}, 'E-mail'), summary, methods, form);
+      form.append(h('div', { class: 'ra-row' }, h('button', { class: 'ra-btn', type: 'submit' }, 'Save')));
+      const row = h('div', { class: 'ra-row', hidden: true }, test, remove);
+      const card = h('section', { class: 'ra-card', 'aria-label': 'E-mail', id: 'ra-email' }, h('h2', {}, 'E-mail'), summary, methods, details, row, status);
       host.append(card);
       void call<EmailStatus>('GET', EMAIL_ACCOUNT_PATH).then((s) => s && show(s));
       return { dispose: () => card.remove() };
@@ -103,6 +108,14 @@ function accountForm(): HTMLFormElement {
       h('input', { name: 'caFile', placeholder: '/etc/ssl/certs/company-ca.pem', maxlength: '4096', spellcheck: 'false' }),
     ),
   );
+}
+
+const WORDS = { smtp: 'from your account', draft: 'as a draft in your mail program', link: 'as a link in your mail program' } as const;
+
+/** The ways the invite form offers, in words; who chose them when the policy did. */
+function ways({ methods, locked }: EmailStatus): string {
+  const said = methods.length ? `You can send invitations by e-mail ${methods.map((m) => WORDS[m]).join(', or ')}.` : 'Invitations by e-mail are turned off.';
+  return locked ? `${said} (${locked[0].toUpperCase()}${locked.slice(1)}.)` : said;
 }
 
 function fill(form: HTMLFormElement, account: AccountView | undefined): void {
