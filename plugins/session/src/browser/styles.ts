@@ -72,7 +72,10 @@ export const SESSION_CSS = `
 .ra-toolbar .ra-code { font-size: 1rem; }
 .ra-status-path { font-size: .85rem; opacity: .9; }
 .ra-outage { margin: 0; padding: .4rem .75rem; background: #fff4ce; color: #5c4400; border-bottom: 1px solid #e8d48a; font-weight: 600; }
-.ra-delivery { font-size: .9rem; }
+.ra-delivery { font-size: .9rem; overflow-wrap: anywhere; }
+/* The row's actions stack, small: the table fits the column beside the home panels without scrolling. */
+#ra-invitations td.ra-row { flex-direction: column; align-items: stretch; gap: .3rem; }
+#ra-invitations td.ra-row .ra-btn { padding: .3rem .6rem; font-size: .85rem; white-space: nowrap; }
 .ra-delivery[data-state="accepted"] { color: #1e6b2d; font-weight: 600; }
 .ra-delivery[data-state="declined"], .ra-delivery[data-state="failed"] { color: var(--ra-danger-text); }
 .ra-work { flex: 1; min-height: 0; display: flex; background: #2b2f36; }
