@@ -32,6 +32,8 @@ export class Stage {
   helper!: LabRa;
   browser!: Browser;
   helperPage!: Page;
+  /** What the helper's page logged, for a failure's message. */
+  private readonly pageLog: string[] = [];
 
   async start(options: LabOptions & { novicePlugins?: Record<string, Record<string, unknown>>; beforeRa?: (lab: NatLab) => Promise<unknown> }): Promise<this> {
     this.lab = this.track(await NatLab.create(options), (l) => l.close());
@@ -43,6 +45,8 @@ export class Stage {
     this.helper = this.track(await LabRa.start(this.lab, 'helper', { port: NOVICE_PORT }), (r) => r.stop());
     this.browser = this.track(await this.helper.browser(), (b) => b.close());
     this.helperPage = await this.browser.newPage({ viewport: { width: 1400, height: 1100 } });
+    this.helperPage.on('console', (m) => this.pageLog.push(`${m.type()}: ${m.text()}`.slice(0, 500)));
+    this.helperPage.on('pageerror', (e) => this.pageLog.push(`pageerror: ${e.message}`));
     await this.helperPage.goto(this.helper.openUrl);
     return this;
   }
@@ -82,7 +86,15 @@ export class Stage {
 
   /** The helper's canvas shows the novice's real X screen (the xterm), pixel for pixel. */
   async helperSeesDesktop(name: string): Promise<void> {
-    await this.helperPage.locator('canvas#ra-screen[data-ready="true"]').waitFor({ timeout: 30_000 });
+    await this.helperPage
+      .locator('canvas#ra-screen[data-ready="true"]')
+      .waitFor({ timeout: 30_000 })
+      .catch(async (e: Error) => {
+        await snap(this.helperPage, `${name}-failed`);
+        throw new Error(
+          `${e.message}\nnovice:\n${this.novice.output().slice(-3000)}\nhelper:\n${this.helper.output().slice(-3000)}\npage:\n${this.pageLog.slice(-40).join('\n')}`,
+        );
+      });
     await until(
       async () => differingPixels(await xScreenshot(this.desktop.display), await canvasRegion(this.helperPage, XTERM_REGION), XTERM_REGION) === 0,
       20_000,
