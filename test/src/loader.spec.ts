@@ -386,6 +386,25 @@ describe('plugin loader', () => {
       assertState('test.peeper', 'failed', /may not use CaptureSource: its manifest does not declare the 'capture' permission/);
     });
 
+    it('tells a plugin why a permission no service guards is withheld (a microphone in the page)', async () => {
+      const code = `export default definePlugin({ activate(ctx) { globalThis.raTest[ctx.id] = ctx.withheld('microphone') ?? 'granted'; } });`;
+      await ws.plugin('test.voice', { permissions: ['microphone'] }, code);
+      await ws.plugin('test.narrowed', { permissions: ['microphone'] }, code);
+      await ws.plugin('test.undeclared', {}, code);
+      await boot();
+      assert.equal(globalThis.raTest['test.voice'], 'granted');
+      assert.equal(globalThis.raTest['test.undeclared'], "its manifest does not declare the 'microphone' permission");
+      await kernel!.stop();
+      await ws.signedPolicy({ plugins: { allowlist: { 'test.voice': { versions: '*' }, 'test.narrowed': { versions: '*', permissions: [] } } } });
+      await boot();
+      assert.equal(globalThis.raTest['test.voice'], 'granted');
+      assert.equal(globalThis.raTest['test.narrowed'], "the policy does not grant it the 'microphone' permission");
+      await kernel!.stop();
+      await ws.signedPolicy({ plugins: { deniedPermissions: ['microphone'] } });
+      await boot();
+      assert.equal(globalThis.raTest['test.voice'], "the policy denies every plugin the 'microphone' permission");
+    });
+
     it('leaves no way around the guard: early resolution, unbinding, a kept context', async () => {
       const camera = `export default definePlugin({ module: new ContainerModule(({ bind }) => {
         bind(ra.token('CaptureSource')).toConstantValue({ id: 'cam', title: 'secret screen' }); }) });`;

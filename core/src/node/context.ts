@@ -1,5 +1,6 @@
 import type { Disposable, DisposableStore } from '../common/disposable.js';
 import type { PluginManifest } from '../common/manifest.js';
+import type { Permission } from '../common/permissions.js';
 import type { Logger, PluginHooks } from '../common/plugin.js';
 import { token, type Token } from '../common/token.js';
 
@@ -25,6 +26,11 @@ export interface PluginContext {
   get<T>(service: Token<T> | ServiceClass<T>): T;
   /** All active contributions to a list extension point; guarded ones need the permission. */
   contributions<T>(point: Token<T>): T[];
+  /**
+   * Why this plugin may not use `permission` now, as a sentence's end ("the policy denies every plugin the 'microphone'
+   * permission"), or undefined when it may: for a permission no kernel service guards (a microphone in the page).
+   */
+  withheld(permission: Permission): string | undefined;
 }
 
 export const PluginContext = token<PluginContext>('PluginContext');

@@ -10,7 +10,7 @@ import type { PolicyState } from '../common/policy.js';
 import { HostEnvironment, PolicyService } from '../common/services.js';
 import { RateLimit } from '../common/rate-limit.js';
 import { tokenName, type Token } from '../common/token.js';
-import { lockedByPolicy, policyBlocks } from './admission.js';
+import { lockedByPolicy, permissionRefusal, policyBlocks } from './admission.js';
 import { within } from './async.js';
 import { PluginContext } from './context.js';
 import { discoverPlugins, type PluginCandidate, type PluginSource } from './discovery.js';
@@ -483,6 +483,10 @@ export class Kernel {
         },
         get: (service) => container.get(service),
         contributions: <T>(point: Token<T>) => container.get<ContributionProvider>(ContributionProvider).getContributions(point),
+        withheld: (permission) => {
+          const why = permissionRefusal(this.guardDeps.policy(), manifest, permission);
+          return why && `${why.replace(/^policy/, 'the policy')} '${permission}' permission`;
+        },
       };
       guard.bind(PluginContext).toConstantValue(context);
       const loading = pluginScope.run(manifest.id, () => this.load(slot, container, context, attempt));

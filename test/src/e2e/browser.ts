@@ -5,13 +5,29 @@ import { REPO } from '../fixtures.js';
 
 export const ARTIFACTS = join(REPO, 'test', 'artifacts');
 
-/** Debian's Chromium, headless, with the flags that keep it off the network. */
-export function launchChromium(): Promise<Browser> {
+/** Debian's Chromium, headless, with the flags that keep it off the network; `extra` adds some (a fake microphone). */
+export function launchChromium(extra: readonly string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: '/usr/bin/chromium',
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', ...extra],
   });
+}
+
+/**
+ * Flags for a browser whose microphone plays `wav` in a loop and which grants the microphone without asking, as a
+ * person clicking Allow would; `--autoplay-policy` as a person who clicked in the page already has.
+ */
+export function fakeMicrophone(wav: string): string[] {
+  return [
+    '--use-fake-ui-for-media-stream',
+    '--use-fake-device-for-media-stream',
+    `--use-file-for-fake-audio-capture=${wav}`,
+    '--autoplay-policy=no-user-gesture-required',
+    '--disable-background-timer-throttling',
+    '--disable-renderer-backgrounding',
+    '--disable-backgrounding-occluded-windows',
+  ];
 }
 
 /** Saves a screenshot under test/artifacts so a person can look at what the test saw. */

@@ -17,6 +17,8 @@ export interface RolesOptions {
   readonly pluginPath?: string;
   /** Extra variables for the novice's RA (a sandboxed mail program's HOME and XDG folders). */
   readonly noviceEnv?: NodeJS.ProcessEnv;
+  /** Chromium flags for each role's page: given, each role gets a browser of its own (a microphone of its own). */
+  readonly browserArgs?: readonly [readonly string[], readonly string[]];
 }
 
 /** A virtual desktop, a novice RA on it, a helper RA, and a Chromium page for each: one e2e stage. */
@@ -26,6 +28,8 @@ export class TwoRoles {
     public novice: RaProcess,
     readonly helper: RaProcess,
     readonly browser: Browser,
+    /** The helper's browser, when it is not the novice's. */
+    readonly helperBrowser: Browser,
     readonly novicePage: Page,
     readonly helperPage: Page,
     readonly folder: string,
@@ -49,14 +53,16 @@ export class TwoRoles {
         }),
       );
       const helper = track(await RaProcess.start(`${name}-helper`, { port: options.ports[1], pluginPath: options.pluginPath }));
-      const browser = await launchChromium();
+      const browser = await launchChromium(options.browserArgs?.[0]);
       track({ stop: () => browser.close() });
+      const helperBrowser = options.browserArgs ? await launchChromium(options.browserArgs[1]) : browser;
+      track({ stop: () => helperBrowser.close() });
       const [nv, hv] = options.viewports ?? [
         { width: 1280, height: 900 },
         { width: 1400, height: 1100 },
       ];
       const novicePage = await browser.newPage({ viewport: nv });
-      const helperPage = await browser.newPage({ viewport: hv });
+      const helperPage = await helperBrowser.newPage({ viewport: hv });
       // An uncaught error in a page shows in the test's output, beside the failure it explains.
       for (const page of [novicePage, helperPage]) {
         page.on('pageerror', (e) => console.error(`[page] ${e.stack ?? e.message}`));
@@ -64,7 +70,7 @@ export class TwoRoles {
       }
       await novicePage.goto(novice.url);
       await helperPage.goto(helper.url);
-      return new TwoRoles(desktop, novice, helper, browser, novicePage, helperPage, folder, options);
+      return new TwoRoles(desktop, novice, helper, browser, helperBrowser, novicePage, helperPage, folder, options);
     } catch (e) {
       for (const thing of started) await thing.stop().catch(() => undefined);
       await rm(folder, { recursive: true, force: true });
@@ -83,6 +89,7 @@ export class TwoRoles {
   /** Stops everything it started, whatever failed before. */
   async stop(): Promise<void> {
     await this.browser.close().catch(() => undefined);
+    await this.helperBrowser.close().catch(() => undefined);
     await this.helper.stop();
     await this.novice.stop();
     await this.desktop.stop();

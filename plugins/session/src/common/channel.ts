@@ -15,7 +15,10 @@ export type ConsentStep = 'requested' | 'granted' | 'revoked';
 
 /** The outbound half of a channel: what a channel plugin may send to its peer. */
 export interface ChannelLink {
+  /** To the peer. A media channel's frame is dropped when the path is down or lags: late audio is worse than none. */
   send(payload: Uint8Array | string): void;
+  /** To this side's pages (every console showing the session), on this channel. */
+  toPage(payload: Uint8Array | string): void;
   /** Bytes handed to the connection and not yet sent: a sender that produces faster than the peer reads stops adding at its own mark. */
   readonly buffered: number;
   /** Calls `listener` each time the connection has sent what was buffered; the Disposable stops it. */
@@ -28,6 +31,11 @@ export interface ChannelLink {
 /** The inbound half: the session hands each frame of this channel to `receive`, which never throws on a peer's frame. */
 export interface ChannelEndpoint extends Disposable {
   receive(payload: Uint8Array | string): void;
+  /**
+   * A frame this side's page posted on the channel. Without it the session sends the page's frames straight to the
+   * peer; a media channel's page frames reach only this, so the endpoint decides what goes out (no audio before a Yes).
+   */
+  fromPage?(payload: Uint8Array | string): void;
   /** The novice takes back what this channel's consent granted (Stop Control in the session bar or on the desktop); the session goes on. */
   revoke?(reason: string): void;
   /**
@@ -38,7 +46,7 @@ export interface ChannelEndpoint extends Disposable {
   pathLost?(reason: string): void;
 }
 
-/** A named stream inside a session: chat, control, file transfer. */
+/** A named stream inside a session: chat, control, file transfer, voice. */
 export interface SessionChannel {
   readonly id: string;
   readonly title: string;
@@ -46,7 +54,19 @@ export interface SessionChannel {
   readonly maxFrameBytes: number;
   /** The consent scope this channel asks the novice for (e.g. `control`); the consent hooks carry it. */
   readonly consentScope?: string;
+  /**
+   * `live` makes it a media channel (voice): its frames are not kept for a resume and are dropped, not queued, while
+   * the path is down or lags; the session passes nothing between its page and the peer (`fromPage`, `link.toPage`).
+   * `reliable`, the default: every frame arrives once, in order, across a resume; the peer's frames also go to the page.
+   */
+  readonly delivery?: 'reliable' | 'live';
   open(session: SessionInfo, link: ChannelLink): ChannelEndpoint | Promise<ChannelEndpoint>;
 }
 
 export const SessionChannel = token<SessionChannel>('SessionChannel');
+
+/** A session channel for live media (`delivery: 'live'`): the session's media extension point, which voice contributes to. */
+export interface MediaChannel extends SessionChannel {
+  readonly delivery: 'live';
+  readonly consentScope: string;
+}

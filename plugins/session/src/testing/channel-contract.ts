@@ -17,6 +17,8 @@ export function sampleSession(overrides: Partial<SessionInfo> = {}): SessionInfo
 /** A ChannelLink that keeps what the channel sent and why it closed, for tests to inspect. */
 export class RecordingLink implements ChannelLink {
   readonly sent: (Uint8Array | string)[] = [];
+  /** What the channel handed this side's pages. */
+  readonly paged: (Uint8Array | string)[] = [];
   readonly consents: { step: ConsentStep; reason?: string }[] = [];
   closed?: string;
   /** What the connection holds unsent: a test sets it to stall the link, then calls `drain()`. */
@@ -35,6 +37,9 @@ export class RecordingLink implements ChannelLink {
 
   send(payload: Uint8Array | string): void {
     this.sent.push(payload);
+  }
+  toPage(payload: Uint8Array | string): void {
+    this.paged.push(payload);
   }
   close(reason: string): void {
     this.closed = reason;

@@ -1,5 +1,6 @@
 /** Contract kits for what ra.session's points take, and a rogue helper and novice for attacks on the session. */
 export * from './channel-contract.js';
+export * from './media-contract.js';
 export * from './transport-contract.js';
 export * from './rogue.js';
 export * from './detour.js';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { ApiError, type Logger, type Role } from '@ra/kernel';
 import type { ChannelEndpoint, ChannelLink, ConsentStep, SessionChannel, SessionInfo } from '../../common/api.js';
 import type { EndedBy, SessionPath, SessionState, SessionView } from '../../common/views.js';
-import { FrameKind, HANDSHAKE_FRAME_BYTES, MAX_FRAME_BYTES, type Frame } from '../wire/framing.js';
+import { FrameKind, HANDSHAKE_FRAME_BYTES, isLive, MAX_FRAME_BYTES, type Frame } from '../wire/framing.js';
 import { HeldFrames } from '../wire/held.js';
 import type { Wire } from '../wire/wire.js';
 import { Journal } from './journal.js';
@@ -11,6 +11,8 @@ import { MAX_RESUME_FAILURES, RESUME_MS, ResumeRefused, type ResumeKeys } from '
 /** How often each side tells the other how many channel frames it received, so the other's journal stays small. */
 const ACK_MS = 250;
 const ACK_BYTES = 256 * 1024;
+/** A media frame is sent only while less than this waits on the connection: 0.2 s of a 2.5 Mbit/s link. */
+export const LIVE_BACKLOG_BYTES = 64 * 1024;
 
 /**
  * The pause after a failed attempt to resume: 500 ms for the first four (most paths are back within a few
@@ -47,6 +49,8 @@ export class Session {
   private readonly endpoints = new Map<string, ChannelEndpoint>();
   /** Each open channel's own frame limit. */
   private readonly limits = new Map<string, number>();
+  /** The media channels (`delivery: 'live'`): their frames skip the journal and are dropped, not queued, when the path lags. */
+  private readonly live = new Set<string>();
   /** Each open channel's consent scope, and the scopes the novice has granted and not taken back. */
   private readonly scopes = new Map<string, string>();
   private readonly granted = new Set<string>();
@@ -278,6 +282,7 @@ export class Session {
     const wire = this.wire!;
     for (const channel of channels) {
       this.limits.set(channel.id, channel.maxFrameBytes);
+      if (channel.delivery === 'live') this.live.add(channel.id);
       this.scopes.set(channel.id, channel.consentScope ?? channel.id);
     }
     wire.onFrame((frame) => (this.held ? this.hold(frame) : this.route(frame)));
@@ -293,6 +298,7 @@ export class Session {
         const buffered = () => this.buffered();
         const link: ChannelLink = {
           send: (payload) => this.transmit(channel.id, payload),
+          toPage: (payload) => this.events.frame(this, channel.id, payload),
           get buffered() {
             return buffered();
           },
@@ -317,7 +323,11 @@ export class Session {
 
   /** A frame from the local UI for the peer, within its channel's limit. */
   post(channel: string, payload: string | Uint8Array): void {
-    if (this.state === 'open' && this.fits(channel, payload, 'this page')) this.transmit(channel, payload);
+    if (this.state !== 'open' || !this.fits(channel, payload, 'this page')) return;
+    const endpoint = this.endpoints.get(channel);
+    if (endpoint?.fromPage) return this.deliver(channel, () => endpoint.fromPage!(payload));
+    // A media channel's endpoint speaks for its page: what the page sends past it goes nowhere.
+    if (!this.live.has(channel)) this.transmit(channel, payload);
   }
 
   /** While the path is down nothing drains: a sender that watches this (the screen) waits for the resume. */
@@ -328,6 +338,11 @@ export class Session {
   /** Every channel frame is numbered and kept until the peer has it; while the path is down it only waits. */
   private transmit(channel: string, payload: string | Uint8Array): void {
     if (this.ended) return;
+    if (this.live.has(channel)) {
+      // Live audio that waits behind a backlog arrives too late to play: dropped here, the listener's buffer fades over it.
+      if (this.wire && !this.outage && this.wire.buffered <= LIVE_BACKLOG_BYTES) this.wire.sendChannel(channel, payload, true);
+      return;
+    }
     const kept = this.journal.record(channel, payload);
     if (!this.outage) return this.wire?.sendChannel(channel, payload);
     // Frames the peer never had were let go: no resume can deliver them, so waiting longer is pointless.
@@ -423,6 +438,7 @@ export class Session {
       }
       return;
     }
+    if (isLive(frame)) return this.routeLive(frame);
     this.received++;
     // A busy stream (the screen) is acknowledged by volume too, so the sender's journal holds little of it.
     this.unackedBytes += typeof frame.payload === 'string' ? frame.payload.length : frame.payload.byteLength;
@@ -430,12 +446,24 @@ export class Session {
     const endpoint = this.endpoints.get(frame.channel);
     if (!endpoint) return this.logger.debug(`session ${this.id}: dropped a frame for unknown channel '${frame.channel}'`);
     if (!this.fits(frame.channel, frame.payload, this.peer)) return;
+    this.deliver(frame.channel, () => endpoint.receive(frame.payload));
+    // A media channel's endpoint decides what its page hears (no audio before the Yes).
+    if (!this.live.has(frame.channel)) this.events.frame(this, frame.channel, frame.payload);
+  }
+
+  /** A media frame: only a media channel takes one, and it is not counted, so a resume never waits for it. */
+  private routeLive(frame: Frame & { channel: string; payload: string | Uint8Array }): void {
+    const endpoint = this.endpoints.get(frame.channel);
+    if (!endpoint || !this.live.has(frame.channel)) return this.logger.debug(`session ${this.id}: dropped a media frame for '${frame.channel}'`);
+    if (this.fits(frame.channel, frame.payload, this.peer)) this.deliver(frame.channel, () => endpoint.receive(frame.payload));
+  }
+
+  private deliver(channel: string, hand: () => void): void {
     try {
-      endpoint.receive(frame.payload);
+      hand();
     } catch (e) {
-      this.logger.error(`channel '${frame.channel}' failed on a frame in session ${this.id}: ${(e as Error).message}`);
+      this.logger.error(`channel '${channel}' failed on a frame in session ${this.id}: ${(e as Error).message}`);
     }
-    this.events.frame(this, frame.channel, frame.payload);
   }
 
   /** Whether a frame is within its channel's own limit; a larger one is dropped, and said so. */

@@ -10,14 +10,19 @@ export const enum FrameKind {
   Control = 0,
   ChannelText = 1,
   ChannelBinary = 2,
+  /** A media channel's frames (voice): neither numbered nor kept for a resume, since late audio is worse than none. */
+  LiveText = 3,
+  LiveBinary = 4,
 }
+
+type ChannelKind = FrameKind.ChannelText | FrameKind.ChannelBinary | FrameKind.LiveText | FrameKind.LiveBinary;
 
 /** A decoded frame; `size` is its length on the wire, which bounds what waiting frames may hold. */
 export type Frame = FrameBody & { readonly size: number };
 
 type FrameBody =
   | { readonly kind: FrameKind.Control; readonly message: Readonly<Record<string, unknown>> }
-  | { readonly kind: FrameKind.ChannelText | FrameKind.ChannelBinary; readonly channel: string; readonly payload: string | Uint8Array };
+  | { readonly kind: ChannelKind; readonly channel: string; readonly payload: string | Uint8Array };
 
 export class ProtocolError extends Error {
   override readonly name = 'ProtocolError';
@@ -27,14 +32,17 @@ export function encodeControl(message: Record<string, unknown>): Buffer {
   return frame(FrameKind.Control, Buffer.from(JSON.stringify(message)));
 }
 
-export function encodeChannel(channel: string, payload: string | Uint8Array): Buffer {
+/** `live`: a media channel's frame, which the peer neither counts nor acknowledges. */
+export function encodeChannel(channel: string, payload: string | Uint8Array, live = false): Buffer {
   const id = Buffer.from(channel);
   if (id.length === 0 || id.length > 255) throw new ProtocolError(`channel id '${channel}' must be 1 to 255 bytes`);
   const body = typeof payload === 'string' ? Buffer.from(payload) : payload;
   const head = Buffer.alloc(1 + id.length);
   head[0] = id.length;
   id.copy(head, 1);
-  return frame(typeof payload === 'string' ? FrameKind.ChannelText : FrameKind.ChannelBinary, Buffer.concat([head, body]));
+  const text = typeof payload === 'string';
+  const kind = live ? (text ? FrameKind.LiveText : FrameKind.LiveBinary) : text ? FrameKind.ChannelText : FrameKind.ChannelBinary;
+  return frame(kind, Buffer.concat([head, body]));
 }
 
 function frame(kind: FrameKind, body: Uint8Array): Buffer {
@@ -80,15 +88,21 @@ export class FrameReader {
   }
 }
 
+/** Whether a frame is a media channel's: not numbered, not kept. */
+export function isLive(frame: Frame): boolean {
+  return frame.kind === FrameKind.LiveText || frame.kind === FrameKind.LiveBinary;
+}
+
 function decode(body: Buffer, size: number): Frame {
   const kind = body[0];
   if (kind === FrameKind.Control) return { kind, message: parseControl(body.subarray(1)), size };
-  if (kind === FrameKind.ChannelText || kind === FrameKind.ChannelBinary) {
+  if (kind >= FrameKind.ChannelText && kind <= FrameKind.LiveBinary) {
     const idLength = body[1];
     if (!idLength || body.length < 2 + idLength) throw new ProtocolError('malformed frame: channel id is missing or truncated');
     const channel = body.subarray(2, 2 + idLength).toString('utf8');
     const rest = body.subarray(2 + idLength);
-    return { kind, channel, payload: kind === FrameKind.ChannelText ? rest.toString('utf8') : new Uint8Array(rest), size };
+    const text = kind === FrameKind.ChannelText || kind === FrameKind.LiveText;
+    return { kind: kind as ChannelKind, channel, payload: text ? rest.toString('utf8') : new Uint8Array(rest), size };
   }
   throw new ProtocolError(`malformed frame: unknown kind ${kind}`);
 }

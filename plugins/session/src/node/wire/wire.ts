@@ -139,8 +139,8 @@ export class Wire {
     this.write(encodeControl(message));
   }
 
-  sendChannel(channel: string, payload: string | Uint8Array): void {
-    this.write(encodeChannel(channel, payload));
+  sendChannel(channel: string, payload: string | Uint8Array, live = false): void {
+    this.write(encodeChannel(channel, payload, live));
   }
 
   /** Sends `last` if given, then ends the stream; the close listeners hear `reason`. */

@@ -142,6 +142,11 @@ export class SessionPair {
     this.server.close();
   }
 
+  /** Takes connections again after `deafen`, on the same port. */
+  async listen(): Promise<void> {
+    await new Promise<void>((r) => this.server.listen(this.port, '127.0.0.1', r));
+  }
+
   async stop(): Promise<void> {
     this.novice.dispose();
     this.helper.dispose();

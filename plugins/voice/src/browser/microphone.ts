@@ -1,0 +1,96 @@
+import Recorder from 'opus-recorder';
+import type { Encoding } from '../common/messages.js';
+import { isOpusHeader, readOggPages } from '../common/ogg.js';
+
+/**
+ * This side's microphone while talking: the browser's capture (echo cancellation, noise suppression and gain control
+ * on unless the setting turns them off), encoded by opus-recorder in its AudioWorklet, one 10 ms frame (20 ms for
+ * low bandwidth) a page, each packet handed on at once; and the meter worklet listening for the level.
+ */
+export class Microphone {
+  private muted = false;
+
+  private constructor(
+    private readonly stream: MediaStream,
+    private readonly source: MediaStreamAudioSourceNode,
+    private readonly meter: AudioWorkletNode,
+    private readonly recorder: Recorder,
+  ) {}
+
+  /** Opens the microphone (the browser may ask its own permission first); throws a MicrophoneError saying why not. */
+  static async open(context: AudioContext, encoding: Encoding, packet: (opus: Uint8Array) => void): Promise<Microphone> {
+    if (!navigator.mediaDevices?.getUserMedia) throw new MicrophoneError('this browser cannot use a microphone on this page');
+    const processing = encoding.processing;
+    let stream: MediaStream;
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({
+        audio: { channelCount: 1, echoCancellation: processing, noiseSuppression: processing, autoGainControl: processing },
+      });
+    } catch (e) {
+      throw new MicrophoneError(deviceTrouble(e as DOMException));
+    }
+    const source = context.createMediaStreamSource(stream);
+    const meter = new AudioWorkletNode(context, 'ra-voice-meter', { numberOfOutputs: 0 });
+    source.connect(meter);
+    const recorder = new Recorder({
+      encoderPath: new URL('./vendor/encoderWorker.min.js', import.meta.url).href,
+      sourceNode: source,
+      streamPages: true,
+      maxFramesPerPage: 1,
+      encoderFrameSize: encoding.frameMs,
+      encoderSampleRate: encoding.sampleRate,
+      encoderApplication: encoding.application,
+      encoderBitRate: encoding.bitrate,
+      numberOfChannels: 1,
+    });
+    const microphone = new Microphone(stream, source, meter, recorder);
+    recorder.ondataavailable = (page) => {
+      if (microphone.muted) return;
+      for (const p of readOggPages(page)) for (const opus of p.packets) if (!isOpusHeader(opus)) packet(opus);
+    };
+    try {
+      await recorder.start();
+    } catch (e) {
+      microphone.close();
+      throw new MicrophoneError(`the voice encoder did not start: ${(e as Error).message}`);
+    }
+    return microphone;
+  }
+
+  get port(): MessagePort {
+    return this.meter.port;
+  }
+
+  /** Whether the browser still captures: false once closed, or when the device went away. */
+  get live(): boolean {
+    return this.stream.getAudioTracks().some((t) => t.readyState === 'live');
+  }
+
+  /** Muted, the track gives silence and nothing is sent. */
+  setMuted(muted: boolean): void {
+    this.muted = muted;
+    for (const track of this.stream.getAudioTracks()) track.enabled = !muted;
+  }
+
+  /** Releases the microphone: the browser's recording indicator goes out. */
+  close(): void {
+    for (const track of this.stream.getTracks()) track.stop();
+    this.source.disconnect();
+    this.meter.disconnect();
+    this.meter.port.close();
+    void this.recorder.close().catch(() => undefined);
+  }
+}
+
+export class MicrophoneError extends Error {
+  override readonly name = 'MicrophoneError';
+}
+
+/** What went wrong with the device, in words, from the browser's error name. */
+function deviceTrouble(e: DOMException): string {
+  if (e.name === 'NotFoundError' || e.name === 'OverconstrainedError') return 'no microphone was found on this computer';
+  if (e.name === 'NotAllowedError' || e.name === 'SecurityError')
+    return 'the browser was not allowed to use the microphone: allow it for this page (the icon in the address bar), then try again';
+  if (e.name === 'NotReadableError' || e.name === 'AbortError') return 'the microphone is busy: another program may be using it';
+  return `the microphone could not be opened: ${e.message || e.name}`;
+}

@@ -1,0 +1,157 @@
+import type { Disposable } from '@ra/kernel';
+import type { UiContext, UiPanel } from '@ra/plugin-session/api';
+import { h, sentence } from '@ra/plugin-session/dom';
+import type { PageCommand, VoiceView } from '../common/messages.js';
+import { MicrophoneError } from './microphone.js';
+import { TalkAudio } from './talk-audio.js';
+
+/** Above this RMS a side counts as talking (about -34 dBFS). */
+const TALKING = 0.02;
+
+/** The voice panel of both consoles: Start Talking, Mute and Stop Talking in the toolbar; the other side's Yes / No. */
+export function voicePanel(): UiPanel {
+  return {
+    id: 'voice',
+    title: 'Voice',
+    roles: ['helper', 'novice'],
+    order: 10,
+    render(host: HTMLElement, context: UiContext): Disposable {
+      const sessionId = context.session!.id;
+      const peer = context.session!.peerName;
+      const post = (command: PageCommand) => context.post('voice', JSON.stringify(command));
+      let view: VoiceView | undefined;
+      /** What this page's own devices said, which its RA does not know. */
+      let trouble: string | undefined;
+
+      const start = h('button', { id: 'ra-start-talking', class: 'ra-btn', onclick: () => void startTalking() }, 'Start Talking');
+      const mute = h(
+        'button',
+        { id: 'ra-mute', class: 'ra-btn secondary', 'aria-pressed': 'false', onclick: () => post({ t: 'mute', muted: !view?.muted }) },
+        'Mute',
+      );
+      const stop = h('button', { id: 'ra-stop-talking', class: 'ra-btn secondary', onclick: () => post({ t: 'stop' }) }, 'Stop Talking');
+      const tools = [context.toolbar(start, 5), context.toolbar(mute, 5), context.toolbar(stop, 5)];
+      const state = h('p', { id: 'ra-voice-state' });
+      const why = h('p', { id: 'ra-voice-why', class: 'ra-hint' });
+      const note = h('p', { id: 'ra-voice-note', role: 'status' });
+      const dialog = h('div', { id: 'ra-voice-dialog' });
+      const level = h('meter', { id: 'ra-voice-level', min: '0', max: '1', low: '0.25', high: '0.75', optimum: '0.5', 'aria-label': 'Your microphone level' });
+      const you = h('span', { id: 'ra-voice-you' });
+      const them = h('span', { id: 'ra-voice-peer' });
+      const who = h('div', { class: 'ra-voice-who', hidden: true }, h('label', {}, 'Your microphone ', level), you, them);
+      host.classList.add('ra-voice');
+      host.append(state, why, note, dialog, who);
+
+      const audio = new TalkAudio(sessionId, {
+        frame: (frame) => context.post('voice', frame),
+        level: (whose, value) => {
+          if (whose === 'own') {
+            // A meter in dB: speech at -30 dBFS sits in the middle.
+            level.value = Math.max(0, 1 + Math.log10(value + 1e-6) / 3);
+            you.textContent = value > TALKING && !view?.muted ? 'You are talking' : '';
+          } else them.textContent = view?.peerMuted ? `${peer} muted their microphone` : value > TALKING ? `${peer} is talking` : '';
+        },
+        stats: (s) => Object.assign(host.dataset, { queueMs: String(s.queuedMs), targetMs: String(s.targetMs), underruns: String(s.underruns) }),
+      });
+
+      const startTalking = async () => {
+        trouble = undefined;
+        audio.prepare();
+        // A microphone the browser already refuses: say so now, rather than ask the other side for nothing.
+        const permission = await navigator.permissions?.query({ name: 'microphone' as PermissionName }).catch(() => undefined);
+        if (permission?.state === 'denied') {
+          trouble = 'The browser does not allow this page to use the microphone: allow it (the icon in the address bar), then try again.';
+          return show();
+        }
+        post({ t: 'start' });
+      };
+      const failed = (what: string) => {
+        trouble = sentence(what);
+        show();
+      };
+      const begin = (v: VoiceView) =>
+        audio
+          .begin(v.encoding, failed)
+          .then(() => show())
+          .catch((e: Error) => {
+            failed(e.message);
+            // The other side should know why it hears nothing; listening goes on.
+            if (e instanceof MicrophoneError) post({ t: 'trouble', what: e.message });
+          });
+
+      const show = () => {
+        const v = view;
+        if (!v) return;
+        const talking = v.phase === 'talking';
+        if (talking && !audio.active) void begin(v);
+        if (!talking && audio.active) audio.end();
+        host.dataset.phase = v.phase;
+        host.dataset.microphone = audio.microphoneOpen ? 'open' : 'closed';
+        if (audio.decoding) host.dataset.decoder = audio.decoding;
+        start.hidden = v.phase !== 'idle';
+        start.disabled = !!v.unavailable;
+        mute.hidden = !talking;
+        mute.textContent = v.muted ? 'Unmute' : 'Mute';
+        mute.setAttribute('aria-pressed', String(v.muted));
+        stop.hidden = v.phase === 'idle' || v.phase === 'asked';
+        stop.textContent = v.phase === 'asking' ? 'Stop Asking' : 'Stop Talking';
+        state.textContent = stateText(v);
+        why.textContent = v.unavailable && v.phase === 'idle' ? `Start Talking is not available: ${v.unavailable}.` : '';
+        note.textContent = trouble ?? (v.note ? sentence(v.note) : '');
+        note.className = trouble ? 'ra-error' : '';
+        who.hidden = !talking;
+        if (!talking) you.textContent = them.textContent = '';
+        if (v.peerMuted) them.textContent = `${peer} muted their microphone`;
+        dialog.replaceChildren(...(v.phase === 'asked' ? [askDialog(peer, answer)] : []));
+      };
+      const answer = (yes: boolean) => {
+        if (yes) audio.prepare();
+        post({ t: 'answer', yes });
+      };
+
+      const listening = context.onMessage('voice', (payload) => {
+        if (typeof payload !== 'string') return audio.play(payload);
+        const next = JSON.parse(payload) as VoiceView;
+        if (next.peerMuted && !view?.peerMuted) audio.quiet();
+        if (next.muted !== view?.muted) audio.mute(next.muted);
+        view = next;
+        show();
+      });
+      post({ t: 'hello' });
+      return {
+        dispose: () => {
+          audio.end();
+          listening.dispose();
+          tools.forEach((t) => t.dispose());
+        },
+      };
+    },
+  };
+}
+
+function stateText(v: VoiceView): string {
+  if (v.phase === 'talking') return `Talking with ${v.peerName}.`;
+  if (v.phase === 'asking') return `Waiting for ${v.peerName} to answer…`;
+  if (v.phase === 'asked') return `${v.peerName} wants to talk with you.`;
+  return 'Not talking.';
+}
+
+/** "NAME wants to talk with you — Yes / No", as in Windows Remote Assistance. */
+function askDialog(peer: string, answer: (yes: boolean) => void): HTMLElement {
+  return h(
+    'div',
+    { class: 'ra-dialog', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 'ra-voice-ask' },
+    h(
+      'div',
+      {},
+      h('h2', { id: 'ra-voice-ask' }, `${peer} wants to talk with you`),
+      h('p', {}, 'Your microphone turns on only if you say Yes. Either of you can stop talking at any time.'),
+      h(
+        'div',
+        { class: 'ra-row' },
+        h('button', { id: 'ra-voice-yes', class: 'ra-btn', onclick: () => answer(true) }, 'Yes'),
+        h('button', { id: 'ra-voice-no', class: 'ra-btn secondary', onclick: () => answer(false) }, 'No'),
+      ),
+    ),
+  );
+}

@@ -1,0 +1,206 @@
+/**
+ * The listener's adaptive jitter buffer, run in the playout AudioWorklet: decoded mono samples go in as they arrive,
+ * and each render quantum takes its samples out. It holds `target` ms, enough for the arrival jitter seen lately;
+ * after a stall it skips back to the target instead of keeping the late audio, so latency does not pile up; and an
+ * underrun fades out instead of clicking. Browser-safe and free of Web Audio, so the specs drive it directly.
+ */
+
+export interface JitterOptions {
+  readonly sampleRate: number;
+  /** Where the target starts: 20 ms, enough for 10 ms frames on a LAN. */
+  readonly startMs?: number;
+  readonly minMs?: number;
+  readonly maxMs?: number;
+}
+
+export interface JitterStats {
+  readonly queuedMs: number;
+  readonly targetMs: number;
+  readonly underruns: number;
+  /** Audio left out to get back to the target: after stalls, and the slow drain of a fast sender's clock. */
+  readonly skippedMs: number;
+}
+
+/** Above target plus this, a burst after a stall is skipped at once. */
+const OVERFLOW_MS = 60;
+/** Every this long, a queue that never fell to the target is drained towards it by at most DRAIN_STEP_MS. */
+const DRAIN_WINDOW_MS = 500;
+const DRAIN_STEP_MS = 10;
+/** The arrival jitter the target follows: its 95th percentile over this long. */
+const JITTER_WINDOW_S = 5;
+/** A pause this long (a mute, a stall of the sender) starts the arrival statistics afresh. */
+const NEW_SPURT_S = 1;
+/** Fades and crossfades last one render quantum's worth, 2.7 ms at 48 kHz. */
+const FADE_SAMPLES = 128;
+/** The most held: a second of audio, far above what any target keeps. */
+const CAPACITY_S = 1;
+
+export class JitterBuffer {
+  private readonly ring: Float32Array;
+  private read = 0;
+  private queued = 0;
+  private playing = false;
+  /** The first quantum after buffering fades in. */
+  private fadeIn = false;
+  /** The last sample played: an underrun fades from it to silence. */
+  private last = 0;
+  private target: number;
+  private readonly min: number;
+  private readonly max: number;
+  private underruns = 0;
+  private skipped = 0;
+  private windowLeft: number;
+  private windowMin = Infinity;
+  private pending = 0;
+  /** Arrival time minus media time of each push, with its arrival, for the jitter percentile. */
+  private arrivals: { at: number; lag: number }[] = [];
+  private pushed = 0;
+  private pushes = 0;
+  private lastArrival = -Infinity;
+  private readonly frame = { samples: 0 };
+
+  constructor(private readonly options: JitterOptions) {
+    const ms = (v: number) => Math.round((v * options.sampleRate) / 1000);
+    this.ring = new Float32Array(Math.round(options.sampleRate * CAPACITY_S));
+    this.target = ms(options.startMs ?? 20);
+    this.min = ms(options.minMs ?? 15);
+    this.max = ms(options.maxMs ?? 200);
+    this.windowLeft = ms(DRAIN_WINDOW_MS);
+  }
+
+  get stats(): JitterStats {
+    const ms = (samples: number) => Math.round((samples * 10_000) / this.options.sampleRate) / 10;
+    return { queuedMs: ms(this.queued), targetMs: ms(this.target), underruns: this.underruns, skippedMs: ms(this.skipped) };
+  }
+
+  /** Decoded samples, arriving at `arrival` seconds on the audio clock. */
+  push(samples: Float32Array, arrival: number): void {
+    if (arrival - this.lastArrival > NEW_SPURT_S) this.arrivals = [];
+    this.lastArrival = arrival;
+    this.frame.samples = samples.length;
+    this.arrivals.push({ at: arrival, lag: arrival - this.pushed / this.options.sampleRate });
+    this.pushed += samples.length;
+    if (++this.pushes % 25 === 0) this.retarget(arrival);
+    // More than the ring holds: the oldest goes, as a skip would take it anyway.
+    const overflow = this.queued + samples.length - this.ring.length;
+    if (overflow > 0) this.skip(overflow);
+    let at = (this.read + this.queued) % this.ring.length;
+    for (let i = 0; i < samples.length; i++) {
+      this.ring[at] = samples[i];
+      if (++at === this.ring.length) at = 0;
+    }
+    this.queued += samples.length;
+  }
+
+  /** Fills one render quantum. */
+  pull(out: Float32Array): void {
+    if (!this.playing) {
+      if (this.queued < this.target) return this.silence(out);
+      this.playing = true;
+      this.fadeIn = true;
+      // A burst after a stall: from silence nothing needs a crossfade; what is beyond the target is late, and goes.
+      if (this.queued > this.target + this.ms(OVERFLOW_MS)) this.skip(this.queued - this.target);
+    }
+    if (this.queued > this.target + this.ms(OVERFLOW_MS)) this.pending = this.queued - this.target;
+    if (this.pending > 0 && this.queued >= this.pending + out.length) return this.crossfade(out);
+    if (this.queued < out.length) return this.underrun(out);
+    this.take(out, 0, out.length);
+    if (this.fadeIn) for (let i = 0; i < Math.min(FADE_SAMPLES, out.length); i++) out[i] *= i / FADE_SAMPLES;
+    this.fadeIn = false;
+    this.last = out[out.length - 1];
+    this.drain(out.length);
+  }
+
+  /** Empties the buffer: the talker muted or talking stopped; the next audio buffers afresh. */
+  reset(): void {
+    this.read = this.queued = this.pending = 0;
+    this.playing = false;
+    this.arrivals = [];
+    this.lastArrival = -Infinity;
+  }
+
+  private ms(v: number): number {
+    return Math.round((v * this.options.sampleRate) / 1000);
+  }
+
+  /** The target follows the jitter: one frame, the 95th percentile of the lag over the window, and a quantum. */
+  private retarget(now: number): void {
+    const since = now - JITTER_WINDOW_S;
+    let drop = 0;
+    while (drop < this.arrivals.length && this.arrivals[drop].at < since) drop++;
+    if (drop) this.arrivals = this.arrivals.slice(drop);
+    const lags = this.arrivals.map((a) => a.lag);
+    const base = Math.min(...lags);
+    const late = lags.map((l) => l - base).sort((a, b) => a - b);
+    const p95 = late[Math.min(late.length - 1, Math.floor(late.length * 0.95))];
+    const wanted = this.frame.samples + Math.round(p95 * this.options.sampleRate) + FADE_SAMPLES;
+    this.target = Math.max(this.min, Math.min(this.max, wanted));
+  }
+
+  /** What is left plays, then fades to silence from the last sample, and the buffer fills to the target again. */
+  private underrun(out: Float32Array): void {
+    const have = this.queued;
+    this.take(out, 0, have);
+    const from = have ? out[have - 1] : this.last;
+    const fade = Math.min(FADE_SAMPLES, out.length - have);
+    for (let i = 0; i < out.length - have; i++) out[have + i] = i < fade ? from * (1 - (i + 1) / fade) : 0;
+    this.last = 0;
+    this.playing = false;
+    this.underruns++;
+    // An underrun is the jitter speaking: the target follows at once, not at the next regular look.
+    if (this.arrivals.length > 1) this.retarget(this.lastArrival);
+    this.windowMin = Infinity;
+  }
+
+  /** Skips `pending` samples: this quantum fades from the audio due now into the audio past the skip. */
+  private crossfade(out: Float32Array): void {
+    const n = out.length;
+    const ahead = new Float32Array(n);
+    this.peek(ahead, this.pending);
+    this.take(out, 0, n);
+    for (let i = 0; i < n; i++) {
+      const w = (i + 1) / n;
+      out[i] = out[i] * (1 - w) + ahead[i] * w;
+    }
+    this.skip(this.pending);
+    this.pending = 0;
+    this.last = out[n - 1];
+    this.windowMin = Infinity;
+    this.windowLeft = this.ms(DRAIN_WINDOW_MS);
+  }
+
+  /** A queue that stayed above the target for a whole window (the sender's clock runs fast) loses the excess, bit by bit. */
+  private drain(played: number): void {
+    this.windowMin = Math.min(this.windowMin, this.queued);
+    this.windowLeft -= played;
+    if (this.windowLeft > 0) return;
+    this.windowLeft = this.ms(DRAIN_WINDOW_MS);
+    if (this.windowMin > this.target + FADE_SAMPLES) this.pending = Math.min(this.windowMin - this.target, this.ms(DRAIN_STEP_MS));
+    this.windowMin = Infinity;
+  }
+
+  private silence(out: Float32Array): void {
+    out.fill(0);
+  }
+
+  private take(out: Float32Array, at: number, n: number): void {
+    this.peek(out.subarray(at, at + n), 0);
+    this.read = (this.read + n) % this.ring.length;
+    this.queued -= n;
+  }
+
+  private peek(out: Float32Array, offset: number): void {
+    let from = (this.read + offset) % this.ring.length;
+    for (let i = 0; i < out.length; i++) {
+      out[i] = this.ring[from];
+      if (++from === this.ring.length) from = 0;
+    }
+  }
+
+  private skip(n: number): void {
+    const count = Math.min(n, this.queued);
+    this.read = (this.read + count) % this.ring.length;
+    this.queued -= count;
+    this.skipped += count;
+  }
+}

@@ -1,0 +1,217 @@
+import type { Logger } from '@ra/kernel';
+import type { ChannelEndpoint, ChannelLink, ConsentStep, SessionInfo } from '@ra/plugin-session/api';
+import {
+  decodeAudio,
+  PAGE_COMMANDS,
+  parseMessage,
+  PEER_MESSAGES,
+  type Encoding,
+  type PageCommand,
+  type PeerMessage,
+  type Phase,
+  type VoiceView,
+} from '../common/messages.js';
+
+/** How long a Start Talking waits for the other side's answer. */
+export const ASK_MS = 60_000;
+
+export interface TalkDeps {
+  /** Why this side may not talk now (the policy, the setting), or undefined. */
+  unavailable(): string | undefined;
+  encoding(): Encoding;
+  logger: Logger;
+}
+
+/** Audio frames each way, and those refused for coming outside a talk (before the Yes, while muted). */
+export interface TalkCounts {
+  sent: number;
+  received: number;
+  refused: number;
+}
+
+/**
+ * One session's voice, on one side; both sides run the same. Either asks, the other says Yes or No, and audio flows
+ * only while both said so: this RA passes its page's audio to the peer, and the peer's to its page, only while
+ * talking and not muted, whatever a page or the peer sends. On the novice's side each step is her consent to voice.
+ */
+export class Talk implements ChannelEndpoint {
+  private phase: Phase = 'idle';
+  private muted = false;
+  private peerMuted = false;
+  private peerUnavailable?: string;
+  private note?: string;
+  private askTimer?: NodeJS.Timeout;
+  private disposed = false;
+  readonly counts: TalkCounts = { sent: 0, received: 0, refused: 0 };
+
+  constructor(
+    private readonly session: SessionInfo,
+    private readonly link: ChannelLink,
+    private readonly deps: TalkDeps,
+  ) {
+    this.tell({ t: 'state', unavailable: deps.unavailable() });
+  }
+
+  get view(): VoiceView {
+    const own = this.deps.unavailable();
+    const peer = this.session.peerName;
+    const unavailable = own
+      ? `talking is turned off on this computer: ${own}`
+      : this.peerUnavailable && `talking is turned off on ${peer}'s computer: ${this.peerUnavailable}`;
+    return {
+      t: 'view',
+      phase: this.phase,
+      peerName: peer,
+      muted: this.muted,
+      peerMuted: this.peerMuted,
+      unavailable,
+      note: this.note,
+      encoding: this.deps.encoding(),
+    };
+  }
+
+  fromPage(payload: Uint8Array | string): void {
+    if (typeof payload !== 'string') return this.relay(this.phase === 'talking' && !this.muted, () => this.link.send(payload), 'sent');
+    const command = parseMessage<PageCommand>(payload, PAGE_COMMANDS);
+    if (!command) return this.deps.logger.debug(`session ${this.session.id}: the page sent a voice command this version does not know`);
+    if (command.t === 'start') this.start();
+    else if (command.t === 'answer') this.answer(command.yes);
+    else if (command.t === 'stop') this.stop(undefined);
+    else if (command.t === 'mute') this.mute(command.muted);
+    else if (command.t === 'trouble' && this.phase === 'talking') this.tell({ t: 'trouble', what: command.what });
+    this.publish();
+  }
+
+  receive(payload: Uint8Array | string): void {
+    if (typeof payload !== 'string') {
+      const ok = this.phase === 'talking' && !this.peerMuted && decodeAudio(payload) !== undefined;
+      return this.relay(ok, () => this.link.toPage(payload), 'received');
+    }
+    const message = parseMessage<PeerMessage>(payload, PEER_MESSAGES);
+    if (!message) return;
+    const peer = this.session.peerName;
+    if (message.t === 'state') this.peerUnavailable = message.unavailable;
+    else if (message.t === 'ask') this.asked();
+    else if (message.t === 'answer' && this.phase === 'asking') {
+      if (message.yes) this.begin();
+      else this.end(message.why ? `${peer} cannot talk now: ${message.why}` : `${peer} said no`);
+    } else if (message.t === 'stop' && this.phase !== 'idle') {
+      const what = this.phase === 'asked' ? `${peer} stopped asking` : `${peer} stopped talking`;
+      this.end(message.why ? `${what}: ${message.why}` : what);
+    } else if (message.t === 'mute') this.peerMuted = message.muted;
+    else if (message.t === 'trouble' && this.phase === 'talking') this.note = `${peer} cannot be heard: ${message.what}`;
+    this.publish();
+  }
+
+  /** The novice's session bar takes voice back, as it does control. */
+  revoke(reason: string): void {
+    this.stop(reason, reason);
+    this.publish();
+  }
+
+  pathLost(reason: string): void {
+    if (this.phase !== 'idle') this.end(`talking stopped: ${reason}`);
+    this.publish();
+  }
+
+  /** A setting or the policy changed: the peer hears whether this side can talk now; a talk it forbids ends. */
+  changed(): void {
+    const why = this.deps.unavailable();
+    this.tell({ t: 'state', unavailable: why });
+    if (why && this.phase !== 'idle') this.stop(`talking is turned off on this computer: ${why}`, why);
+    this.publish();
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    // The pages hear it too: they release the microphone even if the session's end reaches them later.
+    this.stop(undefined);
+    this.publish();
+    this.disposed = true;
+    clearTimeout(this.askTimer);
+  }
+
+  private start(): void {
+    if (this.phase !== 'idle') return;
+    const why = this.view.unavailable;
+    if (why) return void (this.note = `Start Talking is not available: ${why}`);
+    this.note = undefined;
+    this.phase = 'asking';
+    this.tell({ t: 'ask' });
+    this.askTimer = setTimeout(() => {
+      this.tell({ t: 'stop' });
+      this.end(`${this.session.peerName} did not answer`);
+      this.publish();
+    }, ASK_MS);
+    this.askTimer.unref?.();
+  }
+
+  private asked(): void {
+    const why = this.deps.unavailable();
+    if (why) return this.tell({ t: 'answer', yes: false, why });
+    // Both clicked Start Talking at once: each wants it, so each answers the other's ask with a Yes.
+    if (this.phase === 'asking') {
+      this.tell({ t: 'answer', yes: true });
+      return this.begin();
+    }
+    if (this.phase !== 'idle') return;
+    this.phase = 'asked';
+    this.note = undefined;
+    this.consent('requested');
+  }
+
+  private answer(yes: boolean): void {
+    if (this.phase !== 'asked') return;
+    const why = this.deps.unavailable();
+    this.tell(yes && !why ? { t: 'answer', yes: true } : { t: 'answer', yes: false, why });
+    if (yes && !why) this.begin();
+    else this.end(why && `talking is turned off on this computer: ${why}`);
+  }
+
+  private begin(): void {
+    clearTimeout(this.askTimer);
+    this.phase = 'talking';
+    this.muted = this.peerMuted = false;
+    this.consent('granted');
+  }
+
+  /** This side stops: the peer is told (`why`, if it should hear one), and so is the page (`note`). */
+  private stop(note: string | undefined, why?: string): void {
+    if (this.phase === 'idle') return;
+    this.tell(why ? { t: 'stop', why } : { t: 'stop' });
+    this.end(note);
+  }
+
+  private end(note: string | undefined): void {
+    clearTimeout(this.askTimer);
+    const was = this.phase;
+    this.phase = 'idle';
+    this.muted = this.peerMuted = false;
+    this.note = note;
+    if (was !== 'idle') this.consent('revoked', note);
+  }
+
+  private mute(muted: boolean): void {
+    if (this.phase !== 'talking' || muted === this.muted) return;
+    this.muted = muted;
+    this.tell({ t: 'mute', muted });
+  }
+
+  private relay(allowed: boolean, pass: () => void, count: 'sent' | 'received'): void {
+    if (!allowed || this.disposed) return void this.counts.refused++;
+    this.counts[count]++;
+    pass();
+  }
+
+  private tell(message: PeerMessage): void {
+    if (!this.disposed) this.link.send(JSON.stringify(message));
+  }
+
+  private consent(step: ConsentStep, reason?: string): void {
+    if (this.session.role === 'novice') this.link.consent(step, reason);
+  }
+
+  private publish(): void {
+    if (!this.disposed) this.link.toPage(JSON.stringify(this.view));
+  }
+}

@@ -1,0 +1,155 @@
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Page } from 'playwright-core';
+import { until } from '@ra/kernel/testing';
+import { correlate, writeChirps } from '@ra/plugin-voice/testing';
+import { fakeMicrophone, snap } from './e2e/browser.js';
+import type { RaProcess } from './e2e/ra-process.js';
+import { TwoRoles } from './e2e/roles.js';
+
+const PASSWORD = 'amber-meadow-4';
+/** Each side's microphone plays chirps in its own rhythm, so what one side hears can only be the other's. */
+const NOVICE_GAPS = [700, 910, 640, 820, 760, 950, 600, 880];
+const HELPER_GAPS = [830, 620, 940, 710, 870, 650, 900, 780];
+
+interface Onset {
+  where: 'microphone' | 'speaker';
+  at: number;
+}
+
+interface Talks {
+  sessionId: string;
+  view: { phase: string; muted: boolean; peerMuted: boolean };
+  counts: { sent: number; received: number; refused: number };
+}
+
+/** Starts keeping the page's voice onsets (the event ra.voice raises on window). */
+async function recordOnsets(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const w = window as unknown as { raOnsets: Onset[] };
+    w.raOnsets = [];
+    window.addEventListener('ra-voice-onset', (e) => w.raOnsets.push((e as CustomEvent<Onset>).detail));
+  });
+}
+
+/** The onsets a page recorded since `since` (epoch ms), at `where`. */
+async function onsets(page: Page, where: Onset['where'], since: number): Promise<number[]> {
+  const all = await page.evaluate(() => (window as unknown as { raOnsets: Onset[] }).raOnsets);
+  return all.filter((o) => o.where === where && o.at >= since).map((o) => o.at);
+}
+
+async function talks(ra: RaProcess): Promise<Talks> {
+  const { body } = await ra.api<Talks[]>('GET', '/api/voice');
+  assert.equal(body.length, 1, JSON.stringify(body));
+  return body[0];
+}
+
+const phase = (page: Page) => page.locator('.ra-voice').getAttribute('data-phase');
+const microphone = (page: Page) => page.locator('.ra-voice').getAttribute('data-microphone');
+
+describe('end to end: voice, Start Talking with the other side’s Yes', function () {
+  this.timeout(180_000);
+  let roles: TwoRoles;
+  let novicePage: Page;
+  let helperPage: Page;
+
+  before(async () => {
+    const folder = process.env.TMPDIR ?? '/tmp';
+    const [noviceWav, helperWav] = [join(folder, `ra-voice-novice-${process.pid}.wav`), join(folder, `ra-voice-helper-${process.pid}.wav`)];
+    await writeChirps(noviceWav, NOVICE_GAPS);
+    await writeChirps(helperWav, HELPER_GAPS);
+    roles = await TwoRoles.start('voice', {
+      ports: [34591, 34592],
+      screen: { width: 800, height: 600 },
+      browserArgs: [fakeMicrophone(noviceWav), fakeMicrophone(helperWav)],
+      viewports: [
+        { width: 1100, height: 900 },
+        { width: 1280, height: 900 },
+      ],
+    });
+    ({ novicePage, helperPage } = roles);
+    const target = join(roles.folder, 'voice.msrcincident');
+    const made = await roles.novice.api('POST', '/api/invitations', { via: 'file', target, password: PASSWORD, name: 'Nora Novice' });
+    assert.equal(made.status, 200, JSON.stringify(made.body));
+    const opened = await roles.helper.api('POST', '/api/sessions/open', {
+      invitation: await readFile(target, 'utf8'),
+      password: PASSWORD,
+      helperName: 'Hank Helper',
+    });
+    assert.equal(opened.status, 200, JSON.stringify(opened.body));
+    await novicePage.locator('#ra-accept').click();
+    await helperPage.locator('#ra-start-talking').waitFor();
+    await novicePage.locator('#ra-start-talking').waitFor();
+    await recordOnsets(novicePage);
+    await recordOnsets(helperPage);
+  });
+
+  after(() => roles?.stop());
+
+  it('asks the other side, and captures and sends nothing before its Yes', async () => {
+    await helperPage.locator('#ra-start-talking').click();
+    const dialog = novicePage.getByRole('dialog', { name: 'Hank Helper wants to talk with you' });
+    await dialog.waitFor();
+    assert.equal(await helperPage.locator('#ra-voice-state').textContent(), 'Waiting for Nora Novice to answer…');
+    await snap(novicePage, 'voice-01-novice-asked');
+    await sleep(1500);
+    assert.equal(await microphone(helperPage), 'closed', "the helper's microphone waits for the Yes");
+    assert.equal(await microphone(novicePage), 'closed');
+    for (const page of [novicePage, helperPage]) assert.deepEqual(await onsets(page, 'microphone', 0), [], 'nothing was captured');
+    for (const ra of [roles.novice, roles.helper]) assert.deepEqual((await talks(ra)).counts, { sent: 0, received: 0, refused: 0 });
+  });
+
+  it('talks both ways at once after the Yes: each side hears the other’s chirps, cross-correlated', async () => {
+    await novicePage.getByRole('dialog').getByRole('button', { name: 'Yes' }).click();
+    for (const page of [novicePage, helperPage]) await until(async () => (await microphone(page)) === 'open', 10_000, 'the microphone opens');
+    // The first half second warms the decoder and the jitter buffer up.
+    await sleep(500);
+    const from = Date.now();
+    await sleep(7000);
+    for (const [speaker, talker, name] of [
+      [helperPage, novicePage, "the novice's voice at the helper"],
+      [novicePage, helperPage, "the helper's voice at the novice"],
+    ] as const) {
+      const sent = await onsets(talker, 'microphone', from);
+      const heard = await onsets(speaker, 'speaker', from);
+      const { lagMs, matched } = correlate(sent.slice(0, -1), heard);
+      console.log(`      ${name}: ${matched} of ${sent.length - 1} chirps heard, ${lagMs} ms render to render`);
+      assert.ok(sent.length >= 7, `${sent.length} chirps captured in 7 s`);
+      assert.ok(matched >= sent.length - 2, `${name}: only ${matched} of ${sent.length - 1} chirps came out`);
+      assert.ok(lagMs > 2 && lagMs < 250, `${name}: ${lagMs} ms`);
+    }
+    assert.equal(await helperPage.locator('#ra-voice-state').textContent(), 'Talking with Nora Novice.');
+    await snap(helperPage, 'voice-02-helper-talking');
+    await snap(novicePage, 'voice-03-novice-talking');
+  });
+
+  it('mutes one direction only', async () => {
+    await novicePage.locator('#ra-mute').click();
+    await helperPage.getByText('Nora Novice muted their microphone').waitFor();
+    await sleep(300);
+    const from = Date.now();
+    await sleep(4000);
+    assert.deepEqual(await onsets(helperPage, 'speaker', from), [], 'the muted novice is not heard');
+    const sent = await onsets(helperPage, 'microphone', from);
+    const { matched } = correlate(sent.slice(0, -1), await onsets(novicePage, 'speaker', from));
+    assert.ok(matched >= sent.length - 2, `the helper is still heard: ${matched} of ${sent.length - 1}`);
+    await snap(helperPage, 'voice-04-helper-sees-mute');
+    await novicePage.locator('#ra-mute').click();
+    await until(async () => (await onsets(helperPage, 'speaker', Date.now() - 1500)).length > 0, 10_000, 'the novice is heard again after Unmute');
+  });
+
+  it('ends for both with Stop Talking, and releases both microphones', async () => {
+    await helperPage.locator('#ra-stop-talking').click();
+    for (const page of [novicePage, helperPage]) {
+      await until(async () => (await phase(page)) === 'idle', 10_000, 'talking ends');
+      await until(async () => (await microphone(page)) === 'closed', 10_000, 'the microphone is released');
+    }
+    assert.equal(await novicePage.locator('#ra-voice-note').textContent(), 'Hank Helper stopped talking.');
+    const before = (await talks(roles.novice)).counts;
+    await sleep(1000);
+    assert.deepEqual((await talks(roles.novice)).counts, before, 'no audio after Stop Talking');
+    await snap(novicePage, 'voice-05-novice-stopped');
+  });
+});
