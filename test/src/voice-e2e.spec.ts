@@ -64,6 +64,9 @@ describe('end to end: voice, Start Talking with the other side’s Yes', functio
       ports: [34591, 34592],
       screen: { width: 800, height: 600 },
       browserArgs: [fakeMicrophone(noviceWav), fakeMicrophone(helperWav)],
+      // Each side's echo canceller would take the other's chirps, played here, for an echo of its own: off, as with a headset.
+      novicePlugins: { 'ra.voice': { processing: false } },
+      helperPlugins: { 'ra.voice': { processing: false } },
       viewports: [
         { width: 1100, height: 900 },
         { width: 1280, height: 900 },
@@ -114,8 +117,9 @@ describe('end to end: voice, Start Talking with the other side’s Yes', functio
     ] as const) {
       const sent = await onsets(talker, 'microphone', from);
       const heard = await onsets(speaker, 'speaker', from);
-      const { lagMs, matched } = correlate(sent.slice(0, -1), heard);
-      console.log(`      ${name}: ${matched} of ${sent.length - 1} chirps heard, ${lagMs} ms render to render`);
+      // ±10 ms: the jitter buffer settles on its target over the first second.
+      const { lagMs, matched, lagsMs } = correlate(sent.slice(0, -1), heard, 500, 10);
+      console.log(`      ${name}: ${matched} of ${sent.length - 1} chirps heard, render to render ${lagsMs.join(', ')} ms`);
       assert.ok(sent.length >= 7, `${sent.length} chirps captured in 7 s`);
       assert.ok(matched >= sent.length - 2, `${name}: only ${matched} of ${sent.length - 1} chirps came out`);
       assert.ok(lagMs > 2 && lagMs < 250, `${name}: ${lagMs} ms`);

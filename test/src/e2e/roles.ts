@@ -12,6 +12,7 @@ export interface RolesOptions {
   readonly screen: { readonly width: number; readonly height: number; readonly xterm?: boolean };
   /** Plugin settings for the novice, e.g. `{ 'ra.control': { allowControl: true } }`. */
   readonly novicePlugins?: Record<string, Record<string, unknown>>;
+  readonly helperPlugins?: Record<string, Record<string, unknown>>;
   readonly viewports?: readonly [{ width: number; height: number }, { width: number; height: number }];
   /** Extra plugin folders both RAs load, as RA_PLUGIN_PATH. */
   readonly pluginPath?: string;
@@ -52,7 +53,7 @@ export class TwoRoles {
           env: options.noviceEnv,
         }),
       );
-      const helper = track(await RaProcess.start(`${name}-helper`, { port: options.ports[1], pluginPath: options.pluginPath }));
+      const helper = track(await RaProcess.start(`${name}-helper`, { port: options.ports[1], pluginPath: options.pluginPath, plugins: options.helperPlugins }));
       const browser = await launchChromium(options.browserArgs?.[0]);
       track({ stop: () => browser.close() });
       const helperBrowser = options.browserArgs ? await launchChromium(options.browserArgs[1]) : browser;

@@ -5,5 +5,6 @@ export const VOICE_CSS = `
 .ra-voice .ra-voice-who[hidden] { display: none; }
 .ra-voice meter { width: 8rem; height: 1rem; vertical-align: middle; }
 .ra-voice #ra-voice-you, .ra-voice #ra-voice-peer { font-weight: 600; color: #1e6b2d; }
+.ra-voice #ra-voice-peer.ra-muted { color: #5a5f66; }
 .ra-voice #ra-voice-peer:empty, .ra-voice #ra-voice-you:empty { display: none; }
 `;

@@ -46,10 +46,10 @@ export function voicePanel(): UiPanel {
         frame: (frame) => context.post('voice', frame),
         level: (whose, value) => {
           if (whose === 'own') {
-            // A meter in dB: speech at -30 dBFS sits in the middle.
-            level.value = Math.max(0, 1 + Math.log10(value + 1e-6) / 3);
+            // A meter in dB (speech at -30 dBFS sits in the middle) that falls back slowly, so a word stays visible.
+            level.value = Math.max(0, 1 + Math.log10(value + 1e-6) / 3, level.value * 0.85);
             you.textContent = value > TALKING && !view?.muted ? 'You are talking' : '';
-          } else them.textContent = view?.peerMuted ? `${peer} muted their microphone` : value > TALKING ? `${peer} is talking` : '';
+          } else if (!view?.peerMuted) them.textContent = value > TALKING ? `${peer} is talking` : '';
         },
         stats: (s) => Object.assign(host.dataset, { queueMs: String(s.queuedMs), targetMs: String(s.targetMs), underruns: String(s.underruns) }),
       });
@@ -101,7 +101,8 @@ export function voicePanel(): UiPanel {
         note.className = trouble ? 'ra-error' : '';
         who.hidden = !talking;
         if (!talking) you.textContent = them.textContent = '';
-        if (v.peerMuted) them.textContent = `${peer} muted their microphone`;
+        if (v.peerMuted || them.classList.contains('ra-muted')) them.textContent = v.peerMuted ? `${peer} muted their microphone` : '';
+        them.classList.toggle('ra-muted', v.peerMuted);
         dialog.replaceChildren(...(v.phase === 'asked' ? [askDialog(peer, answer)] : []));
       };
       const answer = (yes: boolean) => {

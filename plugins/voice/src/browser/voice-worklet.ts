@@ -25,6 +25,8 @@ class Listener {
   private sum = 0;
   private count = 0;
   private quietFor = 0;
+  /** After a quarter second of quiet: the next loud sample is an onset (the rise through QUIET to LOUD included). */
+  private armed = false;
 
   constructor(private readonly port: MessagePort) {}
 
@@ -32,8 +34,16 @@ class Listener {
     for (let i = 0; i < samples.length; i++) {
       const x = Math.abs(samples[i]);
       this.sum += x * x;
-      if (x > LOUD && this.quietFor >= QUIET_S) this.port.postMessage({ t: 'onset', at: currentTime + i / sampleRate } satisfies WorkletNote);
-      this.quietFor = x < QUIET ? this.quietFor + 1 / sampleRate : 0;
+      if (x < QUIET) {
+        this.quietFor += 1 / sampleRate;
+        if (this.quietFor >= QUIET_S) this.armed = true;
+        continue;
+      }
+      this.quietFor = 0;
+      if (this.armed && x > LOUD) {
+        this.armed = false;
+        this.port.postMessage({ t: 'onset', at: currentTime + i / sampleRate } satisfies WorkletNote);
+      }
     }
     this.count += samples.length;
     if (this.count < REPORT_S * sampleRate) return;

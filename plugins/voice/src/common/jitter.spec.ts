@@ -40,7 +40,9 @@ function run(seconds: number, arrives: (sent: number) => number, options: { rate
     buffer.pull(out);
     const last = out[QUANTUM - 1];
     // Media time of the sample that plays at the end of this quantum, in the sender's clock.
-    if (!options.tone && Number.isInteger(last) && last > 0) latency.push({ t, ms: (t + QUANTUM / RATE - last / RATE / rate) * 1000 });
+    // A clean sample: an index one past the one before it (a fade or crossfade scales them, and is left out).
+    if (!options.tone && Number.isInteger(last) && last > 0 && last - out[QUANTUM - 2] === 1)
+      latency.push({ t, ms: (t + QUANTUM / RATE - last / RATE / rate) * 1000 });
   }
   return { latency, played, buffer };
 }

@@ -30,6 +30,8 @@ const DRAIN_STEP_MS = 10;
 const JITTER_WINDOW_S = 5;
 /** A pause this long (a mute, a stall of the sender) starts the arrival statistics afresh. */
 const NEW_SPURT_S = 1;
+/** The first half second of a spurt is left out of them: a decoder starting up hands its first frames over in a burst. */
+const WARM_UP_S = 0.5;
 /** Fades and crossfades last one render quantum's worth, 2.7 ms at 48 kHz. */
 const FADE_SAMPLES = 128;
 /** The most held: a second of audio, far above what any target keeps. */
@@ -57,6 +59,7 @@ export class JitterBuffer {
   private pushed = 0;
   private pushes = 0;
   private lastArrival = -Infinity;
+  private spurtStart = -Infinity;
   private readonly frame = { samples: 0 };
 
   constructor(private readonly options: JitterOptions) {
@@ -75,10 +78,13 @@ export class JitterBuffer {
 
   /** Decoded samples, arriving at `arrival` seconds on the audio clock. */
   push(samples: Float32Array, arrival: number): void {
-    if (arrival - this.lastArrival > NEW_SPURT_S) this.arrivals = [];
+    if (arrival - this.lastArrival > NEW_SPURT_S) {
+      this.arrivals = [];
+      this.spurtStart = arrival;
+    }
     this.lastArrival = arrival;
     this.frame.samples = samples.length;
-    this.arrivals.push({ at: arrival, lag: arrival - this.pushed / this.options.sampleRate });
+    if (arrival - this.spurtStart >= WARM_UP_S) this.arrivals.push({ at: arrival, lag: arrival - this.pushed / this.options.sampleRate });
     this.pushed += samples.length;
     if (++this.pushes % 25 === 0) this.retarget(arrival);
     // More than the ring holds: the oldest goes, as a skip would take it anyway.
@@ -116,7 +122,7 @@ export class JitterBuffer {
     this.read = this.queued = this.pending = 0;
     this.playing = false;
     this.arrivals = [];
-    this.lastArrival = -Infinity;
+    this.lastArrival = this.spurtStart = -Infinity;
   }
 
   private ms(v: number): number {
@@ -125,6 +131,7 @@ export class JitterBuffer {
 
   /** The target follows the jitter: one frame, the 95th percentile of the lag over the window, and a quantum. */
   private retarget(now: number): void {
+    if (this.arrivals.length === 0) return;
     const since = now - JITTER_WINDOW_S;
     let drop = 0;
     while (drop < this.arrivals.length && this.arrivals[drop].at < since) drop++;
@@ -148,7 +155,7 @@ export class JitterBuffer {
     this.playing = false;
     this.underruns++;
     // An underrun is the jitter speaking: the target follows at once, not at the next regular look.
-    if (this.arrivals.length > 1) this.retarget(this.lastArrival);
+    if (this.arrivals.length >= 10) this.retarget(this.lastArrival);
     this.windowMin = Infinity;
   }
 

@@ -56,11 +56,18 @@ function wave(samples: Int16Array): Buffer {
  * Cross-correlates two trains of onsets (epoch ms) at 1 ms resolution over lags 0 to `maxLagMs`: the lag with the
  * most coincidences (±`toleranceMs`), and how many of `sent` had a partner in `heard` there.
  */
-export function correlate(sent: readonly number[], heard: readonly number[], maxLagMs = 500, toleranceMs = 6): { lagMs: number; matched: number } {
+export function correlate(
+  sent: readonly number[],
+  heard: readonly number[],
+  maxLagMs = 500,
+  toleranceMs = 6,
+): { lagMs: number; matched: number; lagsMs: number[] } {
   let best = { lagMs: 0, matched: 0 };
   for (let lag = 0; lag <= maxLagMs; lag++) {
     const matched = sent.filter((s) => heard.some((h) => Math.abs(h - s - lag) <= toleranceMs)).length;
     if (matched > best.matched) best = { lagMs: lag, matched };
   }
-  return best;
+  // Each chirp's own delay at the peak: what render to render took for it.
+  const lagsMs = sent.flatMap((s) => heard.filter((h) => Math.abs(h - s - best.lagMs) <= toleranceMs).map((h) => Math.round(h - s)));
+  return { ...best, lagsMs };
 }
