@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Page } from 'playwright-core';
 import { until } from '@ra/kernel/testing';
 import { correlate, writeChirps } from '@ra/plugin-voice/testing';
-import { fakeMicrophone, snap } from './e2e/browser.js';
+import { fakeMicrophone, launchChromium, snap } from './e2e/browser.js';
 import type { RaProcess } from './e2e/ra-process.js';
 import { TwoRoles } from './e2e/roles.js';
 
@@ -155,5 +155,79 @@ describe('end to end: voice, Start Talking with the other side’s Yes', functio
     await sleep(1000);
     assert.deepEqual((await talks(roles.novice)).counts, before, 'no audio after Stop Talking');
     await snap(novicePage, 'voice-05-novice-stopped');
+  });
+});
+
+describe('end to end: voice when a side has no microphone, refuses it, or turns talking off', function () {
+  this.timeout(180_000);
+  let roles: TwoRoles;
+
+  before(async () => {
+    const helperWav = join(process.env.TMPDIR ?? '/tmp', `ra-voice-helper2-${process.pid}.wav`);
+    await writeChirps(helperWav, HELPER_GAPS);
+    // The novice's browser has no audio devices at all: no microphone, no speakers.
+    roles = await TwoRoles.start('voice-devices', {
+      ports: [34595, 34596],
+      screen: { width: 800, height: 600 },
+      browserArgs: [[], fakeMicrophone(helperWav)],
+      novicePlugins: { 'ra.voice': { processing: false } },
+      helperPlugins: { 'ra.voice': { processing: false } },
+    });
+    const target = join(roles.folder, 'voice.msrcincident');
+    await roles.novice.api('POST', '/api/invitations', { via: 'file', target, password: PASSWORD, name: 'Nora Novice' });
+    await roles.helper.api('POST', '/api/sessions/open', { invitation: await readFile(target, 'utf8'), password: PASSWORD, helperName: 'Hank Helper' });
+    await roles.novicePage.locator('#ra-accept').click();
+    await roles.helperPage.locator('#ra-start-talking').waitFor();
+  });
+
+  after(() => roles?.stop());
+
+  it('says there is no microphone and no speakers; the other side learns why it hears nothing; the session goes on', async () => {
+    const { novicePage, helperPage } = roles;
+    await helperPage.locator('#ra-start-talking').click();
+    await novicePage.getByRole('dialog').getByRole('button', { name: 'Yes' }).click();
+    const note = novicePage.locator('#ra-voice-note');
+    await note.filter({ hasText: 'No microphone was found on this computer.' }).waitFor();
+    assert.match((await note.textContent())!, /No speakers or headphones were found: plug some in to hear the other side\./);
+    await helperPage.getByText('Nora Novice cannot be heard: no microphone was found on this computer').waitFor();
+    assert.equal(await phase(helperPage), 'talking', 'the helper is still heard, once the novice has speakers');
+    await snap(novicePage, 'voice-06-novice-no-devices');
+    await snap(helperPage, 'voice-07-helper-told');
+    assert.equal((await roles.novice.api<{ state: string }[]>('GET', '/api/sessions')).body[0].state, 'open');
+    await helperPage.locator('#ra-stop-talking').click();
+    await until(async () => (await phase(novicePage)) === 'idle', 10_000, 'talking ends');
+  });
+
+  it('says the browser was not allowed to use the microphone', async () => {
+    // A browser with a microphone whose page was never allowed it: the prompt is dismissed, as a person clicking Block.
+    const browser = await launchChromium(['--use-fake-device-for-media-stream']);
+    try {
+      await roles.novicePage.close();
+      const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
+      await page.goto(roles.novice.url);
+      await page.locator('#ra-start-talking').click();
+      await roles.helperPage.getByRole('dialog').getByRole('button', { name: 'Yes' }).click();
+      await page
+        .locator('#ra-voice-note')
+        .filter({ hasText: /The browser was not allowed to use the microphone: allow it for this page/ })
+        .waitFor();
+      await roles.helperPage.getByText(/Nora Novice cannot be heard: the browser was not allowed/).waitFor();
+      await snap(page, 'voice-08-novice-refused');
+      await roles.helperPage.locator('#ra-stop-talking').click();
+      await until(async () => (await phase(page)) === 'idle', 10_000, 'talking ends');
+    } finally {
+      await browser.close();
+    }
+  });
+
+  it("turns Start Talking off, saying why on both sides, when the novice's setting does", async () => {
+    const changed = await roles.novice.api('POST', '/api/settings/ra.voice.enabled', { value: false });
+    assert.equal(changed.status, 200, JSON.stringify(changed.body));
+    const why = roles.helperPage.locator('#ra-voice-why');
+    await why
+      .filter({ hasText: `Start Talking is not available: talking is turned off on Nora Novice's computer: the setting "Allow talking" is off.` })
+      .waitFor();
+    assert.equal(await roles.helperPage.locator('#ra-start-talking').isDisabled(), true);
+    await snap(roles.helperPage, 'voice-09-helper-turned-off');
   });
 });

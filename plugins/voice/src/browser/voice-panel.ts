@@ -65,8 +65,9 @@ export function voicePanel(): UiPanel {
         }
         post({ t: 'start' });
       };
+      // Both may fail at once (no speakers, and no microphone either): each is said.
       const failed = (what: string) => {
-        trouble = sentence(what);
+        trouble = [trouble, sentence(what)].filter(Boolean).join(' ');
         show();
       };
       const begin = (v: VoiceView) =>
@@ -107,6 +108,7 @@ export function voicePanel(): UiPanel {
       };
       const answer = (yes: boolean) => {
         if (yes) audio.prepare();
+        trouble = undefined;
         post({ t: 'answer', yes });
       };
 
