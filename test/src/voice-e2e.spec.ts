@@ -1,53 +1,17 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Page } from 'playwright-core';
 import { until } from '@ra/kernel/testing';
 import { correlate, writeChirps } from '@ra/plugin-voice/testing';
 import { fakeMicrophone, launchChromium, snap } from './e2e/browser.js';
-import type { RaProcess } from './e2e/ra-process.js';
 import { TwoRoles } from './e2e/roles.js';
+import { connect, microphone, onsets, recordOnsets, talks, voicePhase as phase } from './e2e/voice.js';
 
 const PASSWORD = 'amber-meadow-4';
 /** Each side's microphone plays chirps in its own rhythm, so what one side hears can only be the other's. */
 const NOVICE_GAPS = [700, 910, 640, 820, 760, 950, 600, 880];
 const HELPER_GAPS = [830, 620, 940, 710, 870, 650, 900, 780];
-
-interface Onset {
-  where: 'microphone' | 'speaker';
-  at: number;
-}
-
-interface Talks {
-  sessionId: string;
-  view: { phase: string; muted: boolean; peerMuted: boolean };
-  counts: { sent: number; received: number; refused: number };
-}
-
-/** Starts keeping the page's voice onsets (the event ra.voice raises on window). */
-async function recordOnsets(page: Page): Promise<void> {
-  await page.evaluate(() => {
-    const w = window as unknown as { raOnsets: Onset[] };
-    w.raOnsets = [];
-    window.addEventListener('ra-voice-onset', (e) => w.raOnsets.push((e as CustomEvent<Onset>).detail));
-  });
-}
-
-/** The onsets a page recorded since `since` (epoch ms), at `where`. */
-async function onsets(page: Page, where: Onset['where'], since: number): Promise<number[]> {
-  const all = await page.evaluate(() => (window as unknown as { raOnsets: Onset[] }).raOnsets);
-  return all.filter((o) => o.where === where && o.at >= since).map((o) => o.at);
-}
-
-async function talks(ra: RaProcess): Promise<Talks> {
-  const { body } = await ra.api<Talks[]>('GET', '/api/voice');
-  assert.equal(body.length, 1, JSON.stringify(body));
-  return body[0];
-}
-
-const phase = (page: Page) => page.locator('.ra-voice').getAttribute('data-phase');
-const microphone = (page: Page) => page.locator('.ra-voice').getAttribute('data-microphone');
 
 describe('end to end: voice, Start Talking with the other side’s Yes', function () {
   this.timeout(180_000);
@@ -73,18 +37,7 @@ describe('end to end: voice, Start Talking with the other side’s Yes', functio
       ],
     });
     ({ novicePage, helperPage } = roles);
-    const target = join(roles.folder, 'voice.msrcincident');
-    const made = await roles.novice.api('POST', '/api/invitations', { via: 'file', target, password: PASSWORD, name: 'Nora Novice' });
-    assert.equal(made.status, 200, JSON.stringify(made.body));
-    const opened = await roles.helper.api('POST', '/api/sessions/open', {
-      invitation: await readFile(target, 'utf8'),
-      password: PASSWORD,
-      helperName: 'Hank Helper',
-    });
-    assert.equal(opened.status, 200, JSON.stringify(opened.body));
-    await novicePage.locator('#ra-accept').click();
-    await helperPage.locator('#ra-start-talking').waitFor();
-    await novicePage.locator('#ra-start-talking').waitFor();
+    await connect(roles, PASSWORD);
     await recordOnsets(novicePage);
     await recordOnsets(helperPage);
   });
@@ -101,7 +54,8 @@ describe('end to end: voice, Start Talking with the other side’s Yes', functio
     assert.equal(await microphone(helperPage), 'closed', "the helper's microphone waits for the Yes");
     assert.equal(await microphone(novicePage), 'closed');
     for (const page of [novicePage, helperPage]) assert.deepEqual(await onsets(page, 'microphone', 0), [], 'nothing was captured');
-    for (const ra of [roles.novice, roles.helper]) assert.deepEqual((await talks(ra)).counts, { sent: 0, received: 0, refused: 0 });
+    for (const ra of [roles.novice, roles.helper])
+      assert.deepEqual((await talks(ra)).counts, { sent: 0, received: 0, refused: 0, sentBytes: 0, receivedBytes: 0 });
   });
 
   it('talks both ways at once after the Yes: each side hears the other’s chirps, cross-correlated', async () => {
@@ -173,11 +127,7 @@ describe('end to end: voice when a side has no microphone, refuses it, or turns 
       novicePlugins: { 'ra.voice': { processing: false } },
       helperPlugins: { 'ra.voice': { processing: false } },
     });
-    const target = join(roles.folder, 'voice.msrcincident');
-    await roles.novice.api('POST', '/api/invitations', { via: 'file', target, password: PASSWORD, name: 'Nora Novice' });
-    await roles.helper.api('POST', '/api/sessions/open', { invitation: await readFile(target, 'utf8'), password: PASSWORD, helperName: 'Hank Helper' });
-    await roles.novicePage.locator('#ra-accept').click();
-    await roles.helperPage.locator('#ra-start-talking').waitFor();
+    await connect(roles, PASSWORD);
   });
 
   after(() => roles?.stop());

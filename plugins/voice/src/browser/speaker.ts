@@ -1,4 +1,4 @@
-import { decodeAudio } from '../common/messages.js';
+import { isAudio } from '../common/messages.js';
 import { opusHead, opusSamples, writeOggPage } from '../common/ogg.js';
 
 const RATE = 48_000;
@@ -35,10 +35,9 @@ export class Speaker {
     return this.node.port;
   }
 
-  /** An audio frame from the other side; one that is not audio is left out. */
+  /** An audio frame (an Opus packet) from the other side; one that is not audio is left out. */
   play(frame: Uint8Array): void {
-    const audio = decodeAudio(frame);
-    if (audio && opusSamples(audio.packet) > 0) this.decoder.decode(audio.packet);
+    if (isAudio(frame)) this.decoder.decode(frame);
   }
 
   /** The talker muted: what is queued fades out, and the next audio buffers afresh. */

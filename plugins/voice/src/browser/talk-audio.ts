@@ -1,5 +1,5 @@
 import type { JitterStats } from '../common/jitter.js';
-import { encodeAudio, type Encoding } from '../common/messages.js';
+import type { Encoding } from '../common/messages.js';
 import { Microphone } from './microphone.js';
 import { Speaker } from './speaker.js';
 import { AudioClock, ONSET_EVENT, type OnsetDetail, type WorkletNote } from './worklet-notes.js';
@@ -22,7 +22,6 @@ export class TalkAudio {
   private loaded?: Promise<void>;
   private microphone?: Microphone;
   private speaker?: Speaker;
-  private seq = 0;
   private readonly clock = new AudioClock();
   /** Set while talking: begun and not ended. */
   active = false;
@@ -59,7 +58,7 @@ export class TalkAudio {
     if (!this.active) return speaker.close();
     this.speaker = speaker;
     this.listen(speaker.port, 'speaker');
-    const microphone = await Microphone.open(context, encoding, (opus) => this.events.frame(encodeAudio(this.seq++ & 0xffff, opus)));
+    const microphone = await Microphone.open(context, encoding, (opus) => this.events.frame(opus));
     if (!this.active) return microphone.close();
     this.microphone = microphone;
     this.listen(microphone.port, 'microphone');

@@ -3,19 +3,24 @@ import type { JitterStats } from '../common/jitter.js';
 /** What the voice worklet posts to the page, on the audio clock (seconds). */
 export type WorkletNote = { t: 'level'; at: number; level: number; stats?: JitterStats } | { t: 'onset'; at: number };
 
+/** The notes the clock mapping looks back over: 2 s of them. */
+const RECENT = 40;
+
 /**
- * Maps the audio clock to the page's epoch milliseconds: the lowest difference seen between when a note arrived and
- * the audio time it carries (its lower envelope), so the error is at most the message's own delay, about 1 ms.
+ * Maps the audio clock to the page's epoch milliseconds: the lowest difference between when a note arrived and the
+ * audio time it carries (its lower envelope), so the error is at most a message's own delay, about 1 ms. Only the
+ * last 2 s count: an audio device that falls behind under load stops the audio clock, and the mapping must follow.
  */
 export class AudioClock {
-  private offset = Infinity;
+  private readonly offsets: number[] = [];
 
   heard(at: number): void {
-    this.offset = Math.min(this.offset, performance.timeOrigin + performance.now() - at * 1000);
+    this.offsets.push(performance.timeOrigin + performance.now() - at * 1000);
+    if (this.offsets.length > RECENT) this.offsets.shift();
   }
 
   epochMs(at: number): number {
-    return at * 1000 + this.offset;
+    return at * 1000 + Math.min(...this.offsets);
   }
 }
 

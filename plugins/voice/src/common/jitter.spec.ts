@@ -54,14 +54,14 @@ const p50 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length
 const largestStep = (played: Float32Array) => played.reduce((m, v, i) => (i ? Math.max(m, Math.abs(v - played[i - 1])) : m), 0);
 
 describe('voice: the jitter buffer', () => {
-  it('plays a steady stream about 20 ms behind, with no underrun and nothing skipped', () => {
+  it('plays a steady stream starting 20 ms behind, then comes down to what no jitter needs, with no underrun', () => {
     const r = run(10, (sent) => sent + 0.001);
-    const steady = within(r, 1, 10);
-    assert.ok(steady.length > 3000, `${steady.length} clean samples`);
-    assert.ok(max(steady) <= 35, `at most ${max(steady).toFixed(1)} ms behind`);
-    assert.ok(p50(steady) <= 30, `p50 ${p50(steady).toFixed(1)} ms`);
+    const steady = within(r, 2, 10);
+    assert.ok(steady.length > 2500, `${steady.length} clean samples`);
+    assert.ok(max(within(r, 0, 1)) <= 35, 'it starts about 20 ms behind');
+    assert.ok(max(steady) <= 25, `once settled, at most ${max(steady).toFixed(1)} ms behind`);
     assert.equal(r.buffer.stats.underruns, 0);
-    assert.equal(r.buffer.stats.skippedMs, 0);
+    assert.ok(r.buffer.stats.skippedMs <= 10, `${r.buffer.stats.skippedMs} ms skipped to come down`);
   });
 
   it('after a 200 ms stall, skips the late burst and is back at its target within 2 s', () => {
@@ -72,6 +72,14 @@ describe('voice: the jitter buffer', () => {
     assert.ok(max(after) <= before + 15, `within 2 s of the stall the lag is ${max(after).toFixed(1)} ms at most, against ${before.toFixed(1)} before`);
     assert.ok(r.buffer.stats.skippedMs >= 100, `skipped ${r.buffer.stats.skippedMs} ms of late audio instead of keeping it`);
     assert.ok(r.buffer.stats.underruns >= 1, 'the stall itself was an underrun');
+  });
+
+  it('after a stall whose burst is under the overflow, is back at its target within a second', () => {
+    // 60 ms of frames arrive late, together: too little to skip at once, and more than the target needs.
+    const r = run(6, (sent) => (sent >= 3 && sent < 3.06 ? 3.06 : sent + 0.001));
+    const before = p50(within(r, 2, 3));
+    const after = within(r, 4.1, 6);
+    assert.ok(max(after) <= before + 5, `a second after, the lag is ${max(after).toFixed(1)} ms at most, against ${before.toFixed(1)} before`);
   });
 
   it('takes bursts of frames without adding lasting delay', () => {

@@ -1,6 +1,7 @@
 /**
  * The listener's adaptive jitter buffer, run in the playout AudioWorklet: decoded mono samples go in as they arrive,
- * and each render quantum takes its samples out. It holds `target` ms, enough for the arrival jitter seen lately;
+ * and each render quantum takes its samples out. It starts playing at `target` ms, one frame more than the arrival
+ * jitter seen lately, and keeps its low point, just before a frame arrives, at that jitter;
  * after a stall it skips back to the target instead of keeping the late audio, so latency does not pile up; and an
  * underrun fades out instead of clicking. Browser-safe and free of Web Audio, so the specs drive it directly.
  */
@@ -23,10 +24,14 @@ export interface JitterStats {
 
 /** Above target plus this, a burst after a stall is skipped at once. */
 const OVERFLOW_MS = 60;
-/** Every this long, a queue that never fell to the target is drained towards it by at most DRAIN_STEP_MS. */
+/**
+ * Every this long, a queue that never fell to its margin is drained towards it: by at most DRAIN_STEP_MS (a fast
+ * sender's clock, unheard), or all at once beyond GULP_MS (what is left of a stall's burst, which was a gap anyway).
+ */
 const DRAIN_WINDOW_MS = 500;
 const DRAIN_STEP_MS = 10;
-/** The arrival jitter the target follows: its 95th percentile over this long. */
+const GULP_MS = 20;
+/** The arrival jitter the target follows: its 90th percentile over this long. */
 const JITTER_WINDOW_S = 5;
 /** A pause this long (a mute, a stall of the sender) starts the arrival statistics afresh. */
 const NEW_SPURT_S = 1;
@@ -66,7 +71,7 @@ export class JitterBuffer {
     const ms = (v: number) => Math.round((v * options.sampleRate) / 1000);
     this.ring = new Float32Array(Math.round(options.sampleRate * CAPACITY_S));
     this.target = ms(options.startMs ?? 20);
-    this.min = ms(options.minMs ?? 15);
+    this.min = ms(options.minMs ?? 12);
     this.max = ms(options.maxMs ?? 200);
     this.windowLeft = ms(DRAIN_WINDOW_MS);
   }
@@ -129,7 +134,10 @@ export class JitterBuffer {
     return Math.round((v * this.options.sampleRate) / 1000);
   }
 
-  /** The target follows the jitter: one frame, the 95th percentile of the lag over the window, and a quantum. */
+  /**
+   * The target follows the jitter: one frame (they come whole) and the 90th percentile of the lag over the window. Not
+   * the 95th: a 200 ms stall is 4 % of the window's frames, and would hold the target up for 5 s after the stall.
+   */
   private retarget(now: number): void {
     if (this.arrivals.length === 0) return;
     const since = now - JITTER_WINDOW_S;
@@ -139,8 +147,8 @@ export class JitterBuffer {
     const lags = this.arrivals.map((a) => a.lag);
     const base = Math.min(...lags);
     const late = lags.map((l) => l - base).sort((a, b) => a - b);
-    const p95 = late[Math.min(late.length - 1, Math.floor(late.length * 0.95))];
-    const wanted = this.frame.samples + Math.round(p95 * this.options.sampleRate) + FADE_SAMPLES;
+    const p90 = late[Math.min(late.length - 1, Math.floor(late.length * 0.9))];
+    const wanted = this.frame.samples + Math.round(p90 * this.options.sampleRate);
     this.target = Math.max(this.min, Math.min(this.max, wanted));
   }
 
@@ -176,13 +184,18 @@ export class JitterBuffer {
     this.windowLeft = this.ms(DRAIN_WINDOW_MS);
   }
 
-  /** A queue that stayed above the target for a whole window (the sender's clock runs fast) loses the excess, bit by bit. */
+  /**
+   * A queue whose low point stayed above the jitter margin (target less a frame) for a whole window holds audio it does
+   * not need (it started at a burst, or the sender's clock runs fast): the excess goes, bit by bit.
+   */
   private drain(played: number): void {
     this.windowMin = Math.min(this.windowMin, this.queued);
     this.windowLeft -= played;
     if (this.windowLeft > 0) return;
     this.windowLeft = this.ms(DRAIN_WINDOW_MS);
-    if (this.windowMin > this.target + FADE_SAMPLES) this.pending = Math.min(this.windowMin - this.target, this.ms(DRAIN_STEP_MS));
+    const margin = this.target - this.frame.samples;
+    const excess = this.windowMin - margin;
+    if (excess > FADE_SAMPLES) this.pending = excess > this.ms(GULP_MS) ? excess : Math.min(excess, this.ms(DRAIN_STEP_MS));
     this.windowMin = Infinity;
   }
 

@@ -1,11 +1,15 @@
+import { opusSamples } from './ogg.js';
+
 /**
  * What the `voice` channel carries. Text frames are JSON: between the two RAs (ask, answer, stop, mute, state), from
  * a page to its RA (start, answer, stop, mute, hello, trouble), and from an RA to its pages (the view). Binary
- * frames are audio: a u16 big-endian sequence number, then one Opus packet. Browser-safe.
+ * frames are audio: one bare Opus packet, whose TOC byte says how long it plays (every byte counts 100 times a
+ * second). Browser-safe.
  */
 
 /** The largest voice frame: an Opus packet is at most 1275 bytes; a message far less. */
 export const MAX_VOICE_FRAME_BYTES = 2048;
+const MAX_OPUS_PACKET = 1275;
 const MAX_TEXT = 300;
 
 export type Profile = 'standard' | 'low-bandwidth';
@@ -83,17 +87,7 @@ export function parseMessage<M extends { t: string }>(payload: string, kinds: re
 export const PEER_MESSAGES: readonly PeerMessage['t'][] = ['ask', 'answer', 'stop', 'mute', 'trouble', 'state'];
 export const PAGE_COMMANDS: readonly PageCommand['t'][] = ['hello', 'start', 'answer', 'stop', 'mute', 'trouble'];
 
-/** One audio frame: its number and the Opus packet. */
-export function encodeAudio(seq: number, packet: Uint8Array): Uint8Array {
-  const frame = new Uint8Array(2 + packet.length);
-  frame[0] = (seq >> 8) & 0xff;
-  frame[1] = seq & 0xff;
-  frame.set(packet, 2);
-  return frame;
-}
-
-/** An audio frame's number and packet; undefined for one too short or too long to be audio. */
-export function decodeAudio(frame: Uint8Array): { seq: number; packet: Uint8Array } | undefined {
-  if (frame.length < 3 || frame.length > MAX_VOICE_FRAME_BYTES) return undefined;
-  return { seq: (frame[0] << 8) | frame[1], packet: frame.subarray(2) };
+/** Whether a binary frame can be audio: an Opus packet of 1 to 1275 bytes whose TOC byte gives its length. */
+export function isAudio(frame: Uint8Array): boolean {
+  return frame.length >= 1 && frame.length <= MAX_OPUS_PACKET && opusSamples(frame) > 0;
 }

@@ -55,7 +55,8 @@ function pair(unavailable: Partial<Record<Side, string>> = {}) {
   return { links, talks, page, view, audio, flush };
 }
 
-const frame = Uint8Array.of(0, 1, 0xf8, 1, 2, 3);
+/** A 20 ms CELT packet (TOC 0xf8). */
+const frame = Uint8Array.of(0xf8, 1, 2, 3);
 
 describe('voice: Start Talking, the Yes, and audio only while talking', () => {
   it("asks the other side, which sees the request; a Yes starts the talk on both, and that is the novice's consent", () => {
@@ -84,7 +85,7 @@ describe('voice: Start Talking, the Yes, and audio only while talking', () => {
     p.talks.novice.fromPage(frame);
     p.flush();
     assert.deepEqual([p.audio('novice'), p.audio('helper')], [1, 1]);
-    assert.deepEqual(p.talks.helper.counts, { sent: 1, received: 1, refused: 2 });
+    assert.deepEqual(p.talks.helper.counts, { sent: 1, received: 1, refused: 2, sentBytes: 4, receivedBytes: 4 });
   });
 
   it('tells the asker of a No', () => {
@@ -111,6 +112,15 @@ describe('voice: Start Talking, the Yes, and audio only while talking', () => {
     p.talks.novice.fromPage(frame);
     p.flush();
     assert.equal(p.audio('helper'), 1);
+  });
+
+  it('plays no binary frame that is not an Opus packet', () => {
+    const p = pair();
+    p.page('helper', { t: 'start' });
+    p.page('novice', { t: 'answer', yes: true });
+    for (const bad of [new Uint8Array(0), Uint8Array.of(0xf3), new Uint8Array(1276).fill(0xf8)]) p.talks.novice.receive(bad);
+    assert.equal(p.audio('novice'), 0);
+    assert.equal(p.talks.novice.counts.refused, 3);
   });
 
   it('plays nothing a muted peer still sends', () => {

@@ -1,7 +1,7 @@
 import type { Logger } from '@ra/kernel';
 import type { ChannelEndpoint, ChannelLink, ConsentStep, SessionInfo } from '@ra/plugin-session/api';
 import {
-  decodeAudio,
+  isAudio,
   PAGE_COMMANDS,
   parseMessage,
   PEER_MESSAGES,
@@ -22,11 +22,13 @@ export interface TalkDeps {
   logger: Logger;
 }
 
-/** Audio frames each way, and those refused for coming outside a talk (before the Yes, while muted). */
+/** Audio frames each way (and their bytes), and those refused for coming outside a talk (before the Yes, while muted). */
 export interface TalkCounts {
   sent: number;
   received: number;
   refused: number;
+  sentBytes: number;
+  receivedBytes: number;
 }
 
 /**
@@ -42,7 +44,7 @@ export class Talk implements ChannelEndpoint {
   private note?: string;
   private askTimer?: NodeJS.Timeout;
   private disposed = false;
-  readonly counts: TalkCounts = { sent: 0, received: 0, refused: 0 };
+  readonly counts: TalkCounts = { sent: 0, received: 0, refused: 0, sentBytes: 0, receivedBytes: 0 };
 
   constructor(
     private readonly session: SessionInfo,
@@ -71,7 +73,7 @@ export class Talk implements ChannelEndpoint {
   }
 
   fromPage(payload: Uint8Array | string): void {
-    if (typeof payload !== 'string') return this.relay(this.phase === 'talking' && !this.muted, () => this.link.send(payload), 'sent');
+    if (typeof payload !== 'string') return this.relay(this.phase === 'talking' && !this.muted, payload, () => this.link.send(payload), 'sent');
     const command = parseMessage<PageCommand>(payload, PAGE_COMMANDS);
     if (!command) return this.deps.logger.debug(`session ${this.session.id}: the page sent a voice command this version does not know`);
     if (command.t === 'start') this.start();
@@ -84,8 +86,8 @@ export class Talk implements ChannelEndpoint {
 
   receive(payload: Uint8Array | string): void {
     if (typeof payload !== 'string') {
-      const ok = this.phase === 'talking' && !this.peerMuted && decodeAudio(payload) !== undefined;
-      return this.relay(ok, () => this.link.toPage(payload), 'received');
+      const ok = this.phase === 'talking' && !this.peerMuted && isAudio(payload);
+      return this.relay(ok, payload, () => this.link.toPage(payload), 'received');
     }
     const message = parseMessage<PeerMessage>(payload, PEER_MESSAGES);
     if (!message) return;
@@ -197,9 +199,10 @@ export class Talk implements ChannelEndpoint {
     this.tell({ t: 'mute', muted });
   }
 
-  private relay(allowed: boolean, pass: () => void, count: 'sent' | 'received'): void {
+  private relay(allowed: boolean, frame: Uint8Array, pass: () => void, count: 'sent' | 'received'): void {
     if (!allowed || this.disposed) return void this.counts.refused++;
     this.counts[count]++;
+    this.counts[`${count}Bytes`] += frame.byteLength;
     pass();
   }
 

@@ -71,3 +71,22 @@ export function correlate(
   const lagsMs = sent.flatMap((s) => heard.filter((h) => Math.abs(h - s - best.lagMs) <= toleranceMs).map((h) => Math.round(h - s)));
   return { ...best, lagsMs };
 }
+
+/**
+ * Speech-like sound for bitrate figures (chirps are mostly silence, which Opus sends almost free): a voiced tone
+ * gliding between 110 and 190 Hz with its first harmonics, in syllables of about 4 a second, never quite silent.
+ */
+export function speechLike(seconds: number): Buffer {
+  const samples = new Int16Array(Math.round(seconds * RATE));
+  let phase = 0;
+  for (let i = 0; i < samples.length; i++) {
+    const t = i / RATE;
+    const f0 = 150 + 40 * Math.sin(2 * Math.PI * 0.7 * t);
+    phase += (2 * Math.PI * f0) / RATE;
+    const syllable = 0.25 + 0.75 * Math.max(0, Math.sin(2 * Math.PI * 4 * t)) ** 2;
+    let x = 0;
+    for (let k = 1; k <= 12; k++) x += Math.sin(k * phase) / k ** 1.2;
+    samples[i] = Math.round(0.18 * syllable * x * 32767 * 0.5);
+  }
+  return wave(samples);
+}
