@@ -23,7 +23,14 @@ describe('control: who may share control', () => {
       limits: () => ({ pauseMs: 0, periodMs: 0 }),
     });
     const sent: string[] = [];
-    const end = channel.open(novice, { send: (p) => sent.push(String(p)), toPage() {}, close() {}, consent() {}, buffered: 0, onDrain: () => ({ dispose() {} }) });
+    const end = channel.open(novice, {
+      send: (p) => sent.push(String(p)),
+      toPage() {},
+      close() {},
+      consent() {},
+      buffered: 0,
+      onDrain: () => ({ dispose() {} }),
+    });
     end.dispose();
     return JSON.parse(sent[0]).view.unavailable as string | undefined;
   }
@@ -47,7 +54,14 @@ describe('control: who may share control', () => {
       limits: () => ({ pauseMs: 0, periodMs: 0 }),
     });
     const sent: string[] = [];
-    const end = channel.open(novice, { send: (p) => sent.push(String(p)), toPage() {}, close() {}, consent() {}, buffered: 0, onDrain: () => ({ dispose() {} }) });
+    const end = channel.open(novice, {
+      send: (p) => sent.push(String(p)),
+      toPage() {},
+      close() {},
+      consent() {},
+      buffered: 0,
+      onDrain: () => ({ dispose() {} }),
+    });
     end.receive(JSON.stringify({ t: 'request' }));
     assert.deepEqual(JSON.parse(sent.at(-1)!).t, 'refused');
     assert.equal(hub.views()[0].phase, 'view-only');
@@ -69,7 +83,14 @@ describe('control: who may share control', () => {
     const sent = new Map<string, string[]>();
     const open = (id: string, peerName: string) => {
       sent.set(id, []);
-      const link = { send: (p: unknown) => sent.get(id)!.push(String(p)), toPage() {}, close() {}, consent() {}, buffered: 0, onDrain: () => ({ dispose() {} }) };
+      const link = {
+        send: (p: unknown) => sent.get(id)!.push(String(p)),
+        toPage() {},
+        close() {},
+        consent() {},
+        buffered: 0,
+        onDrain: () => ({ dispose() {} }),
+      };
       return channel.open({ ...novice, id, peerName }, link);
     };
     const route = (id: string) => hub.routes.find((r) => r.id === id)!;
@@ -135,7 +156,8 @@ describe('control: who may share control', () => {
     const consents: [string, string | undefined][] = [];
     const link = {
       send() {},
-      toPage() {}, close() {},
+      toPage() {},
+      close() {},
       consent: (step: string, why?: string) => void consents.push([step, why]),
       buffered: 0,
       onDrain: () => ({ dispose() {} }),
