@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import type { InputSink } from '../common/api.js';
 import { quietLogger } from '@ra/kernel/testing';
+import { RecordingLink } from '@ra/plugin-session/testing';
 import type { SolicitedPolicy } from '@ra/plugin-session/api';
 import { ControlChannel } from './control-channel.js';
 import { ControlHub } from './control-hub.js';
@@ -22,15 +23,9 @@ describe('control: who may share control', () => {
       sinks: () => sinks,
       limits: () => ({ pauseMs: 0, periodMs: 0 }),
     });
-    const sent: string[] = [];
-    const end = channel.open(novice, {
-      send: (p) => sent.push(String(p)),
-      toPage() {},
-      close() {},
-      consent() {},
-      buffered: 0,
-      onDrain: () => ({ dispose() {} }),
-    });
+    const link = new RecordingLink();
+    const sent = link.sent as string[];
+    const end = channel.open(novice, link);
     end.dispose();
     return JSON.parse(sent[0]).view.unavailable as string | undefined;
   }
@@ -53,15 +48,9 @@ describe('control: who may share control', () => {
       sinks: () => [sink],
       limits: () => ({ pauseMs: 0, periodMs: 0 }),
     });
-    const sent: string[] = [];
-    const end = channel.open(novice, {
-      send: (p) => sent.push(String(p)),
-      toPage() {},
-      close() {},
-      consent() {},
-      buffered: 0,
-      onDrain: () => ({ dispose() {} }),
-    });
+    const link = new RecordingLink();
+    const sent = link.sent as string[];
+    const end = channel.open(novice, link);
     end.receive(JSON.stringify({ t: 'request' }));
     assert.deepEqual(JSON.parse(sent.at(-1)!).t, 'refused');
     assert.equal(hub.views()[0].phase, 'view-only');
