@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Page } from 'playwright-core';
+import { generateOpsKeyPair, signDetached } from '@ra/kernel/node';
 import { until } from '@ra/kernel/testing';
 import { correlate, writeChirps } from '@ra/plugin-voice/testing';
 import { fakeMicrophone, launchChromium, snap } from './e2e/browser.js';
@@ -110,6 +113,36 @@ describe('end to end: voice, Start Talking with the other side’s Yes', functio
     assert.deepEqual((await talks(roles.novice)).counts, before, 'no audio after Stop Talking');
     await snap(novicePage, 'voice-05-novice-stopped');
   });
+  it("falls back to opus-recorder's decoder in a browser without WebCodecs audio", async () => {
+    await helperPage.addInitScript(() => delete (window as { AudioDecoder?: unknown }).AudioDecoder);
+    await helperPage.reload();
+    await helperPage.locator('#ra-start-talking').waitFor();
+    await recordOnsets(helperPage);
+    await helperPage.locator('#ra-start-talking').click();
+    await novicePage.getByRole('dialog').getByRole('button', { name: 'Yes' }).click();
+    await until(async () => (await helperPage.locator('.ra-voice').getAttribute('data-decoder')) === 'opus-recorder', 10_000, 'the fallback decoder runs');
+    await sleep(1500);
+    const from = Date.now();
+    await sleep(5000);
+    const sent = await onsets(novicePage, 'microphone', from);
+    const { matched, lagsMs } = correlate(sent.slice(0, -1), await onsets(helperPage, 'speaker', from), 500, 10);
+    console.log(`      opus-recorder's decoder: ${matched} of ${sent.length - 1} chirps heard, render to render ${lagsMs.join(', ')} ms`);
+    assert.ok(sent.length >= 5 && matched >= sent.length - 2, `${matched} of ${sent.length - 1} chirps came out`);
+  });
+
+  it('ends talking and releases both microphones when the helper disconnects', async () => {
+    await helperPage.locator('#ra-disconnect').click();
+    await novicePage
+      .getByText(/Hank Helper \(the helper\) ended the session/)
+      .first()
+      .waitFor();
+    await sleep(1000);
+    const after = Date.now();
+    await sleep(2500);
+    // A microphone still open would go on hearing chirps; a released one hears nothing.
+    assert.deepEqual(await onsets(novicePage, 'microphone', after), [], "the novice's microphone is released");
+    assert.deepEqual(await onsets(helperPage, 'microphone', after), [], "the helper's microphone is released");
+  });
 });
 
 describe('end to end: voice when a side has no microphone, refuses it, or turns talking off', function () {
@@ -179,5 +212,41 @@ describe('end to end: voice when a side has no microphone, refuses it, or turns 
       .waitFor();
     assert.equal(await roles.helperPage.locator('#ra-start-talking').isDisabled(), true);
     await snap(roles.helperPage, 'voice-09-helper-turned-off');
+  });
+});
+
+describe('end to end: voice under a policy that denies the microphone', function () {
+  this.timeout(120_000);
+  let roles: TwoRoles;
+
+  before(async () => {
+    const folder = await mkdtemp(join(tmpdir(), 'ra-e2e-voice-policy-'));
+    const { publicPem, privatePem } = generateOpsKeyPair();
+    const policy = Buffer.from(JSON.stringify({ plugins: { deniedPermissions: ['microphone'] } }));
+    await writeFile(join(folder, 'policy.json'), policy);
+    await writeFile(join(folder, 'policy.json.sig'), signDetached(privatePem, policy));
+    await writeFile(join(folder, 'ops-key.pub'), publicPem);
+    roles = await TwoRoles.start('voice-policy', {
+      ports: [34589, 34590],
+      screen: { width: 800, height: 600 },
+      noviceEnv: { RA_POLICY: join(folder, 'policy.json'), RA_OPS_KEY: join(folder, 'ops-key.pub') },
+    });
+    await connect(roles, PASSWORD);
+  });
+
+  after(() => roles?.stop());
+
+  it('greys Start Talking on both sides, saying it is the policy', async () => {
+    const denied = "the policy denies every plugin the 'microphone' permission.";
+    await roles.novicePage
+      .locator('#ra-voice-why')
+      .filter({ hasText: `Start Talking is not available: talking is turned off on this computer: ${denied}` })
+      .waitFor();
+    await roles.helperPage
+      .locator('#ra-voice-why')
+      .filter({ hasText: `Start Talking is not available: talking is turned off on Nora Novice's computer: ${denied}` })
+      .waitFor();
+    for (const page of [roles.novicePage, roles.helperPage]) assert.equal(await page.locator('#ra-start-talking').isDisabled(), true);
+    await snap(roles.novicePage, 'voice-10-novice-policy');
   });
 });

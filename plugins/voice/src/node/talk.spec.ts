@@ -3,7 +3,7 @@ import sinon from 'sinon';
 import { quietLogger } from '@ra/kernel/testing';
 import { describeMediaChannelContract, RecordingLink, sampleSession } from '@ra/plugin-session/testing';
 import { encoding, type VoiceView } from '../common/messages.js';
-import { ASK_MS, Talk } from './talk.js';
+import { ASK_MS, MAX_FRAMES_PER_SECOND, REASK_MS, Talk } from './talk.js';
 import { VoiceChannel } from './voice-channel.js';
 
 type Side = 'novice' | 'helper';
@@ -95,6 +95,39 @@ describe('voice: Start Talking, the Yes, and audio only while talking', () => {
     assert.equal(p.view('novice').phase, 'idle');
     assert.equal(p.view('novice').note, 'Hank said no');
     assert.deepEqual(p.links.novice.consents, [{ step: 'revoked', reason: 'Hank said no' }]);
+  });
+
+  it('answers a request that comes again within 30 s of a No by itself, and asks the novice again after that', () => {
+    const clock = sinon.useFakeTimers({ now: 1_000_000 });
+    try {
+      const p = pair();
+      p.page('helper', { t: 'start' });
+      p.page('novice', { t: 'answer', yes: false });
+      p.page('helper', { t: 'start' });
+      assert.equal(p.view('novice').phase, 'idle', 'no second dialog for the novice');
+      assert.equal(p.view('helper').note, 'Nora cannot talk now: Nora said no a moment ago; ask again in a little while');
+      clock.tick(REASK_MS);
+      p.page('helper', { t: 'start' });
+      assert.equal(p.view('novice').phase, 'asked');
+    } finally {
+      clock.restore();
+    }
+  });
+
+  it('drops audio from a peer that sends more than 150 frames a second', () => {
+    const clock = sinon.useFakeTimers({ now: 1_000_000 });
+    try {
+      const p = pair();
+      p.page('helper', { t: 'start' });
+      p.page('novice', { t: 'answer', yes: true });
+      for (let i = 0; i < 400; i++) p.talks.novice.receive(frame);
+      assert.equal(p.audio('novice'), MAX_FRAMES_PER_SECOND);
+      clock.tick(1000);
+      p.talks.novice.receive(frame);
+      assert.equal(p.audio('novice'), MAX_FRAMES_PER_SECOND + 1, 'the next second has its own allowance');
+    } finally {
+      clock.restore();
+    }
   });
 
   it('mutes one direction only, and each side sees the other muted', () => {

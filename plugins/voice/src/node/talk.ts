@@ -14,6 +14,10 @@ import {
 
 /** How long a Start Talking waits for the other side's answer. */
 export const ASK_MS = 60_000;
+/** After a No, asking again this soon is answered no at once: nobody can press someone with request after request. */
+export const REASK_MS = 30_000;
+/** The most audio frames a second taken from the peer: 10 ms frames are 100; more is a flood, and is dropped. */
+export const MAX_FRAMES_PER_SECOND = 150;
 
 export interface TalkDeps {
   /** Why this side may not talk now (the policy, the setting), or undefined. */
@@ -44,6 +48,8 @@ export class Talk implements ChannelEndpoint {
   private note?: string;
   private askTimer?: NodeJS.Timeout;
   private disposed = false;
+  private declinedAt = -Infinity;
+  private second = { start: 0, frames: 0 };
   readonly counts: TalkCounts = { sent: 0, received: 0, refused: 0, sentBytes: 0, receivedBytes: 0 };
 
   constructor(
@@ -86,7 +92,7 @@ export class Talk implements ChannelEndpoint {
 
   receive(payload: Uint8Array | string): void {
     if (typeof payload !== 'string') {
-      const ok = this.phase === 'talking' && !this.peerMuted && isAudio(payload);
+      const ok = this.phase === 'talking' && !this.peerMuted && isAudio(payload) && this.withinRate();
       return this.relay(ok, payload, () => this.link.toPage(payload), 'received');
     }
     const message = parseMessage<PeerMessage>(payload, PEER_MESSAGES);
@@ -151,6 +157,8 @@ export class Talk implements ChannelEndpoint {
   private asked(): void {
     const why = this.deps.unavailable();
     if (why) return this.tell({ t: 'answer', yes: false, why });
+    if (Date.now() - this.declinedAt < REASK_MS)
+      return this.tell({ t: 'answer', yes: false, why: `${this.session.localName} said no a moment ago; ask again in a little while` });
     // Both clicked Start Talking at once: each wants it, so each answers the other's ask with a Yes.
     if (this.phase === 'asking') {
       this.tell({ t: 'answer', yes: true });
@@ -166,8 +174,9 @@ export class Talk implements ChannelEndpoint {
     if (this.phase !== 'asked') return;
     const why = this.deps.unavailable();
     this.tell(yes && !why ? { t: 'answer', yes: true } : { t: 'answer', yes: false, why });
-    if (yes && !why) this.begin();
-    else this.end(why && `talking is turned off on this computer: ${why}`);
+    if (yes && !why) return this.begin();
+    this.declinedAt = Date.now();
+    this.end(why && `talking is turned off on this computer: ${why}`);
   }
 
   private begin(): void {
@@ -197,6 +206,13 @@ export class Talk implements ChannelEndpoint {
     if (this.phase !== 'talking' || muted === this.muted) return;
     this.muted = muted;
     this.tell({ t: 'mute', muted });
+  }
+
+  /** Whether one more frame from the peer fits this second's allowance. */
+  private withinRate(): boolean {
+    const now = Date.now();
+    if (now - this.second.start >= 1000) this.second = { start: now, frames: 0 };
+    return ++this.second.frames <= MAX_FRAMES_PER_SECOND;
   }
 
   private relay(allowed: boolean, frame: Uint8Array, pass: () => void, count: 'sent' | 'received'): void {
