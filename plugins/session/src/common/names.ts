@@ -7,6 +7,11 @@ export const MAX_NAME_LENGTH = 64;
  * only what they typed, so UIs show it as plain text and as their own words.
  */
 export function cleanName(typed: string): string {
+  return cleanText(typed, MAX_NAME_LENGTH);
+}
+
+/** Any text a peer sent for people to read (a reason, a note), cleaned as a name is, at most `max` characters. */
+export function cleanText(typed: string, max: number): string {
   const plain = typed
     .normalize('NFC')
     .replace(/[\p{Cf}\p{Co}\p{Cs}]/gu, '')
@@ -14,5 +19,5 @@ export function cleanName(typed: string): string {
     .replace(/\s+/gu, ' ')
     .trim();
   const chars = [...plain];
-  return chars.length > MAX_NAME_LENGTH ? `${chars.slice(0, MAX_NAME_LENGTH - 1).join('')}…` : plain;
+  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : plain;
 }

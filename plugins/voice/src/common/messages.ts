@@ -1,3 +1,4 @@
+import { cleanText } from '@ra/plugin-session/api';
 import { opusSamples } from './ogg.js';
 
 /**
@@ -76,7 +77,7 @@ export function parseMessage<M extends { t: string }>(payload: string, kinds: re
   for (const key of ['why', 'unavailable', 'what'] as const) {
     if (m[key] === undefined) continue;
     if (typeof m[key] !== 'string') return undefined;
-    m[key] = m[key].slice(0, MAX_TEXT);
+    m[key] = cleanText(m[key], MAX_TEXT);
   }
   for (const key of ['yes', 'muted'] as const) if (m[key] !== undefined && typeof m[key] !== 'boolean') return undefined;
   if ((m.t === 'answer' && typeof m.yes !== 'boolean') || (m.t === 'mute' && typeof m.muted !== 'boolean')) return undefined;

@@ -255,6 +255,16 @@ describe('voice: Start Talking, the Yes, and audio only while talking', () => {
     }
   });
 
+  it("cleans the peer's reasons before anyone reads them: no bidi overrides or control characters, 300 characters at most", () => {
+    const p = pair();
+    p.page('helper', { t: 'start' });
+    p.page('novice', { t: 'answer', yes: true });
+    p.talks.helper.receive(JSON.stringify({ t: 'trouble', what: `evil\u202e\u0007${'x'.repeat(400)}` }));
+    const note = p.view('helper').note!;
+    assert.ok(note.startsWith('Nora cannot be heard: evil xxx'), note);
+    assert.equal([...note].length, 'Nora cannot be heard: '.length + 300);
+  });
+
   it('ignores what is not a voice message, from the page or the peer', () => {
     const p = pair();
     for (const bad of ['', '{', 'null', '[]', '{"t":"answer"}', '{"t":"mute","muted":"yes"}', '{"t":"start","why":5}', '{"t":"nope"}'])
