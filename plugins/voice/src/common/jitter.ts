@@ -25,12 +25,10 @@ export interface JitterStats {
 /** Above target plus this, a burst after a stall is skipped at once. */
 const OVERFLOW_MS = 60;
 /**
- * Every this long, a queue that never fell to its margin is drained towards it: by at most DRAIN_STEP_MS (a fast
- * sender's clock, unheard), or all at once beyond GULP_MS (what is left of a stall's burst, which was a gap anyway).
+ * Every this long, a queue that never fell to its margin loses the excess, with a crossfade: what is left of a stall's
+ * burst at once, and a fast sender's clock (0.1 % is 0.5 ms a window) a quantum at a time, once that much piled up.
  */
 const DRAIN_WINDOW_MS = 500;
-const DRAIN_STEP_MS = 10;
-const GULP_MS = 20;
 /** The arrival jitter the target follows: its 90th percentile over this long. */
 const JITTER_WINDOW_S = 5;
 /** A pause this long (a mute, a stall of the sender) starts the arrival statistics afresh. */
@@ -186,7 +184,7 @@ export class JitterBuffer {
 
   /**
    * A queue whose low point stayed above the jitter margin (target less a frame) for a whole window holds audio it does
-   * not need (it started at a burst, or the sender's clock runs fast): the excess goes, bit by bit.
+   * not need (it started at a burst, or the sender's clock runs fast): the excess goes.
    */
   private drain(played: number): void {
     this.windowMin = Math.min(this.windowMin, this.queued);
@@ -195,7 +193,7 @@ export class JitterBuffer {
     this.windowLeft = this.ms(DRAIN_WINDOW_MS);
     const margin = this.target - this.frame.samples;
     const excess = this.windowMin - margin;
-    if (excess > FADE_SAMPLES) this.pending = excess > this.ms(GULP_MS) ? excess : Math.min(excess, this.ms(DRAIN_STEP_MS));
+    if (excess > FADE_SAMPLES) this.pending = excess;
     this.windowMin = Infinity;
   }
 
