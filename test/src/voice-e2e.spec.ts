@@ -75,11 +75,16 @@ describe('end to end: voice, Start Talking with the other side’s Yes', functio
       const sent = await onsets(talker, 'microphone', from);
       const heard = await onsets(speaker, 'speaker', from);
       // ±10 ms: the jitter buffer settles on its target over the first second.
-      const { lagMs, matched, lagsMs } = correlate(sent.slice(0, -1), heard, 500, 10);
-      console.log(`      ${name}: ${matched} of ${sent.length - 1} chirps heard, render to render ${lagsMs.join(', ')} ms`);
-      assert.ok(sent.length >= 7, `${sent.length} chirps captured in 7 s`);
-      assert.ok(matched >= sent.length - 2, `${name}: only ${matched} of ${sent.length - 1} chirps came out`);
-      assert.ok(lagMs > 2 && lagMs < 250, `${name}: ${lagMs} ms`);
+      const chirps = sent.slice(0, -1);
+      // Every chirp comes out, 2 to 150 ms later; and most at one delay (the peak of the cross-correlation, ±10 ms:
+      // the jitter buffer may drain a few ms on the way).
+      const each = chirps.map((c) => heard.find((h) => h - c > 2 && h - c < 150)).filter((h) => h !== undefined).length;
+      const { lagMs, matched, lagsMs } = correlate(chirps, heard, 500, 10);
+      console.log(`      ${name}: ${each} of ${chirps.length} chirps heard, ${matched} at the peak, render to render ${lagsMs.join(', ')} ms`);
+      assert.ok(chirps.length >= 6, `${sent.length} chirps captured in 7 s`);
+      assert.ok(each >= chirps.length - 1, `${name}: only ${each} of ${chirps.length} chirps came out`);
+      assert.ok(matched >= chirps.length / 2, `${name}: only ${matched} of ${chirps.length} chirps at one delay`);
+      assert.ok(lagMs > 2 && lagMs < 150, `${name}: ${lagMs} ms`);
     }
     assert.equal(await helperPage.locator('#ra-voice-state').textContent(), 'Talking with Nora Novice.');
     await snap(helperPage, 'voice-02-helper-talking');
@@ -123,9 +128,10 @@ describe('end to end: voice, Start Talking with the other side’s Yes', functio
     await until(async () => (await helperPage.locator('.ra-voice').getAttribute('data-decoder')) === 'opus-recorder', 10_000, 'the fallback decoder runs');
     await sleep(1500);
     const from = Date.now();
-    await sleep(5000);
+    await sleep(6000);
     const sent = await onsets(novicePage, 'microphone', from);
-    const { matched, lagsMs } = correlate(sent.slice(0, -1), await onsets(helperPage, 'speaker', from), 500, 10);
+    // ±20 ms: the worker hands samples over in its own rhythm, a frame at a time.
+    const { matched, lagsMs } = correlate(sent.slice(0, -1), await onsets(helperPage, 'speaker', from), 500, 20);
     console.log(`      opus-recorder's decoder: ${matched} of ${sent.length - 1} chirps heard, render to render ${lagsMs.join(', ')} ms`);
     assert.ok(sent.length >= 5 && matched >= sent.length - 2, `${matched} of ${sent.length - 1} chirps came out`);
   });

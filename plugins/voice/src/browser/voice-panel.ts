@@ -105,6 +105,8 @@ export function voicePanel(): UiPanel {
         if (v.peerMuted || them.classList.contains('ra-muted')) them.textContent = v.peerMuted ? `${peer} muted their microphone` : '';
         them.classList.toggle('ra-muted', v.peerMuted);
         dialog.replaceChildren(...(v.phase === 'asked' ? [askDialog(peer, answer)] : []));
+        // With nothing to say the panel takes no room: Start Talking is in the toolbar, and the side dock's height is chat's.
+        host.hidden = v.phase === 'idle' && !why.textContent && !note.textContent;
       };
       const answer = (yes: boolean) => {
         if (yes) audio.prepare();
