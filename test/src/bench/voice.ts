@@ -103,7 +103,7 @@ async function bitrateRun(profile: string, folder: string): Promise<void> {
     const bytes = end.sentBytes - start.sentBytes;
     const kbps = (b: number) => ((b * 8) / seconds / 1000).toFixed(1);
     console.log(
-      `  ${profile}: speech-like sound, ${(frames / seconds).toFixed(0)} frames/s: Opus and sequence ${kbps(bytes)} kbit/s; ` +
+      `  ${profile}: speech-like sound, ${(frames / seconds).toFixed(0)} frames/s: Opus ${kbps(bytes)} kbit/s; ` +
         `on the session's stream ${kbps(bytes + frames * SESSION_FRAMING)} kbit/s; in TLS records ${kbps(bytes + frames * (SESSION_FRAMING + TLS_RECORD))} kbit/s`,
     );
   } finally {

@@ -15,7 +15,10 @@ export type ConsentStep = 'requested' | 'granted' | 'revoked';
 
 /** The outbound half of a channel: what a channel plugin may send to its peer. */
 export interface ChannelLink {
-  /** To the peer. A media channel's frame is dropped when the path is down or lags: late audio is worse than none. */
+  /**
+   * To the peer. A media channel's binary frame (its media) is dropped when the path is down or lags: late audio is
+   * worse than none. Text frames always arrive, once and in order, across a resume: a media channel's messages too.
+   */
   send(payload: Uint8Array | string): void;
   /** To this side's pages (every console showing the session), on this channel. */
   toPage(payload: Uint8Array | string): void;
@@ -55,8 +58,9 @@ export interface SessionChannel {
   /** The consent scope this channel asks the novice for (e.g. `control`); the consent hooks carry it. */
   readonly consentScope?: string;
   /**
-   * `live` makes it a media channel (voice): its frames are not kept for a resume and are dropped, not queued, while
-   * the path is down or lags; the session passes nothing between its page and the peer (`fromPage`, `link.toPage`).
+   * `live` makes it a media channel (voice): its binary frames are not kept for a resume and are dropped, not queued,
+   * while the path is down or lags (its text frames arrive as any channel's); the session passes nothing between its
+   * page and the peer (`fromPage`, `link.toPage`).
    * `reliable`, the default: every frame arrives once, in order, across a resume; the peer's frames also go to the page.
    */
   readonly delivery?: 'reliable' | 'live';

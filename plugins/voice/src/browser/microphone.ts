@@ -17,8 +17,11 @@ export class Microphone {
     private readonly recorder: Recorder,
   ) {}
 
-  /** Opens the microphone (the browser may ask its own permission first); throws a MicrophoneError saying why not. */
-  static async open(context: AudioContext, encoding: Encoding, packet: (opus: Uint8Array) => void): Promise<Microphone> {
+  /**
+   * Opens the microphone (the browser may ask its own permission first); throws a MicrophoneError saying why not.
+   * Undefined, with everything released, when `wanted()` turned false meanwhile (Stop Talking during the prompt).
+   */
+  static async open(context: AudioContext, encoding: Encoding, packet: (opus: Uint8Array) => void, wanted: () => boolean): Promise<Microphone | undefined> {
     if (!navigator.mediaDevices?.getUserMedia) throw new MicrophoneError('this browser cannot use a microphone on this page');
     const processing = encoding.processing;
     let stream: MediaStream;
@@ -29,20 +32,20 @@ export class Microphone {
     } catch (e) {
       throw new MicrophoneError(deviceTrouble(e as DOMException));
     }
-    const source = context.createMediaStreamSource(stream);
-    const meter = new AudioWorkletNode(context, 'ra-voice-meter', { numberOfOutputs: 0 });
-    source.connect(meter);
-    const recorder = new Recorder({
-      encoderPath: new URL('./vendor/encoderWorker.min.js', import.meta.url).href,
-      sourceNode: source,
-      streamPages: true,
-      maxFramesPerPage: 1,
-      encoderFrameSize: encoding.frameMs,
-      encoderSampleRate: encoding.sampleRate,
-      encoderApplication: encoding.application,
-      encoderBitRate: encoding.bitrate,
-      numberOfChannels: 1,
-    });
+    const release = () => stream.getTracks().forEach((t) => t.stop());
+    if (!wanted()) return void release();
+    let source: MediaStreamAudioSourceNode;
+    let meter: AudioWorkletNode;
+    let recorder: Recorder;
+    try {
+      source = context.createMediaStreamSource(stream);
+      meter = new AudioWorkletNode(context, 'ra-voice-meter', { numberOfOutputs: 0 });
+      source.connect(meter);
+      recorder = Microphone.recorder(source, encoding);
+    } catch (e) {
+      release();
+      throw new MicrophoneError(`the voice encoder did not start: ${(e as Error).message}`);
+    }
     const microphone = new Microphone(stream, source, meter, recorder);
     recorder.ondataavailable = (page) => {
       if (microphone.muted) return;
@@ -54,7 +57,23 @@ export class Microphone {
       microphone.close();
       throw new MicrophoneError(`the voice encoder did not start: ${(e as Error).message}`);
     }
-    return microphone;
+    if (wanted()) return microphone;
+    microphone.close();
+    return undefined;
+  }
+
+  private static recorder(source: MediaStreamAudioSourceNode, encoding: Encoding): Recorder {
+    return new Recorder({
+      encoderPath: new URL('./vendor/encoderWorker.min.js', import.meta.url).href,
+      sourceNode: source,
+      streamPages: true,
+      maxFramesPerPage: 1,
+      encoderFrameSize: encoding.frameMs,
+      encoderSampleRate: encoding.sampleRate,
+      encoderApplication: encoding.application,
+      encoderBitRate: encoding.bitrate,
+      numberOfChannels: 1,
+    });
   }
 
   get port(): MessagePort {

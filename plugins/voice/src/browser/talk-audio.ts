@@ -23,6 +23,9 @@ export class TalkAudio {
   private microphone?: Microphone;
   private speaker?: Speaker;
   private readonly clock = new AudioClock();
+  /** Which talk `begin` works for: an `end()` (or a newer talk) makes an older, still opening, give up. */
+  private generation = 0;
+  private muted = false;
   /** Set while talking: begun and not ended. */
   active = false;
 
@@ -31,11 +34,20 @@ export class TalkAudio {
     private readonly events: TalkAudioEvents,
   ) {}
 
-  /** In the click handler of Start Talking or Yes. */
+  /** In the click handler of Start Talking or Yes; throws, saying why, when the browser has no audio to give. */
   prepare(): void {
     if (this.context) return;
-    this.context = new AudioContext({ latencyHint: 'interactive', sampleRate: 48_000 });
+    try {
+      this.context = new AudioContext({ latencyHint: 'interactive', sampleRate: 48_000 });
+    } catch (e) {
+      throw new Error(`this browser cannot play or record sound here: ${(e as Error).message}`);
+    }
     this.loaded = this.context.audioWorklet.addModule(new URL('./voice-worklet.js', import.meta.url));
+  }
+
+  /** Whether a click on this page prepared the audio: only that page talks, not another window showing the session. */
+  get prepared(): boolean {
+    return this.context !== undefined;
   }
 
   get microphoneOpen(): boolean {
@@ -49,19 +61,31 @@ export class TalkAudio {
   /** Starts hearing the other side, then opens the microphone; throws SpeakerError or MicrophoneError naming the trouble. */
   async begin(encoding: Encoding, failed: (why: string) => void): Promise<void> {
     this.active = true;
+    const generation = ++this.generation;
+    const current = () => generation === this.generation;
+    // A talk that ended while it opened says nothing: its errors (a closed context) are no one's business.
+    return this.open(encoding, failed, current).catch((e: Error) => {
+      if (current()) throw e;
+    });
+  }
+
+  private async open(encoding: Encoding, failed: (why: string) => void, current: () => boolean): Promise<void> {
     this.prepare();
     const context = this.context!;
     await this.loaded;
     await context.resume();
-    if (!(await hasOutput())) failed('no speakers or headphones were found: plug some in to hear the other side');
+    if (!current()) return;
     const speaker = await Speaker.start(context, failed);
-    if (!this.active) return speaker.close();
+    if (!current()) return speaker.close();
     this.speaker = speaker;
     this.listen(speaker.port, 'speaker');
-    const microphone = await Microphone.open(context, encoding, (opus) => this.events.frame(opus));
-    if (!this.active) return microphone.close();
+    const microphone = await Microphone.open(context, encoding, (opus) => this.events.frame(opus), current);
+    if (!microphone) return;
     this.microphone = microphone;
+    microphone.setMuted(this.muted);
     this.listen(microphone.port, 'microphone');
+    // Only once the microphone is allowed does every browser list its outputs.
+    if (!(await hasOutput())) failed('no speakers or headphones were found: plug some in to hear the other side');
   }
 
   play(frame: Uint8Array): void {
@@ -74,12 +98,15 @@ export class TalkAudio {
   }
 
   mute(muted: boolean): void {
+    this.muted = muted;
     this.microphone?.setMuted(muted);
   }
 
   /** Releases the microphone and the audio device; the next talk makes them anew. */
   end(): void {
     this.active = false;
+    this.muted = false;
+    this.generation++;
     this.microphone?.close();
     this.speaker?.close();
     void this.context?.close().catch(() => undefined);

@@ -7,6 +7,7 @@ import { TalkAudio } from './talk-audio.js';
 
 /** Above this RMS a side counts as talking (about -34 dBFS). */
 const TALKING = 0.02;
+const YES_PAUSE_MS = 1000;
 
 /** The voice panel of both consoles: Start Talking, Mute and Stop Talking in the toolbar; the other side's Yes / No. */
 export function voicePanel(): UiPanel {
@@ -54,9 +55,19 @@ export function voicePanel(): UiPanel {
         stats: (s) => Object.assign(host.dataset, { queueMs: String(s.queuedMs), targetMs: String(s.targetMs), underruns: String(s.underruns) }),
       });
 
+      /** In a click: the audio this page will talk with; false, saying why, when the browser has none. */
+      const prepare = () => {
+        try {
+          audio.prepare();
+          return true;
+        } catch (e) {
+          failed((e as Error).message);
+          return false;
+        }
+      };
       const startTalking = async () => {
         trouble = undefined;
-        audio.prepare();
+        if (!prepare()) return;
         // A microphone the browser already refuses: say so now, rather than ask the other side for nothing.
         const permission = await navigator.permissions?.query({ name: 'microphone' as PermissionName }).catch(() => undefined);
         if (permission?.state === 'denied') {
@@ -83,9 +94,11 @@ export function voicePanel(): UiPanel {
       const show = () => {
         const v = view;
         if (!v) return;
+        // Only the page where Start Talking or Yes was clicked talks: another window showing the session stays quiet.
+        const here = audio.prepared || audio.active;
         const talking = v.phase === 'talking';
-        if (talking && !audio.active) void begin(v);
-        if (!talking && audio.active) audio.end();
+        if (talking && here && !audio.active) void begin(v);
+        if (v.phase === 'idle' && audio.prepared) audio.end();
         host.dataset.phase = v.phase;
         host.dataset.microphone = audio.microphoneOpen ? 'open' : 'closed';
         if (audio.decoding) host.dataset.decoder = audio.decoding;
@@ -96,7 +109,7 @@ export function voicePanel(): UiPanel {
         mute.setAttribute('aria-pressed', String(v.muted));
         stop.hidden = v.phase === 'idle' || v.phase === 'asked';
         stop.textContent = v.phase === 'asking' ? 'Stop Asking' : 'Stop Talking';
-        state.textContent = stateText(v);
+        state.textContent = talking && !here ? `Talking with ${v.peerName} in another window of RA.` : stateText(v);
         why.textContent = v.unavailable && v.phase === 'idle' ? `Start Talking is not available: ${v.unavailable}.` : '';
         note.textContent = trouble ?? (v.note ? sentence(v.note) : '');
         note.className = trouble ? 'ra-error' : '';
@@ -104,19 +117,21 @@ export function voicePanel(): UiPanel {
         if (!talking) you.textContent = them.textContent = '';
         if (v.peerMuted || them.classList.contains('ra-muted')) them.textContent = v.peerMuted ? `${peer} muted their microphone` : '';
         them.classList.toggle('ra-muted', v.peerMuted);
-        dialog.replaceChildren(...(v.phase === 'asked' ? [askDialog(peer, answer)] : []));
+        if (v.phase !== 'asked') dialog.replaceChildren();
+        else if (!dialog.firstChild) dialog.replaceChildren(askDialog(peer, answer));
         // With nothing to say the panel takes no room: Start Talking is in the toolbar, and the side dock's height is chat's.
         host.hidden = v.phase === 'idle' && !why.textContent && !note.textContent;
       };
       const answer = (yes: boolean) => {
-        if (yes) audio.prepare();
         trouble = undefined;
-        post({ t: 'answer', yes });
+        post({ t: 'answer', yes: yes && prepare() });
       };
 
       const listening = context.onMessage('voice', (payload) => {
         if (typeof payload !== 'string') return audio.play(payload);
         const next = JSON.parse(payload) as VoiceView;
+        // A device's trouble belongs to the talk it spoiled: when it ends, the reason it ended is what to read.
+        if (view?.phase === 'talking' && next.phase !== 'talking') trouble = undefined;
         if (next.peerMuted && !view?.peerMuted) audio.quiet();
         if (next.muted !== view?.muted) audio.mute(next.muted);
         view = next;
@@ -143,6 +158,9 @@ function stateText(v: VoiceView): string {
 
 /** "NAME wants to talk with you — Yes / No", as in Windows Remote Assistance. */
 function askDialog(peer: string, answer: (yes: boolean) => void): HTMLElement {
+  // Yes takes a second to become clickable: a click aimed at something else as the dialog appears is not a Yes.
+  const yes = h('button', { id: 'ra-voice-yes', class: 'ra-btn', disabled: true, onclick: () => answer(true) }, 'Yes');
+  setTimeout(() => (yes.disabled = false), YES_PAUSE_MS);
   return h(
     'div',
     { class: 'ra-dialog', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 'ra-voice-ask' },
@@ -151,12 +169,7 @@ function askDialog(peer: string, answer: (yes: boolean) => void): HTMLElement {
       {},
       h('h2', { id: 'ra-voice-ask' }, `${peer} wants to talk with you`),
       h('p', {}, 'Your microphone turns on only if you say Yes. Either of you can stop talking at any time.'),
-      h(
-        'div',
-        { class: 'ra-row' },
-        h('button', { id: 'ra-voice-yes', class: 'ra-btn', onclick: () => answer(true) }, 'Yes'),
-        h('button', { id: 'ra-voice-no', class: 'ra-btn secondary', onclick: () => answer(false) }, 'No'),
-      ),
+      h('div', { class: 'ra-row' }, yes, h('button', { id: 'ra-voice-no', class: 'ra-btn secondary', onclick: () => answer(false) }, 'No')),
     ),
   );
 }

@@ -159,6 +159,7 @@ export class JitterBuffer {
     for (let i = 0; i < out.length - have; i++) out[have + i] = i < fade ? from * (1 - (i + 1) / fade) : 0;
     this.last = 0;
     this.playing = false;
+    this.pending = 0;
     this.underruns++;
     // An underrun is the jitter speaking: the target follows at once, not at the next regular look.
     if (this.arrivals.length >= 10) this.retarget(this.lastArrival);
@@ -191,7 +192,7 @@ export class JitterBuffer {
     this.windowLeft -= played;
     if (this.windowLeft > 0) return;
     this.windowLeft = this.ms(DRAIN_WINDOW_MS);
-    const margin = this.target - this.frame.samples;
+    const margin = Math.max(0, this.target - this.frame.samples);
     const excess = this.windowMin - margin;
     if (excess > FADE_SAMPLES) this.pending = excess;
     this.windowMin = Infinity;

@@ -1,8 +1,10 @@
 import assert from 'node:assert/strict';
-import { crc32, isOpusHeader, OggError, opusHead, opusSamples, opusTags, readOggPage, readOggPages, writeOggPage } from './ogg.js';
+import { crc32, isOpusHeader, OggError, opusHead, opusSamples, readOggPage, readOggPages, writeOggPage } from './ogg.js';
 
 /** A page as opus-recorder writes one: a 10 ms CELT packet (TOC 0xf8 is config 31, one frame). */
 const packet = Uint8Array.from([0xf8, ...Array.from({ length: 39 }, (_, i) => i)]);
+/** The comment header as opus-recorder writes one (RFC 7845 §5.2), with no vendor and no comments. */
+const opusTags = () => Uint8Array.from([...'OpusTags'].map((c) => c.charCodeAt(0)).concat([0, 0, 0, 0, 0, 0, 0, 0]));
 const page = () => writeOggPage({ headerType: 0, granule: 960n, serial: 42, sequence: 3, packets: [packet] });
 
 describe('voice: Ogg pages and Opus packets', () => {
@@ -83,6 +85,8 @@ describe('voice: Ogg pages and Opus packets', () => {
     assert.equal(opusSamples(Uint8Array.of(0xf1)), 960, 'two CELT 10 ms frames');
     assert.equal(opusSamples(Uint8Array.of(0xf3, 0x03)), 1440, 'three frames, code 3');
     assert.equal(opusSamples(Uint8Array.of(0xf3)), 0, 'code 3 without its count');
+    assert.equal(opusSamples(Uint8Array.of(0xfb, 0x06)), 5760, 'six 20 ms frames: 120 ms, the most a packet holds');
+    assert.equal(opusSamples(Uint8Array.of(0xfb, 0x3f)), 0, '63 frames of 20 ms: more than a packet may hold');
     assert.equal(opusSamples(new Uint8Array(0)), 0);
   });
 });

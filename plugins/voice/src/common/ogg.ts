@@ -111,16 +111,6 @@ export function opusHead(preSkip = 0): Uint8Array {
   return head;
 }
 
-/** The comment header (RFC 7845 §5.2) with RA as the vendor and no comments. */
-export function opusTags(): Uint8Array {
-  const vendor = [...'RA'].map((c) => c.charCodeAt(0));
-  const tags = new Uint8Array(8 + 4 + vendor.length + 4);
-  tags.set([...'OpusTags'].map((c) => c.charCodeAt(0)));
-  new DataView(tags.buffer).setUint32(8, vendor.length, true);
-  tags.set(vendor, 12);
-  return tags;
-}
-
 /** Samples at 48 kHz in one Opus packet, from its TOC byte (RFC 6716 §3.1); 0 for a packet too short to tell. */
 export function opusSamples(packet: Uint8Array): number {
   if (packet.length < 1) return 0;
@@ -129,8 +119,12 @@ export function opusSamples(packet: Uint8Array): number {
   const code = packet[0] & 3;
   if (code === 0) return frame;
   if (code === 1 || code === 2) return 2 * frame;
-  return packet.length < 2 ? 0 : (packet[1] & 0x3f) * frame;
+  const samples = packet.length < 2 ? 0 : (packet[1] & 0x3f) * frame;
+  // RFC 6716 §3.2.5: a packet holds at most 120 ms.
+  return samples <= MAX_PACKET_SAMPLES ? samples : 0;
 }
+
+const MAX_PACKET_SAMPLES = 5760;
 
 const CRC_TABLE = (() => {
   const table = new Uint32Array(256);

@@ -3,7 +3,7 @@ import sinon from 'sinon';
 import { quietLogger } from '@ra/kernel/testing';
 import { describeMediaChannelContract, RecordingLink, sampleSession } from '@ra/plugin-session/testing';
 import { encoding, type VoiceView } from '../common/messages.js';
-import { ASK_MS, MAX_FRAMES_PER_SECOND, REASK_MS, Talk } from './talk.js';
+import { ASK_MS, MAX_MESSAGES_PER_SECOND, MAX_SAMPLES_PER_SECOND, REASK_MS, Talk } from './talk.js';
 import { VoiceChannel } from './voice-channel.js';
 
 type Side = 'novice' | 'helper';
@@ -114,17 +114,21 @@ describe('voice: Start Talking, the Yes, and audio only while talking', () => {
     }
   });
 
-  it('drops audio from a peer that sends more than 150 frames a second', () => {
+  it('drops audio from a peer that sends more than 1.5 s of it a second, and messages beyond 20 a second', () => {
     const clock = sinon.useFakeTimers({ now: 1_000_000 });
     try {
       const p = pair();
       p.page('helper', { t: 'start' });
       p.page('novice', { t: 'answer', yes: true });
+      const allowed = MAX_SAMPLES_PER_SECOND / 960;
       for (let i = 0; i < 400; i++) p.talks.novice.receive(frame);
-      assert.equal(p.audio('novice'), MAX_FRAMES_PER_SECOND);
+      assert.equal(p.audio('novice'), allowed, '75 packets of 20 ms');
       clock.tick(1000);
       p.talks.novice.receive(frame);
-      assert.equal(p.audio('novice'), MAX_FRAMES_PER_SECOND + 1, 'the next second has its own allowance');
+      assert.equal(p.audio('novice'), allowed + 1, 'the next second has its own allowance');
+      const views = p.links.novice.paged.length;
+      for (let i = 0; i < 100; i++) p.talks.novice.receive(JSON.stringify({ t: 'mute', muted: i % 2 === 0 }));
+      assert.ok(p.links.novice.paged.length - views <= MAX_MESSAGES_PER_SECOND, 'at most 20 messages a second change anything');
     } finally {
       clock.restore();
     }
@@ -154,6 +158,35 @@ describe('voice: Start Talking, the Yes, and audio only while talking', () => {
     for (const bad of [new Uint8Array(0), Uint8Array.of(0xf3), new Uint8Array(1276).fill(0xf8)]) p.talks.novice.receive(bad);
     assert.equal(p.audio('novice'), 0);
     assert.equal(p.talks.novice.counts.refused, 3);
+  });
+
+  it('counts a request withdrawn at once as a No: asking again within 30 s does not reach the novice', () => {
+    const p = pair();
+    p.page('helper', { t: 'start' });
+    p.page('helper', { t: 'stop' });
+    assert.equal(p.view('novice').note, 'Hank stopped asking');
+    p.page('helper', { t: 'start' });
+    assert.equal(p.view('novice').phase, 'idle');
+    assert.match(p.view('helper').note!, /^Nora cannot talk now: Nora said no a moment ago/);
+  });
+
+  it('says the other side has not said it can talk until it does, and when its voice plugin stops', () => {
+    const link = new RecordingLink();
+    const lonely = new Talk(sampleSession({ role: 'helper', peerName: 'Nora' }), link, {
+      unavailable: () => undefined,
+      encoding: () => encoding('standard', 22_000, true),
+      logger: quietLogger,
+    });
+    lonely.fromPage(JSON.stringify({ t: 'hello' }));
+    const view = JSON.parse(link.paged.at(-1) as string) as VoiceView;
+    assert.equal(view.unavailable, "RA on Nora's computer has not said yet that it can talk (it may have no voice)");
+    const p = pair();
+    p.talks.novice.dispose();
+    p.flush();
+    p.page('helper', { t: 'hello' });
+    assert.equal(p.view('helper').unavailable, "talking is turned off on Nora's computer: RA's voice plugin was stopped there");
+    p.talks.novice.receive(JSON.stringify({ t: 'ask' }));
+    assert.deepEqual(p.links.novice.consents, [], 'a disposed talk takes no more requests');
   });
 
   it('plays nothing a muted peer still sends', () => {

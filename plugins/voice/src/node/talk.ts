@@ -1,5 +1,6 @@
 import type { Logger } from '@ra/kernel';
 import type { ChannelEndpoint, ChannelLink, ConsentStep, SessionInfo } from '@ra/plugin-session/api';
+import { opusSamples } from '../common/ogg.js';
 import {
   isAudio,
   PAGE_COMMANDS,
@@ -16,8 +17,10 @@ import {
 export const ASK_MS = 60_000;
 /** After a No, asking again this soon is answered no at once: nobody can press someone with request after request. */
 export const REASK_MS = 30_000;
-/** The most audio frames a second taken from the peer: 10 ms frames are 100; more is a flood, and is dropped. */
-export const MAX_FRAMES_PER_SECOND = 150;
+/** The most audio a second taken from the peer, in 48 kHz samples: 1.5 s; more is a flood, and is dropped. */
+export const MAX_SAMPLES_PER_SECOND = 72_000;
+/** The most messages a second taken from the peer (ask, stop, mute…): a person clicks far less. */
+export const MAX_MESSAGES_PER_SECOND = 20;
 
 export interface TalkDeps {
   /** Why this side may not talk now (the policy, the setting), or undefined. */
@@ -49,7 +52,10 @@ export class Talk implements ChannelEndpoint {
   private askTimer?: NodeJS.Timeout;
   private disposed = false;
   private declinedAt = -Infinity;
-  private second = { start: 0, frames: 0 };
+  private readonly audioRate = new PerSecond(MAX_SAMPLES_PER_SECOND);
+  private readonly messageRate = new PerSecond(MAX_MESSAGES_PER_SECOND);
+  /** What the pages were last shown: a message that changes nothing is not shown again. */
+  private shown = '';
   readonly counts: TalkCounts = { sent: 0, received: 0, refused: 0, sentBytes: 0, receivedBytes: 0 };
 
   constructor(
@@ -58,14 +64,14 @@ export class Talk implements ChannelEndpoint {
     private readonly deps: TalkDeps,
   ) {
     this.tell({ t: 'state', unavailable: deps.unavailable() });
+    // Until the peer says whether it can talk, it cannot: an RA with no voice never says.
+    this.peerUnavailable = `RA on ${session.peerName}'s computer has not said yet that it can talk (it may have no voice)`;
   }
 
   get view(): VoiceView {
     const own = this.deps.unavailable();
     const peer = this.session.peerName;
-    const unavailable = own
-      ? `talking is turned off on this computer: ${own}`
-      : this.peerUnavailable && `talking is turned off on ${peer}'s computer: ${this.peerUnavailable}`;
+    const unavailable = own ? `talking is turned off on this computer: ${own}` : this.peerUnavailable;
     return {
       t: 'view',
       phase: this.phase,
@@ -79,10 +85,12 @@ export class Talk implements ChannelEndpoint {
   }
 
   fromPage(payload: Uint8Array | string): void {
+    if (this.disposed) return;
     if (typeof payload !== 'string') return this.relay(this.phase === 'talking' && !this.muted, payload, () => this.link.send(payload), 'sent');
     const command = parseMessage<PageCommand>(payload, PAGE_COMMANDS);
     if (!command) return this.deps.logger.debug(`session ${this.session.id}: the page sent a voice command this version does not know`);
-    if (command.t === 'start') this.start();
+    if (command.t === 'hello') this.shown = '';
+    else if (command.t === 'start') this.start();
     else if (command.t === 'answer') this.answer(command.yes);
     else if (command.t === 'stop') this.stop(undefined);
     else if (command.t === 'mute') this.mute(command.muted);
@@ -91,20 +99,23 @@ export class Talk implements ChannelEndpoint {
   }
 
   receive(payload: Uint8Array | string): void {
+    if (this.disposed) return;
     if (typeof payload !== 'string') {
-      const ok = this.phase === 'talking' && !this.peerMuted && isAudio(payload) && this.withinRate();
+      const ok = this.phase === 'talking' && !this.peerMuted && isAudio(payload) && this.audioRate.take(opusSamples(payload));
       return this.relay(ok, payload, () => this.link.toPage(payload), 'received');
     }
-    const message = parseMessage<PeerMessage>(payload, PEER_MESSAGES);
+    const message = this.messageRate.take(1) ? parseMessage<PeerMessage>(payload, PEER_MESSAGES) : undefined;
     if (!message) return;
     const peer = this.session.peerName;
-    if (message.t === 'state') this.peerUnavailable = message.unavailable;
+    if (message.t === 'state') this.peerUnavailable = message.unavailable && `talking is turned off on ${peer}'s computer: ${message.unavailable}`;
     else if (message.t === 'ask') this.asked();
     else if (message.t === 'answer' && this.phase === 'asking') {
       if (message.yes) this.begin();
       else this.end(message.why ? `${peer} cannot talk now: ${message.why}` : `${peer} said no`);
     } else if (message.t === 'stop' && this.phase !== 'idle') {
-      const what = this.phase === 'asked' ? `${peer} stopped asking` : `${peer} stopped talking`;
+      // A withdrawn request counts as a No for asking again: no request after request, each withdrawn at once.
+      if (this.phase === 'asked') this.declinedAt = Date.now();
+      const what = { asked: `${peer} stopped asking`, asking: `${peer} said no`, talking: `${peer} stopped talking` }[this.phase];
       this.end(message.why ? `${what}: ${message.why}` : what);
     } else if (message.t === 'mute') this.peerMuted = message.muted;
     else if (message.t === 'trouble' && this.phase === 'talking') this.note = `${peer} cannot be heard: ${message.what}`;
@@ -134,6 +145,7 @@ export class Talk implements ChannelEndpoint {
     if (this.disposed) return;
     // The pages hear it too: they release the microphone even if the session's end reaches them later.
     this.stop(undefined);
+    this.tell({ t: 'state', unavailable: "RA's voice plugin was stopped there" });
     this.publish();
     this.disposed = true;
     clearTimeout(this.askTimer);
@@ -208,13 +220,6 @@ export class Talk implements ChannelEndpoint {
     this.tell({ t: 'mute', muted });
   }
 
-  /** Whether one more frame from the peer fits this second's allowance. */
-  private withinRate(): boolean {
-    const now = Date.now();
-    if (now - this.second.start >= 1000) this.second = { start: now, frames: 0 };
-    return ++this.second.frames <= MAX_FRAMES_PER_SECOND;
-  }
-
   private relay(allowed: boolean, frame: Uint8Array, pass: () => void, count: 'sent' | 'received'): void {
     if (!allowed || this.disposed) return void this.counts.refused++;
     this.counts[count]++;
@@ -231,6 +236,27 @@ export class Talk implements ChannelEndpoint {
   }
 
   private publish(): void {
-    if (!this.disposed) this.link.toPage(JSON.stringify(this.view));
+    const view = JSON.stringify(this.view);
+    if (this.disposed || view === this.shown) return;
+    this.shown = view;
+    this.link.toPage(view);
+  }
+}
+
+/** An allowance a second: `take(n)` is false once this second's `max` is spent. */
+class PerSecond {
+  private start = 0;
+  private used = 0;
+
+  constructor(private readonly max: number) {}
+
+  take(n: number): boolean {
+    const now = Date.now();
+    if (now - this.start >= 1000) {
+      this.start = now;
+      this.used = 0;
+    }
+    this.used += n;
+    return this.used <= this.max;
   }
 }

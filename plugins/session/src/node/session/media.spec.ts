@@ -8,6 +8,9 @@ import { eventually, SessionPair } from './testing/pair.js';
 
 type Side = 'novice' | 'helper';
 
+/** A media frame: binary, as audio is. */
+const media = (text: string) => new TextEncoder().encode(text);
+
 /** A media channel whose endpoints keep what the peer and their page sent; and a reliable one beside it. */
 function channels() {
   const links: Partial<Record<Side, ChannelLink>> = {};
@@ -23,7 +26,7 @@ function channels() {
     open: (session, link) => {
       links[session.role] = link;
       return {
-        receive: (p) => void heard[session.role].push(String(p)),
+        receive: (p) => void heard[session.role].push(typeof p === 'string' ? p : new TextDecoder().decode(p)),
         fromPage: (p) => void fromPage[session.role].push(String(p)),
         dispose: () => undefined,
       };
@@ -84,13 +87,13 @@ describe('session: media channels (delivery live)', function () {
     assert.deepEqual(c.heard.novice, [], 'the page cannot talk past its endpoint');
   });
 
-  it('drops what is sent while the path is down, and a resume brings back every reliable frame once and no media frame', async () => {
+  it('drops media sent while the path is down; a resume brings back every text frame once, its own included, and no media', async () => {
     const c = channels();
     pair = await SessionPair.start(await mkdtemp(join(tmpdir(), 'ra-media-')), identity, { channels: c.channels });
     const helper = await pair.connected();
     // Media and reliable frames interleaved: media frames are not counted, so acknowledgements stay right.
     for (let i = 1; i <= 20; i++) {
-      c.links.helper!.send(`m${i}`);
+      c.links.helper!.send(media(`m${i}`));
       helper.post('talk', `t${i}`);
     }
     await eventually(() => c.lines.novice.length === 20 && c.heard.novice.length === 20, 'all 40 arrive');
@@ -98,12 +101,13 @@ describe('session: media channels (delivery live)', function () {
     pair.cut();
     await eventually(() => helper.view().reconnecting !== undefined, 'the helper notices the cut');
     for (let i = 21; i <= 30; i++) {
-      c.links.helper!.send(`m${i}`);
+      c.links.helper!.send(media(`m${i}`));
       helper.post('talk', `t${i}`);
     }
+    c.links.helper!.send('stop talking');
     await pair.listen();
     await eventually(() => c.lines.novice.length === 30, 'the reliable lines sent during the outage arrive after the resume', 10_000);
-    c.links.helper!.send('m31');
+    c.links.helper!.send(media('m31'));
     await eventually(() => c.heard.novice.at(-1) === 'm31', 'media flows again after the resume');
     assert.deepEqual(
       c.lines.novice,
@@ -111,8 +115,8 @@ describe('session: media channels (delivery live)', function () {
     );
     assert.deepEqual(
       c.heard.novice,
-      [...Array.from({ length: 20 }, (_, i) => `m${i + 1}`), 'm31'],
-      'media sent into the outage was dropped, not replayed late',
+      [...Array.from({ length: 20 }, (_, i) => `m${i + 1}`), 'stop talking', 'm31'],
+      "media sent into the outage was dropped, not replayed late; the channel's own text message came through",
     );
   });
 });

@@ -49,7 +49,7 @@ export class Session {
   private readonly endpoints = new Map<string, ChannelEndpoint>();
   /** Each open channel's own frame limit. */
   private readonly limits = new Map<string, number>();
-  /** The media channels (`delivery: 'live'`): their frames skip the journal and are dropped, not queued, when the path lags. */
+  /** The media channels (`delivery: 'live'`): their binary frames skip the journal and are dropped, not queued, when the path lags. */
   private readonly live = new Set<string>();
   /** Each open channel's consent scope, and the scopes the novice has granted and not taken back. */
   private readonly scopes = new Map<string, string>();
@@ -338,7 +338,8 @@ export class Session {
   /** Every channel frame is numbered and kept until the peer has it; while the path is down it only waits. */
   private transmit(channel: string, payload: string | Uint8Array): void {
     if (this.ended) return;
-    if (this.live.has(channel)) {
+    // A media channel's binary frames are its media; its text frames (ask, answer, stop) must arrive, as any channel's.
+    if (this.live.has(channel) && typeof payload !== 'string') {
       // Live audio that waits behind a backlog arrives too late to play: dropped here, the listener's buffer fades over it.
       if (this.wire && !this.outage && this.wire.buffered <= LIVE_BACKLOG_BYTES) this.wire.sendChannel(channel, payload, true);
       return;

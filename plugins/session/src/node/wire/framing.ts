@@ -10,7 +10,7 @@ export const enum FrameKind {
   Control = 0,
   ChannelText = 1,
   ChannelBinary = 2,
-  /** A media channel's frames (voice): neither numbered nor kept for a resume, since late audio is worse than none. */
+  /** A media channel's media (voice): neither numbered nor kept for a resume, since late audio is worse than none. */
   LiveText = 3,
   LiveBinary = 4,
 }
