@@ -79,13 +79,14 @@ export class TalkAudio {
     if (!current()) return speaker.close();
     this.speaker = speaker;
     this.listen(speaker.port, 'speaker');
-    const microphone = await Microphone.open(context, encoding, (opus) => this.events.frame(opus), current);
+    // Once the microphone was asked for, whatever came of it: some browsers list their outputs only then.
+    const microphone = await Microphone.open(context, encoding, (opus) => this.events.frame(opus), current).finally(async () => {
+      if (current() && !(await hasOutput())) failed('no speakers or headphones were found: plug some in to hear the other side');
+    });
     if (!microphone) return;
     this.microphone = microphone;
     microphone.setMuted(this.muted);
     this.listen(microphone.port, 'microphone');
-    // Only once the microphone is allowed does every browser list its outputs.
-    if (!(await hasOutput())) failed('no speakers or headphones were found: plug some in to hear the other side');
   }
 
   play(frame: Uint8Array): void {
@@ -127,8 +128,12 @@ export class TalkAudio {
   }
 }
 
-/** Whether the browser lists any audio output; one that lists devices but no output has nothing to play through. */
+/**
+ * Whether there is something to play through: an audio output listed, or a list that cannot tell (no labels: a
+ * browser that hides outputs until a microphone is allowed). A browser that lists no device at all has none.
+ */
 async function hasOutput(): Promise<boolean> {
   const devices = await navigator.mediaDevices?.enumerateDevices().catch(() => undefined);
-  return !devices || devices.some((d) => d.kind === 'audiooutput');
+  if (!devices || devices.some((d) => d.kind === 'audiooutput')) return true;
+  return devices.length > 0 && !devices.some((d) => d.label);
 }
