@@ -146,7 +146,17 @@ describe('end to end: invitations by e-mail, from the page to a real SMTP server
     await novicePage.locator('#ra-invite-done').waitFor();
     assert.match((await novicePage.locator('#ra-invitations .ra-delivery').first().textContent()) ?? '', /sent 2 times/);
     await snap(novicePage, 'email-05-sent-again-as-link');
-    const url = new URL(await mailer.next('mailto:'));
+    const url = new URL(
+      await mailer.next('mailto:').catch(async (e: Error) => {
+        const delivery = await novicePage
+          .locator('#ra-invitations .ra-delivery')
+          .first()
+          .evaluate((d) => `${(d as HTMLElement).dataset.state}: ${d.textContent}`);
+        throw new Error(
+          `${e.message}; the delivery: ${delivery}; opened so far: ${JSON.stringify(await mailer.opened())}\n${roles.novice.output().slice(-2500)}`,
+        );
+      }),
+    );
     assert.ok(url.href.length <= 1800, `${url.href.length} characters`);
     assert.equal(url.pathname, 'ada@example.org');
     const body = url.searchParams.get('body') ?? '';

@@ -17,7 +17,7 @@ export interface XdgSandbox {
 
 /**
  * A desktop of its own under `dir` for xdg-utils: a recorder (a program that writes down each address it is asked to
- * open) is the default for `types` (`x-scheme-handler/mailto`, `text/html`, …). Real xdg-open and xdg-email run
+ * open) is the default for `types` (`x-scheme-handler/mailto`, `text/html`, …), and the browser. Real xdg-open and xdg-email run
  * against it; so does whatever a spec starts with `env`.
  */
 export async function xdgSandbox(dir: string, types: readonly string[]): Promise<XdgSandbox> {
@@ -29,7 +29,8 @@ export async function xdgSandbox(dir: string, types: readonly string[]): Promise
     XDG_CONFIG_DIRS: '/etc/xdg',
     XDG_CURRENT_DESKTOP: '',
     DESKTOP_SESSION: '',
-    BROWSER: '',
+    // Whichever way xdg-open goes (the scheme's handler, or, when it finds none it can run, $BROWSER), it ends here.
+    BROWSER: join(dir, 'recorder.sh'),
   };
   const log = join(dir, 'opened.txt');
   await mkdir(join(dir, 'data', 'applications'), { recursive: true });

@@ -46,7 +46,7 @@ describe('e-mail through the desktop mail program (real xdg-email and xdg-open, 
   });
 
   it('says when no mail program is set up, or xdg-utils is not installed', async () => {
-    const bare = { ...env, XDG_DATA_HOME: join(dir, 'empty'), XDG_CONFIG_HOME: join(dir, 'empty'), XDG_DATA_DIRS: join(dir, 'empty') };
+    const bare = { ...env, XDG_DATA_HOME: join(dir, 'empty'), XDG_CONFIG_HOME: join(dir, 'empty'), XDG_DATA_DIRS: join(dir, 'empty'), BROWSER: '' };
     await assert.rejects(new DesktopMail(join(dir, 'ra'), bare).open('mailto:ada@example.org'), /no mail program is set up on this computer/);
     await assert.rejects(
       new DesktopMail(join(dir, 'ra'), { ...env, PATH: join(dir, 'empty') }).open('mailto:ada@example.org'),
