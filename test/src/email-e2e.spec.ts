@@ -57,6 +57,8 @@ describe('end to end: invitations by e-mail, from the page to a real SMTP server
   }
 
   async function optionLabel(select: ReturnType<Page['locator']>, label: RegExp): Promise<string | undefined> {
+    // The ways load after the form shows: read them once the one wanted is there, or the remembered way stays chosen.
+    await select.locator('option', { hasText: label }).first().waitFor({ state: 'attached' });
     const labels = await select.locator('option').allTextContents();
     return labels.find((l) => label.test(l));
   }
