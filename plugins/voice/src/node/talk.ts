@@ -1,4 +1,4 @@
-import type { Logger } from '@ra/kernel';
+import { RateLimit, type Logger } from '@ra/kernel';
 import type { ChannelEndpoint, ChannelLink, ConsentStep, SessionInfo } from '@ra/plugin-session/api';
 import { opusSamples } from '../common/ogg.js';
 import {
@@ -53,7 +53,7 @@ export class Talk implements ChannelEndpoint {
   private disposed = false;
   private declinedAt = -Infinity;
   private readonly audioRate = new PerSecond(MAX_SAMPLES_PER_SECOND);
-  private readonly messageRate = new PerSecond(MAX_MESSAGES_PER_SECOND);
+  private readonly messageRate = new RateLimit({ max: MAX_MESSAGES_PER_SECOND, windowMs: 1000 });
   /** What the pages were last shown: a message that changes nothing is not shown again. */
   private shown = '';
   readonly counts: TalkCounts = { sent: 0, received: 0, refused: 0, sentBytes: 0, receivedBytes: 0 };
@@ -104,7 +104,7 @@ export class Talk implements ChannelEndpoint {
       const ok = this.phase === 'talking' && !this.peerMuted && isAudio(payload) && this.audioRate.take(opusSamples(payload));
       return this.relay(ok, payload, () => this.link.toPage(payload), 'received');
     }
-    const message = this.messageRate.take(1) ? parseMessage<PeerMessage>(payload, PEER_MESSAGES) : undefined;
+    const message = this.messageRate.take() ? parseMessage<PeerMessage>(payload, PEER_MESSAGES) : undefined;
     if (!message) return;
     const peer = this.session.peerName;
     if (message.t === 'state') this.peerUnavailable = message.unavailable && `talking is turned off on ${peer}'s computer: ${message.unavailable}`;
@@ -243,7 +243,7 @@ export class Talk implements ChannelEndpoint {
   }
 }
 
-/** An allowance a second: `take(n)` is false once this second's `max` is spent. */
+/** An allowance of audio a second, in samples (the kernel's RateLimit counts events, not their length). */
 class PerSecond {
   private start = 0;
   private used = 0;
