@@ -85,6 +85,8 @@ describe('end to end: invitations by e-mail, from the page to a real SMTP server
 
   it('sets up the e-mail account in the page, says what is wrong with it, and sends a test message', async () => {
     const panel = novicePage.locator('#ra-email');
+    // The panel says what it can do once it has asked the novice's RA.
+    await until(async () => ((await panel.locator('#ra-email-methods').textContent()) ?? '') !== '', 10_000, 'the ways never showed');
     assert.equal(
       await panel.locator('#ra-email-methods').textContent(),
       'You can send invitations by e-mail from your account, or as a draft in your mail program, or as a link in your mail program.',

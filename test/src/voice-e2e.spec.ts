@@ -9,7 +9,7 @@ import { until } from '@ra/kernel/testing';
 import { correlate, writeChirps } from '@ra/plugin-voice/testing';
 import { fakeMicrophone, launchChromium, snap } from './e2e/browser.js';
 import { TwoRoles } from './e2e/roles.js';
-import { connect, microphone, onsets, recordOnsets, talks, voicePhase as phase } from './e2e/voice.js';
+import { connect, describeLegs, heardEach, instrument, legs, microphone, playout, onsets, talks, voicePhase as phase } from './e2e/voice.js';
 
 const PASSWORD = 'amber-meadow-4';
 /** Each side's microphone plays chirps in its own rhythm, so what one side hears can only be the other's. */
@@ -40,9 +40,9 @@ describe('end to end: voice, Start Talking with the other side’s Yes', functio
       ],
     });
     ({ novicePage, helperPage } = roles);
+    await instrument(novicePage);
+    await instrument(helperPage);
     await connect(roles, PASSWORD);
-    await recordOnsets(novicePage);
-    await recordOnsets(helperPage);
   });
 
   after(() => roles?.stop());
@@ -78,9 +78,11 @@ describe('end to end: voice, Start Talking with the other side’s Yes', functio
       const chirps = sent.slice(0, -1);
       // Every chirp comes out, 2 to 150 ms later; and most at one delay (the peak of the cross-correlation, ±15 ms:
       // the jitter buffer may drain a few ms on the way).
-      const each = chirps.map((c) => heard.find((h) => h - c > 2 && h - c < 150)).filter((h) => h !== undefined).length;
+      const each = heardEach(chirps, heard);
       const { lagMs, matched, lagsMs } = correlate(chirps, heard, 500, 15);
-      console.log(`      ${name}: ${each} of ${chirps.length} chirps heard, ${matched} at the peak, render to render ${lagsMs.join(', ')} ms`);
+      console.log(
+        `      ${name}: ${each} of ${chirps.length} chirps heard, ${matched} at the peak, render to render ${lagsMs.join(', ')} ms (to send + between pages + to play: ${describeLegs(await legs(talker, speaker, from))}); ${await playout(speaker)}`,
+      );
       assert.ok(chirps.length >= 6, `${sent.length} chirps captured in 7 s`);
       assert.ok(each >= chirps.length - 1, `${name}: only ${each} of ${chirps.length} chirps came out`);
       assert.ok(matched >= chirps.length / 2, `${name}: only ${matched} of ${chirps.length} chirps at one delay`);
@@ -100,7 +102,7 @@ describe('end to end: voice, Start Talking with the other side’s Yes', functio
     assert.deepEqual(await onsets(helperPage, 'speaker', from), [], 'the muted novice is not heard');
     const sent = await onsets(helperPage, 'microphone', from);
     const heard = await onsets(novicePage, 'speaker', from);
-    const each = sent.slice(0, -1).filter((c) => heard.some((h) => h - c > 2 && h - c < 150)).length;
+    const each = heardEach(sent.slice(0, -1), heard);
     assert.ok(each >= sent.length - 2, `the helper is still heard: ${each} of ${sent.length - 1}`);
     await snap(helperPage, 'voice-04-helper-sees-mute');
     await novicePage.locator('#ra-mute').click();
@@ -123,18 +125,23 @@ describe('end to end: voice, Start Talking with the other side’s Yes', functio
     await helperPage.addInitScript(() => delete (window as { AudioDecoder?: unknown }).AudioDecoder);
     await helperPage.reload();
     await helperPage.locator('#ra-start-talking').waitFor();
-    await recordOnsets(helperPage);
     await helperPage.locator('#ra-start-talking').click();
     await novicePage.getByRole('dialog').getByRole('button', { name: 'Yes' }).click();
     await until(async () => (await helperPage.locator('.ra-voice').getAttribute('data-decoder')) === 'opus-recorder', 10_000, 'the fallback decoder runs');
     await sleep(1500);
     const from = Date.now();
     await sleep(6000);
-    const sent = await onsets(novicePage, 'microphone', from);
-    // ±20 ms: the worker hands samples over in its own rhythm, a frame at a time.
-    const { matched, lagsMs } = correlate(sent.slice(0, -1), await onsets(helperPage, 'speaker', from), 500, 20);
-    console.log(`      opus-recorder's decoder: ${matched} of ${sent.length - 1} chirps heard, render to render ${lagsMs.join(', ')} ms`);
-    assert.ok(sent.length >= 5 && matched >= sent.length - 2, `${matched} of ${sent.length - 1} chirps came out`);
+    const chirps = (await onsets(novicePage, 'microphone', from)).slice(0, -1);
+    const heard = await onsets(helperPage, 'speaker', from);
+    const each = heardEach(chirps, heard);
+    // ±20 ms: the worker hands samples over in its own rhythm, a frame at a time; its buffer settles over these seconds.
+    const { matched, lagsMs } = correlate(chirps, heard, 500, 20);
+    console.log(
+      `      opus-recorder's decoder: ${each} of ${chirps.length} chirps heard, ${matched} at the peak, render to render ${lagsMs.join(', ')} ms (${describeLegs(await legs(novicePage, helperPage, from))}); ${await playout(helperPage)}`,
+    );
+    assert.ok(chirps.length >= 4, `${chirps.length} chirps captured in 6 s`);
+    assert.ok(each >= chirps.length - 1, `only ${each} of ${chirps.length} chirps came out`);
+    assert.ok(matched >= chirps.length / 2, `only ${matched} of ${chirps.length} chirps at one delay`);
   });
 
   it('ends talking and releases both microphones when the helper disconnects', async () => {

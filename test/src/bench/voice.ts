@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { correlate, speechLike, writeChirps } from '@ra/plugin-voice/testing';
 import { fakeMicrophone } from '../e2e/browser.js';
 import { TwoRoles } from '../e2e/roles.js';
-import { connect, onsets, recordOnsets, startTalking, talks } from '../e2e/voice.js';
+import { connect, instrument, onsets, startTalking, talks } from '../e2e/voice.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const SECONDS = Number(process.env.RA_BENCH_SECONDS ?? 15);
@@ -33,9 +33,9 @@ async function stage(name: string, profile: string, sounds: [string, string]): P
     novicePlugins: plugins,
     helperPlugins: plugins,
   });
+  await instrument(roles.novicePage);
+  await instrument(roles.helperPage);
   await connect(roles, 'bench-voice-9');
-  await recordOnsets(roles.novicePage);
-  await recordOnsets(roles.helperPage);
   await startTalking(roles);
   // Warm: the decoders start, the jitter buffers settle on their targets.
   await sleep(3000);

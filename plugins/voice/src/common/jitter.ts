@@ -35,6 +35,12 @@ const JITTER_WINDOW_S = 5;
 const NEW_SPURT_S = 1;
 /** The first half second of a spurt is left out of them: a decoder starting up hands its first frames over in a burst. */
 const WARM_UP_S = 0.5;
+/**
+ * How late a frame came is measured from the quickest frames within this of it, not of the whole window: the lag steps
+ * for good when audio is lost on the way or at the sender, or when this side's audio clock slips under load, and a
+ * step is no jitter; a stall's late frames are.
+ */
+const REFERENCE_S = 1;
 /** Fades and crossfades last one render quantum's worth, 2.7 ms at 48 kHz. */
 const FADE_SAMPLES = 128;
 /** The most held: a second of audio, far above what any target keeps. */
@@ -133,8 +139,8 @@ export class JitterBuffer {
   }
 
   /**
-   * The target follows the jitter: one frame (they come whole) and the 90th percentile of the lag over the window. Not
-   * the 95th: a 200 ms stall is 4 % of the window's frames, and would hold the target up for 5 s after the stall.
+   * The target follows the jitter: one frame (they come whole) and the 90th percentile of how late each frame came, over
+   * the window. Not the 95th: a 200 ms stall is 4 % of the window's frames, and would hold the target up for 5 s.
    */
   private retarget(now: number): void {
     if (this.arrivals.length === 0) return;
@@ -142,9 +148,7 @@ export class JitterBuffer {
     let drop = 0;
     while (drop < this.arrivals.length && this.arrivals[drop].at < since) drop++;
     if (drop) this.arrivals = this.arrivals.slice(drop);
-    const lags = this.arrivals.map((a) => a.lag);
-    const base = Math.min(...lags);
-    const late = lags.map((l) => l - base).sort((a, b) => a - b);
+    const late = lateness(this.arrivals).sort((a, b) => a - b);
     const p90 = late[Math.min(late.length - 1, Math.floor(late.length * 0.9))];
     const wanted = this.frame.samples + Math.round(p90 * this.options.sampleRate);
     this.target = Math.max(this.min, Math.min(this.max, wanted));
@@ -222,4 +226,29 @@ export class JitterBuffer {
     this.queued -= count;
     this.skipped += count;
   }
+}
+
+/**
+ * Each arrival's lag above the least lag around it: the larger of the least within REFERENCE_S before it and the least
+ * within REFERENCE_S after it. A frame late in a stall has quicker frames on both sides; on either side of a step, one
+ * side is all of its own level.
+ */
+function lateness(arrivals: readonly { at: number; lag: number }[]): number[] {
+  const before = leastWithin(arrivals);
+  const after = leastWithin(arrivals.map(({ at, lag }) => ({ at: -at, lag })).reverse()).reverse();
+  return arrivals.map(({ lag }, i) => lag - Math.max(before[i], after[i]));
+}
+
+/** For each point, in order of `at`, the least lag of the points from REFERENCE_S before it up to it (a sliding minimum). */
+function leastWithin(points: readonly { at: number; lag: number }[]): number[] {
+  const least: number[] = [];
+  const window: number[] = [];
+  let head = 0;
+  points.forEach(({ at, lag }, i) => {
+    while (window.length > head && points[window[window.length - 1]].lag >= lag) window.pop();
+    window.push(i);
+    while (points[window[head]].at < at - REFERENCE_S) head++;
+    least.push(points[window[head]].lag);
+  });
+  return least;
 }
