@@ -118,8 +118,18 @@ export class RunningRa {
   ) {}
 
   /** Starts `ra start ARGS…` and waits for "Open RA: …"; fails with the output when it exits first. */
-  static async start(env: NodeJS.ProcessEnv, ...args: string[]): Promise<RunningRa> {
-    const child = spawn(process.execPath, [RA_BIN, 'start', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  static start(env: NodeJS.ProcessEnv, ...args: string[]): Promise<RunningRa> {
+    return RunningRa.startIn(undefined, env, args);
+  }
+
+  /** The same, its command run through `wrap` (in a network namespace: `ip netns exec` execs, so the PID stays RA's). */
+  static async startIn(
+    wrap: ((command: string, args: string[]) => [string, string[]]) | undefined,
+    env: NodeJS.ProcessEnv,
+    args: string[],
+  ): Promise<RunningRa> {
+    const [command, argv] = (wrap ?? ((c, a) => [c, a]))(process.execPath, [RA_BIN, 'start', ...args]);
+    const child = spawn(command, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout!.on('data', (d) => (out += d));
     child.stderr!.on('data', (d) => (out += d));

@@ -5,10 +5,13 @@ import { REPO } from '../fixtures.js';
 
 export const ARTIFACTS = join(REPO, 'test', 'artifacts');
 
-/** Debian's Chromium, headless, with the flags that keep it off the network; `extra` adds some (a fake microphone). */
-export function launchChromium(extra: readonly string[] = []): Promise<Browser> {
+/**
+ * Debian's Chromium, headless, with the flags that keep it off the network; `extra` adds some (a fake microphone).
+ * `executablePath` another way to start it: a script that runs it in a shaped link's namespace.
+ */
+export function launchChromium(extra: readonly string[] = [], executablePath = '/usr/bin/chromium'): Promise<Browser> {
   return chromium.launch({
-    executablePath: '/usr/bin/chromium',
+    executablePath,
     headless: true,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', ...extra],
   });

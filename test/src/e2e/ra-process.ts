@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ShapedLink } from '@ra/test-kit';
 import { RunningRa } from '../fixtures.js';
 
 /** A real `ra start` in its own home, for one role of an end-to-end test. */
@@ -12,6 +13,8 @@ export class RaProcess {
     private readonly ra: RunningRa,
     /** The environment it runs in: the `ra` CLI run with it drives this RA. */
     readonly env: NodeJS.ProcessEnv,
+    /** The shaped link whose namespace it runs in: its UI is reached from inside. */
+    private readonly link?: ShapedLink,
   ) {}
 
   /** The address RA printed: the secret in the fragment, as a person opens it. */
@@ -43,6 +46,8 @@ export class RaProcess {
       pluginPath?: string;
       /** Extra variables, e.g. RA_POLICY and RA_OPS_KEY for a signed policy. */
       env?: NodeJS.ProcessEnv;
+      /** Runs RA in the link's namespace, listening on its side of the link. */
+      link?: ShapedLink;
     },
   ): Promise<RaProcess> {
     const home = options.home ?? (await mkdtemp(join(tmpdir(), `ra-e2e-${name}-`)));
@@ -51,7 +56,7 @@ export class RaProcess {
       join(home, 'settings.json'),
       JSON.stringify({
         plugins: {
-          'ra.session': { settings: { listenHost: '127.0.0.1', ...options.settings } },
+          'ra.session': { settings: { listenHost: options.link?.noviceAddress ?? '127.0.0.1', ...options.settings } },
           ...Object.fromEntries(Object.entries(options.plugins ?? {}).map(([id, settings]) => [id, { settings }])),
         },
       }),
@@ -68,16 +73,23 @@ export class RaProcess {
     };
     if (options.display) env.DISPLAY = options.display;
     else delete env.DISPLAY;
-    return new RaProcess(name, home, options.port, await RunningRa.start(env, '--port', String(options.port), '--ui-port', '0'), env);
+    const ra = await RunningRa.startIn(options.link && ((c, a) => options.link!.wrap(c, a)), env, ['--port', String(options.port), '--ui-port', '0']);
+    return new RaProcess(name, home, options.port, ra, env, options.link);
   }
 
   /** Calls the local API as the CLI does. */
   async api<T = unknown>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-    const response = await fetch(new URL(path, this.ra.url), {
+    const init = {
       method,
       headers: { authorization: `Bearer ${this.ra.secret}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    };
+    const url = new URL(path, this.ra.url).href;
+    if (this.link) {
+      const { status, text } = await this.link.fetch(url, init);
+      return { status, body: JSON.parse(text) as T };
+    }
+    const response = await fetch(url, init);
     return { status: response.status, body: (await response.json()) as T };
   }
 

@@ -1,7 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startXvfb, type Xvfb } from '@ra/test-kit';
+import { startXvfb, type ShapedLink, type Xvfb } from '@ra/test-kit';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from './browser.js';
 import { RaProcess } from './ra-process.js';
@@ -20,6 +20,8 @@ export interface RolesOptions {
   readonly noviceEnv?: NodeJS.ProcessEnv;
   /** Chromium flags for each role's page: given, each role gets a browser of its own (a microphone of its own). */
   readonly browserArgs?: readonly [readonly string[], readonly string[]];
+  /** The novice's RA and browser run behind this link (its own network namespace); the helper reaches it across. */
+  readonly link?: ShapedLink;
 }
 
 /** A virtual desktop, a novice RA on it, a helper RA, and a Chromium page for each: one e2e stage. */
@@ -44,6 +46,8 @@ export class TwoRoles {
     const folder = await mkdtemp(join(tmpdir(), `ra-e2e-${name}-`));
     try {
       const desktop = track(await startXvfb(options.screen));
+      const { link } = options;
+      const reach = await link?.reach(options.ports[0]);
       const novice = track(
         await RaProcess.start(`${name}-novice`, {
           port: options.ports[0],
@@ -51,12 +55,14 @@ export class TwoRoles {
           plugins: options.novicePlugins,
           pluginPath: options.pluginPath,
           env: options.noviceEnv,
+          link,
+          settings: reach && { addresses: [`${reach.host}:${reach.port}`] },
         }),
       );
       const helper = track(await RaProcess.start(`${name}-helper`, { port: options.ports[1], pluginPath: options.pluginPath, plugins: options.helperPlugins }));
-      const browser = await launchChromium(options.browserArgs?.[0]);
+      const browser = await launchChromium(options.browserArgs?.[0], link && (await inNamespace(link, folder)));
       track({ stop: () => browser.close() });
-      const helperBrowser = options.browserArgs ? await launchChromium(options.browserArgs[1]) : browser;
+      const helperBrowser = options.browserArgs || link ? await launchChromium(options.browserArgs?.[1]) : browser;
       track({ stop: () => helperBrowser.close() });
       const [nv, hv] = options.viewports ?? [
         { width: 1280, height: 900 },
@@ -96,4 +102,13 @@ export class TwoRoles {
     await this.desktop.stop();
     await rm(this.folder, { recursive: true, force: true });
   }
+}
+
+/** A script that starts Chromium in the link's namespace, for Playwright to launch (it talks to it over pipes). */
+async function inNamespace(link: ShapedLink, folder: string): Promise<string> {
+  const script = join(folder, 'chromium-in-namespace');
+  const [command, args] = link.wrap('/usr/bin/chromium', []);
+  await writeFile(script, `#!/bin/sh\nexec ${command} ${args.join(' ')} "$@"\n`);
+  await chmod(script, 0o755);
+  return script;
 }

@@ -10,12 +10,11 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startXvfb, type Xvfb } from '@ra/host/xvfb';
 import { chromium, type Browser } from 'playwright-core';
-import { showPhoto } from '@ra/test-kit';
+import { ShapedLink, showPhoto } from '@ra/test-kit';
 import { background, median, run, sleep, x0vncserver } from './processes.js';
 import { installProbe } from './probe.js';
 import { requestSession, startRa, type RaProcess } from './ra-pair.js';
 import { firstPicture, H, noFigures, TERM_AT, trial, W, type Figures, type Viewer } from './scenes.js';
-import { ShapedLink } from './shaped-link.js';
 import { xtestKeyboard } from './xtest-keys.js';
 
 const TRIALS = Number(process.env.RA_BENCH_TRIALS ?? 5);

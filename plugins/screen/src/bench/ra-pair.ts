@@ -1,9 +1,8 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { spawn } from 'node:child_process';
 import { background, sleep, waitFor } from './processes.js';
-import type { ShapedLink } from './shaped-link.js';
+import type { ShapedLink } from '@ra/test-kit';
 
 const RA = fileURLToPath(new URL('../../../../host/dist/node/main.js', import.meta.url));
 
@@ -64,23 +63,11 @@ async function call({ url, method, secret, body }: Request): Promise<Answer> {
   return { ok: res.ok, json: (await res.json()) as Record<string, unknown> };
 }
 
-/** The same call made by a node inside the namespace (its UI listens on that loopback); the token goes on stdin. */
-function inNamespace(link: ShapedLink, request: Request): Promise<Answer> {
-  const script = `let s='';process.stdin.on('data',d=>s+=d).on('end',async()=>{const r=JSON.parse(s);const res=await fetch(r.url,{method:r.method,headers:{authorization:'Bearer '+r.secret,'content-type':'application/json'},body:r.body===undefined?undefined:JSON.stringify(r.body)});process.stdout.write(JSON.stringify({ok:res.ok,json:await res.json()}))})`;
-  return new Promise((resolve, reject) => {
-    const child = spawn(...link.wrap('node', ['-e', script]), { stdio: ['pipe', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.on('error', reject);
-    child.on('exit', () => {
-      try {
-        resolve(JSON.parse(out) as Answer);
-      } catch {
-        reject(new Error(`no answer from RA inside ${link.ns}: ${out}`));
-      }
-    });
-    child.stdin.end(JSON.stringify(request));
-  });
+/** The same call made from inside the namespace. */
+async function inNamespace(link: ShapedLink, { url, method, secret, body }: Request): Promise<Answer> {
+  const headers = { authorization: `Bearer ${secret}`, 'content-type': 'application/json' };
+  const { status, text } = await link.fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  return { ok: status >= 200 && status < 300, json: JSON.parse(text) as Record<string, unknown> };
 }
 
 /** An invitation file from the novice, opened by the helper: resolves with the novice's session awaiting Accept. */

@@ -1,5 +1,8 @@
 import { DelayProxy } from './delay-proxy.js';
-import { run } from './processes.js';
+import { execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
 
 /** The link the shaped run puts between the helper's side and the novice's: each way 20 ms and 10 Mbit/s. */
 export const SHAPE = { rate: '10mbit', delayMs: 20 };
@@ -62,6 +65,28 @@ export class ShapedLink {
   /** `command` run inside the namespace. */
   wrap(command: string, args: readonly string[]): [string, string[]] {
     return ['ip', ['netns', 'exec', this.ns, command, ...args]];
+  }
+
+  /**
+   * An HTTP request made from inside the namespace (RA's UI listens on its loopback), by a node started there; the
+   * request, secrets included, goes on its stdin, never on a command line.
+   */
+  fetch(url: string, init: { method: string; headers?: Record<string, string>; body?: string }): Promise<{ status: number; text: string }> {
+    const script = `let s='';process.stdin.on('data',d=>s+=d).on('end',async()=>{const r=JSON.parse(s);const res=await fetch(r.url,r.init);process.stdout.write(JSON.stringify({status:res.status,text:await res.text()}))})`;
+    return new Promise((resolve, reject) => {
+      const child = spawn(...this.wrap('node', ['-e', script]), { stdio: ['pipe', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.on('error', reject);
+      child.on('exit', () => {
+        try {
+          resolve(JSON.parse(out) as { status: number; text: string });
+        } catch {
+          reject(new Error(`no answer from ${url} inside ${this.ns}: ${out}`));
+        }
+      });
+      child.stdin.end(JSON.stringify({ url, init }));
+    });
   }
 
   /** Where the helper's side reaches the novice's `port`: straight, or through a forwarder that adds the delay. */
