@@ -186,7 +186,7 @@ describe('end to end: voice when a side has no microphone, refuses it, or turns 
     const note = novicePage.locator('#ra-voice-note');
     await note.filter({ hasText: 'No microphone was found on this computer.' }).waitFor();
     assert.match((await note.textContent())!, /No speakers or headphones were found: plug some in to hear the other side\./);
-    await helperPage.getByText('Nora Novice cannot be heard: no microphone was found on this computer').waitFor();
+    await helperPage.getByText('Nora Novice cannot be heard: “no microphone was found on this computer”').waitFor();
     assert.equal(await phase(helperPage), 'talking', 'the helper is still heard, once the novice has speakers');
     await snap(novicePage, 'voice-06-novice-no-devices');
     await snap(helperPage, 'voice-07-helper-told');
@@ -208,7 +208,7 @@ describe('end to end: voice when a side has no microphone, refuses it, or turns 
         .locator('#ra-voice-note')
         .filter({ hasText: /The browser was not allowed to use the microphone: allow it for this page/ })
         .waitFor();
-      await roles.helperPage.getByText(/Nora Novice cannot be heard: the browser was not allowed/).waitFor();
+      await roles.helperPage.getByText(/Nora Novice cannot be heard: “the browser was not allowed/).waitFor();
       await snap(page, 'voice-08-novice-refused');
       await roles.helperPage.locator('#ra-stop-talking').click();
       await until(async () => (await phase(page)) === 'idle', 10_000, 'talking ends');
@@ -222,7 +222,7 @@ describe('end to end: voice when a side has no microphone, refuses it, or turns 
     assert.equal(changed.status, 200, JSON.stringify(changed.body));
     const why = roles.helperPage.locator('#ra-voice-why');
     await why
-      .filter({ hasText: `Start Talking is not available: talking is turned off on Nora Novice's computer: the setting "Allow talking" is off.` })
+      .filter({ hasText: `Start Talking is not available: talking is turned off on Nora Novice's computer: “the setting "Allow talking" is off”.` })
       .waitFor();
     assert.equal(await roles.helperPage.locator('#ra-start-talking').isDisabled(), true);
     await snap(roles.helperPage, 'voice-09-helper-turned-off');
@@ -251,14 +251,14 @@ describe('end to end: voice under a policy that denies the microphone', function
   after(() => roles?.stop());
 
   it('greys Start Talking on both sides, saying it is the policy', async () => {
-    const denied = "the policy denies every plugin the 'microphone' permission.";
+    const denied = "the policy denies every plugin the 'microphone' permission";
     await roles.novicePage
       .locator('#ra-voice-why')
-      .filter({ hasText: `Start Talking is not available: talking is turned off on this computer: ${denied}` })
+      .filter({ hasText: `Start Talking is not available: talking is turned off on this computer: ${denied}.` })
       .waitFor();
     await roles.helperPage
       .locator('#ra-voice-why')
-      .filter({ hasText: `Start Talking is not available: talking is turned off on Nora Novice's computer: ${denied}` })
+      .filter({ hasText: `Start Talking is not available: talking is turned off on Nora Novice's computer: “${denied}”.` })
       .waitFor();
     for (const page of [roles.novicePage, roles.helperPage]) assert.equal(await page.locator('#ra-start-talking').isDisabled(), true);
     await snap(roles.novicePage, 'voice-10-novice-policy');

@@ -122,6 +122,25 @@ describe('voice: the jitter buffer', () => {
     assert.ok(slow.buffer.stats.underruns <= 20, `${slow.buffer.stats.underruns} underruns in 30 s, each a fade`);
   });
 
+  it('fades out when reset while playing (the talker muted), never clicking', () => {
+    const buffer = new JitterBuffer({ sampleRate: RATE });
+    const tone = (n: number) => Float32Array.from({ length: FRAME }, (_, i) => 0.5 * Math.sin((2 * Math.PI * 440 * (n * FRAME + i)) / RATE));
+    const played: number[] = [];
+    const out = new Float32Array(QUANTUM);
+    for (let q = 0, n = 0; q < 60; q++) {
+      while (n * FRAME <= (q + 1) * QUANTUM + 960) buffer.push(tone(n++), (q * QUANTUM) / RATE);
+      if (q === 40) buffer.reset();
+      buffer.pull(out);
+      played.push(...out);
+    }
+    const step = largestStep(Float32Array.from(played));
+    assert.ok(step < 0.06, `the largest step between samples is ${step.toFixed(3)}; a cut would be up to 0.5`);
+    assert.ok(
+      played.slice(40 * QUANTUM, 41 * QUANTUM).some((v) => v !== 0),
+      'the quantum after the reset fades',
+    );
+  });
+
   it('starts afresh after reset, buffering to its target before playing', () => {
     const buffer = new JitterBuffer({ sampleRate: RATE });
     buffer.push(new Float32Array(FRAME).fill(0.25), 0);

@@ -55,6 +55,8 @@ export class JitterBuffer {
   private fadeIn = false;
   /** The last sample played: an underrun fades from it to silence. */
   private last = 0;
+  /** After a reset while playing: the fade-out the next quantum plays. */
+  private tail?: Float32Array;
   private target: number;
   private readonly min: number;
   private readonly max: number;
@@ -109,6 +111,12 @@ export class JitterBuffer {
 
   /** Fills one render quantum. */
   pull(out: Float32Array): void {
+    if (this.tail) {
+      out.set(this.tail.subarray(0, out.length));
+      out.fill(0, this.tail.length);
+      this.tail = undefined;
+      return;
+    }
     if (!this.playing) {
       if (this.queued < this.target) return this.silence(out);
       this.playing = true;
@@ -126,8 +134,20 @@ export class JitterBuffer {
     this.drain(out.length);
   }
 
-  /** Empties the buffer: the talker muted or talking stopped; the next audio buffers afresh. */
+  /** Empties the buffer: the talker muted or talking stopped; what was playing fades out, the next audio buffers afresh. */
   reset(): void {
+    if (this.playing) {
+      // The next quantum starts with a fade from where playing stopped, instead of a cut to silence.
+      const tail = new Float32Array(FADE_SAMPLES);
+      this.peek(tail.subarray(0, Math.min(this.queued, FADE_SAMPLES)), 0);
+      let from = this.last;
+      for (let i = 0; i < FADE_SAMPLES; i++) {
+        from = i < this.queued ? tail[i] : from;
+        tail[i] = from * (1 - (i + 1) / FADE_SAMPLES);
+      }
+      this.tail = tail;
+    }
+    this.last = 0;
     this.read = this.queued = this.pending = 0;
     this.playing = false;
     this.arrivals = [];

@@ -10,7 +10,7 @@ type Side = 'novice' | 'helper';
 
 /** A link whose frames to the peer wait in a queue until `flush()`: both sides may act before either hears. */
 class QueuedLink extends RecordingLink {
-  peer?: Talk;
+  peer?: Pick<Talk, 'receive'>;
   private readonly queue: (Uint8Array | string)[] = [];
 
   override send(payload: Uint8Array | string): void {
@@ -30,6 +30,7 @@ function pair(unavailable: Partial<Record<Side, string>> = {}) {
     new Talk(sampleSession({ role: side, peerName: side === 'novice' ? 'Hank' : 'Nora', localName: side === 'novice' ? 'Nora' : 'Hank' }), links[side], {
       unavailable: () => unavailable[side],
       encoding: () => encoding('standard', 24_000, true),
+      elsewhere: () => undefined,
       logger: quietLogger,
     });
   const talks = { novice: make('novice'), helper: make('helper') };
@@ -105,7 +106,7 @@ describe('voice: Start Talking, the Yes, and audio only while talking', () => {
       p.page('novice', { t: 'answer', yes: false });
       p.page('helper', { t: 'start' });
       assert.equal(p.view('novice').phase, 'idle', 'no second dialog for the novice');
-      assert.equal(p.view('helper').note, 'Nora cannot talk now: Nora said no a moment ago; ask again in a little while');
+      assert.equal(p.view('helper').note, 'Nora cannot talk now: “Nora said no a moment ago; ask again in a little while”');
       clock.tick(REASK_MS);
       p.page('helper', { t: 'start' });
       assert.equal(p.view('novice').phase, 'asked');
@@ -167,7 +168,7 @@ describe('voice: Start Talking, the Yes, and audio only while talking', () => {
     assert.equal(p.view('novice').note, 'Hank stopped asking');
     p.page('helper', { t: 'start' });
     assert.equal(p.view('novice').phase, 'idle');
-    assert.match(p.view('helper').note!, /^Nora cannot talk now: Nora said no a moment ago/);
+    assert.match(p.view('helper').note!, /^Nora cannot talk now: “Nora said no a moment ago/);
   });
 
   it('says the other side has not said it can talk until it does, and when its voice plugin stops', () => {
@@ -175,6 +176,7 @@ describe('voice: Start Talking, the Yes, and audio only while talking', () => {
     const lonely = new Talk(sampleSession({ role: 'helper', peerName: 'Nora' }), link, {
       unavailable: () => undefined,
       encoding: () => encoding('standard', 22_000, true),
+      elsewhere: () => undefined,
       logger: quietLogger,
     });
     lonely.fromPage(JSON.stringify({ t: 'hello' }));
@@ -184,7 +186,7 @@ describe('voice: Start Talking, the Yes, and audio only while talking', () => {
     p.talks.novice.dispose();
     p.flush();
     p.page('helper', { t: 'hello' });
-    assert.equal(p.view('helper').unavailable, "talking is turned off on Nora's computer: RA's voice plugin was stopped there");
+    assert.equal(p.view('helper').unavailable, "talking is turned off on Nora's computer: “RA's voice plugin was stopped there”");
     p.talks.novice.receive(JSON.stringify({ t: 'ask' }));
     assert.deepEqual(p.links.novice.consents, [], 'a disposed talk takes no more requests');
   });
@@ -223,7 +225,7 @@ describe('voice: Start Talking, the Yes, and audio only while talking', () => {
     const p = pair({ novice: "the policy denies every plugin the 'microphone' permission" });
     assert.equal(p.view('novice').unavailable, "talking is turned off on this computer: the policy denies every plugin the 'microphone' permission");
     p.page('helper', { t: 'hello' });
-    assert.equal(p.view('helper').unavailable, "talking is turned off on Nora's computer: the policy denies every plugin the 'microphone' permission");
+    assert.equal(p.view('helper').unavailable, "talking is turned off on Nora's computer: “the policy denies every plugin the 'microphone' permission”");
     p.page('helper', { t: 'start' });
     assert.equal(p.view('helper').phase, 'idle', 'no request goes out');
     assert.match(p.view('helper').note!, /^Start Talking is not available: talking is turned off on Nora's computer/);
@@ -231,7 +233,7 @@ describe('voice: Start Talking, the Yes, and audio only while talking', () => {
     p.talks.helper['phase'] = 'asking';
     p.talks.novice.receive(JSON.stringify({ t: 'ask' }));
     p.flush();
-    assert.match(p.view('helper').note!, /^Nora cannot talk now: the policy denies/);
+    assert.match(p.view('helper').note!, /^Nora cannot talk now: “the policy denies/);
   });
 
   it('ends a talk when a setting or the policy turns voice off, and tells the other side why', () => {
@@ -244,8 +246,8 @@ describe('voice: Start Talking, the Yes, and audio only while talking', () => {
     p.flush();
     assert.equal(p.view('novice').phase, 'idle');
     assert.equal(p.view('novice').note, 'talking is turned off on this computer: the setting "Allow talking" is off');
-    assert.equal(p.view('helper').note, 'Nora stopped talking: the setting "Allow talking" is off');
-    assert.match(p.view('helper').unavailable!, /^talking is turned off on Nora's computer: the setting "Allow talking" is off/);
+    assert.equal(p.view('helper').note, 'Nora stopped talking: “the setting "Allow talking" is off”');
+    assert.match(p.view('helper').unavailable!, /^talking is turned off on Nora's computer: “the setting "Allow talking" is off”/);
   });
 
   it('tells the other side why it hears nothing when a microphone fails', () => {
@@ -253,7 +255,7 @@ describe('voice: Start Talking, the Yes, and audio only while talking', () => {
     p.page('helper', { t: 'start' });
     p.page('novice', { t: 'answer', yes: true });
     p.page('novice', { t: 'trouble', what: 'no microphone was found on this computer' });
-    assert.equal(p.view('helper').note, 'Nora cannot be heard: no microphone was found on this computer');
+    assert.equal(p.view('helper').note, 'Nora cannot be heard: “no microphone was found on this computer”');
     assert.equal(p.view('helper').phase, 'talking', 'the helper is still heard');
   });
 
@@ -294,8 +296,8 @@ describe('voice: Start Talking, the Yes, and audio only while talking', () => {
     p.page('novice', { t: 'answer', yes: true });
     p.talks.helper.receive(JSON.stringify({ t: 'trouble', what: `evil\u202e\u0007${'x'.repeat(400)}` }));
     const note = p.view('helper').note!;
-    assert.ok(note.startsWith('Nora cannot be heard: evil xxx'), note);
-    assert.equal([...note].length, 'Nora cannot be heard: '.length + 300);
+    assert.ok(note.startsWith('Nora cannot be heard: “evil xxx'), note);
+    assert.equal([...note].length, 'Nora cannot be heard: “”'.length + 300);
   });
 
   it('ignores what is not a voice message, from the page or the peer', () => {
@@ -324,5 +326,45 @@ describe('voice: the voice channel', () => {
     assert.deepEqual(entry.view.encoding, { frameMs: 20, sampleRate: 16_000, application: 2048, bitrate: 16_000, processing: false });
     endpoint.dispose();
     assert.deepEqual(channel.routes[0].handle({} as never), []);
+  });
+
+  it('talks in one session at a time: another session sees why, and a request there is answered no', () => {
+    const channel = new VoiceChannel({ unavailable: () => undefined, encoding: () => encoding('standard', 24_000, false), logger: quietLogger });
+    // Hank helps Nora and Olga at once; each novice runs a Talk of her own.
+    const sessions = ['Nora', 'Olga'].map((name, i) => {
+      const [helperLink, noviceLink] = [new QueuedLink(), new QueuedLink()];
+      const id = `session-000${i + 1}`;
+      const novice = new Talk(sampleSession({ id, role: 'novice', peerName: 'Hank', localName: name }), noviceLink, {
+        unavailable: () => undefined,
+        encoding: () => encoding('standard', 24_000, false),
+        elsewhere: () => undefined,
+        logger: quietLogger,
+      });
+      const helper = channel.open(sampleSession({ id, role: 'helper', peerName: name, localName: 'Hank' }), helperLink);
+      [helperLink.peer, noviceLink.peer] = [novice, helper];
+      const flush = () => [0, 1, 2, 3].forEach(() => (helperLink.flush(), noviceLink.flush()));
+      const view = (link: QueuedLink) => JSON.parse(link.paged.filter((p): p is string => typeof p === 'string').at(-1)!) as VoiceView;
+      flush();
+      return { novice, helper, flush, helperView: () => view(helperLink), noviceView: () => view(noviceLink) };
+    });
+    const [nora, olga] = sessions;
+    const all = () => sessions.forEach((s) => s.flush());
+    nora.helper.fromPage!(JSON.stringify({ t: 'start' }));
+    all();
+    nora.novice.fromPage(JSON.stringify({ t: 'answer', yes: true }));
+    all();
+    assert.equal(nora.helperView().phase, 'talking');
+    assert.equal(olga.helperView().unavailable, 'you are talking with Nora in another session; stop that first');
+    olga.helper.fromPage!(JSON.stringify({ t: 'start' }));
+    all();
+    assert.equal(olga.helperView().phase, 'idle', 'Start Talking does nothing there');
+    olga.novice.fromPage(JSON.stringify({ t: 'start' }));
+    all();
+    assert.equal(olga.noviceView().note, 'Hank cannot talk now: “Hank is talking in another session”');
+    assert.equal(olga.helperView().phase, 'idle', 'the request never reached Hank');
+    nora.helper.fromPage!(JSON.stringify({ t: 'stop' }));
+    all();
+    assert.equal(olga.helperView().unavailable, undefined, 'once that talk ends, Start Talking is there again');
+    channel.dispose();
   });
 });

@@ -26,6 +26,10 @@ export interface TalkDeps {
   /** Why this side may not talk now (the policy, the setting), or undefined. */
   unavailable(): string | undefined;
   encoding(): Encoding;
+  /** The other side's name of a talk this RA has going (or asking) in another session: one microphone, one talk. */
+  elsewhere(): string | undefined;
+  /** This talk's view changed: the others may show Start Talking differently. */
+  changed?(): void;
   logger: Logger;
 }
 
@@ -71,7 +75,9 @@ export class Talk implements ChannelEndpoint {
   get view(): VoiceView {
     const own = this.deps.unavailable();
     const peer = this.session.peerName;
-    const unavailable = own ? `talking is turned off on this computer: ${own}` : this.peerUnavailable;
+    const elsewhere = this.phase === 'idle' || this.phase === 'asked' ? this.deps.elsewhere() : undefined;
+    const busy = elsewhere && `you are talking with ${elsewhere} in another session; stop that first`;
+    const unavailable = own ? `talking is turned off on this computer: ${own}` : (busy ?? this.peerUnavailable);
     return {
       t: 'view',
       phase: this.phase,
@@ -107,18 +113,18 @@ export class Talk implements ChannelEndpoint {
     const message = this.messageRate.take() ? parseMessage<PeerMessage>(payload, PEER_MESSAGES) : undefined;
     if (!message) return;
     const peer = this.session.peerName;
-    if (message.t === 'state') this.peerUnavailable = message.unavailable && `talking is turned off on ${peer}'s computer: ${message.unavailable}`;
+    if (message.t === 'state') this.peerUnavailable = message.unavailable && `talking is turned off on ${peer}'s computer: ${quote(message.unavailable)}`;
     else if (message.t === 'ask') this.asked();
     else if (message.t === 'answer' && this.phase === 'asking') {
       if (message.yes) this.begin();
-      else this.end(message.why ? `${peer} cannot talk now: ${message.why}` : `${peer} said no`);
+      else this.end(message.why ? `${peer} cannot talk now: ${quote(message.why)}` : `${peer} said no`);
     } else if (message.t === 'stop' && this.phase !== 'idle') {
       // A withdrawn request counts as a No for asking again: no request after request, each withdrawn at once.
       if (this.phase === 'asked') this.declinedAt = Date.now();
       const what = { asked: `${peer} stopped asking`, asking: `${peer} said no`, talking: `${peer} stopped talking` }[this.phase];
-      this.end(message.why ? `${what}: ${message.why}` : what);
+      this.end(message.why ? `${what}: ${quote(message.why)}` : what);
     } else if (message.t === 'mute') this.peerMuted = message.muted;
-    else if (message.t === 'trouble' && this.phase === 'talking') this.note = `${peer} cannot be heard: ${message.what}`;
+    else if (message.t === 'trouble' && this.phase === 'talking') this.note = `${peer} cannot be heard: ${quote(message.what)}`;
     this.publish();
   }
 
@@ -166,8 +172,18 @@ export class Talk implements ChannelEndpoint {
     this.askTimer.unref?.();
   }
 
+  /** The other side's name while this talk is on or asked for from here (see TalkDeps.elsewhere). */
+  get busy(): string | undefined {
+    return this.phase === 'talking' || this.phase === 'asking' ? this.session.peerName : undefined;
+  }
+
+  /** Shows the view again if another talk changed what it says. */
+  refresh(): void {
+    this.publish();
+  }
+
   private asked(): void {
-    const why = this.deps.unavailable();
+    const why = this.deps.unavailable() ?? (this.deps.elsewhere() && `${this.session.localName} is talking in another session`);
     if (why) return this.tell({ t: 'answer', yes: false, why });
     if (Date.now() - this.declinedAt < REASK_MS)
       return this.tell({ t: 'answer', yes: false, why: `${this.session.localName} said no a moment ago; ask again in a little while` });
@@ -184,11 +200,13 @@ export class Talk implements ChannelEndpoint {
 
   private answer(yes: boolean): void {
     if (this.phase !== 'asked') return;
-    const why = this.deps.unavailable();
+    const own = this.deps.unavailable();
+    const elsewhere = this.deps.elsewhere();
+    const why = own ?? (elsewhere && `${this.session.localName} is talking in another session`);
     this.tell(yes && !why ? { t: 'answer', yes: true } : { t: 'answer', yes: false, why });
     if (yes && !why) return this.begin();
     this.declinedAt = Date.now();
-    this.end(why && `talking is turned off on this computer: ${why}`);
+    this.end(own ? `talking is turned off on this computer: ${own}` : elsewhere && `you are talking with ${elsewhere} in another session; stop that first`);
   }
 
   private begin(): void {
@@ -240,8 +258,12 @@ export class Talk implements ChannelEndpoint {
     if (this.disposed || view === this.shown) return;
     this.shown = view;
     this.link.toPage(view);
+    this.deps.changed?.();
   }
 }
+
+/** The other side's words, quoted as theirs: they come from its RA, and could say anything. */
+const quote = (text: string) => `“${text}”`;
 
 /** An allowance of audio a second, in samples (the kernel's RateLimit counts events, not their length). */
 class PerSecond {

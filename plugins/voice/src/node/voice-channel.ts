@@ -22,7 +22,11 @@ export class VoiceChannel implements MediaChannel, Disposable {
   constructor(private readonly deps: VoiceDeps) {}
 
   open(session: SessionInfo, link: ChannelLink): ChannelEndpoint {
-    const talk = new Talk(session, link, this.deps);
+    const talk: Talk = new Talk(session, link, {
+      ...this.deps,
+      elsewhere: () => [...this.talks.values()].find((t) => t !== talk && t.busy)?.busy,
+      changed: () => this.talks.forEach((t) => t !== talk && t.refresh()),
+    });
     this.talks.set(session.id, talk);
     const gone = toDisposable(() => void (this.talks.get(session.id) === talk && this.talks.delete(session.id)));
     return {
