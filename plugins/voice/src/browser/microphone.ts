@@ -1,4 +1,5 @@
 import Recorder from 'opus-recorder';
+import { deviceTrouble } from '../common/devices.js';
 import type { Encoding } from '../common/messages.js';
 import { isOpusHeader, readOggPages } from '../common/ogg.js';
 
@@ -103,13 +104,4 @@ export class Microphone {
 
 export class MicrophoneError extends Error {
   override readonly name = 'MicrophoneError';
-}
-
-/** What went wrong with the device, in words, from the browser's error name. */
-function deviceTrouble(e: DOMException): string {
-  if (e.name === 'NotFoundError' || e.name === 'OverconstrainedError') return 'no microphone was found on this computer';
-  if (e.name === 'NotAllowedError' || e.name === 'SecurityError')
-    return 'the browser was not allowed to use the microphone: allow it for this page (the icon in the address bar), then try again';
-  if (e.name === 'NotReadableError' || e.name === 'AbortError') return 'the microphone is busy: another program may be using it';
-  return `the microphone could not be opened: ${e.message || e.name}`;
 }
