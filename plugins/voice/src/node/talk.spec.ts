@@ -89,6 +89,19 @@ describe('voice: Start Talking, the Yes, and audio only while talking', () => {
     assert.deepEqual(p.talks.helper.counts, { sent: 1, received: 1, refused: 2, sentBytes: 4, receivedBytes: 4 });
   });
 
+  it("takes no Yes it never asked for: a peer's answer out of turn opens nothing on either side", () => {
+    const p = pair();
+    // A rogue helper's RA answers Yes to nobody's request, then sends audio as if talking.
+    p.talks.novice.receive(JSON.stringify({ t: 'answer', yes: true }));
+    p.talks.novice.receive(frame);
+    p.talks.novice.fromPage(frame);
+    p.flush();
+    assert.equal(p.view('novice').phase, 'idle');
+    assert.equal(p.audio('novice'), 0, "nothing of the helper's is played");
+    assert.equal(p.links.novice.sent.filter((f) => typeof f !== 'string').length, 0, "nothing of the novice's microphone goes out");
+    assert.deepEqual(p.links.novice.consents, [], 'the novice was never asked, and granted nothing');
+  });
+
   it('tells the asker of a No', () => {
     const p = pair();
     p.page('novice', { t: 'start' });
