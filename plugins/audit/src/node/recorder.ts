@@ -1,0 +1,63 @@
+import type { Disposable, Logger } from '@ra/kernel';
+import type { ConsentEvent, SessionHooks, SessionInfo } from '@ra/plugin-session/api';
+import type { AuditLog } from './log/audit-log.js';
+import type { AuditEvent } from './log/line.js';
+
+/**
+ * What the session flows tell the log, a line each: invitations made, sent and run out; connection attempts; sessions
+ * opened and closed; each consent asked, granted and taken back (connect, control, voice…). A checkpoint is signed
+ * at every consent granted or taken back, and at each session's end, so a log cut or rewritten after them shows.
+ */
+export class Recorder {
+  constructor(
+    private readonly log: AuditLog,
+    private readonly logger: Logger,
+  ) {}
+
+  listen(hooks: SessionHooks): Disposable[] {
+    return [
+      hooks.invitationCreated.tap((r) =>
+        this.write({
+          event: 'invitation.created',
+          actor: { role: 'novice', name: r.noviceName },
+          data: { invitation: r.invitationId, expiresAt: r.expiresAt.toISOString(), password: r.passwordRequired },
+        }),
+      ),
+      hooks.invitationSent.tap((r) =>
+        this.write({ event: 'invitation.sent', actor: { role: 'novice' }, data: { invitation: r.invitationId, transport: r.transport, to: r.target } }),
+      ),
+      hooks.invitationExpired.tap((r) => this.write({ event: 'invitation.expired', actor: { role: 'system' }, data: { invitation: r.invitationId } })),
+      hooks.sessionConnecting.tap((c) => {
+        this.write({
+          event: 'session.connect_attempt',
+          peer: { name: c.helperName, address: c.remoteAddress },
+          data: { invitation: c.invitationId, kind: c.kind },
+        });
+        return undefined;
+      }),
+      hooks.sessionOpened.tap((s) => this.write({ ...this.about(s), event: 'session.opened' })),
+      hooks.sessionClosed.tap((s, end) =>
+        this.write({ ...this.about(s), event: 'session.closed', actor: { role: end.by === 'system' ? 'system' : end.by }, data: { reason: end.reason } }, true),
+      ),
+      hooks.consentRequested.tap((c) => this.consent(c, 'requested')),
+      hooks.consentGranted.tap((c) => this.consent(c, 'granted')),
+      hooks.consentRevoked.tap((c) => this.consent(c, 'ended')),
+    ];
+  }
+
+  private consent({ session, scope, reason }: ConsentEvent, step: 'requested' | 'granted' | 'ended'): void {
+    // The novice grants and takes back; the helper (or the side that asks) requests.
+    const role = step === 'requested' ? (session.role === 'novice' ? 'helper' : 'novice') : 'novice';
+    this.write({ ...this.about(session), event: `${scope}.${step}`, actor: { role }, data: reason ? { reason } : undefined }, step !== 'requested');
+  }
+
+  private about(s: SessionInfo): Pick<AuditEvent, 'session' | 'peer'> {
+    return { session: s.id, peer: { name: s.peerName, role: s.role === 'novice' ? 'helper' : 'novice' } };
+  }
+
+  /** A line, and a checkpoint after it where asked; the disk refusing is said in RA's log, the event kept for later. */
+  private write(event: AuditEvent, checkpoint = false): void {
+    const done = checkpoint ? this.log.append(event).then(() => this.log.checkpoint()) : this.log.append(event);
+    done.catch((e: Error) => this.logger.warn(`ra.audit: ${e.message}`));
+  }
+}

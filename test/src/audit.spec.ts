@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { until } from '@ra/kernel/testing';
+import { RaProcess } from './e2e/ra-process.js';
+import { RA_BIN } from './fixtures.js';
+
+const PASSWORD = 'quiet-lantern-5';
+
+interface Line {
+  seq: number;
+  event: string;
+  session?: string;
+  actor?: { role: string; name?: string };
+  peer?: Record<string, string>;
+  data?: Record<string, unknown>;
+}
+
+/**
+ * ra.audit between two real RAs: a whole session (invitation, request, Accept, Disconnect) lands in each side's log
+ * as it happens, `ra audit verify` finds the log whole, and names the line a flipped byte hurt.
+ */
+describe('the session log (ra.audit) on both sides of a real session', function () {
+  this.timeout(120_000);
+  let folder: string;
+  let novice: RaProcess;
+  let helper: RaProcess;
+  let session = '';
+
+  before(async () => {
+    folder = await mkdtemp(join(tmpdir(), 'ra-audit-'));
+    novice = await RaProcess.start('audit-novice', { port: 34641 });
+    helper = await RaProcess.start('audit-helper', { port: 34642 });
+    const target = join(folder, 'audit.msrcincident');
+    const made = await novice.api('POST', '/api/invitations', { via: 'file', target, password: PASSWORD, name: 'Nora' });
+    assert.equal(made.status, 200, JSON.stringify(made.body));
+    const opened = await helper.api('POST', '/api/sessions/open', { invitation: await readFile(target, 'utf8'), password: PASSWORD, helperName: 'Hank' });
+    assert.equal(opened.status, 200, JSON.stringify(opened.body));
+    await until(
+      async () => {
+        const sessions = (await novice.api<{ id: string; state: string }[]>('GET', '/api/sessions')).body;
+        session = sessions.find((s) => s.state === 'awaiting-consent')?.id ?? '';
+        return session !== '';
+      },
+      20_000,
+      'no request reached the novice',
+    );
+    await novice.api('POST', `/api/sessions/${session}/accept`);
+    const helperSession = () => helper.api<{ id: string; state: string }[]>('GET', '/api/sessions').then((r) => r.body[0]);
+    await until(async () => (await helperSession())?.state === 'open', 20_000, 'the session never opened');
+    await helper.api('POST', `/api/sessions/${(await helperSession()).id}/disconnect`);
+    await until(async () => (await lines(novice)).some((l) => l.event === 'session.closed'), 20_000, 'no end in the log');
+  });
+  after(async () => {
+    await helper?.stop();
+    await novice?.stop();
+    await rm(folder, { recursive: true, force: true });
+  });
+
+  const lines = async (ra: RaProcess) => (await ra.api<Line[]>('GET', '/api/audit')).body;
+  const cli = (ra: RaProcess, ...args: string[]) => spawnSync(process.execPath, [RA_BIN, 'audit', ...args], { env: ra.env, encoding: 'utf8' });
+
+  it("writes the novice's side: the invitation, the request, her consent, the session and who ended it", async () => {
+    const log = await lines(novice);
+    assert.deepEqual(
+      log.map((l) => l.event),
+      ['invitation.created', 'invitation.sent', 'session.connect_attempt', 'connect.requested', 'session.opened', 'connect.granted', 'session.closed'],
+    );
+    assert.deepEqual(log[0].actor, { role: 'novice', name: 'Nora' });
+    assert.equal(log[2].peer?.name, 'Hank');
+    assert.deepEqual(log.at(-1)!.actor, { role: 'helper' });
+    assert.ok(
+      log.slice(3).every((l) => l.session === session),
+      'each line of the session names it',
+    );
+    assert.ok(!JSON.stringify(log).includes(PASSWORD), 'the password is nowhere in the log');
+  });
+
+  it("writes the helper's side too", async () => {
+    assert.deepEqual(
+      (await lines(helper)).map((l) => l.event),
+      ['session.opened', 'session.closed'],
+    );
+  });
+
+  it('verifies whole with ra audit verify, and shows the log with ra audit show --session', async () => {
+    const verified = cli(novice, 'verify');
+    assert.equal(verified.status, 0, verified.stderr);
+    assert.match(verified.stdout, /^The session log is whole: 7 lines, [2-9] signed checkpoints \(key [0-9a-f]{16}\)\.\n$/);
+    const shown = cli(novice, 'show', '--session', session);
+    assert.equal(shown.status, 0, shown.stderr);
+    assert.match(shown.stdout, /connect\.granted +novice/);
+    assert.doesNotMatch(shown.stdout, /invitation\.created/, 'only that session');
+  });
+
+  it('names the line a flipped byte hurt, and exits 1', async () => {
+    const file = join(novice.home, 'audit', 'log.jsonl');
+    const text = await readFile(file, 'utf8');
+    await writeFile(file, text.replace('"connect.granted"', '"connect.grantee"'));
+    const verified = cli(novice, 'verify');
+    assert.equal(verified.status, 1);
+    assert.equal(
+      verified.stderr,
+      'ra: the session log was tampered with or damaged: line 6: it is not what checkpoint 1 signed: the next line no longer follows it\n',
+    );
+  });
+});
