@@ -36,7 +36,11 @@ describe('the session log (ra.audit) on both sides of a real session', function 
     const target = join(folder, 'audit.msrcincident');
     const made = await novice.api('POST', '/api/invitations', { via: 'file', target, password: PASSWORD, name: 'Nora' });
     assert.equal(made.status, 200, JSON.stringify(made.body));
-    const opened = await helper.api('POST', '/api/sessions/open', { invitation: await readFile(target, 'utf8'), password: PASSWORD, helperName: 'Hank' });
+    const invitation = await readFile(target, 'utf8');
+    // A wrong password first: the helper is turned away.
+    const wrong = await helper.api<{ id: string }>('POST', '/api/sessions/open', { invitation, password: 'not-the-password', helperName: 'Hank' });
+    await until(async () => (await lines(novice)).some((l) => l.event === 'session.refused'), 20_000, 'the wrong password was not logged');
+    const opened = await helper.api('POST', '/api/sessions/open', { invitation, password: PASSWORD, helperName: 'Hank' });
     assert.equal(opened.status, 200, JSON.stringify(opened.body));
     await until(
       async () => {
@@ -48,9 +52,9 @@ describe('the session log (ra.audit) on both sides of a real session', function 
       'no request reached the novice',
     );
     await novice.api('POST', `/api/sessions/${session}/accept`);
-    const helperSession = () => helper.api<{ id: string; state: string }[]>('GET', '/api/sessions').then((r) => r.body[0]);
+    const helperSession = () => helper.api<{ id: string; state: string }[]>('GET', '/api/sessions').then((r) => r.body.find((s) => s.id !== wrong.body.id));
     await until(async () => (await helperSession())?.state === 'open', 20_000, 'the session never opened');
-    await helper.api('POST', `/api/sessions/${(await helperSession()).id}/disconnect`);
+    await helper.api('POST', `/api/sessions/${(await helperSession())!.id}/disconnect`);
     await until(async () => (await lines(novice)).some((l) => l.event === 'session.closed'), 20_000, 'no end in the log');
   });
   after(async () => {
@@ -66,13 +70,26 @@ describe('the session log (ra.audit) on both sides of a real session', function 
     const log = await lines(novice);
     assert.deepEqual(
       log.map((l) => l.event),
-      ['invitation.created', 'invitation.sent', 'session.connect_attempt', 'connect.requested', 'session.opened', 'connect.granted', 'session.closed'],
+      [
+        'invitation.created',
+        'invitation.sent',
+        'session.connect_attempt',
+        'session.refused',
+        'session.connect_attempt',
+        'connect.requested',
+        'session.opened',
+        'connect.granted',
+        'session.closed',
+      ],
     );
+    assert.match(String(log[3].data?.reason), /^wrong password; 4 tries left/);
+    assert.equal(log[3].peer?.name, 'Hank');
+    assert.match(log[3].peer?.address ?? '', /^127\.0\.0\.1:\d+$/);
     assert.deepEqual(log[0].actor, { role: 'novice', name: 'Nora' });
-    assert.equal(log[2].peer?.name, 'Hank');
+    assert.equal(log[4].peer?.name, 'Hank');
     assert.deepEqual(log.at(-1)!.actor, { role: 'helper' });
     assert.ok(
-      log.slice(3).every((l) => l.session === session),
+      log.slice(5).every((l) => l.session === session),
       'each line of the session names it',
     );
     assert.ok(!JSON.stringify(log).includes(PASSWORD), 'the password is nowhere in the log');
@@ -88,7 +105,7 @@ describe('the session log (ra.audit) on both sides of a real session', function 
   it('verifies whole with ra audit verify, and shows the log with ra audit show --session', async () => {
     const verified = cli(novice, 'verify');
     assert.equal(verified.status, 0, verified.stderr);
-    assert.match(verified.stdout, /^The session log is whole: 7 lines, [2-9] signed checkpoints \(key [0-9a-f]{16}\)\.\n$/);
+    assert.match(verified.stdout, /^The session log is whole: 9 lines, [2-9] signed checkpoints \(key [0-9a-f]{16}\)\.\n$/);
     const shown = cli(novice, 'show', '--session', session);
     assert.equal(shown.status, 0, shown.stderr);
     assert.match(shown.stdout, /connect\.granted +novice/);
@@ -103,7 +120,7 @@ describe('the session log (ra.audit) on both sides of a real session', function 
     assert.equal(verified.status, 1);
     assert.equal(
       verified.stderr,
-      'ra: the session log was tampered with or damaged: line 6: it is not what checkpoint 1 signed: the next line no longer follows it\n',
+      'ra: the session log was tampered with or damaged: line 8: it is not what checkpoint 1 signed: the next line no longer follows it\n',
     );
   });
 });

@@ -4,7 +4,8 @@ import type { AuditLog } from './log/audit-log.js';
 import type { AuditEvent } from './log/line.js';
 
 /**
- * What the session flows tell the log, a line each: invitations made, sent and run out; connection attempts; sessions
+ * What the session flows tell the log, a line each: invitations made, sent and run out; connection attempts and
+ * helpers turned away (a wrong password among them, with the reason they were told); sessions
  * opened and closed; each consent asked, granted and taken back (connect, control, voice…). A checkpoint is signed
  * at every consent granted or taken back, and at each session's end, so a log cut or rewritten after them shows.
  */
@@ -35,6 +36,13 @@ export class Recorder {
         });
         return undefined;
       }),
+      hooks.helperRefused.tap((r) =>
+        this.write({
+          event: 'session.refused',
+          peer: { ...(r.helperName && { name: r.helperName }), address: r.from },
+          data: { reason: r.reason, invitation: r.invitationId },
+        }),
+      ),
       hooks.sessionOpened.tap((s) => this.write({ ...this.about(s), event: 'session.opened' })),
       hooks.sessionClosed.tap((s, end) =>
         this.write({ ...this.about(s), event: 'session.closed', actor: { role: end.by === 'system' ? 'system' : end.by }, data: { reason: end.reason } }, true),

@@ -16,6 +16,16 @@ export interface ConnectingSession {
   readonly remoteAddress: string;
 }
 
+/** A helper turned away before any session opened, and why (as the helper was told). */
+export interface HelperRefused {
+  /** Where the connection came from (for a relayed path, the relay). */
+  readonly from: string;
+  readonly reason: string;
+  /** What the helper said, when it got that far. */
+  readonly invitationId?: string;
+  readonly helperName?: string;
+}
+
 export interface SessionEnd {
   /** Who ended it: the novice, the helper, or the system (policy, network, expiry). */
   readonly by: 'novice' | 'helper' | 'system';
@@ -59,6 +69,7 @@ export interface SessionHooks {
   readonly invitationExpired: PluginHook<[InvitationRecord]>;
   /** The first tap that returns a reason refuses the connection with it. */
   readonly sessionConnecting: PluginHook<[ConnectingSession], string>;
+  readonly helperRefused: PluginHook<[HelperRefused]>;
   readonly sessionOpened: PluginHook<[SessionInfo]>;
   readonly sessionClosed: PluginHook<[SessionInfo, SessionEnd]>;
   readonly consentRequested: PluginHook<[ConsentEvent]>;
@@ -74,6 +85,7 @@ const NAMES: readonly (keyof SessionHooks)[] = [
   'invitationSent',
   'invitationExpired',
   'sessionConnecting',
+  'helperRefused',
   'sessionOpened',
   'sessionClosed',
   'consentRequested',

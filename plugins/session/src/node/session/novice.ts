@@ -1,6 +1,14 @@
 import type { Duplex } from 'node:stream';
 import type { Logger } from '@ra/kernel';
-import { cleanName, MAX_PASSWORD_ATTEMPTS, type InvitationRecord, type PathKind, type SessionHooks, type SolicitedPolicy } from '../../common/api.js';
+import {
+  cleanName,
+  MAX_PASSWORD_ATTEMPTS,
+  type InvitationRecord,
+  type PathKind,
+  type HelperRefused,
+  type SessionHooks,
+  type SolicitedPolicy,
+} from '../../common/api.js';
 import { Spake2Error } from '../pake/error.js';
 import { acceptTls, channelBinding } from '../wire/tls.js';
 import { ProtocolError } from '../wire/framing.js';
@@ -70,19 +78,27 @@ export async function admitHelper(raw: Duplex, from: string, kind: PathKind, dep
     raw.destroy();
     return deps.logger.info(`a connection from ${from} failed before it began: ${(e as Error).message}`);
   }
+  const said: Pick<HelperRefused, 'invitationId' | 'helperName'> = {};
   try {
-    await handshake(wire, { kind, via: from }, deadline, deps);
+    await handshake(wire, { kind, via: from }, deadline, deps, said);
   } catch (e) {
     const known = e instanceof Refusal || e instanceof ProtocolError || e instanceof Spake2Error;
     const message = known ? (e as Error).message : `internal error: ${(e as Error).message}`;
     deps.logger[e instanceof Refusal ? 'info' : 'warn'](`refused a helper from ${from}: ${message}`);
     wire.close(message, { t: 'refused', message });
+    await deps.hooks.helperRefused.call({ from, reason: message, ...said }).catch((h: Error) => deps.logger.warn(`a helperRefused tap failed: ${h.message}`));
   } finally {
     slot.release();
   }
 }
 
-async function handshake(wire: Wire, path: SessionPath, deadline: number, deps: NoviceDeps): Promise<void> {
+async function handshake(
+  wire: Wire,
+  path: SessionPath,
+  deadline: number,
+  deps: NoviceDeps,
+  said: { invitationId?: string; helperName?: string },
+): Promise<void> {
   const from = path.via;
   const policy = deps.policy();
   if (!policy.allowed) throw new Refusal('Remote Assistance is turned off on this computer');
@@ -95,6 +111,7 @@ async function handshake(wire: Wire, path: SessionPath, deadline: number, deps: 
     throw new Refusal(`this computer speaks RA protocol ${PROTOCOL_VERSION}; the helper sent something else`);
   const invitationId = text(hello, 'invitation', 64);
   const helperName = cleanName(text(hello, 'helper', 200)) || 'A helper';
+  Object.assign(said, { invitationId, helperName });
   const pA = bytes(hello, 'pake');
   const record = await checkInvitation(invitationId, deps);
   // Checked and claimed in one step, so two helpers racing for one invitation cannot both pass.
