@@ -42,16 +42,7 @@ describe('the session log (ra.audit) on both sides of a real session', function 
     await until(async () => (await lines(novice)).some((l) => l.event === 'session.refused'), 20_000, 'the wrong password was not logged');
     const opened = await helper.api('POST', '/api/sessions/open', { invitation, password: PASSWORD, helperName: 'Hank' });
     assert.equal(opened.status, 200, JSON.stringify(opened.body));
-    await until(
-      async () => {
-        const sessions = (await novice.api<{ id: string; state: string }[]>('GET', '/api/sessions')).body;
-        session = sessions.find((s) => s.state === 'awaiting-consent')?.id ?? '';
-        return session !== '';
-      },
-      20_000,
-      'no request reached the novice',
-    );
-    await novice.api('POST', `/api/sessions/${session}/accept`);
+    ({ id: session } = await novice.answer());
     const helperSession = () => helper.api<{ id: string; state: string }[]>('GET', '/api/sessions').then((r) => r.body.find((s) => s.id !== wrong.body.id));
     await until(async () => (await helperSession())?.state === 'open', 20_000, 'the session never opened');
     await helper.api('POST', `/api/sessions/${(await helperSession())!.id}/disconnect`);

@@ -342,28 +342,11 @@ describe('ra CLI: ra open against a real novice', function () {
     return Object.assign(done, { shown: () => stdout });
   }
 
-  /** The novice answers the helper's request once it shows. */
-  async function answer(verb: 'accept' | 'decline'): Promise<string> {
-    let id = '';
-    await until(
-      async () => {
-        const sessions = (await novice.api<{ id: string; state: string; safetyCode: string }[]>('GET', '/api/sessions')).body;
-        id = sessions.find((s) => s.state === 'awaiting-consent')?.id ?? '';
-        return id !== '';
-      },
-      20_000,
-      'no request reached the novice',
-      50,
-    );
-    const view = await novice.api<{ safetyCode: string }>('POST', `/api/sessions/${id}/${verb}`);
-    return view.body.safetyCode;
-  }
-
   it('exits 0 once the novice accepts, having shown the safety code to compare', async () => {
     const run = open(await invite('accepted'), 'right');
     // As people do: the helper reads the safety code to the novice, who accepts once they match.
     await until(() => run.shown().includes('awaiting-consent'), 20_000, 'ra open showed no safety code', 50);
-    const code = await answer('accept');
+    const code = await novice.answer('accept').then((a) => a.safetyCode);
     const done = await run;
     assert.equal(done.code, 0, done.stderr);
     assert.match(done.stdout, new RegExp(`: awaiting-consent; safety code ${code}\n(.*\n)*Session \\S+ with Nora: open; safety code ${code}\n`));
@@ -394,7 +377,7 @@ describe('ra CLI: ra open against a real novice', function () {
 
   it('exits 1 with the reason when the novice declines', async () => {
     const run = open(await invite('declined'), 'right');
-    await answer('decline');
+    await novice.answer('decline');
     const done = await run;
     assert.equal(done.code, 1);
     assert.match(done.stderr, /^ra: the session with Nora did not open: by novice: .*declined.*\n$/);

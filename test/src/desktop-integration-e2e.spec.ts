@@ -115,17 +115,7 @@ describe('end to end: the desktop opens invitations (ra integrate desktop, ra sh
     await page.locator('#ra-password').fill(PASSWORD);
     await page.getByLabel(/Your name/).fill('Hank');
     await page.locator('#ra-connect').click();
-    let id = '';
-    await until(
-      async () => {
-        const sessions = (await novice.api<{ id: string; state: string }[]>('GET', '/api/sessions')).body;
-        id = sessions.find((s) => s.state === 'awaiting-consent')?.id ?? '';
-        return id !== '';
-      },
-      20_000,
-      'no request reached the novice',
-    );
-    await novice.api('POST', `/api/sessions/${id}/accept`);
+    await novice.answer();
     await page.waitForFunction(() => document.querySelector('#ra-session-state')?.textContent === 'Connected');
     await snap(page, 'integrate-02-helper-connected');
     await page.close();

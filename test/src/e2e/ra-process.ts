@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ShapedLink } from '@ra/test-kit';
+import { until } from '@ra/kernel/testing';
 import { RunningRa } from '../fixtures.js';
 
 /** A real `ra start` in its own home, for one role of an end-to-end test. */
@@ -91,6 +92,23 @@ export class RaProcess {
     }
     const response = await fetch(url, init);
     return { status: response.status, body: (await response.json()) as T };
+  }
+
+  /** As the novice: waits for a helper's request to show, then accepts or declines it; the session's id and safety code. */
+  async answer(verb: 'accept' | 'decline' = 'accept'): Promise<{ id: string; safetyCode: string }> {
+    let id = '';
+    await until(
+      async () => {
+        const sessions = (await this.api<{ id: string; state: string }[]>('GET', '/api/sessions')).body;
+        id = sessions.find((s) => s.state === 'awaiting-consent')?.id ?? '';
+        return id !== '';
+      },
+      20_000,
+      'no request reached the novice',
+      50,
+    );
+    const view = await this.api<{ safetyCode: string }>('POST', `/api/sessions/${id}/${verb}`);
+    return { id, safetyCode: view.body.safetyCode };
   }
 
   /** Stops RA and waits for it; removes its home unless asked to keep it. */
