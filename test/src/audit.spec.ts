@@ -31,8 +31,8 @@ describe('the session log (ra.audit) on both sides of a real session', function 
 
   before(async () => {
     folder = await mkdtemp(join(tmpdir(), 'ra-audit-'));
-    novice = await RaProcess.start('audit-novice', { port: 34641 });
-    helper = await RaProcess.start('audit-helper', { port: 34642 });
+    novice = await RaProcess.start('audit-novice', { port: 24641 });
+    helper = await RaProcess.start('audit-helper', { port: 24642 });
     const target = join(folder, 'audit.msrcincident');
     const made = await novice.api('POST', '/api/invitations', { via: 'file', target, password: PASSWORD, name: 'Nora' });
     assert.equal(made.status, 200, JSON.stringify(made.body));

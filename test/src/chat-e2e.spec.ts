@@ -35,7 +35,7 @@ describe('end to end: chat between the novice and the helper, in both pages and 
 
   before(async () => {
     roles = await TwoRoles.start('chat', {
-      ports: [34571, 34572],
+      ports: [24571, 24572],
       screen: { width: 800, height: 600 },
       viewports: [
         { width: 1100, height: 900 },

@@ -312,8 +312,8 @@ describe('ra CLI: ra open against a real novice', function () {
 
   before(async () => {
     folder = await mkdtemp(join(tmpdir(), 'ra-cli-open-'));
-    novice = await RaProcess.start('open-novice', { port: 34591 });
-    helper = await RaProcess.start('open-helper', { port: 34592 });
+    novice = await RaProcess.start('open-novice', { port: 24591 });
+    helper = await RaProcess.start('open-helper', { port: 24592 });
     await writeFile(join(folder, 'right.txt'), `${PASSWORD}\n`, { mode: 0o600 });
     await writeFile(join(folder, 'wrong.txt'), 'not-it\n', { mode: 0o600 });
   });
@@ -419,7 +419,7 @@ describe('ra CLI: ra open against a real novice', function () {
 
   it('exits 1 with the reason when another computer answers at the address (a key mismatch)', async () => {
     // The novice stopped in the test above; another RA now listens on its port, with another key.
-    const impostor = await RaProcess.start('open-impostor', { port: 34591 });
+    const impostor = await RaProcess.start('open-impostor', { port: 24591 });
     try {
       assert.equal(
         (await impostor.api('POST', '/api/invitations', { via: 'file', target: join(folder, 'impostor.msrcincident'), noPassword: true })).status,
@@ -429,7 +429,7 @@ describe('ra CLI: ra open against a real novice', function () {
       assert.equal(done.code, 1);
       assert.match(
         done.stderr,
-        /^ra: the session with Nora did not open: the computer at 127\.0\.0\.1:34591 is not the one that made this invitation: .*someone may be intercepting/,
+        /^ra: the session with Nora did not open: the computer at 127\.0\.0\.1:24591 is not the one that made this invitation: .*someone may be intercepting/,
       );
     } finally {
       await impostor.stop();

@@ -31,7 +31,7 @@ describe('end to end: consoles people can trust: everyone connected shown, one-s
 
   before(async () => {
     roles = await TwoRoles.start('console', {
-      ports: [34601, 34602],
+      ports: [24601, 24602],
       screen: { width: 1280, height: 800, xterm: true },
       novicePlugins: { 'ra.control': { allowControl: true } },
       viewports: [
@@ -40,7 +40,7 @@ describe('end to end: consoles people can trust: everyone connected shown, one-s
       ],
     });
     ({ novice, novicePage, helperPage: hankPage, folder } = roles);
-    iris = await RaProcess.start('console-iris', { port: 34603 });
+    iris = await RaProcess.start('console-iris', { port: 24603 });
     irisPage = await roles.browser.newPage({ viewport: { width: 1280, height: 800 } });
     await irisPage.goto(iris.url);
     for (const name of ['a', 'b', 'c']) invitations[name] = await invite(name);

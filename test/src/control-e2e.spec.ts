@@ -27,7 +27,7 @@ describe('end to end: Take Control, with consent, and Esc and Stop that always w
   let roles: TwoRoles;
 
   before(async () => {
-    roles = await TwoRoles.start('control', { ports: [34581, 34582], screen: { width: 1024, height: 768, xterm: true } });
+    roles = await TwoRoles.start('control', { ports: [24581, 24582], screen: { width: 1024, height: 768, xterm: true } });
     ({ desktop, novice, helper, novicePage, helperPage, folder } = roles);
   });
 

@@ -47,7 +47,7 @@ describe("end to end: the novice's desktop shows who is connected, and keeps pro
 
   before(async () => {
     roles = await TwoRoles.start('desktop', {
-      ports: [34611, 34612],
+      ports: [24611, 24612],
       screen: { ...SCREEN, xterm: true },
       novicePlugins: { 'ra.control': { allowControl: true } },
     });
@@ -199,7 +199,7 @@ describe("end to end: the novice's desktop shows who is connected, and keeps pro
       // A context of its own, so a second tab can open in the same window.
       page = await (await headed.newContext({ viewport: null })).newPage();
       await page.goto(novice.url);
-      second = await RaProcess.start('desktop-second-helper', { port: 34613 });
+      second = await RaProcess.start('desktop-second-helper', { port: 24613 });
     });
 
     after(async () => {

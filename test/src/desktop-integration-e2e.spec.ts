@@ -37,13 +37,13 @@ describe('end to end: the desktop opens invitations (ra integrate desktop, ra sh
     // The helper's browser: the default for http and HTML files in a desktop of its own, writing down what it opens.
     browserSandbox = await xdgSandbox(dir, ['x-scheme-handler/http', 'text/html']);
     xdg = browserSandbox.env;
-    novice = await RaProcess.start('desktop-novice', { port: 34581 });
+    novice = await RaProcess.start('desktop-novice', { port: 24581 });
     invitation = join(dir, 'Invitation from Nora.msrcincident');
     const made = await novice.api('POST', '/api/invitations', { via: 'file', target: invitation, password: PASSWORD, name: 'Nora' });
     assert.equal(made.status, 200, JSON.stringify(made.body));
     helperHome = join(dir, 'helper-ra');
     await mkdir(helperHome, { recursive: true });
-    await writeFile(join(helperHome, 'settings.json'), JSON.stringify({ plugins: { 'ra.session': { settings: { listenHost: '127.0.0.1', port: 34582 } } } }));
+    await writeFile(join(helperHome, 'settings.json'), JSON.stringify({ plugins: { 'ra.session': { settings: { listenHost: '127.0.0.1', port: 24582 } } } }));
     browser = await launchChromium();
   });
   after(async () => {

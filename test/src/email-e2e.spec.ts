@@ -32,7 +32,7 @@ describe('end to end: invitations by e-mail, from the page to a real SMTP server
     // The novice's mail program: the default for mailto: in a desktop of its own, writing down what it opens.
     mailerDir = await mkdtemp(join(tmpdir(), 'ra-e2e-mailer-'));
     mailer = await xdgSandbox(mailerDir, ['x-scheme-handler/mailto']);
-    roles = await TwoRoles.start('email', { ports: [34571, 34572], screen: { width: 1024, height: 768, xterm: true }, noviceEnv: mailer.env });
+    roles = await TwoRoles.start('email', { ports: [24571, 24572], screen: { width: 1024, height: 768, xterm: true }, noviceEnv: mailer.env });
     ({ novicePage, helperPage, folder } = roles);
     await writeFile(join(folder, 'lab-ca.pem'), lab.ca.cert);
   });

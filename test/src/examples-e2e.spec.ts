@@ -36,7 +36,7 @@ describe('end to end: third-party plugins with no core edit (examples/)', functi
 
   before(async () => {
     box = await dropBox();
-    roles = await TwoRoles.start('examples', { ports: [34571, 34572], screen: { width: 1024, height: 700, xterm: true }, pluginPath: join(REPO, 'examples') });
+    roles = await TwoRoles.start('examples', { ports: [24571, 24572], screen: { width: 1024, height: 700, xterm: true }, pluginPath: join(REPO, 'examples') });
     ({ novicePage, helperPage } = roles);
   });
   after(async () => {

@@ -14,9 +14,9 @@ import { RA_BIN } from './fixtures.js';
 
 const run = promisify(execFile);
 
-const SERVER_PORT = 34671;
+const SERVER_PORT = 24671;
 /** The raw TLS relay listens on the next port. */
-const PORTS = { novice: 34673, helper: 34674 } as const;
+const PORTS = { novice: 24673, helper: 24674 } as const;
 const SERVER = `127.0.0.1:${SERVER_PORT}`;
 const PASSWORD = 'cedar-lantern-5';
 const DESKTOP_RGB = 0x336699;

@@ -27,8 +27,8 @@ describe('end to end: a relayed path and a transport that reports each step', fu
     ws = await Workspace.create();
     await ws.plugin('test.paths', PATHS_MANIFEST, PATHS_PLUGIN);
     await ws.signedPolicy({ network: { relay: 'force' } });
-    novice = await RaProcess.start('paths-novice', { port: 34621, pluginPath: ws.plugins, env: { RA_POLICY: ws.policyPath, RA_OPS_KEY: ws.keyPath } });
-    helper = await RaProcess.start('paths-helper', { port: 34622, pluginPath: ws.plugins });
+    novice = await RaProcess.start('paths-novice', { port: 24621, pluginPath: ws.plugins, env: { RA_POLICY: ws.policyPath, RA_OPS_KEY: ws.keyPath } });
+    helper = await RaProcess.start('paths-helper', { port: 24622, pluginPath: ws.plugins });
     browser = await launchChromium();
     novicePage = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     helperPage = await browser.newPage({ viewport: { width: 1280, height: 900 } });

@@ -26,7 +26,7 @@ describe('end to end: a photo-like desktop as video first, then bit-exact (hybri
   let photo: ChildProcess | undefined;
 
   before(async () => {
-    roles = await TwoRoles.start('hybrid', { ports: [34621, 34622], screen: SCREEN });
+    roles = await TwoRoles.start('hybrid', { ports: [24621, 24622], screen: SCREEN });
     photo = await showPhoto(roles.desktop.display, join(roles.folder, 'photo.xwd'), SCREEN.width, SCREEN.height);
   });
   after(async () => {

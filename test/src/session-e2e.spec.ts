@@ -35,7 +35,7 @@ describe('end to end: an invitation, a password, consent and a live View Only sc
   let roles: TwoRoles;
 
   before(async () => {
-    roles = await TwoRoles.start('session', { ports: [34561, 34562], screen: { width: 1024, height: 768, xterm: true } });
+    roles = await TwoRoles.start('session', { ports: [24561, 24562], screen: { width: 1024, height: 768, xterm: true } });
     ({ desktop, novice, helper, novicePage, helperPage, folder } = roles);
   });
 
@@ -184,7 +184,7 @@ describe('end to end: an invitation, a password, consent and a live View Only sc
     assert.equal(made.status, 200, JSON.stringify(made.body));
     const home = await mkdtemp(join(tmpdir(), 'ra-e2e-snapshot-'));
     const out = join(folder, 'snapshot.png');
-    const env = { ...process.env, RA_HOME: home, RA_POLICY: join(home, 'none.json'), RA_OPS_KEY: join(home, 'none.pub'), RA_PLUGIN_PATH: '', RA_PORT: '34563' };
+    const env = { ...process.env, RA_HOME: home, RA_POLICY: join(home, 'none.json'), RA_OPS_KEY: join(home, 'none.pub'), RA_PLUGIN_PATH: '', RA_PORT: '24563' };
     await writeFile(join(home, 'password'), PASSWORD);
     const cli = promisify(execFile)(
       process.execPath,

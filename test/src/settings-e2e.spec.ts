@@ -10,7 +10,7 @@ import { RaProcess } from './e2e/ra-process.js';
 import { REPO } from './fixtures.js';
 
 const PASSWORD = 'amber-gate-9';
-const PORTS = [34657, 34658] as const;
+const PORTS = [24657, 24658] as const;
 
 /** Whether anything accepts a TCP connection on 127.0.0.1:`port`. */
 function listening(port: number): Promise<boolean> {

@@ -28,7 +28,7 @@ describe('end to end: voice, Start Talking with the other side’s Yes', functio
     await writeChirps(noviceWav, NOVICE_GAPS);
     await writeChirps(helperWav, HELPER_GAPS);
     roles = await TwoRoles.start('voice', {
-      ports: [34591, 34592],
+      ports: [24591, 24592],
       screen: { width: 800, height: 600 },
       browserArgs: [fakeMicrophone(noviceWav), fakeMicrophone(helperWav)],
       // Each side's echo canceller would take the other's chirps, played here, for an echo of its own: off, as with a headset.
@@ -168,7 +168,7 @@ describe('end to end: voice when a side has no microphone, refuses it, or turns 
     await writeChirps(helperWav, HELPER_GAPS);
     // The novice's browser has no audio devices at all: no microphone, no speakers.
     roles = await TwoRoles.start('voice-devices', {
-      ports: [34595, 34596],
+      ports: [24595, 24596],
       screen: { width: 800, height: 600 },
       browserArgs: [[], fakeMicrophone(helperWav)],
       novicePlugins: { 'ra.voice': { processing: false } },
@@ -241,7 +241,7 @@ describe('end to end: voice under a policy that denies the microphone', function
     await writeFile(join(folder, 'policy.json.sig'), signDetached(privatePem, policy));
     await writeFile(join(folder, 'ops-key.pub'), publicPem);
     roles = await TwoRoles.start('voice-policy', {
-      ports: [34589, 34590],
+      ports: [24589, 24590],
       screen: { width: 800, height: 600 },
       noviceEnv: { RA_POLICY: join(folder, 'policy.json'), RA_OPS_KEY: join(folder, 'ops-key.pub') },
     });

@@ -61,7 +61,7 @@ describe('web: local server', () => {
     await writeFile(join(dir, 'private.js'), 'export const secret = 1;\n');
     await symlink(join(dir, 'private.js'), join(dir, 'dist', 'browser', 'escape.js'));
     await ws.plugin('test.zshadow', { contributes: { ApiRoute: ['shadow'] } }, SHADOW_PLUGIN);
-    ra = await RunningRa.start(env, '--ui-port', '0', '--port', '45999', '--display', ':96');
+    ra = await RunningRa.start(env, '--ui-port', '0', '--port', '25999', '--display', ':96');
   });
   after(async () => {
     await ra?.stop();
@@ -104,7 +104,7 @@ describe('web: local server', () => {
   });
 
   it('hands the novice port and the display to plugins through HostEnvironment, not process.env', async () => {
-    assert.deepEqual((await api('GET', '/api/test/env')).json(), { port: 45999, display: ':96' });
+    assert.deepEqual((await api('GET', '/api/test/env')).json(), { port: 25999, display: ':96' });
   });
 
   it('prints its address with the secret in the fragment, which browsers never send', async () => {

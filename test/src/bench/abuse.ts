@@ -81,8 +81,8 @@ function silentFlood(port: number, from: string, count: number): () => void {
 async function main(): Promise<void> {
   const folder = await mkdtemp(join(tmpdir(), 'ra-bench-abuse-'));
   const desktop = await startXvfb({ width: 1024, height: 768, xterm: true });
-  const novice = await RaProcess.start('bench-novice', { port: 34601, display: desktop.display });
-  const helper = await RaProcess.start('bench-helper', { port: 34602 });
+  const novice = await RaProcess.start('bench-novice', { port: 24601, display: desktop.display });
+  const helper = await RaProcess.start('bench-helper', { port: 24602 });
   // A screen that never stops changing, as a video would.
   const busy = desktop.spawn('xterm', ['-geometry', '100x40+0+0', '-e', 'bash', '-c', 'while :; do ls -lR /usr; done'], { env: desktop.env });
   try {
@@ -135,7 +135,7 @@ async function floods(novice: RaProcess, helper: RaProcess, folder: string): Pro
   });
   line('helper floods before its password proof', proof, `; it got ${(proof.result / MiB).toFixed(1)} MiB in`);
 
-  const rogueNovice = await RogueNovice.start(await mkdtemp(join(folder, 'rogue-')), 34603, noise, 2048 * MiB);
+  const rogueNovice = await RogueNovice.start(await mkdtemp(join(folder, 'rogue-')), 24603, noise, 2048 * MiB);
   const fake = await peak(helper.pid, async () => {
     const opened = await helper.api<{ id: string }>('POST', '/api/sessions/open', { invitation: rogueNovice.invitation, password: 'pass' });
     for (let i = 0; i < 500; i++) {

@@ -31,7 +31,7 @@ const load = () => loadavg()[0].toFixed(2);
 async function stage(name: string, profile: string, sounds: [string, string], link?: ShapedLink): Promise<TwoRoles> {
   const plugins = { 'ra.voice': { processing: false, profile } };
   const roles = await TwoRoles.start(name, {
-    ports: [34597, 34598],
+    ports: [24597, 24598],
     screen: { width: 800, height: 600 },
     browserArgs: [fakeMicrophone(sounds[0]), fakeMicrophone(sounds[1])],
     novicePlugins: plugins,

@@ -37,9 +37,9 @@ async function desktop(kind: 'plain' | 'photo', work: string): Promise<{ xvfb: X
 
 /** The helper's page in a session with the novice, RA's own way. */
 async function raViewer(browser: Browser, work: string, display: string, link?: ShapedLink): Promise<{ viewer: Viewer; novice: RaProcess; helper: RaProcess }> {
-  const reach = await link?.reach(34690);
-  const novice = await startRa(work, 'novice', 34690, display, link, reach && [`${reach.host}:${reach.port}`]);
-  const helper = await startRa(work, 'helper', 34691, display).catch(async (e: Error) => {
+  const reach = await link?.reach(24690);
+  const novice = await startRa(work, 'novice', 24690, display, link, reach && [`${reach.host}:${reach.port}`]);
+  const helper = await startRa(work, 'helper', 24691, display).catch(async (e: Error) => {
     await novice.stop();
     throw e;
   });

@@ -71,8 +71,8 @@ async function vnc(encoding: string, work: string): Promise<Row> {
 }
 
 async function ra(work: string): Promise<Row> {
-  const novice = await startRa(work, 'novice', 34590, DISPLAY);
-  const helper = await startRa(work, 'helper', 34591, DISPLAY);
+  const novice = await startRa(work, 'novice', 24590, DISPLAY);
+  const helper = await startRa(work, 'helper', 24591, DISPLAY);
   const viewer = new RaViewer();
   try {
     await viewer.connect(helper.url, helper.secret);
