@@ -1,7 +1,10 @@
-import type { Disposable, Logger } from '@ra/kernel';
+import { RateLimit, type Disposable, type Logger } from '@ra/kernel';
 import type { ConsentEvent, SessionHooks, SessionInfo } from '@ra/plugin-session/api';
 import type { AuditLog } from './log/audit-log.js';
 import type { AuditEvent } from './log/line.js';
+
+/** Lines a minute about connections not yet proven (attempts, refusals); the rest are counted, not written. */
+export const MAX_STRANGER_LINES = 120;
 
 /**
  * What the session flows tell the log, a line each: invitations made, sent and run out; connection attempts and
@@ -10,10 +13,19 @@ import type { AuditEvent } from './log/line.js';
  * at every consent granted or taken back, and at each session's end, so a log cut or rewritten after them shows.
  */
 export class Recorder {
+  /** Strangers' connections, attempted or turned away, each a line: a flood of them must not fill the disk. */
+  private readonly strangers: RateLimit;
+  /** Lines about strangers left out since the last one written; the next written says how many. */
+  private unwritten = 0;
+
   constructor(
     private readonly log: AuditLog,
     private readonly logger: Logger,
-  ) {}
+    limit = { max: MAX_STRANGER_LINES, windowMs: 60_000 },
+    now?: () => number,
+  ) {
+    this.strangers = new RateLimit(limit, now);
+  }
 
   listen(hooks: SessionHooks): Disposable[] {
     return [
@@ -29,7 +41,7 @@ export class Recorder {
       ),
       hooks.invitationExpired.tap((r) => this.write({ event: 'invitation.expired', actor: { role: 'system' }, data: { invitation: r.invitationId } })),
       hooks.sessionConnecting.tap((c) => {
-        this.write({
+        this.stranger({
           event: 'session.connect_attempt',
           peer: { name: c.helperName, address: c.remoteAddress },
           data: { invitation: c.invitationId, kind: c.kind },
@@ -37,7 +49,7 @@ export class Recorder {
         return undefined;
       }),
       hooks.helperRefused.tap((r) =>
-        this.write({
+        this.stranger({
           event: 'session.refused',
           peer: { ...(r.helperName && { name: r.helperName }), address: r.from },
           data: { reason: r.reason, invitation: r.invitationId },
@@ -61,6 +73,14 @@ export class Recorder {
 
   private about(s: SessionInfo): Pick<AuditEvent, 'session' | 'peer'> {
     return { session: s.id, peer: { name: s.peerName, role: s.role === 'novice' ? 'helper' : 'novice' } };
+  }
+
+  /** A line about a connection not yet proven, within the allowance; what was left out is counted on the next. */
+  private stranger(event: AuditEvent): void {
+    if (!this.strangers.take()) return void this.unwritten++;
+    const left = this.unwritten;
+    this.unwritten = 0;
+    this.write(left ? { ...event, data: { ...event.data, linesLeftOutBefore: left } } : event);
   }
 
   /** A line, and a checkpoint after it where asked; the disk refusing is said in RA's log, the event kept for later. */
