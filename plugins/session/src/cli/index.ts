@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { defineCommands, UsageError, type ApiClient, type CliContext } from '@ra/kernel';
 import type { DeliveryReceipt } from '../common/api.js';
@@ -64,6 +65,21 @@ export default defineCommands({
     const view = await watch(ctx, api, await api.call<SessionView>('POST', '/api/sessions/open', body));
     if (ctx.json) ctx.printJson(view);
     if (view.state === 'ended') throw new Error(`the session with ${view.peerName} did not open: ${ending(view) || 'it ended'}`);
+    if (!ctx.json) ctx.print('Follow it in the web UI or with `ra sessions list`.');
+  },
+
+  /** Offer Remote Assistance: like `ra open`, with a helper certificate instead of an invitation and its password. */
+  async offer(ctx) {
+    if (ctx.args.length !== 1) throw new UsageError('ra offer needs one computer: HOST, HOST:PORT or messenger://USER@SERVER');
+    const file = ctx.text('identity');
+    if (!file) throw new UsageError('ra offer needs --identity FILE: your helper certificate, as ra ca issue-helper wrote it');
+    const identity = await readFile(resolve(ctx.cwd, file), 'utf8').catch((e: NodeJS.ErrnoException) => {
+      throw new Error(`cannot read your helper certificate ${file}: ${e.code === 'ENOENT' ? 'there is no such file' : e.message}`);
+    });
+    const api = await ctx.api();
+    const view = await watch(ctx, api, await api.call<SessionView>('POST', '/api/sessions/offer', { address: ctx.args[0], identity }));
+    if (ctx.json) ctx.printJson(view);
+    if (view.state === 'ended') throw new Error(`the offer to ${view.peerName} did not open a session: ${ending(view) || 'it ended'}`);
     if (!ctx.json) ctx.print('Follow it in the web UI or with `ra sessions list`.');
   },
 });

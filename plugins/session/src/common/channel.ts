@@ -8,6 +8,20 @@ export interface SessionInfo {
   readonly peerName: string;
   /** This side's own name, as the other side sees it. */
   readonly localName: string;
+  /** Set when the helper offered help unasked, certified by the novice's organisation. */
+  readonly certified?: Certified;
+}
+
+/** A helper whose organisation's CA vouches for them: what their certificate says, checked by the novice's RA. */
+export interface Certified {
+  /** As the novice reads it: `alice (helpdesk, Example Org)`. */
+  readonly title: string;
+  readonly org: string;
+  readonly groups: readonly string[];
+  /** The certificate's serial, which a revocation names. */
+  readonly serial: string;
+  /** Why the novice's policy lets this helper only watch; unset when control may be asked for. */
+  readonly controlForbidden?: string;
 }
 
 /** A step of the novice's consent to what a channel asks for. */

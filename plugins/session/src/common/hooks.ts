@@ -21,6 +21,8 @@ export interface HelperRefused {
   /** Where the connection came from (for a relayed path, the relay). */
   readonly from: string;
   readonly reason: string;
+  /** Whether they came with an invitation, or offered help unasked with a certificate. */
+  readonly kind: 'solicited' | 'offer';
   /** What the helper said, when it got that far. */
   readonly invitationId?: string;
   readonly helperName?: string;

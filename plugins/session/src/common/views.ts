@@ -1,5 +1,5 @@
 import type { Role } from '@ra/kernel';
-import type { Delivery, InvitationRecord, TargetField } from './api.js';
+import type { Certified, Delivery, InvitationRecord, TargetField } from './api.js';
 
 /** Wrong passwords (and unfinished proofs) an invitation survives; the fifth locks it. */
 export const MAX_PASSWORD_ATTEMPTS = 5;
@@ -30,6 +30,8 @@ export interface SessionView {
   readonly localName: string;
   /** Where the other side connects from (novice) or was reached at (helper): the name alone is only what they typed. */
   readonly peerAddress: string;
+  /** The helper offered help unasked, certified by the novice's organisation: what the certificate says. */
+  readonly certified?: Certified;
   readonly state: SessionState;
   /** What the helper may do now: `view` once the novice accepted, then each consent scope granted since (`control`, `voice`, `files`). */
   readonly rights: readonly string[];

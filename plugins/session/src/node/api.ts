@@ -1,5 +1,7 @@
+import type { X509Certificate } from 'node:crypto';
 import type { Duplex } from 'node:stream';
 import { token, type Disposable } from '@ra/kernel';
+import type { Certified } from '../common/channel.js';
 import type { PathKind } from '../common/views.js';
 
 export type { PathKind, SessionPath } from '../common/views.js';
@@ -61,3 +63,36 @@ export interface RouteListening extends Disposable {
 }
 
 export const NoviceRoute = token<NoviceRoute>('NoviceRoute');
+
+/** What the novice's TLS shows a helper who offers, and checks the helper's certificate by: PEM texts. */
+export interface OfferTls {
+  /** This computer's certificate from the organisation's CA, and its key. */
+  readonly keyPem: string;
+  readonly certPem: string;
+  /** The organisation's CA, the only issuer of helpers this computer takes. */
+  readonly caPem: string;
+  /** The CA's revocation list; once past its next update, OpenSSL fails every helper (fails closed). */
+  readonly crlPem: string;
+}
+
+/** A helper's certificate as TLS left it: OpenSSL verified chain, dates and revocation, and `error` says what failed. */
+export interface OfferingPeer {
+  readonly certificate?: X509Certificate;
+  readonly error?: string;
+}
+
+/**
+ * Vouches for helpers who offer help unasked (Offer Remote Assistance): one plugin at most, `ra.offer`.
+ * The session runs the offer's mutual TLS with what it gives, asks it about the helper before anything
+ * else is read, and then treats the offer like an invitation: the novice accepts, View Only first.
+ */
+export interface OfferAuthority {
+  /** Novice side: whether the policy takes offers now; while it does, the routes stay open for them. */
+  welcome(): boolean;
+  /** Novice side: the TLS for an offer; rejects with why this computer takes no offers now. */
+  noviceTls(): Promise<OfferTls>;
+  /** Novice side: who offers, from the certificate; rejects with why the helper is refused. */
+  admit(peer: OfferingPeer): Promise<Certified>;
+}
+
+export const OfferAuthority = token<OfferAuthority>('OfferAuthority');

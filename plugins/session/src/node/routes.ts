@@ -1,5 +1,6 @@
 import { ApiError, type ApiRoute, type ApiRequest } from '@ra/kernel';
 import type { SessionRuntime } from './runtime.js';
+import { MAX_IDENTITY_CHARS } from './session/identity-bundle.js';
 
 type Handler = (rt: SessionRuntime, request: ApiRequest) => unknown;
 
@@ -15,6 +16,7 @@ const table: [id: string, method: ApiRoute['method'], path: string, handle: Hand
   ['invitations-delete', 'DELETE', '/api/invitations/:id', (rt, r) => rt.changeInvitation('delete', r.params.id)],
   ['sessions-list', 'GET', '/api/sessions', (rt) => rt.registry.list()],
   ['sessions-open', 'POST', '/api/sessions/open', (rt, r) => rt.open(openRequest(r.body))],
+  ['sessions-offer', 'POST', '/api/sessions/offer', (rt, r) => rt.offer(offerRequest(r.body))],
   ['sessions-accept', 'POST', '/api/sessions/:id/accept', (rt, r) => rt.registry.accept(r.params.id)],
   ['sessions-decline', 'POST', '/api/sessions/:id/decline', (rt, r) => rt.registry.decline(r.params.id)],
   ['sessions-disconnect', 'POST', '/api/sessions/:id/disconnect', (rt, r) => rt.registry.disconnect(r.params.id)],
@@ -69,6 +71,15 @@ function openRequest(value: unknown) {
     password: optionalText(b, 'password', 256) ?? '',
     helperName: optionalText(b, 'helperName', 64),
   };
+}
+
+function offerRequest(value: unknown) {
+  const b = body(value);
+  const address = optionalText(b, 'address', 255);
+  const identity = optionalText(b, 'identity', MAX_IDENTITY_CHARS);
+  if (!address) throw new ApiError(400, "say whom to offer help to: 'address' (host, host:port or messenger://user@server) is missing");
+  if (!identity) throw new ApiError(400, "give your helper certificate: 'identity' (the file ra ca issue-helper wrote) is missing");
+  return { address, identity };
 }
 
 export type OpenRequest = ReturnType<typeof openRequest>;

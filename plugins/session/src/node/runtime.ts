@@ -13,7 +13,7 @@ import {
   type SessionHooks,
   type SolicitedPolicy,
 } from '../common/api.js';
-import { NoviceRoute, type PathKind, type RouteListening } from './api.js';
+import { NoviceRoute, OfferAuthority, type PathKind, type RouteListening } from './api.js';
 import { checkAddress } from './invitation/address.js';
 import { InvitationError, readInvitation, type Invitation } from './invitation/format.js';
 import { isInvitationLink, readInvitationLink } from './invitation/link.js';
@@ -22,7 +22,8 @@ import { InvitationStore } from './invitation/store.js';
 import { Invitations, inviteLimits, type InviteRequest } from './invitations.js';
 import { readableTime, type InvitationPreview } from '../common/views.js';
 import type { OpenRequest } from './routes.js';
-import { connectToNovice } from './session/helper.js';
+import { connectToNovice, offerHelp, type HelperDeps } from './session/helper.js';
+import { readHelperIdentity } from './session/identity-bundle.js';
 import { admitHelper, type NoviceDeps } from './session/novice.js';
 import { HandshakeSlots } from './session/slots.js';
 import { SessionRegistry } from './session/registry.js';
@@ -99,6 +100,16 @@ export class SessionRuntime {
       kinds: () => this.kinds(),
       // The user's "Allow Remote Assistance on this computer" turns helpers away as the policy does.
       policy: () => ({ ...policy(), allowed: policy().allowed && ctx.settings.allowed !== false }),
+      noviceName: () => userInfo().username,
+      offers: {
+        noviceTls: () => {
+          const authority = this.authority();
+          if (ctx.settings.allowed === false) return Promise.reject(new Error('Remote Assistance is turned off on this computer'));
+          if (!authority) return Promise.reject(new Error('this computer takes no offers of help: no plugin checks helpers’ certificates'));
+          return authority.noviceTls();
+        },
+        admit: (peer) => this.authority()!.admit(peer),
+      },
     };
     this.context = ctx;
     this.routeKey = routeKey(ctx.settings);
@@ -109,6 +120,7 @@ export class SessionRuntime {
     ctx.subscriptions.add(toDisposable(() => this.registry.dispose()));
     ctx.subscriptions.add(driveIndicators(this.registry, () => ctx.contributions(DesktopIndicator), ctx.logger));
     ctx.subscriptions.add(toDisposable(() => clearTimeout(this.expiryTimer)));
+    ctx.subscriptions.add(this.watchOffers());
     this.scheduleExpiry();
     await this.syncListening();
   }
@@ -125,10 +137,25 @@ export class SessionRuntime {
       const live = this.registry.list().some((s) => s.role === 'novice' && s.state !== 'ended');
       // "Listen only while an invitation is open" off: this computer waits for helpers all the time.
       const always = allowed && settings.listenOnlyWhileInvited === false;
-      if (open || live || this.minting || always) await this.listen();
+      // A helpdesk's offers come unannounced: while the policy takes them, this computer waits for them.
+      const offers = allowed && this.authority()?.welcome() === true;
+      if (open || live || this.minting || always || offers) await this.listen();
       else await this.stopListening();
     });
     return this.listenChange.catch((e: Error) => this.logger.error(`cannot open or close the ways helpers reach this computer: ${e.message}`));
+  }
+
+  /** Offers become welcome once `ra.offer` is active and its policy says so; both may change while RA runs, so this looks each second. */
+  private watchOffers(): Disposable {
+    let welcome = false;
+    const timer = setInterval(() => {
+      const now = this.authority()?.welcome() === true;
+      if (now === welcome) return;
+      welcome = now;
+      void this.syncListening();
+    }, 1_000);
+    timer.unref();
+    return toDisposable(() => clearInterval(timer));
   }
 
   /** The addresses an invitation made now lists; starts listening first, or says why helpers could not reach it. */
@@ -284,15 +311,29 @@ export class SessionRuntime {
     if (invitation.expiresAt.getTime() <= Date.now())
       throw new ApiError(400, `this invitation expired on ${readableTime(invitation.expiresAt)}; ask for a new one`);
     if (invitation.passwordRequired && !request.password) throw new ApiError(400, 'this invitation needs the password the other person chose');
+    return connectToNovice(invitation, request.password, request.helperName || userInfo().username, this.helperDeps()).view();
+  }
+
+  /** Offer Remote Assistance: reaches the novice at `address` with the helper's certificate file, and waits for Accept. */
+  offer(request: { address: string; identity: string }) {
+    let address: string;
+    let identity: ReturnType<typeof readHelperIdentity>;
+    try {
+      address = checkAddress(request.address);
+      identity = readHelperIdentity(request.identity);
+    } catch (e) {
+      throw new ApiError(400, (e as Error).message);
+    }
+    return offerHelp(address, identity, this.helperDeps()).view();
+  }
+
+  private helperDeps(): HelperDeps {
     const routes = this.context!.contributions(NoviceRoute);
-    const session = connectToNovice(invitation, request.password, request.helperName || userInfo().username, {
-      registry: this.registry,
-      logger: this.logger,
-      routes: () => routes,
-      kinds: () => this.kinds(),
-      open: (s) => this.registry.openHelper(s),
-    });
-    return session.view();
+    return { registry: this.registry, logger: this.logger, routes: () => routes, kinds: () => this.kinds(), open: (s) => this.registry.openHelper(s) };
+  }
+
+  private authority(): OfferAuthority | undefined {
+    return this.context?.contributions(OfferAuthority)[0];
   }
 
   /** What an invitation says, its signature and key checked, before the helper types a password or anything connects. */

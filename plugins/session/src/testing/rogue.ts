@@ -104,7 +104,7 @@ export class RogueNovice {
     const sockets = new Set<TLSSocket>();
     const server = createServer(async (raw) => {
       raw.on('error', () => undefined);
-      const tls = await acceptTls(raw, identity.keyPem, identity.certPem, 5000).catch(() => undefined);
+      const tls = (await acceptTls(raw, identity.keyPem, identity.certPem, 5000).catch(() => undefined))?.socket;
       if (!tls) return;
       sockets.add(tls);
       tls.on('error', () => undefined).once('close', () => sockets.delete(tls));

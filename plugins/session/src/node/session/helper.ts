@@ -1,17 +1,18 @@
 import type { Logger } from '@ra/kernel';
 import { cleanName } from '../../common/api.js';
 import type { NoviceRoute, PathKind } from '../api.js';
+import { parseAddress } from '../invitation/address.js';
 import { Spake2Error } from '../pake/error.js';
 import { passwordScalar } from '../pake/password.js';
 import { ProtocolError } from '../wire/framing.js';
-import { channelBinding, PinMismatchError } from '../wire/tls.js';
+import { channelBinding, connectCertified, connectPinned, offerKey, PinMismatchError, type HelperIdentity } from '../wire/tls.js';
 import { Wire, type WireTiming } from '../wire/wire.js';
 import { bytes, CONSENT_MS, HANDSHAKE_MS, PROTOCOL_VERSION, text } from './messages.js';
 import type { SessionRegistry } from './registry.js';
 import { checkProof, resumeKeys, resumeProof, ResumeRefused, type ResumeKeys } from './resume.js';
 import type { Reconnect, Session } from './session.js';
 import type { EndedBy } from '../../common/views.js';
-import { reachNovice } from './reach.js';
+import { reachNovice, type Target } from './reach.js';
 
 /** What the helper takes from an invitation to reach the novice. */
 export interface Destination {
@@ -55,12 +56,58 @@ export function connectToNovice(to: Destination, password: string, typedName: st
   // The novice cleans the name it receives, and both feed it into the proof: so it is cleaned here first.
   const helperName = cleanName(typedName) || 'A helper';
   const session = deps.registry.create(to.invitationId, 'helper', cleanName(to.noviceName) || 'The novice', helperName, to.addresses.join(', '));
-  run(session, to, password, helperName, deps).catch((e: Error) => {
+  return settle(session, run(session, to, password, helperName, deps), deps);
+}
+
+/** What a rendezvous names an offer by, and the helper's side of it by until the novice says its name. */
+export const OFFER = 'offer';
+
+/**
+ * Offer Remote Assistance: the helper reaches the novice at `address` unasked, over mutual TLS with the
+ * certificate their organisation gave them, and waits for Accept. Returns at once, like an invitation.
+ */
+export function offerHelp(address: string, identity: HelperIdentity & { readonly name: string }, deps: HelperDeps): Session {
+  const helperName = identity.name;
+  const session = deps.registry.create(OFFER, 'helper', address, helperName, address);
+  return settle(session, offer(session, address, identity, helperName, deps), deps);
+}
+
+/** The attempt ends the session with what went wrong; only a bug is logged as one. */
+function settle(session: Session, attempt: Promise<void>, deps: HelperDeps): Session {
+  attempt.catch((e: Error) => {
     const known = e instanceof ProtocolError || e instanceof PinMismatchError || e instanceof Spake2Error || e instanceof Refused;
     session.end(e instanceof Refused ? e.by : 'network', known ? e.message : `internal error: ${e.message}`);
     if (!known) deps.logger.error(`session ${session.id}: ${e.stack ?? e.message}`);
   });
   return session;
+}
+
+/** An invitation's novice proves itself with the key the invitation pins. */
+function pinned(to: Destination): Target {
+  return { ...to, secure: (raw, label, _address, _path, ms, signal) => connectPinned(raw, label, to.keyFingerprint, ms, signal) };
+}
+
+async function offer(session: Session, address: string, identity: HelperIdentity, helperName: string, deps: HelperDeps): Promise<void> {
+  const to: Target = {
+    invitationId: OFFER,
+    noviceName: address,
+    addresses: [address],
+    // A direct path must reach the computer its certificate names; a relay's path was chosen by the relay's account.
+    secure: (raw, label, at, path, ms, signal) => connectCertified(raw, label, path.kind === 'direct' ? parseAddress(at).host : undefined, identity, ms, signal),
+  };
+  const { socket, path } = await reachNovice(to, deps.routes(), { connectMs: CONNECT_MS, kinds: deps.kinds?.() ?? ['direct', 'relayed'] });
+  const wire = new Wire(socket, { peer: 'novice', holdAfter: 'consent', timing: deps.timing });
+  session.verifying(wire, path);
+  wire.send({ t: 'offer', v: PROTOCOL_VERSION });
+  const heard = answer(await wire.next(HANDSHAKE_MS, 'answer from the novice'), 'offered');
+  const noviceName = cleanName(text(heard, 'novice', 200)) || 'The novice';
+  const { safetyCode } = await import('../pake/index.js');
+  const key = offerKey(socket);
+  session.awaitingConsent(safetyCode(key), noviceName);
+  await consented(wire, noviceName, helperName, deps);
+  const keys = resumeKeys(key);
+  session.resumable(keys, redial(session, to, keys, deps));
+  await deps.open(session);
 }
 
 /** The novice's computer refused (`refused`), or a person said no or hung up (`bye`, by whom it says). */
@@ -76,7 +123,8 @@ class Refused extends Error {
 async function run(session: Session, to: Destination, password: string, helperName: string, deps: HelperDeps): Promise<void> {
   const w = await passwordScalar(to.invitationSecret, password);
   const kinds = deps.kinds?.() ?? ['direct', 'relayed'];
-  const { socket, path } = await reachNovice(to, deps.routes(), { connectMs: CONNECT_MS, kinds });
+  const target = pinned(to);
+  const { socket, path } = await reachNovice(target, deps.routes(), { connectMs: CONNECT_MS, kinds });
   const wire = new Wire(socket, { peer: 'novice', holdAfter: 'consent', timing: deps.timing });
   session.verifying(wire, path);
   // Loaded on the first connection: the curve library costs ~40 ms of every start otherwise.
@@ -90,28 +138,33 @@ async function run(session: Session, to: Destination, password: string, helperNa
   if (!proof.verify(bytes(confirm, 'mac')))
     throw new ProtocolError('the other computer failed its half of the password proof; it is not the one that made this invitation');
   session.awaitingConsent(safetyCode(proof.sharedKey));
+  await consented(wire, to.noviceName, helperName, deps);
+  const keys = resumeKeys(proof.sharedKey);
+  session.resumable(keys, redial(session, target, keys, deps));
+  await deps.open(session);
+}
+
+/** Waits for the novice's Accept; a No, a hang-up or no answer in time ends the attempt with why. */
+async function consented(wire: Wire, noviceName: string, helperName: string, deps: HelperDeps): Promise<void> {
   const waitMs = deps.consentMs ?? HELPER_CONSENT_MS;
   const consent = await wire.next(waitMs, 'answer').catch((e: Error) => {
     if (wire.closed) throw e;
     const minutes = Math.max(1, Math.round(waitMs / 60_000));
-    const why = `${to.noviceName || 'The novice'} did not answer within ${minutes} minute${minutes === 1 ? '' : 's'}; ask them to look at their screen, then connect again`;
+    const why = `${noviceName || 'The novice'} did not answer within ${minutes} minute${minutes === 1 ? '' : 's'}; ask them to look at their screen, then connect again`;
     // The novice's page reads this: it names what happened from their side.
     wire.close(why, { t: 'bye', by: 'helper', reason: `${helperName} stopped waiting for an answer after ${minutes} minute${minutes === 1 ? '' : 's'}` });
     throw new ProtocolError(why);
   });
   if (consent.t === 'bye') throw new Refused(text(consent, 'reason', 300) || 'the novice declined', byWhom(consent));
   if (consent.t !== 'consent' || consent.granted !== true) throw new ProtocolError(`malformed message: expected consent, got '${consent.t}'`);
-  const keys = resumeKeys(proof.sharedKey);
-  session.resumable(keys, redial(session, to, keys, deps));
-  await deps.open(session);
 }
 
 /**
- * After the path drops, reaches the novice again by the same routes, over pinned TLS as before, and
+ * After the path drops, reaches the novice again by the same routes, over the same TLS as before, and
  * resumes: each side proves it holds the session's key on this very connection, and says how many
  * frames it received.
  */
-function redial(session: Session, to: Destination, keys: ResumeKeys, deps: HelperDeps): Reconnect {
+function redial(session: Session, to: Target, keys: ResumeKeys, deps: HelperDeps): Reconnect {
   return async (signal) => {
     // Back fast first: a relayed path waits only a second for a direct one to verify.
     const options = { connectMs: RESUME_CONNECT_MS, kinds: deps.kinds?.() ?? (['direct', 'relayed'] as const), relayGraceMs: RESUME_GRACE_MS };

@@ -10,7 +10,8 @@ import {
   type SolicitedPolicy,
 } from '../../common/api.js';
 import { Spake2Error } from '../pake/error.js';
-import { acceptTls, channelBinding } from '../wire/tls.js';
+import type { OfferAuthority } from '../api.js';
+import { acceptTls, channelBinding, offerKey, type Accepted } from '../wire/tls.js';
 import { ProtocolError } from '../wire/framing.js';
 import { Wire, type WireTiming } from '../wire/wire.js';
 import { bytes, CONSENT_MS, HANDSHAKE_MS, PROTOCOL_VERSION, text } from './messages.js';
@@ -44,6 +45,10 @@ export interface NoviceDeps {
   policy(): SolicitedPolicy;
   /** The kinds of path the `network` policy allows now; both unless said. */
   kinds?(): readonly PathKind[];
+  /** What vouches for helpers who offer help unasked; without it, offers are refused. */
+  readonly offers?: Pick<OfferAuthority, 'noviceTls' | 'admit'>;
+  /** The novice's name as a helper who offers sees it (an invitation carries its own). */
+  noviceName(): string;
 }
 
 /** Refused: the helper hears `message` and the connection closes. */
@@ -58,6 +63,7 @@ class Refusal extends Error {}
 export async function admitHelper(raw: Duplex, from: string, kind: PathKind, deps: NoviceDeps): Promise<void> {
   raw.on('error', () => undefined);
   let wire: Wire | undefined;
+  let accepted: Accepted;
   const slot = deps.slots.claim(from, (why) => {
     deps.logger.warn(`turned away a connection from ${from}: ${why}`);
     // Before TLS there is nobody to tell; after it, the helper reads why.
@@ -72,7 +78,8 @@ export async function admitHelper(raw: Duplex, from: string, kind: PathKind, dep
   try {
     await firstBytes(raw, deadline - Date.now());
     slot.spoke();
-    wire = new Wire(await acceptTls(raw, deps.identity.keyPem, deps.identity.certPem, deadline - Date.now()), { peer: 'helper', timing: deps.timing });
+    accepted = await acceptTls(raw, deps.identity.keyPem, deps.identity.certPem, deadline - Date.now(), deps.offers && (() => deps.offers!.noviceTls()));
+    wire = new Wire(accepted.socket, { peer: 'helper', timing: deps.timing });
   } catch (e) {
     slot.release();
     raw.destroy();
@@ -80,13 +87,14 @@ export async function admitHelper(raw: Duplex, from: string, kind: PathKind, dep
   }
   const said: Pick<HelperRefused, 'invitationId' | 'helperName'> = {};
   try {
-    await handshake(wire, { kind, via: from }, deadline, deps, said);
+    if (accepted.offer) await offered(wire, accepted.offer, { kind, via: from }, deadline, deps, said);
+    else await handshake(wire, { kind, via: from }, deadline, deps, said);
   } catch (e) {
     const known = e instanceof Refusal || e instanceof ProtocolError || e instanceof Spake2Error;
     const message = known ? (e as Error).message : `internal error: ${(e as Error).message}`;
     deps.logger[e instanceof Refusal ? 'info' : 'warn'](`refused a helper from ${from}: ${message}`);
     wire.close(message, { t: 'refused', message });
-    await deps.hooks.helperRefused.call({ from, reason: message, ...said }).catch((h: Error) => deps.logger.warn(`a helperRefused tap failed: ${h.message}`));
+    await deps.hooks.helperRefused.call({ from, reason: message, kind: accepted.offer ? 'offer' : 'solicited', ...said }).catch((h: Error) => deps.logger.warn(`a helperRefused tap failed: ${h.message}`));
   } finally {
     slot.release();
   }
@@ -102,9 +110,7 @@ async function handshake(
   const from = path.via;
   const policy = deps.policy();
   if (!policy.allowed) throw new Refusal('Remote Assistance is turned off on this computer');
-  // A route should not offer what the policy forbids; this holds even if one does.
-  const kinds = deps.kinds?.() ?? ['direct', 'relayed'];
-  if (!kinds.includes(path.kind)) throw new Refusal(`this computer's policy allows only ${kinds.join(' and ')} connections, not ${path.kind} ones`);
+  allowedPath(path, deps);
   const hello = await wire.next(deadline - Date.now(), 'greeting');
   if (hello.t === 'resume' && hello.v === PROTOCOL_VERSION) return resume(wire, hello, path, deps);
   if (hello.t !== 'hello' || hello.v !== PROTOCOL_VERSION)
@@ -133,15 +139,69 @@ async function handshake(
     proving = false;
     if (confirm.t !== 'confirm' || !proof.verify(bytes(confirm, 'mac'))) throw new Refusal(`wrong password; ${await failedTry(invitationId, deps)}`);
     wire.send({ t: 'confirm', mac: Buffer.from(proof.confirmation).toString('base64') });
-    session.resumable(resumeKeys(proof.sharedKey));
-    session.awaitingConsent(safetyCode(proof.sharedKey));
-    awaitAnswer(session, deps.consentMs ?? CONSENT_MS);
-    await deps.hooks.consentRequested.call({ session: session.info, scope: 'connect' });
+    await askNovice(session, proof.sharedKey, safetyCode, deps);
   } catch (e) {
     // A proof begun and abandoned counts as a wrong password, so holding the invitation costs tries.
     const error = proving ? new Refusal(`the password proof was not finished (${(e as Error).message}); ${await failedTry(invitationId, deps)}`) : e;
     session.end(error instanceof Refusal ? 'refused' : 'network', error instanceof Error ? error.message : String(error), true);
     throw error;
+  }
+}
+
+/** A route should not offer what the policy forbids; this holds even if one does. */
+function allowedPath(path: SessionPath, deps: NoviceDeps): void {
+  const kinds = deps.kinds?.() ?? ['direct', 'relayed'];
+  if (!kinds.includes(path.kind)) throw new Refusal(`this computer's policy allows only ${kinds.join(' and ')} connections, not ${path.kind} ones`);
+}
+
+/** The helper is who they say: the novice is asked now, and has CONSENT_MS to answer. */
+async function askNovice(session: Session, key: Uint8Array, safetyCode: (key: Uint8Array) => string, deps: NoviceDeps): Promise<void> {
+  session.resumable(resumeKeys(key));
+  session.awaitingConsent(safetyCode(key));
+  awaitAnswer(session, deps.consentMs ?? CONSENT_MS);
+  await deps.hooks.consentRequested.call({ session: session.info, scope: 'connect' });
+}
+
+/**
+ * A helper who offers help unasked came with their organisation's certificate. Before anything is read, the
+ * certificate must pass: OpenSSL's check of chain, dates and revocation, then the policy's list of helpers
+ * and groups. Then the novice is asked, as for an invitation; the helper's first words may also resume.
+ */
+async function offered(
+  wire: Wire,
+  offer: NonNullable<Accepted['offer']>,
+  path: SessionPath,
+  deadline: number,
+  deps: NoviceDeps,
+  said: { invitationId?: string; helperName?: string },
+): Promise<void> {
+  if (offer.refused || !deps.offers) throw new Refusal(offer.refused ?? 'this computer takes no offers of help');
+  allowedPath(path, deps);
+  const socket = wire.socket;
+  const certified = await deps.offers
+    .admit({ certificate: socket.getPeerX509Certificate(), error: socket.authorized ? undefined : String(socket.authorizationError) })
+    .catch((e: Error) => {
+      throw new Refusal(e.message);
+    });
+  said.helperName = certified.title;
+  const hello = await wire.next(deadline - Date.now(), 'greeting');
+  if (hello.t === 'resume' && hello.v === PROTOCOL_VERSION) return resume(wire, hello, path, deps);
+  if (hello.t !== 'offer' || hello.v !== PROTOCOL_VERSION) throw new Refusal(`this computer speaks RA protocol ${PROTOCOL_VERSION}; the helper sent something else`);
+  // One session per certified helper at a time, as per invitation.
+  const offerId = `offer:${certified.serial}`;
+  said.invitationId = offerId;
+  if (deps.registry.busy(offerId)) throw new Refusal(`${certified.title} is already connected to this computer`);
+  const session = deps.registry.create(offerId, 'novice', certified.title, deps.noviceName(), path.via, certified);
+  try {
+    session.verifying(wire, path);
+    const veto = await deps.hooks.sessionConnecting.call({ invitationId: offerId, kind: 'offer', helperName: certified.title, remoteAddress: path.via });
+    if (veto) throw new Refusal(veto);
+    wire.send({ t: 'offered', novice: session.localName });
+    const { safetyCode } = await import('../pake/index.js');
+    await askNovice(session, offerKey(socket), safetyCode, deps);
+  } catch (e) {
+    session.end(e instanceof Refusal ? 'refused' : 'network', (e as Error).message, true);
+    throw e;
   }
 }
 

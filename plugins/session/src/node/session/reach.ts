@@ -3,17 +3,19 @@ import type { TLSSocket } from 'node:tls';
 import { within } from '@ra/kernel/node';
 import type { NoviceRoute, PathAttempt, PathKind, SessionPath } from '../api.js';
 import { ProtocolError } from '../wire/framing.js';
-import { connectPinned, PinMismatchError } from '../wire/tls.js';
+import { PinMismatchError } from '../wire/tls.js';
 
 /** How long a verified relayed path waits for a direct one to verify too: a direct path is faster and costs nobody's relay. */
 export const RELAY_GRACE_MS = 3_000;
 
-/** What the helper reaches the novice with: an invitation's addresses and the key they must show. */
+/** What the helper reaches the novice with: the addresses, and how TLS over each path proves it is the novice. */
 export interface Target {
+  /** What a rendezvous names the session by: the invitation, or `offer`. */
   readonly invitationId: string;
   readonly noviceName: string;
   readonly addresses: readonly string[];
-  readonly keyFingerprint: string;
+  /** TLS over one path's stream, proving the novice (the invitation's pinned key, or the organisation's certificate); a PinMismatchError when it does not. */
+  secure(stream: Duplex, label: string, address: string, path: PathAttempt, timeoutMs: number, signal: AbortSignal): Promise<TLSSocket>;
 }
 
 export interface ReachOptions {
@@ -31,7 +33,7 @@ export interface Reached {
 
 /**
  * Tries every path of every address at once, each through the first route that reaches the address,
- * and keeps one that shows the pinned key: a direct one as soon as it verifies; a relayed one once no
+ * and keeps one that proves it is the novice: a direct one as soon as it verifies; a relayed one once no
  * direct path verified within the grace (or every direct one failed). So a dead address (a VPN, a
  * Docker bridge) costs nothing, and a relay, which any peer could answer on, still has to show the key.
  * The others are closed. When none verifies, a key mismatch is reported over a plain failure.
@@ -92,7 +94,7 @@ export function reachNovice(to: Target, routes: readonly NoviceRoute[], options:
           late = true;
           throw e;
         })
-        .then((raw) => connectPinned(raw, label, to.keyFingerprint, options.connectMs, losers.signal).then((socket) => ({ raw, socket })))
+        .then((raw) => to.secure(raw, label, address, path, options.connectMs, losers.signal).then((socket) => ({ raw, socket })))
         .then(
           ({ raw, socket }) => {
             settled();

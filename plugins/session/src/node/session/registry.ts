@@ -1,6 +1,6 @@
 import { ApiError, toDisposable, type Disposable, type Logger, type Role } from '@ra/kernel';
 import { type SessionChannel } from '../../common/api.js';
-import type { SessionHooks } from '../../common/api.js';
+import type { Certified, SessionHooks } from '../../common/api.js';
 import type { SessionView } from '../../common/views.js';
 import { RESUME_MS } from './resume.js';
 import { Session, type SessionEvents } from './session.js';
@@ -27,8 +27,8 @@ export class SessionRegistry {
     private readonly resumeMs = RESUME_MS,
   ) {}
 
-  create(invitationId: string, role: Role, peerName: string, localName: string, peerAddress: string): Session {
-    const session = new Session(invitationId, role, peerName, localName, peerAddress, this.events, this.logger, this.resumeMs);
+  create(invitationId: string, role: Role, peerName: string, localName: string, peerAddress: string, certified?: Certified): Session {
+    const session = new Session(invitationId, role, peerName, localName, peerAddress, this.events, this.logger, this.resumeMs, certified);
     this.sessions.set(session.id, session);
     this.prune();
     this.notify();

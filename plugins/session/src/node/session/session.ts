@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ApiError, type Logger, type Role } from '@ra/kernel';
-import type { ChannelEndpoint, ChannelLink, ConsentStep, SessionChannel, SessionInfo } from '../../common/api.js';
+import type { Certified, ChannelEndpoint, ChannelLink, ConsentStep, SessionChannel, SessionInfo } from '../../common/api.js';
 import type { EndedBy, SessionPath, SessionState, SessionView } from '../../common/views.js';
 import { FrameKind, HANDSHAKE_FRAME_BYTES, isLive, MAX_FRAME_BYTES, type Frame } from '../wire/framing.js';
 import { HeldFrames } from '../wire/held.js';
@@ -80,10 +80,12 @@ export class Session {
     private readonly events: SessionEvents,
     private readonly logger: Logger,
     private readonly resumeMs = RESUME_MS,
+    readonly certified?: Certified,
   ) {}
 
   get info(): SessionInfo {
-    return { id: this.id, invitationId: this.invitationId, role: this.role, peerName: this.peer, localName: this.localName };
+    const { id, invitationId, role, peer: peerName, localName, certified } = this;
+    return { id, invitationId, role, peerName, localName, ...(certified && { certified }) };
   }
 
   get current(): SessionState {
@@ -95,11 +97,11 @@ export class Session {
   }
 
   view(): SessionView {
-    const { id, invitationId, role, peer: peerName, localName, peerAddress, state, safetyCode, path, endedBy, reason, openedAt } = this;
+    const { id, invitationId, role, peer: peerName, localName, peerAddress, certified, state, safetyCode, path, endedBy, reason, openedAt } = this;
     const rights = state === 'open' ? ['view', ...this.granted] : [];
     const startedAt = this.startedAt.toISOString();
     const reconnecting = this.outage && state === 'open' ? { since: this.outage.since, reason: this.outage.reason, attempt: this.outage.attempt } : undefined;
-    return { id, invitationId, role, peerName, localName, peerAddress, state, rights, safetyCode, path, endedBy, reason, startedAt, openedAt, reconnecting };
+    return { id, invitationId, role, peerName, localName, peerAddress, certified, state, rights, safetyCode, path, endedBy, reason, startedAt, openedAt, reconnecting };
   }
 
   /** The id a resuming helper names this session by; set once the password proof passed. */

@@ -1,8 +1,10 @@
 import type { Duplex } from 'node:stream';
 import { once } from 'node:events';
-import { connect, createSecureContext, TLSSocket } from 'node:tls';
+import { checkServerIdentity, connect, createSecureContext, TLSSocket, type SecureContext } from 'node:tls';
 import { within } from '@ra/kernel/node';
+import type { OfferTls } from '../api.js';
 import { keyFingerprint } from '../invitation/identity.js';
+import { FrameKind, FrameReader } from './framing.js';
 
 /** Both ends feed this into the password proof, binding it to this very TLS connection. */
 const EXPORTER_LABEL = 'EXPORTER-ra-session-pake';
@@ -11,10 +13,98 @@ export function channelBinding(socket: TLSSocket): Uint8Array {
   return new Uint8Array(socket.exportKeyingMaterial(32, EXPORTER_LABEL, Buffer.alloc(0)));
 }
 
-/** The novice's side: TLS 1.3 over an accepted socket, with the machine's long-term key. */
-export function acceptTls(raw: Duplex, keyPem: string, certPem: string, timeoutMs: number): Promise<TLSSocket> {
-  const socket = new TLSSocket(raw, { isServer: true, secureContext: createSecureContext({ key: keyPem, cert: certPem, minVersion: 'TLSv1.3' }) });
-  return settle(socket, 'secure', timeoutMs, 'TLS handshake');
+/** The TLS server name a helper who offers asks for: the novice then shows its organisation's certificate, not its invitation key. */
+export const OFFER_SERVER_NAME = 'offer.ra.invalid';
+
+/** Offers are bound to their connection by this exporter, as invitations are by the password proof. */
+const OFFER_EXPORTER_LABEL = 'EXPORTER-ra-session-offer';
+
+export function offerKey(socket: TLSSocket): Uint8Array {
+  return new Uint8Array(socket.exportKeyingMaterial(32, OFFER_EXPORTER_LABEL, Buffer.alloc(0)));
+}
+
+export interface Accepted {
+  readonly socket: TLSSocket;
+  /** Set when the helper asked for the offer's TLS; `refused` says why this computer could not take it. */
+  readonly offer?: { readonly refused?: string };
+}
+
+/**
+ * The novice's side: TLS 1.3 over an accepted socket, with the machine's long-term key; or, for a helper who
+ * offers, with the organisation's certificate, asking for theirs. OpenSSL checks it against the CA and CRL but
+ * fails nothing itself, so the session can tell the helper why and log it.
+ */
+export async function acceptTls(raw: Duplex, keyPem: string, certPem: string, timeoutMs: number, offerTls?: () => Promise<OfferTls>): Promise<Accepted> {
+  let offer: Accepted['offer'];
+  const sni = (name: string, done: (error: Error | null, context?: SecureContext) => void) => {
+    if (name !== OFFER_SERVER_NAME) return done(null);
+    offer = { refused: 'this computer takes no offers of help' };
+    if (!offerTls) return done(null);
+    offerTls().then(
+      (t) => {
+        const context = createSecureContext({ key: t.keyPem, cert: t.certPem, ca: t.caPem, crl: t.crlPem, minVersion: 'TLSv1.3' });
+        offer = {};
+        done(null, context);
+      },
+      (e: Error) => {
+        offer = { refused: e.message };
+        done(null);
+      },
+    );
+  };
+  const socket = new TLSSocket(raw, {
+    isServer: true,
+    secureContext: createSecureContext({ key: keyPem, cert: certPem, minVersion: 'TLSv1.3' }),
+    ...(offerTls && { requestCert: true, rejectUnauthorized: false }),
+    SNICallback: sni,
+  });
+  await settle(socket, 'secure', timeoutMs, 'TLS handshake');
+  return { socket, offer };
+}
+
+/** A helper's certificate, its key, and the organisation's CA that must have issued the novice's: PEM texts. */
+export interface HelperIdentity {
+  readonly keyPem: string;
+  readonly certPem: string;
+  readonly caPem: string;
+}
+
+/**
+ * The side of a helper who offers: TLS to `address` with the helper's certificate, accepting only a novice
+ * certified by the same CA, for `host` when the path is direct (a relay's path has no host of its own). Nothing
+ * is sent before that passes; a novice that takes no offers says why in its first words, which are read then.
+ */
+export async function connectCertified(stream: Duplex, address: string, host: string | undefined, identity: HelperIdentity, timeoutMs: number, signal?: AbortSignal): Promise<TLSSocket> {
+  const { keyPem: key, certPem: cert, caPem: ca } = identity;
+  const socket = connect({ socket: stream, servername: OFFER_SERVER_NAME, key, cert, ca, rejectUnauthorized: false, minVersion: 'TLSv1.3' });
+  await guarded(socket, signal, () => settle(socket, 'secureConnect', timeoutMs, `connection to ${address}`));
+  const peer = socket.getPeerCertificate();
+  const wrong = !socket.authorized ? String(socket.authorizationError) : host ? checkServerIdentity(host, peer)?.message : undefined;
+  if (!wrong) return socket;
+  const refused = await firstRefusal(socket, Math.min(timeoutMs, 3_000));
+  socket.destroy();
+  if (refused) throw new PinMismatchError(`the computer at ${address} refused the offer: ${refused}`);
+  throw new PinMismatchError(
+    `the computer at ${address} did not prove it belongs to your organisation (${wrong}): it may take no offers, or someone may be intercepting the connection; nothing was sent`,
+  );
+}
+
+/** What an unproven novice says first, if it is a refusal: its words are shown as its words, and nothing else is read. */
+async function firstRefusal(socket: TLSSocket, ms: number): Promise<string | undefined> {
+  const reader = new FrameReader();
+  const ends = Promise.race([once(socket, 'end'), once(socket, 'close'), new Promise((r) => setTimeout(r, ms).unref())]).then(() => undefined);
+  const heard = new Promise<string | undefined>((resolve) => {
+    socket.on('data', (chunk: Buffer) => {
+      try {
+        const [frame] = reader.push(chunk);
+        if (frame?.kind === FrameKind.Control && frame.message.t === 'refused') resolve(String(frame.message.message).slice(0, 300));
+        else if (frame) resolve(undefined);
+      } catch {
+        resolve(undefined);
+      }
+    });
+  });
+  return Promise.race([heard, ends]);
 }
 
 export class PinMismatchError extends Error {
@@ -27,15 +117,7 @@ export class PinMismatchError extends Error {
  */
 export async function connectPinned(stream: Duplex, address: string, fingerprint: string, timeoutMs: number, signal?: AbortSignal): Promise<TLSSocket> {
   const socket = connect({ socket: stream, rejectUnauthorized: false, minVersion: 'TLSv1.3' });
-  // TLS takes the stream over: closing the stream alone may leave the connection open, so an abort closes TLS.
-  const abort = () => socket.destroy();
-  signal?.addEventListener('abort', abort);
-  try {
-    if (signal?.aborted) socket.destroy();
-    await settle(socket, 'secureConnect', timeoutMs, `connection to ${address}`);
-  } finally {
-    signal?.removeEventListener('abort', abort);
-  }
+  await guarded(socket, signal, () => settle(socket, 'secureConnect', timeoutMs, `connection to ${address}`));
   const presented = keyFingerprint(socket.getPeerX509Certificate()!.publicKey.export({ type: 'spki', format: 'der' }));
   if (presented !== fingerprint.toLowerCase()) {
     socket.destroy();
@@ -44,6 +126,18 @@ export async function connectPinned(stream: Duplex, address: string, fingerprint
     );
   }
   return socket;
+}
+
+/** TLS takes the stream over: closing the stream alone may leave the connection open, so an abort closes TLS. */
+async function guarded<T>(socket: TLSSocket, signal: AbortSignal | undefined, work: () => Promise<T>): Promise<T> {
+  const abort = () => socket.destroy();
+  signal?.addEventListener('abort', abort);
+  try {
+    if (signal?.aborted) socket.destroy();
+    return await work();
+  } finally {
+    signal?.removeEventListener('abort', abort);
+  }
 }
 
 /** Waits for the handshake; a refusal, a reset, a close or the timeout each fail it with the reason. */

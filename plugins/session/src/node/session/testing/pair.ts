@@ -74,6 +74,7 @@ export class SessionPair {
       timing: options.timing,
       policy: () => this.policy,
       kinds: () => this.kinds,
+      noviceName: () => 'Nora',
     };
     this.server = createServer((socket) => {
       this.accepted.add(socket);

@@ -1,0 +1,25 @@
+/**
+ * What an org's helper certificate says beyond its name: a SAN URI naming the helper for good, and a
+ * non-critical extension listing the helper's groups (`RaGroups ::= SEQUENCE OF UTF8String`). The OID sits
+ * under a placeholder Private Enterprise Number; an organisation may take its own from IANA for free.
+ */
+export const GROUPS_OID = '1.3.6.1.4.1.55555.1.1';
+
+/** The SAN URI of a helper: `urn:ra:helper:alice`. */
+export const HELPER_URN = 'urn:ra:helper:';
+
+/** The TLS server name a helper asks for when it offers: the novice answers with its org certificate, not its invitation key. */
+export const OFFER_SERVER_NAME = 'offer.ra.invalid';
+
+/** A helper certificate lasts hours: no routine revocation is needed. */
+export const MAX_HELPER_HOURS = 24;
+/** A machine certificate lasts weeks; the CRL covers the rest. */
+export const MAX_MACHINE_DAYS = 397;
+
+/** Names, groups and the organisation: printable words, nothing that could pass for markup or a separator. */
+export function checkWord(what: string, value: string, max = 64): string {
+  const v = value.trim();
+  if (!v || v.length > max || !/^[\p{L}\p{N}][\p{L}\p{N} ._@-]*$/u.test(v))
+    throw new Error(`${what} '${value}' must be 1–${max} letters, digits, spaces or . _ @ -, starting with a letter or digit`);
+  return v;
+}
