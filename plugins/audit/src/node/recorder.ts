@@ -50,7 +50,8 @@ export class Recorder {
       }),
       hooks.helperRefused.tap((r) =>
         this.stranger({
-          event: 'session.refused',
+          // A helper who offered unasked, refused: a wrong certificate, group or CRL, or a policy that takes no offers.
+          event: r.kind === 'offer' ? 'offer.refused' : 'session.refused',
           peer: { ...(r.helperName && { name: r.helperName }), address: r.from },
           data: { reason: r.reason, invitation: r.invitationId },
         }),
@@ -72,7 +73,8 @@ export class Recorder {
   }
 
   private about(s: SessionInfo): Pick<AuditEvent, 'session' | 'peer'> {
-    return { session: s.id, peer: { name: s.peerName, role: s.role === 'novice' ? 'helper' : 'novice' } };
+    const certified = s.certified && { org: s.certified.org, serial: s.certified.serial };
+    return { session: s.id, peer: { name: s.peerName, role: s.role === 'novice' ? 'helper' : 'novice', ...certified } };
   }
 
   /** A line about a connection not yet proven, within the allowance; what was left out is counted on the next. */

@@ -16,7 +16,8 @@ const MAX_FILE_BYTES = 1 << 20;
  * the policy's list of helpers and groups.
  */
 export class OfferDesk implements OfferAuthority {
-  /** The organisation's name, from the CA last read: refusals name it. */
+  /** The organisation's CA as last read, and its name: refusals name it. */
+  private ca?: X509Certificate;
   private org = 'your organisation';
 
   constructor(private readonly policy: () => OffersPolicy) {}
@@ -35,6 +36,7 @@ export class OfferDesk implements OfferAuthority {
       read(p.identity, "this computer's certificate", 'offers.identity'),
     ]);
     const { keyPem, certPem, ca } = readMachineIdentity(bundle, caPem);
+    this.ca = ca;
     this.org = subjectField(ca, 'O') ?? subjectField(ca, 'CN') ?? this.org;
     return { keyPem, certPem, caPem, crlPem };
   }
@@ -43,7 +45,9 @@ export class OfferDesk implements OfferAuthority {
     const org = this.org;
     if (!certificate) throw new Error(`the helper showed no certificate: this computer takes offers only from helpers ${org} certified`);
     const name = subjectField(certificate, 'CN') ?? 'the helper';
-    if (error) throw new Error(refusal(error, name, certificate, org));
+    // OpenSSL looks for a CRL by the issuer's name before it checks the signature: a rogue CA of the same name lacks one.
+    const foreign = error === 'UNABLE_TO_GET_CRL' && this.ca && !certificate.verify(this.ca.publicKey);
+    if (error) throw new Error(refusal(foreign ? 'CERT_SIGNATURE_FAILURE' : error, name, certificate, org));
     if (!certificate.keyUsage?.includes(CLIENT_AUTH)) throw new Error(`${name}'s certificate is not a helper certificate (it is not for client authentication)`);
     if (!certificate.subjectAltName?.split(', ').includes(`URI:${HELPER_URN}${name}`)) throw new Error(`${name}'s certificate does not name them as a helper (${HELPER_URN}${name})`);
     // OpenSSL verified the chain above: the DER forge reads now is the CA's own words.

@@ -1,5 +1,5 @@
 import { userInfo } from 'node:os';
-import { ApiError, HostEnvironment, PolicyService, toDisposable, type Disposable, type Logger } from '@ra/kernel';
+import { ApiError, HostEnvironment, PolicyService, ServiceUnavailableError, toDisposable, type Disposable, type Logger } from '@ra/kernel';
 import type { PluginContext } from '@ra/kernel/node';
 import {
   allowedPaths,
@@ -332,8 +332,14 @@ export class SessionRuntime {
     return { registry: this.registry, logger: this.logger, routes: () => routes, kinds: () => this.kinds(), open: (s) => this.registry.openHelper(s) };
   }
 
+  /** The plugin that vouches for helpers who offer, while one is active. */
   private authority(): OfferAuthority | undefined {
-    return this.context?.contributions(OfferAuthority)[0];
+    try {
+      return this.context?.get(OfferAuthority);
+    } catch (e) {
+      if (e instanceof ServiceUnavailableError) return undefined;
+      throw e;
+    }
   }
 
   /** What an invitation says, its signature and key checked, before the helper types a password or anything connects. */

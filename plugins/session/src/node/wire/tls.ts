@@ -1,6 +1,6 @@
 import type { Duplex } from 'node:stream';
 import { once } from 'node:events';
-import { checkServerIdentity, connect, createSecureContext, TLSSocket, type SecureContext } from 'node:tls';
+import { checkServerIdentity, connect, createSecureContext, createServer, type SecureContext, type TLSSocket } from 'node:tls';
 import { within } from '@ra/kernel/node';
 import type { OfferTls } from '../api.js';
 import { keyFingerprint } from '../invitation/identity.js';
@@ -52,14 +52,19 @@ export async function acceptTls(raw: Duplex, keyPem: string, certPem: string, ti
       },
     );
   };
-  const socket = new TLSSocket(raw, {
-    isServer: true,
-    secureContext: createSecureContext({ key: keyPem, cert: certPem, minVersion: 'TLSv1.3' }),
-    ...(offerTls && { requestCert: true, rejectUnauthorized: false }),
-    SNICallback: sni,
+  // A server of one connection: only a tls.Server tells a socket whether its peer's certificate passed.
+  const server = createServer({ key: keyPem, cert: certPem, minVersion: 'TLSv1.3', SNICallback: sni, ...(offerTls && { requestCert: true, rejectUnauthorized: false }) });
+  const secured = new Promise<TLSSocket>((resolve, reject) => {
+    server.once('secureConnection', resolve).once('tlsClientError', (e: Error) => reject(e));
+    raw.once('close', () => reject(new Error('the connection closed')));
   });
-  await settle(socket, 'secure', timeoutMs, 'TLS handshake');
-  return { socket, offer };
+  server.emit('connection', raw);
+  try {
+    return { socket: await within(secured, timeoutMs, `no answer within ${Math.round(timeoutMs / 1000)} s`), offer };
+  } catch (e) {
+    raw.destroy();
+    throw new Error(`TLS handshake failed: ${(e as Error).message}`);
+  }
 }
 
 /** A helper's certificate, its key, and the organisation's CA that must have issued the novice's: PEM texts. */
@@ -76,7 +81,8 @@ export interface HelperIdentity {
  */
 export async function connectCertified(stream: Duplex, address: string, host: string | undefined, identity: HelperIdentity, timeoutMs: number, signal?: AbortSignal): Promise<TLSSocket> {
   const { keyPem: key, certPem: cert, caPem: ca } = identity;
-  const socket = connect({ socket: stream, servername: OFFER_SERVER_NAME, key, cert, ca, rejectUnauthorized: false, minVersion: 'TLSv1.3' });
+  // The server name only asks for the offer's certificate: the host is checked below, for a direct path.
+  const socket = connect({ socket: stream, servername: OFFER_SERVER_NAME, key, cert, ca, rejectUnauthorized: false, checkServerIdentity: () => undefined, minVersion: 'TLSv1.3' });
   await guarded(socket, signal, () => settle(socket, 'secureConnect', timeoutMs, `connection to ${address}`));
   const peer = socket.getPeerCertificate();
   const wrong = !socket.authorized ? String(socket.authorizationError) : host ? checkServerIdentity(host, peer)?.message : undefined;

@@ -1,0 +1,182 @@
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect } from 'node:tls';
+import { until } from '@ra/kernel/testing';
+import { generateOpsKeyPair, signDetached } from '@ra/kernel/node';
+import { CaFolder, mintCrl } from '@ra/plugin-offer/testing';
+import { RaProcess } from './e2e/ra-process.js';
+import { RA_BIN } from './fixtures.js';
+
+const PORTS = [24661, 24662];
+
+interface View {
+  id: string;
+  state: string;
+  peerName: string;
+  reason?: string;
+  safetyCode?: string;
+  rights: string[];
+  localName?: string;
+  certified?: { title: string; serial: string; groups: string[] };
+}
+
+interface Line {
+  event: string;
+  peer?: Record<string, string>;
+  data?: Record<string, unknown>;
+}
+
+/**
+ * Offer Remote Assistance between two real RAs: the mutual-TLS matrix of anchors §3.3, each case end to end. The
+ * novice's policy takes helpers of group `helpdesk` certified by Example Org's CA; OpenSSL checks every chain.
+ */
+describe('Offer Remote Assistance: the mutual-TLS matrix between two real RAs', function () {
+  this.timeout(180_000);
+  let folder: string;
+  let novice: RaProcess;
+  let helper: RaProcess;
+  const file = (name: string) => join(folder, name);
+  const ra = (...args: string[]) => spawnSync(process.execPath, [RA_BIN, ...args], { cwd: folder, encoding: 'utf8', env: { ...process.env, RA_HOME: folder } });
+
+  before(async () => {
+    folder = await mkdtemp(join(tmpdir(), 'ra-offer-'));
+    for (const args of [
+      ['ca', 'init', '--org', 'Example Org'],
+      ['ca', 'issue-helper', 'alice', '--groups', 'helpdesk,tier2', '--hours', '8'],
+      ['ca', 'issue-helper', 'mallory', '--groups', 'sales'],
+      ['ca', 'issue-helper', 'bob', '--groups', 'helpdesk'],
+      ['ca', 'issue-machine', 'nora-pc', '--dns', 'localhost', '--ip', '127.0.0.1'],
+      // A rogue CA with the very same name: only its key differs.
+      ['ca', 'init', '--org', 'Example Org', '--ca', 'rogue'],
+      ['ca', 'issue-helper', 'eve', '--groups', 'helpdesk', '--ca', 'rogue'],
+    ]) {
+      const made = ra(...args);
+      assert.equal(made.status, 0, `ra ${args.join(' ')}: ${made.stderr}`);
+    }
+    const bob = (await CaFolder.open(file('ra-ca'))).list().find((i) => i.name === 'bob')!;
+    assert.equal(ra('ca', 'revoke', bob.serial).status, 0);
+    const crl = ra('ca', 'crl', '--hours', '48');
+    assert.match(crl.stdout, /^CRL 1 lists 1 revoked certificate; valid until/);
+    const { publicPem, privatePem } = generateOpsKeyPair();
+    const offers = { enabled: true, ca: file('ra-ca/ca.pem'), crl: file('ra-ca/crl.pem'), identity: file('nora-pc.machine.pem'), groups: ['helpdesk'] };
+    const policy = Buffer.from(JSON.stringify({ offers }));
+    await writeFile(file('policy.json'), policy);
+    await writeFile(file('policy.json.sig'), signDetached(privatePem, policy));
+    await writeFile(file('ops-key.pub'), publicPem);
+    novice = await RaProcess.start('offer-novice', { port: PORTS[0], env: { RA_POLICY: file('policy.json'), RA_OPS_KEY: file('ops-key.pub') } });
+    // The helper's own RA takes no offers, but listens: an offer to it is refused by its policy.
+    helper = await RaProcess.start('offer-helper', { port: PORTS[1], settings: { listenOnlyWhileInvited: false } });
+  });
+  after(async () => {
+    await helper?.stop();
+    await novice?.stop();
+    await rm(folder, { recursive: true, force: true });
+  });
+
+  const offer = async (who: string, address = `localhost:${PORTS[0]}`) => {
+    const made = await helper.api<View>('POST', '/api/sessions/offer', { address, identity: await readFile(file(`${who}.helper.pem`), 'utf8') });
+    assert.equal(made.status, 200, JSON.stringify(made.body));
+    return made.body;
+  };
+  const ended = async (id: string) => {
+    let view: View | undefined;
+    await until(async () => (view = (await helper.api<View[]>('GET', '/api/sessions')).body.find((s) => s.id === id))?.state === 'ended', 20_000, 'the offer never ended');
+    return view!;
+  };
+  const refusals = async () => (await novice.api<Line[]>('GET', '/api/audit')).body.filter((l) => l.event === 'offer.refused');
+  const lastRefusal = async (count: number) => {
+    await until(async () => (await refusals()).length === count, 10_000, `no ${count}th offer.refused line`);
+    return (await refusals()).at(-1)!;
+  };
+
+  it('alice (group helpdesk): the novice is asked, with her name, unit and organisation and one safety code; View Only once she accepts', async () => {
+    const started = await offer('alice');
+    const { id, safetyCode } = await novice.answer('accept');
+    const asked = (await novice.api<View[]>('GET', '/api/sessions')).body.find((s) => s.id === id)!;
+    assert.equal(asked.peerName, 'alice (helpdesk, Example Org)');
+    assert.deepEqual(asked.certified?.groups, ['helpdesk', 'tier2']);
+    await until(async () => (await helper.api<View[]>('GET', '/api/sessions')).body.find((s) => s.id === started.id)?.state === 'open', 20_000, 'never opened');
+    const open = (await helper.api<View[]>('GET', '/api/sessions')).body.find((s) => s.id === started.id)!;
+    assert.equal(open.safetyCode, safetyCode);
+    assert.equal(open.peerName, (await novice.api<View[]>('GET', '/api/sessions')).body.find((s) => s.id === id)!.localName ?? '', 'the novice named herself');
+    assert.deepEqual(open.rights, ['view']);
+    await helper.api('POST', `/api/sessions/${started.id}/disconnect`);
+    const log = (await novice.api<Line[]>('GET', '/api/audit')).body;
+    const attempt = log.find((l) => l.event === 'session.connect_attempt')!;
+    assert.deepEqual(attempt.data?.kind, 'offer');
+    assert.equal(log.find((l) => l.event === 'connect.granted')?.peer?.org, 'Example Org');
+  });
+
+  it('mallory (group sales): TLS passes, the group check refuses, and both sides say why', async () => {
+    const view = await ended((await offer('mallory')).id);
+    assert.equal(view.reason, 'mallory (groups: sales) is not among the helpers this computer takes offers from (group helpdesk)');
+    assert.equal((await lastRefusal(1)).data?.reason, view.reason);
+  });
+
+  it('bob (revoked by the CRL): refused as revoked, naming his serial', async () => {
+    const view = await ended((await offer('bob')).id);
+    assert.match(view.reason!, /^bob's certificate \(serial [0-9a-f]{32}\) was revoked by Example Org$/);
+    assert.equal((await lastRefusal(2)).data?.reason, view.reason);
+  });
+
+  it('eve (a rogue CA of the same name): refused as not issued by Example Org; her RA, unable to verify the novice either, shows the refusal', async () => {
+    const view = await ended((await offer('eve')).id);
+    assert.match(view.reason!, /^the computer at localhost:24661 refused the offer: eve's certificate was not issued by Example Org, the organisation this computer takes offers from$/);
+    assert.match(String((await lastRefusal(3)).data?.reason), /^eve's certificate was not issued by Example Org/);
+  });
+
+  it('no certificate at all: refused before anything is read', async () => {
+    const socket = connect({ host: '127.0.0.1', port: PORTS[0], servername: 'offer.ra.invalid', ca: await readFile(file('ra-ca/ca.pem'), 'utf8'), checkServerIdentity: () => undefined });
+    const said = await new Promise<string>((resolve, reject) => {
+      let bytes = Buffer.alloc(0);
+      socket.on('data', (chunk: Buffer) => {
+        bytes = Buffer.concat([bytes, chunk]);
+        if (bytes.length >= 4 && bytes.length >= 4 + bytes.readUInt32BE(0)) resolve(bytes.subarray(5, 4 + bytes.readUInt32BE(0)).toString());
+      });
+      socket.on('error', reject);
+    });
+    socket.destroy();
+    assert.equal(JSON.parse(said).message, 'the helper showed no certificate: this computer takes offers only from helpers Example Org certified');
+    assert.match(String((await lastRefusal(4)).data?.reason), /^the helper showed no certificate/);
+  });
+
+  it('an expired CRL fails closed: alice is refused too until a new list is in place', async () => {
+    const ca = await CaFolder.open(file('ra-ca'));
+    const pair = { keyPem: await readFile(file('ra-ca/ca.key'), 'utf8'), certPem: ca.certPem };
+    const past = Date.now() - 3_600_000;
+    await rename(file('ra-ca/crl.pem'), file('crl-current.pem'));
+    await writeFile(file('ra-ca/crl.pem'), mintCrl(pair, { revoked: [], number: 9, thisUpdate: new Date(past - 3_600_000), nextUpdate: new Date(past) }));
+    try {
+      const view = await ended((await offer('alice')).id);
+        assert.equal(view.reason, "this computer's revocation list from Example Org is out of date, so it takes no offers until a new one is in place");
+      assert.equal((await lastRefusal(5)).data?.reason, "this computer's revocation list from Example Org is out of date, so it takes no offers until a new one is in place");
+    } finally {
+      await rename(file('crl-current.pem'), file('ra-ca/crl.pem'));
+    }
+  });
+
+  it('a computer whose policy takes no offers refuses, and says so', async () => {
+    const view = await ended((await offer('alice', `127.0.0.1:${PORTS[1]}`)).id);
+    assert.equal(view.reason, `the computer at 127.0.0.1:${PORTS[1]} refused the offer: this computer's policy takes no offers of help`);
+  });
+
+  it('ra offer: a refusal exits 1 with the reason; an accepted offer exits 0 once the novice said yes', async () => {
+    const refused = spawnSync(process.execPath, [RA_BIN, 'offer', `localhost:${PORTS[0]}`, '--identity', file('mallory.helper.pem')], { env: helper.env, encoding: 'utf8' });
+    assert.equal(refused.status, 1);
+    assert.match(refused.stderr, /^ra: the offer to localhost:24661 did not open a session: .*mallory \(groups: sales\) is not among/);
+    const cli = spawn(process.execPath, [RA_BIN, 'offer', `localhost:${PORTS[0]}`, '--identity', file('alice.helper.pem')], { env: helper.env });
+    let out = '';
+    cli.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const exited = new Promise<number | null>((r) => cli.once('exit', r));
+    try {
+      const { safetyCode } = await novice.answer('accept');
+      assert.equal(await exited, 0);
+      assert.ok(out.includes(safetyCode), out);
+    } finally {
+      cli.kill();
+    }
+  });
+});
