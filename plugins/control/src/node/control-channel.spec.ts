@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import type { InputSink } from '../common/api.js';
 import { quietLogger } from '@ra/kernel/testing';
 import { RecordingLink } from '@ra/plugin-session/testing';
-import type { SolicitedPolicy } from '@ra/plugin-session/api';
+import type { SessionInfo, SolicitedPolicy } from '@ra/plugin-session/api';
 import { ControlChannel } from './control-channel.js';
 import { ControlHub } from './control-hub.js';
 import { RecordingInputSink } from '../testing/recording-input-sink.js';
@@ -12,7 +12,7 @@ const sink = { id: 'x11', title: 'X11' } as InputSink;
 const novice = { id: 's1', invitationId: 't', role: 'novice' as const, peerName: 'Hank', localName: 'Nora' };
 
 describe('control: who may share control', () => {
-  function status(policy: SolicitedPolicy, allowControl: boolean, sinks: InputSink[] = [sink]) {
+  function status(policy: SolicitedPolicy, allowControl: boolean, sinks: InputSink[] = [sink], session: SessionInfo = novice) {
     const hub = new ControlHub();
     const channel = new ControlChannel({
       hub,
@@ -25,16 +25,53 @@ describe('control: who may share control', () => {
     });
     const link = new RecordingLink();
     const sent = link.sent as string[];
-    const end = channel.open(novice, link);
+    const end = channel.open(session, link);
     end.dispose();
     return JSON.parse(sent[0]).view.unavailable as string | undefined;
   }
+
+  const certified = { title: 'alice (helpdesk, Example Org)', org: 'Example Org', groups: ['helpdesk'], serial: '0a' };
+
+  it("in an offer's session, the offers policy decides, not the invitations' one", () => {
+    const offered = { ...novice, certified };
+    assert.equal(status({ ...SOLICITED, allowControl: false }, true, [sink], offered), undefined);
+    const watchOnly = { ...novice, certified: { ...certified, controlForbidden: "this computer's policy lets helpers who offer help only watch" } };
+    assert.equal(status(SOLICITED, true, [sink], watchOnly), "Nora's computer does not allow remote control: this computer's policy lets helpers who offer help only watch");
+    assert.match(status(SOLICITED, false, [sink], offered)!, /the setting "Allow this computer to be controlled remotely" is off/);
+  });
 
   it('offers control only when the policy, the setting and an input plugin all allow it', () => {
     assert.equal(status(SOLICITED, true), undefined);
     assert.equal(status({ ...SOLICITED, allowControl: false }, true), "the policy of Nora's computer does not allow remote control");
     assert.match(status(SOLICITED, false)!, /the setting "Allow this computer to be controlled remotely" is off/);
     assert.equal(status(SOLICITED, true, []), "Nora's computer has no input plugin enabled");
+  });
+
+  it('drops the pause before control for a helper the organisation certified, and keeps it for anyone else', async () => {
+    const yes = async (session: SessionInfo) => {
+      const hub = new ControlHub();
+      const channel = new ControlChannel({
+        hub,
+        logger: quietLogger,
+        policy: () => SOLICITED,
+        display: () => ':99',
+        settings: () => ({ allowControl: true, maxEventsPerSecond: 100 }),
+        sinks: () => [new RecordingInputSink()],
+        limits: () => ({ pauseMs: 60_000, periodMs: 0 }),
+      });
+      const end = channel.open(session, new RecordingLink());
+      end.receive(JSON.stringify({ t: 'request' }));
+      const answer = hub.routes.find((r) => r.id === 'control-answer')!;
+      try {
+        return ((await answer.handle({ params: { sessionId: session.id }, body: { grant: true } } as never)) as { phase: string }).phase;
+      } catch (e) {
+        return (e as Error).message;
+      } finally {
+        end.dispose();
+      }
+    };
+    assert.equal(await yes({ ...novice, certified }), 'shared');
+    assert.match(await yes(novice), /wait 60 s more before saying yes/, 'a Yes within the pause does not count yet');
   });
 
   it('answers a helper asking anyway with the reason, and shares nothing', async () => {

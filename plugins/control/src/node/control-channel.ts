@@ -41,7 +41,7 @@ export class ControlChannel implements SessionChannel {
       logger: this.deps.logger,
       maxEventsPerSecond: this.deps.settings().maxEventsPerSecond,
       publish: () => hub.changed(session.id),
-      limits: () => this.deps.limits(),
+      limits: () => this.limits(session),
       // The novice's Yes is on the shared desktop, where the helper in control could click it.
       granted: () => hub.withdrawOthers(session.id, `another helper was given control of ${session.localName}'s computer; ask again when it ends`),
     });
@@ -57,10 +57,17 @@ export class ControlChannel implements SessionChannel {
     };
   }
 
+  /** A helper the novice's organisation certified is no stranger: the pause that guards against scammers is not needed. */
+  private limits(session: SessionInfo): ControlLimits {
+    const limits = this.deps.limits();
+    return session.certified ? { ...limits, pauseMs: 0 } : limits;
+  }
+
   /** Why this computer will not share control now; the helper's button shows it. */
   private unavailable(session: SessionInfo): string | undefined {
-    const policy = this.deps.policy();
-    if (!policy.allowControl) return `the policy of ${session.localName}'s computer does not allow remote control`;
+    // An offer's control is the `offers` policy's to say; an invitation's, the `solicited` one's.
+    if (session.certified?.controlForbidden) return `${session.localName}'s computer does not allow remote control: ${session.certified.controlForbidden}`;
+    if (!session.certified && !this.deps.policy().allowControl) return `the policy of ${session.localName}'s computer does not allow remote control`;
     if (!this.deps.settings().allowControl)
       return `${session.localName}'s computer does not allow remote control: the setting "Allow this computer to be controlled remotely" is off`;
     if (!this.deps.display()) return `${session.localName}'s computer has no display to control`;
