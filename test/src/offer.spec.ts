@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { until } from '@ra/kernel/testing';
-import { generateOpsKeyPair, signDetached } from '@ra/kernel/node';
 import { CaFolder, mintCrl } from '@ra/plugin-offer/testing';
+import { exampleOrg } from './e2e/org-ca.js';
 import { RaProcess } from './e2e/ra-process.js';
 import { RA_BIN } from './fixtures.js';
 
@@ -39,34 +39,11 @@ describe('Offer Remote Assistance: the mutual-TLS matrix between two real RAs', 
   let novice: RaProcess;
   let helper: RaProcess;
   const file = (name: string) => join(folder, name);
-  const ra = (...args: string[]) => spawnSync(process.execPath, [RA_BIN, ...args], { cwd: folder, encoding: 'utf8', env: { ...process.env, RA_HOME: folder } });
 
   before(async () => {
     folder = await mkdtemp(join(tmpdir(), 'ra-offer-'));
-    for (const args of [
-      ['ca', 'init', '--org', 'Example Org'],
-      ['ca', 'issue-helper', 'alice', '--groups', 'helpdesk,tier2', '--hours', '8'],
-      ['ca', 'issue-helper', 'mallory', '--groups', 'sales'],
-      ['ca', 'issue-helper', 'bob', '--groups', 'helpdesk'],
-      ['ca', 'issue-machine', 'nora-pc', '--dns', 'localhost', '--ip', '127.0.0.1'],
-      // A rogue CA with the very same name: only its key differs.
-      ['ca', 'init', '--org', 'Example Org', '--ca', 'rogue'],
-      ['ca', 'issue-helper', 'eve', '--groups', 'helpdesk', '--ca', 'rogue'],
-    ]) {
-      const made = ra(...args);
-      assert.equal(made.status, 0, `ra ${args.join(' ')}: ${made.stderr}`);
-    }
-    const bob = (await CaFolder.open(file('ra-ca'))).list().find((i) => i.name === 'bob')!;
-    assert.equal(ra('ca', 'revoke', bob.serial).status, 0);
-    const crl = ra('ca', 'crl', '--hours', '48');
-    assert.match(crl.stdout, /^CRL 1 lists 1 revoked certificate; valid until/);
-    const { publicPem, privatePem } = generateOpsKeyPair();
-    const offers = { enabled: true, ca: file('ra-ca/ca.pem'), crl: file('ra-ca/crl.pem'), identity: file('nora-pc.machine.pem'), groups: ['helpdesk'] };
-    const policy = Buffer.from(JSON.stringify({ offers }));
-    await writeFile(file('policy.json'), policy);
-    await writeFile(file('policy.json.sig'), signDetached(privatePem, policy));
-    await writeFile(file('ops-key.pub'), publicPem);
-    novice = await RaProcess.start('offer-novice', { port: PORTS[0], env: { RA_POLICY: file('policy.json'), RA_OPS_KEY: file('ops-key.pub') } });
+    const env = await exampleOrg(folder);
+    novice = await RaProcess.start('offer-novice', { port: PORTS[0], env });
     // The helper's own RA takes no offers, but listens: an offer to it is refused by its policy.
     helper = await RaProcess.start('offer-helper', { port: PORTS[1], settings: { listenOnlyWhileInvited: false } });
   });

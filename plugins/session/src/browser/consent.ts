@@ -13,14 +13,16 @@ export function consentDialog(app: SessionApp, view: SessionView, others: readon
   const box = h(
     'div',
     { tabindex: '-1' },
-    h('h2', { id: 'ra-consent-title' }, `“${view.peerName}” wants to connect to your computer`),
+    h('h2', { id: 'ra-consent-title' }, view.certified ? `${view.peerName} offers to help you` : `“${view.peerName}” wants to connect to your computer`),
     h(
       'p',
       {},
       // A relayed helper's own address is the relay's to know: the page names the relay instead.
       view.path?.kind === 'relayed' ? 'They connect through the relay ' : 'They connect from ',
       h('strong', { id: 'ra-consent-address' }, view.peerAddress),
-      '. The name is only what they typed: accept only if you expect them.',
+      view.certified
+        ? `. ${view.certified.org} certified them as a helper (${view.certified.groups.join(', ')}); you did not invite them: accept only if you want their help now.`
+        : '. The name is only what they typed: accept only if you expect them.',
     ),
     h('p', {}, 'If you accept, they will see your screen. They cannot use your mouse or keyboard.'),
     connected.length > 0 && h('div', { class: 'ra-consent-others', id: 'ra-consent-others' }, ...connected.map((line) => h('p', {}, line))),

@@ -1,9 +1,9 @@
 import type { Disposable } from '@ra/kernel';
-import { pathText, type SessionView } from '../common/views.js';
+import { OFFER_SESSION, pathText, type SessionView } from '../common/views.js';
 import type { SessionApp } from './app.js';
 import { h } from './dom.js';
 import { sessionPanels, Toolbar } from './panels.js';
-import { endedText, STATE_TEXT } from './words.js';
+import { endedText, stateText } from './words.js';
 
 /**
  * The helper's console, one screen like XP's Expert console: a tab per session (and Home), then for the chosen
@@ -33,6 +33,7 @@ export class HelperConsole {
           label: label(s),
           state: s.state,
           reconnecting: s.reconnecting !== undefined,
+          text: stateText(s),
           session: s.id,
           selected: s.id === selected,
           onclick: () => this.app.select(s.id),
@@ -58,6 +59,7 @@ function tab(t: {
   label: string;
   state?: SessionView['state'];
   reconnecting?: boolean;
+  text?: string;
   session?: string;
   selected: boolean;
   onclick(): void;
@@ -67,7 +69,7 @@ function tab(t: {
     'button',
     { class: 'ra-tab-button', role: 'tab', 'aria-selected': String(t.selected), onclick: t.onclick },
     h('span', { class: 'ra-tab-name' }, t.label),
-    t.state && h('span', { class: 'ra-tab-state' }, t.reconnecting ? 'Reconnecting…' : STATE_TEXT[t.state]),
+    t.text && h('span', { class: 'ra-tab-state' }, t.text),
   );
   return h(
     'div',
@@ -125,7 +127,7 @@ class Desk implements Disposable {
 
   update(view: SessionView): void {
     this.element.dataset.state = view.state;
-    this.state.textContent = view.reconnecting ? 'Reconnecting…' : STATE_TEXT[view.state];
+    this.state.textContent = stateText(view);
     this.outage.hidden = !view.reconnecting;
     this.outage.textContent = view.reconnecting
       ? `The connection to ${view.peerName}'s computer was lost (${view.reconnecting.reason}). Reconnecting… the session goes on where it was.` +
@@ -167,7 +169,7 @@ class Desk implements Disposable {
         h('button', { class: 'ra-btn', id: 'ra-dismiss', onclick: () => this.app.dismiss(view.id) }, 'Dismiss'),
         h(
           'button',
-          { class: 'ra-btn secondary', onclick: () => (this.app.dismiss(view.id), this.app.select(undefined), this.app.show('help')) },
+          { class: 'ra-btn secondary', onclick: () => (this.app.dismiss(view.id), this.app.select(undefined), this.app.show(view.invitationId === OFFER_SESSION ? 'home' : 'help')) },
           'Connect again',
         ),
       ),
@@ -181,7 +183,7 @@ function waitingCard(view: SessionView): HTMLElement {
     view.state === 'awaiting-consent'
       ? `Waiting for ${view.peerName} to accept…`
       : view.state === 'verifying'
-        ? 'Checking the password…'
+        ? stateText(view)
         : `Connecting to ${view.peerName}'s computer…`;
   return h(
     'div',

@@ -1,4 +1,4 @@
-import type { SessionView } from '../common/views.js';
+import { OFFER_SESSION, type SessionView } from '../common/views.js';
 
 /** A session's state as one short word group; "Connected" only while it is open, never next to an end. */
 export const STATE_TEXT: Record<SessionView['state'], string> = {
@@ -8,6 +8,13 @@ export const STATE_TEXT: Record<SessionView['state'], string> = {
   open: 'Connected',
   ended: 'Ended',
 };
+
+/** The state in words, as the tab and the bar show it: an offer checks certificates, not a password. */
+export function stateText(view: Pick<SessionView, 'state' | 'reconnecting' | 'invitationId' | 'certified'>): string {
+  if (view.reconnecting) return 'Reconnecting…';
+  if (view.state === 'verifying' && (view.certified || view.invitationId === OFFER_SESSION)) return 'Checking certificates…';
+  return STATE_TEXT[view.state];
+}
 
 /** What each right lets the helper do, as the novice reads it; a scope RA does not know yet shows by its name. */
 const ABILITY: Record<string, string> = {

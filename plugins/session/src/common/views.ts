@@ -19,6 +19,9 @@ export interface SessionPath {
   readonly via: string;
 }
 
+/** The invitation id a helper's offer goes by, before and instead of an invitation. */
+export const OFFER_SESSION = 'offer';
+
 export interface SessionView {
   readonly id: string;
   readonly invitationId: string;

@@ -11,7 +11,7 @@ import { bytes, CONSENT_MS, HANDSHAKE_MS, PROTOCOL_VERSION, text } from './messa
 import type { SessionRegistry } from './registry.js';
 import { checkProof, resumeKeys, resumeProof, ResumeRefused, type ResumeKeys } from './resume.js';
 import type { Reconnect, Session } from './session.js';
-import type { EndedBy } from '../../common/views.js';
+import { OFFER_SESSION, type EndedBy } from '../../common/views.js';
 import { reachNovice, type Target } from './reach.js';
 
 /** What the helper takes from an invitation to reach the novice. */
@@ -59,8 +59,6 @@ export function connectToNovice(to: Destination, password: string, typedName: st
   return settle(session, run(session, to, password, helperName, deps), deps);
 }
 
-/** What a rendezvous names an offer by, and the helper's side of it by until the novice says its name. */
-export const OFFER = 'offer';
 
 /**
  * Offer Remote Assistance: the helper reaches the novice at `address` unasked, over mutual TLS with the
@@ -68,7 +66,7 @@ export const OFFER = 'offer';
  */
 export function offerHelp(address: string, identity: HelperIdentity & { readonly name: string }, deps: HelperDeps): Session {
   const helperName = identity.name;
-  const session = deps.registry.create(OFFER, 'helper', address, helperName, address);
+  const session = deps.registry.create(OFFER_SESSION, 'helper', address, helperName, address);
   return settle(session, offer(session, address, identity, helperName, deps), deps);
 }
 
@@ -89,7 +87,7 @@ function pinned(to: Destination): Target {
 
 async function offer(session: Session, address: string, identity: HelperIdentity, helperName: string, deps: HelperDeps): Promise<void> {
   const to: Target = {
-    invitationId: OFFER,
+    invitationId: OFFER_SESSION,
     noviceName: address,
     addresses: [address],
     // A direct path must reach the computer its certificate names; a relay's path was chosen by the relay's account.
