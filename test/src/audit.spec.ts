@@ -28,6 +28,7 @@ describe('the session log (ra.audit) on both sides of a real session', function 
   let novice: RaProcess;
   let helper: RaProcess;
   let session = '';
+  const lines = async (ra: RaProcess) => (await ra.api<Line[]>('GET', '/api/audit')).body;
 
   before(async () => {
     folder = await mkdtemp(join(tmpdir(), 'ra-audit-'));
@@ -45,6 +46,8 @@ describe('the session log (ra.audit) on both sides of a real session', function 
     ({ id: session } = await novice.answer());
     const helperSession = () => helper.api<{ id: string; state: string }[]>('GET', '/api/sessions').then((r) => r.body.find((s) => s.id !== wrong.body.id));
     await until(async () => (await helperSession())?.state === 'open', 20_000, 'the session never opened');
+    // The novice's checkpoint at her consent reaches the helper's log while the session runs.
+    await until(async () => (await lines(helper)).some((l) => l.event === 'audit.peer_checkpoint'), 10_000, "the novice's checkpoint never reached the helper");
     await helper.api('POST', `/api/sessions/${(await helperSession())!.id}/disconnect`);
     await until(async () => (await lines(novice)).some((l) => l.event === 'session.closed'), 20_000, 'no end in the log');
   });
@@ -54,7 +57,6 @@ describe('the session log (ra.audit) on both sides of a real session', function 
     await rm(folder, { recursive: true, force: true });
   });
 
-  const lines = async (ra: RaProcess) => (await ra.api<Line[]>('GET', '/api/audit')).body;
   const cli = (ra: RaProcess, ...args: string[]) => spawnSync(process.execPath, [RA_BIN, 'audit', ...args], { env: ra.env, encoding: 'utf8' });
 
   it("writes the novice's side: the invitation, the request, her consent, the session and who ended it", async () => {
@@ -70,6 +72,7 @@ describe('the session log (ra.audit) on both sides of a real session', function 
         'connect.requested',
         'session.opened',
         'connect.granted',
+        'audit.peer_checkpoint',
         'session.closed',
       ],
     );
@@ -89,14 +92,27 @@ describe('the session log (ra.audit) on both sides of a real session', function 
   it("writes the helper's side too", async () => {
     assert.deepEqual(
       (await lines(helper)).map((l) => l.event),
-      ['session.opened', 'session.closed'],
+      ['session.opened', 'audit.peer_checkpoint', 'session.closed'],
     );
+  });
+
+  it("keeps each side's signed checkpoint in the other's log: the novice's at her consent, the helper's as he hung up", async () => {
+    const origin = async (ra: RaProcess) => (await ra.api<{ origin: string }>('GET', '/api/audit/verify')).body.origin;
+    const [atNovice, atHelper] = [
+      (await lines(novice)).find((l) => l.event === 'audit.peer_checkpoint')!,
+      (await lines(helper)).find((l) => l.event === 'audit.peer_checkpoint')!,
+    ];
+    assert.equal(atNovice.data?.origin, await origin(helper));
+    assert.equal(atHelper.data?.origin, await origin(novice));
+    assert.equal(atHelper.data?.size, 8, "the novice's checkpoint at connect.granted, her 8th line");
+    assert.equal(atNovice.data?.size, 2, "the helper's log as he hung up: session.opened and the novice's checkpoint");
+    assert.match(String(atNovice.data?.note), /^ra\.audit\/[0-9a-f]{16}\n2\n/);
   });
 
   it('verifies whole with ra audit verify, and shows the log with ra audit show --session', async () => {
     const verified = cli(novice, 'verify');
     assert.equal(verified.status, 0, verified.stderr);
-    assert.match(verified.stdout, /^The session log is whole: 9 lines, [2-9] signed checkpoints \(key [0-9a-f]{16}\)\.\n$/);
+    assert.match(verified.stdout, /^The session log is whole: 10 lines, [2-9] signed checkpoints \(key [0-9a-f]{16}\)\.\n$/);
     const shown = cli(novice, 'show', '--session', session);
     assert.equal(shown.status, 0, shown.stderr);
     assert.match(shown.stdout, /connect\.granted +novice/);
@@ -111,7 +127,7 @@ describe('the session log (ra.audit) on both sides of a real session', function 
     assert.equal(verified.status, 1);
     assert.equal(
       verified.stderr,
-      'ra: the session log was tampered with or damaged: line 8: it is not what checkpoint 1 signed: the next line no longer follows it\n',
+      'ra: the session log was tampered with or damaged: line 8: it was changed after it was written: the next line no longer follows it\n',
     );
   });
 });

@@ -27,7 +27,10 @@ describe('end to end: a helpdesk offers help in the page, and the novice accepts
     await page.locator('#ra-offer-address').fill(`localhost:${roles.novice.port}`);
     await page.locator('#ra-offer-identity').setInputFiles(join(folder, 'mallory.helper.pem'));
     await page.locator('#ra-offer-send').click();
-    await page.getByText(/mallory \(groups: sales\) is not among the helpers this computer takes offers from/).first().waitFor();
+    await page
+      .getByText(/mallory \(groups: sales\) is not among the helpers this computer takes offers from/)
+      .first()
+      .waitFor();
     await snap(page, 'offer-01-helper-refused');
     await page.getByRole('button', { name: 'Connect again' }).click();
   });
@@ -41,7 +44,10 @@ describe('end to end: a helpdesk offers help in the page, and the novice accepts
     const title = novicePage.locator('#ra-consent-title');
     await title.waitFor();
     assert.equal(await title.textContent(), 'alice (helpdesk, Example Org) offers to help you');
-    assert.match((await novicePage.locator('.ra-dialog').textContent()) ?? '', /Example Org certified them as a helper \(helpdesk, tier2\); you did not invite them/);
+    assert.match(
+      (await novicePage.locator('.ra-dialog').textContent()) ?? '',
+      /Example Org certified them as a helper \(helpdesk, tier2\); you did not invite them/,
+    );
     const code = (await novicePage.locator('#ra-consent-code').textContent()) ?? '';
     assert.match(code, /^\d{3} \d{3}$/);
     await snap(novicePage, 'offer-03-novice-asked');

@@ -60,7 +60,11 @@ describe('Offer Remote Assistance: the mutual-TLS matrix between two real RAs', 
   };
   const ended = async (id: string) => {
     let view: View | undefined;
-    await until(async () => (view = (await helper.api<View[]>('GET', '/api/sessions')).body.find((s) => s.id === id))?.state === 'ended', 20_000, 'the offer never ended');
+    await until(
+      async () => (view = (await helper.api<View[]>('GET', '/api/sessions')).body.find((s) => s.id === id))?.state === 'ended',
+      20_000,
+      'the offer never ended',
+    );
     return view!;
   };
   const refusals = async () => (await novice.api<Line[]>('GET', '/api/audit')).body.filter((l) => l.event === 'offer.refused');
@@ -101,12 +105,21 @@ describe('Offer Remote Assistance: the mutual-TLS matrix between two real RAs', 
 
   it('eve (a rogue CA of the same name): refused as not issued by Example Org; her RA, unable to verify the novice either, shows the refusal', async () => {
     const view = await ended((await offer('eve')).id);
-    assert.match(view.reason!, /^the computer at localhost:24661 refused the offer: eve's certificate was not issued by Example Org, the organisation this computer takes offers from$/);
+    assert.match(
+      view.reason!,
+      /^the computer at localhost:24661 refused the offer: eve's certificate was not issued by Example Org, the organisation this computer takes offers from$/,
+    );
     assert.match(String((await lastRefusal(3)).data?.reason), /^eve's certificate was not issued by Example Org/);
   });
 
   it('no certificate at all: refused before anything is read', async () => {
-    const socket = connect({ host: '127.0.0.1', port: PORTS[0], servername: 'offer.ra.invalid', ca: await readFile(file('ra-ca/ca.pem'), 'utf8'), checkServerIdentity: () => undefined });
+    const socket = connect({
+      host: '127.0.0.1',
+      port: PORTS[0],
+      servername: 'offer.ra.invalid',
+      ca: await readFile(file('ra-ca/ca.pem'), 'utf8'),
+      checkServerIdentity: () => undefined,
+    });
     const said = await new Promise<string>((resolve, reject) => {
       let bytes = Buffer.alloc(0);
       socket.on('data', (chunk: Buffer) => {
@@ -128,8 +141,11 @@ describe('Offer Remote Assistance: the mutual-TLS matrix between two real RAs', 
     await writeFile(file('ra-ca/crl.pem'), mintCrl(pair, { revoked: [], number: 9, thisUpdate: new Date(past - 3_600_000), nextUpdate: new Date(past) }));
     try {
       const view = await ended((await offer('alice')).id);
-        assert.equal(view.reason, "this computer's revocation list from Example Org is out of date, so it takes no offers until a new one is in place");
-      assert.equal((await lastRefusal(5)).data?.reason, "this computer's revocation list from Example Org is out of date, so it takes no offers until a new one is in place");
+      assert.equal(view.reason, "this computer's revocation list from Example Org is out of date, so it takes no offers until a new one is in place");
+      assert.equal(
+        (await lastRefusal(5)).data?.reason,
+        "this computer's revocation list from Example Org is out of date, so it takes no offers until a new one is in place",
+      );
     } finally {
       await rename(file('crl-current.pem'), file('ra-ca/crl.pem'));
     }
@@ -141,7 +157,10 @@ describe('Offer Remote Assistance: the mutual-TLS matrix between two real RAs', 
   });
 
   it('ra offer: a refusal exits 1 with the reason; an accepted offer exits 0 once the novice said yes', async () => {
-    const refused = spawnSync(process.execPath, [RA_BIN, 'offer', `localhost:${PORTS[0]}`, '--identity', file('mallory.helper.pem')], { env: helper.env, encoding: 'utf8' });
+    const refused = spawnSync(process.execPath, [RA_BIN, 'offer', `localhost:${PORTS[0]}`, '--identity', file('mallory.helper.pem')], {
+      env: helper.env,
+      encoding: 'utf8',
+    });
     assert.equal(refused.status, 1);
     assert.match(refused.stderr, /^ra: the offer to localhost:24661 did not open a session: .*mallory \(groups: sales\) is not among/);
     const cli = spawn(process.execPath, [RA_BIN, 'offer', `localhost:${PORTS[0]}`, '--identity', file('alice.helper.pem')], { env: helper.env });

@@ -32,7 +32,9 @@ export async function exampleOrg(folder: string, offers: Record<string, unknown>
   const { publicPem, privatePem } = generateOpsKeyPair();
   const at = (name: string) => join(folder, name);
   const policy = Buffer.from(
-    JSON.stringify({ offers: { enabled: true, ca: at('ra-ca/ca.pem'), crl: at('ra-ca/crl.pem'), identity: at('nora-pc.machine.pem'), groups: ['helpdesk'], ...offers } }),
+    JSON.stringify({
+      offers: { enabled: true, ca: at('ra-ca/ca.pem'), crl: at('ra-ca/crl.pem'), identity: at('nora-pc.machine.pem'), groups: ['helpdesk'], ...offers },
+    }),
   );
   await writeFile(at('policy.json'), policy);
   await writeFile(at('policy.json.sig'), signDetached(privatePem, policy));

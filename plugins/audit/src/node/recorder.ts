@@ -1,10 +1,19 @@
-import { RateLimit, type Disposable, type Logger } from '@ra/kernel';
-import type { ConsentEvent, SessionHooks, SessionInfo } from '@ra/plugin-session/api';
+import { RateLimit, type Disposable, type Limit, type Logger } from '@ra/kernel';
+import type { ConsentEvent, SessionHooks, SessionInfo, SessionNote } from '@ra/plugin-session/api';
 import type { AuditLog } from './log/audit-log.js';
 import type { AuditEvent } from './log/line.js';
 
 /** Lines a minute about connections not yet proven (attempts, refusals); the rest are counted, not written. */
 export const MAX_STRANGER_LINES = 120;
+
+export interface RecorderOptions {
+  /** Whether chat text goes in the log: the `audit.messages` policy or the user's setting says `text`. */
+  readonly keepText?: () => boolean;
+  /** Hears each checkpoint signed for a session's event, which the peer is sent. */
+  readonly signed?: (sessionId: string, note: string) => void;
+  readonly limit?: Limit;
+  readonly now?: () => number;
+}
 
 /**
  * What the session flows tell the log, a line each: invitations made, sent and run out; connection attempts and
@@ -18,13 +27,17 @@ export class Recorder {
   /** Lines about strangers left out since the last one written; the next written says how many. */
   private unwritten = 0;
 
+  private readonly keepText: () => boolean;
+  private readonly signed: (sessionId: string, note: string) => void;
+
   constructor(
     private readonly log: AuditLog,
     private readonly logger: Logger,
-    limit = { max: MAX_STRANGER_LINES, windowMs: 60_000 },
-    now?: () => number,
+    options: RecorderOptions = {},
   ) {
-    this.strangers = new RateLimit(limit, now);
+    this.strangers = new RateLimit(options.limit ?? { max: MAX_STRANGER_LINES, windowMs: 60_000 }, options.now);
+    this.keepText = options.keepText ?? (() => false);
+    this.signed = options.signed ?? (() => undefined);
   }
 
   listen(hooks: SessionHooks): Disposable[] {
@@ -63,6 +76,7 @@ export class Recorder {
       hooks.consentRequested.tap((c) => this.consent(c, 'requested')),
       hooks.consentGranted.tap((c) => this.consent(c, 'granted')),
       hooks.consentRevoked.tap((c) => this.consent(c, 'ended')),
+      hooks.sessionNote.tap((n) => this.note(n)),
     ];
   }
 
@@ -70,6 +84,17 @@ export class Recorder {
     // The novice grants and takes back; the helper (or the side that asks) requests.
     const role = step === 'requested' ? (session.role === 'novice' ? 'helper' : 'novice') : 'novice';
     this.write({ ...this.about(session), event: `${scope}.${step}`, actor: { role }, data: reason ? { reason } : undefined }, step !== 'requested');
+  }
+
+  /**
+   * A channel's note (`chat.sent`, `chat.received`): who did it, and its data. What was said (`text`) is kept only when
+   * the policy or the user asks; otherwise only its length, so the log says a message was sent and not what it said.
+   */
+  private note({ session, channel, event, data }: SessionNote): void {
+    const { text, ...rest } = data;
+    const said = typeof text !== 'string' ? {} : this.keepText() ? { text } : { chars: [...text].length };
+    const role = event === 'received' ? (session.role === 'novice' ? 'helper' : 'novice') : session.role;
+    this.write({ ...this.about(session), event: `${channel}.${event}`, actor: { role }, data: { ...rest, ...said } });
   }
 
   private about(s: SessionInfo): Pick<AuditEvent, 'session' | 'peer'> {
@@ -86,8 +111,9 @@ export class Recorder {
   }
 
   /** A line, and a checkpoint after it where asked; the disk refusing is said in RA's log, the event kept for later. */
-  private write(event: AuditEvent, checkpoint = false): void {
-    const done = checkpoint ? this.log.append(event).then(() => this.log.checkpoint()) : this.log.append(event);
+  write(event: AuditEvent, checkpoint = false): void {
+    const appended = this.log.append(event);
+    const done = checkpoint ? appended.then(() => this.log.checkpoint()).then((note) => event.session && this.signed(event.session, note)) : appended;
     done.catch((e: Error) => this.logger.warn(`ra.audit: ${e.message}`));
   }
 }

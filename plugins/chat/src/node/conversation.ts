@@ -42,6 +42,7 @@ export class Conversation implements ChannelEndpoint {
     const id = randomUUID();
     // Sent before it is kept: a message the peer never got must not show on this side.
     this.link.send(encodeMessage({ id, text: text as string }));
+    this.link.note('sent', { text: text as string });
     return this.record(id, this.session.localName, this.session.role, text as string);
   }
 
@@ -54,6 +55,7 @@ export class Conversation implements ChannelEndpoint {
       const { id, text } = decodeMessage(payload);
       if (this.ids.has(id)) throw new Error(`a message with the id ${id}, which is already taken`);
       this.record(id, this.session.peerName, peerOf(this.session.role), text);
+      this.link.note('received', { text });
     } catch (e) {
       this.logger.warn(`chat in session ${this.session.id}: dropped ${(e as Error).message} from ${this.session.peerName}`);
     }

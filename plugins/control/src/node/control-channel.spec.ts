@@ -35,8 +35,11 @@ describe('control: who may share control', () => {
   it("in an offer's session, the offers policy decides, not the invitations' one", () => {
     const offered = { ...novice, certified };
     assert.equal(status({ ...SOLICITED, allowControl: false }, true, [sink], offered), undefined);
-    const watchOnly = { ...novice, certified: { ...certified, controlForbidden: "this computer's policy lets helpers who offer help only watch" } };
-    assert.equal(status(SOLICITED, true, [sink], watchOnly), "Nora's computer does not allow remote control: this computer's policy lets helpers who offer help only watch");
+    const watchOnly = { ...novice, certified: { ...certified, controlForbidden: 'helpers who offer help may only watch this computer' } };
+    assert.equal(
+      status(SOLICITED, true, [sink], watchOnly),
+      "Nora's computer does not allow remote control: helpers who offer help may only watch this computer",
+    );
     assert.match(status(SOLICITED, false, [sink], offered)!, /the setting "Allow this computer to be controlled remotely" is off/);
   });
 
@@ -114,6 +117,7 @@ describe('control: who may share control', () => {
         toPage() {},
         close() {},
         consent() {},
+        note() {},
         buffered: 0,
         onDrain: () => ({ dispose() {} }),
       };
@@ -158,7 +162,7 @@ describe('control: who may share control', () => {
       sinks: () => [sink],
       limits: () => ({ pauseMs: 0, periodMs: 0 }),
     });
-    const link = { send() {}, toPage() {}, close() {}, consent() {}, buffered: 0, onDrain: () => ({ dispose() {} }) };
+    const link = { send() {}, toPage() {}, close() {}, consent() {}, note() {}, buffered: 0, onDrain: () => ({ dispose() {} }) };
     const end = channel.open({ ...novice, role: 'helper' }, link);
     end.receive(JSON.stringify({ t: 'status', view: { phase: 'shared', dropped: 0 } }));
     for (let i = 0; i < 5000; i++) end.receive(i % 2 ? 'not json' : '{"t":"status"}');
@@ -185,6 +189,7 @@ describe('control: who may share control', () => {
       toPage() {},
       close() {},
       consent: (step: string, why?: string) => void consents.push([step, why]),
+      note() {},
       buffered: 0,
       onDrain: () => ({ dispose() {} }),
     };

@@ -19,7 +19,15 @@ describe('control: the guards against scammers, on a controllable clock', () => 
     const consents: string[] = [];
     const control = new NoviceControl(
       session,
-      { send: (p) => sent.push(String(p)), toPage() {}, close() {}, consent: (step) => consents.push(step), buffered: 0, onDrain: () => ({ dispose() {} }) },
+      {
+        send: (p) => sent.push(String(p)),
+        toPage() {},
+        close() {},
+        consent: (step) => consents.push(step),
+        note() {},
+        buffered: 0,
+        onDrain: () => ({ dispose() {} }),
+      },
       {
         unavailable,
         sink: () => new RecordingInputSink(),

@@ -5,7 +5,7 @@ import { RecordingInputSink, type Injection, type RecordedTarget, type RecordedW
 import { NoviceControl } from './novice-control.js';
 
 const session = { id: 's1', invitationId: 't1', role: 'novice' as const, peerName: 'Hank', localName: 'Nora' };
-const link = { send() {}, toPage() {}, close() {}, consent() {}, buffered: 0, onDrain: () => ({ dispose() {} }) };
+const link = { send() {}, toPage() {}, close() {}, consent() {}, note() {}, buffered: 0, onDrain: () => ({ dispose() {} }) };
 
 /** What the novice, the helper, the display and the sink's start-up can do, in any order. */
 type Step =

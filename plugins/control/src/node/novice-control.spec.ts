@@ -12,7 +12,7 @@ function novice(options: { unavailable?: () => string | undefined; onInject?: ()
   const sink = new RecordingInputSink({ manual: options.manual, onInject: options.onInject });
   const control = new NoviceControl(
     session,
-    { send: (p) => sent.push(String(p)), toPage() {}, close() {}, consent() {}, buffered: 0, onDrain: () => ({ dispose() {} }) },
+    { send: (p) => sent.push(String(p)), toPage() {}, close() {}, consent() {}, note() {}, buffered: 0, onDrain: () => ({ dispose() {} }) },
     {
       unavailable: options.unavailable ?? (() => undefined),
       sink: () => sink,

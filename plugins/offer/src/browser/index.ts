@@ -15,7 +15,12 @@ function offerPanel(workbench: Workbench): HomePanel {
     title: 'Offer help',
     order: 20,
     render(host: HTMLElement): Disposable {
-      const address = h('input', { name: 'address', id: 'ra-offer-address', maxlength: '255', placeholder: 'nora-pc.example.org, 192.0.2.4:3389 or messenger://nora@msg.example.org' });
+      const address = h('input', {
+        name: 'address',
+        id: 'ra-offer-address',
+        maxlength: '255',
+        placeholder: 'nora-pc.example.org, 192.0.2.4:3389 or messenger://nora@msg.example.org',
+      });
       const identity = h('input', { type: 'file', id: 'ra-offer-identity', accept: '.pem,.crt,text/plain' });
       const status = h('div', { id: 'ra-offer-status', 'aria-live': 'polite' });
       const send = h('button', { class: 'ra-btn', type: 'submit', id: 'ra-offer-send' }, 'Offer help');

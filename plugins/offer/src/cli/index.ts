@@ -45,7 +45,9 @@ export default defineCommands({
       if (!dns.length && !ips.length) throw new UsageError('ra ca issue-machine needs --dns NAMES or --ip ADDRESSES: the names helpers reach the computer by');
       const issued = await ca.issueMachine({ name, dns, ips, days: number(ctx, 'days', 60, MAX_MACHINE_DAYS) });
       const out = await save(ctx, `${name}.machine.pem`, `RA computer certificate for ${name} (${[...dns, ...ips].join(', ')}; ${ca.org})`, issued, ca.certPem);
-      return ctx.print(`Issued ${name} a computer certificate (serial ${issued.serial}), valid until ${ctx.localTime(issued.notAfter.toISOString())}: ${out}; the policy's offers.identity names it`);
+      return ctx.print(
+        `Issued ${name} a computer certificate (serial ${issued.serial}), valid until ${ctx.localTime(issued.notAfter.toISOString())}: ${out}; the policy's offers.identity names it`,
+      );
     }
     if (verb === 'revoke') {
       const { name, kind, already } = await ca.revoke(one('serial'));
@@ -59,7 +61,9 @@ export default defineCommands({
         `CRL ${crl.number} lists ${crl.revoked} revoked certificate${crl.revoked === 1 ? '' : 's'}; valid until ${ctx.localTime(crl.nextUpdate.toISOString())}, after which novices refuse every offer until a newer one is in place: ${out ? resolve(ctx.cwd, out) : `${dir}/crl.pem`}`,
       );
     }
-    const rows = ca.list().map((i) => [i.serial, i.kind, i.name, ctx.localTime(i.notAfter), i.revoked ? 'revoked' : Date.parse(i.notAfter) < Date.now() ? 'expired' : 'valid']);
+    const rows = ca
+      .list()
+      .map((i) => [i.serial, i.kind, i.name, ctx.localTime(i.notAfter), i.revoked ? 'revoked' : Date.parse(i.notAfter) < Date.now() ? 'expired' : 'valid']);
     if (ctx.json) return ctx.printJson(ca.list());
     ctx.print(rows.length ? ctx.table([['Serial', 'Kind', 'Name', 'Valid until', 'State'], ...rows]) : 'This CA has issued nothing yet.');
   },

@@ -11,7 +11,7 @@ export interface OffersPolicy {
   readonly helpers: readonly string[];
   /** …or by a group their certificate lists. */
   readonly groups: readonly string[];
-  /** `ask`: a helper who offered may ask for control, as an invited one; `view-only`: they only watch. */
+  /** `ask`: a helper who offered may ask for control, as an invited one; `view-only`: they only watch. The setting of that name reads it. */
   readonly control: 'ask' | 'view-only';
   /** Always true: the novice accepts every offer. The policy says so, and cannot say otherwise. */
   readonly requireConsent: true;

@@ -20,15 +20,20 @@ export class OfferDesk implements OfferAuthority {
   private ca?: X509Certificate;
   private org = 'your organisation';
 
-  constructor(private readonly policy: () => OffersPolicy) {}
+  constructor(
+    private readonly policy: () => OffersPolicy,
+    /** The novice's settings, within the policy: offers turned off, or helpers who offer only watching. */
+    private readonly settings: () => Readonly<Record<string, unknown>>,
+  ) {}
 
   welcome(): boolean {
-    return this.policy().enabled;
+    return this.policy().enabled && this.settings().acceptOffers !== false;
   }
 
   async noviceTls(): Promise<OfferTls> {
     const p = this.policy();
     if (!p.enabled) throw new Error("this computer's policy takes no offers of help");
+    if (this.settings().acceptOffers === false) throw new Error('the person at this computer turned offers of help off');
     if (!p.helpers.length && !p.groups.length) throw new Error("this computer's policy names no helpers or groups to take offers from");
     const [caPem, crlPem, bundle] = await Promise.all([
       read(p.ca, 'the organisation CA', 'offers.ca'),
@@ -48,8 +53,10 @@ export class OfferDesk implements OfferAuthority {
     // OpenSSL looks for a CRL by the issuer's name before it checks the signature: a rogue CA of the same name lacks one.
     const foreign = error === 'UNABLE_TO_GET_CRL' && this.ca && !certificate.verify(this.ca.publicKey);
     if (error) throw new Error(refusal(foreign ? 'CERT_SIGNATURE_FAILURE' : error, name, certificate, org));
-    if (!certificate.keyUsage?.includes(CLIENT_AUTH)) throw new Error(`${name}'s certificate is not a helper certificate (it is not for client authentication)`);
-    if (!certificate.subjectAltName?.split(', ').includes(`URI:${HELPER_URN}${name}`)) throw new Error(`${name}'s certificate does not name them as a helper (${HELPER_URN}${name})`);
+    if (!certificate.keyUsage?.includes(CLIENT_AUTH))
+      throw new Error(`${name}'s certificate is not a helper certificate (it is not for client authentication)`);
+    if (!certificate.subjectAltName?.split(', ').includes(`URI:${HELPER_URN}${name}`))
+      throw new Error(`${name}'s certificate does not name them as a helper (${HELPER_URN}${name})`);
     // OpenSSL verified the chain above: the DER forge reads now is the CA's own words.
     const groups = readGroups(certificate.raw);
     const p = this.policy();
@@ -63,7 +70,7 @@ export class OfferDesk implements OfferAuthority {
       org,
       groups,
       serial: certificate.serialNumber.toLowerCase(),
-      ...(p.control === 'view-only' && { controlForbidden: "this computer's policy lets helpers who offer help only watch" }),
+      ...(this.settings().control === 'view-only' && { controlForbidden: 'helpers who offer help may only watch this computer' }),
     };
   }
 }

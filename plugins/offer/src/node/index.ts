@@ -11,8 +11,15 @@ export default definePlugin<PluginContext>({
     bind(OfferAuthority)
       .toDynamicValue((c) => {
         const ctx = c.get<PluginContext>(PluginContext);
-        return new OfferDesk(() => ctx.get(PolicyService).section<OffersPolicy>(OFFERS_SECTION));
+        return new OfferDesk(
+          () => ctx.get(PolicyService).section<OffersPolicy>(OFFERS_SECTION),
+          () => ctx.settings,
+        );
       })
       .inSingletonScope();
   }),
+  activate(ctx) {
+    // Read as each offer comes: a change applies to the next one, without a restart.
+    ctx.onDidChangeSettings(() => undefined);
+  },
 });

@@ -12,7 +12,8 @@ export function readMachineIdentity(bundle: string, caPem: string): { keyPem: st
   const blocks = [...bundle.matchAll(BLOCK)].map((m) => ({ type: m[1]!, pem: m[0] }));
   const keyPem = blocks.find((b) => b.type.endsWith('PRIVATE KEY'))?.pem;
   const certPem = blocks.find((b) => b.type === 'CERTIFICATE')?.pem;
-  if (!keyPem || !certPem) throw new Error("this computer's certificate file (offers.identity) needs its key and its certificate, as ra ca issue-machine writes them");
+  if (!keyPem || !certPem)
+    throw new Error("this computer's certificate file (offers.identity) needs its key and its certificate, as ra ca issue-machine writes them");
   let ca: X509Certificate;
   let certificate: X509Certificate;
   try {
@@ -24,6 +25,7 @@ export function readMachineIdentity(bundle: string, caPem: string): { keyPem: st
   }
   if (!ca.ca) throw new Error('the organisation CA the policy names (offers.ca) is not a CA certificate');
   if (!certificate.verify(ca.publicKey)) throw new Error("this computer's certificate (offers.identity) was not issued by the organisation CA (offers.ca)");
-  if (Date.parse(certificate.validTo) <= Date.now()) throw new Error(`this computer's certificate expired on ${certificate.validTo}; ask the administrators for a new one`);
+  if (Date.parse(certificate.validTo) <= Date.now())
+    throw new Error(`this computer's certificate expired on ${certificate.validTo}; ask the administrators for a new one`);
   return { keyPem, certPem, ca };
 }

@@ -169,7 +169,10 @@ class Desk implements Disposable {
         h('button', { class: 'ra-btn', id: 'ra-dismiss', onclick: () => this.app.dismiss(view.id) }, 'Dismiss'),
         h(
           'button',
-          { class: 'ra-btn secondary', onclick: () => (this.app.dismiss(view.id), this.app.select(undefined), this.app.show(view.invitationId === OFFER_SESSION ? 'home' : 'help')) },
+          {
+            class: 'ra-btn secondary',
+            onclick: () => (this.app.dismiss(view.id), this.app.select(undefined), this.app.show(view.invitationId === OFFER_SESSION ? 'home' : 'help')),
+          },
           'Connect again',
         ),
       ),

@@ -43,7 +43,12 @@ export interface ChannelLink {
   close(reason: string): void;
   /** Tells the session the novice was asked, said yes, or took it back; it fires the consent hooks with the channel's scope. */
   consent(step: ConsentStep, reason?: string): void;
+  /** Tells the session's record what happened on this channel (a chat message sent or received); the `sessionNote` hook carries it. */
+  note(event: string, data?: NoteData): void;
 }
+
+/** What a note says beside its event: plain values, which a session log keeps or leaves out as its policy says. */
+export type NoteData = Readonly<Record<string, string | number | boolean>>;
 
 /** The inbound half: the session hands each frame of this channel to `receive`, which never throws on a peer's frame. */
 export interface ChannelEndpoint extends Disposable {
@@ -61,6 +66,8 @@ export interface ChannelEndpoint extends Disposable {
    * sent meanwhile are kept and arrive after the resume; a consent still granted after this is taken back.
    */
   pathLost?(reason: string): void;
+  /** This side is ending the session: a frame sent now still reaches the peer, just before the goodbye. */
+  ending?(): void;
 }
 
 /** A named stream inside a session: chat, control, file transfer, voice. */

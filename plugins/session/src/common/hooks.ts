@@ -1,5 +1,5 @@
 import type { PluginHook, PluginHooks } from '@ra/kernel';
-import type { DeliveryReceipt, InvitationEnvelope, InvitationRecord, SessionInfo } from './api.js';
+import type { DeliveryReceipt, InvitationEnvelope, InvitationRecord, NoteData, SessionInfo } from './api.js';
 
 /** An invitation on its way out. A tap may change it, or set `veto` to stop the send with a reason; a veto is final. */
 export interface OutgoingInvitation {
@@ -26,6 +26,14 @@ export interface HelperRefused {
   /** What the helper said, when it got that far. */
   readonly invitationId?: string;
   readonly helperName?: string;
+}
+
+/** Something a channel told the session's record: `chat` `sent` a message, with what `data` says. */
+export interface SessionNote {
+  readonly session: SessionInfo;
+  readonly channel: string;
+  readonly event: string;
+  readonly data: NoteData;
 }
 
 export interface SessionEnd {
@@ -77,6 +85,7 @@ export interface SessionHooks {
   readonly consentRequested: PluginHook<[ConsentEvent]>;
   readonly consentGranted: PluginHook<[ConsentEvent]>;
   readonly consentRevoked: PluginHook<[ConsentEvent]>;
+  readonly sessionNote: PluginHook<[SessionNote]>;
   readonly routeOpened: PluginHook<[RouteOpened], RouteOpened>;
   readonly routeClosed: PluginHook<[RouteClosed]>;
 }
@@ -93,6 +102,7 @@ const NAMES: readonly (keyof SessionHooks)[] = [
   'consentRequested',
   'consentGranted',
   'consentRevoked',
+  'sessionNote',
   'routeOpened',
   'routeClosed',
 ];

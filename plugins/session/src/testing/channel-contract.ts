@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ChannelEndpoint, ChannelLink, ConsentStep, SessionChannel, SessionInfo } from '../common/api.js';
+import type { ChannelEndpoint, ChannelLink, ConsentStep, NoteData, SessionChannel, SessionInfo } from '../common/api.js';
 import type { Disposable, Role } from '@ra/kernel';
 import { checkIdAndTitle, describeContract, type Contract, type Fixture } from '@ra/kernel/testing';
 
@@ -20,6 +20,7 @@ export class RecordingLink implements ChannelLink {
   /** What the channel handed this side's pages. */
   readonly paged: (Uint8Array | string)[] = [];
   readonly consents: { step: ConsentStep; reason?: string }[] = [];
+  readonly notes: { event: string; data?: NoteData }[] = [];
   closed?: string;
   /** What the connection holds unsent: a test sets it to stall the link, then calls `drain()`. */
   buffered = 0;
@@ -46,6 +47,9 @@ export class RecordingLink implements ChannelLink {
   }
   consent(step: ConsentStep, reason?: string): void {
     this.consents.push(reason === undefined ? { step } : { step, reason });
+  }
+  note(event: string, data?: NoteData): void {
+    this.notes.push(data === undefined ? { event } : { event, data });
   }
 }
 

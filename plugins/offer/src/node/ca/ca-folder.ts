@@ -35,7 +35,12 @@ export class CaFolder {
 
   static async init(dir: string, org: string): Promise<CaFolder> {
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    if (await readFile(join(dir, 'ca.key')).then(() => true, (e) => !isMissing(e)))
+    if (
+      await readFile(join(dir, 'ca.key')).then(
+        () => true,
+        (e) => !isMissing(e),
+      )
+    )
       throw new Error(`${dir} already holds a CA; it was left as it is (remove the folder first to make a new one)`);
     const pair = await mintCa(org);
     const folder = new CaFolder(dir, pair, { org, crlNumber: 0, issued: [], revoked: [] });

@@ -33,7 +33,11 @@ const HOUR = 3_600_000;
 
 /** RSA keys (forge signs X.509 with RSA only), made by OpenSSL: 3072 bits for the CA, 2048 for leaves. */
 async function rsaKey(bits: number): Promise<forge.pki.rsa.PrivateKey> {
-  const { privateKey } = await promisify(generateKeyPair)('rsa', { modulusLength: bits, privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+  const { privateKey } = await promisify(generateKeyPair)('rsa', {
+    modulusLength: bits,
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  });
   return pki.privateKeyFromPem(privateKey) as forge.pki.rsa.PrivateKey;
 }
 
@@ -92,20 +96,27 @@ export async function mintHelper(ca: KeyPair, request: HelperRequest): Promise<I
   );
   const altNames: { type: number; value: string }[] = [{ type: 6, value: HELPER_URN + request.name }];
   if (request.email) altNames.push({ type: 1, value: request.email });
-  return leaf(ca, request.hours * HOUR, [...(request.groups[0] ? [{ shortName: 'OU', value: request.groups[0] }] : []), { name: 'commonName', value: request.name }], [
-    { name: 'extKeyUsage', clientAuth: true },
-    { name: 'subjectAltName', altNames },
-    { id: GROUPS_OID, critical: false, value: groups },
-  ]);
+  return leaf(
+    ca,
+    request.hours * HOUR,
+    [...(request.groups[0] ? [{ shortName: 'OU', value: request.groups[0] }] : []), { name: 'commonName', value: request.name }],
+    [
+      { name: 'extKeyUsage', clientAuth: true },
+      { name: 'subjectAltName', altNames },
+      { id: GROUPS_OID, critical: false, value: groups },
+    ],
+  );
 }
 
 /** A novice machine's server certificate, for the names and addresses helpers reach it by. */
 export async function mintMachine(ca: KeyPair, request: MachineRequest): Promise<Issued> {
   const altNames = [...request.dns.map((value) => ({ type: 2, value })), ...request.ips.map((ip) => ({ type: 7, ip }))];
-  return leaf(ca, request.days * 24 * HOUR, [{ name: 'commonName', value: request.name }], [
-    { name: 'extKeyUsage', serverAuth: true },
-    ...(altNames.length ? [{ name: 'subjectAltName', altNames }] : []),
-  ]);
+  return leaf(
+    ca,
+    request.days * 24 * HOUR,
+    [{ name: 'commonName', value: request.name }],
+    [{ name: 'extKeyUsage', serverAuth: true }, ...(altNames.length ? [{ name: 'subjectAltName', altNames }] : [])],
+  );
 }
 
 async function leaf(ca: KeyPair, lifetimeMs: number, subject: forge.pki.CertificateField[], extensions: object[]): Promise<Issued> {

@@ -59,7 +59,6 @@ export function connectToNovice(to: Destination, password: string, typedName: st
   return settle(session, run(session, to, password, helperName, deps), deps);
 }
 
-
 /**
  * Offer Remote Assistance: the helper reaches the novice at `address` unasked, over mutual TLS with the
  * certificate their organisation gave them, and waits for Accept. Returns at once, like an invitation.
@@ -91,7 +90,8 @@ async function offer(session: Session, address: string, identity: HelperIdentity
     noviceName: address,
     addresses: [address],
     // A direct path must reach the computer its certificate names; a relay's path was chosen by the relay's account.
-    secure: (raw, label, at, path, ms, signal) => connectCertified(raw, label, path.kind === 'direct' ? parseAddress(at).host : undefined, identity, ms, signal),
+    secure: (raw, label, at, path, ms, signal) =>
+      connectCertified(raw, label, path.kind === 'direct' ? parseAddress(at).host : undefined, identity, ms, signal),
   };
   const { socket, path } = await reachNovice(to, deps.routes(), { connectMs: CONNECT_MS, kinds: deps.kinds?.() ?? ['direct', 'relayed'] });
   const wire = new Wire(socket, { peer: 'novice', holdAfter: 'consent', timing: deps.timing });

@@ -11,7 +11,8 @@ const BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]+?-----END \1-----/g;
  * Checked here with OpenSSL (Node's crypto) so a wrong file is named before anything connects.
  */
 export function readHelperIdentity(bundle: string): HelperIdentity & { readonly name: string } {
-  if (bundle.length > MAX_IDENTITY_CHARS) throw new Error(`the certificate file is over ${MAX_IDENTITY_CHARS / 1024} KiB: it is not one ra ca issue-helper wrote`);
+  if (bundle.length > MAX_IDENTITY_CHARS)
+    throw new Error(`the certificate file is over ${MAX_IDENTITY_CHARS / 1024} KiB: it is not one ra ca issue-helper wrote`);
   const blocks = [...bundle.matchAll(BLOCK)].map((m) => ({ type: m[1]!, pem: m[0] }));
   const keyPem = blocks.find((b) => b.type.endsWith('PRIVATE KEY'))?.pem;
   if (!keyPem) throw new Error('the certificate file holds no private key: give the file ra ca issue-helper wrote');
@@ -32,7 +33,8 @@ export function readHelperIdentity(bundle: string): HelperIdentity & { readonly 
     throw new Error(`the certificate file's private key cannot be read: ${(e as Error).message}`);
   }
   if (!leaf.x509.checkPrivateKey(key)) throw new Error("the certificate file's private key is not the certificate's");
-  if (!leaf.x509.verify(ca.x509.publicKey)) throw new Error(`the helper certificate was not issued by the CA in the file (${ca.x509.subject.replace(/\n/g, ', ')})`);
+  if (!leaf.x509.verify(ca.x509.publicKey))
+    throw new Error(`the helper certificate was not issued by the CA in the file (${ca.x509.subject.replace(/\n/g, ', ')})`);
   const now = Date.now();
   if (Date.parse(leaf.x509.validTo) <= now) throw new Error(`your helper certificate expired on ${leaf.x509.validTo}; ask your organisation for a new one`);
   if (Date.parse(leaf.x509.validFrom) > now) throw new Error(`your helper certificate is valid only from ${leaf.x509.validFrom}`);

@@ -94,7 +94,9 @@ export async function admitHelper(raw: Duplex, from: string, kind: PathKind, dep
     const message = known ? (e as Error).message : `internal error: ${(e as Error).message}`;
     deps.logger[e instanceof Refusal ? 'info' : 'warn'](`refused a helper from ${from}: ${message}`);
     wire.close(message, { t: 'refused', message });
-    await deps.hooks.helperRefused.call({ from, reason: message, kind: accepted.offer ? 'offer' : 'solicited', ...said }).catch((h: Error) => deps.logger.warn(`a helperRefused tap failed: ${h.message}`));
+    await deps.hooks.helperRefused
+      .call({ from, reason: message, kind: accepted.offer ? 'offer' : 'solicited', ...said })
+      .catch((h: Error) => deps.logger.warn(`a helperRefused tap failed: ${h.message}`));
   } finally {
     slot.release();
   }
@@ -186,7 +188,8 @@ async function offered(
   said.helperName = certified.title;
   const hello = await wire.next(deadline - Date.now(), 'greeting');
   if (hello.t === 'resume' && hello.v === PROTOCOL_VERSION) return resume(wire, hello, path, deps);
-  if (hello.t !== 'offer' || hello.v !== PROTOCOL_VERSION) throw new Refusal(`this computer speaks RA protocol ${PROTOCOL_VERSION}; the helper sent something else`);
+  if (hello.t !== 'offer' || hello.v !== PROTOCOL_VERSION)
+    throw new Refusal(`this computer speaks RA protocol ${PROTOCOL_VERSION}; the helper sent something else`);
   // One session per certified helper at a time, as per invitation.
   const offerId = `offer:${certified.serial}`;
   said.invitationId = offerId;

@@ -124,6 +124,7 @@ export class SessionRegistry {
       const hook = { requested: this.hooks.consentRequested, granted: this.hooks.consentGranted, revoked: this.hooks.consentRevoked }[step];
       void hook.call({ session: session.info, scope, reason });
     },
+    note: (session, channel, event, data) => void this.hooks.sessionNote.call({ session: session.info, channel, event, data }),
   };
 
   private notify(): void {

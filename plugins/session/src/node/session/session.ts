@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ApiError, type Logger, type Role } from '@ra/kernel';
-import type { Certified, ChannelEndpoint, ChannelLink, ConsentStep, SessionChannel, SessionInfo } from '../../common/api.js';
+import type { Certified, ChannelEndpoint, ChannelLink, ConsentStep, NoteData, SessionChannel, SessionInfo } from '../../common/api.js';
 import type { EndedBy, SessionPath, SessionState, SessionView } from '../../common/views.js';
 import { FrameKind, HANDSHAKE_FRAME_BYTES, isLive, MAX_FRAME_BYTES, type Frame } from '../wire/framing.js';
 import { HeldFrames } from '../wire/held.js';
@@ -33,6 +33,7 @@ export interface SessionEvents {
   opened(session: Session): void;
   ended(session: Session): void;
   consent(session: Session, scope: string, step: ConsentStep, reason?: string): void;
+  note(session: Session, channel: string, event: string, data: NoteData): void;
 }
 
 /** One novice–helper session, from the first connection attempt until it ends. */
@@ -101,7 +102,24 @@ export class Session {
     const rights = state === 'open' ? ['view', ...this.granted] : [];
     const startedAt = this.startedAt.toISOString();
     const reconnecting = this.outage && state === 'open' ? { since: this.outage.since, reason: this.outage.reason, attempt: this.outage.attempt } : undefined;
-    return { id, invitationId, role, peerName, localName, peerAddress, certified, state, rights, safetyCode, path, endedBy, reason, startedAt, openedAt, reconnecting };
+    return {
+      id,
+      invitationId,
+      role,
+      peerName,
+      localName,
+      peerAddress,
+      certified,
+      state,
+      rights,
+      safetyCode,
+      path,
+      endedBy,
+      reason,
+      startedAt,
+      openedAt,
+      reconnecting,
+    };
   }
 
   /** The id a resuming helper names this session by; set once the password proof passed. */
@@ -310,6 +328,7 @@ export class Session {
           },
           close: (why) => this.disconnect(this.role, why),
           consent: (step, reason) => this.consent(channel.consentScope ?? channel.id, step, reason),
+          note: (event, data) => this.events.note(this, channel.id, event, data ?? {}),
         };
         this.endpoints.set(channel.id, await channel.open(this.info, link));
       } catch (e) {
@@ -379,6 +398,14 @@ export class Session {
     if (this.ended) return;
     const wire = this.wire;
     const { outage, reconnect } = this;
+    // A channel's last word (the session log's checkpoint) goes out before the goodbye.
+    for (const [id, endpoint] of this.endpoints) {
+      try {
+        endpoint.ending?.();
+      } catch (e) {
+        this.logger.warn(`channel '${id}' failed at the session's end: ${(e as Error).message}`);
+      }
+    }
     this.end(by, reason, true);
     const bye = { t: 'bye', by, reason };
     wire?.close(reason, bye);

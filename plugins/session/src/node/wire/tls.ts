@@ -53,7 +53,13 @@ export async function acceptTls(raw: Duplex, keyPem: string, certPem: string, ti
     );
   };
   // A server of one connection: only a tls.Server tells a socket whether its peer's certificate passed.
-  const server = createServer({ key: keyPem, cert: certPem, minVersion: 'TLSv1.3', SNICallback: sni, ...(offerTls && { requestCert: true, rejectUnauthorized: false }) });
+  const server = createServer({
+    key: keyPem,
+    cert: certPem,
+    minVersion: 'TLSv1.3',
+    SNICallback: sni,
+    ...(offerTls && { requestCert: true, rejectUnauthorized: false }),
+  });
   const secured = new Promise<TLSSocket>((resolve, reject) => {
     server.once('secureConnection', resolve).once('tlsClientError', (e: Error) => reject(e));
     raw.once('close', () => reject(new Error('the connection closed')));
@@ -79,10 +85,26 @@ export interface HelperIdentity {
  * certified by the same CA, for `host` when the path is direct (a relay's path has no host of its own). Nothing
  * is sent before that passes; a novice that takes no offers says why in its first words, which are read then.
  */
-export async function connectCertified(stream: Duplex, address: string, host: string | undefined, identity: HelperIdentity, timeoutMs: number, signal?: AbortSignal): Promise<TLSSocket> {
+export async function connectCertified(
+  stream: Duplex,
+  address: string,
+  host: string | undefined,
+  identity: HelperIdentity,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<TLSSocket> {
   const { keyPem: key, certPem: cert, caPem: ca } = identity;
   // The server name only asks for the offer's certificate: the host is checked below, for a direct path.
-  const socket = connect({ socket: stream, servername: OFFER_SERVER_NAME, key, cert, ca, rejectUnauthorized: false, checkServerIdentity: () => undefined, minVersion: 'TLSv1.3' });
+  const socket = connect({
+    socket: stream,
+    servername: OFFER_SERVER_NAME,
+    key,
+    cert,
+    ca,
+    rejectUnauthorized: false,
+    checkServerIdentity: () => undefined,
+    minVersion: 'TLSv1.3',
+  });
   await guarded(socket, signal, () => settle(socket, 'secureConnect', timeoutMs, `connection to ${address}`));
   const peer = socket.getPeerCertificate();
   const wrong = !socket.authorized ? String(socket.authorizationError) : host ? checkServerIdentity(host, peer)?.message : undefined;
