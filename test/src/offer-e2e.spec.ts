@@ -14,7 +14,8 @@ describe('end to end: a helpdesk offers help in the page, and the novice accepts
 
   before(async () => {
     folder = await mkdtemp(join(tmpdir(), 'ra-offer-e2e-'));
-    const noviceEnv = await exampleOrg(folder);
+    // The policy says what a helper who offered may do: the Settings page shows it locked.
+    const noviceEnv = await exampleOrg(folder, { control: 'ask' });
     roles = await TwoRoles.start('offer', { ports: [24663, 24664], screen: { width: 1024, height: 700, xterm: true }, noviceEnv });
   });
   after(async () => {
@@ -59,5 +60,37 @@ describe('end to end: a helpdesk offers help in the page, and the novice accepts
     assert.deepEqual(open.rights, ['view']);
     await snap(helperPage, 'offer-04-helper-sees-screen');
     await snap(novicePage, 'offer-05-novice-session');
+  });
+
+  it("keeps the session's history in each console: the offer, the consent, a chat message (not its words), the other side's checkpoint", async () => {
+    const { helperPage, novicePage } = roles;
+    await novicePage.getByLabel('Message Entry').fill('my PIN is 4711');
+    await novicePage.getByLabel('Message Entry').press('Enter');
+    for (const page of [novicePage, helperPage]) await page.locator('#ra-history summary').click();
+    const history = (page: typeof novicePage) => page.locator('#ra-history-list');
+    await history(helperPage).getByText(/The session with .+ opened$/).waitFor();
+    await history(novicePage).getByText('You sent a chat message').waitFor();
+    await history(helperPage).getByText(/sent a chat message$/).waitFor();
+    await history(helperPage).getByText(/computer vouched for its own log/).waitFor();
+    const novices = (await history(novicePage).textContent()) ?? '';
+    assert.match(novices, /alice \(helpdesk, Example Org\) offered to help.*The session with alice \(helpdesk, Example Org\) opened/);
+    assert.match(novices, /You said yes to the connection/);
+    assert.doesNotMatch(novices + ((await history(helperPage).textContent()) ?? ''), /4711/, 'the words stay out of the log');
+    await snap(novicePage, 'offer-06-novice-history');
+    await snap(helperPage, 'offer-07-helper-history');
+  });
+
+  it("shows the offers settings on the novice's Settings page, what the policy fixes locked", async () => {
+    const page = roles.novicePage;
+    await page.goto(roles.novice.url);
+    await page.locator('#ra-settings-link').click();
+    const row = (id: string) => page.locator(`[data-setting-row="${id}"]`);
+    await row('ra.offer.control').waitFor();
+    assert.match((await row('ra.offer.control').textContent()) ?? '', /What a helper who offered may do.*set by your organization/);
+    assert.equal(await row('ra.offer.control').locator('select').isDisabled(), true);
+    assert.match((await row('ra.offer.acceptOffers').textContent()) ?? '', /Take offers of help from my organisation's helpdesk/);
+    assert.match((await row('ra.audit.messages').textContent()) ?? '', /Chat in the session log/);
+    await row('ra.offer.control').scrollIntoViewIfNeeded();
+    await snap(page, 'offer-08-novice-settings');
   });
 });
