@@ -68,10 +68,16 @@ describe('end to end: a helpdesk offers help in the page, and the novice accepts
     await novicePage.getByLabel('Message Entry').press('Enter');
     for (const page of [novicePage, helperPage]) await page.locator('#ra-history summary').click();
     const history = (page: typeof novicePage) => page.locator('#ra-history-list');
-    await history(helperPage).getByText(/The session with .+ opened$/).waitFor();
+    await history(helperPage)
+      .getByText(/The session with .+ opened$/)
+      .waitFor();
     await history(novicePage).getByText('You sent a chat message').waitFor();
-    await history(helperPage).getByText(/sent a chat message$/).waitFor();
-    await history(helperPage).getByText(/computer vouched for its own log/).waitFor();
+    await history(helperPage)
+      .getByText(/sent a chat message$/)
+      .waitFor();
+    await history(helperPage)
+      .getByText(/computer vouched for its own log/)
+      .waitFor();
     const novices = (await history(novicePage).textContent()) ?? '';
     assert.match(novices, /alice \(helpdesk, Example Org\) offered to help.*The session with alice \(helpdesk, Example Org\) opened/);
     assert.match(novices, /You said yes to the connection/);

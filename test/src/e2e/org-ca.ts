@@ -9,9 +9,9 @@ import { RA_BIN } from '../fixtures.js';
 /**
  * Example Org's RA CA in `folder`, made with `ra ca` as ops would: helpers alice (helpdesk, tier2), mallory (sales)
  * and bob (helpdesk, revoked); the computer nora-pc (localhost, 127.0.0.1); a rogue CA of the same name that issued
- * eve; a CRL; and a signed policy whose `offers` take group helpdesk. Returns the novice's RA_POLICY and RA_OPS_KEY.
+ * eve; a CRL; and a signed policy whose `offers` take group helpdesk, with `sections` beside. Returns the novice's RA_POLICY and RA_OPS_KEY.
  */
-export async function exampleOrg(folder: string, offers: Record<string, unknown> = {}): Promise<NodeJS.ProcessEnv> {
+export async function exampleOrg(folder: string, offers: Record<string, unknown> = {}, sections: Record<string, unknown> = {}): Promise<NodeJS.ProcessEnv> {
   const ra = (...args: string[]) => spawnSync(process.execPath, [RA_BIN, ...args], { cwd: folder, encoding: 'utf8', env: { ...process.env, RA_HOME: folder } });
   for (const args of [
     ['ca', 'init', '--org', 'Example Org'],

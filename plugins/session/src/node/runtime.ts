@@ -150,9 +150,12 @@ export class SessionRuntime {
     let welcome = false;
     const timer = setInterval(() => {
       const now = this.authority()?.welcome() === true;
-      if (now === welcome) return;
-      welcome = now;
-      void this.syncListening();
+      if (now !== welcome) {
+        welcome = now;
+        return void this.syncListening();
+      }
+      const missing = this.listening.length < this.context!.contributions(NoviceRoute).length;
+      if (welcome && missing) this.listenChange = this.listenChange.then(() => this.openMissingRoutes()).catch((e: Error) => this.logger.warn(e.message));
     }, 1_000);
     timer.unref();
     return toDisposable(() => clearInterval(timer));
@@ -176,23 +179,39 @@ export class SessionRuntime {
   private async listen(): Promise<void> {
     if (this.listening.length) return;
     const failures: string[] = [];
-    const kinds = this.kinds();
     for (const route of this.context!.contributions(NoviceRoute)) {
-      try {
-        const listening = await route.listen((stream, from, kind) => void admitHelper(stream, from, kind, this.admission!), { kinds });
-        const addresses = await this.opened(route.id, listening).catch((e: Error) => {
-          this.logger.warn(`routeOpened failed for ${route.title}: ${e.message}`);
-          return [...listening.addresses];
-        });
-        this.listening.push({ route: route.id, listening, addresses });
-      } catch (e) {
-        failures.push(`${route.title}: ${(e as Error).message}`);
-      }
+      const failed = await this.openRoute(route);
+      if (failed) failures.push(`${route.title}: ${failed}`);
     }
     if (this.listening.length) return;
     // A helper-only RA (`RA_PORT=off`, `ra snapshot`) has no route listening, and says so quietly.
     this.listenError = failures.join('; ') || 'no plugin offers a way for helpers to reach this computer';
     this.logger[failures.some((f) => f.includes('RA_PORT=off')) ? 'info' : 'error'](this.listenError);
+  }
+
+  /** Starts one route listening, with the kinds of path the policy allows; returns why it could not. */
+  private async openRoute(route: NoviceRoute): Promise<string | undefined> {
+    try {
+      const listening = await route.listen((stream, from, kind) => void admitHelper(stream, from, kind, this.admission!), { kinds: this.kinds() });
+      const addresses = await this.opened(route.id, listening).catch((e: Error) => {
+        this.logger.warn(`routeOpened failed for ${route.title}: ${e.message}`);
+        return [...listening.addresses];
+      });
+      this.listening.push({ route: route.id, listening, addresses });
+      return undefined;
+    } catch (e) {
+      return (e as Error).message;
+    }
+  }
+
+  /**
+   * While offers are welcome, a route that could not listen when the others began (the messenger signed in only
+   * since) is tried again: an offer may come by any of them. Quietly: why it failed was said when it first did.
+   */
+  private async openMissingRoutes(): Promise<void> {
+    for (const route of this.context!.contributions(NoviceRoute)) {
+      if (!this.listening.some((l) => l.route === route.id)) await this.openRoute(route);
+    }
   }
 
   /**
