@@ -109,10 +109,29 @@ describe('the session log (ra.audit) on both sides of a real session', function 
     assert.match(String(atNovice.data?.note), /^ra\.audit\/[0-9a-f]{16}\n2\n/);
   });
 
+  it('writes an invitation sent again, ended early by the novice, and deleted', async () => {
+    const [{ data }] = (await lines(novice)).filter((l) => l.event === 'invitation.created');
+    const id = String(data?.invitation);
+    const again = await novice.api('POST', `/api/invitations/${id}/resend`, { via: 'file', target: join(folder, 'again.msrcincident') });
+    assert.equal(again.status, 200, JSON.stringify(again.body));
+    assert.equal((await novice.api('POST', `/api/invitations/${id}/expire`)).status, 200);
+    assert.equal((await novice.api('DELETE', `/api/invitations/${id}`)).status, 200);
+    await until(async () => (await lines(novice)).some((l) => l.event === 'invitation.deleted'), 10_000, 'no deletion in the log');
+    const tail = (await lines(novice)).slice(-3);
+    assert.deepEqual(
+      tail.map((l) => [l.event, l.actor?.role, l.data?.invitation]),
+      [
+        ['invitation.resent', 'novice', id],
+        ['invitation.expired', 'novice', id],
+        ['invitation.deleted', 'novice', id],
+      ],
+    );
+  });
+
   it('verifies whole with ra audit verify, and shows the log with ra audit show --session', async () => {
     const verified = cli(novice, 'verify');
     assert.equal(verified.status, 0, verified.stderr);
-    assert.match(verified.stdout, /^The session log is whole: 10 lines, [2-9] signed checkpoints \(key [0-9a-f]{16}\)\.\n$/);
+    assert.match(verified.stdout, /^The session log is whole: 13 lines, [2-9] signed checkpoints \(key [0-9a-f]{16}\)\.\n$/);
     const shown = cli(novice, 'show', '--session', session);
     assert.equal(shown.status, 0, shown.stderr);
     assert.match(shown.stdout, /connect\.granted +novice/);

@@ -28,7 +28,9 @@ function historyPanel(workbench: Workbench): UiPanel {
         workbench.request<AuditLine[]>('GET', `/api/audit?session=${encodeURIComponent(context.session.id)}`).then(
           (lines) => {
             problem.hidden = true;
-            list.replaceChildren(...lines.map((l) => h('li', {}, h('time', { datetime: l.ts }, new Date(l.ts).toLocaleTimeString()), ' ', lineText(l, context.role))));
+            list.replaceChildren(
+              ...lines.map((l) => h('li', {}, h('time', { datetime: l.ts }, new Date(l.ts).toLocaleTimeString()), ' ', lineText(l, context.role))),
+            );
           },
           (e: Error) => {
             problem.hidden = false;

@@ -50,9 +50,21 @@ export class Recorder {
         }),
       ),
       hooks.invitationSent.tap((r) =>
-        this.write({ event: 'invitation.sent', actor: { role: 'novice' }, data: { invitation: r.invitationId, transport: r.transport, to: r.target } }),
+        this.write({
+          event: r.resent ? 'invitation.resent' : 'invitation.sent',
+          actor: { role: 'novice' },
+          data: { invitation: r.invitationId, transport: r.transport, to: r.target },
+        }),
       ),
-      hooks.invitationExpired.tap((r) => this.write({ event: 'invitation.expired', actor: { role: 'system' }, data: { invitation: r.invitationId } })),
+      // Ended before its time: the novice did it.
+      hooks.invitationExpired.tap((r) =>
+        this.write({
+          event: 'invitation.expired',
+          actor: { role: r.endedAt && r.endedAt < r.expiresAt ? 'novice' : 'system' },
+          data: { invitation: r.invitationId },
+        }),
+      ),
+      hooks.invitationDeleted.tap((r) => this.write({ event: 'invitation.deleted', actor: { role: 'novice' }, data: { invitation: r.invitationId } })),
       hooks.sessionConnecting.tap((c) => {
         this.stranger({
           event: 'session.connect_attempt',

@@ -75,8 +75,11 @@ export interface RouteClosed {
 export interface SessionHooks {
   readonly invitationCreated: PluginHook<[InvitationRecord]>;
   readonly invitationBeforeSend: PluginHook<[OutgoingInvitation], OutgoingInvitation>;
-  readonly invitationSent: PluginHook<[DeliveryReceipt & { invitationId: string }]>;
+  /** `resent`: the novice sent an open invitation again, by the same or another transport. */
+  readonly invitationSent: PluginHook<[DeliveryReceipt & { invitationId: string; resent: boolean }]>;
+  /** It ran out, or the novice ended it early (`endedAt` before `expiresAt`). */
   readonly invitationExpired: PluginHook<[InvitationRecord]>;
+  readonly invitationDeleted: PluginHook<[InvitationRecord]>;
   /** The first tap that returns a reason refuses the connection with it. */
   readonly sessionConnecting: PluginHook<[ConnectingSession], string>;
   readonly helperRefused: PluginHook<[HelperRefused]>;
@@ -95,6 +98,7 @@ const NAMES: readonly (keyof SessionHooks)[] = [
   'invitationBeforeSend',
   'invitationSent',
   'invitationExpired',
+  'invitationDeleted',
   'sessionConnecting',
   'helperRefused',
   'sessionOpened',

@@ -153,7 +153,7 @@ export class Invitations {
     if (!handed) throw new ApiError(409, `invitation ${invitationId} was made before RA kept invitations to send again; make a new one`);
     await this.deps.store.resending(invitationId);
     try {
-      return await this.send(record, handed, request, transport);
+      return await this.send(record, handed, request, transport, true);
     } catch (e) {
       const step = { transport: transport?.id ?? DOWNLOAD, target: request.target ?? '', state: 'failed', detail: (e as Error).message } as const;
       await this.report(invitationId, () => step, true);
@@ -204,7 +204,13 @@ export class Invitations {
     return typeof why === 'string' && why ? clipText(why) : undefined;
   }
 
-  private async send(record: InvitationRecord, handed: Handed, request: Pick<InviteRequest, 'via' | 'target'>, transport: InvitationTransport | undefined) {
+  private async send(
+    record: InvitationRecord,
+    handed: Handed,
+    request: Pick<InviteRequest, 'via' | 'target'>,
+    transport: InvitationTransport | undefined,
+    resent = false,
+  ) {
     const envelope = {
       invitationId: record.invitationId,
       fileName: INVITATION_FILE_NAME,
@@ -223,7 +229,7 @@ export class Invitations {
     if (!transport) {
       const receipt = { transport: DOWNLOAD, target: sent.fileName, deliveredAt: new Date() };
       const invitation = (await this.report(record.invitationId, () => ({ transport: DOWNLOAD, target: sent.fileName, state: 'sent' }))) ?? record;
-      await this.deps.hooks.invitationSent.call({ ...receipt, invitationId: record.invitationId });
+      await this.deps.hooks.invitationSent.call({ ...receipt, invitationId: record.invitationId, resent });
       return { invitation, receipt, file: { name: sent.fileName, mediaType: sent.mediaType, text: new TextDecoder().decode(sent.data) } };
     }
     const to = outgoing?.target ?? target;
@@ -250,7 +256,7 @@ export class Invitations {
         (current) => ({ transport: transport.id, target: receipt.target, state: current?.state ?? 'sent', detail: current?.detail }),
         true,
       )) ?? record;
-    await this.deps.hooks.invitationSent.call({ ...receipt, invitationId: id });
+    await this.deps.hooks.invitationSent.call({ ...receipt, invitationId: id, resent });
     return { invitation, receipt };
   }
 
@@ -293,7 +299,9 @@ export class Invitations {
     const record = await this.existing(invitationId);
     if (record.status !== 'deleted') await this.deps.store.setStatus(invitationId, 'deleted');
     if (record.status === 'open') await this.cancel(record);
-    return (await this.deps.store.get(invitationId))!;
+    const deleted = (await this.deps.store.get(invitationId))!;
+    if (record.status !== 'deleted') await this.deps.hooks.invitationDeleted.call(deleted);
+    return deleted;
   }
 
   /**
