@@ -156,6 +156,29 @@ describe('Offer Remote Assistance: the mutual-TLS matrix between two real RAs', 
     assert.equal(view.reason, `the computer at 127.0.0.1:${PORTS[1]} refused the offer: this computer's policy takes no offers of help`);
   });
 
+  it('names what is wrong with a helper certificate file before anything connects', async () => {
+    const [alice, mallory, eve] = await Promise.all(['alice', 'mallory', 'eve'].map((n) => readFile(file(`${n}.helper.pem`), 'utf8')));
+    const blocks = (pem: string) => pem.match(/-----BEGIN [A-Z ]+-----[\s\S]+?-----END [A-Z ]+-----\r?\n/g)!;
+    const [key, cert, ca] = blocks(alice);
+    const answers = [
+      ['not a certificate', /^the certificate file holds no private key: give the file ra ca issue-helper wrote$/],
+      [cert + ca, /^the certificate file holds no private key/],
+      [key + ca, /^the certificate file holds no helper certificate$/],
+      [key + cert, /^the certificate file holds no organisation CA/],
+      [blocks(mallory)[0] + cert + ca, /^the certificate file's private key is not the certificate's$/],
+      [key + cert + blocks(eve)[2], /^the helper certificate was not issued by the CA in the file \(O=Example Org, CN=Example Org RA CA\)$/],
+    ] as const;
+    for (const [identity, expected] of answers) {
+      const made = await helper.api<{ error: string }>('POST', '/api/sessions/offer', { address: `localhost:${PORTS[0]}`, identity });
+      assert.equal(made.status, 400);
+      assert.match(made.body.error, expected);
+    }
+    const noAddress = await helper.api<{ error: string }>('POST', '/api/sessions/offer', { identity: alice });
+    assert.match(noAddress.body.error, /say whom to offer help to: 'address'/);
+    const badAddress = await helper.api<{ error: string }>('POST', '/api/sessions/offer', { address: 'not an address!', identity: alice });
+    assert.match(badAddress.body.error, /is not an IP address or host name/);
+  });
+
   it('ra offer: a refusal exits 1 with the reason; an accepted offer exits 0 once the novice said yes', async () => {
     const refused = spawnSync(process.execPath, [RA_BIN, 'offer', `localhost:${PORTS[0]}`, '--identity', file('mallory.helper.pem')], {
       env: helper.env,
