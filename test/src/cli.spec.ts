@@ -258,7 +258,10 @@ describe('ra CLI', () => {
     await ws.signedPolicy({ plugins: { locked: true, allowlist } });
 
     const locked = Object.fromEntries(
-      ['ra.audit', 'ra.chat', 'ra.control', 'ra.email', 'ra.messenger', 'ra.screen', 'ra.upnp', 'ra.voice', 'ra.x11'].map((id) => [id, 'disabled-by-policy']),
+      ['ra.audit', 'ra.chat', 'ra.control', 'ra.email', 'ra.messenger', 'ra.offer', 'ra.screen', 'ra.upnp', 'ra.voice', 'ra.x11'].map((id) => [
+        id,
+        'disabled-by-policy',
+      ]),
     );
     assert.deepEqual(await states(), { ...locked, 'ra.file': 'active', 'ra.session': 'active', 'test.extra': 'active', 'test.unlisted': 'disabled-by-policy' });
     const enable = await ra('plugins', 'enable', 'test.unlisted');

@@ -34,6 +34,7 @@ export async function exampleOrg(folder: string, offers: Record<string, unknown>
   const policy = Buffer.from(
     JSON.stringify({
       offers: { enabled: true, ca: at('ra-ca/ca.pem'), crl: at('ra-ca/crl.pem'), identity: at('nora-pc.machine.pem'), groups: ['helpdesk'], ...offers },
+      ...sections,
     }),
   );
   await writeFile(at('policy.json'), policy);
