@@ -1,6 +1,6 @@
 import type { BrowserPlugin, Disposable, Workbench } from '@ra/kernel';
 import type { UiContext, UiPanel } from '@ra/plugin-session/api';
-import { h } from '@ra/plugin-session/dom';
+import { adoptStyles, h } from '@ra/plugin-session/dom';
 import type { AuditLine } from '../common/line.js';
 import { lineText } from './words.js';
 
@@ -61,9 +61,7 @@ const HISTORY_CSS = `
 /** `ra.audit` in the browser: each session's history, from this computer's log. */
 const plugin: BrowserPlugin = {
   activate(workbench) {
-    const sheet = new CSSStyleSheet();
-    sheet.replaceSync(HISTORY_CSS);
-    document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
+    adoptStyles(HISTORY_CSS);
     workbench.contribute('UiPanel', historyPanel(workbench));
   },
 };

@@ -1,13 +1,12 @@
 import type { BrowserPlugin } from '@ra/kernel';
+import { adoptStyles } from '@ra/plugin-session/dom';
 import { chatPanel } from './chat-panel.js';
 import { CHAT_CSS } from './styles.js';
 
 /** `ra.chat` in the browser: the chat panel on both sides of a session. */
 const plugin: BrowserPlugin = {
   activate(workbench) {
-    const sheet = new CSSStyleSheet();
-    sheet.replaceSync(CHAT_CSS);
-    document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
+    adoptStyles(CHAT_CSS);
     workbench.contribute('UiPanel', chatPanel(workbench));
   },
 };

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import type { InputSink } from '../common/api.js';
+import type { Logger } from '@ra/kernel';
 import { quietLogger } from '@ra/kernel/testing';
 import { RecordingLink } from '@ra/plugin-session/testing';
 import type { SessionInfo, SolicitedPolicy } from '@ra/plugin-session/api';
@@ -11,18 +12,26 @@ const SOLICITED: SolicitedPolicy = { allowed: true, allowControl: true, maxLifet
 const sink = { id: 'x11', title: 'X11' } as InputSink;
 const novice = { id: 's1', invitationId: 't', role: 'novice' as const, peerName: 'Hank', localName: 'Nora' };
 
+/** A control channel on `hub` whose deps are those of a computer that allows control, but for what `o` says. */
+function controlChannel(
+  hub: ControlHub,
+  o: { logger?: Logger; policy?: SolicitedPolicy; allowControl?: boolean; sinks?: InputSink[]; pauseMs?: number } = {},
+): ControlChannel {
+  return new ControlChannel({
+    hub,
+    logger: o.logger ?? quietLogger,
+    policy: () => o.policy ?? SOLICITED,
+    display: () => ':99',
+    settings: () => ({ allowControl: o.allowControl ?? true, maxEventsPerSecond: 100 }),
+    sinks: () => o.sinks ?? [sink],
+    limits: () => ({ pauseMs: o.pauseMs ?? 0, periodMs: 0 }),
+  });
+}
+
 describe('control: who may share control', () => {
   function status(policy: SolicitedPolicy, allowControl: boolean, sinks: InputSink[] = [sink], session: SessionInfo = novice) {
     const hub = new ControlHub();
-    const channel = new ControlChannel({
-      hub,
-      logger: quietLogger,
-      policy: () => policy,
-      display: () => ':99',
-      settings: () => ({ allowControl, maxEventsPerSecond: 100 }),
-      sinks: () => sinks,
-      limits: () => ({ pauseMs: 0, periodMs: 0 }),
-    });
+    const channel = controlChannel(hub, { policy, allowControl, sinks });
     const link = new RecordingLink();
     const sent = link.sent as string[];
     const end = channel.open(session, link);
@@ -53,15 +62,7 @@ describe('control: who may share control', () => {
   it('drops the pause before control for a helper the organisation certified, and keeps it for anyone else', async () => {
     const yes = async (session: SessionInfo) => {
       const hub = new ControlHub();
-      const channel = new ControlChannel({
-        hub,
-        logger: quietLogger,
-        policy: () => SOLICITED,
-        display: () => ':99',
-        settings: () => ({ allowControl: true, maxEventsPerSecond: 100 }),
-        sinks: () => [new RecordingInputSink()],
-        limits: () => ({ pauseMs: 60_000, periodMs: 0 }),
-      });
+      const channel = controlChannel(hub, { sinks: [new RecordingInputSink()], pauseMs: 60_000 });
       const end = channel.open(session, new RecordingLink());
       end.receive(JSON.stringify({ t: 'request' }));
       const answer = hub.routes.find((r) => r.id === 'control-answer')!;
@@ -79,15 +80,7 @@ describe('control: who may share control', () => {
 
   it('answers a helper asking anyway with the reason, and shares nothing', async () => {
     const hub = new ControlHub();
-    const channel = new ControlChannel({
-      hub,
-      logger: quietLogger,
-      policy: () => SOLICITED,
-      display: () => ':99',
-      settings: () => ({ allowControl: false, maxEventsPerSecond: 100 }),
-      sinks: () => [sink],
-      limits: () => ({ pauseMs: 0, periodMs: 0 }),
-    });
+    const channel = controlChannel(hub, { allowControl: false });
     const link = new RecordingLink();
     const sent = link.sent as string[];
     const end = channel.open(novice, link);
@@ -100,15 +93,7 @@ describe('control: who may share control', () => {
   it("gives control to one helper at a time: no other helper's Yes waits on the desktop the one in control can click", async () => {
     const hub = new ControlHub();
     const recording = new RecordingInputSink();
-    const channel = new ControlChannel({
-      hub,
-      logger: quietLogger,
-      policy: () => SOLICITED,
-      display: () => ':99',
-      settings: () => ({ allowControl: true, maxEventsPerSecond: 100 }),
-      sinks: () => [recording],
-      limits: () => ({ pauseMs: 0, periodMs: 0 }),
-    });
+    const channel = controlChannel(hub, { sinks: [recording] });
     const sent = new Map<string, string[]>();
     const open = (id: string, peerName: string) => {
       sent.set(id, []);
@@ -153,15 +138,7 @@ describe('control: who may share control', () => {
   it("logs a flood of malformed messages from the novice once a second, not once each, and keeps the novice's status", () => {
     const warnings: string[] = [];
     const hub = new ControlHub();
-    const channel = new ControlChannel({
-      hub,
-      logger: { ...quietLogger, warn: (m: string) => void warnings.push(m) },
-      policy: () => SOLICITED,
-      display: () => ':99',
-      settings: () => ({ allowControl: true, maxEventsPerSecond: 100 }),
-      sinks: () => [sink],
-      limits: () => ({ pauseMs: 0, periodMs: 0 }),
-    });
+    const channel = controlChannel(hub, { logger: { ...quietLogger, warn: (m: string) => void warnings.push(m) } });
     const link = { send() {}, toPage() {}, close() {}, consent() {}, note() {}, buffered: 0, onDrain: () => ({ dispose() {} }) };
     const end = channel.open({ ...novice, role: 'helper' }, link);
     end.receive(JSON.stringify({ t: 'status', view: { phase: 'shared', dropped: 0 } }));
@@ -174,15 +151,7 @@ describe('control: who may share control', () => {
   it('ends shared control and a pending request when the path drops, on both sides, with the reason each person reads', async () => {
     const hub = new ControlHub();
     const recording = new RecordingInputSink();
-    const channel = new ControlChannel({
-      hub,
-      logger: quietLogger,
-      policy: () => SOLICITED,
-      display: () => ':99',
-      settings: () => ({ allowControl: true, maxEventsPerSecond: 100 }),
-      sinks: () => [recording],
-      limits: () => ({ pauseMs: 0, periodMs: 0 }),
-    });
+    const channel = controlChannel(hub, { sinks: [recording] });
     const consents: [string, string | undefined][] = [];
     const link = {
       send() {},

@@ -1,4 +1,5 @@
 import type { BrowserPlugin } from '@ra/kernel';
+import { adoptStyles } from '@ra/plugin-session/dom';
 import { screenPanel } from './screen-panel.js';
 import { SCREEN_CSS } from './styles.js';
 import { startDecoderWorker } from './worker-decoder.js';
@@ -6,9 +7,7 @@ import { startDecoderWorker } from './worker-decoder.js';
 /** `ra.screen` in the browser: the helper's screen panel. */
 const plugin: BrowserPlugin = {
   activate(workbench) {
-    const sheet = new CSSStyleSheet();
-    sheet.replaceSync(SCREEN_CSS);
-    document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
+    adoptStyles(SCREEN_CSS);
     workbench.contribute('UiPanel', screenPanel(workbench));
     startDecoderWorker();
   },

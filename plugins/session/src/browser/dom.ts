@@ -29,3 +29,10 @@ export function sentence(text: string): string {
   const s = text.charAt(0).toUpperCase() + text.slice(1);
   return /[.!?…]$/.test(s) ? s : `${s}.`;
 }
+
+/** Adds a plugin's styles to the page, after those already there. */
+export function adoptStyles(css: string): void {
+  const sheet = new CSSStyleSheet();
+  sheet.replaceSync(css);
+  document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
+}

@@ -1,4 +1,5 @@
 import type { BrowserPlugin } from '@ra/kernel';
+import { adoptStyles } from './dom.js';
 import { SessionApp } from './app.js';
 import { HOME_PANELS_CSS } from './home-panels.js';
 import { SESSION_CSS } from './styles.js';
@@ -6,9 +7,7 @@ import { SESSION_CSS } from './styles.js';
 /** `ra.session` in the browser: the home page, the invitation forms, consent, and the session console. */
 const plugin: BrowserPlugin = {
   activate(workbench) {
-    const sheet = new CSSStyleSheet();
-    sheet.replaceSync(SESSION_CSS + HOME_PANELS_CSS);
-    document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
+    adoptStyles(SESSION_CSS + HOME_PANELS_CSS);
     new SessionApp(workbench).start();
   },
 };

@@ -1,5 +1,5 @@
 import type { SessionApp } from './app.js';
-import { h } from './dom.js';
+import { adoptStyles, h } from './dom.js';
 
 /** `GET /api/settings`: one setting of one plugin, from its manifest's schema, as in force. */
 interface SettingView {
@@ -30,9 +30,7 @@ const CSS = `
 `;
 
 // The page's CSP allows no inline styles: a constructed sheet, adopted once when the page loads this module.
-const sheet = new CSSStyleSheet();
-sheet.replaceSync(CSS);
-document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
+adoptStyles(CSS);
 
 /**
  * The Settings page: every installed plugin's settings, drawn from the schemas their manifests

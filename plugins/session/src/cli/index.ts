@@ -1,6 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { defineCommands, UsageError, type ApiClient, type CliContext } from '@ra/kernel';
+import { readSmallFile } from '@ra/kernel/node';
+import { MAX_IDENTITY_CHARS } from '../node/session/identity-bundle.js';
 import type { DeliveryReceipt } from '../common/api.js';
 import { describeSession, ending, type InvitationView, type SessionView } from '../common/views.js';
 import { invitationTable, sessionTable } from './format.js';
@@ -73,9 +74,12 @@ export default defineCommands({
     if (ctx.args.length !== 1) throw new UsageError('ra offer needs one computer: HOST, HOST:PORT or messenger://USER@SERVER');
     const file = ctx.text('identity');
     if (!file) throw new UsageError('ra offer needs --identity FILE: your helper certificate, as ra ca issue-helper wrote it');
-    const identity = await readFile(resolve(ctx.cwd, file), 'utf8').catch((e: NodeJS.ErrnoException) => {
-      throw new Error(`cannot read your helper certificate ${file}: ${e.code === 'ENOENT' ? 'there is no such file' : e.message}`);
-    });
+    const identity = await readSmallFile(resolve(ctx.cwd, file), MAX_IDENTITY_CHARS).then(
+      (b) => b.toString('utf8'),
+      (e: NodeJS.ErrnoException) => {
+        throw new Error(`cannot read your helper certificate ${file}: ${e.code === 'ENOENT' ? 'there is no such file' : e.message}`);
+      },
+    );
     const api = await ctx.api();
     const view = await watch(ctx, api, await api.call<SessionView>('POST', '/api/sessions/offer', { address: ctx.args[0], identity }));
     if (ctx.json) ctx.printJson(view);
