@@ -179,6 +179,26 @@ describe('Offer Remote Assistance: the mutual-TLS matrix between two real RAs', 
     assert.match(badAddress.body.error, /is not an IP address or host name/);
   });
 
+  it('ra ca refuses what it cannot put in a certificate, naming it, and overwrites nothing', async () => {
+    const ca = (...args: string[]) =>
+      spawnSync(process.execPath, [RA_BIN, 'ca', ...args], { cwd: folder, encoding: 'utf8', env: { ...process.env, RA_HOME: folder } });
+    for (const [args, said] of [
+      [['issue-machine', 'x', '--ip', '999.1.1.1'], "ra: '999.1.1.1' is not an IP address"],
+      [['issue-machine', 'x', '--dns', 'bad name!'], "ra: 'bad name!' is not a host name"],
+      [['issue-helper', 'z', '--groups', 'help<b>'], "ra: group 'help<b>' must be 1–64 letters, digits, spaces or . _ @ -, starting with a letter or digit"],
+      [['issue-helper', 'z', '--groups', 'helpdesk', '--hours', '48'], 'ra: --hours must be a whole number from 1 to 24'],
+      [['issue-helper', 'z'], 'ra: ra ca issue-helper needs --groups G1,G2: novices take offers by group'],
+      [['init', '--org', 'Another Org'], `ra: ${file('ra-ca')} already holds a CA; it was left as it is (remove the folder first to make a new one)`],
+    ] as const) {
+      const run = ca(...args);
+      assert.equal(run.stderr.split(' (see ra --help)')[0].trim(), said, args.join(' '));
+      assert.notEqual(run.status, 0);
+    }
+    const again = ca('issue-helper', 'alice', '--groups', 'helpdesk');
+    assert.equal(again.status, 1);
+    assert.equal(again.stderr, `ra: ${file('alice.helper.pem')} already exists; remove it or give --out FILE\n`);
+  });
+
   it('ra offer: a refusal exits 1 with the reason; an accepted offer exits 0 once the novice said yes', async () => {
     const refused = spawnSync(process.execPath, [RA_BIN, 'offer', `localhost:${PORTS[0]}`, '--identity', file('mallory.helper.pem')], {
       env: helper.env,

@@ -1,7 +1,8 @@
 import { writeFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { defineCommands, UsageError, type CliContext } from '@ra/kernel';
-import { checkWord, MAX_HELPER_HOURS, MAX_MACHINE_DAYS } from '../common/certificate.js';
+import { checkDnsName, checkEmail, checkWord, MAX_HELPER_HOURS, MAX_MACHINE_DAYS } from '../common/certificate.js';
 import { CaFolder } from '../node/ca/ca-folder.js';
 import type { Issued } from '../node/ca/mint.js';
 
@@ -34,14 +35,15 @@ export default defineCommands({
       const groups = list(ctx, 'groups').map((g) => word(ctx, 'group', g));
       if (!groups.length) throw new UsageError('ra ca issue-helper needs --groups G1,G2: novices take offers by group');
       const hours = number(ctx, 'hours', 8, MAX_HELPER_HOURS);
-      const issued = await ca.issueHelper({ name, groups, hours, email: ctx.text('email') });
+      const email = ctx.text('email');
+      const issued = await ca.issueHelper({ name, groups, hours, email: email === undefined ? undefined : valid(() => checkEmail(email)) });
       const out = await save(ctx, `${name}.helper.pem`, `RA helper certificate for ${name} (${groups.join(', ')}; ${ca.org})`, issued, ca.certPem);
       return ctx.print(`Issued ${name} a helper certificate (serial ${issued.serial}), valid until ${ctx.localTime(issued.notAfter.toISOString())}: ${out}`);
     }
     if (verb === 'issue-machine') {
       const name = word(ctx, 'computer name', one('computer name'));
-      const dns = list(ctx, 'dns');
-      const ips = list(ctx, 'ip');
+      const dns = list(ctx, 'dns').map((d) => valid(() => checkDnsName(d)));
+      const ips = list(ctx, 'ip').map((ip) => valid(() => checkIp(ip)));
       if (!dns.length && !ips.length) throw new UsageError('ra ca issue-machine needs --dns NAMES or --ip ADDRESSES: the names helpers reach the computer by');
       const issued = await ca.issueMachine({ name, dns, ips, days: number(ctx, 'days', 60, MAX_MACHINE_DAYS) });
       const out = await save(ctx, `${name}.machine.pem`, `RA computer certificate for ${name} (${[...dns, ...ips].join(', ')}; ${ca.org})`, issued, ca.certPem);
@@ -69,13 +71,23 @@ export default defineCommands({
   },
 });
 
-function word(ctx: CliContext, what: string, value: string | undefined, missing = `ra ca ${ctx.args[0]} needs the ${what}`): string {
-  if (value === undefined) throw new UsageError(missing);
+/** What the user typed, checked: a problem is a usage error naming it. */
+function valid<T>(check: () => T): T {
   try {
-    return checkWord(what, value);
+    return check();
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
+}
+
+function checkIp(value: string): string {
+  if (!isIP(value)) throw new Error(`'${value}' is not an IP address`);
+  return value;
+}
+
+function word(ctx: CliContext, what: string, value: string | undefined, missing = `ra ca ${ctx.args[0]} needs the ${what}`): string {
+  if (value === undefined) throw new UsageError(missing);
+  return valid(() => checkWord(what, value));
 }
 
 function list(ctx: CliContext, option: string): string[] {

@@ -23,3 +23,17 @@ export function checkWord(what: string, value: string, max = 64): string {
     throw new Error(`${what} '${value}' must be 1–${max} letters, digits, spaces or . _ @ -, starting with a letter or digit`);
   return v;
 }
+
+const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
+const EMAIL = /^[^\s@<>()",;]{1,64}@[a-z0-9.-]{1,253}$/i;
+
+/** A host name a computer certificate names: letters, digits and hyphens in dot-separated labels. */
+export function checkDnsName(value: string): string {
+  if (!DNS_NAME.test(value)) throw new Error(`'${value}' is not a host name`);
+  return value.toLowerCase();
+}
+
+export function checkEmail(value: string): string {
+  if (!EMAIL.test(value)) throw new Error(`'${value}' is not an e-mail address`);
+  return value;
+}
