@@ -107,7 +107,7 @@ describe('Offer Remote Assistance: the mutual-TLS matrix between two real RAs', 
     const view = await ended((await offer('eve')).id);
     assert.match(
       view.reason!,
-      /^the computer at localhost:24661 refused the offer: eve's certificate was not issued by Example Org, the organisation this computer takes offers from$/,
+      /^the computer at localhost:24661 did not prove it belongs to your organisation \(its certificate was not issued by your organisation's CA\), and refused the offer, saying: “eve's certificate was not issued by Example Org, the organisation this computer takes offers from”$/,
     );
     assert.match(String((await lastRefusal(3)).data?.reason), /^eve's certificate was not issued by Example Org/);
   });
@@ -153,7 +153,10 @@ describe('Offer Remote Assistance: the mutual-TLS matrix between two real RAs', 
 
   it('a computer whose policy takes no offers refuses, and says so', async () => {
     const view = await ended((await offer('alice', `127.0.0.1:${PORTS[1]}`)).id);
-    assert.equal(view.reason, `the computer at 127.0.0.1:${PORTS[1]} refused the offer: this computer's policy takes no offers of help`);
+    assert.equal(
+      view.reason,
+      `the computer at 127.0.0.1:${PORTS[1]} did not prove it belongs to your organisation (it showed a certificate of its own, not one from your organisation's CA), and refused the offer, saying: “this computer's policy takes no offers of help”`,
+    );
   });
 
   it('names what is wrong with a helper certificate file before anything connects', async () => {
@@ -217,5 +220,16 @@ describe('Offer Remote Assistance: the mutual-TLS matrix between two real RAs', 
     } finally {
       cli.kill();
     }
+  });
+
+  it("a revoked computer certificate: a helper whose file carries the CA's newer CRL will not offer to it", async () => {
+    const nora = (await CaFolder.open(file('ra-ca'))).list().find((i) => i.name === 'nora-pc')!;
+    const ca = (...args: string[]) =>
+      spawnSync(process.execPath, [RA_BIN, 'ca', ...args], { cwd: folder, encoding: 'utf8', env: { ...process.env, RA_HOME: folder } });
+    for (const args of [['revoke', nora.serial], ['crl'], ['issue-helper', 'carol', '--groups', 'helpdesk']])
+      assert.equal(ca(...args).status, 0, args.join(' '));
+    assert.match(await readFile(file('carol.helper.pem'), 'utf8'), /-----BEGIN X509 CRL-----/);
+    const view = await ended((await offer('carol')).id);
+    assert.match(view.reason!, /^the computer at localhost:24661 did not prove it belongs to your organisation \(its certificate was revoked\)/);
   });
 });

@@ -22,27 +22,34 @@ function historyPanel(workbench: Workbench): UiPanel {
       const problem = h('p', { class: 'ra-error', role: 'alert', hidden: true });
       const details = h('details', { class: 'ra-history', id: 'ra-history' }, h('summary', {}, 'History of this session'), problem, list);
       let timer: ReturnType<typeof setTimeout> | undefined;
+      let disposed = false;
       const load = () => {
         clearTimeout(timer);
-        if (!details.open || !context.session) return;
-        workbench.request<AuditLine[]>('GET', `/api/audit?session=${encodeURIComponent(context.session.id)}`).then(
-          (lines) => {
-            problem.hidden = true;
-            list.replaceChildren(
-              ...lines.map((l) => h('li', {}, h('time', { datetime: l.ts }, new Date(l.ts).toLocaleTimeString()), ' ', lineText(l, context.role))),
-            );
-          },
-          (e: Error) => {
-            problem.hidden = false;
-            problem.textContent = `The session log cannot be read: ${e.message}`;
-          },
-        );
-        timer = setTimeout(load, REFRESH_MS);
+        if (!details.open || !context.session || disposed) return;
+        workbench
+          .request<AuditLine[]>('GET', `/api/audit?session=${encodeURIComponent(context.session.id)}`)
+          .then(
+            (lines) => {
+              problem.hidden = true;
+              list.replaceChildren(
+                ...lines.map((l) => h('li', {}, h('time', { datetime: l.ts }, new Date(l.ts).toLocaleTimeString()), ' ', lineText(l, context.role))),
+              );
+            },
+            (e: Error) => {
+              problem.hidden = false;
+              problem.textContent = `The session log cannot be read: ${e.message}`;
+            },
+          )
+          // The next look once this answer is in: a slow log never has two reads at once.
+          .finally(() => {
+            if (details.open && !disposed) timer = setTimeout(load, REFRESH_MS);
+          });
       };
       details.addEventListener('toggle', load);
       host.replaceChildren(details);
       return {
         dispose: () => {
+          disposed = true;
           clearTimeout(timer);
           host.replaceChildren();
         },

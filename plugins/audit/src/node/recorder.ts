@@ -123,7 +123,7 @@ export class Recorder {
   }
 
   /** A line, and a checkpoint after it where asked; the disk refusing is said in RA's log, the event kept for later. */
-  write(event: AuditEvent, checkpoint = false): void {
+  private write(event: AuditEvent, checkpoint = false): void {
     const appended = this.log.append(event);
     const done = checkpoint ? appended.then(() => this.log.checkpoint()).then((note) => event.session && this.signed(event.session, note)) : appended;
     done.catch((e: Error) => this.logger.warn(`ra.audit: ${e.message}`));

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { defineCommands, UsageError, type CliContext } from '@ra/kernel';
-import { checkDnsName, checkEmail, checkWord, MAX_HELPER_HOURS, MAX_MACHINE_DAYS } from '../common/certificate.js';
+import { checkDnsName, checkEmail, checkHelperName, checkWord, MAX_HELPER_HOURS, MAX_MACHINE_DAYS } from '../common/certificate.js';
 import { CaFolder } from '../node/ca/ca-folder.js';
 import type { Issued } from '../node/ca/mint.js';
 
@@ -31,14 +31,26 @@ export default defineCommands({
     if (verb === 'crl' && rest.length) throw new UsageError('ra ca crl takes --hours and --out only');
     const ca = await CaFolder.open(dir);
     if (verb === 'issue-helper') {
-      const name = word(ctx, 'helper name', one('helper name'));
+      const name = valid(() => checkHelperName(one('helper name')));
       const groups = list(ctx, 'groups').map((g) => word(ctx, 'group', g));
       if (!groups.length) throw new UsageError('ra ca issue-helper needs --groups G1,G2: novices take offers by group');
       const hours = number(ctx, 'hours', 8, MAX_HELPER_HOURS);
       const email = ctx.text('email');
       const issued = await ca.issueHelper({ name, groups, hours, email: email === undefined ? undefined : valid(() => checkEmail(email)) });
-      const out = await save(ctx, `${name}.helper.pem`, `RA helper certificate for ${name} (${groups.join(', ')}; ${ca.org})`, issued, ca.certPem);
-      return ctx.print(`Issued ${name} a helper certificate (serial ${issued.serial}), valid until ${ctx.localTime(issued.notAfter.toISOString())}: ${out}`);
+      const crl = await ca.latestCrl();
+      const out = await save(
+        ctx,
+        `${name}.helper.pem`,
+        `RA helper certificate for ${name} (${groups.join(', ')}; ${ca.org})`,
+        issued,
+        ca.certPem + (crl?.pem ?? ''),
+      );
+      const until = ctx.localTime(issued.notAfter.toISOString());
+      ctx.print(`Issued ${name} a helper certificate (serial ${issued.serial}), valid until ${until}: ${out}`);
+      if (!crl) return ctx.print('The CA has published no CRL yet (ra ca crl): this helper cannot tell a revoked computer certificate.');
+      if (crl.nextUpdate < issued.notAfter)
+        ctx.print(`Its CRL is valid until ${ctx.localTime(crl.nextUpdate.toISOString())}; after that, offers fail until ${name} gets a new file.`);
+      return;
     }
     if (verb === 'issue-machine') {
       const name = word(ctx, 'computer name', one('computer name'));

@@ -8,13 +8,13 @@ export const GROUPS_OID = '1.3.6.1.4.1.55555.1.1';
 /** The SAN URI of a helper: `urn:ra:helper:alice`. */
 export const HELPER_URN = 'urn:ra:helper:';
 
-/** The TLS server name a helper asks for when it offers: the novice answers with its org certificate, not its invitation key. */
-export const OFFER_SERVER_NAME = 'offer.ra.invalid';
-
 /** A helper certificate lasts hours: no routine revocation is needed. */
 export const MAX_HELPER_HOURS = 24;
-/** A machine certificate lasts weeks; the CRL covers the rest. */
-export const MAX_MACHINE_DAYS = 397;
+/**
+ * A computer certificate lasts weeks. A revoked one is refused by helpers whose certificate file carries a CRL
+ * that lists it (`ra ca issue-helper` puts the CA's latest in): a helper's file is hours old.
+ */
+export const MAX_MACHINE_DAYS = 90;
 
 /** Names, groups and the organisation: printable words, nothing that could pass for markup or a separator. */
 export function checkWord(what: string, value: string, max = 64): string {
@@ -24,6 +24,7 @@ export function checkWord(what: string, value: string, max = 64): string {
   return v;
 }
 
+/** As ra.session checks invitation addresses (a plugin does not import another's internals). */
 const DNS_NAME = /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i;
 const EMAIL = /^[^\s@<>()",;]{1,64}@[a-z0-9.-]{1,253}$/i;
 
@@ -35,5 +36,12 @@ export function checkDnsName(value: string): string {
 
 export function checkEmail(value: string): string {
   if (!EMAIL.test(value)) throw new Error(`'${value}' is not an e-mail address`);
+  return value;
+}
+
+/** A helper's name goes into a URI (`urn:ra:helper:NAME`): ASCII letters, digits and . _ -, as a user name. */
+export function checkHelperName(value: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(value))
+    throw new Error(`helper name '${value}' must be 1–64 ASCII letters, digits or . _ -, starting with a letter or digit, as a user name`);
   return value;
 }

@@ -73,6 +73,11 @@ describe('offer: whom the novice takes offers from', function () {
       "bob's certificate was not issued by Example Org, the organisation this computer takes offers from",
     );
     // A CA of its own signed it, and OpenSSL found no CRL by that CA's name.
+    assert.equal(
+      await refused('CRL_SIGNATURE_FAILURE'),
+      "this computer's revocation list is not signed by Example Org's CA, so it takes no offers until a good one is in place",
+    );
+    assert.equal(await refused('INVALID_PURPOSE'), "bob's certificate is not a helper certificate (it is not for client authentication)");
     assert.equal(await refused('UNABLE_TO_GET_CRL'), "this computer has no revocation list from the CA that issued bob's certificate");
     await assert.rejects(desk.admit({}), /the helper showed no certificate: this computer takes offers only from helpers Example Org certified/);
   });
@@ -98,6 +103,9 @@ describe('offer: whom the novice takes offers from', function () {
   it('fails closed on a missing list or a computer certificate from another CA, naming the file', async () => {
     policy = { ...policy, crl: join(folder, 'missing.pem') };
     await assert.rejects(desk.noviceTls(), /this computer cannot read the revocation list \(.*missing\.pem\)/);
+    await writeFile(join(folder, 'garbled.pem'), '-----BEGIN X509 CRL-----\nMAA=\n-----END X509 CRL-----\n');
+    policy = { ...policy, crl: join(folder, 'garbled.pem') };
+    await assert.rejects(desk.noviceTls(), /this computer cannot use the revocation list \(.*garbled\.pem\): /);
     const other = await CaFolder.init(join(folder, 'other'), 'Other Org');
     const foreign = await other.issueMachine({ name: 'x', dns: ['x'], ips: [], days: 1 });
     await writeFile(join(folder, 'foreign.pem'), foreign.keyPem + foreign.certPem);

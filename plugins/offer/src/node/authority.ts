@@ -1,4 +1,5 @@
 import type { X509Certificate } from 'node:crypto';
+import { createSecureContext } from 'node:tls';
 import { readSmallFile } from '@ra/kernel/node';
 import type { Certified } from '@ra/plugin-session/api';
 import type { OfferAuthority, OfferingPeer, OfferTls } from '@ra/plugin-session/node';
@@ -41,6 +42,11 @@ export class OfferDesk implements OfferAuthority {
       read(p.identity, "this computer's certificate", 'offers.identity'),
     ]);
     const { keyPem, certPem, ca } = readMachineIdentity(bundle, caPem);
+    try {
+      createSecureContext({ ca: caPem, crl: crlPem });
+    } catch (e) {
+      throw new Error(`this computer cannot use the revocation list (${p.crl}): ${(e as Error).message}`);
+    }
     this.ca = ca;
     this.org = subjectField(ca, 'O') ?? subjectField(ca, 'CN') ?? this.org;
     return { keyPem, certPem, caPem, crlPem };
@@ -82,6 +88,10 @@ function refusal(code: string, name: string, certificate: X509Certificate, org: 
       return `${name}'s certificate (serial ${certificate.serialNumber.toLowerCase()}) was revoked by ${org}`;
     case 'CRL_HAS_EXPIRED':
       return `this computer's revocation list from ${org} is out of date, so it takes no offers until a new one is in place`;
+    case 'CRL_SIGNATURE_FAILURE':
+      return `this computer's revocation list is not signed by ${org}'s CA, so it takes no offers until a good one is in place`;
+    case 'INVALID_PURPOSE':
+      return `${name}'s certificate is not a helper certificate (it is not for client authentication)`;
     case 'CRL_NOT_YET_VALID':
       return `this computer's revocation list from ${org} is not valid yet: check this computer's clock`;
     case 'UNABLE_TO_GET_CRL':

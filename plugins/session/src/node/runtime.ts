@@ -108,7 +108,7 @@ export class SessionRuntime {
           if (!authority) return Promise.reject(new Error('this computer takes no offers of help: no plugin checks helpers’ certificates'));
           return authority.noviceTls();
         },
-        admit: (peer) => this.authority()!.admit(peer),
+        admit: (peer) => this.authority()?.admit(peer) ?? Promise.reject(new Error('this computer takes no offers of help')),
       },
     };
     this.context = ctx;
@@ -148,6 +148,8 @@ export class SessionRuntime {
   /** Offers become welcome once `ra.offer` is active and its policy says so; both may change while RA runs, so this looks each second. */
   private watchOffers(): Disposable {
     let welcome = false;
+    /** One retry at a time: a slow route (a router's mapping) must not pile them up behind the invitations. */
+    let retrying = false;
     const timer = setInterval(() => {
       const now = this.authority()?.welcome() === true;
       if (now !== welcome) {
@@ -155,7 +157,12 @@ export class SessionRuntime {
         return void this.syncListening();
       }
       const missing = this.listening.length < this.context!.contributions(NoviceRoute).length;
-      if (welcome && missing) this.listenChange = this.listenChange.then(() => this.openMissingRoutes()).catch((e: Error) => this.logger.warn(e.message));
+      if (!welcome || !missing || retrying) return;
+      retrying = true;
+      this.listenChange = this.listenChange
+        .then(() => this.openMissingRoutes())
+        .catch((e: Error) => this.logger.warn(e.message))
+        .finally(() => (retrying = false));
     }, 1_000);
     timer.unref();
     return toDisposable(() => clearInterval(timer));

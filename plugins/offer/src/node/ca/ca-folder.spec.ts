@@ -22,6 +22,7 @@ describe('offer: the organisation CA folder', function () {
     assert.equal((await stat(join(folder, 'ca'))).mode & 0o777, 0o700);
     await assert.rejects(CaFolder.init(join(folder, 'ca'), 'Other Org'), /already holds a CA; it was left as it is/);
     await assert.rejects(CaFolder.open(join(folder, 'none')), /there is no CA in .*none; make one with ra ca init --org NAME/);
+    assert.equal(await ca.latestCrl(), undefined, 'no CRL before the first');
   });
 
   it('issues a helper certificate OpenSSL verifies: the CA signed it, for client authentication, for hours, naming the helper', async () => {
@@ -55,6 +56,7 @@ describe('offer: the organisation CA folder', function () {
     const second = await ca.crl(48);
     assert.deepEqual([first.number, second.number, second.revoked], [1, 2, 1]);
     assert.equal(await readFile(join(folder, 'ca', 'crl.pem'), 'utf8'), second.pem);
+    assert.deepEqual(await ca.latestCrl(), { pem: second.pem, nextUpdate: second.nextUpdate }, "what a helper's file carries");
     // OpenSSL parses it as it loads a TLS context (the matrix e2e sees it refuse the revoked and the expired).
     assert.doesNotThrow(() => createSecureContext({ ca: ca.certPem, crl: second.pem }));
     assert.throws(() => createSecureContext({ ca: ca.certPem, crl: '-----BEGIN X509 CRL-----\nMAA=\n-----END X509 CRL-----\n' }));

@@ -8,6 +8,8 @@ import { mintCa, mintHelper, mintMachine, type HelperRequest, type Issued, type 
 interface CaState {
   readonly org: string;
   crlNumber: number;
+  /** When the latest CRL is due to be replaced. */
+  crlNextUpdate?: string;
   issued: { serial: string; kind: 'helper' | 'machine'; name: string; notAfter: string }[];
   revoked: { serial: string; at: string; notAfter: string }[];
 }
@@ -90,9 +92,18 @@ export class CaFolder {
     const number = ++this.state.crlNumber;
     const nextUpdate = new Date(now + hours * 3_600_000);
     const pem = mintCrl(this.pair, { revoked, number, thisUpdate: new Date(now - 60_000), nextUpdate });
+    this.state.crlNextUpdate = nextUpdate.toISOString();
     await this.save();
     await writeFileAtomic(join(this.dir, 'crl.pem'), pem, 0o644);
     return { pem, number, nextUpdate, revoked: revoked.length };
+  }
+
+  /** The latest CRL (`crl.pem`) while it is valid, to put in a helper's file; none before the first. */
+  async latestCrl(): Promise<{ pem: string; nextUpdate: Date } | undefined> {
+    const due = this.state.crlNextUpdate && new Date(this.state.crlNextUpdate);
+    if (!due || due.getTime() <= Date.now()) return undefined;
+    const pem = await readFile(join(this.dir, 'crl.pem'), 'utf8').catch(() => undefined);
+    return pem ? { pem, nextUpdate: due } : undefined;
   }
 
   list(): readonly { serial: string; kind: string; name: string; notAfter: string; revoked: boolean }[] {

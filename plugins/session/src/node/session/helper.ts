@@ -1,7 +1,7 @@
 import type { Logger } from '@ra/kernel';
 import { cleanName } from '../../common/api.js';
 import type { NoviceRoute, PathKind } from '../api.js';
-import { parseAddress } from '../invitation/address.js';
+import { isRouteAddress, parseAddress } from '../invitation/address.js';
 import { Spake2Error } from '../pake/error.js';
 import { passwordScalar } from '../pake/password.js';
 import { ProtocolError } from '../wire/framing.js';
@@ -89,9 +89,10 @@ async function offer(session: Session, address: string, identity: HelperIdentity
     invitationId: OFFER_SESSION,
     noviceName: address,
     addresses: [address],
-    // A direct path must reach the computer its certificate names; a relay's path was chosen by the relay's account.
+    // A direct path to a host must reach the computer its certificate names; a route's paths (the messenger's relay,
+    // or its punched hole) were chosen by the route's account.
     secure: (raw, label, at, path, ms, signal) =>
-      connectCertified(raw, label, path.kind === 'direct' ? parseAddress(at).host : undefined, identity, ms, signal),
+      connectCertified(raw, label, path.kind === 'direct' && !isRouteAddress(at) ? parseAddress(at).host : undefined, identity, ms, signal),
   };
   const { socket, path } = await reachNovice(to, deps.routes(), { connectMs: CONNECT_MS, kinds: deps.kinds?.() ?? ['direct', 'relayed'] });
   const wire = new Wire(socket, { peer: 'novice', holdAfter: 'consent', timing: deps.timing });

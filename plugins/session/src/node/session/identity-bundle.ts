@@ -39,5 +39,6 @@ export function readHelperIdentity(bundle: string): HelperIdentity & { readonly 
   if (Date.parse(leaf.x509.validTo) <= now) throw new Error(`your helper certificate expired on ${leaf.x509.validTo}; ask your organisation for a new one`);
   if (Date.parse(leaf.x509.validFrom) > now) throw new Error(`your helper certificate is valid only from ${leaf.x509.validFrom}`);
   const name = /^CN=(.*)$/m.exec(leaf.x509.subject)?.[1] ?? 'A helper';
-  return { keyPem, certPem: leaf.pem, caPem: ca.pem, name };
+  const crlPem = blocks.find((b) => b.type === 'X509 CRL')?.pem;
+  return { keyPem, certPem: leaf.pem, caPem: ca.pem, ...(crlPem && { crlPem }), name };
 }

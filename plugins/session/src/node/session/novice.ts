@@ -1,8 +1,10 @@
 import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
 import type { Logger } from '@ra/kernel';
 import {
   cleanName,
   MAX_PASSWORD_ATTEMPTS,
+  type Certified,
   type InvitationRecord,
   type PathKind,
   type HelperRefused,
@@ -64,6 +66,7 @@ export async function admitHelper(raw: Duplex, from: string, kind: PathKind, dep
   raw.on('error', () => undefined);
   let wire: Wire | undefined;
   let accepted: Accepted;
+  let offer: OfferVerdict | undefined;
   const slot = deps.slots.claim(from, (why) => {
     deps.logger.warn(`turned away a connection from ${from}: ${why}`);
     // Before TLS there is nobody to tell; after it, the helper reads why.
@@ -79,6 +82,8 @@ export async function admitHelper(raw: Duplex, from: string, kind: PathKind, dep
     await firstBytes(raw, deadline - Date.now());
     slot.spoke();
     accepted = await acceptTls(raw, deps.identity.keyPem, deps.identity.certPem, deadline - Date.now(), deps.offers && (() => deps.offers!.noviceTls()));
+    // An offer's certificate is judged before the Wire reads a byte from the helper.
+    offer = accepted.offer && (await judgeOffer(accepted.socket, accepted.offer, deps));
     wire = new Wire(accepted.socket, { peer: 'helper', timing: deps.timing });
   } catch (e) {
     slot.release();
@@ -87,7 +92,7 @@ export async function admitHelper(raw: Duplex, from: string, kind: PathKind, dep
   }
   const said: Pick<HelperRefused, 'invitationId' | 'helperName'> = {};
   try {
-    if (accepted.offer) await offered(wire, accepted.offer, { kind, via: from }, deadline, deps, said);
+    if (offer) await offered(wire, offer, { kind, via: from }, deadline, deps, said);
     else await handshake(wire, { kind, via: from }, deadline, deps, said);
   } catch (e) {
     const known = e instanceof Refusal || e instanceof ProtocolError || e instanceof Spake2Error;
@@ -164,30 +169,37 @@ async function askNovice(session: Session, key: Uint8Array, safetyCode: (key: Ui
   await deps.hooks.consentRequested.call({ session: session.info, scope: 'connect' });
 }
 
+/** What the novice's RA made of an offer's certificate: the helper it names, or why they are refused. */
+type OfferVerdict = { readonly certified: Certified } | { readonly refused: string };
+
 /**
- * A helper who offers help unasked came with their organisation's certificate. Before anything is read, the
- * certificate must pass: OpenSSL's check of chain, dates and revocation, then the policy's list of helpers
- * and groups. Then the novice is asked, as for an invitation; the helper's first words may also resume.
+ * A helper who offers help unasked came with their organisation's certificate: OpenSSL checked chain, dates and
+ * revocation, and the OfferAuthority the policy's helpers and groups. Runs before the helper's bytes are read.
  */
+async function judgeOffer(socket: TLSSocket, offer: NonNullable<Accepted['offer']>, deps: NoviceDeps): Promise<OfferVerdict> {
+  if (offer.refused || !deps.offers) return { refused: offer.refused ?? 'this computer takes no offers of help' };
+  const peer = { certificate: socket.getPeerX509Certificate(), error: socket.authorized ? undefined : String(socket.authorizationError) };
+  return deps.offers.admit(peer).then(
+    (certified) => ({ certified }),
+    (e: Error) => ({ refused: e.message }),
+  );
+}
+
+/** An offer whose certificate passed: the novice is asked, as for an invitation; the helper's first words may also resume. */
 async function offered(
   wire: Wire,
-  offer: NonNullable<Accepted['offer']>,
+  offer: OfferVerdict,
   path: SessionPath,
   deadline: number,
   deps: NoviceDeps,
   said: { invitationId?: string; helperName?: string },
 ): Promise<void> {
-  if (offer.refused || !deps.offers) throw new Refusal(offer.refused ?? 'this computer takes no offers of help');
+  if ('refused' in offer) throw new Refusal(offer.refused);
   allowedPath(path, deps);
-  const socket = wire.socket;
-  const certified = await deps.offers
-    .admit({ certificate: socket.getPeerX509Certificate(), error: socket.authorized ? undefined : String(socket.authorizationError) })
-    .catch((e: Error) => {
-      throw new Refusal(e.message);
-    });
+  const { certified } = offer;
   said.helperName = certified.title;
   const hello = await wire.next(deadline - Date.now(), 'greeting');
-  if (hello.t === 'resume' && hello.v === PROTOCOL_VERSION) return resume(wire, hello, path, deps);
+  if (hello.t === 'resume' && hello.v === PROTOCOL_VERSION) return resume(wire, hello, path, deps, certified);
   if (hello.t !== 'offer' || hello.v !== PROTOCOL_VERSION)
     throw new Refusal(`this computer speaks RA protocol ${PROTOCOL_VERSION}; the helper sent something else`);
   // One session per certified helper at a time, as per invitation.
@@ -201,7 +213,7 @@ async function offered(
     if (veto) throw new Refusal(veto);
     wire.send({ t: 'offered', novice: session.localName });
     const { safetyCode } = await import('../pake/index.js');
-    await askNovice(session, offerKey(socket), safetyCode, deps);
+    await askNovice(session, offerKey(wire.socket), safetyCode, deps);
   } catch (e) {
     session.end(e instanceof Refusal ? 'refused' : 'network', (e as Error).message, true);
     throw e;
@@ -213,10 +225,19 @@ async function offered(
  * key on this connection, the novice proves it back, and the session goes on where it was. The invitation
  * may have ended meanwhile: the session it opened has not.
  */
-async function resume(wire: Wire, hello: { [k: string]: unknown }, path: SessionPath, deps: NoviceDeps): Promise<void> {
+async function resume(wire: Wire, hello: { [k: string]: unknown }, path: SessionPath, deps: NoviceDeps, certified?: Certified): Promise<void> {
   const message = hello as { t: string; [k: string]: unknown };
   const session = deps.registry.byResumeId(text(message, 'id', 64));
   if (!session?.resumeKeys) throw new Refusal('there is no session to resume here: it has ended');
+  // An offer's session comes back only with the certificate it began with, checked again now; an invitation's, without one.
+  if (session.certified?.serial !== certified?.serial) {
+    session.resumeRefused();
+    throw new Refusal(
+      session.certified
+        ? 'this session began with a certificate: resume it with the same one'
+        : 'the resume proof failed: this is not the helper of that session',
+    );
+  }
   const binding = channelBinding(wire.socket);
   if (!checkProof(session.resumeKeys, 'helper', binding, bytes(message, 'proof'))) {
     session.resumeRefused();

@@ -40,17 +40,19 @@ export async function acceptTls(raw: Duplex, keyPem: string, certPem: string, ti
     if (name !== OFFER_SERVER_NAME) return done(null);
     offer = { refused: 'this computer takes no offers of help' };
     if (!offerTls) return done(null);
-    offerTls().then(
-      (t) => {
-        const context = createSecureContext({ key: t.keyPem, cert: t.certPem, ca: t.caPem, crl: t.crlPem, minVersion: 'TLSv1.3' });
-        offer = {};
-        done(null, context);
-      },
-      (e: Error) => {
-        offer = { refused: e.message };
-        done(null);
-      },
-    );
+    offerTls()
+      .then((t) => createSecureContext({ key: t.keyPem, cert: t.certPem, ca: t.caPem, crl: t.crlPem, minVersion: 'TLSv1.3' }))
+      .then(
+        (context) => {
+          offer = {};
+          done(null, context);
+        },
+        (e: Error) => {
+          // OpenSSL could not take a file (a CRL it cannot parse): this computer's problem, said to the helper and the log.
+          offer = { refused: e.message.startsWith('this computer') ? e.message : `this computer's offer certificates cannot be used: ${e.message}` };
+          done(null);
+        },
+      );
   };
   // A server of one connection: only a tls.Server tells a socket whether its peer's certificate passed.
   const server = createServer({
@@ -73,11 +75,12 @@ export async function acceptTls(raw: Duplex, keyPem: string, certPem: string, ti
   }
 }
 
-/** A helper's certificate, its key, and the organisation's CA that must have issued the novice's: PEM texts. */
+/** A helper's certificate, its key, and the organisation's CA that must have issued the novice's (with its CRL, when the file has one): PEM texts. */
 export interface HelperIdentity {
   readonly keyPem: string;
   readonly certPem: string;
   readonly caPem: string;
+  readonly crlPem?: string;
 }
 
 /**
@@ -93,7 +96,7 @@ export async function connectCertified(
   timeoutMs: number,
   signal?: AbortSignal,
 ): Promise<TLSSocket> {
-  const { keyPem: key, certPem: cert, caPem: ca } = identity;
+  const { keyPem: key, certPem: cert, caPem: ca, crlPem: crl } = identity;
   // The server name only asks for the offer's certificate: the host is checked below, for a direct path.
   const socket = connect({
     socket: stream,
@@ -101,21 +104,39 @@ export async function connectCertified(
     key,
     cert,
     ca,
+    // With the CRL the file carries, a revoked computer certificate fails here too.
+    ...(crl && { crl }),
     rejectUnauthorized: false,
     checkServerIdentity: () => undefined,
     minVersion: 'TLSv1.3',
   });
   await guarded(socket, signal, () => settle(socket, 'secureConnect', timeoutMs, `connection to ${address}`));
   const peer = socket.getPeerCertificate();
-  const wrong = !socket.authorized ? String(socket.authorizationError) : host ? checkServerIdentity(host, peer)?.message : undefined;
+  const code = String(socket.authorizationError);
+  const wrong = !socket.authorized ? (NOVICE_TROUBLE[code] ?? code) : host ? checkServerIdentity(host, peer)?.message : undefined;
   if (!wrong) return socket;
   const refused = await firstRefusal(socket, Math.min(timeoutMs, 3_000));
   socket.destroy();
-  if (refused) throw new PinMismatchError(`the computer at ${address} refused the offer: ${refused}`);
+  // Its words, unproven: said as what it claims, beside why it is not trusted.
+  if (refused)
+    throw new PinMismatchError(
+      `the computer at ${address} did not prove it belongs to your organisation (${wrong}), and refused the offer, saying: “${refused}”`,
+    );
   throw new PinMismatchError(
     `the computer at ${address} did not prove it belongs to your organisation (${wrong}): it may take no offers, or someone may be intercepting the connection; nothing was sent`,
   );
 }
+
+/** OpenSSL's verdict on the novice's certificate, as the helper reads it. */
+const NOVICE_TROUBLE: Readonly<Record<string, string>> = {
+  CERT_REVOKED: 'its certificate was revoked',
+  CERT_HAS_EXPIRED: 'its certificate expired',
+  CRL_HAS_EXPIRED: 'the revocation list in your certificate file is out of date; ask for a new file',
+  DEPTH_ZERO_SELF_SIGNED_CERT: "it showed a certificate of its own, not one from your organisation's CA",
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: "its certificate was not issued by your organisation's CA",
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: "its certificate was not issued by your organisation's CA",
+  CERT_SIGNATURE_FAILURE: "its certificate was not issued by your organisation's CA",
+};
 
 /** What an unproven novice says first, if it is a refusal: its words are shown as its words, and nothing else is read. */
 async function firstRefusal(socket: TLSSocket, ms: number): Promise<string | undefined> {
