@@ -94,7 +94,9 @@ describe('Offer Remote Assistance: the mutual-TLS matrix between two real RAs', 
   it('mallory (group sales): TLS passes, the group check refuses, and both sides say why', async () => {
     const view = await ended((await offer('mallory')).id);
     assert.equal(view.reason, 'mallory (groups: sales) is not among the helpers this computer takes offers from (group helpdesk)');
-    assert.equal((await lastRefusal(1)).data?.reason, view.reason);
+    const line = await lastRefusal(1);
+    assert.equal(line.data?.reason, view.reason);
+    assert.equal(line.peer?.name, 'mallory', 'the name her certificate shows');
   });
 
   it('bob (revoked by the CRL): refused as revoked, naming his serial', async () => {

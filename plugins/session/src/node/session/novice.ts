@@ -170,7 +170,7 @@ async function askNovice(session: Session, key: Uint8Array, safetyCode: (key: Ui
 }
 
 /** What the novice's RA made of an offer's certificate: the helper it names, or why they are refused. */
-type OfferVerdict = { readonly certified: Certified } | { readonly refused: string };
+type OfferVerdict = { readonly certified: Certified } | { readonly refused: string; readonly presented?: string };
 
 /**
  * A helper who offers help unasked came with their organisation's certificate: OpenSSL checked chain, dates and
@@ -178,10 +178,13 @@ type OfferVerdict = { readonly certified: Certified } | { readonly refused: stri
  */
 async function judgeOffer(socket: TLSSocket, offer: NonNullable<Accepted['offer']>, deps: NoviceDeps): Promise<OfferVerdict> {
   if (offer.refused || !deps.offers) return { refused: offer.refused ?? 'this computer takes no offers of help' };
-  const peer = { certificate: socket.getPeerX509Certificate(), error: socket.authorized ? undefined : String(socket.authorizationError) };
+  const certificate = socket.getPeerX509Certificate();
+  const peer = { certificate, error: socket.authorized ? undefined : String(socket.authorizationError) };
+  // The name a refused certificate shows is only what it claims; the log keeps it as such.
+  const presented = certificate && /^CN=(.*)$/m.exec(certificate.subject)?.[1]?.slice(0, 64);
   return deps.offers.admit(peer).then(
     (certified) => ({ certified }),
-    (e: Error) => ({ refused: e.message }),
+    (e: Error) => ({ refused: e.message, ...(presented && { presented }) }),
   );
 }
 
@@ -194,7 +197,10 @@ async function offered(
   deps: NoviceDeps,
   said: { invitationId?: string; helperName?: string },
 ): Promise<void> {
-  if ('refused' in offer) throw new Refusal(offer.refused);
+  if ('refused' in offer) {
+    if (offer.presented) said.helperName = offer.presented;
+    throw new Refusal(offer.refused);
+  }
   allowedPath(path, deps);
   const { certified } = offer;
   said.helperName = certified.title;
