@@ -99,4 +99,23 @@ describe('end to end: a helpdesk offers help in the page, and the novice accepts
     await row('ra.offer.control').scrollIntoViewIfNeeded();
     await snap(page, 'offer-08-novice-settings');
   });
+
+  it("lists the ended session on Nora's home page, with what happened in it", async () => {
+    const { novicePage, novice } = roles;
+    const open = (await novice.api<{ id: string; state: string }[]>('GET', '/api/sessions')).body.find((x) => x.state === 'open')!;
+    await novice.api('POST', `/api/sessions/${open.id}/disconnect`);
+    await novicePage.setViewportSize({ width: 1024, height: 700 });
+    await novicePage.goto(novice.url);
+    await novicePage.locator('#ra-recent summary').first().click();
+    const session = novicePage.locator('.ra-recent-session').first();
+    await session.waitFor();
+    assert.match((await session.locator('summary').textContent()) ?? '', /^With alice \(helpdesk, Example Org\), /);
+    await session.locator('summary').click();
+    assert.match(
+      (await session.textContent()) ?? '',
+      /alice \(helpdesk, Example Org\) offered to help.*You sent a chat message.*You ended the session: the novice disconnected/,
+    );
+    await session.scrollIntoViewIfNeeded();
+    await snap(novicePage, 'offer-09-novice-recent-sessions');
+  });
 });

@@ -2,6 +2,7 @@ import type { BrowserPlugin, Disposable, Workbench } from '@ra/kernel';
 import type { UiContext, UiPanel } from '@ra/plugin-session/api';
 import { adoptStyles, h } from '@ra/plugin-session/dom';
 import type { AuditLine } from '../common/line.js';
+import { recentSessionsPanel } from './recent.js';
 import { lineText } from './words.js';
 
 /** How often an open History looks for new lines; closed, it asks nothing. */
@@ -62,14 +63,17 @@ const HISTORY_CSS = `
 .ra-history { padding: .75rem 1.25rem; background: var(--ra-surface); border: 1px solid var(--ra-border); border-radius: var(--ra-radius); }
 .ra-history summary { cursor: pointer; font-weight: 600; }
 .ra-history-list { margin: .5rem 0 0; padding-left: 1.25rem; max-height: 16rem; overflow-y: auto; display: grid; gap: .3rem; }
+.ra-recent-list { display: grid; gap: .4rem; margin-top: .5rem; }
+.ra-recent-session summary { font-weight: normal; }
 .ra-history-list time { color: var(--ra-muted); font-variant-numeric: tabular-nums; }
 `;
 
-/** `ra.audit` in the browser: each session's history, from this computer's log. */
+/** `ra.audit` in the browser: each session's history in its console, and the recent sessions' on the home page, from this computer's log. */
 const plugin: BrowserPlugin = {
   activate(workbench) {
     adoptStyles(HISTORY_CSS);
     workbench.contribute('UiPanel', historyPanel(workbench));
+    workbench.contribute('HomePanel', recentSessionsPanel(workbench));
   },
 };
 

@@ -1,4 +1,4 @@
-import type { ApiRoute } from '@ra/kernel';
+import { ApiError, type ApiRoute } from '@ra/kernel';
 import type { AuditLog } from './log/audit-log.js';
 import type { AuditLine } from './log/line.js';
 import type { Verdict } from './log/verify.js';
@@ -8,7 +8,13 @@ export const ROUTE_IDS = ['audit-records', 'audit-verify'] as const;
 /** What `GET /api/audit/verify` answers: the verdict, and whose log it is. */
 export type VerifyAnswer = Verdict & { readonly origin: string; readonly fingerprint: string };
 
-/** `GET /api/audit[?session=ID]`: the lines, oldest first; `GET /api/audit/verify`: the log checked as it is on disk. */
+/** The most lines `?last=N` asks for: what a page shows of recent sessions, not the whole log. */
+const MAX_LAST = 5_000;
+
+/**
+ * `GET /api/audit[?session=ID][&last=N]`: the lines, oldest first (the last N of them); `GET /api/audit/verify`: the
+ * log checked as it is on disk.
+ */
 export function auditRoutes(opening: Promise<AuditLog>): ApiRoute[] {
   return [
     {
@@ -17,8 +23,13 @@ export function auditRoutes(opening: Promise<AuditLog>): ApiRoute[] {
       path: '/api/audit',
       async handle({ query }): Promise<AuditLine[]> {
         const session = query.get('session');
+        const last = query.get('last');
+        const count = last === null ? undefined : Number(last);
+        if (count !== undefined && !(Number.isInteger(count) && count >= 1 && count <= MAX_LAST))
+          throw new ApiError(400, `'last' must be a whole number from 1 to ${MAX_LAST}`);
         const records = await (await opening).records();
-        return session ? records.filter((r) => r.session === session) : records;
+        const chosen = session ? records.filter((r) => r.session === session) : records;
+        return count === undefined ? chosen : chosen.slice(-count);
       },
     },
     {
