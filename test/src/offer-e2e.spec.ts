@@ -105,8 +105,8 @@ describe('end to end: a helpdesk offers help in the page, and the novice accepts
     const open = (await novice.api<{ id: string; state: string }[]>('GET', '/api/sessions')).body.find((x) => x.state === 'open')!;
     await novice.api('POST', `/api/sessions/${open.id}/disconnect`);
     await novicePage.setViewportSize({ width: 1024, height: 700 });
-    await novicePage.goto(novice.url);
-    await novicePage.locator('#ra-recent summary').first().click();
+    await novicePage.getByRole('button', { name: 'Back' }).click();
+    await novicePage.locator('#ra-recent summary').click();
     const session = novicePage.locator('.ra-recent-session').first();
     await session.waitFor();
     assert.match((await session.locator('summary').textContent()) ?? '', /^With alice \(helpdesk, Example Org\), /);

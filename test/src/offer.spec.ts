@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { until } from '@ra/kernel/testing';
 import { CaFolder, mintCrl } from '@ra/plugin-offer/testing';
+import { RogueHelper } from '@ra/plugin-session/testing';
 import { exampleOrg } from './e2e/org-ca.js';
 import { RaProcess } from './e2e/ra-process.js';
 import { RA_BIN } from './fixtures.js';
@@ -20,6 +21,7 @@ interface View {
   safetyCode?: string;
   rights: string[];
   localName?: string;
+  reconnecting?: object;
   certified?: { title: string; serial: string; groups: string[] };
 }
 
@@ -233,5 +235,29 @@ describe('Offer Remote Assistance: the mutual-TLS matrix between two real RAs', 
     assert.match(await readFile(file('carol.helper.pem'), 'utf8'), /-----BEGIN X509 CRL-----/);
     const view = await ended((await offer('carol')).id);
     assert.match(view.reason!, /^the computer at localhost:24661 did not prove it belongs to your organisation \(its certificate was revoked\)/);
+  });
+
+  it("resumes an offer's session only with the certificate it began with, checked again", async () => {
+    const pem = (name: string) =>
+      readFile(file(`${name}.helper.pem`), 'utf8').then((t) => t.match(/-----BEGIN [A-Z ]+-----[\s\S]+?-----END [A-Z ]+-----\r?\n/g)!);
+    const [aliceKey, aliceCert] = await pem('alice');
+    const [bobKey, bobCert] = await pem('bob');
+    // alice's session from ra offer above is still open: one session per certificate at a time.
+    for (const s of (await novice.api<View[]>('GET', '/api/sessions')).body)
+      if (s.state === 'open') await novice.api('POST', `/api/sessions/${s.id}/disconnect`);
+    const first = await RogueHelper.connectOffering(PORTS[0], { keyPem: aliceKey, certPem: aliceCert });
+    const keys = await first.offer();
+    const { id } = await novice.answer('accept');
+    await first.next('consent');
+    first.destroy();
+    await until(async () => (await novice.api<View[]>('GET', '/api/sessions')).body.find((s) => s.id === id)?.reconnecting !== undefined, 10_000, 'no outage');
+    const plain = await RogueHelper.connect(PORTS[0]);
+    assert.deepEqual(await plain.resume(keys), { t: 'refused', message: 'this session began with a certificate: resume it with the same one' });
+    const revoked = await RogueHelper.connectOffering(PORTS[0], { keyPem: bobKey, certPem: bobCert });
+    assert.match(String((await revoked.next('refused')).message), /^bob's certificate \(serial [0-9a-f]+\) was revoked by Example Org$/);
+    const back = await RogueHelper.connectOffering(PORTS[0], { keyPem: aliceKey, certPem: aliceCert });
+    assert.equal((await back.resume(keys)).t, 'resumed');
+    for (const rogue of [plain, revoked, back]) rogue.destroy();
+    await novice.api('POST', `/api/sessions/${id}/disconnect`);
   });
 });

@@ -63,6 +63,7 @@ const HISTORY_CSS = `
 .ra-history { padding: .75rem 1.25rem; background: var(--ra-surface); border: 1px solid var(--ra-border); border-radius: var(--ra-radius); }
 .ra-history summary { cursor: pointer; font-weight: 600; }
 .ra-history-list { margin: .5rem 0 0; padding-left: 1.25rem; max-height: 16rem; overflow-y: auto; display: grid; gap: .3rem; }
+.ra-recent > summary { cursor: pointer; font-weight: 600; }
 .ra-recent-list { display: grid; gap: .4rem; margin-top: .5rem; }
 .ra-recent-session summary { font-weight: normal; }
 .ra-history-list time { color: var(--ra-muted); font-variant-numeric: tabular-nums; }

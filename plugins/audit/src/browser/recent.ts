@@ -19,7 +19,7 @@ export function recentSessionsPanel(workbench: Workbench): HomePanel {
     order: 30,
     render(host: HTMLElement): Disposable {
       const list = h('div', { class: 'ra-recent-list', id: 'ra-recent-list' });
-      const details = h('details', { class: 'ra-history', id: 'ra-recent' }, h('summary', {}, 'Your recent sessions, from this computer’s log'), list);
+      const details = h('details', { class: 'ra-recent', id: 'ra-recent' }, h('summary', {}, 'Your recent sessions, from this computer’s log'), list);
       details.addEventListener('toggle', () => {
         if (!details.open) return;
         workbench.request<AuditLine[]>('GET', `/api/audit?last=${LAST_LINES}`).then(

@@ -5,7 +5,8 @@ import { passwordScalar, Spake2 } from '../node/pake/index.js';
 import { encodeControl, FrameKind, FrameReader } from '../node/wire/framing.js';
 import { NoviceIdentity } from '../node/invitation/identity.js';
 import { InvitationStore } from '../node/invitation/store.js';
-import { acceptTls, channelBinding } from '../node/wire/tls.js';
+import { acceptTls, channelBinding, offerKey, OFFER_SERVER_NAME } from '../node/wire/tls.js';
+import { resumeKeys, resumeProof, type ResumeKeys } from '../node/session/resume.js';
 import type { ControlMessage } from '../node/wire/wire.js';
 import { PROTOCOL_VERSION } from '../node/session/messages.js';
 
@@ -36,6 +37,37 @@ export class RogueHelper {
     const socket = connect({ socket: connectTcp({ host: '127.0.0.1', port, localAddress }), rejectUnauthorized: false });
     await new Promise<void>((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject));
     return new RogueHelper(socket);
+  }
+
+  /** Connects as a helper who offers: TLS asking for the offer's certificate, showing `identity` (key and certificate), or none. */
+  static async connectOffering(port: number, identity?: { keyPem: string; certPem: string }): Promise<RogueHelper> {
+    const mine = identity && { key: identity.keyPem, cert: identity.certPem };
+    const socket = connect({ socket: connectTcp({ host: '127.0.0.1', port }), servername: OFFER_SERVER_NAME, rejectUnauthorized: false, ...mine });
+    await new Promise<void>((resolve, reject) => socket.once('secureConnect', resolve).once('error', reject));
+    return new RogueHelper(socket);
+  }
+
+  /** Offers help, as the real helper does, and returns the keys it would resume the session with once the novice answered. */
+  async offer(): Promise<ResumeKeys> {
+    this.send({ t: 'offer', v: PROTOCOL_VERSION });
+    await this.next('offered');
+    return resumeKeys(offerKey(this.socket));
+  }
+
+  /** Asks to resume the session `keys` name, proving them on this connection; the novice's answer: `resumed` or `refused`. */
+  async resume(keys: ResumeKeys): Promise<ControlMessage> {
+    this.send({
+      t: 'resume',
+      v: PROTOCOL_VERSION,
+      id: keys.id,
+      proof: resumeProof(keys, 'helper', channelBinding(this.socket)).toString('base64'),
+      received: 0,
+    });
+    for (const end = Date.now() + 5000; Date.now() < end; await new Promise((r) => setTimeout(r, 10))) {
+      const answer = this.said.find((m) => m.t === 'resumed' || m.t === 'refused');
+      if (answer) return answer;
+    }
+    throw new Error(`the novice answered no resume; it said ${JSON.stringify(this.said)}`);
   }
 
   send(message: ControlMessage): boolean {
