@@ -25,6 +25,7 @@ describe('end to end: a helpdesk offers help in the page, and the novice accepts
 
   it('shows the refusal in the helper page when the certificate is not of the right group', async () => {
     const page = roles.helperPage;
+    await page.locator('#ra-offer summary').click();
     await page.locator('#ra-offer-address').fill(`localhost:${roles.novice.port}`);
     await page.locator('#ra-offer-identity').setInputFiles(join(folder, 'mallory.helper.pem'));
     await page.locator('#ra-offer-send').click();

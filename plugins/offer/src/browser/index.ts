@@ -1,6 +1,6 @@
 import type { BrowserPlugin, Disposable, Workbench } from '@ra/kernel';
 import type { HomePanel } from '@ra/plugin-session/api';
-import { h, sentence } from '@ra/plugin-session/dom';
+import { adoptStyles, h, sentence } from '@ra/plugin-session/dom';
 
 /** A helper certificate file is a few KiB; anything far larger is not one. */
 const MAX_IDENTITY_BYTES = 64 * 1024;
@@ -37,11 +37,13 @@ function offerPanel(workbench: Workbench): HomePanel {
         event.preventDefault();
         status.replaceChildren();
         void offer(workbench, address.value.trim(), identity.files?.[0]).then(
-          (peer) => status.replaceChildren(h('p', {}, `Offer sent to ${peer}: waiting for them to accept. The session is listed above.`)),
+          (peer) => status.replaceChildren(h('p', {}, `Offer sent to ${peer}: waiting for them to accept.`)),
           (e: Error) => status.replaceChildren(h('p', { class: 'ra-error', role: 'alert' }, sentence(e.message))),
         );
       });
-      host.replaceChildren(h('section', { class: 'ra-card', id: 'ra-offer' }, h('h2', {}, 'Offer help'), form));
+      // Folded: most people never offer help, and a worried novice should not wonder what it is for.
+      const details = h('details', { class: 'ra-offer', id: 'ra-offer-details' }, h('summary', {}, 'Offer help (for a helpdesk)'), form);
+      host.replaceChildren(h('section', { class: 'ra-card', id: 'ra-offer' }, details));
       return { dispose: () => host.replaceChildren() };
     },
   };
@@ -58,6 +60,7 @@ async function offer(workbench: Workbench, address: string, file: File | undefin
 /** `ra.offer` in the browser: the helpdesk's "Offer help". */
 const plugin: BrowserPlugin = {
   activate(workbench) {
+    adoptStyles('.ra-offer > summary { cursor: pointer; font-weight: 600; font-size: 1.1rem; }');
     workbench.contribute('HomePanel', offerPanel(workbench));
   },
 };
