@@ -1,4 +1,5 @@
 import type { X509Certificate } from 'node:crypto';
+import { stat } from 'node:fs/promises';
 import { createSecureContext } from 'node:tls';
 import { readSmallFile } from '@ra/kernel/node';
 import type { Certified } from '@ra/plugin-session/api';
@@ -20,6 +21,8 @@ export class OfferDesk implements OfferAuthority {
   /** The organisation's CA as last read, and its name: refusals name it. */
   private ca?: X509Certificate;
   private org = 'your organisation';
+  /** The TLS last built from the policy's files, and which versions of them (path, mtime, size) it was built from. */
+  private checked?: { readonly version: string; readonly tls: OfferTls };
 
   constructor(
     private readonly policy: () => OffersPolicy,
@@ -36,6 +39,18 @@ export class OfferDesk implements OfferAuthority {
     if (!p.enabled) throw new Error("this computer's policy takes no offers of help");
     if (this.settings().acceptOffers === false) throw new Error('the person at this computer turned offers of help off');
     if (!p.helpers.length && !p.groups.length) throw new Error("this computer's policy names no helpers or groups to take offers from");
+    // Checked once per version of the three files: a new CRL applies to the next offer, and an unchanged one costs a stat.
+    const version = (
+      await Promise.all(
+        [p.ca, p.crl, p.identity].map((f) =>
+          stat(f).then(
+            (s) => `${f}:${s.mtimeMs}:${s.size}`,
+            () => `${f}:?`,
+          ),
+        ),
+      )
+    ).join('|');
+    if (this.checked?.version === version) return this.checked.tls;
     const [caPem, crlPem, bundle] = await Promise.all([
       read(p.ca, 'the organisation CA', 'offers.ca'),
       read(p.crl, 'the revocation list', 'offers.crl'),
@@ -49,7 +64,8 @@ export class OfferDesk implements OfferAuthority {
     }
     this.ca = ca;
     this.org = subjectField(ca, 'O') ?? subjectField(ca, 'CN') ?? this.org;
-    return { keyPem, certPem, caPem, crlPem };
+    this.checked = { version, tls: { keyPem, certPem, caPem, crlPem } };
+    return this.checked.tls;
   }
 
   async admit({ certificate, error }: OfferingPeer): Promise<Certified> {

@@ -1,6 +1,5 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
-
-const BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]+?-----END \1-----/g;
+import { pemBlocks } from '@ra/plugin-session/node';
 
 /** One field of a certificate's subject: `CN`, `OU`, `O`. */
 export function subjectField(certificate: X509Certificate, field: string): string | undefined {
@@ -9,7 +8,7 @@ export function subjectField(certificate: X509Certificate, field: string): strin
 
 /** A file `ra ca issue-machine` wrote, checked with OpenSSL against the organisation CA the policy names. */
 export function readMachineIdentity(bundle: string, caPem: string): { keyPem: string; certPem: string; ca: X509Certificate } {
-  const blocks = [...bundle.matchAll(BLOCK)].map((m) => ({ type: m[1]!, pem: m[0] }));
+  const blocks = pemBlocks(bundle);
   const keyPem = blocks.find((b) => b.type.endsWith('PRIVATE KEY'))?.pem;
   const certPem = blocks.find((b) => b.type === 'CERTIFICATE')?.pem;
   if (!keyPem || !certPem)

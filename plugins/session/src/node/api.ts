@@ -96,3 +96,5 @@ export interface OfferAuthority {
 }
 
 export const OfferAuthority = token<OfferAuthority>('OfferAuthority');
+
+export { commonName, pemBlocks } from './session/identity-bundle.js';

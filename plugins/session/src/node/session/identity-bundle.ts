@@ -6,6 +6,16 @@ export const MAX_IDENTITY_CHARS = 64 * 1024;
 
 const BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]+?-----END \1-----/g;
 
+/** The PEM blocks of a file, each with its type (`CERTIFICATE`, `PRIVATE KEY`, `X509 CRL`…), in order. */
+export function pemBlocks(text: string): { readonly type: string; readonly pem: string }[] {
+  return [...text.matchAll(BLOCK)].map((m) => ({ type: m[1]!, pem: m[0] }));
+}
+
+/** A certificate subject's common name: the name a helper or computer certificate gives. */
+export function commonName(certificate: X509Certificate): string | undefined {
+  return /^CN=(.*)$/m.exec(certificate.subject)?.[1];
+}
+
 /**
  * The helper's side of an offer: their key, their certificate and their organisation's CA, from one PEM file.
  * Checked here with OpenSSL (Node's crypto) so a wrong file is named before anything connects.
@@ -13,7 +23,7 @@ const BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]+?-----END \1-----/g;
 export function readHelperIdentity(bundle: string): HelperIdentity & { readonly name: string } {
   if (bundle.length > MAX_IDENTITY_CHARS)
     throw new Error(`the certificate file is over ${MAX_IDENTITY_CHARS / 1024} KiB: it is not one ra ca issue-helper wrote`);
-  const blocks = [...bundle.matchAll(BLOCK)].map((m) => ({ type: m[1]!, pem: m[0] }));
+  const blocks = pemBlocks(bundle);
   const keyPem = blocks.find((b) => b.type.endsWith('PRIVATE KEY'))?.pem;
   if (!keyPem) throw new Error('the certificate file holds no private key: give the file ra ca issue-helper wrote');
   let certificates: { pem: string; x509: X509Certificate }[];
@@ -38,7 +48,7 @@ export function readHelperIdentity(bundle: string): HelperIdentity & { readonly 
   const now = Date.now();
   if (Date.parse(leaf.x509.validTo) <= now) throw new Error(`your helper certificate expired on ${leaf.x509.validTo}; ask your organisation for a new one`);
   if (Date.parse(leaf.x509.validFrom) > now) throw new Error(`your helper certificate is valid only from ${leaf.x509.validFrom}`);
-  const name = /^CN=(.*)$/m.exec(leaf.x509.subject)?.[1] ?? 'A helper';
+  const name = commonName(leaf.x509) ?? 'A helper';
   const crlPem = blocks.find((b) => b.type === 'X509 CRL')?.pem;
   return { keyPem, certPem: leaf.pem, caPem: ca.pem, ...(crlPem && { crlPem }), name };
 }

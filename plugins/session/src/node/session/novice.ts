@@ -13,6 +13,7 @@ import {
 } from '../../common/api.js';
 import { Spake2Error } from '../pake/error.js';
 import type { OfferAuthority } from '../api.js';
+import { commonName } from './identity-bundle.js';
 import { acceptTls, channelBinding, offerKey, type Accepted } from '../wire/tls.js';
 import { ProtocolError } from '../wire/framing.js';
 import { Wire, type WireTiming } from '../wire/wire.js';
@@ -181,7 +182,7 @@ async function judgeOffer(socket: TLSSocket, offer: NonNullable<Accepted['offer'
   const certificate = socket.getPeerX509Certificate();
   const peer = { certificate, error: socket.authorized ? undefined : String(socket.authorizationError) };
   // The name a refused certificate shows is only what it claims; the log keeps it as such.
-  const presented = certificate && /^CN=(.*)$/m.exec(certificate.subject)?.[1]?.slice(0, 64);
+  const presented = certificate && commonName(certificate)?.slice(0, 64);
   return deps.offers.admit(peer).then(
     (certified) => ({ certified }),
     (e: Error) => ({ refused: e.message, ...(presented && { presented }) }),

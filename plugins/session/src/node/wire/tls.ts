@@ -23,6 +23,15 @@ export function offerKey(socket: TLSSocket): Uint8Array {
   return new Uint8Array(socket.exportKeyingMaterial(32, OFFER_EXPORTER_LABEL, Buffer.alloc(0)));
 }
 
+/** One context per OfferTls the authority gives: an unchanged set of files is parsed once, not per offer. OpenSSL checks dates at each handshake. */
+const offerContexts = new WeakMap<OfferTls, SecureContext>();
+
+function offerContext(t: OfferTls): SecureContext {
+  let context = offerContexts.get(t);
+  if (!context) offerContexts.set(t, (context = createSecureContext({ key: t.keyPem, cert: t.certPem, ca: t.caPem, crl: t.crlPem, minVersion: 'TLSv1.3' })));
+  return context;
+}
+
 export interface Accepted {
   readonly socket: TLSSocket;
   /** Set when the helper asked for the offer's TLS; `refused` says why this computer could not take it. */
@@ -41,7 +50,7 @@ export async function acceptTls(raw: Duplex, keyPem: string, certPem: string, ti
     offer = { refused: 'this computer takes no offers of help' };
     if (!offerTls) return done(null);
     offerTls()
-      .then((t) => createSecureContext({ key: t.keyPem, cert: t.certPem, ca: t.caPem, crl: t.crlPem, minVersion: 'TLSv1.3' }))
+      .then(offerContext)
       .then(
         (context) => {
           offer = {};
