@@ -120,7 +120,7 @@ export class SessionRuntime {
     ctx.subscriptions.add(toDisposable(() => this.registry.dispose()));
     ctx.subscriptions.add(driveIndicators(this.registry, () => ctx.contributions(DesktopIndicator), ctx.logger));
     ctx.subscriptions.add(toDisposable(() => clearTimeout(this.expiryTimer)));
-    ctx.subscriptions.add(this.watchOffers());
+    ctx.subscriptions.add(this.watchRoutes());
     this.scheduleExpiry();
     await this.syncListening();
   }
@@ -145,8 +145,13 @@ export class SessionRuntime {
     return this.listenChange.catch((e: Error) => this.logger.error(`cannot open or close the ways helpers reach this computer: ${e.message}`));
   }
 
-  /** Offers become welcome once `ra.offer` is active and its policy says so; both may change while RA runs, so this looks each second. */
-  private watchOffers(): Disposable {
+  /**
+   * Looks each second: offers become welcome once `ra.offer` is active and its policy says so, and both may change
+   * while RA runs; and while this computer listens (or offers are welcome), a route that could not listen when the
+   * others began (the messenger signed in only since) is tried again, since an invitation's helper or an offer may
+   * come by any of them.
+   */
+  private watchRoutes(): Disposable {
     let welcome = false;
     /** One retry at a time: a slow route (a router's mapping) must not pile them up behind the invitations. */
     let retrying = false;
@@ -157,7 +162,7 @@ export class SessionRuntime {
         return void this.syncListening();
       }
       const missing = this.listening.length < this.context!.contributions(NoviceRoute).length;
-      if (!welcome || !missing || retrying) return;
+      if ((!welcome && !this.listening.length) || !missing || retrying) return;
       retrying = true;
       this.listenChange = this.listenChange
         .then(() => this.openMissingRoutes())
@@ -212,8 +217,8 @@ export class SessionRuntime {
   }
 
   /**
-   * While offers are welcome, a route that could not listen when the others began (the messenger signed in only
-   * since) is tried again: an offer may come by any of them. Quietly: why it failed was said when it first did.
+   * The routes that could not listen when the others began, tried again. Quietly: why each failed was said when it
+   * first did.
    */
   private async openMissingRoutes(): Promise<void> {
     for (const route of this.context!.contributions(NoviceRoute)) {
