@@ -16,7 +16,16 @@ describe('end to end: a helpdesk offers help in the page, and the novice accepts
     folder = await mkdtemp(join(tmpdir(), 'ra-offer-e2e-'));
     // The policy says what a helper who offered may do: the Settings page shows it locked.
     const noviceEnv = await exampleOrg(folder, { control: 'ask' });
-    roles = await TwoRoles.start('offer', { ports: [24663, 24664], screen: { width: 1024, height: 700, xterm: true }, noviceEnv });
+    roles = await TwoRoles.start('offer', {
+      ports: [24663, 24664],
+      screen: { width: 1024, height: 700, xterm: true },
+      noviceEnv,
+      // Both people's windows at the smallest size RA is made for: every button must be on screen.
+      viewports: [
+        { width: 1024, height: 700 },
+        { width: 1024, height: 700 },
+      ],
+    });
   });
   after(async () => {
     await roles?.stop();
@@ -105,7 +114,6 @@ describe('end to end: a helpdesk offers help in the page, and the novice accepts
     const { novicePage, novice } = roles;
     const open = (await novice.api<{ id: string; state: string }[]>('GET', '/api/sessions')).body.find((x) => x.state === 'open')!;
     await novice.api('POST', `/api/sessions/${open.id}/disconnect`);
-    await novicePage.setViewportSize({ width: 1024, height: 700 });
     await novicePage.getByRole('button', { name: 'Back' }).click();
     await novicePage.locator('#ra-recent summary').click();
     const session = novicePage.locator('.ra-recent-session').first();
